@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "yamlcfg.h"
+
+#define CFG(c) ((struct lw_config *)(c)->target)
+
+void config__defaults(struct lw_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = LW_LOG_INFO;
+	cfg->log_format = LW_LOG_JSON;
+	cfg->health_interval_ms = 60 * 1000;
+	cfg->ringbuf_bytes = 256 * 1024;
+	cfg->address_refresh_ms = 5 * 1000;
+}
+
+void config__free(struct lw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_expected; i++)
+		free(cfg->expected[i].process);
+	free(cfg->expected);
+	free(cfg->class_rules);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* log: */
+
+static int log_level(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (log__parse_level(s, &CFG(c)->log_level))
+		return yamlcfg__fail(c, "expected debug, info, warn or error, got \"%s\"", s);
+	return 0;
+}
+
+static int log_format(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (log__parse_format(s, &CFG(c)->log_format))
+		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
+	CFG(c)->log_format_set = true;
+	return 0;
+}
+
+static int section_log(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "level", log_level },
+		{ "format", log_format },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* agent: */
+
+static int agent_health_interval(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 1000, 24 * 3600 * 1000ULL, &CFG(c)->health_interval_ms);
+}
+
+static int agent_ringbuf_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	uint64_t v;
+
+	if (yamlcfg__size(c, n, 4096, 1ULL << 30, &v))
+		return -EINVAL;
+	/* the kernel wants a power-of-two multiple of the page size */
+	if (v & (v - 1))
+		return yamlcfg__fail(c, "must be a power of two");
+	CFG(c)->ringbuf_bytes = v;
+	return 0;
+}
+
+static int section_agent(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "health_interval", agent_health_interval },
+		{ "ringbuf_size", agent_ringbuf_size },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* exposure: */
+
+static int add_class_rule(struct yamlcfg *c, yaml_node_t *n, enum lw_addr_class cls)
+{
+	struct lw_config *cfg = CFG(c);
+	struct lw_class_rule *rules;
+	const char *s;
+	struct lw_cidr cidr;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (cidr__parse(s, &cidr))
+		return yamlcfg__fail(c, "bad CIDR \"%s\" (expected e.g. 10.0.0.0/8 or fd00::/8)", s);
+	rules = realloc(cfg->class_rules, (cfg->n_class_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return yamlcfg__fail(c, "out of memory");
+	rules[cfg->n_class_rules].cidr = cidr;
+	rules[cfg->n_class_rules].cls = cls;
+	cfg->class_rules = rules;
+	cfg->n_class_rules++;
+	return 0;
+}
+
+static int internal_cidr(struct yamlcfg *c, yaml_node_t *n)
+{
+	return add_class_rule(c, n, LW_CLASS_PRIVATE);
+}
+
+static int public_cidr(struct yamlcfg *c, yaml_node_t *n)
+{
+	return add_class_rule(c, n, LW_CLASS_PUBLIC);
+}
+
+static int exposure_internal(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, internal_cidr);
+}
+
+static int exposure_public(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, public_cidr);
+}
+
+static int exposure_refresh(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 3600 * 1000, &CFG(c)->address_refresh_ms);
+}
+
+static struct lw_expected *current_expected(struct yamlcfg *c)
+{
+	return &CFG(c)->expected[CFG(c)->n_expected - 1];
+}
+
+static int expected_process(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__strdup(c, n, &current_expected(c)->process);
+}
+
+static int expected_port(struct yamlcfg *c, yaml_node_t *n)
+{
+	uint64_t v;
+
+	if (yamlcfg__uint(c, n, 1, 65535, &v))
+		return -EINVAL;
+	current_expected(c)->port = (uint16_t)v;
+	return 0;
+}
+
+static int expected_protocol(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!strcmp(s, "tcp"))
+		current_expected(c)->protocol = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		current_expected(c)->protocol = IPPROTO_UDP;
+	else
+		return yamlcfg__fail(c, "expected tcp or udp, got \"%s\"", s);
+	return 0;
+}
+
+static int expected_address(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (cidr__parse(s, &current_expected(c)->address))
+		return yamlcfg__fail(c, "bad address or CIDR \"%s\"", s);
+	current_expected(c)->has_address = true;
+	return 0;
+}
+
+static int expected_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "process", expected_process },
+		{ "port", expected_port },
+		{ "protocol", expected_protocol },
+		{ "address", expected_address },
+		{ 0 },
+	};
+	struct lw_config *cfg = CFG(c);
+	struct lw_expected *e;
+
+	e = realloc(cfg->expected, (cfg->n_expected + 1) * sizeof(*e));
+	if (!e)
+		return yamlcfg__fail(c, "out of memory");
+	cfg->expected = e;
+	memset(&e[cfg->n_expected++], 0, sizeof(*e));
+	if (yamlcfg__walk_map(c, n, keys))
+		return -EINVAL;
+	e = current_expected(c);
+	if (!e->process && !e->port && !e->has_address)
+		return yamlcfg__fail(c, "give at least one of process, port or address");
+	return 0;
+}
+
+static int exposure_expected(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, expected_entry);
+}
+
+static int section_exposure(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "internal_cidrs", exposure_internal },
+		{ "public_cidrs", exposure_public },
+		{ "address_refresh", exposure_refresh },
+		{ "expected", exposure_expected },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+static const struct yamlcfg_key top_keys[] = {
+	{ "log", section_log },
+	{ "agent", section_agent },
+	{ "exposure", section_exposure },
+	{ 0 },
+};
+
+static int apply(struct yamlcfg *c, yaml_node_t *root, struct lw_config *cfg)
+{
+	struct lw_config fresh;
+	int err;
+
+	/* Build from the defaults aside, so a failed load leaves cfg as it was. */
+	config__defaults(&fresh);
+	c->target = &fresh;
+	err = root ? yamlcfg__walk_map(c, root, top_keys) : 0;
+	if (err) {
+		config__free(&fresh);
+		return err;
+	}
+	config__free(cfg);
+	*cfg = fresh;
+	return 0;
+}
+
+int config__load(struct lw_config *cfg, const char *file, bool must_exist, char *err, size_t errlen)
+{
+	struct yamlcfg c = { .err = err, .errlen = errlen };
+	yaml_node_t *root;
+	int rc;
+
+	if (!must_exist && access(file, F_OK) && errno == ENOENT)
+		return 0;
+	rc = yamlcfg__load_file(&c, file, &root);
+	if (!rc)
+		rc = apply(&c, root, cfg);
+	yamlcfg__free(&c);
+	return rc;
+}
+
+int config__load_string(struct lw_config *cfg, const char *text, char *err, size_t errlen)
+{
+	struct yamlcfg c = { .err = err, .errlen = errlen };
+	yaml_node_t *root;
+	int rc;
+
+	rc = yamlcfg__load_string(&c, text, strlen(text), &root);
+	if (!rc)
+		rc = apply(&c, root, cfg);
+	yamlcfg__free(&c);
+	return rc;
+}

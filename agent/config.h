@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * leakwatch's configuration: every key, its default, and its checks.
+ * The documented file is deploy/leakwatch.yaml; keep the two in step.
+ */
+#ifndef LW_CONFIG_H
+#define LW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "log.h"
+
+#define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
+
+/* A listener the operator knows about; every given field must match. */
+struct lw_expected {
+	char *process;       /* comm or exe basename; NULL matches any */
+	uint16_t port;       /* 0 matches any */
+	uint8_t protocol;    /* IPPROTO_TCP, IPPROTO_UDP, or 0 for either */
+	bool has_address;
+	struct lw_cidr address; /* the bound address falls in this range */
+};
+
+struct lw_config {
+	enum lw_log_level log_level;
+	enum lw_log_format log_format;
+	bool log_format_set;          /* else the command picks */
+
+	uint64_t health_interval_ms;  /* agent.health_interval */
+	uint64_t ringbuf_bytes;       /* agent.ringbuf_size */
+
+	/* exposure.internal_cidrs and exposure.public_cidrs, as one rule list */
+	struct lw_class_rule *class_rules;
+	size_t n_class_rules;
+	uint64_t address_refresh_ms;  /* exposure.address_refresh */
+	struct lw_expected *expected; /* exposure.expected */
+	size_t n_expected;
+};
+
+void config__defaults(struct lw_config *cfg);
+/*
+ * Replaces cfg with the defaults overlaid by `file`; on error cfg is
+ * untouched and err holds one line naming the key. With must_exist false a
+ * missing file means the defaults.
+ */
+int config__load(struct lw_config *cfg, const char *file, bool must_exist, char *err, size_t errlen);
+int config__load_string(struct lw_config *cfg, const char *text, char *err, size_t errlen);
+void config__free(struct lw_config *cfg);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Container id, runtime and pod UID from a process's cgroup path. */
+#ifndef LW_CONTAINER_H
+#define LW_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LW_CONTAINER_ID_LEN 64
+#define LW_POD_UID_LEN 36
+
+struct lw_container {
+	char id[LW_CONTAINER_ID_LEN + 1]; /* "" when not in a container */
+	char runtime[16];                 /* docker, containerd, cri-o, podman, cri */
+	char pod_uid[LW_POD_UID_LEN + 1]; /* "" outside Kubernetes */
+	char cgroup[256];                 /* the path the answer came from */
+};
+
+/* Parses one cgroup path, e.g. "/kubepods/burstable/pod<uid>/<id>". */
+bool container__parse_path(const char *path, struct lw_container *out);
+/* Reads /proc/PID/cgroup (under hostfs) and parses the most telling line. */
+int container__of_pid(uint32_t pid, struct lw_container *out);
+
+#endif

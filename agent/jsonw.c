@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jsonw.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jsonw__init(struct jsonw *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->first[0] = true;
+}
+
+void jsonw__reset(struct jsonw *w)
+{
+	char *buf = w->buf;
+	size_t cap = w->cap;
+
+	memset(w, 0, sizeof(*w));
+	w->buf = buf;
+	w->cap = cap;
+	w->first[0] = true;
+	if (buf)
+		buf[0] = '\0';
+}
+
+void jsonw__free(struct jsonw *w)
+{
+	free(w->buf);
+	jsonw__init(w);
+}
+
+static void put(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->failed)
+		return;
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 256;
+		char *buf;
+
+		while (cap < w->len + n + 1)
+			cap *= 2;
+		buf = realloc(w->buf, cap);
+		if (!buf) {
+			w->failed = true;
+			return;
+		}
+		w->buf = buf;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void puts_(struct jsonw *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+/* Separator before a value: a comma unless first in its container or after a key. */
+static void before_value(struct jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		put(w, ",", 1);
+	w->first[w->depth] = false;
+}
+
+static void open_(struct jsonw *w, char c)
+{
+	before_value(w);
+	put(w, &c, 1);
+	if (w->depth + 1 >= JSONW_MAX_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void close_(struct jsonw *w, char c)
+{
+	if (w->depth > 0)
+		w->depth--;
+	put(w, &c, 1);
+}
+
+void jsonw__begin_object(struct jsonw *w) { open_(w, '{'); }
+void jsonw__end_object(struct jsonw *w) { close_(w, '}'); }
+void jsonw__begin_array(struct jsonw *w) { open_(w, '['); }
+void jsonw__end_array(struct jsonw *w) { close_(w, ']'); }
+
+static void quoted(struct jsonw *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	put(w, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		put(w, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		default: put(w, esc, 6); break;
+		}
+	}
+	put(w, s + run, n - run);
+	put(w, "\"", 1);
+}
+
+void jsonw__key(struct jsonw *w, const char *key)
+{
+	before_value(w);
+	quoted(w, key, strlen(key));
+	put(w, ":", 1);
+	w->after_key = true;
+}
+
+void jsonw__string_len(struct jsonw *w, const char *s, size_t n)
+{
+	before_value(w);
+	quoted(w, s, n);
+}
+
+void jsonw__string(struct jsonw *w, const char *s)
+{
+	if (!s) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__string_len(w, s, strlen(s));
+}
+
+void jsonw__u64(struct jsonw *w, uint64_t v)
+{
+	char num[24];
+
+	before_value(w);
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	puts_(w, num);
+}
+
+void jsonw__i64(struct jsonw *w, int64_t v)
+{
+	char num[24];
+
+	before_value(w);
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	puts_(w, num);
+}
+
+void jsonw__double(struct jsonw *w, double v)
+{
+	char num[32];
+
+	before_value(w);
+	if (!isfinite(v)) {
+		puts_(w, "null");
+		return;
+	}
+	snprintf(num, sizeof(num), "%.6g", v);
+	puts_(w, num);
+}
+
+void jsonw__bool(struct jsonw *w, bool v)
+{
+	before_value(w);
+	puts_(w, v ? "true" : "false");
+}
+
+void jsonw__null(struct jsonw *w)
+{
+	before_value(w);
+	puts_(w, "null");
+}
+
+void jsonw__kv_str(struct jsonw *w, const char *key, const char *v)
+{
+	jsonw__key(w, key);
+	jsonw__string(w, v);
+}
+
+void jsonw__kv_u64(struct jsonw *w, const char *key, uint64_t v)
+{
+	jsonw__key(w, key);
+	jsonw__u64(w, v);
+}
+
+void jsonw__kv_i64(struct jsonw *w, const char *key, int64_t v)
+{
+	jsonw__key(w, key);
+	jsonw__i64(w, v);
+}
+
+void jsonw__kv_bool(struct jsonw *w, const char *key, bool v)
+{
+	jsonw__key(w, key);
+	jsonw__bool(w, v);
+}
+
+const char *jsonw__str(struct jsonw *w)
+{
+	if (w->failed)
+		return NULL;
+	if (!w->buf)
+		put(w, "", 0);
+	return w->failed ? NULL : w->buf;
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "listen.skel.h"
+#include "log.h"
+
+#define MAX_PROGS 16
+
+struct loader {
+	struct loader_opts opts;
+	struct lw_listen *listen;
+	struct bpf_link *udp_release; /* NULL without cgroup v2 */
+	struct ring_buffer *rb;
+	const char *attached[MAX_PROGS];
+	size_t n_attached;
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log__msg(level == LIBBPF_WARN ? LW_LOG_WARN : LW_LOG_DEBUG, "libbpf: %s", msg);
+	return 0;
+}
+
+/* libbpf resolves tracepoint ids through tracefs; some hosts never mount it. */
+static int ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		int err = -errno;
+
+		log_error("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: %s",
+			  strerror(errno));
+		return err;
+	}
+	log_info("mounted tracefs at /sys/kernel/tracing");
+	return 0;
+}
+
+/* Where cgroup v2 is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
+static int cgroup2_root(char *out, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[512], fstype[64];
+		const char *sep = strstr(line, " - ");
+
+		/* "id parent maj:min root mountpoint opts ... - fstype source opts" */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1)
+			continue;
+		if (!strcmp(fstype, "cgroup2")) {
+			snprintf(out, len, "%s", mnt);
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+static void attach_udp_release(struct loader *l)
+{
+	char root[512];
+	int fd;
+
+	if (cgroup2_root(root, sizeof(root))) {
+		log_warn("no cgroup v2 mount: UDP listener close will not be reported");
+		return;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("cannot open %s: %s; UDP listener close will not be reported", root, strerror(errno));
+		return;
+	}
+	l->udp_release = bpf_program__attach_cgroup(l->listen->progs.lw_sock_release, fd);
+	close(fd);
+	if (!l->udp_release) {
+		log_warn("cgroup sock_release attach failed: %s; UDP listener close will not be reported",
+			 strerror(errno));
+		return;
+	}
+	l->attached[l->n_attached++] = "lw_sock_release";
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	const struct loader *l = ctx;
+
+	return l->opts.on_event(l->opts.ctx, data, size);
+}
+
+int loader__start(const struct loader_opts *opts, struct loader **out)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct loader *l;
+	int err;
+
+	libbpf_set_print(libbpf_log);
+	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	err = ensure_tracefs();
+	if (err)
+		return err;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->opts = *opts;
+
+	l->listen = lw_listen__open();
+	if (!l->listen) {
+		err = -errno;
+		log_error("opening the listener programs failed: %s", strerror(errno));
+		goto fail;
+	}
+	bpf_map__set_max_entries(l->listen->maps.events, (uint32_t)opts->ringbuf_bytes);
+	bpf_program__set_autoattach(l->listen->progs.lw_sock_release, false);
+	err = lw_listen__load(l->listen);
+	if (err) {
+		log_error("loading the listener programs failed: %s (is this kernel >= 5.8 with BTF?)",
+			  strerror(-err));
+		goto fail;
+	}
+	err = lw_listen__attach(l->listen);
+	if (err) {
+		log_error("attaching the listener programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	l->attached[l->n_attached++] = "lw_tcp_state";
+	l->attached[l->n_attached++] = "lw_bind_enter";
+	l->attached[l->n_attached++] = "lw_bind_exit";
+	attach_udp_release(l);
+
+	l->rb = ring_buffer__new(bpf_map__fd(l->listen->maps.events), on_record, l, NULL);
+	if (!l->rb) {
+		err = -errno;
+		log_error("ring buffer setup failed: %s", strerror(errno));
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	loader__stop(l);
+	return err;
+}
+
+int loader__poll(struct loader *l, int timeout_ms)
+{
+	int n = ring_buffer__poll(l->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+int loader__drain(struct loader *l)
+{
+	return ring_buffer__consume(l->rb);
+}
+
+static void add_drops(const struct bpf_map *map, uint64_t out[LW_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *per_cpu;
+
+	if (ncpu <= 0)
+		return;
+	per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return;
+	for (uint32_t r = 0; r < LW_DROP_MAX; r++) {
+		if (bpf_map__lookup_elem(map, &r, sizeof(r), per_cpu, (size_t)ncpu * sizeof(*per_cpu), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[r] += per_cpu[c];
+	}
+	free(per_cpu);
+}
+
+void loader__drops(struct loader *l, uint64_t out[LW_DROP_MAX])
+{
+	memset(out, 0, LW_DROP_MAX * sizeof(out[0]));
+	add_drops(l->listen->maps.drops, out);
+}
+
+size_t loader__programs(struct loader *l, const char **names, size_t max)
+{
+	size_t n = l->n_attached < max ? l->n_attached : max;
+
+	memcpy(names, l->attached, n * sizeof(*names));
+	return l->n_attached;
+}
+
+void loader__stop(struct loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	bpf_link__destroy(l->udp_release);
+	lw_listen__destroy(l->listen);
+	free(l);
+}
+
+const char *loader__drop_name(enum lw_drop_reason r)
+{
+	switch (r) {
+	case LW_DROP_RINGBUF: return "ringbuf_full";
+	case LW_DROP_TRUNCATED: return "truncated";
+	case LW_DROP_IOV: return "iovec_limit";
+	case LW_DROP_READ: return "read_failed";
+	case LW_DROP_UNTRACKED: return "untracked";
+	case LW_DROP_MAX: break;
+	}
+	return "unknown";
+}

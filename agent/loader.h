@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loading and attaching the kernel programs, and reading what they report:
+ * ring buffer records and per-CPU drop counters.
+ */
+#ifndef LW_LOADER_H
+#define LW_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakwatch/events.h"
+
+/* One ring buffer record; return non-zero to stop the current poll. */
+typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
+
+struct loader_opts {
+	uint64_t ringbuf_bytes;
+	loader_event_fn on_event;
+	void *ctx;
+};
+
+struct loader;
+
+/* Opens, loads and attaches everything; the programs run once this returns. */
+int loader__start(const struct loader_opts *opts, struct loader **out);
+/* Waits up to timeout_ms and hands over records; returns how many, or -errno. */
+int loader__poll(struct loader *l, int timeout_ms);
+/* Hands over whatever is queued without waiting. */
+int loader__drain(struct loader *l);
+/* Drops summed over CPUs, indexed by enum lw_drop_reason. */
+void loader__drops(struct loader *l, uint64_t out[LW_DROP_MAX]);
+size_t loader__programs(struct loader *l, const char **names, size_t max);
+/* Detaches and unloads; NULL is fine. */
+void loader__stop(struct loader *l);
+
+const char *loader__drop_name(enum lw_drop_reason r);
+
+#endif

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"leakwatch %s: catches databases listening on public interfaces\n"
+		"\n"
+		"usage: leakwatch <command> [options]\n"
+		"  run          run the agent: report listeners as JSON lines on stdout\n"
+		"  listeners    audit the listeners on this host now (exit 1 if exposed)\n"
+		"  --version    print the version\n"
+		"\n"
+		"`leakwatch <command> --help` describes a command's options.\n",
+		LW_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return LW_EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("leakwatch %s\n", LW_VERSION);
+		return LW_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return LW_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "listeners"))
+		return cmd_listeners(argc - 1, argv + 1);
+	fprintf(stderr, "leakwatch: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return LW_EXIT_ERROR;
+}

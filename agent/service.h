@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What a listener is: a database or data service, told by process or port. */
+#ifndef LW_SERVICE_H
+#define LW_SERVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lw_service_id {
+	const char *name;     /* "postgresql"; NULL when unknown */
+	const char *category; /* database, cache, search, messaging, storage, ai, notebook */
+	const char *via;      /* "process" (comm, exe, cmdline) or "port" (weaker) */
+};
+
+/* comm, exe and cmdline may be empty strings; protocol is IPPROTO_TCP/UDP. */
+void service__identify(const char *comm, const char *exe, const char *cmdline, uint8_t protocol,
+		       uint16_t port, struct lw_service_id *out);
+
+#endif

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "yamlcfg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int yamlcfg__fail(struct yamlcfg *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->path[0])
+		snprintf(c->err, c->errlen, "%s: %s", c->path, msg);
+	else
+		snprintf(c->err, c->errlen, "%s", msg);
+	return -EINVAL;
+}
+
+static int parse_text(struct yamlcfg *c, const unsigned char *text, size_t len, yaml_node_t **root)
+{
+	yaml_parser_t parser;
+	int ok;
+
+	*root = NULL;
+	if (!yaml_parser_initialize(&parser))
+		return yamlcfg__fail(c, "out of memory");
+	yaml_parser_set_input_string(&parser, text, len);
+	ok = yaml_parser_load(&parser, &c->doc);
+	if (!ok) {
+		yamlcfg__fail(c, "line %zu: %s", parser.problem_mark.line + 1,
+			      parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	c->loaded = true;
+	yaml_parser_delete(&parser);
+	*root = yaml_document_get_root_node(&c->doc);
+	if (*root && (*root)->type == YAML_SCALAR_NODE && (*root)->data.scalar.length == 0)
+		*root = NULL; /* a file holding only comments */
+	if (*root && (*root)->type != YAML_MAPPING_NODE)
+		return yamlcfg__fail(c, "the top level must be a mapping of keys");
+	return 0;
+}
+
+int yamlcfg__load_string(struct yamlcfg *c, const char *text, size_t len, yaml_node_t **root)
+{
+	return parse_text(c, (const unsigned char *)text, len, root);
+}
+
+int yamlcfg__load_file(struct yamlcfg *c, const char *file, yaml_node_t **root)
+{
+	struct stat st;
+	unsigned char *buf;
+	size_t got = 0;
+	FILE *f;
+	int err;
+
+	f = fopen(file, "rb");
+	if (!f)
+		return yamlcfg__fail(c, "cannot read: %s", strerror(errno));
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return yamlcfg__fail(c, "not a regular file");
+	}
+	if (st.st_size > YAMLCFG_MAX_FILE) {
+		fclose(f);
+		return yamlcfg__fail(c, "file larger than %d bytes", YAMLCFG_MAX_FILE);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		return yamlcfg__fail(c, "out of memory");
+	}
+	got = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		err = errno;
+		free(buf);
+		fclose(f);
+		return yamlcfg__fail(c, "cannot read: %s", strerror(err));
+	}
+	fclose(f);
+	err = parse_text(c, buf, got, root);
+	free(buf);
+	return err;
+}
+
+void yamlcfg__free(struct yamlcfg *c)
+{
+	if (c->loaded)
+		yaml_document_delete(&c->doc);
+	c->loaded = false;
+}
+
+/* Appends ".key" to the error path; returns the length to cut back to. */
+static size_t path_push_key(struct yamlcfg *c, const char *key)
+{
+	size_t old = strlen(c->path);
+
+	snprintf(c->path + old, sizeof(c->path) - old, old ? ".%s" : "%s", key);
+	return old;
+}
+
+static size_t path_push_index(struct yamlcfg *c, size_t index)
+{
+	size_t old = strlen(c->path);
+
+	snprintf(c->path + old, sizeof(c->path) - old, "[%zu]", index);
+	return old;
+}
+
+static const char *scalar_of(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+int yamlcfg__walk_map(struct yamlcfg *c, yaml_node_t *map, const struct yamlcfg_key *keys)
+{
+	yaml_node_pair_t *p;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return yamlcfg__fail(c, "expected a mapping of keys");
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&c->doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(&c->doc, p->value);
+		const char *key = scalar_of(kn);
+		const struct yamlcfg_key *k;
+		size_t saved;
+		int err;
+
+		if (!key)
+			return yamlcfg__fail(c, "a key must be a plain word");
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
+			if (!strcmp(scalar_of(yaml_document_get_node(&c->doc, q->key)) ?: "", key)) {
+				saved = path_push_key(c, key);
+				return yamlcfg__fail(c, "key given twice");
+			}
+		for (k = keys; k->name; k++)
+			if (!strcmp(k->name, key))
+				break;
+		saved = path_push_key(c, key);
+		if (!k->name)
+			return yamlcfg__fail(c, "unknown key");
+		err = k->fn(c, vn);
+		if (err)
+			return err;
+		c->path[saved] = '\0';
+	}
+	return 0;
+}
+
+int yamlcfg__walk_seq(struct yamlcfg *c, yaml_node_t *seq, yamlcfg_fn fn)
+{
+	yaml_node_item_t *it;
+	size_t i = 0;
+
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return yamlcfg__fail(c, "expected a list");
+	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++, i++) {
+		size_t saved = path_push_index(c, i);
+		int err = fn(c, yaml_document_get_node(&c->doc, *it));
+
+		if (err)
+			return err;
+		c->path[saved] = '\0';
+	}
+	return 0;
+}
+
+int yamlcfg__str(struct yamlcfg *c, yaml_node_t *n, const char **out)
+{
+	const char *s = scalar_of(n);
+
+	if (!s)
+		return yamlcfg__fail(c, "expected a single value");
+	*out = s;
+	return 0;
+}
+
+int yamlcfg__strdup(struct yamlcfg *c, yaml_node_t *n, char **out)
+{
+	const char *s = NULL;
+	char *copy;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	copy = strdup(s);
+	if (!copy)
+		return yamlcfg__fail(c, "out of memory");
+	free(*out);
+	*out = copy;
+	return 0;
+}
+
+int yamlcfg__bool(struct yamlcfg *c, yaml_node_t *n, bool *out)
+{
+	const char *s = NULL;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+		*out = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
+		*out = false;
+	else
+		return yamlcfg__fail(c, "expected true or false, got \"%s\"", s);
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out, char **rest)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	*out = v;
+	*rest = end;
+	return 0;
+}
+
+int yamlcfg__uint(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *s = NULL;
+	char *rest;
+	uint64_t v;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (parse_u64(s, &v, &rest) || *rest)
+		return yamlcfg__fail(c, "expected a whole number, got \"%s\"", s);
+	if (v < min || v > max)
+		return yamlcfg__fail(c, "%" PRIu64 " is outside %" PRIu64 "..%" PRIu64, v, min, max);
+	*out = v;
+	return 0;
+}
+
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+static int parse_with_units(const char *s, const struct unit *units, uint64_t bare, uint64_t *out)
+{
+	char *rest;
+	uint64_t v;
+
+	if (parse_u64(s, &v, &rest))
+		return -EINVAL;
+	if (!*rest) {
+		*out = v * bare;
+		return v && *out / v != bare ? -ERANGE : 0;
+	}
+	for (; units->suffix; units++) {
+		if (!strcmp(rest, units->suffix)) {
+			if (v && (v * units->mult) / v != units->mult)
+				return -ERANGE;
+			*out = v * units->mult;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int parse_duration_ms(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }, { 0 },
+	};
+	return parse_with_units(s, units, 1000, out);
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "B", 1 }, { "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 }, { "GiB", 1ULL << 30 },
+		{ "K", 1ULL << 10 }, { "M", 1ULL << 20 }, { "G", 1ULL << 30 }, { 0 },
+	};
+	return parse_with_units(s, units, 1, out);
+}
+
+int yamlcfg__duration_ms(struct yamlcfg *c, yaml_node_t *n, uint64_t min_ms, uint64_t max_ms,
+			 uint64_t *out)
+{
+	const char *s = NULL;
+	uint64_t v;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (parse_duration_ms(s, &v))
+		return yamlcfg__fail(c, "expected a duration such as 500ms, 5s, 2m or 1h, got \"%s\"", s);
+	if (v < min_ms || v > max_ms)
+		return yamlcfg__fail(c, "\"%s\" is outside %" PRIu64 "ms..%" PRIu64 "ms", s, min_ms, max_ms);
+	*out = v;
+	return 0;
+}
+
+int yamlcfg__size(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *s = NULL;
+	uint64_t v;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (parse_size(s, &v))
+		return yamlcfg__fail(c, "expected a size such as 4096, 64KiB or 8MiB, got \"%s\"", s);
+	if (v < min || v > max)
+		return yamlcfg__fail(c, "\"%s\" is outside %" PRIu64 "..%" PRIu64 " bytes", s, min, max);
+	*out = v;
+	return 0;
+}
