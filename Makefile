@@ -24,7 +24,7 @@ CPPFLAGS += -Iinclude -Iagent -I$(BUILD) -D_GNU_SOURCE -DLW_VERSION='"$(VERSION)
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lyaml
+LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lcrypto
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -1,0 +1,115 @@
+# Shared helpers for integration tests: results, the agent's lifecycle,
+# network namespaces. Sourced by each tests/integration/*.sh.
+# Every scenario runs against the real kernel as root.
+
+set -u
+LW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$LW_ROOT/$BUILD" ;; esac
+LEAKWATCH="$BUILD/leakwatch"
+JSONMATCH="$LW_ROOT/tests/integration/jsonmatch.py"
+WORK=$(mktemp -d /tmp/lwtest.XXXXXX)
+PASSED=0
+FAILED=0
+AGENT_PID=
+CLEANUPS=()
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1${2:+: $2}"; }
+
+# check NAME CMD...: runs CMD, passes when it exits 0
+check() {
+	local name=$1; shift
+	local out
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -3)"; fi
+}
+
+# expect_json NAME FILE COND...: a line matching every COND appears within 5 s
+expect_json() {
+	local name=$1 file=$2; shift 2
+	local out
+	if out=$(python3 "$JSONMATCH" "$file" --timeout "${LW_TIMEOUT:-5}" "$@" 2>&1); then
+		pass "$name"
+		LAST_MATCH=$out
+	else
+		fail "$name" "$out"
+		LAST_MATCH=
+	fi
+}
+
+on_exit() { CLEANUPS+=("$*"); }
+
+finish() {
+	local i
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
+	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null
+	rm -rf "$WORK"
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+trap 'finish; exit $?' EXIT
+
+# start_agent CONFIG [ARGS...]: runs `leakwatch run`, waits until it is
+# attached and the start-up inventory is done. Output in $WORK/agent.{out,err}.
+start_agent() {
+	local config=$1; shift
+	: >"$WORK/agent.out"; : >"$WORK/agent.err"
+	"$LEAKWATCH" run --config "$config" "$@" >"$WORK/agent.out" 2>"$WORK/agent.err" &
+	AGENT_PID=$!
+	for _ in $(seq 100); do
+		grep -q '"start-up inventory' "$WORK/agent.err" && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "agent did not start:" >&2
+	tail -5 "$WORK/agent.err" >&2
+	return 1
+}
+
+# stop_agent: SIGTERM and wait; returns the agent's exit status
+stop_agent() {
+	local rc
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID"
+	rc=$?
+	AGENT_PID=
+	return $rc
+}
+
+# make_netns NAME ADDR/PREFIX PEER_ADDR/PREFIX: a namespace joined to the
+# host by a veth pair; the test owns the addresses on both ends.
+make_netns() {
+	local ns=$1 inside=$2 outside=$3 host_if="${1}h" ns_if="${1}n"
+	ip netns del "$ns" 2>/dev/null
+	ip link del "$host_if" 2>/dev/null
+	ip netns add "$ns" || return 1
+	on_exit "ip netns del $ns; ip link del $host_if"
+	ip link add "$host_if" type veth peer name "$ns_if" || return 1
+	ip link set "$ns_if" netns "$ns"
+	ip addr add "$outside" dev "$host_if"
+	ip link set "$host_if" up
+	ip netns exec "$ns" ip addr add "$inside" dev "$ns_if"
+	ip netns exec "$ns" ip link set "$ns_if" up
+	ip netns exec "$ns" ip link set lo up
+}
+
+netns_ino() { stat -L -c %i "/run/netns/$1"; }
+
+# wait_port NS PROTO PORT: until something listens there (ss inside the netns)
+wait_port() {
+	local ns=$1 proto=$2 port=$3 flag=-ltn
+	[ "$proto" = udp ] && flag=-lun
+	for _ in $(seq 100); do
+		ip netns exec "$ns" ss -H $flag "sport = :$port" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# bg NAME CMD...: starts CMD in the background, killed at exit; pid in $BG_PID
+bg() {
+	local name=$1; shift
+	"$@" >"$WORK/$name.log" 2>&1 &
+	BG_PID=$!
+	on_exit "kill -9 $BG_PID"
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Listener detection against the real kernel: real redis-server and
+# memcached in test network namespaces, the agent running.
+. "$(dirname "$0")/lib.sh"
+
+make_netns lwt-pub 10.231.1.2/24 10.231.1.1/24 || exit 1
+make_netns lwt-b 10.231.2.2/24 10.231.2.1/24 || exit 1
+PUB_NS=$(netns_ino lwt-pub)
+B_NS=$(netns_ino lwt-b)
+
+cat >"$WORK/agent.yaml" <<YAML
+agent:
+  health_interval: 1s
+exposure:
+  # the test's veth range stands in for an internet-facing interface
+  public_cidrs: [10.231.1.0/24]
+  expected:
+    - process: redis-server
+      port: 6391
+YAML
+
+redis() { # NS PORT BIND
+	bg "redis-$2" ip netns exec "$1" redis-server --port "$2" --bind "$3" --protected-mode no \
+		--save '' --appendonly no --daemonize no
+	wait_port "$1" tcp "$2"
+}
+
+# Already listening before the agent starts: must be in the inventory.
+redis lwt-pub 6390 0.0.0.0
+PRE_PID=$BG_PID
+redis lwt-pub 6391 0.0.0.0   # on the expected list
+
+start_agent "$WORK/agent.yaml" || exit 1
+
+expect_json "inventory reports a listener that predates the agent" "$WORK/agent.out" \
+	source=inventory event=open port=6390 netns="$PUB_NS" process.comm=redis-server \
+	severity=high exposure=public service.name=redis
+
+expect_json "expected listener is silenced to info" "$WORK/agent.out" \
+	port=6391 expected=true unexpected=false severity=info
+
+redis lwt-pub 6379 0.0.0.0
+expect_json "redis on 0.0.0.0 in a public namespace is high and public" "$WORK/agent.out" \
+	source=kernel event=open protocol=tcp address=0.0.0.0 port=6379 netns="$PUB_NS" \
+	severity=high exposure=public unexpected=true service.name=redis \
+	service.identified_by=process process.comm=redis-server reachable.1.class=public
+echo "    event: $LAST_MATCH" | cut -c1-400
+OPEN_6379_PID=$BG_PID
+
+redis lwt-pub 6380 127.0.0.1
+expect_json "redis on 127.0.0.1 is info" "$WORK/agent.out" \
+	source=kernel event=open port=6380 address=127.0.0.1 severity=info exposure=loopback
+
+bg memcached ip netns exec lwt-pub memcached -u nobody -l 0.0.0.0 -p 11311 -U 11311
+wait_port lwt-pub udp 11311
+expect_json "memcached UDP bind is seen" "$WORK/agent.out" \
+	source=kernel event=open protocol=udp port=11311 process.comm=memcached \
+	service.name=memcached netns="$PUB_NS"
+
+bg dualstack ip netns exec lwt-pub python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 9999)); s.listen(); time.sleep(600)'
+wait_port lwt-pub tcp 9999
+expect_json "dual-stack :: listener with v6only=0 reaches IPv4" "$WORK/agent.out" \
+	event=open family=ipv6 address=:: port=9999 v6only=false exposure=public \
+	reachable.*.address=10.231.1.2 reachable.*.address=::1
+
+bg v6only ip netns exec lwt-b python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(("::", 9998)); s.listen(); time.sleep(600)'
+wait_port lwt-b tcp 9998
+expect_json "v6only :: listener reaches no IPv4 address" "$WORK/agent.out" \
+	event=open port=9998 v6only=true reachable.*.address=::1 reachable.*.address!=127.0.0.1
+
+redis lwt-b 6379 0.0.0.0
+expect_json "listener in a second namespace carries that namespace" "$WORK/agent.out" \
+	event=open port=6379 netns="$B_NS" exposure=private severity=medium
+
+kill "$OPEN_6379_PID"
+expect_json "closing a listener gives a close event" "$WORK/agent.out" \
+	event=close port=6379 netns="$PUB_NS" source=kernel
+
+kill "$PRE_PID"
+expect_json "closing an inventoried listener gives a close event" "$WORK/agent.out" \
+	event=close port=6390 netns="$PUB_NS"
+
+kill "$(pgrep -f 'memcached -u nobody -l 0.0.0.0 -p 11311')" 2>/dev/null
+expect_json "closing a UDP listener gives a close event" "$WORK/agent.out" \
+	event=close protocol=udp port=11311
+
+expect_json "health line reports ring buffer drops" "$WORK/agent.err" \
+	msg=health drops.ringbuf_full=0
+
+check "the whole stdout is JSON lines" python3 -c '
+import json, sys
+for n, row in enumerate(open(sys.argv[1]), 1):
+    json.loads(row)
+' "$WORK/agent.out"
+
+stop_agent
+rc=$?
+check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
+check "no leakwatch program stays loaded" bash -c \
+	'! bpftool prog show 2>/dev/null | grep -E "name lw_(tcp_state|bind_enter|bind_exit|sock_release)"'
+check "no leakwatch program stays attached to a cgroup" bash -c \
+	'! bpftool cgroup tree 2>/dev/null | grep -q lw_sock_release'

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the whole suite: cmocka unit tests, then the integration scenarios
+# against the real kernel (root). Ends with the line CI reads:
+#   N passed, N failed
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+passed=0
+failed=0
+failures=()
+
+# counts NAME OUTPUT RC PASS_RE FAIL_RE: adds a suite's tallies; a suite that
+# printed none (crashed, timed out) counts as one failure
+counts() {
+	local name=$1 out=$2 rc=$3 p f
+	p=$(grep -oE "$4" <<<"$out" | grep -oE '[0-9]+' | tail -1)
+	f=$(grep -oE "$5" <<<"$out" | grep -oE '[0-9]+' | tail -1)
+	if [ -z "$p" ] && [ -z "$f" ]; then
+		failed=$((failed + 1)); failures+=("$name (exit $rc, no summary)")
+		return
+	fi
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ "${f:-0}" -gt 0 ] || [ "$rc" -ne 0 ]; then
+		failures+=("$name")
+		[ "${f:-0}" -eq 0 ] && failed=$((failed + 1))
+	fi
+}
+
+echo "== unit tests"
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	out=$(timeout 120 "$t" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	counts "$(basename "$t")" "$out" "$rc" '\[  PASSED  \] [0-9]+' '\[  FAILED  \] [0-9]+'
+done
+
+echo "== integration tests"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "integration tests need root (sudo make test)"
+	failed=$((failed + 1)); failures+=("integration (not root)")
+else
+	for s in tests/integration/*.sh; do
+		[ "$(basename "$s")" = lib.sh ] && continue
+		echo "-- $s"
+		out=$(timeout 900 bash "$s" 2>&1)
+		rc=$?
+		printf '%s\n' "$out"
+		counts "$s" "$out" "$rc" '^[0-9]+ passed' ', [0-9]+ failed$'
+	done
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failing suites:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
