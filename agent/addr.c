@@ -2,6 +2,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -85,7 +86,7 @@ int cidr__parse(const char *s, struct lw_cidr *out)
 		char *end;
 		long p;
 
-		if (!slash[1] || slash[1] == '-' || slash[1] == '+')
+		if (!isdigit((unsigned char)slash[1]))
 			return -EINVAL;
 		errno = 0;
 		p = strtol(slash + 1, &end, 10);

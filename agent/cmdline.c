@@ -156,6 +156,22 @@ static bool put_auth_header(struct writer *w, const char *arg)
 	return true;
 }
 
+/* name=value, where any name in a chain (a=b=c) may hold a credential. */
+static bool put_assignment(struct writer *w, const char *arg)
+{
+	const char *name = arg, *eq;
+
+	while ((eq = strchr(name, '='))) {
+		if (eq != name && is_secret_name(name, (size_t)(eq - name))) {
+			put(w, arg, (size_t)(eq + 1 - arg));
+			put_str(w, LW_REDACTED);
+			return true;
+		}
+		name = eq + 1;
+	}
+	return false;
+}
+
 static const char *basename_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -231,12 +247,10 @@ void cmdline__redact(const char *args, size_t len, char *out, size_t outlen)
 				hide_next = true;
 			continue;
 		}
-		/* --password=x, PGPASSWORD=x, requirepass=x */
-		if (eq && eq != arg && is_secret_name(arg, (size_t)(eq - arg))) {
-			put(&w, arg, (size_t)(eq + 1 - arg));
-			put_str(&w, LW_REDACTED);
+		/* --password=x, PGPASSWORD=x, --from-literal=password=x; a name has
+		 * no space or colon, so "Authorization: Basic dXNlcg==" is a header */
+		if (eq && strcspn(arg, " :") > (size_t)(eq - arg) && put_assignment(&w, arg))
 			continue;
-		}
 		/* --password x */
 		if (i && !eq && is_flag(arg) && is_secret_name(arg, strlen(arg))) {
 			put_str(&w, arg);

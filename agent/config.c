@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "glob.h"
+#include "leakwatch/events.h"
 #include "yamlcfg.h"
 
 #define CFG(c) ((struct lw_config *)(c)->target)
@@ -19,6 +22,20 @@ void config__defaults(struct lw_config *cfg)
 	cfg->health_interval_ms = 60 * 1000;
 	cfg->ringbuf_bytes = 256 * 1024;
 	cfg->address_refresh_ms = 5 * 1000;
+	cfg->capture_enabled = true;
+	cfg->capture_max_bytes = 64 * 1024;
+	cfg->capture_ringbuf_bytes = 8 * 1024 * 1024;
+	cfg->watch.defaults = true;
+	cfg->coalesce_delay_ms = 1000;
+	cfg->coalesce_window_ms = 10 * 60 * 1000;
+	cfg->max_streams = 4096;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void config__free(struct lw_config *cfg)
@@ -27,7 +44,24 @@ void config__free(struct lw_config *cfg)
 		free(cfg->expected[i].process);
 	free(cfg->expected);
 	free(cfg->class_rules);
+	free(cfg->state_dir);
+	free_strv(cfg->watch.paths, cfg->watch.n_paths);
+	free_strv(cfg->watch.exclude, cfg->watch.n_exclude);
+	free(cfg->fingerprint_key_file);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *config__state_dir(const struct lw_config *cfg)
+{
+	return cfg->state_dir ? cfg->state_dir : LW_DEFAULT_STATE_DIR;
+}
+
+const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len)
+{
+	if (cfg->fingerprint_key_file)
+		return cfg->fingerprint_key_file;
+	snprintf(buf, len, "%s/fingerprint.key", config__state_dir(cfg));
+	return buf;
 }
 
 /* log: */
@@ -232,10 +266,158 @@ static int section_exposure(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_map(c, n, keys);
 }
 
+/* state_dir: */
+
+static int absolute_path(struct yamlcfg *c, yaml_node_t *n, char **out)
+{
+	if (yamlcfg__strdup(c, n, out))
+		return -EINVAL;
+	if ((*out)[0] != '/')
+		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", *out);
+	return 0;
+}
+
+static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->state_dir);
+}
+
+/* capture: */
+
+static int capture_enabled(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__bool(c, n, &CFG(c)->capture_enabled);
+}
+
+static int capture_max_bytes(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 1, LW_CAPTURE_MAX, &CFG(c)->capture_max_bytes);
+}
+
+static int capture_ringbuf_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	uint64_t v;
+
+	if (yamlcfg__size(c, n, 64 * 1024, 1ULL << 30, &v))
+		return -EINVAL;
+	if (v & (v - 1))
+		return yamlcfg__fail(c, "must be a power of two");
+	CFG(c)->capture_ringbuf_bytes = v;
+	return 0;
+}
+
+static int section_capture(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "enabled", capture_enabled },
+		{ "max_bytes", capture_max_bytes },
+		{ "ringbuf_size", capture_ringbuf_size },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* watch: */
+
+static int push_glob(struct yamlcfg *c, yaml_node_t *n, char ***v, size_t *count)
+{
+	const char *s, *bad;
+	char **grown, *copy;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	bad = glob__check(s);
+	if (bad)
+		return yamlcfg__fail(c, "bad path pattern \"%s\": %s", s, bad);
+	copy = strdup(s);
+	grown = copy ? realloc(*v, (*count + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(copy);
+		return yamlcfg__fail(c, "out of memory");
+	}
+	grown[(*count)++] = copy;
+	*v = grown;
+	return 0;
+}
+
+static int watch_path(struct yamlcfg *c, yaml_node_t *n)
+{
+	return push_glob(c, n, &CFG(c)->watch.paths, &CFG(c)->watch.n_paths);
+}
+
+static int watch_exclude_one(struct yamlcfg *c, yaml_node_t *n)
+{
+	return push_glob(c, n, &CFG(c)->watch.exclude, &CFG(c)->watch.n_exclude);
+}
+
+static int watch_defaults(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__bool(c, n, &CFG(c)->watch.defaults);
+}
+
+static int watch_paths(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, watch_path);
+}
+
+static int watch_exclude(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, watch_exclude_one);
+}
+
+static int section_watch(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "defaults", watch_defaults },
+		{ "paths", watch_paths },
+		{ "exclude", watch_exclude },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* leaks: */
+
+static int leaks_delay(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 60 * 1000, &CFG(c)->coalesce_delay_ms);
+}
+
+static int leaks_window(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 7 * 24 * 3600 * 1000ULL, &CFG(c)->coalesce_window_ms);
+}
+
+static int leaks_key(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->fingerprint_key_file);
+}
+
+static int leaks_max_files(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 16, 1 << 20, &CFG(c)->max_streams);
+}
+
+static int section_leaks(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "coalesce_delay", leaks_delay },
+		{ "coalesce_window", leaks_window },
+		{ "fingerprint_key", leaks_key },
+		{ "max_open_files", leaks_max_files },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
 static const struct yamlcfg_key top_keys[] = {
 	{ "log", section_log },
 	{ "agent", section_agent },
 	{ "exposure", section_exposure },
+	{ "state_dir", top_state_dir },
+	{ "capture", section_capture },
+	{ "watch", section_watch },
+	{ "leaks", section_leaks },
 	{ 0 },
 };
 
@@ -263,8 +445,12 @@ int config__load(struct lw_config *cfg, const char *file, bool must_exist, char 
 	yaml_node_t *root;
 	int rc;
 
-	if (!must_exist && access(file, F_OK) && errno == ENOENT)
+	if (!must_exist && access(file, F_OK) && errno == ENOENT) {
+		/* no file is an empty one: the defaults, not what cfg held */
+		config__free(cfg);
+		config__defaults(cfg);
 		return 0;
+	}
 	rc = yamlcfg__load_file(&c, file, &root);
 	if (!rc)
 		rc = apply(&c, root, cfg);

@@ -12,8 +12,10 @@
 
 #include "addr.h"
 #include "log.h"
+#include "watch.h"
 
 #define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
+#define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"
 
 /* A listener the operator knows about; every given field must match. */
 struct lw_expected {
@@ -38,6 +40,18 @@ struct lw_config {
 	uint64_t address_refresh_ms;  /* exposure.address_refresh */
 	struct lw_expected *expected; /* exposure.expected */
 	size_t n_expected;
+
+	char *state_dir;              /* state_dir: key, spool */
+
+	bool capture_enabled;         /* capture.enabled: scan log writes */
+	uint64_t capture_max_bytes;   /* capture.max_bytes per syscall */
+	uint64_t capture_ringbuf_bytes; /* capture.ringbuf_size */
+	struct watch_set watch;       /* watch.defaults, watch.paths, watch.exclude */
+
+	uint64_t coalesce_delay_ms;   /* leaks.coalesce_delay */
+	uint64_t coalesce_window_ms;  /* leaks.coalesce_window */
+	char *fingerprint_key_file;   /* leaks.fingerprint_key; NULL: <state_dir>/fingerprint.key */
+	uint64_t max_streams;         /* leaks.max_open_files */
 };
 
 void config__defaults(struct lw_config *cfg);
@@ -48,6 +62,10 @@ void config__defaults(struct lw_config *cfg);
  */
 int config__load(struct lw_config *cfg, const char *file, bool must_exist, char *err, size_t errlen);
 int config__load_string(struct lw_config *cfg, const char *text, char *err, size_t errlen);
+/* state_dir, or its default */
+const char *config__state_dir(const struct lw_config *cfg);
+/* leaks.fingerprint_key, or <state_dir>/fingerprint.key */
+const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len);
 void config__free(struct lw_config *cfg);
 
 #endif

@@ -44,7 +44,7 @@ static const char *container_id_in(const char *comp, size_t len, const char **ru
 		if (!all_hex(comp + pl, LW_CONTAINER_ID_LEN))
 			continue;
 		if (len != pl + LW_CONTAINER_ID_LEN &&
-		    strncmp(comp + pl + LW_CONTAINER_ID_LEN, ".scope", len - pl - LW_CONTAINER_ID_LEN))
+		    (len != pl + LW_CONTAINER_ID_LEN + 6 || strncmp(comp + pl + LW_CONTAINER_ID_LEN, ".scope", 6)))
 			continue;
 		*runtime = prefixes[i].runtime;
 		return comp + pl;

@@ -29,11 +29,12 @@ void exposure__judge(const struct lw_addr *bound_in, bool v6only, const struct l
 
 	memset(out, 0, sizeof(*out));
 	out->interfaces_known = ifs != NULL;
+	/* before the wildcard test: ::ffff:0.0.0.0 is IPv4's 0.0.0.0 */
+	addr__unmap(&bound);
 	out->wildcard = addr__is_wildcard(&bound);
 	if (!out->wildcard) {
 		const char *ifname = NULL;
 
-		addr__unmap(&bound);
 		for (size_t i = 0; ifs && i < n_ifs; i++)
 			if (addr__equal(&ifs[i].addr, &bound))
 				ifname = ifs[i].ifname;

@@ -44,7 +44,7 @@ static const struct service_def services[] = {
 	{ "cockroachdb", "database", { "cockroach" }, { "cockroach" }, { 0 }, { 26257 } },
 	{ "kafka", "messaging", { 0 }, { 0 }, { "kafka.Kafka" }, { 9092 } },
 	{ "zookeeper", "messaging", { 0 }, { 0 }, { "org.apache.zookeeper.server" }, { 2181 } },
-	{ "rabbitmq", "messaging", { 0 }, { 0 }, { "rabbit" }, { 5672, 15672, 25672 } },
+	{ "rabbitmq", "messaging", { 0 }, { 0 }, { "rabbitmq", "-s rabbit" }, { 5672, 15672, 25672 } },
 	{ "nats", "messaging", { "nats-server" }, { "nats-server" }, { 0 }, { 4222 } },
 	{ "minio", "storage", { "minio" }, { "minio" }, { 0 }, { 9001 } },
 	{ "ollama", "ai", { "ollama" }, { "ollama" }, { 0 }, { 11434 } },
@@ -99,26 +99,26 @@ void service__identify(const char *comm, const char *exe, const char *cmdline, u
 	const char *exe_base = slash ? slash + 1 : exe;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < N_SERVICES; i++) {
-		const struct service_def *d = &services[i];
+	/* strongest signal first: the process's own name, then a marker in its
+	 * command line (a JVM or interpreter running the service), then the port */
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < N_SERVICES; i++) {
+			const struct service_def *d = &services[i];
+			bool hit;
 
-		if (in_list(d->comms, comm) || in_list(d->exes, exe_base) || any_marker(d->markers, cmdline)) {
-			out->name = d->name;
-			out->category = d->category;
-			out->via = "process";
-			return;
-		}
-	}
-	for (size_t i = 0; i < N_SERVICES; i++) {
-		const struct service_def *d = &services[i];
-		bool hit = protocol == IPPROTO_UDP ? has_port(d->udp_ports, 2, port)
-						   : has_port(d->tcp_ports, MAX_PORTS, port);
-
-		if (hit) {
-			out->name = d->name;
-			out->category = d->category;
-			out->via = "port";
-			return;
+			if (pass == 0)
+				hit = in_list(d->comms, comm) || in_list(d->exes, exe_base);
+			else if (pass == 1)
+				hit = any_marker(d->markers, cmdline);
+			else
+				hit = protocol == IPPROTO_UDP ? has_port(d->udp_ports, 2, port)
+							      : has_port(d->tcp_ports, MAX_PORTS, port);
+			if (hit) {
+				out->name = d->name;
+				out->category = d->category;
+				out->via = pass < 2 ? "process" : "port";
+				return;
+			}
 		}
 	}
 }

@@ -121,10 +121,23 @@ static const char *scalar_of(yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* "key:" with nothing after it, or "key: null": a section left empty */
+static bool is_empty(yaml_node_t *n)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	s = (const char *)n->data.scalar.value;
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null");
+}
+
 int yamlcfg__walk_map(struct yamlcfg *c, yaml_node_t *map, const struct yamlcfg_key *keys)
 {
 	yaml_node_pair_t *p;
 
+	if (is_empty(map))
+		return 0;
 	if (map->type != YAML_MAPPING_NODE)
 		return yamlcfg__fail(c, "expected a mapping of keys");
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
@@ -161,6 +174,8 @@ int yamlcfg__walk_seq(struct yamlcfg *c, yaml_node_t *seq, yamlcfg_fn fn)
 	yaml_node_item_t *it;
 	size_t i = 0;
 
+	if (is_empty(seq))
+		return 0;
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return yamlcfg__fail(c, "expected a list");
 	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++, i++) {

@@ -54,4 +54,20 @@ static __always_inline void lw_fill_task(struct lw_task *t)
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 }
 
+/* The struct file behind a descriptor of the current task, or NULL. */
+static __always_inline struct file *lw_fd_file(__s32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
 #endif

@@ -109,16 +109,10 @@ int lw_bind_enter(struct trace_event_raw_sys_enter *ctx)
 
 static __always_inline struct sock *sock_of_fd(__s32 fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
+	struct file *file = lw_fd_file(fd);
 	struct socket *sock;
 
-	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return NULL;
 	/* bind() succeeded on this fd, so it is a socket file. */
 	sock = BPF_CORE_READ(file, private_data);

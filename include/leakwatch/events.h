@@ -17,7 +17,8 @@
 /* First field of every record; tells the consumer how to read the rest. */
 enum lw_event_kind {
 	LW_EVENT_LISTENER = 1,
-	LW_EVENT_WRITE = 2,
+	LW_EVENT_WRITE = 2, /* bytes written to a watched (or undecided) file */
+	LW_EVENT_FILE = 3,  /* first write to a file: its path, for the agent to judge */
 };
 
 enum lw_listener_op {
@@ -59,7 +60,77 @@ struct lw_listener_event {
 	__u64 sock_ino;  /* socket inode, as in /proc/PID/fd; 0 when unknown */
 };
 
+/* Bytes per write record, and the deepest path a file record spells out. */
+#define LW_CHUNK_MAX 4096
+#define LW_PATH_DEPTH 32
+#define LW_NAME_MAX 256
+/* Hard ceilings for the rodata knobs the agent sets. */
+#define LW_CAPTURE_MAX (256 * 1024)
+#define LW_IOV_MAX 64
+
+/* What the kernel keys a file by: superblock address and inode number. */
+struct lw_file_key {
+	__u64 sb;
+	__u64 ino;
+};
+
+/* Value of the `verdicts` map; the agent writes WATCHED or IGNORED. */
+enum lw_verdict_state {
+	LW_VERDICT_PENDING = 0, /* asked the agent; capture meanwhile */
+	LW_VERDICT_WATCHED = 1,
+	LW_VERDICT_IGNORED = 2,
+};
+
+struct lw_verdict {
+	__u32 generation; /* i_generation: an inode number reused later is a new file */
+	__u32 state;
+};
+
+enum lw_write_syscall {
+	LW_SYS_WRITE = 1,
+	LW_SYS_WRITEV = 2,
+	LW_SYS_PWRITE64 = 3,
+	LW_SYS_PWRITEV = 4,
+	LW_SYS_PWRITEV2 = 5,
+};
+
+enum lw_write_flags {
+	LW_WRITE_PENDING = 1 << 0,   /* the file had no verdict yet */
+	LW_WRITE_TRUNCATED = 1 << 1, /* the syscall wrote more than was captured */
+	LW_WRITE_GAP = 1 << 2,       /* bytes before this chunk could not be read */
+};
+
+struct lw_write_event {
+	__u32 kind;      /* LW_EVENT_WRITE */
+	__u8 syscall;    /* enum lw_write_syscall */
+	__u8 flags;      /* enum lw_write_flags */
+	__u16 len;       /* bytes of data */
+	struct lw_task task;
+	struct lw_file_key file;
+	__u64 offset;    /* file offset of data[0] (the file size for O_APPEND) */
+	__s32 fd;
+	__u32 seq;       /* chunk index within the syscall */
+	char data[LW_CHUNK_MAX];
+};
+
+struct lw_file_event {
+	__u32 kind;      /* LW_EVENT_FILE */
+	__u32 depth;     /* names[] slots used, leaf first; empty slots mark mount crossings */
+	struct lw_task task;
+	struct lw_file_key file;
+	__u32 dev;       /* kernel dev_t of the filesystem (major << 20 | minor) */
+	__u32 generation;
+	__s32 fd;
+	__u8 truncated;  /* deeper than LW_PATH_DEPTH: the top is missing */
+	__u8 pad[3];
+	char names[LW_PATH_DEPTH][LW_NAME_MAX];
+};
+
 _Static_assert(sizeof(struct lw_task) == 48, "lw_task layout");
+_Static_assert(sizeof(struct lw_file_key) == 16, "lw_file_key layout");
+_Static_assert(sizeof(struct lw_verdict) == 8, "lw_verdict layout");
+_Static_assert(sizeof(struct lw_write_event) == 88 + LW_CHUNK_MAX, "lw_write_event layout");
+_Static_assert(sizeof(struct lw_file_event) == 88 + LW_PATH_DEPTH * LW_NAME_MAX, "lw_file_event layout");
 _Static_assert(sizeof(struct lw_listener_event) == 88, "lw_listener_event layout");
 
 #endif
