@@ -20,21 +20,27 @@ WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 # snprintf truncation is deliberate wherever it appears (bounded display fields)
 CWARN := $(WARN) -Wno-format-truncation
 CFLAGS ?= -O2 -g
-CPPFLAGS += -Iinclude -Iagent -I$(BUILD) -D_GNU_SOURCE -DLW_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -Iagent -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE -DLW_VERSION='"$(VERSION)"'
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lcrypto
+LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lcrypto -lhs -lm -lprotobuf-c -lcurl -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
+# The wire contract, compiled by protoc-c into build/proto/.
+PROTO := include/leakwatch/v1/leakwatch.proto
+PROTO_C := $(BUILD)/proto/leakwatch/v1/leakwatch.pb-c.c
+PROTO_H := $(PROTO_C:.c=.h)
+PROTO_OBJ := $(PROTO_C:.c=.o)
+
 AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 # Everything but main() goes into a library the unit tests link against.
 AGENT_LIB := $(BUILD)/libleakwatch.a
-AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
+AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS)) $(PROTO_OBJ)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -61,8 +67,20 @@ $(BUILD)/agent/%.o: agent/%.c | $(BUILD)/agent
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) -c $< -o $@
 
-# The loader embeds the skeletons; the first build has no .d file to say so.
+# The loader embeds the skeletons, and the encoders the protobuf header; the
+# first build has no .d file to say so.
 $(BUILD)/agent/loader.o: $(SKELS)
+$(AGENT_OBJS): | $(PROTO_H)
+
+$(PROTO_C) $(PROTO_H) &: $(PROTO)
+	$(call msg,PROTOC,$(PROTO))
+	$(Q)mkdir -p $(BUILD)/proto
+	$(Q)protoc-c --c_out=$(BUILD)/proto -Iinclude $(PROTO)
+
+# generated code: keep the project's warnings, minus what protoc-c trips
+$(PROTO_OBJ): $(PROTO_C)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) -Wno-unused-parameter $(DEPFLAGS) -c $< -o $@
 
 $(AGENT_LIB): $(AGENT_LIB_OBJS)
 	$(call msg,AR,$@)
@@ -78,6 +96,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests
 
 $(BUILD)/bpf $(BUILD)/agent $(BUILD)/tests:
 	$(Q)mkdir -p $@
+
+# Benchmarks print figures and never fail on a slow machine; `make bench`
+# runs every bench-* target.
+.PHONY: bench bench-scanner
+bench: bench-scanner
+
+$(BUILD)/bench/scanner_bench: bench/scanner_bench.c $(AGENT_LIB) | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LDLIBS_AGENT) -o $@
+
+bench-scanner: $(BUILD)/bench/scanner_bench
+	$(Q)BUILD=$(BUILD) bench/scanner.sh
+
+$(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+-include $(wildcard $(BUILD)/bench/*.d)
+
 
 setup:
 	$(Q)deploy/setup.sh all

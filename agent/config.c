@@ -10,6 +10,8 @@
 
 #include "glob.h"
 #include "leakwatch/events.h"
+#include "rules.h"
+#include "scanner.h"
 #include "yamlcfg.h"
 
 #define CFG(c) ((struct lw_config *)(c)->target)
@@ -29,6 +31,13 @@ void config__defaults(struct lw_config *cfg)
 	cfg->coalesce_delay_ms = 1000;
 	cfg->coalesce_window_ms = 10 * 60 * 1000;
 	cfg->max_streams = 4096;
+	cfg->collector_batch_max = 500;
+	cfg->collector_flush_ms = 1000;
+	cfg->collector_timeout_ms = 10 * 1000;
+	cfg->collector_max_backoff_ms = 60 * 1000;
+	cfg->spool_max_bytes = 256ULL << 20;
+	cfg->spool_segment_bytes = 4ULL << 20;
+	cfg->spool_sync_ms = 1000;
 }
 
 static void free_strv(char **v, size_t n)
@@ -38,8 +47,11 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
+static void free_user_rules(struct lw_config *cfg);
+
 void config__free(struct lw_config *cfg)
 {
+	free_user_rules(cfg);
 	for (size_t i = 0; i < cfg->n_expected; i++)
 		free(cfg->expected[i].process);
 	free(cfg->expected);
@@ -48,6 +60,12 @@ void config__free(struct lw_config *cfg)
 	free_strv(cfg->watch.paths, cfg->watch.n_paths);
 	free_strv(cfg->watch.exclude, cfg->watch.n_exclude);
 	free(cfg->fingerprint_key_file);
+	free(cfg->collector_url);
+	free(cfg->collector_token_file);
+	free(cfg->collector_ca_file);
+	free(cfg->collector_client_cert);
+	free(cfg->collector_client_key);
+	free(cfg->spool_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -61,6 +79,14 @@ const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len)
 	if (cfg->fingerprint_key_file)
 		return cfg->fingerprint_key_file;
 	snprintf(buf, len, "%s/fingerprint.key", config__state_dir(cfg));
+	return buf;
+}
+
+const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len)
+{
+	if (cfg->spool_dir)
+		return cfg->spool_dir;
+	snprintf(buf, len, "%s/spool", config__state_dir(cfg));
 	return buf;
 }
 
@@ -410,14 +436,259 @@ static int section_leaks(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_map(c, n, keys);
 }
 
+/* collector: */
+
+static int collector_url(struct yamlcfg *c, yaml_node_t *n)
+{
+	char **url = &CFG(c)->collector_url;
+
+	if (yamlcfg__strdup(c, n, url))
+		return -EINVAL;
+	if (**url && strncmp(*url, "http://", 7) && strncmp(*url, "https://", 8))
+		return yamlcfg__fail(c, "expected an http:// or https:// URL, got \"%s\"", *url);
+	return 0;
+}
+
+static int collector_token_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->collector_token_file);
+}
+
+static int collector_ca_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->collector_ca_file);
+}
+
+static int collector_client_cert(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->collector_client_cert);
+}
+
+static int collector_client_key(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->collector_client_key);
+}
+
+static int collector_batch(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 1, 10000, &CFG(c)->collector_batch_max);
+}
+
+static int collector_flush(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 10, 60 * 1000, &CFG(c)->collector_flush_ms);
+}
+
+static int collector_timeout(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 100, 10 * 60 * 1000, &CFG(c)->collector_timeout_ms);
+}
+
+static int collector_backoff(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 100, 3600 * 1000, &CFG(c)->collector_max_backoff_ms);
+}
+
+static int section_collector(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "url", collector_url },
+		{ "token_file", collector_token_file },
+		{ "ca_file", collector_ca_file },
+		{ "client_cert", collector_client_cert },
+		{ "client_key", collector_client_key },
+		{ "batch_size", collector_batch },
+		{ "flush_interval", collector_flush },
+		{ "timeout", collector_timeout },
+		{ "max_backoff", collector_backoff },
+		{ 0 },
+	};
+	int err = yamlcfg__walk_map(c, n, keys);
+
+	if (!err && (!CFG(c)->collector_client_cert) != (!CFG(c)->collector_client_key))
+		return yamlcfg__fail(c, "client_cert and client_key go together");
+	return err;
+}
+
+/* spool: */
+
+static int spool_dir(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->spool_dir);
+}
+
+static int spool_max_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 1 << 20, 1ULL << 40, &CFG(c)->spool_max_bytes);
+}
+
+static int spool_segment_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 64 * 1024, 1ULL << 30, &CFG(c)->spool_segment_bytes);
+}
+
+static int spool_sync(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 10, 1000, &CFG(c)->spool_sync_ms);
+}
+
+static int section_spool(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "dir", spool_dir },
+		{ "max_size", spool_max_size },
+		{ "segment_size", spool_segment_size },
+		{ "sync_interval", spool_sync },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* rules: */
+
+static void free_user_rules(struct lw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_user_rules; i++) {
+		struct lw_user_rule *r = &cfg->user_rules[i];
+
+		free(r->id);
+		free(r->regex);
+		free_strv(r->keywords, r->n_keywords);
+	}
+	free(cfg->user_rules);
+	cfg->user_rules = NULL;
+	cfg->n_user_rules = 0;
+}
+
+static struct lw_user_rule *current_rule(struct yamlcfg *c)
+{
+	return &CFG(c)->user_rules[CFG(c)->n_user_rules - 1];
+}
+
+static int rule_id(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_user_rule *r = current_rule(c);
+
+	if (yamlcfg__strdup(c, n, &r->id))
+		return -EINVAL;
+	if (!r->id[0] || strlen(r->id) > 64 || strspn(r->id, "abcdefghijklmnopqrstuvwxyz"
+							      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(r->id))
+		return yamlcfg__fail(c, "expected 1 to 64 of letters, digits, '.', '_' or '-', got \"%s\"", r->id);
+	for (size_t i = 0; i < rules__count(); i++)
+		if (!strcmp(rules__get(i)->info.id, r->id))
+			return yamlcfg__fail(c, "\"%s\" is a built-in rule", r->id);
+	for (size_t i = 0; i + 1 < CFG(c)->n_user_rules; i++)
+		if (CFG(c)->user_rules[i].id && !strcmp(CFG(c)->user_rules[i].id, r->id))
+			return yamlcfg__fail(c, "rule \"%s\" is defined twice", r->id);
+	return 0;
+}
+
+static int rule_regex(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_user_rule *r = current_rule(c);
+	char why[256];
+
+	if (yamlcfg__strdup(c, n, &r->regex))
+		return -EINVAL;
+	/* the scanner compiles the same way: a rule that loads here runs there */
+	if (rules__check_regex(r->regex, why, sizeof(why)))
+		return yamlcfg__fail(c, "vectorscan rejects it: %s", why);
+	return 0;
+}
+
+static int rule_severity(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (severity__parse(s, &current_rule(c)->severity))
+		return yamlcfg__fail(c, "expected info, low, medium, high or critical, got \"%s\"", s);
+	return 0;
+}
+
+static int rule_keyword(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_user_rule *r = current_rule(c);
+	char **v = realloc(r->keywords, (r->n_keywords + 1) * sizeof(*v));
+
+	if (!v)
+		return yamlcfg__fail(c, "out of memory");
+	r->keywords = v;
+	v[r->n_keywords] = NULL;
+	if (yamlcfg__strdup(c, n, &v[r->n_keywords]))
+		return -EINVAL;
+	r->n_keywords++;
+	if (!v[r->n_keywords - 1][0])
+		return yamlcfg__fail(c, "empty keyword");
+	return 0;
+}
+
+static int rule_keywords(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, rule_keyword);
+}
+
+static int rule_min_entropy(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+	char *end;
+	double v;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || *end || v < 0 || v > 8)
+		return yamlcfg__fail(c, "expected bits per character between 0 and 8, got \"%s\"", s);
+	current_rule(c)->min_entropy = v;
+	return 0;
+}
+
+static int rule_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "id", rule_id },
+		{ "regex", rule_regex },
+		{ "severity", rule_severity },
+		{ "keywords", rule_keywords },
+		{ "min_entropy", rule_min_entropy },
+		{ 0 },
+	};
+	struct lw_config *cfg = CFG(c);
+	struct lw_user_rule *r;
+
+	if (cfg->n_user_rules >= 1024)
+		return yamlcfg__fail(c, "more than 1024 rules");
+	r = realloc(cfg->user_rules, (cfg->n_user_rules + 1) * sizeof(*r));
+	if (!r)
+		return yamlcfg__fail(c, "out of memory");
+	cfg->user_rules = r;
+	r = &r[cfg->n_user_rules++];
+	memset(r, 0, sizeof(*r));
+	r->severity = LW_SEV_MEDIUM;
+	if (yamlcfg__walk_map(c, n, keys))
+		return -EINVAL;
+	if (!r->id || !r->regex)
+		return yamlcfg__fail(c, "give both id and regex");
+	return 0;
+}
+
+static int section_rules(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, rule_entry);
+}
+
 static const struct yamlcfg_key top_keys[] = {
 	{ "log", section_log },
+	{ "rules", section_rules },
 	{ "agent", section_agent },
 	{ "exposure", section_exposure },
 	{ "state_dir", top_state_dir },
 	{ "capture", section_capture },
 	{ "watch", section_watch },
 	{ "leaks", section_leaks },
+	{ "collector", section_collector },
+	{ "spool", section_spool },
 	{ 0 },
 };
 

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "watch.h"
 
+struct lw_user_rule; /* scanner.h */
+
 #define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
 #define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"
 
@@ -41,6 +43,10 @@ struct lw_config {
 	struct lw_expected *expected; /* exposure.expected */
 	size_t n_expected;
 
+	/* rules: the operator's own secret patterns, added to the built-in ones */
+	struct lw_user_rule *user_rules;
+	size_t n_user_rules;
+
 	char *state_dir;              /* state_dir: key, spool */
 
 	bool capture_enabled;         /* capture.enabled: scan log writes */
@@ -52,6 +58,23 @@ struct lw_config {
 	uint64_t coalesce_window_ms;  /* leaks.coalesce_window */
 	char *fingerprint_key_file;   /* leaks.fingerprint_key; NULL: <state_dir>/fingerprint.key */
 	uint64_t max_streams;         /* leaks.max_open_files */
+
+	/* collector: where events go; no url, no export (stdout only) */
+	char *collector_url;
+	char *collector_token_file;
+	char *collector_ca_file;
+	char *collector_client_cert;
+	char *collector_client_key;
+	uint64_t collector_batch_max;
+	uint64_t collector_flush_ms;
+	uint64_t collector_timeout_ms;
+	uint64_t collector_max_backoff_ms;
+
+	/* spool: the durable queue in front of the collector */
+	char *spool_dir;              /* NULL: <state_dir>/spool */
+	uint64_t spool_max_bytes;
+	uint64_t spool_segment_bytes;
+	uint64_t spool_sync_ms;
 };
 
 void config__defaults(struct lw_config *cfg);
@@ -66,6 +89,8 @@ int config__load_string(struct lw_config *cfg, const char *text, char *err, size
 const char *config__state_dir(const struct lw_config *cfg);
 /* leaks.fingerprint_key, or <state_dir>/fingerprint.key */
 const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len);
+/* spool.dir, or <state_dir>/spool */
+const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len);
 void config__free(struct lw_config *cfg);
 
 #endif

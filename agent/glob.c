@@ -2,12 +2,14 @@
 #include "glob.h"
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Matches one [class] at *p against c; advances *p past it. */
-static bool class_match(const char **p, char c)
+/* Matches one [class] at p against c; *next is set past the class. */
+static bool class_match(const char *p, char c, const char **next)
 {
-	const char *s = *p + 1;
+	const char *s = p + 1;
 	bool negate = false, hit = false;
 
 	if (*s == '!' || *s == '^') {
@@ -26,23 +28,59 @@ static bool class_match(const char **p, char c)
 			hit = true;
 		s++;
 	} while (*s && *s != ']');
-	*p = *s ? s + 1 : s;
+	*next = *s ? s + 1 : s;
 	return hit != negate;
 }
 
-/* Depth bounds the backtracking a hostile pattern could cause. */
-static bool match(const char *p, const char *s, int depth)
+/*
+ * Backtracking over `*` and `**` would be exponential on a pattern like
+ * a*a*a*b; remembering which (pattern, path) positions already failed
+ * bounds the work by their product.
+ */
+struct matcher {
+	const char *pat, *path;
+	size_t plen, slen;
+	uint8_t *failed; /* bit per (pattern offset, path offset) */
+};
+
+static bool seen_failed(struct matcher *m, const char *p, const char *s)
 {
-	if (depth > 64)
+	size_t bit = (size_t)(p - m->pat) * (m->slen + 1) + (size_t)(s - m->path);
+
+	return m->failed[bit / 8] & (1u << (bit % 8));
+}
+
+static void mark_failed(struct matcher *m, const char *p, const char *s)
+{
+	size_t bit = (size_t)(p - m->pat) * (m->slen + 1) + (size_t)(s - m->path);
+
+	m->failed[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
+static bool match(struct matcher *m, const char *p, const char *s);
+
+static bool match_from(struct matcher *m, const char *p, const char *s)
+{
+	bool ok;
+
+	if (seen_failed(m, p, s))
 		return false;
+	ok = match(m, p, s);
+	if (!ok)
+		mark_failed(m, p, s);
+	return ok;
+}
+
+static bool match(struct matcher *m, const char *p, const char *s)
+{
 	while (*p) {
 		if (p[0] == '*' && p[1] == '*') {
 			p += 2;
 			/* "**" followed by "/" may also match no directory at all */
-			if (*p == '/' && match(p + 1, s, depth + 1))
+			if (*p == '/' && match_from(m, p + 1, s))
 				return true;
 			for (const char *t = s;; t++) {
-				if (match(p, t, depth + 1))
+				if (match_from(m, p, t))
 					return true;
 				if (!*t)
 					return false;
@@ -51,7 +89,7 @@ static bool match(const char *p, const char *s, int depth)
 		if (*p == '*') {
 			p++;
 			for (const char *t = s;; t++) {
-				if (match(p, t, depth + 1))
+				if (match_from(m, p, t))
 					return true;
 				if (!*t || *t == '/')
 					return false;
@@ -64,7 +102,7 @@ static bool match(const char *p, const char *s, int depth)
 				return false;
 			p++;
 		} else if (*p == '[') {
-			if (*s == '/' || !class_match(&p, *s))
+			if (*s == '/' || !class_match(p, *s, &p))
 				return false;
 		} else {
 			if (*p != *s)
@@ -78,7 +116,19 @@ static bool match(const char *p, const char *s, int depth)
 
 bool glob__match(const char *pattern, const char *path)
 {
-	return match(pattern, path, 0);
+	struct matcher m = { pattern, path, strlen(pattern), strlen(path), NULL };
+	size_t bits = (m.plen + 1) * (m.slen + 1);
+	bool ok;
+
+	/* patterns without wildcards need no memory */
+	if (!strpbrk(pattern, "*?["))
+		return !strcmp(pattern, path);
+	m.failed = calloc(bits / 8 + 1, 1);
+	if (!m.failed)
+		return false;
+	ok = match(&m, pattern, path);
+	free(m.failed);
+	return ok;
 }
 
 const char *glob__check(const char *pattern)
@@ -87,6 +137,8 @@ const char *glob__check(const char *pattern)
 		return "empty pattern";
 	if (pattern[0] != '/' && strncmp(pattern, "**", 2))
 		return "must start with / or **";
+	if (strlen(pattern) > 1024)
+		return "longer than 1024 characters";
 	for (const char *p = pattern; *p; p++) {
 		if (*p == '[') {
 			const char *close = strchr(p + 2, ']');

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "listen.skel.h"
+#include "write.skel.h"
 #include "log.h"
 
 #define MAX_PROGS 16
@@ -22,6 +23,7 @@ struct loader {
 	struct loader_opts opts;
 	struct lw_listen *listen;
 	struct bpf_link *udp_release; /* NULL without cgroup v2 */
+	struct lw_write *write;       /* NULL when capture is off or failed */
 	struct ring_buffer *rb;
 	const char *attached[MAX_PROGS];
 	size_t n_attached;
@@ -38,6 +40,12 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		msg[--n] = '\0';
 	log__msg(level == LIBBPF_WARN ? LW_LOG_WARN : LW_LOG_DEBUG, "libbpf: %s", msg);
 	return 0;
+}
+
+static void add_attached(struct loader *l, const char *name)
+{
+	if (l->n_attached < MAX_PROGS)
+		l->attached[l->n_attached++] = name;
 }
 
 /* libbpf resolves tracepoint ids through tracefs; some hosts never mount it. */
@@ -104,7 +112,87 @@ static void attach_udp_release(struct loader *l)
 			 strerror(errno));
 		return;
 	}
-	l->attached[l->n_attached++] = "lw_sock_release";
+	add_attached(l, "lw_sock_release");
+}
+
+/* How the write programs walk a descriptor table; see bpf/write.bpf.c. */
+enum fd_walk_mode { FD_WALK_HELPERS = 0, FD_WALK_TASK_BTF = 1, FD_WALK_CAST = 2 };
+
+static const char *const fd_walk_names[] = { "helper reads", "typed task pointers", "typed casts" };
+
+/* Opens and loads the write programs with one descriptor-walk mode. */
+static struct lw_write *load_write(const struct loader *l, enum fd_walk_mode mode)
+{
+	struct lw_write *w = lw_write__open();
+	int err;
+
+	if (!w)
+		return NULL;
+	w->rodata->max_bytes = l->opts.capture_max_bytes;
+	w->rodata->agent_tgid = (__u32)getpid();
+	w->rodata->fd_walk = mode;
+	bpf_map__set_max_entries(w->maps.events, (uint32_t)l->opts.capture_ringbuf_bytes);
+	bpf_program__set_autoattach(w->progs.lw_capture_step, false);
+	err = lw_write__load(w);
+	if (err) {
+		lw_write__destroy(w);
+		errno = -err;
+		return NULL;
+	}
+	return w;
+}
+
+/*
+ * The log-write programs. The cheapest descriptor walk the kernel verifies
+ * is used: every write on the host pays for it. A failure here is logged
+ * and leaves listener detection running: one blind spot is better than none.
+ */
+static int start_capture(struct loader *l)
+{
+	enum fd_walk_mode mode = FD_WALK_CAST;
+	struct lw_write *w = NULL;
+	__u32 slot = 0;
+	int fd, err;
+
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) != 1)
+		mode = FD_WALK_HELPERS;
+	for (;; mode--) {
+		/* quiet while probing: a refused mode is expected on older kernels */
+		if (mode != FD_WALK_HELPERS)
+			libbpf_set_print(NULL);
+		w = load_write(l, mode);
+		libbpf_set_print(libbpf_log);
+		if (w || mode == FD_WALK_HELPERS)
+			break;
+		log_debug("write programs: %s not accepted by this kernel", fd_walk_names[mode]);
+	}
+	if (!w) {
+		err = -errno;
+		log_error("log capture disabled: loading the write programs failed: %s", strerror(errno));
+		return err;
+	}
+	fd = bpf_program__fd(w->progs.lw_capture_step);
+	err = bpf_map__update_elem(w->maps.capture_progs, &slot, sizeof(slot), &fd, sizeof(fd), BPF_ANY);
+	if (err) {
+		log_error("log capture disabled: installing the capture step failed: %s", strerror(-err));
+		goto fail;
+	}
+	err = lw_write__attach(w);
+	if (err) {
+		log_error("log capture disabled: attaching the write programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	log_info("write path: descriptor walk by %s", fd_walk_names[mode]);
+	add_attached(l, "lw_write");
+	add_attached(l, "lw_writev");
+	add_attached(l, "lw_pwrite64");
+	add_attached(l, "lw_pwritev");
+	add_attached(l, "lw_pwritev2");
+	l->write = w;
+	return 0;
+fail:
+	lw_write__destroy(w);
+	return err;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -151,16 +239,25 @@ int loader__start(const struct loader_opts *opts, struct loader **out)
 		log_error("attaching the listener programs failed: %s", strerror(-err));
 		goto fail;
 	}
-	l->attached[l->n_attached++] = "lw_tcp_state";
-	l->attached[l->n_attached++] = "lw_bind_enter";
-	l->attached[l->n_attached++] = "lw_bind_exit";
+	add_attached(l, "lw_tcp_state");
+	add_attached(l, "lw_bind_enter");
+	add_attached(l, "lw_bind_exit");
 	attach_udp_release(l);
+	if (opts->capture)
+		start_capture(l);
 
 	l->rb = ring_buffer__new(bpf_map__fd(l->listen->maps.events), on_record, l, NULL);
 	if (!l->rb) {
 		err = -errno;
 		log_error("ring buffer setup failed: %s", strerror(errno));
 		goto fail;
+	}
+	if (l->write) {
+		err = ring_buffer__add(l->rb, bpf_map__fd(l->write->maps.events), on_record, l);
+		if (err) {
+			log_error("ring buffer setup failed: %s", strerror(-err));
+			goto fail;
+		}
 	}
 	*out = l;
 	return 0;
@@ -204,6 +301,45 @@ void loader__drops(struct loader *l, uint64_t out[LW_DROP_MAX])
 {
 	memset(out, 0, LW_DROP_MAX * sizeof(out[0]));
 	add_drops(l->listen->maps.drops, out);
+	if (l->write)
+		add_drops(l->write->maps.drops, out);
+}
+
+bool loader__capturing(const struct loader *l)
+{
+	return l->write != NULL;
+}
+
+int loader__set_verdict(struct loader *l, const struct lw_file_key *key, uint32_t generation, int state)
+{
+	struct lw_verdict v = { .generation = generation, .state = (__u32)state };
+
+	if (!l->write)
+		return -ENOENT;
+	if (state < 0) {
+		int err = bpf_map__delete_elem(l->write->maps.verdicts, key, sizeof(*key), 0);
+
+		return err == -ENOENT ? 0 : err;
+	}
+	return bpf_map__update_elem(l->write->maps.verdicts, key, sizeof(*key), &v, sizeof(v), BPF_ANY);
+}
+
+void loader__clear_verdicts(struct loader *l)
+{
+	struct lw_file_key key, next;
+	int fd;
+
+	if (!l->write)
+		return;
+	fd = bpf_map__fd(l->write->maps.verdicts);
+	/* delete the first key until none is left: deleting while walking skips keys */
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+	/* and retire every per-CPU cached verdict at once */
+	__atomic_add_fetch(&l->write->bss->verdict_epoch, 1, __ATOMIC_SEQ_CST);
 }
 
 size_t loader__programs(struct loader *l, const char **names, size_t max)
@@ -219,6 +355,7 @@ void loader__stop(struct loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	lw_write__destroy(l->write);
 	bpf_link__destroy(l->udp_release);
 	lw_listen__destroy(l->listen);
 	free(l);

@@ -6,6 +6,7 @@
 #ifndef LW_LOADER_H
 #define LW_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,7 +16,10 @@
 typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 
 struct loader_opts {
-	uint64_t ringbuf_bytes;
+	uint64_t ringbuf_bytes;         /* listener programs */
+	bool capture;                   /* load the log-write programs too */
+	uint64_t capture_ringbuf_bytes;
+	uint32_t capture_max_bytes;
 	loader_event_fn on_event;
 	void *ctx;
 };
@@ -31,6 +35,12 @@ int loader__drain(struct loader *l);
 /* Drops summed over CPUs, indexed by enum lw_drop_reason. */
 void loader__drops(struct loader *l, uint64_t out[LW_DROP_MAX]);
 size_t loader__programs(struct loader *l, const char **names, size_t max);
+/* Did the log-write programs load and attach? */
+bool loader__capturing(const struct loader *l);
+/* Answers the kernel about a file (LW_VERDICT_*), or forgets it (state < 0). */
+int loader__set_verdict(struct loader *l, const struct lw_file_key *key, uint32_t generation, int state);
+/* Forgets every verdict, so each file is judged again. */
+void loader__clear_verdicts(struct loader *l);
 /* Detaches and unloads; NULL is fine. */
 void loader__stop(struct loader *l);
 

@@ -12,6 +12,7 @@ static void usage(FILE *f)
 		"usage: leakwatch <command> [options]\n"
 		"  run          run the agent: report listeners as JSON lines on stdout\n"
 		"  listeners    audit the listeners on this host now (exit 1 if exposed)\n"
+		"  scan         scan files, directories and .gz logs for credentials (exit 1 if found)\n"
 		"  --version    print the version\n"
 		"\n"
 		"`leakwatch <command> --help` describes a command's options.\n",
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "listeners"))
 		return cmd_listeners(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "scan"))
+		return cmd_scan(argc - 1, argv + 1);
 	fprintf(stderr, "leakwatch: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return LW_EXIT_ERROR;

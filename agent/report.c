@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "leakwatch/events.h"
 
 static const char *proto_name(uint8_t p)
 {
@@ -97,21 +98,72 @@ void report__listener_json(struct jsonw *w, const struct lw_listener *l)
 	jsonw__end_object(w);
 }
 
-int report__listener_line(FILE *f, const struct lw_listener *l)
+static int write_line(FILE *f, struct jsonw *w)
 {
-	struct jsonw w;
-	const char *s;
+	const char *s = jsonw__str(w);
 	int err = 0;
 
-	jsonw__init(&w);
-	report__listener_json(&w, l);
-	s = jsonw__str(&w);
 	if (!s)
 		err = -ENOMEM;
 	else if (fprintf(f, "%s\n", s) < 0 || fflush(f))
 		err = -EIO;
-	jsonw__free(&w);
+	jsonw__free(w);
 	return err;
+}
+
+int report__listener_line(FILE *f, const struct lw_listener *l)
+{
+	struct jsonw w;
+
+	jsonw__init(&w);
+	report__listener_json(&w, l);
+	return write_line(f, &w);
+}
+
+/* Never the secret: only its rule, redacted form and keyed fingerprint. */
+void report__leak_json(struct jsonw *w, const struct lw_leak *leak)
+{
+	char ts[LW_RFC3339_LEN], dev[LW_DEVICE_LEN];
+
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "ts", clock__rfc3339(leak->repeat ? leak->last_ns : leak->first_ns, ts));
+	jsonw__kv_str(w, "kind", "leak");
+	jsonw__kv_str(w, "event", leak->repeat ? "repeated" : "found");
+	jsonw__kv_str(w, "rule", leak->rule->id);
+	jsonw__kv_str(w, "family", leak->rule->family);
+	jsonw__kv_str(w, "severity", severity__name(leak->rule->severity));
+	jsonw__kv_str(w, "redacted", leak->redacted);
+	jsonw__kv_str(w, "fingerprint", leak->fingerprint);
+	jsonw__kv_u64(w, "count", leak->count);
+	jsonw__kv_u64(w, "total", leak->total);
+	jsonw__kv_str(w, "first_seen", clock__rfc3339(leak->first_ns, ts));
+	jsonw__kv_str(w, "last_seen", clock__rfc3339(leak->last_ns, ts));
+	jsonw__key(w, "file");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "path", leak->path);
+	jsonw__kv_str(w, "device", leak__device(leak->dev, dev));
+	jsonw__kv_u64(w, "inode", leak->ino);
+	jsonw__kv_u64(w, "offset", leak->offset);
+	jsonw__kv_u64(w, "length", leak->length);
+	jsonw__kv_u64(w, "last_offset", leak->last_offset);
+	jsonw__end_object(w);
+	jsonw__key(w, "write");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "syscall", leak__syscall_name(leak->syscall));
+	jsonw__kv_i64(w, "fd", leak->fd);
+	jsonw__end_object(w);
+	report__process_json(w, &leak->proc);
+	report__container_json(w, &leak->proc);
+	jsonw__end_object(w);
+}
+
+int report__leak_line(FILE *f, const struct lw_leak *leak)
+{
+	struct jsonw w;
+
+	jsonw__init(&w);
+	report__leak_json(&w, leak);
+	return write_line(f, &w);
 }
 
 void report__listener_table_header(FILE *f)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "jsonw.h"
+#include "leak.h"
 #include "listener.h"
 
 void report__listener_json(struct jsonw *w, const struct lw_listener *l);
@@ -14,6 +15,9 @@ int report__listener_line(FILE *f, const struct lw_listener *l);
 
 void report__listener_table_header(FILE *f);
 void report__listener_table_row(FILE *f, const struct lw_listener *l);
+
+void report__leak_json(struct jsonw *w, const struct lw_leak *leak);
+int report__leak_line(FILE *f, const struct lw_leak *leak);
 
 void report__process_json(struct jsonw *w, const struct lw_proc *p);
 void report__container_json(struct jsonw *w, const struct lw_proc *p);

@@ -15,7 +15,7 @@
 
 #include "exposure.h" /* enum lw_severity */
 
-/* An operator's rule from the config (scan.rules). */
+/* An operator's rule from the config (the top-level rules: list). */
 struct lw_user_rule {
 	char *id;
 	char *regex;          /* the whole match is the secret */
@@ -68,5 +68,36 @@ int scanner__stream_feed(struct scanner_stream *st, const char *buf, size_t len,
 /* Bytes fed so far: the stream offset of the next byte. */
 uint64_t scanner__stream_offset(const struct scanner_stream *st);
 void scanner__stream_close(struct scanner_stream *st);
+
+/*
+ * Added with the implementation (additions only; the contract above is
+ * unchanged):
+ *
+ * A secret is reported once its extent is known: a token that ends exactly
+ * at the end of a feed waits for the next byte, a PEM key for its END line
+ * (or 12 KiB of body). Offsets passed to the callback are therefore not
+ * always increasing. feed and scan return 0, 1 when the callback stopped
+ * them (the rest of that call's bytes are then not scanned; the stream
+ * stays usable), or a negative errno.
+ *
+ * Memory per stream is bounded: at most LW_SCAN_TAIL_MAX bytes of recent
+ * input (1 KiB in the common case) plus a fixed ~3.5 KiB of pending state
+ * and vectorscan's stream state; scanner__stream_mem_bound() gives the
+ * total (about 19 KiB). A secret whose extent is still unknown after that
+ * many bytes is decided on what the tail holds. The scanner itself holds
+ * scratch buffers shared by its streams (bounded by 64 KiB pieces).
+ */
+#define LW_SCAN_TAIL_MAX (16 * 1024)
+
+/*
+ * Reports what waits for more bytes as if the stream ended here (call it
+ * when the file is closed, rotated or idle). Later feeds start afresh: a
+ * secret split across a flush is not joined.
+ */
+int scanner__stream_flush(struct scanner_stream *st, scanner_match_fn fn, void *ctx);
+/* Upper bound, in bytes, of what one open stream holds. */
+size_t scanner__stream_mem_bound(const struct scanner *s);
+/* Findings dropped because a buffer held more candidates than the bounds allow. */
+uint64_t scanner__dropped(const struct scanner *s);
 
 #endif

@@ -7,6 +7,7 @@
 
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define TCP_CLOSE 7
 #define TCP_LISTEN 10
 
 /* fd passed to bind(), kept from sys_enter to sys_exit. */
@@ -67,9 +68,11 @@ int lw_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
+	/* A child socket cloned from a listener for a new connection also
+	 * leaves LISTEN, for SYN_RECV; only LISTEN -> CLOSE ends a listener. */
 	if (ctx->newstate == TCP_LISTEN)
 		op = LW_LISTENER_OPEN;
-	else if (ctx->oldstate == TCP_LISTEN)
+	else if (ctx->oldstate == TCP_LISTEN && ctx->newstate == TCP_CLOSE)
 		op = LW_LISTENER_CLOSE;
 	else
 		return 0;

@@ -68,9 +68,9 @@ struct lw_listener_event {
 #define LW_CAPTURE_MAX (256 * 1024)
 #define LW_IOV_MAX 64
 
-/* What the kernel keys a file by: superblock address and inode number. */
+/* What the kernel keys a file by: its filesystem's dev_t and inode number. */
 struct lw_file_key {
-	__u64 sb;
+	__u64 dev;  /* kernel dev_t (major << 20 | minor) */
 	__u64 ino;
 };
 
@@ -118,7 +118,7 @@ struct lw_file_event {
 	__u32 depth;     /* names[] slots used, leaf first; empty slots mark mount crossings */
 	struct lw_task task;
 	struct lw_file_key file;
-	__u32 dev;       /* kernel dev_t of the filesystem (major << 20 | minor) */
+	__u32 dev;       /* kernel dev_t of the filesystem, as in file.dev */
 	__u32 generation;
 	__s32 fd;
 	__u8 truncated;  /* deeper than LW_PATH_DEPTH: the top is missing */

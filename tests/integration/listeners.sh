@@ -80,6 +80,23 @@ redis lwt-b 6379 0.0.0.0
 expect_json "listener in a second namespace carries that namespace" "$WORK/agent.out" \
 	event=open port=6379 netns="$B_NS" exposure=private severity=medium
 
+# A connection's child socket is cloned from the listener and leaves LISTEN
+# for SYN_RECV: that must not read as the listener closing.
+ip netns exec lwt-pub redis-cli -p 6379 ping >/dev/null
+ip netns exec lwt-pub python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 9997)); s.listen()
+time.sleep(0.3)
+for _ in range(3):
+    c = socket.create_connection(("127.0.0.1", 9997)); a, _ = s.accept(); a.close(); c.close()
+time.sleep(600)' >/dev/null 2>&1 &
+ACCEPT_PID=$!
+on_exit "kill -9 $ACCEPT_PID"
+expect_json "a listener that accepts connections is seen" "$WORK/agent.out" event=open port=9997
+check "accepted connections do not close the listener" python3 "$JSONMATCH" "$WORK/agent.out" \
+	--absent --timeout 2 event=close netns="$PUB_NS" port=9997
+check "nor redis's" python3 "$JSONMATCH" "$WORK/agent.out" --absent --timeout 1 event=close port=6379
+
 kill "$OPEN_6379_PID"
 expect_json "closing a listener gives a close event" "$WORK/agent.out" \
 	event=close port=6379 netns="$PUB_NS" source=kernel

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Scanner throughput on one core: leakwatch (one vectorscan database, every
+# rule, fed in 4 KiB chunks as the agent feeds it) against ripgrep running
+# the same rules' regexes over the same file (-j1). Prints figures; never
+# fails on speed. Input: the dev corpus repeated to BENCH_MB (default 200).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+CORPUS=${LW_CORPUS:-../shared/corpus/dev}/corpus.log
+MB=${BENCH_MB:-200}
+BENCH=$BUILD/bench/scanner_bench
+
+[ -f "$CORPUS" ] || { echo "bench/scanner.sh: no corpus at $CORPUS (set LW_CORPUS)" >&2; exit 2; }
+[ -x "$BENCH" ] || make --no-print-directory "$BENCH"
+work=$(mktemp -d /tmp/lwbench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+input=$work/input.log
+while [ "$(stat -c %s "$input" 2>/dev/null || echo 0)" -lt $((MB << 20)) ]; do
+	cat "$CORPUS" >>"$input"
+done
+bytes=$(stat -c %s "$input")
+cat "$input" >/dev/null # page cache, for both tools
+
+echo "== scanner: $((bytes >> 20)) MiB of log text, single thread"
+"$BENCH" "$input" 0
+
+if ! command -v rg >/dev/null; then
+	echo "ripgrep: not installed (deploy/setup.sh installs it)"
+	exit 0
+fi
+"$BENCH" --regexes >"$work/regexes.txt"
+gbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.2f", b / ns }'; }
+rg_run() {
+	local t0 t1 n
+	t0=$(date +%s%N)
+	n=$(rg -j1 --no-config --no-filename -c --regex-size-limit 1G --dfa-size-limit 1G "$@" "$input" || true)
+	t1=$(date +%s%N)
+	echo "$((t1 - t0)) ${n:-0}"
+}
+read -r ns lines < <(rg_run -f "$work/regexes.txt")
+echo "ripgrep -j1, the same $(wc -l <"$work/regexes.txt") regexes: $(gbps "$bytes" "$ns") GB/s ($(awk -v ns="$ns" 'BEGIN { printf "%.3f", ns / 1e9 }') s wall, $lines matching lines)"
+read -r ns lines < <(rg_run -F -e AKIA)
+echo "ripgrep -j1, one literal (AKIA), for scale: $(gbps "$bytes" "$ns") GB/s"

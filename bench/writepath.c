@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ns per write(2) of a 128-byte log line: `writepath FILE COUNT` appends
+ * COUNT lines and prints the mean. Each line is different (a counter), as
+ * in a real log, and holds no secret.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LINE 128
+
+int main(int argc, char **argv)
+{
+	struct timespec a, b;
+	char line[LINE + 1];
+	long count;
+	int fd;
+
+	if (argc != 3 || (count = strtol(argv[2], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: writepath FILE COUNT\n");
+		return 2;
+	}
+	fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0644);
+	if (fd < 0) {
+		perror(argv[1]);
+		return 2;
+	}
+	memset(line, 'x', LINE);
+	line[LINE - 1] = '\n';
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < count; i++) {
+		int n = snprintf(line, 48, "2026-11-29T10:00:00.%06ldZ INFO req=%08ld ok ", i % 1000000, i);
+
+		line[n] = 'x';
+		if (write(fd, line, LINE) != LINE) {
+			perror("write");
+			return 1;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	close(fd);
+	printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)count);
+	return 0;
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Credentials written to log files, caught by the running agent: write,
+# writev, pwrite, a token split across writes, a non-log file, a token
+# logged 10,000 times, and the raw token never echoed.
+. "$(dirname "$0")/lib.sh"
+
+LOGS="$WORK/logs"
+mkdir -p "$LOGS"
+cat >"$WORK/agent.yaml" <<YAML
+state_dir: $WORK/state
+agent:
+  health_interval: 1s
+leaks:
+  coalesce_delay: 1s
+YAML
+
+# A GitHub token with a valid checksum (base62 CRC32 of the 30 random
+# characters), made fresh for this run and never printed.
+TOKEN=$(python3 - <<'PY'
+import secrets, zlib
+A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+body = "".join(secrets.choice(A) for _ in range(30))
+n, c = zlib.crc32(body.encode()), ""
+while n:
+    c, n = A[n % 62] + c, n // 62
+print("ghp_" + body + c.rjust(6, "0"))
+PY
+)
+export TOKEN
+
+start_agent "$WORK/agent.yaml" || exit 1
+
+# writer MODE FILE: writes one line holding the token; prints "pid offset"
+writer() {
+	python3 - "$@" <<'PY'
+import os, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+tok = os.environ["TOKEN"].encode()
+prefix = b"2026-11-29T10:00:00Z INFO auth: using token="
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+os.write(fd, b"2026-11-29T09:59:59Z INFO starting up\n")
+start = os.fstat(fd).st_size + len(prefix)
+if mode == "write":
+    os.write(fd, prefix + tok + b" for api.github.com\n")
+elif mode == "writev":
+    os.writev(fd, [prefix, tok, b" for api.github.com\n"])
+elif mode == "split":
+    half = len(tok) // 2
+    os.write(fd, prefix + tok[:half])
+    time.sleep(0.2)
+    os.write(fd, tok[half:] + b"\n")
+elif mode == "tail":
+    os.write(fd, prefix + tok)  # the last bytes of the file: no newline follows
+elif mode == "pwrite":
+    os.close(fd)
+    fd = os.open(path, os.O_WRONLY)
+    os.pwrite(fd, b"x" * 1000, 0)
+    os.pwrite(fd, prefix + tok + b"\n", 1000)
+    start = 1000 + len(prefix)
+print(os.getpid(), start)
+PY
+}
+
+for mode in write writev pwrite split; do
+	read -r pid offset < <(writer "$mode" "$LOGS/$mode.log")
+	expect_json "$mode: a token in a .log file is one leak event" "$WORK/agent.out" \
+		kind=leak rule~github file.path="$LOGS/$mode.log" file.offset="$offset" \
+		process.pid="$pid" severity~h redacted~ghp_ count=1
+	[ "$mode" = write ] && echo "    event: $LAST_MATCH"
+done
+expect_json "writev is reported as writev" "$WORK/agent.out" file.path="$LOGS/writev.log" write.syscall=writev
+expect_json "pwrite is reported as pwrite64" "$WORK/agent.out" file.path="$LOGS/pwrite.log" write.syscall=pwrite64
+
+writer write "$LOGS/notes.txt" >/dev/null
+check "a token in a non-log file gives nothing" python3 "$JSONMATCH" "$WORK/agent.out" \
+	--absent --timeout 3 file.path="$LOGS/notes.txt"
+
+python3 - "$LOGS/hot.log" <<'PY'
+import os, sys
+tok = os.environ["TOKEN"].encode()
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+for i in range(10000):
+    os.write(fd, b"GET /api/v1/items?page=%d Authorization: token " % i + tok + b"\n")
+PY
+expect_json "10,000 writes of one token are one event with the count" "$WORK/agent.out" \
+	kind=leak file.path="$LOGS/hot.log" count=10000 total=10000
+check "and only one" python3 "$JSONMATCH" "$WORK/agent.out" --count 1 --timeout 2 \
+	kind=leak file.path="$LOGS/hot.log"
+echo "    event: $(grep -F "$LOGS/hot.log" "$WORK/agent.out" | head -1 | cut -c1-300)"
+
+read -r pid offset < <(writer tail "$LOGS/tail.log")
+
+expect_json "health counts scanned bytes" "$WORK/agent.err" msg=health capture.enabled=true \
+	'capture.bytes_scanned!=0'
+
+stop_agent
+rc=$?
+check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
+expect_json "a token that ends the file is reported when its stream is flushed" "$WORK/agent.out" \
+	kind=leak file.path="$LOGS/tail.log" file.offset="$offset" process.pid="$pid"
+check "the fingerprint key was created 0600" test "$(stat -c %a "$WORK/state/fingerprint.key")" = 600
+check "the raw token is not in the agent's stdout" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/agent.out"
+check "the raw token is not in the agent's stderr" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/agent.err"
+check "no write program stays loaded" bash -c '! bpftool prog show 2>/dev/null | grep -qE "name lw_(write|writev|pwrite64|pwritev|pwritev2|capture_step)\b"'

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# leakwatch scan: precision and recall on the labelled corpus, exit codes,
+# rotated .gz logs inside directories, gzip bombs, JSON fields, operator
+# rules, and no secret ever in its output. Secrets planted here are
+# generated on the fly; failures print counts and rule ids, never them.
+. "$(dirname "$0")/lib.sh"
+
+CORPUS=${LW_CORPUS:-$LW_ROOT/../shared/corpus/dev}
+SCORE=$CORPUS/score.py
+[ -f "$SCORE" ] || SCORE=$CORPUS/../score.py
+KEY=$WORK/fp.key
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
+chmod 600 "$KEY"
+
+# scan ARGS...: runs leakwatch scan; stdout in $WORK/out, stderr in $WORK/err, status in $RC
+scan() {
+	"$LEAKWATCH" scan --key "$KEY" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+}
+
+# planted secrets, one per line in $WORK/secrets (never printed)
+python3 - "$WORK/secrets" <<'EOF'
+import random, string, sys, zlib
+r = random.SystemRandom()
+A = string.ascii_letters + string.digits
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+def b62(n):
+    s = ""
+    for _ in range(6):
+        s = B62[n % 62] + s; n //= 62
+    return s
+body = "".join(r.choice(A) for _ in range(30))
+ghp = "ghp_" + body + b62(zlib.crc32(body.encode()))
+akia = "AKIA" + "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+aws = "".join(r.choice(A + "+/") for _ in range(40))
+pw = "".join(r.choice(A) for _ in range(18))
+open(sys.argv[1], "w").write("\n".join([ghp, akia, aws, pw]) + "\n")
+EOF
+mapfile -t SECRET <"$WORK/secrets"
+
+# no planted secret in what scan printed
+no_secret_in_output() {
+	local s n=0
+	for s in "${SECRET[@]}"; do
+		grep -qF -- "$s" "$WORK/out" "$WORK/err" && n=$((n + 1))
+	done
+	[ "$n" -eq 0 ]
+}
+
+# --- quality on the labelled corpus ---
+if [ -f "$CORPUS/corpus.log" ] && [ -f "$CORPUS/labels.tsv" ] && [ -f "$SCORE" ]; then
+	scan --format json "$CORPUS/corpus.log"
+	summary=$(python3 "$SCORE" "$CORPUS/labels.tsv" "$WORK/out" | tail -1)
+	echo "    $summary"
+	if [ "$RC" -eq 1 ] && python3 - "$summary" <<'EOF'; then
+import re, sys
+d = dict(re.findall(r"(\w+)=([0-9.]+)", sys.argv[1]))
+sys.exit(0 if float(d["precision"]) >= 0.99 and float(d["recall"]) >= 0.98 else 1)
+EOF
+		pass "corpus: precision >= 0.99 and recall >= 0.98"
+	else
+		fail "corpus: precision >= 0.99 and recall >= 0.98" "exit $RC"
+	fi
+	# no labelled secret appears in scan's output
+	if python3 - "$CORPUS/labels.tsv" "$WORK/out" "$WORK/err" <<'EOF'; then
+import sys
+labels = [l.rstrip("\n").split("\t", 3)[3] for l in list(open(sys.argv[1]))[1:]]
+out = open(sys.argv[2]).read() + open(sys.argv[3]).read()
+leaked = sum(1 for s in labels if len(s) >= 8 and s in out)
+print(f"    {leaked} of {len(labels)} labelled secrets in the output")
+sys.exit(1 if leaked else 0)
+EOF
+		pass "corpus: no labelled secret in scan's output"
+	else
+		fail "corpus: no labelled secret in scan's output"
+	fi
+else
+	fail "corpus" "no corpus.log, labels.tsv and score.py under $CORPUS (set LW_CORPUS)"
+fi
+
+# --- exit codes ---
+mkdir -p "$WORK/logs/old"
+printf '2026-11-29T10:00:00Z INFO [api] started\n2026-11-29T10:00:01Z INFO [api] GET / 200\n' >"$WORK/clean.log"
+scan "$WORK/clean.log"
+check "nothing found: exit 0" test "$RC" -eq 0
+printf 'boot\nexport GITHUB_TOKEN=%s\nAWS_ACCESS_KEY_ID=%s aws_secret_access_key = %s\n' \
+	"${SECRET[0]}" "${SECRET[1]}" "${SECRET[2]}" >"$WORK/app.log"
+scan "$WORK/app.log"
+check "credentials found: exit 1" test "$RC" -eq 1
+check "text output: one line per finding" test "$(wc -l <"$WORK/out")" -eq 3
+check "text output names the rule" grep -q ':2:21: high github-pat ghp_' "$WORK/out"
+if no_secret_in_output; then pass "text output: no secret"; else fail "text output: no secret"; fi
+scan "$WORK/absent.log" "$WORK/app.log"
+check "missing path: exit 2, the rest still scanned" test "$RC" -eq 2 -a "$(wc -l <"$WORK/out")" -eq 3
+check "missing path: named on stderr" grep -q "absent.log: No such file" "$WORK/err"
+chmod 755 "$WORK"
+cp "$WORK/app.log" "$WORK/private.log"
+chmod 600 "$WORK/private.log"
+chmod 644 "$KEY"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$LEAKWATCH" scan --key "$KEY" "$WORK/private.log" 2>&1 >/dev/null)
+rc=$?
+chmod 600 "$KEY"
+check "unreadable file: exit 2" test "$rc" -eq 2
+check "unreadable file: named" grep -q "private.log: Permission denied" <<<"$out"
+scan --format yaml "$WORK/app.log"
+check "bad --format: exit 2" test "$RC" -eq 2
+scan --format json
+check "no path: exit 2" test "$RC" -eq 2
+
+# --- JSON fields ---
+scan --format json "$WORK/app.log"
+if python3 - "$WORK/out" <<'EOF'; then
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+need = {"path", "line", "column", "end_column", "rule", "severity", "redacted", "fingerprint"}
+ok = len(rows) == 3 and all(need <= set(r) for r in rows)
+gh = [r for r in rows if r["rule"] == "github-pat"]
+ok = ok and len(gh) == 1 and gh[0]["line"] == 2 and gh[0]["column"] == 21 and gh[0]["end_column"] == 61
+ok = ok and all(len(r["fingerprint"]) == 32 and len(r["redacted"]) <= 11 for r in rows)
+ok = ok and {r["rule"] for r in rows} == {"github-pat", "aws-access-key-id", "aws-secret-access-key"}
+sys.exit(0 if ok else 1)
+EOF
+	pass "json: fields, lines and columns"
+else
+	fail "json: fields, lines and columns" "rules: $(python3 -c 'import json,sys;print([json.loads(l)["rule"] for l in open(sys.argv[1])])' "$WORK/out")"
+fi
+if no_secret_in_output; then pass "json output: no secret"; else fail "json output: no secret"; fi
+fp1=$(python3 -c 'import json,sys;print(sorted(json.loads(l)["fingerprint"] for l in open(sys.argv[1])))' "$WORK/out")
+
+# --- a directory of rotated logs, one gzipped ---
+{
+	for i in $(seq 2000); do echo "2026-11-28T00:00:00Z INFO [api] request $i served"; done
+	echo "2026-11-28T00:00:01Z WARN [db] connecting with password=\"${SECRET[3]}\""
+	echo "2026-11-28T00:00:02Z INFO [api] token ${SECRET[0]} refreshed"
+} | gzip -9 >"$WORK/logs/old/app.log.2.gz"
+cp "$WORK/clean.log" "$WORK/logs/app.log"
+cp /bin/true "$WORK/logs/old/binary-file"
+scan --format json "$WORK/logs"
+check "directory with a rotated .gz: exit 1" test "$RC" -eq 1
+if python3 - "$WORK/out" <<'EOF'; then
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ok = len(rows) == 2 and all(r["path"].endswith("old/app.log.2.gz") for r in rows)
+ok = ok and sorted((r["line"], r["rule"]) for r in rows) == [(2001, "generic-password"), (2002, "github-pat")]
+sys.exit(0 if ok else 1)
+EOF
+	pass "directory: the secrets inside app.log.2.gz, with their lines"
+else
+	fail "directory: the secrets inside app.log.2.gz, with their lines" "$(wc -l <"$WORK/out") findings"
+fi
+check "directory: the binary file is skipped quietly" test ! -s "$WORK/err"
+if no_secret_in_output; then pass "gz output: no secret"; else fail "gz output: no secret"; fi
+scan --format json "$WORK/app.log"
+fp2=$(python3 -c 'import json,sys;print(sorted(json.loads(l)["fingerprint"] for l in open(sys.argv[1])))' "$WORK/out")
+check "same key, same fingerprints" test "$fp1" = "$fp2"
+
+# --- a gzip bomb is an error; the other files are still scanned ---
+mkdir -p "$WORK/bomb"
+head -c 300M /dev/zero | gzip -1 >"$WORK/bomb/a.log.1.gz"
+cp "$WORK/app.log" "$WORK/bomb/b.log"
+scan --format json "$WORK/bomb"
+check "gzip bomb: exit 2" test "$RC" -eq 2
+check "gzip bomb: reported on stderr" grep -q "a.log.1.gz: gzip inflates more than" "$WORK/err"
+check "gzip bomb: the next file still scanned" test "$(grep -c b.log "$WORK/out")" -eq 3
+
+# --- a line of 8 MiB ---
+python3 - "$WORK/long.log" "${SECRET[0]}" <<'EOF'
+import sys
+open(sys.argv[1], "w").write("x" * (8 << 20) + " t=" + sys.argv[2] + " end\nnext\n")
+EOF
+scan --format json "$WORK/long.log"
+check "8 MiB line: found at its column" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if len(rows) == 1 and rows[0]["line"] == 1 and rows[0]["column"] == (8 << 20) + 4 else 1)' "$WORK/out"
+
+# --- operator rules and the default key ---
+cat >"$WORK/rules.yaml" <<EOF
+state_dir: $WORK/state
+rules:
+  - id: acme-internal
+    regex: 'acme_[A-Za-z0-9]{24}'
+    severity: critical
+EOF
+mkdir -p "$WORK/state"
+printf 'using acme_%s\n' "$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 24)" >"$WORK/acme.log"
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --format json "$WORK/acme.log" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "operator rule: found" test "$RC" -eq 1 -a "$(grep -c '"rule":"acme-internal","family":"custom","severity":"critical"' "$WORK/out")" -eq 1
+check "no key file: a one-line note" test "$(grep -c 'fingerprints use a one-off key' "$WORK/err")" -eq 1
+printf 'rules:\n  - id: broken\n    regex: "a(b"\n' >"$WORK/bad.yaml"
+"$LEAKWATCH" scan --config "$WORK/bad.yaml" "$WORK/app.log" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "bad operator regex: exit 2 naming rules[0].regex" test "$RC" -eq 2 -a "$(grep -c 'rules\[0\].regex' "$WORK/err")" -eq 1
