@@ -8,7 +8,7 @@ BUILD="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
        libssl-dev libmicrohttpd-dev libsqlite3-dev libyaml-dev"
 RUN="iproute2 procps ca-certificates"
 TEST="libcmocka-dev python3 redis-server memcached postgresql sqlite3 curl
-      ripgrep prometheus-alertmanager systemd hyperfine"
+      ripgrep prometheus-alertmanager systemd hyperfine openssl libclang-rt-dev"
 
 case "${1:-all}" in
   build) want="$BUILD" ;;

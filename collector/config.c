@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "yamlcfg.h"
+
+#define CFG(c) ((struct lwc_config *)(c)->target)
+#define DAY_MS (24ULL * 3600 * 1000)
+
+void lwc_config__defaults(struct lwc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = LW_LOG_INFO;
+	cfg->log_format = LW_LOG_JSON;
+	lwc_listen__parse(LWC_DEFAULT_LISTEN, &cfg->listen);
+	cfg->max_connections = 256;
+	cfg->max_connections_per_ip = 32;
+	cfg->connection_timeout_ms = 30 * 1000;
+	ingest__default_limits(&cfg->limits);
+	cfg->max_inflight = 256 << 20;
+	cfg->busy_timeout_ms = 5000;
+	cfg->sync_full = true;
+	cfg->retention_ms[STORE_LISTENER] = 30 * DAY_MS;
+	cfg->retention_ms[STORE_LEAK] = 90 * DAY_MS;
+	cfg->retention_ms[STORE_HEALTH] = 7 * DAY_MS;
+	cfg->retention_interval_ms = 60 * 1000;
+	cfg->retention_batch_rows = 1000;
+}
+
+void lwc_config__free(struct lwc_config *cfg)
+{
+	free(cfg->state_dir);
+	free(cfg->token_file);
+	free(cfg->tls_cert_file);
+	free(cfg->tls_key_file);
+	free(cfg->db_path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *lwc_config__state_dir(const struct lwc_config *cfg)
+{
+	return cfg->state_dir ? cfg->state_dir : LWC_DEFAULT_STATE_DIR;
+}
+
+const char *lwc_config__db_path(const struct lwc_config *cfg, char *buf, size_t len)
+{
+	if (cfg->db_path)
+		return cfg->db_path;
+	snprintf(buf, len, "%s/collector.db", lwc_config__state_dir(cfg));
+	return buf;
+}
+
+const char *lwc_config__token_path(const struct lwc_config *cfg, char *buf, size_t len)
+{
+	if (cfg->token_file)
+		return cfg->token_file;
+	snprintf(buf, len, "%s/token", lwc_config__state_dir(cfg));
+	return buf;
+}
+
+/* --- listen addresses --- */
+
+int lwc_listen__parse(const char *s, struct lwc_listen *out)
+{
+	char host[64];
+	const char *colon, *port;
+	char *end;
+	unsigned long p;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		n = (size_t)(close - s - 1);
+		port = close + 2;
+		if (n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, n);
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return -EINVAL; /* IPv6 needs brackets, to find the port */
+		n = (size_t)(colon - s);
+		port = colon + 1;
+		if (n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, n);
+	}
+	host[n] = '\0';
+	if (*port < '0' || *port > '9')
+		return -EINVAL;
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (errno || *end || p > 65535)
+		return -EINVAL;
+	if (addr__parse(host, &out->addr))
+		return -EINVAL;
+	if (s[0] == '[' && out->addr.family != AF_INET6)
+		return -EINVAL;
+	out->port = (uint16_t)p;
+	return 0;
+}
+
+const char *lwc_listen__format(const struct lwc_listen *l, char *buf, size_t len)
+{
+	char a[LW_ADDR_STRLEN];
+
+	addr__format(&l->addr, a);
+	snprintf(buf, len, l->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, l->port);
+	return buf;
+}
+
+bool lwc_listen__is_loopback(const struct lwc_listen *l)
+{
+	struct lw_addr a = l->addr;
+
+	addr__unmap(&a);
+	/* a wildcard is every address, the public ones too */
+	return !addr__is_wildcard(&a) && addr__classify(&a, NULL, 0) == LW_CLASS_LOOPBACK;
+}
+
+/* --- log: --- */
+
+static int log_level(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (log__parse_level(s, &CFG(c)->log_level))
+		return yamlcfg__fail(c, "expected debug, info, warn or error, got \"%s\"", s);
+	return 0;
+}
+
+static int log_format(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (log__parse_format(s, &CFG(c)->log_format))
+		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
+	CFG(c)->log_format_set = true;
+	return 0;
+}
+
+static int section_log(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "level", log_level },
+		{ "format", log_format },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* --- paths --- */
+
+static int absolute_path(struct yamlcfg *c, yaml_node_t *n, char **out)
+{
+	if (yamlcfg__strdup(c, n, out))
+		return -EINVAL;
+	if ((*out)[0] != '/')
+		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", *out);
+	return 0;
+}
+
+static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->state_dir);
+}
+
+/* --- server: --- */
+
+static int server_listen(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (lwc_listen__parse(s, &CFG(c)->listen))
+		return yamlcfg__fail(c, "expected an IP address and port such as 127.0.0.1:4520 or [::1]:4520, got \"%s\"", s);
+	return 0;
+}
+
+static int server_token_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->token_file);
+}
+
+static int tls_cert_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->tls_cert_file);
+}
+
+static int tls_key_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->tls_key_file);
+}
+
+static int server_tls(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "cert_file", tls_cert_file },
+		{ "key_file", tls_key_file },
+		{ 0 },
+	};
+	if (yamlcfg__walk_map(c, n, keys))
+		return -EINVAL;
+	if (!CFG(c)->tls_cert_file != !CFG(c)->tls_key_file)
+		return yamlcfg__fail(c, "give both cert_file and key_file, or neither");
+	return 0;
+}
+
+static int server_max_connections(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 1, 65536, &CFG(c)->max_connections);
+}
+
+static int server_max_per_ip(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 1, 65536, &CFG(c)->max_connections_per_ip);
+}
+
+static int server_timeout(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 1000, 3600 * 1000, &CFG(c)->connection_timeout_ms);
+}
+
+static int server_threads(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 0, 256, &CFG(c)->threads);
+}
+
+static int section_server(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "listen", server_listen },
+		{ "token_file", server_token_file },
+		{ "tls", server_tls },
+		{ "max_connections", server_max_connections },
+		{ "max_connections_per_ip", server_max_per_ip },
+		{ "connection_timeout", server_timeout },
+		{ "threads", server_threads },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* --- limits: --- */
+
+static int size_into(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, size_t *out)
+{
+	uint64_t v;
+
+	if (yamlcfg__size(c, n, min, max, &v))
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int uint_into(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, size_t *out)
+{
+	uint64_t v;
+
+	if (yamlcfg__uint(c, n, min, max, &v))
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int limits_max_body(struct yamlcfg *c, yaml_node_t *n)
+{
+	return size_into(c, n, 1024, 256ULL << 20, &CFG(c)->limits.max_body);
+}
+
+static int limits_max_inflated(struct yamlcfg *c, yaml_node_t *n)
+{
+	return size_into(c, n, 1024, 1ULL << 30, &CFG(c)->limits.max_inflated);
+}
+
+static int limits_max_ratio(struct yamlcfg *c, yaml_node_t *n)
+{
+	return uint_into(c, n, 1, 100000, &CFG(c)->limits.max_ratio);
+}
+
+static int limits_max_events(struct yamlcfg *c, yaml_node_t *n)
+{
+	return uint_into(c, n, 1, 1000000, &CFG(c)->limits.max_events);
+}
+
+static int limits_max_event_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	return size_into(c, n, 256, 16ULL << 20, &CFG(c)->limits.max_event_bytes);
+}
+
+static int limits_max_decoded(struct yamlcfg *c, yaml_node_t *n)
+{
+	return size_into(c, n, 1 << 20, 4ULL << 30, &CFG(c)->limits.max_decoded);
+}
+
+static int limits_max_inflight(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 1 << 20, 64ULL << 30, &CFG(c)->max_inflight);
+}
+
+static int section_limits(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "max_body", limits_max_body },
+		{ "max_inflated", limits_max_inflated },
+		{ "max_ratio", limits_max_ratio },
+		{ "max_events", limits_max_events },
+		{ "max_event_size", limits_max_event_size },
+		{ "max_decoded", limits_max_decoded },
+		{ "max_inflight", limits_max_inflight },
+		{ 0 },
+	};
+	if (yamlcfg__walk_map(c, n, keys))
+		return -EINVAL;
+	if (CFG(c)->max_inflight < CFG(c)->limits.max_body)
+		return yamlcfg__fail(c, "max_inflight must be at least max_body");
+	return 0;
+}
+
+/* --- storage: --- */
+
+static int storage_path(struct yamlcfg *c, yaml_node_t *n)
+{
+	return absolute_path(c, n, &CFG(c)->db_path);
+}
+
+static int storage_busy_timeout(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 600 * 1000, &CFG(c)->busy_timeout_ms);
+}
+
+static int storage_synchronous(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!strcmp(s, "full"))
+		CFG(c)->sync_full = true;
+	else if (!strcmp(s, "normal"))
+		CFG(c)->sync_full = false;
+	else
+		return yamlcfg__fail(c, "expected full or normal, got \"%s\"", s);
+	return 0;
+}
+
+static int section_storage(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "path", storage_path },
+		{ "busy_timeout", storage_busy_timeout },
+		{ "synchronous", storage_synchronous },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* --- retention: --- */
+
+static int keep_for(struct yamlcfg *c, yaml_node_t *n, enum store_kind k)
+{
+	return yamlcfg__duration_ms(c, n, 0, 3650 * DAY_MS, &CFG(c)->retention_ms[k]);
+}
+
+static int retention_listener(struct yamlcfg *c, yaml_node_t *n)
+{
+	return keep_for(c, n, STORE_LISTENER);
+}
+
+static int retention_leak(struct yamlcfg *c, yaml_node_t *n)
+{
+	return keep_for(c, n, STORE_LEAK);
+}
+
+static int retention_health(struct yamlcfg *c, yaml_node_t *n)
+{
+	return keep_for(c, n, STORE_HEALTH);
+}
+
+static int retention_interval(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 1000, DAY_MS, &CFG(c)->retention_interval_ms);
+}
+
+static int retention_batch_rows(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 1, 100000, &CFG(c)->retention_batch_rows);
+}
+
+static int section_retention(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "listener", retention_listener },
+		{ "leak", retention_leak },
+		{ "health", retention_health },
+		{ "interval", retention_interval },
+		{ "batch_rows", retention_batch_rows },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+static const struct yamlcfg_key top_keys[] = {
+	{ "log", section_log },
+	{ "state_dir", top_state_dir },
+	{ "server", section_server },
+	{ "limits", section_limits },
+	{ "storage", section_storage },
+	{ "retention", section_retention },
+	{ 0 },
+};
+
+static int apply(struct yamlcfg *c, yaml_node_t *root, struct lwc_config *cfg)
+{
+	struct lwc_config fresh;
+	int err;
+
+	/* built aside from the defaults, so a failed load leaves cfg as it was */
+	lwc_config__defaults(&fresh);
+	c->target = &fresh;
+	err = root ? yamlcfg__walk_map(c, root, top_keys) : 0;
+	if (err) {
+		lwc_config__free(&fresh);
+		return err;
+	}
+	lwc_config__free(cfg);
+	*cfg = fresh;
+	return 0;
+}
+
+int lwc_config__load(struct lwc_config *cfg, const char *file, bool must_exist, char *err,
+		     size_t errlen)
+{
+	struct yamlcfg c = { .err = err, .errlen = errlen };
+	yaml_node_t *root;
+	int rc;
+
+	if (!must_exist && access(file, F_OK) && errno == ENOENT) {
+		lwc_config__free(cfg);
+		lwc_config__defaults(cfg);
+		return 0;
+	}
+	rc = yamlcfg__load_file(&c, file, &root);
+	if (!rc)
+		rc = apply(&c, root, cfg);
+	yamlcfg__free(&c);
+	return rc;
+}
+
+int lwc_config__load_string(struct lwc_config *cfg, const char *text, char *err, size_t errlen)
+{
+	struct yamlcfg c = { .err = err, .errlen = errlen };
+	yaml_node_t *root;
+	int rc;
+
+	rc = yamlcfg__load_string(&c, text, strlen(text), &root);
+	if (!rc)
+		rc = apply(&c, root, cfg);
+	yamlcfg__free(&c);
+	return rc;
+}

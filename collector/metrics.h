@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The collector's counters, in one place so that a Prometheus endpoint can
+ * read them all later. Updated from the HTTP threads without a lock.
+ */
+#ifndef LWC_METRICS_H
+#define LWC_METRICS_H
+
+#include <stdint.h>
+
+/* Why a request or an event was refused; the names are metric labels. */
+enum metrics_reject {
+	REJECT_AUTH,            /* 401: no or wrong token */
+	REJECT_TOO_LARGE,       /* 413: body or decoded batch over its limit */
+	REJECT_BOMB,            /* 413: inflates past max_inflated or max_ratio */
+	REJECT_BAD_ENCODING,    /* 415: Content-Encoding or Content-Type */
+	REJECT_BAD_GZIP,        /* 400 */
+	REJECT_BAD_PROTOBUF,    /* 400 */
+	REJECT_BAD_BATCH,       /* 400: parses, but the batch itself is not sane */
+	REJECT_TOO_MANY_EVENTS, /* 413 */
+	REJECT_INVALID_EVENT,   /* counted per event, in BatchAck.rejected */
+	REJECT_BAD_REQUEST,     /* 404, 405, 400 on a query */
+	REJECT_OVERLOADED,      /* 503: too many bytes in flight */
+	REJECT_STORAGE,         /* 503: the database failed */
+	REJECT__COUNT,
+};
+
+struct metrics {
+	uint64_t requests;
+	uint64_t batches_accepted;
+	uint64_t events_stored;
+	uint64_t duplicates;
+	uint64_t bytes_received; /* compressed bodies of accepted batches */
+	uint64_t queries;
+	uint64_t retention_deleted;
+	uint64_t rejected[REJECT__COUNT];
+};
+
+/* Thread-safe increments of one field of *m. */
+#define metrics__add(m, field, n) __atomic_fetch_add(&(m)->field, (uint64_t)(n), __ATOMIC_RELAXED)
+#define metrics__reject(m, reason, n) metrics__add(m, rejected[reason], n)
+
+/* A consistent-enough copy for reporting (each field read atomically). */
+void metrics__snapshot(const struct metrics *m, struct metrics *out);
+const char *metrics__reject_name(enum metrics_reject r);
+
+#endif

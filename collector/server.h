@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The collector's HTTP(S) endpoints, on libmicrohttpd:
+ *   POST /v1/events    gzip EventBatch in, BatchAck out (token required)
+ *   GET  /v1/findings  JSON findings (token required)
+ *   GET  /healthz      "ok"
+ * Every refusal is a 4xx (or 503 when the collector itself is short) and a
+ * counter; nothing from a refused batch is stored.
+ */
+#ifndef LWC_SERVER_H
+#define LWC_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "metrics.h"
+#include "store.h"
+#include "token.h"
+
+struct server;
+
+struct server_opts {
+	struct lwc_listen listen;
+	const char *tls_cert_pem;  /* PEM text; both set for HTTPS */
+	const char *tls_key_pem;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned timeout_s;
+	unsigned threads;
+	struct ingest_limits limits;
+	uint64_t max_inflight;     /* request bytes held in memory at once */
+	uint8_t token_digest[TOKEN_DIGEST_LEN];
+	struct store *store;       /* written by POST /v1/events */
+	const char *db_path;       /* opened read-only by GET /v1/findings */
+	struct metrics *metrics;
+};
+
+int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen);
+/* The port actually bound (listen port 0 lets the kernel choose). */
+uint16_t server__port(const struct server *s);
+/* The counters, read atomically (for a metrics endpoint). */
+void server__metrics(const struct server *s, struct metrics *out);
+void server__stop(struct server *s);
+
+#endif

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: Apache-2.0
+/* collector ingest: every limit, malformed bodies, and per-event validation. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include "collector/ingest.h"
+#include "collector_fixtures.h"
+#include "encode.h"
+#include "gz.h"
+#include "leakwatch/events.h"
+
+static struct ingest_limits lim;
+
+static int setup(void **state)
+{
+	(void)state;
+	ingest__default_limits(&lim);
+	return 0;
+}
+
+static void test_valid_batch_gzip_and_identity(void **state)
+{
+	struct fx a, b, c;
+	Leakwatch__V1__Event *evs[3];
+	struct ingest_batch *out;
+	uint8_t *raw, *gz;
+	size_t len, gz_len;
+	int64_t t = (int64_t)fx_now();
+	(void)state;
+
+	evs[0] = fx_listener(&a, 1, t, "db-1", 6379, true);
+	evs[1] = fx_leak(&b, 2, t, "db-1", "0123456789abcdef0123456789abcdef", "/var/log/app.log", 2);
+	evs[2] = fx_health(&c, 3, t, "db-1", 0);
+	raw = fx_batch(evs, 3, "agent-1", 42, &len);
+
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
+	assert_string_equal(out->agent_id, "agent-1");
+	assert_int_equal(out->sequence, 42);
+	assert_int_equal(out->n_events, 3);
+	assert_int_equal(out->n_invalid, 0);
+	assert_int_equal(out->events[0].ev->kind_case, LEAKWATCH__V1__EVENT__KIND_LISTENER);
+	assert_int_equal(out->events[1].ev->leak->count, 2);
+	/* the raw bytes are the Event exactly as sent */
+	assert_int_equal(out->events[0].raw_len, leakwatch__v1__event__get_packed_size(evs[0]));
+	ingest__free(out);
+
+	assert_int_equal(gz__compress(raw, len, &gz, &gz_len), 0);
+	assert_int_equal(ingest__decode(gz, gz_len, INGEST_GZIP, &lim, fx_now(), &out), INGEST_OK);
+	assert_int_equal(out->n_events, 3);
+	ingest__free(out);
+	free(gz);
+	free(raw);
+}
+
+static void test_empty_body_is_an_empty_batch(void **state)
+{
+	struct ingest_batch *out;
+	(void)state;
+
+	assert_int_equal(ingest__decode("", 0, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
+	assert_int_equal(out->n_events, 0);
+	ingest__free(out);
+	assert_int_equal(ingest__decode("", 0, INGEST_GZIP, &lim, fx_now(), &out), INGEST_BAD_GZIP);
+}
+
+static void test_malformed(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+	} bad[] = {
+		{ "garbage", 7 },
+		{ "\x1a\x05\x0a\x03", 4 },     /* event claims 5 bytes, 2 follow */
+		{ "\x1a\x02\xff\xff", 4 },     /* event holding a truncated varint */
+		{ "\x0b", 1 },                 /* a group: wire type 3 */
+		{ "\x18\x01", 2 },             /* events (3) as a varint */
+		{ "\x12\x01\x00", 3 },         /* sequence (2) length-delimited */
+		{ "\x00\x01", 2 },             /* field 0 */
+		{ "\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12 }, /* 11-byte varint */
+	};
+	struct ingest_batch *out;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum ingest_status st = ingest__decode(bad[i].bytes, bad[i].len, INGEST_IDENTITY, &lim,
+						       fx_now(), &out);
+		if (st != INGEST_BAD_PROTOBUF)
+			fail_msg("case %zu: status %d, wanted bad protobuf", i, st);
+		assert_null(out);
+	}
+	assert_int_equal(ingest__decode("not gzip", 8, INGEST_GZIP, &lim, fx_now(), &out), INGEST_BAD_GZIP);
+	assert_int_equal(ingest__http_status(INGEST_BAD_GZIP), 400);
+	assert_int_equal(ingest__http_status(INGEST_BAD_PROTOBUF), 400);
+}
+
+static void test_unknown_fields_are_skipped(void **state)
+{
+	/* field 9 varint, field 10 fixed64, field 11 bytes, field 12 fixed32 */
+	static const uint8_t body[] = { 0x48, 0x05, 0x51, 1, 2, 3, 4, 5, 6, 7, 8,
+					0x5a, 0x01, 0x00, 0x65, 1, 2, 3, 4, 0x10, 0x07 };
+	struct ingest_batch *out;
+	(void)state;
+
+	assert_int_equal(ingest__decode(body, sizeof(body), INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
+	assert_int_equal(out->n_events, 0);
+	assert_int_equal(out->sequence, 7);
+	ingest__free(out);
+}
+
+static void test_bomb_and_sizes(void **state)
+{
+	size_t big = 40 << 20, gz_len;
+	uint8_t *zeros = calloc(1, big), *gz;
+	struct ingest_batch *out;
+	(void)state;
+
+	/* 40 MiB of zeros: past max_inflated (and the ratio) */
+	assert_int_equal(gz__compress(zeros, big, &gz, &gz_len), 0);
+	assert_true(gz_len < lim.max_body);
+	assert_int_equal(ingest__decode(gz, gz_len, INGEST_GZIP, &lim, fx_now(), &out), INGEST_BOMB);
+	free(gz);
+
+	/* 1 MiB inflating 1000:1 is under max_inflated but over the ratio */
+	assert_int_equal(gz__compress(zeros, 1 << 20, &gz, &gz_len), 0);
+	assert_int_equal(ingest__decode(gz, gz_len, INGEST_GZIP, &lim, fx_now(), &out), INGEST_BOMB);
+	assert_int_equal(ingest__http_status(INGEST_BOMB), 413);
+	free(gz);
+
+	/* a body over max_body, whatever it holds */
+	assert_int_equal(ingest__decode(zeros, lim.max_body + 1, INGEST_IDENTITY, &lim, fx_now(), &out),
+			 INGEST_TOO_LARGE);
+	free(zeros);
+}
+
+static void test_too_many_events(void **state)
+{
+	struct ingest_limits small = lim;
+	struct fx e[4];
+	Leakwatch__V1__Event *evs[4];
+	struct ingest_batch *out;
+	uint8_t *raw;
+	size_t len;
+	(void)state;
+
+	for (unsigned i = 0; i < 4; i++)
+		evs[i] = fx_listener(&e[i], i + 1, (int64_t)fx_now(), "h", 80, true);
+	raw = fx_batch(evs, 4, "a", 1, &len);
+	small.max_events = 3;
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &small, fx_now(), &out),
+			 INGEST_TOO_MANY_EVENTS);
+	assert_int_equal(ingest__http_status(INGEST_TOO_MANY_EVENTS), 413);
+	small.max_events = 4;
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &small, fx_now(), &out), INGEST_OK);
+	ingest__free(out);
+	free(raw);
+}
+
+static void test_decoded_memory_is_bounded(void **state)
+{
+	/* 100k empty Reachable entries: 200 KB on the wire, megabytes decoded */
+	size_t n = 100000, len = 0;
+	uint8_t *listener = malloc(n * 2 + 64), *event, *batch;
+	struct ingest_limits small = lim;
+	struct ingest_batch *out;
+	size_t ev_len = 0, b_len = 0;
+	(void)state;
+
+	for (size_t i = 0; i < n; i++) {
+		listener[len++] = 0x5a; /* field 11, bytes */
+		listener[len++] = 0x00;
+	}
+	event = malloc(len + 64);
+	event[ev_len++] = 0x52; /* Event.listener = 10 */
+	event[ev_len++] = (uint8_t)(0x80 | (len & 0x7f));
+	event[ev_len++] = (uint8_t)(0x80 | ((len >> 7) & 0x7f));
+	event[ev_len++] = (uint8_t)(len >> 14);
+	memcpy(event + ev_len, listener, len);
+	ev_len += len;
+	batch = malloc(ev_len + 64);
+	batch[b_len++] = 0x1a;
+	batch[b_len++] = (uint8_t)(0x80 | (ev_len & 0x7f));
+	batch[b_len++] = (uint8_t)(0x80 | ((ev_len >> 7) & 0x7f));
+	batch[b_len++] = (uint8_t)(ev_len >> 14);
+	memcpy(batch + b_len, event, ev_len);
+	b_len += ev_len;
+
+	small.max_event_bytes = 1 << 20;
+	small.max_decoded = 1 << 20;
+	assert_int_equal(ingest__decode(batch, b_len, INGEST_IDENTITY, &small, fx_now(), &out),
+			 INGEST_TOO_LARGE);
+	/* with the default per-event size limit it is simply an invalid event */
+	assert_int_equal(ingest__decode(batch, b_len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
+	assert_int_equal(out->n_invalid, 1);
+	assert_string_equal(out->events[0].invalid, "event too large");
+	ingest__free(out);
+	free(listener);
+	free(event);
+	free(batch);
+}
+
+static void test_agent_id_checked(void **state)
+{
+	char long_id[400];
+	struct fx e;
+	Leakwatch__V1__Event *evs[1];
+	struct ingest_batch *out;
+	uint8_t *raw;
+	size_t len;
+	(void)state;
+
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	evs[0] = fx_listener(&e, 1, (int64_t)fx_now(), "h", 80, true);
+	raw = fx_batch(evs, 1, long_id, 1, &len);
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_BAD_BATCH);
+	free(raw);
+	raw = fx_batch(evs, 1, "bad\xff", 1, &len);
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_BAD_BATCH);
+	free(raw);
+}
+
+/* Each case breaks one thing in an otherwise valid event. */
+static void test_invalid_events(void **state)
+{
+	int64_t now = (int64_t)fx_now();
+	struct fx e;
+	Leakwatch__V1__Event *ev;
+	(void)state;
+
+	ev = fx_listener(&e, 1, now, "h", 80, true);
+	assert_null(ingest__validate(ev, (uint64_t)now));
+	e.ev.id.len = 15;
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "id not 16 bytes");
+
+	ev = fx_listener(&e, 1, now, "h", 80, true);
+	memset(e.id, 0, 16);
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "id all zero");
+
+	ev = fx_listener(&e, 1, now, "h", 80, true);
+	e.ev.kind_case = LEAKWATCH__V1__EVENT__KIND__NOT_SET;
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "no kind set");
+
+	ev = fx_listener(&e, 1, 0, "h", 80, true);
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "time unset");
+	ev = fx_listener(&e, 1, now + 2 * 24 * 3600 * SEC, "h", 80, true);
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "time more than a day ahead");
+
+	ev = fx_listener(&e, 1, now, "", 80, true);
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "host.hostname empty");
+	ev = fx_listener(&e, 1, now, "bad\xc0\xafutf8", 80, true); /* overlong '/' */
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "host.hostname not UTF-8");
+
+	ev = fx_listener(&e, 1, now, "h", 80, true);
+	e.l.address.len = 5;
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "listener.address not 4 or 16 bytes");
+	ev = fx_listener(&e, 1, now, "h", 70000, true);
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "listener.port above 65535");
+	ev = fx_listener(&e, 1, now, "h", 80, true);
+	e.l.action = 0;
+	assert_non_null(ingest__validate(ev, (uint64_t)now));
+	ev = fx_listener(&e, 1, now, "h", 80, true);
+	e.l.severity = 9;
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "listener.severity unknown");
+
+	ev = fx_leak(&e, 1, now, "h", "0123456789abcdef", "/p", 1);
+	assert_null(ingest__validate(ev, (uint64_t)now));
+	ev = fx_leak(&e, 1, now, "h", "not-hex-at-all-but-long", "/p", 1);
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "leak.fingerprint not 16-64 hex digits");
+	ev = fx_leak(&e, 1, now, "h", "0123456789abcdef", "/p", 1);
+	e.k.redacted = S("ghp_this-is-far-too-long-to-be-a-redacted-form-of-anything-at-all-really");
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "leak.redacted too long");
+	ev = fx_leak(&e, 1, now, "h", "0123456789abcdef", "/p", 1);
+	e.k.rule = S("");
+	assert_string_equal(ingest__validate(ev, (uint64_t)now), "leak.rule empty");
+}
+
+static void test_invalid_events_counted_not_fatal(void **state)
+{
+	struct fx a, b;
+	Leakwatch__V1__Event *evs[2];
+	struct ingest_batch *out;
+	uint8_t *raw;
+	size_t len;
+	(void)state;
+
+	evs[0] = fx_listener(&a, 1, (int64_t)fx_now(), "h", 80, true);
+	evs[1] = fx_listener(&b, 2, (int64_t)fx_now(), "h", 80, true);
+	b.ev.id.len = 3;
+	raw = fx_batch(evs, 2, "a", 1, &len);
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
+	assert_int_equal(out->n_events, 2);
+	assert_int_equal(out->n_invalid, 1);
+	assert_null(out->events[0].invalid);
+	assert_non_null(out->events[1].invalid);
+	ingest__free(out);
+	free(raw);
+}
+
+/* Appends one length-delimited field, as the exporter splices spooled events. */
+static void splice(uint8_t *out, size_t *len, const uint8_t *ev, size_t n)
+{
+	out[(*len)++] = 0x1a; /* EventBatch.events = 3 */
+	for (size_t v = n; ; v >>= 7) {
+		out[(*len)++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	memcpy(out + *len, ev, n);
+	*len += n;
+}
+
+/* What the agent's own encoder writes passes the collector's validation. */
+static void test_agent_encoder_output_is_valid(void **state)
+{
+	static const struct lw_rule_info rule = { "github-pat", "github-classic", "GitHub token", LW_SEV_HIGH };
+	struct lw_host host = { .hostname = "db-1", .machine_id = "0123abcd", .agent_id = "0123abcd" };
+	struct lw_listener l;
+	struct lw_leak leak;
+	struct lw_health h;
+	uint8_t *evs[3], batch[8192];
+	size_t lens[3], len = 0;
+	struct ingest_batch *out;
+	(void)state;
+
+	memset(&l, 0, sizeof(l));
+	l.ts_ns = fx_now();
+	l.open = true;
+	l.source = "kernel";
+	l.protocol = IPPROTO_TCP;
+	addr__parse("0.0.0.0", &l.addr);
+	l.port = 6379;
+	strcpy(l.proc.comm, "redis-server");
+	l.exposure.level = LW_CLASS_PUBLIC;
+	l.service = (struct lw_service_id){ "redis", "database", "process" };
+	l.severity = LW_SEV_HIGH;
+	memset(&leak, 0, sizeof(leak));
+	leak.rule = &rule;
+	strcpy(leak.redacted, "ghp_...AbCd");
+	strcpy(leak.fingerprint, "00112233445566778899aabbccddeeff");
+	leak.path = "/var/log/app.log";
+	leak.count = 1;
+	leak.first_ns = leak.last_ns = fx_now();
+	leak.syscall = LW_SYS_WRITEV;
+	memset(&h, 0, sizeof(h));
+	h.drop_names[0] = "ringbuf_full";
+	h.n_drops = 1;
+
+	assert_int_equal(encode__listener(&host, &l, &evs[0], &lens[0]), 0);
+	assert_int_equal(encode__leak(&host, &leak, &evs[1], &lens[1]), 0);
+	assert_int_equal(encode__health(&host, &h, &evs[2], &lens[2]), 0);
+	for (int i = 0; i < 3; i++) {
+		splice(batch, &len, evs[i], lens[i]);
+		free(evs[i]);
+	}
+	assert_int_equal(ingest__decode(batch, len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
+	assert_int_equal(out->n_events, 3);
+	for (int i = 0; i < 3; i++)
+		if (out->events[i].invalid)
+			fail_msg("agent event %d refused: %s", i, out->events[i].invalid);
+	ingest__free(out);
+}
+
+static void test_encoding_header(void **state)
+{
+	enum ingest_encoding e;
+	(void)state;
+
+	assert_int_equal(ingest__parse_encoding(NULL, &e), 0);
+	assert_int_equal(e, INGEST_IDENTITY);
+	assert_int_equal(ingest__parse_encoding("identity", &e), 0);
+	assert_int_equal(ingest__parse_encoding(" GZIP ", &e), 0);
+	assert_int_equal(e, INGEST_GZIP);
+	assert_int_equal(ingest__parse_encoding("x-gzip", &e), 0);
+	assert_int_equal(ingest__parse_encoding("br", &e), -EINVAL);
+	assert_int_equal(ingest__parse_encoding("deflate", &e), -EINVAL);
+	assert_int_equal(ingest__parse_encoding("gzip, gzip", &e), -EINVAL);
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(ingest__utf8_valid("plain", 5));
+	assert_true(ingest__utf8_valid("caf\xc3\xa9", 5));
+	assert_true(ingest__utf8_valid("\xf0\x9f\x94\x91", 4)); /* a key emoji */
+	assert_false(ingest__utf8_valid("\xc3", 1));             /* truncated */
+	assert_false(ingest__utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
+	assert_false(ingest__utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+	assert_false(ingest__utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_false(ingest__utf8_valid("\xff", 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_batch_gzip_and_identity),
+		cmocka_unit_test(test_empty_body_is_an_empty_batch),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_unknown_fields_are_skipped),
+		cmocka_unit_test(test_bomb_and_sizes),
+		cmocka_unit_test(test_too_many_events),
+		cmocka_unit_test(test_decoded_memory_is_bounded),
+		cmocka_unit_test(test_agent_id_checked),
+		cmocka_unit_test(test_invalid_events),
+		cmocka_unit_test(test_invalid_events_counted_not_fatal),
+		cmocka_unit_test(test_agent_encoder_output_is_valid),
+		cmocka_unit_test(test_encoding_header),
+		cmocka_unit_test(test_utf8),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

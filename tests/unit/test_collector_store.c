@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * collector store, retention and query: idempotency, listener state,
+ * leak aggregation, heartbeats, retention, schema versions, and findings.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/ingest.h"
+#include "collector/query.h"
+#include "collector/retention.h"
+#include "collector/store.h"
+#include "collector_fixtures.h"
+
+#define FP1 "0123456789abcdef0123456789abcdef"
+#define FP2 "fedcba9876543210fedcba9876543210"
+
+struct ctx {
+	char dir[64];
+	char path[128];
+	struct store *s;
+	int64_t t0; /* an hour ago */
+};
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct store_opts o = { .busy_timeout_ms = 1000 };
+	char err[256];
+
+	strcpy(c->dir, "/tmp/lwc-store.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return -1;
+	snprintf(c->path, sizeof(c->path), "%s/collector.db", c->dir);
+	o.path = c->path;
+	if (store__open(&o, &c->s, err, sizeof(err))) {
+		fprintf(stderr, "store__open: %s\n", err);
+		return -1;
+	}
+	c->t0 = (int64_t)fx_now() - 3600 * SEC;
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+	char cmd[160];
+
+	store__close(c->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
+	if (system(cmd))
+		return -1;
+	free(c);
+	return 0;
+}
+
+/* Decodes and stores a batch, as the server does. */
+static struct store_result put(struct ctx *c, Leakwatch__V1__Event **evs, size_t n, uint64_t received)
+{
+	struct ingest_limits lim;
+	struct ingest_batch *b;
+	struct store_result r;
+	uint8_t *raw;
+	size_t len;
+
+	ingest__default_limits(&lim);
+	raw = fx_batch(evs, n, "agent-1", 1, &len);
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &lim, fx_now(), &b), INGEST_OK);
+	assert_int_equal(store__write_batch(c->s, b, received ? received : fx_now(), &r), 0);
+	ingest__free(b);
+	free(raw);
+	return r;
+}
+
+static int64_t count(struct ctx *c, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store__db(c->s), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *text(struct ctx *c, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(store__db(c->s), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static void test_same_batch_twice(void **state)
+{
+	struct ctx *c = *state;
+	struct fx a, b, h;
+	Leakwatch__V1__Event *evs[3];
+	struct store_result r;
+
+	evs[0] = fx_listener(&a, 1, c->t0, "db-1", 6379, true);
+	evs[1] = fx_leak(&b, 2, c->t0, "db-1", FP1, "/var/log/app.log", 5);
+	evs[2] = fx_health(&h, 3, c->t0, "db-1", 7);
+	r = put(c, evs, 3, 0);
+	assert_int_equal(r.accepted, 3);
+	assert_int_equal(r.duplicates, 0);
+	r = put(c, evs, 3, 0);
+	assert_int_equal(r.accepted, 0);
+	assert_int_equal(r.duplicates, 3);
+
+	assert_int_equal(count(c, "SELECT count(*) FROM events"), 3);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 1);
+	/* a resend must not count the leak twice */
+	assert_int_equal(count(c, "SELECT total_count FROM leaks"), 5);
+	assert_int_equal(count(c, "SELECT events FROM leaks"), 1);
+	assert_int_equal(count(c, "SELECT count FROM leak_locations"), 5);
+	assert_int_equal(count(c, "SELECT drops_total FROM agents"), 7);
+	assert_int_equal(count(c, "SELECT count FROM agent_drops WHERE reason = 'ringbuf_full'"), 7);
+	/* the raw event is kept byte for byte */
+	assert_int_equal(count(c, "SELECT length(body) FROM events WHERE kind = 'leak'"),
+			 (int64_t)leakwatch__v1__event__get_packed_size(evs[1]));
+}
+
+static void test_duplicates_within_one_batch(void **state)
+{
+	struct ctx *c = *state;
+	struct fx a, b;
+	Leakwatch__V1__Event *evs[2];
+	struct store_result r;
+
+	evs[0] = fx_leak(&a, 9, c->t0, "db-1", FP1, "/a.log", 2);
+	evs[1] = fx_leak(&b, 9, c->t0, "db-1", FP1, "/a.log", 2);
+	r = put(c, evs, 2, 0);
+	assert_int_equal(r.accepted, 1);
+	assert_int_equal(r.duplicates, 1);
+	assert_int_equal(count(c, "SELECT total_count FROM leaks"), 2);
+}
+
+static void test_listener_open_then_close(void **state)
+{
+	struct ctx *c = *state;
+	struct fx a, b, old;
+	Leakwatch__V1__Event *ev;
+	char buf[64];
+
+	ev = fx_listener(&a, 1, c->t0, "db-1", 6379, true);
+	put(c, &ev, 1, 0);
+	assert_string_equal(text(c, "SELECT state FROM listeners", buf, sizeof(buf)), "open");
+	ev = fx_listener(&b, 2, c->t0 + 10 * SEC, "db-1", 6379, false);
+	b.l.service = NULL; /* the process is gone: the close says less */
+	b.ev.process = NULL;
+	put(c, &ev, 1, 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 1);
+	assert_string_equal(text(c, "SELECT state FROM listeners", buf, sizeof(buf)), "closed");
+	assert_string_equal(text(c, "SELECT service || ' ' || comm FROM listeners", buf, sizeof(buf)),
+			    "redis redis-server");
+	assert_int_equal(count(c, "SELECT first_seen_ns FROM listeners"), c->t0);
+	assert_int_equal(count(c, "SELECT last_seen_ns FROM listeners"), c->t0 + 10 * SEC);
+	assert_int_equal(count(c, "SELECT last_event_id = X'01000000000070008000000000000002' FROM listeners"), 1);
+
+	/* an older "open" arriving late (a retried batch) does not reopen it,
+	 * but still widens the seen-window */
+	ev = fx_listener(&old, 3, c->t0 - 5 * SEC, "db-1", 6379, true);
+	put(c, &ev, 1, 0);
+	assert_string_equal(text(c, "SELECT state FROM listeners", buf, sizeof(buf)), "closed");
+	assert_int_equal(count(c, "SELECT first_seen_ns FROM listeners"), c->t0 - 5 * SEC);
+
+	/* another port or host is another listener */
+	ev = fx_listener(&a, 4, c->t0, "db-1", 5432, true);
+	put(c, &ev, 1, 0);
+	ev = fx_listener(&b, 5, c->t0, "db-2", 6379, true);
+	put(c, &ev, 1, 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 3);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners WHERE state = 'open'"), 2);
+}
+
+static void test_leak_across_hosts_and_files(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e[5];
+	Leakwatch__V1__Event *evs[5];
+
+	evs[0] = fx_leak(&e[0], 1, c->t0, "db-1", FP1, "/var/log/a.log", 3);
+	evs[1] = fx_leak(&e[1], 2, c->t0 + 1 * SEC, "db-1", FP1, "/var/log/a.log", 2);
+	evs[2] = fx_leak(&e[2], 3, c->t0 + 2 * SEC, "db-1", FP1, "/var/log/b.log", 1);
+	evs[3] = fx_leak(&e[3], 4, c->t0 + 3 * SEC, "web-7", FP1, "/srv/app.log", 4);
+	evs[4] = fx_leak(&e[4], 5, c->t0 + 4 * SEC, "web-7", FP2, "/srv/app.log", 1);
+	e[4].k.severity = LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM;
+	e[4].k.count = 0; /* unset counts as one */
+	put(c, evs, 5, 0);
+
+	assert_int_equal(count(c, "SELECT count(*) FROM leaks"), 2);
+	assert_int_equal(count(c, "SELECT total_count FROM leaks WHERE fingerprint = '" FP1 "'"), 10);
+	assert_int_equal(count(c, "SELECT events FROM leaks WHERE fingerprint = '" FP1 "'"), 4);
+	assert_int_equal(count(c, "SELECT total_count FROM leaks WHERE fingerprint = '" FP2 "'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM leak_locations WHERE fingerprint = '" FP1 "'"), 3);
+	assert_int_equal(count(c, "SELECT count(DISTINCT hostname) FROM leak_locations WHERE fingerprint = '" FP1 "'"), 2);
+	assert_int_equal(count(c, "SELECT count FROM leak_locations WHERE path = '/var/log/a.log'"), 5);
+	assert_int_equal(count(c, "SELECT first_seen_ns FROM leaks WHERE fingerprint = '" FP1 "'"), c->t0);
+	assert_int_equal(count(c, "SELECT last_seen_ns FROM leaks WHERE fingerprint = '" FP1 "'"), c->t0 + 3 * SEC);
+}
+
+static void test_health_keeps_the_newest(void **state)
+{
+	struct ctx *c = *state;
+	struct fx a, b;
+	Leakwatch__V1__Event *ev;
+
+	ev = fx_health(&a, 1, c->t0 + 60 * SEC, "db-1", 10);
+	put(c, &ev, 1, 0);
+	ev = fx_health(&b, 2, c->t0, "db-1", 3); /* older, arrives later */
+	put(c, &ev, 1, 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM agents"), 1);
+	assert_int_equal(count(c, "SELECT drops_total FROM agents"), 10);
+	assert_int_equal(count(c, "SELECT health_ns FROM agents"), c->t0 + 60 * SEC);
+	assert_int_equal(count(c, "SELECT count FROM agent_drops"), 10);
+	assert_int_equal(count(c, "SELECT spool_records FROM agents"), 3);
+}
+
+static void test_invalid_events_not_stored(void **state)
+{
+	struct ctx *c = *state;
+	struct fx a, b;
+	Leakwatch__V1__Event *evs[2];
+	struct store_result r;
+
+	evs[0] = fx_listener(&a, 1, c->t0, "db-1", 80, true);
+	evs[1] = fx_listener(&b, 2, c->t0, "db-1", 81, true);
+	b.l.address.len = 7;
+	r = put(c, evs, 2, 0);
+	assert_int_equal(r.accepted, 1);
+	assert_int_equal(r.rejected, 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 1);
+}
+
+static void test_retention(void **state)
+{
+	struct ctx *c = *state;
+	struct retention_opts ro = { .batch_rows = 2 };
+	uint64_t now = fx_now(), day = 24ULL * 3600 * SEC, old = now - 40 * day;
+	struct fx e[8];
+	Leakwatch__V1__Event *ev;
+
+	/* received 40 days ago: a closed and an open listener, a leak, a heartbeat */
+	ev = fx_listener(&e[0], 1, (int64_t)old, "db-1", 80, true);
+	put(c, &ev, 1, old);
+	ev = fx_listener(&e[1], 2, (int64_t)old + SEC, "db-1", 80, false);
+	put(c, &ev, 1, old);
+	ev = fx_listener(&e[2], 3, (int64_t)old, "db-1", 6379, true);
+	put(c, &ev, 1, old);
+	ev = fx_leak(&e[3], 4, (int64_t)old, "db-1", FP1, "/old.log", 1);
+	put(c, &ev, 1, old);
+	ev = fx_health(&e[4], 5, (int64_t)old, "db-1", 0);
+	put(c, &ev, 1, old);
+	/* and today: a leak, seen on an old file and a new one */
+	ev = fx_leak(&e[5], 6, (int64_t)now, "db-1", FP2, "/new.log", 1);
+	put(c, &ev, 1, now);
+	ev = fx_leak(&e[6], 7, (int64_t)old, "db-2", FP2, "/stale.log", 1);
+	put(c, &ev, 1, old);
+	assert_int_equal(count(c, "SELECT count(*) FROM events"), 7);
+
+	ro.keep_ms[STORE_LISTENER] = 30 * 24 * 3600 * 1000ULL;
+	ro.keep_ms[STORE_LEAK] = 30 * 24 * 3600 * 1000ULL;
+	ro.keep_ms[STORE_HEALTH] = 0; /* forever */
+	assert_true(retention__run(c->s, &ro, now) > 0);
+
+	assert_int_equal(count(c, "SELECT count(*) FROM events WHERE kind = 'listener'"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM events WHERE kind = 'leak'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM events WHERE kind = 'health'"), 1);
+	/* the closed listener goes; the open one is current state and stays */
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 1);
+	assert_int_equal(count(c, "SELECT port FROM listeners"), 6379);
+	/* the leak not seen within retention goes with its location */
+	assert_int_equal(count(c, "SELECT count(*) FROM leaks WHERE fingerprint = '" FP1 "'"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM leak_locations WHERE fingerprint = '" FP1 "'"), 0);
+	/* the recent leak stays, minus its stale location */
+	assert_int_equal(count(c, "SELECT count(*) FROM leaks WHERE fingerprint = '" FP2 "'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM leak_locations"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM agents"), 1);
+
+	ro.keep_ms[STORE_HEALTH] = 7 * 24 * 3600 * 1000ULL;
+	assert_int_equal(retention__run(c->s, &ro, now), 3); /* event, agent, its drops */
+	assert_int_equal(count(c, "SELECT count(*) FROM agents"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM agent_drops"), 0);
+	assert_int_equal(retention__run(c->s, &ro, now), 0);
+}
+
+static void test_schema_version_and_reopen(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts o = { .path = c->path, .busy_timeout_ms = 1000 };
+	struct store *s2;
+	char err[256], path[160];
+	FILE *f;
+
+	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(text(c, "PRAGMA journal_mode", path, sizeof(path)), "wal");
+	/* a second open migrates nothing and works */
+	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), 0);
+	store__close(s2);
+	o.read_only = true;
+	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), 0);
+	store__close(s2);
+
+	/* a database from a newer collector is refused, not downgraded */
+	assert_int_equal(sqlite3_exec(store__db(c->s), "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	o.read_only = false;
+	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), -EIO);
+	assert_non_null(strstr(err, "newer"));
+	sqlite3_exec(store__db(c->s), "PRAGMA user_version = 1", NULL, NULL, NULL);
+
+	/* not a database */
+	snprintf(path, sizeof(path), "%s/junk.db", c->dir);
+	f = fopen(path, "w");
+	fputs("this is not sqlite at all, not even close to it............................", f);
+	fclose(f);
+	o.path = path;
+	o.read_only = true;
+	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), -EIO);
+}
+
+static void test_database_is_private(void **state)
+{
+	struct ctx *c = *state;
+	struct stat st;
+
+	assert_int_equal(stat(c->path, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+}
+
+static bool has(const struct findings *fs, enum store_kind k, const char *needle)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].kind == k && strstr(fs->v[i].json, needle))
+			return true;
+	return false;
+}
+
+static void test_query(void **state)
+{
+	struct ctx *c = *state;
+	struct query_filter f = { .limit = 100 };
+	struct findings fs;
+	struct fx e[5];
+	Leakwatch__V1__Event *evs[5];
+	char *doc;
+
+	evs[0] = fx_listener(&e[0], 1, c->t0, "db-1", 6379, true);
+	evs[1] = fx_leak(&e[1], 2, c->t0 + SEC, "db-1", FP1, "/var/log/a.log", 3);
+	evs[2] = fx_leak(&e[2], 3, c->t0 + 2 * SEC, "web-7", FP1, "/srv/b.log", 1);
+	evs[3] = fx_health(&e[3], 4, c->t0 + 3 * SEC, "db-1", 0);
+	evs[4] = fx_listener(&e[4], 5, c->t0 + 4 * SEC, "web-7", 8080, true);
+	e[4].l.severity = LEAKWATCH__V1__SEVERITY__SEVERITY_INFO;
+	e[4].ev.listener->service = NULL;
+	put(c, evs, 5, 0);
+
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 4);
+	/* most severe first: the critical leak, the high listener, then info */
+	assert_int_equal(fs.v[0].kind, STORE_LEAK);
+	assert_int_equal(fs.v[1].kind, STORE_LISTENER);
+	assert_true(has(&fs, STORE_LEAK, "\"count\":4"));
+	assert_true(has(&fs, STORE_LEAK, "\"hosts\":[\"db-1\",\"web-7\"]"));
+	assert_true(has(&fs, STORE_LEAK, "\"locations_total\":2"));
+	assert_string_equal(fs.v[0].host, "2 hosts");
+	assert_true(has(&fs, STORE_LISTENER, "\"port\":6379"));
+	assert_true(has(&fs, STORE_LISTENER, "\"exposure\":\"public\""));
+	assert_true(has(&fs, STORE_HEALTH, "\"drops\":{\"ringbuf_full\":0}"));
+	doc = query__json_document(&fs);
+	assert_non_null(strstr(doc, "{\"count\":4,\"findings\":[{"));
+	free(doc);
+	query__free(&fs);
+
+	/* filters */
+	f.host = "web-7";
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 2); /* its listener, and the leak seen there */
+	assert_true(has(&fs, STORE_LEAK, "\"locations_total\":1"));
+	query__free(&fs);
+	f.host = NULL;
+	f.kinds[STORE_LISTENER] = true;
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 2);
+	query__free(&fs);
+	f.since_ns = (uint64_t)(c->t0 + 4 * SEC);
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 1);
+	assert_true(has(&fs, STORE_LISTENER, "\"port\":8080"));
+	query__free(&fs);
+	f.kinds[STORE_LISTENER] = false;
+	f.since_ns = 0;
+	f.limit = 1;
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 1);
+	assert_int_equal(fs.v[0].kind, STORE_LEAK);
+	query__free(&fs);
+}
+
+static void test_parse_since(void **state)
+{
+	uint64_t now = 1800000000ULL * SEC, v;
+	(void)state;
+
+	assert_int_equal(query__parse_since("1700000000", now, &v), 0);
+	assert_int_equal(v, 1700000000ULL * SEC);
+	assert_int_equal(query__parse_since("2023-11-14T22:13:20Z", now, &v), 0);
+	assert_int_equal(v, 1700000000ULL * SEC);
+	assert_int_equal(query__parse_since("2023-11-14T23:13:20.5+01:00", now, &v), 0);
+	assert_int_equal(v, 1700000000ULL * SEC + SEC / 2);
+	assert_int_equal(query__parse_since("2023-11-14", now, &v), 0);
+	assert_int_equal(v, 1699920000ULL * SEC);
+	assert_int_equal(query__parse_since("24h", now, &v), 0);
+	assert_int_equal(v, now - 24ULL * 3600 * SEC);
+	assert_int_equal(query__parse_since("2023-11-14T22:13:20", now, &v), -EINVAL); /* no offset */
+	assert_int_equal(query__parse_since("yesterday", now, &v), -EINVAL);
+	assert_int_equal(query__parse_since("", now, &v), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_same_batch_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates_within_one_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_open_then_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leak_across_hosts_and_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_keeps_the_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_events_not_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_version_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_is_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+		cmocka_unit_test(test_parse_since),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
