@@ -172,6 +172,9 @@ FUZZERS := batch
 FUZZ_SRCS_batch := collector/ingest.c collector/store.c agent/gz.c agent/addr.c agent/log.c \
 	agent/clock.c agent/jsonw.c $(PROTO_C)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -lpthread
+FUZZERS += spool
+FUZZ_SRCS_spool := agent/spool.c agent/clock.c agent/log.c agent/jsonw.c
+FUZZ_LIBS_spool := -lz -lpthread
 
 define FUZZER_RULE
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) | $(PROTO_H) $(BUILD)/fuzz
@@ -198,11 +201,12 @@ $(BUILD)/fuzz:
 setup:
 	$(Q)deploy/setup.sh all
 
-# Installs what is missing, builds, and runs the agent with built-in defaults.
+# Installs what is missing, builds, and runs the agent with built-in defaults,
+# shipping to a collector on loopback that prints what arrives.
 run:
 	$(Q)deploy/setup.sh run
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)exec $(BUILD)/leakwatch run $(if $(CONFIG),--config $(CONFIG))
+	$(Q)BUILD=$(BUILD) CONFIG=$(CONFIG) exec deploy/run-local.sh
 
 unit-tests: $(UNIT_BINS)
 

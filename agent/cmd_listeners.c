@@ -11,6 +11,8 @@
 
 #include "agent.h"
 #include "config.h"
+#include "encode.h"
+#include "host.h"
 #include "hostfs.h"
 #include "ifcache.h"
 #include "inventory.h"
@@ -45,6 +47,18 @@ static int collect(struct lw_listener *l, void *ctx)
 	return 0;
 }
 
+static void print_json(const struct lw_host *host, const struct lw_listener *l)
+{
+	struct lw_encoded enc;
+
+	if (encode__listener(host, l, LW_ENCODE_JSON, &enc)) {
+		log_error("out of memory");
+		return;
+	}
+	printf("%s\n", enc.json);
+	encode__release(&enc);
+}
+
 static int by_severity(const void *pa, const void *pb)
 {
 	const struct lw_listener *a = pa, *b = pb;
@@ -76,6 +90,7 @@ int cmd_listeners(int argc, char **argv)
 	struct audit au = { 0 };
 	struct inventory_stats inv;
 	struct lw_config cfg;
+	struct lw_host host;
 	struct ifcache *ifc = NULL;
 	char err[512];
 	int c, rc = LW_EXIT_ERROR;
@@ -113,13 +128,14 @@ int cmd_listeners(int argc, char **argv)
 		goto out;
 	}
 	qsort(au.found, au.n, sizeof(*au.found), by_severity);
+	host__read(&host);
 	if (!strcmp(format, "table"))
 		report__listener_table_header(stdout);
 	for (size_t i = 0; i < au.n; i++) {
 		if (!strcmp(format, "table"))
 			report__listener_table_row(stdout, &au.found[i]);
 		else
-			report__listener_line(stdout, &au.found[i]);
+			print_json(&host, &au.found[i]);
 		exposed |= listener__unexpected(&au.found[i]);
 	}
 	if (inv.namespaces_failed)

@@ -27,7 +27,7 @@
 #include "listener.h"
 #include "loader.h"
 #include "log.h"
-#include "report.h"
+#include "encode.h"
 #include "scanner.h"
 #include "secret.h"
 #include "socktab.h"
@@ -51,7 +51,7 @@ struct agent {
 	struct lw_host host;
 	struct delivery *delivery;
 	uint64_t started_ms;
-	uint64_t opened, closed, malformed, output_errors;
+	uint64_t opened, closed, malformed, output_errors, encode_errors;
 };
 
 static void set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state)
@@ -61,20 +61,39 @@ static void set_verdict(void *ctx, const struct lw_file_key *key, uint32_t gener
 	loader__set_verdict(a->loader, key, generation, state);
 }
 
+/* An encoded finding goes to stdout as JSON, and to the collector's spool. */
+static void publish(struct agent *a, int rc, struct lw_encoded *enc)
+{
+	if (rc) {
+		a->encode_errors++;
+		return;
+	}
+	/* spooled before printed: whatever was seen is also on disk */
+	if (enc->bytes)
+		delivery__append(a->delivery, enc->bytes, enc->len);
+	if (enc->json && (printf("%s\n", enc->json) < 0 || fflush(stdout)))
+		a->output_errors++;
+	encode__release(enc);
+}
+
+static int outputs(const struct agent *a)
+{
+	return LW_ENCODE_JSON | (a->delivery ? LW_ENCODE_BYTES : 0);
+}
+
 static void emit_leak(void *ctx, const struct lw_leak *leak)
 {
 	struct agent *a = ctx;
+	struct lw_encoded enc;
 
-	if (report__leak_line(stdout, leak))
-		a->output_errors++;
-	delivery__leak(a->delivery, leak);
+	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);
 }
 
 static void emit(struct agent *a, const struct lw_listener *l)
 {
-	if (report__listener_line(stdout, l))
-		a->output_errors++;
-	delivery__listener(a->delivery, l);
+	struct lw_encoded enc;
+
+	publish(a, encode__listener(&a->host, l, outputs(a), &enc), &enc);
 	if (l->open)
 		a->opened++;
 	else
@@ -190,7 +209,11 @@ static void report_health(struct agent *a, const char *msg)
 	int n;
 
 	gather_health(a, &h, &ls, &ex);
-	delivery__health(a->delivery, &h);
+	if (a->delivery) {
+		struct lw_encoded enc;
+
+		publish(a, encode__health(&a->host, &h, LW_ENCODE_BYTES, &enc), &enc);
+	}
 	n = snprintf(fields, sizeof(fields),
 		     "\"listeners\":%zu,\"events\":{\"listener_open\":%" PRIu64 ",\"listener_close\":%" PRIu64
 		     ",\"leak\":%" PRIu64 "},\"capture\":{\"enabled\":%s,\"files_watched\":%" PRIu64
@@ -205,7 +228,7 @@ static void report_health(struct agent *a, const char *msg)
 		     ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps,
 		     a->delivery ? "true" : "false", ex.batches, ex.events, ex.retries, ex.last_status,
 		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt,
-		     a->malformed + ls.malformed, a->output_errors);
+		     a->malformed + ls.malformed, a->output_errors + a->encode_errors);
 	for (size_t i = 0; i < h.n_drops && n > 0 && (size_t)n < sizeof(fields); i++)
 		n += snprintf(fields + n, sizeof(fields) - (size_t)n, "%s\"%s\":%" PRIu64, i ? "," : "",
 			      h.drop_names[i], h.drop_counts[i]);

@@ -13,7 +13,6 @@ struct delivery {
 	struct exporter *exporter;
 	uint64_t sync_ms;
 	uint64_t last_sync_ms;
-	uint64_t encode_errors;
 };
 
 int delivery__open(const struct lw_config *cfg, const struct lw_host *host, struct delivery **out)
@@ -81,55 +80,10 @@ void delivery__close(struct delivery *d)
 	free(d);
 }
 
-static void append(struct delivery *d, int rc, uint8_t *buf, size_t len)
+void delivery__append(struct delivery *d, const uint8_t *event, size_t len)
 {
-	if (rc) {
-		d->encode_errors++;
-		return;
-	}
-	/* a failed append (disk full) is counted by the spool */
-	if (!spool__append(d->spool, buf, len))
+	if (d && !spool__append(d->spool, event, len))
 		exporter__notify(d->exporter);
-	free(buf);
-}
-
-void delivery__listener(struct delivery *d, const struct lw_listener *l)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-
-	int rc;
-
-	if (!d)
-		return;
-	rc = encode__listener(d->host, l, &buf, &len);
-	append(d, rc, buf, len);
-}
-
-void delivery__leak(struct delivery *d, const struct lw_leak *leak)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-
-	int rc;
-
-	if (!d)
-		return;
-	rc = encode__leak(d->host, leak, &buf, &len);
-	append(d, rc, buf, len);
-}
-
-void delivery__health(struct delivery *d, const struct lw_health *h)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-
-	int rc;
-
-	if (!d)
-		return;
-	rc = encode__health(d->host, h, &buf, &len);
-	append(d, rc, buf, len);
 }
 
 void delivery__tick(struct delivery *d, uint64_t now_ms)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Getting findings to the collector: encode each as an Event, append it to
- * the durable spool, and let the exporter ship it. Without a collector URL
- * this is off and findings go to stdout only.
+ * Getting encoded events to the collector: append each to the durable
+ * spool, and let the exporter ship it. Without a collector URL this is off
+ * and findings go to stdout only.
  */
 #ifndef LW_DELIVERY_H
 #define LW_DELIVERY_H
@@ -10,7 +10,6 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "encode.h"
 #include "exporter.h"
 #include "host.h"
 
@@ -21,9 +20,9 @@ int delivery__open(const struct lw_config *cfg, const struct lw_host *host, stru
 /* Flushes, gives pending batches one last attempt, syncs and closes. */
 void delivery__close(struct delivery *d);
 
-void delivery__listener(struct delivery *d, const struct lw_listener *l);
-void delivery__leak(struct delivery *d, const struct lw_leak *leak);
-void delivery__health(struct delivery *d, const struct lw_health *h);
+/* Appends one encoded Event to the spool and wakes the exporter. A failed
+ * append (disk full) is counted by the spool. */
+void delivery__append(struct delivery *d, const uint8_t *event, size_t len);
 /* Periodic: fsync the spool at least every spool.sync_interval. */
 void delivery__tick(struct delivery *d, uint64_t now_ms);
 

@@ -10,6 +10,7 @@
 #include "agent.h"
 #include "clock.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
+#include "render.h"
 
 /* protobuf-c wants char *; these strings are only read while packing. */
 #define S(x) ((char *)(x))
@@ -59,16 +60,34 @@ static void set_process(struct event_parts *p, const struct lw_proc *pr)
 	p->ev.container = &p->ctr;
 }
 
-static int pack(const Leakwatch__V1__Event *ev, uint8_t **out, size_t *len)
+/* One Event, two forms: the bytes that are spooled and shipped, and the JSON
+ * printed, both from the same struct. */
+static int finish(const Leakwatch__V1__Event *ev, int what, struct lw_encoded *out)
 {
-	size_t n = leakwatch__v1__event__get_packed_size(ev);
-	uint8_t *buf = malloc(n ? n : 1);
+	memset(out, 0, sizeof(*out));
+	if (what & LW_ENCODE_BYTES) {
+		size_t n = leakwatch__v1__event__get_packed_size(ev);
 
-	if (!buf)
-		return -ENOMEM;
-	*len = leakwatch__v1__event__pack(ev, buf);
-	*out = buf;
+		out->bytes = malloc(n ? n : 1);
+		if (!out->bytes)
+			return -ENOMEM;
+		out->len = leakwatch__v1__event__pack(ev, out->bytes);
+	}
+	if (what & LW_ENCODE_JSON) {
+		out->json = render__event_string(ev);
+		if (!out->json) {
+			encode__release(out);
+			return -ENOMEM;
+		}
+	}
 	return 0;
+}
+
+void encode__release(struct lw_encoded *e)
+{
+	free(e->bytes);
+	free(e->json);
+	memset(e, 0, sizeof(*e));
 }
 
 static Leakwatch__V1__Severity severity(enum lw_severity s)
@@ -86,7 +105,7 @@ static size_t addr_len(const struct lw_addr *a)
 	return a->family == AF_INET6 ? 16 : 4;
 }
 
-int encode__listener(const struct lw_host *h, const struct lw_listener *l, uint8_t **out, size_t *len)
+int encode__listener(const struct lw_host *h, const struct lw_listener *l, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__Reachable reach[LW_MAX_REACH], *reach_ptrs[LW_MAX_REACH];
 	const struct lw_exposure *e = &l->exposure;
@@ -137,10 +156,10 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, uint8
 	le.unexpected = listener__unexpected(l);
 	p.ev.kind_case = LEAKWATCH__V1__EVENT__KIND_LISTENER;
 	p.ev.listener = &le;
-	return pack(&p.ev, out, len);
+	return finish(&p.ev, what, out);
 }
 
-int encode__leak(const struct lw_host *h, const struct lw_leak *leak, uint8_t **out, size_t *len)
+int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__LeakEvent le;
 	struct event_parts p;
@@ -169,10 +188,10 @@ int encode__leak(const struct lw_host *h, const struct lw_leak *leak, uint8_t **
 	le.fd = leak->fd;
 	p.ev.kind_case = LEAKWATCH__V1__EVENT__KIND_LEAK;
 	p.ev.leak = &le;
-	return pack(&p.ev, out, len);
+	return finish(&p.ev, what, out);
 }
 
-int encode__health(const struct lw_host *h, const struct lw_health *hs, uint8_t **out, size_t *len)
+int encode__health(const struct lw_host *h, const struct lw_health *hs, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__AgentHealth__DropsEntry drops[LW_HEALTH_MAX_DROPS], *drop_ptrs[LW_HEALTH_MAX_DROPS];
 	Leakwatch__V1__AgentHealth ah;
@@ -210,5 +229,5 @@ int encode__health(const struct lw_host *h, const struct lw_health *hs, uint8_t 
 	ah.spool = &sp;
 	p.ev.kind_case = LEAKWATCH__V1__EVENT__KIND_HEALTH;
 	p.ev.health = &ah;
-	return pack(&p.ev, out, len);
+	return finish(&p.ev, what, out);
 }

@@ -30,9 +30,22 @@ struct lw_health {
 	struct spool_stats spool;
 };
 
-/* Each returns a malloc'd encoded Event in *out, or -ENOMEM. */
-int encode__listener(const struct lw_host *h, const struct lw_listener *l, uint8_t **out, size_t *len);
-int encode__leak(const struct lw_host *h, const struct lw_leak *leak, uint8_t **out, size_t *len);
-int encode__health(const struct lw_host *h, const struct lw_health *hs, uint8_t **out, size_t *len);
+/* What an encoder produces, as asked: the packed Event and/or its JSON. */
+struct lw_encoded {
+	uint8_t *bytes;
+	size_t len;
+	char *json;
+};
+
+enum {
+	LW_ENCODE_BYTES = 1 << 0, /* for the spool and the collector */
+	LW_ENCODE_JSON = 1 << 1,  /* for stdout (render.h) */
+};
+
+/* Each fills *out as `what` asks (release it after), or returns -ENOMEM. */
+int encode__listener(const struct lw_host *h, const struct lw_listener *l, int what, struct lw_encoded *out);
+int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, struct lw_encoded *out);
+int encode__health(const struct lw_host *h, const struct lw_health *hs, int what, struct lw_encoded *out);
+void encode__release(struct lw_encoded *e);
 
 #endif

@@ -43,6 +43,7 @@ struct ingest_event {
 	size_t raw_len;
 	Leakwatch__V1__Event *ev; /* NULL if too large to decode */
 	const char *invalid;      /* why it will not be stored; NULL if valid */
+	bool stored;              /* set by store__write_batch: new, and committed */
 };
 
 struct ingest_alloc {

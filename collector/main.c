@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"                         may be absent; deploy/collector.yaml documents every key)\n"
 	"      --listen ADDR:PORT override server.listen, e.g. 127.0.0.1:4520 or [::1]:4520\n"
 	"      --insecure         allow a non-loopback address without TLS and a token file\n"
+	"      --print            print each newly stored event as a JSON line on stdout\n"
 	"\n"
 	"  query    print stored findings, most severe and most recent first\n"
 	"      --db PATH          the database (default: storage.path from the config)\n"
@@ -51,6 +52,9 @@ static const char usage_text[] =
 	"      --host NAME        one host\n"
 	"      --limit N          at most N findings (default 100, at most 10000)\n"
 	"      --format table|json  a table (default) or one JSON object per line\n"
+	"\n"
+	"  events   print the stored events themselves, oldest first, one JSON object per\n"
+	"           line as the agent printed them (same options as query but --format)\n"
 	"\n"
 	"  --version, --help\n"
 	"\n"
@@ -203,6 +207,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "insecure", no_argument, NULL, 'k' },
+		{ "print", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -228,6 +233,7 @@ static int cmd_serve(int argc, char **argv)
 		case 'c': config_file = optarg; break;
 		case 'l': listen_arg = optarg; break;
 		case 'k': insecure = true; break;
+		case 'p': so.print_events = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_OK;
 		default: return EXIT_ERROR;
 		}
@@ -353,7 +359,8 @@ out:
 	return rc;
 }
 
-static int cmd_query(int argc, char **argv)
+/* `query` prints findings (the derived state); `events` the stored events. */
+static int cmd_query(int argc, char **argv, bool events)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -367,7 +374,8 @@ static int cmd_query(int argc, char **argv)
 		{ 0 },
 	};
 	const char *db = NULL, *config_file = NULL, *format = "table";
-	struct query_filter f = { .limit = QUERY_DEFAULT_LIMIT };
+	/* findings are a page; raw events are all of them unless limited */
+	struct query_filter f = { .limit = events ? 0 : QUERY_DEFAULT_LIMIT };
 	struct store_opts so = { .read_only = true, .busy_timeout_ms = 5000 };
 	struct lwc_config cfg;
 	struct findings fs;
@@ -432,6 +440,14 @@ static int cmd_query(int argc, char **argv)
 		lwc_config__free(&cfg);
 		return error("%s", err);
 	}
+	if (events) {
+		rc = query__print_events(store__db(store), &f, stdout) < 0
+			     ? error("events %s: %s", so.path, sqlite3_errmsg(store__db(store)))
+			     : EXIT_OK;
+		store__close(store);
+		lwc_config__free(&cfg);
+		return rc;
+	}
 	rc = query__findings(store__db(store), &f, &fs);
 	if (rc) {
 		rc = error("query %s: %s", so.path, sqlite3_errmsg(store__db(store)));
@@ -465,7 +481,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "serve"))
 		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
-		return cmd_query(argc - 1, argv + 1);
+		return cmd_query(argc - 1, argv + 1, false);
+	if (!strcmp(argv[1], "events"))
+		return cmd_query(argc - 1, argv + 1, true);
 	fprintf(stderr, "leakwatch-collector: unknown command \"%s\"\n", argv[1]);
 	fputs(usage_text, stderr);
 	return EXIT_ERROR;

@@ -14,6 +14,8 @@
 #include "addr.h"
 #include "clock.h"
 #include "jsonw.h"
+#include "leakwatch/v1/leakwatch.pb-c.h"
+#include "render.h"
 #include "yamlcfg.h"
 
 #define MAX_LOCATIONS 100
@@ -717,4 +719,46 @@ int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int query__print_events(sqlite3 *db, const struct query_filter *f, FILE *out)
+{
+	static const char *const sql =
+		"SELECT body FROM events WHERE time_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"
+		" AND (?3 OR kind IN (?4, ?5, ?6)) ORDER BY time_ns, id LIMIT ?7";
+	const char *kinds[STORE_KIND_COUNT] = { "", "", "" };
+	bool any = false;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	for (int k = 0; k < STORE_KIND_COUNT; k++) {
+		any |= f->kinds[k];
+		if (f->kinds[k])
+			kinds[k] = store_kind__name((enum store_kind)k);
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->since_ns);
+	if (f->host)
+		sqlite3_bind_text(st, 2, f->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, !any);
+	for (int k = 0; k < STORE_KIND_COUNT; k++)
+		sqlite3_bind_text(st, 4 + k, kinds[k], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, f->limit ? (sqlite3_int64)f->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *body = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, len, body);
+		char *json = ev ? render__event_string(ev) : NULL;
+
+		if (json) {
+			fprintf(out, "%s\n", json);
+			n++;
+		}
+		free(json);
+		if (ev)
+			leakwatch__v1__event__free_unpacked(ev, NULL);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
 }

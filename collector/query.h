@@ -53,4 +53,11 @@ int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns);
 
 const char *query__severity_name(int severity);
 
+/*
+ * The stored events themselves, oldest first, each as the JSON the agent
+ * printed for it (render.h): for forensics, and to check a round trip.
+ * since_ns filters on the event's own time. Returns how many, or -EIO.
+ */
+int query__print_events(struct sqlite3 *db, const struct query_filter *f, FILE *out);
+
 #endif

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
 #include "query.h"
+#include "render.h"
 
 #define MEMORY_LIMIT (64 * 1024) /* per connection: headers and MHD's buffers */
 #define FIRST_CHUNK (64 * 1024)  /* buffer for a body of unknown length */
@@ -295,6 +297,27 @@ static enum MHD_Result body(struct server *s, struct request *r, const char *dat
 	return MHD_YES;
 }
 
+/* `serve --print`: what arrives, one JSON line per new event, as the agent
+ * printed it (the same renderer). Lines from parallel requests stay whole. */
+static void print_stored(const struct ingest_batch *b)
+{
+	static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&out_lock);
+	for (size_t i = 0; i < b->n_events; i++) {
+		char *json;
+
+		if (!b->events[i].stored || !b->events[i].ev)
+			continue;
+		json = render__event_string(b->events[i].ev);
+		if (json)
+			printf("%s\n", json);
+		free(json);
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
 static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, struct request *r)
 {
 	struct metrics *m = s->o.metrics;
@@ -340,6 +363,8 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 		log_info("agent %s batch %llu: %zu invalid event(s) not stored, e.g. %s", b->agent_id,
 			 (unsigned long long)b->sequence, b->n_invalid, why);
 	}
+	if (s->o.print_events)
+		print_stored(b);
 	metrics__add(m, batches_accepted, 1);
 	metrics__add(m, events_stored, res.accepted);
 	metrics__add(m, duplicates, res.duplicates);

@@ -35,6 +35,7 @@ struct server_opts {
 	struct store *store;       /* written by POST /v1/events */
 	const char *db_path;       /* opened read-only by GET /v1/findings */
 	struct metrics *metrics;
+	bool print_events;         /* each newly stored event as a JSON line on stdout */
 };
 
 int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen);

@@ -793,7 +793,7 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	}
 }
 
-int store__write_batch(struct store *s, const struct ingest_batch *b, uint64_t received_ns,
+int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,
 		       struct store_result *res)
 {
 	int err = 0;
@@ -820,10 +820,13 @@ int store__write_batch(struct store *s, const struct ingest_batch *b, uint64_t r
 			res->accepted++;
 		else
 			res->duplicates++;
+		b->events[i].stored = is_new;
 	}
 	if (!err)
 		err = run(s->st[ST_COMMIT]);
 	if (err) {
+		for (size_t i = 0; i < b->n_events; i++)
+			b->events[i].stored = false;
 		log_error("store: batch from agent %s not stored: %s", b->agent_id, sqlite3_errmsg(s->db));
 		run(s->st[ST_ROLLBACK]);
 		res->accepted = res->duplicates = 0;

@@ -39,11 +39,11 @@ int store__open(const struct store_opts *o, struct store **out, char *err, size_
 void store__close(struct store *s);
 
 /*
- * Stores every valid event of a batch in one transaction. received_ns is the
- * collector's clock, which retention counts from. -EIO (and nothing stored)
- * if the database fails.
+ * Stores every valid event of a batch in one transaction, marking the new
+ * ones `stored`. received_ns is the collector's clock, which retention
+ * counts from. -EIO (and nothing stored) if the database fails.
  */
-int store__write_batch(struct store *s, const struct ingest_batch *b, uint64_t received_ns,
+int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,
 		       struct store_result *res);
 
 /*

@@ -5,44 +5,10 @@
 # refused batch is stored.
 . "$(dirname "$0")/lib.sh"
 
-COLLECTOR="$BUILD/leakwatch-collector"
 PB="$LW_ROOT/tests/integration/pbbatch.py"
 STATE="$WORK/state"
 DB="$STATE/collector.db"
-COLLECTOR_PID=
-URL=
 TOKEN=
-
-# start_collector CONFIG [ARGS...]: serve in the background; sets URL from
-# the "listening" log line (the config asks for port 0)
-start_collector() {
-	local config=$1 addr; shift
-	: >"$WORK/collector.err"
-	"$COLLECTOR" serve --config "$config" "$@" 2>"$WORK/collector.err" &
-	COLLECTOR_PID=$!
-	on_exit "kill -9 $COLLECTOR_PID"
-	for _ in $(seq 100); do
-		addr=$(grep -o '"msg":"listening","address":"[^"]*' "$WORK/collector.err" | sed 's/.*"address":"//')
-		if [ -n "$addr" ]; then
-			URL="${SCHEME:-http}://$addr"
-			return 0
-		fi
-		kill -0 "$COLLECTOR_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "collector did not start:" >&2
-	tail -5 "$WORK/collector.err" >&2
-	return 1
-}
-
-stop_collector() {
-	local rc
-	kill -TERM "$COLLECTOR_PID" 2>/dev/null
-	wait "$COLLECTOR_PID"
-	rc=$?
-	COLLECTOR_PID=
-	return $rc
-}
 
 # post FILE [CURL ARGS...]: POSTs a body as an agent would; prints the status.
 # CE and CT replace the Content-Encoding and Content-Type headers.

@@ -7,11 +7,14 @@ LW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$LW_ROOT/$BUILD" ;; esac
 LEAKWATCH="$BUILD/leakwatch"
+COLLECTOR="$BUILD/leakwatch-collector"
 JSONMATCH="$LW_ROOT/tests/integration/jsonmatch.py"
 WORK=$(mktemp -d /tmp/lwtest.XXXXXX)
 PASSED=0
 FAILED=0
 AGENT_PID=
+COLLECTOR_PID=
+URL=
 CLEANUPS=()
 
 pass() { PASSED=$((PASSED + 1)); echo "PASS $1"; }
@@ -43,6 +46,7 @@ finish() {
 	local i
 	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
 	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null
+	[ -n "$COLLECTOR_PID" ] && kill -9 "$COLLECTOR_PID" 2>/dev/null
 	rm -rf "$WORK"
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
@@ -73,6 +77,8 @@ stop_agent() {
 	wait "$AGENT_PID"
 	rc=$?
 	AGENT_PID=
+COLLECTOR_PID=
+URL=
 	return $rc
 }
 
@@ -111,5 +117,43 @@ bg() {
 	local name=$1; shift
 	"$@" >"$WORK/$name.log" 2>&1 &
 	BG_PID=$!
+	disown "$BG_PID" # killed at exit without a "Killed" line
 	on_exit "kill -9 $BG_PID"
+}
+
+# start_collector CONFIG [ARGS...]: serve in the background; sets URL from
+# the "listening" log line (the config asks for port 0)
+start_collector() {
+	local config=$1 addr; shift
+	: >"$WORK/collector.err"
+	"$COLLECTOR" serve --config "$config" "$@" >>"$WORK/collector.out" 2>"$WORK/collector.err" &
+	COLLECTOR_PID=$!
+	on_exit "kill -9 $COLLECTOR_PID"
+	for _ in $(seq 100); do
+		addr=$(grep -o '"msg":"listening","address":"[^"]*' "$WORK/collector.err" | sed 's/.*"address":"//')
+		if [ -n "$addr" ]; then
+			URL="${SCHEME:-http}://$addr"
+			return 0
+		fi
+		kill -0 "$COLLECTOR_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "collector did not start:" >&2
+	tail -5 "$WORK/collector.err" >&2
+	return 1
+}
+
+stop_collector() {
+	local rc
+	[ -n "$COLLECTOR_PID" ] || return 0
+	kill -TERM "$COLLECTOR_PID" 2>/dev/null
+	wait "$COLLECTOR_PID"
+	rc=$?
+	COLLECTOR_PID=
+	return $rc
+}
+
+# free_port: a loopback TCP port nobody listens on right now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -327,8 +327,9 @@ static void test_agent_encoder_output_is_valid(void **state)
 	struct lw_listener l;
 	struct lw_leak leak;
 	struct lw_health h;
-	uint8_t *evs[3], batch[8192];
-	size_t lens[3], len = 0;
+	struct lw_encoded enc[3];
+	uint8_t batch[8192];
+	size_t len = 0;
 	struct ingest_batch *out;
 	(void)state;
 
@@ -355,12 +356,12 @@ static void test_agent_encoder_output_is_valid(void **state)
 	h.drop_names[0] = "ringbuf_full";
 	h.n_drops = 1;
 
-	assert_int_equal(encode__listener(&host, &l, &evs[0], &lens[0]), 0);
-	assert_int_equal(encode__leak(&host, &leak, &evs[1], &lens[1]), 0);
-	assert_int_equal(encode__health(&host, &h, &evs[2], &lens[2]), 0);
+	assert_int_equal(encode__listener(&host, &l, LW_ENCODE_BYTES, &enc[0]), 0);
+	assert_int_equal(encode__leak(&host, &leak, LW_ENCODE_BYTES, &enc[1]), 0);
+	assert_int_equal(encode__health(&host, &h, LW_ENCODE_BYTES, &enc[2]), 0);
 	for (int i = 0; i < 3; i++) {
-		splice(batch, &len, evs[i], lens[i]);
-		free(evs[i]);
+		splice(batch, &len, enc[i].bytes, enc[i].len);
+		encode__release(&enc[i]);
 	}
 	assert_int_equal(ingest__decode(batch, len, INGEST_IDENTITY, &lim, fx_now(), &out), INGEST_OK);
 	assert_int_equal(out->n_events, 3);

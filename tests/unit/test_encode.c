@@ -35,8 +35,7 @@ static void test_listener_round_trip(void **state)
 {
 	struct lw_listener l;
 	Leakwatch__V1__Event *ev;
-	uint8_t *buf;
-	size_t len;
+	struct lw_encoded enc;
 	(void)state;
 
 	memset(&l, 0, sizeof(l));
@@ -63,8 +62,8 @@ static void test_listener_round_trip(void **state)
 	l.service = (struct lw_service_id){ "redis", "database", "process" };
 	l.severity = LW_SEV_HIGH;
 
-	assert_int_equal(encode__listener(&host, &l, &buf, &len), 0);
-	ev = leakwatch__v1__event__unpack(NULL, len, buf);
+	assert_int_equal(encode__listener(&host, &l, LW_ENCODE_BYTES, &enc), 0);
+	ev = leakwatch__v1__event__unpack(NULL, enc.len, enc.bytes);
 	assert_non_null(ev);
 	assert_int_equal(ev->id.len, 16);
 	assert_int_equal(ev->time_unix_nano, (int64_t)l.ts_ns);
@@ -91,7 +90,7 @@ static void test_listener_round_trip(void **state)
 	assert_int_equal(ev->listener->severity, LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH);
 	assert_true(ev->listener->unexpected);
 	leakwatch__v1__event__free_unpacked(ev, NULL);
-	free(buf);
+	encode__release(&enc);
 }
 
 static void test_leak_round_trip(void **state)
@@ -99,8 +98,7 @@ static void test_leak_round_trip(void **state)
 	static const struct lw_rule_info rule = { "github-pat", "github-classic", "GitHub token", LW_SEV_HIGH };
 	Leakwatch__V1__Event *ev;
 	struct lw_leak leak;
-	uint8_t *buf;
-	size_t len;
+	struct lw_encoded enc;
 	(void)state;
 
 	memset(&leak, 0, sizeof(leak));
@@ -120,8 +118,8 @@ static void test_leak_round_trip(void **state)
 	leak.fd = 3;
 	leak.proc.tgid = 99;
 
-	assert_int_equal(encode__leak(&host, &leak, &buf, &len), 0);
-	ev = leakwatch__v1__event__unpack(NULL, len, buf);
+	assert_int_equal(encode__leak(&host, &leak, LW_ENCODE_BYTES, &enc), 0);
+	ev = leakwatch__v1__event__unpack(NULL, enc.len, enc.bytes);
 	assert_non_null(ev);
 	assert_int_equal(ev->kind_case, LEAKWATCH__V1__EVENT__KIND_LEAK);
 	assert_string_equal(ev->leak->rule, "github-pat");
@@ -138,15 +136,14 @@ static void test_leak_round_trip(void **state)
 	assert_int_equal(ev->leak->severity, LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH);
 	assert_int_equal(ev->process->pid, 99);
 	leakwatch__v1__event__free_unpacked(ev, NULL);
-	free(buf);
+	encode__release(&enc);
 }
 
 static void test_health_round_trip(void **state)
 {
 	Leakwatch__V1__Event *ev;
 	struct lw_health h;
-	uint8_t *buf;
-	size_t len;
+	struct lw_encoded enc;
 	(void)state;
 
 	memset(&h, 0, sizeof(h));
@@ -157,8 +154,8 @@ static void test_health_round_trip(void **state)
 	h.n_programs = 1;
 	h.spool.bytes = 4096;
 	h.spool.dropped_corrupt = 2;
-	assert_int_equal(encode__health(&host, &h, &buf, &len), 0);
-	ev = leakwatch__v1__event__unpack(NULL, len, buf);
+	assert_int_equal(encode__health(&host, &h, LW_ENCODE_BYTES, &enc), 0);
+	ev = leakwatch__v1__event__unpack(NULL, enc.len, enc.bytes);
 	assert_non_null(ev);
 	assert_int_equal(ev->kind_case, LEAKWATCH__V1__EVENT__KIND_HEALTH);
 	assert_int_equal(ev->health->n_drops, 1);
@@ -169,7 +166,7 @@ static void test_health_round_trip(void **state)
 	assert_int_equal(ev->health->spool->dropped_corrupt, 2);
 	assert_null(ev->process);
 	leakwatch__v1__event__free_unpacked(ev, NULL);
-	free(buf);
+	encode__release(&enc);
 }
 
 int main(void)

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "render.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+const char *render__severity(Leakwatch__V1__Severity s)
+{
+	static const char *const names[] = { "unspecified", "info", "low", "medium", "high", "critical" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unspecified";
+}
+
+const char *render__address_class(Leakwatch__V1__AddressClass c)
+{
+	static const char *const names[] = { "unspecified", "loopback", "link-local", "private", "public" };
+
+	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unspecified";
+}
+
+static void kv_time(struct jsonw *w, const char *key, int64_t ns)
+{
+	char ts[LW_RFC3339_LEN];
+
+	jsonw__kv_str(w, key, clock__rfc3339(ns > 0 ? (uint64_t)ns : 0, ts));
+}
+
+static void kv_address(struct jsonw *w, const char *key, const ProtobufCBinaryData *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (a->len == 4 || a->len == 16)
+		jsonw__kv_str(w, key, inet_ntop(a->len == 4 ? AF_INET : AF_INET6, a->data, buf, sizeof(buf)));
+	else
+		jsonw__kv_str(w, key, NULL);
+}
+
+static void kv_id(struct jsonw *w, const ProtobufCBinaryData *id)
+{
+	char s[40];
+	size_t n = 0;
+
+	if (id->len != 16) {
+		jsonw__kv_str(w, "id", NULL);
+		return;
+	}
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			s[n++] = '-';
+		n += (size_t)snprintf(s + n, sizeof(s) - n, "%02x", id->data[i]);
+	}
+	jsonw__kv_str(w, "id", s);
+}
+
+static void host(struct jsonw *w, const Leakwatch__V1__Host *h)
+{
+	jsonw__key(w, "host");
+	if (!h) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "hostname", or_null(h->hostname));
+	jsonw__kv_str(w, "machine_id", or_null(h->machine_id));
+	jsonw__kv_str(w, "boot_id", or_null(h->boot_id));
+	jsonw__kv_str(w, "agent_version", or_null(h->agent_version));
+	jsonw__kv_str(w, "node_name", or_null(h->node_name));
+	jsonw__end_object(w);
+}
+
+static void process(struct jsonw *w, const Leakwatch__V1__Process *p)
+{
+	jsonw__key(w, "process");
+	if (!p) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	jsonw__kv_u64(w, "pid", p->pid);
+	jsonw__kv_u64(w, "tid", p->tid);
+	jsonw__kv_str(w, "comm", p->comm ? p->comm : "");
+	jsonw__kv_str(w, "exe", or_null(p->exe));
+	jsonw__kv_str(w, "cmdline", or_null(p->cmdline));
+	jsonw__kv_u64(w, "uid", p->uid);
+	jsonw__kv_str(w, "user", or_null(p->user));
+	jsonw__end_object(w);
+}
+
+static void container(struct jsonw *w, const Leakwatch__V1__Container *c)
+{
+	jsonw__key(w, "container");
+	if (!c) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "id", or_null(c->id));
+	jsonw__kv_str(w, "runtime", or_null(c->runtime));
+	jsonw__kv_str(w, "pod_uid", or_null(c->pod_uid));
+	jsonw__kv_str(w, "pod_name", or_null(c->pod_name));
+	jsonw__kv_str(w, "pod_namespace", or_null(c->pod_namespace));
+	jsonw__kv_str(w, "container_name", or_null(c->container_name));
+	jsonw__kv_str(w, "cgroup", or_null(c->cgroup));
+	jsonw__kv_u64(w, "cgroup_id", c->cgroup_id);
+	jsonw__end_object(w);
+}
+
+static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
+{
+	const Leakwatch__V1__Service *svc = l->service;
+
+	jsonw__kv_str(w, "event", l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE ? "close" : "open");
+	jsonw__kv_str(w, "source",
+		      l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory" : "kernel");
+	jsonw__kv_str(w, "severity", render__severity(l->severity));
+	jsonw__kv_str(w, "exposure", render__address_class(l->exposure));
+	jsonw__kv_bool(w, "unexpected", l->unexpected);
+	jsonw__kv_bool(w, "expected", l->expected);
+	jsonw__kv_str(w, "protocol", l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp");
+	jsonw__kv_str(w, "family", l->address.len == 16 ? "ipv6" : "ipv4");
+	kv_address(w, "address", &l->address);
+	jsonw__kv_u64(w, "port", l->port);
+	jsonw__kv_bool(w, "wildcard", l->wildcard);
+	if (l->address.len == 16)
+		jsonw__kv_bool(w, "v6only", l->v6only);
+	jsonw__kv_u64(w, "netns", l->netns);
+	jsonw__kv_u64(w, "socket_inode", l->socket_inode);
+	jsonw__kv_bool(w, "interfaces_known", l->interfaces_known);
+	jsonw__key(w, "reachable");
+	jsonw__begin_array(w);
+	for (size_t i = 0; i < l->n_reachable; i++) {
+		jsonw__begin_object(w);
+		kv_address(w, "address", &l->reachable[i]->address);
+		jsonw__kv_str(w, "class", render__address_class(l->reachable[i]->class_));
+		jsonw__kv_str(w, "interface", or_null(l->reachable[i]->interface));
+		jsonw__end_object(w);
+	}
+	jsonw__end_array(w);
+	if (l->reachable_total > l->n_reachable)
+		jsonw__kv_u64(w, "reachable_total", l->reachable_total);
+	jsonw__key(w, "service");
+	if (svc && svc->name && *svc->name) {
+		jsonw__begin_object(w);
+		jsonw__kv_str(w, "name", svc->name);
+		jsonw__kv_str(w, "category", or_null(svc->category));
+		jsonw__kv_str(w, "identified_by",
+			      svc->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT ? "port"
+												: "process");
+		jsonw__end_object(w);
+	} else {
+		jsonw__null(w);
+	}
+}
+
+/* Never the secret: a leak event carries none. */
+static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
+{
+	jsonw__kv_str(w, "event", l->repeat ? "repeated" : "found");
+	jsonw__kv_str(w, "rule", or_null(l->rule));
+	jsonw__kv_str(w, "family", or_null(l->family));
+	jsonw__kv_str(w, "severity", render__severity(l->severity));
+	jsonw__kv_str(w, "redacted", or_null(l->redacted));
+	jsonw__kv_str(w, "fingerprint", or_null(l->fingerprint));
+	jsonw__kv_u64(w, "count", l->count);
+	jsonw__kv_u64(w, "total", l->total);
+	kv_time(w, "first_seen", l->first_seen_unix_nano);
+	kv_time(w, "last_seen", l->last_seen_unix_nano);
+	jsonw__key(w, "file");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "path", or_null(l->path));
+	jsonw__kv_str(w, "device", or_null(l->device));
+	jsonw__kv_u64(w, "inode", l->inode);
+	jsonw__kv_u64(w, "offset", l->offset);
+	jsonw__kv_u64(w, "length", l->length);
+	jsonw__kv_u64(w, "last_offset", l->last_offset);
+	jsonw__end_object(w);
+	jsonw__key(w, "write");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "syscall", or_null(l->syscall));
+	jsonw__kv_i64(w, "fd", l->fd);
+	jsonw__end_object(w);
+}
+
+static void health(struct jsonw *w, const Leakwatch__V1__AgentHealth *h)
+{
+	const Leakwatch__V1__SpoolState *sp = h->spool;
+
+	jsonw__key(w, "drops");
+	jsonw__begin_object(w);
+	for (size_t i = 0; i < h->n_drops; i++)
+		if (h->drops[i]->key)
+			jsonw__kv_u64(w, h->drops[i]->key, h->drops[i]->value);
+	jsonw__end_object(w);
+	jsonw__key(w, "programs");
+	jsonw__begin_array(w);
+	for (size_t i = 0; i < h->n_programs; i++)
+		jsonw__string(w, h->programs[i]);
+	jsonw__end_array(w);
+	jsonw__kv_u64(w, "listeners_open", h->listeners_open);
+	jsonw__kv_u64(w, "bytes_scanned", h->bytes_scanned);
+	jsonw__kv_u64(w, "events_listener", h->events_listener);
+	jsonw__kv_u64(w, "events_leak", h->events_leak);
+	jsonw__kv_u64(w, "uptime_seconds", h->uptime_seconds);
+	jsonw__kv_u64(w, "export_batches", h->export_batches);
+	jsonw__kv_u64(w, "export_retries", h->export_retries);
+	jsonw__key(w, "spool");
+	if (!sp) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	jsonw__kv_u64(w, "bytes", sp->bytes);
+	jsonw__kv_u64(w, "records", sp->records);
+	jsonw__kv_u64(w, "oldest_age_seconds", sp->oldest_age_seconds);
+	jsonw__kv_u64(w, "dropped_full", sp->dropped_full);
+	jsonw__kv_u64(w, "dropped_corrupt", sp->dropped_corrupt);
+	jsonw__kv_u64(w, "write_errors", sp->write_errors);
+	jsonw__end_object(w);
+}
+
+void render__event(struct jsonw *w, const Leakwatch__V1__Event *ev)
+{
+	static const char *const kinds[] = { [LEAKWATCH__V1__EVENT__KIND_LISTENER] = "listener",
+					     [LEAKWATCH__V1__EVENT__KIND_LEAK] = "leak",
+					     [LEAKWATCH__V1__EVENT__KIND_HEALTH] = "health" };
+	const char *kind = (unsigned)ev->kind_case < sizeof(kinds) / sizeof(kinds[0]) ? kinds[ev->kind_case] : NULL;
+
+	jsonw__begin_object(w);
+	kv_time(w, "ts", ev->time_unix_nano);
+	jsonw__kv_str(w, "kind", kind ? kind : "unknown");
+	switch (ev->kind_case) {
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER:
+		listener(w, ev->listener);
+		break;
+	case LEAKWATCH__V1__EVENT__KIND_LEAK:
+		leak(w, ev->leak);
+		break;
+	case LEAKWATCH__V1__EVENT__KIND_HEALTH:
+		health(w, ev->health);
+		break;
+	default:
+		break;
+	}
+	if (ev->kind_case != LEAKWATCH__V1__EVENT__KIND_HEALTH) {
+		process(w, ev->process);
+		container(w, ev->container);
+	}
+	kv_id(w, &ev->id);
+	host(w, ev->host);
+	jsonw__end_object(w);
+}
+
+char *render__event_string(const Leakwatch__V1__Event *ev)
+{
+	struct jsonw w;
+	const char *s;
+	char *out;
+
+	jsonw__init(&w);
+	render__event(&w, ev);
+	s = jsonw__str(&w);
+	out = s ? strdup(s) : NULL;
+	jsonw__free(&w);
+	return out;
+}
