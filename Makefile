@@ -48,7 +48,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 .PHONY: all agent bpf run test unit-tests setup vmlinux clean
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(BUILD)/bench/empty.bpf.o
 
 all: agent
 
@@ -109,6 +109,36 @@ $(BUILD)/bench/scanner_bench: bench/scanner_bench.c $(AGENT_LIB) | $(BUILD)/benc
 bench-scanner: $(BUILD)/bench/scanner_bench
 	$(Q)BUILD=$(BUILD) bench/scanner.sh
 
+# The write-path benchmark: an empty program on the agent's tracepoints for
+# the baseline, and a writer that times write(2).
+.PHONY: bench-writepath
+bench: bench-writepath
+
+$(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c | $(BUILD)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/bench/empty.skel.h: $(BUILD)/bench/empty.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_empty > $@
+
+$(BUILD)/bench/empty_loader: bench/empty_loader.c $(BUILD)/bench/empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bench $(CFLAGS) $(CWARN) $(DEPFLAGS) $< -lbpf -lelf -lz -o $@
+
+$(BUILD)/bench/writepath: bench/writepath.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< -o $@
+
+bench-writepath: $(BUILD)/leakwatch $(BUILD)/bench/empty_loader $(BUILD)/bench/writepath
+	$(Q)BUILD=$(BUILD) bench/writepath.sh
+
+# End-to-end latency to the collector's database, idle and under log load.
+.PHONY: bench-latency
+bench: bench-latency
+bench-latency: $(BUILD)/leakwatch $(BUILD)/leakwatch-collector
+	$(Q)BUILD=$(BUILD) bench/latency.sh
+
 $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
@@ -120,7 +150,7 @@ COLLECTOR_SRCS := $(wildcard collector/*.c)
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COLLECTOR_SRCS))
 COLLECTOR_LIB := $(BUILD)/libcollector.a
 COLLECTOR_LIB_OBJS := $(filter-out $(BUILD)/collector/main.o,$(COLLECTOR_OBJS))
-LDLIBS_COLLECTOR := -lmicrohttpd -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lpthread
+LDLIBS_COLLECTOR := -lmicrohttpd -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
 
 .PHONY: collector bench-collector fuzz fuzz-run
 all: collector

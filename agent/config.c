@@ -28,7 +28,7 @@ void config__defaults(struct lw_config *cfg)
 	cfg->capture_max_bytes = 64 * 1024;
 	cfg->capture_ringbuf_bytes = 8 * 1024 * 1024;
 	cfg->watch.defaults = true;
-	cfg->coalesce_delay_ms = 1000;
+	cfg->coalesce_delay_ms = 500;
 	cfg->coalesce_window_ms = 10 * 60 * 1000;
 	cfg->max_streams = 4096;
 	cfg->collector_batch_max = 500;

@@ -22,6 +22,13 @@
 #define MAX_RESPONSE (64 * 1024)
 #define MAX_BATCH_BYTES (3 * 1024 * 1024) /* under the collector's 4 MiB body limit */
 #define BASE_BACKOFF_MS 500
+/*
+ * A partial batch goes out this long after its first event, or a flush
+ * interval after the last send, whichever is later: a lone exposure on a
+ * quiet host does not wait a second, and there is still at most one
+ * partial batch per interval.
+ */
+#define QUIET_LINGER_MS 20
 
 struct exporter {
 	struct exporter_opts o;
@@ -306,13 +313,14 @@ static void *run(void *arg)
 {
 	struct exporter *e = arg;
 	struct spool_pos cursor = spool__start(e->o.spool);
+	uint64_t last_send = 0;
 	struct batch b = { 0 };
 
 	/* After a stop, what is pending still gets one attempt per batch, so a
 	 * clean shutdown leaves nothing behind when the collector is up. */
 	for (;;) {
 		bool stop = stopping(e);
-		uint64_t first_seen;
+		uint64_t first_seen, due;
 
 		fill_batch(e, &b, &cursor);
 		if (!b.events) {
@@ -321,13 +329,18 @@ static void *run(void *arg)
 			wait_ms(e, e->o.flush_ms, true);
 			continue;
 		}
-		/* a partial batch waits for more, up to the flush interval */
+		/* a partial batch waits for more: a short linger, but no sooner
+		 * than a flush interval after the last send */
 		first_seen = clock__monotonic_ms();
+		due = first_seen + QUIET_LINGER_MS;
+		if (last_send && last_send + e->o.flush_ms > due)
+			due = last_send + e->o.flush_ms;
 		while (!stop && b.events < e->o.batch_max && b.body.len < MAX_BATCH_BYTES &&
-		       clock__monotonic_ms() - first_seen < e->o.flush_ms) {
-			stop = wait_ms(e, e->o.flush_ms - (clock__monotonic_ms() - first_seen), true);
+		       clock__monotonic_ms() < due) {
+			stop = wait_ms(e, due - clock__monotonic_ms(), true);
 			fill_batch(e, &b, &cursor);
 		}
+		last_send = clock__monotonic_ms();
 		if (!deliver(e, &b))
 			break;
 		cursor = b.end;

@@ -10,16 +10,16 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 SEC("tracepoint/syscalls/sys_enter_write")
-int bench_write(void *ctx) { return 0; }
+int bench_write(void *ctx __attribute__((unused))) { return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_writev")
-int bench_writev(void *ctx) { return 0; }
+int bench_writev(void *ctx __attribute__((unused))) { return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_pwrite64")
-int bench_pwrite64(void *ctx) { return 0; }
+int bench_pwrite64(void *ctx __attribute__((unused))) { return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_pwritev")
-int bench_pwritev(void *ctx) { return 0; }
+int bench_pwritev(void *ctx __attribute__((unused))) { return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_pwritev2")
-int bench_pwritev2(void *ctx) { return 0; }
+int bench_pwritev2(void *ctx __attribute__((unused))) { return 0; }

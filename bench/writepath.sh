@@ -17,7 +17,7 @@ AGENT=$BUILD/leakwatch
 
 work=$(mktemp -d /tmp/lwbench.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 printf 'state_dir: %s/state\nagent:\n  health_interval: 1h\n' "$work" >"$work/agent.yaml"
 
@@ -68,7 +68,7 @@ printf '%-18s %12s %12s\n' "empty programs" "$(m empty_u)" "$(m empty_w)"
 printf '%-18s %12s %12s\n' "leakwatch agent" "$(m agent_u)" "$(m agent_w)"
 awk -v n="$(m none_u)" -v e="$(m empty_u)" -v a="$(m agent_u)" 'BEGIN {
 	printf "unwatched: empty programs add %.1f ns, the agent adds %.1f ns: %.2fx the empty programs (target <= 1.5x)\n",
-		e - n, a - n, (e - n) > 0 ? (a - n) / (e - n) : 0 }'
+		e - n, a - n, ((e - n) > 0 ? (a - n) / (e - n) : 0) }'
 echo "agent CPU (user+sys) per MB of watched log data scanned: $(m cpu_ms_per_mb) ms/MB"
 
 # The programs' own run time, from the kernel's BPF statistics.
