@@ -24,7 +24,7 @@ CPPFLAGS += -Iinclude -Iagent -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE -DLW_VER
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lcrypto -lhs -lm -lprotobuf-c -lcurl -lpthread
+LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

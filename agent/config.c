@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "glob.h"
+#include "statusd.h"
 #include "leakwatch/events.h"
 #include "rules.h"
 #include "scanner.h"
@@ -38,6 +40,7 @@ void config__defaults(struct lw_config *cfg)
 	cfg->spool_max_bytes = 256ULL << 20;
 	cfg->spool_segment_bytes = 4ULL << 20;
 	cfg->spool_sync_ms = 1000;
+	cfg->metrics_enabled = true;
 }
 
 static void free_strv(char **v, size_t n)
@@ -66,6 +69,7 @@ void config__free(struct lw_config *cfg)
 	free(cfg->collector_client_cert);
 	free(cfg->collector_client_key);
 	free(cfg->spool_dir);
+	free(cfg->metrics_listen);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -80,6 +84,11 @@ const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len)
 		return cfg->fingerprint_key_file;
 	snprintf(buf, len, "%s/fingerprint.key", config__state_dir(cfg));
 	return buf;
+}
+
+const char *config__metrics_listen(const struct lw_config *cfg)
+{
+	return cfg->metrics_listen ? cfg->metrics_listen : LW_DEFAULT_METRICS_LISTEN;
 }
 
 const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len)
@@ -678,6 +687,42 @@ static int section_rules(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_seq(c, n, rule_entry);
 }
 
+/* metrics: */
+
+static int metrics_enabled(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__bool(c, n, &CFG(c)->metrics_enabled);
+}
+
+static int metrics_listen(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct sockaddr_storage ss;
+	const char *s;
+	unsigned len;
+	char *copy;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (statusd__parse_listen(s, &ss, &len))
+		return yamlcfg__fail(c, "expected an address and port such as 127.0.0.1:9464, got \"%s\"", s);
+	copy = strdup(s);
+	if (!copy)
+		return yamlcfg__fail(c, "out of memory");
+	free(CFG(c)->metrics_listen);
+	CFG(c)->metrics_listen = copy;
+	return 0;
+}
+
+static int section_metrics(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "enabled", metrics_enabled },
+		{ "listen", metrics_listen },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
 static const struct yamlcfg_key top_keys[] = {
 	{ "log", section_log },
 	{ "rules", section_rules },
@@ -689,6 +734,7 @@ static const struct yamlcfg_key top_keys[] = {
 	{ "leaks", section_leaks },
 	{ "collector", section_collector },
 	{ "spool", section_spool },
+	{ "metrics", section_metrics },
 	{ 0 },
 };
 

@@ -18,6 +18,7 @@ struct lw_user_rule; /* scanner.h */
 
 #define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
 #define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"
+#define LW_DEFAULT_METRICS_LISTEN "127.0.0.1:9464"
 
 /* A listener the operator knows about; every given field must match. */
 struct lw_expected {
@@ -75,6 +76,9 @@ struct lw_config {
 	uint64_t spool_max_bytes;
 	uint64_t spool_segment_bytes;
 	uint64_t spool_sync_ms;
+
+	bool metrics_enabled;         /* metrics.enabled */
+	char *metrics_listen;         /* metrics.listen; NULL: 127.0.0.1:9464 */
 };
 
 void config__defaults(struct lw_config *cfg);
@@ -89,6 +93,8 @@ int config__load_string(struct lw_config *cfg, const char *text, char *err, size
 const char *config__state_dir(const struct lw_config *cfg);
 /* leaks.fingerprint_key, or <state_dir>/fingerprint.key */
 const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len);
+/* metrics.listen, or its default */
+const char *config__metrics_listen(const struct lw_config *cfg);
 /* spool.dir, or <state_dir>/spool */
 const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len);
 void config__free(struct lw_config *cfg);

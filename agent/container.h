@@ -14,6 +14,10 @@ struct lw_container {
 	char runtime[16];                 /* docker, containerd, cri-o, podman, cri */
 	char pod_uid[LW_POD_UID_LEN + 1]; /* "" outside Kubernetes */
 	char cgroup[256];                 /* the path the answer came from */
+	/* from the node's own records (pods.h), when it keeps them */
+	char pod_name[254];
+	char pod_namespace[64];
+	char container_name[64];
 };
 
 /* Parses one cgroup path, e.g. "/kubepods/burstable/pod<uid>/<id>". */

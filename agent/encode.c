@@ -40,22 +40,30 @@ static void init_event(struct event_parts *p, const struct lw_host *h, uint64_t 
 	p->ev.host = &p->host;
 }
 
+static void fill_process(Leakwatch__V1__Process *out, const struct lw_proc *pr)
+{
+	leakwatch__v1__process__init(out);
+	out->pid = pr->tgid;
+	out->tid = pr->pid;
+	out->uid = pr->uid;
+	out->user = S(pr->user);
+	out->comm = S(pr->comm);
+	out->exe = S(pr->exe);
+	out->cmdline = S(pr->cmdline);
+}
+
 static void set_process(struct event_parts *p, const struct lw_proc *pr)
 {
-	leakwatch__v1__process__init(&p->proc);
+	fill_process(&p->proc, pr);
 	leakwatch__v1__container__init(&p->ctr);
-	p->proc.pid = pr->tgid;
-	p->proc.tid = pr->pid;
-	p->proc.uid = pr->uid;
-	p->proc.user = S(pr->user);
-	p->proc.comm = S(pr->comm);
-	p->proc.exe = S(pr->exe);
-	p->proc.cmdline = S(pr->cmdline);
 	p->ctr.id = S(pr->container.id);
 	p->ctr.runtime = S(pr->container.runtime);
 	p->ctr.pod_uid = S(pr->container.pod_uid);
 	p->ctr.cgroup = S(pr->container.cgroup);
 	p->ctr.cgroup_id = pr->cgroup_id;
+	p->ctr.pod_name = S(pr->container.pod_name);
+	p->ctr.pod_namespace = S(pr->container.pod_namespace);
+	p->ctr.container_name = S(pr->container.container_name);
 	p->ev.process = &p->proc;
 	p->ev.container = &p->ctr;
 }
@@ -119,6 +127,7 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 	le.action = l->open ? LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_OPEN
 			    : LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE;
 	le.source = !strcmp(l->source, "inventory") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY
+		    : !strcmp(l->source, "reload")  ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD
 						     : LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL;
 	le.protocol = l->protocol == IPPROTO_UDP ? LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP
 						 : LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP;
@@ -162,6 +171,7 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__LeakEvent le;
+	Leakwatch__V1__Process writer;
 	struct event_parts p;
 	char dev[LW_DEVICE_LEN];
 
@@ -186,6 +196,10 @@ int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, 
 	le.last_seen_unix_nano = (int64_t)leak->last_ns;
 	le.syscall = S(leak__syscall_name(leak->syscall));
 	le.fd = leak->fd;
+	if (leak->has_writer) {
+		fill_process(&writer, &leak->writer);
+		le.writer = &writer;
+	}
 	p.ev.kind_case = LEAKWATCH__V1__EVENT__KIND_LEAK;
 	p.ev.leak = &le;
 	return finish(&p.ev, what, out);

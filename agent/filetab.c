@@ -168,6 +168,11 @@ void filetab__sweep(struct filetab *t, uint64_t now_ms)
 	}
 }
 
+void filetab__set_scanner(struct filetab *t, struct scanner *s)
+{
+	t->scanner = s;
+}
+
 size_t filetab__count(const struct filetab *t)
 {
 	return htab__count(t->files);

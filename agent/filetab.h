@@ -60,6 +60,9 @@ void filetab__sweep(struct filetab *t, uint64_t now_ms);
 /* Forgets every verdict: after the watch set changes. */
 void filetab__clear(struct filetab *t);
 
+/* Streams opened from now on use s (after filetab__clear closed the rest). */
+void filetab__set_scanner(struct filetab *t, struct scanner *s);
+
 size_t filetab__count(const struct filetab *t);
 size_t filetab__streams(const struct filetab *t);
 

@@ -30,7 +30,10 @@ struct lw_leak {
 
 	uint8_t syscall;         /* enum lw_write_syscall */
 	int32_t fd;
-	struct lw_proc proc;     /* the writer of the first occurrence */
+	struct lw_proc proc;     /* who the leak is attributed to */
+	/* who made the write call, when a runtime carried a container's output */
+	bool has_writer;
+	struct lw_proc writer;
 };
 
 #define LW_DEVICE_LEN 24

@@ -9,6 +9,7 @@
 #include "coalesce.h"
 #include "filetab.h"
 #include "log.h"
+#include "pods.h"
 #include "watch.h"
 
 #define COALESCE_MAX 65536
@@ -121,6 +122,42 @@ static struct file_entry *recover(struct leaks *l, const struct lw_write_event *
 	return judge(l, &ev->file, (uint32_t)ev->file.dev, 0, path);
 }
 
+/*
+ * A container's output written by its runtime (the shim into /var/log/pods,
+ * dockerd into <id>-json.log): the leak belongs to the container that
+ * produced the line, and the runtime is only recorded as the writer.
+ */
+static void attribute_to_container(struct lw_leak *leak)
+{
+	struct lw_container owner;
+	uint32_t pid;
+
+	if (!leak->path || !pods__log_owner(leak->path, &owner))
+		return;
+	if (owner.id[0] && !strcmp(owner.id, leak->proc.container.id))
+		return; /* the container writing its own file */
+	leak->writer = leak->proc;
+	leak->has_writer = true;
+	memset(&leak->proc, 0, sizeof(leak->proc));
+	pid = owner.id[0] ? pods__container_pid(owner.id) : 0;
+	if (pid && !procinfo__read(pid, &leak->proc)) {
+		/* the process's own cgroup is authoritative; the path fills the gaps */
+		struct lw_container *c = &leak->proc.container;
+
+		if (!c->pod_name[0])
+			memcpy(c->pod_name, owner.pod_name, sizeof(c->pod_name));
+		if (!c->pod_namespace[0])
+			memcpy(c->pod_namespace, owner.pod_namespace, sizeof(c->pod_namespace));
+		if (!c->container_name[0])
+			memcpy(c->container_name, owner.container_name, sizeof(c->container_name));
+		if (!c->pod_uid[0])
+			memcpy(c->pod_uid, owner.pod_uid, sizeof(c->pod_uid));
+		return;
+	}
+	leak->proc.container = owner;
+	pods__enrich(&leak->proc.container);
+}
+
 static int on_match(void *ctx, const struct lw_scan_match *m)
 {
 	struct match_ctx *c = ctx;
@@ -152,6 +189,7 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	memcpy(leak.proc.comm, f->last_task.comm, sizeof(f->last_task.comm));
 	leak.proc.comm[sizeof(leak.proc.comm) - 1] = '\0';
 	procinfo__enrich(&leak.proc);
+	attribute_to_container(&leak);
 	coalesce__add(l->coalesce, &leak, clock__monotonic_ms());
 	free(leak.path);
 	return 0;
@@ -213,6 +251,14 @@ void leaks__flush(struct leaks *l)
 	/* what streams hold back first, then what the coalescer holds back */
 	filetab__clear(l->files);
 	coalesce__flush(l->coalesce);
+}
+
+void leaks__reconfigure(struct leaks *l, struct scanner *scanner)
+{
+	filetab__clear(l->files);
+	filetab__set_scanner(l->files, scanner);
+	l->o.scanner = scanner;
+	coalesce__set_timing(l->coalesce, l->o.cfg->coalesce_delay_ms, l->o.cfg->coalesce_window_ms);
 }
 
 void leaks__stats(const struct leaks *l, struct leaks_stats *out)

@@ -57,5 +57,11 @@ void leaks__tick(struct leaks *l, uint64_t now_ms);
 /* Reports everything still held back, at shutdown. */
 void leaks__flush(struct leaks *l);
 void leaks__stats(const struct leaks *l, struct leaks_stats *out);
+/*
+ * After a config reload: flushes and closes every stream with the old
+ * scanner, forgets every file's verdict, and goes on with `scanner` and the
+ * config's new timings. The old scanner may be freed afterwards.
+ */
+void leaks__reconfigure(struct leaks *l, struct scanner *scanner);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "cmdline.h"
 #include "hostfs.h"
+#include "pods.h"
 #include "procfs.h"
 
 /* The name the process itself would see: its own root's /etc/passwd first. */
@@ -57,6 +58,7 @@ void procinfo__enrich(struct lw_proc *p)
 	}
 	user_name(p->tgid, p->uid, p->user, sizeof(p->user));
 	container__of_pid(p->tgid, &p->container);
+	pods__enrich(&p->container);
 }
 
 int procinfo__read(uint32_t tgid, struct lw_proc *p)

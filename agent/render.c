@@ -78,9 +78,9 @@ static void host(struct jsonw *w, const Leakwatch__V1__Host *h)
 	jsonw__end_object(w);
 }
 
-static void process(struct jsonw *w, const Leakwatch__V1__Process *p)
+static void process_as(struct jsonw *w, const char *key, const Leakwatch__V1__Process *p)
 {
-	jsonw__key(w, "process");
+	jsonw__key(w, key);
 	if (!p) {
 		jsonw__null(w);
 		return;
@@ -94,6 +94,11 @@ static void process(struct jsonw *w, const Leakwatch__V1__Process *p)
 	jsonw__kv_u64(w, "uid", p->uid);
 	jsonw__kv_str(w, "user", or_null(p->user));
 	jsonw__end_object(w);
+}
+
+static void process(struct jsonw *w, const Leakwatch__V1__Process *p)
+{
+	process_as(w, "process", p);
 }
 
 static void container(struct jsonw *w, const Leakwatch__V1__Container *c)
@@ -121,7 +126,9 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 
 	jsonw__kv_str(w, "event", l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE ? "close" : "open");
 	jsonw__kv_str(w, "source",
-		      l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory" : "kernel");
+		      l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
+		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ? "reload"
+											: "kernel");
 	jsonw__kv_str(w, "severity", render__severity(l->severity));
 	jsonw__kv_str(w, "exposure", render__address_class(l->exposure));
 	jsonw__kv_bool(w, "unexpected", l->unexpected);
@@ -189,6 +196,8 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	jsonw__kv_str(w, "syscall", or_null(l->syscall));
 	jsonw__kv_i64(w, "fd", l->fd);
 	jsonw__end_object(w);
+	if (l->writer)
+		process_as(w, "writer", l->writer);
 }
 
 static void health(struct jsonw *w, const Leakwatch__V1__AgentHealth *h)

@@ -108,6 +108,12 @@ int socktab__remove(struct socktab *t, const struct lw_listener *l, struct lw_li
 	return 1;
 }
 
+void socktab__each(struct socktab *t, void (*fn)(void *ctx, struct lw_listener *opened), void *ctx)
+{
+	for (size_t i = 0; i < t->n; i++)
+		fn(ctx, &t->eps[i].opened);
+}
+
 size_t socktab__count(const struct socktab *t)
 {
 	return t->n;

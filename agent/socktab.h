@@ -25,5 +25,7 @@ int socktab__add(struct socktab *t, const struct lw_listener *l);
  */
 int socktab__remove(struct socktab *t, const struct lw_listener *l, struct lw_listener *opened);
 size_t socktab__count(const struct socktab *t);
+/* Calls fn with each endpoint's opening finding, which fn may update. */
+void socktab__each(struct socktab *t, void (*fn)(void *ctx, struct lw_listener *opened), void *ctx);
 
 #endif

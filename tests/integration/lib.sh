@@ -58,6 +58,10 @@ trap 'finish; exit $?' EXIT
 start_agent() {
 	local config=$1; shift
 	: >"$WORK/agent.out"; : >"$WORK/agent.err"
+	# a port of its own for the status endpoint, so tests never collide
+	grep -q '^metrics:' "$config" || printf 'metrics:
+  listen: 127.0.0.1:0
+' >>"$config"
 	"$LEAKWATCH" run --config "$config" "$@" >"$WORK/agent.out" 2>"$WORK/agent.err" &
 	AGENT_PID=$!
 	for _ in $(seq 100); do

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Operating the agent: the metrics and health endpoint after real listener
+# and leak scenarios, SIGHUP reloads (a good one silences a listener, a bad
+# one keeps the old configuration, none loses events), and check-config.
+. "$(dirname "$0")/lib.sh"
+
+make_netns lwt-op 10.231.5.2/24 10.231.5.1/24 || exit 1
+mkdir -p "$WORK/logs"
+base_config() {
+	cat <<YAML
+state_dir: $WORK/state
+agent:
+  health_interval: 1s
+  ringbuf_size: 4MiB
+exposure:
+  public_cidrs: [10.231.5.2/32]
+leaks:
+  coalesce_delay: 0s
+YAML
+}
+base_config >"$WORK/agent.yaml"
+start_agent "$WORK/agent.yaml" || exit 1
+PORT=$(grep -o '"msg":"metrics and health[^}]*"port":[0-9]*' "$WORK/agent.err" | grep -o '[0-9]*$')
+M="http://127.0.0.1:$PORT"
+check "the status endpoint is up (port $PORT)" test -n "$PORT"
+check "/healthz says ready" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $M/healthz)\" = 200 ]"
+check "/livez says alive" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $M/livez)\" = 200 ]"
+
+# a real exposure and a real leak, then the counters
+bg redis ip netns exec lwt-op redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no
+wait_port lwt-op tcp 6379
+expect_json "redis is public and high" "$WORK/agent.out" port=6379 event=open severity=high
+TOKEN=$(python3 -c '
+import secrets, zlib
+A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+b = "".join(secrets.choice(A) for _ in range(30)); n, c = zlib.crc32(b.encode()), ""
+while n: c, n = A[n % 62] + c, n // 62
+print("ghp_" + b + c.rjust(6, "0"))')
+export TOKEN
+printf 'INFO token=%s\n' "$TOKEN" >>"$WORK/logs/app.log"
+expect_json "the leak is reported" "$WORK/agent.out" kind=leak file.path="$WORK/logs/app.log"
+sleep 1.2 # the snapshot is published every second
+curl -s "$M/metrics" >"$WORK/metrics.txt"
+metric() { # NAME{labels} -> value
+	awk -v k="$1" '$1 == k { print $2 }' "$WORK/metrics.txt"
+}
+check "events by kind and severity: a high listener" test "$(metric 'leakwatch_events_total{kind="listener",severity="high"}')" -ge 1
+check "events by kind and severity: a high leak" test "$(metric 'leakwatch_events_total{kind="leak",severity="high"}')" -ge 1
+check "drops by reason, ring buffer" test -n "$(metric 'leakwatch_dropped_total{reason="ringbuf_full"}')"
+check "drops by reason, spool and export" bash -c "grep -q 'reason=\"spool_full\"' '$WORK/metrics.txt' && grep -q 'reason=\"export_rejected\"' '$WORK/metrics.txt'"
+check "bytes scanned" test "$(metric leakwatch_scanned_bytes_total)" -gt 0
+check "programs attached" test "$(metric 'leakwatch_programs_attached{program="lw_write"}')" = 1
+check "build info" grep -q '^leakwatch_build_info{version="' "$WORK/metrics.txt"
+check "spool gauges" bash -c "grep -q '^leakwatch_spool_bytes ' '$WORK/metrics.txt' && grep -q '^leakwatch_spool_oldest_age_seconds ' '$WORK/metrics.txt'"
+check "every metric has HELP and TYPE" python3 - "$WORK/metrics.txt" <<'PY'
+import re, sys
+seen, types = set(), {}
+for line in open(sys.argv[1]):
+    if line.startswith("# TYPE "):
+        _, _, name, kind = line.split()
+        types[name] = kind
+    elif line.strip() and not line.startswith("#"):
+        seen.add(re.split(r"[{ ]", line)[0])
+assert seen <= set(types), seen - set(types)
+assert all(n.startswith("leakwatch_") for n in seen), seen
+bad = [n for n, k in types.items() if (k == "counter") != n.endswith("_total")]
+assert not bad, f"counters end in _total, nothing else does: {bad}"
+print(len(seen), "series families")
+PY
+check "no secret in the metrics" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/metrics.txt"
+
+# --- SIGHUP: the expected list silences redis ---------------------------------
+python3 - "$WORK/agent.yaml" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read().replace("  public_cidrs: [10.231.5.2/32]\n",
+    "  public_cidrs: [10.231.5.2/32]\n  expected:\n    - process: redis-server\n      port: 6379\n")
+open(p, "w").write(s)
+PY
+# events keep flowing across reloads: UDP binds while SIGHUPs land
+python3 - <<'PY' &
+import socket, time
+for p in range(43000, 45000):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", p)); s.close()
+    if p % 200 == 0:
+        time.sleep(0.05)
+PY
+gen=$!
+for _ in 1 2 3; do kill -HUP "$AGENT_PID"; sleep 0.15; done
+wait "$gen"
+expect_json "after SIGHUP, redis is expected and silenced" "$WORK/agent.out" \
+	port=6379 source=reload expected=true severity=info
+check "no event lost across the reloads (2,000 binds: 4,000 events)" python3 - "$WORK/agent.out" <<'PY'
+import json, sys, time
+for _ in range(100):
+    n = sum(1 for r in open(sys.argv[1]) if (lambda e: e["kind"] == "listener" and e["protocol"] == "udp"
+             and 43000 <= e["port"] < 45000)(json.loads(r)))
+    if n == 4000:
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit(f"{n} of 4000")
+PY
+check "the reloads are logged" grep -q '"msg":"config reloaded from' "$WORK/agent.err"
+
+# --- a broken config on SIGHUP keeps the old one ------------------------------
+cp "$WORK/agent.yaml" "$WORK/agent.good.yaml"
+printf 'exposure:\n  public_cidrs: [not-a-cidr]\n' >"$WORK/agent.yaml"
+kill -HUP "$AGENT_PID"
+expect_json "a bad reload is rejected, naming the key" "$WORK/agent.err" level=error \
+	'msg~config reload rejected, the current configuration stays' 'msg~exposure.public_cidrs[0]'
+bg redis2 ip netns exec lwt-op redis-server --port 6380 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no
+wait_port lwt-op tcp 6380
+expect_json "the old configuration still judges: 10.231.5.2 is still public" "$WORK/agent.out" \
+	port=6380 event=open exposure=public severity=high
+check "the agent is still running" kill -0 "$AGENT_PID"
+sleep 1.2
+check "the failed reload is counted" bash -c "curl -s $M/metrics | grep -q '^leakwatch_config_reload_failures_total 1$'"
+cp "$WORK/agent.good.yaml" "$WORK/agent.yaml"
+stop_agent
+rc=$?
+check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
+
+# --- check-config ------------------------------------------------------------
+check "check-config accepts the documented default" "$LEAKWATCH" check-config "$LW_ROOT/deploy/leakwatch.yaml"
+printf 'exposure:\n  public_cidrs: [not-a-cidr]\n' >"$WORK/bad.yaml"
+out=$("$LEAKWATCH" check-config "$WORK/bad.yaml" 2>&1); rc=$?
+check "check-config rejects a bad file with exit 2 (got $rc)" test "$rc" -eq 2
+check "and names the key" grep -q 'exposure.public_cidrs\[0\]' <<<"$out"
+check "leakwatch --version" bash -c "'$LEAKWATCH' --version | grep -q '^leakwatch [0-9]'"

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+/* pods: pod and container names from a node's on-disk layout. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostfs.h"
+#include "pods.h"
+
+#define ID "3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
+#define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define UID_ "0d3e1c9a-7b2f-4c1e-9a8b-1234567890ab"
+#define UID2 "11111111-2222-4333-8444-555555555555"
+
+static char root[64];
+
+static void mkfile(const char *rel, const char *content)
+{
+	char path[512], cmd[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void mklink(const char *rel, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/lw-pods-XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	mkfile("/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log", "");
+	mkfile("/var/log/pods/shop_cart-5f7_" UID_ "/sidecar/0.log", "");
+	mkfile("/var/log/pods/ops_probe-1_" UID2 "/only/0.log", "");
+	mkfile("/var/log/containers/README", "not a container log\n");
+	mklink("/var/log/containers/cart-5f7_shop_web-" ID ".log", "/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log");
+	mkfile("/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID2 "/config.json",
+	       "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"worker\","
+	       "\"io.kubernetes.cri.sandbox-name\":\"batch-9\",\"io.kubernetes.cri.sandbox-namespace\":\"jobs\"}}");
+	hostfs__set_root(root);
+	pods__reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	hostfs__set_root("");
+	pods__reset();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd);
+}
+
+static void test_names_from_container_logs(void **state)
+{
+	struct lw_container c = { .id = ID };
+	(void)state;
+
+	pods__enrich(&c);
+	assert_string_equal(c.pod_name, "cart-5f7");
+	assert_string_equal(c.pod_namespace, "shop");
+	assert_string_equal(c.container_name, "web");
+}
+
+static void test_names_from_runtime_state(void **state)
+{
+	struct lw_container c = { .id = ID2 };
+	(void)state;
+
+	pods__enrich(&c);
+	assert_string_equal(c.container_name, "worker");
+	assert_string_equal(c.pod_name, "batch-9");
+	assert_string_equal(c.pod_namespace, "jobs");
+}
+
+static void test_names_from_pod_uid(void **state)
+{
+	struct lw_container two = { .pod_uid = UID_ }, one = { .pod_uid = UID2 }, none = { .pod_uid = "99999999-2222-4333-8444-555555555555" };
+	(void)state;
+
+	pods__enrich(&two);
+	assert_string_equal(two.pod_name, "cart-5f7");
+	assert_string_equal(two.pod_namespace, "shop");
+	assert_string_equal(two.container_name, ""); /* two containers: which one is unknown */
+	pods__enrich(&one);
+	assert_string_equal(one.container_name, "only");
+	pods__enrich(&none);
+	assert_string_equal(none.pod_name, "");
+}
+
+static void test_log_owner(void **state)
+{
+	char path[512];
+	struct lw_container c;
+	(void)state;
+
+	/* the path as the writer saw it: under the root, as the kernel reports it */
+	snprintf(path, sizeof(path), "%s/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log", root);
+	assert_true(pods__log_owner(path, &c));
+	assert_string_equal(c.pod_namespace, "shop");
+	assert_string_equal(c.pod_name, "cart-5f7");
+	assert_string_equal(c.pod_uid, UID_);
+	assert_string_equal(c.container_name, "web");
+	assert_string_equal(c.id, ID); /* from the /var/log/containers link */
+
+	assert_true(pods__log_owner("/var/lib/docker/containers/" ID2 "/" ID2 "-json.log", &c));
+	assert_string_equal(c.id, ID2);
+	assert_string_equal(c.runtime, "docker");
+
+	assert_false(pods__log_owner("/var/log/syslog", &c));
+	assert_false(pods__log_owner("/var/log/pods/not-a-pod-dir/x.log", &c));
+	assert_false(pods__log_owner("/var/log/pods/a_b_short/c/0.log", &c));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_from_container_logs),
+		cmocka_unit_test(test_names_from_runtime_state),
+		cmocka_unit_test(test_names_from_pod_uid),
+		cmocka_unit_test(test_log_owner),
+	};
+
+	return cmocka_run_group_tests_name("pods", tests, setup, teardown);
+}
