@@ -18,6 +18,8 @@
 #include "inventory.h"
 #include "log.h"
 #include "report.h"
+#include "scanner.h"
+#include "scrub.h"
 #include "socktab.h"
 
 struct audit {
@@ -92,6 +94,7 @@ int cmd_listeners(int argc, char **argv)
 	struct lw_config cfg;
 	struct lw_host host;
 	struct ifcache *ifc = NULL;
+	struct scanner *scanner = NULL;
 	char err[512];
 	int c, rc = LW_EXIT_ERROR;
 
@@ -117,6 +120,10 @@ int cmd_listeners(int argc, char **argv)
 	if (cfg.log_format_set)
 		log__setup(LW_LOG_WARN, cfg.log_format);
 
+	/* command lines are scrubbed of anything the scanner knows as a secret */
+	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &scanner, err, sizeof(err)))
+		log_warn("scanner: %s; command lines are only flag-redacted", err);
+	scrub__set_scanner(scanner);
 	ifc = ifcache__new(cfg.address_refresh_ms);
 	au.seen = socktab__new();
 	if (!ifc || !au.seen) {
@@ -145,6 +152,8 @@ out:
 	free(au.found);
 	socktab__free(au.seen);
 	ifcache__free(ifc);
+	scrub__set_scanner(NULL);
+	scanner__free(scanner);
 	config__free(&cfg);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "runtime.h"
+#include "scrub.h"
 
 #define POLL_MS 200
 #define STATUS_EVERY_MS 1000
@@ -68,6 +69,7 @@ static int prepare_leaks(struct agent *a)
 		return -EINVAL;
 	}
 	log_info("scanner ready: %zu rules", scanner__rule_count(a->scanner));
+	scrub__set_scanner(a->scanner);
 	return 0;
 }
 
@@ -197,6 +199,7 @@ static void stop(struct agent *a)
 	statusd__stop(a->status);
 	loader__stop(a->loader);
 	leaks__free(a->leaks);
+	scrub__set_scanner(NULL);
 	scanner__free(a->scanner);
 	socktab__free(a->socks);
 	ifcache__free(a->ifc);

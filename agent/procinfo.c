@@ -12,6 +12,7 @@
 #include "hostfs.h"
 #include "pods.h"
 #include "procfs.h"
+#include "scrub.h"
 
 /* The name the process itself would see: its own root's /etc/passwd first. */
 static void user_name(uint32_t tgid, uint32_t uid, char *out, size_t len)
@@ -53,8 +54,10 @@ void procinfo__enrich(struct lw_proc *p)
 	}
 	if (hostfs__path(path, sizeof(path), "/proc/%u/cmdline", p->tgid)) {
 		n = procfs__read(path, args, sizeof(args));
-		if (n > 0)
+		if (n > 0) {
 			cmdline__redact(args, (size_t)n, p->cmdline, sizeof(p->cmdline));
+			scrub__text(p->cmdline);
+		}
 	}
 	user_name(p->tgid, p->uid, p->user, sizeof(p->user));
 	container__of_pid(p->tgid, &p->container);

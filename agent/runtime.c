@@ -12,6 +12,7 @@
 #include "encode.h"
 #include "leakwatch/events.h"
 #include "log.h"
+#include "scrub.h"
 
 void runtime__set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state)
 {
@@ -311,6 +312,7 @@ void runtime__reload(struct agent *a)
 		/* streams report what they hold with the old rules, then every file
 		 * is judged again against the new watch set */
 		leaks__reconfigure(a->leaks, scanner);
+		scrub__set_scanner(scanner);
 		scanner__free(a->scanner);
 		a->scanner = scanner;
 		loader__clear_verdicts(a->loader);
