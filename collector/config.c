@@ -31,6 +31,7 @@ void lwc_config__defaults(struct lwc_config *cfg)
 	cfg->retention_ms[STORE_HEALTH] = 7 * DAY_MS;
 	cfg->retention_interval_ms = 60 * 1000;
 	cfg->retention_batch_rows = 1000;
+	alertcfg__defaults(&cfg->alerting);
 }
 
 void lwc_config__free(struct lwc_config *cfg)
@@ -40,6 +41,7 @@ void lwc_config__free(struct lwc_config *cfg)
 	free(cfg->tls_cert_file);
 	free(cfg->tls_key_file);
 	free(cfg->db_path);
+	alertcfg__free(&cfg->alerting);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -414,6 +416,19 @@ static int section_retention(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_map(c, n, keys);
 }
 
+/* --- alerting: (alertcfg.c) --- */
+
+static int section_alerting(struct yamlcfg *c, yaml_node_t *n)
+{
+	void *saved = c->target;
+	int err;
+
+	c->target = &CFG(c)->alerting;
+	err = alertcfg__section(c, n);
+	c->target = saved;
+	return err;
+}
+
 static const struct yamlcfg_key top_keys[] = {
 	{ "log", section_log },
 	{ "state_dir", top_state_dir },
@@ -421,6 +436,7 @@ static const struct yamlcfg_key top_keys[] = {
 	{ "limits", section_limits },
 	{ "storage", section_storage },
 	{ "retention", section_retention },
+	{ "alerting", section_alerting },
 	{ 0 },
 };
 

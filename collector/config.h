@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "alertcfg.h"
 #include "ingest.h"
 #include "log.h"
 #include "store.h"
@@ -50,6 +51,8 @@ struct lwc_config {
 	uint64_t retention_ms[STORE_KIND_COUNT]; /* 0: keep forever */
 	uint64_t retention_interval_ms;
 	uint64_t retention_batch_rows;
+
+	struct alertcfg alerting;     /* alerting.*: routes, sinks, timings */
 };
 
 void lwc_config__defaults(struct lwc_config *cfg);

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ack.h"
+#include "alerts.h"
 #include "clock.h"
 #include "config.h"
 #include "jsonw.h"
@@ -56,6 +58,13 @@ static const char usage_text[] =
 	"  events   print the stored events themselves, oldest first, one JSON object per\n"
 	"           line as the agent printed them (same options as query but --format)\n"
 	"\n"
+	"  ack FINGERPRINT  mark a leak handled: its alerts resolve (one per host), and\n"
+	"           later sightings of that fingerprint do not page again. Exit 0 when\n"
+	"           acknowledged (now or before), 1 when no leak has that fingerprint.\n"
+	"      --by NAME          who, for the record\n"
+	"      --db PATH | --config FILE   as for query; a running serve delivers the\n"
+	"                         resolves from the outbox within a second\n"
+	"\n"
 	"  --version, --help\n"
 	"\n"
 	"Endpoints (serve):\n"
@@ -73,6 +82,11 @@ static const char usage_text[] =
 	"  GET /v1/findings   JSON {\"count\":N,\"findings\":[...]}; token required. Parameters:\n"
 	"                     kind=listener|leak|health, since=<RFC 3339, Unix seconds or 24h>,\n"
 	"                     host=<hostname>, limit=N.\n"
+	"  POST /v1/findings/{fingerprint}/ack[?by=NAME]\n"
+	"                     token required. {fingerprint} is a leak's, as GET\n"
+	"                     /v1/findings shows it. 200 {\"fingerprint\",\"acknowledged\",\n"
+	"                     \"already_acknowledged\",\"alerts_resolved\"}; 404 no such leak;\n"
+	"                     400 not 16-64 hex digits.\n"
 	"  GET /healthz       200 \"ok\", no token.\n"
 	"\n"
 	"Security: serve listens on " LWC_DEFAULT_LISTEN " by default. It refuses a non-loopback\n"
@@ -86,6 +100,10 @@ static const char usage_text[] =
 	"leaks per fingerprint with their hosts and files, and agent heartbeats are kept up\n"
 	"to date with them. Retention per kind (retention.listener/leak/health) runs every\n"
 	"retention.interval.\n"
+	"\n"
+	"Alerting: alerting.routes send findings to alerting.sinks (Alertmanager, PagerDuty,\n"
+	"Slack, a JSON webhook), one alert per problem until it resolves, through an\n"
+	"outbox in the database that survives restarts; see deploy/collector.yaml.\n"
 	"\n"
 	"Exit status: 0 on success (serve: stopped by SIGINT or SIGTERM), 2 on error,\n"
 	"including a bad configuration (one line naming the key).\n";
@@ -219,6 +237,7 @@ static int cmd_serve(int argc, char **argv)
 	struct metrics metrics = { 0 };
 	struct server *srv = NULL;
 	struct store *store = NULL;
+	struct alerts *alerts = NULL;
 	char err[512], dbbuf[4096], tokbuf[4096], where[80];
 	const char *db_path, *token_path;
 	char *cert = NULL, *key = NULL;
@@ -310,6 +329,14 @@ static int cmd_serve(int argc, char **argv)
 	so.db_path = db_path;
 	so.metrics = &metrics;
 
+	/* before the server: no batch is stored without its alerts decided */
+	if (alertcfg__enabled(&cfg.alerting) &&
+	    alerts__start(&cfg.alerting, store, &metrics, &alerts, err, sizeof(err))) {
+		error("%s", err);
+		goto out;
+	}
+	so.alerts = alerts;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -344,6 +371,7 @@ static int cmd_serve(int argc, char **argv)
 
 out:
 	server__stop(srv);
+	alerts__stop(alerts);
 	if (rc == EXIT_OK) {
 		struct metrics m;
 
@@ -351,6 +379,13 @@ out:
 		log_info("stopping: %llu batches accepted, %llu events stored, %llu duplicates",
 			 (unsigned long long)m.batches_accepted, (unsigned long long)m.events_stored,
 			 (unsigned long long)m.duplicates);
+		if (alerts)
+			log_info("alerting: %llu alerts fired, %llu resolved, %llu notifications sent, "
+				 "%llu dropped, %llu failed attempts; undelivered ones stay in the outbox",
+				 (unsigned long long)m.alerts_fired, (unsigned long long)m.alerts_resolved,
+				 (unsigned long long)m.notifications_sent,
+				 (unsigned long long)m.notifications_dropped,
+				 (unsigned long long)m.sink_failures);
 	}
 	store__close(store);
 	free_secret(cert);
@@ -464,6 +499,73 @@ static int cmd_query(int argc, char **argv, bool events)
 	return rc;
 }
 
+/* `ack FINGERPRINT`: exit 0 acknowledged, 1 no such leak, 2 error */
+static int cmd_ack(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *db = NULL, *config_file = NULL, *by = NULL, *fp;
+	struct store_opts so = { .busy_timeout_ms = 5000, .sync_full = true };
+	struct ack_result res;
+	struct lwc_config cfg;
+	struct store *store;
+	char err[512], dbbuf[4096];
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': db = optarg; break;
+		case 'c': config_file = optarg; break;
+		case 'b': by = optarg; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		default: return EXIT_ERROR;
+		}
+	}
+	if (optind + 1 != argc)
+		return error("ack: give exactly one leak fingerprint");
+	fp = argv[optind];
+	if (!ack__valid_fingerprint(fp))
+		return error("ack: \"%s\" is not a leak fingerprint (16 to 64 hex digits)", fp);
+	if (db && config_file)
+		return error("ack: give --db or --config, not both");
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	if (load_config(&cfg, config_file))
+		return EXIT_ERROR;
+	so.path = db ? db : lwc_config__db_path(&cfg, dbbuf, sizeof(dbbuf));
+	so.busy_timeout_ms = cfg.busy_timeout_ms > 5000 ? cfg.busy_timeout_ms : 5000;
+	if (access(so.path, W_OK)) {
+		rc = error("database %s: %s", so.path, strerror(errno));
+		lwc_config__free(&cfg);
+		return rc;
+	}
+	if (store__open(&so, &store, err, sizeof(err))) {
+		lwc_config__free(&cfg);
+		return error("%s", err);
+	}
+	rc = ack__leak(store, fp, by, clock__realtime_ns(), &res);
+	if (rc == -EINVAL) {
+		rc = error("--by: at most %d printable characters", ACK_MAX_BY);
+	} else if (rc) {
+		rc = error("ack %s: %s", so.path, strerror(-rc));
+	} else if (!res.found) {
+		fprintf(stderr, "leakwatch-collector: no leak with fingerprint %s\n", fp);
+		rc = 1;
+	} else {
+		printf("%s %s: %u alert(s) resolved\n", fp,
+		       res.already ? "was already acknowledged" : "acknowledged", res.resolved);
+		rc = EXIT_OK;
+	}
+	store__close(store);
+	lwc_config__free(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -484,6 +586,8 @@ int main(int argc, char **argv)
 		return cmd_query(argc - 1, argv + 1, false);
 	if (!strcmp(argv[1], "events"))
 		return cmd_query(argc - 1, argv + 1, true);
+	if (!strcmp(argv[1], "ack"))
+		return cmd_ack(argc - 1, argv + 1);
 	fprintf(stderr, "leakwatch-collector: unknown command \"%s\"\n", argv[1]);
 	fputs(usage_text, stderr);
 	return EXIT_ERROR;

@@ -32,6 +32,13 @@ void metrics__snapshot(const struct metrics *m, struct metrics *out)
 	LOAD(retention_deleted);
 	for (int i = 0; i < REJECT__COUNT; i++)
 		LOAD(rejected[i]);
+	LOAD(alerts_fired);
+	LOAD(alerts_resolved);
+	LOAD(alerts_deduplicated);
+	LOAD(notifications_sent);
+	LOAD(notifications_dropped);
+	LOAD(sink_failures);
+	LOAD(outbox_depth);
 }
 
 const char *metrics__reject_name(enum metrics_reject r)

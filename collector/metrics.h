@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The collector's counters, in one place so that a Prometheus endpoint can
- * read them all later. Updated from the HTTP threads without a lock.
+ * read them all later. Updated from the HTTP and alerting threads without a lock.
  */
 #ifndef LWC_METRICS_H
 #define LWC_METRICS_H
@@ -34,11 +34,20 @@ struct metrics {
 	uint64_t queries;
 	uint64_t retention_deleted;
 	uint64_t rejected[REJECT__COUNT];
+	/* alerting */
+	uint64_t alerts_fired;          /* problems announced (a group counts each) */
+	uint64_t alerts_resolved;
+	uint64_t alerts_deduplicated;   /* events about a problem already announced */
+	uint64_t notifications_sent;    /* outbox rows a sink accepted */
+	uint64_t notifications_dropped; /* rejected by a sink, or undelivered past give_up_after */
+	uint64_t sink_failures;         /* failed delivery attempts, each retry counted */
+	uint64_t outbox_depth;          /* gauge: notifications waiting (pending and held) */
 };
 
 /* Thread-safe increments of one field of *m. */
 #define metrics__add(m, field, n) __atomic_fetch_add(&(m)->field, (uint64_t)(n), __ATOMIC_RELAXED)
 #define metrics__reject(m, reason, n) metrics__add(m, rejected[reason], n)
+#define metrics__set(m, field, v) __atomic_store_n(&(m)->field, (uint64_t)(v), __ATOMIC_RELAXED)
 
 /* A consistent-enough copy for reporting (each field read atomically). */
 void metrics__snapshot(const struct metrics *m, struct metrics *out);

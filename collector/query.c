@@ -265,11 +265,14 @@ static int load_listeners(sqlite3 *db, const struct query_filter *f, struct find
 
 /* --- leaks --- */
 
-static const char leaks_sql[] =
-	"SELECT fingerprint, rule, family, severity, redacted, first_seen_ns, last_seen_ns,"
-	" total_count, events FROM leaks WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR fingerprint IN"
-	" (SELECT fingerprint FROM leak_locations WHERE hostname = ?2))"
-	" ORDER BY severity DESC, last_seen_ns DESC LIMIT ?3";
+#define LEAKS_SQL(acked)                                                                           \
+	"SELECT fingerprint, rule, family, severity, redacted, first_seen_ns, last_seen_ns,"       \
+	" total_count, events, " acked " FROM leaks WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR"   \
+	" fingerprint IN (SELECT fingerprint FROM leak_locations WHERE hostname = ?2))"            \
+	" ORDER BY severity DESC, last_seen_ns DESC LIMIT ?3"
+static const char leaks_sql[] = LEAKS_SQL("acked_ns, acked_by");
+/* a database of schema version 1, never opened by a collector that migrates */
+static const char leaks_v1_sql[] = LEAKS_SQL("NULL, NULL");
 
 static const char hosts_sql[] =
 	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
@@ -369,7 +372,8 @@ static int load_leaks(sqlite3 *db, const struct query_filter *f, struct findings
 	sqlite3_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(db, leaks_sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, leaks_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, leaks_v1_sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_filter(st, f);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -392,6 +396,15 @@ static int load_leaks(sqlite3 *db, const struct query_filter *f, struct findings
 		jsonw__kv_u64(&w, "events", u64(st, 8));
 		kv_time(&w, "first_seen", u64(st, 5));
 		kv_time(&w, "last_seen", u64(st, 6));
+		jsonw__key(&w, "acknowledged");
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+			jsonw__begin_object(&w);
+			kv_time(&w, "at", u64(st, 9));
+			kv_opt(&w, "by", st, 10);
+			jsonw__end_object(&w);
+		} else {
+			jsonw__null(&w);
+		}
 		err = leak_locations(db, f, text(st, 0), &w, &fd, &place, &n_files);
 		jsonw__end_object(&w);
 		if (err) {
@@ -400,9 +413,10 @@ static int load_leaks(sqlite3 *db, const struct query_filter *f, struct findings
 			free(place);
 			break;
 		}
-		fd.what = xasprintf("%s %s, %" PRIu64 " times in %" PRIu64 " file%s%s%s", text(st, 1) ?: "?",
+		fd.what = xasprintf("%s %s, %" PRIu64 " times in %" PRIu64 " file%s%s%s%s", text(st, 1) ?: "?",
 				    text(st, 4) ?: "", u64(st, 7), n_files, n_files == 1 ? "" : "s",
-				    place ? ": " : "", place ?: "");
+				    place ? ": " : "", place ?: "",
+				    sqlite3_column_type(st, 9) != SQLITE_NULL ? " (acknowledged)" : "");
 		free(place);
 		err = add(fs, &fd, &w);
 	}

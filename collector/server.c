@@ -13,7 +13,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "ack.h"
 #include "clock.h"
+#include "jsonw.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
 #include "query.h"
@@ -31,7 +33,9 @@ struct server {
 	uint16_t port;
 };
 
-enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_EVENTS, ROUTE_FINDINGS };
+enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK };
+
+#define MAX_FINDING_ID 128 /* longer than any fingerprint: refused with 400, not 404 */
 
 struct request {
 	enum route route;
@@ -45,6 +49,7 @@ struct request {
 	size_t len, cap;
 	uint64_t seen;       /* body bytes that arrived, kept or not */
 	uint64_t reserved;   /* held against max_inflight */
+	char finding[MAX_FINDING_ID + 1]; /* {id} of /v1/findings/{id}/ack */
 };
 
 /* --- the in-flight budget: bodies are held in memory until decoded --- */
@@ -127,15 +132,29 @@ static void refuse(struct server *s, struct request *r, int status, const char *
 
 /* --- request phases --- */
 
-static enum route route_of(const char *url)
+static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
 {
+	static const char prefix[] = "/v1/findings/", suffix[] = "/ack";
+	size_t n;
+
 	if (!strcmp(url, "/healthz"))
 		return ROUTE_HEALTHZ;
 	if (!strcmp(url, "/v1/events"))
 		return ROUTE_EVENTS;
 	if (!strcmp(url, "/v1/findings"))
 		return ROUTE_FINDINGS;
-	return ROUTE_NONE;
+	if (strncmp(url, prefix, sizeof(prefix) - 1))
+		return ROUTE_NONE;
+	url += sizeof(prefix) - 1;
+	n = strlen(url);
+	if (n <= sizeof(suffix) - 1 || strcmp(url + n - (sizeof(suffix) - 1), suffix))
+		return ROUTE_NONE;
+	n -= sizeof(suffix) - 1;
+	if (n > MAX_FINDING_ID || memchr(url, '/', n))
+		return ROUTE_NONE;
+	memcpy(finding, url, n);
+	finding[n] = '\0';
+	return ROUTE_ACK;
 }
 
 static bool is_get(const char *method)
@@ -163,7 +182,7 @@ static bool protobuf_type(const char *t)
 static void check_headers(struct server *s, struct MHD_Connection *c, struct request *r,
 			  const char *url, const char *method)
 {
-	r->route = route_of(url);
+	r->route = route_of(url, r->finding);
 	switch (r->route) {
 	case ROUTE_NONE:
 		refuse(s, r, MHD_HTTP_NOT_FOUND, "not found", REJECT_BAD_REQUEST);
@@ -177,6 +196,7 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 		}
 		break;
 	case ROUTE_EVENTS:
+	case ROUTE_ACK:
 		if (strcmp(method, MHD_HTTP_METHOD_POST)) {
 			r->allow = "POST";
 			refuse(s, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", REJECT_BAD_REQUEST);
@@ -263,6 +283,8 @@ static enum MHD_Result body(struct server *s, struct request *r, const char *dat
 	size_t max = s->o.limits.max_body;
 
 	r->seen += n;
+	if (r->route == ROUTE_ACK)
+		r->discard = true; /* a body (say "{}") is allowed, and ignored */
 	if (r->route != ROUTE_EVENTS && !r->discard)
 		refuse(s, r, MHD_HTTP_BAD_REQUEST, "unexpected request body", REJECT_BAD_REQUEST);
 	if (!r->discard && r->len + n > max) {
@@ -365,6 +387,8 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 	}
 	if (s->o.print_events)
 		print_stored(b);
+	if (res.accepted)
+		alerts__kick(s->o.alerts);
 	metrics__add(m, batches_accepted, 1);
 	metrics__add(m, events_stored, res.accepted);
 	metrics__add(m, duplicates, res.duplicates);
@@ -459,6 +483,51 @@ bad_kind:
 	return respond_text(c, MHD_HTTP_BAD_REQUEST, "kind: expected listener, leak or health", r);
 }
 
+/* POST /v1/findings/{fingerprint}/ack[?by=NAME]: the leak is handled. */
+static enum MHD_Result post_ack(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+	struct ack_result res;
+	struct jsonw w;
+	const char *doc;
+	enum MHD_Result ret;
+	int err;
+
+	if (!ack__valid_fingerprint(r->finding)) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST,
+				    "finding id: expected a leak fingerprint (16 to 64 hex digits)", r);
+	}
+	err = ack__leak(s->o.store, r->finding, by, clock__realtime_ns(), &res);
+	if (err == -EINVAL) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "by: at most 128 printable UTF-8 bytes", r);
+	}
+	if (err) {
+		r->retry_after = RETRY_AFTER_STORAGE;
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "storage unavailable, retry later", r);
+	}
+	if (!res.found) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_NOT_FOUND, "no leak with this fingerprint", r);
+	}
+	if (res.resolved)
+		alerts__kick(s->o.alerts);
+	jsonw__init(&w);
+	jsonw__begin_object(&w);
+	jsonw__kv_str(&w, "fingerprint", r->finding);
+	jsonw__kv_bool(&w, "acknowledged", true);
+	jsonw__kv_bool(&w, "already_acknowledged", res.already);
+	jsonw__kv_u64(&w, "alerts_resolved", res.resolved);
+	jsonw__end_object(&w);
+	doc = jsonw__str(&w);
+	ret = doc ? respond(c, MHD_HTTP_OK, "application/json", (void *)doc, strlen(doc),
+			    MHD_RESPMEM_MUST_COPY, r)
+		  : MHD_NO;
+	jsonw__free(&w);
+	return ret;
+}
+
 /* The whole request is in. */
 static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct request *r)
 {
@@ -471,6 +540,8 @@ static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct
 		return get_findings(s, c, r);
 	case ROUTE_EVENTS:
 		return post_events(s, c, r);
+	case ROUTE_ACK:
+		return post_ack(s, c, r);
 	default:
 		return respond_text(c, MHD_HTTP_NOT_FOUND, "not found", r);
 	}

@@ -3,6 +3,7 @@
  * The collector's HTTP(S) endpoints, on libmicrohttpd:
  *   POST /v1/events    gzip EventBatch in, BatchAck out (token required)
  *   GET  /v1/findings  JSON findings (token required)
+ *   POST /v1/findings/{fingerprint}/ack  a leak is handled; its alerts resolve
  *   GET  /healthz      "ok"
  * Every refusal is a 4xx (or 503 when the collector itself is short) and a
  * counter; nothing from a refused batch is stored.
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alerts.h"
 #include "config.h"
 #include "ingest.h"
 #include "metrics.h"
@@ -35,6 +37,7 @@ struct server_opts {
 	struct store *store;       /* written by POST /v1/events */
 	const char *db_path;       /* opened read-only by GET /v1/findings */
 	struct metrics *metrics;
+	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL */
 	bool print_events;         /* each newly stored event as a JSON line on stdout */
 };
 

@@ -118,6 +118,68 @@ static const char *const migrations[] = {
 	"  agent_id TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,"
 	"  PRIMARY KEY (agent_id, reason)"
 	") WITHOUT ROWID;",
+
+	/* 2: alerting: acknowledged leaks, alert state, the outbox, agent watch */
+	"ALTER TABLE leaks ADD COLUMN acked_ns INTEGER;"  /* collector's clock; NULL: not acked */
+	"ALTER TABLE leaks ADD COLUMN acked_by TEXT;"
+
+	/* one row per problem, by dedup key: what was announced, and whether it still holds */
+	"CREATE TABLE alerts ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  kind TEXT NOT NULL,"            /* listener | leak | health */
+	"  status TEXT NOT NULL,"          /* firing | resolved */
+	"  severity INTEGER NOT NULL,"
+	"  alertname TEXT NOT NULL,"
+	"  hostname TEXT NOT NULL,"
+	"  namespace TEXT, pod TEXT, service TEXT, rule TEXT, fingerprint TEXT, agent_id TEXT,"
+	"  labels TEXT NOT NULL,"          /* \"name=value\" lines, fixed while firing */
+	"  details TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"        /* sightings while firing */
+	"  starts_ns INTEGER NOT NULL,"
+	"  last_ns INTEGER NOT NULL,"
+	"  ends_ns INTEGER,"
+	"  updated_ns INTEGER NOT NULL"    /* collector's clock */
+	");"
+	"CREATE INDEX alerts_status ON alerts(status, kind);"
+	"CREATE INDEX alerts_fingerprint ON alerts(fingerprint) WHERE fingerprint IS NOT NULL;"
+	/* the sinks an alert was routed to, so that its end reaches the same ones */
+	"CREATE TABLE alert_sinks ("
+	"  key TEXT NOT NULL, sink TEXT NOT NULL,"
+	"  group_row INTEGER,"             /* the outbox row of the group notification carrying it */
+	"  group_key TEXT,"                /* set once that group went out as a group */
+	"  PRIMARY KEY (key, sink)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX alert_sinks_group ON alert_sinks(sink, group_key);"
+	"CREATE INDEX alert_sinks_group_row ON alert_sinks(group_row) WHERE group_row IS NOT NULL;"
+	/* new-listener storms: per sink and host, the window in which they are grouped */
+	"CREATE TABLE alert_groups ("
+	"  sink TEXT NOT NULL, hostname TEXT NOT NULL,"
+	"  window_end_ns INTEGER NOT NULL,"
+	"  held INTEGER,"                  /* the group row waiting for the window's end */
+	"  PRIMARY KEY (sink, hostname)"
+	") WITHOUT ROWID;"
+	/* every notification, written in the transaction that caused it, deleted once delivered */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  sink TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"          /* trigger | resolve | group | group-resolve | resend */
+	"  ref TEXT NOT NULL,"             /* the alert's key, or the group's */
+	"  at_ns INTEGER NOT NULL,"        /* when the problem began or ended */
+	"  created_ns INTEGER NOT NULL,"
+	"  due_ns INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"           /* pending | held | dead */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX outbox_queue ON outbox(sink, state, id);"
+	/* each agent's previous heartbeat, to tell new drops from old */
+	"CREATE TABLE agent_watch ("
+	"  agent_id TEXT PRIMARY KEY NOT NULL,"
+	"  drops_total INTEGER NOT NULL, uptime_s INTEGER NOT NULL, dropped_full INTEGER NOT NULL,"
+	"  drop_streak INTEGER NOT NULL, clean_streak INTEGER NOT NULL, streak_drops INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -286,6 +348,8 @@ struct store {
 	bool read_only;
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *expire[STORE_KIND_COUNT][3];
+	store_hook_fn hook;
+	void *hook_ctx;
 };
 
 static const char *const kind_names[STORE_KIND_COUNT] = { "listener", "leak", "health" };
@@ -670,9 +734,7 @@ static int put_health(struct store *s, const char *agent_id, const Leakwatch__V1
 	char *programs;
 	int err;
 
-	/* the batch names its agent; an older agent might not */
-	if (!*agent_id)
-		agent_id = host->machine_id && *host->machine_id ? host->machine_id : host->hostname;
+	agent_id = store__agent_id(agent_id, ev);
 	for (size_t i = 0; i < h->n_drops; i++)
 		drops += h->drops[i]->value;
 	for (size_t i = 0; i < h->n_programs; i++)
@@ -784,13 +846,57 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 		return err;
 	*is_new = sqlite3_changes(s->db) > 0;
 	if (!*is_new)
-		return 0; /* a resend: derived state already counts it */
+		return 0; /* a resend: derived state already counts it, and alerts too */
 	switch (ev->kind_case) {
-	case LEAKWATCH__V1__EVENT__KIND_LISTENER: return put_listener(s, ev, received_ns);
-	case LEAKWATCH__V1__EVENT__KIND_LEAK: return put_leak(s, ev, received_ns);
-	case LEAKWATCH__V1__EVENT__KIND_HEALTH: return put_health(s, b->agent_id, ev, received_ns);
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER: err = put_listener(s, ev, received_ns); break;
+	case LEAKWATCH__V1__EVENT__KIND_LEAK: err = put_leak(s, ev, received_ns); break;
+	case LEAKWATCH__V1__EVENT__KIND_HEALTH: err = put_health(s, b->agent_id, ev, received_ns); break;
 	default: return -EINVAL;
 	}
+	/* after the derived state, which the hook reads; in the same transaction,
+	 * so an event and the notifications it causes are stored together or not */
+	if (!err && s->hook)
+		err = s->hook(s->hook_ctx, s->db, b, e, received_ns);
+	return err;
+}
+
+const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev)
+{
+	const Leakwatch__V1__Host *host = ev->host;
+
+	/* the batch names its agent; an older agent might not */
+	if (batch_agent_id && *batch_agent_id)
+		return batch_agent_id;
+	return host->machine_id && *host->machine_id ? host->machine_id : host->hostname;
+}
+
+void store__set_hook(struct store *s, store_hook_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&s->lock);
+	s->hook = fn;
+	s->hook_ctx = ctx;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int store__tx(struct store *s, store_tx_fn fn, void *arg)
+{
+	int err;
+
+	if (s->read_only)
+		return -EROFS;
+	pthread_mutex_lock(&s->lock);
+	if (run(s->st[ST_BEGIN])) {
+		err = -EIO;
+		goto out;
+	}
+	err = fn(s->db, arg);
+	if (!err)
+		err = run(s->st[ST_COMMIT]);
+	if (err)
+		run(s->st[ST_ROLLBACK]);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return err;
 }
 
 int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,

@@ -17,7 +17,7 @@ struct sqlite3;
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_kind { STORE_LISTENER, STORE_LEAK, STORE_HEALTH, STORE_KIND_COUNT };
 
@@ -54,6 +54,24 @@ int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t receive
  */
 int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, unsigned max_rows,
 		  unsigned *deleted);
+
+/*
+ * Called inside store__write_batch's transaction for each event stored now,
+ * after the derived state is updated, with the store's lock held: it may
+ * read and write the database (never through store__tx). An error rolls the
+ * whole batch back, and the agent sends it again.
+ */
+typedef int (*store_hook_fn)(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
+			     const struct ingest_event *e, uint64_t received_ns);
+void store__set_hook(struct store *s, store_hook_fn fn, void *ctx);
+
+/* Runs fn in one write transaction under the store's lock: committed when fn
+ * returns 0, rolled back otherwise. Returns fn's error, or -EIO. */
+typedef int (*store_tx_fn)(struct sqlite3 *db, void *arg);
+int store__tx(struct store *s, store_tx_fn fn, void *arg);
+
+/* The agent an event is from: the batch's id, else its machine id or host. */
+const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev);
 
 /* The connection, for the read-only queries of query.c. */
 struct sqlite3 *store__db(struct store *s);

@@ -325,7 +325,12 @@ static void test_schema_version_and_reopen(void **state)
 	o.read_only = false;
 	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "newer"));
-	sqlite3_exec(store__db(c->s), "PRAGMA user_version = 1", NULL, NULL, NULL);
+	{
+		char restore[64];
+
+		snprintf(restore, sizeof(restore), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+		sqlite3_exec(store__db(c->s), restore, NULL, NULL, NULL);
+	}
 
 	/* not a database */
 	snprintf(path, sizeof(path), "%s/junk.db", c->dir);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Dedup keys: one stable string per problem, the same for every event and
+ * every notification about it, and PagerDuty's dedup_key as-is.
+ *   listener  leakwatch/listener/<host>/<netns>/<proto>/<address>/<port>
+ *   leak      leakwatch/leak/<fingerprint>/<host>
+ *   agent     leakwatch/agent/<agent id>/<silent|drops|spool>
+ *   a group of new listeners on one host: leakwatch/listeners/<host>
+ * A key past PagerDuty's 255 characters becomes leakwatch/<what>/sha256/<hex>
+ * of the long form: still stable, still unique.
+ */
+#ifndef LWC_ALERTKEY_H
+#define LWC_ALERTKEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ALERTKEY_LEN 256 /* with the NUL: at most 255 characters */
+
+void alertkey__listener(char key[ALERTKEY_LEN], const char *host, uint64_t netns, const char *proto,
+			const char *address, unsigned port);
+void alertkey__leak(char key[ALERTKEY_LEN], const char *fingerprint, const char *host);
+void alertkey__agent(char key[ALERTKEY_LEN], const char *agent_id, const char *problem);
+void alertkey__group(char key[ALERTKEY_LEN], const char *host);
+
+#endif

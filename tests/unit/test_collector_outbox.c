@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The alert engine on a real store: events in, outbox rows out, in the same
+ * transaction. One alert per problem (dedup), resolve on close and on ack,
+ * late events ignored, routes, listener storms grouped, agent health, and
+ * the outbox queue itself. Sinks point at a closed port with an hour of
+ * backoff, so rows stay where the engine put them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/ack.h"
+#include "collector/alertdb.h"
+#include "collector/alerts.h"
+#include "collector/config.h"
+#include "collector/ingest.h"
+#include "collector/outbox.h"
+#include "collector/store.h"
+#include "collector_fixtures.h"
+
+#define FP1 "0123456789abcdef0123456789abcdef"
+#define FP2 "fedcba9876543210fedcba9876543210"
+#define MIN_NS (60LL * SEC)
+
+static const char base_yaml[] =
+	"alerting:\n"
+	"  sinks:\n"
+	"    - {name: pd, type: pagerduty, routing_key: k, url: \"http://127.0.0.1:1/pd\"}\n"
+	"    - {name: hook, type: webhook, url: \"http://127.0.0.1:1/hook\"}\n"
+	"  routes:\n"
+	"    - {sink: pd, kind: [listener, leak], min_severity: high, continue: true}\n"
+	"    - {sink: hook}\n"
+	"  retry: {backoff: 1h, max_backoff: 1h}\n"
+	"  health: {heartbeat_timeout: 0, drop_reports: 2, spool_bytes: 1MiB, spool_age: 0}\n";
+
+struct ctx {
+	char dir[64];
+	char path[128];
+	struct lwc_config cfg;
+	struct store *s;
+	struct alerts *a;
+	struct metrics m;
+	int64_t t0;
+	unsigned id; /* event ids, fresh for every event */
+};
+
+static int start(void **state, const char *extra)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct store_opts o = { .busy_timeout_ms = 1000 };
+	char err[256], yaml[2048];
+
+	strcpy(c->dir, "/tmp/lwc-outbox.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return -1;
+	snprintf(c->path, sizeof(c->path), "%s/collector.db", c->dir);
+	snprintf(yaml, sizeof(yaml), "%s%s", base_yaml, extra);
+	lwc_config__defaults(&c->cfg);
+	if (lwc_config__load_string(&c->cfg, yaml, err, sizeof(err))) {
+		fprintf(stderr, "config: %s\n", err);
+		return -1;
+	}
+	o.path = c->path;
+	if (store__open(&o, &c->s, err, sizeof(err)) ||
+	    alerts__start(&c->cfg.alerting, c->s, &c->m, &c->a, err, sizeof(err))) {
+		fprintf(stderr, "start: %s\n", err);
+		return -1;
+	}
+	c->t0 = (int64_t)fx_now() - 3600 * SEC;
+	c->id = 1;
+	*state = c;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return start(state, "  group_window: 0\n");
+}
+
+static int setup_grouping(void **state)
+{
+	return start(state, "  group_window: 1m\n");
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+	char cmd[160];
+
+	alerts__stop(c->a);
+	store__close(c->s);
+	lwc_config__free(&c->cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
+	if (system(cmd))
+		return -1;
+	free(c);
+	return 0;
+}
+
+static int put(struct ctx *c, Leakwatch__V1__Event **evs, size_t n)
+{
+	struct ingest_limits lim;
+	struct ingest_batch *b;
+	struct store_result r;
+	uint8_t *raw;
+	size_t len;
+	int err;
+
+	ingest__default_limits(&lim);
+	raw = fx_batch(evs, n, "agent-1", 1, &len);
+	assert_int_equal(ingest__decode(raw, len, INGEST_IDENTITY, &lim, fx_now(), &b), INGEST_OK);
+	err = store__write_batch(c->s, b, fx_now(), &r);
+	ingest__free(b);
+	free(raw);
+	return err;
+}
+
+static void put1(struct ctx *c, Leakwatch__V1__Event *ev)
+{
+	assert_int_equal(put(c, &ev, 1), 0);
+}
+
+/* Queries go through the store's lock: the delivery threads share the connection. */
+struct q {
+	const char *sql;
+	int64_t v;
+	char text[256];
+};
+
+static int run_q(struct sqlite3 *db, void *arg)
+{
+	struct q *q = arg;
+	sqlite3_stmt *st;
+
+	q->v = -1;
+	q->text[0] = '\0';
+	if (sqlite3_prepare_v2(db, q->sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		q->v = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_text(st, 0))
+			snprintf(q->text, sizeof(q->text), "%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int64_t count(struct ctx *c, const char *fmt, ...)
+{
+	char sql[512];
+	struct q q = { .sql = sql };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	assert_int_equal(store__tx(c->s, run_q, &q), 0);
+	return q.v;
+}
+
+static const char *text(struct ctx *c, char *buf, const char *fmt, ...)
+{
+	char sql[512];
+	struct q q = { .sql = sql };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	assert_int_equal(store__tx(c->s, run_q, &q), 0);
+	strcpy(buf, q.text);
+	return buf;
+}
+
+/* outbox rows for a sink and action, whatever their state */
+static int64_t rows(struct ctx *c, const char *sink, const char *action)
+{
+	return count(c, "SELECT count(*) FROM outbox WHERE sink = '%s' AND action = '%s'", sink, action);
+}
+
+#define LKEY(host, port) "leakwatch/listener/" host "/4026531840/tcp/0.0.0.0/" #port
+
+static Leakwatch__V1__Event *listener(struct ctx *c, struct fx *e, int64_t t, const char *host,
+				      uint32_t port, bool open)
+{
+	return fx_listener(e, c->id++, t, host, port, open);
+}
+
+/* --- listeners --- */
+
+static void test_listener_lifecycle(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+
+	put1(c, listener(c, &e, c->t0, "db-1", 6379, true));
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(rows(c, "hook", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts WHERE key = '" LKEY("db-1", 6379)
+				  "' AND status = 'firing'"), 1);
+	assert_int_equal(c->m.alerts_fired, 1);
+
+	/* the same listener again (an agent restart's inventory): no page */
+	put1(c, listener(c, &e, c->t0 + SEC, "db-1", 6379, true));
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(c->m.alerts_deduplicated, 1);
+
+	put1(c, listener(c, &e, c->t0 + 2 * SEC, "db-1", 6379, false));
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+	assert_int_equal(rows(c, "hook", "resolve"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE action = 'resolve' AND ref = '"
+				  LKEY("db-1", 6379) "' AND at_ns = %lld", (long long)(c->t0 + 2 * SEC)), 2);
+	/* a second close resolves nothing more */
+	put1(c, listener(c, &e, c->t0 + 3 * SEC, "db-1", 6379, false));
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+
+	/* it opens again: a new page */
+	put1(c, listener(c, &e, c->t0 + 4 * SEC, "db-1", 6379, true));
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
+	assert_int_equal(c->m.alerts_resolved, 1);
+}
+
+static void test_late_event_ignored(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+
+	put1(c, listener(c, &e, c->t0 + 10 * SEC, "db-1", 5432, false));
+	/* an open from before the close, delivered late: the listener is closed */
+	put1(c, listener(c, &e, c->t0, "db-1", 5432, true));
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
+}
+
+static void test_routes(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+	Leakwatch__V1__Event *ev;
+
+	/* info (loopback, expected) pages nobody */
+	ev = listener(c, &e, c->t0, "db-1", 1000, true);
+	e.l.severity = LEAKWATCH__V1__SEVERITY__SEVERITY_INFO;
+	put1(c, ev);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox"), 0);
+	/* medium: the webhook, not the pager (min_severity: high) */
+	ev = listener(c, &e, c->t0, "db-1", 1001, true);
+	e.l.severity = LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM;
+	put1(c, ev);
+	assert_int_equal(rows(c, "pd", "trigger"), 0);
+	assert_int_equal(rows(c, "hook", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks"), 1);
+
+	/* a firing listener that stops matching (now on the expected list): resolved */
+	ev = listener(c, &e, c->t0 + SEC, "db-1", 1001, true);
+	e.l.severity = LEAKWATCH__V1__SEVERITY__SEVERITY_INFO;
+	e.l.expected = true;
+	put1(c, ev);
+	assert_int_equal(rows(c, "hook", "resolve"), 1);
+}
+
+/* --- leaks --- */
+
+static void test_leak_pages_once(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e[100];
+	Leakwatch__V1__Event *evs[100];
+	char buf[256];
+
+	/* the same leak 1,000 times, as 10 batches of 100 events */
+	for (int b = 0; b < 10; b++) {
+		for (int i = 0; i < 100; i++)
+			evs[i] = fx_leak(&e[i], c->id++, c->t0 + (b * 100 + i) * 1000, "web-7", FP1,
+					 "/var/log/api.log", 1);
+		assert_int_equal(put(c, evs, 100), 0);
+	}
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(rows(c, "hook", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count FROM alerts WHERE key = 'leakwatch/leak/" FP1 "/web-7'"), 1000);
+	assert_int_equal(c->m.alerts_deduplicated, 999);
+	assert_string_equal(text(c, buf, "SELECT labels FROM alerts"),
+			    "alertname=LeakwatchCredentialLeak\nseverity=critical\nhost=web-7\nkind=leak\n"
+			    "rule=github-pat\nfingerprint=" FP1 "\n");
+
+	/* the same secret on another host is another problem */
+	put1(c, fx_leak(&e[0], c->id++, c->t0, "web-8", FP1, "/var/log/api.log", 1));
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
+}
+
+static void test_ack(void **state)
+{
+	struct ctx *c = *state;
+	struct ack_result r;
+	struct fx e;
+
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP1, "/var/log/a.log", 2));
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-8", FP1, "/var/log/b.log", 1));
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-8", FP2, "/var/log/b.log", 1));
+	assert_int_equal(rows(c, "pd", "trigger"), 3);
+
+	assert_int_equal(ack__leak(c->s, FP1, "alice", fx_now(), &r), 0);
+	assert_true(r.found);
+	assert_false(r.already);
+	assert_int_equal(r.resolved, 2); /* one alert per host */
+	assert_int_equal(rows(c, "pd", "resolve"), 2);
+	assert_int_equal(rows(c, "hook", "resolve"), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM leaks WHERE fingerprint = '" FP1
+				  "' AND acked_ns > 0 AND acked_by = 'alice'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts WHERE status = 'firing'"), 1);
+
+	/* handled: it stays quiet, wherever it shows up again */
+	put1(c, fx_leak(&e, c->id++, c->t0 + SEC, "web-7", FP1, "/var/log/a.log", 5));
+	put1(c, fx_leak(&e, c->id++, c->t0 + SEC, "web-9", FP1, "/var/log/a.log", 5));
+	assert_int_equal(rows(c, "pd", "trigger"), 3);
+
+	assert_int_equal(ack__leak(c->s, FP1, NULL, fx_now(), &r), 0);
+	assert_true(r.found && r.already);
+	assert_int_equal(r.resolved, 0);
+	assert_int_equal(ack__leak(c->s, "00000000000000000000000000000000", NULL, fx_now(), &r), 0);
+	assert_false(r.found);
+	assert_int_equal(ack__leak(c->s, "not-hex", NULL, fx_now(), &r), -EINVAL);
+	assert_int_equal(ack__leak(c->s, FP2, "bad\nname", fx_now(), &r), -EINVAL);
+}
+
+struct orphans {
+	unsigned n;
+};
+
+static int resolve_orphans(struct sqlite3 *db, void *arg)
+{
+	struct orphans *o = arg;
+	struct alertdb *d;
+	int err = alertdb__open(db, &d);
+
+	if (!err)
+		err = alertdb__resolve_orphans(d, fx_now(), &o->n);
+	alertdb__close(d);
+	return err;
+}
+
+/* Retention removed the finding: its alert resolves rather than fire forever. */
+static void test_orphans_resolve(void **state)
+{
+	struct ctx *c = *state;
+	struct orphans o = { 0 };
+	unsigned deleted;
+	struct fx e;
+
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP1, "/var/log/a.log", 1));
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP2, "/var/log/a.log", 1));
+	assert_int_equal(store__tx(c->s, resolve_orphans, &o), 0);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(store__expire(c->s, STORE_LEAK, fx_now() + SEC, 1000, &deleted), 0);
+	assert_int_equal(store__tx(c->s, resolve_orphans, &o), 0);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(rows(c, "hook", "resolve"), 2);
+}
+
+/* --- listener storms --- */
+
+struct flush {
+	uint64_t now;
+	unsigned sent;
+};
+
+static int flush(struct sqlite3 *db, void *arg)
+{
+	struct flush *f = arg;
+	struct alertdb *d;
+	int err = alertdb__open(db, &d);
+
+	if (!err)
+		err = alertdb__flush_groups(d, f->now, 60 * SEC, &f->sent);
+	alertdb__close(d);
+	return err;
+}
+
+static unsigned flush_at(struct ctx *c, uint64_t now)
+{
+	struct flush f = { .now = now };
+
+	assert_int_equal(store__tx(c->s, flush, &f), 0);
+	return f.sent;
+}
+
+static void test_storm_grouped(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e[5];
+	Leakwatch__V1__Event *evs[5];
+	uint64_t now = fx_now();
+
+	for (int i = 0; i < 5; i++)
+		evs[i] = listener(c, &e[i], c->t0, "web-2", 9000 + i, true);
+	assert_int_equal(put(c, evs, 5), 0);
+	/* the first goes now; the other four wait for the window's end, as one */
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE sink = 'pd' AND action = 'group'"
+				  " AND state = 'held' AND ref = 'leakwatch/listeners/web-2'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks WHERE sink = 'pd' AND group_row > 0"), 4);
+	assert_int_equal(rows(c, "hook", "trigger"), 1);
+	assert_int_equal(rows(c, "hook", "group"), 1);
+
+	/* not yet: the window is a minute */
+	assert_int_equal(flush_at(c, now), 0);
+	/* one of the four closes before the window ends: never announced, never resolved */
+	put1(c, listener(c, &e[0], c->t0 + SEC, "web-2", 9004, false));
+	assert_int_equal(rows(c, "pd", "resolve"), 0);
+	assert_int_equal(flush_at(c, now + 2 * MIN_NS), 2); /* pd and hook */
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE action = 'group' AND state = 'pending'"), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks WHERE group_key = 'leakwatch/listeners/web-2'"), 6);
+
+	/* closing members: the group resolves with the last of them */
+	put1(c, listener(c, &e[0], c->t0 + 2 * SEC, "web-2", 9001, false));
+	put1(c, listener(c, &e[0], c->t0 + 2 * SEC, "web-2", 9002, false));
+	assert_int_equal(rows(c, "pd", "group-resolve"), 0);
+	assert_int_equal(rows(c, "pd", "resolve"), 0);
+	put1(c, listener(c, &e[0], c->t0 + 2 * SEC, "web-2", 9003, false));
+	assert_int_equal(rows(c, "pd", "group-resolve"), 1);
+	assert_int_equal(rows(c, "hook", "group-resolve"), 1);
+	/* the first was announced alone, and resolves alone */
+	put1(c, listener(c, &e[0], c->t0 + 2 * SEC, "web-2", 9000, false));
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+}
+
+static void test_storm_that_vanished(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e[3];
+	Leakwatch__V1__Event *evs[3];
+
+	for (int i = 0; i < 3; i++)
+		evs[i] = listener(c, &e[i], c->t0, "web-3", 7000 + i, true);
+	assert_int_equal(put(c, evs, 3), 0);
+	for (int i = 0; i < 3; i++)
+		evs[i] = listener(c, &e[i], c->t0 + SEC, "web-3", 7000 + i, false);
+	assert_int_equal(put(c, evs, 3), 0);
+	/* the held group had nothing left to say: gone, and nothing resolves it */
+	assert_int_equal(flush_at(c, fx_now() + 2 * MIN_NS), 0);
+	assert_int_equal(rows(c, "pd", "group"), 0);
+	assert_int_equal(rows(c, "pd", "group-resolve"), 0);
+	assert_int_equal(rows(c, "pd", "resolve"), 1); /* the first, alone */
+}
+
+/* --- agent health --- */
+
+static Leakwatch__V1__Event *health(struct ctx *c, struct fx *e, int64_t t, uint64_t drops,
+				    uint64_t uptime, uint64_t spool_bytes)
+{
+	Leakwatch__V1__Event *ev = fx_health(e, c->id++, t, "db-1", drops);
+
+	e->h.uptime_seconds = uptime;
+	e->sp.bytes = spool_bytes;
+	return ev;
+}
+
+static void test_health(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+
+	put1(c, health(c, &e, c->t0, 0, 60, 0));
+	put1(c, health(c, &e, c->t0 + 60 * SEC, 5, 120, 0));
+	assert_int_equal(rows(c, "hook", "trigger"), 0);
+	/* the second heartbeat in a row with new drops: sustained */
+	put1(c, health(c, &e, c->t0 + 120 * SEC, 9, 180, 0));
+	assert_int_equal(rows(c, "hook", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts WHERE key = 'leakwatch/agent/agent-1/drops'"
+				  " AND status = 'firing'"), 1);
+	assert_int_equal(rows(c, "pd", "trigger"), 0); /* health is not routed to the pager */
+	/* a late heartbeat from before changes nothing */
+	put1(c, health(c, &e, c->t0 + 30 * SEC, 100, 90, 0));
+	assert_int_equal(rows(c, "hook", "resolve"), 0);
+	/* two quiet heartbeats: resolved */
+	put1(c, health(c, &e, c->t0 + 180 * SEC, 9, 240, 0));
+	assert_int_equal(rows(c, "hook", "resolve"), 0);
+	put1(c, health(c, &e, c->t0 + 240 * SEC, 9, 300, 0));
+	assert_int_equal(rows(c, "hook", "resolve"), 1);
+
+	/* the spool past 1 MiB is filling; back under, it is not */
+	put1(c, health(c, &e, c->t0 + 300 * SEC, 9, 360, 2 << 20));
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts WHERE key = 'leakwatch/agent/agent-1/spool'"
+				  " AND status = 'firing'"), 1);
+	put1(c, health(c, &e, c->t0 + 360 * SEC, 9, 420, 2 << 20));
+	assert_int_equal(rows(c, "hook", "trigger"), 2);
+	put1(c, health(c, &e, c->t0 + 420 * SEC, 9, 480, 1000));
+	assert_int_equal(rows(c, "hook", "resolve"), 2);
+
+	/* an agent restart: its counters start over, which is not new loss */
+	put1(c, health(c, &e, c->t0 + 480 * SEC, 0, 10, 0));
+	put1(c, health(c, &e, c->t0 + 540 * SEC, 0, 70, 0));
+	assert_int_equal(rows(c, "hook", "trigger"), 2);
+}
+
+/* --- the outbox queue --- */
+
+struct ob {
+	struct ctx *c;
+	uint64_t now;
+};
+
+static int queue_ops(struct sqlite3 *db, void *arg)
+{
+	struct ob *t = arg;
+	struct outbox_row r[8];
+	struct outbox *o;
+	uint64_t next, depth;
+	int64_t id[4];
+	unsigned orphans;
+	size_t n;
+
+	assert_int_equal(outbox__open(db, &o), 0);
+	assert_int_equal(outbox__enqueue(o, "q", OUTBOX_TRIGGER, "k1", 1, t->now, false, 0, &id[0]), 0);
+	assert_int_equal(outbox__enqueue(o, "q", OUTBOX_RESOLVE, "k1", 2, t->now, false, 0, &id[1]), 0);
+	assert_int_equal(outbox__enqueue(o, "q", OUTBOX_GROUP, "g", 3, t->now, true, t->now + 5 * SEC, &id[2]), 0);
+	assert_int_equal(outbox__enqueue(o, "gone", OUTBOX_TRIGGER, "k2", 1, t->now, false, 0, &id[3]), 0);
+	/* in order; a held group is not pending */
+	assert_int_equal(outbox__peek(o, "q", t->now, r, 8, &n, &next), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].id, id[0]);
+	assert_int_equal(r[0].action, OUTBOX_TRIGGER);
+	assert_string_equal(r[0].ref, "k1");
+	assert_int_equal(r[1].action, OUTBOX_RESOLVE);
+	assert_int_equal(outbox__depth(o, &depth), 0);
+	assert_int_equal(depth, 4);
+	/* a failed head holds back what follows: a resolve never overtakes its trigger */
+	assert_int_equal(outbox__retry(o, id[0], t->now + 3 * SEC, "HTTP 503"), 0);
+	assert_int_equal(outbox__peek(o, "q", t->now, r, 8, &n, &next), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(next, t->now + 3 * SEC);
+	assert_int_equal(outbox__peek(o, "q", t->now + 3 * SEC, r, 8, &n, &next), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].attempts, 1);
+	assert_int_equal(outbox__done(o, id[0]), 0);
+	assert_int_equal(outbox__dead(o, id[1], "HTTP 400"), 0);
+	assert_int_equal(outbox__peek(o, "q", t->now, r, 8, &n, &next), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(outbox__depth(o, &depth), 0);
+	assert_int_equal(depth, 2); /* the held group and "gone" */
+	/* a sink no longer configured: its rows are dead */
+	assert_int_equal(outbox__orphans(o, &t->c->cfg.alerting, &orphans), 0);
+	assert_int_equal(orphans, 2); /* "q" and "gone" are not in this configuration */
+	assert_int_equal(outbox__depth(o, &depth), 0);
+	assert_int_equal(depth, 0);
+	assert_int_equal(outbox__expire(o, t->now + 1), 0);
+	outbox__close(o);
+	return 0;
+}
+
+static void test_outbox_queue(void **state)
+{
+	struct ob t = { .c = *state, .now = fx_now() };
+
+	assert_int_equal(store__tx(t.c->s, queue_ops, &t), 0);
+	assert_int_equal(count(t.c, "SELECT count(*) FROM outbox"), 0);
+}
+
+static int drop_outbox(struct sqlite3 *db, void *arg)
+{
+	(void)arg;
+	return sqlite3_exec(db, "ALTER TABLE outbox RENAME TO outbox_gone", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+/* The notifications and the events that cause them commit together, or neither does. */
+static void test_same_transaction(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+	Leakwatch__V1__Event *ev = listener(c, &e, c->t0, "db-1", 27017, true);
+
+	assert_int_equal(store__tx(c->s, drop_outbox, NULL), 0);
+	assert_int_equal(put(c, &ev, 1), -EIO);
+	assert_int_equal(count(c, "SELECT count(*) FROM events"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
+}
+
+static void test_schema(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(STORE_SCHEMA_VERSION, 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				  " ('alerts', 'alert_sinks', 'alert_groups', 'outbox', 'agent_watch')"), 5);
+}
+
+/* A database a version-1 collector wrote: migrated in place, its rows kept. */
+static void test_migrates_from_v1(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts o = { .busy_timeout_ms = 1000 };
+	char path[160], err[256];
+	struct store *s;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/v1.db", c->dir);
+	o.path = path;
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	store__close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
+				      " DROP TABLE outbox; DROP TABLE agent_watch;"
+				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
+				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
+				      " PRAGMA user_version = 1;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+							" total_count, acked_ns IS NULL, (SELECT count(*) FROM outbox)"
+							" FROM leaks", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 2);
+		assert_int_equal(sqlite3_column_int(st, 1), 3);
+		assert_int_equal(sqlite3_column_int(st, 2), 1);
+		assert_int_equal(sqlite3_column_int(st, 3), 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	store__close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_listener_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_event_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leak_pages_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphans_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_storm_grouped, setup_grouping, teardown),
+		cmocka_unit_test_setup_teardown(test_storm_that_vanished, setup_grouping, teardown),
+		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_from_v1, setup, teardown),
+	};
+	log__setup(LW_LOG_ERROR, LW_LOG_TEXT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
