@@ -245,6 +245,40 @@ test:
 	$(Q)$(MAKE) --no-print-directory all unit-tests
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
+# Installs the binaries, the systemd units, a commented default configuration
+# and the docs. DESTDIR stages the install (packaging); PREFIX chooses where it
+# lives, and the units are rendered with it. The configuration is always in
+# SYSCONFDIR (/etc), and an existing one is never replaced.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/leakwatch
+
+.PHONY: install k8s-checksum
+install: all
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/leakwatch
+	$(Q)install -m 0755 $(BUILD)/leakwatch $(BUILD)/leakwatch-collector $(DESTDIR)$(BINDIR)/
+	$(Q)for u in deploy/systemd/*.service; do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		    -e 's|@DOCDIR@|$(DOCDIR)|g' "$$u" > "$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp" && \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp" && \
+		mv "$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp" "$(DESTDIR)$(UNITDIR)/$${u##*/}" || exit 1; \
+	done
+	$(Q)for c in leakwatch collector; do \
+		f="$(DESTDIR)$(SYSCONFDIR)/leakwatch/$$c.yaml"; \
+		if [ -e "$$f" ]; then echo "  kept     $$f (the default is in $(DOCDIR)/$$c.yaml)"; \
+		else install -m 0644 deploy/$$c.yaml "$$f" || exit 1; fi; \
+	done
+	$(Q)install -m 0644 README.md deploy/leakwatch.yaml deploy/collector.yaml $(DESTDIR)$(DOCDIR)/
+	$(Q)[ -n "$(DESTDIR)" ] || echo "  then:    systemctl daemon-reload && systemctl enable --now leakwatch-agent"
+
+# Updates the checksum/config annotations of the Kubernetes workloads after a
+# change to their ConfigMaps.
+k8s-checksum:
+	$(Q)deploy/kubernetes/update-checksums.sh
+
 # Regenerates the committed CO-RE header from the running kernel's BTF.
 vmlinux:
 	$(Q)mkdir -p vmlinux/$(ARCH)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages that leakwatch needs to build, run and test.
 # Idempotent: prints nothing and touches nothing when every package is present.
+# `all` also installs the npm packages of tests/k8s (the offline Kubernetes
+# schema checks), pinned by its package-lock.json.
 set -eu
 
 BUILD="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
@@ -21,7 +23,28 @@ missing=""
 for p in $want; do
   dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# Node.js and npm for tests/k8s, by command rather than by package: a machine
+# may have them from elsewhere (NodeSource's nodejs bundles npm and conflicts
+# with Debian's npm package).
+if [ "${1:-all}" = all ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  missing="$missing nodejs npm"
+fi
+
+# npm_ci: tests/k8s's node_modules, exactly as locked; again when the lock
+# changed since the last install.
+npm_ci() {
+  [ "${1:-all}" = all ] || return 0
+  k8s=$(cd "$(dirname "$0")/../tests/k8s" && pwd)
+  cmp -s "$k8s/package-lock.json" "$k8s/node_modules/.leakwatch-lock" 2>/dev/null && return 0
+  echo "leakwatch setup: npm ci in tests/k8s" >&2
+  (cd "$k8s" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$k8s/package-lock.json" "$k8s/node_modules/.leakwatch-lock"
+}
+
+if [ -z "$missing" ]; then
+  npm_ci "${1:-all}"
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "leakwatch setup: missing packages:$missing; run as root (sudo make ...)" >&2
@@ -41,3 +64,4 @@ trap '[ "$made_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_ci "${1:-all}"

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Writes the contents of leakwatch's Secrets into deploy/kubernetes/secrets/
+# (git-ignored), where kustomization.yaml's secretGenerator reads them:
+#   token             the bearer token agents send and the collector expects
+#   fingerprint.key   the deployment's HMAC key for fingerprints (32 bytes)
+#   ca.crt, ca.key    a private CA; ca.key stays here and never goes into the
+#                     cluster
+#   tls.crt, tls.key  the collector's certificate for its Service's names,
+#                     signed by that CA
+# Then: kubectl apply -k deploy/kubernetes
+#
+# It never replaces a file that exists: a new fingerprint key would change
+# every fingerprint, and a new CA would need every agent to get it first.
+# Keep secrets/ somewhere safe (a vault), as you would any credential.
+#
+#   make-secrets.sh [--dir DIR] [--namespace NS] [--no-tls] [--renew-tls]
+#     --dir DIR        write here instead of secrets/ beside this script
+#     --namespace NS   the namespace the collector's Service is in (leakwatch)
+#     --no-tls         token and key only: cert-manager issues the certificate
+#                      (see cert-manager.yaml)
+#     --renew-tls      issue a new collector certificate from the same CA
+set -eu
+
+dir=$(cd "$(dirname "$0")" && pwd)/secrets
+ns=leakwatch
+tls=1
+renew=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dir) dir=$2; shift 2 ;;
+	--namespace) ns=$2; shift 2 ;;
+	--no-tls) tls=0; shift ;;
+	--renew-tls) renew=1; shift ;;
+	*) sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+command -v openssl >/dev/null || { echo "make-secrets.sh: needs openssl" >&2; exit 1; }
+
+umask 077
+mkdir -p "$dir"
+cd "$dir"
+
+# random NAME: 32 random bytes as 64 hex digits, once
+random() {
+	if [ -e "$1" ]; then
+		echo "kept    $dir/$1"
+		return
+	fi
+	openssl rand -hex 32 >"$1.tmp"
+	mv "$1.tmp" "$1"
+	echo "created $dir/$1"
+}
+random token
+random fingerprint.key
+
+[ "$tls" = 1 ] || exit 0
+
+svc=leakwatch-collector
+ext=$(mktemp)
+trap 'rm -f "$ext" tls.csr ca.csr' EXIT
+# -extfile keeps this working with OpenSSL 1.1 and LibreSSL as well as 3.x
+cat >"$ext" <<EXT
+[ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:$svc, DNS:$svc.$ns, DNS:$svc.$ns.svc, DNS:$svc.$ns.svc.cluster.local
+authorityKeyIdentifier = keyid
+EXT
+
+if [ -e ca.crt ] && [ -e ca.key ]; then
+	echo "kept    $dir/ca.crt"
+else
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null
+	openssl req -new -key ca.key -subj "/CN=leakwatch CA" -out ca.csr
+	openssl x509 -req -in ca.csr -signkey ca.key -days 3650 -sha256 \
+		-extfile "$ext" -extensions ca -out ca.crt 2>/dev/null
+	rm -f tls.crt tls.key ca.srl
+	echo "created $dir/ca.crt (valid 10 years)"
+fi
+
+if [ -e tls.crt ] && [ -e tls.key ] && [ "$renew" = 0 ]; then
+	echo "kept    $dir/tls.crt"
+	exit 0
+fi
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key.tmp 2>/dev/null
+openssl req -new -key tls.key.tmp -subj "/CN=$svc.$ns.svc" -out tls.csr
+openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAserial ca.srl -CAcreateserial \
+	-days 730 -sha256 -extfile "$ext" -extensions server -out tls.crt.tmp 2>/dev/null
+mv tls.key.tmp tls.key
+mv tls.crt.tmp tls.crt
+echo "created $dir/tls.crt for $svc.$ns.svc (valid 2 years; renew with --renew-tls)"

@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Packaging and deployment: the Kubernetes manifests (schemas, offline, and
+# leakwatch's own rules), the Secrets make-secrets.sh makes, the pods'
+# configuration run for real by both binaries, the container image recipe,
+# `make install` and the systemd units.
+. "$(dirname "$0")/lib.sh"
+
+K8S="$LW_ROOT/deploy/kubernetes"
+CHECKS="$LW_ROOT/tests/k8s"
+VERSION=$(cat "$LW_ROOT/VERSION")
+
+# relay: turns a helper's PASS/FAIL lines into this suite's results
+relay() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) pass "${line#PASS }" ;;
+		FAIL\ *) FAILED=$((FAILED + 1)); echo "$line" ;;
+		esac
+	done
+}
+
+have_checks=0
+if ! command -v node >/dev/null; then
+	fail "node" "not installed (deploy/setup.sh all installs it)"
+elif [ ! -d "$CHECKS/node_modules/kubernetes-models" ]; then
+	fail "tests/k8s node_modules" "missing: run deploy/setup.sh all (npm ci in tests/k8s)"
+else
+	have_checks=1
+fi
+
+# ---- make-secrets.sh --------------------------------------------------------
+
+SECRETS=$WORK/secrets
+mode() { stat -c %a "$1"; }
+if "$K8S/make-secrets.sh" --dir "$SECRETS" >"$WORK/ms.out" 2>&1; then
+	pass "make-secrets.sh runs"
+else
+	fail "make-secrets.sh runs" "$(tail -3 "$WORK/ms.out")"
+fi
+check "make-secrets.sh: every file the kustomization reads, mode 600" bash -c '
+	for f in token fingerprint.key tls.crt tls.key ca.crt; do
+		[ -s "$1/$f" ] || { echo "no $f"; exit 1; }
+		[ "$(stat -c %a "$1/$f")" = 600 ] || { echo "$f mode $(stat -c %a "$1/$f")"; exit 1; }
+	done' _ "$SECRETS"
+check "make-secrets.sh: token and fingerprint key are 32 random bytes (64 hex digits)" bash -c '
+	grep -Eqx "[0-9a-f]{64}" "$1/token" && grep -Eqx "[0-9a-f]{64}" "$1/fingerprint.key" &&
+	! cmp -s "$1/token" "$1/fingerprint.key"' _ "$SECRETS"
+check "make-secrets.sh: the collector's certificate chains to the CA, for the Service's names" bash -c '
+	openssl verify -CAfile "$1/ca.crt" "$1/tls.crt" >/dev/null &&
+	san=$(openssl x509 -in "$1/tls.crt" -noout -ext subjectAltName) &&
+	for n in leakwatch-collector.leakwatch.svc leakwatch-collector.leakwatch.svc.cluster.local; do
+		grep -q "DNS:$n\(,\|$\)" <<<"$san" || { echo "no SAN $n"; exit 1; }
+	done &&
+	openssl x509 -in "$1/tls.crt" -noout -ext extendedKeyUsage | grep -q "Server Authentication"' _ "$SECRETS"
+cp -a "$SECRETS" "$WORK/secrets.before"
+"$K8S/make-secrets.sh" --dir "$SECRETS" >/dev/null 2>&1
+check "make-secrets.sh: a second run replaces nothing" diff -r "$WORK/secrets.before" "$SECRETS"
+"$K8S/make-secrets.sh" --dir "$SECRETS" --renew-tls >/dev/null 2>&1
+check "make-secrets.sh --renew-tls: new certificate, same CA, token and key" bash -c '
+	! cmp -s "$1/tls.crt" "$2/tls.crt" && cmp -s "$1/ca.crt" "$2/ca.crt" &&
+	cmp -s "$1/token" "$2/token" && cmp -s "$1/fingerprint.key" "$2/fingerprint.key" &&
+	openssl verify -CAfile "$1/ca.crt" "$1/tls.crt" >/dev/null' _ "$SECRETS" "$WORK/secrets.before"
+
+if git -C "$LW_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+	check "git ignores deploy/kubernetes/secrets/* (but its .gitignore) and tests/k8s/node_modules" bash -c '
+		cd "$1" || exit 1
+		for f in deploy/kubernetes/secrets/token deploy/kubernetes/secrets/fingerprint.key \
+			deploy/kubernetes/secrets/ca.key deploy/kubernetes/secrets/tls.key tests/k8s/node_modules/x; do
+			git check-ignore -q "$f" || { echo "$f is not ignored"; exit 1; }
+		done
+		! git check-ignore -q deploy/kubernetes/secrets/.gitignore' _ "$LW_ROOT"
+fi
+
+# ---- manifests --------------------------------------------------------------
+
+check "checksum/config annotations are current (update-checksums.sh --check)" \
+	"$K8S/update-checksums.sh" --check
+
+if [ "$have_checks" = 1 ]; then
+	node "$CHECKS/check.mjs" "$K8S" --secrets "$SECRETS" --version "$VERSION" >"$WORK/check.out" 2>&1
+	rc=$?
+	relay <"$WORK/check.out"
+	grep -q '^all checks passed$' "$WORK/check.out" && [ "$rc" = 0 ] ||
+		fail "manifest checks complete" "$(tail -3 "$WORK/check.out")"
+
+	# The checker must catch what it claims to: a misspelt field the schema
+	# does not know, a stale checksum, a capability nobody justified.
+	# mutant NAME EXPECTED-FAIL-TEXT COMMAND: a copy of the manifests changed
+	# by COMMAND must fail with EXPECTED-FAIL-TEXT
+	mutant() {
+		local name=$1 want=$2 cmd=$3 m=$WORK/mutant
+		rm -rf "$m" && cp -r "$K8S" "$m" && (cd "$m" && eval "$cmd")
+		if node "$CHECKS/check.mjs" "$m" --secrets "$SECRETS" --version "$VERSION" >"$m.out" 2>&1; then
+			fail "checker catches $name" "it passed"
+		elif grep -q "^FAIL.*$want" "$m.out"; then
+			pass "checker catches $name"
+		else
+			fail "checker catches $name" "$(grep '^FAIL' "$m.out" | head -2)"
+		fi
+	}
+	mutant "an unknown field" "unknown field .*readOnlyRootFileSystem" \
+		"sed -i 's/readOnlyRootFilesystem: true/readOnlyRootFileSystem: true/' agent-daemonset.yaml"
+	mutant "a schema violation" "containerPort must be integer" \
+		"sed -i 's/containerPort: 9464/containerPort: \"9464\"/' agent-daemonset.yaml"
+	mutant "a stale config checksum" "run make k8s-checksum" \
+		"sed -i 's/level: info/level: debug/' agent-configmap.yaml"
+	mutant "an extra capability without a reason" "unexpected NET_RAW; NET_RAW has no comment" \
+		"sed -i 's/^                - NET_ADMIN$/                - NET_ADMIN\n                - NET_RAW/' agent-daemonset.yaml"
+	mutant "a writable host mount" "/var/log is mounted writable" \
+		"sed -i '/mountPath: \/var\/log$/{n;d}' agent-daemonset.yaml"
+	mutant "a loopback metrics address" "kubelet cannot probe loopback" \
+		"sed -i 's/listen: 0.0.0.0:9464/listen: 127.0.0.1:9464/' agent-configmap.yaml && ./update-checksums.sh >/dev/null"
+fi
+
+# ---- the pods' configuration, run by the real binaries ----------------------
+
+# Both pods' files laid out as the kubelet would (podfs.mjs), then, in a
+# network and mount namespace of their own: the collector on 0.0.0.0:4520
+# with its ConfigMap, TLS and token; the Service's name resolving to it; the
+# agent with its ConfigMap shipping to it and serving its probes.
+if [ "$have_checks" = 1 ]; then
+	node "$CHECKS/podfs.mjs" "$K8S" "$SECRETS" Deployment/leakwatch-collector "$WORK/cpod" >"$WORK/cpod.argv" &&
+		node "$CHECKS/podfs.mjs" "$K8S" "$SECRETS" DaemonSet/leakwatch-agent "$WORK/apod" >"$WORK/apod.argv"
+	check "podfs lays out both pods" test -s "$WORK/apod.argv"
+	cconf=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(a[a.index("--config")+1])' "$WORK/cpod.argv")
+	aconf=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(a[a.index("--config")+1])' "$WORK/apod.argv")
+	check "agent: check-config accepts the ConfigMap's configuration" "$LEAKWATCH" check-config "$aconf"
+	check "pods run the installed binaries (/usr/local/bin, as the image has them)" bash -c '
+		grep -q "^\[\"/usr/local/bin/leakwatch-collector\",\"serve\"" "$1" &&
+		grep -q "^\[\"/usr/local/bin/leakwatch\",\"run\"" "$2"' _ "$WORK/cpod.argv" "$WORK/apod.argv"
+
+	echo "127.0.0.1 leakwatch-collector.leakwatch.svc" >"$WORK/hosts"
+	cat >"$WORK/pods.sh" <<'EOF'
+set -u
+W=$1 COLLECTOR=$2 LEAKWATCH=$3 CCONF=$4 ACONF=$5
+ok() { echo "PASS $1"; }
+no() { echo "FAIL $1${2:+: $2}"; }
+apid= cpid=
+# timeout(1) signals only this shell: take the two servers along
+trap 'kill -9 $apid $cpid 2>/dev/null' EXIT
+trap 'exit 1' TERM INT
+ip link set lo up
+mount --bind "$W/hosts" /etc/hosts
+URL=https://leakwatch-collector.leakwatch.svc:4520
+TOKEN=$(cat "$W/secrets/token")
+CURL=(curl -s -o "$W/body" -w '%{http_code}' --max-time 5 --cacert "$W/secrets/ca.crt")
+
+"$COLLECTOR" serve --config "$CCONF" 2>"$W/collector.err" &
+cpid=$!
+for _ in $(seq 50); do grep -q '"msg":"listening"' "$W/collector.err" && break; sleep 0.1; done
+if grep -q '"msg":"listening"' "$W/collector.err"; then ok "collector starts on its ConfigMap, TLS and token"
+else no "collector starts on its ConfigMap, TLS and token" "$(tail -2 "$W/collector.err")"; fi
+code=$("${CURL[@]}" "$URL/healthz")
+[ "$code" = 200 ] && ok "collector /healthz over TLS, certificate verified for the Service's name" ||
+	no "collector /healthz over TLS, certificate verified for the Service's name" "HTTP $code"
+code=$("${CURL[@]}" "$URL/v1/findings")
+[ "$code" = 401 ] && ok "collector refuses a query without the token" || no "collector refuses a query without the token" "HTTP $code"
+
+"$LEAKWATCH" run --config "$ACONF" >"$W/agent.out" 2>"$W/agent.err" &
+apid=$!
+ready=
+for _ in $(seq 150); do
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:9464/healthz)
+	[ "$code" = 200 ] && { ready=1; break; }
+	kill -0 "$apid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -n "$ready" ] && ok "agent readiness: /healthz 200 on the pod address (0.0.0.0:9464)" ||
+	no "agent readiness: /healthz 200 on the pod address (0.0.0.0:9464)" "$(tail -2 "$W/agent.err")"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:9464/livez)
+[ "$code" = 200 ] && ok "agent liveness: /livez 200" || no "agent liveness: /livez 200" "HTTP $code"
+curl -s --max-time 2 http://127.0.0.1:9464/metrics | grep -q '^leakwatch_' &&
+	ok "agent /metrics: Prometheus text" || no "agent /metrics: Prometheus text"
+
+# the start-up inventory reaches the collector over TLS with the token
+got=
+for _ in $(seq 100); do
+	code=$("${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$URL/v1/findings")
+	[ "$code" = 200 ] && grep -q '"listener"' "$W/body" && { got=1; break; }
+	sleep 0.1
+done
+[ -n "$got" ] && ok "agent ships to the collector by the Service's name (CA, token)" ||
+	no "agent ships to the collector by the Service's name (CA, token)" "HTTP $code; $(grep -i 'error\|warn' "$W/agent.err" | tail -2)"
+grep -q 'fingerprint key' "$W/agent.err" &&
+	no "agent takes the Secret's fingerprint key as it is mounted" "$(grep 'fingerprint key' "$W/agent.err" | head -1)" ||
+	ok "agent takes the Secret's fingerprint key as it is mounted"
+
+kill -TERM "$apid" 2>/dev/null; wait "$apid"; rc=$?; apid=
+[ "$rc" = 0 ] && ok "agent stops cleanly on SIGTERM" || no "agent stops cleanly on SIGTERM" "exit $rc"
+kill -TERM "$cpid" 2>/dev/null; wait "$cpid"; cpid=
+EOF
+	timeout 45 unshare --net --mount bash "$WORK/pods.sh" "$WORK" "$COLLECTOR" "$LEAKWATCH" "$cconf" "$aconf" \
+		>"$WORK/pods.out" 2>&1
+	relay <"$WORK/pods.out"
+	grep -q "agent stops cleanly" "$WORK/pods.out" || fail "pods scenario completes" "$(tail -3 "$WORK/pods.out")"
+fi
+
+# ---- the container image ----------------------------------------------------
+
+DOCKERFILE=$LW_ROOT/deploy/docker/Dockerfile
+# the runtime stage's packages: the apt-get install list after the last FROM
+runtime_pkgs=$(awk '/^FROM /{n++} {print n "\t" $0}' "$DOCKERFILE" |
+	awk -F'\t' -v last="$(grep -c '^FROM ' "$DOCKERFILE")" '$1 == last {print $2}' |
+	sed -n '/apt-get install/,/rm -rf/p' | tr -s ' \\' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
+	grep -vx -e apt-get -e install -e rm -e '&&' -e y -e rf | sort -u)
+check "Dockerfile: multi-stage, bookworm build and bookworm-slim runtime" bash -c '
+	grep -q "^FROM debian:bookworm AS build" "$1" && grep -q "^FROM debian:bookworm-slim" "$1" &&
+	grep -q "deploy/setup.sh build" "$1" && grep -q "^COPY --from=build" "$1"' _ "$DOCKERFILE"
+check "Dockerfile: every runtime package is a Debian 12 package" bash -c '
+	for p in $1; do dpkg-query -W "$p" >/dev/null 2>&1 || apt-cache show "$p" >/dev/null 2>&1 || { echo "unknown package $p"; exit 1; }; done' _ "$runtime_pkgs"
+# Each shared library the binaries link must come from a listed package
+# (libc6, whose libc, libm and the loader are in every Debian image, aside).
+check "Dockerfile: the runtime packages provide every library the binaries need" bash -c '
+	needed=$(readelf -d "$2" "$3" | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u)
+	for lib in $needed; do
+		# the file the loader picks, then its package, under either name
+		# that /usr-merge gives it
+		path=$(ldd "$2" "$3" | awk -v l="$lib" "\$1 == l && \$3 ~ /^\\// {print \$3; exit}")
+		[ -n "$path" ] || { echo "$lib not found by ldd"; exit 1; }
+		pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "${path#/usr}" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null)
+		pkg=${pkg%%:*}
+		[ "$pkg" = libc6 ] && continue
+		grep -qx "$pkg" <<<"$1" || { echo "$lib is in ${pkg:-no package}, not installed by the runtime stage"; exit 1; }
+	done' _ "$runtime_pkgs" "$LEAKWATCH" "$COLLECTOR"
+# The build stage copies only some of the tree: what it copies must be
+# enough for `make all` (dry run in a copy laid out the same way).
+mkdir -p "$WORK/ctx"
+while read -r src dst; do
+	for s in $src; do
+		mkdir -p "$WORK/ctx/$(dirname "$s")"
+		cp -r "$LW_ROOT/$s" "$WORK/ctx/$s"
+	done
+done < <(awk '/^FROM .* AS build/{b=1; next} /^FROM /{b=0} b && /^COPY / && !/--from/ {
+	n=split($0, w, " "); s=""; for (i=2; i<n; i++) s=s " " w[i]; print s, w[n] }' "$DOCKERFILE")
+check "Dockerfile: the build stage copies all that make all needs" \
+	make -C "$WORK/ctx" -n all BUILD="$WORK/ctx/build"
+check "Dockerfile: the build stage never copies build/, secrets or the whole context" bash -c '
+	! grep -Eq "^COPY +(\. |build|deploy/kubernetes)" "$1"' _ "$DOCKERFILE"
+
+# ---- make install and the systemd units --------------------------------------
+
+DEST=$WORK/dest
+# -o all: install what the suite was built with, not a rebuild
+if make -C "$LW_ROOT" --no-print-directory -o all install DESTDIR="$DEST" PREFIX=/usr/local \
+	BUILD="$BUILD" >"$WORK/install.out" 2>&1; then
+	pass "make install DESTDIR PREFIX=/usr/local"
+else
+	fail "make install DESTDIR PREFIX=/usr/local" "$(tail -3 "$WORK/install.out")"
+fi
+check "install: binaries in PREFIX/bin, executable" bash -c '
+	[ -x "$1/usr/local/bin/leakwatch" ] && [ -x "$1/usr/local/bin/leakwatch-collector" ] &&
+	cmp -s "$1/usr/local/bin/leakwatch" "$2"' _ "$DEST" "$LEAKWATCH"
+check "install: units in PREFIX/lib/systemd/system, rendered for PREFIX" bash -c '
+	u=$1/usr/local/lib/systemd/system
+	grep -qx "ExecStart=/usr/local/bin/leakwatch run --config /etc/leakwatch/leakwatch.yaml" "$u/leakwatch-agent.service" &&
+	grep -qx "ExecStart=/usr/local/bin/leakwatch-collector serve --config /etc/leakwatch/collector.yaml" "$u/leakwatch-collector.service" &&
+	! grep -l "@[A-Z]*@" "$u"/*.service' _ "$DEST"
+check "install: commented default configs in /etc/leakwatch, docs in PREFIX/share/doc/leakwatch" bash -c '
+	cmp -s "$1/etc/leakwatch/leakwatch.yaml" "$2/deploy/leakwatch.yaml" &&
+	cmp -s "$1/etc/leakwatch/collector.yaml" "$2/deploy/collector.yaml" &&
+	for f in README.md leakwatch.yaml collector.yaml; do [ -s "$1/usr/local/share/doc/leakwatch/$f" ] || exit 1; done' \
+	_ "$DEST" "$LW_ROOT"
+echo "# edited by the operator" >>"$DEST/etc/leakwatch/leakwatch.yaml"
+cp "$DEST/etc/leakwatch/leakwatch.yaml" "$WORK/edited.yaml"
+make -C "$LW_ROOT" --no-print-directory -o all install DESTDIR="$DEST" PREFIX=/usr/local BUILD="$BUILD" >/dev/null 2>&1
+check "install: an existing config is never overwritten" cmp "$DEST/etc/leakwatch/leakwatch.yaml" "$WORK/edited.yaml"
+
+# systemd-analyze verify needs ExecStart's binary to exist: render the units
+# for a prefix where it does, as make install would.
+P=$WORK/prefix
+make -C "$LW_ROOT" --no-print-directory -o all install PREFIX="$P" SYSCONFDIR="$P/etc" BUILD="$BUILD" >/dev/null 2>&1
+for unit in leakwatch-agent leakwatch-collector; do
+	out=$(systemd-analyze verify --man=no "$P/lib/systemd/system/$unit.service" 2>&1)
+	rc=$?
+	# verify exits 0 on an unknown or misspelt key, with a warning: any output fails
+	if [ "$rc" = 0 ] && [ -z "$out" ]; then pass "systemd-analyze verify $unit"; else fail "systemd-analyze verify $unit" "$out"; fi
+done
+check "collector unit: no capabilities, its own user, restart policy, reload" bash -c '
+	u=$1
+	for l in "CapabilityBoundingSet=" "AmbientCapabilities=" "DynamicUser=yes" "NoNewPrivileges=yes" \
+		"ProtectSystem=strict" "PrivateTmp=yes" "StateDirectory=leakwatch-collector" \
+		"Restart=on-failure" "RestartPreventExitStatus=2" "ExecReload=/bin/kill -HUP \$MAINPID"; do
+		grep -qxF "$l" "$u" || { echo "missing $l"; exit 1; }
+	done' _ "$P/lib/systemd/system/leakwatch-collector.service"
+check "agent unit: only the agent's capabilities, state writable, the rest read-only" bash -c '
+	u=$1
+	caps="CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_RESOURCE CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
+	for l in "CapabilityBoundingSet=$caps" "AmbientCapabilities=$caps" "NoNewPrivileges=yes" \
+		"ProtectSystem=strict" "ReadWritePaths=/var/lib/leakwatch" "PrivateTmp=yes" \
+		"Restart=on-failure" "RestartPreventExitStatus=2"; do
+		grep -qxF "$l" "$u" || { echo "missing $l"; exit 1; }
+	done' _ "$P/lib/systemd/system/leakwatch-agent.service"
+# systemd's own exposure score (0 best, 10 worst), so hardening cannot
+# quietly regress: the collector is nearly sealed, the agent needs the kernel.
+check "systemd-analyze security: collector exposure at most 2.0" \
+	systemd-analyze security --offline=yes --no-pager --threshold=20 "$P/lib/systemd/system/leakwatch-collector.service"
+check "systemd-analyze security: agent exposure at most 5.0" \
+	systemd-analyze security --offline=yes --no-pager --threshold=50 "$P/lib/systemd/system/leakwatch-agent.service"
