@@ -25,7 +25,12 @@ void host__read(struct lw_host *h)
 	const char *node = getenv("NODE_NAME");
 
 	memset(h, 0, sizeof(*h));
-	if (gethostname(h->hostname, sizeof(h->hostname) - 1))
+	/* In a pod without hostNetwork the UTS name is the pod's, new at every
+	 * rollout; the collector keys listener state by host, so the node's
+	 * name (downward API) is the stable one. */
+	if (node && *node)
+		snprintf(h->hostname, sizeof(h->hostname), "%s", node);
+	else if (gethostname(h->hostname, sizeof(h->hostname) - 1))
 		snprintf(h->hostname, sizeof(h->hostname), "unknown");
 	read_line("/etc/machine-id", h->machine_id, sizeof(h->machine_id));
 	read_line("/proc/sys/kernel/random/boot_id", h->boot_id, sizeof(h->boot_id));

@@ -97,6 +97,14 @@ bool alertcfg__enabled(const struct alertcfg *a)
 	return a->n_routes > 0;
 }
 
+int alertcfg__sink_index(const struct alertcfg *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_sinks; i++)
+		if (!strcmp(a->sinks[i].name, name))
+			return (int)i;
+	return -ENOENT;
+}
+
 /* --- helpers --- */
 
 static bool is_http_url(const char *s)

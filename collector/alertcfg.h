@@ -71,6 +71,8 @@ void alertcfg__defaults(struct alertcfg *a);
 void alertcfg__free(struct alertcfg *a);
 /* Alerting is on when there is at least one route. */
 bool alertcfg__enabled(const struct alertcfg *a);
+/* The index of the sink of that name, or -ENOENT. */
+int alertcfg__sink_index(const struct alertcfg *a, const char *name);
 
 /* The `alerting:` key's handler; c->target is the alertcfg to fill. */
 int alertcfg__section(struct yamlcfg *c, yaml_node_t *n);

@@ -25,7 +25,10 @@
 #define KEEP_RESOLVED_NS (7ULL * 24 * 3600 * 1000000000) /* resolved alerts and dead rows */
 
 struct alerts {
-	const struct alertcfg *cfg;
+	/* read and swapped under the store's lock only (the hook and the
+	 * ticker's transactions); delivery threads have their own references */
+	struct cfgref *ref;
+	const struct alertcfg *cfg; /* ref's */
 	struct store *store;
 	struct metrics *metrics;
 	struct alertdb *db;
@@ -449,9 +452,10 @@ static int hook(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
 	return err;
 }
 
-int alerts__start(const struct alertcfg *cfg, struct store *store, struct metrics *metrics,
+int alerts__start(struct cfgref *ref, struct store *store, struct metrics *metrics,
 		  struct alerts **out, char *err, size_t errlen)
 {
+	const struct alertcfg *cfg = cfgref__cfg(ref);
 	struct alerts *a = calloc(1, sizeof(*a));
 	struct setup s = { .a = a };
 	int rc;
@@ -463,6 +467,7 @@ int alerts__start(const struct alertcfg *cfg, struct store *store, struct metric
 	}
 	/* not thread-safe, so before any thread */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	a->ref = cfgref__get(ref);
 	a->cfg = cfg;
 	a->store = store;
 	a->metrics = metrics;
@@ -480,7 +485,7 @@ int alerts__start(const struct alertcfg *cfg, struct store *store, struct metric
 	if (s.orphans)
 		log_warn("alerting: %u undelivered notification(s) were for sinks no longer configured; "
 			 "kept as dead in the outbox", s.orphans);
-	rc = dispatch__start(cfg, store, a->db, metrics, &a->dispatch);
+	rc = dispatch__start(ref, store, a->db, metrics, &a->dispatch);
 	if (rc) {
 		snprintf(err, errlen, "alerting: cannot start delivery: %s", strerror(-rc));
 		goto failed;
@@ -498,6 +503,82 @@ int alerts__start(const struct alertcfg *cfg, struct store *store, struct metric
 failed:
 	alerts__stop(a);
 	return rc;
+}
+
+/* --- reload --- */
+
+struct swap {
+	struct alerts *a;
+	struct cfgref *next;
+	struct cfgref *old;
+};
+
+/* Under the store's lock: no hook or tick sees half of it. */
+static void swap_cfg(void *arg)
+{
+	struct swap *sw = arg;
+	struct alerts *a = sw->a;
+	const struct alertcfg *old = a->cfg, *cfg = cfgref__cfg(sw->next);
+	uint64_t resend[ALERT_MAX_SINKS] = { 0 }, now = clock__realtime_ns();
+
+	/* resend timers follow their sink by name, as indexes move */
+	for (size_t i = 0; i < cfg->n_sinks; i++) {
+		int j = alertcfg__sink_index(old, cfg->sinks[i].name);
+		uint64_t next = now + cfg->resend_ms * NS_PER_MS;
+
+		resend[i] = j >= 0 && a->next_resend_ns[j] < next ? a->next_resend_ns[j] : next;
+	}
+	memcpy(a->next_resend_ns, resend, sizeof(resend));
+	sw->old = a->ref;
+	a->ref = cfgref__get(sw->next);
+	a->cfg = cfg;
+}
+
+struct orphans {
+	struct alerts *a;
+	unsigned n;
+};
+
+static int mark_orphans(struct sqlite3 *db, void *arg)
+{
+	struct orphans *o = arg;
+
+	(void)db;
+	return outbox__orphans(alertdb__outbox(o->a->db), o->a->cfg, &o->n);
+}
+
+int alerts__reload(struct alerts *a, struct cfgref *ref)
+{
+	const struct alertcfg *old = a->cfg, *cfg = cfgref__cfg(ref);
+	struct swap sw = { .a = a, .next = ref };
+	struct orphans o = { .a = a };
+	char gone[512] = "";
+	size_t len = 0;
+	int err;
+
+	/* a->cfg changes on this thread only: reading it here needs no lock */
+	for (size_t i = 0; i < old->n_sinks; i++)
+		if (alertcfg__sink_index(cfg, old->sinks[i].name) < 0 && len < sizeof(gone))
+			len += (size_t)snprintf(gone + len, sizeof(gone) - len, "%s%s", len ? ", " : "",
+						old->sinks[i].name);
+	store__locked(a->store, swap_cfg, &sw);
+
+	/* now, rather than at the ticker's next pass, so the log says it with the reload */
+	err = store__tx(a->store, mark_orphans, &o);
+	if (err)
+		log_warn("alerting: cannot mark the notifications of removed sinks yet (%s); trying again shortly",
+			 strerror(-err));
+	metrics__add(a->metrics, notifications_dropped, o.n);
+	if (*gone)
+		log_warn("alerting: sink(s) %s removed by the reload: %u undelivered notification(s) for "
+			 "them kept in the outbox as dead (sink no longer configured), not sent", gone, o.n);
+	else if (o.n)
+		log_warn("alerting: %u notification(s) for sinks no longer configured; kept as dead", o.n);
+
+	err = dispatch__reload(a->dispatch, ref);
+	cfgref__put(sw.old); /* delivery threads still in a round hold their own */
+	log_info("alerting: %zu route(s) to %zu sink(s)", cfg->n_routes, cfg->n_sinks);
+	return err;
 }
 
 void alerts__kick(struct alerts *a)
@@ -533,6 +614,7 @@ void alerts__stop(struct alerts *a)
 		store__tx(a->store, close_db, a);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
+	cfgref__put(a->ref);
 	free(a);
 	curl_global_cleanup(); /* pairs with the init in alerts__start */
 }

@@ -22,16 +22,29 @@
 
 #include <stdint.h>
 
-#include "alertcfg.h"
+#include "cfgref.h"
 #include "metrics.h"
 #include "store.h"
 
 struct alerts;
 
-/* cfg and store must outlive the engine. Registers the store hook, starts
- * the ticker and one dispatch thread per sink. err: a one-line reason. */
-int alerts__start(const struct alertcfg *cfg, struct store *store, struct metrics *metrics,
+/* store must outlive the engine; it takes its own reference to cfg.
+ * Registers the store hook, starts the ticker and one dispatch thread per
+ * sink. err: a one-line reason. */
+int alerts__start(struct cfgref *cfg, struct store *store, struct metrics *metrics,
 		  struct alerts **out, char *err, size_t errlen);
+/*
+ * SIGHUP: cfg replaces the configuration in force (the engine takes its own
+ * reference). Events are judged by the new routes from the next one on; an
+ * alert already firing keeps the sinks it was sent to, which hear of its
+ * end. Queued notifications of sinks that stay keep going; those of sinks
+ * cfg no longer has are kept in the outbox as dead ("sink no longer
+ * configured"), logged and counted as dropped: removing a sink is how one
+ * stops its pages, and putting it back does not resend them. Only one
+ * thread may start, reload and stop an engine. -EAGAIN: a new sink's thread
+ * did not start (logged; the rest is in force).
+ */
+int alerts__reload(struct alerts *a, struct cfgref *cfg);
 /* New outbox rows may be waiting (after an ack from another path). NULL-safe. */
 void alerts__kick(struct alerts *a);
 /* Unregisters the hook and joins the threads; what is undelivered stays in

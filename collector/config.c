@@ -66,6 +66,53 @@ const char *lwc_config__token_path(const struct lwc_config *cfg, char *buf, size
 	return buf;
 }
 
+/* --- what a reload cannot change --- */
+
+static bool str_changed(const char *a, const char *b)
+{
+	return a != b && (!a || !b || strcmp(a, b));
+}
+
+size_t lwc_config__restart_keys(const struct lwc_config *old, const struct lwc_config *fresh,
+				const char **keys, size_t max)
+{
+	char a[80], b[80];
+	size_t n = 0;
+
+#define DIFF(changed, key)                    \
+	do {                                  \
+		if (changed) {                \
+			if (n < max)          \
+				keys[n] = key; \
+			n++;                  \
+		}                             \
+	} while (0)
+	/* a log shipper parses one format: it does not change mid-stream */
+	DIFF(old->log_format != fresh->log_format, "log.format");
+	DIFF(str_changed(old->state_dir, fresh->state_dir), "state_dir");
+	DIFF(strcmp(lwc_listen__format(&old->listen, a, sizeof(a)),
+		    lwc_listen__format(&fresh->listen, b, sizeof(b))), "server.listen");
+	DIFF(str_changed(old->token_file, fresh->token_file), "server.token_file");
+	DIFF(str_changed(old->tls_cert_file, fresh->tls_cert_file), "server.tls.cert_file");
+	DIFF(str_changed(old->tls_key_file, fresh->tls_key_file), "server.tls.key_file");
+	DIFF(old->max_connections != fresh->max_connections, "server.max_connections");
+	DIFF(old->max_connections_per_ip != fresh->max_connections_per_ip, "server.max_connections_per_ip");
+	DIFF(old->connection_timeout_ms != fresh->connection_timeout_ms, "server.connection_timeout");
+	DIFF(old->threads != fresh->threads, "server.threads");
+	DIFF(old->limits.max_body != fresh->limits.max_body, "limits.max_body");
+	DIFF(old->limits.max_inflated != fresh->limits.max_inflated, "limits.max_inflated");
+	DIFF(old->limits.max_ratio != fresh->limits.max_ratio, "limits.max_ratio");
+	DIFF(old->limits.max_events != fresh->limits.max_events, "limits.max_events");
+	DIFF(old->limits.max_event_bytes != fresh->limits.max_event_bytes, "limits.max_event_size");
+	DIFF(old->limits.max_decoded != fresh->limits.max_decoded, "limits.max_decoded");
+	DIFF(old->max_inflight != fresh->max_inflight, "limits.max_inflight");
+	DIFF(str_changed(old->db_path, fresh->db_path), "storage.path");
+	DIFF(old->busy_timeout_ms != fresh->busy_timeout_ms, "storage.busy_timeout");
+	DIFF(old->sync_full != fresh->sync_full, "storage.synchronous");
+#undef DIFF
+	return n;
+}
+
 /* --- listen addresses --- */
 
 int lwc_listen__parse(const char *s, struct lwc_listen *out)

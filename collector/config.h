@@ -63,6 +63,15 @@ int lwc_config__load(struct lwc_config *cfg, const char *file, bool must_exist, 
 		     size_t errlen);
 int lwc_config__load_string(struct lwc_config *cfg, const char *text, char *err, size_t errlen);
 
+/*
+ * The keys the running collector took at start and a reload cannot change
+ * (addresses, TLS, token, storage, limits, log format) whose value differs
+ * between old and fresh: up to max names ("server.listen") into keys.
+ * Returns how many differ.
+ */
+size_t lwc_config__restart_keys(const struct lwc_config *old, const struct lwc_config *fresh,
+				const char **keys, size_t max);
+
 const char *lwc_config__state_dir(const struct lwc_config *cfg);
 const char *lwc_config__db_path(const struct lwc_config *cfg, char *buf, size_t len);
 const char *lwc_config__token_path(const struct lwc_config *cfg, char *buf, size_t len);

@@ -23,14 +23,15 @@
 
 struct worker {
 	struct dispatch *d;
-	const struct alert_sink *sink;
+	char name[ALERT_SINK_NAME_MAX + 1]; /* the sink's, looked up in each round's snapshot */
 	struct sink_http *http;
+	uint64_t timeout_ms;  /* what http uses */
+	bool stop;            /* atomically: this thread ends, and its request in flight */
 	pthread_t thread;
-	bool started;
 };
 
 struct dispatch {
-	const struct alertcfg *cfg;
+	struct cfgref_slot cfg;
 	struct store *store;
 	struct alertdb *db;
 	struct metrics *metrics;
@@ -38,13 +39,16 @@ struct dispatch {
 	pthread_cond_t cond;
 	bool stopping;
 	uint64_t kicks;
-	struct worker *w;
+	/* changed only by the thread that starts, reloads and stops the engine */
+	struct worker *w[ALERT_MAX_SINKS];
 	size_t n;
 };
 
 /* What one round takes from the outbox, and the alerts it names. */
 struct round {
 	struct worker *w;
+	const struct alertcfg *cfg;    /* the snapshot this round holds a reference to */
+	const struct alert_sink *sink; /* in it */
 	uint64_t now_ns;
 	struct outbox_row rows[AM_BATCH];
 	size_t n;
@@ -71,7 +75,7 @@ static void free_round(struct round *r)
 static int load_note(struct round *r, struct sqlite3 *db, size_t i)
 {
 	const struct outbox_row *row = &r->rows[i];
-	const struct alert_sink *s = r->w->sink;
+	const struct alert_sink *s = r->sink;
 	struct notification *note = &r->notes[i];
 	struct alert_views *vs = &r->views[i];
 	bool am = s->type == SINK_ALERTMANAGER;
@@ -125,10 +129,10 @@ static int take(struct sqlite3 *db, void *arg)
 {
 	struct round *r = arg;
 	struct dispatch *d = r->w->d;
-	size_t max = r->w->sink->type == SINK_ALERTMANAGER ? AM_BATCH : 1;
+	size_t max = r->sink->type == SINK_ALERTMANAGER ? AM_BATCH : 1;
 	int err;
 
-	err = outbox__peek(alertdb__outbox(d->db), r->w->sink->name, r->now_ns, r->rows, max, &r->n,
+	err = outbox__peek(alertdb__outbox(d->db), r->sink->name, r->now_ns, r->rows, max, &r->n,
 			   &r->next_due_ns);
 	for (size_t i = 0; i < r->n && !err; i++) {
 		err = load_note(r, db, i);
@@ -147,7 +151,7 @@ static void failed(struct round *r, size_t i, const char *why)
 	if (outbox__dead(o, row->id, why))
 		return;
 	metrics__add(d->metrics, notifications_dropped, 1);
-	log_error("alert sink %s: %s notification %" PRId64 " for %s dropped: %s", r->w->sink->name,
+	log_error("alert sink %s: %s notification %" PRId64 " for %s dropped: %s", r->sink->name,
 		  outbox_action__name(row->action), row->id, row->ref[0] ? row->ref : "firing alerts", why);
 }
 
@@ -155,7 +159,7 @@ static int record(struct sqlite3 *db, void *arg)
 {
 	struct round *r = arg;
 	struct dispatch *d = r->w->d;
-	const struct alertcfg *cfg = d->cfg;
+	const struct alertcfg *cfg = r->cfg;
 	struct outbox *o = alertdb__outbox(d->db);
 	int err = 0;
 
@@ -189,7 +193,7 @@ static int record(struct sqlite3 *db, void *arg)
 		err = outbox__retry(o, row->id, r->now_ns + wait_ms * NS_PER_MS, r->res.error);
 		if (!err && i == 0)
 			log_warn("alert sink %s: %s; attempt %u of notification %" PRId64 " failed, next in %" PRIu64 " ms",
-				 r->w->sink->name, r->res.error, row->attempts + 1, row->id, wait_ms);
+				 r->sink->name, r->res.error, row->attempts + 1, row->id, wait_ms);
 	}
 	return err;
 }
@@ -207,6 +211,48 @@ static void wait_for(struct dispatch *d, uint64_t until_ns, uint64_t seen_kicks)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Takes what is due, sends it, records the outcome; or waits. */
+static void one_round(struct round *r, uint64_t kicks)
+{
+	struct worker *w = r->w;
+	struct dispatch *d = w->d;
+	int err;
+
+	r->now_ns = clock__realtime_ns();
+	err = store__tx(d->store, take, r);
+	if (err) {
+		log_error("alert sink %s: cannot read the outbox (%s); retrying", w->name, strerror(-err));
+		wait_for(d, clock__realtime_ns() + ERROR_WAIT_MS * NS_PER_MS, kicks);
+		return;
+	}
+	if (!r->n) {
+		uint64_t until = r->now_ns + IDLE_WAIT_MS * NS_PER_MS;
+
+		if (r->next_due_ns && r->next_due_ns < until)
+			until = r->next_due_ns;
+		wait_for(d, until, kicks);
+		return;
+	}
+	if (r->n_notes) {
+		r->body = payload__build(r->cfg, r->sink, r->notes, r->n, r->now_ns);
+		if (!r->body) {
+			log_error("alert sink %s: out of memory building a notification", w->name);
+			wait_for(d, clock__realtime_ns() + ERROR_WAIT_MS * NS_PER_MS, kicks);
+			return;
+		}
+		sink_http__post(w->http, r->sink, r->body, r->rows[0].id, &r->res);
+		if (r->res.outcome != SINK_DELIVERED)
+			metrics__add(d->metrics, sink_failures, 1);
+		else
+			log_debug("alert sink %s: delivered %zu notification(s) from %" PRId64, w->name,
+				  r->n_notes, r->rows[0].id);
+	}
+	/* nothing to say (an end the sink does not want, an alert gone): the rows just go */
+	if ((err = store__tx(d->store, record, r)))
+		log_error("alert sink %s: cannot update the outbox (%s); the notification may be sent again",
+			  w->name, strerror(-err));
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -214,54 +260,35 @@ static void *work(void *arg)
 
 	for (;;) {
 		struct round r = { .w = w };
+		struct cfgref *ref;
 		uint64_t kicks;
-		int err;
+		int i;
 
 		pthread_mutex_lock(&d->lock);
 		kicks = d->kicks;
-		if (d->stopping) {
+		if (d->stopping || __atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 			pthread_mutex_unlock(&d->lock);
 			break;
 		}
 		pthread_mutex_unlock(&d->lock);
 
-		r.now_ns = clock__realtime_ns();
-		err = store__tx(d->store, take, &r);
-		if (err) {
-			free_round(&r);
-			log_error("alert sink %s: cannot read the outbox (%s); retrying", w->sink->name,
-				  strerror(-err));
-			wait_for(d, clock__realtime_ns() + ERROR_WAIT_MS * NS_PER_MS, kicks);
+		ref = cfgref_slot__acquire(&d->cfg);
+		i = ref ? alertcfg__sink_index(cfgref__cfg(ref), w->name) : -ENOENT;
+		if (i < 0) {
+			/* only between a reload's swap and this thread being stopped */
+			cfgref__put(ref);
+			wait_for(d, clock__realtime_ns() + IDLE_WAIT_MS * NS_PER_MS, kicks);
 			continue;
 		}
-		if (!r.n) {
-			uint64_t until = r.now_ns + IDLE_WAIT_MS * NS_PER_MS;
-
-			if (r.next_due_ns && r.next_due_ns < until)
-				until = r.next_due_ns;
-			wait_for(d, until, kicks);
-			continue;
+		r.cfg = cfgref__cfg(ref);
+		r.sink = &r.cfg->sinks[i];
+		if (r.cfg->timeout_ms != w->timeout_ms) {
+			sink_http__set_timeout(w->http, r.cfg->timeout_ms);
+			w->timeout_ms = r.cfg->timeout_ms;
 		}
-		if (r.n_notes) {
-			r.body = payload__build(d->cfg, w->sink, r.notes, r.n, r.now_ns);
-			if (!r.body) {
-				free_round(&r);
-				log_error("alert sink %s: out of memory building a notification", w->sink->name);
-				wait_for(d, clock__realtime_ns() + ERROR_WAIT_MS * NS_PER_MS, kicks);
-				continue;
-			}
-			sink_http__post(w->http, w->sink, r.body, r.rows[0].id, &r.res);
-			if (r.res.outcome != SINK_DELIVERED)
-				metrics__add(d->metrics, sink_failures, 1);
-			else
-				log_debug("alert sink %s: delivered %zu notification(s) from %" PRId64,
-					  w->sink->name, r.n_notes, r.rows[0].id);
-		}
-		/* nothing to say (an end the sink does not want, an alert gone): the rows just go */
-		if ((err = store__tx(d->store, record, &r)))
-			log_error("alert sink %s: cannot update the outbox (%s); the notification may be sent again",
-				  w->sink->name, strerror(-err));
+		one_round(&r, kicks);
 		free_round(&r);
+		cfgref__put(ref);
 	}
 	return NULL;
 }
@@ -276,60 +303,124 @@ void dispatch__kick(struct dispatch *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+static int add_worker(struct dispatch *d, const char *name, uint64_t timeout_ms)
+{
+	struct worker *w;
+	int err;
+
+	if (d->n >= ALERT_MAX_SINKS)
+		return -ENOSPC;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->d = d;
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->timeout_ms = timeout_ms;
+	err = sink_http__new(timeout_ms, &w->stop, &w->http);
+	if (!err && pthread_create(&w->thread, NULL, work, w))
+		err = -EAGAIN;
+	if (err) {
+		sink_http__free(w->http);
+		free(w);
+		return err;
+	}
+	d->w[d->n++] = w;
+	return 0;
+}
+
+/* Has w->stop set already; wakes it, waits for it, frees it. */
+static void end_worker(struct dispatch *d, struct worker *w)
+{
+	dispatch__kick(d);
+	pthread_join(w->thread, NULL);
+	sink_http__free(w->http);
+	free(w);
+}
+
 void dispatch__stop(struct dispatch *d)
 {
 	if (!d)
 		return;
 	pthread_mutex_lock(&d->lock);
-	__atomic_store_n(&d->stopping, true, __ATOMIC_RELAXED); /* also read by sink requests */
+	d->stopping = true;
+	for (size_t i = 0; i < d->n; i++)
+		__atomic_store_n(&d->w[i]->stop, true, __ATOMIC_RELAXED); /* also read by sink requests */
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->w[i].started)
-			pthread_join(d->w[i].thread, NULL);
-		sink_http__free(d->w[i].http);
-	}
-	free(d->w);
+	for (size_t i = 0; i < d->n; i++)
+		end_worker(d, d->w[i]);
+	d->n = 0;
+	cfgref_slot__fini(&d->cfg);
 	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
-int dispatch__start(const struct alertcfg *cfg, struct store *store, struct alertdb *db,
+int dispatch__start(struct cfgref *cfg, struct store *store, struct alertdb *db,
 		    struct metrics *metrics, struct dispatch **out)
 {
+	const struct alertcfg *c = cfgref__cfg(cfg);
 	struct dispatch *d = calloc(1, sizeof(*d));
 	int err = 0;
 
 	*out = NULL;
 	if (!d)
 		return -ENOMEM;
-	d->cfg = cfg;
+	cfgref_slot__init(&d->cfg, cfg);
 	d->store = store;
 	d->db = db;
 	d->metrics = metrics;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
-	d->w = calloc(cfg->n_sinks ? cfg->n_sinks : 1, sizeof(*d->w));
-	if (!d->w) {
-		dispatch__stop(d);
-		return -ENOMEM;
-	}
-	d->n = cfg->n_sinks;
-	for (size_t i = 0; i < d->n && !err; i++) {
-		struct worker *w = &d->w[i];
-
-		w->d = d;
-		w->sink = &cfg->sinks[i];
-		err = sink_http__new(cfg->timeout_ms, &d->stopping, &w->http);
-		if (!err && pthread_create(&w->thread, NULL, work, w))
-			err = -EAGAIN;
-		w->started = !err;
-	}
+	for (size_t i = 0; i < c->n_sinks && !err; i++)
+		err = add_worker(d, c->sinks[i].name, c->timeout_ms);
 	if (err) {
 		dispatch__stop(d);
 		return err;
 	}
 	*out = d;
 	return 0;
+}
+
+int dispatch__reload(struct dispatch *d, struct cfgref *cfg)
+{
+	const struct alertcfg *c = cfgref__cfg(cfg);
+	size_t kept = 0;
+	int err = 0;
+
+	/* first the sinks that went: none of their threads may outlive the
+	 * swap and start a round on a sink that is no longer there */
+	for (size_t i = 0; i < d->n; i++) {
+		struct worker *w = d->w[i];
+
+		if (alertcfg__sink_index(c, w->name) >= 0) {
+			d->w[kept++] = w;
+			continue;
+		}
+		log_info("alert sink %s: removed by the reload; stopping its delivery", w->name);
+		__atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
+		end_worker(d, w);
+	}
+	d->n = kept;
+	cfgref_slot__swap(&d->cfg, cfg);
+	for (size_t i = 0; i < c->n_sinks; i++) {
+		bool running = false;
+		int rc;
+
+		for (size_t j = 0; j < d->n && !running; j++)
+			running = !strcmp(d->w[j]->name, c->sinks[i].name);
+		if (running)
+			continue;
+		rc = add_worker(d, c->sinks[i].name, c->timeout_ms);
+		if (rc) {
+			log_error("alert sink %s: cannot start its delivery thread (%s); its notifications "
+				  "wait in the outbox until the next reload or restart", c->sinks[i].name,
+				  strerror(-rc));
+			err = err ?: rc;
+			continue;
+		}
+		log_info("alert sink %s: added by the reload", c->sinks[i].name);
+	}
+	dispatch__kick(d);
+	return err;
 }

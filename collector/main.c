@@ -14,12 +14,14 @@
 
 #include "ack.h"
 #include "alerts.h"
+#include "cfgref.h"
 #include "clock.h"
 #include "config.h"
 #include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
+#include "reload.h"
 #include "retention.h"
 #include "server.h"
 #include "store.h"
@@ -58,6 +60,9 @@ static const char usage_text[] =
 	"  events   print the stored events themselves, oldest first, one JSON object per\n"
 	"           line as the agent printed them (same options as query but --format)\n"
 	"\n"
+	"  check-config FILE  load FILE as serve and a reload would, and say whether it is\n"
+	"           good: exit 0 valid, 2 invalid (one line naming the key)\n"
+	"\n"
 	"  ack FINGERPRINT  mark a leak handled: its alerts resolve (one per host), and\n"
 	"           later sightings of that fingerprint do not page again. Exit 0 when\n"
 	"           acknowledged (now or before), 1 when no leak has that fingerprint.\n"
@@ -88,6 +93,9 @@ static const char usage_text[] =
 	"                     \"already_acknowledged\",\"alerts_resolved\"}; 404 no such leak;\n"
 	"                     400 not 16-64 hex digits.\n"
 	"  GET /healthz       200 \"ok\", no token.\n"
+	"  GET /metrics       Prometheus text exposition (0.0.4), no token: totals only\n"
+	"                     (ingest, rejections by reason, alerting, outbox depth,\n"
+	"                     retention, reloads), nothing per host or finding.\n"
 	"\n"
 	"Security: serve listens on " LWC_DEFAULT_LISTEN " by default. It refuses a non-loopback\n"
 	"address unless server.tls.cert_file, server.tls.key_file and server.token_file are\n"
@@ -105,15 +113,23 @@ static const char usage_text[] =
 	"Slack, a JSON webhook), one alert per problem until it resolves, through an\n"
 	"outbox in the database that survives restarts; see deploy/collector.yaml.\n"
 	"\n"
+	"Signals (serve): SIGHUP reloads the configuration: alerting (routes, sinks,\n"
+	"runbooks, timings), retention and log.level take effect; a bad file is\n"
+	"rejected with one error line naming the key, and the running configuration\n"
+	"stays. Listen address, TLS, token file, storage, limits and log.format keep\n"
+	"their values until a restart (logged). SIGINT and SIGTERM stop.\n"
+	"\n"
 	"Exit status: 0 on success (serve: stopped by SIGINT or SIGTERM), 2 on error,\n"
 	"including a bad configuration (one line naming the key).\n";
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stopping = 1;
 }
 
 static int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -234,14 +250,17 @@ static int cmd_serve(int argc, char **argv)
 	struct store_opts sto = { 0 };
 	struct retention_opts ro = { 0 };
 	struct lwc_config cfg;
+	struct lwc_listen listen_override, bound;
 	struct metrics metrics = { 0 };
 	struct server *srv = NULL;
 	struct store *store = NULL;
 	struct alerts *alerts = NULL;
+	struct cfgref *alerting = NULL;
+	struct reload rl = { 0 };
 	char err[512], dbbuf[4096], tokbuf[4096], where[80];
 	const char *db_path, *token_path;
 	char *cert = NULL, *key = NULL;
-	bool insecure = false, loopback, created = false;
+	bool insecure = false, loopback, created = false, file_existed;
 	uint64_t next_retention;
 	struct sigaction sa;
 	int opt, rc = EXIT_ERROR;
@@ -259,14 +278,27 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc)
 		return error("serve: unexpected argument \"%s\"", argv[optind]);
+	file_existed = config_file || !access(LWC_DEFAULT_CONFIG, F_OK);
 	if (load_config(&cfg, config_file))
 		return EXIT_ERROR;
-	if (listen_arg && lwc_listen__parse(listen_arg, &cfg.listen)) {
+	if (listen_arg && lwc_listen__parse(listen_arg, &listen_override)) {
 		lwc_config__free(&cfg);
 		return error("--listen: expected an IP address and port such as 127.0.0.1:4520, got \"%s\"",
 			     listen_arg);
 	}
+	if (listen_arg)
+		cfg.listen = listen_override;
 	log__setup(cfg.log_level, cfg.log_format_set ? cfg.log_format : LW_LOG_JSON);
+
+	/* first: until then a SIGHUP (systemd's ExecReload) would kill the process */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	metrics__set(&metrics, start_time_s, clock__realtime_ns() / 1000000000ULL);
+	metrics__set(&metrics, config_last_reload_ok, 1);
 	lwc_listen__format(&cfg.listen, where, sizeof(where));
 
 	/* the collector must pass its own listener check */
@@ -329,28 +361,40 @@ static int cmd_serve(int argc, char **argv)
 	so.db_path = db_path;
 	so.metrics = &metrics;
 
+	/* the engine shares this snapshot, so that a reload can swap it whole */
+	if (cfgref__new(&cfg.alerting, &alerting)) {
+		error("out of memory");
+		goto out;
+	}
 	/* before the server: no batch is stored without its alerts decided */
-	if (alertcfg__enabled(&cfg.alerting) &&
-	    alerts__start(&cfg.alerting, store, &metrics, &alerts, err, sizeof(err))) {
+	if (alertcfg__enabled(cfgref__cfg(alerting)) &&
+	    alerts__start(alerting, store, &metrics, &alerts, err, sizeof(err))) {
 		error("%s", err);
 		goto out;
 	}
+	cfgref__put(alerting);
+	alerting = NULL;
 	so.alerts = alerts;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (server__start(&so, &srv, err, sizeof(err))) {
 		error("%s", err);
 		goto out;
 	}
-	cfg.listen.port = server__port(srv);
-	log_listening(lwc_listen__format(&cfg.listen, where, sizeof(where)), cert != NULL, db_path,
+	/* a copy: cfg keeps what the file says (port 0), for reloads to compare */
+	bound = cfg.listen;
+	bound.port = server__port(srv);
+	log_listening(lwc_listen__format(&bound, where, sizeof(where)), cert != NULL, db_path,
 		      token_path);
 
+	rl.file = config_file ? config_file : LWC_DEFAULT_CONFIG;
+	rl.must_exist = file_existed;
+	rl.listen_override = listen_arg ? &listen_override : NULL;
+	rl.log_format = cfg.log_format_set ? cfg.log_format : LW_LOG_JSON;
+	rl.cfg = &cfg;
+	rl.store = store;
+	rl.metrics = &metrics;
+	rl.server = srv;
+	rl.alerts = &alerts;
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		ro.keep_ms[k] = cfg.retention_ms[k];
 	ro.batch_rows = (unsigned)cfg.retention_batch_rows;
@@ -358,6 +402,18 @@ static int cmd_serve(int argc, char **argv)
 	while (!stopping) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
 
+		if (reload_requested) {
+			reload_requested = 0;
+			if (!reload__run(&rl)) {
+				uint64_t soon = clock__monotonic_ms() + cfg.retention_interval_ms;
+
+				for (int k = 0; k < STORE_KIND_COUNT; k++)
+					ro.keep_ms[k] = cfg.retention_ms[k];
+				ro.batch_rows = (unsigned)cfg.retention_batch_rows;
+				if (soon < next_retention)
+					next_retention = soon;
+			}
+		}
 		if (clock__monotonic_ms() >= next_retention) {
 			int64_t n = retention__run(store, &ro, clock__realtime_ns());
 
@@ -372,6 +428,7 @@ static int cmd_serve(int argc, char **argv)
 out:
 	server__stop(srv);
 	alerts__stop(alerts);
+	cfgref__put(alerting);
 	if (rc == EXIT_OK) {
 		struct metrics m;
 
@@ -499,6 +556,51 @@ static int cmd_query(int argc, char **argv, bool events)
 	return rc;
 }
 
+/*
+ * `check-config FILE`: loads a configuration as serve and a SIGHUP reload
+ * would, and reads the files it names (TLS, token, sinks' keys), so that a
+ * rollout or a CI job finds the mistake before the collector does.
+ */
+static int cmd_check_config(int argc, char **argv)
+{
+	uint8_t digest[TOKEN_DIGEST_LEN];
+	struct lwc_config cfg;
+	char err[512];
+	char *pem;
+
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	if (argc != 2 || !strcmp(argv[1], "--help")) {
+		fprintf(argc == 2 ? stdout : stderr,
+			"usage: leakwatch-collector check-config FILE\n"
+			"exit status: 0 valid, 2 invalid (one line naming the key)\n");
+		return argc == 2 ? EXIT_OK : EXIT_ERROR;
+	}
+	lwc_config__defaults(&cfg);
+	if (lwc_config__load(&cfg, argv[1], true, err, sizeof(err)))
+		return error("config %s: %s", argv[1], err);
+	for (int i = 0; i < 2 && cfg.tls_cert_file; i++) {
+		pem = read_pem(i ? cfg.tls_key_file : cfg.tls_cert_file, err, sizeof(err));
+		if (!pem) {
+			lwc_config__free(&cfg);
+			return error("config %s: server.tls.%s: %s", argv[1], i ? "key_file" : "cert_file", err);
+		}
+		explicit_bzero(pem, strlen(pem));
+		free(pem);
+	}
+	if (cfg.token_file && token__load(cfg.token_file, digest, err, sizeof(err))) {
+		lwc_config__free(&cfg);
+		return error("config %s: server.token_file: %s", argv[1], err);
+	}
+	explicit_bzero(digest, sizeof(digest));
+	if (!lwc_listen__is_loopback(&cfg.listen) && !(cfg.tls_cert_file && cfg.token_file))
+		fprintf(stderr, "leakwatch-collector: warning: serve refuses server.listen, not a loopback "
+			"address, without server.tls and server.token_file, unless --insecure\n");
+	printf("%s: ok (%zu alert route(s) to %zu sink(s))\n", argv[1], cfg.alerting.n_routes,
+	       cfg.alerting.n_sinks);
+	lwc_config__free(&cfg);
+	return EXIT_OK;
+}
+
 /* `ack FINGERPRINT`: exit 0 acknowledged, 1 no such leak, 2 error */
 static int cmd_ack(int argc, char **argv)
 {
@@ -588,6 +690,8 @@ int main(int argc, char **argv)
 		return cmd_query(argc - 1, argv + 1, true);
 	if (!strcmp(argv[1], "ack"))
 		return cmd_ack(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check-config"))
+		return cmd_check_config(argc - 1, argv + 1);
 	fprintf(stderr, "leakwatch-collector: unknown command \"%s\"\n", argv[1]);
 	fputs(usage_text, stderr);
 	return EXIT_ERROR;

@@ -39,6 +39,10 @@ void metrics__snapshot(const struct metrics *m, struct metrics *out)
 	LOAD(notifications_dropped);
 	LOAD(sink_failures);
 	LOAD(outbox_depth);
+	LOAD(config_reloads);
+	LOAD(config_reload_failures);
+	LOAD(config_last_reload_ok);
+	LOAD(start_time_s);
 }
 
 const char *metrics__reject_name(enum metrics_reject r)

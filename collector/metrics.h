@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The collector's counters, in one place so that a Prometheus endpoint can
- * read them all later. Updated from the HTTP and alerting threads without a lock.
+ * The collector's counters, in one place so that GET /metrics (promtext.h)
+ * reads them all. Updated from the HTTP and alerting threads without a lock.
  */
 #ifndef LWC_METRICS_H
 #define LWC_METRICS_H
@@ -42,6 +42,11 @@ struct metrics {
 	uint64_t notifications_dropped; /* rejected by a sink, or undelivered past give_up_after */
 	uint64_t sink_failures;         /* failed delivery attempts, each retry counted */
 	uint64_t outbox_depth;          /* gauge: notifications waiting (pending and held) */
+	/* operations */
+	uint64_t config_reloads;        /* SIGHUP reloads applied */
+	uint64_t config_reload_failures; /* rejected: the configuration in force stayed */
+	uint64_t config_last_reload_ok; /* gauge: 1 unless the last reload was rejected */
+	uint64_t start_time_s;          /* gauge: Unix seconds */
 };
 
 /* Thread-safe increments of one field of *m. */

@@ -203,14 +203,6 @@ int outbox__drop_resends(struct outbox *o, const char *sink)
 	return done(st, sqlite3_step(st));
 }
 
-static bool configured(const struct alertcfg *cfg, const char *sink)
-{
-	for (size_t i = 0; i < cfg->n_sinks; i++)
-		if (!strcmp(cfg->sinks[i].name, sink))
-			return true;
-	return false;
-}
-
 int outbox__orphans(struct outbox *o, const struct alertcfg *cfg, unsigned *n)
 {
 	char gone[ALERT_MAX_SINKS][ALERT_SINK_NAME_MAX + 1];
@@ -222,7 +214,7 @@ int outbox__orphans(struct outbox *o, const struct alertcfg *cfg, unsigned *n)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sink = (const char *)sqlite3_column_text(st, 0);
 
-		if (sink && !configured(cfg, sink) && n_gone < ALERT_MAX_SINKS)
+		if (sink && alertcfg__sink_index(cfg, sink) < 0 && n_gone < ALERT_MAX_SINKS)
 			snprintf(gone[n_gone++], sizeof(gone[0]), "%s", sink);
 	}
 	if ((err = done(st, rc)))

@@ -18,8 +18,13 @@
 #include "jsonw.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
+#include "promtext.h"
 #include "query.h"
 #include "render.h"
+
+#ifndef LW_VERSION
+#define LW_VERSION "0.0.0-dev"
+#endif
 
 #define MEMORY_LIMIT (64 * 1024) /* per connection: headers and MHD's buffers */
 #define FIRST_CHUNK (64 * 1024)  /* buffer for a body of unknown length */
@@ -33,7 +38,7 @@ struct server {
 	uint16_t port;
 };
 
-enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK };
+enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK };
 
 #define MAX_FINDING_ID 128 /* longer than any fingerprint: refused with 400, not 404 */
 
@@ -139,6 +144,8 @@ static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
 
 	if (!strcmp(url, "/healthz"))
 		return ROUTE_HEALTHZ;
+	if (!strcmp(url, "/metrics"))
+		return ROUTE_METRICS;
 	if (!strcmp(url, "/v1/events"))
 		return ROUTE_EVENTS;
 	if (!strcmp(url, "/v1/findings"))
@@ -188,6 +195,7 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 		refuse(s, r, MHD_HTTP_NOT_FOUND, "not found", REJECT_BAD_REQUEST);
 		return;
 	case ROUTE_HEALTHZ:
+	case ROUTE_METRICS:
 	case ROUTE_FINDINGS:
 		if (!is_get(method)) {
 			r->allow = "GET, HEAD";
@@ -204,7 +212,9 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 		}
 		break;
 	}
-	if (r->route == ROUTE_HEALTHZ)
+	/* no token, so that a scraper needs no secret: /metrics holds counters
+	 * summed over all agents, without hosts, sinks or findings (promtext.h) */
+	if (r->route == ROUTE_HEALTHZ || r->route == ROUTE_METRICS)
 		return;
 	if (!token__check(s->o.token_digest,
 			  MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
@@ -388,7 +398,7 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 	if (s->o.print_events)
 		print_stored(b);
 	if (res.accepted)
-		alerts__kick(s->o.alerts);
+		alerts__kick(__atomic_load_n(&s->o.alerts, __ATOMIC_ACQUIRE));
 	metrics__add(m, batches_accepted, 1);
 	metrics__add(m, events_stored, res.accepted);
 	metrics__add(m, duplicates, res.duplicates);
@@ -512,7 +522,7 @@ static enum MHD_Result post_ack(struct server *s, struct MHD_Connection *c, stru
 		return respond_text(c, MHD_HTTP_NOT_FOUND, "no leak with this fingerprint", r);
 	}
 	if (res.resolved)
-		alerts__kick(s->o.alerts);
+		alerts__kick(__atomic_load_n(&s->o.alerts, __ATOMIC_ACQUIRE));
 	jsonw__init(&w);
 	jsonw__begin_object(&w);
 	jsonw__kv_str(&w, "fingerprint", r->finding);
@@ -528,6 +538,18 @@ static enum MHD_Result post_ack(struct server *s, struct MHD_Connection *c, stru
 	return ret;
 }
 
+static enum MHD_Result get_metrics(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	struct metrics m;
+	char *doc;
+
+	metrics__snapshot(s->o.metrics, &m);
+	doc = promtext__render(&m, LW_VERSION);
+	if (!doc)
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", r);
+	return respond(c, MHD_HTTP_OK, PROMTEXT_CONTENT_TYPE, doc, strlen(doc), MHD_RESPMEM_MUST_FREE, r);
+}
+
 /* The whole request is in. */
 static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct request *r)
 {
@@ -536,6 +558,8 @@ static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct
 	switch (r->route) {
 	case ROUTE_HEALTHZ:
 		return respond_text(c, MHD_HTTP_OK, "ok", r);
+	case ROUTE_METRICS:
+		return get_metrics(s, c, r);
 	case ROUTE_FINDINGS:
 		return get_findings(s, c, r);
 	case ROUTE_EVENTS:
@@ -684,6 +708,11 @@ uint16_t server__port(const struct server *s)
 void server__metrics(const struct server *s, struct metrics *out)
 {
 	metrics__snapshot(s->o.metrics, out);
+}
+
+void server__set_alerts(struct server *s, struct alerts *a)
+{
+	__atomic_store_n(&s->o.alerts, a, __ATOMIC_RELEASE);
 }
 
 void server__stop(struct server *s)

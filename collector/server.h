@@ -5,6 +5,7 @@
  *   GET  /v1/findings  JSON findings (token required)
  *   POST /v1/findings/{fingerprint}/ack  a leak is handled; its alerts resolve
  *   GET  /healthz      "ok"
+ *   GET  /metrics      Prometheus text (promtext.h); no token: totals only
  * Every refusal is a 4xx (or 503 when the collector itself is short) and a
  * counter; nothing from a refused batch is stored.
  */
@@ -37,7 +38,8 @@ struct server_opts {
 	struct store *store;       /* written by POST /v1/events */
 	const char *db_path;       /* opened read-only by GET /v1/findings */
 	struct metrics *metrics;
-	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL */
+	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
+				    * (server__set_alerts once a reload starts alerting) */
 	bool print_events;         /* each newly stored event as a JSON line on stdout */
 };
 
@@ -46,6 +48,9 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 uint16_t server__port(const struct server *s);
 /* The counters, read atomically (for a metrics endpoint). */
 void server__metrics(const struct server *s, struct metrics *out);
+/* A reload brought the first route: the engine now exists. It must outlive
+ * the server, as o->alerts must. */
+void server__set_alerts(struct server *s, struct alerts *a);
 void server__stop(struct server *s);
 
 #endif

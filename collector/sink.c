@@ -57,6 +57,11 @@ void sink_http__free(struct sink_http *h)
 	free(h);
 }
 
+void sink_http__set_timeout(struct sink_http *h, uint64_t timeout_ms)
+{
+	h->timeout_ms = timeout_ms;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
 	size_t *seen = ctx;

@@ -32,6 +32,8 @@ struct sink_result {
  * flight is abandoned, as a failure, once *stopping turns true. */
 int sink_http__new(uint64_t timeout_ms, const bool *stopping, struct sink_http **out);
 void sink_http__free(struct sink_http *h);
+/* A reload changed alerting.timeout; from the next request on. */
+void sink_http__set_timeout(struct sink_http *h, uint64_t timeout_ms);
 /* delivery_id goes in an Idempotency-Key header for receivers that dedup. */
 void sink_http__post(struct sink_http *h, const struct alert_sink *s, const char *body,
 		     int64_t delivery_id, struct sink_result *r);

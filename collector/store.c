@@ -878,6 +878,13 @@ void store__set_hook(struct store *s, store_hook_fn fn, void *ctx)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void store__locked(struct store *s, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&s->lock);
+	fn(arg);
+	pthread_mutex_unlock(&s->lock);
+}
+
 int store__tx(struct store *s, store_tx_fn fn, void *arg)
 {
 	int err;

@@ -70,6 +70,11 @@ void store__set_hook(struct store *s, store_hook_fn fn, void *ctx);
 typedef int (*store_tx_fn)(struct sqlite3 *db, void *arg);
 int store__tx(struct store *s, store_tx_fn fn, void *arg);
 
+/* Runs fn under the store's lock, outside any transaction: the way to
+ * change what the hook and store__tx callbacks read (the alerting
+ * configuration), so that none of them sees it half changed. */
+void store__locked(struct store *s, void (*fn)(void *arg), void *arg);
+
 /* The agent an event is from: the batch's id, else its machine id or host. */
 const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev);
 

@@ -85,8 +85,10 @@ int token__load(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], char *err, s
 	}
 	token__digest(buf, n, digest);
 	explicit_bzero(buf, sizeof(buf));
-	if (st.st_mode & 077)
-		log_warn("token file %s is readable by others (mode %03o); chmod 600 it", path,
+	/* group bits are how a Kubernetes Secret (fsGroup, 0440) or a service
+	 * group shares it; only world access is a mistake */
+	if (st.st_mode & 007)
+		log_warn("token file %s is accessible to every user (mode %03o); chmod o-rwx it", path,
 			 (unsigned)(st.st_mode & 0777));
 	return 0;
 }

@@ -17,37 +17,7 @@ FP_B=00112233445566778899aabbccddeeff
 FP_C=fedcba9876543210fedcba9876543210
 FP_D=aaaabbbbccccddddeeeeffff00001111
 
-# The receiver: records {path, status, headers, body} per request; answers
-# 202, or the statuses queued for a path by POST /_script/<path> [codes].
-cat >"$WORK/receiver.py" <<'PY'
-import http.server, json, sys, threading
-port, log = int(sys.argv[1]), sys.argv[2]
-scripts, lock = {}, threading.Lock()
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with lock:
-            if self.path.startswith("/_script/"):
-                scripts["/" + self.path[len("/_script/"):]] = json.loads(body)
-                code = 200
-            else:
-                queue = scripts.get(self.path, [])
-                code = queue.pop(0) if queue else 202
-                with open(log, "a") as f:
-                    f.write(json.dumps({"path": self.path, "status": code,
-                                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                                        "body": body.decode("utf-8", "replace")}) + "\n")
-        self.send_response(code)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
-PY
-: >"$RLOG"
-bg receiver python3 "$WORK/receiver.py" "$RPORT" "$RLOG"
-for _ in $(seq 50); do curl -s -o /dev/null -X POST -d '[]' "http://127.0.0.1:$RPORT/_script/none" && break; sleep 0.1; done
-script() { curl -s -o /dev/null -X POST -d "$2" "http://127.0.0.1:$RPORT/_script/${1#/}"; }
+start_sink_receiver "$RPORT" "$RLOG" || exit 1
 
 # requests PATH [PYTHON FILTER over r (the record) and b (its JSON body)]:
 # the matching recorded requests, one JSON record per line

@@ -41,22 +41,7 @@ done
 check "Alertmanager is up on loopback" curl -sf "http://127.0.0.1:$AM_PORT/-/ready"
 
 # --- a PagerDuty stand-in that records what it gets ------------------------
-cat >"$WORK/receiver.py" <<'PY'
-import http.server, json, sys
-port, log = int(sys.argv[1]), sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(log, "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body.decode("utf-8", "replace")}) + "\n")
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
-PY
-: >"$RLOG"
-bg receiver python3 "$WORK/receiver.py" "$RPORT" "$RLOG"
+start_sink_receiver "$RPORT" "$RLOG" || exit 1
 
 cat >"$WORK/collector.yaml" <<YAML
 state_dir: $CSTATE

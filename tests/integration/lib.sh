@@ -125,6 +125,21 @@ bg() {
 	on_exit "kill -9 $BG_PID"
 }
 
+# start_sink_receiver PORT LOG: sinkrecv.py in the background, once it
+# answers; then `script PATH '[503, 503]'` queues statuses for PATH
+start_sink_receiver() {
+	RECEIVER_PORT=$1
+	: >"$2"
+	bg receiver python3 "$LW_ROOT/tests/integration/sinkrecv.py" "$1" "$2"
+	for _ in $(seq 50); do
+		script none '[]' && return 0
+		sleep 0.1
+	done
+	echo "sink receiver did not start" >&2
+	return 1
+}
+script() { curl -s -f -o /dev/null -X POST -d "$2" "http://127.0.0.1:$RECEIVER_PORT/_script/${1#/}"; }
+
 # start_collector CONFIG [ARGS...]: serve in the background; sets URL from
 # the "listening" log line (the config asks for port 0)
 start_collector() {

@@ -27,7 +27,8 @@ mkdir -p "$CG"
 on_exit "rmdir '$CG' '$(dirname "$CG")' '$(dirname "$(dirname "$CG")")' '$(dirname "$(dirname "$(dirname "$CG")")")'"
 
 printf 'state_dir: %s/state\nleaks:\n  coalesce_delay: 0s\n' "$WORK" >"$WORK/agent.yaml"
-start_agent "$WORK/agent.yaml" --host-root "$ROOT" || exit 1
+# as the DaemonSet runs it: the node's name from the downward API
+NODE_NAME=node-pods-7 start_agent "$WORK/agent.yaml" --host-root "$ROOT" || exit 1
 
 TOKEN=$(python3 -c '
 import secrets, zlib
@@ -53,6 +54,8 @@ expect_json "the pod's listener carries pod, namespace and container" "$WORK/age
 	kind=listener port="$APP_PORT" container.id="$ID" container.pod_uid="$UID_" \
 	container.pod_name="$POD" container.pod_namespace="$NS" container.container_name="$CTR" \
 	container.runtime=containerd process.pid="$APP_PID"
+expect_json "the host is named after the node, not the agent's pod" "$WORK/agent.out" \
+	kind=listener port="$APP_PORT" host.hostname=node-pods-7 host.node_name=node-pods-7
 echo "    container: $(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["container"]))' "$LAST_MATCH")"
 expect_json "a leak the pod writes to its own file is the pod's" "$WORK/agent.out" \
 	kind=leak file.path="$WORK/app-own.log" container.pod_name="$POD" process.pid="$APP_PID"

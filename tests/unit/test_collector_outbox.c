@@ -22,6 +22,7 @@
 #include "collector/ack.h"
 #include "collector/alertdb.h"
 #include "collector/alerts.h"
+#include "collector/cfgref.h"
 #include "collector/config.h"
 #include "collector/ingest.h"
 #include "collector/outbox.h"
@@ -47,6 +48,7 @@ struct ctx {
 	char dir[64];
 	char path[128];
 	struct lwc_config cfg;
+	struct cfgref *ref; /* the engine's configuration, taken from cfg.alerting */
 	struct store *s;
 	struct alerts *a;
 	struct metrics m;
@@ -71,8 +73,8 @@ static int start(void **state, const char *extra)
 		return -1;
 	}
 	o.path = c->path;
-	if (store__open(&o, &c->s, err, sizeof(err)) ||
-	    alerts__start(&c->cfg.alerting, c->s, &c->m, &c->a, err, sizeof(err))) {
+	if (cfgref__new(&c->cfg.alerting, &c->ref) || store__open(&o, &c->s, err, sizeof(err)) ||
+	    alerts__start(c->ref, c->s, &c->m, &c->a, err, sizeof(err))) {
 		fprintf(stderr, "start: %s\n", err);
 		return -1;
 	}
@@ -98,6 +100,7 @@ static int teardown(void **state)
 	char cmd[160];
 
 	alerts__stop(c->a);
+	cfgref__put(c->ref);
 	store__close(c->s);
 	lwc_config__free(&c->cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
@@ -549,7 +552,7 @@ static int queue_ops(struct sqlite3 *db, void *arg)
 	assert_int_equal(outbox__depth(o, &depth), 0);
 	assert_int_equal(depth, 2); /* the held group and "gone" */
 	/* a sink no longer configured: its rows are dead */
-	assert_int_equal(outbox__orphans(o, &t->c->cfg.alerting, &orphans), 0);
+	assert_int_equal(outbox__orphans(o, cfgref__cfg(t->c->ref), &orphans), 0);
 	assert_int_equal(orphans, 2); /* "q" and "gone" are not in this configuration */
 	assert_int_equal(outbox__depth(o, &depth), 0);
 	assert_int_equal(depth, 0);

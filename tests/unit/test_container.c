@@ -157,6 +157,16 @@ static void test_of_pid_v2(void **state)
 	assert_string_equal(c.cgroup, "/system.slice/docker-" ID ".scope");
 	remove_cgroup(4242);
 
+	/* an agent in its own cgroup namespace (a pod) sees other cgroups
+	 * relative to its own: the ".." steps lead back to the host's tree */
+	write_cgroup(4243, "0::/../../kubepods.slice/kubepods-pod" POD_ ".slice/cri-containerd-" ID
+			   ".scope\n");
+	assert_int_equal(container__of_pid(4243, &c), 0);
+	assert_string_equal(c.id, ID);
+	assert_string_equal(c.runtime, "containerd");
+	assert_string_equal(c.pod_uid, POD);
+	remove_cgroup(4243);
+
 	/* a host process: no container, and no error */
 	write_cgroup(1, "0::/init.scope\n");
 	memset(&c, 'X', sizeof(c));
