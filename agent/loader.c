@@ -22,7 +22,10 @@
 struct loader {
 	struct loader_opts opts;
 	struct lw_listen *listen;
-	struct bpf_link *udp_release; /* NULL without cgroup v2 */
+	/* UDP: post_bind4/6 and sock_release on the root cgroup v2, or without
+	 * one the bind tracepoints (and no release); NULL where not attached */
+	struct bpf_link *udp_links[4];
+	size_t n_udp_links;
 	struct lw_write *write;       /* NULL when capture is off or failed */
 	struct ring_buffer *rb;
 	const char *attached[MAX_PROGS];
@@ -91,28 +94,65 @@ static int cgroup2_root(char *out, size_t len)
 	return err;
 }
 
-static void attach_udp_release(struct loader *l)
+/* Attaches one UDP program; its link is kept for loader__stop. */
+static bool attach_udp_prog(struct loader *l, struct bpf_program *prog, int cgroup_fd)
 {
-	char root[512];
-	int fd;
+	struct bpf_link *link;
 
-	if (cgroup2_root(root, sizeof(root))) {
-		log_warn("no cgroup v2 mount: UDP listener close will not be reported");
-		return;
+	link = cgroup_fd >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd) : bpf_program__attach(prog);
+	if (!link) {
+		log_debug("attaching %s failed: %s", bpf_program__name(prog), strerror(errno));
+		return false;
 	}
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		log_warn("cannot open %s: %s; UDP listener close will not be reported", root, strerror(errno));
-		return;
+	l->udp_links[l->n_udp_links++] = link;
+	add_attached(l, bpf_program__name(prog));
+	return true;
+}
+
+static void detach_udp(struct loader *l)
+{
+	while (l->n_udp_links)
+		bpf_link__destroy(l->udp_links[--l->n_udp_links]);
+}
+
+/*
+ * UDP listeners. The cgroup hooks on the root cgroup v2 are preferred: they
+ * run on bind and release only, where the sys_exit_bind tracepoint sends
+ * every syscall on the host through the traced exit path. Without cgroup v2
+ * the tracepoints see binds, and releases go unreported.
+ */
+static int attach_udp(struct loader *l)
+{
+	struct lw_listen *p = l->listen;
+	size_t listed = l->n_attached;
+	char root[512];
+	int fd = -1;
+
+	if (cgroup2_root(root, sizeof(root)))
+		log_warn("no cgroup v2 mount: UDP binds are seen through the bind syscall, and "
+			 "UDP listener close will not be reported");
+	else if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		log_warn("cannot open %s: %s; UDP binds are seen through the bind syscall, and "
+			 "UDP listener close will not be reported", root, strerror(errno));
+	if (fd >= 0) {
+		bool ok = attach_udp_prog(l, p->progs.lw_post_bind4, fd) &&
+			  attach_udp_prog(l, p->progs.lw_post_bind6, fd);
+
+		if (ok && !attach_udp_prog(l, p->progs.lw_sock_release, fd))
+			log_warn("cgroup sock_release attach failed: %s; UDP listener close will not "
+				 "be reported", strerror(errno));
+		close(fd);
+		if (ok)
+			return 0;
+		log_warn("cgroup post_bind attach failed: %s; UDP binds are seen through the bind "
+			 "syscall, and UDP listener close will not be reported", strerror(errno));
+		detach_udp(l);
+		l->n_attached = listed; /* only what is attached is listed */
 	}
-	l->udp_release = bpf_program__attach_cgroup(l->listen->progs.lw_sock_release, fd);
-	close(fd);
-	if (!l->udp_release) {
-		log_warn("cgroup sock_release attach failed: %s; UDP listener close will not be reported",
-			 strerror(errno));
-		return;
-	}
-	add_attached(l, "lw_sock_release");
+	if (attach_udp_prog(l, p->progs.lw_bind_enter, -1) && attach_udp_prog(l, p->progs.lw_bind_exit, -1))
+		return 0;
+	log_error("attaching the UDP bind programs failed: %s", strerror(errno));
+	return -errno;
 }
 
 /* How the write programs walk a descriptor table; see bpf/write.bpf.c. */
@@ -227,7 +267,12 @@ int loader__start(const struct loader_opts *opts, struct loader **out)
 		goto fail;
 	}
 	bpf_map__set_max_entries(l->listen->maps.events, (uint32_t)opts->ringbuf_bytes);
+	/* attach_udp picks the UDP programs */
 	bpf_program__set_autoattach(l->listen->progs.lw_sock_release, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_post_bind4, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_post_bind6, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_bind_enter, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_bind_exit, false);
 	err = lw_listen__load(l->listen);
 	if (err) {
 		log_error("loading the listener programs failed: %s (is this kernel >= 5.8 with BTF?)",
@@ -240,9 +285,9 @@ int loader__start(const struct loader_opts *opts, struct loader **out)
 		goto fail;
 	}
 	add_attached(l, "lw_tcp_state");
-	add_attached(l, "lw_bind_enter");
-	add_attached(l, "lw_bind_exit");
-	attach_udp_release(l);
+	err = attach_udp(l);
+	if (err)
+		goto fail;
 	if (opts->capture)
 		start_capture(l);
 
@@ -356,7 +401,7 @@ void loader__stop(struct loader *l)
 		return;
 	ring_buffer__free(l->rb);
 	lw_write__destroy(l->write);
-	bpf_link__destroy(l->udp_release);
+	detach_udp(l);
 	lw_listen__destroy(l->listen);
 	free(l);
 }

@@ -100,6 +100,12 @@ int lw_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	return 0;
 }
 
+/*
+ * UDP bind. Two ways to see it, and the agent attaches one: the cgroup
+ * post_bind hooks on the root cgroup v2 where one is mounted, since they
+ * run only on bind; otherwise the bind syscall tracepoints, whose exit half
+ * makes every syscall on the host take the traced exit path.
+ */
 SEC("tracepoint/syscalls/sys_enter_bind")
 int lw_bind_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -140,16 +146,30 @@ static __always_inline void fill_from_sock(struct lw_listener_event *e, struct s
 	}
 }
 
+/* Remembered so that its release is reported, then reported itself. */
+static __always_inline void report_udp_bound(struct sock *sk)
+{
+	struct lw_listener_event *e;
+	__u64 key = (__u64)sk;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&udp_bound, &key, &one, BPF_ANY))
+		lw_count_drop(LW_DROP_UNTRACKED);
+	e = reserve_listener();
+	if (!e)
+		return;
+	e->op = LW_LISTENER_OPEN;
+	fill_from_sock(e, sk);
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("tracepoint/syscalls/sys_exit_bind")
 int lw_bind_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct lw_listener_event *e;
 	__u16 family;
 	__s32 *fdp, fd;
 	struct sock *sk;
-	__u64 key;
-	__u8 one = 1;
 
 	fdp = bpf_map_lookup_elem(&bind_args, &id);
 	if (!fdp)
@@ -165,17 +185,29 @@ int lw_bind_exit(struct trace_event_raw_sys_exit *ctx)
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-
-	key = (__u64)sk;
-	if (bpf_map_update_elem(&udp_bound, &key, &one, BPF_ANY))
-		lw_count_drop(LW_DROP_UNTRACKED);
-	e = reserve_listener();
-	if (!e)
-		return 0;
-	e->op = LW_LISTENER_OPEN;
-	fill_from_sock(e, sk);
-	bpf_ringbuf_submit(e, 0);
+	report_udp_bound(sk);
 	return 0;
+}
+
+/*
+ * The context of a cgroup sock program is the kernel's struct sock, read
+ * as in lw_sock_release. Runs after a successful bind, in the binder's
+ * context; always allows it.
+ */
+SEC("cgroup/post_bind4")
+int lw_post_bind4(struct bpf_sock *ctx)
+{
+	if (ctx->protocol == IPPROTO_UDP)
+		report_udp_bound((struct sock *)ctx);
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int lw_post_bind6(struct bpf_sock *ctx)
+{
+	if (ctx->protocol == IPPROTO_UDP)
+		report_udp_bound((struct sock *)ctx);
+	return 1;
 }
 
 /*

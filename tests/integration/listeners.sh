@@ -76,6 +76,15 @@ wait_port lwt-b tcp 9998
 expect_json "v6only :: listener reaches no IPv4 address" "$WORK/agent.out" \
 	event=open port=9998 v6only=true reachable.*.address=::1 reachable.*.address!=127.0.0.1
 
+# IPv6 UDP: seen by the post_bind6 hook (post_bind4 saw memcached)
+bg udp6 ip netns exec lwt-b python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 5683)); time.sleep(600)'
+wait_port lwt-b udp 5683
+expect_json "an IPv6 UDP bind is seen" "$WORK/agent.out" \
+	source=kernel event=open protocol=udp family=ipv6 address=:: port=5683 netns="$B_NS"
+
 redis lwt-b 6379 0.0.0.0
 expect_json "listener in a second namespace carries that namespace" "$WORK/agent.out" \
 	event=open port=6379 netns="$B_NS" exposure=private severity=medium
@@ -122,6 +131,29 @@ stop_agent
 rc=$?
 check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
 check "no leakwatch program stays loaded" bash -c \
-	'! bpftool prog show 2>/dev/null | grep -E "name lw_(tcp_state|bind_enter|bind_exit|sock_release)"'
+	'! bpftool prog show 2>/dev/null | grep -E "name lw_(tcp_state|bind_enter|bind_exit|post_bind4|post_bind6|sock_release)"'
 check "no leakwatch program stays attached to a cgroup" bash -c \
-	'! bpftool cgroup tree 2>/dev/null | grep -q lw_sock_release'
+	'! bpftool cgroup tree 2>/dev/null | grep -qE "lw_(sock_release|post_bind)"'
+
+# Without cgroup v2 (here: a mount namespace without its mounts), UDP binds
+# are seen through the bind syscall tracepoints instead of the cgroup hooks.
+printf 'metrics:\n  listen: 127.0.0.1:0\n' >"$WORK/nocg.yaml"
+unshare -m --propagation private bash -c '
+for m in $(awk '\''{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }'\'' /proc/self/mountinfo); do
+	umount -l "$m" || exit 1
+done
+exec "$0" run --config "$1"' "$LEAKWATCH" "$WORK/nocg.yaml" >"$WORK/nocg.out" 2>"$WORK/nocg.err" &
+NOCG_PID=$!
+on_exit "kill -9 $NOCG_PID"
+for _ in $(seq 100); do grep -q '"start-up inventory' "$WORK/nocg.err" && break; sleep 0.1; done
+expect_json "without cgroup v2: the fallback is logged" "$WORK/nocg.err" \
+	level=warn 'msg~no cgroup v2 mount: UDP binds are seen through the bind syscall'
+bg udp-nocg ip netns exec lwt-b python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5684)); time.sleep(600)'
+wait_port lwt-b udp 5684
+expect_json "without cgroup v2: a UDP bind is seen by the tracepoints" "$WORK/nocg.out" \
+	source=kernel event=open protocol=udp port=5684 netns="$B_NS"
+kill -TERM "$NOCG_PID"; wait "$NOCG_PID"; rc=$?
+check "without cgroup v2: SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
