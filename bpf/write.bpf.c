@@ -96,9 +96,15 @@ struct {
 
 __u64 vcache[VCACHE_SLOTS];
 
-static __always_inline __u64 vcache_tag(const struct lw_file_key *k, __u32 generation, __u32 epoch)
+/*
+ * The inode's address stands in for its device here, one dependent load
+ * (inode -> super block -> device) shorter on the path every write takes;
+ * a stale hit would need a freed inode's address reused by a file with the
+ * same inode number and generation. The `verdicts` map keys on the device.
+ */
+static __always_inline __u64 vcache_tag(__u64 inode, __u64 ino, __u32 generation, __u32 epoch)
 {
-	__u64 h = k->dev * 0x9e3779b97f4a7c15ULL ^ k->ino;
+	__u64 h = inode * 0x9e3779b97f4a7c15ULL ^ ino;
 
 	h ^= (__u64)generation << 32 | epoch;
 	h *= 0xbf58476d1ce4e5b9ULL;
@@ -108,7 +114,8 @@ static __always_inline __u64 vcache_tag(const struct lw_file_key *k, __u32 gener
 
 struct watched_file {
 	struct file *file;
-	struct lw_file_key key;
+	__u64 inode;            /* its address: a number, see vcache_tag */
+	struct lw_file_key key; /* dev filled by file_dev() once needed */
 	__u32 generation;
 	__u8 pending;
 };
@@ -146,30 +153,48 @@ static __always_inline struct file *current_fd_file(__s32 fd)
 static __always_inline bool regular_file(struct watched_file *w, struct file *file)
 {
 	struct inode *inode;
+	__u64 addr;
 	umode_t mode;
 
 	if (bpf_rdonly_cast) {
-		struct file *f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		/* untyped (btf id 0): the inode pointer loads as a plain number,
+		 * which the cache tag needs and a typed pointer cannot give */
+		const __u64 *raw = bpf_rdonly_cast(file, 0);
 
-		inode = f->f_inode;
+		addr = raw[bpf_core_field_offset(struct file, f_inode) / sizeof(__u64)];
+		inode = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct inode));
 		mode = inode->i_mode;
 		if ((mode & S_IFMT) != S_IFREG)
 			return false;
-		w->key.dev = inode->i_sb->s_dev;
 		w->key.ino = inode->i_ino;
 		w->generation = inode->i_generation;
 	} else {
 		/* locals, not w->: BPF_CORE_READ would relocate w's own fields */
 		inode = BPF_CORE_READ(file, f_inode);
+		addr = (__u64)inode;
 		mode = BPF_CORE_READ(inode, i_mode);
 		if ((mode & S_IFMT) != S_IFREG)
 			return false;
-		w->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 		w->key.ino = BPF_CORE_READ(inode, i_ino);
 		w->generation = BPF_CORE_READ(inode, i_generation);
 	}
 	w->file = file;
+	w->inode = addr;
 	return true;
+}
+
+/* The device half of the file's identity, off the cached path. */
+static __always_inline void file_dev(struct watched_file *w)
+{
+	struct inode *inode = (struct inode *)w->inode;
+
+	if (bpf_rdonly_cast) {
+		struct inode *i = bpf_rdonly_cast(inode, bpf_core_type_id_kernel(struct inode));
+
+		w->key.dev = i->i_sb->s_dev;
+	} else {
+		w->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
 }
 
 static __always_inline struct mount *real_mount(struct vfsmount *vmnt)
@@ -253,11 +278,14 @@ static __always_inline int lookup_watched(__s32 fd, struct watched_file *w)
 
 	if (!file || !regular_file(w, file))
 		return -1;
-	tag = vcache_tag(&w->key, w->generation, verdict_epoch);
+	tag = vcache_tag(w->inode, w->key.ino, w->generation, verdict_epoch);
 	idx = (__u32)(tag >> 32) & (VCACHE_SLOTS - 1);
 	cached = vcache[idx];
 	if ((cached & ~VCACHE_STATE_MASK) == tag && (cached & VCACHE_STATE_MASK))
 		state = (int)(cached & VCACHE_STATE_MASK);
+	if (state == LW_VERDICT_IGNORED)
+		return -1;
+	file_dev(w);
 	if (state == VERDICT_UNKNOWN) {
 		v = bpf_map_lookup_elem(&verdicts, &w->key);
 		if (v && v->generation == w->generation) {
