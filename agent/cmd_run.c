@@ -21,7 +21,7 @@
 #include "runtime.h"
 #include "scrub.h"
 
-#define POLL_MS 200
+#define POLL_MS 100 /* also bounds how long captured bytes wait in the ring (write.bpf.c) */
 #define STATUS_EVERY_MS 1000
 
 static volatile sig_atomic_t stop_requested, reload_requested;

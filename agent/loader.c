@@ -171,6 +171,8 @@ static struct lw_write *load_write(const struct loader *l, enum fd_walk_mode mod
 	w->rodata->max_bytes = l->opts.capture_max_bytes;
 	w->rodata->agent_tgid = (__u32)getpid();
 	w->rodata->fd_walk = mode;
+	/* an eighth of the ring: the agent is woken well before it fills */
+	w->rodata->wakeup_bytes = l->opts.capture_ringbuf_bytes / 8;
 	bpf_map__set_max_entries(w->maps.events, (uint32_t)l->opts.capture_ringbuf_bytes);
 	bpf_program__set_autoattach(w->progs.lw_capture_step, false);
 	err = lw_write__load(w);
@@ -313,9 +315,16 @@ fail:
 
 int loader__poll(struct loader *l, int timeout_ms)
 {
-	int n = ring_buffer__poll(l->rb, timeout_ms);
+	int n = ring_buffer__poll(l->rb, timeout_ms), more;
 
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* captured bytes are often queued without a wake-up (write.bpf.c), so
+	 * every ring is read, not only those that signalled */
+	more = ring_buffer__consume(l->rb);
+	return more < 0 ? more : n + more;
 }
 
 int loader__drain(struct loader *l)

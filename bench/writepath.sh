@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-11}
 N=${BENCH_WRITES:-400000}
 WRITER=$BUILD/bench/writepath
 EMPTY=$BUILD/bench/empty_loader
@@ -35,6 +35,8 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 declare -A results
 add() { results[$1]="${results[$1]:-} $2"; }
 
+# what earlier benchmarks left dirty would be written back during the rounds
+sync
 for ((r = 1; r <= ROUNDS; r++)); do
 	add none_u "$(write "$unwatched")"
 	add none_w "$(write "$watched")"
@@ -48,6 +50,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	agent=$BG
 	for _ in $(seq 50); do grep -q 'start-up inventory' "$work/bg.err" && break; sleep 0.1; done
 	add agent_u "$(write "$unwatched")"
+	# this round's ratio: its three figures were taken seconds apart
+	add ratio_u "$(awk -v n="${results[none_u]##* }" -v e="${results[empty_u]##* }" -v a="${results[agent_u]##* }" \
+		'BEGIN { printf "%.2f", ((e - n) > 0 ? (a - n) / (e - n) : 99) }')"
 	t0=$(cpu_ticks "$agent")
 	add agent_w "$(write "$watched")"
 	sleep 1 # let the agent finish scanning what is queued
@@ -69,6 +74,8 @@ printf '%-18s %12s %12s\n' "leakwatch agent" "$(m agent_u)" "$(m agent_w)"
 awk -v n="$(m none_u)" -v e="$(m empty_u)" -v a="$(m agent_u)" 'BEGIN {
 	printf "unwatched: empty programs add %.1f ns, the agent adds %.1f ns: %.2fx the empty programs (target <= 1.5x)\n",
 		e - n, a - n, ((e - n) > 0 ? (a - n) / (e - n) : 0) }'
+echo "unwatched, per round: the agent's added cost is $(m ratio_u)x the empty programs' (median;" \
+	"rounds ranged $(echo "${results[ratio_u]}" | tr ' ' '\n' | grep . | sort -g | sed -n '1p;$p' | paste -sd- -)x)"
 echo "agent CPU (user+sys) per MB of watched log data scanned: $(m cpu_ms_per_mb) ms/MB"
 
 # The programs' own run time, from the kernel's BPF statistics.

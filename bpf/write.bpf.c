@@ -23,6 +23,17 @@ enum fd_walk {
 };
 const volatile __u32 fd_walk = FD_WALK_HELPERS;
 
+/*
+ * Waking the agent for every chunk costs the writer more than the copy:
+ * the ring buffer wakes a consumer that has caught up, and a fast agent
+ * always has. So captured bytes wake it only once wakeup_bytes are
+ * waiting or WAKEUP_NS after the last wake-up; the agent's poll timeout
+ * bounds how long a lone chunk can wait.
+ */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+#define WAKEUP_NS (10 * 1000 * 1000ULL)
+__u64 last_wakeup_ns = 0; /* racy across CPUs: at worst one extra wake-up */
+
 /* Bumped by the agent when verdicts are cleared, invalidating the cache. */
 __u32 verdict_epoch = 0;
 
@@ -322,6 +333,18 @@ static __always_inline __u64 write_offset(struct watched_file *w, __s64 pos, boo
 	return BPF_CORE_READ(file, f_pos);
 }
 
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now - last_wakeup_ns >= WAKEUP_NS ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		last_wakeup_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void send_chunk(struct chunk_scratch *s)
 {
 	__u64 fill = s->st.fill;
@@ -329,7 +352,8 @@ static __always_inline void send_chunk(struct chunk_scratch *s)
 	if (fill > LW_CHUNK_MAX)
 		return;
 	s->ev.len = fill;
-	if (bpf_ringbuf_output(&events, &s->ev, offsetof(struct lw_write_event, data) + fill, 0))
+	if (bpf_ringbuf_output(&events, &s->ev, offsetof(struct lw_write_event, data) + fill,
+			       wakeup_flags()))
 		lw_count_drop(LW_DROP_RINGBUF);
 	s->ev.seq++;
 	s->ev.offset += fill;
