@@ -67,46 +67,61 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
-/* Where cgroup v2 is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
-static int cgroup2_root(char *out, size_t len)
+/*
+ * The root of the cgroup v2 hierarchy, opened: a program attached there
+ * sees every socket on the host. A mount of a cgroup namespace's own
+ * subtree (a container without the host's /sys/fs/cgroup) would see only
+ * that subtree, so only a directory without cgroup.type, which every
+ * cgroup but the root has, will do. -ENOENT: no cgroup2 mount; -ENOTDIR:
+ * mounts, none of them the root (why says which was seen).
+ */
+static int open_cgroup2_root(char *why, size_t len)
 {
 	char line[1024];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int err = -ENOENT;
+	int err = -ENOENT, fd = -1;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	while (fd < 0 && fgets(line, sizeof(line), f)) {
 		char mnt[512], fstype[64];
 		const char *sep = strstr(line, " - ");
 
 		/* "id parent maj:min root mountpoint opts ... - fstype source opts" */
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s", fstype) != 1)
+		    sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
-		if (!strcmp(fstype, "cgroup2")) {
-			snprintf(out, len, "%s", mnt);
-			err = 0;
-			break;
+		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, len, "cannot open %s: %s", mnt, strerror(errno));
+			err = -ENOTDIR;
+		} else if (!faccessat(fd, "cgroup.type", F_OK, 0) || errno != ENOENT) {
+			snprintf(why, len, "%s is not the root of the cgroup v2 hierarchy (a cgroup namespace?)",
+				 mnt);
+			close(fd);
+			fd = -1;
+			err = -ENOTDIR;
 		}
 	}
 	fclose(f);
+	if (fd >= 0)
+		return fd;
+	if (err == -ENOENT)
+		snprintf(why, len, "no cgroup v2 mount");
 	return err;
 }
 
-/* Attaches one UDP program; its link is kept for loader__stop. */
-static bool attach_udp_prog(struct loader *l, struct bpf_program *prog, int cgroup_fd)
+/* Attaches one UDP program; its link is kept for loader__stop. 0 or -errno. */
+static int attach_udp_prog(struct loader *l, struct bpf_program *prog, int cgroup_fd)
 {
 	struct bpf_link *link;
 
 	link = cgroup_fd >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd) : bpf_program__attach(prog);
-	if (!link) {
-		log_debug("attaching %s failed: %s", bpf_program__name(prog), strerror(errno));
-		return false;
-	}
+	if (!link)
+		return -errno;
 	l->udp_links[l->n_udp_links++] = link;
 	add_attached(l, bpf_program__name(prog));
-	return true;
+	return 0;
 }
 
 static void detach_udp(struct loader *l)
@@ -118,41 +133,43 @@ static void detach_udp(struct loader *l)
 /*
  * UDP listeners. The cgroup hooks on the root cgroup v2 are preferred: they
  * run on bind and release only, where the sys_exit_bind tracepoint sends
- * every syscall on the host through the traced exit path. Without cgroup v2
- * the tracepoints see binds, and releases go unreported.
+ * every syscall on the host through the traced exit path. Without them the
+ * tracepoints see binds, and releases go unreported.
  */
 static int attach_udp(struct loader *l)
 {
 	struct lw_listen *p = l->listen;
 	size_t listed = l->n_attached;
-	char root[512];
-	int fd = -1;
+	char why[600];
+	int fd, err;
 
-	if (cgroup2_root(root, sizeof(root)))
-		log_warn("no cgroup v2 mount: UDP binds are seen through the bind syscall, and "
-			 "UDP listener close will not be reported");
-	else if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		log_warn("cannot open %s: %s; UDP binds are seen through the bind syscall, and "
-			 "UDP listener close will not be reported", root, strerror(errno));
+	fd = open_cgroup2_root(why, sizeof(why));
 	if (fd >= 0) {
-		bool ok = attach_udp_prog(l, p->progs.lw_post_bind4, fd) &&
-			  attach_udp_prog(l, p->progs.lw_post_bind6, fd);
+		err = attach_udp_prog(l, p->progs.lw_post_bind4, fd);
+		if (!err)
+			err = attach_udp_prog(l, p->progs.lw_post_bind6, fd);
+		if (!err) {
+			int rel = attach_udp_prog(l, p->progs.lw_sock_release, fd);
 
-		if (ok && !attach_udp_prog(l, p->progs.lw_sock_release, fd))
-			log_warn("cgroup sock_release attach failed: %s; UDP listener close will not "
-				 "be reported", strerror(errno));
-		close(fd);
-		if (ok)
+			if (rel)
+				log_warn("cgroup sock_release attach failed: %s; UDP listener close will not "
+					 "be reported", strerror(-rel));
+			close(fd);
 			return 0;
-		log_warn("cgroup post_bind attach failed: %s; UDP binds are seen through the bind "
-			 "syscall, and UDP listener close will not be reported", strerror(errno));
+		}
+		close(fd);
+		snprintf(why, sizeof(why), "cgroup post_bind attach failed: %s", strerror(-err));
 		detach_udp(l);
 		l->n_attached = listed; /* only what is attached is listed */
 	}
-	if (attach_udp_prog(l, p->progs.lw_bind_enter, -1) && attach_udp_prog(l, p->progs.lw_bind_exit, -1))
-		return 0;
-	log_error("attaching the UDP bind programs failed: %s", strerror(errno));
-	return -errno;
+	log_warn("%s: UDP binds are seen through the bind syscall, and UDP listener close will "
+		 "not be reported", why);
+	err = attach_udp_prog(l, p->progs.lw_bind_enter, -1);
+	if (!err)
+		err = attach_udp_prog(l, p->progs.lw_bind_exit, -1);
+	if (err)
+		log_error("attaching the UDP bind programs failed: %s", strerror(-err));
+	return err;
 }
 
 /* How the write programs walk a descriptor table; see bpf/write.bpf.c. */

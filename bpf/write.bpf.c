@@ -168,11 +168,16 @@ static __always_inline bool regular_file(struct watched_file *w, struct file *fi
 	umode_t mode;
 
 	if (bpf_rdonly_cast) {
-		/* untyped (btf id 0): the inode pointer loads as a plain number,
-		 * which the cache tag needs and a typed pointer cannot give */
-		const __u64 *raw = bpf_rdonly_cast(file, 0);
+		/* the cache tag needs the inode pointer as a plain number, which
+		 * a typed load cannot give: an untyped load (btf id 0) where the
+		 * kernel took FD_WALK_CAST, which probes for those, else a read */
+		if (fd_walk == FD_WALK_CAST) {
+			const __u64 *raw = bpf_rdonly_cast(file, 0);
 
-		addr = raw[bpf_core_field_offset(struct file, f_inode) / sizeof(__u64)];
+			addr = raw[bpf_core_field_offset(struct file, f_inode) / sizeof(__u64)];
+		} else {
+			addr = (__u64)BPF_CORE_READ(file, f_inode);
+		}
 		inode = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct inode));
 		mode = inode->i_mode;
 		if ((mode & S_IFMT) != S_IFREG)

@@ -465,7 +465,7 @@ int alerts__start(struct cfgref *ref, struct store *store, struct metrics *metri
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	/* not thread-safe, so before any thread */
+	/* reference-counted; main() made the first, thread-unsafe call */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	a->ref = cfgref__get(ref);
 	a->cfg = cfg;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* leakwatch-collector: receives agents' findings, stores them, answers queries. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -670,6 +671,9 @@ static int cmd_ack(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* once, before any thread: a SIGHUP may start alerting (and its curl
+	 * use) while the server's threads run; alerts' own init only counts */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return EXIT_ERROR;

@@ -157,3 +157,34 @@ expect_json "without cgroup v2: a UDP bind is seen by the tracepoints" "$WORK/no
 	source=kernel event=open protocol=udp port=5684 netns="$B_NS"
 kill -TERM "$NOCG_PID"; wait "$NOCG_PID"; rc=$?
 check "without cgroup v2: SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
+
+# In a cgroup namespace of its own, the cgroup2 mount shows a subtree, not
+# the host: hooks attached there would miss every other process's binds,
+# so the agent must not take it for the root.
+CG2=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -1)
+CGA="$CG2/lwt-cgns-$$"
+mkdir "$CGA"
+on_exit "rmdir '$CGA'"
+cat >"$WORK/cgns.sh" <<'SH'
+# cgns.sh CGROUP MOUNTPOINT LEAKWATCH CONFIG: the agent in its own cgroup
+# and mount namespaces, cgroup2 mounted afresh (the namespace's subtree)
+echo $$ >"$1/cgroup.procs" || exit 1
+exec unshare -C -m --propagation private bash -c '
+	umount -l "$1" && mount -t cgroup2 none "$1" || exit 1
+	exec "$2" run --config "$3"' _ "$2" "$3" "$4"
+SH
+bash "$WORK/cgns.sh" "$CGA" "$CG2" "$LEAKWATCH" "$WORK/nocg.yaml" >"$WORK/cgns.out" 2>"$WORK/cgns.err" &
+CGNS_PID=$!
+on_exit "kill -9 $CGNS_PID"
+for _ in $(seq 100); do grep -q '"start-up inventory' "$WORK/cgns.err" && break; sleep 0.1; done
+expect_json "in a cgroup namespace: its subtree is not taken for the root" "$WORK/cgns.err" \
+	level=warn 'msg~is not the root of the cgroup v2 hierarchy'
+bg udp-cgns ip netns exec lwt-b python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5685)); time.sleep(600)'
+wait_port lwt-b udp 5685
+expect_json "in a cgroup namespace: another process's UDP bind is still seen" "$WORK/cgns.out" \
+	source=kernel event=open protocol=udp port=5685 netns="$B_NS"
+kill -TERM "$CGNS_PID"; wait "$CGNS_PID"; rc=$?
+check "in a cgroup namespace: SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
