@@ -215,6 +215,16 @@ static int start_capture(struct loader *l)
 
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) != 1)
 		mode = FD_WALK_HELPERS;
+	/* LEAKWATCH_FD_WALK=helpers|task: start lower, as an older kernel would
+	 * (for tests, and to rule the fast walks out when debugging) */
+	if (getenv("LEAKWATCH_FD_WALK")) {
+		const char *want = getenv("LEAKWATCH_FD_WALK");
+
+		if (!strcmp(want, "helpers"))
+			mode = FD_WALK_HELPERS;
+		else if (!strcmp(want, "task") && mode > FD_WALK_TASK_BTF)
+			mode = FD_WALK_TASK_BTF;
+	}
 	for (;; mode--) {
 		/* quiet while probing: a refused mode is expected on older kernels */
 		if (mode != FD_WALK_HELPERS)

@@ -109,3 +109,24 @@ check "the fingerprint key was created 0600" test "$(stat -c %a "$WORK/state/fin
 check "the raw token is not in the agent's stdout" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/agent.out"
 check "the raw token is not in the agent's stderr" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/agent.err"
 check "no write program stays loaded" bash -c '! bpftool prog show 2>/dev/null | grep -qE "name lw_(write|writev|pwrite64|pwritev|pwritev2|capture_step)\b"'
+
+# The slower descriptor walks older kernels fall back to: each still finds
+# writes and pwrites (offsets come from the file in one, from the call in
+# the other), and says which walk it uses.
+for walk in task helpers; do
+	LEAKWATCH_FD_WALK=$walk start_agent "$WORK/agent.yaml" || exit 1
+	want=$([ "$walk" = task ] && echo "typed task pointers" || echo "helper reads")
+	expect_json "walk $walk: the agent uses it" "$WORK/agent.err" "msg=write path: descriptor walk by $want"
+	for mode in write pwrite; do
+		read -r pid offset < <(writer "$mode" "$LOGS/$walk-$mode.log")
+		expect_json "walk $walk, $mode: the leak is found at its offset" "$WORK/agent.out" \
+			kind=leak rule~github file.path="$LOGS/$walk-$mode.log" file.offset="$offset" \
+			process.pid="$pid"
+	done
+	writer write "$LOGS/$walk-notes.txt" >/dev/null
+	check "walk $walk: a non-log file gives nothing" python3 "$JSONMATCH" "$WORK/agent.out" \
+		--absent --timeout 2 file.path="$LOGS/$walk-notes.txt"
+	stop_agent
+	check "walk $walk: no raw token in the output" bash -c '! grep -qF "$TOKEN" "$1" "$2"' _ \
+		"$WORK/agent.out" "$WORK/agent.err"
+done
