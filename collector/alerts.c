@@ -554,13 +554,16 @@ int alerts__reload(struct alerts *a, struct cfgref *ref)
 	struct orphans o = { .a = a };
 	char gone[512] = "";
 	size_t len = 0;
-	int err;
+	int err, rc;
 
 	/* a->cfg changes on this thread only: reading it here needs no lock */
 	for (size_t i = 0; i < old->n_sinks; i++)
 		if (alertcfg__sink_index(cfg, old->sinks[i].name) < 0 && len < sizeof(gone))
 			len += (size_t)snprintf(gone + len, sizeof(gone) - len, "%s%s", len ? ", " : "",
 						old->sinks[i].name);
+	/* first the threads: a removed sink's worker must not finish a round
+	 * (deliver, or drop and count) after its rows are marked dead below */
+	rc = dispatch__reload(a->dispatch, ref);
 	store__locked(a->store, swap_cfg, &sw);
 
 	/* now, rather than at the ticker's next pass, so the log says it with the reload */
@@ -575,10 +578,9 @@ int alerts__reload(struct alerts *a, struct cfgref *ref)
 	else if (o.n)
 		log_warn("alerting: %u notification(s) for sinks no longer configured; kept as dead", o.n);
 
-	err = dispatch__reload(a->dispatch, ref);
 	cfgref__put(sw.old); /* delivery threads still in a round hold their own */
 	log_info("alerting: %zu route(s) to %zu sink(s)", cfg->n_routes, cfg->n_sinks);
-	return err;
+	return rc;
 }
 
 void alerts__kick(struct alerts *a)

@@ -241,6 +241,11 @@ static void one_round(struct round *r, uint64_t kicks)
 			return;
 		}
 		sink_http__post(w->http, r->sink, r->body, r->rows[0].id, &r->res);
+		/* abandoned because this thread is stopping (shutdown, or its sink
+		 * removed by a reload): not the sink's failure, and the rows stay
+		 * as they were for the next collector or the reload's bookkeeping */
+		if (r->res.outcome != SINK_DELIVERED && __atomic_load_n(&w->stop, __ATOMIC_RELAXED))
+			return;
 		if (r->res.outcome != SINK_DELIVERED)
 			metrics__add(d->metrics, sink_failures, 1);
 		else
