@@ -108,6 +108,7 @@ static int start(struct agent *a)
 {
 	struct loader_opts lopts;
 	struct inventory_stats inv;
+	bool complete;
 
 	a->started_ms = clock__monotonic_ms();
 	a->started_s = clock__realtime_ns() / 1000000000ULL;
@@ -146,10 +147,12 @@ static int start(struct agent *a)
 
 	/* Attached first, then the inventory: a listener opening in between is
 	 * seen by both, and the socket table reports it once. */
-	if (inventory__collect(&a->cfg, a->ifc, runtime__on_inventory, a, &inv))
+	complete = !inventory__collect(&a->cfg, a->ifc, runtime__on_inventory, a, &inv);
+	if (!complete)
 		log_warn("start-up inventory incomplete");
 	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
 		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
+	runtime__reconcile_listeners(a, complete && !inv.namespaces_failed);
 	a->ready = true;
 	runtime__publish_status(a);
 	return 0;
@@ -178,6 +181,7 @@ static int loop(struct agent *a)
 		delivery__tick(a->delivery, now);
 		if (now >= next_status) {
 			runtime__publish_status(a);
+			runtime__save_listeners(a);
 			next_status = now + STATUS_EVERY_MS;
 		}
 		if (now >= next_health) {
@@ -189,6 +193,7 @@ static int loop(struct agent *a)
 	loader__drain(a->loader);
 	if (a->leaks)
 		leaks__flush(a->leaks);
+	runtime__save_listeners(a);
 	runtime__report_health(a, "stopping");
 	return 0;
 }

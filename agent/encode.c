@@ -128,6 +128,7 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 			    : LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE;
 	le.source = !strcmp(l->source, "inventory") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY
 		    : !strcmp(l->source, "reload")  ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD
+		    : !strcmp(l->source, "restart") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART
 						     : LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL;
 	le.protocol = l->protocol == IPPROTO_UDP ? LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP
 						 : LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP;

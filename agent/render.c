@@ -128,6 +128,7 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 	jsonw__kv_str(w, "source",
 		      l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
 		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ? "reload"
+		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
 											: "kernel");
 	jsonw__kv_str(w, "severity", render__severity(l->severity));
 	jsonw__kv_str(w, "exposure", render__address_class(l->exposure));

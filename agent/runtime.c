@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "encode.h"
+#include "lastopen.h"
 #include "leakwatch/events.h"
 #include "log.h"
 #include "scrub.h"
@@ -56,6 +57,7 @@ static void emit(struct agent *a, const struct lw_listener *l)
 	struct lw_encoded enc;
 
 	publish(a, encode__listener(&a->host, l, outputs(a), &enc), &enc);
+	a->listeners_dirty = true;
 	if ((unsigned)l->severity < LW_SEVERITIES)
 		a->events[LW_MK_LISTENER][l->severity]++;
 	if (l->open)
@@ -119,6 +121,63 @@ int runtime__on_record(void *ctx, void *data, size_t size)
 	else
 		a->malformed++;
 	return 0;
+}
+
+static const char *listeners_path(const struct agent *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/listeners.tsv", config__state_dir(&a->cfg));
+	return buf;
+}
+
+static void emit_closed(void *ctx, struct lw_listener *closed)
+{
+	emit(ctx, closed);
+}
+
+void runtime__reconcile_listeners(struct agent *a, bool inventory_complete)
+{
+	char path[4096];
+	size_t skipped = 0;
+	int n;
+
+	listeners_path(a, path, sizeof(path));
+	if (!inventory_complete) {
+		/* a namespace it could not read would look closed */
+		log_warn("listeners that closed while the agent was not running are not reported: the "
+			 "start-up inventory is incomplete");
+	} else {
+		n = lastopen__reconcile(path, a->socks, clock__realtime_ns(), emit_closed, a, &skipped);
+		if (n < 0)
+			log_warn("cannot read %s: %s; listeners that closed while the agent was not running "
+				 "are not reported", path, strerror(-n));
+		else if (n > 0)
+			log_info("%d listener(s) closed while the agent was not running", n);
+		if (skipped)
+			log_warn("%s: %zu damaged line(s) skipped", path, skipped);
+	}
+	a->listeners_dirty = true;
+	runtime__save_listeners(a);
+}
+
+void runtime__save_listeners(struct agent *a)
+{
+	char path[4096];
+	int err;
+
+	if (!a->listeners_dirty)
+		return;
+	err = lastopen__save(listeners_path(a, path, sizeof(path)), a->socks);
+	if (err) {
+		if (!a->listeners_save_failed)
+			log_warn("cannot save the open listeners to %s: %s; a listener that closes while "
+				 "the agent is stopped may stay open at the collector", path, strerror(-err));
+		a->listeners_save_failed = true;
+		return;
+	}
+	if (a->listeners_save_failed)
+		log_info("open listeners saved to %s again", path);
+	a->listeners_save_failed = false;
+	a->listeners_dirty = false;
 }
 
 int runtime__on_inventory(struct lw_listener *l, void *ctx)

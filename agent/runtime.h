@@ -47,6 +47,8 @@ struct agent {
 	uint64_t opened, closed, malformed, output_errors, encode_errors;
 	uint64_t events[LW_MK_COUNT][LW_SEVERITIES];
 	uint64_t reloads, reload_failures;
+	bool listeners_dirty;       /* the open set changed since it was saved */
+	bool listeners_save_failed; /* logged once until a save works again */
 };
 
 /* Loader callback: one ring buffer record. */
@@ -59,6 +61,14 @@ void runtime__emit_leak(void *ctx, const struct lw_leak *leak);
 
 /* The health line on stderr, and a health event for the collector. */
 void runtime__report_health(struct agent *a, const char *msg);
+/*
+ * After the start-up inventory: listeners saved as open by the previous run
+ * and not found now are reported closed (source "restart"), when the
+ * inventory read every namespace; then the open set is saved.
+ */
+void runtime__reconcile_listeners(struct agent *a, bool inventory_complete);
+/* Saves the open listeners if they changed (state_dir/listeners.tsv). */
+void runtime__save_listeners(struct agent *a);
 /* Hands the status endpoint the current counters. */
 void runtime__publish_status(struct agent *a);
 /*

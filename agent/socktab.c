@@ -59,6 +59,11 @@ static int push_inode(struct endpoint *ep, uint64_t ino)
 	return 0;
 }
 
+bool socktab__has(struct socktab *t, const struct lw_listener *l)
+{
+	return find(t, l) != NULL;
+}
+
 int socktab__add(struct socktab *t, const struct lw_listener *l)
 {
 	struct endpoint *ep = find(t, l);

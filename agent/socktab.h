@@ -8,6 +8,7 @@
 #ifndef LW_SOCKTAB_H
 #define LW_SOCKTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "listener.h"
@@ -25,6 +26,8 @@ int socktab__add(struct socktab *t, const struct lw_listener *l);
  */
 int socktab__remove(struct socktab *t, const struct lw_listener *l, struct lw_listener *opened);
 size_t socktab__count(const struct socktab *t);
+/* Is l's endpoint (namespace, protocol, address, port) listening? */
+bool socktab__has(struct socktab *t, const struct lw_listener *l);
 /* Calls fn with each endpoint's opening finding, which fn may update. */
 void socktab__each(struct socktab *t, void (*fn)(void *ctx, struct lw_listener *opened), void *ctx);
 

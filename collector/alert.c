@@ -287,6 +287,7 @@ static const char *source_name(int source)
 	case 1: return "kernel";
 	case 2: return "inventory";
 	case 3: return "reload";
+	case 4: return "restart";
 	default: return "unknown";
 	}
 }

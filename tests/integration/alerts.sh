@@ -61,7 +61,6 @@ post() { # SPEC.json: as an agent would
 		-H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: gzip' \
 		--data-binary @"$WORK/body.gz" "$URL/v1/events"
 }
-expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "wanted $2, got $3"; fi; }
 
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/hook.token"
 echo "pd-integration-key-0123456789abcd" >"$WORK/pd.key"

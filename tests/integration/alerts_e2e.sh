@@ -85,7 +85,6 @@ leaks:
 YAML
 start_agent "$WORK/agent.yaml" || exit 1
 
-expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "wanted $2, got $3"; fi; }
 
 # pd_count ACTION KEY WANT: PagerDuty events of that action for that dedup_key,
 # once there are WANT of them (or after 15 s)

@@ -24,11 +24,6 @@ events() { sql "SELECT count(*) FROM events"; }
 ack() { python3 "$PB" ack <"$WORK/resp"; }
 healthz() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/healthz"; }
 
-# expect NAME WANT GOT
-expect() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "wanted $2, got $3"; fi
-}
-
 # refused NAME WANT_STATUS FILE [CURL ARGS...]: the status, nothing stored,
 # and the collector still answers
 refused() {

@@ -40,7 +40,6 @@ wait_received() {
 	if [ "$got" -eq "$4" ]; then pass "$name"; else fail "$name" "$got request(s) to $2 about $3, wanted $4"; fi
 }
 
-expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "wanted $2, got $3"; fi; }
 
 TOKEN=
 # post SPEC.json [TOKEN]: as an agent would; prints the HTTP status

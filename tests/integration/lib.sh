@@ -27,6 +27,9 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -3)"; fi
 }
 
+# expect NAME WANT GOT: passes when GOT is WANT
+expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "wanted $2, got $3"; fi; }
+
 # expect_json NAME FILE COND...: a line matching every COND appears within 5 s
 expect_json() {
 	local name=$1 file=$2; shift 2
@@ -62,6 +65,9 @@ start_agent() {
 	grep -q '^metrics:' "$config" || printf 'metrics:
   listen: 127.0.0.1:0
 ' >>"$config"
+	# and a state directory of its own: the saved open listeners of another
+	# test's agent would be reported closed at this one's start
+	grep -q '^state_dir:' "$config" || printf 'state_dir: %s/state\n' "$WORK" >>"$config"
 	"$LEAKWATCH" run --config "$config" "$@" >"$WORK/agent.out" 2>"$WORK/agent.err" &
 	AGENT_PID=$!
 	for _ in $(seq 100); do

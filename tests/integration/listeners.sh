@@ -137,7 +137,7 @@ check "no leakwatch program stays attached to a cgroup" bash -c \
 
 # Without cgroup v2 (here: a mount namespace without its mounts), UDP binds
 # are seen through the bind syscall tracepoints instead of the cgroup hooks.
-printf 'metrics:\n  listen: 127.0.0.1:0\n' >"$WORK/nocg.yaml"
+printf 'state_dir: %s/nocg-state\nmetrics:\n  listen: 127.0.0.1:0\n' "$WORK" >"$WORK/nocg.yaml"
 unshare -m --propagation private bash -c '
 for m in $(awk '\''{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }'\'' /proc/self/mountinfo); do
 	umount -l "$m" || exit 1
