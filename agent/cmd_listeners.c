@@ -90,7 +90,7 @@ int cmd_listeners(int argc, char **argv)
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "table";
 	bool config_given = false, exposed = false;
 	struct audit au = { 0 };
-	struct inventory_stats inv;
+	struct inventory_stats inv = { 0 };
 	struct lw_config cfg;
 	struct lw_host host;
 	struct ifcache *ifc = NULL;
@@ -149,6 +149,7 @@ int cmd_listeners(int argc, char **argv)
 		log_warn("%zu network namespaces could not be read", inv.namespaces_failed);
 	rc = fflush(stdout) ? LW_EXIT_ERROR : exposed ? LW_EXIT_FOUND : LW_EXIT_OK;
 out:
+	inventory_stats__free(&inv);
 	free(au.found);
 	socktab__free(au.seen);
 	ifcache__free(ifc);

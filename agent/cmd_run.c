@@ -108,7 +108,7 @@ static int start(struct agent *a)
 {
 	struct loader_opts lopts;
 	struct inventory_stats inv;
-	bool complete;
+	uint64_t inventory_start_ns;
 
 	a->started_ms = clock__monotonic_ms();
 	a->started_s = clock__realtime_ns() / 1000000000ULL;
@@ -147,12 +147,13 @@ static int start(struct agent *a)
 
 	/* Attached first, then the inventory: a listener opening in between is
 	 * seen by both, and the socket table reports it once. */
-	complete = !inventory__collect(&a->cfg, a->ifc, runtime__on_inventory, a, &inv);
-	if (!complete)
+	inventory_start_ns = clock__realtime_ns();
+	if (inventory__collect(&a->cfg, a->ifc, runtime__on_inventory, a, &inv))
 		log_warn("start-up inventory incomplete");
 	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
 		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
-	runtime__reconcile_listeners(a, complete && !inv.namespaces_failed);
+	runtime__reconcile_listeners(a, &inv, inventory_start_ns);
+	inventory_stats__free(&inv);
 	a->ready = true;
 	runtime__publish_status(a);
 	return 0;
@@ -207,6 +208,7 @@ static void stop(struct agent *a)
 	scrub__set_scanner(NULL);
 	scanner__free(a->scanner);
 	socktab__free(a->socks);
+	free(a->carried);
 	ifcache__free(a->ifc);
 	config__free(&a->cfg);
 	fflush(stdout);

@@ -51,6 +51,21 @@ static void fill(struct lw_listener *l, const struct lw_netns *ns, const struct 
 	l->proc.cgroup_id = s->cgroup_id;
 }
 
+bool inventory_stats__read(const struct inventory_stats *s, uint32_t ino)
+{
+	for (size_t i = 0; i < s->n_read_ns; i++)
+		if (s->read_ns[i] == ino)
+			return true;
+	return false;
+}
+
+void inventory_stats__free(struct inventory_stats *s)
+{
+	free(s->read_ns);
+	s->read_ns = NULL;
+	s->n_read_ns = 0;
+}
+
 int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, inventory_fn fn, void *ctx,
 		       struct inventory_stats *stats)
 {
@@ -80,6 +95,10 @@ int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, invento
 				 strerror(-err));
 			continue;
 		}
+		if (!stats->read_ns)
+			stats->read_ns = calloc(n_ns, sizeof(*stats->read_ns));
+		if (stats->read_ns)
+			stats->read_ns[stats->n_read_ns++] = nss[i].ino;
 		for (size_t j = 0; j < n_socks && !stop; j++) {
 			struct lw_listener l;
 

@@ -5,10 +5,9 @@
  * (stopped, crashed, upgraded) is reported closed at the next start
  * instead of staying open at the collector, its alert firing, forever.
  *
- * One line per endpoint, tab-separated, after a versioned header. An
- * endpoint is its namespace, protocol, address and port, as the collector
- * keys it: one the agent finds open again is not closed, whatever happened
- * in between (a reboot included).
+ * A header names the boot and the time of the save; then one line per
+ * endpoint (namespace, protocol, address, port, as the collector keys it),
+ * tab-separated, with what the close finding should say about it.
  */
 #ifndef LW_LASTOPEN_H
 #define LW_LASTOPEN_H
@@ -19,19 +18,26 @@
 #include "listener.h"
 #include "socktab.h"
 
-/*
- * Writes t's endpoints to path (a temporary file renamed over it, mode
- * 0600). 0 or -errno.
- */
-int lastopen__save(const char *path, struct socktab *t);
+struct lastopen {
+	char boot_id[64];     /* of the run that saved */
+	uint64_t saved_ns;    /* wall clock of the save */
+	struct lw_listener *l; /* each open, source "restart" */
+	size_t n;
+	size_t skipped;       /* damaged lines */
+};
 
 /*
- * The listeners in path that t no longer holds, as close findings
- * (source "restart", ts_ns now): fn is called with each. A missing file is
- * no listener; a damaged line is skipped and counted in *skipped.
- * Returns how many were closed, or -errno.
+ * Reads path into *out. A missing file is an empty set (0); a file that is
+ * not one of these is -EINVAL; -errno when it cannot be read.
  */
-int lastopen__reconcile(const char *path, struct socktab *t, uint64_t now_ns,
-			void (*fn)(void *ctx, struct lw_listener *closed), void *ctx, size_t *skipped);
+int lastopen__load(const char *path, struct lastopen *out);
+void lastopen__free(struct lastopen *lo);
+
+/*
+ * Writes t's endpoints, and those of carried that t does not hold, to path
+ * (written aside and renamed, mode 0600). 0 or -errno.
+ */
+int lastopen__save(const char *path, const char *boot_id, uint64_t now_ns, struct socktab *t,
+		   const struct lw_listener *carried, size_t n_carried);
 
 #endif

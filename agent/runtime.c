@@ -129,32 +129,56 @@ static const char *listeners_path(const struct agent *a, char *buf, size_t len)
 	return buf;
 }
 
-static void emit_closed(void *ctx, struct lw_listener *closed)
+void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats *inv,
+				  uint64_t inventory_start_ns)
 {
-	emit(ctx, closed);
-}
-
-void runtime__reconcile_listeners(struct agent *a, bool inventory_complete)
-{
+	struct lastopen lo;
 	char path[4096];
-	size_t skipped = 0;
-	int n;
+	size_t closed = 0;
+	bool same_boot;
+	uint64_t ts;
+	int err;
 
 	listeners_path(a, path, sizeof(path));
-	if (!inventory_complete) {
-		/* a namespace it could not read would look closed */
-		log_warn("listeners that closed while the agent was not running are not reported: the "
-			 "start-up inventory is incomplete");
-	} else {
-		n = lastopen__reconcile(path, a->socks, clock__realtime_ns(), emit_closed, a, &skipped);
-		if (n < 0)
-			log_warn("cannot read %s: %s; listeners that closed while the agent was not running "
-				 "are not reported", path, strerror(-n));
-		else if (n > 0)
-			log_info("%d listener(s) closed while the agent was not running", n);
-		if (skipped)
-			log_warn("%s: %zu damaged line(s) skipped", path, skipped);
+	err = lastopen__load(path, &lo);
+	if (err == -EINVAL) {
+		log_warn("%s is not a list of open listeners; it is replaced", path);
+	} else if (err) {
+		/* not overwritten either: a later start may read it */
+		log_warn("cannot read %s: %s; listeners that closed while the agent was not running "
+			 "are not reported, and the file is left as it is", path, strerror(-err));
+		a->listeners_save_disabled = true;
+		return;
 	}
+	if (lo.skipped)
+		log_warn("%s: %zu damaged line(s) skipped", path, lo.skipped);
+	same_boot = !strcmp(lo.boot_id, a->host.boot_id);
+	a->carried = lo.n ? calloc(lo.n, sizeof(*a->carried)) : NULL;
+	/* as of the inventory's start, which came after every one of them, and
+	 * after the saved open even when the clock went back across a reboot */
+	ts = inventory_start_ns > lo.saved_ns ? inventory_start_ns : lo.saved_ns + 1;
+	for (size_t i = 0; i < lo.n; i++) {
+		struct lw_listener *l = &lo.l[i];
+
+		if (socktab__has(a->socks, l))
+			continue;
+		/* a namespace the inventory could not read would look closed: kept
+		 * for the next start, unless the host rebooted and took it away */
+		if (same_boot && !inventory_stats__read(inv, l->netns_ino)) {
+			if (a->carried)
+				a->carried[a->n_carried++] = *l;
+			continue;
+		}
+		l->ts_ns = ts;
+		emit(a, l);
+		closed++;
+	}
+	if (closed)
+		log_info("%zu listener(s) closed while the agent was not running", closed);
+	if (a->n_carried)
+		log_warn("%zu listener(s) saved as open are in network namespaces the inventory could not "
+			 "read: kept, and judged at the next start", a->n_carried);
+	lastopen__free(&lo);
 	a->listeners_dirty = true;
 	runtime__save_listeners(a);
 }
@@ -164,9 +188,10 @@ void runtime__save_listeners(struct agent *a)
 	char path[4096];
 	int err;
 
-	if (!a->listeners_dirty)
+	if (!a->listeners_dirty || a->listeners_save_disabled)
 		return;
-	err = lastopen__save(listeners_path(a, path, sizeof(path)), a->socks);
+	err = lastopen__save(listeners_path(a, path, sizeof(path)), a->host.boot_id, clock__realtime_ns(),
+			     a->socks, a->carried, a->n_carried);
 	if (err) {
 		if (!a->listeners_save_failed)
 			log_warn("cannot save the open listeners to %s: %s; a listener that closes while "

@@ -15,6 +15,7 @@
 #include "delivery.h"
 #include "host.h"
 #include "ifcache.h"
+#include "inventory.h"
 #include "leaks.h"
 #include "listener.h"
 #include "loader.h"
@@ -49,6 +50,11 @@ struct agent {
 	uint64_t reloads, reload_failures;
 	bool listeners_dirty;       /* the open set changed since it was saved */
 	bool listeners_save_failed; /* logged once until a save works again */
+	bool listeners_save_disabled; /* the saved file could not be read: left alone */
+	/* saved as open in namespaces the inventory could not read: saved
+	 * again with the open set, for a later start to judge */
+	struct lw_listener *carried;
+	size_t n_carried;
 };
 
 /* Loader callback: one ring buffer record. */
@@ -63,10 +69,12 @@ void runtime__emit_leak(void *ctx, const struct lw_leak *leak);
 void runtime__report_health(struct agent *a, const char *msg);
 /*
  * After the start-up inventory: listeners saved as open by the previous run
- * and not found now are reported closed (source "restart"), when the
- * inventory read every namespace; then the open set is saved.
+ * and not found now are reported closed (source "restart", as of
+ * inventory_start_ns), where the inventory read their namespace or the host
+ * has rebooted since; then the open set is saved.
  */
-void runtime__reconcile_listeners(struct agent *a, bool inventory_complete);
+void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats *inv,
+				  uint64_t inventory_start_ns);
 /* Saves the open listeners if they changed (state_dir/listeners.tsv). */
 void runtime__save_listeners(struct agent *a);
 /* Hands the status endpoint the current counters. */

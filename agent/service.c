@@ -92,6 +92,20 @@ static bool has_port(const uint16_t *ports, int n, uint16_t port)
 	return false;
 }
 
+bool service__by_name(const char *name, const char *via, struct lw_service_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < N_SERVICES; i++) {
+		if (strcmp(services[i].name, name))
+			continue;
+		out->name = services[i].name;
+		out->category = services[i].category;
+		out->via = !strcmp(via, "port") ? "port" : "process";
+		return true;
+	}
+	return false;
+}
+
 void service__identify(const char *comm, const char *exe, const char *cmdline, uint8_t protocol,
 		       uint16_t port, struct lw_service_id *out)
 {

@@ -16,4 +16,8 @@ struct lw_service_id {
 void service__identify(const char *comm, const char *exe, const char *cmdline, uint8_t protocol,
 		       uint16_t port, struct lw_service_id *out);
 
+/* The table's entry for name (as out->name gives it), told via "process"
+ * or "port"; false, and *out empty, for a name it does not have. */
+bool service__by_name(const char *name, const char *via, struct lw_service_id *out);
+
 #endif

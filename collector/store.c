@@ -55,7 +55,7 @@ static const char *const migrations[] = {
 	"  wildcard INTEGER NOT NULL,"
 	"  expected INTEGER NOT NULL,"
 	"  unexpected INTEGER NOT NULL,"
-	"  source TEXT NOT NULL,"          /* kernel | inventory */
+	"  source TEXT NOT NULL,"          /* kernel | inventory | reload | restart */
 	"  reachable TEXT NOT NULL,"       /* \"addr|class|interface\" items, space-separated */
 	"  reachable_total INTEGER NOT NULL,"
 	"  service TEXT, service_category TEXT, service_by TEXT,"
@@ -628,7 +628,10 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 	sqlite3_bind_int(st, 13, !!l->wildcard);
 	sqlite3_bind_int(st, 14, !!l->expected);
 	sqlite3_bind_int(st, 15, !!l->unexpected);
-	bind_text(st, 16, l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory" : "kernel");
+	bind_text(st, 16, l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
+			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD  ? "reload"
+			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
+										  : "kernel");
 	bind_text(st, 17, reach);
 	sqlite3_bind_int64(st, 18, l->reachable_total);
 	if (l->service) {

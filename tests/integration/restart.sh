@@ -99,8 +99,35 @@ check "nothing is closed for them" python3 "$JSONMATCH" "$WORK/agent.out" --abse
 stop_agent
 rc=$?
 check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
+
+# --- a namespace the inventory did not read (one that does not exist stands
+# in for one it could not), before and after a reboot -------------------------
+GHOST=$(printf '4000000000\t6\t0\t0.0.0.0\t7199\t1\t0\t3\t3\t1\t0\tredis\tprocess\tredis-server\t/usr/bin/redis-server')
+printf '%s\n' "$GHOST" >>"$WORK/state/listeners.tsv"
+start_agent "$WORK/agent.yaml" || exit 1
+expect_json "unread namespace: the listener is kept, said once" "$WORK/agent.err" level=warn \
+	'msg~1 listener(s) saved as open are in network namespaces the inventory could not read'
+check "and not closed" python3 "$JSONMATCH" "$WORK/agent.out" --absent --timeout 1 event=close port=7199
+stop_agent
+check "and still saved" grep -q "^4000000000	6	0	0.0.0.0	7199	" "$WORK/state/listeners.tsv"
+# the boot in the header is another one: that namespace is gone with it
+sed -i '1s/^\(leakwatch-listeners 2\) [^ ]*/\1 a-previous-boot/' "$WORK/state/listeners.tsv"
+start_agent "$WORK/agent.yaml" || exit 1
+expect_json "after a reboot it is closed, with what was saved" "$WORK/agent.out" event=close source=restart \
+	port=7199 netns=4000000000 severity=high exposure=public service.name=redis \
+	service.identified_by=process process.comm=redis-server
+stop_agent
 printf 'garbage\n' >"$WORK/state/listeners.tsv"
 start_agent "$WORK/agent.yaml" || exit 1
-expect_json "a file without the header is refused, logged" "$WORK/agent.err" level=warn \
-	'msg~are not reported'
+expect_json "a file without the header is replaced, logged" "$WORK/agent.err" level=warn \
+	'msg~is not a list of open listeners; it is replaced'
 stop_agent
+check "with the open listeners" grep -q "^leakwatch-listeners 2 " "$WORK/state/listeners.tsv"
+# unreadable even to root: a directory where the file should be
+rm "$WORK/state/listeners.tsv" && mkdir "$WORK/state/listeners.tsv"
+start_agent "$WORK/agent.yaml" || exit 1
+expect_json "an unreadable file is logged" "$WORK/agent.err" level=warn 'msg~cannot read'
+stop_agent
+rc=$?
+check "the agent runs on, and stops with 0 (got $rc)" test "$rc" -eq 0
+check "and leaves it alone" test -d "$WORK/state/listeners.tsv"
