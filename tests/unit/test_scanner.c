@@ -17,6 +17,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "b64.h"
 #include "config.h"
 #include "rules.h"
 #include "scanner.h"
@@ -99,33 +100,9 @@ static const char *crc_token(const char *prefix, bool good)
 
 static const char *b64enc(const uint8_t *in, size_t n, bool url)
 {
-	const char *alpha = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-				: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *out = buf();
-	size_t o = 0, i;
 
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = alpha[v >> 18 & 63];
-		out[o++] = alpha[v >> 12 & 63];
-		out[o++] = alpha[v >> 6 & 63];
-		out[o++] = alpha[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-
-		out[o++] = alpha[v >> 18 & 63];
-		out[o++] = alpha[v >> 12 & 63];
-		if (i + 1 < n)
-			out[o++] = alpha[v >> 6 & 63];
-		if (!url) {
-			if (i + 1 >= n)
-				out[o++] = '=';
-			out[o++] = '=';
-		}
-	}
-	out[o] = '\0';
+	b64(in, n, url, out);
 	return out;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "b64.h"
 #include "validate.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
@@ -36,35 +37,6 @@ static void rnd(char *out, const char *alpha, size_t n)
 	out[n] = '\0';
 }
 
-static void b64(const uint8_t *in, size_t n, bool url, char *out)
-{
-	const char *alpha = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-				: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0, i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = alpha[v >> 18 & 63];
-		out[o++] = alpha[v >> 12 & 63];
-		out[o++] = alpha[v >> 6 & 63];
-		out[o++] = alpha[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-
-		out[o++] = alpha[v >> 18 & 63];
-		out[o++] = alpha[v >> 12 & 63];
-		if (i + 1 < n)
-			out[o++] = alpha[v >> 6 & 63];
-		if (!url) {
-			if (i + 1 >= n)
-				out[o++] = '=';
-			out[o++] = '=';
-		}
-	}
-	out[o] = '\0';
-}
 
 /* prefix + 30 random + base62(crc32(random)) */
 static void checksum_token(const char *prefix, char *out)
