@@ -738,52 +738,24 @@ static const struct yamlcfg_key top_keys[] = {
 	{ 0 },
 };
 
-static int apply(struct yamlcfg *c, yaml_node_t *root, struct lw_config *cfg)
+static void defaults_of(void *cfg)
 {
-	struct lw_config fresh;
-	int err;
-
-	/* Build from the defaults aside, so a failed load leaves cfg as it was. */
-	config__defaults(&fresh);
-	c->target = &fresh;
-	err = root ? yamlcfg__walk_map(c, root, top_keys) : 0;
-	if (err) {
-		config__free(&fresh);
-		return err;
-	}
-	config__free(cfg);
-	*cfg = fresh;
-	return 0;
+	config__defaults(cfg);
 }
+
+static void free_of(void *cfg)
+{
+	config__free(cfg);
+}
+
+static const struct yamlcfg_schema schema = { top_keys, sizeof(struct lw_config), defaults_of, free_of };
 
 int config__load(struct lw_config *cfg, const char *file, bool must_exist, char *err, size_t errlen)
 {
-	struct yamlcfg c = { .err = err, .errlen = errlen };
-	yaml_node_t *root;
-	int rc;
-
-	if (!must_exist && access(file, F_OK) && errno == ENOENT) {
-		/* no file is an empty one: the defaults, not what cfg held */
-		config__free(cfg);
-		config__defaults(cfg);
-		return 0;
-	}
-	rc = yamlcfg__load_file(&c, file, &root);
-	if (!rc)
-		rc = apply(&c, root, cfg);
-	yamlcfg__free(&c);
-	return rc;
+	return yamlcfg__load(&schema, cfg, file, NULL, must_exist, err, errlen);
 }
 
 int config__load_string(struct lw_config *cfg, const char *text, char *err, size_t errlen)
 {
-	struct yamlcfg c = { .err = err, .errlen = errlen };
-	yaml_node_t *root;
-	int rc;
-
-	rc = yamlcfg__load_string(&c, text, strlen(text), &root);
-	if (!rc)
-		rc = apply(&c, root, cfg);
-	yamlcfg__free(&c);
-	return rc;
+	return yamlcfg__load(&schema, cfg, NULL, text, true, err, errlen);
 }

@@ -8,6 +8,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, const char *text,
+		  bool must_exist, char *err, size_t errlen)
+{
+	struct yamlcfg c = { .err = err, .errlen = errlen };
+	yaml_node_t *root;
+	void *fresh;
+	int rc;
+
+	if (file && !must_exist && access(file, F_OK) && errno == ENOENT) {
+		/* no file is an empty one: the defaults, not what cfg held */
+		s->free(cfg);
+		s->defaults(cfg);
+		return 0;
+	}
+	fresh = malloc(s->size);
+	if (!fresh) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->defaults(fresh);
+	rc = file ? yamlcfg__load_file(&c, file, &root) : yamlcfg__load_string(&c, text, strlen(text), &root);
+	if (!rc && root) {
+		c.target = fresh;
+		rc = yamlcfg__walk_map(&c, root, s->top);
+	}
+	if (rc) {
+		s->free(fresh);
+	} else {
+		s->free(cfg);
+		memcpy(cfg, fresh, s->size);
+	}
+	free(fresh);
+	yamlcfg__free(&c);
+	return rc;
+}
 
 int yamlcfg__fail(struct yamlcfg *c, const char *fmt, ...)
 {

@@ -36,6 +36,22 @@ int yamlcfg__load_file(struct yamlcfg *c, const char *file, yaml_node_t **root);
 int yamlcfg__load_string(struct yamlcfg *c, const char *text, size_t len, yaml_node_t **root);
 void yamlcfg__free(struct yamlcfg *c);
 
+/* A configuration type: what yamlcfg__load builds and replaces. */
+struct yamlcfg_schema {
+	const struct yamlcfg_key *top; /* the file's top-level keys */
+	size_t size;                   /* of the configuration struct */
+	void (*defaults)(void *cfg);
+	void (*free)(void *cfg);       /* what it owns, not cfg itself */
+};
+
+/*
+ * Loads file (or, with file NULL, text) into *cfg: built aside from the
+ * defaults, so that a failed load leaves *cfg as it was. A missing file is
+ * the defaults unless must_exist. err: one line naming the key.
+ */
+int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, const char *text,
+		  bool must_exist, char *err, size_t errlen);
+
 /* Formats "path: message" into c->err and returns -EINVAL. */
 __attribute__((format(printf, 2, 3)))
 int yamlcfg__fail(struct yamlcfg *c, const char *fmt, ...);

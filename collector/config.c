@@ -487,52 +487,25 @@ static const struct yamlcfg_key top_keys[] = {
 	{ 0 },
 };
 
-static int apply(struct yamlcfg *c, yaml_node_t *root, struct lwc_config *cfg)
+static void defaults_of(void *cfg)
 {
-	struct lwc_config fresh;
-	int err;
-
-	/* built aside from the defaults, so a failed load leaves cfg as it was */
-	lwc_config__defaults(&fresh);
-	c->target = &fresh;
-	err = root ? yamlcfg__walk_map(c, root, top_keys) : 0;
-	if (err) {
-		lwc_config__free(&fresh);
-		return err;
-	}
-	lwc_config__free(cfg);
-	*cfg = fresh;
-	return 0;
+	lwc_config__defaults(cfg);
 }
+
+static void free_of(void *cfg)
+{
+	lwc_config__free(cfg);
+}
+
+static const struct yamlcfg_schema schema = { top_keys, sizeof(struct lwc_config), defaults_of, free_of };
 
 int lwc_config__load(struct lwc_config *cfg, const char *file, bool must_exist, char *err,
 		     size_t errlen)
 {
-	struct yamlcfg c = { .err = err, .errlen = errlen };
-	yaml_node_t *root;
-	int rc;
-
-	if (!must_exist && access(file, F_OK) && errno == ENOENT) {
-		lwc_config__free(cfg);
-		lwc_config__defaults(cfg);
-		return 0;
-	}
-	rc = yamlcfg__load_file(&c, file, &root);
-	if (!rc)
-		rc = apply(&c, root, cfg);
-	yamlcfg__free(&c);
-	return rc;
+	return yamlcfg__load(&schema, cfg, file, NULL, must_exist, err, errlen);
 }
 
 int lwc_config__load_string(struct lwc_config *cfg, const char *text, char *err, size_t errlen)
 {
-	struct yamlcfg c = { .err = err, .errlen = errlen };
-	yaml_node_t *root;
-	int rc;
-
-	rc = yamlcfg__load_string(&c, text, strlen(text), &root);
-	if (!rc)
-		rc = apply(&c, root, cfg);
-	yamlcfg__free(&c);
-	return rc;
+	return yamlcfg__load(&schema, cfg, NULL, text, true, err, errlen);
 }
