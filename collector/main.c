@@ -452,6 +452,35 @@ out:
 	return rc;
 }
 
+/*
+ * query, events and ack: the database --db names, or the one under the
+ * configuration's state_dir, opened as so says (mode: the access(2) it
+ * needs). The configuration's busy timeout applies where it is longer than
+ * so's, when config_timeout. EXIT_OK, or the exit status of the error.
+ */
+static int open_offline(const char *cmd, const char *db, const char *config_file, int mode,
+			bool config_timeout, struct store_opts *so, char *dbbuf, size_t dblen,
+			struct store **out)
+{
+	struct lwc_config cfg;
+	char err[512];
+
+	if (db && config_file)
+		return error("%s: give --db or --config, not both", cmd);
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	if (load_config(&cfg, config_file))
+		return EXIT_ERROR;
+	so->path = db ? db : lwc_config__db_path(&cfg, dbbuf, dblen);
+	if (config_timeout && cfg.busy_timeout_ms > so->busy_timeout_ms)
+		so->busy_timeout_ms = cfg.busy_timeout_ms;
+	lwc_config__free(&cfg);
+	if (access(so->path, mode))
+		return error("database %s: %s", so->path, strerror(errno));
+	if (store__open(so, out, err, sizeof(err)))
+		return error("%s", err);
+	return EXIT_OK;
+}
+
 /* `query` prints findings (the derived state); `events` the stored events. */
 static int cmd_query(int argc, char **argv, bool events)
 {
@@ -470,10 +499,9 @@ static int cmd_query(int argc, char **argv, bool events)
 	/* findings are a page; raw events are all of them unless limited */
 	struct query_filter f = { .limit = events ? 0 : QUERY_DEFAULT_LIMIT };
 	struct store_opts so = { .read_only = true, .busy_timeout_ms = 5000 };
-	struct lwc_config cfg;
 	struct findings fs;
 	struct store *store;
-	char err[512], dbbuf[4096];
+	char dbbuf[4096];
 	int opt, rc;
 
 	optind = 1;
@@ -518,27 +546,14 @@ static int cmd_query(int argc, char **argv, bool events)
 	}
 	if (optind < argc)
 		return error("query: unexpected argument \"%s\"", argv[optind]);
-	if (db && config_file)
-		return error("query: give --db or --config, not both");
-	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
-	if (load_config(&cfg, config_file))
-		return EXIT_ERROR;
-	so.path = db ? db : lwc_config__db_path(&cfg, dbbuf, sizeof(dbbuf));
-	if (access(so.path, R_OK)) {
-		rc = error("database %s: %s", so.path, strerror(errno));
-		lwc_config__free(&cfg);
+	rc = open_offline("query", db, config_file, R_OK, false, &so, dbbuf, sizeof(dbbuf), &store);
+	if (rc)
 		return rc;
-	}
-	if (store__open(&so, &store, err, sizeof(err))) {
-		lwc_config__free(&cfg);
-		return error("%s", err);
-	}
 	if (events) {
 		rc = query__print_events(store__db(store), &f, stdout) < 0
 			     ? error("events %s: %s", so.path, sqlite3_errmsg(store__db(store)))
 			     : EXIT_OK;
 		store__close(store);
-		lwc_config__free(&cfg);
 		return rc;
 	}
 	rc = query__findings(store__db(store), &f, &fs);
@@ -553,7 +568,6 @@ static int cmd_query(int argc, char **argv, bool events)
 		rc = EXIT_OK;
 	}
 	store__close(store);
-	lwc_config__free(&cfg);
 	return rc;
 }
 
@@ -615,9 +629,8 @@ static int cmd_ack(int argc, char **argv)
 	const char *db = NULL, *config_file = NULL, *by = NULL, *fp;
 	struct store_opts so = { .busy_timeout_ms = 5000, .sync_full = true };
 	struct ack_result res;
-	struct lwc_config cfg;
 	struct store *store;
-	char err[512], dbbuf[4096];
+	char dbbuf[4096];
 	int opt, rc;
 
 	optind = 1;
@@ -635,22 +648,9 @@ static int cmd_ack(int argc, char **argv)
 	fp = argv[optind];
 	if (!ack__valid_fingerprint(fp))
 		return error("ack: \"%s\" is not a leak fingerprint (16 to 64 hex digits)", fp);
-	if (db && config_file)
-		return error("ack: give --db or --config, not both");
-	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
-	if (load_config(&cfg, config_file))
-		return EXIT_ERROR;
-	so.path = db ? db : lwc_config__db_path(&cfg, dbbuf, sizeof(dbbuf));
-	so.busy_timeout_ms = cfg.busy_timeout_ms > 5000 ? cfg.busy_timeout_ms : 5000;
-	if (access(so.path, W_OK)) {
-		rc = error("database %s: %s", so.path, strerror(errno));
-		lwc_config__free(&cfg);
+	rc = open_offline("ack", db, config_file, W_OK, true, &so, dbbuf, sizeof(dbbuf), &store);
+	if (rc)
 		return rc;
-	}
-	if (store__open(&so, &store, err, sizeof(err))) {
-		lwc_config__free(&cfg);
-		return error("%s", err);
-	}
 	rc = ack__leak(store, fp, by, clock__realtime_ns(), &res);
 	if (rc == -EINVAL) {
 		rc = error("--by: at most %d printable characters", ACK_MAX_BY);
@@ -665,7 +665,6 @@ static int cmd_ack(int argc, char **argv)
 		rc = EXIT_OK;
 	}
 	store__close(store);
-	lwc_config__free(&cfg);
 	return rc;
 }
 
