@@ -103,25 +103,13 @@ const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len
 
 static int log_level(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (log__parse_level(s, &CFG(c)->log_level))
-		return yamlcfg__fail(c, "expected debug, info, warn or error, got \"%s\"", s);
-	return 0;
+	return yamlcfg__log_level(c, n, &CFG(c)->log_level);
 }
 
 static int log_format(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (log__parse_format(s, &CFG(c)->log_format))
-		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
 	CFG(c)->log_format_set = true;
-	return 0;
+	return yamlcfg__log_format(c, n, &CFG(c)->log_format);
 }
 
 static int section_log(struct yamlcfg *c, yaml_node_t *n)
@@ -303,18 +291,10 @@ static int section_exposure(struct yamlcfg *c, yaml_node_t *n)
 
 /* state_dir: */
 
-static int absolute_path(struct yamlcfg *c, yaml_node_t *n, char **out)
-{
-	if (yamlcfg__strdup(c, n, out))
-		return -EINVAL;
-	if ((*out)[0] != '/')
-		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", *out);
-	return 0;
-}
 
 static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->state_dir);
+	return yamlcfg__abspath(c, n, &CFG(c)->state_dir);
 }
 
 /* capture: */
@@ -425,7 +405,7 @@ static int leaks_window(struct yamlcfg *c, yaml_node_t *n)
 
 static int leaks_key(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->fingerprint_key_file);
+	return yamlcfg__abspath(c, n, &CFG(c)->fingerprint_key_file);
 }
 
 static int leaks_max_files(struct yamlcfg *c, yaml_node_t *n)
@@ -460,22 +440,22 @@ static int collector_url(struct yamlcfg *c, yaml_node_t *n)
 
 static int collector_token_file(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->collector_token_file);
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_token_file);
 }
 
 static int collector_ca_file(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->collector_ca_file);
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_ca_file);
 }
 
 static int collector_client_cert(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->collector_client_cert);
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_client_cert);
 }
 
 static int collector_client_key(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->collector_client_key);
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_client_key);
 }
 
 static int collector_batch(struct yamlcfg *c, yaml_node_t *n)
@@ -523,7 +503,7 @@ static int section_collector(struct yamlcfg *c, yaml_node_t *n)
 
 static int spool_dir(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->spool_dir);
+	return yamlcfg__abspath(c, n, &CFG(c)->spool_dir);
 }
 
 static int spool_max_size(struct yamlcfg *c, yaml_node_t *n)

@@ -46,6 +46,37 @@ int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, c
 	return rc;
 }
 
+int yamlcfg__abspath(struct yamlcfg *c, yaml_node_t *n, char **out)
+{
+	if (yamlcfg__strdup(c, n, out))
+		return -EINVAL;
+	if ((*out)[0] != '/')
+		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", *out);
+	return 0;
+}
+
+int yamlcfg__log_level(struct yamlcfg *c, yaml_node_t *n, enum lw_log_level *out)
+{
+	const char *s = NULL;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (log__parse_level(s, out))
+		return yamlcfg__fail(c, "expected debug, info, warn or error, got \"%s\"", s);
+	return 0;
+}
+
+int yamlcfg__log_format(struct yamlcfg *c, yaml_node_t *n, enum lw_log_format *out)
+{
+	const char *s = NULL;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (log__parse_format(s, out))
+		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
+	return 0;
+}
+
 int yamlcfg__fail(struct yamlcfg *c, const char *fmt, ...)
 {
 	char msg[512];

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <yaml.h>
 
+#include "log.h"
+
 #define YAMLCFG_MAX_FILE (1 << 20)
 
 struct yamlcfg {
@@ -51,6 +53,12 @@ struct yamlcfg_schema {
  */
 int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, const char *text,
 		  bool must_exist, char *err, size_t errlen);
+
+/* An absolute path, copied into *out (the caller frees it). */
+int yamlcfg__abspath(struct yamlcfg *c, yaml_node_t *n, char **out);
+/* log.level and log.format, as both programs spell them. */
+int yamlcfg__log_level(struct yamlcfg *c, yaml_node_t *n, enum lw_log_level *out);
+int yamlcfg__log_format(struct yamlcfg *c, yaml_node_t *n, enum lw_log_format *out);
 
 /* Formats "path: message" into c->err and returns -EINVAL. */
 __attribute__((format(printf, 2, 3)))

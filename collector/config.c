@@ -180,25 +180,13 @@ bool lwc_listen__is_loopback(const struct lwc_listen *l)
 
 static int log_level(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (log__parse_level(s, &CFG(c)->log_level))
-		return yamlcfg__fail(c, "expected debug, info, warn or error, got \"%s\"", s);
-	return 0;
+	return yamlcfg__log_level(c, n, &CFG(c)->log_level);
 }
 
 static int log_format(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (log__parse_format(s, &CFG(c)->log_format))
-		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
 	CFG(c)->log_format_set = true;
-	return 0;
+	return yamlcfg__log_format(c, n, &CFG(c)->log_format);
 }
 
 static int section_log(struct yamlcfg *c, yaml_node_t *n)
@@ -213,18 +201,10 @@ static int section_log(struct yamlcfg *c, yaml_node_t *n)
 
 /* --- paths --- */
 
-static int absolute_path(struct yamlcfg *c, yaml_node_t *n, char **out)
-{
-	if (yamlcfg__strdup(c, n, out))
-		return -EINVAL;
-	if ((*out)[0] != '/')
-		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", *out);
-	return 0;
-}
 
 static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->state_dir);
+	return yamlcfg__abspath(c, n, &CFG(c)->state_dir);
 }
 
 /* --- server: --- */
@@ -242,17 +222,17 @@ static int server_listen(struct yamlcfg *c, yaml_node_t *n)
 
 static int server_token_file(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->token_file);
+	return yamlcfg__abspath(c, n, &CFG(c)->token_file);
 }
 
 static int tls_cert_file(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->tls_cert_file);
+	return yamlcfg__abspath(c, n, &CFG(c)->tls_cert_file);
 }
 
 static int tls_key_file(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->tls_key_file);
+	return yamlcfg__abspath(c, n, &CFG(c)->tls_key_file);
 }
 
 static int server_tls(struct yamlcfg *c, yaml_node_t *n)
@@ -384,7 +364,7 @@ static int section_limits(struct yamlcfg *c, yaml_node_t *n)
 
 static int storage_path(struct yamlcfg *c, yaml_node_t *n)
 {
-	return absolute_path(c, n, &CFG(c)->db_path);
+	return yamlcfg__abspath(c, n, &CFG(c)->db_path);
 }
 
 static int storage_busy_timeout(struct yamlcfg *c, yaml_node_t *n)
