@@ -114,7 +114,8 @@ static struct file_entry *recover(struct leaks *l, const struct lw_write_event *
 	char *path = filetab__path_from_proc(ev->task.tgid, ev->fd, ev->file.ino);
 
 	if (!path) {
-		/* let the next write ask again; scan this one meanwhile */
+		/* drop the kernel's verdict, so that the next write reports the
+		 * file again with its path; scan this one meanwhile */
 		l->o.set_verdict(l->o.ctx, &ev->file, 0, -1);
 		path = strdup("(unknown)");
 		return path ? filetab__put(l->files, &ev->file, (uint32_t)ev->file.dev, 0, path, true) : NULL;
@@ -190,8 +191,7 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	leak.proc.comm[sizeof(leak.proc.comm) - 1] = '\0';
 	procinfo__enrich(&leak.proc);
 	attribute_to_container(&leak);
-	coalesce__add(l->coalesce, &leak, clock__monotonic_ms());
-	free(leak.path);
+	coalesce__add(l->coalesce, &leak, clock__monotonic_ms()); /* owns leak.path now */
 	return 0;
 }
 
