@@ -249,8 +249,12 @@ static enum MHD_Result answer_early(struct MHD_Connection *c, struct request *r)
 /*
  * A refusal decided here is normally answered once the body has been read
  * (and dropped): a client still sending when the connection closes may
- * never see the answer. A body declared larger than max_body is not read
- * at all, whatever else is wrong with the request.
+ * never see the answer, and an agent would take that for a network error
+ * and retry the batch forever. So a body declared larger than max_body is
+ * read and dropped too, when the client is already sending it and it is at
+ * most twice max_body. It is answered at once, unread, when the client
+ * waits for 100 Continue, when it is larger still, or when the request
+ * was refused already (an unauthenticated client is not read for).
  */
 static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct request *r,
 			     const char *url, const char *method)
@@ -265,8 +269,15 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 		errno = 0;
 		n = strtoull(len_hdr, &end, 10);
 		if (errno || *end || *len_hdr == '-' || n > s->o.limits.max_body) {
+			bool refused = r->status != 0, bad = errno || *end || *len_hdr == '-';
+			const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+									 MHD_HTTP_HEADER_EXPECT);
+
 			refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "body too large", REJECT_TOO_LARGE);
-			return answer_early(c, r);
+			if (refused || bad || (expect && !strcasecmp(expect, "100-continue")) ||
+			    n > 2 * (unsigned long long)s->o.limits.max_body)
+				return answer_early(c, r);
+			return MHD_YES; /* body() drops it; finish() answers */
 		}
 	}
 	if (r->status || r->route != ROUTE_EVENTS || !n)
