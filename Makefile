@@ -20,7 +20,10 @@ WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 # snprintf truncation is deliberate wherever it appears (bounded display fields)
 CWARN := $(WARN) -Wno-format-truncation
 CFLAGS ?= -O2 -g
-CPPFLAGS += -Iinclude -Iagent -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE -DLW_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -Ilib -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE -DLW_VERSION='"$(VERSION)"'
+# Each binary sees its own modules by folder ("detect/scanner.h"), and lib/ by name.
+AGENT_CPPFLAGS := -Iagent
+COLLECTOR_CPPFLAGS := -Icollector
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
@@ -36,23 +39,30 @@ PROTO_C := $(BUILD)/proto/leakwatch/v1/leakwatch.pb-c.c
 PROTO_H := $(PROTO_C:.c=.h)
 PROTO_OBJ := $(PROTO_C:.c=.o)
 
-AGENT_SRCS := $(wildcard agent/*.c)
+# lib/: what both binaries use (log, JSON, YAML, addresses, clocks, gzip, hash
+# tables, rendering) and the compiled wire contract. No BPF, no vectorscan.
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(PROTO_OBJ)
+LW_LIB := $(BUILD)/liblw.a
+LDLIBS_LIB := -lyaml -lz -lprotobuf-c -lpthread
+
+AGENT_SRCS := $(wildcard agent/*/*.c)
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 # Everything but main() goes into a library the unit tests link against.
 AGENT_LIB := $(BUILD)/libleakwatch.a
-AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS)) $(PROTO_OBJ)
+AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/cmd/main.o,$(AGENT_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all agent bpf run test unit-tests setup vmlinux clean
+.PHONY: all agent leakwatch leakwatch-collector bpf run test unit-tests setup vmlinux clean
 .DELETE_ON_ERROR:
 .SUFFIXES:
 .SECONDARY: $(BPF_OBJS) $(BUILD)/bench/empty.bpf.o
 
 all: agent
 
-agent: $(BUILD)/leakwatch
+agent leakwatch: $(BUILD)/leakwatch
 bpf: $(SKELS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -63,14 +73,23 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name lw_$* > $@
 
-$(BUILD)/agent/%.o: agent/%.c | $(BUILD)/agent
+$(BUILD)/lib/%.o: lib/%.c | $(PROTO_H)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/agent/%.o: agent/%.c | $(PROTO_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) -c $< -o $@
 
 # The loader embeds the skeletons, and the encoders the protobuf header; the
 # first build has no .d file to say so.
-$(BUILD)/agent/loader.o: $(SKELS)
-$(AGENT_OBJS): | $(PROTO_H)
+$(BUILD)/agent/kernel/loader.o: $(SKELS)
+
+$(LW_LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(PROTO_C) $(PROTO_H) &: $(PROTO)
 	$(call msg,PROTOC,$(PROTO))
@@ -86,15 +105,15 @@ $(AGENT_LIB): $(AGENT_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/leakwatch: $(BUILD)/agent/main.o $(AGENT_LIB)
+$(BUILD)/leakwatch: $(BUILD)/agent/cmd/main.o $(AGENT_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_AGENT) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) $(LW_LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LDLIBS_AGENT) -lcmocka -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LW_LIB) $(LDLIBS_AGENT) -lcmocka -o $@
 
-$(BUILD)/bpf $(BUILD)/agent $(BUILD)/tests:
+$(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 # Benchmarks print figures and never fail on a slow machine; `make bench`
@@ -102,9 +121,9 @@ $(BUILD)/bpf $(BUILD)/agent $(BUILD)/tests:
 .PHONY: bench bench-scanner
 bench: bench-scanner
 
-$(BUILD)/bench/scanner_bench: bench/scanner_bench.c $(AGENT_LIB) | $(BUILD)/bench
+$(BUILD)/bench/scanner_bench: bench/scanner_bench.c $(AGENT_LIB) $(LW_LIB) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LDLIBS_AGENT) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LW_LIB) $(LDLIBS_AGENT) -o $@
 
 bench-scanner: $(BUILD)/bench/scanner_bench
 	$(Q)BUILD=$(BUILD) bench/scanner.sh
@@ -144,53 +163,56 @@ $(BUILD)/bench:
 
 -include $(wildcard $(BUILD)/bench/*.d)
 
-# The collector: its own binary, linking the agent's library for the shared
-# modules (log, yamlcfg, jsonw, gz, addr, clock, protobuf).
-COLLECTOR_SRCS := $(wildcard collector/*.c)
+# The collector: its own binary over lib/, with no BPF toolchain in its build.
+COLLECTOR_SRCS := $(wildcard collector/*/*.c)
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COLLECTOR_SRCS))
 COLLECTOR_LIB := $(BUILD)/libcollector.a
-COLLECTOR_LIB_OBJS := $(filter-out $(BUILD)/collector/main.o,$(COLLECTOR_OBJS))
+COLLECTOR_LIB_OBJS := $(filter-out $(BUILD)/collector/cmd/main.o,$(COLLECTOR_OBJS))
 LDLIBS_COLLECTOR := -lmicrohttpd -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
 
 .PHONY: collector bench-collector fuzz fuzz-run
 all: collector
-collector: $(BUILD)/leakwatch-collector
+collector leakwatch-collector: $(BUILD)/leakwatch-collector
 
-$(BUILD)/collector/%.o: collector/%.c | $(BUILD)/collector $(PROTO_H)
+$(BUILD)/collector/%.o: collector/%.c | $(PROTO_H)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(COLLECTOR_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) -c $< -o $@
 
 $(COLLECTOR_LIB): $(COLLECTOR_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/leakwatch-collector: $(BUILD)/collector/main.o $(COLLECTOR_LIB) $(AGENT_LIB)
+$(BUILD)/leakwatch-collector: $(BUILD)/collector/cmd/main.o $(COLLECTOR_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_COLLECTOR) -o $@
 
 # Collector unit tests also link the collector's library; the shorter stem
 # makes this rule win over $(BUILD)/tests/% for them.
-$(BUILD)/tests/test_collector_%: tests/unit/test_collector_%.c $(COLLECTOR_LIB) $(AGENT_LIB) | $(BUILD)/tests
+$(BUILD)/tests/test_collector_%: tests/unit/test_collector_%.c $(COLLECTOR_LIB) $(LW_LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(COLLECTOR_LIB) $(AGENT_LIB) $(LDLIBS_COLLECTOR) -lcmocka -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(COLLECTOR_CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< \
+		$(filter-out $(LW_LIB),$(filter %.a,$^)) $(LW_LIB) $(LDLIBS_COLLECTOR) $(TEST_LDLIBS) -lcmocka -o $@
 
-$(BUILD)/collector:
-	$(Q)mkdir -p $@
+# The ingest tests feed the collector what the agent's own encoder writes.
+$(BUILD)/tests/test_collector_ingest: $(AGENT_LIB)
+$(BUILD)/tests/test_collector_ingest: TEST_CPPFLAGS := $(AGENT_CPPFLAGS)
+$(BUILD)/tests/test_collector_ingest: TEST_LDLIBS := $(LDLIBS_AGENT)
 
 bench: bench-collector
 
-$(BUILD)/bench/collector_client: bench/collector_client.c $(AGENT_LIB) | $(BUILD)/bench
+$(BUILD)/bench/collector_client: bench/collector_client.c $(LW_LIB) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) -lcurl -lprotobuf-c -lz -lpthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(LW_LIB) -lcurl -lprotobuf-c -lz -lpthread -o $@
 
-bench-collector: $(BUILD)/leakwatch-collector $(BUILD)/bench/collector_client
+bench-collector leakwatch-collector: $(BUILD)/leakwatch-collector $(BUILD)/bench/collector_client
 	$(Q)BUILD=$(BUILD) bench/collector_ingest.sh
 
 # libFuzzer harnesses. `make fuzz` builds $(BUILD)/fuzz/fuzz_NAME for each
 # NAME in FUZZERS from tests/fuzz/fuzz_NAME.c plus FUZZ_SRCS_NAME, linked with
 # FUZZ_LIBS_NAME, all compiled by clang with ASan and UBSan. To add one:
 #   FUZZERS += spool
-#   FUZZ_SRCS_spool := agent/spool.c ...
+#   FUZZ_SRCS_spool := agent/delivery/spool.c ...
 # `make fuzz-run FUZZ_TIME=60` runs each for that many seconds on a corpus in
 # $(BUILD)/fuzz/corpus/NAME, seeded from tests/fuzz/corpus/NAME.
 FUZZ_CC ?= $(CLANG)
@@ -199,17 +221,19 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 FUZZERS := batch
-FUZZ_SRCS_batch := collector/ingest.c collector/store.c agent/gz.c agent/addr.c agent/log.c \
-	agent/clock.c agent/jsonw.c $(PROTO_C)
+FUZZ_SRCS_batch := collector/server/ingest.c collector/storage/store.c lib/gz.c lib/addr.c lib/log.c \
+	lib/clock.c lib/jsonw.c $(PROTO_C)
+FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -lpthread
 FUZZERS += spool
-FUZZ_SRCS_spool := agent/spool.c agent/clock.c agent/log.c agent/jsonw.c
+FUZZ_SRCS_spool := agent/delivery/spool.c lib/clock.c lib/log.c lib/jsonw.c
+FUZZ_CPPFLAGS_spool := $(AGENT_CPPFLAGS)
 FUZZ_LIBS_spool := -lz -lpthread
 
 define FUZZER_RULE
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) | $(PROTO_H) $(BUILD)/fuzz
 	$$(call msg,FUZZ,$$@)
-	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS) -I. $$(FUZZ_CFLAGS) $$(filter %.c,$$^) $$(FUZZ_LIBS_$(1)) -o $$@
+	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS) $$(FUZZ_CPPFLAGS_$(1)) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) $$(FUZZ_LIBS_$(1)) -o $$@
 endef
 $(foreach f,$(FUZZERS),$(eval $(call FUZZER_RULE,$(f))))
 
@@ -226,7 +250,7 @@ fuzz-run: fuzz
 $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
--include $(wildcard $(BUILD)/collector/*.d)
+-include $(wildcard $(BUILD)/collector/*/*.d)
 
 setup:
 	$(Q)deploy/setup.sh all
@@ -289,4 +313,4 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/agent/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*.d $(BUILD)/agent/*/*.d $(BUILD)/tests/*.d)

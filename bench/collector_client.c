@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "gz.h"
-#include "host.h"
+#include "attrib/host.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 
 #define S(x) ((char *)(x))

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "rules.h"
-#include "scanner.h"
+#include "detect/rules.h"
+#include "detect/scanner.h"
 
 #define CHUNK 4096
 

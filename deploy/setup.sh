@@ -61,7 +61,7 @@ if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && made_policy=1
 fi
 trap '[ "$made_policy" = 1 ] && rm -f "$policy"' EXIT
-apt-get update -qq >/dev/null
+apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $missing >/dev/null
 npm_ci "${1:-all}"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector/ingest.h"
-#include "collector/store.h"
+#include "server/ingest.h"
+#include "storage/store.h"
 #include "log.h"
 
 /* a fixed "now", so that a crashing input replays the same way */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "spool.h"
+#include "delivery/spool.h"
 
 static char dir[64];
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "collector/ingest.h"
+#include "server/ingest.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 
 #define S(x) ((char *)(x))

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "cmdline.h"
+#include "attrib/cmdline.h"
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

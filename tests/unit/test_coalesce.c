@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coalesce.h"
+#include "leaks/coalesce.h"
 
 static const struct lw_rule_info rule = { "github-pat", "github-classic", "GitHub token", LW_SEV_HIGH };
 

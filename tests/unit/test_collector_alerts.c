@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/alert.h"
-#include "collector/alertkey.h"
-#include "collector/config.h"
-#include "collector/outbox.h"
-#include "collector/payload.h"
-#include "collector/route.h"
-#include "collector/sink.h"
+#include "alerting/compose.h"
+#include "alerting/alertkey.h"
+#include "settings/config.h"
+#include "notify/outbox.h"
+#include "notify/payload.h"
+#include "alerting/route.h"
+#include "notify/sink.h"
 #include "collector_fixtures.h"
 
 #define FP "0123456789abcdef0123456789abcdef"

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collector/config.h"
-#include "collector/token.h"
+#include "settings/config.h"
+#include "server/token.h"
 
 static char err[512];
 

@@ -13,9 +13,9 @@
 
 #include <netinet/in.h>
 
-#include "collector/ingest.h"
+#include "server/ingest.h"
 #include "collector_fixtures.h"
-#include "encode.h"
+#include "delivery/encode.h"
 #include "gz.h"
 #include "leakwatch/events.h"
 

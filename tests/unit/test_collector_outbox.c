@@ -19,14 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/ack.h"
-#include "collector/alertdb.h"
-#include "collector/alerts.h"
-#include "collector/cfgref.h"
-#include "collector/config.h"
-#include "collector/ingest.h"
-#include "collector/outbox.h"
-#include "collector/store.h"
+#include "storage/ack.h"
+#include "storage/alertdb.h"
+#include "alerting/engine.h"
+#include "alerting/cfgref.h"
+#include "settings/config.h"
+#include "server/ingest.h"
+#include "notify/outbox.h"
+#include "storage/store.h"
 #include "collector_fixtures.h"
 
 #define FP1 "0123456789abcdef0123456789abcdef"

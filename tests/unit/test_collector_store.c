@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collector/ingest.h"
-#include "collector/query.h"
-#include "collector/retention.h"
-#include "collector/store.h"
+#include "server/ingest.h"
+#include "storage/query.h"
+#include "storage/retention.h"
+#include "storage/store.h"
 #include "collector_fixtures.h"
 
 #define FP1 "0123456789abcdef0123456789abcdef"

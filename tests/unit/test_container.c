@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "container.h"
-#include "hostfs.h"
+#include "attrib/container.h"
+#include "attrib/hostfs.h"
 
 #define ID "3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

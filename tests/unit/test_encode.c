@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "encode.h"
+#include "delivery/encode.h"
 #include "leakwatch/events.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "exposure.h"
+#include "listeners/exposure.h"
 
 static struct lw_addr A(const char *s)
 {

@@ -18,11 +18,11 @@
 #include <zlib.h>
 
 #include "b64.h"
-#include "config.h"
-#include "rules.h"
-#include "scanner.h"
-#include "secret.h"
-#include "validate.h"
+#include "core/config.h"
+#include "detect/rules.h"
+#include "detect/scanner.h"
+#include "detect/secret.h"
+#include "detect/validate.h"
 
 #define B62 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #define B64URL B62 "-_"

@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "service.h"
+#include "listeners/service.h"
 
 #define TCP IPPROTO_TCP
 #define UDP IPPROTO_UDP

@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "socktab.h"
+#include "listeners/socktab.h"
 
 static struct socktab *t;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "glob.h"
-#include "watch.h"
+#include "leaks/watch.h"
 
 static void test_glob(void **state)
 {

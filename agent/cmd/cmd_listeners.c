@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `leakwatch listeners`: a one-shot audit of the listeners on this host, for
+ * bare-metal hosts and cron. Exit 1 when a listener is publicly reachable
+ * and not on the expected list.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/config.h"
+#include "delivery/encode.h"
+#include "attrib/host.h"
+#include "attrib/hostfs.h"
+#include "network/ifcache.h"
+#include "network/inventory.h"
+#include "log.h"
+#include "listeners/report.h"
+#include "detect/scanner.h"
+#include "detect/scrub.h"
+#include "listeners/socktab.h"
+
+struct audit {
+	struct socktab *seen;
+	struct lw_listener *found;
+	size_t n, cap;
+	int err;
+};
+
+static int collect(struct lw_listener *l, void *ctx)
+{
+	struct audit *au = ctx;
+
+	/* SO_REUSEPORT workers: one row per endpoint */
+	if (socktab__add(au->seen, l) != 1)
+		return 0;
+	if (au->n == au->cap) {
+		size_t cap = au->cap ? au->cap * 2 : 64;
+		struct lw_listener *grown = realloc(au->found, cap * sizeof(*grown));
+
+		if (!grown)
+			return au->err = -1;
+		au->found = grown;
+		au->cap = cap;
+	}
+	au->found[au->n++] = *l;
+	return 0;
+}
+
+static void print_json(const struct lw_host *host, const struct lw_listener *l)
+{
+	struct lw_encoded enc;
+
+	if (encode__listener(host, l, LW_ENCODE_JSON, &enc)) {
+		log_error("out of memory");
+		return;
+	}
+	printf("%s\n", enc.json);
+	encode__release(&enc);
+}
+
+static int by_severity(const void *pa, const void *pb)
+{
+	const struct lw_listener *a = pa, *b = pb;
+
+	if (a->severity != b->severity)
+		return (int)b->severity - (int)a->severity;
+	if (a->exposure.level != b->exposure.level)
+		return (int)b->exposure.level - (int)a->exposure.level;
+	return (int)a->port - (int)b->port;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakwatch listeners [--format json|table] [--config FILE] [--host-root DIR]\n"
+		   "exit status: 0 nothing exposed, 1 a listener is public and unexpected, 2 error\n");
+}
+
+int cmd_listeners(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "host-root", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_file = LW_DEFAULT_CONFIG, *format = "table";
+	bool config_given = false, exposed = false;
+	struct audit au = { 0 };
+	struct inventory_stats inv = { 0 };
+	struct lw_config cfg;
+	struct lw_host host;
+	struct ifcache *ifc = NULL;
+	struct scanner *scanner = NULL;
+	char err[512];
+	int c, rc = LW_EXIT_ERROR;
+
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	while ((c = getopt_long(argc, argv, "c:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_file = optarg; config_given = true; break;
+		case 'f': format = optarg; break;
+		case 'R': hostfs__set_root(optarg); break;
+		case 'h': usage(stdout); return LW_EXIT_OK;
+		default: usage(stderr); return LW_EXIT_ERROR;
+		}
+	}
+	if (optind != argc || (strcmp(format, "json") && strcmp(format, "table"))) {
+		usage(stderr);
+		return LW_EXIT_ERROR;
+	}
+	config__defaults(&cfg);
+	if (config__load(&cfg, config_file, config_given, err, sizeof(err))) {
+		log_error("config %s: %s", config_file, err);
+		return LW_EXIT_ERROR;
+	}
+	if (cfg.log_format_set)
+		log__setup(LW_LOG_WARN, cfg.log_format);
+
+	/* command lines are scrubbed of anything the scanner knows as a secret */
+	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &scanner, err, sizeof(err)))
+		log_warn("scanner: %s; command lines are only flag-redacted", err);
+	scrub__set_scanner(scanner);
+	ifc = ifcache__new(cfg.address_refresh_ms);
+	au.seen = socktab__new();
+	if (!ifc || !au.seen) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (inventory__collect(&cfg, ifc, collect, &au, &inv) || au.err) {
+		log_error("cannot list sockets (run as root, or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)");
+		goto out;
+	}
+	qsort(au.found, au.n, sizeof(*au.found), by_severity);
+	host__read(&host);
+	if (!strcmp(format, "table"))
+		report__listener_table_header(stdout);
+	for (size_t i = 0; i < au.n; i++) {
+		if (!strcmp(format, "table"))
+			report__listener_table_row(stdout, &au.found[i]);
+		else
+			print_json(&host, &au.found[i]);
+		exposed |= listener__unexpected(&au.found[i]);
+	}
+	if (inv.namespaces_failed)
+		log_warn("%zu network namespaces could not be read", inv.namespaces_failed);
+	rc = fflush(stdout) ? LW_EXIT_ERROR : exposed ? LW_EXIT_FOUND : LW_EXIT_OK;
+out:
+	inventory_stats__free(&inv);
+	free(au.found);
+	socktab__free(au.seen);
+	ifcache__free(ifc);
+	scrub__set_scanner(NULL);
+	scanner__free(scanner);
+	config__free(&cfg);
+	return rc;
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `leakwatch run`: the agent. Loads the programs, reports the listeners that
+ * already exist, then every listener opened or closed and every credential
+ * written to a log, one JSON line each. SIGHUP reloads the configuration;
+ * SIGINT and SIGTERM drain, flush and exit 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cmd.h"
+#include "clock.h"
+#include "attrib/hostfs.h"
+#include "network/inventory.h"
+#include "log.h"
+#include "core/runtime.h"
+#include "detect/scrub.h"
+
+#define POLL_MS 100 /* also bounds how long captured bytes wait in the ring (write.bpf.c) */
+#define STATUS_EVERY_MS 1000
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static int setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* no SA_RESTART: the ring buffer poll must return to see the flags */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakwatch run [--config FILE] [--log-format json|text] [--host-root DIR]\n"
+		   "  SIGHUP reloads FILE; SIGINT or SIGTERM stops (exit 0)\n");
+}
+
+/* The scanner and the fingerprint key: what leak detection needs before load. */
+static int prepare_leaks(struct agent *a)
+{
+	char err[512], keybuf[512];
+	const char *keyfile = config__key_file(&a->cfg, keybuf, sizeof(keybuf));
+
+	if (secret__load_key(keyfile, true, &a->key, err, sizeof(err))) {
+		log_error("fingerprint key: %s", err);
+		return -EINVAL;
+	}
+	if (err[0])
+		log_warn("fingerprint key: %s", err);
+	if (scanner__new(a->cfg.user_rules, a->cfg.n_user_rules, &a->scanner, err, sizeof(err))) {
+		log_error("scanner: %s", err);
+		return -EINVAL;
+	}
+	log_info("scanner ready: %zu rules", scanner__rule_count(a->scanner));
+	scrub__set_scanner(a->scanner);
+	return 0;
+}
+
+static int start_leaks(struct agent *a)
+{
+	struct leaks_opts o = {
+		.cfg = &a->cfg,
+		.scanner = a->scanner,
+		.key = &a->key,
+		.set_verdict = runtime__set_verdict,
+		.emit = runtime__emit_leak,
+		.ctx = a,
+	};
+
+	return leaks__new(&o, &a->leaks);
+}
+
+static int start_status(struct agent *a)
+{
+	char err[512];
+
+	if (!a->cfg.metrics_enabled)
+		return 0;
+	if (statusd__start(config__metrics_listen(&a->cfg), &a->status, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EADDRINUSE;
+	}
+	snprintf(err, sizeof(err), "\"listen\":\"%s\",\"port\":%u", config__metrics_listen(&a->cfg),
+		 statusd__port(a->status));
+	log__fields(LW_LOG_INFO, "metrics and health on /metrics, /healthz, /livez", err);
+	return 0;
+}
+
+/* Everything up to the first poll. */
+static int start(struct agent *a)
+{
+	struct loader_opts lopts;
+	struct inventory_stats inv;
+	uint64_t inventory_start_ns;
+
+	a->started_ms = clock__monotonic_ms();
+	a->started_s = clock__realtime_ns() / 1000000000ULL;
+	/* the key and the spool live here; private to the agent */
+	if (mkdir(config__state_dir(&a->cfg), 0700) && errno != EEXIST) {
+		log_error("cannot create state_dir %s: %s", config__state_dir(&a->cfg), strerror(errno));
+		return -errno;
+	}
+	host__read(&a->host);
+	if (start_status(a) || delivery__open(&a->cfg, &a->host, &a->delivery))
+		return -EINVAL;
+	a->ifc = ifcache__new(a->cfg.address_refresh_ms);
+	a->socks = socktab__new();
+	if (!a->ifc || !a->socks) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	if (a->cfg.capture_enabled && prepare_leaks(a))
+		return -EINVAL;
+	lopts = (struct loader_opts){
+		.ringbuf_bytes = a->cfg.ringbuf_bytes,
+		.capture = a->cfg.capture_enabled,
+		.capture_ringbuf_bytes = a->cfg.capture_ringbuf_bytes,
+		.capture_max_bytes = (uint32_t)a->cfg.capture_max_bytes,
+		.on_event = runtime__on_record,
+		.ctx = a,
+	};
+	if (loader__start(&lopts, &a->loader))
+		return -EINVAL;
+	if (loader__capturing(a->loader) && start_leaks(a)) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	log_info("leakwatch %s attached; watching listeners%s", LW_VERSION,
+		 a->leaks ? " and log writes" : "");
+
+	/* Attached first, then the inventory: a listener opening in between is
+	 * seen by both, and the socket table reports it once. */
+	inventory_start_ns = clock__realtime_ns();
+	if (inventory__collect(&a->cfg, a->ifc, runtime__on_inventory, a, &inv))
+		log_warn("start-up inventory incomplete");
+	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
+		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
+	runtime__reconcile_listeners(a, &inv, inventory_start_ns);
+	inventory_stats__free(&inv);
+	a->ready = true;
+	runtime__publish_status(a);
+	return 0;
+}
+
+static int loop(struct agent *a)
+{
+	uint64_t next_health = clock__monotonic_ms() + a->cfg.health_interval_ms;
+	uint64_t next_status = 0;
+
+	while (!stop_requested) {
+		int n = loader__poll(a->loader, POLL_MS);
+		uint64_t now = clock__monotonic_ms();
+
+		if (n < 0) {
+			log_error("ring buffer poll failed: %s", strerror(-n));
+			return n;
+		}
+		if (reload_requested) {
+			reload_requested = 0;
+			runtime__reload(a);
+			next_health = now + a->cfg.health_interval_ms;
+		}
+		if (a->leaks)
+			leaks__tick(a->leaks, now);
+		delivery__tick(a->delivery, now);
+		if (now >= next_status) {
+			runtime__publish_status(a);
+			runtime__save_listeners(a);
+			next_status = now + STATUS_EVERY_MS;
+		}
+		if (now >= next_health) {
+			runtime__report_health(a, "health");
+			next_health = now + a->cfg.health_interval_ms;
+		}
+	}
+	/* what is queued in the kernel, what streams and the coalescer hold */
+	loader__drain(a->loader);
+	if (a->leaks)
+		leaks__flush(a->leaks);
+	runtime__save_listeners(a);
+	runtime__report_health(a, "stopping");
+	return 0;
+}
+
+static void stop(struct agent *a)
+{
+	delivery__close(a->delivery);
+	statusd__stop(a->status);
+	loader__stop(a->loader);
+	leaks__free(a->leaks);
+	scrub__set_scanner(NULL);
+	scanner__free(a->scanner);
+	socktab__free(a->socks);
+	free(a->carried);
+	ifcache__free(a->ifc);
+	config__free(&a->cfg);
+	fflush(stdout);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-format", required_argument, NULL, 'L' },
+		{ "host-root", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct agent a = { .config_file = LW_DEFAULT_CONFIG };
+	char err[512];
+	int c, rc = LW_EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a.config_file = optarg; a.config_given = true; break;
+		case 'L':
+			if (log__parse_format(optarg, &a.log_format_override)) {
+				fprintf(stderr, "leakwatch: --log-format: expected json or text\n");
+				return LW_EXIT_ERROR;
+			}
+			a.log_format_forced = true;
+			break;
+		case 'R': hostfs__set_root(optarg); break;
+		case 'h': usage(stdout); return LW_EXIT_OK;
+		default: usage(stderr); return LW_EXIT_ERROR;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return LW_EXIT_ERROR;
+	}
+
+	config__defaults(&a.cfg);
+	if (config__load(&a.cfg, a.config_file, a.config_given, err, sizeof(err))) {
+		log__setup(LW_LOG_INFO, LW_LOG_TEXT);
+		log_error("config %s: %s", a.config_file, err);
+		return LW_EXIT_ERROR;
+	}
+	log__setup(a.cfg.log_level, a.log_format_forced ? a.log_format_override : a.cfg.log_format);
+	if (!setup_signals() && !start(&a) && !loop(&a))
+		rc = LW_EXIT_OK;
+	stop(&a);
+	return rc;
+}

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `leakwatch scan PATH...`: looks for credentials in files at rest (old
+ * logs, rotated .gz logs, directories of them) with the agent's own engine,
+ * so that a retro-scan finds what the agent would have found and gives the
+ * same fingerprints. One line per finding; the secret itself is never
+ * printed, only its rule, redacted form and keyed fingerprint.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cmd/cmd.h"
+#include "core/config.h"
+#include "listeners/exposure.h"
+#include "jsonw.h"
+#include "log.h"
+#include "detect/scanner.h"
+#include "detect/secret.h"
+
+/* Read and inflate in blocks this large; a finding always lies within the
+ * last two blocks, since the scanner's tail is smaller than one. */
+#define BLOCK (1 << 20)
+/* A .gz that inflates past this ratio (and past the floor) is treated as a
+ * bomb: logs compress 5-20:1, zeros 1000:1. */
+#define GZ_MAX_RATIO 200
+#define GZ_FLOOR (64ULL << 20)
+#define DIR_DEPTH_MAX 64
+
+_Static_assert(BLOCK > LW_SCAN_TAIL_MAX, "a finding must fall within the two blocks held");
+
+struct block {
+	char *buf;
+	size_t len;
+	uint64_t off;     /* stream offset of buf[0] */
+	uint64_t line;    /* 1-based line number at buf[0] */
+	uint64_t line_at; /* stream offset where that line starts */
+};
+
+struct scan {
+	struct scanner *sc;
+	struct lw_fpkey key;
+	bool json, progress;
+	const char *path;
+	struct block blk[2]; /* [0] previous, [1] current */
+	uint64_t cursor_off, cursor_line, cursor_line_at;
+	size_t found;
+	size_t files, skipped;
+	uint64_t bytes;
+	int errors;
+	struct jsonw w;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakwatch scan [--format json|text] [--key FILE] [--config FILE] PATH...\n"
+		   "  scans files and directories (recursively; .gz rotated logs included) for credentials\n"
+		   "  --key FILE   fingerprint key (default: the agent's, %s/fingerprint.key)\n"
+		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",
+		LW_DEFAULT_STATE_DIR);
+}
+
+static void error(struct scan *sc, const char *path, const char *what)
+{
+	if (sc->progress)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "leakwatch: error: %s: %s\n", path, what);
+	sc->errors++;
+}
+
+/* Line and column of a stream offset inside the two blocks held. */
+static void locate(struct scan *sc, uint64_t off, uint64_t *line, uint64_t *line_at)
+{
+	const struct block *b = NULL;
+	uint64_t from, ln, at;
+
+	for (int i = 1; i >= 0 && !b; i--)
+		if (sc->blk[i].buf && off >= sc->blk[i].off && off <= sc->blk[i].off + sc->blk[i].len)
+			b = &sc->blk[i];
+	if (!b) {
+		*line = sc->blk[1].line; /* cannot happen: the tail is smaller than a block */
+		*line_at = sc->blk[1].line_at;
+		return;
+	}
+	/* findings come mostly in order: count on from the last one */
+	if (sc->cursor_off >= b->off && sc->cursor_off <= off) {
+		from = sc->cursor_off;
+		ln = sc->cursor_line;
+		at = sc->cursor_line_at;
+	} else {
+		from = b->off;
+		ln = b->line;
+		at = b->line_at;
+	}
+	for (const char *p = b->buf + (from - b->off), *end = b->buf + (off - b->off);
+	     (p = memchr(p, '\n', (size_t)(end - p)));) {
+		ln++;
+		at = b->off + (uint64_t)(++p - b->buf);
+	}
+	sc->cursor_off = off;
+	sc->cursor_line = ln;
+	sc->cursor_line_at = at;
+	*line = ln;
+	*line_at = at;
+}
+
+/* The newline that ends the first line of a multi-line secret, if any. */
+static uint64_t first_break(const struct scan *sc, uint64_t start, uint64_t end, uint64_t *lines)
+{
+	uint64_t brk = end;
+
+	*lines = 1;
+	for (int i = 0; i < 2; i++) {
+		const struct block *b = &sc->blk[i];
+		uint64_t lo = start > b->off ? start : b->off, hi = end < b->off + b->len ? end : b->off + b->len;
+
+		for (const char *p = b->buf + (lo - b->off), *stop = b->buf + (hi - b->off);
+		     b->buf && lo < hi && (p = memchr(p, '\n', (size_t)(stop - p))); p++) {
+			uint64_t at = b->off + (uint64_t)(p - b->buf);
+
+			if (at < brk)
+				brk = at;
+			(*lines)++;
+		}
+	}
+	return brk;
+}
+
+static int on_finding(void *ctx, const struct lw_scan_match *m)
+{
+	struct scan *sc = ctx;
+	char red[LW_REDACTED_MAX], fp[LW_FINGERPRINT_LEN + 1];
+	uint64_t line, line_at, lines, brk;
+
+	secret__redact(m->secret, m->secret_len, red);
+	secret__fingerprint(&sc->key, m->secret, m->secret_len, fp);
+	locate(sc, m->start, &line, &line_at);
+	brk = first_break(sc, m->start, m->end, &lines);
+	sc->found++;
+	if (sc->progress)
+		fputs("\r\033[K", stderr);
+	if (!sc->json) {
+		printf("%s:%llu:%llu: %s %s %s fingerprint=%s%s\n", sc->path, (unsigned long long)line,
+		       (unsigned long long)(m->start - line_at + 1), severity__name(m->rule->severity), m->rule->id,
+		       red, fp, lines > 1 ? " (multi-line)" : "");
+		return 0;
+	}
+	jsonw__reset(&sc->w);
+	jsonw__begin_object(&sc->w);
+	jsonw__kv_str(&sc->w, "path", sc->path);
+	jsonw__kv_u64(&sc->w, "line", line);
+	jsonw__kv_u64(&sc->w, "column", m->start - line_at + 1);
+	jsonw__kv_u64(&sc->w, "end_column", brk - line_at + 1);
+	jsonw__kv_u64(&sc->w, "lines", lines);
+	jsonw__kv_str(&sc->w, "rule", m->rule->id);
+	jsonw__kv_str(&sc->w, "family", m->rule->family);
+	jsonw__kv_str(&sc->w, "severity", severity__name(m->rule->severity));
+	jsonw__kv_str(&sc->w, "redacted", red);
+	jsonw__kv_str(&sc->w, "fingerprint", fp);
+	jsonw__end_object(&sc->w);
+	if (jsonw__str(&sc->w))
+		printf("%s\n", jsonw__str(&sc->w));
+	return 0;
+}
+
+/* Rotates the current block to previous, counting its lines for the next. */
+static void next_block(struct scan *sc)
+{
+	struct block *prev = &sc->blk[0], *cur = &sc->blk[1];
+	uint64_t line = cur->line, at = cur->line_at;
+	char *spare = prev->buf;
+
+	for (const char *p = cur->buf, *end = cur->buf + cur->len; (p = memchr(p, '\n', (size_t)(end - p)));) {
+		line++;
+		at = cur->off + (uint64_t)(++p - cur->buf);
+	}
+	*prev = *cur;
+	cur->buf = spare;
+	cur->off = prev->off + prev->len;
+	cur->len = 0;
+	cur->line = line;
+	cur->line_at = at;
+}
+
+static int feed(struct scan *sc, struct scanner_stream *st)
+{
+	int rc = scanner__stream_feed(st, sc->blk[1].buf, sc->blk[1].len, on_finding, sc);
+
+	sc->bytes += sc->blk[1].len;
+	return rc < 0 ? rc : 0;
+}
+
+static bool looks_binary(const unsigned char *b, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+	} kinds[] = {
+		{ "\x7f" "ELF", 4 }, { "\x89PNG", 4 }, { "\xff\xd8\xff", 3 }, { "PK\x03\x04", 4 },
+		{ "\xfd" "7zXZ", 5 }, { "\x28\xb5\x2f\xfd", 4 }, { "BZh", 3 }, { "%PDF", 4 },
+		{ "SQLite format 3", 15 },
+	};
+	size_t odd = 0;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (n >= kinds[i].len && !memcmp(b, kinds[i].magic, kinds[i].len))
+			return true;
+	/* a log may hold a stray NUL or escape; a binary is mostly control bytes */
+	for (size_t i = 0; i < n; i++)
+		if (b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t' && b[i] != '\f' && b[i] != '\v' &&
+		    b[i] != 0x1b)
+			odd++;
+	return n && odd * 10 > n;
+}
+
+static void reset_blocks(struct scan *sc)
+{
+	for (int i = 0; i < 2; i++) {
+		sc->blk[i].len = 0;
+		sc->blk[i].off = 0;
+		sc->blk[i].line = 1;
+		sc->blk[i].line_at = 0;
+	}
+	sc->cursor_off = UINT64_MAX;
+}
+
+static int scan_plain(struct scan *sc, int fd, struct scanner_stream *st, const unsigned char *head, size_t hn)
+{
+	struct block *cur = &sc->blk[1];
+	ssize_t n;
+
+	memcpy(cur->buf, head, hn);
+	cur->len = hn;
+	for (;;) {
+		while (cur->len < BLOCK) {
+			n = read(fd, cur->buf + cur->len, BLOCK - cur->len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			if (n == 0)
+				break;
+			cur->len += (size_t)n;
+		}
+		if (!cur->len)
+			return 0;
+		if (feed(sc, st))
+			return -ENOMEM;
+		if (cur->len < BLOCK)
+			return 0;
+		next_block(sc);
+	}
+}
+
+/* gzip, including concatenated members (what logrotate and `cat a.gz b.gz` make). */
+static int scan_gzip(struct scan *sc, int fd, struct scanner_stream *st, const unsigned char *head, size_t hn)
+{
+	unsigned char in[64 * 1024];
+	struct block *cur = &sc->blk[1];
+	uint64_t in_total = hn, out_total = 0;
+	bool eof = false, between = false; /* between members: the input may end here */
+	z_stream z = { 0 };
+	int zrc, rc = 0;
+
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return -ENOMEM;
+	memcpy(in, head, hn);
+	z.next_in = in;
+	z.avail_in = (uInt)hn;
+	for (;;) {
+		if (z.avail_in == 0 && !eof) {
+			ssize_t n = read(fd, in, sizeof(in));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				rc = -errno;
+				break;
+			}
+			eof = n == 0;
+			in_total += (uint64_t)n;
+			z.next_in = in;
+			z.avail_in = (uInt)n;
+		}
+		if (z.avail_in == 0 && eof) {
+			if (!between)
+				rc = -EPIPE; /* truncated: what came out is scanned */
+			break;
+		}
+		z.next_out = (Bytef *)cur->buf + cur->len;
+		z.avail_out = (uInt)(BLOCK - cur->len);
+		zrc = inflate(&z, Z_NO_FLUSH);
+		cur->len = BLOCK - z.avail_out;
+		out_total += z.total_out;
+		z.total_out = 0;
+		if (zrc == Z_STREAM_END) {
+			between = true;
+			inflateReset(&z);
+		} else if (zrc == Z_OK || zrc == Z_BUF_ERROR) {
+			between = false;
+		} else {
+			/* padding after the last member is common; garbage inside one is not */
+			if (!between)
+				rc = -EINVAL;
+			break;
+		}
+		if (out_total > GZ_FLOOR && out_total / (in_total ? in_total : 1) > GZ_MAX_RATIO) {
+			rc = -EFBIG;
+			break;
+		}
+		if (cur->len == BLOCK) {
+			if (feed(sc, st)) {
+				rc = -ENOMEM;
+				break;
+			}
+			next_block(sc);
+		}
+	}
+	if (cur->len && feed(sc, st) && !rc)
+		rc = -ENOMEM;
+	inflateEnd(&z);
+	return rc;
+}
+
+static void scan_file(struct scan *sc, const char *path)
+{
+	unsigned char head[8192];
+	struct scanner_stream *st = NULL;
+	size_t hn = 0;
+	ssize_t n;
+	int fd, rc;
+	bool gz;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		error(sc, path, strerror(errno));
+		return;
+	}
+	while (hn < sizeof(head) && (n = read(fd, head + hn, sizeof(head) - hn)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error(sc, path, strerror(errno));
+			close(fd);
+			return;
+		}
+		hn += (size_t)n;
+	}
+	gz = hn >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+	if (!gz && looks_binary(head, hn)) {
+		sc->skipped++;
+		if (sc->progress)
+			fprintf(stderr, "\r\033[Kleakwatch: skipped binary file %s\n", path);
+		close(fd);
+		return;
+	}
+	sc->files++;
+	sc->path = path;
+	reset_blocks(sc);
+	rc = scanner__stream_open(sc->sc, &st);
+	if (!rc)
+		rc = gz ? scan_gzip(sc, fd, st, head, hn) : scan_plain(sc, fd, st, head, hn);
+	if (st && scanner__stream_flush(st, on_finding, sc) < 0 && !rc)
+		rc = -ENOMEM;
+	scanner__stream_close(st);
+	close(fd);
+	if (rc == -EFBIG) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "gzip inflates more than %d times its size (a bomb?); scanned the first %llu MiB",
+			 GZ_MAX_RATIO, (unsigned long long)(GZ_FLOOR >> 20));
+		error(sc, path, msg);
+	} else if (rc == -EINVAL) {
+		error(sc, path, "corrupt gzip data; scanned what inflated before it");
+	} else if (rc == -EPIPE) {
+		error(sc, path, "truncated gzip data; scanned what inflated");
+	} else if (rc) {
+		error(sc, path, strerror(-rc));
+	}
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void scan_path(struct scan *sc, const char *path, int depth);
+
+static void scan_dir(struct scan *sc, const char *path, int depth)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > DIR_DEPTH_MAX) {
+		error(sc, path, "directories nested too deep");
+		return;
+	}
+	d = opendir(path);
+	if (!d) {
+		error(sc, path, strerror(errno));
+		return;
+	}
+	/* sorted, so that output is stable from run to run */
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*names));
+
+			if (!grown)
+				break;
+			names = grown;
+		}
+		if (asprintf(&names[n], "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", de->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		scan_path(sc, names[i], depth + 1);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void scan_path(struct scan *sc, const char *path, int depth)
+{
+	struct stat st;
+
+	if (sc->progress)
+		fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB", sc->files,
+			(unsigned long long)(sc->bytes >> 20));
+	/* inside a tree, symlinks are not followed: no loops, no escaping it */
+	if ((depth ? lstat(path, &st) : stat(path, &st)) != 0) {
+		error(sc, path, strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode))
+		scan_dir(sc, path, depth);
+	else if (S_ISREG(st.st_mode) || (!depth && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))))
+		scan_file(sc, path);
+	else if (!depth)
+		error(sc, path, "not a file or directory");
+}
+
+static int load_key(struct scan *sc, const char *key_file, const struct lw_config *cfg)
+{
+	char path[512], err[512];
+
+	if (key_file) {
+		if (secret__load_key(key_file, false, &sc->key, err, sizeof(err))) {
+			fprintf(stderr, "leakwatch: error: --key: %s\n", err);
+			return -1;
+		}
+		return 0;
+	}
+	config__key_file(cfg, path, sizeof(path));
+	if (access(path, R_OK) == 0 && secret__load_key(path, false, &sc->key, err, sizeof(err)) == 0)
+		return 0;
+	if (secret__ephemeral_key(&sc->key))
+		return -1;
+	fprintf(stderr, "leakwatch: note: cannot read %s; fingerprints use a one-off key and will not match the agent's\n",
+		path);
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_file = LW_DEFAULT_CONFIG, *format = "text", *key_file = NULL;
+	bool config_given = false;
+	struct scan sc = { 0 };
+	struct lw_config cfg;
+	char err[512];
+	int c, rc = LW_EXIT_ERROR;
+
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	while ((c = getopt_long(argc, argv, "c:f:k:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_file = optarg; config_given = true; break;
+		case 'f': format = optarg; break;
+		case 'k': key_file = optarg; break;
+		case 'h': usage(stdout); return LW_EXIT_OK;
+		default: usage(stderr); return LW_EXIT_ERROR;
+		}
+	}
+	if (optind == argc || (strcmp(format, "json") && strcmp(format, "text"))) {
+		usage(stderr);
+		return LW_EXIT_ERROR;
+	}
+	config__defaults(&cfg);
+	if (config__load(&cfg, config_file, config_given, err, sizeof(err))) {
+		log_error("config %s: %s", config_file, err);
+		return LW_EXIT_ERROR;
+	}
+	sc.json = !strcmp(format, "json");
+	sc.progress = isatty(STDERR_FILENO);
+	jsonw__init(&sc.w);
+	if (load_key(&sc, key_file, &cfg))
+		goto out;
+	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &sc.sc, err, sizeof(err))) {
+		log_error("scanner: %s", err);
+		goto out;
+	}
+	sc.blk[0].buf = malloc(BLOCK);
+	sc.blk[1].buf = malloc(BLOCK);
+	if (!sc.blk[0].buf || !sc.blk[1].buf) {
+		log_error("out of memory");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++)
+		scan_path(&sc, argv[i], 0);
+	if (sc.progress)
+		fprintf(stderr, "\r\033[Kscanned %zu files (%llu MiB), %zu findings\n", sc.files,
+			(unsigned long long)(sc.bytes >> 20), sc.found);
+	if (fflush(stdout))
+		sc.errors++;
+	rc = sc.errors ? LW_EXIT_ERROR : sc.found ? LW_EXIT_FOUND : LW_EXIT_OK;
+out:
+	free(sc.blk[0].buf);
+	free(sc.blk[1].buf);
+	scanner__free(sc.sc);
+	jsonw__free(&sc.w);
+	config__free(&cfg);
+	return rc;
+}

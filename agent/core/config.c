@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "glob.h"
+#include "core/statusd.h"
+#include "leakwatch/events.h"
+#include "detect/rules.h"
+#include "detect/scanner.h"
+#include "yamlcfg.h"
+
+#define CFG(c) ((struct lw_config *)(c)->target)
+
+void config__defaults(struct lw_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = LW_LOG_INFO;
+	cfg->log_format = LW_LOG_JSON;
+	cfg->health_interval_ms = 60 * 1000;
+	cfg->ringbuf_bytes = 256 * 1024;
+	cfg->address_refresh_ms = 5 * 1000;
+	cfg->capture_enabled = true;
+	cfg->capture_max_bytes = 64 * 1024;
+	cfg->capture_ringbuf_bytes = 8 * 1024 * 1024;
+	cfg->watch.defaults = true;
+	cfg->coalesce_delay_ms = 500;
+	cfg->coalesce_window_ms = 10 * 60 * 1000;
+	cfg->max_streams = 4096;
+	cfg->collector_batch_max = 500;
+	cfg->collector_flush_ms = 1000;
+	cfg->collector_timeout_ms = 10 * 1000;
+	cfg->collector_max_backoff_ms = 60 * 1000;
+	cfg->spool_max_bytes = 256ULL << 20;
+	cfg->spool_segment_bytes = 4ULL << 20;
+	cfg->spool_sync_ms = 1000;
+	cfg->metrics_enabled = true;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void free_user_rules(struct lw_config *cfg);
+
+void config__free(struct lw_config *cfg)
+{
+	free_user_rules(cfg);
+	for (size_t i = 0; i < cfg->n_expected; i++)
+		free(cfg->expected[i].process);
+	free(cfg->expected);
+	free(cfg->class_rules);
+	free(cfg->state_dir);
+	free_strv(cfg->watch.paths, cfg->watch.n_paths);
+	free_strv(cfg->watch.exclude, cfg->watch.n_exclude);
+	free(cfg->fingerprint_key_file);
+	free(cfg->collector_url);
+	free(cfg->collector_token_file);
+	free(cfg->collector_ca_file);
+	free(cfg->collector_client_cert);
+	free(cfg->collector_client_key);
+	free(cfg->spool_dir);
+	free(cfg->metrics_listen);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *config__state_dir(const struct lw_config *cfg)
+{
+	return cfg->state_dir ? cfg->state_dir : LW_DEFAULT_STATE_DIR;
+}
+
+const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len)
+{
+	if (cfg->fingerprint_key_file)
+		return cfg->fingerprint_key_file;
+	snprintf(buf, len, "%s/fingerprint.key", config__state_dir(cfg));
+	return buf;
+}
+
+const char *config__metrics_listen(const struct lw_config *cfg)
+{
+	return cfg->metrics_listen ? cfg->metrics_listen : LW_DEFAULT_METRICS_LISTEN;
+}
+
+const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len)
+{
+	if (cfg->spool_dir)
+		return cfg->spool_dir;
+	snprintf(buf, len, "%s/spool", config__state_dir(cfg));
+	return buf;
+}
+
+/* log: */
+
+static int log_level(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__log_level(c, n, &CFG(c)->log_level);
+}
+
+static int log_format(struct yamlcfg *c, yaml_node_t *n)
+{
+	CFG(c)->log_format_set = true;
+	return yamlcfg__log_format(c, n, &CFG(c)->log_format);
+}
+
+static int section_log(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "level", log_level },
+		{ "format", log_format },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* agent: */
+
+static int agent_health_interval(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 1000, 24 * 3600 * 1000ULL, &CFG(c)->health_interval_ms);
+}
+
+static int agent_ringbuf_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	uint64_t v;
+
+	if (yamlcfg__size(c, n, 4096, 1ULL << 30, &v))
+		return -EINVAL;
+	/* the kernel wants a power-of-two multiple of the page size */
+	if (v & (v - 1))
+		return yamlcfg__fail(c, "must be a power of two");
+	CFG(c)->ringbuf_bytes = v;
+	return 0;
+}
+
+static int section_agent(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "health_interval", agent_health_interval },
+		{ "ringbuf_size", agent_ringbuf_size },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* exposure: */
+
+static int add_class_rule(struct yamlcfg *c, yaml_node_t *n, enum lw_addr_class cls)
+{
+	struct lw_config *cfg = CFG(c);
+	struct lw_class_rule *rules;
+	const char *s;
+	struct lw_cidr cidr;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (cidr__parse(s, &cidr))
+		return yamlcfg__fail(c, "bad CIDR \"%s\" (expected e.g. 10.0.0.0/8 or fd00::/8)", s);
+	rules = realloc(cfg->class_rules, (cfg->n_class_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return yamlcfg__fail(c, "out of memory");
+	rules[cfg->n_class_rules].cidr = cidr;
+	rules[cfg->n_class_rules].cls = cls;
+	cfg->class_rules = rules;
+	cfg->n_class_rules++;
+	return 0;
+}
+
+static int internal_cidr(struct yamlcfg *c, yaml_node_t *n)
+{
+	return add_class_rule(c, n, LW_CLASS_PRIVATE);
+}
+
+static int public_cidr(struct yamlcfg *c, yaml_node_t *n)
+{
+	return add_class_rule(c, n, LW_CLASS_PUBLIC);
+}
+
+static int exposure_internal(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, internal_cidr);
+}
+
+static int exposure_public(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, public_cidr);
+}
+
+static int exposure_refresh(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 3600 * 1000, &CFG(c)->address_refresh_ms);
+}
+
+static struct lw_expected *current_expected(struct yamlcfg *c)
+{
+	return &CFG(c)->expected[CFG(c)->n_expected - 1];
+}
+
+static int expected_process(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__strdup(c, n, &current_expected(c)->process);
+}
+
+static int expected_port(struct yamlcfg *c, yaml_node_t *n)
+{
+	uint64_t v;
+
+	if (yamlcfg__uint(c, n, 1, 65535, &v))
+		return -EINVAL;
+	current_expected(c)->port = (uint16_t)v;
+	return 0;
+}
+
+static int expected_protocol(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!strcmp(s, "tcp"))
+		current_expected(c)->protocol = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		current_expected(c)->protocol = IPPROTO_UDP;
+	else
+		return yamlcfg__fail(c, "expected tcp or udp, got \"%s\"", s);
+	return 0;
+}
+
+static int expected_address(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (cidr__parse(s, &current_expected(c)->address))
+		return yamlcfg__fail(c, "bad address or CIDR \"%s\"", s);
+	current_expected(c)->has_address = true;
+	return 0;
+}
+
+static int expected_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "process", expected_process },
+		{ "port", expected_port },
+		{ "protocol", expected_protocol },
+		{ "address", expected_address },
+		{ 0 },
+	};
+	struct lw_config *cfg = CFG(c);
+	struct lw_expected *e;
+
+	e = realloc(cfg->expected, (cfg->n_expected + 1) * sizeof(*e));
+	if (!e)
+		return yamlcfg__fail(c, "out of memory");
+	cfg->expected = e;
+	memset(&e[cfg->n_expected++], 0, sizeof(*e));
+	if (yamlcfg__walk_map(c, n, keys))
+		return -EINVAL;
+	e = current_expected(c);
+	if (!e->process && !e->port && !e->has_address)
+		return yamlcfg__fail(c, "give at least one of process, port or address");
+	return 0;
+}
+
+static int exposure_expected(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, expected_entry);
+}
+
+static int section_exposure(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "internal_cidrs", exposure_internal },
+		{ "public_cidrs", exposure_public },
+		{ "address_refresh", exposure_refresh },
+		{ "expected", exposure_expected },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* state_dir: */
+
+
+static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->state_dir);
+}
+
+/* capture: */
+
+static int capture_enabled(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__bool(c, n, &CFG(c)->capture_enabled);
+}
+
+static int capture_max_bytes(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 1, LW_CAPTURE_MAX, &CFG(c)->capture_max_bytes);
+}
+
+static int capture_ringbuf_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	uint64_t v;
+
+	if (yamlcfg__size(c, n, 64 * 1024, 1ULL << 30, &v))
+		return -EINVAL;
+	if (v & (v - 1))
+		return yamlcfg__fail(c, "must be a power of two");
+	CFG(c)->capture_ringbuf_bytes = v;
+	return 0;
+}
+
+static int section_capture(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "enabled", capture_enabled },
+		{ "max_bytes", capture_max_bytes },
+		{ "ringbuf_size", capture_ringbuf_size },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* watch: */
+
+static int push_glob(struct yamlcfg *c, yaml_node_t *n, char ***v, size_t *count)
+{
+	const char *s, *bad;
+	char **grown, *copy;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	bad = glob__check(s);
+	if (bad)
+		return yamlcfg__fail(c, "bad path pattern \"%s\": %s", s, bad);
+	copy = strdup(s);
+	grown = copy ? realloc(*v, (*count + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(copy);
+		return yamlcfg__fail(c, "out of memory");
+	}
+	grown[(*count)++] = copy;
+	*v = grown;
+	return 0;
+}
+
+static int watch_path(struct yamlcfg *c, yaml_node_t *n)
+{
+	return push_glob(c, n, &CFG(c)->watch.paths, &CFG(c)->watch.n_paths);
+}
+
+static int watch_exclude_one(struct yamlcfg *c, yaml_node_t *n)
+{
+	return push_glob(c, n, &CFG(c)->watch.exclude, &CFG(c)->watch.n_exclude);
+}
+
+static int watch_defaults(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__bool(c, n, &CFG(c)->watch.defaults);
+}
+
+static int watch_paths(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, watch_path);
+}
+
+static int watch_exclude(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, watch_exclude_one);
+}
+
+static int section_watch(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "defaults", watch_defaults },
+		{ "paths", watch_paths },
+		{ "exclude", watch_exclude },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* leaks: */
+
+static int leaks_delay(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 60 * 1000, &CFG(c)->coalesce_delay_ms);
+}
+
+static int leaks_window(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 0, 7 * 24 * 3600 * 1000ULL, &CFG(c)->coalesce_window_ms);
+}
+
+static int leaks_key(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->fingerprint_key_file);
+}
+
+static int leaks_max_files(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 16, 1 << 20, &CFG(c)->max_streams);
+}
+
+static int section_leaks(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "coalesce_delay", leaks_delay },
+		{ "coalesce_window", leaks_window },
+		{ "fingerprint_key", leaks_key },
+		{ "max_open_files", leaks_max_files },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* collector: */
+
+static int collector_url(struct yamlcfg *c, yaml_node_t *n)
+{
+	char **url = &CFG(c)->collector_url;
+
+	if (yamlcfg__strdup(c, n, url))
+		return -EINVAL;
+	if (**url && strncmp(*url, "http://", 7) && strncmp(*url, "https://", 8))
+		return yamlcfg__fail(c, "expected an http:// or https:// URL, got \"%s\"", *url);
+	return 0;
+}
+
+static int collector_token_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_token_file);
+}
+
+static int collector_ca_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_ca_file);
+}
+
+static int collector_client_cert(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_client_cert);
+}
+
+static int collector_client_key(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->collector_client_key);
+}
+
+static int collector_batch(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__uint(c, n, 1, 10000, &CFG(c)->collector_batch_max);
+}
+
+static int collector_flush(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 10, 60 * 1000, &CFG(c)->collector_flush_ms);
+}
+
+static int collector_timeout(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 100, 10 * 60 * 1000, &CFG(c)->collector_timeout_ms);
+}
+
+static int collector_backoff(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 100, 3600 * 1000, &CFG(c)->collector_max_backoff_ms);
+}
+
+static int section_collector(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "url", collector_url },
+		{ "token_file", collector_token_file },
+		{ "ca_file", collector_ca_file },
+		{ "client_cert", collector_client_cert },
+		{ "client_key", collector_client_key },
+		{ "batch_size", collector_batch },
+		{ "flush_interval", collector_flush },
+		{ "timeout", collector_timeout },
+		{ "max_backoff", collector_backoff },
+		{ 0 },
+	};
+	int err = yamlcfg__walk_map(c, n, keys);
+
+	if (!err && (!CFG(c)->collector_client_cert) != (!CFG(c)->collector_client_key))
+		return yamlcfg__fail(c, "client_cert and client_key go together");
+	return err;
+}
+
+/* spool: */
+
+static int spool_dir(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__abspath(c, n, &CFG(c)->spool_dir);
+}
+
+static int spool_max_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 1 << 20, 1ULL << 40, &CFG(c)->spool_max_bytes);
+}
+
+static int spool_segment_size(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__size(c, n, 64 * 1024, 1ULL << 30, &CFG(c)->spool_segment_bytes);
+}
+
+static int spool_sync(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__duration_ms(c, n, 10, 1000, &CFG(c)->spool_sync_ms);
+}
+
+static int section_spool(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "dir", spool_dir },
+		{ "max_size", spool_max_size },
+		{ "segment_size", spool_segment_size },
+		{ "sync_interval", spool_sync },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+/* rules: */
+
+static void free_user_rules(struct lw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_user_rules; i++) {
+		struct lw_user_rule *r = &cfg->user_rules[i];
+
+		free(r->id);
+		free(r->regex);
+		free_strv(r->keywords, r->n_keywords);
+	}
+	free(cfg->user_rules);
+	cfg->user_rules = NULL;
+	cfg->n_user_rules = 0;
+}
+
+static struct lw_user_rule *current_rule(struct yamlcfg *c)
+{
+	return &CFG(c)->user_rules[CFG(c)->n_user_rules - 1];
+}
+
+static int rule_id(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_user_rule *r = current_rule(c);
+
+	if (yamlcfg__strdup(c, n, &r->id))
+		return -EINVAL;
+	if (!r->id[0] || strlen(r->id) > 64 || strspn(r->id, "abcdefghijklmnopqrstuvwxyz"
+							      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(r->id))
+		return yamlcfg__fail(c, "expected 1 to 64 of letters, digits, '.', '_' or '-', got \"%s\"", r->id);
+	for (size_t i = 0; i < rules__count(); i++)
+		if (!strcmp(rules__get(i)->info.id, r->id))
+			return yamlcfg__fail(c, "\"%s\" is a built-in rule", r->id);
+	for (size_t i = 0; i + 1 < CFG(c)->n_user_rules; i++)
+		if (CFG(c)->user_rules[i].id && !strcmp(CFG(c)->user_rules[i].id, r->id))
+			return yamlcfg__fail(c, "rule \"%s\" is defined twice", r->id);
+	return 0;
+}
+
+static int rule_regex(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_user_rule *r = current_rule(c);
+	char why[256];
+
+	if (yamlcfg__strdup(c, n, &r->regex))
+		return -EINVAL;
+	/* the scanner compiles the same way: a rule that loads here runs there */
+	if (rules__check_regex(r->regex, why, sizeof(why)))
+		return yamlcfg__fail(c, "vectorscan rejects it: %s", why);
+	return 0;
+}
+
+static int rule_severity(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (severity__parse(s, &current_rule(c)->severity))
+		return yamlcfg__fail(c, "expected info, low, medium, high or critical, got \"%s\"", s);
+	return 0;
+}
+
+static int rule_keyword(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_user_rule *r = current_rule(c);
+	char **v = realloc(r->keywords, (r->n_keywords + 1) * sizeof(*v));
+
+	if (!v)
+		return yamlcfg__fail(c, "out of memory");
+	r->keywords = v;
+	v[r->n_keywords] = NULL;
+	if (yamlcfg__strdup(c, n, &v[r->n_keywords]))
+		return -EINVAL;
+	r->n_keywords++;
+	if (!v[r->n_keywords - 1][0])
+		return yamlcfg__fail(c, "empty keyword");
+	return 0;
+}
+
+static int rule_keywords(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, rule_keyword);
+}
+
+static int rule_min_entropy(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+	char *end;
+	double v;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || *end || v < 0 || v > 8)
+		return yamlcfg__fail(c, "expected bits per character between 0 and 8, got \"%s\"", s);
+	current_rule(c)->min_entropy = v;
+	return 0;
+}
+
+static int rule_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "id", rule_id },
+		{ "regex", rule_regex },
+		{ "severity", rule_severity },
+		{ "keywords", rule_keywords },
+		{ "min_entropy", rule_min_entropy },
+		{ 0 },
+	};
+	struct lw_config *cfg = CFG(c);
+	struct lw_user_rule *r;
+
+	if (cfg->n_user_rules >= 1024)
+		return yamlcfg__fail(c, "more than 1024 rules");
+	r = realloc(cfg->user_rules, (cfg->n_user_rules + 1) * sizeof(*r));
+	if (!r)
+		return yamlcfg__fail(c, "out of memory");
+	cfg->user_rules = r;
+	r = &r[cfg->n_user_rules++];
+	memset(r, 0, sizeof(*r));
+	r->severity = LW_SEV_MEDIUM;
+	if (yamlcfg__walk_map(c, n, keys))
+		return -EINVAL;
+	if (!r->id || !r->regex)
+		return yamlcfg__fail(c, "give both id and regex");
+	return 0;
+}
+
+static int section_rules(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, rule_entry);
+}
+
+/* metrics: */
+
+static int metrics_enabled(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__bool(c, n, &CFG(c)->metrics_enabled);
+}
+
+static int metrics_listen(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct sockaddr_storage ss;
+	const char *s;
+	unsigned len;
+	char *copy;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (statusd__parse_listen(s, &ss, &len))
+		return yamlcfg__fail(c, "expected an address and port such as 127.0.0.1:9464, got \"%s\"", s);
+	copy = strdup(s);
+	if (!copy)
+		return yamlcfg__fail(c, "out of memory");
+	free(CFG(c)->metrics_listen);
+	CFG(c)->metrics_listen = copy;
+	return 0;
+}
+
+static int section_metrics(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "enabled", metrics_enabled },
+		{ "listen", metrics_listen },
+		{ 0 },
+	};
+	return yamlcfg__walk_map(c, n, keys);
+}
+
+static const struct yamlcfg_key top_keys[] = {
+	{ "log", section_log },
+	{ "rules", section_rules },
+	{ "agent", section_agent },
+	{ "exposure", section_exposure },
+	{ "state_dir", top_state_dir },
+	{ "capture", section_capture },
+	{ "watch", section_watch },
+	{ "leaks", section_leaks },
+	{ "collector", section_collector },
+	{ "spool", section_spool },
+	{ "metrics", section_metrics },
+	{ 0 },
+};
+
+static void defaults_of(void *cfg)
+{
+	config__defaults(cfg);
+}
+
+static void free_of(void *cfg)
+{
+	config__free(cfg);
+}
+
+static const struct yamlcfg_schema schema = { top_keys, sizeof(struct lw_config), defaults_of, free_of };
+
+int config__load(struct lw_config *cfg, const char *file, bool must_exist, char *err, size_t errlen)
+{
+	return yamlcfg__load(&schema, cfg, file, NULL, must_exist, err, errlen);
+}
+
+int config__load_string(struct lw_config *cfg, const char *text, char *err, size_t errlen)
+{
+	return yamlcfg__load(&schema, cfg, NULL, text, true, err, errlen);
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/runtime.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "delivery/encode.h"
+#include "listeners/lastopen.h"
+#include "leakwatch/events.h"
+#include "log.h"
+#include "detect/scrub.h"
+
+void runtime__set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state)
+{
+	struct agent *a = ctx;
+
+	loader__set_verdict(a->loader, key, generation, state);
+}
+
+/* An encoded finding goes to stdout as JSON, and to the collector's spool. */
+static void publish(struct agent *a, int rc, struct lw_encoded *enc)
+{
+	if (rc) {
+		a->encode_errors++;
+		return;
+	}
+	/* spooled before printed: whatever was seen is also on disk */
+	if (enc->bytes)
+		delivery__append(a->delivery, enc->bytes, enc->len);
+	if (enc->json && (printf("%s\n", enc->json) < 0 || fflush(stdout)))
+		a->output_errors++;
+	encode__release(enc);
+}
+
+static int outputs(const struct agent *a)
+{
+	return LW_ENCODE_JSON | (a->delivery ? LW_ENCODE_BYTES : 0);
+}
+
+void runtime__emit_leak(void *ctx, const struct lw_leak *leak)
+{
+	struct agent *a = ctx;
+	struct lw_encoded enc;
+
+	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITIES)
+		a->events[LW_MK_LEAK][leak->rule->severity]++;
+	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);
+}
+
+static void emit(struct agent *a, const struct lw_listener *l)
+{
+	struct lw_encoded enc;
+
+	publish(a, encode__listener(&a->host, l, outputs(a), &enc), &enc);
+	a->listeners_dirty = true;
+	if ((unsigned)l->severity < LW_SEVERITIES)
+		a->events[LW_MK_LISTENER][l->severity]++;
+	if (l->open)
+		a->opened++;
+	else
+		a->closed++;
+}
+
+static void on_listener(struct agent *a, const struct lw_listener_event *e)
+{
+	struct lw_listener l = { 0 }, opened;
+
+	l.ts_ns = clock__boot_to_realtime_ns(e->task.ts_ns);
+	l.open = e->op == LW_LISTENER_OPEN;
+	l.source = "kernel";
+	l.netns_ino = e->netns_ino;
+	l.protocol = e->protocol;
+	l.v6only = e->v6only;
+	addr__from_bytes(&l.addr, e->family == 10 ? AF_INET6 : AF_INET, e->addr);
+	l.port = e->port;
+	l.sock_ino = e->sock_ino;
+	l.proc.tgid = e->task.tgid;
+	l.proc.pid = e->task.pid;
+	l.proc.uid = e->task.uid;
+	l.proc.cgroup_id = e->task.cgroup_id;
+	memcpy(l.proc.comm, e->task.comm, sizeof(e->task.comm));
+	l.proc.comm[sizeof(l.proc.comm) - 1] = '\0';
+
+	if (l.open) {
+		procinfo__enrich(&l.proc);
+		listener__judge(&l, &a->cfg, a->ifc, NULL);
+		if (socktab__add(a->socks, &l) == 1)
+			emit(a, &l);
+		return;
+	}
+	if (socktab__remove(a->socks, &l, &opened) == 1) {
+		/* report the close with what was known at open: the holder may be gone */
+		opened.open = false;
+		opened.source = "kernel";
+		opened.ts_ns = l.ts_ns;
+		emit(a, &opened);
+	}
+}
+
+int runtime__on_record(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	uint32_t kind;
+
+	if (size < sizeof(kind)) {
+		a->malformed++;
+		return 0;
+	}
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == LW_EVENT_LISTENER && size >= sizeof(struct lw_listener_event))
+		on_listener(a, data);
+	else if (kind == LW_EVENT_WRITE && a->leaks)
+		leaks__on_write(a->leaks, data, size);
+	else if (kind == LW_EVENT_FILE && a->leaks && size >= sizeof(struct lw_file_event))
+		leaks__on_file(a->leaks, data);
+	else
+		a->malformed++;
+	return 0;
+}
+
+static const char *listeners_path(const struct agent *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/listeners.tsv", config__state_dir(&a->cfg));
+	return buf;
+}
+
+void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats *inv,
+				  uint64_t inventory_start_ns)
+{
+	struct lastopen lo;
+	char path[4096];
+	size_t closed = 0;
+	bool same_boot;
+	uint64_t ts;
+	int err;
+
+	listeners_path(a, path, sizeof(path));
+	err = lastopen__load(path, &lo);
+	if (err == -EINVAL) {
+		log_warn("%s is not a list of open listeners; it is replaced", path);
+	} else if (err) {
+		/* not overwritten either: a later start may read it */
+		log_warn("cannot read %s: %s; listeners that closed while the agent was not running "
+			 "are not reported, and the file is left as it is", path, strerror(-err));
+		a->listeners_save_disabled = true;
+		return;
+	}
+	if (lo.skipped)
+		log_warn("%s: %zu damaged line(s) skipped", path, lo.skipped);
+	same_boot = !strcmp(lo.boot_id, a->host.boot_id);
+	a->carried = lo.n ? calloc(lo.n, sizeof(*a->carried)) : NULL;
+	/* as of the inventory's start, which came after every one of them, and
+	 * after the saved open even when the clock went back across a reboot */
+	ts = inventory_start_ns > lo.saved_ns ? inventory_start_ns : lo.saved_ns + 1;
+	for (size_t i = 0; i < lo.n; i++) {
+		struct lw_listener *l = &lo.l[i];
+
+		if (socktab__has(a->socks, l))
+			continue;
+		/* a namespace the inventory could not read would look closed: kept
+		 * for the next start, unless the host rebooted and took it away */
+		if (same_boot && !inventory_stats__read(inv, l->netns_ino)) {
+			if (a->carried)
+				a->carried[a->n_carried++] = *l;
+			continue;
+		}
+		l->ts_ns = ts;
+		emit(a, l);
+		closed++;
+	}
+	if (closed)
+		log_info("%zu listener(s) closed while the agent was not running", closed);
+	if (a->n_carried)
+		log_warn("%zu listener(s) saved as open are in network namespaces the inventory could not "
+			 "read: kept, and judged at the next start", a->n_carried);
+	lastopen__free(&lo);
+	a->listeners_dirty = true;
+	runtime__save_listeners(a);
+}
+
+void runtime__save_listeners(struct agent *a)
+{
+	char path[4096];
+	int err;
+
+	if (!a->listeners_dirty || a->listeners_save_disabled)
+		return;
+	err = lastopen__save(listeners_path(a, path, sizeof(path)), a->host.boot_id, clock__realtime_ns(),
+			     a->socks, a->carried, a->n_carried);
+	if (err) {
+		if (!a->listeners_save_failed)
+			log_warn("cannot save the open listeners to %s: %s; a listener that closes while "
+				 "the agent is stopped may stay open at the collector", path, strerror(-err));
+		a->listeners_save_failed = true;
+		return;
+	}
+	if (a->listeners_save_failed)
+		log_info("open listeners saved to %s again", path);
+	a->listeners_save_failed = false;
+	a->listeners_dirty = false;
+}
+
+int runtime__on_inventory(struct lw_listener *l, void *ctx)
+{
+	struct agent *a = ctx;
+
+	if (socktab__add(a->socks, l) == 1)
+		emit(a, l);
+	return 0;
+}
+
+/* Counters for the health line on stderr and the health event shipped. */
+static void gather_health(struct agent *a, struct lw_health *h, struct leaks_stats *ls,
+			  struct exporter_stats *ex)
+{
+	uint64_t drops[LW_DROP_MAX];
+
+	memset(h, 0, sizeof(*h));
+	memset(ls, 0, sizeof(*ls));
+	loader__drops(a->loader, drops);
+	if (a->leaks)
+		leaks__stats(a->leaks, ls);
+	delivery__stats(a->delivery, &h->spool, ex);
+	for (int r = 0; r < LW_DROP_MAX; r++) {
+		h->drop_names[h->n_drops] = loader__drop_name((enum lw_drop_reason)r);
+		h->drop_counts[h->n_drops++] = drops[r];
+	}
+	h->drop_names[h->n_drops] = "spool_full";
+	h->drop_counts[h->n_drops++] = h->spool.dropped_full;
+	h->drop_names[h->n_drops] = "spool_write_error";
+	h->drop_counts[h->n_drops++] = h->spool.write_errors;
+	h->drop_names[h->n_drops] = "export_rejected";
+	h->drop_counts[h->n_drops++] = ex->rejected;
+	h->n_programs = loader__programs(a->loader, h->programs, LW_HEALTH_MAX_PROGRAMS);
+	if (h->n_programs > LW_HEALTH_MAX_PROGRAMS)
+		h->n_programs = LW_HEALTH_MAX_PROGRAMS;
+	h->listeners_open = socktab__count(a->socks);
+	h->bytes_scanned = ls->bytes_scanned;
+	h->events_listener = a->opened + a->closed;
+	h->events_leak = ls->reports;
+	h->uptime_s = (clock__monotonic_ms() - a->started_ms) / 1000;
+	h->export_batches = ex->batches;
+	h->export_retries = ex->retries;
+}
+
+void runtime__report_health(struct agent *a, const char *msg)
+{
+	struct exporter_stats ex;
+	struct leaks_stats ls;
+	struct lw_health h;
+	char fields[2048];
+	int n;
+
+	gather_health(a, &h, &ls, &ex);
+	if (a->delivery) {
+		struct lw_encoded enc;
+
+		publish(a, encode__health(&a->host, &h, LW_ENCODE_BYTES, &enc), &enc);
+	}
+	n = snprintf(fields, sizeof(fields),
+		     "\"listeners\":%zu,\"events\":{\"listener_open\":%" PRIu64 ",\"listener_close\":%" PRIu64
+		     ",\"leak\":%" PRIu64 "},\"capture\":{\"enabled\":%s,\"files_watched\":%" PRIu64
+		     ",\"files_ignored\":%" PRIu64 ",\"open_streams\":%zu,\"chunks\":%" PRIu64
+		     ",\"bytes_scanned\":%" PRIu64 ",\"matches\":%" PRIu64 ",\"truncated_writes\":%" PRIu64
+		     ",\"gaps\":%" PRIu64 "},\"export\":{\"enabled\":%s,\"batches\":%" PRIu64
+		     ",\"events\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"last_status\":%d}"
+		     ",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"dropped_corrupt\":%" PRIu64
+		     "},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64 ",\"drops\":{",
+		     socktab__count(a->socks), a->opened, a->closed, ls.reports,
+		     a->leaks ? "true" : "false", ls.files_watched, ls.files_ignored, ls.open_streams,
+		     ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps,
+		     a->delivery ? "true" : "false", ex.batches, ex.events, ex.retries, ex.last_status,
+		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt,
+		     a->malformed + ls.malformed, a->output_errors + a->encode_errors);
+	for (size_t i = 0; i < h.n_drops && n > 0 && (size_t)n < sizeof(fields); i++)
+		n += snprintf(fields + n, sizeof(fields) - (size_t)n, "%s\"%s\":%" PRIu64, i ? "," : "",
+			      h.drop_names[i], h.drop_counts[i]);
+	if (n > 0 && (size_t)n < sizeof(fields) - 1)
+		snprintf(fields + n, sizeof(fields) - (size_t)n, "}");
+	log__fields(LW_LOG_INFO, msg, fields);
+}
+
+
+void runtime__publish_status(struct agent *a)
+{
+	struct exporter_stats ex;
+	struct leaks_stats ls;
+	struct lw_health h;
+	struct lw_metrics m;
+
+	if (!a->status)
+		return;
+	gather_health(a, &h, &ls, &ex);
+	memset(&m, 0, sizeof(m));
+	memcpy(m.events, a->events, sizeof(m.events));
+	for (size_t i = 0; i < h.n_drops && i < LW_METRICS_DROPS; i++) {
+		m.drop_names[i] = h.drop_names[i];
+		m.drops[i] = h.drop_counts[i];
+		m.n_drops++;
+	}
+	for (size_t i = 0; i < h.n_programs && i < LW_METRICS_PROGRAMS; i++)
+		m.programs[m.n_programs++] = h.programs[i];
+	m.bytes_scanned = ls.bytes_scanned;
+	m.listeners_open = h.listeners_open;
+	m.files_watched = ls.files_watched;
+	m.open_streams = ls.open_streams;
+	m.export_enabled = a->delivery != NULL;
+	m.export_batches = ex.batches;
+	m.export_events = ex.events;
+	m.export_failures = ex.failures;
+	m.export_retries = ex.retries;
+	m.spool_bytes = h.spool.bytes;
+	m.spool_records = h.spool.records;
+	if (h.spool.oldest_ms) {
+		uint64_t now_ms = clock__realtime_ns() / 1000000ULL;
+
+		m.spool_oldest_age_s = now_ms > h.spool.oldest_ms ? (now_ms - h.spool.oldest_ms) / 1000 : 0;
+	}
+	m.config_reloads = a->reloads;
+	m.config_reload_failures = a->reload_failures;
+	m.start_time_s = a->started_s;
+	statusd__publish(a->status, &m, a->ready);
+}
+
+/* Settings the running parts took at start; a reload cannot change them. */
+static void warn_restart_only(const struct lw_config *old, const struct lw_config *fresh)
+{
+#define CHANGED_STR(a, b) ((a) != (b) && (!(a) || !(b) || strcmp((a), (b))))
+	const char *which = NULL;
+
+	if (old->capture_enabled != fresh->capture_enabled || old->capture_max_bytes != fresh->capture_max_bytes ||
+	    old->capture_ringbuf_bytes != fresh->capture_ringbuf_bytes || old->ringbuf_bytes != fresh->ringbuf_bytes)
+		which = "capture and ring buffer settings";
+	else if (CHANGED_STR(old->state_dir, fresh->state_dir) ||
+		 CHANGED_STR(old->fingerprint_key_file, fresh->fingerprint_key_file) ||
+		 old->max_streams != fresh->max_streams)
+		which = "state_dir, leaks.fingerprint_key and leaks.max_open_files";
+	else if (CHANGED_STR(old->collector_url, fresh->collector_url) ||
+		 CHANGED_STR(old->collector_token_file, fresh->collector_token_file) ||
+		 CHANGED_STR(old->spool_dir, fresh->spool_dir) || old->spool_max_bytes != fresh->spool_max_bytes)
+		which = "collector and spool settings";
+	else if (old->metrics_enabled != fresh->metrics_enabled ||
+		 CHANGED_STR(old->metrics_listen, fresh->metrics_listen))
+		which = "metrics settings";
+	if (which)
+		log_warn("config reload: %s take effect at the next restart", which);
+#undef CHANGED_STR
+}
+
+/* A listener's verdict under the new configuration; reported if it changed. */
+static void rejudge(void *ctx, struct lw_listener *opened)
+{
+	struct agent *a = ctx;
+	struct lw_listener l = *opened;
+
+	listener__judge(&l, &a->cfg, a->ifc, NULL);
+	if (l.severity == opened->severity && l.expected == opened->expected &&
+	    l.exposure.level == opened->exposure.level)
+		return;
+	l.source = "reload";
+	l.ts_ns = clock__realtime_ns();
+	*opened = l;
+	emit(a, &l);
+}
+
+void runtime__reload(struct agent *a)
+{
+	struct scanner *scanner = NULL;
+	struct lw_config fresh;
+	char err[512];
+
+	config__defaults(&fresh);
+	if (config__load(&fresh, a->config_file, a->config_given, err, sizeof(err))) {
+		log_error("config reload rejected, the current configuration stays: %s: %s", a->config_file, err);
+		a->reload_failures++;
+		return;
+	}
+	if (a->leaks && scanner__new(fresh.user_rules, fresh.n_user_rules, &scanner, err, sizeof(err))) {
+		log_error("config reload rejected, the current configuration stays: rules: %s", err);
+		config__free(&fresh);
+		a->reload_failures++;
+		return;
+	}
+	warn_restart_only(&a->cfg, &fresh);
+	config__free(&a->cfg);
+	a->cfg = fresh;
+
+	log__setup(a->cfg.log_level, a->log_format_forced ? a->log_format_override : a->cfg.log_format);
+	ifcache__set_ttl(a->ifc, a->cfg.address_refresh_ms);
+	if (a->leaks) {
+		/* streams report what they hold with the old rules, then every file
+		 * is judged again against the new watch set */
+		leaks__reconfigure(a->leaks, scanner);
+		scrub__set_scanner(scanner);
+		scanner__free(a->scanner);
+		a->scanner = scanner;
+		loader__clear_verdicts(a->loader);
+	}
+	socktab__each(a->socks, rejudge, a);
+	a->reloads++;
+	log_info("config reloaded from %s", a->config_file);
+}

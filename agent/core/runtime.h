@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The running agent (`leakwatch run`): its parts, what it does with each
+ * kernel record, how it reports its own health and metrics, and how it
+ * takes a new configuration on SIGHUP. cmd_run.c sets it up, turns the
+ * loop and tears it down.
+ */
+#ifndef LW_RUNTIME_H
+#define LW_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "delivery/delivery.h"
+#include "attrib/host.h"
+#include "network/ifcache.h"
+#include "network/inventory.h"
+#include "leaks/leaks.h"
+#include "listeners/listener.h"
+#include "kernel/loader.h"
+#include "core/metrics.h"
+#include "detect/scanner.h"
+#include "detect/secret.h"
+#include "listeners/socktab.h"
+#include "core/statusd.h"
+
+struct agent {
+	struct lw_config cfg;
+	const char *config_file;
+	bool config_given;         /* --config: the file must exist */
+	enum lw_log_format log_format_override;
+	bool log_format_forced;    /* --log-format */
+
+	struct ifcache *ifc;
+	struct socktab *socks;
+	struct loader *loader;
+	struct scanner *scanner;
+	struct lw_fpkey key;
+	struct leaks *leaks;
+	struct lw_host host;
+	struct delivery *delivery;
+	struct statusd *status;
+
+	uint64_t started_ms;
+	uint64_t started_s;        /* wall clock, for metrics */
+	bool ready;                /* attached, inventoried, consuming */
+	uint64_t opened, closed, malformed, output_errors, encode_errors;
+	uint64_t events[LW_MK_COUNT][LW_SEVERITIES];
+	uint64_t reloads, reload_failures;
+	bool listeners_dirty;       /* the open set changed since it was saved */
+	bool listeners_save_failed; /* logged once until a save works again */
+	bool listeners_save_disabled; /* the saved file could not be read: left alone */
+	/* saved as open in namespaces the inventory could not read: saved
+	 * again with the open set, for a later start to judge */
+	struct lw_listener *carried;
+	size_t n_carried;
+};
+
+/* Loader callback: one ring buffer record. */
+int runtime__on_record(void *ctx, void *data, size_t size);
+/* Inventory callback: one listener found at start-up. */
+int runtime__on_inventory(struct lw_listener *l, void *ctx);
+/* Leak pipeline callbacks. */
+void runtime__set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state);
+void runtime__emit_leak(void *ctx, const struct lw_leak *leak);
+
+/* The health line on stderr, and a health event for the collector. */
+void runtime__report_health(struct agent *a, const char *msg);
+/*
+ * After the start-up inventory: listeners saved as open by the previous run
+ * and not found now are reported closed (source "restart", as of
+ * inventory_start_ns), where the inventory read their namespace or the host
+ * has rebooted since; then the open set is saved.
+ */
+void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats *inv,
+				  uint64_t inventory_start_ns);
+/* Saves the open listeners if they changed (state_dir/listeners.tsv). */
+void runtime__save_listeners(struct agent *a);
+/* Hands the status endpoint the current counters. */
+void runtime__publish_status(struct agent *a);
+/*
+ * Re-reads the configuration: rules, the expected list, internal and public
+ * ranges, watched paths, coalescing, logging. A bad file is rejected and the
+ * current configuration stays. Listeners whose verdict changes are reported
+ * again with source "reload".
+ */
+void runtime__reload(struct agent *a);
+
+#endif

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "delivery/delivery.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct delivery {
+	const struct lw_host *host;
+	struct spool *spool;
+	struct exporter *exporter;
+	uint64_t sync_ms;
+	uint64_t last_sync_ms;
+};
+
+int delivery__open(const struct lw_config *cfg, const struct lw_host *host, struct delivery **out)
+{
+	struct spool_opts so = {
+		.max_bytes = cfg->spool_max_bytes,
+		.segment_bytes = cfg->spool_segment_bytes,
+	};
+	struct exporter_opts eo = {
+		.url = cfg->collector_url,
+		.token_file = cfg->collector_token_file,
+		.ca_file = cfg->collector_ca_file,
+		.client_cert = cfg->collector_client_cert,
+		.client_key = cfg->collector_client_key,
+		.agent_id = host->agent_id,
+		.batch_max = cfg->collector_batch_max,
+		.flush_ms = cfg->collector_flush_ms,
+		.timeout_ms = cfg->collector_timeout_ms,
+		.max_backoff_ms = cfg->collector_max_backoff_ms,
+	};
+	struct delivery *d;
+	struct spool_stats st;
+	char dir[512], err[512];
+	int rc;
+
+	*out = NULL;
+	if (!cfg->collector_url || !cfg->collector_url[0])
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->host = host;
+	d->sync_ms = cfg->spool_sync_ms;
+	so.dir = config__spool_dir(cfg, dir, sizeof(dir));
+	rc = spool__open(&so, &d->spool);
+	if (rc) {
+		log_error("spool %s: %s", so.dir, strerror(-rc));
+		free(d);
+		return rc;
+	}
+	spool__stats(d->spool, &st);
+	if (st.records || st.dropped_corrupt)
+		log_info("spool %s: %llu records to send, %llu damaged records dropped on replay", so.dir,
+			 (unsigned long long)st.records, (unsigned long long)st.dropped_corrupt);
+	eo.spool = d->spool;
+	rc = exporter__start(&eo, &d->exporter, err, sizeof(err));
+	if (rc) {
+		log_error("collector: %s", err);
+		spool__close(d->spool);
+		free(d);
+		return rc;
+	}
+	log_info("shipping events to %s", cfg->collector_url);
+	*out = d;
+	return 0;
+}
+
+void delivery__close(struct delivery *d)
+{
+	if (!d)
+		return;
+	spool__sync(d->spool);
+	exporter__stop(d->exporter);
+	spool__close(d->spool);
+	free(d);
+}
+
+void delivery__append(struct delivery *d, const uint8_t *event, size_t len)
+{
+	if (d && !spool__append(d->spool, event, len))
+		exporter__notify(d->exporter);
+}
+
+void delivery__tick(struct delivery *d, uint64_t now_ms)
+{
+	if (!d || now_ms - d->last_sync_ms < d->sync_ms)
+		return;
+	spool__sync(d->spool);
+	d->last_sync_ms = now_ms;
+}
+
+void delivery__stats(struct delivery *d, struct spool_stats *spool, struct exporter_stats *exp)
+{
+	memset(spool, 0, sizeof(*spool));
+	memset(exp, 0, sizeof(*exp));
+	if (!d)
+		return;
+	spool__stats(d->spool, spool);
+	exporter__stats(d->exporter, exp);
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "delivery/exporter.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "clock.h"
+#include "gz.h"
+#include "leakwatch/v1/leakwatch.pb-c.h"
+#include "log.h"
+#include "attrib/procfs.h"
+
+#define MAX_RESPONSE (64 * 1024)
+#define MAX_BATCH_BYTES (3 * 1024 * 1024) /* under the collector's 4 MiB body limit */
+#define BASE_BACKOFF_MS 500
+/*
+ * A partial batch goes out this long after its first event, or a flush
+ * interval after the last send, whichever is later: a lone exposure on a
+ * quiet host does not wait a second, and there is still at most one
+ * partial batch per interval.
+ */
+#define QUIET_LINGER_MS 20
+
+struct exporter {
+	struct exporter_opts o;
+	char url[1024];
+	char auth[600];
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	bool notified;
+	struct exporter_stats st;
+	CURL *curl;
+	uint64_t sequence;
+};
+
+/* A growable byte buffer for the batch and the response. */
+struct bytes {
+	uint8_t *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct bytes *b, const void *data, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		uint8_t *grown;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		grown = realloc(b->p, cap);
+		if (!grown) {
+			b->failed = true;
+			return;
+		}
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void put_varint(struct bytes *b, uint64_t v)
+{
+	uint8_t buf[10];
+	size_t n = 0;
+
+	do {
+		buf[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	put(b, buf, n);
+}
+
+/* A length-delimited protobuf field. */
+static void put_field(struct bytes *b, uint32_t field, const void *data, size_t n)
+{
+	put_varint(b, (uint64_t)field << 3 | 2);
+	put_varint(b, n);
+	put(b, data, n);
+}
+
+/* The batch being built: EventBatch bytes, spliced from spooled Events. */
+struct batch {
+	struct bytes body;
+	size_t events;
+	struct spool_pos end;
+};
+
+static int add_record(void *ctx, const void *data, size_t len, const struct spool_pos *next)
+{
+	struct batch *b = ctx;
+
+	/* EventBatch.events = 3: each spooled record is an encoded Event */
+	put_field(&b->body, 3, data, len);
+	b->events++;
+	b->end = *next;
+	return b->body.len >= MAX_BATCH_BYTES;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct bytes *b = ctx;
+
+	if (b->len + size * n > MAX_RESPONSE)
+		return 0; /* abort: no ack is that large */
+	put(b, data, size * n);
+	return size * n;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+	uint64_t *retry_after_ms = ctx;
+	size_t len = size * n;
+
+	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+		char value[64];
+		struct tm tm;
+
+		snprintf(value, sizeof(value), "%.*s", (int)(len - 12), data + 12);
+		if (strspn(value, " \t0123456789\r\n") == strlen(value)) {
+			*retry_after_ms = strtoull(value, NULL, 10) * 1000;
+		} else if (strptime(value + strspn(value, " "), "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+			time_t at = timegm(&tm), now = time(NULL);
+
+			*retry_after_ms = at > now ? (uint64_t)(at - now) * 1000 : 0;
+		}
+	}
+	return len;
+}
+
+enum outcome { SENT, RETRY, DROP };
+
+/* One POST. Fills *ack on success; sets *retry_after_ms if the server asked. */
+static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__V1__BatchAck **ack,
+			 uint64_t *retry_after_ms)
+{
+	struct curl_slist *hdrs = NULL;
+	struct bytes resp = { 0 };
+	long status = 0;
+	CURLcode rc;
+
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/x-protobuf");
+	hdrs = curl_slist_append(hdrs, "Content-Encoding: gzip");
+	hdrs = curl_slist_append(hdrs, "User-Agent: leakwatch/" LW_VERSION);
+	if (e->auth[0])
+		hdrs = curl_slist_append(hdrs, e->auth);
+	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, gz->p);
+	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)gz->len);
+	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, retry_after_ms);
+	*retry_after_ms = 0;
+	rc = curl_easy_perform(e->curl);
+	curl_slist_free_all(hdrs);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+	pthread_mutex_lock(&e->lock);
+	e->st.last_status = (int)status;
+	pthread_mutex_unlock(&e->lock);
+	if (rc != CURLE_OK) {
+		log_warn("export: %s", curl_easy_strerror(rc));
+		free(resp.p);
+		return RETRY;
+	}
+	if (status == 200) {
+		*ack = leakwatch__v1__batch_ack__unpack(NULL, resp.len, resp.p);
+		free(resp.p);
+		if (!*ack) {
+			log_warn("export: the collector's answer is not a BatchAck; resending");
+			return RETRY;
+		}
+		return SENT;
+	}
+	free(resp.p);
+	if (status == 429 || status == 408 || status >= 500) {
+		log_warn("export: collector answered %ld; will retry", status);
+		return RETRY;
+	}
+	log_error("export: collector refused the batch with %ld; dropping it", status);
+	return DROP;
+}
+
+static uint64_t jitter(uint64_t max)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = clock__monotonic_ms() * 2654435761u;
+	return max ? r % max : 0;
+}
+
+/* Sleeps up to ms, waking early on stop. Returns true if stopping. */
+static bool wait_ms(struct exporter *e, uint64_t ms, bool wake_on_notify)
+{
+	struct timespec until;
+	bool stop;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&e->lock);
+	while (!e->stop && !(wake_on_notify && e->notified))
+		if (pthread_cond_timedwait(&e->wake, &e->lock, &until) == ETIMEDOUT)
+			break;
+	e->notified = false;
+	stop = e->stop;
+	pthread_mutex_unlock(&e->lock);
+	return stop;
+}
+
+static bool stopping(struct exporter *e)
+{
+	bool stop;
+
+	pthread_mutex_lock(&e->lock);
+	stop = e->stop;
+	pthread_mutex_unlock(&e->lock);
+	return stop;
+}
+
+/* Reads what is pending into a fresh batch starting at cursor. */
+static void fill_batch(struct exporter *e, struct batch *b, const struct spool_pos *cursor)
+{
+	struct spool_pos pos = *cursor;
+
+	free(b->body.p);
+	memset(b, 0, sizeof(*b));
+	put_field(&b->body, 1, e->o.agent_id, strlen(e->o.agent_id));
+	put_varint(&b->body, 2 << 3 | 0);
+	put_varint(&b->body, e->sequence);
+	b->end = pos;
+	spool__read(e->o.spool, &pos, e->o.batch_max, MAX_BATCH_BYTES, add_record, b);
+}
+
+/*
+ * Sends one batch until it is acknowledged or dropped (true), or until a
+ * stop cuts the retries short (false: it stays spooled for the next start).
+ */
+static bool deliver(struct exporter *e, struct batch *b)
+{
+	uint64_t backoff = BASE_BACKOFF_MS;
+	struct bytes gz = { 0 };
+	bool done = false;
+
+	if (b->body.failed || gz__compress(b->body.p, b->body.len, &gz.p, &gz.len)) {
+		log_error("export: out of memory building a batch");
+		return false;
+	}
+	for (;;) {
+		Leakwatch__V1__BatchAck *ack = NULL;
+		uint64_t retry_after = 0, wait;
+		enum outcome out = post(e, &gz, &ack, &retry_after);
+
+		if (out == SENT) {
+			if (ack->sequence != e->sequence)
+				log_warn("export: ack for batch %" PRIu64 ", sent %" PRIu64, ack->sequence, e->sequence);
+			pthread_mutex_lock(&e->lock);
+			e->st.batches++;
+			e->st.events += ack->accepted + ack->duplicates;
+			e->st.duplicates += ack->duplicates;
+			e->st.rejected += ack->rejected;
+			e->st.last_success_ms = clock__realtime_ns() / 1000000ULL;
+			pthread_mutex_unlock(&e->lock);
+			leakwatch__v1__batch_ack__free_unpacked(ack, NULL);
+			break;
+		}
+		if (out == DROP) {
+			pthread_mutex_lock(&e->lock);
+			e->st.rejected += b->events;
+			pthread_mutex_unlock(&e->lock);
+			break;
+		}
+		pthread_mutex_lock(&e->lock);
+		e->st.retries++;
+		if (!e->st.last_status)
+			e->st.failures++;
+		pthread_mutex_unlock(&e->lock);
+		if (stopping(e))
+			goto keep; /* leave it spooled for the next start */
+		/* exponential with jitter: half fixed, half random, so agents spread out */
+		wait = retry_after ? retry_after : backoff / 2 + jitter(backoff / 2 + 1);
+		if (wait_ms(e, wait, false))
+			goto keep;
+		backoff = backoff * 2 > e->o.max_backoff_ms ? e->o.max_backoff_ms : backoff * 2;
+	}
+	spool__ack(e->o.spool, &b->end);
+	e->sequence++;
+	done = true;
+keep:
+	free(gz.p);
+	return done;
+}
+
+static void *run(void *arg)
+{
+	struct exporter *e = arg;
+	struct spool_pos cursor = spool__start(e->o.spool);
+	uint64_t last_send = 0;
+	struct batch b = { 0 };
+
+	/* After a stop, what is pending still gets one attempt per batch, so a
+	 * clean shutdown leaves nothing behind when the collector is up. */
+	for (;;) {
+		bool stop = stopping(e);
+		uint64_t first_seen, due;
+
+		fill_batch(e, &b, &cursor);
+		if (!b.events) {
+			if (stop)
+				break;
+			wait_ms(e, e->o.flush_ms, true);
+			continue;
+		}
+		/* a partial batch waits for more: a short linger, but no sooner
+		 * than a flush interval after the last send */
+		first_seen = clock__monotonic_ms();
+		due = first_seen + QUIET_LINGER_MS;
+		if (last_send && last_send + e->o.flush_ms > due)
+			due = last_send + e->o.flush_ms;
+		while (!stop && b.events < e->o.batch_max && b.body.len < MAX_BATCH_BYTES &&
+		       clock__monotonic_ms() < due) {
+			stop = wait_ms(e, due - clock__monotonic_ms(), true);
+			fill_batch(e, &b, &cursor);
+		}
+		last_send = clock__monotonic_ms();
+		if (!deliver(e, &b))
+			break;
+		cursor = b.end;
+	}
+	free(b.body.p);
+	return NULL;
+}
+
+static int read_token(const char *file, char *out, size_t len, char *err, size_t errlen)
+{
+	ssize_t n = procfs__read(file, out, len);
+
+	if (n < 0) {
+		snprintf(err, errlen, "collector.token_file %s: %s", file, strerror((int)-n));
+		return (int)n;
+	}
+	out[strcspn(out, "\r\n")] = '\0';
+	if (!out[0]) {
+		snprintf(err, errlen, "collector.token_file %s is empty", file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int exporter__start(const struct exporter_opts *opts, struct exporter **out, char *err, size_t errlen)
+{
+	struct exporter *e = calloc(1, sizeof(*e));
+	char token[512];
+	size_t base_len;
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	e->o = *opts;
+	e->sequence = 1;
+	base_len = strlen(opts->url);
+	while (base_len && opts->url[base_len - 1] == '/')
+		base_len--;
+	snprintf(e->url, sizeof(e->url), "%.*s/v1/events", (int)base_len, opts->url);
+	if (opts->token_file) {
+		rc = read_token(opts->token_file, token, sizeof(token), err, errlen);
+		if (rc) {
+			free(e);
+			return rc;
+		}
+		snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", token);
+		memset(token, 0, sizeof(token));
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before the thread: not thread-safe */
+	e->curl = curl_easy_init();
+	if (!e->curl) {
+		free(e);
+		snprintf(err, errlen, "libcurl initialisation failed");
+		return -ENOMEM;
+	}
+	curl_easy_setopt(e->curl, CURLOPT_URL, e->url);
+	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)opts->timeout_ms);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(opts->timeout_ms < 5000 ? opts->timeout_ms : 5000));
+	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (opts->ca_file)
+		curl_easy_setopt(e->curl, CURLOPT_CAINFO, opts->ca_file);
+	if (opts->client_cert)
+		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, opts->client_cert);
+	if (opts->client_key)
+		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, opts->client_key);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->wake, NULL);
+	rc = pthread_create(&e->thread, NULL, run, e);
+	if (rc) {
+		curl_easy_cleanup(e->curl);
+		free(e);
+		snprintf(err, errlen, "cannot start the export thread: %s", strerror(rc));
+		return -rc;
+	}
+	*out = e;
+	return 0;
+}
+
+void exporter__notify(struct exporter *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->notified = true;
+	pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void exporter__stop(struct exporter *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->stop = true;
+	pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	pthread_join(e->thread, NULL);
+	curl_easy_cleanup(e->curl);
+	memset(e->auth, 0, sizeof(e->auth));
+	pthread_cond_destroy(&e->wake);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+void exporter__stats(struct exporter *e, struct exporter_stats *out)
+{
+	if (!e) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	pthread_mutex_lock(&e->lock);
+	*out = e->st;
+	pthread_mutex_unlock(&e->lock);
+}

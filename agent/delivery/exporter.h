@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Ships spooled events to the collector: batches cut by count and time,
+ * gzip-compressed EventBatch POSTs to <url>/v1/events, retried with
+ * exponential backoff and jitter on 429, 5xx and network errors (honouring
+ * Retry-After). The spool is acknowledged only with the collector's
+ * BatchAck, so delivery is at least once. Runs in its own thread.
+ */
+#ifndef LW_EXPORTER_H
+#define LW_EXPORTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "delivery/spool.h"
+
+struct exporter_opts {
+	const char *url;          /* collector base URL */
+	const char *token_file;   /* bearer token; NULL for none */
+	const char *ca_file;      /* TLS trust; NULL for the system store */
+	const char *client_cert;  /* mTLS, optional */
+	const char *client_key;
+	const char *agent_id;
+	size_t batch_max;         /* events per batch */
+	uint64_t flush_ms;        /* a partial batch waits at most this long */
+	uint64_t timeout_ms;      /* per request */
+	uint64_t max_backoff_ms;
+	struct spool *spool;
+};
+
+struct exporter_stats {
+	uint64_t batches;         /* acknowledged */
+	uint64_t events;          /* acknowledged, stored or duplicate */
+	uint64_t duplicates;
+	uint64_t retries;         /* failed attempts that will be retried */
+	uint64_t failures;        /* of those, network errors */
+	uint64_t rejected;        /* events dropped on a 4xx or refused as invalid */
+	int last_status;          /* last HTTP status, 0 for a network error */
+	uint64_t last_success_ms;
+};
+
+struct exporter;
+
+/* Reads the token and starts the thread; err names what is wrong. */
+int exporter__start(const struct exporter_opts *opts, struct exporter **out, char *err, size_t errlen);
+/* Events were appended: a batch may be due. */
+void exporter__notify(struct exporter *e);
+/* Stops after at most one more attempt; the rest waits in the spool. */
+void exporter__stop(struct exporter *e);
+void exporter__stats(struct exporter *e, struct exporter_stats *out);
+
+#endif

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detect/secret.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 64+ hex characters (a trailing newline allowed) decode; anything else is raw key material. */
+static void parse_key(const uint8_t *buf, size_t n, struct lw_fpkey *out)
+{
+	size_t hex = n;
+	bool all_hex = true;
+
+	while (hex && (buf[hex - 1] == '\n' || buf[hex - 1] == '\r' || buf[hex - 1] == ' '))
+		hex--;
+	for (size_t i = 0; i < hex; i++)
+		if (hexval(buf[i]) < 0)
+			all_hex = false;
+	if (all_hex && hex % 2 == 0 && hex / 2 >= LW_FP_KEY_MIN) {
+		out->len = hex / 2 > LW_FP_KEY_MAX ? LW_FP_KEY_MAX : hex / 2;
+		for (size_t i = 0; i < out->len; i++)
+			out->key[i] = (uint8_t)(hexval(buf[2 * i]) << 4 | hexval(buf[2 * i + 1]));
+		return;
+	}
+	out->len = n > LW_FP_KEY_MAX ? LW_FP_KEY_MAX : n;
+	memcpy(out->key, buf, out->len);
+}
+
+static int random_bytes(uint8_t *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = getrandom(buf + got, n - got, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int secret__ephemeral_key(struct lw_fpkey *out)
+{
+	out->len = LW_FP_KEY_MIN;
+	return random_bytes(out->key, out->len);
+}
+
+static int create_key(const char *path, char *err, size_t errlen)
+{
+	uint8_t raw[LW_FP_KEY_MIN];
+	char hex[LW_FP_KEY_MIN * 2 + 2];
+	int fd, rc;
+
+	rc = random_bytes(raw, sizeof(raw));
+	if (rc) {
+		snprintf(err, errlen, "getrandom: %s", strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	hex[sizeof(raw) * 2] = '\n';
+	/* O_EXCL: two agents starting together must not each write a key */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -EEXIST)
+			return 0;
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (write(fd, hex, sizeof(raw) * 2 + 1) != (ssize_t)(sizeof(raw) * 2 + 1) || fsync(fd)) {
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	close(fd);
+	return 0;
+}
+
+int secret__load_key(const char *path, bool create, struct lw_fpkey *out, char *err, size_t errlen)
+{
+	uint8_t buf[LW_FP_KEY_MAX * 2 + 8];
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		rc = create_key(path, err, errlen);
+		if (rc)
+			return rc;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		snprintf(err, errlen, "%s is readable by group or others (mode %03o)", path,
+			 st.st_mode & 0777);
+	else if (errlen)
+		err[0] = '\0';
+	n = read(fd, buf, sizeof(buf));
+	rc = n < 0 ? -errno : 0;
+	close(fd);
+	if (rc) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (n < LW_FP_KEY_MIN) {
+		snprintf(err, errlen, "%s holds %zd bytes; a key needs at least %d", path, n, LW_FP_KEY_MIN);
+		return -EINVAL;
+	}
+	parse_key(buf, (size_t)n, out);
+	return 0;
+}
+
+void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
+			 char out[LW_FINGERPRINT_LEN + 1])
+{
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	HMAC(EVP_sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len);
+	for (int i = 0; i < LW_FINGERPRINT_LEN / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	out[LW_FINGERPRINT_LEN] = '\0';
+}
+
+void secret__redact(const char *s, size_t n, char out[LW_REDACTED_MAX])
+{
+	/* at most a sixth of a short secret on each side, never more than 4 */
+	size_t show = n / 6 < 4 ? n / 6 : 4;
+
+	if (!show) {
+		snprintf(out, LW_REDACTED_MAX, "****");
+		return;
+	}
+	snprintf(out, LW_REDACTED_MAX, "%.*s...%.*s", (int)show, s, (int)show, s + n - show);
+}

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detect/validate.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+void validate__crc_base62(uint32_t crc, char out[6])
+{
+	for (int i = 5; i >= 0; i--) {
+		out[i] = LW_BASE62[crc % 62];
+		crc /= 62;
+	}
+}
+
+bool validate__crc_token(const char *tok, size_t n, size_t prefix_len)
+{
+	char want[6];
+
+	if (n != prefix_len + 36)
+		return false;
+	validate__crc_base62((uint32_t)crc32(0L, (const Bytef *)tok + prefix_len, 30), want);
+	return !memcmp(want, tok + prefix_len + 30, 6);
+}
+
+/* c * log2(c) for small counts: entropy runs on every candidate, log2 is slow */
+static float clog2c[256];
+
+__attribute__((constructor)) static void init_clog2c(void)
+{
+	for (int c = 1; c < 256; c++)
+		clog2c[c] = (float)(c * log2(c));
+}
+
+double validate__entropy(const char *s, size_t n)
+{
+	uint16_t counts[256] = { 0 };
+	unsigned char seen[256];
+	size_t distinct = 0;
+	double sum = 0;
+
+	if (!n)
+		return 0;
+	if (n > 65535)
+		n = 65535;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!counts[c]++)
+			seen[distinct++] = c;
+	}
+	/* H = log2(n) - sum(c log2 c) / n */
+	for (size_t i = 0; i < distinct; i++) {
+		unsigned c = counts[seen[i]];
+
+		sum += c < 256 ? clog2c[c] : c * log2(c);
+	}
+	return log2((double)n) - sum / (double)n;
+}
+
+unsigned validate__classes(const char *s, size_t n)
+{
+	unsigned m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'a' && c <= 'z')
+			m |= 1;
+		else if (c >= 'A' && c <= 'Z')
+			m |= 2;
+		else if (c >= '0' && c <= '9')
+			m |= 4;
+		else
+			m |= 8;
+	}
+	return m;
+}
+
+int validate__class_count(const char *s, size_t n)
+{
+	return __builtin_popcount(validate__classes(s, n));
+}
+
+bool validate__aws_key_id(const char *s, size_t n)
+{
+	static const char *const prefixes[] = {
+		"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "APKA", "AIPA",
+	};
+	bool known = false;
+
+	if (n != 20)
+		return false;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		known |= !memcmp(s, prefixes[i], 4);
+	/* A3T* ids predate the 4-letter scheme */
+	if (!known && !(s[0] == 'A' && s[1] == '3' && s[2] == 'T'))
+		return false;
+	for (size_t i = 4; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '2' && s[i] <= '7')))
+			return false;
+	return true;
+}
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+long validate__b64_decode(const char *in, size_t n, uint8_t *out, size_t outcap)
+{
+	uint32_t acc = 0;
+	size_t len = 0;
+	int bits = 0;
+
+	while (n && in[n - 1] == '=')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64val((unsigned char)in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (len == outcap)
+				return -1;
+			out[len++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (long)len;
+}
+
+/* Decodes at most cap bytes of a segment's start: enough to judge its shape. */
+static long b64_prefix(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	size_t take = n;
+
+	if (take > cap / 3 * 4)
+		take = cap / 3 * 4;
+	return validate__b64_decode(s, take, out, cap);
+}
+
+static bool json_object_start(const uint8_t *b, long n)
+{
+	long i = 0;
+
+	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return i < n && b[i] == '{';
+}
+
+bool validate__jwt(const char *s, size_t n)
+{
+	const char *dot1 = memchr(s, '.', n), *dot2;
+	uint8_t hdr[768], pay[48];
+	long hn, pn;
+
+	if (!dot1)
+		return false;
+	dot2 = memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - s));
+	if (!dot2 || (size_t)(dot1 - s) > 1024)
+		return false;
+	hn = validate__b64_decode(s, (size_t)(dot1 - s), hdr, sizeof(hdr) - 1);
+	if (hn < 8 || !json_object_start(hdr, hn))
+		return false;
+	hdr[hn] = '\0';
+	if (!memmem(hdr, (size_t)hn, "\"alg\"", 5))
+		return false;
+	pn = b64_prefix(dot1 + 1, (size_t)(dot2 - dot1 - 1), pay, sizeof(pay));
+	return pn > 0 && json_object_start(pay, pn);
+}
+
+bool validate__basic_auth(const char *b64, size_t n)
+{
+	uint8_t buf[512];
+	const uint8_t *colon;
+	long len;
+
+	len = validate__b64_decode(b64, n, buf, sizeof(buf));
+	if (len < 3)
+		return false;
+	for (long i = 0; i < len; i++)
+		if (buf[i] < 0x20 || buf[i] == 0x7f)
+			return false;
+	colon = memchr(buf, ':', (size_t)len);
+	if (!colon || colon == buf + len - 1)
+		return false;
+	return !validate__is_placeholder((const char *)colon + 1, (size_t)(buf + len - colon - 1));
+}
+
+static bool is_b64(unsigned char c)
+{
+	return b64val(c) >= 0 || c == '=';
+}
+
+/* Skips one line break, real or JSON-escaped; returns bytes consumed. */
+static size_t line_break(const char *s, size_t n)
+{
+	if (n >= 3 && s[0] == '\\' && s[1] == '\\' && (s[2] == 'n' || s[2] == 'r'))
+		return 3;
+	if (n >= 2 && s[0] == '\r' && s[1] == '\n')
+		return 2;
+	if (n >= 1 && (s[0] == '\n' || s[0] == '\r'))
+		return 1;
+	if (n >= 4 && s[0] == '\\' && s[1] == 'r' && s[2] == '\\' && s[3] == 'n')
+		return 4;
+	if (n >= 2 && s[0] == '\\' && (s[1] == 'n' || s[1] == 'r'))
+		return 2;
+	return 0;
+}
+
+/* A PEM header line ("Proc-Type: 4,ENCRYPTED", "Comment: ..."): a token then ':'. */
+static size_t header_line(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+		i++;
+	if (i == 0 || i >= n || s[i] != ':')
+		return 0;
+	while (i < n && !line_break(s + i, n - i))
+		i++;
+	return i;
+}
+
+/*
+ * A logger that prefixes every line ("2026-... INFO MIIEow...") breaks the
+ * block; the body line still ends in a long base64 run.
+ */
+static bool prefixed_body_line(const char *s, size_t n)
+{
+	size_t end = 0, run = 0;
+
+	while (end < n && end < 256 && !line_break(s + end, n - end))
+		end++;
+	while (run < end && is_b64((unsigned char)s[end - run - 1]))
+		run++;
+	return run >= 40 && validate__entropy(s + end - run, run) >= 4.0;
+}
+
+bool validate__pem_body(const char *s, size_t n)
+{
+	size_t i = 0, run = 0, k;
+
+	/* separators between the BEGIN line and the body */
+	for (;;) {
+		if (i < n && (s[i] == ' ' || s[i] == '\t')) {
+			i++;
+		} else if ((k = line_break(s + i, n - i))) {
+			i += k;
+		} else if ((k = header_line(s + i, n - i))) {
+			i += k;
+		} else {
+			break;
+		}
+	}
+	if (i >= n)
+		return true; /* the body is not in this buffer: the BEGIN line decides */
+	while (i + run < n && is_b64((unsigned char)s[i + run]))
+		run++;
+	if (i + run == n)
+		return run > 0 && validate__entropy(s + i, run) >= (run >= 16 ? 3.0 : 0);
+	/* a key's first line is 64 or 70 characters; anything under 16 is prose or a mask */
+	if (run >= 16)
+		return validate__entropy(s + i, run) >= 3.5;
+	return prefixed_body_line(s + i, n - i);
+}
+
+bool validate__is_example(const char *s, size_t n)
+{
+	static const char *const exact[] = {
+		"AKIAIOSFODNN7EXAMPLE",
+		"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"AKIAI44QH8DHBEXAMPLE",
+		"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+		"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+		"sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+		"pk_test_TYooMQauvdEDq54NiTphI7jx",
+		"ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+		"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+		"AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
+		/* Azurite / storage emulator account key, published by Microsoft */
+		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+	};
+	/* contained in a longer secret: the jwt.io sample's signature */
+	static const char *const inside[] = {
+		"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+		"EXAMPLE",
+	};
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strlen(exact[i]) == n && !memcmp(exact[i], s, n))
+			return true;
+	for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+		if (memmem(s, n, inside[i], strlen(inside[i])))
+			return true;
+	return false;
+}
+
+/* Lower-cases the first cap bytes of s: placeholders sit near the start. */
+static size_t lower(const char *s, size_t n, char *out, size_t cap)
+{
+	if (n > cap)
+		n = cap;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+	}
+	return n;
+}
+
+static bool equals_ci(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && !strncasecmp(s, word, n);
+}
+
+/* aaaaaaaa, abababab, 00000000 ... */
+static bool repetitive(const char *s, size_t n)
+{
+	unsigned char seen[256] = { 0 };
+	size_t run = 1, distinct = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!seen[(unsigned char)s[i]]++)
+			distinct++;
+		if (i && s[i] == s[i - 1]) {
+			if (++run >= 8)
+				return true;
+		} else {
+			run = 1;
+		}
+	}
+	return n >= 6 && distinct <= 2;
+}
+
+/* Substrings that mark a stand-in, lower case. */
+static const struct {
+	const char *s;
+	size_t n;
+} parts[] = {
+#define P(x) { x, sizeof(x) - 1 }
+	P("your_"), P("your-"), P("yourapi"), P("yourkey"), P("yourtoken"), P("yoursecret"), P("yourpass"),
+	P("example"), P("placeholder"), P("redacted"), P("changeme"), P("replace_me"), P("replaceme"),
+	P("insert_"), P("_here"), P("-here"), P("xxxxx"), P("*****"), P("#####"), P("${"), P("{{"), P("}}"),
+	P("$("), P("%("), P("#{"), P("<%"), P("..."), P("\xe2\x80\xa6"), P("0123456789"), P("123456789"),
+	P("abcdefghij"), P("qwertyuiop"),
+#undef P
+};
+#define N_PARTS (sizeof(parts) / sizeof(parts[0]))
+
+/* parts by first byte: one pass over the value instead of a memmem per part */
+static uint8_t bucket_first[256], bucket_next[N_PARTS];
+
+__attribute__((constructor)) static void init_buckets(void)
+{
+	memset(bucket_first, 0xff, sizeof(bucket_first));
+	for (size_t i = N_PARTS; i-- > 0;) {
+		unsigned char c = (unsigned char)parts[i].s[0];
+
+		bucket_next[i] = bucket_first[c];
+		bucket_first[c] = (uint8_t)i;
+	}
+}
+
+static bool has_part(const char *low, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (uint8_t k = bucket_first[(unsigned char)low[i]]; k != 0xff; k = bucket_next[k])
+			if (parts[k].n <= n - i && !memcmp(low + i, parts[k].s, parts[k].n))
+				return true;
+	return false;
+}
+
+bool validate__is_placeholder(const char *s, size_t n)
+{
+	static const char *const words[] = {
+		"changeme", "change_me", "changeit", "null", "nil", "none", "undefined", "true",
+		"false", "yes", "no", "example", "password", "passwd", "secret", "token", "redacted",
+		"removed", "hidden", "masked", "filtered", "dummy", "sample", "placeholder", "todo",
+		"tbd", "test", "default", "empty", "unset", "notset", "n/a", "string", "value",
+		"your_api_key", "api_key", "apikey", "nan", "[]", "{}", "\"\"", "''",
+	};
+	char low[512];
+	size_t ln;
+
+	if (n == 0)
+		return true;
+	for (size_t i = 0; n <= 16 && i < sizeof(words) / sizeof(words[0]); i++)
+		if (equals_ci(s, n, words[i]))
+			return true;
+	ln = lower(s, n, low, sizeof(low));
+	if (has_part(low, ln))
+		return true;
+	/* ****, xxxx, ----: a mask of any length */
+	{
+		size_t k = 0;
+
+		while (k < n && strchr("*#xX.-_ ", s[k]) && s[k])
+			k++;
+		if (k == n)
+			return true;
+	}
+	/* <token>, [secret], (hidden) */
+	if (n >= 2 && ((s[0] == '<' && s[n - 1] == '>') || (s[0] == '[' && s[n - 1] == ']') ||
+		       (s[0] == '(' && s[n - 1] == ')')))
+		return true;
+	/* $VAR, $env:VAR, %VAR%, %s */
+	if (s[0] == '$' && n > 1 && (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= 'a' && s[1] <= 'z')))
+		return true;
+	if (s[0] == '%' && (n == 2 || s[n - 1] == '%'))
+		return true;
+	return repetitive(s, n);
+}

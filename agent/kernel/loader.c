@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kernel/loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "listen.skel.h"
+#include "write.skel.h"
+#include "log.h"
+
+#define MAX_PROGS 16
+
+struct loader {
+	struct loader_opts opts;
+	struct lw_listen *listen;
+	/* UDP: post_bind4/6 and sock_release on the root cgroup v2, or without
+	 * one the bind tracepoints (and no release); NULL where not attached */
+	struct bpf_link *udp_links[4];
+	size_t n_udp_links;
+	struct lw_write *write;       /* NULL when capture is off or failed */
+	struct ring_buffer *rb;
+	const char *attached[MAX_PROGS];
+	size_t n_attached;
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log__msg(level == LIBBPF_WARN ? LW_LOG_WARN : LW_LOG_DEBUG, "libbpf: %s", msg);
+	return 0;
+}
+
+static void add_attached(struct loader *l, const char *name)
+{
+	if (l->n_attached < MAX_PROGS)
+		l->attached[l->n_attached++] = name;
+}
+
+/* libbpf resolves tracepoint ids through tracefs; some hosts never mount it. */
+static int ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		int err = -errno;
+
+		log_error("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: %s",
+			  strerror(errno));
+		return err;
+	}
+	log_info("mounted tracefs at /sys/kernel/tracing");
+	return 0;
+}
+
+/*
+ * The root of the cgroup v2 hierarchy, opened: a program attached there
+ * sees every socket on the host. A mount of a cgroup namespace's own
+ * subtree (a container without the host's /sys/fs/cgroup) would see only
+ * that subtree, so only a directory without cgroup.type, which every
+ * cgroup but the root has, will do. -ENOENT: no cgroup2 mount; -ENOTDIR:
+ * mounts, none of them the root (why says which was seen).
+ */
+static int open_cgroup2_root(char *why, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT, fd = -1;
+
+	if (!f)
+		return -errno;
+	while (fd < 0 && fgets(line, sizeof(line), f)) {
+		char mnt[512], fstype[64];
+		const char *sep = strstr(line, " - ");
+
+		/* "id parent maj:min root mountpoint opts ... - fstype source opts" */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, len, "cannot open %s: %s", mnt, strerror(errno));
+			err = -ENOTDIR;
+		} else if (!faccessat(fd, "cgroup.type", F_OK, 0) || errno != ENOENT) {
+			snprintf(why, len, "%s is not the root of the cgroup v2 hierarchy (a cgroup namespace?)",
+				 mnt);
+			close(fd);
+			fd = -1;
+			err = -ENOTDIR;
+		}
+	}
+	fclose(f);
+	if (fd >= 0)
+		return fd;
+	if (err == -ENOENT)
+		snprintf(why, len, "no cgroup v2 mount");
+	return err;
+}
+
+/* Attaches one UDP program; its link is kept for loader__stop. 0 or -errno. */
+static int attach_udp_prog(struct loader *l, struct bpf_program *prog, int cgroup_fd)
+{
+	struct bpf_link *link;
+
+	link = cgroup_fd >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd) : bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	l->udp_links[l->n_udp_links++] = link;
+	add_attached(l, bpf_program__name(prog));
+	return 0;
+}
+
+static void detach_udp(struct loader *l)
+{
+	while (l->n_udp_links)
+		bpf_link__destroy(l->udp_links[--l->n_udp_links]);
+}
+
+/*
+ * UDP listeners. The cgroup hooks on the root cgroup v2 are preferred: they
+ * run on bind and release only, where the sys_exit_bind tracepoint sends
+ * every syscall on the host through the traced exit path. Without them the
+ * tracepoints see binds, and releases go unreported.
+ */
+static int attach_udp(struct loader *l)
+{
+	struct lw_listen *p = l->listen;
+	size_t listed = l->n_attached;
+	char why[600];
+	int fd, err;
+
+	fd = open_cgroup2_root(why, sizeof(why));
+	if (fd >= 0) {
+		err = attach_udp_prog(l, p->progs.lw_post_bind4, fd);
+		if (!err)
+			err = attach_udp_prog(l, p->progs.lw_post_bind6, fd);
+		if (!err) {
+			int rel = attach_udp_prog(l, p->progs.lw_sock_release, fd);
+
+			if (rel)
+				log_warn("cgroup sock_release attach failed: %s; UDP listener close will not "
+					 "be reported", strerror(-rel));
+			close(fd);
+			return 0;
+		}
+		close(fd);
+		snprintf(why, sizeof(why), "cgroup post_bind attach failed: %s", strerror(-err));
+		detach_udp(l);
+		l->n_attached = listed; /* only what is attached is listed */
+	}
+	log_warn("%s: UDP binds are seen through the bind syscall, and UDP listener close will "
+		 "not be reported", why);
+	err = attach_udp_prog(l, p->progs.lw_bind_enter, -1);
+	if (!err)
+		err = attach_udp_prog(l, p->progs.lw_bind_exit, -1);
+	if (err)
+		log_error("attaching the UDP bind programs failed: %s", strerror(-err));
+	return err;
+}
+
+/* How the write programs walk a descriptor table; see bpf/write.bpf.c. */
+enum fd_walk_mode { FD_WALK_HELPERS = 0, FD_WALK_TASK_BTF = 1, FD_WALK_CAST = 2 };
+
+static const char *const fd_walk_names[] = { "helper reads", "typed task pointers", "typed casts" };
+
+/* Opens and loads the write programs with one descriptor-walk mode. */
+static struct lw_write *load_write(const struct loader *l, enum fd_walk_mode mode)
+{
+	struct lw_write *w = lw_write__open();
+	int err;
+
+	if (!w)
+		return NULL;
+	w->rodata->max_bytes = l->opts.capture_max_bytes;
+	w->rodata->agent_tgid = (__u32)getpid();
+	w->rodata->fd_walk = mode;
+	/* an eighth of the ring: the agent is woken well before it fills */
+	w->rodata->wakeup_bytes = l->opts.capture_ringbuf_bytes / 8;
+	bpf_map__set_max_entries(w->maps.events, (uint32_t)l->opts.capture_ringbuf_bytes);
+	bpf_program__set_autoattach(w->progs.lw_capture_step, false);
+	err = lw_write__load(w);
+	if (err) {
+		lw_write__destroy(w);
+		errno = -err;
+		return NULL;
+	}
+	return w;
+}
+
+/*
+ * The log-write programs. The cheapest descriptor walk the kernel verifies
+ * is used: every write on the host pays for it. A failure here is logged
+ * and leaves listener detection running: one blind spot is better than none.
+ */
+static int start_capture(struct loader *l)
+{
+	enum fd_walk_mode mode = FD_WALK_CAST;
+	struct lw_write *w = NULL;
+	__u32 slot = 0;
+	int fd, err;
+
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) != 1)
+		mode = FD_WALK_HELPERS;
+	/* LEAKWATCH_FD_WALK=helpers|task: start lower, as an older kernel would
+	 * (for tests, and to rule the fast walks out when debugging) */
+	if (getenv("LEAKWATCH_FD_WALK")) {
+		const char *want = getenv("LEAKWATCH_FD_WALK");
+
+		if (!strcmp(want, "helpers"))
+			mode = FD_WALK_HELPERS;
+		else if (!strcmp(want, "task") && mode > FD_WALK_TASK_BTF)
+			mode = FD_WALK_TASK_BTF;
+	}
+	for (;; mode--) {
+		/* quiet while probing: a refused mode is expected on older kernels */
+		if (mode != FD_WALK_HELPERS)
+			libbpf_set_print(NULL);
+		w = load_write(l, mode);
+		libbpf_set_print(libbpf_log);
+		if (w || mode == FD_WALK_HELPERS)
+			break;
+		log_debug("write programs: %s not accepted by this kernel", fd_walk_names[mode]);
+	}
+	if (!w) {
+		err = -errno;
+		log_error("log capture disabled: loading the write programs failed: %s", strerror(errno));
+		return err;
+	}
+	fd = bpf_program__fd(w->progs.lw_capture_step);
+	err = bpf_map__update_elem(w->maps.capture_progs, &slot, sizeof(slot), &fd, sizeof(fd), BPF_ANY);
+	if (err) {
+		log_error("log capture disabled: installing the capture step failed: %s", strerror(-err));
+		goto fail;
+	}
+	err = lw_write__attach(w);
+	if (err) {
+		log_error("log capture disabled: attaching the write programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	log_info("write path: descriptor walk by %s", fd_walk_names[mode]);
+	add_attached(l, "lw_write");
+	add_attached(l, "lw_writev");
+	add_attached(l, "lw_pwrite64");
+	add_attached(l, "lw_pwritev");
+	add_attached(l, "lw_pwritev2");
+	l->write = w;
+	return 0;
+fail:
+	lw_write__destroy(w);
+	return err;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	const struct loader *l = ctx;
+
+	return l->opts.on_event(l->opts.ctx, data, size);
+}
+
+int loader__start(const struct loader_opts *opts, struct loader **out)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct loader *l;
+	int err;
+
+	libbpf_set_print(libbpf_log);
+	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	err = ensure_tracefs();
+	if (err)
+		return err;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->opts = *opts;
+
+	l->listen = lw_listen__open();
+	if (!l->listen) {
+		err = -errno;
+		log_error("opening the listener programs failed: %s", strerror(errno));
+		goto fail;
+	}
+	bpf_map__set_max_entries(l->listen->maps.events, (uint32_t)opts->ringbuf_bytes);
+	/* attach_udp picks the UDP programs */
+	bpf_program__set_autoattach(l->listen->progs.lw_sock_release, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_post_bind4, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_post_bind6, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_bind_enter, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_bind_exit, false);
+	err = lw_listen__load(l->listen);
+	if (err) {
+		log_error("loading the listener programs failed: %s (is this kernel >= 5.8 with BTF?)",
+			  strerror(-err));
+		goto fail;
+	}
+	err = lw_listen__attach(l->listen);
+	if (err) {
+		log_error("attaching the listener programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	add_attached(l, "lw_tcp_state");
+	err = attach_udp(l);
+	if (err)
+		goto fail;
+	if (opts->capture)
+		start_capture(l);
+
+	l->rb = ring_buffer__new(bpf_map__fd(l->listen->maps.events), on_record, l, NULL);
+	if (!l->rb) {
+		err = -errno;
+		log_error("ring buffer setup failed: %s", strerror(errno));
+		goto fail;
+	}
+	if (l->write) {
+		err = ring_buffer__add(l->rb, bpf_map__fd(l->write->maps.events), on_record, l);
+		if (err) {
+			log_error("ring buffer setup failed: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	*out = l;
+	return 0;
+fail:
+	loader__stop(l);
+	return err;
+}
+
+int loader__poll(struct loader *l, int timeout_ms)
+{
+	int n = ring_buffer__poll(l->rb, timeout_ms), more;
+
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* captured bytes are often queued without a wake-up (write.bpf.c), so
+	 * every ring is read, not only those that signalled */
+	more = ring_buffer__consume(l->rb);
+	return more < 0 ? more : n + more;
+}
+
+int loader__drain(struct loader *l)
+{
+	return ring_buffer__consume(l->rb);
+}
+
+static void add_drops(const struct bpf_map *map, uint64_t out[LW_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *per_cpu;
+
+	if (ncpu <= 0)
+		return;
+	per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return;
+	for (uint32_t r = 0; r < LW_DROP_MAX; r++) {
+		if (bpf_map__lookup_elem(map, &r, sizeof(r), per_cpu, (size_t)ncpu * sizeof(*per_cpu), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[r] += per_cpu[c];
+	}
+	free(per_cpu);
+}
+
+void loader__drops(struct loader *l, uint64_t out[LW_DROP_MAX])
+{
+	memset(out, 0, LW_DROP_MAX * sizeof(out[0]));
+	add_drops(l->listen->maps.drops, out);
+	if (l->write)
+		add_drops(l->write->maps.drops, out);
+}
+
+bool loader__capturing(const struct loader *l)
+{
+	return l->write != NULL;
+}
+
+int loader__set_verdict(struct loader *l, const struct lw_file_key *key, uint32_t generation, int state)
+{
+	struct lw_verdict v = { .generation = generation, .state = (__u32)state };
+
+	if (!l->write)
+		return -ENOENT;
+	if (state < 0) {
+		int err = bpf_map__delete_elem(l->write->maps.verdicts, key, sizeof(*key), 0);
+
+		return err == -ENOENT ? 0 : err;
+	}
+	return bpf_map__update_elem(l->write->maps.verdicts, key, sizeof(*key), &v, sizeof(v), BPF_ANY);
+}
+
+void loader__clear_verdicts(struct loader *l)
+{
+	struct lw_file_key key, next;
+	int fd;
+
+	if (!l->write)
+		return;
+	fd = bpf_map__fd(l->write->maps.verdicts);
+	/* delete the first key until none is left: deleting while walking skips keys */
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+	/* and retire every per-CPU cached verdict at once */
+	__atomic_add_fetch(&l->write->bss->verdict_epoch, 1, __ATOMIC_SEQ_CST);
+}
+
+size_t loader__programs(struct loader *l, const char **names, size_t max)
+{
+	size_t n = l->n_attached < max ? l->n_attached : max;
+
+	memcpy(names, l->attached, n * sizeof(*names));
+	return l->n_attached;
+}
+
+void loader__stop(struct loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	lw_write__destroy(l->write);
+	detach_udp(l);
+	lw_listen__destroy(l->listen);
+	free(l);
+}
+
+const char *loader__drop_name(enum lw_drop_reason r)
+{
+	switch (r) {
+	case LW_DROP_RINGBUF: return "ringbuf_full";
+	case LW_DROP_TRUNCATED: return "truncated";
+	case LW_DROP_IOV: return "iovec_limit";
+	case LW_DROP_READ: return "read_failed";
+	case LW_DROP_UNTRACKED: return "untracked";
+	case LW_DROP_MAX: break;
+	}
+	return "unknown";
+}

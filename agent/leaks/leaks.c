@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "leaks/leaks.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "leaks/coalesce.h"
+#include "leaks/filetab.h"
+#include "log.h"
+#include "attrib/pods.h"
+#include "leaks/watch.h"
+
+#define COALESCE_MAX 65536
+#define SWEEP_EVERY_MS 5000
+
+struct leaks {
+	struct leaks_opts o;
+	struct filetab *files;
+	struct coalesce *coalesce;
+	struct leaks_stats st;
+	uint64_t next_sweep_ms;
+};
+
+/* What the scanner callback needs to turn a match into a report: the file,
+ * whose last_* fields name the writer. */
+struct match_ctx {
+	struct leaks *l;
+	struct file_entry *file;
+	uint64_t now_ns;
+};
+
+static int on_match(void *ctx, const struct lw_scan_match *m);
+
+static void flush_stream(void *ctx, struct file_entry *f)
+{
+	struct match_ctx c = { .l = ctx, .file = f, .now_ns = clock__realtime_ns() };
+
+	scanner__stream_flush(f->stream, on_match, &c);
+}
+
+static void on_report(void *ctx, const struct lw_leak *leak)
+{
+	struct leaks *l = ctx;
+
+	l->st.reports++;
+	l->o.emit(l->o.ctx, leak);
+}
+
+int leaks__new(const struct leaks_opts *opts, struct leaks **out)
+{
+	struct leaks *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->o = *opts;
+	l->files = filetab__new(opts->scanner, opts->cfg->max_streams, flush_stream, l);
+	l->coalesce = coalesce__new(opts->cfg->coalesce_delay_ms, opts->cfg->coalesce_window_ms,
+				    COALESCE_MAX, on_report, l);
+	if (!l->files || !l->coalesce) {
+		leaks__free(l);
+		return -ENOMEM;
+	}
+	*out = l;
+	return 0;
+}
+
+void leaks__free(struct leaks *l)
+{
+	if (!l)
+		return;
+	/* the file table first: closing its streams may still add findings */
+	filetab__free(l->files);
+	coalesce__free(l->coalesce);
+	free(l);
+}
+
+static struct file_entry *judge(struct leaks *l, const struct lw_file_key *key, uint32_t dev,
+				uint32_t generation, char *path)
+{
+	bool watched = watch__wants(&l->o.cfg->watch, path);
+	struct file_entry *e;
+
+	e = filetab__put(l->files, key, dev, generation, path, watched);
+	if (!e)
+		return NULL;
+	if (watched)
+		l->st.files_watched++;
+	else
+		l->st.files_ignored++;
+	log_debug("%s %s", watched ? "watching" : "ignoring", e->path);
+	l->o.set_verdict(l->o.ctx, key, generation, watched ? LW_VERDICT_WATCHED : LW_VERDICT_IGNORED);
+	return e;
+}
+
+void leaks__on_file(struct leaks *l, const struct lw_file_event *e)
+{
+	char *path = filetab__join_path(e);
+
+	if (!path) {
+		l->o.set_verdict(l->o.ctx, &e->file, e->generation, -1);
+		return;
+	}
+	judge(l, &e->file, e->dev, e->generation, path);
+}
+
+/*
+ * A chunk for a file we have no entry for: its file record was lost (ring
+ * buffer full) or it was forgotten. Ask /proc while the descriptor is open.
+ */
+static struct file_entry *recover(struct leaks *l, const struct lw_write_event *ev)
+{
+	char *path = filetab__path_from_proc(ev->task.tgid, ev->fd, ev->file.ino);
+
+	if (!path) {
+		/* drop the kernel's verdict, so that the next write reports the
+		 * file again with its path; scan this one meanwhile */
+		l->o.set_verdict(l->o.ctx, &ev->file, 0, -1);
+		path = strdup("(unknown)");
+		return path ? filetab__put(l->files, &ev->file, (uint32_t)ev->file.dev, 0, path, true) : NULL;
+	}
+	return judge(l, &ev->file, (uint32_t)ev->file.dev, 0, path);
+}
+
+/*
+ * A container's output written by its runtime (the shim into /var/log/pods,
+ * dockerd into <id>-json.log): the leak belongs to the container that
+ * produced the line, and the runtime is only recorded as the writer.
+ */
+static void attribute_to_container(struct lw_leak *leak)
+{
+	struct lw_container owner;
+	uint32_t pid;
+
+	if (!leak->path || !pods__log_owner(leak->path, &owner))
+		return;
+	if (owner.id[0] && !strcmp(owner.id, leak->proc.container.id))
+		return; /* the container writing its own file */
+	leak->writer = leak->proc;
+	leak->has_writer = true;
+	memset(&leak->proc, 0, sizeof(leak->proc));
+	pid = owner.id[0] ? pods__container_pid(owner.id) : 0;
+	if (pid && !procinfo__read(pid, &leak->proc)) {
+		/* the process's own cgroup is authoritative; the path fills the gaps */
+		struct lw_container *c = &leak->proc.container;
+
+		if (!c->pod_name[0])
+			memcpy(c->pod_name, owner.pod_name, sizeof(c->pod_name));
+		if (!c->pod_namespace[0])
+			memcpy(c->pod_namespace, owner.pod_namespace, sizeof(c->pod_namespace));
+		if (!c->container_name[0])
+			memcpy(c->container_name, owner.container_name, sizeof(c->container_name));
+		if (!c->pod_uid[0])
+			memcpy(c->pod_uid, owner.pod_uid, sizeof(c->pod_uid));
+		return;
+	}
+	leak->proc.container = owner;
+	pods__enrich(&leak->proc.container);
+}
+
+static int on_match(void *ctx, const struct lw_scan_match *m)
+{
+	struct match_ctx *c = ctx;
+	struct leaks *l = c->l;
+	struct file_entry *f = c->file;
+	struct lw_leak leak;
+	uint64_t offset = f->stream_base + m->start;
+
+	l->st.matches++;
+	memset(&leak, 0, sizeof(leak));
+	secret__fingerprint(l->o.key, m->secret, m->secret_len, leak.fingerprint);
+	if (coalesce__repeat(l->coalesce, leak.fingerprint, f->dev, f->key.ino, offset, c->now_ns))
+		return 0;
+
+	secret__redact(m->secret, m->secret_len, leak.redacted);
+	leak.first_ns = leak.last_ns = c->now_ns;
+	leak.rule = m->rule;
+	leak.path = strdup(f->path);
+	leak.dev = f->dev;
+	leak.ino = f->key.ino;
+	leak.offset = leak.last_offset = offset;
+	leak.length = (uint32_t)m->secret_len;
+	leak.syscall = f->last_syscall;
+	leak.fd = f->last_fd;
+	leak.proc.tgid = f->last_task.tgid;
+	leak.proc.pid = f->last_task.pid;
+	leak.proc.uid = f->last_task.uid;
+	leak.proc.cgroup_id = f->last_task.cgroup_id;
+	memcpy(leak.proc.comm, f->last_task.comm, sizeof(f->last_task.comm));
+	leak.proc.comm[sizeof(leak.proc.comm) - 1] = '\0';
+	procinfo__enrich(&leak.proc);
+	attribute_to_container(&leak);
+	coalesce__add(l->coalesce, &leak, clock__monotonic_ms()); /* owns leak.path now */
+	return 0;
+}
+
+void leaks__on_write(struct leaks *l, const struct lw_write_event *ev, size_t size)
+{
+	struct match_ctx c = { .l = l };
+	struct scanner_stream *stream;
+	struct file_entry *f;
+	uint64_t now_ms = clock__monotonic_ms();
+
+	if (size < offsetof(struct lw_write_event, data) || ev->len > LW_CHUNK_MAX ||
+	    size < offsetof(struct lw_write_event, data) + ev->len) {
+		l->st.malformed++;
+		return;
+	}
+	l->st.chunks++;
+	if (ev->flags & LW_WRITE_TRUNCATED)
+		l->st.truncated++;
+	if (ev->flags & LW_WRITE_GAP)
+		l->st.gaps++;
+	f = filetab__get(l->files, &ev->file);
+	if (!f)
+		f = recover(l, ev);
+	if (!f)
+		return;
+	if (!f->watched) {
+		l->st.chunks_ignored++;
+		f->last_ms = now_ms;
+		return;
+	}
+	if (!ev->len)
+		return;
+	stream = filetab__stream_for(l->files, f, ev->offset, ev->flags & LW_WRITE_GAP, now_ms);
+	if (!stream)
+		return;
+	f->last_task = ev->task;
+	f->last_syscall = ev->syscall;
+	f->last_fd = ev->fd;
+	c.file = f;
+	c.now_ns = clock__boot_to_realtime_ns(ev->task.ts_ns);
+	scanner__stream_feed(stream, ev->data, ev->len, on_match, &c);
+	f->next_offset = ev->offset + ev->len;
+	l->st.bytes_scanned += ev->len;
+}
+
+void leaks__tick(struct leaks *l, uint64_t now_ms)
+{
+	coalesce__tick(l->coalesce, now_ms);
+	if (now_ms >= l->next_sweep_ms) {
+		filetab__sweep(l->files, now_ms);
+		l->next_sweep_ms = now_ms + SWEEP_EVERY_MS;
+	}
+}
+
+void leaks__flush(struct leaks *l)
+{
+	/* what streams hold back first, then what the coalescer holds back */
+	filetab__clear(l->files);
+	coalesce__flush(l->coalesce);
+}
+
+void leaks__reconfigure(struct leaks *l, struct scanner *scanner)
+{
+	filetab__clear(l->files);
+	filetab__set_scanner(l->files, scanner);
+	l->o.scanner = scanner;
+	coalesce__set_timing(l->coalesce, l->o.cfg->coalesce_delay_ms, l->o.cfg->coalesce_window_ms);
+}
+
+void leaks__stats(const struct leaks *l, struct leaks_stats *out)
+{
+	*out = l->st;
+	out->open_streams = filetab__streams(l->files);
+	out->files = filetab__count(l->files);
+}

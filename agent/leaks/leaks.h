@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The log-write pipeline: judges files the kernel asks about, reassembles
+ * what is written to watched ones, scans it, and turns matches into leak
+ * reports (redacted, fingerprinted, attributed, coalesced).
+ */
+#ifndef LW_LEAKS_H
+#define LW_LEAKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "leaks/finding.h"
+#include "leakwatch/events.h"
+#include "detect/scanner.h"
+#include "detect/secret.h"
+
+/* Tells the kernel a verdict (LW_VERDICT_*), or forgets the file (-1). */
+typedef void (*leaks_verdict_fn)(void *ctx, const struct lw_file_key *key, uint32_t generation,
+				 int state);
+typedef void (*leaks_emit_fn)(void *ctx, const struct lw_leak *leak);
+
+struct leaks_opts {
+	const struct lw_config *cfg;
+	struct scanner *scanner;
+	const struct lw_fpkey *key;
+	leaks_verdict_fn set_verdict;
+	leaks_emit_fn emit;
+	void *ctx;
+};
+
+struct leaks_stats {
+	uint64_t files_watched;   /* verdicts given */
+	uint64_t files_ignored;
+	uint64_t chunks;          /* write records received */
+	uint64_t chunks_ignored;  /* for files judged unwatched (sent while undecided) */
+	uint64_t bytes_scanned;
+	uint64_t truncated;       /* syscalls cut at capture.max_bytes */
+	uint64_t gaps;            /* chunks after bytes the kernel could not read */
+	uint64_t matches;         /* secrets found, before coalescing */
+	uint64_t reports;         /* leak events emitted */
+	uint64_t malformed;
+	size_t open_streams;
+	size_t files;
+};
+
+struct leaks;
+
+int leaks__new(const struct leaks_opts *opts, struct leaks **out);
+void leaks__free(struct leaks *l);
+
+void leaks__on_file(struct leaks *l, const struct lw_file_event *e);
+void leaks__on_write(struct leaks *l, const struct lw_write_event *e, size_t size);
+/* Periodic work: due reports, idle streams. */
+void leaks__tick(struct leaks *l, uint64_t now_ms);
+/* Reports everything still held back, at shutdown. */
+void leaks__flush(struct leaks *l);
+void leaks__stats(const struct leaks *l, struct leaks_stats *out);
+/*
+ * After a config reload: flushes and closes every stream with the old
+ * scanner, forgets every file's verdict, and goes on with `scanner` and the
+ * config's new timings. The old scanner may be freed afterwards.
+ */
+void leaks__reconfigure(struct leaks *l, struct scanner *scanner);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "listeners/exposure.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static void add_reach(struct lw_exposure *e, const struct lw_addr *a, enum lw_addr_class cls,
+		      const char *ifname)
+{
+	if (e->n_reach_total == 0 || cls > e->level)
+		e->level = cls;
+	e->n_reach_total++;
+	if (e->n_reach < LW_MAX_REACH) {
+		struct lw_reach *r = &e->reach[e->n_reach++];
+
+		r->addr = *a;
+		r->cls = cls;
+		snprintf(r->ifname, sizeof(r->ifname), "%s", ifname ? ifname : "");
+	}
+}
+
+void exposure__judge(const struct lw_addr *bound_in, bool v6only, const struct lw_ifaddr *ifs,
+		     size_t n_ifs, const struct lw_class_rule *rules, size_t n_rules,
+		     struct lw_exposure *out)
+{
+	struct lw_addr bound = *bound_in;
+	bool want4, want6;
+
+	memset(out, 0, sizeof(*out));
+	out->interfaces_known = ifs != NULL;
+	/* before the wildcard test: ::ffff:0.0.0.0 is IPv4's 0.0.0.0 */
+	addr__unmap(&bound);
+	out->wildcard = addr__is_wildcard(&bound);
+	if (!out->wildcard) {
+		const char *ifname = NULL;
+
+		for (size_t i = 0; ifs && i < n_ifs; i++)
+			if (addr__equal(&ifs[i].addr, &bound))
+				ifname = ifs[i].ifname;
+		add_reach(out, &bound, addr__classify(&bound, rules, n_rules), ifname);
+		return;
+	}
+
+	/* "::" without IPV6_V6ONLY also takes IPv4 connections */
+	want4 = bound.family == AF_INET || !v6only;
+	want6 = bound.family == AF_INET6;
+	for (size_t i = 0; ifs && i < n_ifs; i++) {
+		const struct lw_addr *a = &ifs[i].addr;
+
+		if ((a->family == AF_INET && want4) || (a->family == AF_INET6 && want6))
+			add_reach(out, a, addr__classify(a, rules, n_rules), ifs[i].ifname);
+	}
+	/*
+	 * Addresses unknown (the namespace vanished): assume the common case of
+	 * a host with private addresses rather than page on a guess.
+	 */
+	if (!out->n_reach_total)
+		out->level = ifs ? LW_CLASS_LOOPBACK : LW_CLASS_PRIVATE;
+}
+
+static bool process_matches(const char *want, const char *comm, const char *exe)
+{
+	const char *base;
+
+	if (strchr(want, '/'))
+		return !strcmp(want, exe);
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	return !strcmp(want, comm) || !strcmp(want, base);
+}
+
+bool exposure__expected(const struct lw_expected *list, size_t n, const char *comm, const char *exe,
+			uint8_t protocol, const struct lw_addr *bound_in, uint16_t port)
+{
+	struct lw_addr bound = *bound_in;
+
+	addr__unmap(&bound);
+	for (size_t i = 0; i < n; i++) {
+		const struct lw_expected *x = &list[i];
+
+		if (x->process && !process_matches(x->process, comm, exe))
+			continue;
+		if (x->port && x->port != port)
+			continue;
+		if (x->protocol && x->protocol != protocol)
+			continue;
+		if (x->has_address && !cidr__contains(&x->address, &bound) &&
+		    !cidr__contains(&x->address, bound_in))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw_service_id *svc,
+				    bool expected)
+{
+	bool data = svc->name != NULL;
+
+	if (expected)
+		return LW_SEV_INFO;
+	switch (e->level) {
+	case LW_CLASS_PUBLIC:
+		return data ? LW_SEV_HIGH : LW_SEV_LOW;
+	case LW_CLASS_PRIVATE:
+		if (!data)
+			return LW_SEV_INFO;
+		return e->wildcard ? LW_SEV_MEDIUM : LW_SEV_LOW;
+	case LW_CLASS_LINK_LOCAL:
+		return data ? LW_SEV_LOW : LW_SEV_INFO;
+	case LW_CLASS_LOOPBACK:
+		break;
+	}
+	return LW_SEV_INFO;
+}
+
+static const char *const severity_names[] = { "info", "low", "medium", "high", "critical" };
+
+const char *severity__name(enum lw_severity s)
+{
+	return (unsigned)s < sizeof(severity_names) / sizeof(severity_names[0]) ? severity_names[s] : "unknown";
+}
+
+int severity__parse(const char *s, enum lw_severity *out)
+{
+	for (unsigned i = 0; i < sizeof(severity_names) / sizeof(severity_names[0]); i++) {
+		if (!strcmp(s, severity_names[i])) {
+			*out = (enum lw_severity)i;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * How reachable a listener is, judged in its own network namespace, and how
+ * much that matters given what it is and what the operator expects.
+ */
+#ifndef LW_EXPOSURE_H
+#define LW_EXPOSURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "core/config.h"
+#include "network/ifaddr.h"
+#include "listeners/service.h"
+
+#define LW_MAX_REACH 16
+
+enum lw_severity {
+	LW_SEV_INFO = 0,
+	LW_SEV_LOW = 1,
+	LW_SEV_MEDIUM = 2,
+	LW_SEV_HIGH = 3,
+	LW_SEV_CRITICAL = 4,
+};
+
+struct lw_reach {
+	struct lw_addr addr;
+	enum lw_addr_class cls;
+	char ifname[IF_NAMESIZE];
+};
+
+struct lw_exposure {
+	bool wildcard;               /* bound to 0.0.0.0 or :: */
+	bool interfaces_known;       /* the namespace's addresses could be read */
+	enum lw_addr_class level;    /* the most public reachable class */
+	size_t n_reach;              /* addresses it answers on (first LW_MAX_REACH) */
+	size_t n_reach_total;
+	struct lw_reach reach[LW_MAX_REACH];
+};
+
+/*
+ * bound: the socket's address; v6only matters for "::" only. ifs: the
+ * namespace's interface addresses, or NULL when they could not be read.
+ */
+void exposure__judge(const struct lw_addr *bound, bool v6only, const struct lw_ifaddr *ifs,
+		     size_t n_ifs, const struct lw_class_rule *rules, size_t n_rules,
+		     struct lw_exposure *out);
+
+/* Is this listener on the operator's expected list? */
+bool exposure__expected(const struct lw_expected *list, size_t n, const char *comm, const char *exe,
+			uint8_t protocol, const struct lw_addr *bound, uint16_t port);
+
+/*
+ *   data service on a public address              high
+ *   data service on all interfaces, private only  medium
+ *   data service on one private/link-local addr   low
+ *   other service on a public address             low
+ *   anything on loopback, expected, or otherwise  info
+ */
+enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw_service_id *svc,
+				    bool expected);
+
+const char *severity__name(enum lw_severity s);
+int severity__parse(const char *s, enum lw_severity *out);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A listener finding: the socket, who holds it, and how exposed it is. */
+#ifndef LW_LISTENER_H
+#define LW_LISTENER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "core/config.h"
+#include "listeners/exposure.h"
+#include "network/ifcache.h"
+#include "attrib/procinfo.h"
+#include "listeners/service.h"
+
+struct lw_listener {
+	uint64_t ts_ns;          /* wall clock */
+	bool open;               /* false: the listener closed */
+	const char *source;      /* "kernel" (as it happened) or "inventory" (found at start) */
+
+	uint32_t netns_ino;
+	uint8_t protocol;        /* IPPROTO_TCP or IPPROTO_UDP */
+	bool v6only;
+	struct lw_addr addr;
+	uint16_t port;
+	uint64_t sock_ino;
+
+	struct lw_proc proc;
+	struct lw_exposure exposure;
+	struct lw_service_id service;
+	bool expected;
+	enum lw_severity severity;
+};
+
+/*
+ * Fills exposure, service, expected and severity. ns_path opens the
+ * listener's namespace, or NULL to find it from the owning process.
+ */
+void listener__judge(struct lw_listener *l, const struct lw_config *cfg, struct ifcache *ifc,
+		     const char *ns_path);
+
+/* Public and not on the expected list: what an operator must look at. */
+bool listener__unexpected(const struct lw_listener *l);
+
+#endif

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "server/ingest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gz.h"
+
+#define ID_LEN 16
+/* Agents' clocks drift; a day ahead is a broken clock, not drift. */
+#define MAX_FUTURE_NS (24ULL * 3600 * 1000000000ULL)
+#define MAX_REACHABLE 64
+#define MAX_DROPS 64
+#define MAX_PROGRAMS 64
+#define MAX_LEAK_COUNT (1ULL << 40)
+
+void ingest__default_limits(struct ingest_limits *l)
+{
+	l->max_body = 4 << 20;
+	l->max_inflated = 32 << 20;
+	l->max_ratio = 200;
+	l->max_events = 10000;
+	l->max_event_bytes = 64 << 10;
+	l->max_decoded = 128 << 20;
+}
+
+int ingest__parse_encoding(const char *h, enum ingest_encoding *out)
+{
+	size_t n;
+
+	if (!h) {
+		*out = INGEST_IDENTITY;
+		return 0;
+	}
+	h += strspn(h, " \t");
+	n = strlen(h);
+	while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	if (!n || (n == 8 && !strncasecmp(h, "identity", 8)))
+		*out = INGEST_IDENTITY;
+	else if ((n == 4 && !strncasecmp(h, "gzip", 4)) || (n == 6 && !strncasecmp(h, "x-gzip", 6)))
+		*out = INGEST_GZIP;
+	else
+		return -EINVAL; /* deflate, br, or a list of codings: not ours */
+	return 0;
+}
+
+/* --- a heap budget for protobuf-c, so a small body cannot decode into gigabytes --- */
+
+struct alloc_hdr {
+	size_t size;
+	size_t pad; /* keeps the payload 16-byte aligned */
+};
+
+static void *budget_alloc(void *data, size_t size)
+{
+	struct ingest_alloc *a = data;
+	struct alloc_hdr *h;
+
+	if (size > a->limit || a->used + size > a->limit) {
+		a->exhausted = true;
+		return NULL;
+	}
+	h = malloc(sizeof(*h) + size);
+	if (!h)
+		return NULL;
+	h->size = size;
+	a->used += size;
+	return h + 1;
+}
+
+static void budget_free(void *data, void *p)
+{
+	struct ingest_alloc *a = data;
+	struct alloc_hdr *h;
+
+	if (!p)
+		return;
+	h = (struct alloc_hdr *)p - 1;
+	a->used -= h->size;
+	free(h);
+}
+
+/* --- the EventBatch frame, walked by hand before anything is allocated --- */
+
+static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t r = 0;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		uint8_t b;
+
+		if (*p >= end)
+			return -1;
+		b = *(*p)++;
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = r;
+			return 0;
+		}
+	}
+	return -1; /* more than 10 bytes */
+}
+
+/*
+ * One pass over the top-level fields: 1 agent_id, 2 sequence, 3 events.
+ * With events NULL it only counts them. Unknown fields are skipped as
+ * protobuf says; groups and bad wire types are malformed.
+ */
+static enum ingest_status walk_batch(const uint8_t *p, size_t len, size_t max_events,
+				     struct ingest_batch *b, struct ingest_event *events,
+				     size_t *n_events)
+{
+	const uint8_t *end, *agent = NULL;
+	size_t n = 0, agent_len = 0;
+	uint64_t seq = 0;
+
+	if (!len)
+		p = (const uint8_t *)""; /* an empty body may come as NULL */
+	end = p + len;
+
+	while (p < end) {
+		uint64_t tag, v;
+		uint32_t field;
+
+		if (read_varint(&p, end, &tag))
+			return INGEST_BAD_PROTOBUF;
+		field = (uint32_t)(tag >> 3);
+		if (!field || tag >> 3 > 0x1fffffff)
+			return INGEST_BAD_PROTOBUF;
+		switch (tag & 7) {
+		case 0:
+			if (read_varint(&p, end, &v))
+				return INGEST_BAD_PROTOBUF;
+			if (field == 2)
+				seq = v;
+			else if (field == 1 || field == 3)
+				return INGEST_BAD_PROTOBUF;
+			break;
+		case 1:
+			if (end - p < 8 || field <= 3)
+				return INGEST_BAD_PROTOBUF;
+			p += 8;
+			break;
+		case 5:
+			if (end - p < 4 || field <= 3)
+				return INGEST_BAD_PROTOBUF;
+			p += 4;
+			break;
+		case 2:
+			if (read_varint(&p, end, &v) || v > (uint64_t)(end - p))
+				return INGEST_BAD_PROTOBUF;
+			if (field == 1) {
+				agent = p; /* the last one wins, as in protobuf */
+				agent_len = (size_t)v;
+			} else if (field == 3) {
+				if (++n > max_events)
+					return INGEST_TOO_MANY_EVENTS;
+				if (events) {
+					events[n - 1].raw = p;
+					events[n - 1].raw_len = (size_t)v;
+				}
+			} else if (field == 2) {
+				return INGEST_BAD_PROTOBUF; /* sequence is a varint */
+			}
+			p += v;
+			break;
+		default:
+			return INGEST_BAD_PROTOBUF;
+		}
+	}
+	*n_events = n;
+	if (!b)
+		return INGEST_OK;
+	if (agent_len > INGEST_MAX_AGENT_ID || !ingest__utf8_valid((const char *)agent, agent_len) ||
+	    (agent && memchr(agent, 0, agent_len)))
+		return INGEST_BAD_BATCH;
+	if (agent)
+		memcpy(b->agent_id, agent, agent_len);
+	b->agent_id[agent_len] = '\0';
+	b->sequence = seq;
+	return INGEST_OK;
+}
+
+enum ingest_status ingest__decode(const void *body, size_t len, enum ingest_encoding enc,
+				  const struct ingest_limits *lim, uint64_t now_ns,
+				  struct ingest_batch **out)
+{
+	struct ingest_batch *b;
+	const uint8_t *data = body;
+	size_t data_len = len, n = 0;
+	enum ingest_status st;
+
+	*out = NULL;
+	if (len > lim->max_body)
+		return INGEST_TOO_LARGE;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return INGEST_NOMEM;
+	b->mem.limit = lim->max_decoded;
+	b->pb_alloc.alloc = budget_alloc;
+	b->pb_alloc.free = budget_free;
+	b->pb_alloc.allocator_data = &b->mem;
+
+	if (enc == INGEST_GZIP) {
+		int err = gz__inflate(body, len, lim->max_inflated, lim->max_ratio, &b->inflated, &data_len);
+
+		if (err) {
+			ingest__free(b);
+			return err == -EFBIG ? INGEST_BOMB : err == -ENOMEM ? INGEST_NOMEM : INGEST_BAD_GZIP;
+		}
+		data = b->inflated;
+	}
+
+	/* count first: the array is sized by what is there, never by a claim */
+	st = walk_batch(data, data_len, lim->max_events, NULL, NULL, &n);
+	if (st == INGEST_OK && n) {
+		b->events = calloc(n, sizeof(*b->events));
+		if (!b->events)
+			st = INGEST_NOMEM;
+	}
+	if (st == INGEST_OK)
+		st = walk_batch(data, data_len, lim->max_events, b, b->events, &n);
+	if (st != INGEST_OK) {
+		ingest__free(b);
+		return st;
+	}
+	b->n_events = n;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ingest_event *e = &b->events[i];
+
+		if (e->raw_len > lim->max_event_bytes) {
+			e->invalid = "event too large";
+			b->n_invalid++;
+			continue;
+		}
+		e->ev = leakwatch__v1__event__unpack(&b->pb_alloc, e->raw_len, e->raw);
+		if (!e->ev) {
+			/* a bad event makes the whole batch malformed protobuf */
+			st = b->mem.exhausted ? INGEST_TOO_LARGE : INGEST_BAD_PROTOBUF;
+			ingest__free(b);
+			return st;
+		}
+		e->invalid = ingest__validate(e->ev, now_ns);
+		if (e->invalid)
+			b->n_invalid++;
+	}
+	*out = b;
+	return INGEST_OK;
+}
+
+void ingest__free(struct ingest_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n_events; i++)
+		if (b->events[i].ev)
+			leakwatch__v1__event__free_unpacked(b->events[i].ev, &b->pb_alloc);
+	free(b->events);
+	free(b->inflated);
+	free(b);
+}
+
+/* --- validation --- */
+
+bool ingest__utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str, *end;
+
+	if (!len)
+		return true;
+	end = s + len;
+	while (s < end) {
+		unsigned char c = *s;
+		size_t need;
+		uint32_t cp, min;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			need = 1, cp = c & 0x1f, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2, cp = c & 0x0f, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - s) <= need)
+			return false;
+		for (size_t i = 1; i <= need; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += need + 1;
+	}
+	return true;
+}
+
+enum { STR_OK, STR_LONG, STR_UTF8 };
+
+static int check_str(const char *s, size_t max)
+{
+	size_t n;
+
+	if (!s)
+		return STR_OK;
+	n = strnlen(s, max + 1);
+	if (n > max)
+		return STR_LONG;
+	return ingest__utf8_valid(s, n) ? STR_OK : STR_UTF8;
+}
+
+/* Returns from the validator with "<name> too long" or "<name> not UTF-8". */
+#define STR(s, max, name)                                                                          \
+	do {                                                                                       \
+		switch (check_str((s), (max))) {                                                   \
+		case STR_LONG: return name " too long";                                            \
+		case STR_UTF8: return name " not UTF-8";                                           \
+		}                                                                                  \
+	} while (0)
+
+static bool is_empty(const char *s)
+{
+	return !s || !*s;
+}
+
+static bool ip_len(size_t n)
+{
+	return n == 4 || n == 16;
+}
+
+static const char *check_listener(const Leakwatch__V1__ListenerEvent *l)
+{
+	if (l->action != LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_OPEN &&
+	    l->action != LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE)
+		return "listener.action unset or unknown";
+	if (l->protocol != LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP &&
+	    l->protocol != LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP)
+		return "listener.protocol unset or unknown";
+	if ((unsigned)l->source > LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART)
+		return "listener.source unknown";
+	if (!ip_len(l->address.len))
+		return "listener.address not 4 or 16 bytes";
+	if (l->port > 65535)
+		return "listener.port above 65535";
+	if ((unsigned)l->exposure > LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC)
+		return "listener.exposure unknown";
+	if ((unsigned)l->severity > LEAKWATCH__V1__SEVERITY__SEVERITY_CRITICAL)
+		return "listener.severity unknown";
+	if (l->n_reachable > MAX_REACHABLE)
+		return "listener.reachable too long";
+	for (size_t i = 0; i < l->n_reachable; i++) {
+		if (!ip_len(l->reachable[i]->address.len))
+			return "listener.reachable.address not 4 or 16 bytes";
+		if ((unsigned)l->reachable[i]->class_ > LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC)
+			return "listener.reachable.class unknown";
+		STR(l->reachable[i]->interface, 64, "listener.reachable.interface");
+	}
+	if (l->service) {
+		STR(l->service->name, 64, "listener.service.name");
+		STR(l->service->category, 64, "listener.service.category");
+	}
+	return NULL;
+}
+
+static bool is_hex(const char *s)
+{
+	return s[strspn(s, "0123456789abcdefABCDEF")] == '\0';
+}
+
+static const char *check_leak(const Leakwatch__V1__LeakEvent *l)
+{
+	size_t n;
+
+	if (is_empty(l->rule))
+		return "leak.rule empty";
+	STR(l->rule, 128, "leak.rule");
+	STR(l->family, 128, "leak.family");
+	if ((unsigned)l->severity > LEAKWATCH__V1__SEVERITY__SEVERITY_CRITICAL)
+		return "leak.severity unknown";
+	/* a redacted form shows at most 8 characters; anything long is suspect */
+	STR(l->redacted, 64, "leak.redacted");
+	if (is_empty(l->fingerprint))
+		return "leak.fingerprint empty";
+	n = strlen(l->fingerprint);
+	if (n < 16 || n > 64 || !is_hex(l->fingerprint))
+		return "leak.fingerprint not 16-64 hex digits";
+	STR(l->path, 4096, "leak.path");
+	STR(l->device, 32, "leak.device");
+	STR(l->syscall, 32, "leak.syscall");
+	if (l->count > MAX_LEAK_COUNT || l->total > MAX_LEAK_COUNT)
+		return "leak.count implausible";
+	if (l->first_seen_unix_nano < 0 || l->last_seen_unix_nano < 0)
+		return "leak time negative";
+	return NULL;
+}
+
+static const char *check_health(const Leakwatch__V1__AgentHealth *h)
+{
+	if (h->n_drops > MAX_DROPS)
+		return "health.drops too long";
+	for (size_t i = 0; i < h->n_drops; i++) {
+		if (is_empty(h->drops[i]->key))
+			return "health.drops key empty";
+		STR(h->drops[i]->key, 64, "health.drops key");
+	}
+	if (h->n_programs > MAX_PROGRAMS)
+		return "health.programs too long";
+	for (size_t i = 0; i < h->n_programs; i++)
+		STR(h->programs[i], 128, "health.programs");
+	return NULL;
+}
+
+const char *ingest__validate(const Leakwatch__V1__Event *ev, uint64_t now_ns)
+{
+	static const uint8_t zero[ID_LEN];
+
+	if (ev->id.len != ID_LEN)
+		return "id not 16 bytes";
+	if (!memcmp(ev->id.data, zero, ID_LEN))
+		return "id all zero";
+	if (ev->time_unix_nano <= 0)
+		return "time unset";
+	if ((uint64_t)ev->time_unix_nano > now_ns + MAX_FUTURE_NS)
+		return "time more than a day ahead";
+	if (!ev->host || is_empty(ev->host->hostname))
+		return "host.hostname empty";
+	STR(ev->host->hostname, 255, "host.hostname");
+	STR(ev->host->machine_id, 64, "host.machine_id");
+	STR(ev->host->boot_id, 64, "host.boot_id");
+	STR(ev->host->agent_version, 64, "host.agent_version");
+	STR(ev->host->node_name, 255, "host.node_name");
+	if (ev->process) {
+		STR(ev->process->user, 256, "process.user");
+		STR(ev->process->comm, 64, "process.comm");
+		STR(ev->process->exe, 4096, "process.exe");
+		STR(ev->process->cmdline, 8192, "process.cmdline");
+	}
+	if (ev->container) {
+		STR(ev->container->id, 128, "container.id");
+		STR(ev->container->runtime, 32, "container.runtime");
+		STR(ev->container->pod_uid, 64, "container.pod_uid");
+		STR(ev->container->cgroup, 4096, "container.cgroup");
+		STR(ev->container->pod_name, 253, "container.pod_name");
+		STR(ev->container->pod_namespace, 253, "container.pod_namespace");
+		STR(ev->container->container_name, 253, "container.container_name");
+	}
+	switch (ev->kind_case) {
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER:
+		return ev->listener ? check_listener(ev->listener) : "listener unset";
+	case LEAKWATCH__V1__EVENT__KIND_LEAK:
+		return ev->leak ? check_leak(ev->leak) : "leak unset";
+	case LEAKWATCH__V1__EVENT__KIND_HEALTH:
+		return ev->health ? check_health(ev->health) : "health unset";
+	default:
+		return "no kind set";
+	}
+}
+
+int ingest__http_status(enum ingest_status s)
+{
+	switch (s) {
+	case INGEST_OK: return 200;
+	case INGEST_TOO_LARGE:
+	case INGEST_BOMB:
+	case INGEST_TOO_MANY_EVENTS: return 413;
+	case INGEST_BAD_GZIP:
+	case INGEST_BAD_PROTOBUF:
+	case INGEST_BAD_BATCH: return 400;
+	case INGEST_NOMEM: return 503;
+	}
+	return 500;
+}
+
+const char *ingest__status_text(enum ingest_status s)
+{
+	switch (s) {
+	case INGEST_OK: return "ok";
+	case INGEST_TOO_LARGE: return "batch too large";
+	case INGEST_BOMB: return "body inflates past the limit";
+	case INGEST_BAD_GZIP: return "body is not valid gzip";
+	case INGEST_BAD_PROTOBUF: return "body is not a valid EventBatch";
+	case INGEST_BAD_BATCH: return "agent_id too long or not UTF-8";
+	case INGEST_TOO_MANY_EVENTS: return "too many events in one batch";
+	case INGEST_NOMEM: return "out of memory";
+	}
+	return "error";
+}

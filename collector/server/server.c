@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "server/server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "storage/ack.h"
+#include "clock.h"
+#include "jsonw.h"
+#include "leakwatch/v1/leakwatch.pb-c.h"
+#include "log.h"
+#include "server/promtext.h"
+#include "storage/query.h"
+#include "render.h"
+
+#ifndef LW_VERSION
+#define LW_VERSION "0.0.0-dev"
+#endif
+
+#define MEMORY_LIMIT (64 * 1024) /* per connection: headers and MHD's buffers */
+#define FIRST_CHUNK (64 * 1024)  /* buffer for a body of unknown length */
+#define RETRY_AFTER_BUSY "1"
+#define RETRY_AFTER_STORAGE "5"
+
+struct server {
+	struct MHD_Daemon *d;
+	struct server_opts o;
+	uint64_t inflight; /* bytes reserved by request bodies, atomically */
+	uint16_t port;
+};
+
+enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK };
+
+#define MAX_FINDING_ID 128 /* longer than any fingerprint: refused with 400, not 404 */
+
+struct request {
+	enum route route;
+	int status;          /* an error decided before the body, sent after it */
+	const char *message; /* its body */
+	const char *allow;   /* for 405 */
+	const char *retry_after;
+	bool discard;        /* read the body and drop it */
+	enum ingest_encoding enc;
+	uint8_t *body;
+	size_t len, cap;
+	uint64_t seen;       /* body bytes that arrived, kept or not */
+	uint64_t reserved;   /* held against max_inflight */
+	char finding[MAX_FINDING_ID + 1]; /* {id} of /v1/findings/{id}/ack */
+};
+
+/* --- the in-flight budget: bodies are held in memory until decoded --- */
+
+static bool reserve(struct server *s, struct request *r, uint64_t n)
+{
+	uint64_t cur = __atomic_load_n(&s->inflight, __ATOMIC_RELAXED);
+
+	do {
+		if (cur + n > s->o.max_inflight)
+			return false;
+	} while (!__atomic_compare_exchange_n(&s->inflight, &cur, cur + n, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	r->reserved += n;
+	return true;
+}
+
+static void release(struct server *s, struct request *r)
+{
+	__atomic_fetch_sub(&s->inflight, r->reserved, __ATOMIC_RELAXED);
+	r->reserved = 0;
+}
+
+static void drop_body(struct server *s, struct request *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = r->cap = 0;
+	release(s, r);
+}
+
+/* --- responses --- */
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+			       void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+			       const struct request *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (r && r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r && r->retry_after)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *msg,
+				    const struct request *r)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "%s\n", msg);
+
+	return respond(c, status, "text/plain; charset=utf-8", buf, (size_t)n, MHD_RESPMEM_MUST_COPY, r);
+}
+
+/* Decides an error now, to be answered once the body has been read. */
+static void refuse(struct server *s, struct request *r, int status, const char *msg,
+		   enum metrics_reject reason)
+{
+	if (r->status)
+		return;
+	r->status = status;
+	r->message = msg;
+	r->discard = true;
+	metrics__reject(s->o.metrics, reason, 1);
+}
+
+/* --- request phases --- */
+
+static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
+{
+	static const char prefix[] = "/v1/findings/", suffix[] = "/ack";
+	size_t n;
+
+	if (!strcmp(url, "/healthz"))
+		return ROUTE_HEALTHZ;
+	if (!strcmp(url, "/metrics"))
+		return ROUTE_METRICS;
+	if (!strcmp(url, "/v1/events"))
+		return ROUTE_EVENTS;
+	if (!strcmp(url, "/v1/findings"))
+		return ROUTE_FINDINGS;
+	if (strncmp(url, prefix, sizeof(prefix) - 1))
+		return ROUTE_NONE;
+	url += sizeof(prefix) - 1;
+	n = strlen(url);
+	if (n <= sizeof(suffix) - 1 || strcmp(url + n - (sizeof(suffix) - 1), suffix))
+		return ROUTE_NONE;
+	n -= sizeof(suffix) - 1;
+	if (n > MAX_FINDING_ID || memchr(url, '/', n))
+		return ROUTE_NONE;
+	memcpy(finding, url, n);
+	finding[n] = '\0';
+	return ROUTE_ACK;
+}
+
+static bool is_get(const char *method)
+{
+	return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+}
+
+/* Content-Type, when given, must say protobuf; parameters are ignored. */
+static bool protobuf_type(const char *t)
+{
+	static const char *const ok[] = { "application/x-protobuf", "application/protobuf",
+					  "application/octet-stream" };
+	size_t n;
+
+	if (!t)
+		return true;
+	n = strcspn(t, "; \t");
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (n == strlen(ok[i]) && !strncasecmp(t, ok[i], n))
+			return true;
+	return false;
+}
+
+/* Headers are in: route, method, token and encoding. Decides r->status. */
+static void check_headers(struct server *s, struct MHD_Connection *c, struct request *r,
+			  const char *url, const char *method)
+{
+	r->route = route_of(url, r->finding);
+	switch (r->route) {
+	case ROUTE_NONE:
+		refuse(s, r, MHD_HTTP_NOT_FOUND, "not found", REJECT_BAD_REQUEST);
+		return;
+	case ROUTE_HEALTHZ:
+	case ROUTE_METRICS:
+	case ROUTE_FINDINGS:
+		if (!is_get(method)) {
+			r->allow = "GET, HEAD";
+			refuse(s, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", REJECT_BAD_REQUEST);
+			return;
+		}
+		break;
+	case ROUTE_EVENTS:
+	case ROUTE_ACK:
+		if (strcmp(method, MHD_HTTP_METHOD_POST)) {
+			r->allow = "POST";
+			refuse(s, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", REJECT_BAD_REQUEST);
+			return;
+		}
+		break;
+	}
+	/* no token, so that a scraper needs no secret: /metrics holds counters
+	 * summed over all agents, without hosts, sinks or findings (promtext.h) */
+	if (r->route == ROUTE_HEALTHZ || r->route == ROUTE_METRICS)
+		return;
+	if (!token__check(s->o.token_digest,
+			  MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
+		refuse(s, r, MHD_HTTP_UNAUTHORIZED, "unauthorized", REJECT_AUTH);
+		return;
+	}
+	if (r->route != ROUTE_EVENTS)
+		return;
+	if (ingest__parse_encoding(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							       MHD_HTTP_HEADER_CONTENT_ENCODING),
+				   &r->enc)) {
+		refuse(s, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "Content-Encoding must be gzip or identity",
+		       REJECT_BAD_ENCODING);
+		return;
+	}
+	if (!protobuf_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+		refuse(s, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/x-protobuf",
+		       REJECT_BAD_ENCODING);
+}
+
+/* Answers now, before any of the body is read; MHD then closes the
+ * connection instead of reading the rest. */
+static enum MHD_Result answer_early(struct MHD_Connection *c, struct request *r)
+{
+	int status = r->status;
+
+	r->status = -1; /* MHD calls no more; this says so if it did */
+	r->discard = true;
+	return respond_text(c, (unsigned)status, r->message, r);
+}
+
+/*
+ * A refusal decided here is normally answered once the body has been read
+ * (and dropped): a client still sending when the connection closes may
+ * never see the answer, and an agent would take that for a network error
+ * and retry the batch forever. So a body declared larger than max_body is
+ * read and dropped too, when the client is already sending it and it is at
+ * most twice max_body. It is answered at once, unread, when the client
+ * waits for 100 Continue, when it is larger still, or when the request
+ * was refused already (an unauthenticated client is not read for).
+ */
+static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct request *r,
+			     const char *url, const char *method)
+{
+	const char *len_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n = 0;
+
+	check_headers(s, c, r, url, method);
+	if (len_hdr) {
+		char *end;
+
+		errno = 0;
+		n = strtoull(len_hdr, &end, 10);
+		if (errno || *end || *len_hdr == '-' || n > s->o.limits.max_body) {
+			bool refused = r->status != 0, bad = errno || *end || *len_hdr == '-';
+			const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+									 MHD_HTTP_HEADER_EXPECT);
+
+			refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "body too large", REJECT_TOO_LARGE);
+			if (refused || bad || (expect && !strcasecmp(expect, "100-continue")) ||
+			    n > 2 * (unsigned long long)s->o.limits.max_body)
+				return answer_early(c, r);
+			return MHD_YES; /* body() drops it; finish() answers */
+		}
+	}
+	if (r->status || r->route != ROUTE_EVENTS || !n)
+		return MHD_YES;
+	if (!reserve(s, r, n)) {
+		r->retry_after = RETRY_AFTER_BUSY;
+		refuse(s, r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry later", REJECT_OVERLOADED);
+		return answer_early(c, r);
+	}
+	r->body = malloc(n);
+	if (!r->body) {
+		release(s, r);
+		r->retry_after = RETRY_AFTER_BUSY;
+		refuse(s, r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", REJECT_OVERLOADED);
+		return answer_early(c, r);
+	}
+	r->cap = n;
+	return MHD_YES;
+}
+
+/* A piece of the body. */
+static enum MHD_Result body(struct server *s, struct request *r, const char *data, size_t n)
+{
+	size_t max = s->o.limits.max_body;
+
+	r->seen += n;
+	if (r->route == ROUTE_ACK)
+		r->discard = true; /* a body (say "{}") is allowed, and ignored */
+	if (r->route != ROUTE_EVENTS && !r->discard)
+		refuse(s, r, MHD_HTTP_BAD_REQUEST, "unexpected request body", REJECT_BAD_REQUEST);
+	if (!r->discard && r->len + n > max) {
+		/* only a body of undeclared length gets here; MHD cannot answer
+		 * in the middle of one, so drop what we have and read on */
+		drop_body(s, r);
+		refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "body too large", REJECT_TOO_LARGE);
+	}
+	if (r->discard) {
+		/* a sender that keeps going is cut off rather than read forever */
+		return r->seen > 2 * (uint64_t)max ? MHD_NO : MHD_YES;
+	}
+	if (r->len + n > r->cap) {
+		size_t cap = r->cap ? r->cap : FIRST_CHUNK;
+		uint8_t *grown;
+
+		while (cap < r->len + n)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		if (!reserve(s, r, cap - r->cap) || !(grown = realloc(r->body, cap))) {
+			drop_body(s, r);
+			r->retry_after = RETRY_AFTER_BUSY;
+			refuse(s, r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry later", REJECT_OVERLOADED);
+			return MHD_YES;
+		}
+		r->body = grown;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	return MHD_YES;
+}
+
+/* `serve --print`: what arrives, one JSON line per new event, as the agent
+ * printed it (the same renderer). Lines from parallel requests stay whole. */
+static void print_stored(const struct ingest_batch *b)
+{
+	static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&out_lock);
+	for (size_t i = 0; i < b->n_events; i++) {
+		char *json;
+
+		if (!b->events[i].stored || !b->events[i].ev)
+			continue;
+		json = render__event_string(b->events[i].ev);
+		if (json)
+			printf("%s\n", json);
+		free(json);
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	struct metrics *m = s->o.metrics;
+	Leakwatch__V1__BatchAck ack = LEAKWATCH__V1__BATCH_ACK__INIT;
+	struct ingest_batch *b = NULL;
+	struct store_result res;
+	enum ingest_status st;
+	uint64_t now = clock__realtime_ns();
+	uint8_t *out;
+	size_t len;
+	int err;
+
+	st = ingest__decode(r->body, r->len, r->enc, &s->o.limits, now, &b);
+	if (st != INGEST_OK) {
+		static const enum metrics_reject reasons[] = {
+			[INGEST_TOO_LARGE] = REJECT_TOO_LARGE,
+			[INGEST_BOMB] = REJECT_BOMB,
+			[INGEST_BAD_GZIP] = REJECT_BAD_GZIP,
+			[INGEST_BAD_PROTOBUF] = REJECT_BAD_PROTOBUF,
+			[INGEST_BAD_BATCH] = REJECT_BAD_BATCH,
+			[INGEST_TOO_MANY_EVENTS] = REJECT_TOO_MANY_EVENTS,
+			[INGEST_NOMEM] = REJECT_OVERLOADED,
+		};
+		metrics__reject(m, reasons[st], 1);
+		log_debug("refused a batch of %zu bytes: %s", r->len, ingest__status_text(st));
+		if (st == INGEST_NOMEM)
+			r->retry_after = RETRY_AFTER_BUSY;
+		return respond_text(c, (unsigned)ingest__http_status(st), ingest__status_text(st), r);
+	}
+	err = store__write_batch(s->o.store, b, now, &res);
+	if (err) {
+		ingest__free(b);
+		metrics__reject(m, REJECT_STORAGE, 1);
+		r->retry_after = RETRY_AFTER_STORAGE;
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "storage unavailable, retry later", r);
+	}
+	if (b->n_invalid) {
+		const char *why = "";
+
+		for (size_t i = 0; i < b->n_events && !*why; i++)
+			why = b->events[i].invalid ?: "";
+		metrics__reject(m, REJECT_INVALID_EVENT, b->n_invalid);
+		log_info("agent %s batch %llu: %zu invalid event(s) not stored, e.g. %s", b->agent_id,
+			 (unsigned long long)b->sequence, b->n_invalid, why);
+	}
+	if (s->o.print_events)
+		print_stored(b);
+	if (res.accepted)
+		alerts__kick(__atomic_load_n(&s->o.alerts, __ATOMIC_ACQUIRE));
+	metrics__add(m, batches_accepted, 1);
+	metrics__add(m, events_stored, res.accepted);
+	metrics__add(m, duplicates, res.duplicates);
+	metrics__add(m, bytes_received, r->len);
+	ack.sequence = b->sequence;
+	ack.accepted = res.accepted;
+	ack.duplicates = res.duplicates;
+	ack.rejected = res.rejected;
+	log_debug("agent %s batch %llu: %u stored, %u duplicates, %u rejected", b->agent_id,
+		  (unsigned long long)b->sequence, res.accepted, res.duplicates, res.rejected);
+	ingest__free(b);
+	len = leakwatch__v1__batch_ack__get_packed_size(&ack);
+	out = malloc(len ? len : 1);
+	if (!out)
+		return MHD_NO;
+	leakwatch__v1__batch_ack__pack(&ack, out);
+	return respond(c, MHD_HTTP_OK, "application/x-protobuf", out, len, MHD_RESPMEM_MUST_FREE, r);
+}
+
+static enum MHD_Result get_findings(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+	const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	const char *host = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host");
+	const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	struct query_filter f = { .limit = QUERY_DEFAULT_LIMIT };
+	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 5000 };
+	struct findings fs;
+	struct store *ro;
+	char err[256];
+	char *doc;
+
+	metrics__add(s->o.metrics, queries, 1);
+	if (kind && *kind) {
+		enum store_kind k;
+
+		/* a comma-separated list, e.g. kind=listener,leak */
+		for (const char *p = kind; *p;) {
+			char one[16];
+			size_t n = strcspn(p, ",");
+
+			if (n >= sizeof(one))
+				goto bad_kind;
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (store_kind__parse(one, &k))
+				goto bad_kind;
+			f.kinds[k] = true;
+			p += n;
+			p += *p == ',';
+		}
+	}
+	if (since && *since && query__parse_since(since, clock__realtime_ns(), &f.since_ns)) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST,
+				    "since: expected RFC 3339, Unix seconds, or a duration such as 24h", r);
+	}
+	if (host && *host)
+		f.host = host;
+	if (limit && *limit) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(limit, &end, 10);
+		if (errno || *end || !v || v > QUERY_MAX_LIMIT || *limit == '-') {
+			metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+			return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);
+		}
+		f.limit = (unsigned)v;
+	}
+
+	if (store__open(&so, &ro, err, sizeof(err))) {
+		log_error("findings: %s", err);
+		r->retry_after = RETRY_AFTER_STORAGE;
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "storage unavailable", r);
+	}
+	if (query__findings(store__db(ro), &f, &fs)) {
+		store__close(ro);
+		r->retry_after = RETRY_AFTER_STORAGE;
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "query failed", r);
+	}
+	store__close(ro);
+	doc = query__json_document(&fs);
+	query__free(&fs);
+	if (!doc)
+		return MHD_NO;
+	return respond(c, MHD_HTTP_OK, "application/json", doc, strlen(doc), MHD_RESPMEM_MUST_FREE, r);
+
+bad_kind:
+	metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+	return respond_text(c, MHD_HTTP_BAD_REQUEST, "kind: expected listener, leak or health", r);
+}
+
+/* POST /v1/findings/{fingerprint}/ack[?by=NAME]: the leak is handled. */
+static enum MHD_Result post_ack(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+	struct ack_result res;
+	struct jsonw w;
+	const char *doc;
+	enum MHD_Result ret;
+	int err;
+
+	if (!ack__valid_fingerprint(r->finding)) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST,
+				    "finding id: expected a leak fingerprint (16 to 64 hex digits)", r);
+	}
+	err = ack__leak(s->o.store, r->finding, by, clock__realtime_ns(), &res);
+	if (err == -EINVAL) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "by: at most 128 printable UTF-8 bytes", r);
+	}
+	if (err) {
+		r->retry_after = RETRY_AFTER_STORAGE;
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "storage unavailable, retry later", r);
+	}
+	if (!res.found) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_NOT_FOUND, "no leak with this fingerprint", r);
+	}
+	if (res.resolved)
+		alerts__kick(__atomic_load_n(&s->o.alerts, __ATOMIC_ACQUIRE));
+	jsonw__init(&w);
+	jsonw__begin_object(&w);
+	jsonw__kv_str(&w, "fingerprint", r->finding);
+	jsonw__kv_bool(&w, "acknowledged", true);
+	jsonw__kv_bool(&w, "already_acknowledged", res.already);
+	jsonw__kv_u64(&w, "alerts_resolved", res.resolved);
+	jsonw__end_object(&w);
+	doc = jsonw__str(&w);
+	ret = doc ? respond(c, MHD_HTTP_OK, "application/json", (void *)doc, strlen(doc),
+			    MHD_RESPMEM_MUST_COPY, r)
+		  : MHD_NO;
+	jsonw__free(&w);
+	return ret;
+}
+
+static enum MHD_Result get_metrics(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	struct metrics m;
+	char *doc;
+
+	metrics__snapshot(s->o.metrics, &m);
+	doc = promtext__render(&m, LW_VERSION);
+	if (!doc)
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", r);
+	return respond(c, MHD_HTTP_OK, PROMTEXT_CONTENT_TYPE, doc, strlen(doc), MHD_RESPMEM_MUST_FREE, r);
+}
+
+/* The whole request is in. */
+static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	if (r->status)
+		return respond_text(c, (unsigned)r->status, r->message, r);
+	switch (r->route) {
+	case ROUTE_HEALTHZ:
+		return respond_text(c, MHD_HTTP_OK, "ok", r);
+	case ROUTE_METRICS:
+		return get_metrics(s, c, r);
+	case ROUTE_FINDINGS:
+		return get_findings(s, c, r);
+	case ROUTE_EVENTS:
+		return post_events(s, c, r);
+	case ROUTE_ACK:
+		return post_ack(s, c, r);
+	default:
+		return respond_text(c, MHD_HTTP_NOT_FOUND, "not found", r);
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request *r = *con_cls;
+
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		metrics__add(s->o.metrics, requests, 1);
+		return begin(s, c, r, url, method);
+	}
+	if (r->status < 0)
+		return MHD_NO; /* answered early; MHD should not call again */
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		return body(s, r, upload_data, n);
+	}
+	return finish(s, c, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode why)
+{
+	struct server *s = cls;
+	struct request *r = *con_cls;
+
+	(void)c;
+	(void)why;
+	if (!r)
+		return;
+	drop_body(s, r);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* MHD's own messages (bad requests it refuses itself, TLS handshakes) */
+static __thread char mhd_last[256];
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	(void)cls;
+	vsnprintf(mhd_last, sizeof(mhd_last), fmt, ap);
+	n = strlen(mhd_last);
+	while (n && mhd_last[n - 1] == '\n')
+		mhd_last[--n] = '\0';
+	log_debug("http: %s", mhd_last);
+}
+
+int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
+{
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem opts[16];
+	struct server *s;
+	int n = 0;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->o = *o;
+	memset(&ss, 0, sizeof(ss));
+	if (o->listen.addr.family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(o->listen.port);
+		memcpy(&a->sin6_addr, o->listen.addr.b, 16);
+		flags |= MHD_USE_IPv6;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(o->listen.port);
+		memcpy(&a->sin_addr, o->listen.addr.b, 4);
+	}
+	if (o->tls_cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
+			free(s);
+			return -ENOTSUP;
+		}
+		flags |= MHD_USE_TLS;
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
+	}
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
+	if (o->threads > 1)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+	mhd_last[0] = '\0';
+	/* the logger first, so MHD sends even its option errors there */
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!s->d) {
+		char where[80];
+
+		snprintf(err, errlen, "cannot listen on %s: %s",
+			 lwc_listen__format(&o->listen, where, sizeof(where)),
+			 mhd_last[0] ? mhd_last : "libmicrohttpd failed to start");
+		free(s);
+		return -EIO;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : o->listen.port;
+	*out = s;
+	return 0;
+}
+
+uint16_t server__port(const struct server *s)
+{
+	return s->port;
+}
+
+void server__metrics(const struct server *s, struct metrics *out)
+{
+	metrics__snapshot(s->o.metrics, out);
+}
+
+void server__set_alerts(struct server *s, struct alerts *a)
+{
+	__atomic_store_n(&s->o.alerts, a, __ATOMIC_RELEASE);
+}
+
+void server__stop(struct server *s)
+{
+	if (!s)
+		return;
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The collector's HTTP(S) endpoints, on libmicrohttpd:
+ *   POST /v1/events    gzip EventBatch in, BatchAck out (token required)
+ *   GET  /v1/findings  JSON findings (token required)
+ *   POST /v1/findings/{fingerprint}/ack  a leak is handled; its alerts resolve
+ *   GET  /healthz      "ok"
+ *   GET  /metrics      Prometheus text (promtext.h); no token: totals only
+ * Every refusal is a 4xx (or 503 when the collector itself is short) and a
+ * counter; nothing from a refused batch is stored.
+ */
+#ifndef LWC_SERVER_H
+#define LWC_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alerting/engine.h"
+#include "settings/config.h"
+#include "server/ingest.h"
+#include "server/metrics.h"
+#include "storage/store.h"
+#include "server/token.h"
+
+struct server;
+
+struct server_opts {
+	struct lwc_listen listen;
+	const char *tls_cert_pem;  /* PEM text; both set for HTTPS */
+	const char *tls_key_pem;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned timeout_s;
+	unsigned threads;
+	struct ingest_limits limits;
+	uint64_t max_inflight;     /* request bytes held in memory at once */
+	uint8_t token_digest[TOKEN_DIGEST_LEN];
+	struct store *store;       /* written by POST /v1/events */
+	const char *db_path;       /* opened read-only by GET /v1/findings */
+	struct metrics *metrics;
+	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
+				    * (server__set_alerts once a reload starts alerting) */
+	bool print_events;         /* each newly stored event as a JSON line on stdout */
+};
+
+int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen);
+/* The port actually bound (listen port 0 lets the kernel choose). */
+uint16_t server__port(const struct server *s);
+/* The counters, read atomically (for a metrics endpoint). */
+void server__metrics(const struct server *s, struct metrics *out);
+/* A reload brought the first route: the engine now exists. It must outlive
+ * the server, as o->alerts must. */
+void server__set_alerts(struct server *s, struct alerts *a);
+void server__stop(struct server *s);
+
+#endif

@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "storage/alertdb.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BATCH 64 /* rows handled per statement round, so nothing grows unbounded */
+
+enum {
+	Q_STATE,
+	Q_FIRE,
+	Q_UNROUTE,
+	Q_ROUTE,
+	Q_BUMP,
+	Q_RESOLVE,
+	Q_SINKS_OF,
+	Q_GROUP_FIRING,
+	Q_ROW_STATE,
+	Q_GROUP_GET,
+	Q_GROUP_PUT,
+	Q_GROUPS_DUE,
+	Q_GROUP_COUNT,
+	Q_GROUP_SINGLE,
+	Q_GROUP_RELEASE,
+	Q_GROUP_SEND,
+	Q_GROUP_MARK,
+	Q_GROUP_WINDOW,
+	Q_ROW_DELETE,
+	Q_LEAK_ACKED,
+	Q_LEAK_ACK,
+	Q_LEAK_ALERTS,
+	Q_LISTENER_CUR,
+	Q_AGENT_CUR,
+	Q_WATCH_GET,
+	Q_WATCH_PUT,
+	Q_SILENT,
+	Q_ORPHANS,
+	Q_SINK_FIRING,
+	Q_EXPIRE_SINKS,
+	Q_EXPIRE_ALERTS,
+	Q_EXPIRE_GROUPS,
+	Q_EXPIRE_WATCH,
+	Q__COUNT,
+};
+
+static const char *const sql[Q__COUNT] = {
+	[Q_STATE] = "SELECT status FROM alerts WHERE key = ?1",
+	[Q_FIRE] =
+		"INSERT INTO alerts (key, kind, status, severity, alertname, hostname, namespace, pod,"
+		" service, rule, fingerprint, agent_id, labels, details, summary, description, count,"
+		" starts_ns, last_ns, ends_ns, updated_ns)"
+		" VALUES (?1, ?2, 'firing', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?17, NULL, ?18)"
+		" ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, status = 'firing',"
+		" severity = excluded.severity, alertname = excluded.alertname,"
+		" hostname = excluded.hostname, namespace = excluded.namespace, pod = excluded.pod,"
+		" service = excluded.service, rule = excluded.rule, fingerprint = excluded.fingerprint,"
+		" agent_id = excluded.agent_id, labels = excluded.labels, details = excluded.details,"
+		" summary = excluded.summary, description = excluded.description, count = excluded.count,"
+		" starts_ns = excluded.starts_ns, last_ns = excluded.last_ns, ends_ns = NULL,"
+		" updated_ns = excluded.updated_ns",
+	[Q_UNROUTE] = "DELETE FROM alert_sinks WHERE key = ?1",
+	[Q_ROUTE] = "INSERT OR REPLACE INTO alert_sinks (key, sink, group_row, group_key)"
+		    " VALUES (?1, ?2, ?3, NULL)",
+	[Q_BUMP] = "UPDATE alerts SET count = count + ?2, last_ns = max(last_ns, ?3), updated_ns = ?4"
+		   " WHERE key = ?1",
+	[Q_RESOLVE] = "UPDATE alerts SET status = 'resolved', ends_ns = max(?2, starts_ns), updated_ns = ?3"
+		      " WHERE key = ?1 AND status = 'firing'",
+	[Q_SINKS_OF] = "SELECT sink, coalesce(group_row, 0), coalesce(group_key, '') FROM alert_sinks"
+		       " WHERE key = ?1",
+	[Q_GROUP_FIRING] = "SELECT 1 FROM alert_sinks s JOIN alerts a ON a.key = s.key"
+			   " WHERE s.sink = ?1 AND s.group_key = ?2 AND a.status = 'firing' LIMIT 1",
+	[Q_ROW_STATE] = "SELECT state FROM outbox WHERE id = ?1",
+	[Q_GROUP_GET] = "SELECT window_end_ns, coalesce(held, 0) FROM alert_groups"
+			" WHERE sink = ?1 AND hostname = ?2",
+	[Q_GROUP_PUT] = "INSERT OR REPLACE INTO alert_groups (sink, hostname, window_end_ns, held)"
+			" VALUES (?1, ?2, ?3, nullif(?4, 0))",
+	[Q_GROUPS_DUE] = "SELECT id, ref FROM outbox WHERE state = 'held' AND due_ns <= ?1"
+			 " ORDER BY id LIMIT 64",
+	[Q_GROUP_COUNT] = "SELECT count(*), min(s.key) FROM alert_sinks s JOIN alerts a ON a.key = s.key"
+			  " WHERE s.group_row = ?1 AND a.status = 'firing'",
+	[Q_GROUP_SINGLE] = "UPDATE outbox SET state = 'pending', action = 'trigger', ref = ?2, due_ns = ?3"
+			   " WHERE id = ?1",
+	[Q_GROUP_RELEASE] = "UPDATE alert_sinks SET group_row = NULL WHERE group_row = ?1",
+	[Q_GROUP_SEND] = "UPDATE outbox SET state = 'pending', due_ns = ?2 WHERE id = ?1",
+	[Q_GROUP_MARK] = "UPDATE alert_sinks SET group_key = ?2 WHERE group_row = ?1 AND EXISTS"
+			 " (SELECT 1 FROM alerts a WHERE a.key = alert_sinks.key AND a.status = 'firing')",
+	[Q_GROUP_WINDOW] = "UPDATE alert_groups SET held = NULL,"
+			   " window_end_ns = CASE WHEN ?2 > 0 THEN ?2 ELSE window_end_ns END WHERE held = ?1",
+	[Q_ROW_DELETE] = "DELETE FROM outbox WHERE id = ?1",
+	[Q_LEAK_ACKED] = "SELECT acked_ns IS NOT NULL FROM leaks WHERE fingerprint = ?1",
+	[Q_LEAK_ACK] = "UPDATE leaks SET acked_ns = ?2, acked_by = ?3 WHERE fingerprint = ?1",
+	[Q_LEAK_ALERTS] = "SELECT key FROM alerts WHERE fingerprint = ?1 AND kind = 'leak'"
+			  " AND status = 'firing' LIMIT 64",
+	[Q_LISTENER_CUR] = "SELECT last_event_id = ?6 FROM listeners WHERE hostname = ?1 AND netns = ?2"
+			   " AND protocol = ?3 AND address = ?4 AND port = ?5",
+	[Q_AGENT_CUR] = "SELECT last_event_id = ?2 FROM agents WHERE agent_id = ?1",
+	[Q_WATCH_GET] = "SELECT drops_total, uptime_s, dropped_full, drop_streak, clean_streak,"
+			" streak_drops FROM agent_watch WHERE agent_id = ?1",
+	[Q_WATCH_PUT] = "INSERT OR REPLACE INTO agent_watch (agent_id, drops_total, uptime_s,"
+			" dropped_full, drop_streak, clean_streak, streak_drops)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_SILENT] = "SELECT agent_id, hostname, agent_version, updated_ns FROM agents"
+		     " WHERE updated_ns < ?1 ORDER BY updated_ns LIMIT 1000",
+	[Q_ORPHANS] = "SELECT key FROM alerts a WHERE status = 'firing' AND ("
+		      " (kind = 'health' AND NOT EXISTS (SELECT 1 FROM agents g WHERE g.agent_id = a.agent_id))"
+		      " OR (kind = 'leak' AND NOT EXISTS (SELECT 1 FROM leaks l WHERE l.fingerprint = a.fingerprint)))"
+		      " LIMIT 64",
+	[Q_SINK_FIRING] = "SELECT 1 FROM alert_sinks s JOIN alerts a ON a.key = s.key"
+			  " WHERE s.sink = ?1 AND a.status = 'firing' LIMIT 1",
+	/* an alert a notification still refers to stays until it is delivered */
+	[Q_EXPIRE_SINKS] = "DELETE FROM alert_sinks WHERE key IN (SELECT key FROM alerts"
+			   " WHERE status = 'resolved' AND updated_ns < ?1"
+			   " AND key NOT IN (SELECT ref FROM outbox))",
+	[Q_EXPIRE_ALERTS] = "DELETE FROM alerts WHERE status = 'resolved' AND updated_ns < ?1"
+			    " AND key NOT IN (SELECT ref FROM outbox)",
+	[Q_EXPIRE_GROUPS] = "DELETE FROM alert_groups WHERE held IS NULL AND window_end_ns < ?1",
+	[Q_EXPIRE_WATCH] = "DELETE FROM agent_watch WHERE agent_id NOT IN (SELECT agent_id FROM agents)",
+};
+
+struct alertdb {
+	sqlite3 *db;
+	sqlite3_stmt *st[Q__COUNT];
+	struct outbox *outbox;
+};
+
+int alertdb__open(sqlite3 *db, struct alertdb **out)
+{
+	struct alertdb *d = calloc(1, sizeof(*d));
+	int err;
+
+	*out = NULL;
+	if (!d)
+		return -ENOMEM;
+	d->db = db;
+	for (int i = 0; i < Q__COUNT; i++) {
+		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
+			alertdb__close(d);
+			return -EIO;
+		}
+	}
+	if ((err = outbox__open(db, &d->outbox))) {
+		alertdb__close(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
+void alertdb__close(struct alertdb *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(d->st[i]);
+	outbox__close(d->outbox);
+	free(d);
+}
+
+struct outbox *alertdb__outbox(struct alertdb *d)
+{
+	return d->outbox;
+}
+
+/* --- statement helpers: every statement is reset and cleared after use --- */
+
+static sqlite3_stmt *q(struct alertdb *d, int i)
+{
+	return d->st[i];
+}
+
+static void text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void i64(sqlite3_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(st, i, v);
+}
+
+static int finish(sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int exec(sqlite3_stmt *st)
+{
+	return finish(st, sqlite3_step(st));
+}
+
+/* --- alerts --- */
+
+int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)
+{
+	sqlite3_stmt *st = q(d, Q_STATE);
+	int rc;
+
+	text(st, 1, key);
+	rc = sqlite3_step(st);
+	*out = ALERT_ABSENT;
+	if (rc == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		*out = s && !strcmp(s, "firing") ? ALERT_FIRING : ALERT_RESOLVED;
+	}
+	return finish(st, rc);
+}
+
+int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns)
+{
+	sqlite3_stmt *st = q(d, Q_FIRE);
+	int err;
+
+	text(st, 1, a->key);
+	text(st, 2, store_kind__name(a->kind));
+	sqlite3_bind_int(st, 3, a->severity);
+	text(st, 4, a->alertname);
+	text(st, 5, a->host);
+	text(st, 6, a->namespace);
+	text(st, 7, a->pod);
+	text(st, 8, a->service);
+	text(st, 9, a->rule);
+	text(st, 10, a->fingerprint);
+	text(st, 11, a->agent_id);
+	text(st, 12, a->labels);
+	text(st, 13, a->details);
+	text(st, 14, a->summary);
+	text(st, 15, a->description);
+	i64(st, 16, (int64_t)a->count);
+	i64(st, 17, a->at_ns);
+	i64(st, 18, (int64_t)now_ns);
+	if ((err = exec(st)))
+		return err;
+	st = q(d, Q_UNROUTE);
+	text(st, 1, a->key);
+	return exec(st);
+}
+
+int alertdb__route(struct alertdb *d, const char *key, const char *sink, int64_t group_row)
+{
+	sqlite3_stmt *st = q(d, Q_ROUTE);
+
+	text(st, 1, key);
+	text(st, 2, sink);
+	if (group_row)
+		i64(st, 3, group_row);
+	return exec(st);
+}
+
+int alertdb__bump(struct alertdb *d, const char *key, uint64_t count, int64_t at_ns, uint64_t now_ns)
+{
+	sqlite3_stmt *st = q(d, Q_BUMP);
+
+	text(st, 1, key);
+	i64(st, 2, (int64_t)count);
+	i64(st, 3, at_ns);
+	i64(st, 4, (int64_t)now_ns);
+	return exec(st);
+}
+
+struct routed {
+	char sink[ALERT_SINK_NAME_MAX + 1];
+	int64_t group_row;
+	char group_key[ALERTKEY_LEN];
+};
+
+static int group_firing(struct alertdb *d, const char *sink, const char *group_key, bool *any)
+{
+	sqlite3_stmt *st = q(d, Q_GROUP_FIRING);
+	int rc;
+
+	text(st, 1, sink);
+	text(st, 2, group_key);
+	rc = sqlite3_step(st);
+	*any = rc == SQLITE_ROW;
+	return finish(st, rc);
+}
+
+static int row_held(struct alertdb *d, int64_t id, bool *held)
+{
+	sqlite3_stmt *st = q(d, Q_ROW_STATE);
+	int rc;
+
+	i64(st, 1, id);
+	rc = sqlite3_step(st);
+	*held = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0) ?: "", "held");
+	return finish(st, rc);
+}
+
+int alertdb__resolve(struct alertdb *d, const char *key, int64_t at_ns, uint64_t now_ns, bool *resolved)
+{
+	struct routed to[ALERT_MAX_SINKS];
+	sqlite3_stmt *st = q(d, Q_RESOLVE);
+	size_t n = 0;
+	int rc, err;
+
+	*resolved = false;
+	text(st, 1, key);
+	i64(st, 2, at_ns);
+	i64(st, 3, (int64_t)now_ns);
+	if ((err = exec(st)))
+		return err;
+	if (!sqlite3_changes(d->db))
+		return 0;
+	*resolved = true;
+
+	st = q(d, Q_SINKS_OF);
+	text(st, 1, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < ALERT_MAX_SINKS) {
+		snprintf(to[n].sink, sizeof(to[n].sink), "%s", sqlite3_column_text(st, 0));
+		to[n].group_row = sqlite3_column_int64(st, 1);
+		snprintf(to[n].group_key, sizeof(to[n].group_key), "%s", sqlite3_column_text(st, 2));
+		n++;
+	}
+	if ((err = finish(st, rc)))
+		return err;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		bool other = false, held = false;
+
+		if (to[i].group_key[0]) {
+			/* announced in a group: its end is the end of the last one in it */
+			err = group_firing(d, to[i].sink, to[i].group_key, &other);
+			if (!err && !other)
+				err = outbox__enqueue(d->outbox, to[i].sink, OUTBOX_GROUP_RESOLVE,
+						      to[i].group_key, at_ns, now_ns, false, 0, NULL);
+			continue;
+		}
+		if (to[i].group_row && (err = row_held(d, to[i].group_row, &held)))
+			break;
+		if (held)
+			continue; /* never announced: the group goes without it */
+		err = outbox__enqueue(d->outbox, to[i].sink, OUTBOX_RESOLVE, key, at_ns, now_ns, false, 0,
+				      NULL);
+	}
+	return err;
+}
+
+/* --- listener groups --- */
+
+int alertdb__group(struct alertdb *d, const char *sink, const char *host, uint64_t *window_end_ns,
+		   int64_t *held)
+{
+	sqlite3_stmt *st = q(d, Q_GROUP_GET);
+	int rc, err;
+
+	text(st, 1, sink);
+	text(st, 2, host);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*window_end_ns = (uint64_t)sqlite3_column_int64(st, 0);
+		*held = sqlite3_column_int64(st, 1);
+	}
+	err = finish(st, rc);
+	return err ? err : rc == SQLITE_ROW ? 0 : -ENOENT;
+}
+
+int alertdb__set_group(struct alertdb *d, const char *sink, const char *host, uint64_t window_end_ns,
+		       int64_t held)
+{
+	sqlite3_stmt *st = q(d, Q_GROUP_PUT);
+
+	text(st, 1, sink);
+	text(st, 2, host);
+	i64(st, 3, (int64_t)window_end_ns);
+	i64(st, 4, held);
+	return exec(st);
+}
+
+static int by_id(struct alertdb *d, int which, int64_t id)
+{
+	sqlite3_stmt *st = q(d, which);
+
+	i64(st, 1, id);
+	return exec(st);
+}
+
+static int flush_one(struct alertdb *d, int64_t id, const char *group_key, uint64_t now_ns,
+		     uint64_t window_ns, bool *sent)
+{
+	sqlite3_stmt *st = q(d, Q_GROUP_COUNT);
+	char single[ALERTKEY_LEN] = "";
+	int64_t firing = 0;
+	int rc, err;
+
+	i64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		firing = sqlite3_column_int64(st, 0);
+		snprintf(single, sizeof(single), "%s", sqlite3_column_text(st, 1) ?: (const unsigned char *)"");
+	}
+	if ((err = finish(st, rc)))
+		return err;
+	*sent = firing > 0;
+	if (!firing) {
+		/* all of them closed within the window: nothing to say */
+		err = by_id(d, Q_ROW_DELETE, id);
+		err = err ?: by_id(d, Q_GROUP_RELEASE, id);
+	} else if (firing == 1) {
+		/* one left: it goes as itself, and resolves as itself */
+		st = q(d, Q_GROUP_SINGLE);
+		i64(st, 1, id);
+		text(st, 2, single);
+		i64(st, 3, (int64_t)now_ns);
+		err = exec(st);
+		err = err ?: by_id(d, Q_GROUP_RELEASE, id);
+	} else {
+		st = q(d, Q_GROUP_SEND);
+		i64(st, 1, id);
+		i64(st, 2, (int64_t)now_ns);
+		err = exec(st);
+		if (!err) {
+			st = q(d, Q_GROUP_MARK);
+			i64(st, 1, id);
+			text(st, 2, group_key);
+			err = exec(st);
+		}
+	}
+	if (err)
+		return err;
+	/* a storm that goes on gets one notification per window */
+	st = q(d, Q_GROUP_WINDOW);
+	i64(st, 1, id);
+	i64(st, 2, *sent ? (int64_t)(now_ns + window_ns) : 0);
+	return exec(st);
+}
+
+int alertdb__flush_groups(struct alertdb *d, uint64_t now_ns, uint64_t window_ns, unsigned *sent)
+{
+	struct {
+		int64_t id;
+		char ref[ALERTKEY_LEN];
+	} due[MAX_BATCH];
+	sqlite3_stmt *st = q(d, Q_GROUPS_DUE);
+	size_t n = 0;
+	int rc, err;
+
+	*sent = 0;
+	i64(st, 1, (int64_t)now_ns);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BATCH) {
+		due[n].id = sqlite3_column_int64(st, 0);
+		snprintf(due[n].ref, sizeof(due[n].ref), "%s", sqlite3_column_text(st, 1));
+		n++;
+	}
+	if ((err = finish(st, rc)))
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		bool went;
+
+		if ((err = flush_one(d, due[i].id, due[i].ref, now_ns, window_ns, &went)))
+			return err;
+		*sent += went;
+	}
+	return 0;
+}
+
+/* --- leaks --- */
+
+int alertdb__leak_acked(struct alertdb *d, const char *fingerprint, bool *acked)
+{
+	sqlite3_stmt *st = q(d, Q_LEAK_ACKED);
+	int rc;
+
+	text(st, 1, fingerprint);
+	rc = sqlite3_step(st);
+	*acked = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	return finish(st, rc);
+}
+
+int alertdb__ack(struct alertdb *d, const char *fingerprint, const char *by, uint64_t now_ns,
+		 struct ack_result *r)
+{
+	sqlite3_stmt *st = q(d, Q_LEAK_ACKED);
+	int rc, err;
+
+	memset(r, 0, sizeof(*r));
+	text(st, 1, fingerprint);
+	rc = sqlite3_step(st);
+	r->found = rc == SQLITE_ROW;
+	r->already = r->found && sqlite3_column_int(st, 0);
+	if ((err = finish(st, rc)) || !r->found)
+		return err;
+	if (!r->already) {
+		st = q(d, Q_LEAK_ACK);
+		text(st, 1, fingerprint);
+		i64(st, 2, (int64_t)now_ns);
+		text(st, 3, by && *by ? by : NULL);
+		if ((err = exec(st)))
+			return err;
+	}
+	/* one alert per host; resolving takes them out of the next round */
+	for (;;) {
+		char keys[MAX_BATCH][ALERTKEY_LEN];
+		size_t n = 0;
+
+		st = q(d, Q_LEAK_ALERTS);
+		text(st, 1, fingerprint);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BATCH)
+			snprintf(keys[n++], ALERTKEY_LEN, "%s", sqlite3_column_text(st, 0));
+		if ((err = finish(st, rc)))
+			return err;
+		if (!n)
+			return 0;
+		for (size_t i = 0; i < n; i++) {
+			bool resolved;
+
+			if ((err = alertdb__resolve(d, keys[i], (int64_t)now_ns, now_ns, &resolved)))
+				return err;
+			if (!resolved)
+				return -EIO; /* it was firing a moment ago: do not loop */
+			r->resolved++;
+		}
+	}
+}
+
+/* --- is this event the current state? --- */
+
+int alertdb__listener_current(struct alertdb *d, const Leakwatch__V1__Event *ev, bool *current)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+	sqlite3_stmt *st = q(d, Q_LISTENER_CUR);
+	int rc;
+
+	text(st, 1, ev->host->hostname);
+	i64(st, 2, l->netns);
+	text(st, 3, l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp");
+	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)l->port);
+	sqlite3_bind_blob(st, 6, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*current = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	return finish(st, rc);
+}
+
+int alertdb__agent_current(struct alertdb *d, const char *agent_id, const Leakwatch__V1__Event *ev,
+			   bool *current)
+{
+	sqlite3_stmt *st = q(d, Q_AGENT_CUR);
+	int rc;
+
+	text(st, 1, agent_id);
+	sqlite3_bind_blob(st, 2, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*current = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	return finish(st, rc);
+}
+
+/* --- agents --- */
+
+int alertdb__watch(struct alertdb *d, const char *agent_id, struct agent_watch *w, bool *found)
+{
+	sqlite3_stmt *st = q(d, Q_WATCH_GET);
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	text(st, 1, agent_id);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found) {
+		w->drops_total = (uint64_t)sqlite3_column_int64(st, 0);
+		w->uptime_s = (uint64_t)sqlite3_column_int64(st, 1);
+		w->dropped_full = (uint64_t)sqlite3_column_int64(st, 2);
+		w->drop_streak = (uint64_t)sqlite3_column_int64(st, 3);
+		w->clean_streak = (uint64_t)sqlite3_column_int64(st, 4);
+		w->streak_drops = (uint64_t)sqlite3_column_int64(st, 5);
+	}
+	return finish(st, rc);
+}
+
+int alertdb__set_watch(struct alertdb *d, const char *agent_id, const struct agent_watch *w)
+{
+	sqlite3_stmt *st = q(d, Q_WATCH_PUT);
+
+	text(st, 1, agent_id);
+	i64(st, 2, (int64_t)w->drops_total);
+	i64(st, 3, (int64_t)w->uptime_s);
+	i64(st, 4, (int64_t)w->dropped_full);
+	i64(st, 5, (int64_t)w->drop_streak);
+	i64(st, 6, (int64_t)w->clean_streak);
+	i64(st, 7, (int64_t)w->streak_drops);
+	return exec(st);
+}
+
+int alertdb__silent(struct alertdb *d, uint64_t cutoff_ns,
+		    int (*fn)(void *ctx, const struct silent_agent *a), void *ctx)
+{
+	sqlite3_stmt *st = q(d, Q_SILENT);
+	int rc = SQLITE_DONE, err = 0;
+
+	i64(st, 1, (int64_t)cutoff_ns);
+	/* fn writes other tables only; reading agents meanwhile is safe */
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct silent_agent a = {
+			.agent_id = (const char *)sqlite3_column_text(st, 0),
+			.host = (const char *)sqlite3_column_text(st, 1),
+			.version = (const char *)sqlite3_column_text(st, 2),
+			.updated_ns = (uint64_t)sqlite3_column_int64(st, 3),
+		};
+
+		err = fn(ctx, &a);
+	}
+	if (err) {
+		finish(st, SQLITE_DONE);
+		return err;
+	}
+	return finish(st, rc);
+}
+
+int alertdb__resolve_orphans(struct alertdb *d, uint64_t now_ns, unsigned *n)
+{
+	char keys[MAX_BATCH][ALERTKEY_LEN];
+	sqlite3_stmt *st = q(d, Q_ORPHANS);
+	size_t k = 0;
+	int rc, err;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < MAX_BATCH)
+		snprintf(keys[k++], ALERTKEY_LEN, "%s", sqlite3_column_text(st, 0));
+	if ((err = finish(st, rc)))
+		return err;
+	for (size_t i = 0; i < k; i++) {
+		bool resolved;
+
+		if ((err = alertdb__resolve(d, keys[i], (int64_t)now_ns, now_ns, &resolved)))
+			return err;
+		*n += resolved;
+	}
+	return 0;
+}
+
+int alertdb__sink_has_firing(struct alertdb *d, const char *sink, bool *any)
+{
+	sqlite3_stmt *st = q(d, Q_SINK_FIRING);
+	int rc;
+
+	text(st, 1, sink);
+	rc = sqlite3_step(st);
+	*any = rc == SQLITE_ROW;
+	return finish(st, rc);
+}
+
+int alertdb__expire(struct alertdb *d, uint64_t cutoff_ns)
+{
+	static const int order[] = { Q_EXPIRE_SINKS, Q_EXPIRE_ALERTS, Q_EXPIRE_GROUPS };
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++) {
+		sqlite3_stmt *st = q(d, order[i]);
+
+		i64(st, 1, (int64_t)cutoff_ns);
+		err = exec(st);
+	}
+	return err ?: exec(q(d, Q_EXPIRE_WATCH));
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Findings out of the database, most severe and most recent first: for
+ * GET /v1/findings (one JSON document) and `leakwatch-collector query`
+ * (a table, or JSON lines). Read-only.
+ */
+#ifndef LWC_QUERY_H
+#define LWC_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "storage/store.h"
+
+#define QUERY_DEFAULT_LIMIT 100
+#define QUERY_MAX_LIMIT 10000
+
+struct query_filter {
+	bool kinds[STORE_KIND_COUNT]; /* none set: every kind */
+	uint64_t since_ns;            /* last seen at or after; 0 for all */
+	const char *host;             /* host name, or NULL */
+	unsigned limit;
+};
+
+struct finding {
+	enum store_kind kind;
+	int severity;        /* leakwatch.v1.Severity */
+	bool active;         /* false for a closed listener: sorts after open ones */
+	uint64_t last_seen_ns;
+	char *json;          /* the whole finding as one JSON object */
+	char *host;          /* a host name, or "N hosts" */
+	char *what;          /* one line for the table */
+};
+
+struct findings {
+	struct finding *v;
+	size_t n;
+};
+
+int query__findings(struct sqlite3 *db, const struct query_filter *f, struct findings *out);
+void query__free(struct findings *fs);
+
+/* {"findings":[...],"count":N}; malloc'd, NULL when out of memory. */
+char *query__json_document(const struct findings *fs);
+void query__print_table(FILE *out, const struct findings *fs);
+void query__print_json_lines(FILE *out, const struct findings *fs);
+
+/* Unix seconds, RFC 3339 ("2026-11-29T06:45:29Z", offsets allowed, or a
+ * date), or a duration before now ("24h", "7d"). -EINVAL if none fits. */
+int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns);
+
+const char *query__severity_name(int severity);
+
+/*
+ * The stored events themselves, oldest first, each as the JSON the agent
+ * printed for it (render.h): for forensics, and to check a round trip.
+ * since_ns filters on the event's own time. Returns how many, or -EIO.
+ */
+int query__print_events(struct sqlite3 *db, const struct query_filter *f, FILE *out);
+
+#endif

@@ -1,0 +1,990 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "storage/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+
+/*
+ * Migrations, in order: migrations[i] takes a database from version i to
+ * i + 1. Only ever append; a released step never changes.
+ */
+static const char *const migrations[] = {
+	/* 1: events, listener state, leaks and their locations, agent heartbeats */
+	"CREATE TABLE events ("
+	"  id BLOB PRIMARY KEY NOT NULL,"  /* 16-byte UUIDv7 from the agent */
+	"  kind TEXT NOT NULL,"            /* listener | leak | health */
+	"  time_ns INTEGER NOT NULL,"      /* when it happened, agent's clock */
+	"  received_ns INTEGER NOT NULL,"  /* when stored, collector's clock */
+	"  hostname TEXT NOT NULL,"
+	"  machine_id TEXT NOT NULL,"
+	"  agent_id TEXT NOT NULL,"
+	"  batch_sequence INTEGER NOT NULL,"
+	"  severity INTEGER NOT NULL,"     /* leakwatch.v1.Severity */
+	"  fingerprint TEXT,"              /* leaks only */
+	"  body BLOB NOT NULL"             /* the encoded Event as received */
+	");"                               /* rowid: rows of ~1 KB pack badly WITHOUT ROWID */
+	"CREATE INDEX events_kind_received ON events(kind, received_ns);"
+
+	"CREATE TABLE listeners ("
+	"  hostname TEXT NOT NULL,"
+	"  netns INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"        /* tcp | udp */
+	"  address BLOB NOT NULL,"         /* 4 or 16 bytes, network order */
+	"  port INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"           /* open | closed */
+	"  first_seen_ns INTEGER NOT NULL,"
+	"  last_seen_ns INTEGER NOT NULL,"
+	"  state_ns INTEGER NOT NULL,"     /* time of the event that set state */
+	"  updated_ns INTEGER NOT NULL,"   /* collector's clock, for retention */
+	"  last_event_id BLOB NOT NULL,"
+	"  machine_id TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  exposure TEXT NOT NULL,"        /* loopback | link-local | private | public */
+	"  wildcard INTEGER NOT NULL,"
+	"  expected INTEGER NOT NULL,"
+	"  unexpected INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"          /* kernel | inventory | reload | restart */
+	"  reachable TEXT NOT NULL,"       /* \"addr|class|interface\" items, space-separated */
+	"  reachable_total INTEGER NOT NULL,"
+	"  service TEXT, service_category TEXT, service_by TEXT,"
+	"  comm TEXT, pid INTEGER, exe TEXT, uid INTEGER, user TEXT,"
+	"  container_id TEXT, container_runtime TEXT, pod_uid TEXT,"
+	"  pod_name TEXT, pod_namespace TEXT, container_name TEXT,"
+	"  PRIMARY KEY (hostname, netns, protocol, address, port)"
+	");"
+	"CREATE INDEX listeners_closed ON listeners(updated_ns) WHERE state = 'closed';"
+
+	"CREATE TABLE leaks ("
+	"  fingerprint TEXT PRIMARY KEY NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  family TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  redacted TEXT NOT NULL,"
+	"  first_seen_ns INTEGER NOT NULL,"
+	"  last_seen_ns INTEGER NOT NULL,"
+	"  total_count INTEGER NOT NULL,"  /* sum of the events' counts */
+	"  events INTEGER NOT NULL,"
+	"  updated_ns INTEGER NOT NULL"
+	");"
+	"CREATE INDEX leaks_updated ON leaks(updated_ns);"
+	"CREATE TABLE leak_locations ("
+	"  fingerprint TEXT NOT NULL,"
+	"  hostname TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  first_seen_ns INTEGER NOT NULL,"
+	"  last_seen_ns INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  updated_ns INTEGER NOT NULL,"
+	"  last_event_id BLOB NOT NULL,"
+	"  machine_id TEXT NOT NULL,"
+	"  device TEXT, inode INTEGER, last_offset INTEGER,"
+	"  comm TEXT, pid INTEGER, exe TEXT,"
+	"  container_id TEXT, pod_uid TEXT, pod_name TEXT, pod_namespace TEXT, container_name TEXT,"
+	"  PRIMARY KEY (fingerprint, hostname, path)"
+	");"
+	"CREATE INDEX leak_locations_host ON leak_locations(hostname);"
+	"CREATE INDEX leak_locations_updated ON leak_locations(updated_ns);"
+
+	"CREATE TABLE agents ("
+	"  agent_id TEXT PRIMARY KEY NOT NULL,"
+	"  hostname TEXT NOT NULL, machine_id TEXT NOT NULL, boot_id TEXT NOT NULL,"
+	"  agent_version TEXT NOT NULL, node_name TEXT NOT NULL,"
+	"  first_seen_ns INTEGER NOT NULL,"
+	"  health_ns INTEGER NOT NULL,"    /* time of the latest health event */
+	"  updated_ns INTEGER NOT NULL,"
+	"  last_event_id BLOB NOT NULL,"
+	"  uptime_s INTEGER, listeners_open INTEGER, bytes_scanned INTEGER,"
+	"  events_listener INTEGER, events_leak INTEGER,"
+	"  export_batches INTEGER, export_retries INTEGER,"
+	"  drops_total INTEGER NOT NULL, programs TEXT NOT NULL,"
+	"  spool_bytes INTEGER, spool_records INTEGER, spool_oldest_age_s INTEGER,"
+	"  spool_dropped_full INTEGER, spool_dropped_corrupt INTEGER, spool_write_errors INTEGER"
+	");"
+	"CREATE INDEX agents_updated ON agents(updated_ns);"
+	"CREATE TABLE agent_drops ("
+	"  agent_id TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,"
+	"  PRIMARY KEY (agent_id, reason)"
+	") WITHOUT ROWID;",
+
+	/* 2: alerting: acknowledged leaks, alert state, the outbox, agent watch */
+	"ALTER TABLE leaks ADD COLUMN acked_ns INTEGER;"  /* collector's clock; NULL: not acked */
+	"ALTER TABLE leaks ADD COLUMN acked_by TEXT;"
+
+	/* one row per problem, by dedup key: what was announced, and whether it still holds */
+	"CREATE TABLE alerts ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  kind TEXT NOT NULL,"            /* listener | leak | health */
+	"  status TEXT NOT NULL,"          /* firing | resolved */
+	"  severity INTEGER NOT NULL,"
+	"  alertname TEXT NOT NULL,"
+	"  hostname TEXT NOT NULL,"
+	"  namespace TEXT, pod TEXT, service TEXT, rule TEXT, fingerprint TEXT, agent_id TEXT,"
+	"  labels TEXT NOT NULL,"          /* \"name=value\" lines, fixed while firing */
+	"  details TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"        /* sightings while firing */
+	"  starts_ns INTEGER NOT NULL,"
+	"  last_ns INTEGER NOT NULL,"
+	"  ends_ns INTEGER,"
+	"  updated_ns INTEGER NOT NULL"    /* collector's clock */
+	");"
+	"CREATE INDEX alerts_status ON alerts(status, kind);"
+	"CREATE INDEX alerts_fingerprint ON alerts(fingerprint) WHERE fingerprint IS NOT NULL;"
+	/* the sinks an alert was routed to, so that its end reaches the same ones */
+	"CREATE TABLE alert_sinks ("
+	"  key TEXT NOT NULL, sink TEXT NOT NULL,"
+	"  group_row INTEGER,"             /* the outbox row of the group notification carrying it */
+	"  group_key TEXT,"                /* set once that group went out as a group */
+	"  PRIMARY KEY (key, sink)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX alert_sinks_group ON alert_sinks(sink, group_key);"
+	"CREATE INDEX alert_sinks_group_row ON alert_sinks(group_row) WHERE group_row IS NOT NULL;"
+	/* new-listener storms: per sink and host, the window in which they are grouped */
+	"CREATE TABLE alert_groups ("
+	"  sink TEXT NOT NULL, hostname TEXT NOT NULL,"
+	"  window_end_ns INTEGER NOT NULL,"
+	"  held INTEGER,"                  /* the group row waiting for the window's end */
+	"  PRIMARY KEY (sink, hostname)"
+	") WITHOUT ROWID;"
+	/* every notification, written in the transaction that caused it, deleted once delivered */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  sink TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"          /* trigger | resolve | group | group-resolve | resend */
+	"  ref TEXT NOT NULL,"             /* the alert's key, or the group's */
+	"  at_ns INTEGER NOT NULL,"        /* when the problem began or ended */
+	"  created_ns INTEGER NOT NULL,"
+	"  due_ns INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"           /* pending | held | dead */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX outbox_queue ON outbox(sink, state, id);"
+	/* each agent's previous heartbeat, to tell new drops from old */
+	"CREATE TABLE agent_watch ("
+	"  agent_id TEXT PRIMARY KEY NOT NULL,"
+	"  drops_total INTEGER NOT NULL, uptime_s INTEGER NOT NULL, dropped_full INTEGER NOT NULL,"
+	"  drop_streak INTEGER NOT NULL, clean_streak INTEGER NOT NULL, streak_drops INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_EVENT,
+	ST_LISTENER,
+	ST_LISTENER_SEEN,
+	ST_LEAK,
+	ST_LOCATION,
+	ST_AGENT,
+	ST_AGENT_SEEN,
+	ST_DROPS_CLEAR,
+	ST_DROP,
+	ST__COUNT,
+};
+
+/* "col = the newer event's value": for columns that describe the latest state */
+#define LATEST(t, c) c " = CASE WHEN excluded.last_seen_ns >= " t ".last_seen_ns THEN excluded." c " ELSE " t "." c " END, "
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_EVENT] =
+		"INSERT OR IGNORE INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
+		" agent_id, batch_sequence, severity, fingerprint, body)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	/* applied only when the event is at least as new as the state it replaces,
+	 * so a resent old "open" cannot reopen a listener closed since */
+	[ST_LISTENER] =
+		"INSERT INTO listeners (hostname, netns, protocol, address, port, state,"
+		" first_seen_ns, last_seen_ns, state_ns, updated_ns, last_event_id, machine_id,"
+		" severity, exposure, wildcard, expected, unexpected, source, reachable, reachable_total,"
+		" service, service_category, service_by, comm, pid, exe, uid, user,"
+		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
+		" state = excluded.state,"
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		" state_ns = excluded.state_ns, updated_ns = excluded.updated_ns,"
+		" last_event_id = excluded.last_event_id, machine_id = excluded.machine_id,"
+		" severity = excluded.severity, exposure = excluded.exposure,"
+		" wildcard = excluded.wildcard, expected = excluded.expected,"
+		" unexpected = excluded.unexpected, source = excluded.source,"
+		" reachable = CASE excluded.reachable WHEN '' THEN reachable ELSE excluded.reachable END,"
+		" reachable_total = CASE excluded.reachable WHEN '' THEN reachable_total"
+		"  ELSE excluded.reachable_total END,"
+		/* who listens: the last known answer, since a close may come after
+		 * the process is gone and say less */
+		" service = coalesce(excluded.service, service),"
+		" service_category = coalesce(excluded.service_category, service_category),"
+		" service_by = coalesce(excluded.service_by, service_by),"
+		" comm = coalesce(excluded.comm, comm), pid = coalesce(excluded.pid, pid),"
+		" exe = coalesce(excluded.exe, exe), uid = coalesce(excluded.uid, uid),"
+		" user = coalesce(excluded.user, user),"
+		" container_id = coalesce(excluded.container_id, container_id),"
+		" container_runtime = coalesce(excluded.container_runtime, container_runtime),"
+		" pod_uid = coalesce(excluded.pod_uid, pod_uid),"
+		" pod_name = coalesce(excluded.pod_name, pod_name),"
+		" pod_namespace = coalesce(excluded.pod_namespace, pod_namespace),"
+		" container_name = coalesce(excluded.container_name, container_name)"
+		" WHERE excluded.state_ns >= listeners.state_ns",
+	/* an older event still widens the seen-window */
+	[ST_LISTENER_SEEN] =
+		"UPDATE listeners SET first_seen_ns = min(first_seen_ns, ?6),"
+		" last_seen_ns = max(last_seen_ns, ?6), updated_ns = max(updated_ns, ?7)"
+		" WHERE hostname = ?1 AND netns = ?2 AND protocol = ?3 AND address = ?4 AND port = ?5",
+	[ST_LEAK] =
+		"INSERT INTO leaks (fingerprint, rule, family, severity, redacted, first_seen_ns,"
+		" last_seen_ns, total_count, events, updated_ns)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)"
+		" ON CONFLICT (fingerprint) DO UPDATE SET"
+		" severity = max(severity, excluded.severity),"
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		" total_count = total_count + excluded.total_count, events = events + 1,"
+		" updated_ns = max(updated_ns, excluded.updated_ns)",
+	[ST_LOCATION] =
+		"INSERT INTO leak_locations (fingerprint, hostname, path, first_seen_ns, last_seen_ns,"
+		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
+		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20)"
+		" ON CONFLICT (fingerprint, hostname, path) DO UPDATE SET "
+		LATEST("leak_locations", "last_event_id") LATEST("leak_locations", "machine_id")
+		LATEST("leak_locations", "device") LATEST("leak_locations", "inode")
+		LATEST("leak_locations", "last_offset") LATEST("leak_locations", "comm")
+		LATEST("leak_locations", "pid") LATEST("leak_locations", "exe")
+		LATEST("leak_locations", "container_id") LATEST("leak_locations", "pod_uid")
+		LATEST("leak_locations", "pod_name") LATEST("leak_locations", "pod_namespace")
+		LATEST("leak_locations", "container_name")
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		" count = count + excluded.count, events = events + 1,"
+		" updated_ns = max(updated_ns, excluded.updated_ns)",
+	[ST_AGENT] =
+		"INSERT INTO agents (agent_id, hostname, machine_id, boot_id, agent_version, node_name,"
+		" first_seen_ns, health_ns, updated_ns, last_event_id, uptime_s, listeners_open,"
+		" bytes_scanned, events_listener, events_leak, export_batches, export_retries,"
+		" drops_total, programs, spool_bytes, spool_records, spool_oldest_age_s,"
+		" spool_dropped_full, spool_dropped_corrupt, spool_write_errors)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+		" ON CONFLICT (agent_id) DO UPDATE SET"
+		" hostname = excluded.hostname, machine_id = excluded.machine_id,"
+		" boot_id = excluded.boot_id, agent_version = excluded.agent_version,"
+		" node_name = excluded.node_name,"
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" health_ns = excluded.health_ns, updated_ns = excluded.updated_ns,"
+		" last_event_id = excluded.last_event_id, uptime_s = excluded.uptime_s,"
+		" listeners_open = excluded.listeners_open, bytes_scanned = excluded.bytes_scanned,"
+		" events_listener = excluded.events_listener, events_leak = excluded.events_leak,"
+		" export_batches = excluded.export_batches, export_retries = excluded.export_retries,"
+		" drops_total = excluded.drops_total, programs = excluded.programs,"
+		" spool_bytes = excluded.spool_bytes, spool_records = excluded.spool_records,"
+		" spool_oldest_age_s = excluded.spool_oldest_age_s,"
+		" spool_dropped_full = excluded.spool_dropped_full,"
+		" spool_dropped_corrupt = excluded.spool_dropped_corrupt,"
+		" spool_write_errors = excluded.spool_write_errors"
+		" WHERE excluded.health_ns >= agents.health_ns",
+	[ST_AGENT_SEEN] = ("UPDATE agents SET first_seen_ns = min(first_seen_ns, ?2),"
+			   " updated_ns = max(updated_ns, ?3) WHERE agent_id = ?1"),
+	[ST_DROPS_CLEAR] = "DELETE FROM agent_drops WHERE agent_id = ?1",
+	[ST_DROP] = "INSERT OR REPLACE INTO agent_drops (agent_id, reason, count) VALUES (?1, ?2, ?3)",
+};
+
+/* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows). */
+static const char *const expire_sql[STORE_KIND_COUNT][3] = {
+	[STORE_LISTENER] = {
+		"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+		" WHERE kind = 'listener' AND received_ns < ?1 LIMIT ?2)",
+		/* open listeners are current state: they stay however old */
+		"DELETE FROM listeners WHERE rowid IN (SELECT rowid FROM listeners"
+		" WHERE state = 'closed' AND updated_ns < ?1 LIMIT ?2)",
+	},
+	[STORE_LEAK] = {
+		"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+		" WHERE kind = 'leak' AND received_ns < ?1 LIMIT ?2)",
+		"DELETE FROM leak_locations WHERE rowid IN (SELECT rowid FROM leak_locations"
+		" WHERE updated_ns < ?1 LIMIT ?2)",
+		/* a leak goes with its last location, so counts never restart half-way */
+		"DELETE FROM leaks WHERE fingerprint IN (SELECT fingerprint FROM leaks"
+		" WHERE updated_ns < ?1 AND NOT EXISTS (SELECT 1 FROM leak_locations l"
+		" WHERE l.fingerprint = leaks.fingerprint) LIMIT ?2)",
+	},
+	[STORE_HEALTH] = {
+		"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+		" WHERE kind = 'health' AND received_ns < ?1 LIMIT ?2)",
+		"DELETE FROM agent_drops WHERE agent_id IN (SELECT agent_id FROM agents"
+		" WHERE updated_ns < ?1 ORDER BY agent_id LIMIT ?2)",
+		"DELETE FROM agents WHERE agent_id IN (SELECT agent_id FROM agents"
+		" WHERE updated_ns < ?1 ORDER BY agent_id LIMIT ?2)",
+	},
+};
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	bool read_only;
+	sqlite3_stmt *st[ST__COUNT];
+	sqlite3_stmt *expire[STORE_KIND_COUNT][3];
+	store_hook_fn hook;
+	void *hook_ctx;
+};
+
+static const char *const kind_names[STORE_KIND_COUNT] = { "listener", "leak", "health" };
+
+const char *store_kind__name(enum store_kind k)
+{
+	return k >= 0 && k < STORE_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+int store_kind__parse(const char *s, enum store_kind *out)
+{
+	for (int k = 0; k < STORE_KIND_COUNT; k++) {
+		if (!strcmp(s, kind_names[k])) {
+			*out = (enum store_kind)k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EIO;
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* Brings the schema up to date, all in one transaction. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	char sql[64];
+	int v = 0;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
+	if (user_version(db, &v))
+		goto failed;
+	if (v > STORE_SCHEMA_VERSION) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return fail(err, errlen, "schema version %d is newer than this collector's (%d)", v,
+			    STORE_SCHEMA_VERSION);
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+			goto failed;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto failed;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto failed;
+	return 0;
+failed:
+	fail(err, errlen, "migrating to schema version %d: %s", v + 1, sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+/* The database holds host names, paths and redacted findings: owner only. */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int store__open(const struct store_opts *o, struct store **out, char *err, size_t errlen)
+{
+	struct store *s;
+	int flags, v = 0, rc;
+
+	*out = NULL;
+	if (!o->read_only && strcmp(o->path, ":memory:") && access(o->path, F_OK) &&
+	    create_private(o->path, err, errlen))
+		return -EIO;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return fail(err, errlen, "out of memory");
+	pthread_mutex_init(&s->lock, NULL);
+	s->read_only = o->read_only;
+	/* our own mutex serialises use of the connection */
+	flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+	rc = sqlite3_open_v2(o->path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		fail(err, errlen, "cannot open %s: %s", o->path,
+		     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto failed;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, (int)(o->busy_timeout_ms > 600000 ? 600000 : o->busy_timeout_ms));
+	if (o->read_only) {
+		if (user_version(s->db, &v)) {
+			fail(err, errlen, "cannot read %s: %s", o->path, sqlite3_errmsg(s->db));
+			goto failed;
+		}
+		if (v == 0) {
+			fail(err, errlen, "%s is not a leakwatch-collector database", o->path);
+			goto failed;
+		}
+		if (v > STORE_SCHEMA_VERSION) {
+			fail(err, errlen, "%s has schema version %d, newer than this build's (%d)",
+			     o->path, v, STORE_SCHEMA_VERSION);
+			goto failed;
+		}
+		*out = s;
+		return 0;
+	}
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, o->sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		fail(err, errlen, "cannot set up %s: %s", o->path, sqlite3_errmsg(s->db));
+		goto failed;
+	}
+	if (migrate(s->db, err, errlen))
+		goto failed;
+	for (int i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+				       NULL) != SQLITE_OK) {
+			fail(err, errlen, "preparing statement %d: %s", i, sqlite3_errmsg(s->db));
+			goto failed;
+		}
+	}
+	for (int k = 0; k < STORE_KIND_COUNT; k++) {
+		for (int i = 0; i < 3 && expire_sql[k][i]; i++) {
+			if (sqlite3_prepare_v3(s->db, expire_sql[k][i], -1, SQLITE_PREPARE_PERSISTENT,
+					       &s->expire[k][i], NULL) != SQLITE_OK) {
+				fail(err, errlen, "preparing retention: %s", sqlite3_errmsg(s->db));
+				goto failed;
+			}
+		}
+	}
+	*out = s;
+	return 0;
+failed:
+	store__close(s);
+	return -EIO;
+}
+
+void store__close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	for (int k = 0; k < STORE_KIND_COUNT; k++)
+		for (int i = 0; i < 3; i++)
+			sqlite3_finalize(s->expire[k][i]);
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+struct sqlite3 *store__db(struct store *s)
+{
+	return s->db;
+}
+
+/* --- binding helpers: every statement is reset and cleared after use --- */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+/* NULL for an empty string: optional columns stay NULL when unknown */
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+{
+	/* stored bit-for-bit; readers cast back to uint64_t */
+	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+}
+
+static int run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static const char *class_name(Leakwatch__V1__AddressClass c)
+{
+	switch (c) {
+	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LOOPBACK: return "loopback";
+	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LINK_LOCAL: return "link-local";
+	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PRIVATE: return "private";
+	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC: return "public";
+	default: return "unknown";
+	}
+}
+
+static void format_ip(const ProtobufCBinaryData *b, char buf[LW_ADDR_STRLEN])
+{
+	struct lw_addr a;
+
+	addr__from_bytes(&a, b->len == 16 ? AF_INET6 : AF_INET, b->data);
+	addr__format(&a, buf);
+}
+
+/* "addr|class|interface ..." for the findings output; at most 16 entries */
+static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
+{
+	size_t cap = 1, n = l->n_reachable < 16 ? l->n_reachable : 16, len = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		cap += LW_ADDR_STRLEN + 16 + strlen(l->reachable[i]->interface ?: "") + 3;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char ip[LW_ADDR_STRLEN];
+
+		format_ip(&l->reachable[i]->address, ip);
+		len += (size_t)snprintf(out + len, cap - len, "%s%s|%s|%s", i ? " " : "", ip,
+					class_name(l->reachable[i]->class_),
+					l->reachable[i]->interface ?: "");
+	}
+	return out;
+}
+
+static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+	const Leakwatch__V1__Process *p = ev->process;
+	const Leakwatch__V1__Container *c = ev->container;
+	const char *proto = l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp";
+	sqlite3_stmt *st = s->st[ST_LISTENER];
+	char *reach = reachable_text(l);
+	int err;
+
+	if (!reach)
+		return -ENOMEM;
+	bind_text(st, 1, ev->host->hostname);
+	sqlite3_bind_int64(st, 2, l->netns);
+	bind_text(st, 3, proto);
+	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)l->port);
+	bind_text(st, 6, l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE ? "closed" : "open");
+	sqlite3_bind_int64(st, 7, ev->time_unix_nano);
+	bind_u64(st, 8, received_ns);
+	sqlite3_bind_blob(st, 9, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	bind_text(st, 10, ev->host->machine_id);
+	sqlite3_bind_int(st, 11, (int)l->severity);
+	bind_text(st, 12, class_name(l->exposure));
+	sqlite3_bind_int(st, 13, !!l->wildcard);
+	sqlite3_bind_int(st, 14, !!l->expected);
+	sqlite3_bind_int(st, 15, !!l->unexpected);
+	bind_text(st, 16, l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
+			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD  ? "reload"
+			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
+										  : "kernel");
+	bind_text(st, 17, reach);
+	sqlite3_bind_int64(st, 18, l->reachable_total);
+	if (l->service) {
+		bind_opt(st, 19, l->service->name);
+		bind_opt(st, 20, l->service->category);
+		bind_opt(st, 21, l->service->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT ? "port" : "process");
+	}
+	if (p && (p->pid || (p->comm && *p->comm))) {
+		bind_opt(st, 22, p->comm);
+		sqlite3_bind_int64(st, 23, p->pid);
+		bind_opt(st, 24, p->exe);
+		sqlite3_bind_int64(st, 25, p->uid);
+		bind_opt(st, 26, p->user);
+	}
+	if (c) {
+		bind_opt(st, 27, c->id);
+		bind_opt(st, 28, c->runtime);
+		bind_opt(st, 29, c->pod_uid);
+		bind_opt(st, 30, c->pod_name);
+		bind_opt(st, 31, c->pod_namespace);
+		bind_opt(st, 32, c->container_name);
+	}
+	err = run(st);
+	free(reach);
+	if (err || sqlite3_changes(s->db))
+		return err;
+
+	/* an older event than the state we hold */
+	st = s->st[ST_LISTENER_SEEN];
+	bind_text(st, 1, ev->host->hostname);
+	sqlite3_bind_int64(st, 2, l->netns);
+	bind_text(st, 3, proto);
+	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)l->port);
+	sqlite3_bind_int64(st, 6, ev->time_unix_nano);
+	bind_u64(st, 7, received_ns);
+	return run(st);
+}
+
+static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns)
+{
+	const Leakwatch__V1__LeakEvent *l = ev->leak;
+	const Leakwatch__V1__Process *p = ev->process;
+	const Leakwatch__V1__Container *c = ev->container;
+	int64_t first = l->first_seen_unix_nano ? l->first_seen_unix_nano : ev->time_unix_nano;
+	int64_t last = l->last_seen_unix_nano ? l->last_seen_unix_nano : ev->time_unix_nano;
+	uint64_t count = l->count ? l->count : 1; /* an event is at least one sighting */
+	sqlite3_stmt *st = s->st[ST_LEAK];
+	int err;
+
+	if (last < first)
+		last = first;
+	bind_text(st, 1, l->fingerprint);
+	bind_text(st, 2, l->rule);
+	bind_text(st, 3, l->family);
+	sqlite3_bind_int(st, 4, (int)l->severity);
+	bind_text(st, 5, l->redacted);
+	sqlite3_bind_int64(st, 6, first);
+	sqlite3_bind_int64(st, 7, last);
+	bind_u64(st, 8, count);
+	bind_u64(st, 9, received_ns);
+	err = run(st);
+	if (err)
+		return err;
+
+	st = s->st[ST_LOCATION];
+	bind_text(st, 1, l->fingerprint);
+	bind_text(st, 2, ev->host->hostname);
+	bind_text(st, 3, l->path);
+	sqlite3_bind_int64(st, 4, first);
+	sqlite3_bind_int64(st, 5, last);
+	bind_u64(st, 6, count);
+	bind_u64(st, 7, received_ns);
+	sqlite3_bind_blob(st, 8, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	bind_text(st, 9, ev->host->machine_id);
+	bind_opt(st, 10, l->device);
+	bind_u64(st, 11, l->inode);
+	bind_u64(st, 12, l->last_offset);
+	if (p) {
+		bind_opt(st, 13, p->comm);
+		sqlite3_bind_int64(st, 14, p->pid);
+		bind_opt(st, 15, p->exe);
+	}
+	if (c) {
+		bind_opt(st, 16, c->id);
+		bind_opt(st, 17, c->pod_uid);
+		bind_opt(st, 18, c->pod_name);
+		bind_opt(st, 19, c->pod_namespace);
+		bind_opt(st, 20, c->container_name);
+	}
+	return run(st);
+}
+
+static int put_health(struct store *s, const char *agent_id, const Leakwatch__V1__Event *ev,
+		      uint64_t received_ns)
+{
+	const Leakwatch__V1__AgentHealth *h = ev->health;
+	const Leakwatch__V1__SpoolState *sp = h->spool;
+	const Leakwatch__V1__Host *host = ev->host;
+	sqlite3_stmt *st = s->st[ST_AGENT];
+	uint64_t drops = 0;
+	size_t plen = 1;
+	char *programs;
+	int err;
+
+	agent_id = store__agent_id(agent_id, ev);
+	for (size_t i = 0; i < h->n_drops; i++)
+		drops += h->drops[i]->value;
+	for (size_t i = 0; i < h->n_programs; i++)
+		plen += strlen(h->programs[i]) + 1;
+	programs = malloc(plen);
+	if (!programs)
+		return -ENOMEM;
+	programs[0] = '\0';
+	for (size_t i = 0; i < h->n_programs; i++) {
+		if (i)
+			strcat(programs, " ");
+		strcat(programs, h->programs[i]);
+	}
+
+	bind_text(st, 1, agent_id);
+	bind_text(st, 2, host->hostname);
+	bind_text(st, 3, host->machine_id);
+	bind_text(st, 4, host->boot_id);
+	bind_text(st, 5, host->agent_version);
+	bind_text(st, 6, host->node_name);
+	sqlite3_bind_int64(st, 7, ev->time_unix_nano);
+	bind_u64(st, 8, received_ns);
+	sqlite3_bind_blob(st, 9, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	bind_u64(st, 10, h->uptime_seconds);
+	bind_u64(st, 11, h->listeners_open);
+	bind_u64(st, 12, h->bytes_scanned);
+	bind_u64(st, 13, h->events_listener);
+	bind_u64(st, 14, h->events_leak);
+	bind_u64(st, 15, h->export_batches);
+	bind_u64(st, 16, h->export_retries);
+	bind_u64(st, 17, drops);
+	bind_text(st, 18, programs);
+	if (sp) {
+		bind_u64(st, 19, sp->bytes);
+		bind_u64(st, 20, sp->records);
+		bind_u64(st, 21, sp->oldest_age_seconds);
+		bind_u64(st, 22, sp->dropped_full);
+		bind_u64(st, 23, sp->dropped_corrupt);
+		bind_u64(st, 24, sp->write_errors);
+	}
+	err = run(st);
+	free(programs);
+	if (err)
+		return err;
+	if (!sqlite3_changes(s->db)) {
+		st = s->st[ST_AGENT_SEEN];
+		bind_text(st, 1, agent_id);
+		sqlite3_bind_int64(st, 2, ev->time_unix_nano);
+		bind_u64(st, 3, received_ns);
+		return run(st);
+	}
+
+	/* the newest report's drop counters replace the previous ones */
+	st = s->st[ST_DROPS_CLEAR];
+	bind_text(st, 1, agent_id);
+	if ((err = run(st)))
+		return err;
+	for (size_t i = 0; i < h->n_drops; i++) {
+		st = s->st[ST_DROP];
+		bind_text(st, 1, agent_id);
+		bind_text(st, 2, h->drops[i]->key);
+		bind_u64(st, 3, h->drops[i]->value);
+		if ((err = run(st)))
+			return err;
+	}
+	return 0;
+}
+
+static const char *event_kind(const Leakwatch__V1__Event *ev)
+{
+	switch (ev->kind_case) {
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER: return "listener";
+	case LEAKWATCH__V1__EVENT__KIND_LEAK: return "leak";
+	default: return "health";
+	}
+}
+
+static int event_severity(const Leakwatch__V1__Event *ev)
+{
+	switch (ev->kind_case) {
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER: return (int)ev->listener->severity;
+	case LEAKWATCH__V1__EVENT__KIND_LEAK: return (int)ev->leak->severity;
+	default: return 0;
+	}
+}
+
+/* Inserts one event; *is_new says whether it was not there before. */
+static int put_event(struct store *s, const struct ingest_batch *b, const struct ingest_event *e,
+		     uint64_t received_ns, bool *is_new)
+{
+	const Leakwatch__V1__Event *ev = e->ev;
+	sqlite3_stmt *st = s->st[ST_EVENT];
+	int err;
+
+	sqlite3_bind_blob(st, 1, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	bind_text(st, 2, event_kind(ev));
+	sqlite3_bind_int64(st, 3, ev->time_unix_nano);
+	bind_u64(st, 4, received_ns);
+	bind_text(st, 5, ev->host->hostname);
+	bind_text(st, 6, ev->host->machine_id);
+	bind_text(st, 7, b->agent_id);
+	bind_u64(st, 8, b->sequence);
+	sqlite3_bind_int(st, 9, event_severity(ev));
+	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LEAK)
+		bind_text(st, 10, ev->leak->fingerprint);
+	sqlite3_bind_blob(st, 11, e->raw, (int)e->raw_len, SQLITE_STATIC);
+	err = run(st);
+	if (err)
+		return err;
+	*is_new = sqlite3_changes(s->db) > 0;
+	if (!*is_new)
+		return 0; /* a resend: derived state already counts it, and alerts too */
+	switch (ev->kind_case) {
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER: err = put_listener(s, ev, received_ns); break;
+	case LEAKWATCH__V1__EVENT__KIND_LEAK: err = put_leak(s, ev, received_ns); break;
+	case LEAKWATCH__V1__EVENT__KIND_HEALTH: err = put_health(s, b->agent_id, ev, received_ns); break;
+	default: return -EINVAL;
+	}
+	/* after the derived state, which the hook reads; in the same transaction,
+	 * so an event and the notifications it causes are stored together or not */
+	if (!err && s->hook)
+		err = s->hook(s->hook_ctx, s->db, b, e, received_ns);
+	return err;
+}
+
+const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev)
+{
+	const Leakwatch__V1__Host *host = ev->host;
+
+	/* the batch names its agent; an older agent might not */
+	if (batch_agent_id && *batch_agent_id)
+		return batch_agent_id;
+	return host->machine_id && *host->machine_id ? host->machine_id : host->hostname;
+}
+
+void store__set_hook(struct store *s, store_hook_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&s->lock);
+	s->hook = fn;
+	s->hook_ctx = ctx;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void store__locked(struct store *s, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&s->lock);
+	fn(arg);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int store__tx(struct store *s, store_tx_fn fn, void *arg)
+{
+	int err;
+
+	if (s->read_only)
+		return -EROFS;
+	pthread_mutex_lock(&s->lock);
+	if (run(s->st[ST_BEGIN])) {
+		err = -EIO;
+		goto out;
+	}
+	err = fn(s->db, arg);
+	if (!err)
+		err = run(s->st[ST_COMMIT]);
+	if (err)
+		run(s->st[ST_ROLLBACK]);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,
+		       struct store_result *res)
+{
+	int err = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->rejected = (uint32_t)b->n_invalid;
+	if (s->read_only)
+		return -EROFS;
+	if (b->n_invalid == b->n_events)
+		return 0; /* nothing to write */
+	pthread_mutex_lock(&s->lock);
+	if (run(s->st[ST_BEGIN])) {
+		err = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < b->n_events && !err; i++) {
+		const struct ingest_event *e = &b->events[i];
+		bool is_new = false;
+
+		if (e->invalid)
+			continue;
+		err = put_event(s, b, e, received_ns, &is_new);
+		if (is_new)
+			res->accepted++;
+		else
+			res->duplicates++;
+		b->events[i].stored = is_new;
+	}
+	if (!err)
+		err = run(s->st[ST_COMMIT]);
+	if (err) {
+		for (size_t i = 0; i < b->n_events; i++)
+			b->events[i].stored = false;
+		log_error("store: batch from agent %s not stored: %s", b->agent_id, sqlite3_errmsg(s->db));
+		run(s->st[ST_ROLLBACK]);
+		res->accepted = res->duplicates = 0;
+		err = err == -ENOMEM ? -ENOMEM : -EIO;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, unsigned max_rows,
+		  unsigned *deleted)
+{
+	int err = 0;
+
+	*deleted = 0;
+	if (s->read_only)
+		return -EROFS;
+	if (kind < 0 || kind >= STORE_KIND_COUNT)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (run(s->st[ST_BEGIN])) {
+		err = -EIO;
+		goto out;
+	}
+	for (int i = 0; i < 3 && s->expire[kind][i] && !err; i++) {
+		sqlite3_stmt *st = s->expire[kind][i];
+
+		bind_u64(st, 1, cutoff_ns);
+		sqlite3_bind_int(st, 2, (int)max_rows);
+		err = run(st);
+		if (!err)
+			*deleted += (unsigned)sqlite3_changes(s->db);
+	}
+	if (!err)
+		err = run(s->st[ST_COMMIT]);
+	if (err) {
+		log_error("store: retention of %s failed: %s", store_kind__name(kind), sqlite3_errmsg(s->db));
+		run(s->st[ST_ROLLBACK]);
+		*deleted = 0;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The collector's SQLite database: raw events stored once by id, and the
+ * state derived from them (listeners per host, leaks per fingerprint, agent
+ * heartbeats), updated in the same transaction and only for new events.
+ */
+#ifndef LWC_STORE_H
+#define LWC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/ingest.h"
+
+struct sqlite3;
+struct store;
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 2
+
+enum store_kind { STORE_LISTENER, STORE_LEAK, STORE_HEALTH, STORE_KIND_COUNT };
+
+struct store_opts {
+	const char *path;
+	bool read_only;      /* query: never creates, migrates or writes */
+	uint64_t busy_timeout_ms;
+	bool sync_full;      /* fsync every commit: an ack means on disk */
+};
+
+struct store_result {
+	uint32_t accepted;   /* events stored now */
+	uint32_t duplicates; /* already there under the same id */
+	uint32_t rejected;   /* invalid, not stored */
+};
+
+/* err gets a one-line reason on failure. */
+int store__open(const struct store_opts *o, struct store **out, char *err, size_t errlen);
+void store__close(struct store *s);
+
+/*
+ * Stores every valid event of a batch in one transaction, marking the new
+ * ones `stored`. received_ns is the collector's clock, which retention
+ * counts from. -EIO (and nothing stored) if the database fails.
+ */
+int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,
+		       struct store_result *res);
+
+/*
+ * Deletes, in one short transaction, up to max_rows rows of each table that
+ * are of this kind and were last touched before cutoff_ns: raw events, and
+ * the derived state (closed listeners, leaks and their locations, agents).
+ * *deleted is how many went; call again until it is 0.
+ */
+int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, unsigned max_rows,
+		  unsigned *deleted);
+
+/*
+ * Called inside store__write_batch's transaction for each event stored now,
+ * after the derived state is updated, with the store's lock held: it may
+ * read and write the database (never through store__tx). An error rolls the
+ * whole batch back, and the agent sends it again.
+ */
+typedef int (*store_hook_fn)(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
+			     const struct ingest_event *e, uint64_t received_ns);
+void store__set_hook(struct store *s, store_hook_fn fn, void *ctx);
+
+/* Runs fn in one write transaction under the store's lock: committed when fn
+ * returns 0, rolled back otherwise. Returns fn's error, or -EIO. */
+typedef int (*store_tx_fn)(struct sqlite3 *db, void *arg);
+int store__tx(struct store *s, store_tx_fn fn, void *arg);
+
+/* Runs fn under the store's lock, outside any transaction: the way to
+ * change what the hook and store__tx callbacks read (the alerting
+ * configuration), so that none of them sees it half changed. */
+void store__locked(struct store *s, void (*fn)(void *arg), void *arg);
+
+/* The agent an event is from: the batch's id, else its machine id or host. */
+const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev);
+
+/* The connection, for the read-only queries of query.c. */
+struct sqlite3 *store__db(struct store *s);
+
+const char *store_kind__name(enum store_kind k);
+int store_kind__parse(const char *s, enum store_kind *out);
+
+#endif
