@@ -109,10 +109,6 @@ $(BUILD)/leakwatch: $(BUILD)/agent/cmd/main.o $(AGENT_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_AGENT) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) $(LW_LIB) | $(BUILD)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LW_LIB) $(LDLIBS_AGENT) -lcmocka -o $@
-
 $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
@@ -187,17 +183,34 @@ $(BUILD)/leakwatch-collector: $(BUILD)/collector/cmd/main.o $(COLLECTOR_LIB) $(L
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_COLLECTOR) -o $@
 
-# Collector unit tests also link the collector's library; the shorter stem
-# makes this rule win over $(BUILD)/tests/% for them.
-$(BUILD)/tests/test_collector_%: tests/unit/test_collector_%.c $(COLLECTOR_LIB) $(LW_LIB) | $(BUILD)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(COLLECTOR_CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< \
-		$(filter-out $(LW_LIB),$(filter %.a,$^)) $(LW_LIB) $(LDLIBS_COLLECTOR) $(TEST_LDLIBS) -lcmocka -o $@
+# Unit tests link only what they test. A test of tests/unit/NAME.c belongs to
+# a side: TEST_SIDE_NAME, or COLLECTOR for test_collector_*, else AGENT. It
+# gets that side's include folder plus TEST_CPPFLAGS_NAME, and links
+# TEST_LINK_NAME (objects and static libraries, in link order) with
+# TEST_LDLIBS_NAME, or without them the side's library and system libraries.
+LIB_TEST_LINK := $(LW_LIB)
+AGENT_TEST_LINK := $(AGENT_LIB) $(LW_LIB)
+COLLECTOR_TEST_LINK := $(COLLECTOR_LIB) $(LW_LIB)
+test_side = $(or $(TEST_SIDE_$(1)),$(if $(filter test_collector_%,$(1)),COLLECTOR,AGENT))
+test_link = $(or $(TEST_LINK_$(1)),$($(call test_side,$(1))_TEST_LINK))
+test_ldlibs = $(or $(TEST_LDLIBS_$(1)),$(LDLIBS_$(call test_side,$(1))))
+test_cppflags = $($(call test_side,$(1))_CPPFLAGS) $(TEST_CPPFLAGS_$(1))
 
+# lib/ alone
+TEST_SIDE_test_addr := LIB
+TEST_SIDE_test_gz := LIB
+TEST_SIDE_test_jsonw := LIB
+TEST_SIDE_test_names := LIB
 # The ingest tests feed the collector what the agent's own encoder writes.
-$(BUILD)/tests/test_collector_ingest: $(AGENT_LIB)
-$(BUILD)/tests/test_collector_ingest: TEST_CPPFLAGS := $(AGENT_CPPFLAGS)
-$(BUILD)/tests/test_collector_ingest: TEST_LDLIBS := $(LDLIBS_AGENT)
+TEST_LINK_test_collector_ingest := $(COLLECTOR_LIB) $(AGENT_LIB) $(LW_LIB)
+TEST_LDLIBS_test_collector_ingest := $(LDLIBS_COLLECTOR) $(LDLIBS_AGENT)
+TEST_CPPFLAGS_test_collector_ingest := $(AGENT_CPPFLAGS)
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call test_link,$$*) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(call test_cppflags,$*) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< \
+		$(filter %.o %.a,$^) $(call test_ldlibs,$*) -lcmocka -o $@
 
 bench: bench-collector
 

@@ -13,8 +13,8 @@
 #include <bpf/bpf_tracing.h>
 #include "leakwatch/events.h"
 
-#define AF_INET 2
-#define AF_INET6 10
+#define AF_INET LW_AF_INET
+#define AF_INET6 LW_AF_INET6
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -15,13 +15,8 @@
 /* Set by the agent between open and load. */
 const volatile __u32 max_bytes = 64 * 1024; /* captured per syscall */
 const volatile __u32 agent_tgid = 0;        /* never capture the agent itself */
-/* How the descriptor table is read; the agent tries the fastest first. */
-enum fd_walk {
-	FD_WALK_HELPERS = 0, /* bpf_probe_read_kernel all the way */
-	FD_WALK_TASK_BTF = 1, /* typed task pointers (5.11+), one read for the slot */
-	FD_WALK_CAST = 2,     /* the slot array cast to plain memory too */
-};
-const volatile __u32 fd_walk = FD_WALK_HELPERS;
+/* How the descriptor table is read (enum lw_fd_walk); the agent tries the fastest first. */
+const volatile __u32 fd_walk = LW_FD_WALK_HELPERS;
 
 /*
  * Waking the agent for every chunk costs the writer more than the copy:
@@ -141,13 +136,13 @@ static __always_inline struct file *current_fd_file(__s32 fd)
 	struct file *file = NULL;
 	struct file **fds;
 
-	if (fd_walk != FD_WALK_HELPERS) {
+	if (fd_walk != LW_FD_WALK_HELPERS) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		struct fdtable *fdt = task->files->fdt;
 
 		if (fd < 0 || (__u32)fd >= fdt->max_fds)
 			return NULL;
-		if (fd_walk == FD_WALK_CAST) {
+		if (fd_walk == LW_FD_WALK_CAST) {
 			/* btf id 0: untyped memory, loaded directly (recent kernels) */
 			fds = bpf_rdonly_cast(fdt->fd, 0);
 			return fds[fd & 0x7fffffff];
@@ -170,8 +165,8 @@ static __always_inline bool regular_file(struct watched_file *w, struct file *fi
 	if (bpf_rdonly_cast) {
 		/* the cache tag needs the inode pointer as a plain number, which
 		 * a typed load cannot give: an untyped load (btf id 0) where the
-		 * kernel took FD_WALK_CAST, which probes for those, else a read */
-		if (fd_walk == FD_WALK_CAST) {
+		 * kernel took LW_FD_WALK_CAST, which probes for those, else a read */
+		if (fd_walk == LW_FD_WALK_CAST) {
 			const __u64 *raw = bpf_rdonly_cast(file, 0);
 
 			addr = raw[bpf_core_field_offset(struct file, f_inode) / sizeof(__u64)];

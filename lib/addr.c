@@ -60,6 +60,16 @@ const char *addr__format(const struct lw_addr *a, char buf[LW_ADDR_STRLEN])
 	return buf;
 }
 
+const char *addr__format_bytes(const void *bytes, size_t len, char buf[LW_ADDR_STRLEN])
+{
+	struct lw_addr a;
+
+	if (len != 4 && len != 16)
+		return NULL;
+	addr__from_bytes(&a, len == 16 ? AF_INET6 : AF_INET, bytes);
+	return addr__format(&a, buf);
+}
+
 static void mask_host_bits(struct lw_cidr *c)
 {
 	int bits = c->addr.family == AF_INET6 ? 128 : 32;
@@ -173,11 +183,11 @@ enum lw_addr_class addr__classify(const struct lw_addr *addr, const struct lw_cl
 
 const char *addr_class__name(enum lw_addr_class c)
 {
-	switch (c) {
-	case LW_CLASS_LOOPBACK: return "loopback";
-	case LW_CLASS_LINK_LOCAL: return "link-local";
-	case LW_CLASS_PRIVATE: return "private";
-	case LW_CLASS_PUBLIC: return "public";
-	}
-	return "unknown";
+	static const char *const names[] = {
+#define LW_ADDR_CLASS_NAME(id, name) [LW_CLASS_##id] = name,
+		LW_ADDR_CLASSES(LW_ADDR_CLASS_NAME)
+#undef LW_ADDR_CLASS_NAME
+	};
+
+	return (unsigned)c < LW_CLASS_COUNT ? names[c] : "unknown";
 }

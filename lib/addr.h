@@ -7,13 +7,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Ordered from least to most reachable: a wildcard's exposure is the max. */
+/*
+ * Ordered from least to most reachable: a wildcard's exposure is the max.
+ * The one list of the classes and their names; leakwatch.v1.AddressClass is
+ * the same order shifted by one (lib/names.c checks it).
+ */
+#define LW_ADDR_CLASSES(X)              \
+	X(LOOPBACK, "loopback")         \
+	X(LINK_LOCAL, "link-local")     \
+	X(PRIVATE, "private")           \
+	X(PUBLIC, "public")
+
 enum lw_addr_class {
-	LW_CLASS_LOOPBACK = 0,
-	LW_CLASS_LINK_LOCAL = 1,
-	LW_CLASS_PRIVATE = 2,
-	LW_CLASS_PUBLIC = 3,
+#define LW_ADDR_CLASS_ENUM(id, name) LW_CLASS_##id,
+	LW_ADDR_CLASSES(LW_ADDR_CLASS_ENUM)
+#undef LW_ADDR_CLASS_ENUM
 };
+/* a macro, not an enumerator, so that switches need not handle it */
+#define LW_ADDR_CLASS_ONE(id, name) +1
+#define LW_CLASS_COUNT (0 LW_ADDR_CLASSES(LW_ADDR_CLASS_ONE))
 
 struct lw_addr {
 	uint8_t family; /* AF_INET or AF_INET6 */
@@ -40,6 +52,8 @@ bool addr__is_wildcard(const struct lw_addr *a);
 bool addr__equal(const struct lw_addr *a, const struct lw_addr *b);
 int addr__parse(const char *s, struct lw_addr *out);
 const char *addr__format(const struct lw_addr *a, char buf[LW_ADDR_STRLEN]);
+/* 4 or 16 bytes in network order, as events carry them; NULL for another length. */
+const char *addr__format_bytes(const void *bytes, size_t len, char buf[LW_ADDR_STRLEN]);
 
 /* "10.0.0.0/8", "fd00::/8", or a bare address (a host route). -EINVAL if bad. */
 int cidr__parse(const char *s, struct lw_cidr *out);

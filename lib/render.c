@@ -1,31 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "render.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "addr.h"
 #include "clock.h"
+#include "names.h"
 
 static const char *or_null(const char *s)
 {
 	return s && *s ? s : NULL;
-}
-
-const char *render__severity(Leakwatch__V1__Severity s)
-{
-	static const char *const names[] = { "unspecified", "info", "low", "medium", "high", "critical" };
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unspecified";
-}
-
-const char *render__address_class(Leakwatch__V1__AddressClass c)
-{
-	static const char *const names[] = { "unspecified", "loopback", "link-local", "private", "public" };
-
-	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unspecified";
 }
 
 static void kv_time(struct jsonw *w, const char *key, int64_t ns)
@@ -37,12 +23,9 @@ static void kv_time(struct jsonw *w, const char *key, int64_t ns)
 
 static void kv_address(struct jsonw *w, const char *key, const ProtobufCBinaryData *a)
 {
-	char buf[INET6_ADDRSTRLEN];
+	char buf[LW_ADDR_STRLEN];
 
-	if (a->len == 4 || a->len == 16)
-		jsonw__kv_str(w, key, inet_ntop(a->len == 4 ? AF_INET : AF_INET6, a->data, buf, sizeof(buf)));
-	else
-		jsonw__kv_str(w, key, NULL);
+	jsonw__kv_str(w, key, addr__format_bytes(a->data, a->len, buf));
 }
 
 static void kv_id(struct jsonw *w, const ProtobufCBinaryData *id)
@@ -130,8 +113,8 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ? "reload"
 		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
 											: "kernel");
-	jsonw__kv_str(w, "severity", render__severity(l->severity));
-	jsonw__kv_str(w, "exposure", render__address_class(l->exposure));
+	jsonw__kv_str(w, "severity", severity__wire_name(l->severity));
+	jsonw__kv_str(w, "exposure", addr_class__wire_name(l->exposure));
 	jsonw__kv_bool(w, "unexpected", l->unexpected);
 	jsonw__kv_bool(w, "expected", l->expected);
 	jsonw__kv_str(w, "protocol", l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp");
@@ -149,7 +132,7 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 	for (size_t i = 0; i < l->n_reachable; i++) {
 		jsonw__begin_object(w);
 		kv_address(w, "address", &l->reachable[i]->address);
-		jsonw__kv_str(w, "class", render__address_class(l->reachable[i]->class_));
+		jsonw__kv_str(w, "class", addr_class__wire_name(l->reachable[i]->class_));
 		jsonw__kv_str(w, "interface", or_null(l->reachable[i]->interface));
 		jsonw__end_object(w);
 	}
@@ -176,7 +159,7 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	jsonw__kv_str(w, "event", l->repeat ? "repeated" : "found");
 	jsonw__kv_str(w, "rule", or_null(l->rule));
 	jsonw__kv_str(w, "family", or_null(l->family));
-	jsonw__kv_str(w, "severity", render__severity(l->severity));
+	jsonw__kv_str(w, "severity", severity__wire_name(l->severity));
 	jsonw__kv_str(w, "redacted", or_null(l->redacted));
 	jsonw__kv_str(w, "fingerprint", or_null(l->fingerprint));
 	jsonw__kv_u64(w, "count", l->count);

@@ -14,7 +14,4 @@ void render__event(struct jsonw *w, const Leakwatch__V1__Event *ev);
 /* The event as a malloc'd JSON string, or NULL. */
 char *render__event_string(const Leakwatch__V1__Event *ev);
 
-const char *render__severity(Leakwatch__V1__Severity s);
-const char *render__address_class(Leakwatch__V1__AddressClass c);
-
 #endif

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "names.h"
+
 int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, const char *text,
 		  bool must_exist, char *err, size_t errlen)
 {
@@ -74,6 +76,17 @@ int yamlcfg__log_format(struct yamlcfg *c, yaml_node_t *n, enum lw_log_format *o
 		return -EINVAL;
 	if (log__parse_format(s, out))
 		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
+	return 0;
+}
+
+int yamlcfg__severity(struct yamlcfg *c, yaml_node_t *n, enum lw_severity *out)
+{
+	const char *s = NULL;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (severity__parse(s, out))
+		return yamlcfg__fail(c, "expected %s, got \"%s\"", severity__choices(), s);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <yaml.h>
 
+#include "leakwatch/severity.h"
 #include "log.h"
 
 #define YAMLCFG_MAX_FILE (1 << 20)
@@ -59,6 +60,8 @@ int yamlcfg__abspath(struct yamlcfg *c, yaml_node_t *n, char **out);
 /* log.level and log.format, as both programs spell them. */
 int yamlcfg__log_level(struct yamlcfg *c, yaml_node_t *n, enum lw_log_level *out);
 int yamlcfg__log_format(struct yamlcfg *c, yaml_node_t *n, enum lw_log_format *out);
+/* A severity name: a rule's severity, a route's min_severity. */
+int yamlcfg__severity(struct yamlcfg *c, yaml_node_t *n, enum lw_severity *out);
 
 /* Formats "path: message" into c->err and returns -EINVAL. */
 __attribute__((format(printf, 2, 3)))

@@ -19,9 +19,9 @@
 
 #include "cmd/cmd.h"
 #include "core/config.h"
-#include "listeners/exposure.h"
 #include "jsonw.h"
 #include "log.h"
+#include "names.h"
 #include "detect/scanner.h"
 #include "detect/secret.h"
 

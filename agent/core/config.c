@@ -14,6 +14,7 @@
 #include "leakwatch/events.h"
 #include "detect/rules.h"
 #include "detect/scanner.h"
+#include "names.h"
 #include "yamlcfg.h"
 
 #define CFG(c) ((struct lw_config *)(c)->target)
@@ -587,13 +588,7 @@ static int rule_regex(struct yamlcfg *c, yaml_node_t *n)
 
 static int rule_severity(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (severity__parse(s, &current_rule(c)->severity))
-		return yamlcfg__fail(c, "expected info, low, medium, high or critical, got \"%s\"", s);
-	return 0;
+	return yamlcfg__severity(c, n, &current_rule(c)->severity);
 }
 
 static int rule_keyword(struct yamlcfg *c, yaml_node_t *n)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "names.h"
 
 struct out {
 	char *buf;
@@ -58,7 +59,6 @@ static void metric(struct out *o, const char *name, const char *type, const char
 char *metrics__render(const struct lw_metrics *m)
 {
 	static const char *const kinds[LW_MK_COUNT] = { "listener", "leak" };
-	static const char *const sevs[LW_SEVERITIES] = { "info", "low", "medium", "high", "critical" };
 	struct out o = { 0 };
 
 	header(&o, "leakwatch_build_info", "gauge", "Version of the running agent.");
@@ -68,9 +68,9 @@ char *metrics__render(const struct lw_metrics *m)
 
 	header(&o, "leakwatch_events_total", "counter", "Findings reported, by kind and severity.");
 	for (int k = 0; k < LW_MK_COUNT; k++)
-		for (int s = 0; s < LW_SEVERITIES; s++)
+		for (int s = 0; s < LW_SEVERITY_COUNT; s++)
 			put(&o, "leakwatch_events_total{kind=\"%s\",severity=\"%s\"} %" PRIu64 "\n", kinds[k],
-			    sevs[s], m->events[k][s]);
+			    severity__name((enum lw_severity)s), m->events[k][s]);
 
 	header(&o, "leakwatch_dropped_total", "counter",
 	       "Records or events lost, by reason: never silent.");

@@ -12,14 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leakwatch/severity.h"
+
 #define LW_METRICS_DROPS 16
 #define LW_METRICS_PROGRAMS 16
-#define LW_SEVERITIES 5
 
 enum lw_metrics_kind { LW_MK_LISTENER = 0, LW_MK_LEAK = 1, LW_MK_COUNT };
 
 struct lw_metrics {
-	uint64_t events[LW_MK_COUNT][LW_SEVERITIES]; /* by enum lw_severity */
+	uint64_t events[LW_MK_COUNT][LW_SEVERITY_COUNT]; /* by enum lw_severity */
 	const char *drop_names[LW_METRICS_DROPS];
 	uint64_t drops[LW_METRICS_DROPS];
 	size_t n_drops;

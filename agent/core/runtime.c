@@ -47,7 +47,7 @@ void runtime__emit_leak(void *ctx, const struct lw_leak *leak)
 	struct agent *a = ctx;
 	struct lw_encoded enc;
 
-	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITIES)
+	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LEAK][leak->rule->severity]++;
 	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);
 }
@@ -58,7 +58,7 @@ static void emit(struct agent *a, const struct lw_listener *l)
 
 	publish(a, encode__listener(&a->host, l, outputs(a), &enc), &enc);
 	a->listeners_dirty = true;
-	if ((unsigned)l->severity < LW_SEVERITIES)
+	if ((unsigned)l->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LISTENER][l->severity]++;
 	if (l->open)
 		a->opened++;
@@ -76,7 +76,7 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 	l.netns_ino = e->netns_ino;
 	l.protocol = e->protocol;
 	l.v6only = e->v6only;
-	addr__from_bytes(&l.addr, e->family == 10 ? AF_INET6 : AF_INET, e->addr);
+	addr__from_bytes(&l.addr, e->family == LW_AF_INET6 ? AF_INET6 : AF_INET, e->addr);
 	l.port = e->port;
 	l.sock_ino = e->sock_ino;
 	l.proc.tgid = e->task.tgid;

@@ -46,7 +46,7 @@ struct agent {
 	uint64_t started_s;        /* wall clock, for metrics */
 	bool ready;                /* attached, inventoried, consuming */
 	uint64_t opened, closed, malformed, output_errors, encode_errors;
-	uint64_t events[LW_MK_COUNT][LW_SEVERITIES];
+	uint64_t events[LW_MK_COUNT][LW_SEVERITY_COUNT];
 	uint64_t reloads, reload_failures;
 	bool listeners_dirty;       /* the open set changed since it was saved */
 	bool listeners_save_failed; /* logged once until a save works again */

@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "clock.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
+#include "names.h"
 #include "render.h"
 
 /* protobuf-c wants char *; these strings are only read while packing. */
@@ -100,12 +101,12 @@ void encode__release(struct lw_encoded *e)
 
 static Leakwatch__V1__Severity severity(enum lw_severity s)
 {
-	return (Leakwatch__V1__Severity)(s + 1); /* INFO is 1 on the wire */
+	return (Leakwatch__V1__Severity)severity__wire(s);
 }
 
 static Leakwatch__V1__AddressClass address_class(enum lw_addr_class c)
 {
-	return (Leakwatch__V1__AddressClass)(c + 1);
+	return (Leakwatch__V1__AddressClass)addr_class__wire(c);
 }
 
 static size_t addr_len(const struct lw_addr *a)

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "listeners/exposure.h" /* enum lw_severity */
+#include "leakwatch/severity.h"
 
 /* An operator's rule from the config (the top-level rules: list). */
 struct lw_user_rule {

@@ -172,13 +172,14 @@ static int attach_udp(struct loader *l)
 	return err;
 }
 
-/* How the write programs walk a descriptor table; see bpf/write.bpf.c. */
-enum fd_walk_mode { FD_WALK_HELPERS = 0, FD_WALK_TASK_BTF = 1, FD_WALK_CAST = 2 };
-
-static const char *const fd_walk_names[] = { "helper reads", "typed task pointers", "typed casts" };
+static const char *const fd_walk_names[] = {
+	[LW_FD_WALK_HELPERS] = "helper reads",
+	[LW_FD_WALK_TASK_BTF] = "typed task pointers",
+	[LW_FD_WALK_CAST] = "typed casts",
+};
 
 /* Opens and loads the write programs with one descriptor-walk mode. */
-static struct lw_write *load_write(const struct loader *l, enum fd_walk_mode mode)
+static struct lw_write *load_write(const struct loader *l, enum lw_fd_walk mode)
 {
 	struct lw_write *w = lw_write__open();
 	int err;
@@ -208,30 +209,30 @@ static struct lw_write *load_write(const struct loader *l, enum fd_walk_mode mod
  */
 static int start_capture(struct loader *l)
 {
-	enum fd_walk_mode mode = FD_WALK_CAST;
+	enum lw_fd_walk mode = LW_FD_WALK_CAST;
 	struct lw_write *w = NULL;
 	__u32 slot = 0;
 	int fd, err;
 
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) != 1)
-		mode = FD_WALK_HELPERS;
+		mode = LW_FD_WALK_HELPERS;
 	/* LEAKWATCH_FD_WALK=helpers|task: start lower, as an older kernel would
 	 * (for tests, and to rule the fast walks out when debugging) */
 	if (getenv("LEAKWATCH_FD_WALK")) {
 		const char *want = getenv("LEAKWATCH_FD_WALK");
 
 		if (!strcmp(want, "helpers"))
-			mode = FD_WALK_HELPERS;
-		else if (!strcmp(want, "task") && mode > FD_WALK_TASK_BTF)
-			mode = FD_WALK_TASK_BTF;
+			mode = LW_FD_WALK_HELPERS;
+		else if (!strcmp(want, "task") && mode > LW_FD_WALK_TASK_BTF)
+			mode = LW_FD_WALK_TASK_BTF;
 	}
 	for (;; mode--) {
 		/* quiet while probing: a refused mode is expected on older kernels */
-		if (mode != FD_WALK_HELPERS)
+		if (mode != LW_FD_WALK_HELPERS)
 			libbpf_set_print(NULL);
 		w = load_write(l, mode);
 		libbpf_set_print(libbpf_log);
-		if (w || mode == FD_WALK_HELPERS)
+		if (w || mode == LW_FD_WALK_HELPERS)
 			break;
 		log_debug("write programs: %s not accepted by this kernel", fd_walk_names[mode]);
 	}

@@ -114,21 +114,3 @@ enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw
 	}
 	return LW_SEV_INFO;
 }
-
-static const char *const severity_names[] = { "info", "low", "medium", "high", "critical" };
-
-const char *severity__name(enum lw_severity s)
-{
-	return (unsigned)s < sizeof(severity_names) / sizeof(severity_names[0]) ? severity_names[s] : "unknown";
-}
-
-int severity__parse(const char *s, enum lw_severity *out)
-{
-	for (unsigned i = 0; i < sizeof(severity_names) / sizeof(severity_names[0]); i++) {
-		if (!strcmp(s, severity_names[i])) {
-			*out = (enum lw_severity)i;
-			return 0;
-		}
-	}
-	return -1;
-}

@@ -12,18 +12,11 @@
 
 #include "addr.h"
 #include "core/config.h"
+#include "leakwatch/severity.h"
 #include "network/ifaddr.h"
 #include "listeners/service.h"
 
 #define LW_MAX_REACH 16
-
-enum lw_severity {
-	LW_SEV_INFO = 0,
-	LW_SEV_LOW = 1,
-	LW_SEV_MEDIUM = 2,
-	LW_SEV_HIGH = 3,
-	LW_SEV_CRITICAL = 4,
-};
 
 struct lw_reach {
 	struct lw_addr addr;
@@ -61,8 +54,5 @@ bool exposure__expected(const struct lw_expected *list, size_t n, const char *co
  */
 enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw_service_id *svc,
 				    bool expected);
-
-const char *severity__name(enum lw_severity s);
-int severity__parse(const char *s, enum lw_severity *out);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "leakwatch/events.h"
+#include "names.h"
 
 static const char *proto_name(uint8_t p)
 {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 #define ACFG(c) ((struct alertcfg *)(c)->target)
 #define MIN_MS 1000ULL
 #define HOUR_MS (3600ULL * 1000)
@@ -22,19 +24,6 @@ static const char *const sink_names[SINK__COUNT] = {
 const char *sink_type__name(enum sink_type t)
 {
 	return t >= 0 && t < SINK__COUNT ? sink_names[t] : "unknown";
-}
-
-int alert_severity__parse(const char *s, int *out)
-{
-	static const char *const names[] = { "info", "low", "medium", "high", "critical" };
-
-	for (int i = 0; i < 5; i++) {
-		if (!strcmp(s, names[i])) {
-			*out = i + 1; /* leakwatch.v1.Severity: INFO is 1 */
-			return 0;
-		}
-	}
-	return -EINVAL;
 }
 
 void alertcfg__defaults(struct alertcfg *a)
@@ -405,12 +394,11 @@ static int route_kind(struct yamlcfg *c, yaml_node_t *n)
 
 static int route_min_severity(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
+	enum lw_severity s;
 
-	if (yamlcfg__str(c, n, &s))
+	if (yamlcfg__severity(c, n, &s))
 		return -EINVAL;
-	if (alert_severity__parse(s, &cur_route(c)->min_severity))
-		return yamlcfg__fail(c, "expected info, low, medium, high or critical, got \"%s\"", s);
+	cur_route(c)->min_severity = severity__wire(s);
 	return 0;
 }
 
@@ -449,7 +437,7 @@ static int route_entry(struct yamlcfg *c, yaml_node_t *n)
 	r = &a->routes[a->n_routes++];
 	memset(r, 0, sizeof(*r));
 	/* info findings (loopback, expected) page only when a route asks for them */
-	r->min_severity = 2;
+	r->min_severity = severity__wire(LW_SEV_LOW);
 	if (yamlcfg__walk_map(c, n, keys))
 		return -EINVAL;
 	if (!r->sink_name)

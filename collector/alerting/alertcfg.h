@@ -78,6 +78,5 @@ int alertcfg__sink_index(const struct alertcfg *a, const char *name);
 int alertcfg__section(struct yamlcfg *c, yaml_node_t *n);
 
 const char *sink_type__name(enum sink_type t);
-int alert_severity__parse(const char *s, int *out);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "names.h"
 
 #define MAX_REACHABLE_SHOWN 8
 
@@ -33,13 +34,6 @@ static const char *const problem_names[AGENT_PROBLEM_COUNT] = {
 const char *agent_problem__name(enum agent_problem p)
 {
 	return p >= 0 && p < AGENT_PROBLEM_COUNT ? problem_names[p] : "unknown";
-}
-
-const char *alert__severity_name(int s)
-{
-	static const char *const names[] = { "unspecified", "info", "low", "medium", "high", "critical" };
-
-	return s >= 0 && s <= 5 ? names[s] : "unspecified";
 }
 
 void alert__free(struct alert *a)
@@ -144,27 +138,10 @@ static void kv_u64(FILE *f, const char *name, uint64_t v)
 	fprintf(f, "%s=%" PRIu64 "\n", name, v);
 }
 
-static void format_ip(const ProtobufCBinaryData *b, char buf[LW_ADDR_STRLEN])
+/* An event's address as text, "?" when it carries none. */
+static const char *format_ip(const ProtobufCBinaryData *b, char buf[LW_ADDR_STRLEN])
 {
-	struct lw_addr a;
-
-	if (b->len != 4 && b->len != 16) {
-		snprintf(buf, LW_ADDR_STRLEN, "?");
-		return;
-	}
-	addr__from_bytes(&a, b->len == 16 ? AF_INET6 : AF_INET, b->data);
-	addr__format(&a, buf);
-}
-
-static const char *class_name(Leakwatch__V1__AddressClass c)
-{
-	switch (c) {
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LOOPBACK: return "loopback";
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LINK_LOCAL: return "link-local";
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PRIVATE: return "private";
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC: return "public";
-	default: return "unknown";
-	}
+	return addr__format_bytes(b->data, b->len, buf) ?: "?";
 }
 
 /* "; process redis-server (pid 7012, /usr/bin/redis-server, user root)" */
@@ -334,7 +311,7 @@ static void why_listener(FILE *f, const Leakwatch__V1__ListenerEvent *l)
 				: "its process");
 	else
 		fputs("; the service is not one leakwatch recognises", f);
-	fprintf(f, "; severity %s.\n", alert__severity_name(l->severity));
+	fprintf(f, "; severity %s.\n", severity__wire_name(l->severity));
 }
 
 void alert__listener_key(const Leakwatch__V1__Event *ev, char key[ALERTKEY_LEN])
@@ -371,7 +348,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 	}
 
 	kv(lb.f, "alertname", a->alertname);
-	kv(lb.f, "severity", alert__severity_name(a->severity));
+	kv(lb.f, "severity", severity__wire_name(a->severity));
 	kv(lb.f, "host", a->host);
 	kv(lb.f, "kind", "listener");
 	kv(lb.f, "service", what);
@@ -388,7 +365,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 	kv(dt.f, "protocol", proto);
 	kv(dt.f, "address", ip);
 	kv_u64(dt.f, "port", l->port);
-	kv(dt.f, "exposure", class_name(l->exposure));
+	kv(dt.f, "exposure", addr_class__wire_name(l->exposure));
 	kv(dt.f, "wildcard", l->wildcard ? "true" : "false");
 	kv(dt.f, "expected", l->expected ? "true" : "false");
 	kv(dt.f, "unexpected", l->unexpected ? "true" : "false");
@@ -421,7 +398,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 			char rip[LW_ADDR_STRLEN];
 
 			format_ip(&r->address, rip);
-			fprintf(ds.f, "%s%s (%s%s%s)", i ? ", " : "", rip, class_name(r->class_),
+			fprintf(ds.f, "%s%s (%s%s%s)", i ? ", " : "", rip, addr_class__wire_name(r->class_),
 				set(r->interface) ? ", " : "", set(r->interface) ? r->interface : "");
 			fprintf(dt.f, "%s%s", i ? " " : "", rip);
 		}
@@ -461,7 +438,7 @@ int alert__leak(const Leakwatch__V1__Event *ev, struct alert *a)
 	}
 
 	kv(lb.f, "alertname", a->alertname);
-	kv(lb.f, "severity", alert__severity_name(a->severity));
+	kv(lb.f, "severity", severity__wire_name(a->severity));
 	kv(lb.f, "host", a->host);
 	kv(lb.f, "kind", "leak");
 	kv(lb.f, "rule", a->rule);
@@ -499,7 +476,7 @@ int alert__leak(const Leakwatch__V1__Event *ev, struct alert *a)
 	fputs(".\n", ds.f);
 	fprintf(ds.f, "Why: anyone who can read this log, or wherever it is shipped, can use the "
 		      "credential; severity %s.\n",
-		alert__severity_name(a->severity));
+		severity__wire_name(a->severity));
 	fprintf(ds.f, "What to do: revoke and rotate the credential, remove it from the log and its "
 		      "copies, and stop the code from logging it; then acknowledge the finding "
 		      "(POST /v1/findings/%s/ack, or leakwatch-collector ack %s) to resolve this alert.",
@@ -597,7 +574,7 @@ int alert__agent(enum agent_problem p, const struct agent_status *st, int64_t at
 		return -ENOMEM;
 	}
 	kv(lb.f, "alertname", a->alertname);
-	kv(lb.f, "severity", alert__severity_name(a->severity));
+	kv(lb.f, "severity", severity__wire_name(a->severity));
 	kv(lb.f, "host", a->host);
 	kv(lb.f, "kind", "health");
 	kv(lb.f, "agent_id", a->agent_id);

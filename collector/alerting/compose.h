@@ -67,7 +67,6 @@ void alert__listener_key(const Leakwatch__V1__Event *ev, char key[ALERTKEY_LEN])
 
 void alert__facts(const struct alert *a, struct alert_facts *f);
 const char *agent_problem__name(enum agent_problem p);
-const char *alert__severity_name(int severity);
 
 /*
  * Walks "name=value\n" lines: returns false at the end. name and value point

@@ -10,6 +10,7 @@
 #include "alerting/compose.h"
 #include "clock.h"
 #include "jsonw.h"
+#include "names.h"
 
 #define MIN_AM_LIFETIME_NS (60ULL * 1000000000)
 
@@ -28,9 +29,9 @@ size_t payload__utf8_cut(const char *s, size_t max)
 const char *payload__pd_severity(int severity)
 {
 	switch (severity) {
-	case 5: return "critical";
-	case 4: return "error";
-	case 3: return "warning";
+	case LEAKWATCH__V1__SEVERITY__SEVERITY_CRITICAL: return "critical";
+	case LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH: return "error";
+	case LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM: return "warning";
 	default: return "info";
 	}
 }
@@ -259,7 +260,7 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 		for (size_t i = 0; i < n->n; i++) {
 			jsonw__begin_object(&w);
 			jsonw__kv_str(&w, "summary", n->alerts[i].summary);
-			jsonw__kv_str(&w, "severity", alert__severity_name(n->alerts[i].severity));
+			jsonw__kv_str(&w, "severity", severity__wire_name(n->alerts[i].severity));
 			jsonw__kv_str(&w, "dedup_key", n->alerts[i].key);
 			jsonw__end_object(&w);
 		}
@@ -347,7 +348,7 @@ static char *slack_text(const struct alertcfg *cfg, const struct notification *n
 		return NULL;
 	}
 	fprintf(f, "%s *[%s%s%s] ", res ? ":white_check_mark:" : ":rotating_light:",
-		res ? "RESOLVED" : "FIRING", res ? "" : ":", res ? "" : alert__severity_name(sev));
+		res ? "RESOLVED" : "FIRING", res ? "" : ":", res ? "" : severity__wire_name(sev));
 	slack_str(f, summary);
 	fputs("*\n", f);
 	if (res) {
@@ -430,7 +431,7 @@ static bool webhook_alert(struct jsonw *w, const struct alertcfg *cfg, const str
 	jsonw__kv_str(w, "dedup_key", v->key);
 	jsonw__kv_str(w, "kind", store_kind__name(v->kind));
 	jsonw__kv_str(w, "alertname", v->alertname);
-	jsonw__kv_str(w, "severity", alert__severity_name(v->severity));
+	jsonw__kv_str(w, "severity", severity__wire_name(v->severity));
 	jsonw__kv_str(w, "host", v->host);
 	kv_object(w, "labels", v->labels);
 	jsonw__kv_str(w, "summary", v->summary);

@@ -14,18 +14,12 @@
 #include "addr.h"
 #include "clock.h"
 #include "jsonw.h"
+#include "names.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "render.h"
 #include "yamlcfg.h"
 
 #define MAX_LOCATIONS 100
-
-const char *query__severity_name(int s)
-{
-	static const char *const names[] = { "unspecified", "info", "low", "medium", "high", "critical" };
-
-	return s >= 0 && s <= 5 ? names[s] : "unknown";
-}
 
 /* --- column readers --- */
 
@@ -198,7 +192,7 @@ static int load_listeners(sqlite3 *db, const struct query_filter *f, struct find
 		jsonw__init(&w);
 		jsonw__begin_object(&w);
 		jsonw__kv_str(&w, "kind", "listener");
-		jsonw__kv_str(&w, "severity", query__severity_name(fd.severity));
+		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
 		jsonw__kv_str(&w, "host", text(st, 0));
 		jsonw__kv_str(&w, "machine_id", text(st, 10));
 		jsonw__kv_str(&w, "state", state);
@@ -387,7 +381,7 @@ static int load_leaks(sqlite3 *db, const struct query_filter *f, struct findings
 		jsonw__init(&w);
 		jsonw__begin_object(&w);
 		jsonw__kv_str(&w, "kind", "leak");
-		jsonw__kv_str(&w, "severity", query__severity_name(fd.severity));
+		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
 		jsonw__kv_str(&w, "fingerprint", text(st, 0));
 		jsonw__kv_str(&w, "rule", text(st, 1));
 		jsonw__kv_str(&w, "family", text(st, 2));
@@ -474,7 +468,7 @@ static int load_agents(sqlite3 *db, const struct query_filter *f, struct finding
 		jsonw__init(&w);
 		jsonw__begin_object(&w);
 		jsonw__kv_str(&w, "kind", "health");
-		jsonw__kv_str(&w, "severity", query__severity_name(fd.severity));
+		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
 		jsonw__kv_str(&w, "agent_id", text(st, 0));
 		jsonw__kv_str(&w, "host", text(st, 1));
 		jsonw__kv_str(&w, "machine_id", text(st, 2));
@@ -645,7 +639,7 @@ void query__print_table(FILE *out, const struct findings *fs)
 		const struct finding *f = &fs->v[i];
 		char when[LW_RFC3339_LEN];
 
-		fprintf(out, "%-9s %-9s ", query__severity_name(f->severity), store_kind__name(f->kind));
+		fprintf(out, "%-9s %-9s ", severity__wire_name(f->severity), store_kind__name(f->kind));
 		print_clean(out, f->host, host_w);
 		fprintf(out, " %-24s ", clock__rfc3339(f->last_seen_ns, when));
 		print_clean(out, f->what, 0);

@@ -51,7 +51,6 @@ void query__print_json_lines(FILE *out, const struct findings *fs);
  * date), or a duration before now ("24h", "7d"). -EINVAL if none fits. */
 int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns);
 
-const char *query__severity_name(int severity);
 
 /*
  * The stored events themselves, oldest first, each as the JSON the agent

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "names.h"
 
 /*
  * Migrations, in order: migrations[i] takes a database from version i to
@@ -559,24 +560,6 @@ static int run(sqlite3_stmt *st)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-static const char *class_name(Leakwatch__V1__AddressClass c)
-{
-	switch (c) {
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LOOPBACK: return "loopback";
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LINK_LOCAL: return "link-local";
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PRIVATE: return "private";
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC: return "public";
-	default: return "unknown";
-	}
-}
-
-static void format_ip(const ProtobufCBinaryData *b, char buf[LW_ADDR_STRLEN])
-{
-	struct lw_addr a;
-
-	addr__from_bytes(&a, b->len == 16 ? AF_INET6 : AF_INET, b->data);
-	addr__format(&a, buf);
-}
 
 /* "addr|class|interface ..." for the findings output; at most 16 entries */
 static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
@@ -591,11 +574,12 @@ static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
 		return NULL;
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
+		const Leakwatch__V1__Reachable *r = l->reachable[i];
 		char ip[LW_ADDR_STRLEN];
 
-		format_ip(&l->reachable[i]->address, ip);
-		len += (size_t)snprintf(out + len, cap - len, "%s%s|%s|%s", i ? " " : "", ip,
-					class_name(l->reachable[i]->class_),
+		len += (size_t)snprintf(out + len, cap - len, "%s%s|%s|%s", i ? " " : "",
+					addr__format_bytes(r->address.data, r->address.len, ip) ?: "?",
+					addr_class__wire_name(r->class_),
 					l->reachable[i]->interface ?: "");
 	}
 	return out;
@@ -624,7 +608,7 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 	sqlite3_bind_blob(st, 9, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
 	bind_text(st, 10, ev->host->machine_id);
 	sqlite3_bind_int(st, 11, (int)l->severity);
-	bind_text(st, 12, class_name(l->exposure));
+	bind_text(st, 12, addr_class__wire_name(l->exposure));
 	sqlite3_bind_int(st, 13, !!l->wildcard);
 	sqlite3_bind_int(st, 14, !!l->expected);
 	sqlite3_bind_int(st, 15, !!l->unexpected);

@@ -14,6 +14,10 @@
 #define LW_COMM_LEN 16
 #define LW_ADDR_LEN 16
 
+/* Address families as the kernel numbers them (bpf/ has no <sys/socket.h>). */
+#define LW_AF_INET 2
+#define LW_AF_INET6 10
+
 /* First field of every record; tells the consumer how to read the rest. */
 enum lw_event_kind {
 	LW_EVENT_LISTENER = 1,
@@ -36,6 +40,16 @@ enum lw_drop_reason {
 	LW_DROP_MAX = 5,
 };
 
+/*
+ * How the write programs read a task's descriptor table (the `fd_walk`
+ * rodata). The agent loads the fastest the kernel verifies, from the top.
+ */
+enum lw_fd_walk {
+	LW_FD_WALK_HELPERS = 0,  /* bpf_probe_read_kernel all the way */
+	LW_FD_WALK_TASK_BTF = 1, /* typed task pointers (5.11+), one read for the slot */
+	LW_FD_WALK_CAST = 2,     /* the slot array cast to plain memory too */
+};
+
 struct lw_task {
 	__u64 ts_ns;     /* CLOCK_BOOTTIME */
 	__u64 cgroup_id; /* cgroup v2 id of the task */
@@ -50,7 +64,7 @@ struct lw_listener_event {
 	__u32 kind;      /* LW_EVENT_LISTENER */
 	__u8 op;         /* enum lw_listener_op */
 	__u8 protocol;   /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 family;     /* AF_INET or AF_INET6 */
+	__u8 family;     /* LW_AF_INET or LW_AF_INET6 */
 	__u8 v6only;     /* AF_INET6 only: IPV6_V6ONLY is set */
 	struct lw_task task;
 	__u32 netns_ino; /* inode of the socket's network namespace */
@@ -132,5 +146,9 @@ _Static_assert(sizeof(struct lw_verdict) == 8, "lw_verdict layout");
 _Static_assert(sizeof(struct lw_write_event) == 88 + LW_CHUNK_MAX, "lw_write_event layout");
 _Static_assert(sizeof(struct lw_file_event) == 88 + LW_PATH_DEPTH * LW_NAME_MAX, "lw_file_event layout");
 _Static_assert(sizeof(struct lw_listener_event) == 88, "lw_listener_event layout");
+#ifndef __VMLINUX_H__
+#include <sys/socket.h>
+_Static_assert(LW_AF_INET == AF_INET && LW_AF_INET6 == AF_INET6, "the kernel's address families");
+#endif
 
 #endif

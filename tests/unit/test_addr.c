@@ -362,15 +362,18 @@ static void test_classify_rule_order_does_not_matter(void **state)
 	assert_int_equal(addr__classify(&a, everything, 1), LW_CLASS_PRIVATE);
 }
 
-static void test_class_names(void **state)
+static void test_format_bytes(void **state)
 {
+	static const uint8_t v4[4] = { 10, 1, 2, 3 };
+	static const uint8_t v6[16] = { 0xfd, 0, [15] = 1 };
+	char buf[LW_ADDR_STRLEN];
 	(void)state;
 
-	assert_string_equal(addr_class__name(LW_CLASS_LOOPBACK), "loopback");
-	assert_string_equal(addr_class__name(LW_CLASS_LINK_LOCAL), "link-local");
-	assert_string_equal(addr_class__name(LW_CLASS_PRIVATE), "private");
-	assert_string_equal(addr_class__name(LW_CLASS_PUBLIC), "public");
-	assert_string_equal(addr_class__name((enum lw_addr_class)42), "unknown");
+	assert_string_equal(addr__format_bytes(v4, 4, buf), "10.1.2.3");
+	assert_string_equal(addr__format_bytes(v6, 16, buf), "fd00::1");
+	/* events carry 4 or 16 bytes; anything else is not an address */
+	assert_null(addr__format_bytes(v6, 0, buf));
+	assert_null(addr__format_bytes(v6, 5, buf));
 }
 
 int main(void)
@@ -389,7 +392,7 @@ int main(void)
 		cmocka_unit_test(test_classify_v4_mapped),
 		cmocka_unit_test(test_classify_operator_rules),
 		cmocka_unit_test(test_classify_rule_order_does_not_matter),
-		cmocka_unit_test(test_class_names),
+		cmocka_unit_test(test_format_bytes),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);

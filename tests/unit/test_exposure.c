@@ -235,22 +235,6 @@ static void test_severity(void **state)
 	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_INFO);
 }
 
-static void test_severity_names(void **state)
-{
-	enum lw_severity s;
-	(void)state;
-
-	assert_string_equal(severity__name(LW_SEV_INFO), "info");
-	assert_string_equal(severity__name(LW_SEV_HIGH), "high");
-	assert_string_equal(severity__name((enum lw_severity)99), "unknown");
-	assert_int_equal(severity__parse("medium", &s), 0);
-	assert_int_equal(s, LW_SEV_MEDIUM);
-	assert_int_equal(severity__parse("critical", &s), 0);
-	assert_int_equal(s, LW_SEV_CRITICAL);
-	assert_int_not_equal(severity__parse("HIGH", &s), 0);
-	assert_int_not_equal(severity__parse("", &s), 0);
-}
-
 static struct lw_expected entry(const char *process, uint16_t port, uint8_t protocol, const char *cidr)
 {
 	struct lw_expected x = { .process = (char *)process, .port = port, .protocol = protocol };
@@ -323,7 +307,6 @@ int main(void)
 		cmocka_unit_test(test_interfaces_unknown),
 		cmocka_unit_test(test_rules_and_many_addresses),
 		cmocka_unit_test(test_severity),
-		cmocka_unit_test(test_severity_names),
 		cmocka_unit_test(test_expected),
 	};
 

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "names.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "leakwatch/v1/leakwatch.pb-c.h"
+
+/* The wire enums must follow the lists, level for level. */
+#define LW_CHECK_SEVERITY(id, name) \
+	_Static_assert(LEAKWATCH__V1__SEVERITY__SEVERITY_##id == LW_SEV_##id + 1, "wire severity " name);
+LW_SEVERITY_LEVELS(LW_CHECK_SEVERITY)
+#undef LW_CHECK_SEVERITY
+#define LW_CHECK_CLASS(id, name)                                                                   \
+	_Static_assert(LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_##id == LW_CLASS_##id + 1, \
+		       "wire address class " name);
+LW_ADDR_CLASSES(LW_CHECK_CLASS)
+#undef LW_CHECK_CLASS
+
+static const char *const severity_names[] = {
+#define LW_SEVERITY_NAME(id, name) [LW_SEV_##id] = name,
+	LW_SEVERITY_LEVELS(LW_SEVERITY_NAME)
+#undef LW_SEVERITY_NAME
+};
+
+const char *severity__name(enum lw_severity s)
+{
+	return (unsigned)s < LW_SEVERITY_COUNT ? severity_names[s] : "unknown";
+}
+
+int severity__parse(const char *s, enum lw_severity *out)
+{
+	for (unsigned i = 0; i < LW_SEVERITY_COUNT; i++) {
+		if (!strcmp(s, severity_names[i])) {
+			*out = (enum lw_severity)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static char choices[LW_SEVERITY_COUNT * 16];
+static pthread_once_t choices_once = PTHREAD_ONCE_INIT;
+
+static void spell_choices(void)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < LW_SEVERITY_COUNT; i++)
+		len += (size_t)snprintf(choices + len, sizeof(choices) - len, "%s%s",
+					i == 0 ? "" : i == LW_SEVERITY_COUNT - 1 ? " or " : ", ", severity_names[i]);
+}
+
+const char *severity__choices(void)
+{
+	pthread_once(&choices_once, spell_choices);
+	return choices;
+}
+
+const char *severity__wire_name(int wire)
+{
+	return wire == 0 ? "unspecified" : severity__name((enum lw_severity)(wire - 1));
+}
+
+const char *addr_class__wire_name(int wire)
+{
+	return wire == 0 ? "unspecified" : addr_class__name((enum lw_addr_class)(wire - 1));
+}
