@@ -201,6 +201,7 @@ TEST_SIDE_test_addr := LIB
 TEST_SIDE_test_gz := LIB
 TEST_SIDE_test_jsonw := LIB
 TEST_SIDE_test_names := LIB
+TEST_SIDE_test_retry := LIB
 # The ingest tests feed the collector what the agent's own encoder writes.
 TEST_LINK_test_collector_ingest := $(COLLECTOR_LIB) $(AGENT_LIB) $(LW_LIB)
 TEST_LDLIBS_test_collector_ingest := $(LDLIBS_COLLECTOR) $(LDLIBS_AGENT)

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "cmd/cmd.h"
@@ -17,6 +16,7 @@
 #include "gz.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
+#include "retry.h"
 #include "attrib/procfs.h"
 
 #define MAX_RESPONSE (64 * 1024)
@@ -123,26 +123,25 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
-	uint64_t *retry_after_ms = ctx;
-	size_t len = size * n;
-
-	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
-		char value[64];
-		struct tm tm;
-
-		snprintf(value, sizeof(value), "%.*s", (int)(len - 12), data + 12);
-		if (strspn(value, " \t0123456789\r\n") == strlen(value)) {
-			*retry_after_ms = strtoull(value, NULL, 10) * 1000;
-		} else if (strptime(value + strspn(value, " "), "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
-			time_t at = timegm(&tm), now = time(NULL);
-
-			*retry_after_ms = at > now ? (uint64_t)(at - now) * 1000 : 0;
-		}
-	}
-	return len;
+	retry__header(data, size * n, time(NULL), ctx);
+	return size * n;
 }
 
 enum outcome { SENT, RETRY, DROP };
+
+/*
+ * What the collector's answer means for the batch: only 200 carries a
+ * BatchAck; a busy or failing collector is tried again; any other answer
+ * refuses the batch for good.
+ */
+static enum outcome outcome_of_status(long status)
+{
+	if (status == 200)
+		return SENT;
+	if (status == 429 || status == 408 || status >= 500)
+		return RETRY;
+	return DROP;
+}
 
 /* One POST. Fills *ack on success; sets *retry_after_ms if the server asked. */
 static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__V1__BatchAck **ack,
@@ -176,7 +175,8 @@ static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__
 		free(resp.p);
 		return RETRY;
 	}
-	if (status == 200) {
+	switch (outcome_of_status(status)) {
+	case SENT:
 		*ack = leakwatch__v1__batch_ack__unpack(NULL, resp.len, resp.p);
 		free(resp.p);
 		if (!*ack) {
@@ -184,23 +184,16 @@ static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__
 			return RETRY;
 		}
 		return SENT;
-	}
-	free(resp.p);
-	if (status == 429 || status == 408 || status >= 500) {
+	case RETRY:
+		free(resp.p);
 		log_warn("export: collector answered %ld; will retry", status);
 		return RETRY;
+	case DROP:
+		break;
 	}
+	free(resp.p);
 	log_error("export: collector refused the batch with %ld; dropping it", status);
 	return DROP;
-}
-
-static uint64_t jitter(uint64_t max)
-{
-	uint64_t r = 0;
-
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = clock__monotonic_ms() * 2654435761u;
-	return max ? r % max : 0;
 }
 
 /* Sleeps up to ms, waking early on stop. Returns true if stopping. */
@@ -256,8 +249,13 @@ static void fill_batch(struct exporter *e, struct batch *b, const struct spool_p
  */
 static bool deliver(struct exporter *e, struct batch *b)
 {
-	uint64_t backoff = BASE_BACKOFF_MS;
+	const struct retry_policy policy = {
+		.initial_ms = BASE_BACKOFF_MS,
+		.max_ms = e->o.max_backoff_ms,
+		.max_retry_after_ms = RETRY_AFTER_MAX_MS,
+	};
 	struct bytes gz = { 0 };
+	unsigned failures = 0;
 	bool done = false;
 
 	if (b->body.failed || gz__compress(b->body.p, b->body.len, &gz.p, &gz.len)) {
@@ -266,7 +264,7 @@ static bool deliver(struct exporter *e, struct batch *b)
 	}
 	for (;;) {
 		Leakwatch__V1__BatchAck *ack = NULL;
-		uint64_t retry_after = 0, wait;
+		uint64_t retry_after = 0;
 		enum outcome out = post(e, &gz, &ack, &retry_after);
 
 		if (out == SENT) {
@@ -295,11 +293,8 @@ static bool deliver(struct exporter *e, struct batch *b)
 		pthread_mutex_unlock(&e->lock);
 		if (stopping(e))
 			goto keep; /* leave it spooled for the next start */
-		/* exponential with jitter: half fixed, half random, so agents spread out */
-		wait = retry_after ? retry_after : backoff / 2 + jitter(backoff / 2 + 1);
-		if (wait_ms(e, wait, false))
+		if (wait_ms(e, retry__wait_ms(&policy, ++failures, retry_after), false))
 			goto keep;
-		backoff = backoff * 2 > e->o.max_backoff_ms ? e->o.max_backoff_ms : backoff * 2;
 	}
 	spool__ack(e->o.spool, &b->end);
 	e->sequence++;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "notify/payload.h"
 #include "notify/sink.h"
+#include "retry.h"
 
 #define AM_BATCH 32          /* outbox rows per Alertmanager POST */
 #define IDLE_WAIT_MS 1000    /* a wait never longer: the CLI may have queued rows */
@@ -161,6 +162,11 @@ static int record(struct sqlite3 *db, void *arg)
 	struct dispatch *d = r->w->d;
 	const struct alertcfg *cfg = r->cfg;
 	struct outbox *o = alertdb__outbox(d->db);
+	const struct retry_policy policy = {
+		.initial_ms = cfg->backoff_ms,
+		.max_ms = cfg->max_backoff_ms,
+		.max_retry_after_ms = RETRY_AFTER_MAX_MS,
+	};
 	int err = 0;
 
 	(void)db;
@@ -187,9 +193,7 @@ static int record(struct sqlite3 *db, void *arg)
 			failed(r, i, why);
 			continue;
 		}
-		wait_ms = outbox__backoff_ms(row->attempts + 1, cfg->backoff_ms, cfg->max_backoff_ms);
-		if (r->res.retry_after_ms > wait_ms)
-			wait_ms = r->res.retry_after_ms;
+		wait_ms = retry__wait_ms(&policy, row->attempts + 1, r->res.retry_after_ms);
 		err = outbox__retry(o, row->id, r->now_ns + wait_ms * NS_PER_MS, r->res.error);
 		if (!err && i == 0)
 			log_warn("alert sink %s: %s; attempt %u of notification %" PRId64 " failed, next in %" PRIu64 " ms",

@@ -236,14 +236,3 @@ int outbox__expire(struct outbox *o, uint64_t cutoff_ns)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)cutoff_ns);
 	return done(st, sqlite3_step(st));
 }
-
-uint64_t outbox__backoff_ms(unsigned failures, uint64_t initial_ms, uint64_t max_ms)
-{
-	uint64_t ms = initial_ms ? initial_ms : 1;
-
-	if (!failures)
-		return 0;
-	for (unsigned i = 1; i < failures && ms < max_ms; i++)
-		ms = ms > max_ms / 2 ? max_ms : ms * 2;
-	return ms < max_ms ? ms : max_ms;
-}

@@ -67,9 +67,6 @@ int outbox__orphans(struct outbox *o, const struct alertcfg *cfg, unsigned *n);
 /* Dead rows older than cutoff go. */
 int outbox__expire(struct outbox *o, uint64_t cutoff_ns);
 
-/* The wait before attempt n+1 after n failures: initial, doubling, at most max. */
-uint64_t outbox__backoff_ms(unsigned failures, uint64_t initial_ms, uint64_t max_ms);
-
 const char *outbox_action__name(enum outbox_action a);
 int outbox_action__parse(const char *s, enum outbox_action *out);
 

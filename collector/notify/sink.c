@@ -7,14 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <time.h>
+
+#include "retry.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "0.0.0-dev"
 #endif
 
 #define MAX_RESPONSE (64 * 1024) /* read and dropped; no sink says more that matters */
-#define MAX_RETRY_AFTER_S 3600
 
 struct sink_http {
 	CURL *curl;
@@ -86,19 +87,8 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
-	uint64_t *retry_after_ms = ctx;
-	size_t len = size * n;
-
-	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
-		char value[32];
-		unsigned long long s;
-
-		snprintf(value, sizeof(value), "%.*s", (int)(len - 12), data + 12);
-		/* seconds only; an HTTP date is rare from these services */
-		if (sscanf(value, " %llu", &s) == 1)
-			*retry_after_ms = (s > MAX_RETRY_AFTER_S ? MAX_RETRY_AFTER_S : s) * 1000;
-	}
-	return len;
+	retry__header(data, size * n, time(NULL), ctx);
+	return size * n;
 }
 
 void sink_http__post(struct sink_http *h, const struct alert_sink *s, const char *body,

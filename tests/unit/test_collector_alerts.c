@@ -592,19 +592,6 @@ static void test_utf8_cut(void **state)
 
 /* --- delivery policy --- */
 
-static void test_backoff(void **state)
-{
-	(void)state;
-	assert_int_equal(outbox__backoff_ms(0, 1000, 300000), 0);
-	assert_int_equal(outbox__backoff_ms(1, 1000, 300000), 1000);
-	assert_int_equal(outbox__backoff_ms(2, 1000, 300000), 2000);
-	assert_int_equal(outbox__backoff_ms(3, 1000, 300000), 4000);
-	assert_int_equal(outbox__backoff_ms(9, 1000, 300000), 256000);
-	assert_int_equal(outbox__backoff_ms(10, 1000, 300000), 300000);
-	assert_int_equal(outbox__backoff_ms(4000000000u, 1000, 300000), 300000);
-	assert_int_equal(outbox__backoff_ms(70, 1ULL << 40, UINT64_MAX), UINT64_MAX);
-}
-
 static void test_classify(void **state)
 {
 	(void)state;
@@ -656,7 +643,6 @@ int main(void)
 		cmocka_unit_test(test_payload_webhook),
 		cmocka_unit_test(test_payload_alertmanager),
 		cmocka_unit_test(test_utf8_cut),
-		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_kv),
 	};
