@@ -14,7 +14,7 @@
 #include "log.h"
 #include "leaks/watch.h"
 
-struct lw_user_rule; /* scanner.h */
+struct lw_user_rule; /* detect/rules.h */
 
 #define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
 #define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"

@@ -2,8 +2,8 @@
 /*
  * From a vectorscan match to a secret: where the secret lies inside the
  * match (the token, the value of an assignment, the password of a URI, a
- * whole PEM block), whether its extent is known yet, and whether it passes
- * the rule's checks. Works on a view of bytes that may end before the data
+ * whole PEM block: blocks.h), whether its extent is known yet, and whether it
+ * passes the rule's checks. Works on a view of bytes that may end before the data
  * does; then it answers "open" and the caller asks again with more bytes.
  */
 #ifndef LW_EXTRACT_H
@@ -18,10 +18,6 @@
 /* Bytes of context searched for a rule's keywords around its match. */
 #define LW_KW_BACK 160
 #define LW_KW_AHEAD 64
-/* A PEM block or service-account JSON is looked for this far. */
-#define LW_PEM_MAX (12 * 1024)
-/* A service-account key file (JSON, 4096-bit key included) fits in this. */
-#define LW_SA_MAX (6 * 1024)
 /* How far back a rule may look before its match: less than a stream keeps. */
 #define LW_LOOK_BEHIND 768
 
@@ -33,6 +29,10 @@ struct lw_rt_rule {
 	size_t nkw;
 	const char **kw;
 	size_t *kwlen;
+	/* Bytes before the match's start that the extractor may read: its
+	 * keywords' context, or further for a rule that looks behind. */
+	uint16_t behind;
+	bool owned;     /* an operator's rule: id and regex are copies */
 };
 
 struct lw_view {
@@ -59,8 +59,10 @@ struct lw_extent {
 
 /* "A-Za-z0-9_-", or "^..." for the complement; NULL is the empty set. */
 void extract__alphabet(const char *spec, uint8_t map[32]);
-/* Splits "a|b|c" (or, for user rules, the given list) into rr's keywords. */
-int extract__keywords(struct lw_rt_rule *rr, const char *const *words, size_t n);
+/* Makes a built-in rule ready to run. */
+int extract__builtin(struct lw_rt_rule *rr, const struct lw_rule *r);
+/* Makes an operator's rule ready to run: the whole match, checked for its keywords and entropy. */
+int extract__user(struct lw_rt_rule *rr, const struct lw_user_rule *u);
 void extract__free(struct lw_rt_rule *rr);
 
 /*
@@ -70,6 +72,18 @@ void extract__free(struct lw_rt_rule *rr);
  * SIZE_MAX).
  */
 bool extract__may_assign(const char *buf, size_t len, size_t from, size_t i);
+
+/*
+ * Could the match buf[from, to) be the rule's? A cheap look, for the match
+ * callback, that only some rules can take (a keyword needs an assignment
+ * after it); true when the rule cannot tell. Inline: it runs on every
+ * report vectorscan makes.
+ */
+static inline bool extract__plausible(const struct lw_rt_rule *rr, const char *buf, size_t len, size_t from,
+				      size_t to)
+{
+	return rr->r.ex != LW_EX_ASSIGN || extract__may_assign(buf, len, from, to);
+}
 
 /* from and to: the match, as vectorscan reported it, in view offsets. */
 enum lw_verdict extract__resolve(const struct lw_rt_rule *rr, const struct lw_view *v, size_t from, size_t to,

@@ -12,7 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detect/scanner.h"
+#include "leakwatch/severity.h"
+
+/* An operator's rule from the config (the top-level rules: list). */
+struct lw_user_rule {
+	char *id;
+	char *regex;          /* the whole match is the secret */
+	enum lw_severity severity;
+	char **keywords;      /* optional: one must appear near the match */
+	size_t n_keywords;
+	double min_entropy;   /* bits per character; 0 for none */
+};
+
+struct lw_rule_info {
+	const char *id;       /* "github-pat", "aws-access-key-id", ... */
+	const char *family;   /* what labels and reports group by */
+	const char *description;
+	enum lw_severity severity;
+};
 
 /* Where the secret lies inside a match. */
 enum lw_extract {

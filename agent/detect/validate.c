@@ -206,9 +206,9 @@ static bool is_b64(unsigned char c)
 	return b64val(c) >= 0 || c == '=';
 }
 
-/* Skips one line break, real or JSON-escaped; returns bytes consumed. */
-static size_t line_break(const char *s, size_t n)
+size_t validate__line_break(const char *s, size_t n)
 {
+	/* real, JSON-escaped (\n) and escaped twice (\\n: JSON inside a JSON string) */
 	if (n >= 3 && s[0] == '\\' && s[1] == '\\' && (s[2] == 'n' || s[2] == 'r'))
 		return 3;
 	if (n >= 2 && s[0] == '\r' && s[1] == '\n')
@@ -231,7 +231,7 @@ static size_t header_line(const char *s, size_t n)
 		i++;
 	if (i == 0 || i >= n || s[i] != ':')
 		return 0;
-	while (i < n && !line_break(s + i, n - i))
+	while (i < n && !validate__line_break(s + i, n - i))
 		i++;
 	return i;
 }
@@ -244,7 +244,7 @@ static bool prefixed_body_line(const char *s, size_t n)
 {
 	size_t end = 0, run = 0;
 
-	while (end < n && end < 256 && !line_break(s + end, n - end))
+	while (end < n && end < 256 && !validate__line_break(s + end, n - end))
 		end++;
 	while (run < end && is_b64((unsigned char)s[end - run - 1]))
 		run++;
@@ -259,7 +259,7 @@ bool validate__pem_body(const char *s, size_t n)
 	for (;;) {
 		if (i < n && (s[i] == ' ' || s[i] == '\t')) {
 			i++;
-		} else if ((k = line_break(s + i, n - i))) {
+		} else if ((k = validate__line_break(s + i, n - i))) {
 			i += k;
 		} else if ((k = header_line(s + i, n - i))) {
 			i += k;

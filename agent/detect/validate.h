@@ -53,6 +53,11 @@ bool validate__basic_auth(const char *b64, size_t n);
  */
 bool validate__pem_body(const char *s, size_t n);
 
+/*
+ * The line break at s: real (\n, \r\n), JSON-escaped, or escaped twice
+ * (JSON inside a JSON string). Its length in bytes, or 0.
+ */
+size_t validate__line_break(const char *s, size_t n);
 /* Documented example keys (AWS, Stripe, GitHub, jwt.io, Azurite ...). */
 bool validate__is_example(const char *s, size_t n);
 
