@@ -202,6 +202,11 @@ TEST_SIDE_test_gz := LIB
 TEST_SIDE_test_jsonw := LIB
 TEST_SIDE_test_names := LIB
 TEST_SIDE_test_retry := LIB
+# The exporter against a real HTTP server (libmicrohttpd) on loopback
+TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/spool.o attrib/procfs.o \
+	attrib/hostfs.o) \
+	$(LW_LIB)
+TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
 # The ingest tests feed the collector what the agent's own encoder writes.
 TEST_LINK_test_collector_ingest := $(COLLECTOR_LIB) $(AGENT_LIB) $(LW_LIB)
 TEST_LDLIBS_test_collector_ingest := $(LDLIBS_COLLECTOR) $(LDLIBS_AGENT)
