@@ -2,9 +2,9 @@
 /*
  * A real HTTP server for unit tests of HTTP clients: libmicrohttpd on a
  * loopback port of its own, answering each request with the next step of a
- * script (status, Retry-After, body) and recording what it got: method,
- * path, the headers a test asks about, the body and when it arrived.
- * Included by the test that uses it; everything here is static.
+ * script (status, Retry-After, body, a delay) and recording what it got:
+ * method, path, headers, the body and when it arrived.
+ * Included by the test that uses it; everything here is static inline.
  */
 #ifndef LW_HTTPD_FIXTURE_H
 #define LW_HTTPD_FIXTURE_H
@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HTTPD_MAX_STEPS 16
 #define HTTPD_MAX_SEEN 64
@@ -28,7 +30,10 @@ struct httpd_step {
 	const char *retry_after; /* a Retry-After header, or NULL */
 	const void *body;        /* NULL: an empty body */
 	size_t len;
+	unsigned delay_ms;       /* before answering: a slow server */
 };
+
+#define HTTPD_MAX_HEADERS 24
 
 struct httpd_request {
 	char method[8];
@@ -36,6 +41,8 @@ struct httpd_request {
 	char authorization[128];
 	char content_type[64];
 	char content_encoding[32];
+	char headers[HTTPD_MAX_HEADERS][2][128]; /* name, value */
+	size_t n_headers;
 	uint8_t *body;
 	size_t len;
 	uint64_t at_ms; /* CLOCK_MONOTONIC */
@@ -59,7 +66,7 @@ struct httpd_upload {
 	int too_large;
 };
 
-static uint64_t httpd_now_ms(void)
+static inline uint64_t httpd_now_ms(void)
 {
 	struct timespec ts;
 
@@ -67,14 +74,37 @@ static uint64_t httpd_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void httpd_copy_header(struct MHD_Connection *c, const char *name, char *out, size_t len)
+static inline void httpd_copy_header(struct MHD_Connection *c, const char *name, char *out, size_t len)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 
 	snprintf(out, len, "%s", v ? v : "");
 }
 
-static enum MHD_Result httpd_answer(struct httpd *h, struct MHD_Connection *c, const char *method,
+static inline enum MHD_Result httpd_keep_header(void *cls, enum MHD_ValueKind kind, const char *name,
+					 const char *value)
+{
+	struct httpd_request *r = cls;
+	(void)kind;
+
+	if (r->n_headers < HTTPD_MAX_HEADERS) {
+		snprintf(r->headers[r->n_headers][0], sizeof(r->headers[0][0]), "%s", name);
+		snprintf(r->headers[r->n_headers][1], sizeof(r->headers[0][1]), "%s", value ? value : "");
+		r->n_headers++;
+	}
+	return MHD_YES;
+}
+
+/* A request header's value, "" when it had none. */
+static inline const char *httpd__header(const struct httpd_request *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_headers; i++)
+		if (!strcasecmp(r->headers[i][0], name))
+			return r->headers[i][1];
+	return "";
+}
+
+static inline enum MHD_Result httpd_answer(struct httpd *h, struct MHD_Connection *c, const char *method,
 				    const char *url, struct httpd_upload *up)
 {
 	struct httpd_request *r = NULL;
@@ -94,6 +124,7 @@ static enum MHD_Result httpd_answer(struct httpd *h, struct MHD_Connection *c, c
 		httpd_copy_header(c, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type, sizeof(r->content_type));
 		httpd_copy_header(c, MHD_HTTP_HEADER_CONTENT_ENCODING, r->content_encoding,
 				  sizeof(r->content_encoding));
+		MHD_get_connection_values(c, MHD_HEADER_KIND, httpd_keep_header, r);
 		r->body = up->p;
 		r->len = up->len;
 		up->p = NULL;
@@ -102,6 +133,8 @@ static enum MHD_Result httpd_answer(struct httpd *h, struct MHD_Connection *c, c
 	}
 	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
+	if (step.delay_ms)
+		usleep(step.delay_ms * 1000);
 	resp = MHD_create_response_from_buffer(step.len, (void *)step.body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
@@ -112,7 +145,7 @@ static enum MHD_Result httpd_answer(struct httpd *h, struct MHD_Connection *c, c
 	return ret;
 }
 
-static enum MHD_Result httpd_handler(void *cls, struct MHD_Connection *c, const char *url,
+static inline enum MHD_Result httpd_handler(void *cls, struct MHD_Connection *c, const char *url,
 				     const char *method, const char *version, const char *data,
 				     size_t *size, void **con_cls)
 {
@@ -138,7 +171,7 @@ static enum MHD_Result httpd_handler(void *cls, struct MHD_Connection *c, const 
 	return httpd_answer(cls, c, method, url, up);
 }
 
-static void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+static inline void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			    enum MHD_RequestTerminationCode why)
 {
 	struct httpd_upload *up = *con_cls;
@@ -155,7 +188,7 @@ static void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* Starts on 127.0.0.1: port 0 takes a free one, in h->port. Every request
  * not scripted gets `after` (by default 200, empty). */
-static int httpd__start(struct httpd *h, uint16_t port)
+static inline int httpd__start(struct httpd *h, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -175,7 +208,7 @@ static int httpd__start(struct httpd *h, uint16_t port)
 	return h->port ? 0 : -1;
 }
 
-static void httpd__stop(struct httpd *h)
+static inline void httpd__stop(struct httpd *h)
 {
 	if (h->d)
 		MHD_stop_daemon(h->d);
@@ -188,7 +221,7 @@ static void httpd__stop(struct httpd *h)
 }
 
 /* The answers to the next requests, in order. */
-static void httpd__script(struct httpd *h, const struct httpd_step *steps, size_t n)
+static inline void httpd__script(struct httpd *h, const struct httpd_step *steps, size_t n)
 {
 	pthread_mutex_lock(&h->lock);
 	for (size_t i = 0; i < n && h->n_steps < HTTPD_MAX_STEPS; i++)
@@ -197,7 +230,7 @@ static void httpd__script(struct httpd *h, const struct httpd_step *steps, size_
 }
 
 /* Waits up to timeout_ms for n requests in all; returns how many came. */
-static size_t httpd__wait(struct httpd *h, size_t n, uint64_t timeout_ms)
+static inline size_t httpd__wait(struct httpd *h, size_t n, uint64_t timeout_ms)
 {
 	uint64_t until = httpd_now_ms() + timeout_ms;
 	size_t seen;
