@@ -22,6 +22,7 @@
 #include "alerting/compose.h"
 #include "clock.h"
 #include "httpd_fixture.h"
+#include "tmpdir.h"
 #include "notify/dispatch.h"
 #include "notify/outbox.h"
 #include "server/metrics.h"
@@ -47,8 +48,7 @@ static int setup(void **state)
 
 	if (!c)
 		return -1;
-	strcpy(c->dir, "/tmp/lwc-dispatch.XXXXXX");
-	if (!mkdtemp(c->dir))
+	if (tmpdir__make(c->dir, sizeof(c->dir), "lwc-dispatch"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/collector.db", c->dir);
 	o.path = path;
@@ -64,14 +64,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct ctx *c = *state;
-	char cmd[128];
 
 	dispatch__stop(c->d);
 	httpd__stop(&c->sink);
 	alertdb__close(c->db);
 	store__close(c->store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
-	if (system(cmd))
+	if (tmpdir__remove(c->dir))
 		return -1;
 	free(c);
 	return 0;

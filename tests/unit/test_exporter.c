@@ -24,6 +24,7 @@
 #include "delivery/spool.h"
 #include "gz.h"
 #include "httpd_fixture.h"
+#include "tmpdir.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 
 #define AGENT_ID "agent-7"
@@ -46,8 +47,7 @@ static int setup(void **state)
 
 	if (!c)
 		return -1;
-	strcpy(c->dir, "/tmp/lw-exporter.XXXXXX");
-	if (!mkdtemp(c->dir))
+	if (tmpdir__make(c->dir, sizeof(c->dir), "lw-exporter"))
 		return -1;
 	snprintf(c->token_file, sizeof(c->token_file), "%s/token", c->dir);
 	f = fopen(c->token_file, "w");
@@ -64,13 +64,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct ctx *c = *state;
-	char cmd[128];
 
 	exporter__stop(c->e);
 	spool__close(c->spool);
 	httpd__stop(&c->srv);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
-	if (system(cmd))
+	if (tmpdir__remove(c->dir))
 		return -1;
 	free(c);
 	return 0;
