@@ -209,7 +209,7 @@ TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o deliv
 TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
-	notify/sink.o notify/payload.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o \
+	notify/sink.o notify/payload.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
 	storage/alertdb.o storage/store.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)

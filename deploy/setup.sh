@@ -7,10 +7,11 @@ set -eu
 
 BUILD="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
        libvectorscan-dev protobuf-c-compiler libprotobuf-c-dev libcurl4-openssl-dev
-       libssl-dev libmicrohttpd-dev libsqlite3-dev libyaml-dev"
+       libssl-dev libmicrohttpd-dev libsqlite3-dev libyaml-dev libsystemd-dev"
 RUN="iproute2 procps ca-certificates"
 TEST="libcmocka-dev python3 redis-server memcached postgresql sqlite3 curl
-      ripgrep prometheus-alertmanager systemd hyperfine openssl libclang-rt-dev"
+      ripgrep prometheus-alertmanager systemd hyperfine openssl libclang-rt-dev
+      rsyslog liburing-dev"
 
 case "${1:-all}" in
   build) want="$BUILD" ;;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "leakwatch/v1/leakwatch.pb-c.h"
@@ -67,4 +68,16 @@ const char *severity__wire_name(int wire)
 const char *addr_class__wire_name(int wire)
 {
 	return wire == 0 ? "unspecified" : addr_class__name((enum lw_addr_class)(wire - 1));
+}
+
+char *leak__journal_place(const char *unit, const char *identifier)
+{
+	const char *what = unit && *unit ? unit : identifier && *identifier ? identifier : NULL;
+	char *out;
+
+	if (!what)
+		return strdup("journal");
+	if (asprintf(&out, "journal:%s", what) < 0)
+		return NULL;
+	return out;
 }

@@ -32,4 +32,11 @@ static inline int addr_class__wire(enum lw_addr_class c)
 const char *severity__wire_name(int wire);
 const char *addr_class__wire_name(int wire);
 
+/*
+ * Where a journal leak is kept and shown, as a file leak is by its path:
+ * "journal:<unit>", else "journal:<identifier>", else "journal". Malloc'd,
+ * or NULL.
+ */
+char *leak__journal_place(const char *unit, const char *identifier);
+
 #endif

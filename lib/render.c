@@ -153,6 +153,42 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 	}
 }
 
+static void origin(struct jsonw *w, const Leakwatch__V1__SyslogOrigin *o)
+{
+	jsonw__key(w, "origin");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "comm", o->comm ? o->comm : "");
+	jsonw__kv_u64(w, "pid", o->pid);
+	jsonw__kv_str(w, "hostname", or_null(o->hostname));
+	jsonw__kv_str(w, "format", or_null(o->format));
+	jsonw__kv_bool(w, "verified", o->verified);
+	jsonw__end_object(w);
+}
+
+/* A journal finding: the entry instead of a file and a write call. */
+static void journal(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
+{
+	const Leakwatch__V1__JournalEntry *j = l->journal;
+
+	jsonw__kv_str(w, "source", "journal");
+	jsonw__key(w, "journal");
+	if (!j) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "unit", or_null(j->unit));
+	jsonw__kv_str(w, "identifier", or_null(j->syslog_identifier));
+	jsonw__kv_str(w, "field", or_null(j->field));
+	jsonw__kv_str(w, "cursor", or_null(j->cursor));
+	jsonw__kv_str(w, "hostname", or_null(j->hostname));
+	jsonw__kv_str(w, "boot_id", or_null(j->boot_id));
+	jsonw__kv_u64(w, "length", l->length);
+	jsonw__end_object(w);
+	if (l->writer)
+		process_as(w, "writer", l->writer);
+}
+
 /* Never the secret: a leak event carries none. */
 static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 {
@@ -166,6 +202,11 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	jsonw__kv_u64(w, "total", l->total);
 	kv_time(w, "first_seen", l->first_seen_unix_nano);
 	kv_time(w, "last_seen", l->last_seen_unix_nano);
+	if (l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL) {
+		journal(w, l);
+		return;
+	}
+	jsonw__kv_str(w, "source", "file");
 	jsonw__key(w, "file");
 	jsonw__begin_object(w);
 	jsonw__kv_str(w, "path", or_null(l->path));
@@ -182,6 +223,8 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	jsonw__end_object(w);
 	if (l->writer)
 		process_as(w, "writer", l->writer);
+	if (l->origin)
+		origin(w, l->origin);
 }
 
 static void health(struct jsonw *w, const Leakwatch__V1__AgentHealth *h)

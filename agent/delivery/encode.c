@@ -170,10 +170,42 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 	return finish(&p.ev, what, out);
 }
 
+/* Where a leak was read: a file and the write call, or a journal entry. */
+static void set_leak_place(Leakwatch__V1__LeakEvent *le, const struct lw_leak *leak,
+			   Leakwatch__V1__JournalEntry *je, char dev[LW_DEVICE_LEN])
+{
+	if (leak->source == LW_LEAK_JOURNAL) {
+		const struct lw_journal_ref *j = &leak->journal;
+
+		le->source = LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL;
+		leakwatch__v1__journal_entry__init(je);
+		je->unit = S(j->unit);
+		je->syslog_identifier = S(j->identifier);
+		je->cursor = S(j->cursor);
+		je->field = S(j->field);
+		je->hostname = S(j->hostname);
+		je->boot_id = S(j->boot_id);
+		le->journal = je;
+		le->length = leak->length;
+		return;
+	}
+	le->source = LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_FILE;
+	le->path = S(leak->path ? leak->path : "");
+	le->device = S(leak__device(leak->dev, dev));
+	le->inode = leak->ino;
+	le->offset = leak->offset;
+	le->length = leak->length;
+	le->last_offset = leak->last_offset;
+	le->syscall = S(leak__syscall_name(leak->syscall));
+	le->fd = leak->fd;
+}
+
 int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__LeakEvent le;
 	Leakwatch__V1__Process writer;
+	Leakwatch__V1__JournalEntry je;
+	Leakwatch__V1__SyslogOrigin origin;
 	struct event_parts p;
 	char dev[LW_DEVICE_LEN];
 
@@ -185,22 +217,24 @@ int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, 
 	le.severity = severity(leak->rule->severity);
 	le.redacted = S(leak->redacted);
 	le.fingerprint = S(leak->fingerprint);
-	le.path = S(leak->path ? leak->path : "");
-	le.device = S(leak__device(leak->dev, dev));
-	le.inode = leak->ino;
-	le.offset = leak->offset;
-	le.length = leak->length;
-	le.last_offset = leak->last_offset;
+	set_leak_place(&le, leak, &je, dev);
 	le.count = leak->count;
 	le.total = leak->total;
 	le.repeat = leak->repeat;
 	le.first_seen_unix_nano = (int64_t)leak->first_ns;
 	le.last_seen_unix_nano = (int64_t)leak->last_ns;
-	le.syscall = S(leak__syscall_name(leak->syscall));
-	le.fd = leak->fd;
 	if (leak->has_writer) {
 		fill_process(&writer, &leak->writer);
 		le.writer = &writer;
+	}
+	if (leak->has_origin) {
+		leakwatch__v1__syslog_origin__init(&origin);
+		origin.comm = S(leak->origin.comm);
+		origin.pid = leak->origin.pid;
+		origin.hostname = S(leak->origin.hostname);
+		origin.format = S(leak->origin.format ? leak->origin.format : "");
+		origin.verified = leak->origin.verified;
+		le.origin = &origin;
 	}
 	p.ev.kind_case = LEAKWATCH__V1__EVENT__KIND_LEAK;
 	p.ev.leak = &le;

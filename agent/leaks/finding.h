@@ -10,7 +10,39 @@
 #include "detect/scanner.h"
 #include "detect/secret.h"
 
+enum lw_leak_source {
+	LW_LEAK_FILE = 0,    /* bytes written to a watched file */
+	LW_LEAK_JOURNAL = 1, /* a systemd journal entry */
+};
+
+/* Which journal entry, by its trusted fields (scrubbed: host-taken text). */
+struct lw_journal_ref {
+	char unit[256];          /* _SYSTEMD_UNIT, or _SYSTEMD_USER_UNIT */
+	char identifier[128];    /* SYSLOG_IDENTIFIER */
+	char cursor[256];
+	char field[64];          /* the field that held the secret */
+	char hostname[128];      /* _HOSTNAME */
+	char boot_id[40];        /* _BOOT_ID */
+};
+
+/* The program a relayed syslog line names in its header. */
+struct lw_origin {
+	char comm[64];
+	uint32_t pid;
+	char hostname[128];
+	const char *format;      /* "rfc3164" or "rfc5424" */
+	bool verified;           /* proc describes that process, alive on this host */
+};
+
+/*
+ * The coalescer keys a finding by (fingerprint, dev, ino). A journal
+ * finding has no file: dev is LW_JOURNAL_DEV and ino a hash of its unit
+ * (or identifier), so one secret is one report per unit.
+ */
+#define LW_JOURNAL_DEV 0xffffffffu
+
 struct lw_leak {
+	enum lw_leak_source source;
 	uint64_t first_ns;       /* wall clock of the first occurrence */
 	uint64_t last_ns;
 	const struct lw_rule_info *rule;
@@ -34,6 +66,9 @@ struct lw_leak {
 	/* who made the write call, when a runtime carried a container's output */
 	bool has_writer;
 	struct lw_proc writer;
+	struct lw_journal_ref journal; /* LW_LEAK_JOURNAL only */
+	bool has_origin;               /* a syslog daemon relayed the line */
+	struct lw_origin origin;
 };
 
 #define LW_DEVICE_LEN 24

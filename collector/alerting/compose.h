@@ -66,6 +66,14 @@ void alert__free(struct alert *a);
 void alert__listener_key(const Leakwatch__V1__Event *ev, char key[ALERTKEY_LEN]);
 
 void alert__facts(const struct alert *a, struct alert_facts *f);
+
+struct alert_text;
+/* For the composers of each kind: the identity common to all, and the
+ * texts moved into the alert (each returns 0, or -ENOMEM with *a freed by
+ * alert__end). */
+int alert__begin(struct alert *a, enum store_kind kind, int severity, const Leakwatch__V1__Event *ev);
+int alert__end(struct alert *a, struct alert_text *labels, struct alert_text *details,
+	       struct alert_text *summary, struct alert_text *description);
 const char *agent_problem__name(enum agent_problem p);
 
 /*

@@ -396,6 +396,19 @@ static const char *check_leak(const Leakwatch__V1__LeakEvent *l)
 	STR(l->path, 4096, "leak.path");
 	STR(l->device, 32, "leak.device");
 	STR(l->syscall, 32, "leak.syscall");
+	if (l->journal) {
+		STR(l->journal->unit, 512, "leak.journal.unit");
+		STR(l->journal->syslog_identifier, 512, "leak.journal.syslog_identifier");
+		STR(l->journal->cursor, 512, "leak.journal.cursor");
+		STR(l->journal->field, 256, "leak.journal.field");
+		STR(l->journal->hostname, 256, "leak.journal.hostname");
+		STR(l->journal->boot_id, 64, "leak.journal.boot_id");
+	}
+	if (l->origin) {
+		STR(l->origin->comm, 256, "leak.origin.comm");
+		STR(l->origin->hostname, 256, "leak.origin.hostname");
+		STR(l->origin->format, 16, "leak.origin.format");
+	}
 	if (l->count > MAX_LEAK_COUNT || l->total > MAX_LEAK_COUNT)
 		return "leak.count implausible";
 	if (l->first_seen_unix_nano < 0 || l->last_seen_unix_nano < 0)

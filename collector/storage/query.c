@@ -272,12 +272,45 @@ static const char hosts_sql[] =
 	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
 	" GROUP BY hostname ORDER BY hostname";
 
-static const char locations_sql[] =
-	"SELECT hostname, path, first_seen_ns, last_seen_ns, count, events, last_event_id, device,"
-	" inode, last_offset, comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace,"
-	" container_name, count(*) OVER () FROM leak_locations"
-	" WHERE fingerprint = ?1 AND (?2 IS NULL OR hostname = ?2)"
-	" ORDER BY last_seen_ns DESC LIMIT ?3";
+#define LOCATIONS_SQL(v3)                                                                          \
+	"SELECT hostname, path, first_seen_ns, last_seen_ns, count, events, last_event_id, device,"  \
+	" inode, last_offset, comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace,"       \
+	" container_name, count(*) OVER (), " v3 " FROM leak_locations"                              \
+	" WHERE fingerprint = ?1 AND (?2 IS NULL OR hostname = ?2)"                                  \
+	" ORDER BY last_seen_ns DESC LIMIT ?3"
+static const char locations_sql[] = LOCATIONS_SQL(
+	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm");
+/* a database of schema version 2 or older, never opened by a collector that migrates */
+static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+
+/* A journal location names its entry; a relayed line its origin and writer. */
+static void location_source(struct jsonw *w, sqlite3_stmt *st)
+{
+	bool journal = text(st, 19) && !strcmp(text(st, 19), "journal");
+
+	jsonw__kv_str(w, "source", journal ? "journal" : "file");
+	if (journal) {
+		jsonw__key(w, "journal");
+		jsonw__begin_object(w);
+		kv_opt(w, "unit", st, 20);
+		kv_opt(w, "identifier", st, 21);
+		kv_opt(w, "cursor", st, 22);
+		jsonw__end_object(w);
+	}
+	if (text(st, 23)) {
+		jsonw__key(w, "origin");
+		jsonw__begin_object(w);
+		kv_opt(w, "comm", st, 23);
+		jsonw__kv_u64(w, "pid", u64(st, 24));
+		jsonw__end_object(w);
+	}
+	if (text(st, 25)) {
+		jsonw__key(w, "writer");
+		jsonw__begin_object(w);
+		kv_opt(w, "comm", st, 25);
+		jsonw__end_object(w);
+	}
+}
 
 /* Writes "hosts" and "locations"; sets the table's host column and first path. */
 static int leak_locations(sqlite3 *db, const struct query_filter *f, const char *fp,
@@ -311,7 +344,8 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		fd->host = xasprintf("%zu hosts", n_hosts);
 	}
 
-	if (sqlite3_prepare_v2(db, locations_sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, locations_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, locations_v2_sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
 	if (f->host)
@@ -327,6 +361,7 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		jsonw__begin_object(w);
 		jsonw__kv_str(w, "host", text(st, 0));
 		jsonw__kv_str(w, "path", text(st, 1));
+		location_source(w, st);
 		jsonw__kv_u64(w, "count", u64(st, 4));
 		jsonw__kv_u64(w, "events", u64(st, 5));
 		kv_time(w, "first_seen", u64(st, 2));

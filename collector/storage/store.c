@@ -181,6 +181,15 @@ static const char *const migrations[] = {
 	"  drops_total INTEGER NOT NULL, uptime_s INTEGER NOT NULL, dropped_full INTEGER NOT NULL,"
 	"  drop_streak INTEGER NOT NULL, clean_streak INTEGER NOT NULL, streak_drops INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+
+	/* 3: leaks found in the systemd journal, and lines relayed by a syslog daemon */
+	"ALTER TABLE leak_locations ADD COLUMN source TEXT;"      /* file | journal; NULL: file */
+	"ALTER TABLE leak_locations ADD COLUMN journal_unit TEXT;"
+	"ALTER TABLE leak_locations ADD COLUMN journal_identifier TEXT;"
+	"ALTER TABLE leak_locations ADD COLUMN journal_cursor TEXT;"
+	"ALTER TABLE leak_locations ADD COLUMN origin_comm TEXT;" /* the relayed line's program */
+	"ALTER TABLE leak_locations ADD COLUMN origin_pid INTEGER;"
+	"ALTER TABLE leak_locations ADD COLUMN writer_comm TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -268,10 +277,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_LOCATION] =
 		"INSERT INTO leak_locations (fingerprint, hostname, path, first_seen_ns, last_seen_ns,"
 		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
-		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name)"
+		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name,"
+		" source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid,"
+		" writer_comm)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20)"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
 		" ON CONFLICT (fingerprint, hostname, path) DO UPDATE SET "
+		LATEST("leak_locations", "source") LATEST("leak_locations", "journal_unit")
+		LATEST("leak_locations", "journal_identifier") LATEST("leak_locations", "journal_cursor")
+		LATEST("leak_locations", "origin_comm") LATEST("leak_locations", "origin_pid")
+		LATEST("leak_locations", "writer_comm")
 		LATEST("leak_locations", "last_event_id") LATEST("leak_locations", "machine_id")
 		LATEST("leak_locations", "device") LATEST("leak_locations", "inode")
 		LATEST("leak_locations", "last_offset") LATEST("leak_locations", "comm")
@@ -664,6 +679,7 @@ static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t re
 	int64_t last = l->last_seen_unix_nano ? l->last_seen_unix_nano : ev->time_unix_nano;
 	uint64_t count = l->count ? l->count : 1; /* an event is at least one sighting */
 	sqlite3_stmt *st = s->st[ST_LEAK];
+	char *where;
 	int err;
 
 	if (last < first)
@@ -684,7 +700,30 @@ static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t re
 	st = s->st[ST_LOCATION];
 	bind_text(st, 1, l->fingerprint);
 	bind_text(st, 2, ev->host->hostname);
-	bind_text(st, 3, l->path);
+	if (l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL) {
+		const Leakwatch__V1__JournalEntry *j = l->journal;
+
+		/* one location per unit (or identifier), as the agent coalesces */
+		where = leak__journal_place(j ? j->unit : NULL, j ? j->syslog_identifier : NULL);
+		if (!where)
+			return -ENOMEM;
+		sqlite3_bind_text(st, 3, where, -1, free);
+		bind_text(st, 21, "journal");
+		if (j) {
+			bind_opt(st, 22, j->unit);
+			bind_opt(st, 23, j->syslog_identifier);
+			bind_opt(st, 24, j->cursor);
+		}
+	} else {
+		bind_text(st, 3, l->path);
+		bind_text(st, 21, "file");
+	}
+	if (l->origin) {
+		bind_opt(st, 25, l->origin->comm);
+		sqlite3_bind_int64(st, 26, l->origin->pid);
+	}
+	if (l->writer)
+		bind_opt(st, 27, l->writer->comm);
 	sqlite3_bind_int64(st, 4, first);
 	sqlite3_bind_int64(st, 5, last);
 	bind_u64(st, 6, count);

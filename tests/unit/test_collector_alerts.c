@@ -379,6 +379,36 @@ static void test_leak_alert(void **state)
 	alert__free(&a);
 }
 
+/* A journal finding names the unit that wrote it, not a file. */
+static void test_journal_leak_alert(void **state)
+{
+	Leakwatch__V1__JournalEntry j = LEAKWATCH__V1__JOURNAL_ENTRY__INIT;
+	struct fx e;
+	struct alert a;
+	Leakwatch__V1__Event *ev = fx_leak(&e, 2, (int64_t)fx_now(), "db-1", FP, "", 1);
+	(void)state;
+
+	j.unit = S("postgres.service");
+	j.syslog_identifier = S("postgres");
+	j.cursor = S("s=abc;i=2a");
+	j.field = S("MESSAGE");
+	e.k.source = LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL;
+	e.k.journal = &j;
+	e.proc.comm = S("postgres");
+	assert_int_equal(alert__leak(ev, &a), 0);
+	assert_string_equal(a.key, "leakwatch/leak/" FP "/db-1");
+	assert_string_equal(a.summary,
+			    "Credential written to the journal on db-1: github-pat ghp_...9xYz, written by postgres.service");
+	assert_true(has_line(a.details, "source=journal"));
+	assert_true(has_line(a.details, "unit=postgres.service"));
+	assert_true(has_line(a.details, "cursor=s=abc;i=2a"));
+	assert_false(has_line(a.details, "offset=0"));
+	assert_non_null(strstr(a.description, "written to the systemd journal"));
+	assert_non_null(strstr(a.description, "Where: host db-1, journal entry written by postgres.service "
+					      "(identifier postgres), field MESSAGE, cursor s=abc;i=2a; process postgres"));
+	alert__free(&a);
+}
+
 static void test_agent_alerts(void **state)
 {
 	struct agent_status st = { .agent_id = "agent-9", .host = "db-9", .version = "0.2.0",
@@ -636,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_listener_alert),
 		cmocka_unit_test(test_leak_alert),
+		cmocka_unit_test(test_journal_leak_alert),
 		cmocka_unit_test(test_agent_alerts),
 		cmocka_unit_test(test_payload_pagerduty),
 		cmocka_unit_test(test_payload_group),

@@ -594,8 +594,11 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 2);
+	assert_int_equal(STORE_SCHEMA_VERSION, 3);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
+				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
+				  " 'origin_pid', 'writer_comm')"), 7);
 	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				  " ('alerts', 'alert_sinks', 'alert_groups', 'outbox', 'agent_watch')"), 5);
 }
@@ -618,6 +621,13 @@ static void test_migrates_from_v1(void **state)
 				      "DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
 				      " DROP TABLE outbox; DROP TABLE agent_watch;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
+				      " ALTER TABLE leak_locations DROP COLUMN source;"
+				      " ALTER TABLE leak_locations DROP COLUMN journal_unit;"
+				      " ALTER TABLE leak_locations DROP COLUMN journal_identifier;"
+				      " ALTER TABLE leak_locations DROP COLUMN journal_cursor;"
+				      " ALTER TABLE leak_locations DROP COLUMN origin_comm;"
+				      " ALTER TABLE leak_locations DROP COLUMN origin_pid;"
+				      " ALTER TABLE leak_locations DROP COLUMN writer_comm;"
 				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
 				      " PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),
@@ -632,7 +642,7 @@ static void test_migrates_from_v1(void **state)
 							" total_count, acked_ns IS NULL, (SELECT count(*) FROM outbox)"
 							" FROM leaks", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 2);
+		assert_int_equal(sqlite3_column_int(st, 0), STORE_SCHEMA_VERSION);
 		assert_int_equal(sqlite3_column_int(st, 1), 3);
 		assert_int_equal(sqlite3_column_int(st, 2), 1);
 		assert_int_equal(sqlite3_column_int(st, 3), 0);

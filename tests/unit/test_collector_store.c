@@ -217,6 +217,32 @@ static void test_leak_across_hosts_and_files(void **state)
 	assert_int_equal(count(c, "SELECT last_seen_ns FROM leaks WHERE fingerprint = '" FP1 "'"), c->t0 + 3 * SEC);
 }
 
+/* Journal leaks are kept per unit, named "journal:<unit>", with their entry. */
+static void test_journal_leak_location(void **state)
+{
+	Leakwatch__V1__JournalEntry j = LEAKWATCH__V1__JOURNAL_ENTRY__INIT;
+	struct ctx *c = *state;
+	struct fx e[2];
+	Leakwatch__V1__Event *evs[2];
+	char buf[128];
+
+	j.unit = S("postgres.service");
+	j.syslog_identifier = S("postgres");
+	j.cursor = S("s=abc;i=2a");
+	evs[0] = fx_leak(&e[0], 1, c->t0, "db-1", FP1, "", 1);
+	evs[1] = fx_leak(&e[1], 2, c->t0 + SEC, "db-1", FP1, "", 2);
+	for (int i = 0; i < 2; i++) {
+		e[i].k.source = LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL;
+		e[i].k.journal = &j;
+	}
+	put(c, evs, 2, 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM leak_locations"), 1);
+	assert_int_equal(count(c, "SELECT count FROM leak_locations WHERE path = 'journal:postgres.service'"), 3);
+	assert_string_equal(text(c, "SELECT source || ' ' || journal_unit || ' ' || journal_identifier || ' ' ||"
+				    " journal_cursor FROM leak_locations", buf, sizeof(buf)),
+			    "journal postgres.service postgres s=abc;i=2a");
+}
+
 static void test_health_keeps_the_newest(void **state)
 {
 	struct ctx *c = *state;
@@ -446,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates_within_one_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_open_then_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_across_hosts_and_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_leak_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_keeps_the_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_events_not_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),

@@ -139,6 +139,87 @@ static void test_leak_round_trip(void **state)
 	encode__release(&enc);
 }
 
+/* A journal finding carries its entry instead of a file, in both forms. */
+static void test_journal_leak(void **state)
+{
+	static const struct lw_rule_info rule = { "github-pat", "github-classic", "GitHub token", LW_SEV_HIGH };
+	Leakwatch__V1__Event *ev;
+	struct lw_leak leak;
+	struct lw_encoded enc;
+	(void)state;
+
+	memset(&leak, 0, sizeof(leak));
+	leak.source = LW_LEAK_JOURNAL;
+	leak.rule = &rule;
+	strcpy(leak.redacted, "ghp_...AbCd");
+	strcpy(leak.fingerprint, "00112233445566778899aabbccddeeff");
+	strcpy(leak.journal.unit, "postgres.service");
+	strcpy(leak.journal.identifier, "postgres");
+	strcpy(leak.journal.cursor, "s=abc;i=1f");
+	strcpy(leak.journal.field, "MESSAGE");
+	leak.dev = LW_JOURNAL_DEV;
+	leak.ino = 77;
+	leak.length = 40;
+	leak.count = leak.total = 1;
+	leak.first_ns = leak.last_ns = 1764400000000000000ULL;
+	leak.proc.tgid = 42;
+	strcpy(leak.proc.comm, "postgres");
+
+	assert_int_equal(encode__leak(&host, &leak, LW_ENCODE_BYTES | LW_ENCODE_JSON, &enc), 0);
+	ev = leakwatch__v1__event__unpack(NULL, enc.len, enc.bytes);
+	assert_non_null(ev);
+	assert_int_equal(ev->leak->source, LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL);
+	assert_non_null(ev->leak->journal);
+	assert_string_equal(ev->leak->journal->unit, "postgres.service");
+	assert_string_equal(ev->leak->journal->syslog_identifier, "postgres");
+	assert_string_equal(ev->leak->journal->cursor, "s=abc;i=1f");
+	assert_string_equal(ev->leak->path, "");
+	assert_int_equal(ev->leak->inode, 0);
+	assert_null(ev->leak->origin);
+	leakwatch__v1__event__free_unpacked(ev, NULL);
+	assert_non_null(strstr(enc.json, "\"source\":\"journal\",\"journal\":{\"unit\":\"postgres.service\","
+					 "\"identifier\":\"postgres\",\"field\":\"MESSAGE\",\"cursor\":\"s=abc;i=1f\""));
+	assert_null(strstr(enc.json, "\"file\""));
+	assert_null(strstr(enc.json, "\"write\""));
+	encode__release(&enc);
+}
+
+/* A line a syslog daemon relayed: the origin from its header, and the daemon as writer. */
+static void test_relayed_leak(void **state)
+{
+	static const struct lw_rule_info rule = { "github-pat", "github-classic", "GitHub token", LW_SEV_HIGH };
+	Leakwatch__V1__Event *ev;
+	struct lw_leak leak;
+	struct lw_encoded enc;
+	(void)state;
+
+	memset(&leak, 0, sizeof(leak));
+	leak.rule = &rule;
+	strcpy(leak.redacted, "ghp_...AbCd");
+	strcpy(leak.fingerprint, "00112233445566778899aabbccddeeff");
+	leak.path = "/var/log/syslog";
+	leak.has_writer = true;
+	strcpy(leak.writer.comm, "rs:main Q:Reg");
+	leak.has_origin = true;
+	strcpy(leak.origin.comm, "myapp");
+	leak.origin.pid = 4242;
+	strcpy(leak.origin.hostname, "db-1");
+	leak.origin.format = "rfc3164";
+	assert_int_equal(encode__leak(&host, &leak, LW_ENCODE_BYTES | LW_ENCODE_JSON, &enc), 0);
+	ev = leakwatch__v1__event__unpack(NULL, enc.len, enc.bytes);
+	assert_non_null(ev);
+	assert_int_equal(ev->leak->source, LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_FILE);
+	assert_non_null(ev->leak->origin);
+	assert_string_equal(ev->leak->origin->comm, "myapp");
+	assert_int_equal(ev->leak->origin->pid, 4242);
+	assert_string_equal(ev->leak->writer->comm, "rs:main Q:Reg");
+	leakwatch__v1__event__free_unpacked(ev, NULL);
+	assert_non_null(strstr(enc.json, "\"source\":\"file\",\"file\":{\"path\":\"/var/log/syslog\""));
+	assert_non_null(strstr(enc.json, "\"origin\":{\"comm\":\"myapp\",\"pid\":4242,\"hostname\":\"db-1\","
+					 "\"format\":\"rfc3164\",\"verified\":false}"));
+	encode__release(&enc);
+}
+
 static void test_health_round_trip(void **state)
 {
 	Leakwatch__V1__Event *ev;
@@ -175,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_uuid7),
 		cmocka_unit_test(test_listener_round_trip),
 		cmocka_unit_test(test_leak_round_trip),
+		cmocka_unit_test(test_journal_leak),
+		cmocka_unit_test(test_relayed_leak),
 		cmocka_unit_test(test_health_round_trip),
 	};
 
