@@ -5,8 +5,8 @@
  * retries and agent health. Parsed here, checked here; deploy/collector.yaml
  * documents every key.
  */
-#ifndef LWC_ALERTCFG_H
-#define LWC_ALERTCFG_H
+#ifndef COLLECTOR_ALERTCFG_H
+#define COLLECTOR_ALERTCFG_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * A key past PagerDuty's 255 characters becomes leakwatch/<what>/sha256/<hex>
  * of the long form: still stable, still unique.
  */
-#ifndef LWC_ALERTKEY_H
-#define LWC_ALERTKEY_H
+#ifndef COLLECTOR_ALERTKEY_H
+#define COLLECTOR_ALERTKEY_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * for as long as it reads, and the last to let go frees it. Nothing in a
  * snapshot changes after cfgref__new.
  */
-#ifndef LWC_CFGREF_H
-#define LWC_CFGREF_H
+#ifndef COLLECTOR_CFGREF_H
+#define COLLECTOR_CFGREF_H
 
 #include <pthread.h>
 

@@ -7,8 +7,8 @@
  * alert carries the rule, the redacted form and the fingerprint only: the
  * collector never sees a secret, and this is where that must stay true.
  */
-#ifndef LWC_ALERT_H
-#define LWC_ALERT_H
+#ifndef COLLECTOR_COMPOSE_H
+#define COLLECTOR_COMPOSE_H
 
 #include <stdbool.h>
 #include <stddef.h>

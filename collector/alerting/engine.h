@@ -17,8 +17,8 @@
  *             in drop_reports consecutive heartbeats), spool (past
  *             spool_bytes or spool_age, or dropping because full)
  */
-#ifndef LWC_ALERTS_H
-#define LWC_ALERTS_H
+#ifndef COLLECTOR_ENGINE_H
+#define COLLECTOR_ENGINE_H
 
 #include <stdint.h>
 

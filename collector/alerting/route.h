@@ -4,8 +4,8 @@
  * each matching on kind, minimum severity, host, pod namespace, rule and
  * service. The first match wins unless it says `continue`.
  */
-#ifndef LWC_ROUTE_H
-#define LWC_ROUTE_H
+#ifndef COLLECTOR_ROUTE_H
+#define COLLECTOR_ROUTE_H
 
 #include <stdbool.h>
 #include <stdint.h>

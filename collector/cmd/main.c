@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"usage: leakwatch-collector <command> [options]\n"
 	"\n"
 	"  serve    run the HTTP(S) server\n"
-	"      --config FILE      YAML configuration (default " LWC_DEFAULT_CONFIG ";\n"
+	"      --config FILE      YAML configuration (default " COLLECTOR_DEFAULT_CONFIG ";\n"
 	"                         may be absent; deploy/collector.yaml documents every key)\n"
 	"      --listen ADDR:PORT override server.listen, e.g. 127.0.0.1:4520 or [::1]:4520\n"
 	"      --insecure         allow a non-loopback address without TLS and a token file\n"
@@ -98,14 +98,14 @@ static const char usage_text[] =
 	"                     (ingest, rejections by reason, alerting, outbox depth,\n"
 	"                     retention, reloads), nothing per host or finding.\n"
 	"\n"
-	"Security: serve listens on " LWC_DEFAULT_LISTEN " by default. It refuses a non-loopback\n"
+	"Security: serve listens on " COLLECTOR_DEFAULT_LISTEN " by default. It refuses a non-loopback\n"
 	"address unless server.tls.cert_file, server.tls.key_file and server.token_file are\n"
 	"set, or --insecure is given. Without server.token_file it uses <state_dir>/token,\n"
 	"creating it (mode 0600, 32 random bytes as hex) on first start; give agents that\n"
 	"file (collector.token_file in the agent's config). The token is never logged.\n"
 	"\n"
 	"Storage: SQLite in WAL mode at <state_dir>/collector.db (state_dir default\n"
-	LWC_DEFAULT_STATE_DIR "). Events are stored once by id; listener state per host,\n"
+	COLLECTOR_DEFAULT_STATE_DIR "). Events are stored once by id; listener state per host,\n"
 	"leaks per fingerprint with their hosts and files, and agent heartbeats are kept up\n"
 	"to date with them. Retention per kind (retention.listener/leak/health) runs every\n"
 	"retention.interval.\n"
@@ -146,13 +146,13 @@ static int error(const char *fmt, ...)
 	return EXIT_ERROR;
 }
 
-static int load_config(struct lwc_config *cfg, const char *file)
+static int load_config(struct collector_config *cfg, const char *file)
 {
 	char err[512];
 
-	lwc_config__defaults(cfg);
-	if (lwc_config__load(cfg, file ? file : LWC_DEFAULT_CONFIG, file != NULL, err, sizeof(err)))
-		return error("config %s: %s", file ? file : LWC_DEFAULT_CONFIG, err);
+	collector_config__defaults(cfg);
+	if (collector_config__load(cfg, file ? file : COLLECTOR_DEFAULT_CONFIG, file != NULL, err, sizeof(err)))
+		return error("config %s: %s", file ? file : COLLECTOR_DEFAULT_CONFIG, err);
 	return 0;
 }
 
@@ -250,8 +250,8 @@ static int cmd_serve(int argc, char **argv)
 	struct server_opts so = { 0 };
 	struct store_opts sto = { 0 };
 	struct retention_opts ro = { 0 };
-	struct lwc_config cfg;
-	struct lwc_listen listen_override, bound;
+	struct collector_config cfg;
+	struct listen_addr listen_override, bound;
 	struct metrics metrics = { 0 };
 	struct server *srv = NULL;
 	struct store *store = NULL;
@@ -279,11 +279,11 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc)
 		return error("serve: unexpected argument \"%s\"", argv[optind]);
-	file_existed = config_file || !access(LWC_DEFAULT_CONFIG, F_OK);
+	file_existed = config_file || !access(COLLECTOR_DEFAULT_CONFIG, F_OK);
 	if (load_config(&cfg, config_file))
 		return EXIT_ERROR;
-	if (listen_arg && lwc_listen__parse(listen_arg, &listen_override)) {
-		lwc_config__free(&cfg);
+	if (listen_arg && listen_addr__parse(listen_arg, &listen_override)) {
+		collector_config__free(&cfg);
 		return error("--listen: expected an IP address and port such as 127.0.0.1:4520, got \"%s\"",
 			     listen_arg);
 	}
@@ -300,10 +300,10 @@ static int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	metrics__set(&metrics, start_time_s, clock__realtime_ns() / 1000000000ULL);
 	metrics__set(&metrics, config_last_reload_ok, 1);
-	lwc_listen__format(&cfg.listen, where, sizeof(where));
+	listen_addr__format(&cfg.listen, where, sizeof(where));
 
 	/* the collector must pass its own listener check */
-	loopback = lwc_listen__is_loopback(&cfg.listen);
+	loopback = listen_addr__is_loopback(&cfg.listen);
 	if (!loopback && !insecure && !(cfg.tls_cert_file && cfg.token_file)) {
 		error("refusing to listen on %s, which is not a loopback address, without TLS and a "
 		      "token: set server.tls.cert_file, server.tls.key_file and server.token_file, "
@@ -314,11 +314,11 @@ static int cmd_serve(int argc, char **argv)
 		log_warn("serving plain HTTP on %s, a non-loopback address (--insecure): tokens and "
 			 "findings cross the network in clear", where);
 
-	if (make_dir(lwc_config__state_dir(&cfg))) {
-		error("state_dir %s: %s", lwc_config__state_dir(&cfg), strerror(errno));
+	if (make_dir(collector_config__state_dir(&cfg))) {
+		error("state_dir %s: %s", collector_config__state_dir(&cfg), strerror(errno));
 		goto out;
 	}
-	token_path = lwc_config__token_path(&cfg, tokbuf, sizeof(tokbuf));
+	token_path = collector_config__token_path(&cfg, tokbuf, sizeof(tokbuf));
 	if (cfg.token_file ? token__load(token_path, so.token_digest, err, sizeof(err))
 			   : token__load_or_create(token_path, so.token_digest, &created, err, sizeof(err))) {
 		error("%s", err);
@@ -335,7 +335,7 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 
-	db_path = lwc_config__db_path(&cfg, dbbuf, sizeof(dbbuf));
+	db_path = collector_config__db_path(&cfg, dbbuf, sizeof(dbbuf));
 	sto.path = db_path;
 	sto.busy_timeout_ms = cfg.busy_timeout_ms;
 	sto.sync_full = cfg.sync_full;
@@ -384,10 +384,10 @@ static int cmd_serve(int argc, char **argv)
 	/* a copy: cfg keeps what the file says (port 0), for reloads to compare */
 	bound = cfg.listen;
 	bound.port = server__port(srv);
-	log_listening(lwc_listen__format(&bound, where, sizeof(where)), cert != NULL, db_path,
+	log_listening(listen_addr__format(&bound, where, sizeof(where)), cert != NULL, db_path,
 		      token_path);
 
-	rl.file = config_file ? config_file : LWC_DEFAULT_CONFIG;
+	rl.file = config_file ? config_file : COLLECTOR_DEFAULT_CONFIG;
 	rl.must_exist = file_existed;
 	rl.listen_override = listen_arg ? &listen_override : NULL;
 	rl.log_format = cfg.log_format_set ? cfg.log_format : LW_LOG_JSON;
@@ -448,7 +448,7 @@ out:
 	store__close(store);
 	free_secret(cert);
 	free_secret(key);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 	return rc;
 }
 
@@ -462,7 +462,7 @@ static int open_offline(const char *cmd, const char *db, const char *config_file
 			bool config_timeout, struct store_opts *so, char *dbbuf, size_t dblen,
 			struct store **out)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	char err[512];
 
 	if (db && config_file)
@@ -470,10 +470,10 @@ static int open_offline(const char *cmd, const char *db, const char *config_file
 	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
 	if (load_config(&cfg, config_file))
 		return EXIT_ERROR;
-	so->path = db ? db : lwc_config__db_path(&cfg, dbbuf, dblen);
+	so->path = db ? db : collector_config__db_path(&cfg, dbbuf, dblen);
 	if (config_timeout && cfg.busy_timeout_ms > so->busy_timeout_ms)
 		so->busy_timeout_ms = cfg.busy_timeout_ms;
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 	if (access(so->path, mode))
 		return error("database %s: %s", so->path, strerror(errno));
 	if (store__open(so, out, err, sizeof(err)))
@@ -579,7 +579,7 @@ static int cmd_query(int argc, char **argv, bool events)
 static int cmd_check_config(int argc, char **argv)
 {
 	uint8_t digest[TOKEN_DIGEST_LEN];
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	char err[512];
 	char *pem;
 
@@ -590,29 +590,29 @@ static int cmd_check_config(int argc, char **argv)
 			"exit status: 0 valid, 2 invalid (one line naming the key)\n");
 		return argc == 2 ? EXIT_OK : EXIT_ERROR;
 	}
-	lwc_config__defaults(&cfg);
-	if (lwc_config__load(&cfg, argv[1], true, err, sizeof(err)))
+	collector_config__defaults(&cfg);
+	if (collector_config__load(&cfg, argv[1], true, err, sizeof(err)))
 		return error("config %s: %s", argv[1], err);
 	for (int i = 0; i < 2 && cfg.tls_cert_file; i++) {
 		pem = read_pem(i ? cfg.tls_key_file : cfg.tls_cert_file, err, sizeof(err));
 		if (!pem) {
-			lwc_config__free(&cfg);
+			collector_config__free(&cfg);
 			return error("config %s: server.tls.%s: %s", argv[1], i ? "key_file" : "cert_file", err);
 		}
 		explicit_bzero(pem, strlen(pem));
 		free(pem);
 	}
 	if (cfg.token_file && token__load(cfg.token_file, digest, err, sizeof(err))) {
-		lwc_config__free(&cfg);
+		collector_config__free(&cfg);
 		return error("config %s: server.token_file: %s", argv[1], err);
 	}
 	explicit_bzero(digest, sizeof(digest));
-	if (!lwc_listen__is_loopback(&cfg.listen) && !(cfg.tls_cert_file && cfg.token_file))
+	if (!listen_addr__is_loopback(&cfg.listen) && !(cfg.tls_cert_file && cfg.token_file))
 		fprintf(stderr, "leakwatch-collector: warning: serve refuses server.listen, not a loopback "
 			"address, without server.tls and server.token_file, unless --insecure\n");
 	printf("%s: ok (%zu alert route(s) to %zu sink(s))\n", argv[1], cfg.alerting.n_routes,
 	       cfg.alerting.n_sinks);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 	return EXIT_OK;
 }
 

@@ -4,8 +4,8 @@
  * group, or everything firing for a sink. Copies, so that the HTTP request
  * can be made after the store's lock is released.
  */
-#ifndef LWC_ALERTVIEW_H
-#define LWC_ALERTVIEW_H
+#ifndef COLLECTOR_ALERTVIEW_H
+#define COLLECTOR_ALERTVIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>

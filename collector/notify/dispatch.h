@@ -13,8 +13,8 @@
  * that changes a sink's URL, type, key or the timings applies from the next
  * round, and a round under way finishes with what it started with.
  */
-#ifndef LWC_DISPATCH_H
-#define LWC_DISPATCH_H
+#ifndef COLLECTOR_DISPATCH_H
+#define COLLECTOR_DISPATCH_H
 
 #include "storage/alertdb.h"
 #include "alerting/cfgref.h"

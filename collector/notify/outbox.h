@@ -9,8 +9,8 @@
  *
  * Every call runs under the store's lock (store__tx or the store hook).
  */
-#ifndef LWC_OUTBOX_H
-#define LWC_OUTBOX_H
+#ifndef COLLECTOR_OUTBOX_H
+#define COLLECTOR_OUTBOX_H
 
 #include <stdbool.h>
 #include <stddef.h>

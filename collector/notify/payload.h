@@ -12,8 +12,8 @@
  * No I/O here; every function returns a malloc'd string, or NULL when out of
  * memory or when the sink takes no such notification.
  */
-#ifndef LWC_PAYLOAD_H
-#define LWC_PAYLOAD_H
+#ifndef COLLECTOR_PAYLOAD_H
+#define COLLECTOR_PAYLOAD_H
 
 #include <stddef.h>
 #include <stdint.h>

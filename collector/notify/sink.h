@@ -5,8 +5,8 @@
  * not a reason to send alerts elsewhere. Nothing secret is logged: not the
  * URL (a Slack webhook's path is its credential), not the headers.
  */
-#ifndef LWC_SINK_H
-#define LWC_SINK_H
+#ifndef COLLECTOR_SINK_H
+#define COLLECTOR_SINK_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * each step under a hard limit, with no HTTP in sight, so that the server and
  * the fuzzer run exactly the same code on the same bytes.
  */
-#ifndef LWC_INGEST_H
-#define LWC_INGEST_H
+#ifndef COLLECTOR_INGEST_H
+#define COLLECTOR_INGEST_H
 
 #include <stdbool.h>
 #include <stddef.h>

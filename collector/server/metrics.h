@@ -3,8 +3,8 @@
  * The collector's counters, in one place so that GET /metrics (promtext.h)
  * reads them all. Updated from the HTTP and alerting threads without a lock.
  */
-#ifndef LWC_METRICS_H
-#define LWC_METRICS_H
+#ifndef COLLECTOR_METRICS_H
+#define COLLECTOR_METRICS_H
 
 #include <stdint.h>
 

@@ -6,8 +6,8 @@
  * reason and the build's version, never a host, an agent, a sink, a rule or
  * a fingerprint, so the series stay few and say nothing sensitive.
  */
-#ifndef LWC_PROMTEXT_H
-#define LWC_PROMTEXT_H
+#ifndef COLLECTOR_PROMTEXT_H
+#define COLLECTOR_PROMTEXT_H
 
 #include "server/metrics.h"
 

@@ -700,7 +700,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		char where[80];
 
 		snprintf(err, errlen, "cannot listen on %s: %s",
-			 lwc_listen__format(&o->listen, where, sizeof(where)),
+			 listen_addr__format(&o->listen, where, sizeof(where)),
 			 mhd_last[0] ? mhd_last : "libmicrohttpd failed to start");
 		free(s);
 		return -EIO;

@@ -9,8 +9,8 @@
  * Every refusal is a 4xx (or 503 when the collector itself is short) and a
  * counter; nothing from a refused batch is stored.
  */
-#ifndef LWC_SERVER_H
-#define LWC_SERVER_H
+#ifndef COLLECTOR_SERVER_H
+#define COLLECTOR_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,7 @@
 struct server;
 
 struct server_opts {
-	struct lwc_listen listen;
+	struct listen_addr listen;
 	const char *tls_cert_pem;  /* PEM text; both set for HTTPS */
 	const char *tls_key_pem;
 	unsigned max_connections;

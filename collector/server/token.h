@@ -4,8 +4,8 @@
  * comparing, so every check compares two 32-byte digests in constant time,
  * whatever length the client sent. The token itself is never logged.
  */
-#ifndef LWC_TOKEN_H
-#define LWC_TOKEN_H
+#ifndef COLLECTOR_TOKEN_H
+#define COLLECTOR_TOKEN_H
 
 #include <stdbool.h>
 #include <stddef.h>

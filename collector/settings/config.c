@@ -10,15 +10,15 @@
 
 #include "yamlcfg.h"
 
-#define CFG(c) ((struct lwc_config *)(c)->target)
+#define CFG(c) ((struct collector_config *)(c)->target)
 #define DAY_MS (24ULL * 3600 * 1000)
 
-void lwc_config__defaults(struct lwc_config *cfg)
+void collector_config__defaults(struct collector_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = LW_LOG_INFO;
 	cfg->log_format = LW_LOG_JSON;
-	lwc_listen__parse(LWC_DEFAULT_LISTEN, &cfg->listen);
+	listen_addr__parse(COLLECTOR_DEFAULT_LISTEN, &cfg->listen);
 	cfg->max_connections = 256;
 	cfg->max_connections_per_ip = 32;
 	cfg->connection_timeout_ms = 30 * 1000;
@@ -34,7 +34,7 @@ void lwc_config__defaults(struct lwc_config *cfg)
 	alertcfg__defaults(&cfg->alerting);
 }
 
-void lwc_config__free(struct lwc_config *cfg)
+void collector_config__free(struct collector_config *cfg)
 {
 	free(cfg->state_dir);
 	free(cfg->token_file);
@@ -45,24 +45,24 @@ void lwc_config__free(struct lwc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-const char *lwc_config__state_dir(const struct lwc_config *cfg)
+const char *collector_config__state_dir(const struct collector_config *cfg)
 {
-	return cfg->state_dir ? cfg->state_dir : LWC_DEFAULT_STATE_DIR;
+	return cfg->state_dir ? cfg->state_dir : COLLECTOR_DEFAULT_STATE_DIR;
 }
 
-const char *lwc_config__db_path(const struct lwc_config *cfg, char *buf, size_t len)
+const char *collector_config__db_path(const struct collector_config *cfg, char *buf, size_t len)
 {
 	if (cfg->db_path)
 		return cfg->db_path;
-	snprintf(buf, len, "%s/collector.db", lwc_config__state_dir(cfg));
+	snprintf(buf, len, "%s/collector.db", collector_config__state_dir(cfg));
 	return buf;
 }
 
-const char *lwc_config__token_path(const struct lwc_config *cfg, char *buf, size_t len)
+const char *collector_config__token_path(const struct collector_config *cfg, char *buf, size_t len)
 {
 	if (cfg->token_file)
 		return cfg->token_file;
-	snprintf(buf, len, "%s/token", lwc_config__state_dir(cfg));
+	snprintf(buf, len, "%s/token", collector_config__state_dir(cfg));
 	return buf;
 }
 
@@ -73,8 +73,8 @@ static bool str_changed(const char *a, const char *b)
 	return a != b && (!a || !b || strcmp(a, b));
 }
 
-size_t lwc_config__restart_keys(const struct lwc_config *old, const struct lwc_config *fresh,
-				const char **keys, size_t max)
+size_t collector_config__restart_keys(const struct collector_config *old,
+				      const struct collector_config *fresh, const char **keys, size_t max)
 {
 	char a[80], b[80];
 	size_t n = 0;
@@ -90,8 +90,8 @@ size_t lwc_config__restart_keys(const struct lwc_config *old, const struct lwc_c
 	/* a log shipper parses one format: it does not change mid-stream */
 	DIFF(old->log_format != fresh->log_format, "log.format");
 	DIFF(str_changed(old->state_dir, fresh->state_dir), "state_dir");
-	DIFF(strcmp(lwc_listen__format(&old->listen, a, sizeof(a)),
-		    lwc_listen__format(&fresh->listen, b, sizeof(b))), "server.listen");
+	DIFF(strcmp(listen_addr__format(&old->listen, a, sizeof(a)),
+		    listen_addr__format(&fresh->listen, b, sizeof(b))), "server.listen");
 	DIFF(str_changed(old->token_file, fresh->token_file), "server.token_file");
 	DIFF(str_changed(old->tls_cert_file, fresh->tls_cert_file), "server.tls.cert_file");
 	DIFF(str_changed(old->tls_key_file, fresh->tls_key_file), "server.tls.key_file");
@@ -115,7 +115,7 @@ size_t lwc_config__restart_keys(const struct lwc_config *old, const struct lwc_c
 
 /* --- listen addresses --- */
 
-int lwc_listen__parse(const char *s, struct lwc_listen *out)
+int listen_addr__parse(const char *s, struct listen_addr *out)
 {
 	char host[64];
 	const char *colon, *port;
@@ -158,7 +158,7 @@ int lwc_listen__parse(const char *s, struct lwc_listen *out)
 	return 0;
 }
 
-const char *lwc_listen__format(const struct lwc_listen *l, char *buf, size_t len)
+const char *listen_addr__format(const struct listen_addr *l, char *buf, size_t len)
 {
 	char a[LW_ADDR_STRLEN];
 
@@ -167,7 +167,7 @@ const char *lwc_listen__format(const struct lwc_listen *l, char *buf, size_t len
 	return buf;
 }
 
-bool lwc_listen__is_loopback(const struct lwc_listen *l)
+bool listen_addr__is_loopback(const struct listen_addr *l)
 {
 	struct lw_addr a = l->addr;
 
@@ -215,7 +215,7 @@ static int server_listen(struct yamlcfg *c, yaml_node_t *n)
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
-	if (lwc_listen__parse(s, &CFG(c)->listen))
+	if (listen_addr__parse(s, &CFG(c)->listen))
 		return yamlcfg__fail(c, "expected an IP address and port such as 127.0.0.1:4520 or [::1]:4520, got \"%s\"", s);
 	return 0;
 }
@@ -469,23 +469,24 @@ static const struct yamlcfg_key top_keys[] = {
 
 static void defaults_of(void *cfg)
 {
-	lwc_config__defaults(cfg);
+	collector_config__defaults(cfg);
 }
 
 static void free_of(void *cfg)
 {
-	lwc_config__free(cfg);
+	collector_config__free(cfg);
 }
 
-static const struct yamlcfg_schema schema = { top_keys, sizeof(struct lwc_config), defaults_of, free_of };
+static const struct yamlcfg_schema schema = { top_keys, sizeof(struct collector_config), defaults_of, free_of };
 
-int lwc_config__load(struct lwc_config *cfg, const char *file, bool must_exist, char *err,
-		     size_t errlen)
+int collector_config__load(struct collector_config *cfg, const char *file, bool must_exist,
+			   char *err, size_t errlen)
 {
 	return yamlcfg__load(&schema, cfg, file, NULL, must_exist, err, errlen);
 }
 
-int lwc_config__load_string(struct lwc_config *cfg, const char *text, char *err, size_t errlen)
+int collector_config__load_string(struct collector_config *cfg, const char *text, char *err,
+				  size_t errlen)
 {
 	return yamlcfg__load(&schema, cfg, NULL, text, true, err, errlen);
 }

@@ -3,8 +3,8 @@
  * The collector's configuration: every key, its default, and its checks.
  * The documented file is deploy/collector.yaml; keep the two in step.
  */
-#ifndef LWC_CONFIG_H
-#define LWC_CONFIG_H
+#ifndef COLLECTOR_CONFIG_H
+#define COLLECTOR_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,23 +16,23 @@
 #include "log.h"
 #include "storage/store.h"
 
-#define LWC_DEFAULT_CONFIG "/etc/leakwatch/collector.yaml"
-#define LWC_DEFAULT_STATE_DIR "/var/lib/leakwatch-collector"
-#define LWC_DEFAULT_LISTEN "127.0.0.1:4520"
+#define COLLECTOR_DEFAULT_CONFIG "/etc/leakwatch/collector.yaml"
+#define COLLECTOR_DEFAULT_STATE_DIR "/var/lib/leakwatch-collector"
+#define COLLECTOR_DEFAULT_LISTEN "127.0.0.1:4520"
 
-struct lwc_listen {
+struct listen_addr {
 	struct lw_addr addr;
 	uint16_t port; /* 0: the kernel picks one (tests) */
 };
 
-struct lwc_config {
+struct collector_config {
 	enum lw_log_level log_level;
 	enum lw_log_format log_format;
 	bool log_format_set;          /* else the command picks */
 
-	char *state_dir;              /* NULL: LWC_DEFAULT_STATE_DIR */
+	char *state_dir;              /* NULL: COLLECTOR_DEFAULT_STATE_DIR */
 
-	struct lwc_listen listen;     /* server.listen */
+	struct listen_addr listen;     /* server.listen */
 	char *token_file;             /* NULL: <state_dir>/token, made on loopback */
 	char *tls_cert_file;          /* server.tls.*: both or neither */
 	char *tls_key_file;
@@ -55,13 +55,14 @@ struct lwc_config {
 	struct alertcfg alerting;     /* alerting.*: routes, sinks, timings */
 };
 
-void lwc_config__defaults(struct lwc_config *cfg);
-void lwc_config__free(struct lwc_config *cfg);
+void collector_config__defaults(struct collector_config *cfg);
+void collector_config__free(struct collector_config *cfg);
 /* An absent file is the defaults unless must_exist. On error cfg is unchanged
  * and err holds "key.path: reason". */
-int lwc_config__load(struct lwc_config *cfg, const char *file, bool must_exist, char *err,
-		     size_t errlen);
-int lwc_config__load_string(struct lwc_config *cfg, const char *text, char *err, size_t errlen);
+int collector_config__load(struct collector_config *cfg, const char *file, bool must_exist,
+			   char *err, size_t errlen);
+int collector_config__load_string(struct collector_config *cfg, const char *text, char *err,
+				  size_t errlen);
 
 /*
  * The keys the running collector took at start and a reload cannot change
@@ -69,16 +70,16 @@ int lwc_config__load_string(struct lwc_config *cfg, const char *text, char *err,
  * between old and fresh: up to max names ("server.listen") into keys.
  * Returns how many differ.
  */
-size_t lwc_config__restart_keys(const struct lwc_config *old, const struct lwc_config *fresh,
-				const char **keys, size_t max);
+size_t collector_config__restart_keys(const struct collector_config *old,
+				      const struct collector_config *fresh, const char **keys, size_t max);
 
-const char *lwc_config__state_dir(const struct lwc_config *cfg);
-const char *lwc_config__db_path(const struct lwc_config *cfg, char *buf, size_t len);
-const char *lwc_config__token_path(const struct lwc_config *cfg, char *buf, size_t len);
+const char *collector_config__state_dir(const struct collector_config *cfg);
+const char *collector_config__db_path(const struct collector_config *cfg, char *buf, size_t len);
+const char *collector_config__token_path(const struct collector_config *cfg, char *buf, size_t len);
 
 /* "127.0.0.1:4520", "[::1]:4520"; -EINVAL if not an address and port. */
-int lwc_listen__parse(const char *s, struct lwc_listen *out);
-const char *lwc_listen__format(const struct lwc_listen *l, char *buf, size_t len);
-bool lwc_listen__is_loopback(const struct lwc_listen *l);
+int listen_addr__parse(const char *s, struct listen_addr *out);
+const char *listen_addr__format(const struct listen_addr *l, char *buf, size_t len);
+bool listen_addr__is_loopback(const struct listen_addr *l);
 
 #endif

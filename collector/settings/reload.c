@@ -16,11 +16,11 @@ static int rejected(struct reload *r, const char *why)
 }
 
 /* One line for all of them: a reload is one event in the log. */
-static void warn_restart_keys(const struct lwc_config *old, const struct lwc_config *fresh)
+static void warn_restart_keys(const struct collector_config *old, const struct collector_config *fresh)
 {
 	const char *keys[32];
 	char list[512];
-	size_t n = lwc_config__restart_keys(old, fresh, keys, 32), len = 0;
+	size_t n = collector_config__restart_keys(old, fresh, keys, 32), len = 0;
 
 	if (!n)
 		return;
@@ -34,12 +34,12 @@ static void warn_restart_keys(const struct lwc_config *old, const struct lwc_con
 
 int reload__run(struct reload *r)
 {
-	struct lwc_config fresh;
+	struct collector_config fresh;
 	struct cfgref *ref = NULL;
 	char err[512], why[1024];
 
-	lwc_config__defaults(&fresh);
-	if (lwc_config__load(&fresh, r->file, r->must_exist, err, sizeof(err))) {
+	collector_config__defaults(&fresh);
+	if (collector_config__load(&fresh, r->file, r->must_exist, err, sizeof(err))) {
 		snprintf(why, sizeof(why), "config %s: %s", r->file, err);
 		return rejected(r, why);
 	}
@@ -48,7 +48,7 @@ int reload__run(struct reload *r)
 
 	/* alerting first: it is the one part whose taking effect can fail */
 	if (cfgref__new(&fresh.alerting, &ref)) {
-		lwc_config__free(&fresh);
+		collector_config__free(&fresh);
 		return rejected(r, "out of memory");
 	}
 	if (*r->alerts) {
@@ -57,7 +57,7 @@ int reload__run(struct reload *r)
 	} else if (alertcfg__enabled(cfgref__cfg(ref))) {
 		if (alerts__start(ref, r->store, r->metrics, r->alerts, err, sizeof(err))) {
 			cfgref__put(ref);
-			lwc_config__free(&fresh);
+			collector_config__free(&fresh);
 			return rejected(r, err);
 		}
 		server__set_alerts(r->server, *r->alerts);
@@ -70,7 +70,7 @@ int reload__run(struct reload *r)
 	memcpy(r->cfg->retention_ms, fresh.retention_ms, sizeof(fresh.retention_ms));
 	r->cfg->retention_interval_ms = fresh.retention_interval_ms;
 	r->cfg->retention_batch_rows = fresh.retention_batch_rows;
-	lwc_config__free(&fresh);
+	collector_config__free(&fresh);
 
 	metrics__add(r->metrics, config_reloads, 1);
 	metrics__set(r->metrics, config_last_reload_ok, 1);

@@ -9,8 +9,8 @@
  * TLS, the token file, storage, limits, the log format) keep their values,
  * and one warning line names those that changed.
  */
-#ifndef LWC_RELOAD_H
-#define LWC_RELOAD_H
+#ifndef COLLECTOR_RELOAD_H
+#define COLLECTOR_RELOAD_H
 
 #include <stdbool.h>
 
@@ -27,9 +27,9 @@ struct reload {
 	/* the file was given, or existed at start: then a missing file is an
 	 * error, not a reason to fall back to defaults and drop every route */
 	bool must_exist;
-	const struct lwc_listen *listen_override; /* --listen, or NULL */
+	const struct listen_addr *listen_override; /* --listen, or NULL */
 	enum lw_log_format log_format;            /* in force; not reloaded */
-	struct lwc_config *cfg;                   /* in force; its alerting part is empty, the
+	struct collector_config *cfg;                   /* in force; its alerting part is empty, the
 						     engine holds it */
 	struct store *store;
 	struct metrics *metrics;

@@ -6,8 +6,8 @@
  * finding's id is the leak's fingerprint, as GET /v1/findings shows it.
  * Used by POST /v1/findings/{fingerprint}/ack and `leakwatch-collector ack`.
  */
-#ifndef LWC_ACK_H
-#define LWC_ACK_H
+#ifndef COLLECTOR_ACK_H
+#define COLLECTOR_ACK_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -8,8 +8,8 @@
  *
  * Every call runs under the store's lock (store__tx or the store hook).
  */
-#ifndef LWC_ALERTDB_H
-#define LWC_ALERTDB_H
+#ifndef COLLECTOR_ALERTDB_H
+#define COLLECTOR_ALERTDB_H
 
 #include <stdbool.h>
 #include <stdint.h>

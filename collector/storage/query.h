@@ -4,8 +4,8 @@
  * GET /v1/findings (one JSON document) and `leakwatch-collector query`
  * (a table, or JSON lines). Read-only.
  */
-#ifndef LWC_QUERY_H
-#define LWC_QUERY_H
+#ifndef COLLECTOR_QUERY_H
+#define COLLECTOR_QUERY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * long behind a large delete. Counted from when the collector received (or
  * last updated) a row, so an agent's wrong clock cannot expire its findings.
  */
-#ifndef LWC_RETENTION_H
-#define LWC_RETENTION_H
+#ifndef COLLECTOR_RETENTION_H
+#define COLLECTOR_RETENTION_H
 
 #include <stdint.h>
 

@@ -4,8 +4,8 @@
  * state derived from them (listeners per host, leaks per fingerprint, agent
  * heartbeats), updated in the same transaction and only for new events.
  */
-#ifndef LWC_STORE_H
-#define LWC_STORE_H
+#ifndef COLLECTOR_STORE_H
+#define COLLECTOR_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * Events and batches for the collector's unit tests, built with protobuf-c
  * the way the agent builds them, then packed to bytes.
  */
-#ifndef LWC_TEST_FIXTURES_H
-#define LWC_TEST_FIXTURES_H
+#ifndef COLLECTOR_TEST_FIXTURES_H
+#define COLLECTOR_TEST_FIXTURES_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -29,36 +29,36 @@
 
 static char err[512];
 
-static void load(struct lwc_config *cfg, const char *text)
+static void load(struct collector_config *cfg, const char *text)
 {
-	lwc_config__defaults(cfg);
-	if (lwc_config__load_string(cfg, text, err, sizeof(err)))
+	collector_config__defaults(cfg);
+	if (collector_config__load_string(cfg, text, err, sizeof(err)))
 		fail_msg("rejected: %s\n%s", err, text);
 }
 
 static void assert_rejected(const char *text, const char *want)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 
-	lwc_config__defaults(&cfg);
+	collector_config__defaults(&cfg);
 	err[0] = '\0';
-	if (lwc_config__load_string(&cfg, text, err, sizeof(err)) != -EINVAL)
+	if (collector_config__load_string(&cfg, text, err, sizeof(err)) != -EINVAL)
 		fail_msg("accepted:\n%s", text);
 	if (!strstr(err, want))
 		fail_msg("error \"%s\" does not contain \"%s\"", err, want);
 	if (strchr(err, '\n'))
 		fail_msg("error \"%s\" is more than one line", err);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 /* --- configuration --- */
 
 static void test_config_defaults(void **state)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	(void)state;
 
-	lwc_config__defaults(&cfg);
+	collector_config__defaults(&cfg);
 	assert_false(alertcfg__enabled(&cfg.alerting));
 	assert_int_equal(cfg.alerting.n_sinks, 0);
 	assert_int_equal(cfg.alerting.resend_ms, 60000);
@@ -69,12 +69,12 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg.alerting.stale_ms, 300000);
 	assert_int_equal(cfg.alerting.drop_reports, 3);
 	assert_int_equal(cfg.alerting.spool_bytes, 128ULL << 20);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_config_full(void **state)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	char path[] = "/tmp/lwc-pdkey.XXXXXX";
 	char text[2048];
 	int fd = mkstemp(path);
@@ -157,7 +157,7 @@ static void test_config_full(void **state)
 	assert_int_equal(a->stale_ms, 0);
 	assert_int_equal(a->drop_reports, 5);
 	assert_int_equal(a->spool_bytes, 1 << 20);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_config_errors(void **state)
@@ -222,7 +222,7 @@ static void test_config_errors_hide_urls(void **state)
 
 static void test_routes(void **state)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	struct alert_facts f = { .kind = STORE_LISTENER, .severity = 4, .host = "db-1",
 				 .namespace = "prod", .service = "redis" };
 	(void)state;
@@ -263,7 +263,7 @@ static void test_routes(void **state)
 	/* a rule pattern never matches a listener, which has none */
 	f = (struct alert_facts){ .kind = STORE_LEAK, .severity = 3, .host = "h" };
 	assert_false(route__matches(&cfg.alerting.routes[1], &f));
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 /* --- dedup keys --- */

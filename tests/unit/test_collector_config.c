@@ -20,31 +20,31 @@ static char err[512];
 
 static void assert_rejected(const char *text, const char *want)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 
-	lwc_config__defaults(&cfg);
+	collector_config__defaults(&cfg);
 	err[0] = '\0';
-	if (lwc_config__load_string(&cfg, text, err, sizeof(err)) != -EINVAL)
+	if (collector_config__load_string(&cfg, text, err, sizeof(err)) != -EINVAL)
 		fail_msg("accepted:\n%s", text);
 	if (!strstr(err, want))
 		fail_msg("error \"%s\" does not contain \"%s\"", err, want);
 	if (strchr(err, '\n'))
 		fail_msg("error \"%s\" is more than one line", err);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_defaults(void **state)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	char buf[256], addr[64];
 	(void)state;
 
-	lwc_config__defaults(&cfg);
-	assert_string_equal(lwc_listen__format(&cfg.listen, addr, sizeof(addr)), "127.0.0.1:4520");
-	assert_true(lwc_listen__is_loopback(&cfg.listen));
-	assert_string_equal(lwc_config__state_dir(&cfg), "/var/lib/leakwatch-collector");
-	assert_string_equal(lwc_config__db_path(&cfg, buf, sizeof(buf)), "/var/lib/leakwatch-collector/collector.db");
-	assert_string_equal(lwc_config__token_path(&cfg, buf, sizeof(buf)), "/var/lib/leakwatch-collector/token");
+	collector_config__defaults(&cfg);
+	assert_string_equal(listen_addr__format(&cfg.listen, addr, sizeof(addr)), "127.0.0.1:4520");
+	assert_true(listen_addr__is_loopback(&cfg.listen));
+	assert_string_equal(collector_config__state_dir(&cfg), "/var/lib/leakwatch-collector");
+	assert_string_equal(collector_config__db_path(&cfg, buf, sizeof(buf)), "/var/lib/leakwatch-collector/collector.db");
+	assert_string_equal(collector_config__token_path(&cfg, buf, sizeof(buf)), "/var/lib/leakwatch-collector/token");
 	assert_null(cfg.tls_cert_file);
 	assert_int_equal(cfg.limits.max_body, 4 << 20);
 	assert_int_equal(cfg.limits.max_inflated, 32 << 20);
@@ -55,7 +55,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.retention_ms[STORE_LEAK], 90ULL * 86400 * 1000);
 	assert_int_equal(cfg.retention_ms[STORE_HEALTH], 7ULL * 86400 * 1000);
 	assert_int_equal(cfg.retention_interval_ms, 60000);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_full_config(void **state)
@@ -73,16 +73,16 @@ static void test_full_config(void **state)
 		"  max_events: 500\n  max_event_size: 32KiB\n  max_decoded: 64MiB\n  max_inflight: 16MiB\n"
 		"storage:\n  path: /data/c.db\n  busy_timeout: 2s\n  synchronous: normal\n"
 		"retention:\n  listener: 14d\n  leak: 0\n  health: 1d\n  interval: 5m\n  batch_rows: 200\n";
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	char buf[256], addr[64];
 	(void)state;
 
-	lwc_config__defaults(&cfg);
-	assert_int_equal(lwc_config__load_string(&cfg, text, err, sizeof(err)), 0);
+	collector_config__defaults(&cfg);
+	assert_int_equal(collector_config__load_string(&cfg, text, err, sizeof(err)), 0);
 	assert_int_equal(cfg.log_level, LW_LOG_DEBUG);
 	assert_int_equal(cfg.log_format, LW_LOG_TEXT);
-	assert_string_equal(lwc_listen__format(&cfg.listen, addr, sizeof(addr)), "[::1]:9000");
-	assert_true(lwc_listen__is_loopback(&cfg.listen));
+	assert_string_equal(listen_addr__format(&cfg.listen, addr, sizeof(addr)), "[::1]:9000");
+	assert_true(listen_addr__is_loopback(&cfg.listen));
 	assert_string_equal(cfg.token_file, "/etc/lwc/token");
 	assert_string_equal(cfg.tls_key_file, "/etc/lwc/key.pem");
 	assert_int_equal(cfg.max_connections, 100);
@@ -90,12 +90,12 @@ static void test_full_config(void **state)
 	assert_int_equal(cfg.limits.max_body, 1 << 20);
 	assert_int_equal(cfg.limits.max_event_bytes, 32 << 10);
 	assert_int_equal(cfg.max_inflight, 16 << 20);
-	assert_string_equal(lwc_config__db_path(&cfg, buf, sizeof(buf)), "/data/c.db");
+	assert_string_equal(collector_config__db_path(&cfg, buf, sizeof(buf)), "/data/c.db");
 	assert_false(cfg.sync_full);
 	assert_int_equal(cfg.retention_ms[STORE_LISTENER], 14ULL * 86400 * 1000);
 	assert_int_equal(cfg.retention_ms[STORE_LEAK], 0);
 	assert_int_equal(cfg.retention_batch_rows, 200);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_errors_name_the_key(void **state)
@@ -125,55 +125,55 @@ static void test_errors_name_the_key(void **state)
 
 static void test_failed_load_leaves_config(void **state)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	(void)state;
 
-	lwc_config__defaults(&cfg);
-	assert_int_equal(lwc_config__load_string(&cfg, "limits:\n  max_events: 5\n", err, sizeof(err)), 0);
-	assert_int_equal(lwc_config__load_string(&cfg, "limits:\n  max_events: x\n", err, sizeof(err)), -EINVAL);
+	collector_config__defaults(&cfg);
+	assert_int_equal(collector_config__load_string(&cfg, "limits:\n  max_events: 5\n", err, sizeof(err)), 0);
+	assert_int_equal(collector_config__load_string(&cfg, "limits:\n  max_events: x\n", err, sizeof(err)), -EINVAL);
 	assert_int_equal(cfg.limits.max_events, 5);
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_files(void **state)
 {
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	(void)state;
 
-	lwc_config__defaults(&cfg);
+	collector_config__defaults(&cfg);
 	/* absent and not required: the defaults */
-	assert_int_equal(lwc_config__load(&cfg, "/nonexistent/collector.yaml", false, err, sizeof(err)), 0);
-	assert_int_equal(lwc_config__load(&cfg, "/nonexistent/collector.yaml", true, err, sizeof(err)), -EINVAL);
+	assert_int_equal(collector_config__load(&cfg, "/nonexistent/collector.yaml", false, err, sizeof(err)), 0);
+	assert_int_equal(collector_config__load(&cfg, "/nonexistent/collector.yaml", true, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "No such file"));
-	assert_int_equal(lwc_config__load(&cfg, "/tmp", true, err, sizeof(err)), -EINVAL);
+	assert_int_equal(collector_config__load(&cfg, "/tmp", true, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));
-	lwc_config__free(&cfg);
+	collector_config__free(&cfg);
 }
 
 static void test_listen(void **state)
 {
-	struct lwc_listen l;
+	struct listen_addr l;
 	(void)state;
 
-	assert_int_equal(lwc_listen__parse("127.0.0.1:4520", &l), 0);
-	assert_true(lwc_listen__is_loopback(&l));
-	assert_int_equal(lwc_listen__parse("127.9.9.9:0", &l), 0);
-	assert_true(lwc_listen__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("127.0.0.1:4520", &l), 0);
+	assert_true(listen_addr__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("127.9.9.9:0", &l), 0);
+	assert_true(listen_addr__is_loopback(&l));
 	assert_int_equal(l.port, 0);
-	assert_int_equal(lwc_listen__parse("[::1]:4520", &l), 0);
-	assert_true(lwc_listen__is_loopback(&l));
-	assert_int_equal(lwc_listen__parse("0.0.0.0:4520", &l), 0);
-	assert_false(lwc_listen__is_loopback(&l));
-	assert_int_equal(lwc_listen__parse("[::]:4520", &l), 0);
-	assert_false(lwc_listen__is_loopback(&l));
-	assert_int_equal(lwc_listen__parse("10.1.2.3:4520", &l), 0);
-	assert_false(lwc_listen__is_loopback(&l));
-	assert_int_equal(lwc_listen__parse("[::ffff:127.0.0.1]:4520", &l), 0);
-	assert_true(lwc_listen__is_loopback(&l));
-	assert_int_equal(lwc_listen__parse("[127.0.0.1]:4520", &l), -EINVAL);
-	assert_int_equal(lwc_listen__parse("127.0.0.1:", &l), -EINVAL);
-	assert_int_equal(lwc_listen__parse("127.0.0.1:+80", &l), -EINVAL);
-	assert_int_equal(lwc_listen__parse(":4520", &l), -EINVAL);
+	assert_int_equal(listen_addr__parse("[::1]:4520", &l), 0);
+	assert_true(listen_addr__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("0.0.0.0:4520", &l), 0);
+	assert_false(listen_addr__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("[::]:4520", &l), 0);
+	assert_false(listen_addr__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("10.1.2.3:4520", &l), 0);
+	assert_false(listen_addr__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("[::ffff:127.0.0.1]:4520", &l), 0);
+	assert_true(listen_addr__is_loopback(&l));
+	assert_int_equal(listen_addr__parse("[127.0.0.1]:4520", &l), -EINVAL);
+	assert_int_equal(listen_addr__parse("127.0.0.1:", &l), -EINVAL);
+	assert_int_equal(listen_addr__parse("127.0.0.1:+80", &l), -EINVAL);
+	assert_int_equal(listen_addr__parse(":4520", &l), -EINVAL);
 }
 
 static void test_token(void **state)

@@ -47,7 +47,7 @@ static const char base_yaml[] =
 struct ctx {
 	char dir[64];
 	char path[128];
-	struct lwc_config cfg;
+	struct collector_config cfg;
 	struct cfgref *ref; /* the engine's configuration, taken from cfg.alerting */
 	struct store *s;
 	struct alerts *a;
@@ -67,8 +67,8 @@ static int start(void **state, const char *extra)
 		return -1;
 	snprintf(c->path, sizeof(c->path), "%s/collector.db", c->dir);
 	snprintf(yaml, sizeof(yaml), "%s%s", base_yaml, extra);
-	lwc_config__defaults(&c->cfg);
-	if (lwc_config__load_string(&c->cfg, yaml, err, sizeof(err))) {
+	collector_config__defaults(&c->cfg);
+	if (collector_config__load_string(&c->cfg, yaml, err, sizeof(err))) {
 		fprintf(stderr, "config: %s\n", err);
 		return -1;
 	}
@@ -102,7 +102,7 @@ static int teardown(void **state)
 	alerts__stop(c->a);
 	cfgref__put(c->ref);
 	store__close(c->s);
-	lwc_config__free(&c->cfg);
+	collector_config__free(&c->cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
 	if (system(cmd))
 		return -1;

@@ -64,7 +64,7 @@ static int start(void **state, uint64_t max_inflight)
 	so.path = c->db;
 	if (store__open(&so, &c->store, err, sizeof(err)))
 		return -1;
-	if (lwc_listen__parse("127.0.0.1:0", &o.listen))
+	if (listen_addr__parse("127.0.0.1:0", &o.listen))
 		return -1;
 	ingest__default_limits(&o.limits);
 	o.limits.max_body = MAX_BODY;
