@@ -63,12 +63,14 @@ static size_t merge_cands(struct cand *c, size_t n)
 }
 
 /* A finding of `rule` (or its alternate, as the extent says) at stream [start, end). */
-static int add_finding(struct scanner *s, uint32_t rule, const struct lw_extent *ext, uint64_t start,
+static int add_finding(struct work *wk, uint32_t rule, const struct lw_extent *ext, uint64_t start,
 		       uint64_t end, const char *sec, uint32_t cand)
 {
-	if (grow((void **)&s->found, &s->found_cap, s->nfound + 1, sizeof(*s->found)))
+	const struct scanner *s = wk->s;
+
+	if (grow((void **)&wk->found, &wk->found_cap, wk->nfound + 1, sizeof(*wk->found)))
 		return -ENOMEM;
-	s->found[s->nfound++] = (struct finding){
+	wk->found[wk->nfound++] = (struct finding){
 		.start = start,
 		.end = end,
 		.sec = sec,
@@ -84,33 +86,34 @@ static int add_finding(struct scanner *s, uint32_t rule, const struct lw_extent 
  * Decodes win[rs, re) and scans the copy. Only findings whose match holds
  * an escape are kept: the others are the original scan's.
  */
-static int scan_decoded(struct scanner *s, const struct window *w, size_t rs, size_t re)
+static int scan_decoded(struct work *wk, const struct window *w, size_t rs, size_t re)
 {
+	const struct scanner *s = wk->s;
 	size_t n = re - rs, dn;
-	char *dbuf = s->dbuf + s->dpos;
-	uint32_t *dmap = s->dmap + s->mpos;
+	char *dbuf = wk->dbuf + wk->dpos;
+	uint32_t *dmap = wk->dmap + wk->mpos;
 	uint64_t at = w->base + rs;
 	hs_error_t rc;
 
 	dn = unescape__decode(w->buf + rs, n, dbuf, dmap);
 	if (dn == n)
 		return 0;
-	s->dpos += dn;
-	s->mpos += dn + 1;
-	s->decoding = true;
-	s->ndcand = 0;
-	s->scan_buf = dbuf;
-	s->scan_len = dn;
-	s->scan_off = 0;
-	rc = hs_scan_stream(s->dec_hs, dbuf, dn, 0, s->scratch, scanner_on_match, s);
+	wk->dpos += dn;
+	wk->mpos += dn + 1;
+	wk->decoding = true;
+	wk->ndcand = 0;
+	wk->scan_buf = dbuf;
+	wk->scan_len = dn;
+	wk->scan_off = 0;
+	rc = hs_scan_stream(wk->dec_hs, dbuf, dn, 0, s->scratch, scanner_on_match, wk);
 	if (rc == HS_SUCCESS)
-		rc = hs_reset_stream(s->dec_hs, 0, s->scratch, scanner_on_match, s);
-	s->decoding = false;
+		rc = hs_reset_stream(wk->dec_hs, 0, s->scratch, scanner_on_match, wk);
+	wk->decoding = false;
 	if (rc != HS_SUCCESS)
 		return -EIO;
-	s->ndcand = merge_cands(s->dcands, s->ndcand);
-	for (size_t i = 0; i < s->ndcand; i++) {
-		struct cand *c = &s->dcands[i];
+	wk->ndcand = merge_cands(wk->dcands, wk->ndcand);
+	for (size_t i = 0; i < wk->ndcand; i++) {
+		struct cand *c = &wk->dcands[i];
 		uint32_t rule = s->pat_rule[c->pat];
 		struct lw_view v = { dbuf, dn, true };
 		struct lw_extent ext;
@@ -122,7 +125,7 @@ static int scan_decoded(struct scanner *s, const struct window *w, size_t rs, si
 		hi = c->to > ext.end ? c->to : ext.end;
 		if (dmap[hi] - dmap[lo] == hi - lo)
 			continue;
-		if (add_finding(s, rule, &ext, at + dmap[ext.start], at + dmap[ext.end], dbuf + ext.start,
+		if (add_finding(wk, rule, &ext, at + dmap[ext.start], at + dmap[ext.end], dbuf + ext.start,
 				UINT32_MAX))
 			return -ENOMEM;
 	}
@@ -193,11 +196,12 @@ static int settle(struct finding *f, size_t n)
  * Each candidate found, rejected or open. Candidates older than force are
  * decided on the bytes there are. hold: lowered to the first open one.
  */
-static int resolve_cands(struct scanner *s, const struct window *w, uint64_t force, uint64_t *hold,
+static int resolve_cands(struct work *wk, const struct window *w, uint64_t force, uint64_t *hold,
 			 size_t *pending)
 {
-	for (size_t i = 0; i < s->ncand; i++) {
-		struct cand *c = &s->cands[i];
+	const struct scanner *s = wk->s;
+	for (size_t i = 0; i < wk->ncand; i++) {
+		struct cand *c = &wk->cands[i];
 		uint32_t rule = s->pat_rule[c->pat];
 		uint64_t f = c->from < w->base ? w->base : c->from, t = c->to < f ? f : c->to;
 		struct lw_view v = { w->buf, w->len, w->final || c->from < force };
@@ -212,15 +216,15 @@ static int resolve_cands(struct scanner *s, const struct window *w, uint64_t for
 			break;
 		case LW_FOUND:
 			c->state = C_FOUND;
-			if (add_finding(s, rule, &ext, w->base + ext.start, w->base + ext.end, w->buf + ext.start,
+			if (add_finding(wk, rule, &ext, w->base + ext.start, w->base + ext.end, w->buf + ext.start,
 					(uint32_t)i))
 				return -ENOMEM;
 			break;
 		default:
 			c->state = C_DONE;
 			if (ext.veto && s->rules[rule].r.prio >= LW_PRIO_SHAPE &&
-			    grow((void **)&s->veto, &s->veto_cap, s->nveto + 1, sizeof(*s->veto)) == 0)
-				s->veto[s->nveto++] = (struct range){ w->base + ext.start, w->base + ext.end };
+			    grow((void **)&wk->veto, &wk->veto_cap, wk->nveto + 1, sizeof(*wk->veto)) == 0)
+				wk->veto[wk->nveto++] = (struct range){ w->base + ext.start, w->base + ext.end };
 		}
 	}
 	return 0;
@@ -266,7 +270,7 @@ static size_t find_regions(const struct scanner_stream *st, const struct window 
  * region on, and anything overlapping what waits, since overlaps are
  * settled together. hold only moves down, so this ends.
  */
-static uint64_t hold_overlaps(const struct scanner *s, const struct region *reg, size_t nreg, uint64_t base,
+static uint64_t hold_overlaps(const struct work *wk, const struct region *reg, size_t nreg, uint64_t base,
 			      uint64_t hold)
 {
 	for (bool changed = true; changed;) {
@@ -280,9 +284,9 @@ static uint64_t hold_overlaps(const struct scanner *s, const struct region *reg,
 				break;
 			}
 		}
-		for (size_t i = 0; i < s->nfound; i++) {
-			if (s->found[i].end > hold && s->found[i].start < hold) {
-				hold = s->found[i].start;
+		for (size_t i = 0; i < wk->nfound; i++) {
+			if (wk->found[i].end > hold && wk->found[i].start < hold) {
+				hold = wk->found[i].start;
 				changed = true;
 			}
 		}
@@ -291,15 +295,15 @@ static uint64_t hold_overlaps(const struct scanner *s, const struct region *reg,
 }
 
 /* Findings that reach past hold are not settled: asked again with more bytes. */
-static size_t keep_unsettled(struct scanner *s, uint64_t hold)
+static size_t keep_unsettled(struct work *wk, uint64_t hold)
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < s->nfound; i++) {
-		struct finding *f = &s->found[i];
+	for (size_t i = 0; i < wk->nfound; i++) {
+		struct finding *f = &wk->found[i];
 
 		if (f->end > hold) {
-			s->cands[f->cand].state = C_KEEP;
+			wk->cands[f->cand].state = C_KEEP;
 			f->len = 0;
 			kept++;
 		}
@@ -319,7 +323,7 @@ static int decode_regions(struct scanner_stream *st, const struct window *w, con
 			*first_kept = reg[k].m0;
 			break;
 		}
-		rc = scan_decoded(st->s, w, reg[k].rs, reg[k].re);
+		rc = scan_decoded(st->wk, w, reg[k].rs, reg[k].re);
 		if (rc)
 			return rc;
 	}
@@ -336,27 +340,27 @@ static int decode_regions(struct scanner_stream *st, const struct window *w, con
 static int decide(struct scanner_stream *st, const struct window *w, uint64_t force, uint64_t *hold_out,
 		  size_t *first_kept, size_t *pending)
 {
-	struct scanner *s = st->s;
+	struct work *wk = st->wk;
 	struct region reg[MARK_MAX];
 	uint64_t hold = UINT64_MAX;
 	size_t nreg;
 	int rc;
 
-	s->nfound = 0;
-	s->nveto = 0;
-	s->dpos = s->mpos = 0;
+	wk->nfound = 0;
+	wk->nveto = 0;
+	wk->dpos = wk->mpos = 0;
 	*pending = 0;
-	rc = resolve_cands(s, w, force, &hold, pending);
+	rc = resolve_cands(wk, w, force, &hold, pending);
 	if (rc)
 		return rc;
 	nreg = find_regions(st, w, force, reg);
-	hold = hold_overlaps(s, reg, nreg, w->base, hold);
+	hold = hold_overlaps(wk, reg, nreg, w->base, hold);
 	/* what is older than force cannot wait: the tail will not keep it */
 	if (hold < force) {
 		*pending = SIZE_MAX;
 		return 0;
 	}
-	*pending += keep_unsettled(s, hold);
+	*pending += keep_unsettled(wk, hold);
 	rc = decode_regions(st, w, reg, nreg, hold, first_kept);
 	if (rc)
 		return rc;
@@ -367,14 +371,15 @@ static int decide(struct scanner_stream *st, const struct window *w, uint64_t fo
 /* The view: the feed itself when every candidate and its context lie in it, else tail + feed. */
 static int choose_window(struct scanner_stream *st, const char *data, size_t len, bool final, struct window *w)
 {
-	struct scanner *s = st->s;
+	struct work *wk = st->wk;
+	const struct scanner *s = st->s;
 	uint64_t dstart = st->end - len, need = UINT64_MAX;
 	/* an escape region reaches back to its line's start */
 	bool whole = st->nmarks > 0;
 	size_t skip;
 
-	for (size_t i = 0; i < s->ncand; i++) {
-		uint64_t lo = sat_sub(s->cands[i].from, s->rules[s->pat_rule[s->cands[i].pat]].behind);
+	for (size_t i = 0; i < wk->ncand; i++) {
+		uint64_t lo = sat_sub(wk->cands[i].from, s->rules[s->pat_rule[wk->cands[i].pat]].behind);
 
 		need = lo < need ? lo : need;
 	}
@@ -384,44 +389,45 @@ static int choose_window(struct scanner_stream *st, const char *data, size_t len
 	} else {
 		skip = !whole && need > st->tail_off ? (size_t)(need - st->tail_off) : 0;
 		w->len = st->tail_len - skip + len;
-		if (grow((void **)&s->win, &s->win_cap, w->len + 1, 1))
+		if (grow((void **)&wk->win, &wk->win_cap, w->len + 1, 1))
 			return -ENOMEM;
 		if (st->tail_len > skip)
-			memcpy(s->win, st->tail + skip, st->tail_len - skip);
+			memcpy(wk->win, st->tail + skip, st->tail_len - skip);
 		if (len)
-			memcpy(s->win + st->tail_len - skip, data, len);
+			memcpy(wk->win + st->tail_len - skip, data, len);
 		w->base = st->tail_off + skip;
-		w->buf = s->win;
+		w->buf = wk->win;
 	}
 	/* regions are disjoint lines of the window: their copies fit in one window's room */
-	if (st->nmarks && (grow((void **)&s->dbuf, &s->dbuf_cap, w->len + 1, 1) ||
-			   grow((void **)&s->dmap, &s->dmap_cap, w->len + st->nmarks + 1, sizeof(*s->dmap))))
+	if (st->nmarks && (grow((void **)&wk->dbuf, &wk->dbuf_cap, w->len + 1, 1) ||
+			   grow((void **)&wk->dmap, &wk->dmap_cap, w->len + st->nmarks + 1, sizeof(*wk->dmap))))
 		return -ENOMEM;
 	return 0;
 }
 
 /* Drops the unsettled findings, and weak rules' findings on a vetoed span. */
-static void drop_unsettled(struct scanner *s)
+static void drop_unsettled(struct work *wk)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < s->nfound; i++) {
-		const struct finding *f = &s->found[i];
+	for (size_t i = 0; i < wk->nfound; i++) {
+		const struct finding *f = &wk->found[i];
 		bool vetoed = false;
 
-		for (size_t j = 0; j < s->nveto && f->prio < LW_PRIO_SHAPE && !vetoed; j++)
-			vetoed = s->veto[j].lo < f->end && f->start < s->veto[j].hi;
+		for (size_t j = 0; j < wk->nveto && f->prio < LW_PRIO_SHAPE && !vetoed; j++)
+			vetoed = wk->veto[j].lo < f->end && f->start < wk->veto[j].hi;
 		if (f->len && !vetoed)
-			s->found[k++] = *f;
+			wk->found[k++] = *f;
 	}
-	s->nfound = k;
+	wk->nfound = k;
 }
 
 /* Reports the winners; 1 when fn stopped it. */
-static int emit(const struct scanner *s, scanner_match_fn fn, void *ctx)
+static int emit(const struct work *wk, scanner_match_fn fn, void *ctx)
 {
-	for (size_t i = 0; i < s->nfound; i++) {
-		const struct finding *f = &s->found[i];
+	const struct scanner *s = wk->s;
+	for (size_t i = 0; i < wk->nfound; i++) {
+		const struct finding *f = &wk->found[i];
 		struct lw_scan_match m = {
 			.rule = &s->rules[f->rule].r.info,
 			.secret = f->sec,
@@ -439,11 +445,11 @@ static int emit(const struct scanner *s, scanner_match_fn fn, void *ctx)
 /* Keeps open and held candidates for the next feed and remembers the rest; the new hold. */
 static uint64_t keep_pending(struct scanner_stream *st, uint64_t hold)
 {
-	struct scanner *s = st->s;
+	struct work *wk = st->wk;
 	size_t npend = 0;
 
-	for (size_t i = 0; i < s->ncand; i++) {
-		struct cand *c = &s->cands[i];
+	for (size_t i = 0; i < wk->ncand; i++) {
+		struct cand *c = &wk->cands[i];
 
 		if (c->state == C_OPEN || c->state == C_KEEP) {
 			st->pend[npend++] = *c; /* at most PEND_MAX: decide() saw to it */
@@ -461,7 +467,7 @@ static uint64_t keep_pending(struct scanner_stream *st, uint64_t hold)
 int decide__feed(struct scanner_stream *st, const char *data, size_t len, bool final, scanner_match_fn fn,
 		 void *ctx, uint64_t *hold_out)
 {
-	struct scanner *s = st->s;
+	struct work *wk = st->wk;
 	size_t first_kept, pending;
 	struct window w;
 	uint64_t hold;
@@ -469,7 +475,7 @@ int decide__feed(struct scanner_stream *st, const char *data, size_t len, bool f
 
 	if (choose_window(st, data, len, final, &w))
 		return -ENOMEM;
-	s->ncand = merge_cands(s->cands, s->ncand);
+	wk->ncand = merge_cands(wk->cands, wk->ncand);
 	/* a candidate that would outgrow the tail is decided on what is there */
 	rc = decide(st, &w, sat_sub(st->end, LW_SCAN_TAIL_MAX - LW_KW_BACK), &hold, &first_kept, &pending);
 	/* more waiting than a stream keeps (one long open block holding many), or
@@ -480,11 +486,11 @@ int decide__feed(struct scanner_stream *st, const char *data, size_t len, bool f
 		return rc;
 	memmove(st->marks, st->marks + first_kept, (st->nmarks - first_kept) * sizeof(*st->marks));
 	st->nmarks -= first_kept;
-	drop_unsettled(s);
-	rc = settle(s->found, s->nfound);
+	drop_unsettled(wk);
+	rc = settle(wk->found, wk->nfound);
 	if (rc)
 		return rc;
-	rc = emit(s, fn, ctx);
+	rc = emit(wk, fn, ctx);
 	*hold_out = keep_pending(st, hold);
 	return rc;
 }

@@ -54,8 +54,36 @@ struct finding {
 	bool win;
 };
 
+/*
+ * What one feed works with: its candidates, window, decoded copies and
+ * findings. A scanner has two, one for its streams and one for
+ * scanner__scan, so that a stream's callback may scan a buffer (the agent
+ * scrubs the writer's command line there) without disturbing the feed that
+ * called it.
+ */
+struct work {
+	struct scanner *s;
+	hs_stream_t *dec_hs; /* for decoded copies */
+	struct scanner_stream *cur;
+	const char *scan_buf; /* what vectorscan is scanning, for a look in the callback */
+	size_t scan_len;
+	uint64_t scan_off;
+	bool decoding;
+	struct cand *cands, *dcands;
+	size_t ncand, cand_cap, ndcand, dcand_cap;
+	char *win, *dbuf;
+	uint32_t *dmap;
+	size_t win_cap, dbuf_cap, dmap_cap;
+	size_t dpos, mpos; /* used so far: findings point into every region decoded */
+	struct finding *found;
+	size_t nfound, found_cap;
+	struct range *veto; /* spans a specific rule rejected on structure */
+	size_t nveto, veto_cap;
+};
+
 struct scanner_stream {
 	struct scanner *s;
+	struct work *wk;
 	hs_stream_t *hs;
 	uint64_t end;     /* bytes fed */
 	uint64_t hs_base; /* stream offset of vectorscan's offset 0 */
@@ -72,8 +100,7 @@ struct scanner_stream {
 
 struct scanner {
 	hs_database_t *db;
-	hs_scratch_t *scratch;
-	hs_stream_t *dec_hs; /* for decoded copies */
+	hs_scratch_t *scratch; /* free again by the time a callback is called */
 	struct lw_rt_rule *rules;
 	size_t nrules, nbuiltin;
 	uint32_t *pat_rule; /* pattern id -> rule; ids from n_rule_pats on are escapes */
@@ -81,23 +108,7 @@ struct scanner {
 	uint32_t *alt; /* rule -> its alternate (lw_rule.alt), or itself */
 	struct scanner_stream *block;
 	uint64_t dropped;
-
-	/* per-feed scratch, shared by the streams of this scanner */
-	struct scanner_stream *cur;
-	const char *scan_buf; /* what vectorscan is scanning, for a look in the callback */
-	size_t scan_len;
-	uint64_t scan_off;
-	bool decoding;
-	struct cand *cands, *dcands;
-	size_t ncand, cand_cap, ndcand, dcand_cap;
-	char *win, *dbuf;
-	uint32_t *dmap;
-	size_t win_cap, dbuf_cap, dmap_cap;
-	size_t dpos, mpos; /* used so far: findings point into every region decoded */
-	struct finding *found;
-	size_t nfound, found_cap;
-	struct range *veto; /* spans a specific rule rejected on structure */
-	size_t nveto, veto_cap;
+	struct work streams_wk, block_wk;
 };
 
 /*

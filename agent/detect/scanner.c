@@ -48,7 +48,7 @@ static bool done_has(const struct scanner_stream *st, uint32_t pat, uint64_t fro
 	return false;
 }
 
-static void add_cand(struct scanner *s, struct scanner_stream *st, struct cand **arr, size_t *n, size_t *cap,
+static void add_cand(struct work *wk, struct scanner_stream *st, struct cand **arr, size_t *n, size_t *cap,
 		     uint32_t id, uint64_t f, uint64_t t)
 {
 	struct cand *c = *arr;
@@ -62,10 +62,10 @@ static void add_cand(struct scanner *s, struct scanner_stream *st, struct cand *
 		}
 	}
 	/* only a match that began in an earlier feed can have been decided already */
-	if (st && f < s->scan_off && done_has(st, id, f))
+	if (st && f < wk->scan_off && done_has(st, id, f))
 		return;
 	if (*n >= CAND_MAX || grow((void **)arr, cap, *n + 1, sizeof(**arr))) {
-		s->dropped++;
+		wk->s->dropped++;
 		return;
 	}
 	(*arr)[(*n)++] = (struct cand){ .from = f, .to = t, .pat = id };
@@ -85,16 +85,17 @@ static void add_mark(struct scanner_stream *st, uint64_t at)
 }
 
 int scanner_on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-		    void *ctx)
+		     void *ctx)
 {
-	struct scanner *s = ctx;
-	struct scanner_stream *st = s->cur;
+	struct work *wk = ctx;
+	const struct scanner *s = wk->s;
+	struct scanner_stream *st = wk->cur;
 	const struct lw_rt_rule *rr;
 	uint64_t base;
 
 	(void)flags;
 	if (id >= s->n_rule_pats) {
-		if (!s->decoding)
+		if (!wk->decoding)
 			add_mark(st, st->hs_base + to);
 		return 0;
 	}
@@ -102,17 +103,17 @@ int scanner_on_match(unsigned int id, unsigned long long from, unsigned long lon
 	/* no start reported: the extractor looks back from the end */
 	if (rr->r.no_som)
 		from = to > rr->r.back ? to - rr->r.back : 0;
-	base = s->decoding ? 0 : st->hs_base;
+	base = wk->decoding ? 0 : st->hs_base;
 	/* the bytes after the match, where this feed holds them, may already say no */
-	if (base + to >= s->scan_off &&
-	    !extract__plausible(rr, s->scan_buf, s->scan_len,
-				base + from >= s->scan_off ? (size_t)(base + from - s->scan_off) : SIZE_MAX,
-				(size_t)(base + to - s->scan_off)))
+	if (base + to >= wk->scan_off &&
+	    !extract__plausible(rr, wk->scan_buf, wk->scan_len,
+				base + from >= wk->scan_off ? (size_t)(base + from - wk->scan_off) : SIZE_MAX,
+				(size_t)(base + to - wk->scan_off)))
 		return 0;
-	if (s->decoding)
-		add_cand(s, NULL, &s->dcands, &s->ndcand, &s->dcand_cap, id, from, to);
+	if (wk->decoding)
+		add_cand(wk, NULL, &wk->dcands, &wk->ndcand, &wk->dcand_cap, id, from, to);
 	else
-		add_cand(s, st, &s->cands, &s->ncand, &s->cand_cap, id, base + from, base + to);
+		add_cand(wk, st, &wk->cands, &wk->ncand, &wk->cand_cap, id, base + from, base + to);
 	return 0;
 }
 
@@ -156,33 +157,33 @@ static uint64_t keep_from(const struct scanner_stream *st, uint64_t hold)
 static int feed_piece(struct scanner_stream *st, const char *data, size_t len, bool final, scanner_match_fn fn,
 		      void *ctx)
 {
-	struct scanner *s = st->s;
+	struct work *wk = st->wk;
 	uint64_t hold = UINT64_MAX;
 	hs_error_t hrc = HS_SUCCESS;
 	int rc = 0;
 
-	s->cur = st;
-	s->ncand = 0;
+	wk->cur = st;
+	wk->ncand = 0;
 	if (st->npend) {
-		if (grow((void **)&s->cands, &s->cand_cap, st->npend, sizeof(*s->cands)))
+		if (grow((void **)&wk->cands, &wk->cand_cap, st->npend, sizeof(*wk->cands)))
 			return -ENOMEM;
-		memcpy(s->cands, st->pend, st->npend * sizeof(*st->pend));
-		s->ncand = st->npend;
+		memcpy(wk->cands, st->pend, st->npend * sizeof(*st->pend));
+		wk->ncand = st->npend;
 		st->npend = 0;
 	}
-	s->scan_buf = data;
-	s->scan_len = len;
-	s->scan_off = st->end;
+	wk->scan_buf = data;
+	wk->scan_len = len;
+	wk->scan_off = st->end;
 	if (len)
-		hrc = hs_scan_stream(st->hs, data, len, 0, s->scratch, scanner_on_match, s);
+		hrc = hs_scan_stream(st->hs, data, len, 0, st->s->scratch, scanner_on_match, wk);
 	if (hrc == HS_SUCCESS && final)
-		hrc = hs_reset_stream(st->hs, 0, s->scratch, scanner_on_match, s);
+		hrc = hs_reset_stream(st->hs, 0, st->s->scratch, scanner_on_match, wk);
 	if (hrc != HS_SUCCESS)
 		return -EIO;
 	st->end += len;
 	if (final)
 		st->hs_base = st->end;
-	if (s->ncand || st->nmarks)
+	if (wk->ncand || st->nmarks)
 		rc = decide__feed(st, data, len, final, fn, ctx, &hold);
 	if (rc < 0)
 		return rc;
@@ -223,6 +224,7 @@ int scanner__stream_open(struct scanner *s, struct scanner_stream **out)
 	if (!st)
 		return -ENOMEM;
 	st->s = s;
+	st->wk = &s->streams_wk;
 	if (hs_open_stream(s->db, 0, &st->hs) != HS_SUCCESS) {
 		free(st);
 		return -ENOMEM;
@@ -283,14 +285,27 @@ const struct lw_rule_info *scanner__rule(const struct scanner *s, size_t i)
 	return i < s->nrules ? &s->rules[i].r.info : NULL;
 }
 
+static void work_free(struct work *wk)
+{
+	if (wk->dec_hs)
+		hs_close_stream(wk->dec_hs, wk->s->scratch, NULL, NULL);
+	free(wk->cands);
+	free(wk->dcands);
+	free(wk->win);
+	free(wk->dbuf);
+	free(wk->dmap);
+	free(wk->found);
+	free(wk->veto);
+}
+
 void scanner__free(struct scanner *s)
 {
 	if (!s)
 		return;
 	if (s->block)
 		scanner__stream_close(s->block);
-	if (s->dec_hs)
-		hs_close_stream(s->dec_hs, s->scratch, NULL, NULL);
+	work_free(&s->streams_wk);
+	work_free(&s->block_wk);
 	for (size_t i = 0; i < s->nrules; i++)
 		extract__free(&s->rules[i]);
 	hs_free_scratch(s->scratch);
@@ -298,13 +313,6 @@ void scanner__free(struct scanner *s)
 	free(s->rules);
 	free(s->pat_rule);
 	free(s->alt);
-	free(s->cands);
-	free(s->dcands);
-	free(s->win);
-	free(s->dbuf);
-	free(s->dmap);
-	free(s->found);
-	free(s->veto);
 	free(s);
 }
 
@@ -356,7 +364,9 @@ static int compile(struct scanner *s, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto out;
 	}
-	if (hs_alloc_scratch(s->db, &s->scratch) != HS_SUCCESS || hs_open_stream(s->db, 0, &s->dec_hs) != HS_SUCCESS) {
+	if (hs_alloc_scratch(s->db, &s->scratch) != HS_SUCCESS ||
+	    hs_open_stream(s->db, 0, &s->streams_wk.dec_hs) != HS_SUCCESS ||
+	    hs_open_stream(s->db, 0, &s->block_wk.dec_hs) != HS_SUCCESS) {
 		snprintf(err, errlen, "vectorscan: cannot allocate scratch space");
 		rc = -ENOMEM;
 	}
@@ -378,6 +388,7 @@ int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct sc
 		err[0] = '\0';
 	if (!s)
 		return -ENOMEM;
+	s->streams_wk.s = s->block_wk.s = s;
 	s->nbuiltin = rules__count();
 	s->nrules = s->nbuiltin + n_user;
 	s->rules = calloc(s->nrules, sizeof(*s->rules));
@@ -418,6 +429,7 @@ int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct sc
 	rc = scanner__stream_open(s, &s->block);
 	if (rc)
 		goto fail;
+	s->block->wk = &s->block_wk;
 	*out = s;
 	return 0;
 fail:

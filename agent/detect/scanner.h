@@ -41,7 +41,9 @@ size_t scanner__rule_count(const struct scanner *s);
 const struct lw_rule_info *scanner__rule(const struct scanner *s, size_t i);
 
 /* One buffer on its own (a line, a file). Not thread-safe per scanner: one
- * scratch space per scanner; use one scanner per thread. */
+ * scratch space per scanner; use one scanner per thread. It may be called
+ * from a stream's callback (the feed that called it goes on undisturbed),
+ * not from its own. */
 int scanner__scan(struct scanner *s, const char *buf, size_t len, scanner_match_fn fn, void *ctx);
 
 /* A byte stream fed in order (a log file as it is written). */

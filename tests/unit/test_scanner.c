@@ -943,6 +943,49 @@ static void test_callback_stops(void **state)
 	assert_int_equal(calls, 1);
 }
 
+/* A stream's callback that scans a command line, as the agent does to scrub the writer's. */
+struct nested {
+	struct got outer, inner;
+	const char *cmdline;
+};
+
+static int scan_inside(void *ctx, const struct lw_scan_match *m)
+{
+	struct nested *n = ctx;
+
+	assert_int_equal(scanner__scan(sc, n->cmdline, strlen(n->cmdline), collect, &n->inner), 0);
+	return collect(&n->outer, m);
+}
+
+static void test_scan_inside_stream_callback(void **state)
+{
+	const char *ghp = crc_token("ghp_", true), *npm = crc_token("npm_", true), *last = crc_token("ghp_", true);
+	const char *pw = mk("", B62, 16, "");
+	const char *text = fmt("GITHUB_TOKEN=%s\nNPM_TOKEN=%s\nTOKEN=%s", ghp, npm, last);
+	struct nested n = { .cmdline = fmt("mysql -h db --password=%s", pw) };
+	struct scanner_stream *st;
+
+	(void)state;
+	/* three findings in one feed, the last one waiting for the next byte:
+	 * none is lost to the scans made from the callback */
+	assert_int_equal(scanner__stream_open(sc, &st), 0);
+	assert_int_equal(scanner__stream_feed(st, text, strlen(text), scan_inside, &n), 0);
+	assert_int_equal(n.outer.n, 2);
+	assert_int_equal(scanner__stream_feed(st, "\n", 1, scan_inside, &n), 0);
+	assert_int_equal(scanner__stream_flush(st, scan_inside, &n), 0);
+	scanner__stream_close(st);
+	assert_int_equal(n.outer.n, 3);
+	assert_true(n.outer.f[0].len == 40 && !memcmp(n.outer.f[0].secret, ghp, 40));
+	assert_true(n.outer.f[1].len == 40 && !memcmp(n.outer.f[1].secret, npm, 40));
+	assert_true(n.outer.f[2].len == 40 && !memcmp(n.outer.f[2].secret, last, 40));
+	/* and each inner scan found the command line's own password */
+	assert_int_equal(n.inner.n, 3);
+	for (size_t i = 0; i < n.inner.n; i++)
+		assert_true(n.inner.f[i].len == 16 && !memcmp(n.inner.f[i].secret, pw, 16));
+	got_free(&n.outer);
+	got_free(&n.inner);
+}
+
 /* ---- user rules ---- */
 
 static int count_rule(void *ctx, const struct lw_scan_match *m)
@@ -1064,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_stream_bytewise_and_offsets),
 		cmocka_unit_test(test_long_lines_and_binary),
 		cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_scan_inside_stream_callback),
 		cmocka_unit_test(test_user_rules),
 		cmocka_unit_test(test_every_rule_covered),
 	};
