@@ -91,8 +91,10 @@ echo "    event: $(grep -F "$LOGS/hot.log" "$WORK/agent.out" | head -1 | cut -c1
 read -r pid offset < <(writer tail "$LOGS/tail.log")
 
 # a token passed as a plain argument is in the writer's command line: the
-# report shows that command line, so the scanner blanks it there too
-python3 -c 'import os, sys; fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o644); os.write(fd, b"auth " + sys.argv[1].encode() + b"\n")' \
+# report shows that command line, so the scanner blanks it there too. The
+# writer stays a moment: a process gone before the agent reads its /proc
+# entry has no command line to show.
+python3 -c 'import os, sys, time; fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o644); os.write(fd, b"auth " + sys.argv[1].encode() + b"\n"); time.sleep(1)' \
 	"$TOKEN" "$LOGS/argv.log"
 expect_json "a token in the writer's argv is blanked in its cmdline" "$WORK/agent.out" \
 	kind=leak file.path="$LOGS/argv.log" 'process.cmdline~****'
