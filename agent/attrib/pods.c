@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +22,26 @@ struct cached {
 };
 
 /* Keyed by container id, else by pod uid (padded into the same key). */
-static struct htab *cache;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+struct pods {
+	struct htab *cache;
+};
 
-void pods__reset(void)
+struct pods *pods__new(void)
 {
-	pthread_mutex_lock(&cache_lock);
-	htab__free(cache, free);
-	cache = NULL;
-	pthread_mutex_unlock(&cache_lock);
+	struct pods *p = calloc(1, sizeof(*p));
+
+	if (p && !(p->cache = htab__new(LW_CONTAINER_ID_LEN + 1))) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void pods__free(struct pods *p)
+{
+	if (p)
+		htab__free(p->cache, free);
+	free(p);
 }
 
 static bool all_hex(const char *s, size_t n)
@@ -190,60 +200,53 @@ static bool from_pod_logs(const char *uid, struct lw_container *c)
 	return found;
 }
 
-static bool cache_get(const char *key, struct lw_container *c)
+static bool cache_get(struct pods *p, const char *key, struct lw_container *c)
 {
 	char k[LW_CONTAINER_ID_LEN + 1] = { 0 };
 	struct cached *hit;
-	bool ok = false;
 
 	memcpy(k, key, strnlen(key, LW_CONTAINER_ID_LEN));
-	pthread_mutex_lock(&cache_lock);
-	hit = cache ? htab__get(cache, k) : NULL;
-	if (hit && clock__monotonic_ms() - hit->at_ms < CACHE_TTL_MS) {
-		memcpy(c->pod_name, hit->names.pod_name, sizeof(c->pod_name));
-		memcpy(c->pod_namespace, hit->names.pod_namespace, sizeof(c->pod_namespace));
-		memcpy(c->container_name, hit->names.container_name, sizeof(c->container_name));
-		ok = true;
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return ok;
+	hit = htab__get(p->cache, k);
+	if (!hit || clock__monotonic_ms() - hit->at_ms >= CACHE_TTL_MS)
+		return false;
+	memcpy(c->pod_name, hit->names.pod_name, sizeof(c->pod_name));
+	memcpy(c->pod_namespace, hit->names.pod_namespace, sizeof(c->pod_namespace));
+	memcpy(c->container_name, hit->names.container_name, sizeof(c->container_name));
+	return true;
 }
 
-static void cache_put(const char *key, const struct lw_container *c)
+static void cache_put(struct pods *p, const char *key, const struct lw_container *c)
 {
 	char k[LW_CONTAINER_ID_LEN + 1] = { 0 };
 	struct cached *v = calloc(1, sizeof(*v));
+	struct htab *fresh;
 
 	if (!v)
 		return;
 	memcpy(k, key, strnlen(key, LW_CONTAINER_ID_LEN));
 	v->names = *c;
 	v->at_ms = clock__monotonic_ms();
-	pthread_mutex_lock(&cache_lock);
-	if (!cache)
-		cache = htab__new(sizeof(k));
-	if (cache && htab__count(cache) >= CACHE_MAX) {
-		htab__free(cache, free); /* a simple bound: start over */
-		cache = htab__new(sizeof(k));
+	/* a simple bound: start over */
+	if (htab__count(p->cache) >= CACHE_MAX && (fresh = htab__new(sizeof(k)))) {
+		htab__free(p->cache, free);
+		p->cache = fresh;
 	}
-	if (cache)
-		free(htab__del(cache, k)); /* an expired answer */
-	if (!cache || htab__put(cache, k, v))
+	free(htab__del(p->cache, k)); /* an expired answer */
+	if (htab__put(p->cache, k, v))
 		free(v);
-	pthread_mutex_unlock(&cache_lock);
 }
 
-void pods__enrich(struct lw_container *c)
+void pods__enrich(struct pods *p, struct lw_container *c)
 {
 	const char *key = c->id[0] ? c->id : c->pod_uid;
 
-	if (!key[0] || cache_get(key, c))
+	if (!key[0] || cache_get(p, key, c))
 		return;
 	if (c->id[0] && !from_container_logs(c->id, c))
 		from_runtime_state(c->id, c);
 	if (!c->pod_name[0] && c->pod_uid[0])
 		from_pod_logs(c->pod_uid, c);
-	cache_put(key, c);
+	cache_put(p, key, c);
 }
 
 /* The path as the host's root sees it, when hostfs points elsewhere. */

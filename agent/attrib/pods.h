@@ -15,8 +15,15 @@
 
 #include "attrib/container.h"
 
+/* What the node's records said about each container, for a minute. No lock:
+ * one per thread. */
+struct pods;
+
+struct pods *pods__new(void);
+void pods__free(struct pods *p);
+
 /* Adds pod name, namespace and container name to c (by c->id or c->pod_uid). */
-void pods__enrich(struct lw_container *c);
+void pods__enrich(struct pods *p, struct lw_container *c);
 
 /*
  * Is `path` a container's output kept by its runtime (a file under
@@ -27,8 +34,5 @@ bool pods__log_owner(const char *path, struct lw_container *c);
 
 /* A process running in container `id` (the lowest pid), or 0. */
 uint32_t pods__container_pid(const char *id);
-
-/* Forgets cached answers (tests, and a changed root). */
-void pods__reset(void);
 
 #endif

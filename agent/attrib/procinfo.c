@@ -12,7 +12,47 @@
 #include "attrib/hostfs.h"
 #include "attrib/pods.h"
 #include "attrib/procfs.h"
-#include "detect/scrub.h"
+
+struct procinfo {
+	struct pods *pods;
+	struct scanner *scrubber;
+};
+
+struct procinfo *procinfo__new(void)
+{
+	struct procinfo *pi = calloc(1, sizeof(*pi));
+	struct pods *pods = pods__new();
+
+	if (!pi || !pods) {
+		pods__free(pods);
+		free(pi);
+		return NULL;
+	}
+	pi->pods = pods;
+	return pi;
+}
+
+void procinfo__free(struct procinfo *pi)
+{
+	if (pi)
+		pods__free(pi->pods);
+	free(pi);
+}
+
+void procinfo__set_scrubber(struct procinfo *pi, struct scanner *s)
+{
+	pi->scrubber = s;
+}
+
+static int blank(void *ctx, const struct lw_scan_match *m)
+{
+	char *text = ctx;
+	size_t len = strlen(text);
+
+	for (uint64_t i = m->start; i < m->end && i < len; i++)
+		text[i] = '*';
+	return 0;
+}
 
 /* The name the process itself would see: its own root's /etc/passwd first. */
 static void user_name(uint32_t tgid, uint32_t uid, char *out, size_t len)
@@ -43,7 +83,7 @@ static void user_name(uint32_t tgid, uint32_t uid, char *out, size_t len)
 		snprintf(out, len, "%s", res->pw_name);
 }
 
-void procinfo__enrich(struct lw_proc *p)
+void procinfo__enrich(struct procinfo *pi, struct lw_proc *p)
 {
 	char path[256], args[4096];
 	ssize_t n;
@@ -56,15 +96,16 @@ void procinfo__enrich(struct lw_proc *p)
 		n = procfs__read(path, args, sizeof(args));
 		if (n > 0) {
 			cmdline__redact(args, (size_t)n, p->cmdline, sizeof(p->cmdline));
-			scrub__text(p->cmdline);
+			if (pi->scrubber && p->cmdline[0])
+				scanner__scan(pi->scrubber, p->cmdline, strlen(p->cmdline), blank, p->cmdline);
 		}
 	}
 	user_name(p->tgid, p->uid, p->user, sizeof(p->user));
 	container__of_pid(p->tgid, &p->container);
-	pods__enrich(&p->container);
+	pods__enrich(pi->pods, &p->container);
 }
 
-int procinfo__read(uint32_t tgid, struct lw_proc *p)
+int procinfo__read(struct procinfo *pi, uint32_t tgid, struct lw_proc *p)
 {
 	char path[256], status[4096];
 	const char *uid_line;
@@ -83,6 +124,41 @@ int procinfo__read(uint32_t tgid, struct lw_proc *p)
 	if (hostfs__path(path, sizeof(path), "/proc/%u/comm", tgid) &&
 	    procfs__read(path, p->comm, sizeof(p->comm)) > 0)
 		p->comm[strcspn(p->comm, "\n")] = '\0';
-	procinfo__enrich(p);
+	procinfo__enrich(pi, p);
 	return 0;
+}
+
+/* Fills what the process's own cgroup did not say from what the log's path does. */
+static void fill_gaps(struct lw_container *c, const struct lw_container *from_path)
+{
+	if (!c->pod_name[0])
+		memcpy(c->pod_name, from_path->pod_name, sizeof(c->pod_name));
+	if (!c->pod_namespace[0])
+		memcpy(c->pod_namespace, from_path->pod_namespace, sizeof(c->pod_namespace));
+	if (!c->container_name[0])
+		memcpy(c->container_name, from_path->container_name, sizeof(c->container_name));
+	if (!c->pod_uid[0])
+		memcpy(c->pod_uid, from_path->pod_uid, sizeof(c->pod_uid));
+}
+
+bool procinfo__log_writer(struct procinfo *pi, const char *path, struct lw_proc *proc, struct lw_proc *writer)
+{
+	struct lw_container owner;
+	uint32_t pid;
+
+	if (!path || !pods__log_owner(path, &owner))
+		return false;
+	if (owner.id[0] && !strcmp(owner.id, proc->container.id))
+		return false; /* the container writing its own file */
+	*writer = *proc;
+	memset(proc, 0, sizeof(*proc));
+	pid = owner.id[0] ? pods__container_pid(owner.id) : 0;
+	if (pid && !procinfo__read(pi, pid, proc)) {
+		/* the process's own cgroup is authoritative; the path fills the gaps */
+		fill_gaps(&proc->container, &owner);
+		return true;
+	}
+	proc->container = owner;
+	pods__enrich(pi->pods, &proc->container);
+	return true;
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Who a process is: exe, redacted cmdline, user, container. */
+/*
+ * Who a process is: exe, redacted cmdline, user, container, pod. The
+ * procinfo object holds what the answers draw on: the node's pod names
+ * (cached), and the scanner that blanks credentials in command lines.
+ */
 #ifndef LW_PROCINFO_H
 #define LW_PROCINFO_H
 
@@ -7,6 +11,7 @@
 #include <stdint.h>
 
 #include "attrib/container.h"
+#include "detect/scanner.h"
 
 struct lw_proc {
 	uint32_t tgid; /* process id */
@@ -15,17 +20,37 @@ struct lw_proc {
 	uint64_t cgroup_id;
 	char comm[16];
 	char exe[256];
-	char cmdline[1024]; /* credentials blanked by cmdline__redact */
+	char cmdline[1024]; /* credentials blanked by cmdline__redact, and the scrubber */
 	char user[64];
 	struct lw_container container;
 };
+
+/* No lock: one per thread. */
+struct procinfo;
+
+struct procinfo *procinfo__new(void);
+void procinfo__free(struct procinfo *pi);
+/*
+ * Command lines are also scrubbed of whatever s recognises as a secret:
+ * flag-based redaction (cmdline.h) cannot see a token passed as a plain
+ * argument. NULL: flags only. s must outlive its use here; scanner__scan
+ * may run from a stream's callback, where leaks are attributed.
+ */
+void procinfo__set_scrubber(struct procinfo *pi, struct scanner *s);
 
 /*
  * Adds exe, cmdline, user and container to a process whose tgid, pid, uid
  * and comm the kernel gave. Fields stay empty when the process is gone.
  */
-void procinfo__enrich(struct lw_proc *p);
+void procinfo__enrich(struct procinfo *pi, struct lw_proc *p);
 /* Everything from /proc alone, for processes found at start-up. */
-int procinfo__read(uint32_t tgid, struct lw_proc *p);
+int procinfo__read(struct procinfo *pi, uint32_t tgid, struct lw_proc *p);
+/*
+ * Is path a container's output kept by its runtime (pods__log_owner)? Then
+ * the bytes in it are the container's: *writer gets *proc (the runtime that
+ * only carried them), *proc the container's process, or what the path says
+ * of the container when none runs. false, and nothing changed, otherwise.
+ */
+bool procinfo__log_writer(struct procinfo *pi, const char *path, struct lw_proc *proc, struct lw_proc *writer);
 
 #endif

@@ -19,7 +19,6 @@
 #include "log.h"
 #include "listeners/report.h"
 #include "detect/scanner.h"
-#include "detect/scrub.h"
 #include "listeners/socktab.h"
 
 struct audit {
@@ -94,6 +93,7 @@ int cmd_listeners(int argc, char **argv)
 	struct lw_config cfg;
 	struct lw_host host;
 	struct ifcache *ifc = NULL;
+	struct procinfo *procs = NULL;
 	struct scanner *scanner = NULL;
 	char err[512];
 	int c, rc = LW_EXIT_ERROR;
@@ -123,14 +123,15 @@ int cmd_listeners(int argc, char **argv)
 	/* command lines are scrubbed of anything the scanner knows as a secret */
 	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &scanner, err, sizeof(err)))
 		log_warn("scanner: %s; command lines are only flag-redacted", err);
-	scrub__set_scanner(scanner);
 	ifc = ifcache__new(cfg.address_refresh_ms);
 	au.seen = socktab__new();
-	if (!ifc || !au.seen) {
+	procs = procinfo__new();
+	if (!ifc || !au.seen || !procs) {
 		log_error("out of memory");
 		goto out;
 	}
-	if (inventory__collect(&cfg, ifc, collect, &au, &inv) || au.err) {
+	procinfo__set_scrubber(procs, scanner);
+	if (inventory__collect(&cfg, ifc, procs, collect, &au, &inv) || au.err) {
 		log_error("cannot list sockets (run as root, or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)");
 		goto out;
 	}
@@ -153,7 +154,7 @@ out:
 	free(au.found);
 	socktab__free(au.seen);
 	ifcache__free(ifc);
-	scrub__set_scanner(NULL);
+	procinfo__free(procs);
 	scanner__free(scanner);
 	config__free(&cfg);
 	return rc;

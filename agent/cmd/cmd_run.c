@@ -19,7 +19,6 @@
 #include "network/inventory.h"
 #include "log.h"
 #include "core/runtime.h"
-#include "detect/scrub.h"
 
 #define POLL_MS 100 /* also bounds how long captured bytes wait in the ring (write.bpf.c) */
 #define STATUS_EVERY_MS 1000
@@ -69,21 +68,15 @@ static int prepare_leaks(struct agent *a)
 		return -EINVAL;
 	}
 	log_info("scanner ready: %zu rules", scanner__rule_count(a->scanner));
-	scrub__set_scanner(a->scanner);
+	procinfo__set_scrubber(a->procs, a->scanner);
 	return 0;
 }
 
 static int start_leaks(struct agent *a)
 {
-	struct leaks_opts o = {
-		.cfg = &a->cfg,
-		.scanner = a->scanner,
-		.key = &a->key,
-		.set_verdict = runtime__set_verdict,
-		.emit = runtime__emit_leak,
-		.ctx = a,
-	};
+	struct leaks_opts o;
 
+	runtime__leaks_opts(a, &o);
 	return leaks__new(&o, &a->leaks);
 }
 
@@ -122,7 +115,8 @@ static int start(struct agent *a)
 		return -EINVAL;
 	a->ifc = ifcache__new(a->cfg.address_refresh_ms);
 	a->socks = socktab__new();
-	if (!a->ifc || !a->socks) {
+	a->procs = procinfo__new();
+	if (!a->ifc || !a->socks || !a->procs) {
 		log_error("out of memory");
 		return -ENOMEM;
 	}
@@ -148,7 +142,7 @@ static int start(struct agent *a)
 	/* Attached first, then the inventory: a listener opening in between is
 	 * seen by both, and the socket table reports it once. */
 	inventory_start_ns = clock__realtime_ns();
-	if (inventory__collect(&a->cfg, a->ifc, runtime__on_inventory, a, &inv))
+	if (inventory__collect(&a->cfg, a->ifc, a->procs, runtime__on_inventory, a, &inv))
 		log_warn("start-up inventory incomplete");
 	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
 		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
@@ -205,7 +199,7 @@ static void stop(struct agent *a)
 	statusd__stop(a->status);
 	loader__stop(a->loader);
 	leaks__free(a->leaks);
-	scrub__set_scanner(NULL);
+	procinfo__free(a->procs);
 	scanner__free(a->scanner);
 	socktab__free(a->socks);
 	free(a->carried);

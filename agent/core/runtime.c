@@ -13,9 +13,8 @@
 #include "listeners/lastopen.h"
 #include "leakwatch/events.h"
 #include "log.h"
-#include "detect/scrub.h"
 
-void runtime__set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state)
+static void set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state)
 {
 	struct agent *a = ctx;
 
@@ -42,7 +41,7 @@ static int outputs(const struct agent *a)
 	return LW_ENCODE_JSON | (a->delivery ? LW_ENCODE_BYTES : 0);
 }
 
-void runtime__emit_leak(void *ctx, const struct lw_leak *leak)
+static void emit_leak(void *ctx, const struct lw_leak *leak)
 {
 	struct agent *a = ctx;
 	struct lw_encoded enc;
@@ -50,6 +49,22 @@ void runtime__emit_leak(void *ctx, const struct lw_leak *leak)
 	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LEAK][leak->rule->severity]++;
 	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);
+}
+
+void runtime__leaks_opts(struct agent *a, struct leaks_opts *o)
+{
+	*o = (struct leaks_opts){
+		.watch = &a->cfg.watch,
+		.max_streams = a->cfg.max_streams,
+		.coalesce_delay_ms = a->cfg.coalesce_delay_ms,
+		.coalesce_window_ms = a->cfg.coalesce_window_ms,
+		.scanner = a->scanner,
+		.key = &a->key,
+		.procs = a->procs,
+		.set_verdict = set_verdict,
+		.emit = emit_leak,
+		.ctx = a,
+	};
 }
 
 static void emit(struct agent *a, const struct lw_listener *l)
@@ -87,7 +102,7 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 	l.proc.comm[sizeof(l.proc.comm) - 1] = '\0';
 
 	if (l.open) {
-		procinfo__enrich(&l.proc);
+		procinfo__enrich(a->procs, &l.proc);
 		listener__judge(&l, &a->cfg, a->ifc, NULL);
 		if (socktab__add(a->socks, &l) == 1)
 			emit(a, &l);
@@ -393,12 +408,16 @@ void runtime__reload(struct agent *a)
 	log__setup(a->cfg.log_level, a->log_format_forced ? a->log_format_override : a->cfg.log_format);
 	ifcache__set_ttl(a->ifc, a->cfg.address_refresh_ms);
 	if (a->leaks) {
+		struct scanner *old = a->scanner;
+		struct leaks_opts o;
+
 		/* streams report what they hold with the old rules, then every file
 		 * is judged again against the new watch set */
-		leaks__reconfigure(a->leaks, scanner);
-		scrub__set_scanner(scanner);
-		scanner__free(a->scanner);
 		a->scanner = scanner;
+		runtime__leaks_opts(a, &o);
+		leaks__reconfigure(a->leaks, &o);
+		procinfo__set_scrubber(a->procs, scanner);
+		scanner__free(old);
 		loader__clear_verdicts(a->loader);
 	}
 	socktab__each(a->socks, rejudge, a);

@@ -37,6 +37,7 @@ struct agent {
 	struct loader *loader;
 	struct scanner *scanner;
 	struct lw_fpkey key;
+	struct procinfo *procs;
 	struct leaks *leaks;
 	struct lw_host host;
 	struct delivery *delivery;
@@ -61,9 +62,8 @@ struct agent {
 int runtime__on_record(void *ctx, void *data, size_t size);
 /* Inventory callback: one listener found at start-up. */
 int runtime__on_inventory(struct lw_listener *l, void *ctx);
-/* Leak pipeline callbacks. */
-void runtime__set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state);
-void runtime__emit_leak(void *ctx, const struct lw_leak *leak);
+/* What the leak pipeline works with, from the configuration and the agent's parts. */
+void runtime__leaks_opts(struct agent *a, struct leaks_opts *o);
 
 /* The health line on stderr, and a health event for the collector. */
 void runtime__report_health(struct agent *a, const char *msg);

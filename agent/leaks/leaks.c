@@ -9,7 +9,6 @@
 #include "leaks/coalesce.h"
 #include "leaks/filetab.h"
 #include "log.h"
-#include "attrib/pods.h"
 #include "leaks/watch.h"
 
 #define COALESCE_MAX 65536
@@ -55,9 +54,8 @@ int leaks__new(const struct leaks_opts *opts, struct leaks **out)
 	if (!l)
 		return -ENOMEM;
 	l->o = *opts;
-	l->files = filetab__new(opts->scanner, opts->cfg->max_streams, flush_stream, l);
-	l->coalesce = coalesce__new(opts->cfg->coalesce_delay_ms, opts->cfg->coalesce_window_ms,
-				    COALESCE_MAX, on_report, l);
+	l->files = filetab__new(opts->scanner, opts->max_streams, flush_stream, l);
+	l->coalesce = coalesce__new(opts->coalesce_delay_ms, opts->coalesce_window_ms, COALESCE_MAX, on_report, l);
 	if (!l->files || !l->coalesce) {
 		leaks__free(l);
 		return -ENOMEM;
@@ -79,7 +77,7 @@ void leaks__free(struct leaks *l)
 static struct file_entry *judge(struct leaks *l, const struct lw_file_key *key, uint32_t dev,
 				uint32_t generation, char *path)
 {
-	bool watched = watch__wants(&l->o.cfg->watch, path);
+	bool watched = watch__wants(l->o.watch, path);
 	struct file_entry *e;
 
 	e = filetab__put(l->files, key, dev, generation, path, watched);
@@ -123,42 +121,6 @@ static struct file_entry *recover(struct leaks *l, const struct lw_write_event *
 	return judge(l, &ev->file, (uint32_t)ev->file.dev, 0, path);
 }
 
-/*
- * A container's output written by its runtime (the shim into /var/log/pods,
- * dockerd into <id>-json.log): the leak belongs to the container that
- * produced the line, and the runtime is only recorded as the writer.
- */
-static void attribute_to_container(struct lw_leak *leak)
-{
-	struct lw_container owner;
-	uint32_t pid;
-
-	if (!leak->path || !pods__log_owner(leak->path, &owner))
-		return;
-	if (owner.id[0] && !strcmp(owner.id, leak->proc.container.id))
-		return; /* the container writing its own file */
-	leak->writer = leak->proc;
-	leak->has_writer = true;
-	memset(&leak->proc, 0, sizeof(leak->proc));
-	pid = owner.id[0] ? pods__container_pid(owner.id) : 0;
-	if (pid && !procinfo__read(pid, &leak->proc)) {
-		/* the process's own cgroup is authoritative; the path fills the gaps */
-		struct lw_container *c = &leak->proc.container;
-
-		if (!c->pod_name[0])
-			memcpy(c->pod_name, owner.pod_name, sizeof(c->pod_name));
-		if (!c->pod_namespace[0])
-			memcpy(c->pod_namespace, owner.pod_namespace, sizeof(c->pod_namespace));
-		if (!c->container_name[0])
-			memcpy(c->container_name, owner.container_name, sizeof(c->container_name));
-		if (!c->pod_uid[0])
-			memcpy(c->pod_uid, owner.pod_uid, sizeof(c->pod_uid));
-		return;
-	}
-	leak->proc.container = owner;
-	pods__enrich(&leak->proc.container);
-}
-
 static int on_match(void *ctx, const struct lw_scan_match *m)
 {
 	struct match_ctx *c = ctx;
@@ -189,8 +151,10 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	leak.proc.cgroup_id = f->last_task.cgroup_id;
 	memcpy(leak.proc.comm, f->last_task.comm, sizeof(f->last_task.comm));
 	leak.proc.comm[sizeof(leak.proc.comm) - 1] = '\0';
-	procinfo__enrich(&leak.proc);
-	attribute_to_container(&leak);
+	procinfo__enrich(l->o.procs, &leak.proc);
+	/* a container's output written by its runtime (the shim into
+	 * /var/log/pods, dockerd into <id>-json.log) is the container's leak */
+	leak.has_writer = procinfo__log_writer(l->o.procs, leak.path, &leak.proc, &leak.writer);
 	coalesce__add(l->coalesce, &leak, clock__monotonic_ms()); /* owns leak.path now */
 	return 0;
 }
@@ -253,12 +217,15 @@ void leaks__flush(struct leaks *l)
 	coalesce__flush(l->coalesce);
 }
 
-void leaks__reconfigure(struct leaks *l, struct scanner *scanner)
+void leaks__reconfigure(struct leaks *l, const struct leaks_opts *o)
 {
 	filetab__clear(l->files);
-	filetab__set_scanner(l->files, scanner);
-	l->o.scanner = scanner;
-	coalesce__set_timing(l->coalesce, l->o.cfg->coalesce_delay_ms, l->o.cfg->coalesce_window_ms);
+	filetab__set_scanner(l->files, o->scanner);
+	l->o.scanner = o->scanner;
+	l->o.watch = o->watch;
+	l->o.coalesce_delay_ms = o->coalesce_delay_ms;
+	l->o.coalesce_window_ms = o->coalesce_window_ms;
+	coalesce__set_timing(l->coalesce, o->coalesce_delay_ms, o->coalesce_window_ms);
 }
 
 void leaks__stats(const struct leaks *l, struct leaks_stats *out)

@@ -10,11 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "attrib/procinfo.h"
 #include "leaks/finding.h"
 #include "leakwatch/events.h"
 #include "detect/scanner.h"
 #include "detect/secret.h"
+#include "leaks/watch.h"
 
 /* Tells the kernel a verdict (LW_VERDICT_*), or forgets the file (-1). */
 typedef void (*leaks_verdict_fn)(void *ctx, const struct lw_file_key *key, uint32_t generation,
@@ -22,9 +23,12 @@ typedef void (*leaks_verdict_fn)(void *ctx, const struct lw_file_key *key, uint3
 typedef void (*leaks_emit_fn)(void *ctx, const struct lw_leak *leak);
 
 struct leaks_opts {
-	const struct lw_config *cfg;
+	const struct watch_set *watch; /* which files are logs: read at each verdict */
+	size_t max_streams;            /* files scanned at once */
+	uint64_t coalesce_delay_ms, coalesce_window_ms;
 	struct scanner *scanner;
 	const struct lw_fpkey *key;
+	struct procinfo *procs;        /* who wrote a secret */
 	leaks_verdict_fn set_verdict;
 	leaks_emit_fn emit;
 	void *ctx;
@@ -59,9 +63,10 @@ void leaks__flush(struct leaks *l);
 void leaks__stats(const struct leaks *l, struct leaks_stats *out);
 /*
  * After a config reload: flushes and closes every stream with the old
- * scanner, forgets every file's verdict, and goes on with `scanner` and the
- * config's new timings. The old scanner may be freed afterwards.
+ * scanner, forgets every file's verdict, and goes on with o's scanner,
+ * watch set and coalescing times (the rest of o is as leaks__new had it).
+ * The old scanner may be freed afterwards.
  */
-void leaks__reconfigure(struct leaks *l, struct scanner *scanner);
+void leaks__reconfigure(struct leaks *l, const struct leaks_opts *o);
 
 #endif

@@ -28,7 +28,7 @@ static int namespace_sockets(const struct lw_netns *ns, struct lw_sock **socks, 
 }
 
 static void fill(struct lw_listener *l, const struct lw_netns *ns, const struct lw_sock *s,
-		 const struct sockowners *owners)
+		 const struct sockowners *owners, struct procinfo *procs)
 {
 	uint32_t pid = sockowners__pid(owners, s->ino);
 
@@ -42,7 +42,7 @@ static void fill(struct lw_listener *l, const struct lw_netns *ns, const struct 
 	l->addr = s->addr;
 	l->port = s->port;
 	l->sock_ino = s->ino;
-	if (!pid || procinfo__read(pid, &l->proc)) {
+	if (!pid || procinfo__read(procs, pid, &l->proc)) {
 		/* held by no process we can see (or gone): keep what the socket says */
 		memset(&l->proc, 0, sizeof(l->proc));
 		l->proc.tgid = l->proc.pid = pid;
@@ -66,8 +66,8 @@ void inventory_stats__free(struct inventory_stats *s)
 	s->n_read_ns = 0;
 }
 
-int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, inventory_fn fn, void *ctx,
-		       struct inventory_stats *stats)
+int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, struct procinfo *procs, inventory_fn fn,
+		       void *ctx, struct inventory_stats *stats)
 {
 	struct sockowners *owners = NULL;
 	struct lw_netns *nss = NULL;
@@ -102,7 +102,7 @@ int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, invento
 		for (size_t j = 0; j < n_socks && !stop; j++) {
 			struct lw_listener l;
 
-			fill(&l, &nss[i], &socks[j], owners);
+			fill(&l, &nss[i], &socks[j], owners, procs);
 			listener__judge(&l, cfg, ifc, nss[i].path);
 			stats->sockets++;
 			stop = fn(&l, ctx);

@@ -30,7 +30,7 @@ typedef int (*inventory_fn)(struct lw_listener *l, void *ctx);
 bool inventory_stats__read(const struct inventory_stats *s, uint32_t ino);
 void inventory_stats__free(struct inventory_stats *s);
 
-int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, inventory_fn fn, void *ctx,
-		       struct inventory_stats *stats);
+int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, struct procinfo *procs, inventory_fn fn,
+		       void *ctx, struct inventory_stats *stats);
 
 #endif

@@ -21,6 +21,7 @@
 #define UID2 "11111111-2222-4333-8444-555555555555"
 
 static char root[64];
+static struct pods *pods;
 
 static void mkfile(const char *rel, const char *content)
 {
@@ -59,8 +60,8 @@ static int setup(void **state)
 	       "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"worker\","
 	       "\"io.kubernetes.cri.sandbox-name\":\"batch-9\",\"io.kubernetes.cri.sandbox-namespace\":\"jobs\"}}");
 	hostfs__set_root(root);
-	pods__reset();
-	return 0;
+	pods = pods__new();
+	return pods ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -69,7 +70,7 @@ static int teardown(void **state)
 
 	(void)state;
 	hostfs__set_root("");
-	pods__reset();
+	pods__free(pods);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	return system(cmd);
 }
@@ -79,7 +80,7 @@ static void test_names_from_container_logs(void **state)
 	struct lw_container c = { .id = ID };
 	(void)state;
 
-	pods__enrich(&c);
+	pods__enrich(pods, &c);
 	assert_string_equal(c.pod_name, "cart-5f7");
 	assert_string_equal(c.pod_namespace, "shop");
 	assert_string_equal(c.container_name, "web");
@@ -90,7 +91,7 @@ static void test_names_from_runtime_state(void **state)
 	struct lw_container c = { .id = ID2 };
 	(void)state;
 
-	pods__enrich(&c);
+	pods__enrich(pods, &c);
 	assert_string_equal(c.container_name, "worker");
 	assert_string_equal(c.pod_name, "batch-9");
 	assert_string_equal(c.pod_namespace, "jobs");
@@ -101,13 +102,13 @@ static void test_names_from_pod_uid(void **state)
 	struct lw_container two = { .pod_uid = UID_ }, one = { .pod_uid = UID2 }, none = { .pod_uid = "99999999-2222-4333-8444-555555555555" };
 	(void)state;
 
-	pods__enrich(&two);
+	pods__enrich(pods, &two);
 	assert_string_equal(two.pod_name, "cart-5f7");
 	assert_string_equal(two.pod_namespace, "shop");
 	assert_string_equal(two.container_name, ""); /* two containers: which one is unknown */
-	pods__enrich(&one);
+	pods__enrich(pods, &one);
 	assert_string_equal(one.container_name, "only");
-	pods__enrich(&none);
+	pods__enrich(pods, &none);
 	assert_string_equal(none.pod_name, "");
 }
 
@@ -135,6 +136,27 @@ static void test_log_owner(void **state)
 	assert_false(pods__log_owner("/var/log/pods/a_b_short/c/0.log", &c));
 }
 
+static void test_answers_kept_by_their_owner(void **state)
+{
+	char path[512];
+	struct lw_container c = { .id = ID2 }, again = { .id = ID2 };
+	struct pods *fresh = pods__new();
+	(void)state;
+
+	/* asked once, the runtime's record goes away: the cache still knows */
+	pods__enrich(pods, &c);
+	assert_string_equal(c.pod_name, "batch-9");
+	snprintf(path, sizeof(path), "%s/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID2 "/config.json", root);
+	assert_int_equal(unlink(path), 0);
+	pods__enrich(pods, &c);
+	assert_string_equal(c.pod_name, "batch-9");
+	/* a cache is its owner's: another one knows nothing and reads the node */
+	assert_non_null(fresh);
+	pods__enrich(fresh, &again);
+	assert_string_equal(again.pod_name, "");
+	pods__free(fresh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +164,8 @@ int main(void)
 		cmocka_unit_test(test_names_from_runtime_state),
 		cmocka_unit_test(test_names_from_pod_uid),
 		cmocka_unit_test(test_log_owner),
+		/* last: it removes a record the others read */
+		cmocka_unit_test(test_answers_kept_by_their_owner),
 	};
 
 	return cmocka_run_group_tests_name("pods", tests, setup, teardown);
