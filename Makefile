@@ -202,6 +202,7 @@ TEST_SIDE_test_gz := LIB
 TEST_SIDE_test_jsonw := LIB
 TEST_SIDE_test_names := LIB
 TEST_SIDE_test_retry := LIB
+TEST_SIDE_test_yamlcfg := LIB
 # The exporter against a real HTTP server (libmicrohttpd) on loopback
 TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/spool.o attrib/procfs.o \
 	attrib/hostfs.o) \
@@ -226,11 +227,14 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call test_link,$$*) | $(BUILD)/tests
 
 bench: bench-collector
 
-$(BUILD)/bench/collector_client: bench/collector_client.c $(LW_LIB) | $(BUILD)/bench
+# The client sends agent-like batches, with event ids made as the agent makes them.
+$(BUILD)/bench/collector_client: bench/collector_client.c \
+		$(addprefix $(BUILD)/agent/attrib/,host.o hostfs.o procfs.o) $(LW_LIB) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(LW_LIB) -lcurl -lprotobuf-c -lz -lpthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(filter %.o %.a,$^) \
+		-lcurl -lprotobuf-c -lz -lpthread -o $@
 
-bench-collector leakwatch-collector: $(BUILD)/leakwatch-collector $(BUILD)/bench/collector_client
+bench-collector: $(BUILD)/leakwatch-collector $(BUILD)/bench/collector_client
 	$(Q)BUILD=$(BUILD) bench/collector_ingest.sh
 
 # libFuzzer harnesses. `make fuzz` builds $(BUILD)/fuzz/fuzz_NAME for each

@@ -8,8 +8,17 @@
 #ifndef LW_LOG_H
 #define LW_LOG_H
 
+#include <stdbool.h>
+
 enum lw_log_level { LW_LOG_DEBUG, LW_LOG_INFO, LW_LOG_WARN, LW_LOG_ERROR };
 enum lw_log_format { LW_LOG_TEXT, LW_LOG_JSON };
+
+/* The `log:` section of either program's configuration. */
+struct lw_log_settings {
+	enum lw_log_level level;
+	enum lw_log_format format;
+	bool format_set; /* else the command picks */
+};
 
 void log__setup(enum lw_log_level min, enum lw_log_format format);
 enum lw_log_format log__format(void);

@@ -57,27 +57,36 @@ int yamlcfg__abspath(struct yamlcfg *c, yaml_node_t *n, char **out)
 	return 0;
 }
 
-int yamlcfg__log_level(struct yamlcfg *c, yaml_node_t *n, enum lw_log_level *out)
+/* log.level and log.format, into the struct lw_log_settings c->target is */
+static int log_setting(struct yamlcfg *c, yaml_node_t *n, bool format)
 {
+	struct lw_log_settings *l = c->target;
 	const char *s = NULL;
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
-	if (log__parse_level(s, out))
-		return yamlcfg__fail(c, "expected debug, info, warn or error, got \"%s\"", s);
+	if (format ? log__parse_format(s, &l->format) : log__parse_level(s, &l->level))
+		return yamlcfg__fail(c, "expected %s, got \"%s\"",
+				     format ? "json or text" : "debug, info, warn or error", s);
+	l->format_set |= format;
 	return 0;
 }
 
-int yamlcfg__log_format(struct yamlcfg *c, yaml_node_t *n, enum lw_log_format *out)
+static int log_level(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s = NULL;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (log__parse_format(s, out))
-		return yamlcfg__fail(c, "expected json or text, got \"%s\"", s);
-	return 0;
+	return log_setting(c, n, false);
 }
+
+static int log_format(struct yamlcfg *c, yaml_node_t *n)
+{
+	return log_setting(c, n, true);
+}
+
+const struct yamlcfg_key yamlcfg_log_keys[] = {
+	{ "level", log_level },
+	{ "format", log_format },
+	{ 0 },
+};
 
 int yamlcfg__severity(struct yamlcfg *c, yaml_node_t *n, enum lw_severity *out)
 {
@@ -213,6 +222,8 @@ static bool is_empty(yaml_node_t *n)
 	return !*s || !strcmp(s, "~") || !strcmp(s, "null");
 }
 
+static int read_key(struct yamlcfg *c, const struct yamlcfg_key *k, yaml_node_t *n);
+
 int yamlcfg__walk_map(struct yamlcfg *c, yaml_node_t *map, const struct yamlcfg_key *keys)
 {
 	yaml_node_pair_t *p;
@@ -242,12 +253,93 @@ int yamlcfg__walk_map(struct yamlcfg *c, yaml_node_t *map, const struct yamlcfg_
 		saved = path_push_key(c, key);
 		if (!k->name)
 			return yamlcfg__fail(c, "unknown key");
-		err = k->fn(c, vn);
+		err = read_key(c, k, vn);
 		if (err)
 			return err;
 		c->path[saved] = '\0';
 	}
 	return 0;
+}
+
+/* Walks map with target in c->target, then runs check (if any) on it. */
+static int walk_into(struct yamlcfg *c, yaml_node_t *map, const struct yamlcfg_key *keys, void *target,
+		     yamlcfg_fn check)
+{
+	void *saved = c->target, *outer = c->outer;
+	int err;
+
+	c->outer = saved;
+	c->target = target;
+	err = yamlcfg__walk_map(c, map, keys);
+	if (!err && check)
+		err = check(c, map);
+	c->target = saved;
+	c->outer = outer;
+	return err;
+}
+
+int yamlcfg__walk_map_into(struct yamlcfg *c, yaml_node_t *map, const struct yamlcfg_key *keys,
+			   void *target)
+{
+	return walk_into(c, map, keys, target, NULL);
+}
+
+/* A number into a member of k->width bytes; the table's max must fit it. */
+static int put_uint(struct yamlcfg *c, const struct yamlcfg_key *k, void *member, uint64_t v)
+{
+	if (k->width < 8 && v >> (8 * k->width))
+		return yamlcfg__fail(c, "%" PRIu64 " does not fit", v);
+	switch (k->width) {
+	case 1: *(uint8_t *)member = (uint8_t)v; break;
+	case 2: *(uint16_t *)member = (uint16_t)v; break;
+	case 4: *(uint32_t *)member = (uint32_t)v; break;
+	case 8: *(uint64_t *)member = v; break;
+	default: return yamlcfg__fail(c, "no number fits a member of %zu bytes", k->width);
+	}
+	return 0;
+}
+
+static int read_number(struct yamlcfg *c, const struct yamlcfg_key *k, yaml_node_t *n, void *member)
+{
+	uint64_t v = 0;
+	int err;
+
+	if (k->kind == YAMLCFG_UINT)
+		err = yamlcfg__uint(c, n, k->min, k->max, &v);
+	else if (k->kind == YAMLCFG_SIZE)
+		err = yamlcfg__size(c, n, k->min, k->max, &v);
+	else
+		err = yamlcfg__duration_ms(c, n, k->min, k->max, &v);
+	if (err)
+		return err;
+	/* the kernel wants ring buffers a power-of-two multiple of the page size */
+	if (k->pow2 && (v & (v - 1)))
+		return yamlcfg__fail(c, "must be a power of two");
+	return put_uint(c, k, member, v);
+}
+
+static int read_key(struct yamlcfg *c, const struct yamlcfg_key *k, yaml_node_t *n)
+{
+	void *member = (char *)c->target + k->offset;
+
+	switch (k->kind) {
+	case YAMLCFG_CALL:
+		c->member = member;
+		return k->fn(c, n);
+	case YAMLCFG_SECTION:
+		return walk_into(c, n, k->keys, member, k->fn);
+	case YAMLCFG_BOOL:
+		return yamlcfg__bool(c, n, member);
+	case YAMLCFG_UINT:
+	case YAMLCFG_SIZE:
+	case YAMLCFG_DURATION:
+		return read_number(c, k, n, member);
+	case YAMLCFG_STRING:
+		return yamlcfg__strdup(c, n, member);
+	case YAMLCFG_PATH:
+		return yamlcfg__abspath(c, n, member);
+	}
+	return yamlcfg__fail(c, "no reader for this key");
 }
 
 int yamlcfg__walk_seq(struct yamlcfg *c, yaml_node_t *seq, yamlcfg_fn fn)
@@ -268,6 +360,33 @@ int yamlcfg__walk_seq(struct yamlcfg *c, yaml_node_t *seq, yamlcfg_fn fn)
 		c->path[saved] = '\0';
 	}
 	return 0;
+}
+
+void *yamlcfg__append(struct yamlcfg *c, void **items, size_t *n, size_t size, size_t max,
+		      const char *what)
+{
+	char *grown;
+
+	if (*n >= max) {
+		yamlcfg__fail(c, "at most %zu %s", max, what);
+		return NULL;
+	}
+	grown = realloc(*items, (*n + 1) * size);
+	if (!grown) {
+		yamlcfg__fail(c, "out of memory");
+		return NULL;
+	}
+	*items = grown;
+	memset(grown + *n * size, 0, size);
+	return grown + (*n)++ * size;
+}
+
+const char *yamlcfg__path_or(const char *path, const char *dir, const char *name, char *buf, size_t len)
+{
+	if (path)
+		return path;
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
 }
 
 int yamlcfg__str(struct yamlcfg *c, yaml_node_t *n, const char **out)
@@ -386,33 +505,64 @@ int parse_size(const char *s, uint64_t *out)
 	return parse_with_units(s, units, 1, out);
 }
 
-int yamlcfg__duration_ms(struct yamlcfg *c, yaml_node_t *n, uint64_t min_ms, uint64_t max_ms,
-			 uint64_t *out)
+/* A number with units: what it looks like, and how its range is written. */
+struct measure {
+	int (*parse)(const char *s, uint64_t *out);
+	const char *example; /* "a duration such as 500ms, ..." */
+	const char *each;    /* after each bound: "ms" */
+	const char *after;   /* after the range: " bytes" */
+};
+
+static int measured(struct yamlcfg *c, yaml_node_t *n, const struct measure *m, uint64_t min,
+		    uint64_t max, uint64_t *out)
 {
 	const char *s = NULL;
 	uint64_t v;
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
-	if (parse_duration_ms(s, &v))
-		return yamlcfg__fail(c, "expected a duration such as 500ms, 5s, 2m or 1h, got \"%s\"", s);
-	if (v < min_ms || v > max_ms)
-		return yamlcfg__fail(c, "\"%s\" is outside %" PRIu64 "ms..%" PRIu64 "ms", s, min_ms, max_ms);
+	if (m->parse(s, &v))
+		return yamlcfg__fail(c, "expected %s, got \"%s\"", m->example, s);
+	if (v < min || v > max)
+		return yamlcfg__fail(c, "\"%s\" is outside %" PRIu64 "%s..%" PRIu64 "%s%s", s, min, m->each, max,
+				     m->each, m->after);
 	*out = v;
 	return 0;
 }
 
+int yamlcfg__duration_ms(struct yamlcfg *c, yaml_node_t *n, uint64_t min_ms, uint64_t max_ms,
+			 uint64_t *out)
+{
+	static const struct measure m = { parse_duration_ms, "a duration such as 500ms, 5s, 2m or 1h", "ms", "" };
+
+	return measured(c, n, &m, min_ms, max_ms, out);
+}
+
 int yamlcfg__size(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, uint64_t *out)
 {
+	static const struct measure m = { parse_size, "a size such as 4096, 64KiB or 8MiB", "", " bytes" };
+
+	return measured(c, n, &m, min, max, out);
+}
+
+int yamlcfg__word(struct yamlcfg *c, yaml_node_t *n, const char *const *words, size_t count,
+		  unsigned *index)
+{
+	char expected[256];
 	const char *s = NULL;
-	uint64_t v;
+	size_t len = 0;
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
-	if (parse_size(s, &v))
-		return yamlcfg__fail(c, "expected a size such as 4096, 64KiB or 8MiB, got \"%s\"", s);
-	if (v < min || v > max)
-		return yamlcfg__fail(c, "\"%s\" is outside %" PRIu64 "..%" PRIu64 " bytes", s, min, max);
-	*out = v;
-	return 0;
+	for (size_t i = 0; i < count; i++) {
+		if (!strcmp(s, words[i])) {
+			*index = (unsigned)i;
+			return 0;
+		}
+	}
+	expected[0] = '\0';
+	for (size_t i = 0; i < count && len < sizeof(expected); i++)
+		len += (size_t)snprintf(expected + len, sizeof(expected) - len, "%s%s",
+					i == 0 ? "" : i + 1 == count ? " or " : ", ", words[i]);
+	return yamlcfg__fail(c, "expected %s, got \"%s\"", expected, s);
 }

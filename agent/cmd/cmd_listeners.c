@@ -117,8 +117,8 @@ int cmd_listeners(int argc, char **argv)
 		log_error("config %s: %s", config_file, err);
 		return LW_EXIT_ERROR;
 	}
-	if (cfg.log_format_set)
-		log__setup(LW_LOG_WARN, cfg.log_format);
+	if (cfg.log.format_set)
+		log__setup(LW_LOG_WARN, cfg.log.format);
 
 	/* command lines are scrubbed of anything the scanner knows as a secret */
 	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &scanner, err, sizeof(err)))

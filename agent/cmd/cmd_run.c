@@ -247,7 +247,7 @@ int cmd_run(int argc, char **argv)
 		log_error("config %s: %s", a.config_file, err);
 		return LW_EXIT_ERROR;
 	}
-	log__setup(a.cfg.log_level, a.log_format_forced ? a.log_format_override : a.cfg.log_format);
+	log__setup(a.cfg.log.level, a.log_format_forced ? a.log_format_override : a.cfg.log.format);
 	if (!setup_signals() && !start(&a) && !loop(&a))
 		rc = LW_EXIT_OK;
 	stop(&a);

@@ -22,8 +22,8 @@
 void config__defaults(struct lw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->log_level = LW_LOG_INFO;
-	cfg->log_format = LW_LOG_JSON;
+	cfg->log.level = LW_LOG_INFO;
+	cfg->log.format = LW_LOG_JSON;
 	cfg->health_interval_ms = 60 * 1000;
 	cfg->ringbuf_bytes = 256 * 1024;
 	cfg->address_refresh_ms = 5 * 1000;
@@ -81,10 +81,7 @@ const char *config__state_dir(const struct lw_config *cfg)
 
 const char *config__key_file(const struct lw_config *cfg, char *buf, size_t len)
 {
-	if (cfg->fingerprint_key_file)
-		return cfg->fingerprint_key_file;
-	snprintf(buf, len, "%s/fingerprint.key", config__state_dir(cfg));
-	return buf;
+	return yamlcfg__path_or(cfg->fingerprint_key_file, config__state_dir(cfg), "fingerprint.key", buf, len);
 }
 
 const char *config__metrics_listen(const struct lw_config *cfg)
@@ -94,64 +91,16 @@ const char *config__metrics_listen(const struct lw_config *cfg)
 
 const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len)
 {
-	if (cfg->spool_dir)
-		return cfg->spool_dir;
-	snprintf(buf, len, "%s/spool", config__state_dir(cfg));
-	return buf;
+	return yamlcfg__path_or(cfg->spool_dir, config__state_dir(cfg), "spool", buf, len);
 }
 
-/* log: */
+#define YAMLCFG_TARGET struct lw_config
 
-static int log_level(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__log_level(c, n, &CFG(c)->log_level);
-}
-
-static int log_format(struct yamlcfg *c, yaml_node_t *n)
-{
-	CFG(c)->log_format_set = true;
-	return yamlcfg__log_format(c, n, &CFG(c)->log_format);
-}
-
-static int section_log(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "level", log_level },
-		{ "format", log_format },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-/* agent: */
-
-static int agent_health_interval(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 1000, 24 * 3600 * 1000ULL, &CFG(c)->health_interval_ms);
-}
-
-static int agent_ringbuf_size(struct yamlcfg *c, yaml_node_t *n)
-{
-	uint64_t v;
-
-	if (yamlcfg__size(c, n, 4096, 1ULL << 30, &v))
-		return -EINVAL;
-	/* the kernel wants a power-of-two multiple of the page size */
-	if (v & (v - 1))
-		return yamlcfg__fail(c, "must be a power of two");
-	CFG(c)->ringbuf_bytes = v;
-	return 0;
-}
-
-static int section_agent(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "health_interval", agent_health_interval },
-		{ "ringbuf_size", agent_ringbuf_size },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
+static const struct yamlcfg_key agent_keys[] = {
+	YAMLCFG_DURATION("health_interval", health_interval_ms, 1000, 24 * 3600 * 1000ULL),
+	YAMLCFG_POW2_SIZE("ringbuf_size", ringbuf_bytes, 4096, 1ULL << 30),
+	{ 0 },
+};
 
 /* exposure: */
 
@@ -196,11 +145,6 @@ static int exposure_public(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_seq(c, n, public_cidr);
 }
 
-static int exposure_refresh(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, 3600 * 1000, &CFG(c)->address_refresh_ms);
-}
-
 static struct lw_expected *current_expected(struct yamlcfg *c)
 {
 	return &CFG(c)->expected[CFG(c)->n_expected - 1];
@@ -223,16 +167,12 @@ static int expected_port(struct yamlcfg *c, yaml_node_t *n)
 
 static int expected_protocol(struct yamlcfg *c, yaml_node_t *n)
 {
-	const char *s;
+	static const char *const names[] = { "tcp", "udp" };
+	unsigned i;
 
-	if (yamlcfg__str(c, n, &s))
+	if (yamlcfg__word(c, n, names, 2, &i))
 		return -EINVAL;
-	if (!strcmp(s, "tcp"))
-		current_expected(c)->protocol = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		current_expected(c)->protocol = IPPROTO_UDP;
-	else
-		return yamlcfg__fail(c, "expected tcp or udp, got \"%s\"", s);
+	current_expected(c)->protocol = i ? IPPROTO_UDP : IPPROTO_TCP;
 	return 0;
 }
 
@@ -258,16 +198,11 @@ static int expected_entry(struct yamlcfg *c, yaml_node_t *n)
 		{ 0 },
 	};
 	struct lw_config *cfg = CFG(c);
-	struct lw_expected *e;
+	struct lw_expected *e = yamlcfg__append(c, (void **)&cfg->expected, &cfg->n_expected, sizeof(*e),
+						SIZE_MAX, "entries");
 
-	e = realloc(cfg->expected, (cfg->n_expected + 1) * sizeof(*e));
-	if (!e)
-		return yamlcfg__fail(c, "out of memory");
-	cfg->expected = e;
-	memset(&e[cfg->n_expected++], 0, sizeof(*e));
-	if (yamlcfg__walk_map(c, n, keys))
+	if (!e || yamlcfg__walk_map(c, n, keys))
 		return -EINVAL;
-	e = current_expected(c);
 	if (!e->process && !e->port && !e->has_address)
 		return yamlcfg__fail(c, "give at least one of process, port or address");
 	return 0;
@@ -278,60 +213,20 @@ static int exposure_expected(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_seq(c, n, expected_entry);
 }
 
-static int section_exposure(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "internal_cidrs", exposure_internal },
-		{ "public_cidrs", exposure_public },
-		{ "address_refresh", exposure_refresh },
-		{ "expected", exposure_expected },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
+static const struct yamlcfg_key exposure_keys[] = {
+	{ "internal_cidrs", exposure_internal },
+	{ "public_cidrs", exposure_public },
+	YAMLCFG_DURATION("address_refresh", address_refresh_ms, 0, 3600 * 1000),
+	{ "expected", exposure_expected },
+	{ 0 },
+};
 
-/* state_dir: */
-
-
-static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->state_dir);
-}
-
-/* capture: */
-
-static int capture_enabled(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__bool(c, n, &CFG(c)->capture_enabled);
-}
-
-static int capture_max_bytes(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__size(c, n, 1, LW_CAPTURE_MAX, &CFG(c)->capture_max_bytes);
-}
-
-static int capture_ringbuf_size(struct yamlcfg *c, yaml_node_t *n)
-{
-	uint64_t v;
-
-	if (yamlcfg__size(c, n, 64 * 1024, 1ULL << 30, &v))
-		return -EINVAL;
-	if (v & (v - 1))
-		return yamlcfg__fail(c, "must be a power of two");
-	CFG(c)->capture_ringbuf_bytes = v;
-	return 0;
-}
-
-static int section_capture(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "enabled", capture_enabled },
-		{ "max_bytes", capture_max_bytes },
-		{ "ringbuf_size", capture_ringbuf_size },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
+static const struct yamlcfg_key capture_keys[] = {
+	YAMLCFG_BOOL("enabled", capture_enabled),
+	YAMLCFG_SIZE("max_bytes", capture_max_bytes, 1, LW_CAPTURE_MAX),
+	YAMLCFG_POW2_SIZE("ringbuf_size", capture_ringbuf_bytes, 64 * 1024, 1ULL << 30),
+	{ 0 },
+};
 
 /* watch: */
 
@@ -366,11 +261,6 @@ static int watch_exclude_one(struct yamlcfg *c, yaml_node_t *n)
 	return push_glob(c, n, &CFG(c)->watch.exclude, &CFG(c)->watch.n_exclude);
 }
 
-static int watch_defaults(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__bool(c, n, &CFG(c)->watch.defaults);
-}
-
 static int watch_paths(struct yamlcfg *c, yaml_node_t *n)
 {
 	return yamlcfg__walk_seq(c, n, watch_path);
@@ -381,50 +271,20 @@ static int watch_exclude(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_seq(c, n, watch_exclude_one);
 }
 
-static int section_watch(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "defaults", watch_defaults },
-		{ "paths", watch_paths },
-		{ "exclude", watch_exclude },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
+static const struct yamlcfg_key watch_keys[] = {
+	YAMLCFG_BOOL("defaults", watch.defaults),
+	{ "paths", watch_paths },
+	{ "exclude", watch_exclude },
+	{ 0 },
+};
 
-/* leaks: */
-
-static int leaks_delay(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, 60 * 1000, &CFG(c)->coalesce_delay_ms);
-}
-
-static int leaks_window(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, 7 * 24 * 3600 * 1000ULL, &CFG(c)->coalesce_window_ms);
-}
-
-static int leaks_key(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->fingerprint_key_file);
-}
-
-static int leaks_max_files(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__uint(c, n, 16, 1 << 20, &CFG(c)->max_streams);
-}
-
-static int section_leaks(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "coalesce_delay", leaks_delay },
-		{ "coalesce_window", leaks_window },
-		{ "fingerprint_key", leaks_key },
-		{ "max_open_files", leaks_max_files },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
+static const struct yamlcfg_key leaks_keys[] = {
+	YAMLCFG_DURATION("coalesce_delay", coalesce_delay_ms, 0, 60 * 1000),
+	YAMLCFG_DURATION("coalesce_window", coalesce_window_ms, 0, 7 * 24 * 3600 * 1000ULL),
+	YAMLCFG_PATH("fingerprint_key", fingerprint_key_file),
+	YAMLCFG_UINT("max_open_files", max_streams, 16, 1 << 20),
+	{ 0 },
+};
 
 /* collector: */
 
@@ -439,100 +299,34 @@ static int collector_url(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
-static int collector_token_file(struct yamlcfg *c, yaml_node_t *n)
+static int collector_check(struct yamlcfg *c, yaml_node_t *n)
 {
-	return yamlcfg__abspath(c, n, &CFG(c)->collector_token_file);
-}
-
-static int collector_ca_file(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->collector_ca_file);
-}
-
-static int collector_client_cert(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->collector_client_cert);
-}
-
-static int collector_client_key(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->collector_client_key);
-}
-
-static int collector_batch(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__uint(c, n, 1, 10000, &CFG(c)->collector_batch_max);
-}
-
-static int collector_flush(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 10, 60 * 1000, &CFG(c)->collector_flush_ms);
-}
-
-static int collector_timeout(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 100, 10 * 60 * 1000, &CFG(c)->collector_timeout_ms);
-}
-
-static int collector_backoff(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 100, 3600 * 1000, &CFG(c)->collector_max_backoff_ms);
-}
-
-static int section_collector(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "url", collector_url },
-		{ "token_file", collector_token_file },
-		{ "ca_file", collector_ca_file },
-		{ "client_cert", collector_client_cert },
-		{ "client_key", collector_client_key },
-		{ "batch_size", collector_batch },
-		{ "flush_interval", collector_flush },
-		{ "timeout", collector_timeout },
-		{ "max_backoff", collector_backoff },
-		{ 0 },
-	};
-	int err = yamlcfg__walk_map(c, n, keys);
-
-	if (!err && (!CFG(c)->collector_client_cert) != (!CFG(c)->collector_client_key))
+	(void)n;
+	if ((!CFG(c)->collector_client_cert) != (!CFG(c)->collector_client_key))
 		return yamlcfg__fail(c, "client_cert and client_key go together");
-	return err;
+	return 0;
 }
 
-/* spool: */
+static const struct yamlcfg_key collector_keys[] = {
+	{ "url", collector_url },
+	YAMLCFG_PATH("token_file", collector_token_file),
+	YAMLCFG_PATH("ca_file", collector_ca_file),
+	YAMLCFG_PATH("client_cert", collector_client_cert),
+	YAMLCFG_PATH("client_key", collector_client_key),
+	YAMLCFG_UINT("batch_size", collector_batch_max, 1, 10000),
+	YAMLCFG_DURATION("flush_interval", collector_flush_ms, 10, 60 * 1000),
+	YAMLCFG_DURATION("timeout", collector_timeout_ms, 100, 10 * 60 * 1000),
+	YAMLCFG_DURATION("max_backoff", collector_max_backoff_ms, 100, 3600 * 1000),
+	{ 0 },
+};
 
-static int spool_dir(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->spool_dir);
-}
-
-static int spool_max_size(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__size(c, n, 1 << 20, 1ULL << 40, &CFG(c)->spool_max_bytes);
-}
-
-static int spool_segment_size(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__size(c, n, 64 * 1024, 1ULL << 30, &CFG(c)->spool_segment_bytes);
-}
-
-static int spool_sync(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 10, 1000, &CFG(c)->spool_sync_ms);
-}
-
-static int section_spool(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "dir", spool_dir },
-		{ "max_size", spool_max_size },
-		{ "segment_size", spool_segment_size },
-		{ "sync_interval", spool_sync },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
+static const struct yamlcfg_key spool_keys[] = {
+	YAMLCFG_PATH("dir", spool_dir),
+	YAMLCFG_SIZE("max_size", spool_max_bytes, 1 << 20, 1ULL << 40),
+	YAMLCFG_SIZE("segment_size", spool_segment_bytes, 64 * 1024, 1ULL << 30),
+	YAMLCFG_DURATION("sync_interval", spool_sync_ms, 10, 1000),
+	{ 0 },
+};
 
 /* rules: */
 
@@ -639,16 +433,11 @@ static int rule_entry(struct yamlcfg *c, yaml_node_t *n)
 		{ 0 },
 	};
 	struct lw_config *cfg = CFG(c);
-	struct lw_user_rule *r;
+	struct lw_user_rule *r = yamlcfg__append(c, (void **)&cfg->user_rules, &cfg->n_user_rules,
+						 sizeof(*r), 1024, "rules");
 
-	if (cfg->n_user_rules >= 1024)
-		return yamlcfg__fail(c, "more than 1024 rules");
-	r = realloc(cfg->user_rules, (cfg->n_user_rules + 1) * sizeof(*r));
 	if (!r)
-		return yamlcfg__fail(c, "out of memory");
-	cfg->user_rules = r;
-	r = &r[cfg->n_user_rules++];
-	memset(r, 0, sizeof(*r));
+		return -EINVAL;
 	r->severity = LW_SEV_MEDIUM;
 	if (yamlcfg__walk_map(c, n, keys))
 		return -EINVAL;
@@ -663,11 +452,6 @@ static int section_rules(struct yamlcfg *c, yaml_node_t *n)
 }
 
 /* metrics: */
-
-static int metrics_enabled(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__bool(c, n, &CFG(c)->metrics_enabled);
-}
 
 static int metrics_listen(struct yamlcfg *c, yaml_node_t *n)
 {
@@ -688,49 +472,25 @@ static int metrics_listen(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
-static int section_metrics(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "enabled", metrics_enabled },
-		{ "listen", metrics_listen },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-static const struct yamlcfg_key top_keys[] = {
-	{ "log", section_log },
-	{ "rules", section_rules },
-	{ "agent", section_agent },
-	{ "exposure", section_exposure },
-	{ "state_dir", top_state_dir },
-	{ "capture", section_capture },
-	{ "watch", section_watch },
-	{ "leaks", section_leaks },
-	{ "collector", section_collector },
-	{ "spool", section_spool },
-	{ "metrics", section_metrics },
+static const struct yamlcfg_key metrics_keys[] = {
+	YAMLCFG_BOOL("enabled", metrics_enabled),
+	{ "listen", metrics_listen },
 	{ 0 },
 };
 
-static void defaults_of(void *cfg)
-{
-	config__defaults(cfg);
-}
+static const struct yamlcfg_key top_keys[] = {
+	YAMLCFG_SECTION_IN("log", log, yamlcfg_log_keys, NULL),
+	{ "rules", section_rules },
+	YAMLCFG_SECTION("agent", agent_keys, NULL),
+	YAMLCFG_SECTION("exposure", exposure_keys, NULL),
+	YAMLCFG_PATH("state_dir", state_dir),
+	YAMLCFG_SECTION("capture", capture_keys, NULL),
+	YAMLCFG_SECTION("watch", watch_keys, NULL),
+	YAMLCFG_SECTION("leaks", leaks_keys, NULL),
+	YAMLCFG_SECTION("collector", collector_keys, collector_check),
+	YAMLCFG_SECTION("spool", spool_keys, NULL),
+	YAMLCFG_SECTION("metrics", metrics_keys, NULL),
+	{ 0 },
+};
 
-static void free_of(void *cfg)
-{
-	config__free(cfg);
-}
-
-static const struct yamlcfg_schema schema = { top_keys, sizeof(struct lw_config), defaults_of, free_of };
-
-int config__load(struct lw_config *cfg, const char *file, bool must_exist, char *err, size_t errlen)
-{
-	return yamlcfg__load(&schema, cfg, file, NULL, must_exist, err, errlen);
-}
-
-int config__load_string(struct lw_config *cfg, const char *text, char *err, size_t errlen)
-{
-	return yamlcfg__load(&schema, cfg, NULL, text, true, err, errlen);
-}
+YAMLCFG_DEFINE_LOAD(config, struct lw_config, top_keys)

@@ -30,9 +30,7 @@ struct lw_expected {
 };
 
 struct lw_config {
-	enum lw_log_level log_level;
-	enum lw_log_format log_format;
-	bool log_format_set;          /* else the command picks */
+	struct lw_log_settings log;   /* log.level, log.format */
 
 	uint64_t health_interval_ms;  /* agent.health_interval */
 	uint64_t ringbuf_bytes;       /* agent.ringbuf_size */

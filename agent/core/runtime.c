@@ -405,7 +405,7 @@ void runtime__reload(struct agent *a)
 	config__free(&a->cfg);
 	a->cfg = fresh;
 
-	log__setup(a->cfg.log_level, a->log_format_forced ? a->log_format_override : a->cfg.log_format);
+	log__setup(a->cfg.log.level, a->log_format_forced ? a->log_format_override : a->cfg.log.format);
 	ifcache__set_ttl(a->ifc, a->cfg.address_refresh_ms);
 	if (a->leaks) {
 		struct scanner *old = a->scanner;

@@ -94,15 +94,16 @@ int alertcfg__sink_index(const struct alertcfg *a, const char *name)
 	return -ENOENT;
 }
 
-/* --- helpers --- */
+/* --- readers shared by keys: each fills the member at c->member --- */
 
 static bool is_http_url(const char *s)
 {
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-static int url_into(struct yamlcfg *c, yaml_node_t *n, char **out)
+static int url_at(struct yamlcfg *c, yaml_node_t *n)
 {
+	char **out = c->member;
 	const char *s;
 
 	if (yamlcfg__str(c, n, &s))
@@ -117,9 +118,9 @@ static int url_into(struct yamlcfg *c, yaml_node_t *n, char **out)
 }
 
 /* The first line of a private file: a token or key, kept out of the YAML. */
-static int secret_file(struct yamlcfg *c, yaml_node_t *n, char **out)
+static int secret_file_at(struct yamlcfg *c, yaml_node_t *n)
 {
-	char buf[MAX_SECRET + 2];
+	char buf[MAX_SECRET + 2], **out = c->member;
 	const char *path;
 	size_t len;
 	FILE *f;
@@ -145,162 +146,6 @@ static int secret_file(struct yamlcfg *c, yaml_node_t *n, char **out)
 	*out = strdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return *out ? 0 : yamlcfg__fail(c, "out of memory");
-}
-
-/* --- alerting.sinks[] --- */
-
-static struct alert_sink *cur_sink(struct yamlcfg *c)
-{
-	return &ACFG(c)->sinks[ACFG(c)->n_sinks - 1];
-}
-
-static int sink_name(struct yamlcfg *c, yaml_node_t *n)
-{
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (!*s || strlen(s) > ALERT_SINK_NAME_MAX ||
-	    s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")])
-		return yamlcfg__fail(c, "expected letters, digits, '_', '.' or '-' (at most %d), got \"%s\"",
-				     ALERT_SINK_NAME_MAX, s);
-	for (size_t i = 0; i + 1 < ACFG(c)->n_sinks; i++)
-		if (!strcmp(ACFG(c)->sinks[i].name, s))
-			return yamlcfg__fail(c, "a sink named \"%s\" is already defined", s);
-	cur_sink(c)->name = strdup(s);
-	return cur_sink(c)->name ? 0 : yamlcfg__fail(c, "out of memory");
-}
-
-static int sink_type(struct yamlcfg *c, yaml_node_t *n)
-{
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	for (int t = 0; t < SINK__COUNT; t++) {
-		if (!strcmp(s, sink_names[t])) {
-			cur_sink(c)->type = (enum sink_type)t;
-			return 0;
-		}
-	}
-	return yamlcfg__fail(c, "expected alertmanager, pagerduty, slack or webhook, got \"%s\"", s);
-}
-
-static int sink_url(struct yamlcfg *c, yaml_node_t *n)
-{
-	return url_into(c, n, &cur_sink(c)->url);
-}
-
-static int sink_routing_key(struct yamlcfg *c, yaml_node_t *n)
-{
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (!*s || strlen(s) > MAX_SECRET || strpbrk(s, " \t\r\n"))
-		return yamlcfg__fail(c, "expected the integration key, without spaces");
-	wipe(cur_sink(c)->routing_key);
-	cur_sink(c)->routing_key = strdup(s);
-	return cur_sink(c)->routing_key ? 0 : yamlcfg__fail(c, "out of memory");
-}
-
-static int sink_routing_key_file(struct yamlcfg *c, yaml_node_t *n)
-{
-	return secret_file(c, n, &cur_sink(c)->routing_key);
-}
-
-static int sink_token_file(struct yamlcfg *c, yaml_node_t *n)
-{
-	return secret_file(c, n, &cur_sink(c)->bearer);
-}
-
-static int sink_send_resolved(struct yamlcfg *c, yaml_node_t *n)
-{
-	cur_sink(c)->resolved_set = true;
-	return yamlcfg__bool(c, n, &cur_sink(c)->send_resolved);
-}
-
-/* Alertmanager's API path is implied: a base URL is what operators know. */
-static int alertmanager_url(struct alert_sink *s)
-{
-	static const char path[] = "/api/v2/alerts";
-	size_t n = strlen(s->url);
-	char *full;
-
-	if (n >= sizeof(path) - 1 && !strcmp(s->url + n - (sizeof(path) - 1), path))
-		return 0;
-	while (n && s->url[n - 1] == '/')
-		n--;
-	if (asprintf(&full, "%.*s%s", (int)n, s->url, path) < 0)
-		return -ENOMEM;
-	free(s->url);
-	s->url = full;
-	return 0;
-}
-
-static int sink_entry(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "name", sink_name },
-		{ "type", sink_type },
-		{ "url", sink_url },
-		{ "routing_key", sink_routing_key },
-		{ "routing_key_file", sink_routing_key_file },
-		{ "token_file", sink_token_file },
-		{ "send_resolved", sink_send_resolved },
-		{ 0 },
-	};
-	struct alertcfg *a = ACFG(c);
-	struct alert_sink *s;
-	bool has_type;
-
-	if (a->n_sinks >= ALERT_MAX_SINKS)
-		return yamlcfg__fail(c, "at most %d sinks", ALERT_MAX_SINKS);
-	s = realloc(a->sinks, (a->n_sinks + 1) * sizeof(*s));
-	if (!s)
-		return yamlcfg__fail(c, "out of memory");
-	a->sinks = s;
-	s = &a->sinks[a->n_sinks++];
-	memset(s, 0, sizeof(*s));
-	s->type = SINK__COUNT; /* unset */
-	s->send_resolved = true;
-	if (yamlcfg__walk_map(c, n, keys))
-		return -EINVAL;
-	has_type = s->type != SINK__COUNT;
-	if (!s->name)
-		return yamlcfg__fail(c, "name: required");
-	if (!has_type)
-		return yamlcfg__fail(c, "type: required (alertmanager, pagerduty, slack or webhook)");
-	if (s->type == SINK_PAGERDUTY) {
-		if (!s->routing_key)
-			return yamlcfg__fail(c, "routing_key: required for pagerduty (or routing_key_file)");
-		if (!s->url && !(s->url = strdup(PAGERDUTY_EVENTS_URL)))
-			return yamlcfg__fail(c, "out of memory");
-	} else if (s->routing_key) {
-		return yamlcfg__fail(c, "routing_key: only for pagerduty");
-	}
-	if (s->bearer && s->type != SINK_WEBHOOK)
-		return yamlcfg__fail(c, "token_file: only for webhook");
-	/* Alertmanager and PagerDuty must hear of the end, or their alert never ends */
-	if (s->resolved_set && s->type != SINK_SLACK && s->type != SINK_WEBHOOK)
-		return yamlcfg__fail(c, "send_resolved: only for slack and webhook");
-	if (!s->url)
-		return yamlcfg__fail(c, "url: required for %s", sink_names[s->type]);
-	if (s->type == SINK_ALERTMANAGER && alertmanager_url(s))
-		return yamlcfg__fail(c, "out of memory");
-	return 0;
-}
-
-static int alerting_sinks(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__walk_seq(c, n, sink_entry);
-}
-
-/* --- alerting.routes[] --- */
-
-static struct alert_route *cur_route(struct yamlcfg *c)
-{
-	return &ACFG(c)->routes[ACFG(c)->n_routes - 1];
 }
 
 static int pattern_one(struct yamlcfg *c, yaml_node_t *n, struct alert_patterns *p)
@@ -331,8 +176,10 @@ static int pattern_item(struct yamlcfg *c, yaml_node_t *n)
 }
 
 /* One pattern, or a list of them. */
-static int patterns(struct yamlcfg *c, yaml_node_t *n, struct alert_patterns *p)
+static int patterns_at(struct yamlcfg *c, yaml_node_t *n)
 {
+	struct alert_patterns *p = c->member;
+
 	if (n->type == YAML_SEQUENCE_NODE) {
 		void *saved = c->target;
 		int err;
@@ -347,28 +194,148 @@ static int patterns(struct yamlcfg *c, yaml_node_t *n, struct alert_patterns *p)
 	return pattern_one(c, n, p);
 }
 
-static int route_host(struct yamlcfg *c, yaml_node_t *n)
+/* --- alerting.sinks[]: c->target is the sink, c->outer the alertcfg --- */
+
+#define YAMLCFG_TARGET struct alert_sink
+
+static int sink_name(struct yamlcfg *c, yaml_node_t *n)
 {
-	return patterns(c, n, &cur_route(c)->hosts);
+	const struct alertcfg *a = c->outer;
+	struct alert_sink *sink = c->target;
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!*s || strlen(s) > ALERT_SINK_NAME_MAX ||
+	    s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")])
+		return yamlcfg__fail(c, "expected letters, digits, '_', '.' or '-' (at most %d), got \"%s\"",
+				     ALERT_SINK_NAME_MAX, s);
+	for (size_t i = 0; i + 1 < a->n_sinks; i++)
+		if (!strcmp(a->sinks[i].name, s))
+			return yamlcfg__fail(c, "a sink named \"%s\" is already defined", s);
+	sink->name = strdup(s);
+	return sink->name ? 0 : yamlcfg__fail(c, "out of memory");
 }
 
-static int route_namespace(struct yamlcfg *c, yaml_node_t *n)
+static int sink_type(struct yamlcfg *c, yaml_node_t *n)
 {
-	return patterns(c, n, &cur_route(c)->namespaces);
+	struct alert_sink *sink = c->target;
+	unsigned t;
+
+	if (yamlcfg__word(c, n, sink_names, SINK__COUNT, &t))
+		return -EINVAL;
+	sink->type = (enum sink_type)t;
+	return 0;
 }
 
-static int route_rule(struct yamlcfg *c, yaml_node_t *n)
+static int sink_routing_key(struct yamlcfg *c, yaml_node_t *n)
 {
-	return patterns(c, n, &cur_route(c)->rules);
+	struct alert_sink *sink = c->target;
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!*s || strlen(s) > MAX_SECRET || strpbrk(s, " \t\r\n"))
+		return yamlcfg__fail(c, "expected the integration key, without spaces");
+	wipe(sink->routing_key);
+	sink->routing_key = strdup(s);
+	return sink->routing_key ? 0 : yamlcfg__fail(c, "out of memory");
 }
 
-static int route_service(struct yamlcfg *c, yaml_node_t *n)
+static int sink_send_resolved(struct yamlcfg *c, yaml_node_t *n)
 {
-	return patterns(c, n, &cur_route(c)->services);
+	struct alert_sink *sink = c->target;
+
+	sink->resolved_set = true;
+	return yamlcfg__bool(c, n, &sink->send_resolved);
 }
 
+static const struct yamlcfg_key sink_keys[] = {
+	{ "name", sink_name },
+	{ "type", sink_type },
+	YAMLCFG_CALL_AT("url", url, url_at),
+	{ "routing_key", sink_routing_key },
+	YAMLCFG_CALL_AT("routing_key_file", routing_key, secret_file_at),
+	YAMLCFG_CALL_AT("token_file", bearer, secret_file_at),
+	{ "send_resolved", sink_send_resolved },
+	{ 0 },
+};
+
+#undef YAMLCFG_TARGET
+
+/* Alertmanager's API path is implied: a base URL is what operators know. */
+static int alertmanager_url(struct alert_sink *s)
+{
+	static const char path[] = "/api/v2/alerts";
+	size_t n = strlen(s->url);
+	char *full;
+
+	if (n >= sizeof(path) - 1 && !strcmp(s->url + n - (sizeof(path) - 1), path))
+		return 0;
+	while (n && s->url[n - 1] == '/')
+		n--;
+	if (asprintf(&full, "%.*s%s", (int)n, s->url, path) < 0)
+		return -ENOMEM;
+	free(s->url);
+	s->url = full;
+	return 0;
+}
+
+/* What a sink of its type needs, and what only other types take. */
+static int check_sink(struct yamlcfg *c, struct alert_sink *s)
+{
+	if (!s->name)
+		return yamlcfg__fail(c, "name: required");
+	if (s->type == SINK__COUNT)
+		return yamlcfg__fail(c, "type: required (alertmanager, pagerduty, slack or webhook)");
+	if (s->type == SINK_PAGERDUTY) {
+		if (!s->routing_key)
+			return yamlcfg__fail(c, "routing_key: required for pagerduty (or routing_key_file)");
+		if (!s->url && !(s->url = strdup(PAGERDUTY_EVENTS_URL)))
+			return yamlcfg__fail(c, "out of memory");
+	} else if (s->routing_key) {
+		return yamlcfg__fail(c, "routing_key: only for pagerduty");
+	}
+	if (s->bearer && s->type != SINK_WEBHOOK)
+		return yamlcfg__fail(c, "token_file: only for webhook");
+	/* Alertmanager and PagerDuty must hear of the end, or their alert never ends */
+	if (s->resolved_set && s->type != SINK_SLACK && s->type != SINK_WEBHOOK)
+		return yamlcfg__fail(c, "send_resolved: only for slack and webhook");
+	if (!s->url)
+		return yamlcfg__fail(c, "url: required for %s", sink_names[s->type]);
+	if (s->type == SINK_ALERTMANAGER && alertmanager_url(s))
+		return yamlcfg__fail(c, "out of memory");
+	return 0;
+}
+
+static int sink_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct alertcfg *a = ACFG(c);
+	struct alert_sink *s = yamlcfg__append(c, (void **)&a->sinks, &a->n_sinks, sizeof(*s),
+					       ALERT_MAX_SINKS, "sinks");
+
+	if (!s)
+		return -EINVAL;
+	s->type = SINK__COUNT; /* unset */
+	s->send_resolved = true;
+	if (yamlcfg__walk_map_into(c, n, sink_keys, s))
+		return -EINVAL;
+	return check_sink(c, s);
+}
+
+static int alerting_sinks(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, sink_entry);
+}
+
+/* --- alerting.routes[]: c->target is the route --- */
+
+#define YAMLCFG_TARGET struct alert_route
+
+/* In a list of kinds, c->target is the route still. */
 static int kind_one(struct yamlcfg *c, yaml_node_t *n)
 {
+	struct alert_route *r = c->target;
 	enum store_kind k;
 	const char *s;
 
@@ -376,7 +343,7 @@ static int kind_one(struct yamlcfg *c, yaml_node_t *n)
 		return -EINVAL;
 	if (store_kind__parse(s, &k))
 		return yamlcfg__fail(c, "expected listener, leak or health, got \"%s\"", s);
-	cur_route(c)->kinds |= 1u << k;
+	r->kinds |= 1u << k;
 	return 0;
 }
 
@@ -385,7 +352,7 @@ static int route_kind(struct yamlcfg *c, yaml_node_t *n)
 	if (n->type == YAML_SEQUENCE_NODE) {
 		if (yamlcfg__walk_seq(c, n, kind_one))
 			return -EINVAL;
-		if (!cur_route(c)->kinds)
+		if (!((struct alert_route *)c->target)->kinds)
 			return yamlcfg__fail(c, "an empty list matches nothing; leave the key out instead");
 		return 0;
 	}
@@ -394,51 +361,40 @@ static int route_kind(struct yamlcfg *c, yaml_node_t *n)
 
 static int route_min_severity(struct yamlcfg *c, yaml_node_t *n)
 {
+	struct alert_route *r = c->target;
 	enum lw_severity s;
 
 	if (yamlcfg__severity(c, n, &s))
 		return -EINVAL;
-	cur_route(c)->min_severity = severity__wire(s);
+	r->min_severity = severity__wire(s);
 	return 0;
 }
 
-static int route_sink(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__strdup(c, n, &cur_route(c)->sink_name);
-}
+static const struct yamlcfg_key route_keys[] = {
+	YAMLCFG_STRING("sink", sink_name),
+	{ "kind", route_kind },
+	{ "min_severity", route_min_severity },
+	YAMLCFG_CALL_AT("host", hosts, patterns_at),
+	YAMLCFG_CALL_AT("namespace", namespaces, patterns_at),
+	YAMLCFG_CALL_AT("rule", rules, patterns_at),
+	YAMLCFG_CALL_AT("service", services, patterns_at),
+	YAMLCFG_BOOL("continue", cont),
+	{ 0 },
+};
 
-static int route_continue(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__bool(c, n, &cur_route(c)->cont);
-}
+#undef YAMLCFG_TARGET
 
 static int route_entry(struct yamlcfg *c, yaml_node_t *n)
 {
-	static const struct yamlcfg_key keys[] = {
-		{ "sink", route_sink },
-		{ "kind", route_kind },
-		{ "min_severity", route_min_severity },
-		{ "host", route_host },
-		{ "namespace", route_namespace },
-		{ "rule", route_rule },
-		{ "service", route_service },
-		{ "continue", route_continue },
-		{ 0 },
-	};
 	struct alertcfg *a = ACFG(c);
-	struct alert_route *r;
+	struct alert_route *r = yamlcfg__append(c, (void **)&a->routes, &a->n_routes, sizeof(*r),
+						ALERT_MAX_ROUTES, "routes");
 
-	if (a->n_routes >= ALERT_MAX_ROUTES)
-		return yamlcfg__fail(c, "at most %d routes", ALERT_MAX_ROUTES);
-	r = realloc(a->routes, (a->n_routes + 1) * sizeof(*r));
 	if (!r)
-		return yamlcfg__fail(c, "out of memory");
-	a->routes = r;
-	r = &a->routes[a->n_routes++];
-	memset(r, 0, sizeof(*r));
+		return -EINVAL;
 	/* info findings (loopback, expected) page only when a route asks for them */
 	r->min_severity = severity__wire(LW_SEV_LOW);
-	if (yamlcfg__walk_map(c, n, keys))
+	if (yamlcfg__walk_map_into(c, n, route_keys, r))
 		return -EINVAL;
 	if (!r->sink_name)
 		return yamlcfg__fail(c, "sink: required (the name of one of alerting.sinks)");
@@ -450,127 +406,68 @@ static int alerting_routes(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_seq(c, n, route_entry);
 }
 
-/* --- alerting.runbooks --- */
+/* --- the alerting: section --- */
 
-static int runbook(struct yamlcfg *c, yaml_node_t *n, enum store_kind k)
+#define YAMLCFG_TARGET struct alertcfg
+
+static const struct yamlcfg_key runbook_keys[] = {
+	YAMLCFG_CALL_AT("listener", runbook[STORE_LISTENER], url_at),
+	YAMLCFG_CALL_AT("leak", runbook[STORE_LEAK], url_at),
+	YAMLCFG_CALL_AT("health", runbook[STORE_HEALTH], url_at),
+	{ 0 },
+};
+
+static int retry_check(struct yamlcfg *c, yaml_node_t *n)
 {
-	return url_into(c, n, &ACFG(c)->runbook[k]);
-}
-
-static int runbook_listener(struct yamlcfg *c, yaml_node_t *n)
-{
-	return runbook(c, n, STORE_LISTENER);
-}
-
-static int runbook_leak(struct yamlcfg *c, yaml_node_t *n)
-{
-	return runbook(c, n, STORE_LEAK);
-}
-
-static int runbook_health(struct yamlcfg *c, yaml_node_t *n)
-{
-	return runbook(c, n, STORE_HEALTH);
-}
-
-static int alerting_runbooks(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "listener", runbook_listener },
-		{ "leak", runbook_leak },
-		{ "health", runbook_health },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-/* --- timings --- */
-
-static int alerting_resend(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, MIN_MS, HOUR_MS, &ACFG(c)->resend_ms);
-}
-
-static int alerting_group_window(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, HOUR_MS, &ACFG(c)->group_window_ms);
-}
-
-static int alerting_timeout(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, MIN_MS, 300 * MIN_MS, &ACFG(c)->timeout_ms);
-}
-
-static int retry_backoff(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 100, HOUR_MS, &ACFG(c)->backoff_ms);
-}
-
-static int retry_max_backoff(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 100, DAY_MS, &ACFG(c)->max_backoff_ms);
-}
-
-static int retry_give_up(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 60 * MIN_MS, 30 * DAY_MS, &ACFG(c)->give_up_ms);
-}
-
-static int alerting_retry(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "backoff", retry_backoff },
-		{ "max_backoff", retry_max_backoff },
-		{ "give_up_after", retry_give_up },
-		{ 0 },
-	};
-	if (yamlcfg__walk_map(c, n, keys))
-		return -EINVAL;
+	(void)n;
 	if (ACFG(c)->max_backoff_ms < ACFG(c)->backoff_ms)
 		return yamlcfg__fail(c, "max_backoff must be at least backoff");
 	return 0;
 }
 
-static int health_stale(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, 30 * DAY_MS, &ACFG(c)->stale_ms);
-}
+static const struct yamlcfg_key retry_keys[] = {
+	YAMLCFG_DURATION("backoff", backoff_ms, 100, HOUR_MS),
+	YAMLCFG_DURATION("max_backoff", max_backoff_ms, 100, DAY_MS),
+	YAMLCFG_DURATION("give_up_after", give_up_ms, 60 * MIN_MS, 30 * DAY_MS),
+	{ 0 },
+};
 
-static int health_drop_reports(struct yamlcfg *c, yaml_node_t *n)
+static int health_check(struct yamlcfg *c, yaml_node_t *n)
 {
-	return yamlcfg__uint(c, n, 1, 1000, &ACFG(c)->drop_reports);
-}
-
-static int health_spool_bytes(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__size(c, n, 0, 1ULL << 40, &ACFG(c)->spool_bytes);
-}
-
-static int health_spool_age(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, 30 * DAY_MS, &ACFG(c)->spool_age_ms);
-}
-
-static int alerting_health(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "heartbeat_timeout", health_stale },
-		{ "drop_reports", health_drop_reports },
-		{ "spool_bytes", health_spool_bytes },
-		{ "spool_age", health_spool_age },
-		{ 0 },
-	};
-	if (yamlcfg__walk_map(c, n, keys))
-		return -EINVAL;
+	(void)n;
 	if (ACFG(c)->stale_ms && ACFG(c)->stale_ms < MIN_MS)
 		return yamlcfg__fail(c, "heartbeat_timeout: at least 1s, or 0 to turn it off");
 	return 0;
 }
 
+static const struct yamlcfg_key health_keys[] = {
+	YAMLCFG_DURATION("heartbeat_timeout", stale_ms, 0, 30 * DAY_MS),
+	YAMLCFG_UINT("drop_reports", drop_reports, 1, 1000),
+	YAMLCFG_SIZE("spool_bytes", spool_bytes, 0, 1ULL << 40),
+	YAMLCFG_DURATION("spool_age", spool_age_ms, 0, 30 * DAY_MS),
+	{ 0 },
+};
+
+const struct yamlcfg_key alertcfg_keys[] = {
+	{ "sinks", alerting_sinks },
+	{ "routes", alerting_routes },
+	YAMLCFG_SECTION("runbooks", runbook_keys, NULL),
+	YAMLCFG_DURATION("resend_interval", resend_ms, MIN_MS, HOUR_MS),
+	YAMLCFG_DURATION("group_window", group_window_ms, 0, HOUR_MS),
+	YAMLCFG_DURATION("timeout", timeout_ms, MIN_MS, 300 * MIN_MS),
+	YAMLCFG_SECTION("retry", retry_keys, retry_check),
+	YAMLCFG_SECTION("health", health_keys, health_check),
+	{ 0 },
+};
+
+#undef YAMLCFG_TARGET
+
 /* Routes name sinks, which may come later in the file. */
-static int resolve_sinks(struct yamlcfg *c)
+int alertcfg__check(struct yamlcfg *c, yaml_node_t *n)
 {
 	struct alertcfg *a = ACFG(c);
 
+	(void)n;
 	for (size_t i = 0; i < a->n_routes; i++) {
 		struct alert_route *r = &a->routes[i];
 		size_t j;
@@ -586,22 +483,4 @@ static int resolve_sinks(struct yamlcfg *c)
 		r->sink = (unsigned)j;
 	}
 	return 0;
-}
-
-int alertcfg__section(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "sinks", alerting_sinks },
-		{ "routes", alerting_routes },
-		{ "runbooks", alerting_runbooks },
-		{ "resend_interval", alerting_resend },
-		{ "group_window", alerting_group_window },
-		{ "timeout", alerting_timeout },
-		{ "retry", alerting_retry },
-		{ "health", alerting_health },
-		{ 0 },
-	};
-	if (yamlcfg__walk_map(c, n, keys))
-		return -EINVAL;
-	return resolve_sinks(c);
 }

@@ -74,8 +74,13 @@ bool alertcfg__enabled(const struct alertcfg *a);
 /* The index of the sink of that name, or -ENOENT. */
 int alertcfg__sink_index(const struct alertcfg *a, const char *name);
 
-/* The `alerting:` key's handler; c->target is the alertcfg to fill. */
-int alertcfg__section(struct yamlcfg *c, yaml_node_t *n);
+/*
+ * The keys of the `alerting:` section, for a struct alertcfg, and the check
+ * once all are read (routes name sinks that may come later):
+ *   YAMLCFG_SECTION_IN("alerting", alerting, alertcfg_keys, alertcfg__check)
+ */
+extern const struct yamlcfg_key alertcfg_keys[];
+int alertcfg__check(struct yamlcfg *c, yaml_node_t *n);
 
 const char *sink_type__name(enum sink_type t);
 

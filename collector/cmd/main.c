@@ -289,7 +289,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (listen_arg)
 		cfg.listen = listen_override;
-	log__setup(cfg.log_level, cfg.log_format_set ? cfg.log_format : LW_LOG_JSON);
+	log__setup(cfg.log.level, cfg.log.format_set ? cfg.log.format : LW_LOG_JSON);
 
 	/* first: until then a SIGHUP (systemd's ExecReload) would kill the process */
 	memset(&sa, 0, sizeof(sa));
@@ -390,7 +390,7 @@ static int cmd_serve(int argc, char **argv)
 	rl.file = config_file ? config_file : COLLECTOR_DEFAULT_CONFIG;
 	rl.must_exist = file_existed;
 	rl.listen_override = listen_arg ? &listen_override : NULL;
-	rl.log_format = cfg.log_format_set ? cfg.log_format : LW_LOG_JSON;
+	rl.log_format = cfg.log.format_set ? cfg.log.format : LW_LOG_JSON;
 	rl.cfg = &cfg;
 	rl.store = store;
 	rl.metrics = &metrics;

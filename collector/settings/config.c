@@ -16,8 +16,8 @@
 void collector_config__defaults(struct collector_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->log_level = LW_LOG_INFO;
-	cfg->log_format = LW_LOG_JSON;
+	cfg->log.level = LW_LOG_INFO;
+	cfg->log.format = LW_LOG_JSON;
 	listen_addr__parse(COLLECTOR_DEFAULT_LISTEN, &cfg->listen);
 	cfg->max_connections = 256;
 	cfg->max_connections_per_ip = 32;
@@ -52,18 +52,12 @@ const char *collector_config__state_dir(const struct collector_config *cfg)
 
 const char *collector_config__db_path(const struct collector_config *cfg, char *buf, size_t len)
 {
-	if (cfg->db_path)
-		return cfg->db_path;
-	snprintf(buf, len, "%s/collector.db", collector_config__state_dir(cfg));
-	return buf;
+	return yamlcfg__path_or(cfg->db_path, collector_config__state_dir(cfg), "collector.db", buf, len);
 }
 
 const char *collector_config__token_path(const struct collector_config *cfg, char *buf, size_t len)
 {
-	if (cfg->token_file)
-		return cfg->token_file;
-	snprintf(buf, len, "%s/token", collector_config__state_dir(cfg));
-	return buf;
+	return yamlcfg__path_or(cfg->token_file, collector_config__state_dir(cfg), "token", buf, len);
 }
 
 /* --- what a reload cannot change --- */
@@ -88,7 +82,7 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 		}                             \
 	} while (0)
 	/* a log shipper parses one format: it does not change mid-stream */
-	DIFF(old->log_format != fresh->log_format, "log.format");
+	DIFF(old->log.format != fresh->log.format, "log.format");
 	DIFF(str_changed(old->state_dir, fresh->state_dir), "state_dir");
 	DIFF(strcmp(listen_addr__format(&old->listen, a, sizeof(a)),
 		    listen_addr__format(&fresh->listen, b, sizeof(b))), "server.listen");
@@ -176,38 +170,9 @@ bool listen_addr__is_loopback(const struct listen_addr *l)
 	return !addr__is_wildcard(&a) && addr__classify(&a, NULL, 0) == LW_CLASS_LOOPBACK;
 }
 
-/* --- log: --- */
+/* --- the keys --- */
 
-static int log_level(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__log_level(c, n, &CFG(c)->log_level);
-}
-
-static int log_format(struct yamlcfg *c, yaml_node_t *n)
-{
-	CFG(c)->log_format_set = true;
-	return yamlcfg__log_format(c, n, &CFG(c)->log_format);
-}
-
-static int section_log(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "level", log_level },
-		{ "format", log_format },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-/* --- paths --- */
-
-
-static int top_state_dir(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->state_dir);
-}
-
-/* --- server: --- */
+#define YAMLCFG_TARGET struct collector_config
 
 static int server_listen(struct yamlcfg *c, yaml_node_t *n)
 {
@@ -220,273 +185,86 @@ static int server_listen(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
-static int server_token_file(struct yamlcfg *c, yaml_node_t *n)
+static int tls_check(struct yamlcfg *c, yaml_node_t *n)
 {
-	return yamlcfg__abspath(c, n, &CFG(c)->token_file);
-}
-
-static int tls_cert_file(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->tls_cert_file);
-}
-
-static int tls_key_file(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->tls_key_file);
-}
-
-static int server_tls(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "cert_file", tls_cert_file },
-		{ "key_file", tls_key_file },
-		{ 0 },
-	};
-	if (yamlcfg__walk_map(c, n, keys))
-		return -EINVAL;
+	(void)n;
 	if (!CFG(c)->tls_cert_file != !CFG(c)->tls_key_file)
 		return yamlcfg__fail(c, "give both cert_file and key_file, or neither");
 	return 0;
 }
 
-static int server_max_connections(struct yamlcfg *c, yaml_node_t *n)
+static const struct yamlcfg_key tls_keys[] = {
+	YAMLCFG_PATH("cert_file", tls_cert_file),
+	YAMLCFG_PATH("key_file", tls_key_file),
+	{ 0 },
+};
+
+static const struct yamlcfg_key server_keys[] = {
+	{ "listen", server_listen },
+	YAMLCFG_PATH("token_file", token_file),
+	YAMLCFG_SECTION("tls", tls_keys, tls_check),
+	YAMLCFG_UINT("max_connections", max_connections, 1, 65536),
+	YAMLCFG_UINT("max_connections_per_ip", max_connections_per_ip, 1, 65536),
+	YAMLCFG_DURATION("connection_timeout", connection_timeout_ms, 1000, 3600 * 1000),
+	YAMLCFG_UINT("threads", threads, 0, 256),
+	{ 0 },
+};
+
+static int limits_check(struct yamlcfg *c, yaml_node_t *n)
 {
-	return yamlcfg__uint(c, n, 1, 65536, &CFG(c)->max_connections);
-}
-
-static int server_max_per_ip(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__uint(c, n, 1, 65536, &CFG(c)->max_connections_per_ip);
-}
-
-static int server_timeout(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 1000, 3600 * 1000, &CFG(c)->connection_timeout_ms);
-}
-
-static int server_threads(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__uint(c, n, 0, 256, &CFG(c)->threads);
-}
-
-static int section_server(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "listen", server_listen },
-		{ "token_file", server_token_file },
-		{ "tls", server_tls },
-		{ "max_connections", server_max_connections },
-		{ "max_connections_per_ip", server_max_per_ip },
-		{ "connection_timeout", server_timeout },
-		{ "threads", server_threads },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-/* --- limits: --- */
-
-static int size_into(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, size_t *out)
-{
-	uint64_t v;
-
-	if (yamlcfg__size(c, n, min, max, &v))
-		return -EINVAL;
-	*out = (size_t)v;
-	return 0;
-}
-
-static int uint_into(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max, size_t *out)
-{
-	uint64_t v;
-
-	if (yamlcfg__uint(c, n, min, max, &v))
-		return -EINVAL;
-	*out = (size_t)v;
-	return 0;
-}
-
-static int limits_max_body(struct yamlcfg *c, yaml_node_t *n)
-{
-	return size_into(c, n, 1024, 256ULL << 20, &CFG(c)->limits.max_body);
-}
-
-static int limits_max_inflated(struct yamlcfg *c, yaml_node_t *n)
-{
-	return size_into(c, n, 1024, 1ULL << 30, &CFG(c)->limits.max_inflated);
-}
-
-static int limits_max_ratio(struct yamlcfg *c, yaml_node_t *n)
-{
-	return uint_into(c, n, 1, 100000, &CFG(c)->limits.max_ratio);
-}
-
-static int limits_max_events(struct yamlcfg *c, yaml_node_t *n)
-{
-	return uint_into(c, n, 1, 1000000, &CFG(c)->limits.max_events);
-}
-
-static int limits_max_event_size(struct yamlcfg *c, yaml_node_t *n)
-{
-	return size_into(c, n, 256, 16ULL << 20, &CFG(c)->limits.max_event_bytes);
-}
-
-static int limits_max_decoded(struct yamlcfg *c, yaml_node_t *n)
-{
-	return size_into(c, n, 1 << 20, 4ULL << 30, &CFG(c)->limits.max_decoded);
-}
-
-static int limits_max_inflight(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__size(c, n, 1 << 20, 64ULL << 30, &CFG(c)->max_inflight);
-}
-
-static int section_limits(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "max_body", limits_max_body },
-		{ "max_inflated", limits_max_inflated },
-		{ "max_ratio", limits_max_ratio },
-		{ "max_events", limits_max_events },
-		{ "max_event_size", limits_max_event_size },
-		{ "max_decoded", limits_max_decoded },
-		{ "max_inflight", limits_max_inflight },
-		{ 0 },
-	};
-	if (yamlcfg__walk_map(c, n, keys))
-		return -EINVAL;
+	(void)n;
 	if (CFG(c)->max_inflight < CFG(c)->limits.max_body)
 		return yamlcfg__fail(c, "max_inflight must be at least max_body");
 	return 0;
 }
 
-/* --- storage: --- */
-
-static int storage_path(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__abspath(c, n, &CFG(c)->db_path);
-}
-
-static int storage_busy_timeout(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 0, 600 * 1000, &CFG(c)->busy_timeout_ms);
-}
-
-static int storage_synchronous(struct yamlcfg *c, yaml_node_t *n)
-{
-	const char *s;
-
-	if (yamlcfg__str(c, n, &s))
-		return -EINVAL;
-	if (!strcmp(s, "full"))
-		CFG(c)->sync_full = true;
-	else if (!strcmp(s, "normal"))
-		CFG(c)->sync_full = false;
-	else
-		return yamlcfg__fail(c, "expected full or normal, got \"%s\"", s);
-	return 0;
-}
-
-static int section_storage(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "path", storage_path },
-		{ "busy_timeout", storage_busy_timeout },
-		{ "synchronous", storage_synchronous },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-/* --- retention: --- */
-
-static int keep_for(struct yamlcfg *c, yaml_node_t *n, enum store_kind k)
-{
-	return yamlcfg__duration_ms(c, n, 0, 3650 * DAY_MS, &CFG(c)->retention_ms[k]);
-}
-
-static int retention_listener(struct yamlcfg *c, yaml_node_t *n)
-{
-	return keep_for(c, n, STORE_LISTENER);
-}
-
-static int retention_leak(struct yamlcfg *c, yaml_node_t *n)
-{
-	return keep_for(c, n, STORE_LEAK);
-}
-
-static int retention_health(struct yamlcfg *c, yaml_node_t *n)
-{
-	return keep_for(c, n, STORE_HEALTH);
-}
-
-static int retention_interval(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__duration_ms(c, n, 1000, DAY_MS, &CFG(c)->retention_interval_ms);
-}
-
-static int retention_batch_rows(struct yamlcfg *c, yaml_node_t *n)
-{
-	return yamlcfg__uint(c, n, 1, 100000, &CFG(c)->retention_batch_rows);
-}
-
-static int section_retention(struct yamlcfg *c, yaml_node_t *n)
-{
-	static const struct yamlcfg_key keys[] = {
-		{ "listener", retention_listener },
-		{ "leak", retention_leak },
-		{ "health", retention_health },
-		{ "interval", retention_interval },
-		{ "batch_rows", retention_batch_rows },
-		{ 0 },
-	};
-	return yamlcfg__walk_map(c, n, keys);
-}
-
-/* --- alerting: (alertcfg.c) --- */
-
-static int section_alerting(struct yamlcfg *c, yaml_node_t *n)
-{
-	void *saved = c->target;
-	int err;
-
-	c->target = &CFG(c)->alerting;
-	err = alertcfg__section(c, n);
-	c->target = saved;
-	return err;
-}
-
-static const struct yamlcfg_key top_keys[] = {
-	{ "log", section_log },
-	{ "state_dir", top_state_dir },
-	{ "server", section_server },
-	{ "limits", section_limits },
-	{ "storage", section_storage },
-	{ "retention", section_retention },
-	{ "alerting", section_alerting },
+static const struct yamlcfg_key limits_keys[] = {
+	YAMLCFG_SIZE("max_body", limits.max_body, 1024, 256ULL << 20),
+	YAMLCFG_SIZE("max_inflated", limits.max_inflated, 1024, 1ULL << 30),
+	YAMLCFG_UINT("max_ratio", limits.max_ratio, 1, 100000),
+	YAMLCFG_UINT("max_events", limits.max_events, 1, 1000000),
+	YAMLCFG_SIZE("max_event_size", limits.max_event_bytes, 256, 16ULL << 20),
+	YAMLCFG_SIZE("max_decoded", limits.max_decoded, 1 << 20, 4ULL << 30),
+	YAMLCFG_SIZE("max_inflight", max_inflight, 1 << 20, 64ULL << 30),
 	{ 0 },
 };
 
-static void defaults_of(void *cfg)
+static int storage_synchronous(struct yamlcfg *c, yaml_node_t *n)
 {
-	collector_config__defaults(cfg);
+	static const char *const names[] = { "full", "normal" };
+	unsigned i;
+
+	if (yamlcfg__word(c, n, names, 2, &i))
+		return -EINVAL;
+	CFG(c)->sync_full = i == 0;
+	return 0;
 }
 
-static void free_of(void *cfg)
-{
-	collector_config__free(cfg);
-}
+static const struct yamlcfg_key storage_keys[] = {
+	YAMLCFG_PATH("path", db_path),
+	YAMLCFG_DURATION("busy_timeout", busy_timeout_ms, 0, 600 * 1000),
+	{ "synchronous", storage_synchronous },
+	{ 0 },
+};
 
-static const struct yamlcfg_schema schema = { top_keys, sizeof(struct collector_config), defaults_of, free_of };
+static const struct yamlcfg_key retention_keys[] = {
+	YAMLCFG_DURATION("listener", retention_ms[STORE_LISTENER], 0, 3650 * DAY_MS),
+	YAMLCFG_DURATION("leak", retention_ms[STORE_LEAK], 0, 3650 * DAY_MS),
+	YAMLCFG_DURATION("health", retention_ms[STORE_HEALTH], 0, 3650 * DAY_MS),
+	YAMLCFG_DURATION("interval", retention_interval_ms, 1000, DAY_MS),
+	YAMLCFG_UINT("batch_rows", retention_batch_rows, 1, 100000),
+	{ 0 },
+};
 
-int collector_config__load(struct collector_config *cfg, const char *file, bool must_exist,
-			   char *err, size_t errlen)
-{
-	return yamlcfg__load(&schema, cfg, file, NULL, must_exist, err, errlen);
-}
+static const struct yamlcfg_key top_keys[] = {
+	YAMLCFG_SECTION_IN("log", log, yamlcfg_log_keys, NULL),
+	YAMLCFG_PATH("state_dir", state_dir),
+	YAMLCFG_SECTION("server", server_keys, NULL),
+	YAMLCFG_SECTION("limits", limits_keys, limits_check),
+	YAMLCFG_SECTION("storage", storage_keys, NULL),
+	YAMLCFG_SECTION("retention", retention_keys, NULL),
+	YAMLCFG_SECTION_IN("alerting", alerting, alertcfg_keys, alertcfg__check),
+	{ 0 },
+};
 
-int collector_config__load_string(struct collector_config *cfg, const char *text, char *err,
-				  size_t errlen)
-{
-	return yamlcfg__load(&schema, cfg, NULL, text, true, err, errlen);
-}
+YAMLCFG_DEFINE_LOAD(collector_config, struct collector_config, top_keys)

@@ -26,9 +26,7 @@ struct listen_addr {
 };
 
 struct collector_config {
-	enum lw_log_level log_level;
-	enum lw_log_format log_format;
-	bool log_format_set;          /* else the command picks */
+	struct lw_log_settings log;   /* log.level, log.format */
 
 	char *state_dir;              /* NULL: COLLECTOR_DEFAULT_STATE_DIR */
 

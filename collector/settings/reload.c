@@ -65,8 +65,8 @@ int reload__run(struct reload *r)
 	cfgref__put(ref);
 
 	warn_restart_keys(r->cfg, &fresh);
-	r->cfg->log_level = fresh.log_level;
-	log__setup(r->cfg->log_level, r->log_format);
+	r->cfg->log.level = fresh.log.level;
+	log__setup(r->cfg->log.level, r->log_format);
 	memcpy(r->cfg->retention_ms, fresh.retention_ms, sizeof(fresh.retention_ms));
 	r->cfg->retention_interval_ms = fresh.retention_interval_ms;
 	r->cfg->retention_batch_rows = fresh.retention_batch_rows;

@@ -79,8 +79,8 @@ static void test_full_config(void **state)
 
 	collector_config__defaults(&cfg);
 	assert_int_equal(collector_config__load_string(&cfg, text, err, sizeof(err)), 0);
-	assert_int_equal(cfg.log_level, LW_LOG_DEBUG);
-	assert_int_equal(cfg.log_format, LW_LOG_TEXT);
+	assert_int_equal(cfg.log.level, LW_LOG_DEBUG);
+	assert_int_equal(cfg.log.format, LW_LOG_TEXT);
 	assert_string_equal(listen_addr__format(&cfg.listen, addr, sizeof(addr)), "[::1]:9000");
 	assert_true(listen_addr__is_loopback(&cfg.listen));
 	assert_string_equal(cfg.token_file, "/etc/lwc/token");

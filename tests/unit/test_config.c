@@ -36,9 +36,9 @@ static void assert_rejected(const char *text, const char *want)
 
 static void assert_defaults(const struct lw_config *cfg)
 {
-	assert_int_equal(cfg->log_level, LW_LOG_INFO);
-	assert_int_equal(cfg->log_format, LW_LOG_JSON);
-	assert_false(cfg->log_format_set);
+	assert_int_equal(cfg->log.level, LW_LOG_INFO);
+	assert_int_equal(cfg->log.format, LW_LOG_JSON);
+	assert_false(cfg->log.format_set);
 	assert_int_equal(cfg->health_interval_ms, 60000);
 	assert_int_equal(cfg->ringbuf_bytes, 256 * 1024);
 	assert_int_equal(cfg->address_refresh_ms, 5000);
@@ -78,9 +78,9 @@ static void test_full_config(void **state)
 	config__defaults(&cfg);
 	assert_int_equal(config__load_string(&cfg, full_config, err, sizeof(err)), 0);
 
-	assert_int_equal(cfg.log_level, LW_LOG_DEBUG);
-	assert_int_equal(cfg.log_format, LW_LOG_TEXT);
-	assert_true(cfg.log_format_set);
+	assert_int_equal(cfg.log.level, LW_LOG_DEBUG);
+	assert_int_equal(cfg.log.format, LW_LOG_TEXT);
+	assert_true(cfg.log.format_set);
 	assert_int_equal(cfg.health_interval_ms, 30000);
 	assert_int_equal(cfg.ringbuf_bytes, 1024 * 1024);
 	assert_int_equal(cfg.address_refresh_ms, 250);
@@ -251,7 +251,7 @@ static void test_failed_load_leaves_config(void **state)
 					     err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "exposure.expected[1]"));
 
-	assert_int_equal(cfg.log_level, LW_LOG_DEBUG);
+	assert_int_equal(cfg.log.level, LW_LOG_DEBUG);
 	assert_int_equal(cfg.health_interval_ms, 30000);
 	assert_int_equal(cfg.n_class_rules, 3);
 	assert_int_equal(cfg.class_rules[0].cidr.prefix, 24);
@@ -260,7 +260,7 @@ static void test_failed_load_leaves_config(void **state)
 
 	/* and a good load replaces everything, lists included */
 	assert_int_equal(config__load_string(&cfg, "log:\n  level: warn\n", err, sizeof(err)), 0);
-	assert_int_equal(cfg.log_level, LW_LOG_WARN);
+	assert_int_equal(cfg.log.level, LW_LOG_WARN);
 	assert_int_equal(cfg.health_interval_ms, 60000);
 	assert_int_equal(cfg.n_class_rules, 0);
 	assert_int_equal(cfg.n_expected, 0);
