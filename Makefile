@@ -163,7 +163,9 @@ $(BUILD)/bench:
 COLLECTOR_SRCS := $(wildcard collector/*/*.c)
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COLLECTOR_SRCS))
 COLLECTOR_LIB := $(BUILD)/libcollector.a
-COLLECTOR_LIB_OBJS := $(filter-out $(BUILD)/collector/cmd/main.o,$(COLLECTOR_OBJS))
+# The commands (collector/cmd/) make the binary; the rest goes into a library the tests link.
+COLLECTOR_CMD_OBJS := $(filter $(BUILD)/collector/cmd/%,$(COLLECTOR_OBJS))
+COLLECTOR_LIB_OBJS := $(filter-out $(COLLECTOR_CMD_OBJS),$(COLLECTOR_OBJS))
 LDLIBS_COLLECTOR := -lmicrohttpd -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
 
 .PHONY: collector bench-collector fuzz fuzz-run
@@ -179,7 +181,7 @@ $(COLLECTOR_LIB): $(COLLECTOR_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/leakwatch-collector: $(BUILD)/collector/cmd/main.o $(COLLECTOR_LIB) $(LW_LIB)
+$(BUILD)/leakwatch-collector: $(COLLECTOR_CMD_OBJS) $(COLLECTOR_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_COLLECTOR) -o $@
 

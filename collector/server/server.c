@@ -439,28 +439,16 @@ static enum MHD_Result get_findings(struct server *s, struct MHD_Connection *c, 
 	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 5000 };
 	struct findings fs;
 	struct store *ro;
+	const char *bad;
+	size_t bad_len;
 	char err[256];
 	char *doc;
 
 	metrics__add(s->o.metrics, queries, 1);
-	if (kind && *kind) {
-		enum store_kind k;
-
-		/* a comma-separated list, e.g. kind=listener,leak */
-		for (const char *p = kind; *p;) {
-			char one[16];
-			size_t n = strcspn(p, ",");
-
-			if (n >= sizeof(one))
-				goto bad_kind;
-			memcpy(one, p, n);
-			one[n] = '\0';
-			if (store_kind__parse(one, &k))
-				goto bad_kind;
-			f.kinds[k] = true;
-			p += n;
-			p += *p == ',';
-		}
+	/* a comma-separated list, e.g. kind=listener,leak */
+	if (kind && query__parse_kinds(kind, &f, &bad, &bad_len)) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "kind: expected listener, leak or health", r);
 	}
 	if (since && *since && query__parse_since(since, clock__realtime_ns(), &f.since_ns)) {
 		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
@@ -469,17 +457,9 @@ static enum MHD_Result get_findings(struct server *s, struct MHD_Connection *c, 
 	}
 	if (host && *host)
 		f.host = host;
-	if (limit && *limit) {
-		char *end;
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(limit, &end, 10);
-		if (errno || *end || !v || v > QUERY_MAX_LIMIT || *limit == '-') {
-			metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
-			return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);
-		}
-		f.limit = (unsigned)v;
+	if (limit && *limit && query__parse_limit(limit, &f.limit)) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);
 	}
 
 	if (store__open(&so, &ro, err, sizeof(err))) {
@@ -498,10 +478,6 @@ static enum MHD_Result get_findings(struct server *s, struct MHD_Connection *c, 
 	if (!doc)
 		return MHD_NO;
 	return respond(c, MHD_HTTP_OK, "application/json", doc, strlen(doc), MHD_RESPMEM_MUST_FREE, r);
-
-bad_kind:
-	metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
-	return respond_text(c, MHD_HTTP_BAD_REQUEST, "kind: expected listener, leak or health", r);
 }
 
 /* POST /v1/findings/{fingerprint}/ack[?by=NAME]: the leak is handled. */

@@ -738,6 +738,40 @@ static int parse_rfc3339(const char *s, uint64_t *out_ns)
 	return 0;
 }
 
+int query__parse_kinds(const char *list, struct query_filter *f, const char **bad, size_t *bad_len)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		char one[16];
+		enum store_kind k;
+
+		if (n >= sizeof(one) || (memcpy(one, p, n), one[n] = '\0', store_kind__parse(one, &k))) {
+			*bad = p;
+			*bad_len = n;
+			return -EINVAL;
+		}
+		f->kinds[k] = true;
+		p += n;
+		p += *p == ',';
+	}
+	return 0;
+}
+
+int query__parse_limit(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > QUERY_MAX_LIMIT)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
 int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns)
 {
 	uint64_t ms;

@@ -50,6 +50,11 @@ void query__print_json_lines(FILE *out, const struct findings *fs);
 /* Unix seconds, RFC 3339 ("2026-11-29T06:45:29Z", offsets allowed, or a
  * date), or a duration before now ("24h", "7d"). -EINVAL if none fits. */
 int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns);
+/* "listener,leak": each kind into f->kinds. -EINVAL, naming the bad one in
+ * *bad (a pointer into list, up to the next comma), if one is not a kind. */
+int query__parse_kinds(const char *list, struct query_filter *f, const char **bad, size_t *bad_len);
+/* 1..QUERY_MAX_LIMIT, digits only; -EINVAL otherwise. */
+int query__parse_limit(const char *s, unsigned *out);
 
 
 /*

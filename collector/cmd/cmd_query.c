@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+/* `query` and `events`: what the database holds, as findings or as the stored events. */
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd/cmd.h"
+#include "storage/query.h"
+#include "storage/store.h"
+
+struct query_args {
+	const char *db, *config_file;
+	bool json;
+	struct query_filter f;
+};
+
+/* One option into q: -1 to go on, or the exit status. */
+static int option(struct query_args *q, int opt, const char *arg)
+{
+	const char *bad;
+	size_t bad_len;
+
+	switch (opt) {
+	case 'd': q->db = arg; break;
+	case 'c': q->config_file = arg; break;
+	case 'H': q->f.host = arg; break;
+	case 'k':
+		if (query__parse_kinds(arg, &q->f, &bad, &bad_len))
+			return cmd__error("--kind: expected listener, leak or health, got \"%.*s\"", (int)bad_len, bad);
+		break;
+	case 's':
+		if (query__parse_since(arg, clock__realtime_ns(), &q->f.since_ns))
+			return cmd__error("--since: expected RFC 3339, Unix seconds or a duration such as 24h, got \"%s\"",
+					  arg);
+		break;
+	case 'n':
+		if (query__parse_limit(arg, &q->f.limit))
+			return cmd__error("--limit: expected 1..%d, got \"%s\"", QUERY_MAX_LIMIT, arg);
+		break;
+	case 'f':
+		if (strcmp(arg, "table") && strcmp(arg, "json"))
+			return cmd__error("--format: expected table or json, got \"%s\"", arg);
+		q->json = !strcmp(arg, "json");
+		break;
+	case 'h': fputs(collector_usage, stdout); return EXIT_OK;
+	default: return EXIT_ERROR;
+	}
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct query_args *q)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "since", required_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		if ((rc = option(q, opt, optarg)) >= 0)
+			return rc;
+	if (optind < argc)
+		return cmd__error("query: unexpected argument \"%s\"", argv[optind]);
+	return -1;
+}
+
+static int print_findings(struct store *store, const char *path, const struct query_args *q)
+{
+	struct findings fs;
+
+	if (query__findings(store__db(store), &q->f, &fs))
+		return cmd__error("query %s: %s", path, sqlite3_errmsg(store__db(store)));
+	if (q->json)
+		query__print_json_lines(stdout, &fs);
+	else
+		query__print_table(stdout, &fs);
+	query__free(&fs);
+	return EXIT_OK;
+}
+
+int cmd_query(int argc, char **argv, bool events)
+{
+	/* findings are a page; raw events are all of them unless limited */
+	struct query_args q = { .f.limit = events ? 0 : QUERY_DEFAULT_LIMIT };
+	struct store_opts so = { .read_only = true, .busy_timeout_ms = 5000 };
+	struct store *store;
+	char dbbuf[4096];
+	int rc = parse_args(argc, argv, &q);
+
+	if (rc >= 0)
+		return rc;
+	rc = cmd__open_offline("query", q.db, q.config_file, R_OK, false, &so, dbbuf, sizeof(dbbuf), &store);
+	if (rc)
+		return rc;
+	if (!events)
+		rc = print_findings(store, so.path, &q);
+	else if (query__print_events(store__db(store), &q.f, stdout) < 0)
+		rc = cmd__error("events %s: %s", so.path, sqlite3_errmsg(store__db(store)));
+	store__close(store);
+	return rc;
+}
