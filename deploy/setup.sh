@@ -3,6 +3,15 @@
 # Idempotent: prints nothing and touches nothing when every package is present.
 # `all` also installs the npm packages of tests/k8s (the offline Kubernetes
 # schema checks), pinned by its package-lock.json.
+#
+#   build        what `make` needs
+#   run          build, and what `make run` needs
+#   cross [ARCH] a cross compiler for ARCH (Debian's name, default arm64) and
+#                ARCH's builds of the libraries (multiarch): `make ARCH=arm64`.
+#                Nothing when this machine is ARCH.
+#   arm64        cross arm64, and qemu: `make test-arm64-unit`, `make test-arm64`
+#   deb          what `make deb` and its checks need
+#   all          everything above: `make test`
 set -eu
 
 BUILD="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
@@ -12,17 +21,49 @@ RUN="iproute2 procps ca-certificates"
 TEST="libcmocka-dev python3 redis-server memcached postgresql sqlite3 curl
       ripgrep prometheus-alertmanager systemd hyperfine openssl libclang-rt-dev
       rsyslog liburing-dev"
+# The libraries of BUILD (and the unit tests') that a cross build links.
+CROSS_LIBS="libbpf-dev libelf-dev zlib1g-dev libvectorscan-dev libprotobuf-c-dev
+            libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev
+            libyaml-dev libsystemd-dev libcmocka-dev"
+# qemu-user runs the arm64 unit tests; qemu-system-arm boots Debian's arm64
+# kernel for the load-and-attach test; cpio packs its initramfs.
+ARM64_TEST="qemu-user qemu-system-arm cpio"
+DEB="dpkg-dev fakeroot lintian mandoc debootstrap bash-completion"
+
+# cross ARCH: the packages for cross-building to ARCH, none on an ARCH machine
+cross() {
+  [ "$(dpkg --print-architecture)" = "$1" ] && return 0
+  case $1 in
+    arm64) printf 'gcc-aarch64-linux-gnu libc6-dev:arm64' ;;
+    amd64) printf 'gcc-x86-64-linux-gnu libc6-dev:amd64' ;;
+    *) echo "leakwatch setup: no cross build for $1 (arm64 or amd64)" >&2; exit 2 ;;
+  esac
+  for p in $CROSS_LIBS; do printf ' %s:%s' "$p" "$1"; done
+}
 
 case "${1:-all}" in
   build) want="$BUILD" ;;
   run)   want="$BUILD $RUN" ;;
-  all)   want="$BUILD $RUN $TEST" ;;
-  *) echo "usage: $0 [build|run|all]" >&2; exit 2 ;;
+  cross) want="$BUILD $(cross "${2:-arm64}")" ;;
+  arm64) want="$BUILD $(cross arm64) $ARM64_TEST" ;;
+  deb)   want="$BUILD $DEB" ;;
+  all)   want="$BUILD $RUN $TEST $(cross arm64) $ARM64_TEST $DEB" ;;
+  *) echo "usage: $0 [build|run|cross [ARCH]|arm64|deb|all]" >&2; exit 2 ;;
 esac
 
+# installed NAME[:ARCH]: without an architecture, the machine's own (or
+# all): once :arm64 libraries are there, a name alone matches both.
+native=$(dpkg --print-architecture)
+installed() {
+  case $1 in
+    *:*) dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed ;;
+    *) dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$1" 2>/dev/null |
+         grep -Eqx "($native|all) installed" ;;
+  esac
+}
 missing=""
 for p in $want; do
-  dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing="$missing $p"
+  installed "$p" || missing="$missing $p"
 done
 # Node.js and npm for tests/k8s, by command rather than by package: a machine
 # may have them from elsewhere (NodeSource's nodejs bundles npm and conflicts
@@ -54,6 +95,11 @@ fi
 
 echo "leakwatch setup: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# A foreign architecture's packages (name:arch) need that architecture known
+# to dpkg before apt reads the indexes.
+for a in $(printf '%s\n' $missing | sed -n 's/.*:\([a-z0-9]*\)$/\1/p' | sort -u); do
+  dpkg --print-foreign-architectures | grep -qx "$a" || dpkg --add-architecture "$a"
+done
 # Installing server packages must not start their services: the tests start
 # their own instances on addresses they choose.
 policy=/usr/sbin/policy-rc.d
