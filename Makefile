@@ -1,6 +1,28 @@
 # leakwatch: build out of tree into build/. `make V=1` shows every command.
 
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+# Debian's names of the architectures, and the GNU triplets of their cross
+# compilers (gcc-aarch64-linux-gnu, gcc-x86-64-linux-gnu).
+DEB_ARCH_x86 := amd64
+DEB_ARCH_arm64 := arm64
+TRIPLET_x86 := x86_64-linux-gnu
+TRIPLET_arm64 := aarch64-linux-gnu
+DEB_ARCH := $(DEB_ARCH_$(ARCH))
+ifeq ($(DEB_ARCH),)
+$(error ARCH=$(ARCH): leakwatch builds for x86 and arm64)
+endif
+# `make ARCH=arm64` on another machine cross-builds into build/arm64 with the
+# cross compiler and the :arm64 libraries (deploy/setup.sh cross arm64); the
+# BPF objects differ only in their vmlinux.h and __TARGET_ARCH.
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS := $(TRIPLET_$(ARCH))
+BUILD ?= build/$(ARCH)
+ifeq ($(origin CC),default)
+CC := $(CROSS)-gcc
+endif
+AR := $(CROSS)-ar
+endif
 BUILD ?= build
 CC ?= cc
 CLANG ?= clang
@@ -89,7 +111,7 @@ $(BUILD)/agent/kernel/loader.o: $(SKELS)
 
 $(LW_LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(PROTO_C) $(PROTO_H) &: $(PROTO)
 	$(call msg,PROTOC,$(PROTO))
@@ -103,7 +125,7 @@ $(PROTO_OBJ): $(PROTO_C)
 
 $(AGENT_LIB): $(AGENT_LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/leakwatch: $(BUILD)/agent/cmd/main.o $(AGENT_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
@@ -179,7 +201,7 @@ $(BUILD)/collector/%.o: collector/%.c | $(PROTO_H)
 
 $(COLLECTOR_LIB): $(COLLECTOR_LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/leakwatch-collector: $(COLLECTOR_CMD_OBJS) $(COLLECTOR_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
@@ -295,10 +317,31 @@ run:
 
 unit-tests: $(UNIT_BINS)
 
+# The arm64 build: build/arm64 on another machine.
+ARM64_BUILD := $(if $(filter arm64,$(HOST_ARCH)),build,build/arm64)
+ARM64_WRAPPER := $(if $(filter arm64,$(HOST_ARCH)),,qemu-aarch64)
+
+# The suite includes arm64's unit tests and boot test (tests/arm64), so it
+# builds for arm64 as well.
 test:
 	$(Q)deploy/setup.sh all
 	$(Q)$(MAKE) --no-print-directory all unit-tests
-	$(Q)BUILD=$(BUILD) tests/run.sh
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 BUILD=$(ARM64_BUILD) all unit-tests
+	$(Q)BUILD=$(BUILD) ARM64_BUILD=$(ARM64_BUILD) tests/run.sh
+
+# arm64 on any machine: on another one the unit tests run under qemu-user;
+# the boot test runs Debian's arm64 kernel under qemu-system-aarch64
+# (tests/arm64/boot.sh).
+.PHONY: test-arm64-unit test-arm64 vmlinux-arm64
+test-arm64-unit:
+	$(Q)deploy/setup.sh arm64
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 BUILD=$(ARM64_BUILD) unit-tests
+	$(Q)BUILD=$(ARM64_BUILD) TEST_WRAPPER=$(ARM64_WRAPPER) tests/run.sh --unit
+
+test-arm64:
+	$(Q)deploy/setup.sh arm64
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 BUILD=$(ARM64_BUILD) all
+	$(Q)ARM64_BUILD=$(ARM64_BUILD) tests/arm64/boot.sh
 
 # Installs the binaries, the systemd units, a commented default configuration
 # and the docs. DESTDIR stages the install (packaging); PREFIX chooses where it
@@ -333,6 +376,14 @@ install: all
 # change to their ConfigMaps.
 k8s-checksum:
 	$(Q)deploy/kubernetes/update-checksums.sh
+
+# vmlinux/arm64 on any machine, from the BTF of Debian's arm64 kernel
+# package: the one vmlinux/arm64/SOURCE names (KERNEL_PKG=PACKAGE=VERSION for
+# another, KERNEL_PKG=latest for the archive's current one), checked against
+# its -dbg package (800 MB, cached). See vmlinux/from-debian.sh.
+vmlinux-arm64:
+	$(Q)deploy/setup.sh arm64
+	$(Q)vmlinux/from-debian.sh arm64 $(KERNEL_PKG) --dbg
 
 # Regenerates the committed CO-RE header from the running kernel's BTF.
 vmlinux:
