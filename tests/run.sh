@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole suite: cmocka unit tests, then the integration scenarios
-# against the real kernel (root). Ends with the line CI reads:
+# against the real kernel (root), the arm64 boot and the Debian package.
+# Ends with the line CI reads:
 #   N passed, N failed
+# `--unit` runs the unit tests alone; TEST_WRAPPER runs each through a
+# command (qemu-aarch64 for `make test-arm64-unit`).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
+WRAPPER=${TEST_WRAPPER:-}
 passed=0
 failed=0
 failures=()
@@ -31,18 +35,22 @@ counts() {
 echo "== unit tests"
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
-	out=$(timeout 120 "$t" 2>&1)
+	out=$(timeout 120 $WRAPPER "$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	counts "$(basename "$t")" "$out" "$rc" '\[  PASSED  \] [0-9]+' '\[  FAILED  \] [0-9]+'
 done
 
-echo "== integration tests"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "integration tests need root (sudo make test)"
-	failed=$((failed + 1)); failures+=("integration (not root)")
-else
-	for s in tests/integration/*.sh; do
+integration() {
+	local s out rc
+	echo "== integration tests"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "integration tests need root (sudo make test)"
+		failed=$((failed + 1)); failures+=("integration (not root)")
+		return
+	fi
+	for s in tests/integration/*.sh tests/arm64/*.sh tests/package/*.sh; do
+		[ -e "$s" ] || continue
 		[ "$(basename "$s")" = lib.sh ] && continue
 		echo "-- $s"
 		out=$(timeout 900 bash "$s" 2>&1)
@@ -50,7 +58,8 @@ else
 		printf '%s\n' "$out"
 		counts "$s" "$out" "$rc" '^[0-9]+ passed' ', [0-9]+ failed$'
 	done
-fi
+}
+[ "${1:-}" = --unit ] || integration
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failing suites:"
