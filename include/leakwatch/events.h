@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Records the kernel programs put on the ring buffer. Shared by bpf/ and
  * agent/, so only fixed-width types appear here, and every struct has a size
