@@ -129,7 +129,7 @@ $(AGENT_LIB): $(AGENT_LIB_OBJS)
 
 $(BUILD)/leakwatch: $(BUILD)/agent/cmd/main.o $(AGENT_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_AGENT) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_AGENT) -o $@
 
 $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -205,7 +205,7 @@ $(COLLECTOR_LIB): $(COLLECTOR_LIB_OBJS)
 
 $(BUILD)/leakwatch-collector: $(COLLECTOR_CMD_OBJS) $(COLLECTOR_LIB) $(LW_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_COLLECTOR) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_COLLECTOR) -o $@
 
 # Unit tests link only what they test. A test of tests/unit/NAME.c belongs to
 # a side: TEST_SIDE_NAME, or COLLECTOR for test_collector_*, else AGENT. It
@@ -343,15 +343,19 @@ test-arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 BUILD=$(ARM64_BUILD) all
 	$(Q)ARM64_BUILD=$(ARM64_BUILD) tests/arm64/boot.sh
 
-# Installs the binaries, the systemd units, a commented default configuration
-# and the docs. DESTDIR stages the install (packaging); PREFIX chooses where it
-# lives, and the units are rendered with it. The configuration is always in
-# SYSCONFDIR (/etc), and an existing one is never replaced.
+# Installs the binaries, the systemd units, a commented default configuration,
+# the docs, the man pages and the bash completions. DESTDIR stages the install
+# (packaging); PREFIX chooses where it lives, and the units are rendered with
+# it. The configuration is always in SYSCONFDIR (/etc), and an existing one is
+# never replaced.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DOCDIR ?= $(PREFIX)/share/doc/leakwatch
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+MANPAGES := man/leakwatch.8 man/leakwatch-collector.8 man/leakwatch.yaml.5
 
 .PHONY: install k8s-checksum
 install: all
@@ -370,7 +374,36 @@ install: all
 		else install -m 0644 deploy/$$c.yaml "$$f" || exit 1; fi; \
 	done
 	$(Q)install -m 0644 README.md deploy/leakwatch.yaml deploy/collector.yaml $(DESTDIR)$(DOCDIR)/
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR)
+	$(Q)for m in $(MANPAGES); do \
+		sed 's/@VERSION@/$(VERSION)/' "$$m" > "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}" && \
+		chmod 0644 "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}" || exit 1; \
+	done
+	$(Q)install -m 0644 deploy/completions/leakwatch deploy/completions/leakwatch-collector $(DESTDIR)$(COMPLETIONDIR)/
 	$(Q)[ -n "$(DESTDIR)" ] || echo "  then:    systemctl daemon-reload && systemctl enable --now leakwatch-agent"
+
+# The Debian package, build/deb-ARCH/leakwatch_VERSION_ARCH.deb: built apart
+# with Debian's hardening flags, installed for /usr, and packed by
+# deploy/debian/build-deb.sh, from a clean build so that the flags are
+# Debian's throughout. `make deb ARCH=arm64` cross-builds the arm64
+# one. `make test-deb-install` installs it in a clean debootstrap chroot.
+DEB_BUILD ?= build/deb-$(DEB_ARCH)
+DEB_FLAGS := DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_HOST_ARCH=$(DEB_ARCH)
+.PHONY: deb test-deb-install
+deb:
+	$(Q)deploy/setup.sh deb
+	$(Q)[ "$(ARCH)" = "$(HOST_ARCH)" ] || deploy/setup.sh cross $(DEB_ARCH)
+	$(Q)rm -rf $(DEB_BUILD)
+	$(Q)$(DEB_FLAGS) CFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get CFLAGS)" \
+		CPPFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get LDFLAGS)" \
+		$(MAKE) --no-print-directory ARCH=$(ARCH) BUILD=$(DEB_BUILD) all
+	$(Q)$(MAKE) --no-print-directory -o all ARCH=$(ARCH) BUILD=$(DEB_BUILD) install DESTDIR=$(CURDIR)/$(DEB_BUILD)/root \
+		PREFIX=/usr UNITDIR=/lib/systemd/system >/dev/null
+	$(Q)deploy/debian/build-deb.sh $(DEB_ARCH) $(DEB_BUILD)/root $(DEB_BUILD)
+
+test-deb-install: deb
+	$(Q)tests/package/install.sh $(CURDIR)/$(DEB_BUILD)/leakwatch_$(VERSION)_$(DEB_ARCH).deb
 
 # Updates the checksum/config annotations of the Kubernetes workloads after a
 # change to their ConfigMaps.
