@@ -99,7 +99,8 @@ static bool annotation(const char *json, const char *key, char *out, size_t cap)
 	return true;
 }
 
-/* containerd and CRI-O keep each container's OCI spec with CRI annotations. */
+/* containerd, k3s and CRI-O keep each container's OCI spec with CRI
+ * annotations; Docker its config with the same names as labels. */
 static bool from_runtime_state(const char *id, struct lw_container *c)
 {
 	static const struct {
@@ -108,7 +109,14 @@ static bool from_runtime_state(const char *id, struct lw_container *c)
 		{ "/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
 		  "io.kubernetes.cri.container-name", "io.kubernetes.cri.sandbox-name",
 		  "io.kubernetes.cri.sandbox-namespace" },
+		/* k3s runs its own containerd, with its state under /run/k3s */
+		{ "/run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
+		  "io.kubernetes.cri.container-name", "io.kubernetes.cri.sandbox-name",
+		  "io.kubernetes.cri.sandbox-namespace" },
 		{ "/run/containers/storage/overlay-containers/%s/userdata/config.json",
+		  "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace" },
+		/* Docker (cri-dockerd): the kubelet's names are container labels */
+		{ "/var/lib/docker/containers/%s/config.v2.json",
 		  "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace" },
 	};
 	char path[512], *json = malloc(256 * 1024);

@@ -97,6 +97,43 @@ static void test_names_from_runtime_state(void **state)
 	assert_string_equal(c.pod_namespace, "jobs");
 }
 
+#define ID3 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID4 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define ID5 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+/* k3s's containerd, CRI-O and Docker, each where and as it keeps them */
+static void test_names_from_each_runtime(void **state)
+{
+	static const struct {
+		const char *id, *path, *json, *container, *pod, *ns;
+	} cases[] = {
+		{ ID3, "/run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/" ID3 "/config.json",
+		  "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"traefik\","
+		  "\"io.kubernetes.cri.sandbox-name\":\"traefik-7d\",\"io.kubernetes.cri.sandbox-namespace\":\"kube-system\"}}",
+		  "traefik", "traefik-7d", "kube-system" },
+		{ ID4, "/run/containers/storage/overlay-containers/" ID4 "/userdata/config.json",
+		  "{\"annotations\":{\"io.kubernetes.container.name\":\"db\",\"io.kubernetes.pod.name\":\"pg-0\","
+		  "\"io.kubernetes.pod.namespace\":\"data\"}}",
+		  "db", "pg-0", "data" },
+		{ ID5, "/var/lib/docker/containers/" ID5 "/config.v2.json",
+		  "{\"Config\":{\"Labels\":{\"io.kubernetes.container.name\": \"api\","
+		  "\"io.kubernetes.pod.name\": \"web-1\",\"io.kubernetes.pod.namespace\": \"prod\"}}}",
+		  "api", "web-1", "prod" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lw_container c = { 0 };
+
+		snprintf(c.id, sizeof(c.id), "%s", cases[i].id);
+		mkfile(cases[i].path, cases[i].json);
+		pods__enrich(pods, &c);
+		assert_string_equal(c.container_name, cases[i].container);
+		assert_string_equal(c.pod_name, cases[i].pod);
+		assert_string_equal(c.pod_namespace, cases[i].ns);
+	}
+}
+
 static void test_names_from_pod_uid(void **state)
 {
 	struct lw_container two = { .pod_uid = UID_ }, one = { .pod_uid = UID2 }, none = { .pod_uid = "99999999-2222-4333-8444-555555555555" };
@@ -162,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_from_container_logs),
 		cmocka_unit_test(test_names_from_runtime_state),
+		cmocka_unit_test(test_names_from_each_runtime),
 		cmocka_unit_test(test_names_from_pod_uid),
 		cmocka_unit_test(test_log_owner),
 		/* last: it removes a record the others read */
