@@ -1,27 +1,28 @@
 #!/bin/sh
-# Writes the contents of leakwatch's Secrets into deploy/kubernetes/secrets/
-# (git-ignored), where kustomization.yaml's secretGenerator reads them:
+# Writes the contents of leakwatch's Secrets into
+# deploy/kubernetes/install/secrets/ (git-ignored), where
+# install/kustomization.yaml's secretGenerator reads them:
 #   token             the bearer token agents send and the collector expects
 #   fingerprint.key   the deployment's HMAC key for fingerprints (32 bytes)
 #   ca.crt, ca.key    a private CA; ca.key stays here and never goes into the
 #                     cluster
 #   tls.crt, tls.key  the collector's certificate for its Service's names,
 #                     signed by that CA
-# Then: kubectl apply -k deploy/kubernetes
+# Then: kubectl apply -k deploy/kubernetes/install
 #
 # It never replaces a file that exists: a new fingerprint key would change
 # every fingerprint, and a new CA would need every agent to get it first.
 # Keep secrets/ somewhere safe (a vault), as you would any credential.
 #
 #   make-secrets.sh [--dir DIR] [--namespace NS] [--no-tls] [--renew-tls]
-#     --dir DIR        write here instead of secrets/ beside this script
+#     --dir DIR        write here instead of install/secrets/
 #     --namespace NS   the namespace the collector's Service is in (leakwatch)
 #     --no-tls         token and key only: cert-manager issues the certificate
-#                      (see cert-manager.yaml)
+#                      (see components/cert-manager)
 #     --renew-tls      issue a new collector certificate from the same CA
 set -eu
 
-dir=$(cd "$(dirname "$0")" && pwd)/secrets
+dir=$(cd "$(dirname "$0")" && pwd)/install/secrets
 ns=leakwatch
 tls=1
 renew=0

@@ -5,7 +5,7 @@
 # tests/integration/deploy.sh fails when an annotation is stale.
 #   update-checksums.sh [--check]   --check: change nothing, exit 1 if stale
 set -eu
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/base"
 
 check=0
 [ "${1:-}" = --check ] && check=1

@@ -63,13 +63,13 @@ check "make-secrets.sh --renew-tls: new certificate, same CA, token and key" bas
 	openssl verify -CAfile "$1/ca.crt" "$1/tls.crt" >/dev/null' _ "$SECRETS" "$WORK/secrets.before"
 
 if git -C "$LW_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-	check "git ignores deploy/kubernetes/secrets/* (but its .gitignore) and tests/k8s/node_modules" bash -c '
+	check "git ignores deploy/kubernetes/install/secrets/* (but its .gitignore) and tests/k8s/node_modules" bash -c '
 		cd "$1" || exit 1
-		for f in deploy/kubernetes/secrets/token deploy/kubernetes/secrets/fingerprint.key \
-			deploy/kubernetes/secrets/ca.key deploy/kubernetes/secrets/tls.key tests/k8s/node_modules/x; do
+		s=deploy/kubernetes/install/secrets
+		for f in $s/token $s/fingerprint.key $s/ca.key $s/tls.key tests/k8s/node_modules/x; do
 			git check-ignore -q "$f" || { echo "$f is not ignored"; exit 1; }
 		done
-		! git check-ignore -q deploy/kubernetes/secrets/.gitignore' _ "$LW_ROOT"
+		! git check-ignore -q $s/.gitignore' _ "$LW_ROOT"
 fi
 
 # ---- manifests --------------------------------------------------------------
@@ -100,17 +100,119 @@ if [ "$have_checks" = 1 ]; then
 		fi
 	}
 	mutant "an unknown field" "unknown field .*readOnlyRootFileSystem" \
-		"sed -i 's/readOnlyRootFilesystem: true/readOnlyRootFileSystem: true/' agent-daemonset.yaml"
+		"sed -i 's/readOnlyRootFilesystem: true/readOnlyRootFileSystem: true/' base/agent-daemonset.yaml"
 	mutant "a schema violation" "containerPort must be integer" \
-		"sed -i 's/containerPort: 9464/containerPort: \"9464\"/' agent-daemonset.yaml"
+		"sed -i 's/containerPort: 9464/containerPort: \"9464\"/' base/agent-daemonset.yaml"
 	mutant "a stale config checksum" "run make k8s-checksum" \
-		"sed -i 's/level: info/level: debug/' agent-configmap.yaml"
+		"sed -i 's/level: info/level: debug/' base/agent-configmap.yaml"
 	mutant "an extra capability without a reason" "unexpected NET_RAW; NET_RAW has no comment" \
-		"sed -i 's/^                - NET_ADMIN$/                - NET_ADMIN\n                - NET_RAW/' agent-daemonset.yaml"
+		"sed -i 's/^                - NET_ADMIN$/                - NET_ADMIN\n                - NET_RAW/' base/agent-daemonset.yaml"
 	mutant "a writable host mount" "/var/log is mounted writable" \
-		"sed -i '/mountPath: \/var\/log$/{n;d}' agent-daemonset.yaml"
+		"sed -i '/mountPath: \/var\/log$/{n;d}' base/agent-daemonset.yaml"
 	mutant "a loopback metrics address" "kubelet cannot probe loopback" \
-		"sed -i 's/listen: 0.0.0.0:9464/listen: 127.0.0.1:9464/' agent-configmap.yaml && ./update-checksums.sh >/dev/null"
+		"sed -i 's/listen: 0.0.0.0:9464/listen: 127.0.0.1:9464/' base/agent-configmap.yaml && ./update-checksums.sh >/dev/null"
+fi
+
+# ---- what kubectl kustomize renders -----------------------------------------
+
+# A copy as git has it: no Secrets made, nothing run first.
+R=$WORK/render
+mkdir -p "$R"
+cp -r "$K8S" "$R/k8s"
+find "$R/k8s/install/secrets" -type f ! -name .gitignore -delete
+# render NAME DIR OUT: kubectl kustomize DIR into OUT
+render() {
+	if kubectl kustomize "$2" >"$3" 2>"$3.err"; then pass "$1"; else fail "$1" "$(tail -2 "$3.err")"; fi
+}
+# rendered NAME FILE [ARGS...]: tests/k8s/rendered.mjs's checks on FILE, as this suite's
+rendered() {
+	local name=$1 file=$2; shift 2
+	node "$CHECKS/rendered.mjs" "$file" --version "$VERSION" --readme "$K8S/README.md" "$@" >"$file.checks" 2>&1
+	local rc=$?
+	sed "s/^\(PASS\|FAIL\) /\1 $name: /" "$file.checks" | relay
+	grep -q '^all checks passed$' "$file.checks" && [ "$rc" = 0 ] || fail "$name: checks complete" "$(tail -2 "$file.checks")"
+}
+if ! command -v kubectl >/dev/null; then
+	fail "kubectl" "not installed: kubectl kustomize renders the manifests"
+elif [ "$have_checks" = 1 ]; then
+	render "kubectl kustomize deploy/kubernetes renders, with nothing run first" "$R/k8s" "$R/review.yaml"
+	rendered "review" "$R/review.yaml"
+	check "the review rendering's Secrets are the placeholders" bash -c '
+		tr -d "\n " <"$1" | grep -qF "token:$(printf "REPLACE_ME\n" | base64 -w0)"' _ "$R/review.yaml"
+	if kubectl kustomize "$R/k8s/install" >/dev/null 2>&1; then
+		fail "install/ refuses to render without make-secrets.sh's files" "it rendered"
+	else
+		pass "install/ refuses to render without make-secrets.sh's files"
+	fi
+	cp "$SECRETS"/* "$R/k8s/install/secrets/"
+	render "kubectl kustomize deploy/kubernetes/install, after make-secrets.sh" "$R/k8s/install" "$R/install.yaml"
+	rendered "install" "$R/install.yaml"
+	check "install: the Secrets hold make-secrets.sh's token, not a placeholder" python3 -c '
+import base64, re, sys
+text, want = open(sys.argv[1]).read(), open(sys.argv[2], "rb").read()
+# kustomize writes a long value as a block over several lines
+m = re.search(r"^  token: [|]?\n?((?:    .*\n)+|.*\n)", text, re.M)
+assert m and base64.b64decode("".join(m.group(1).split())) == want, "the token is not make-secrets.sh'"'"'s"' \
+		"$R/install.yaml" "$SECRETS/token"
+	# every optional component at once, as install/kustomization.yaml lists them
+	mkdir -p "$R/all"
+	printf 'resources:\n  - ../k8s/install\ncomponents:\n  - ../k8s/components/prometheus-operator\n  - ../k8s/components/openshift\n' \
+		>"$R/all/kustomization.yaml"
+	check "install/kustomization.yaml lists every component (commented out)" bash -c '
+		for c in "$1"/components/*/; do grep -q "^#   - ../components/$(basename "$c")$" "$1/install/kustomization.yaml" || { echo "$c"; exit 1; }; done' _ "$K8S"
+	render "kubectl kustomize with the prometheus-operator and openshift components" "$R/all" "$R/all.yaml"
+	rendered "components" "$R/all.yaml" --expect ServiceMonitor,PodMonitor,SecurityContextConstraints,ResourceQuota,NetworkPolicy
+	# cert-manager: the component, and install/ without its TLS generator entry
+	cp -r "$R/k8s/install" "$R/k8s/install-cm"
+	python3 - "$R/k8s/install-cm/kustomization.yaml" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = re.sub(r"  - name: leakwatch-collector-tls\n(    .*\n|      .*\n)+", "", s)
+s = s.replace("resources:\n  - ../base\n", "resources:\n  - ../base\ncomponents:\n  - ../components/cert-manager\n")
+open(p, "w").write(s)
+PY
+	render "kubectl kustomize with the cert-manager component" "$R/k8s/install-cm" "$R/cm.yaml"
+	check "cert-manager: the pods mount the Secret its Certificate writes" python3 - "$R/cm.yaml" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+assert re.search(r"kind: Certificate\n(.*\n)*?  secretName: leakwatch-collector-tls\n", t), "no Certificate for leakwatch-collector-tls"
+assert t.count("secretName: leakwatch-collector-tls\n") >= 3, "the pods do not mount leakwatch-collector-tls by that name"
+assert "leakwatch-collector-tls-" not in t, "a generated TLS Secret is still there"
+PY
+
+	# The checks must catch what they claim to.
+	# rmutant NAME EXPECTED-FAIL-TEXT COMMAND: the manifests changed by
+	# COMMAND, rendered with every component, must fail with that text
+	rmutant() {
+		local name=$1 want=$2 cmd=$3 m=$WORK/rmutant
+		rm -rf "$m" && mkdir -p "$m" && cp -r "$R/k8s" "$R/all" "$m/" && (cd "$m/k8s" && eval "$cmd")
+		kubectl kustomize "$m/all" >"$m/all.yaml" 2>"$m/err" || { fail "rendered checks catch $name" "no rendering: $(tail -1 "$m/err")"; return; }
+		if node "$CHECKS/rendered.mjs" "$m/all.yaml" --version "$VERSION" --readme "$K8S/README.md" >"$m/out" 2>&1; then
+			fail "rendered checks catch $name" "they passed"
+		elif grep -q "^FAIL.*$want" "$m/out"; then
+			pass "rendered checks catch $name"
+		else
+			fail "rendered checks catch $name" "$(grep '^FAIL' "$m/out" | head -2)"
+		fi
+	}
+	rmutant "ingest opened to every leakwatch pod" "collector may not reach the collector on 4520: it may" \
+		"sed -i '0,/component: agent/{/component: agent/d}' base/networkpolicies.yaml"
+	rmutant "metrics opened to every namespace" "a pod in another namespace may not reach the agent on 9464" \
+		"sed -i 's/leakwatch.io\/metrics: allowed/{}/; s/matchLabels:\$//' base/networkpolicies.yaml && sed -i '/namespaceSelector:\$/{N;s/namespaceSelector:\n *{}/namespaceSelector: {}/}' base/networkpolicies.yaml"
+	rmutant "a container without a memory limit" "no memory limit" \
+		"sed -i '/limits:/{n;n;/memory: 1Gi/d}' base/collector-deployment.yaml"
+	rmutant "an image on latest" "is latest" "sed -i 's/newTag: .*/newTag: latest/' base/kustomization.yaml"
+	rmutant "a capability nobody documented" "SYS_MODULE is not documented" \
+		"sed -i 's/^                - DAC_READ_SEARCH\$/                - DAC_READ_SEARCH\n                - SYS_MODULE/' base/agent-daemonset.yaml"
+	rmutant "an SCC allowing more than the pod asks" "allowedCapabilities" \
+		"sed -i 's/^  - DAC_READ_SEARCH\$/  - DAC_READ_SEARCH\n  - NET_RAW/' components/openshift/scc.yaml"
+	rmutant "a ServiceMonitor naming the CA Secret kustomize renamed" "is not rendered" \
+		"sed -i '/^configurations:/,\$d' components/prometheus-operator/kustomization.yaml"
+	rmutant "no quota for system-node-critical" "no ResourceQuota scoped to system-node-critical" \
+		"sed -i '/resourcequota.yaml/d' base/kustomization.yaml"
+	rmutant "a PodMonitor on the collector" "does not select the agent pods" \
+		"sed -i 's/component: agent\$/component: collector/' components/prometheus-operator/podmonitor.yaml"
 fi
 
 # ---- the pods' configuration, run by the real binaries ----------------------

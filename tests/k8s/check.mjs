@@ -4,10 +4,15 @@
 // exits 1 if any failed.
 //
 //   node check.mjs DIR [--secrets DIR] [--version X.Y.Z]
-//     DIR        deploy/kubernetes (or a copy)
+//     DIR        deploy/kubernetes (or a copy): the manifests in base/, the
+//                Secrets install/ generates, the placeholders of the review
+//                rendering, the optional components
 //     --secrets  files as make-secrets.sh writes them: the Secrets that
-//                kustomization.yaml generates from them are validated too
-//     --version  the image tag kustomization.yaml must pin (VERSION)
+//                install/kustomization.yaml generates from them are
+//                validated too
+//     --version  the image tag base/kustomization.yaml must pin (VERSION)
+//
+// tests/k8s/rendered.mjs checks what `kubectl kustomize` renders.
 //
 // The schemas are the API server's OpenAPI definitions compiled into
 // validators; they check types, required fields and enums. Like the API
@@ -19,6 +24,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments, parseDocument } from "yaml";
+import { check, expect, failures, labelsMatch, modelFor, quantity, resourcesOk, strictValidate } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const dir = args[0];
@@ -33,32 +39,16 @@ if (!dir) {
 	process.exit(2);
 }
 
-let failed = 0;
-function check(name, fn) {
-	let problems;
-	try {
-		problems = fn();
-	} catch (e) {
-		problems = [e.message];
-	}
-	problems = (Array.isArray(problems) ? problems : [problems]).filter(Boolean);
-	if (problems.length) {
-		failed++;
-		console.log(`FAIL ${name}: ${problems.join("; ")}`);
-	} else {
-		console.log(`PASS ${name}`);
-	}
-}
-const expect = (cond, msg) => (cond ? undefined : msg);
 
 // ---- loading -------------------------------------------------------------
 
 const NS = "leakwatch";
-const OPTIONAL = ["secret.example.yaml", "cert-manager.yaml"];
-const files = {}; // file -> [{obj, doc}]
+const CERT_MANAGER = "components/cert-manager/cert-manager.yaml";
+const files = {}; // file under base/, or CERT_MANAGER -> [{obj, doc}]
+const baseDir = join(dir, "base");
 
 function load(file) {
-	const text = readFileSync(join(dir, file), "utf8");
+	const text = readFileSync(file === CERT_MANAGER ? join(dir, file) : join(baseDir, file), "utf8");
 	const docs = parseAllDocuments(text, { uniqueKeys: true });
 	const out = [];
 	for (const d of docs) {
@@ -71,22 +61,23 @@ function load(file) {
 	return out;
 }
 
-const kust = parseDocument(readFileSync(join(dir, "kustomization.yaml"), "utf8")).toJS();
-check("kustomization: lists exactly the manifests beside it", () => {
+const kustAt = (d) => parseDocument(readFileSync(join(dir, d, "kustomization.yaml"), "utf8")).toJS();
+const kust = kustAt("base");
+const install = kustAt("install");
+const review = kustAt(".");
+check("base/kustomization: lists exactly the manifests beside it", () => {
 	const listed = kust.resources || [];
-	const present = readdirSync(dir).filter(
-		(f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml" && !OPTIONAL.includes(f),
-	);
+	const present = readdirSync(baseDir).filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml");
 	return [
 		...present.filter((f) => !listed.includes(f)).map((f) => `${f} not in resources`),
-		...listed.filter((f) => !existsSync(join(dir, f))).map((f) => `${f} listed but missing`),
+		...listed.filter((f) => !existsSync(join(baseDir, f))).map((f) => `${f} listed but missing`),
 		expect(kust.kind === "Kustomization", "kind is not Kustomization"),
 		expect(kust.namespace === NS, `namespace is not ${NS}`),
 	];
 });
 
 check("manifests: every file parses (YAML, unique keys)", () => {
-	for (const f of [...(kust.resources || []), ...OPTIONAL]) load(f);
+	for (const f of [...(kust.resources || []), CERT_MANAGER]) load(f);
 });
 
 const resources = (kust.resources || []).flatMap((f) => files[f] || []).map((d) => d.obj);
@@ -98,78 +89,39 @@ const docOf = (kind, name) =>
 
 // ---- the Secrets kustomize generates --------------------------------------
 
-const generated = [];
-for (const g of kust.secretGenerator || []) {
-	const keys = (g.files || []).map((s) => {
-		const [k, p] = s.includes("=") ? s.split("=", 2) : [s.split("/").pop(), s];
-		return { key: k, path: p };
-	});
-	const secret = {
-		apiVersion: "v1",
-		kind: "Secret",
-		metadata: { name: g.name, namespace: NS },
-		type: g.type || "Opaque",
-		data: {},
-	};
-	if (secretsDir)
-		for (const { key, path } of keys)
-			secret.data[key] = readFileSync(join(secretsDir, path.replace(/^secrets\//, ""))).toString("base64");
-	generated.push({ secret, keys });
+// generatedFrom(KUSTOMIZATION, DIR): its Secrets, their data read from DIR
+// (file names as the generator gives them, under any folder), or empty
+function generatedFrom(k, from) {
+	const out = [];
+	for (const g of k.secretGenerator || []) {
+		const keys = (g.files || []).map((s) => {
+			const [k, p] = s.includes("=") ? s.split("=", 2) : [s.split("/").pop(), s];
+			return { key: k, path: p };
+		});
+		const secret = {
+			apiVersion: "v1",
+			kind: "Secret",
+			metadata: { name: g.name, namespace: g.namespace || NS },
+			type: g.type || "Opaque",
+			data: {},
+		};
+		if (from)
+			for (const { key, path } of keys)
+				secret.data[key] = readFileSync(join(from, path.replace(/^[^/]+\//, ""))).toString("base64");
+		out.push({ secret, keys });
+	}
+	return out;
 }
+const generated = generatedFrom(install, secretsDir);
+const placeholders = generatedFrom(review, join(dir, "example-secrets"));
 const secretKeys = (name) => generated.find((g) => g.secret.metadata.name === name)?.keys.map((k) => k.key);
 
 // ---- schemas ---------------------------------------------------------------
 
-async function modelFor(apiVersion, kind) {
-	const mod = await import(`kubernetes-models/${apiVersion.includes("/") ? apiVersion : "v1"}`);
-	return mod[kind];
-}
-
-// Validates obj with the model's validator through a Proxy recording what
-// the validator reads. A map type (labels, data, resources.limits) is
-// enumerated by the validator, so its keys count as known.
-function strictValidate(Model, obj) {
-	const seen = [];
-	const wrap = (o, path) => {
-		if (o === null || typeof o !== "object") return o;
-		const rec = { obj: o, path, read: new Set(), enumerated: false, kids: new Map() };
-		seen.push(rec);
-		return new Proxy(o, {
-			get(t, k, r) {
-				if (typeof k !== "string" || !Object.hasOwn(t, k)) return Reflect.get(t, k, r);
-				rec.read.add(k);
-				if (!rec.kids.has(k)) rec.kids.set(k, wrap(t[k], `${path}.${k}`));
-				return rec.kids.get(k);
-			},
-			has(t, k) {
-				if (typeof k === "string") rec.read.add(k);
-				return Reflect.has(t, k);
-			},
-			ownKeys(t) {
-				rec.enumerated = true;
-				return Reflect.ownKeys(t);
-			},
-		});
-	};
-	const problems = [];
-	try {
-		Model.prototype.validate.call(wrap(obj, ""));
-	} catch (e) {
-		const errs = e.errors || [{ instancePath: "", message: e.message }];
-		problems.push(...errs.map((x) => `${x.instancePath || "/"} ${x.message}`));
-		return problems; // a failed validation stops reading: unknown-field results would be noise
-	}
-	for (const r of seen) {
-		if (Array.isArray(r.obj) || r.enumerated) continue;
-		for (const k of Object.keys(r.obj)) if (!r.read.has(k)) problems.push(`unknown field ${r.path}.${k}`);
-	}
-	return problems;
-}
-
 const schemaTargets = [
 	...(kust.resources || []).flatMap((f) => (files[f] || []).map((d) => ({ f, obj: d.obj }))),
-	...(files["secret.example.yaml"] || []).map((d) => ({ f: "secret.example.yaml", obj: d.obj })),
-	...(secretsDir ? generated.map((g) => ({ f: "secretGenerator", obj: g.secret })) : []),
+	...placeholders.map((g) => ({ f: "kustomization.yaml secretGenerator", obj: g.secret })),
+	...(secretsDir ? generated.map((g) => ({ f: "install secretGenerator", obj: g.secret })) : []),
 ];
 for (const { f, obj } of schemaTargets) {
 	const name = `schema: ${f} ${obj.kind}/${obj.metadata?.name}`;
@@ -179,15 +131,8 @@ for (const { f, obj } of schemaTargets) {
 
 // ---- helpers ---------------------------------------------------------------
 
-function quantity(q) {
-	const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
-	if (!m) throw new Error(`bad quantity ${q}`);
-	const mult = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-	return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
-}
 const podSpec = (w) => w.spec.template.spec;
-const sha256 = (f) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
-const labelsMatch = (sel, labels) => Object.entries(sel || {}).every(([k, v]) => labels?.[k] === v);
+const sha256 = (f) => createHash("sha256").update(readFileSync(join(baseDir, f))).digest("hex");
 
 // Where a path inside the container comes from: the mount that holds it.
 function mountFor(pod, container, path) {
@@ -217,17 +162,6 @@ function probeOk(probe, container, path, scheme) {
 		expect(port, `port ${g.port} is not a container port`),
 		expect((g.scheme || "HTTP") === scheme, `scheme ${g.scheme || "HTTP"}, not ${scheme}`),
 	].filter(Boolean).join(", ") || undefined;
-}
-function resourcesOk(c) {
-	const r = c.resources || {};
-	const out = [];
-	for (const res of ["cpu", "memory"]) {
-		const req = r.requests?.[res], lim = r.limits?.[res];
-		if (req === undefined) out.push(`no ${res} request`);
-		if (lim === undefined) out.push(`no ${res} limit`);
-		if (req !== undefined && lim !== undefined && quantity(req) > quantity(lim)) out.push(`${res} request above limit`);
-	}
-	return out;
 }
 function configOf(cmName, key) {
 	const cm = find("ConfigMap", cmName);
@@ -267,7 +201,7 @@ check("workloads: DaemonSet leakwatch-agent and Deployment leakwatch-collector e
 	expect(dep, "no Deployment leakwatch-collector"),
 ]);
 if (!ds || !dep) {
-	console.log(`${failed} checks failed`);
+	console.log(`${failures()} checks failed`);
 	process.exit(1);
 }
 const agentPod = podSpec(ds);
@@ -549,10 +483,11 @@ check("service: ClusterIP to the collector pods only", () => [
 
 // ---- secrets ---------------------------------------------------------------
 
-check("secrets: generated from git-ignored files, tls Secret complete", () => {
+check("install: Secrets generated from git-ignored files, tls Secret complete", () => {
 	const out = [];
-	const gi = existsSync(join(dir, "secrets/.gitignore")) ? readFileSync(join(dir, "secrets/.gitignore"), "utf8") : "";
-	out.push(expect(/^\*$/m.test(gi), "secrets/.gitignore does not ignore everything"));
+	const gi = existsSync(join(dir, "install/secrets/.gitignore")) ? readFileSync(join(dir, "install/secrets/.gitignore"), "utf8") : "";
+	out.push(expect(/^\*$/m.test(gi), "install/secrets/.gitignore does not ignore everything"));
+	out.push(expect(!kust.secretGenerator, "base/ generates Secrets: it must hold none"));
 	for (const g of generated) {
 		for (const k of g.keys) out.push(expect(k.path.startsWith("secrets/"), `${g.secret.metadata.name}: ${k.path} is not under secrets/`));
 		if (g.secret.type === "kubernetes.io/tls")
@@ -562,23 +497,23 @@ check("secrets: generated from git-ignored files, tls Secret complete", () => {
 	return out;
 });
 
-check("secret.example.yaml: same Secrets, placeholders too short to run", () => {
+check("review rendering: the same Secrets as install, placeholders too short to run", () => {
 	const out = [];
-	for (const { obj } of files["secret.example.yaml"] || []) {
-		const keys = secretKeys(obj.metadata.name);
-		if (!keys) { out.push(`${obj.metadata.name} is not a generated Secret`); continue; }
-		const vals = { ...obj.stringData };
-		for (const k of keys) out.push(expect(k in vals, `${obj.metadata.name} lacks ${k}`));
+	const shape = (gs) => JSON.stringify(gs.map((g) => [g.secret.metadata.name, g.secret.type, g.keys.map((k) => k.key)]));
+	out.push(expect(shape(placeholders) === shape(generated), `${shape(placeholders)} is not ${shape(generated)}`));
+	for (const g of placeholders) {
+		const val = (k) => Buffer.from(g.secret.data[k] || "", "base64").toString().trim();
+		for (const k of g.keys) out.push(expect(k.path.startsWith("example-secrets/"), `${k.path} is not under example-secrets/`));
 		// the agent refuses a key under 32 bytes, the collector a token under 16
-		if ("fingerprint.key" in vals) out.push(expect(vals["fingerprint.key"].length < 32, "fingerprint.key placeholder would be accepted"));
-		if ("token" in vals) out.push(expect(vals.token.length < 16, "token placeholder would be accepted"));
-		out.push(expect(!obj.data, "holds base64 data, not visible placeholders"));
+		if (g.secret.data["fingerprint.key"]) out.push(expect(val("fingerprint.key").length < 32, "fingerprint.key placeholder would be accepted"));
+		if (g.secret.data.token) out.push(expect(val("token").length < 16, "token placeholder would be accepted"));
+		if (g.secret.data["tls.key"]) out.push(expect(!val("tls.key").includes("PRIVATE KEY"), "tls.key placeholder is a real key"));
 	}
 	return out;
 });
 
 check("cert-manager.yaml: issues the Secret the pods mount, for the Service's names", () => {
-	const docs = (files["cert-manager.yaml"] || []).map((d) => d.obj);
+	const docs = (files[CERT_MANAGER] || []).map((d) => d.obj);
 	const cert = docs.find((o) => o.kind === "Certificate" && o.spec?.secretName === "leakwatch-collector-tls");
 	const issuers = new Set(docs.filter((o) => o.kind === "Issuer").map((o) => o.metadata.name));
 	const names = [`${svc?.metadata.name}.${NS}.svc`, `${svc?.metadata.name}.${NS}.svc.cluster.local`];
@@ -590,5 +525,5 @@ check("cert-manager.yaml: issues the Secret the pods mount, for the Service's na
 	];
 });
 
-console.log(failed ? `${failed} checks failed` : "all checks passed");
-process.exit(failed ? 1 : 0);
+console.log(failures() ? `${failures()} checks failed` : "all checks passed");
+process.exit(failures() ? 1 : 0);

@@ -1,5 +1,5 @@
 // Lays out, under ROOT, the files a workload's container would see, the way
-// the kubelet mounts them: ConfigMap keys, the Secrets kustomization.yaml
+// the kubelet mounts them: ConfigMap keys, the Secrets install/kustomization.yaml
 // generates (from make-secrets.sh's files), subPath mounts, and empty
 // directories for emptyDir, PVC and hostPath volumes. Paths inside the
 // mounted configuration files are moved under ROOT too, so that the real
@@ -17,18 +17,19 @@ if (!root) {
 	process.exit(2);
 }
 const [kind, name] = ref.split("/");
-const kust = parseDocument(readFileSync(join(dir, "kustomization.yaml"), "utf8")).toJS();
+const kust = parseDocument(readFileSync(join(dir, "base/kustomization.yaml"), "utf8")).toJS();
+const install = parseDocument(readFileSync(join(dir, "install/kustomization.yaml"), "utf8")).toJS();
 const objs = kust.resources.flatMap((f) =>
-	parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS()).filter(Boolean),
+	parseAllDocuments(readFileSync(join(dir, "base", f), "utf8")).map((d) => d.toJS()).filter(Boolean),
 );
 const w = objs.find((o) => o.kind === kind && o.metadata.name === name);
 if (!w) throw new Error(`no ${ref}`);
 const pod = w.spec.template.spec;
 const c = pod.containers[0];
 
-// Secret name -> key -> file, from the secretGenerator entries
+// Secret name -> key -> file, from install's secretGenerator entries
 const secrets = {};
-for (const g of kust.secretGenerator || []) {
+for (const g of install.secretGenerator || []) {
 	secrets[g.name] = {};
 	for (const s of g.files || []) {
 		const [k, p] = s.includes("=") ? s.split("=", 2) : [s.split("/").pop(), s];
