@@ -405,6 +405,15 @@ deb:
 test-deb-install: deb
 	$(Q)tests/package/install.sh $(CURDIR)/$(DEB_BUILD)/leakwatch_$(VERSION)_$(DEB_ARCH).deb
 
+# The container image for amd64 and arm64 (deploy/docker/Dockerfile), tagged
+# with VERSION: needs docker buildx (and binfmt for the arm64 runtime
+# stage's apt-get); PUSH=1 pushes it to IMAGE's registry.
+IMAGE ?= leakwatch
+.PHONY: image
+image:
+	docker buildx build --platform linux/amd64,linux/arm64 --build-arg VERSION=$(VERSION) \
+		-f deploy/docker/Dockerfile -t $(IMAGE):$(VERSION) $(if $(PUSH),--push) .
+
 # Updates the checksum/config annotations of the Kubernetes workloads after a
 # change to their ConfigMaps.
 k8s-checksum:

@@ -36,7 +36,6 @@ cross() {
   case $1 in
     arm64) printf 'gcc-aarch64-linux-gnu libc6-dev:arm64' ;;
     amd64) printf 'gcc-x86-64-linux-gnu libc6-dev:amd64' ;;
-    *) echo "leakwatch setup: no cross build for $1 (arm64 or amd64)" >&2; exit 2 ;;
   esac
   for p in $CROSS_LIBS; do printf ' %s:%s' "$p" "$1"; done
 }
@@ -44,7 +43,8 @@ cross() {
 case "${1:-all}" in
   build) want="$BUILD" ;;
   run)   want="$BUILD $RUN" ;;
-  cross) want="$BUILD $(cross "${2:-arm64}")" ;;
+  cross) case ${2:-arm64} in arm64 | amd64) ;; *) echo "leakwatch setup: no cross build for $2 (arm64 or amd64)" >&2; exit 2 ;; esac
+         want="$BUILD $(cross "${2:-arm64}")" ;;
   arm64) want="$BUILD $(cross arm64) $ARM64_TEST" ;;
   deb)   want="$BUILD $DEB" ;;
   all)   want="$BUILD $RUN $TEST $(cross arm64) $ARM64_TEST $DEB" ;;

@@ -306,37 +306,58 @@ runtime_pkgs=$(awk '/^FROM /{n++} {print n "\t" $0}' "$DOCKERFILE" |
 	awk -F'\t' -v last="$(grep -c '^FROM ' "$DOCKERFILE")" '$1 == last {print $2}' |
 	sed -n '/apt-get install/,/rm -rf/p' | tr -s ' \\' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
 	grep -vx -e apt-get -e install -e rm -e '&&' -e y -e rf | sort -u)
-check "Dockerfile: multi-stage, bookworm build and bookworm-slim runtime" bash -c '
-	grep -q "^FROM debian:bookworm AS build" "$1" && grep -q "^FROM debian:bookworm-slim" "$1" &&
+check "Dockerfile: multi-stage, Debian 12 for both, the build stage from setup.sh" bash -c '
+	grep -q "^FROM --platform=\$BUILDPLATFORM \${DEBIAN} AS build$" "$1" && grep -q "^FROM \${DEBIAN}$" "$1" &&
+	grep -q "^ARG DEBIAN=debian:bookworm-slim@" "$1" &&
 	grep -q "deploy/setup.sh build" "$1" && grep -q "^COPY --from=build" "$1"' _ "$DOCKERFILE"
-check "Dockerfile: every runtime package is a Debian 12 package" bash -c '
-	for p in $1; do dpkg-query -W "$p" >/dev/null 2>&1 || apt-cache show "$p" >/dev/null 2>&1 || { echo "unknown package $p"; exit 1; }; done' _ "$runtime_pkgs"
+check "Dockerfile: every base image pinned by a sha256 digest" bash -c '
+	[ "$(grep -c "^FROM " "$1")" -ge 2 ] &&
+	! grep "^FROM " "$1" | grep -v "\${DEBIAN}" | grep -q . &&
+	grep -Eq "^ARG DEBIAN=[a-z0-9./-]+:[a-z0-9.-]+@sha256:[0-9a-f]{64}$" "$1"' _ "$DOCKERFILE"
+check "Dockerfile: the build stage cross-compiles for TARGETARCH (amd64, arm64) on the builder's platform" bash -c '
+	grep -q "^ARG TARGETARCH$" "$1" && grep -q "deploy/setup.sh cross \"\$TARGETARCH\"" "$1" &&
+	grep -q "amd64) arch=x86" "$1" && grep -q "arm64) arch=arm64" "$1" && grep -q "make .*ARCH=\"\$arch\"" "$1"' _ "$DOCKERFILE"
+check "Dockerfile: the image carries VERSION (label), and make image tags it" bash -c '
+	grep -q "org.opencontainers.image.version=\"\${VERSION}\"" "$1" &&
+	cmd=$(make -C "$2" -s -n image | tr -d "\\\\\n") &&
+	grep -q -- "--platform linux/amd64,linux/arm64" <<<"$cmd" &&
+	grep -q -- "--build-arg VERSION=$3 .*-t leakwatch:$3" <<<"$cmd"' _ "$DOCKERFILE" "$LW_ROOT" "$VERSION"
+check "Dockerfile: every runtime package is a Debian 12 package, for amd64 and arm64" bash -c '
+	for p in $1; do for a in amd64 arm64; do
+		apt-cache show "$p:$a" >/dev/null 2>&1 || { echo "no package $p:$a"; exit 1; }
+	done; done' _ "$runtime_pkgs"
 # Each shared library the binaries link must come from a listed package
-# (libc6, whose libc, libm and the loader are in every Debian image, aside).
-check "Dockerfile: the runtime packages provide every library the binaries need" bash -c '
-	needed=$(readelf -d "$2" "$3" | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u)
-	for lib in $needed; do
-		# the file the loader picks, then its package, under either name
-		# that /usr-merge gives it
-		path=$(ldd "$2" "$3" | awk -v l="$lib" "\$1 == l && \$3 ~ /^\\// {print \$3; exit}")
-		[ -n "$path" ] || { echo "$lib not found by ldd"; exit 1; }
-		pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "${path#/usr}" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null)
-		pkg=${pkg%%:*}
-		[ "$pkg" = libc6 ] && continue
-		grep -qx "$pkg" <<<"$1" || { echo "$lib is in ${pkg:-no package}, not installed by the runtime stage"; exit 1; }
-	done' _ "$runtime_pkgs" "$LEAKWATCH" "$COLLECTOR"
-# The build stage copies only some of the tree: what it copies must be
-# enough for `make all` (dry run in a copy laid out the same way).
-mkdir -p "$WORK/ctx"
-while read -r src dst; do
-	for s in $src; do
-		mkdir -p "$WORK/ctx/$(dirname "$s")"
-		cp -r "$LW_ROOT/$s" "$WORK/ctx/$s"
-	done
-done < <(awk '/^FROM .* AS build/{b=1; next} /^FROM /{b=0} b && /^COPY / && !/--from/ {
-	n=split($0, w, " "); s=""; for (i=2; i<n; i++) s=s " " w[i]; print s, w[n] }' "$DOCKERFILE")
-check "Dockerfile: the build stage copies all that make all needs" \
-	make -C "$WORK/ctx" -n all BUILD="$WORK/ctx/build"
+# (libc6, whose libc, libm and the loader are in every Debian image, aside):
+# the amd64 binaries, and the arm64 ones the cross build made.
+A64=$LW_ROOT/${ARM64_BUILD:-build/arm64}
+for pair in "amd64:$LEAKWATCH:$COLLECTOR" "arm64:$A64/leakwatch:$A64/leakwatch-collector"; do
+	IFS=: read -r arch lw col <<<"$pair"
+	[ -x "$lw" ] || { fail "Dockerfile: $arch binaries to check" "no $lw (make ARCH=arm64)"; continue; }
+	check "Dockerfile: the runtime packages provide every library the $arch binaries need" bash -c '
+		dir=$(dpkg-architecture -a"$4" -qDEB_HOST_MULTIARCH 2>/dev/null)
+		for lib in $(readelf -d "$2" "$3" | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u); do
+			# the package of the file, under either name /usr-merge gives it
+			pkg=$(dpkg -S "/usr/lib/$dir/$lib" "/lib/$dir/$lib" 2>/dev/null | head -1 | cut -d: -f1)
+			[ -n "$pkg" ] || { echo "$lib: no $4 package has it"; exit 1; }
+			[ "$pkg" = libc6 ] && continue
+			grep -qx "$pkg" <<<"$1" || { echo "$lib is in $pkg, not installed by the runtime stage"; exit 1; }
+		done' _ "$runtime_pkgs" "$lw" "$col" "$arch"
+done
+# The build stage copies only some of the tree: every source make all
+# compiles must be in what it copies. (A dry run in a copy alone cannot
+# tell: a folder left out is an empty wildcard, not an error.)
+copied=$(awk '/^FROM .* AS build/{b=1; next} /^FROM /{b=0} b && /^COPY / && !/--from/ {
+	for (i = 2; i < NF; i++) print $i }' "$DOCKERFILE" | sort -u)
+check "Dockerfile: the build stage copies every file make all reads" bash -c '
+	cd "$2" || exit 1
+	for a in x86 arm64; do
+		make -n -B all ARCH=$a BUILD=/nonexistent/out 2>/dev/null |
+			grep -oE "(^| )(-I)?[a-zA-Z][a-zA-Z0-9_./-]*\.(c|h|proto)( |$)" | sed "s/^ *\(-I\)\{0,1\}//; s/ *$//"
+		echo Makefile; echo VERSION; echo vmlinux/$a/vmlinux.h
+	done | sort -u | while read -r f; do
+		top=${f%%/*}
+		grep -qx -e "$f" -e "$top" <<<"$1" || { echo "$f is not copied"; exit 1; }
+	done' _ "$copied" "$LW_ROOT"
 check "Dockerfile: the build stage never copies build/, secrets or the whole context" bash -c '
 	! grep -Eq "^COPY +(\. |build|deploy/kubernetes)" "$1"' _ "$DOCKERFILE"
 
