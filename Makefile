@@ -232,6 +232,43 @@ TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o deliv
 	attrib/hostfs.o) \
 	$(LW_LIB)
 TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
+# The agent's modules by name, for the tests that link a few:
+# $(call agent_objs,leaks/filetab detect/scanner)
+agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
+# the secret engine, whole: what a real scanner needs
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/decide detect/extract detect/blocks detect/rules \
+	detect/validate detect/unescape)
+LDLIBS_DETECT := -lhs -lm
+# who a process is: /proc, cgroups, the node's pod records
+PROCINFO_OBJS = $(call agent_objs,attrib/procinfo attrib/pods attrib/container attrib/cmdline attrib/procfs \
+	attrib/hostfs)
+# Each agent test links the modules it tests, and what they call.
+TEST_LINK_test_cmdline = $(call agent_objs,attrib/cmdline) $(LW_LIB)
+TEST_LINK_test_coalesce = $(call agent_objs,leaks/coalesce) $(LW_LIB)
+TEST_LINK_test_container = $(call agent_objs,attrib/container attrib/procfs attrib/hostfs) $(LW_LIB)
+TEST_LINK_test_pods = $(call agent_objs,attrib/pods attrib/hostfs attrib/procfs) $(LW_LIB)
+TEST_LINK_test_exposure = $(call agent_objs,listeners/exposure listeners/service) $(LW_LIB)
+TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
+TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
+TEST_LINK_test_watch = $(call agent_objs,leaks/watch) $(LW_LIB)
+TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
+TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
+	listeners/exposure listeners/service network/ifcache network/ifaddr network/netns network/nl attrib/procfs \
+	attrib/hostfs) $(LW_LIB)
+TEST_LINK_test_validate = $(call agent_objs,detect/validate) $(LW_LIB)
+TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
+CONFIG_OBJS = $(call agent_objs,core/config core/statusd core/metrics leaks/watch) $(DETECT_OBJS)
+TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
+TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,detect/secret) $(LW_LIB)
+TEST_LINK_test_lastopen = $(call agent_objs,listeners/lastopen listeners/socktab listeners/service) $(LW_LIB)
+TEST_LDLIBS_test_lastopen := $(LDLIBS_LIB)
+TEST_LINK_test_filetab = $(call agent_objs,leaks/filetab attrib/hostfs) $(DETECT_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
+TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
+TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch detect/secret) \
+	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
 	notify/sink.o notify/payload.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \

@@ -14,49 +14,27 @@
 
 #include "attrib/hostfs.h"
 #include "attrib/pods.h"
+#include "tree.h"
 
 #define ID "3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define UID_ "0d3e1c9a-7b2f-4c1e-9a8b-1234567890ab"
 #define UID2 "11111111-2222-4333-8444-555555555555"
 
-static char root[64];
+static char root[TREE_ROOT_MAX];
 static struct pods *pods;
-
-static void mkfile(const char *rel, const char *content)
-{
-	char path[512], cmd[600];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	assert_int_equal(system(cmd), 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void mklink(const char *rel, const char *target)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/lw-pods-XXXXXX");
-	if (!mkdtemp(root))
+	if (tree_make(root, "pods"))
 		return -1;
-	mkfile("/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log", "");
-	mkfile("/var/log/pods/shop_cart-5f7_" UID_ "/sidecar/0.log", "");
-	mkfile("/var/log/pods/ops_probe-1_" UID2 "/only/0.log", "");
-	mkfile("/var/log/containers/README", "not a container log\n");
-	mklink("/var/log/containers/cart-5f7_shop_web-" ID ".log", "/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log");
-	mkfile("/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID2 "/config.json",
+	tree_file(root, "/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log", "");
+	tree_file(root, "/var/log/pods/shop_cart-5f7_" UID_ "/sidecar/0.log", "");
+	tree_file(root, "/var/log/pods/ops_probe-1_" UID2 "/only/0.log", "");
+	tree_file(root, "/var/log/containers/README", "not a container log\n");
+	tree_link(root, "/var/log/containers/cart-5f7_shop_web-" ID ".log", "/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log");
+	tree_file(root, "/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID2 "/config.json",
 	       "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"worker\","
 	       "\"io.kubernetes.cri.sandbox-name\":\"batch-9\",\"io.kubernetes.cri.sandbox-namespace\":\"jobs\"}}");
 	hostfs__set_root(root);
@@ -66,13 +44,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	hostfs__set_root("");
 	pods__free(pods);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd);
+	return tree_remove(root);
 }
 
 static void test_names_from_container_logs(void **state)
@@ -126,7 +101,7 @@ static void test_names_from_each_runtime(void **state)
 		struct lw_container c = { 0 };
 
 		snprintf(c.id, sizeof(c.id), "%s", cases[i].id);
-		mkfile(cases[i].path, cases[i].json);
+		tree_file(root, cases[i].path, cases[i].json);
 		pods__enrich(pods, &c);
 		assert_string_equal(c.container_name, cases[i].container);
 		assert_string_equal(c.pod_name, cases[i].pod);

@@ -17,23 +17,20 @@
 #include <unistd.h>
 
 #include "delivery/spool.h"
+#include "tree.h"
 
-static char dir[64];
+static char dir[TREE_ROOT_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/lw-spool-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tree_make(dir, "spool");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tree_remove(dir);
 }
 
 static struct spool *open_spool(uint64_t max, uint64_t seg)
