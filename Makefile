@@ -228,9 +228,7 @@ TEST_SIDE_test_names := LIB
 TEST_SIDE_test_retry := LIB
 TEST_SIDE_test_yamlcfg := LIB
 # The exporter against a real HTTP server (libmicrohttpd) on loopback
-TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/spool.o attrib/procfs.o \
-	attrib/hostfs.o) \
-	$(LW_LIB)
+TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/spool.o) $(LW_LIB)
 TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
 # The agent's modules by name, for the tests that link a few:
 # $(call agent_objs,leaks/filetab detect/scanner)
@@ -259,14 +257,14 @@ TEST_LINK_test_validate = $(call agent_objs,detect/validate) $(LW_LIB)
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
 CONFIG_OBJS = $(call agent_objs,core/config core/statusd core/metrics leaks/watch) $(DETECT_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
-TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,detect/secret) $(LW_LIB)
+TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
 TEST_LINK_test_lastopen = $(call agent_objs,listeners/lastopen listeners/socktab listeners/service) $(LW_LIB)
 TEST_LDLIBS_test_lastopen := $(LDLIBS_LIB)
 TEST_LINK_test_filetab = $(call agent_objs,leaks/filetab attrib/hostfs) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
-TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch detect/secret) \
+TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch leaks/secret) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback

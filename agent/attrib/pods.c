@@ -135,9 +135,19 @@ static bool from_runtime_state(const char *id, struct lw_container *c)
 	return found;
 }
 
-static bool from_container_logs(const char *id, struct lw_container *c)
+/* A container's log as /var/log/containers names it: <pod>_<namespace>_<container>-<id>.log */
+struct container_log {
+	const char *dir, *name;
+	const struct lw_container *names; /* pod, namespace and container */
+	const char *id;
+};
+
+/* Called with each one; true stops the walk. */
+typedef bool (*container_log_fn)(void *ctx, const struct container_log *log);
+
+static bool each_container_log(container_log_fn fn, void *ctx)
 {
-	char dir[512], got[LW_CONTAINER_ID_LEN + 1];
+	char dir[512], id[LW_CONTAINER_ID_LEN + 1];
 	struct dirent *de;
 	bool found = false;
 	DIR *d;
@@ -145,17 +155,38 @@ static bool from_container_logs(const char *id, struct lw_container *c)
 	if (!hostfs__path(dir, sizeof(dir), "/var/log/containers") || !(d = opendir(dir)))
 		return false;
 	while (!found && (de = readdir(d))) {
-		struct lw_container tmp = { 0 };
+		struct lw_container names = { 0 };
+		struct container_log log = { dir, de->d_name, &names, id };
 
-		if (parse_container_log(de->d_name, &tmp, got) && !strcmp(got, id)) {
-			memcpy(c->pod_name, tmp.pod_name, sizeof(c->pod_name));
-			memcpy(c->pod_namespace, tmp.pod_namespace, sizeof(c->pod_namespace));
-			memcpy(c->container_name, tmp.container_name, sizeof(c->container_name));
-			found = true;
-		}
+		if (parse_container_log(de->d_name, &names, id))
+			found = fn(ctx, &log);
 	}
 	closedir(d);
 	return found;
+}
+
+struct names_of {
+	const char *id;
+	struct lw_container *c;
+};
+
+static bool names_if_id(void *ctx, const struct container_log *log)
+{
+	struct names_of *n = ctx;
+
+	if (strcmp(log->id, n->id))
+		return false;
+	memcpy(n->c->pod_name, log->names->pod_name, sizeof(n->c->pod_name));
+	memcpy(n->c->pod_namespace, log->names->pod_namespace, sizeof(n->c->pod_namespace));
+	memcpy(n->c->container_name, log->names->container_name, sizeof(n->c->container_name));
+	return true;
+}
+
+static bool from_container_logs(const char *id, struct lw_container *c)
+{
+	struct names_of n = { id, c };
+
+	return each_container_log(names_if_id, &n);
 }
 
 /* The one entry of a directory (a pod with one container), if there is exactly one. */
@@ -267,31 +298,34 @@ static const char *host_view(const char *path)
 	return path;
 }
 
+struct log_link {
+	const char *path; /* as the host's root sees it */
+	char *id;         /* LW_CONTAINER_ID_LEN + 1 */
+};
+
+static bool id_if_links_to(void *ctx, const struct container_log *log)
+{
+	struct log_link *ll = ctx;
+	char link[800], target[1024];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/%s", log->dir, log->name);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	if (strcmp(host_view(target), ll->path))
+		return false;
+	memcpy(ll->id, log->id, LW_CONTAINER_ID_LEN + 1);
+	return true;
+}
+
 /* The /var/log/containers link that points at `path`: the container's id. */
 static bool container_of_log(const char *path, char id[LW_CONTAINER_ID_LEN + 1])
 {
-	char dir[512], link[800], target[1024];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
+	struct log_link ll = { path, id };
 
-	if (!hostfs__path(dir, sizeof(dir), "/var/log/containers") || !(d = opendir(dir)))
-		return false;
-	while (!found && (de = readdir(d))) {
-		struct lw_container tmp = { 0 };
-		ssize_t n;
-
-		if (!parse_container_log(de->d_name, &tmp, id))
-			continue;
-		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		found = !strcmp(host_view(target), path);
-	}
-	closedir(d);
-	return found;
+	return each_container_log(id_if_links_to, &ll);
 }
 
 bool pods__log_owner(const char *full_path, struct lw_container *c)

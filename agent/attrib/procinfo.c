@@ -54,6 +54,17 @@ static int blank(void *ctx, const struct lw_scan_match *m)
 	return 0;
 }
 
+void procinfo__from_task(struct lw_proc *p, const struct lw_task *t)
+{
+	memset(p, 0, sizeof(*p));
+	p->tgid = t->tgid;
+	p->pid = t->pid;
+	p->uid = t->uid;
+	p->cgroup_id = t->cgroup_id;
+	memcpy(p->comm, t->comm, sizeof(t->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
+}
+
 /* The name the process itself would see: its own root's /etc/passwd first. */
 static void user_name(uint32_t tgid, uint32_t uid, char *out, size_t len)
 {

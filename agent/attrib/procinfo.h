@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "attrib/container.h"
+#include "leakwatch/events.h"
 #include "detect/scanner.h"
 
 struct lw_proc {
@@ -38,6 +39,8 @@ void procinfo__free(struct procinfo *pi);
  */
 void procinfo__set_scrubber(struct procinfo *pi, struct scanner *s);
 
+/* What the kernel said of the task: tgid, pid, uid, cgroup and comm; the rest empty. */
+void procinfo__from_task(struct lw_proc *p, const struct lw_task *t);
 /*
  * Adds exe, cmdline, user and container to a process whose tgid, pid, uid
  * and comm the kernel gave. Fields stay empty when the process is gone.

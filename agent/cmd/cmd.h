@@ -3,14 +3,22 @@
 #ifndef LW_AGENT_H
 #define LW_AGENT_H
 
-#ifndef LW_VERSION
-#define LW_VERSION "0.0.0-dev"
-#endif
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "version.h"
 
 /* Exit codes shared by every command. */
 #define LW_EXIT_OK 0
 #define LW_EXIT_FOUND 1 /* an audit found something */
 #define LW_EXIT_ERROR 2
+
+/*
+ * The configuration: the defaults overlaid by file (which must exist when
+ * the operator named it). 0, or LW_EXIT_ERROR after one logged line that
+ * names the key.
+ */
+int cmd__load_config(struct lw_config *cfg, const char *file, bool must_exist);
 
 int cmd_run(int argc, char **argv);
 int cmd_listeners(int argc, char **argv);

@@ -24,11 +24,8 @@ int cmd_check_config(int argc, char **argv)
 						     "exit status: 0 valid, 2 invalid (one line naming the key)\n");
 		return argc == 2 ? LW_EXIT_OK : LW_EXIT_ERROR;
 	}
-	config__defaults(&cfg);
-	if (config__load(&cfg, argv[1], true, err, sizeof(err))) {
-		log_error("config %s: %s", argv[1], err);
+	if (cmd__load_config(&cfg, argv[1], true))
 		return LW_EXIT_ERROR;
-	}
 	/* the user rules as the scanner will build them, with the built-in ones */
 	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &scanner, err, sizeof(err))) {
 		log_error("config %s: rules: %s", argv[1], err);

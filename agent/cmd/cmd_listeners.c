@@ -15,9 +15,10 @@
 #include "attrib/host.h"
 #include "attrib/hostfs.h"
 #include "network/ifcache.h"
-#include "network/inventory.h"
+#include "listeners/inventory.h"
 #include "log.h"
 #include "listeners/report.h"
+#include "attrib/procinfo.h"
 #include "detect/scanner.h"
 #include "listeners/socktab.h"
 
@@ -77,6 +78,59 @@ static void usage(FILE *f)
 		   "exit status: 0 nothing exposed, 1 a listener is public and unexpected, 2 error\n");
 }
 
+/*
+ * Every listener on the host, judged, one per endpoint, into au; the
+ * command lines scrubbed of anything the scanner knows as a secret.
+ */
+static int audit(const struct lw_config *cfg, struct audit *au, struct inventory_stats *inv)
+{
+	struct listener_policy policy = config__listener_policy(cfg);
+	struct ifcache *ifc = ifcache__new(cfg->address_refresh_ms);
+	struct procinfo *procs = procinfo__new();
+	struct scanner *scanner = NULL;
+	char err[512];
+	int rc = -1;
+
+	if (scanner__new(cfg->user_rules, cfg->n_user_rules, &scanner, err, sizeof(err)))
+		log_warn("scanner: %s; command lines are only flag-redacted", err);
+	au->seen = socktab__new();
+	if (!ifc || !au->seen || !procs) {
+		log_error("out of memory");
+		goto out;
+	}
+	procinfo__set_scrubber(procs, scanner);
+	if (inventory__collect(&policy, ifc, procs, collect, au, inv) || au->err) {
+		log_error("cannot list sockets (run as root, or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)");
+		goto out;
+	}
+	rc = 0;
+out:
+	ifcache__free(ifc);
+	procinfo__free(procs);
+	scanner__free(scanner);
+	return rc;
+}
+
+/* The findings, most severe first; whether one is public and unexpected. */
+static bool print(struct audit *au, bool table)
+{
+	bool exposed = false;
+	struct lw_host host;
+
+	qsort(au->found, au->n, sizeof(*au->found), by_severity);
+	host__read(&host);
+	if (table)
+		report__listener_table_header(stdout);
+	for (size_t i = 0; i < au->n; i++) {
+		if (table)
+			report__listener_table_row(stdout, &au->found[i]);
+		else
+			print_json(&host, &au->found[i]);
+		exposed |= listener__unexpected(&au->found[i]);
+	}
+	return exposed;
+}
+
 int cmd_listeners(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -87,15 +141,10 @@ int cmd_listeners(int argc, char **argv)
 		{ 0 },
 	};
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "table";
-	bool config_given = false, exposed = false;
+	bool config_given = false, exposed;
 	struct audit au = { 0 };
 	struct inventory_stats inv = { 0 };
 	struct lw_config cfg;
-	struct lw_host host;
-	struct ifcache *ifc = NULL;
-	struct procinfo *procs = NULL;
-	struct scanner *scanner = NULL;
-	char err[512];
 	int c, rc = LW_EXIT_ERROR;
 
 	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
@@ -112,50 +161,19 @@ int cmd_listeners(int argc, char **argv)
 		usage(stderr);
 		return LW_EXIT_ERROR;
 	}
-	config__defaults(&cfg);
-	if (config__load(&cfg, config_file, config_given, err, sizeof(err))) {
-		log_error("config %s: %s", config_file, err);
+	if (cmd__load_config(&cfg, config_file, config_given))
 		return LW_EXIT_ERROR;
-	}
 	if (cfg.log.format_set)
 		log__setup(LW_LOG_WARN, cfg.log.format);
-
-	/* command lines are scrubbed of anything the scanner knows as a secret */
-	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &scanner, err, sizeof(err)))
-		log_warn("scanner: %s; command lines are only flag-redacted", err);
-	ifc = ifcache__new(cfg.address_refresh_ms);
-	au.seen = socktab__new();
-	procs = procinfo__new();
-	if (!ifc || !au.seen || !procs) {
-		log_error("out of memory");
-		goto out;
+	if (!audit(&cfg, &au, &inv)) {
+		exposed = print(&au, !strcmp(format, "table"));
+		if (inv.namespaces_failed)
+			log_warn("%zu network namespaces could not be read", inv.namespaces_failed);
+		rc = fflush(stdout) ? LW_EXIT_ERROR : exposed ? LW_EXIT_FOUND : LW_EXIT_OK;
 	}
-	procinfo__set_scrubber(procs, scanner);
-	if (inventory__collect(&cfg, ifc, procs, collect, &au, &inv) || au.err) {
-		log_error("cannot list sockets (run as root, or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)");
-		goto out;
-	}
-	qsort(au.found, au.n, sizeof(*au.found), by_severity);
-	host__read(&host);
-	if (!strcmp(format, "table"))
-		report__listener_table_header(stdout);
-	for (size_t i = 0; i < au.n; i++) {
-		if (!strcmp(format, "table"))
-			report__listener_table_row(stdout, &au.found[i]);
-		else
-			print_json(&host, &au.found[i]);
-		exposed |= listener__unexpected(&au.found[i]);
-	}
-	if (inv.namespaces_failed)
-		log_warn("%zu network namespaces could not be read", inv.namespaces_failed);
-	rc = fflush(stdout) ? LW_EXIT_ERROR : exposed ? LW_EXIT_FOUND : LW_EXIT_OK;
-out:
 	inventory_stats__free(&inv);
 	free(au.found);
 	socktab__free(au.seen);
-	ifcache__free(ifc);
-	procinfo__free(procs);
-	scanner__free(scanner);
 	config__free(&cfg);
 	return rc;
 }

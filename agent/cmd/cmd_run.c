@@ -16,7 +16,7 @@
 #include "cmd/cmd.h"
 #include "clock.h"
 #include "attrib/hostfs.h"
-#include "network/inventory.h"
+#include "listeners/inventory.h"
 #include "log.h"
 #include "core/runtime.h"
 
@@ -96,12 +96,30 @@ static int start_status(struct agent *a)
 	return 0;
 }
 
+/* The listeners that already exist, and those that closed while the agent was not running. */
+static void take_inventory(struct agent *a)
+{
+	struct listener_policy policy = config__listener_policy(&a->cfg);
+	struct inventory_stats inv;
+	uint64_t start_ns;
+
+	/* Attached first, then the inventory: a listener opening in between is
+	 * seen by both, and the socket table reports it once. */
+	start_ns = clock__realtime_ns();
+	if (inventory__collect(&policy, a->ifc, a->procs, runtime__on_inventory, a, &inv))
+		log_warn("start-up inventory incomplete");
+	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
+		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
+	runtime__reconcile_listeners(a, &inv, start_ns);
+	inventory_stats__free(&inv);
+}
+
 /* Everything up to the first poll. */
 static int start(struct agent *a)
 {
 	struct loader_opts lopts;
-	struct inventory_stats inv;
-	uint64_t inventory_start_ns;
+	struct delivery_opts dopts;
+	char spool_dir[512];
 
 	a->started_ms = clock__monotonic_ms();
 	a->started_s = clock__realtime_ns() / 1000000000ULL;
@@ -111,7 +129,8 @@ static int start(struct agent *a)
 		return -errno;
 	}
 	host__read(&a->host);
-	if (start_status(a) || delivery__open(&a->cfg, &a->host, &a->delivery))
+	runtime__delivery_opts(a, spool_dir, sizeof(spool_dir), &dopts);
+	if (start_status(a) || delivery__open(&dopts, &a->delivery))
 		return -EINVAL;
 	a->ifc = ifcache__new(a->cfg.address_refresh_ms);
 	a->socks = socktab__new();
@@ -138,16 +157,7 @@ static int start(struct agent *a)
 	}
 	log_info("leakwatch %s attached; watching listeners%s", LW_VERSION,
 		 a->leaks ? " and log writes" : "");
-
-	/* Attached first, then the inventory: a listener opening in between is
-	 * seen by both, and the socket table reports it once. */
-	inventory_start_ns = clock__realtime_ns();
-	if (inventory__collect(&a->cfg, a->ifc, a->procs, runtime__on_inventory, a, &inv))
-		log_warn("start-up inventory incomplete");
-	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
-		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
-	runtime__reconcile_listeners(a, &inv, inventory_start_ns);
-	inventory_stats__free(&inv);
+	take_inventory(a);
 	a->ready = true;
 	runtime__publish_status(a);
 	return 0;
@@ -218,7 +228,6 @@ int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	struct agent a = { .config_file = LW_DEFAULT_CONFIG };
-	char err[512];
 	int c, rc = LW_EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -241,12 +250,9 @@ int cmd_run(int argc, char **argv)
 		return LW_EXIT_ERROR;
 	}
 
-	config__defaults(&a.cfg);
-	if (config__load(&a.cfg, a.config_file, a.config_given, err, sizeof(err))) {
-		log__setup(LW_LOG_INFO, LW_LOG_TEXT);
-		log_error("config %s: %s", a.config_file, err);
+	log__setup(LW_LOG_INFO, LW_LOG_TEXT);
+	if (cmd__load_config(&a.cfg, a.config_file, a.config_given))
 		return LW_EXIT_ERROR;
-	}
 	log__setup(a.cfg.log.level, a.log_format_forced ? a.log_format_override : a.cfg.log.format);
 	if (!setup_signals() && !start(&a) && !loop(&a))
 		rc = LW_EXIT_OK;

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "names.h"
 #include "detect/scanner.h"
-#include "detect/secret.h"
+#include "leaks/secret.h"
 
 /* Read and inflate in blocks this large; a finding always lies within the
  * last two blocks, since the scanner's tail is smaller than one. */
@@ -504,11 +504,8 @@ int cmd_scan(int argc, char **argv)
 		usage(stderr);
 		return LW_EXIT_ERROR;
 	}
-	config__defaults(&cfg);
-	if (config__load(&cfg, config_file, config_given, err, sizeof(err))) {
-		log_error("config %s: %s", config_file, err);
+	if (cmd__load_config(&cfg, config_file, config_given))
 		return LW_EXIT_ERROR;
-	}
 	sc.json = !strcmp(format, "json");
 	sc.progress = isatty(STDERR_FILENO);
 	jsonw__init(&sc.w);

@@ -13,21 +13,13 @@
 #include "addr.h"
 #include "log.h"
 #include "leaks/watch.h"
+#include "listeners/listener.h"
 
 struct lw_user_rule; /* detect/rules.h */
 
 #define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
 #define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"
 #define LW_DEFAULT_METRICS_LISTEN "127.0.0.1:9464"
-
-/* A listener the operator knows about; every given field must match. */
-struct lw_expected {
-	char *process;       /* comm or exe basename; NULL matches any */
-	uint16_t port;       /* 0 matches any */
-	uint8_t protocol;    /* IPPROTO_TCP, IPPROTO_UDP, or 0 for either */
-	bool has_address;
-	struct lw_cidr address; /* the bound address falls in this range */
-};
 
 struct lw_config {
 	struct lw_log_settings log;   /* log.level, log.format */
@@ -96,5 +88,11 @@ const char *config__metrics_listen(const struct lw_config *cfg);
 /* spool.dir, or <state_dir>/spool */
 const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len);
 void config__free(struct lw_config *cfg);
+
+/* What the exposure: section says about listeners, as listener__judge takes it. */
+static inline struct listener_policy config__listener_policy(const struct lw_config *cfg)
+{
+	return (struct listener_policy){ cfg->class_rules, cfg->n_class_rules, cfg->expected, cfg->n_expected };
+}
 
 #endif

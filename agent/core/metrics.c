@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
 #include "names.h"
+#include "version.h"
 
 struct out {
 	char *buf;
@@ -74,33 +74,34 @@ char *metrics__render(const struct lw_metrics *m)
 
 	header(&o, "leakwatch_dropped_total", "counter",
 	       "Records or events lost, by reason: never silent.");
-	for (size_t i = 0; i < m->n_drops; i++)
-		put(&o, "leakwatch_dropped_total{reason=\"%s\"} %" PRIu64 "\n", m->drop_names[i], m->drops[i]);
+	for (size_t i = 0; i < m->health.n_drops; i++)
+		put(&o, "leakwatch_dropped_total{reason=\"%s\"} %" PRIu64 "\n", m->health.drop_names[i],
+		    m->health.drop_counts[i]);
 
 	metric(&o, "leakwatch_scanned_bytes_total", "counter", "Bytes written to watched files and scanned.",
-	       m->bytes_scanned);
+	       m->health.bytes_scanned);
 	metric(&o, "leakwatch_listeners_open", "gauge", "Listening endpoints currently known.",
-	       m->listeners_open);
+	       m->health.listeners_open);
 	metric(&o, "leakwatch_watched_files", "gauge", "Files judged watched since start.", m->files_watched);
 	metric(&o, "leakwatch_open_streams", "gauge", "Watched files with a reassembly stream open.",
 	       m->open_streams);
 
 	header(&o, "leakwatch_programs_attached", "gauge", "Kernel programs attached, by name.");
-	for (size_t i = 0; i < m->n_programs; i++)
-		put(&o, "leakwatch_programs_attached{program=\"%s\"} 1\n", m->programs[i]);
+	for (size_t i = 0; i < m->health.n_programs; i++)
+		put(&o, "leakwatch_programs_attached{program=\"%s\"} 1\n", m->health.programs[i]);
 
 	metric(&o, "leakwatch_export_enabled", "gauge", "1 when events are shipped to a collector.",
 	       m->export_enabled);
 	metric(&o, "leakwatch_export_batches_total", "counter", "Batches the collector acknowledged.",
-	       m->export_batches);
+	       m->health.export_batches);
 	metric(&o, "leakwatch_export_events_total", "counter", "Events the collector acknowledged.",
 	       m->export_events);
 	metric(&o, "leakwatch_export_failures_total", "counter", "Sends that failed at the network level.",
 	       m->export_failures);
 	metric(&o, "leakwatch_export_retries_total", "counter", "Sends retried (network, 429, 5xx).",
-	       m->export_retries);
-	metric(&o, "leakwatch_spool_bytes", "gauge", "Bytes in the on-disk spool.", m->spool_bytes);
-	metric(&o, "leakwatch_spool_records", "gauge", "Records in the on-disk spool.", m->spool_records);
+	       m->health.export_retries);
+	metric(&o, "leakwatch_spool_bytes", "gauge", "Bytes in the on-disk spool.", m->health.spool.bytes);
+	metric(&o, "leakwatch_spool_records", "gauge", "Records in the on-disk spool.", m->health.spool.records);
 	metric(&o, "leakwatch_spool_oldest_age_seconds", "gauge",
 	       "Age of the oldest unacknowledged record in the spool.", m->spool_oldest_age_s);
 	metric(&o, "leakwatch_config_reloads_total", "counter", "Configuration reloads applied (SIGHUP).",

@@ -12,31 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "delivery/encode.h"
 #include "leakwatch/severity.h"
-
-#define LW_METRICS_DROPS 16
-#define LW_METRICS_PROGRAMS 16
 
 enum lw_metrics_kind { LW_MK_LISTENER = 0, LW_MK_LEAK = 1, LW_MK_COUNT };
 
 struct lw_metrics {
 	uint64_t events[LW_MK_COUNT][LW_SEVERITY_COUNT]; /* by enum lw_severity */
-	const char *drop_names[LW_METRICS_DROPS];
-	uint64_t drops[LW_METRICS_DROPS];
-	size_t n_drops;
-	const char *programs[LW_METRICS_PROGRAMS];
-	size_t n_programs;
-	uint64_t bytes_scanned;
-	uint64_t listeners_open;
+	/* what the health event carries: drops, programs, open listeners,
+	 * bytes scanned, export batches and retries, the spool */
+	struct lw_health health;
 	uint64_t files_watched;
 	uint64_t open_streams;
 	bool export_enabled;
-	uint64_t export_batches;
 	uint64_t export_events;
 	uint64_t export_failures;
-	uint64_t export_retries;
-	uint64_t spool_bytes;
-	uint64_t spool_records;
 	uint64_t spool_oldest_age_s;
 	uint64_t config_reloads;
 	uint64_t config_reload_failures;

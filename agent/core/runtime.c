@@ -67,6 +67,32 @@ void runtime__leaks_opts(struct agent *a, struct leaks_opts *o)
 	};
 }
 
+void runtime__delivery_opts(const struct agent *a, char *dir, size_t dirlen, struct delivery_opts *o)
+{
+	const struct lw_config *cfg = &a->cfg;
+
+	*o = (struct delivery_opts){
+		.spool = {
+			.dir = config__spool_dir(cfg, dir, dirlen),
+			.max_bytes = cfg->spool_max_bytes,
+			.segment_bytes = cfg->spool_segment_bytes,
+		},
+		.exporter = {
+			.url = cfg->collector_url,
+			.token_file = cfg->collector_token_file,
+			.ca_file = cfg->collector_ca_file,
+			.client_cert = cfg->collector_client_cert,
+			.client_key = cfg->collector_client_key,
+			.agent_id = a->host.agent_id,
+			.batch_max = cfg->collector_batch_max,
+			.flush_ms = cfg->collector_flush_ms,
+			.timeout_ms = cfg->collector_timeout_ms,
+			.max_backoff_ms = cfg->collector_max_backoff_ms,
+		},
+		.sync_ms = cfg->spool_sync_ms,
+	};
+}
+
 static void emit(struct agent *a, const struct lw_listener *l)
 {
 	struct lw_encoded enc;
@@ -83,6 +109,7 @@ static void emit(struct agent *a, const struct lw_listener *l)
 
 static void on_listener(struct agent *a, const struct lw_listener_event *e)
 {
+	struct listener_policy policy = config__listener_policy(&a->cfg);
 	struct lw_listener l = { 0 }, opened;
 
 	l.ts_ns = clock__boot_to_realtime_ns(e->task.ts_ns);
@@ -94,16 +121,11 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 	addr__from_bytes(&l.addr, e->family == LW_AF_INET6 ? AF_INET6 : AF_INET, e->addr);
 	l.port = e->port;
 	l.sock_ino = e->sock_ino;
-	l.proc.tgid = e->task.tgid;
-	l.proc.pid = e->task.pid;
-	l.proc.uid = e->task.uid;
-	l.proc.cgroup_id = e->task.cgroup_id;
-	memcpy(l.proc.comm, e->task.comm, sizeof(e->task.comm));
-	l.proc.comm[sizeof(l.proc.comm) - 1] = '\0';
+	procinfo__from_task(&l.proc, &e->task);
 
 	if (l.open) {
 		procinfo__enrich(a->procs, &l.proc);
-		listener__judge(&l, &a->cfg, a->ifc, NULL);
+		listener__judge(&l, &policy, a->ifc, NULL);
 		if (socktab__add(a->socks, &l) == 1)
 			emit(a, &l);
 		return;
@@ -313,24 +335,12 @@ void runtime__publish_status(struct agent *a)
 	gather_health(a, &h, &ls, &ex);
 	memset(&m, 0, sizeof(m));
 	memcpy(m.events, a->events, sizeof(m.events));
-	for (size_t i = 0; i < h.n_drops && i < LW_METRICS_DROPS; i++) {
-		m.drop_names[i] = h.drop_names[i];
-		m.drops[i] = h.drop_counts[i];
-		m.n_drops++;
-	}
-	for (size_t i = 0; i < h.n_programs && i < LW_METRICS_PROGRAMS; i++)
-		m.programs[m.n_programs++] = h.programs[i];
-	m.bytes_scanned = ls.bytes_scanned;
-	m.listeners_open = h.listeners_open;
+	m.health = h;
 	m.files_watched = ls.files_watched;
 	m.open_streams = ls.open_streams;
 	m.export_enabled = a->delivery != NULL;
-	m.export_batches = ex.batches;
 	m.export_events = ex.events;
 	m.export_failures = ex.failures;
-	m.export_retries = ex.retries;
-	m.spool_bytes = h.spool.bytes;
-	m.spool_records = h.spool.records;
 	if (h.spool.oldest_ms) {
 		uint64_t now_ms = clock__realtime_ns() / 1000000ULL;
 
@@ -371,9 +381,10 @@ static void warn_restart_only(const struct lw_config *old, const struct lw_confi
 static void rejudge(void *ctx, struct lw_listener *opened)
 {
 	struct agent *a = ctx;
+	struct listener_policy policy = config__listener_policy(&a->cfg);
 	struct lw_listener l = *opened;
 
-	listener__judge(&l, &a->cfg, a->ifc, NULL);
+	listener__judge(&l, &policy, a->ifc, NULL);
 	if (l.severity == opened->severity && l.expected == opened->expected &&
 	    l.exposure.level == opened->exposure.level)
 		return;

@@ -15,13 +15,13 @@
 #include "delivery/delivery.h"
 #include "attrib/host.h"
 #include "network/ifcache.h"
-#include "network/inventory.h"
+#include "listeners/inventory.h"
 #include "leaks/leaks.h"
 #include "listeners/listener.h"
 #include "kernel/loader.h"
 #include "core/metrics.h"
 #include "detect/scanner.h"
-#include "detect/secret.h"
+#include "leaks/secret.h"
 #include "listeners/socktab.h"
 #include "core/statusd.h"
 
@@ -64,6 +64,8 @@ int runtime__on_record(void *ctx, void *data, size_t size);
 int runtime__on_inventory(struct lw_listener *l, void *ctx);
 /* What the leak pipeline works with, from the configuration and the agent's parts. */
 void runtime__leaks_opts(struct agent *a, struct leaks_opts *o);
+/* Where events go, from the configuration; the spool's path may be put in dir. */
+void runtime__delivery_opts(const struct agent *a, char *dir, size_t dirlen, struct delivery_opts *o);
 
 /* The health line on stderr, and a health event for the collector. */
 void runtime__report_health(struct agent *a, const char *msg);

@@ -8,54 +8,36 @@
 #include "log.h"
 
 struct delivery {
-	const struct lw_host *host;
 	struct spool *spool;
 	struct exporter *exporter;
 	uint64_t sync_ms;
 	uint64_t last_sync_ms;
 };
 
-int delivery__open(const struct lw_config *cfg, const struct lw_host *host, struct delivery **out)
+int delivery__open(const struct delivery_opts *o, struct delivery **out)
 {
-	struct spool_opts so = {
-		.max_bytes = cfg->spool_max_bytes,
-		.segment_bytes = cfg->spool_segment_bytes,
-	};
-	struct exporter_opts eo = {
-		.url = cfg->collector_url,
-		.token_file = cfg->collector_token_file,
-		.ca_file = cfg->collector_ca_file,
-		.client_cert = cfg->collector_client_cert,
-		.client_key = cfg->collector_client_key,
-		.agent_id = host->agent_id,
-		.batch_max = cfg->collector_batch_max,
-		.flush_ms = cfg->collector_flush_ms,
-		.timeout_ms = cfg->collector_timeout_ms,
-		.max_backoff_ms = cfg->collector_max_backoff_ms,
-	};
+	struct exporter_opts eo = o->exporter;
 	struct delivery *d;
 	struct spool_stats st;
-	char dir[512], err[512];
+	char err[512];
 	int rc;
 
 	*out = NULL;
-	if (!cfg->collector_url || !cfg->collector_url[0])
+	if (!eo.url || !eo.url[0])
 		return 0;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->host = host;
-	d->sync_ms = cfg->spool_sync_ms;
-	so.dir = config__spool_dir(cfg, dir, sizeof(dir));
-	rc = spool__open(&so, &d->spool);
+	d->sync_ms = o->sync_ms;
+	rc = spool__open(&o->spool, &d->spool);
 	if (rc) {
-		log_error("spool %s: %s", so.dir, strerror(-rc));
+		log_error("spool %s: %s", o->spool.dir, strerror(-rc));
 		free(d);
 		return rc;
 	}
 	spool__stats(d->spool, &st);
 	if (st.records || st.dropped_corrupt)
-		log_info("spool %s: %llu records to send, %llu damaged records dropped on replay", so.dir,
+		log_info("spool %s: %llu records to send, %llu damaged records dropped on replay", o->spool.dir,
 			 (unsigned long long)st.records, (unsigned long long)st.dropped_corrupt);
 	eo.spool = d->spool;
 	rc = exporter__start(&eo, &d->exporter, err, sizeof(err));
@@ -65,7 +47,7 @@ int delivery__open(const struct lw_config *cfg, const struct lw_host *host, stru
 		free(d);
 		return rc;
 	}
-	log_info("shipping events to %s", cfg->collector_url);
+	log_info("shipping events to %s", eo.url);
 	*out = d;
 	return 0;
 }

@@ -9,14 +9,19 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
 #include "delivery/exporter.h"
-#include "attrib/host.h"
+#include "delivery/spool.h"
 
 struct delivery;
 
-/* NULL in *out (and 0) when no collector is configured. */
-int delivery__open(const struct lw_config *cfg, const struct lw_host *host, struct delivery **out);
+struct delivery_opts {
+	struct spool_opts spool;
+	struct exporter_opts exporter; /* its spool is the one opened here */
+	uint64_t sync_ms;              /* the spool is fsynced at least this often */
+};
+
+/* NULL in *out (and 0) when no collector URL is given. */
+int delivery__open(const struct delivery_opts *o, struct delivery **out);
 /* Flushes, gives pending batches one last attempt, syncs and closes. */
 void delivery__close(struct delivery *d);
 

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cmd/cmd.h"
 #include "clock.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "names.h"
 #include "render.h"
+#include "version.h"
 
 /* protobuf-c wants char *; these strings are only read while packing. */
 #define S(x) ((char *)(x))

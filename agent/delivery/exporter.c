@@ -11,13 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/cmd.h"
 #include "clock.h"
 #include "gz.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
 #include "retry.h"
-#include "attrib/procfs.h"
+#include "version.h"
 
 #define MAX_RESPONSE (64 * 1024)
 #define MAX_BATCH_BYTES (3 * 1024 * 1024) /* under the collector's 4 MiB body limit */
@@ -344,13 +343,20 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The first line of the token file. */
 static int read_token(const char *file, char *out, size_t len, char *err, size_t errlen)
 {
-	ssize_t n = procfs__read(file, out, len);
+	FILE *f = fopen(file, "re");
+	int rc = 0;
 
-	if (n < 0) {
-		snprintf(err, errlen, "collector.token_file %s: %s", file, strerror((int)-n));
-		return (int)n;
+	out[0] = '\0';
+	if (!f || (!fgets(out, (int)len, f) && ferror(f)))
+		rc = -errno;
+	if (f)
+		fclose(f);
+	if (rc) {
+		snprintf(err, errlen, "collector.token_file %s: %s", file, strerror(-rc));
+		return rc;
 	}
 	out[strcspn(out, "\r\n")] = '\0';
 	if (!out[0]) {
@@ -417,24 +423,26 @@ int exporter__start(const struct exporter_opts *opts, struct exporter **out, cha
 	return 0;
 }
 
-void exporter__notify(struct exporter *e)
+/* Sets one of the thread's flags and wakes it. */
+static void wake(struct exporter *e, bool *flag)
 {
-	if (!e)
-		return;
 	pthread_mutex_lock(&e->lock);
-	e->notified = true;
+	*flag = true;
 	pthread_cond_signal(&e->wake);
 	pthread_mutex_unlock(&e->lock);
+}
+
+void exporter__notify(struct exporter *e)
+{
+	if (e)
+		wake(e, &e->notified);
 }
 
 void exporter__stop(struct exporter *e)
 {
 	if (!e)
 		return;
-	pthread_mutex_lock(&e->lock);
-	e->stop = true;
-	pthread_cond_signal(&e->wake);
-	pthread_mutex_unlock(&e->lock);
+	wake(e, &e->stop);
 	pthread_join(e->thread, NULL);
 	curl_easy_cleanup(e->curl);
 	memset(e->auth, 0, sizeof(e->auth));

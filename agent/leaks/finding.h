@@ -8,7 +8,7 @@
 
 #include "attrib/procinfo.h"
 #include "detect/scanner.h"
-#include "detect/secret.h"
+#include "leaks/secret.h"
 
 enum lw_leak_source {
 	LW_LEAK_FILE = 0,    /* bytes written to a watched file */

@@ -145,12 +145,7 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	leak.length = (uint32_t)m->secret_len;
 	leak.syscall = f->last_syscall;
 	leak.fd = f->last_fd;
-	leak.proc.tgid = f->last_task.tgid;
-	leak.proc.pid = f->last_task.pid;
-	leak.proc.uid = f->last_task.uid;
-	leak.proc.cgroup_id = f->last_task.cgroup_id;
-	memcpy(leak.proc.comm, f->last_task.comm, sizeof(f->last_task.comm));
-	leak.proc.comm[sizeof(leak.proc.comm) - 1] = '\0';
+	procinfo__from_task(&leak.proc, &f->last_task);
 	procinfo__enrich(l->o.procs, &leak.proc);
 	/* a container's output written by its runtime (the shim into
 	 * /var/log/pods, dockerd into <id>-json.log) is the container's leak */

@@ -14,7 +14,7 @@
 #include "leaks/finding.h"
 #include "leakwatch/events.h"
 #include "detect/scanner.h"
-#include "detect/secret.h"
+#include "leaks/secret.h"
 #include "leaks/watch.h"
 
 /* Tells the kernel a verdict (LW_VERDICT_*), or forgets the file (-1). */

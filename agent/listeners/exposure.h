@@ -11,12 +11,20 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "core/config.h"
 #include "leakwatch/severity.h"
 #include "network/ifaddr.h"
 #include "listeners/service.h"
 
 #define LW_MAX_REACH 16
+
+/* A listener the operator knows about; every given field must match. */
+struct lw_expected {
+	char *process;       /* comm or exe basename; NULL matches any */
+	uint16_t port;       /* 0 matches any */
+	uint8_t protocol;    /* IPPROTO_TCP, IPPROTO_UDP, or 0 for either */
+	bool has_address;
+	struct lw_cidr address; /* the bound address falls in this range */
+};
 
 struct lw_reach {
 	struct lw_addr addr;

@@ -5,7 +5,7 @@
 
 #include "log.h"
 
-void listener__judge(struct lw_listener *l, const struct lw_config *cfg, struct ifcache *ifc,
+void listener__judge(struct lw_listener *l, const struct listener_policy *policy, struct ifcache *ifc,
 		     const char *ns_path)
 {
 	const struct lw_ifaddr *ifs = NULL;
@@ -18,10 +18,10 @@ void listener__judge(struct lw_listener *l, const struct lw_config *cfg, struct 
 		ifs = NULL;
 		n_ifs = 0;
 	}
-	exposure__judge(&l->addr, l->v6only, ifs, n_ifs, cfg->class_rules, cfg->n_class_rules,
+	exposure__judge(&l->addr, l->v6only, ifs, n_ifs, policy->class_rules, policy->n_class_rules,
 			&l->exposure);
 	service__identify(l->proc.comm, l->proc.exe, l->proc.cmdline, l->protocol, l->port, &l->service);
-	l->expected = exposure__expected(cfg->expected, cfg->n_expected, l->proc.comm, l->proc.exe,
+	l->expected = exposure__expected(policy->expected, policy->n_expected, l->proc.comm, l->proc.exe,
 					 l->protocol, &l->addr, l->port);
 	l->severity = exposure__severity(&l->exposure, &l->service, l->expected);
 }

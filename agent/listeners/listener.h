@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "core/config.h"
 #include "listeners/exposure.h"
 #include "network/ifcache.h"
 #include "attrib/procinfo.h"
@@ -32,11 +31,19 @@ struct lw_listener {
 	enum lw_severity severity;
 };
 
+/* What the operator says about listeners (the exposure: section of the configuration). */
+struct listener_policy {
+	const struct lw_class_rule *class_rules; /* internal and public ranges */
+	size_t n_class_rules;
+	const struct lw_expected *expected;
+	size_t n_expected;
+};
+
 /*
  * Fills exposure, service, expected and severity. ns_path opens the
  * listener's namespace, or NULL to find it from the owning process.
  */
-void listener__judge(struct lw_listener *l, const struct lw_config *cfg, struct ifcache *ifc,
+void listener__judge(struct lw_listener *l, const struct listener_policy *policy, struct ifcache *ifc,
 		     const char *ns_path);
 
 /* Public and not on the expected list: what an operator must look at. */

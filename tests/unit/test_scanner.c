@@ -21,7 +21,7 @@
 #include "core/config.h"
 #include "detect/rules.h"
 #include "detect/scanner.h"
-#include "detect/secret.h"
+#include "leaks/secret.h"
 #include "detect/validate.h"
 
 #define B62 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "network/inventory.h"
+#include "listeners/inventory.h"
 
 #include <errno.h>
 #include <linux/netlink.h>
@@ -66,7 +66,7 @@ void inventory_stats__free(struct inventory_stats *s)
 	s->n_read_ns = 0;
 }
 
-int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, struct procinfo *procs, inventory_fn fn,
+int inventory__collect(const struct listener_policy *policy, struct ifcache *ifc, struct procinfo *procs, inventory_fn fn,
 		       void *ctx, struct inventory_stats *stats)
 {
 	struct sockowners *owners = NULL;
@@ -103,7 +103,7 @@ int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, struct 
 			struct lw_listener l;
 
 			fill(&l, &nss[i], &socks[j], owners, procs);
-			listener__judge(&l, cfg, ifc, nss[i].path);
+			listener__judge(&l, policy, ifc, nss[i].path);
 			stats->sockets++;
 			stop = fn(&l, ctx);
 		}

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
 #include "network/ifcache.h"
 #include "listeners/listener.h"
 
@@ -30,7 +29,7 @@ typedef int (*inventory_fn)(struct lw_listener *l, void *ctx);
 bool inventory_stats__read(const struct inventory_stats *s, uint32_t ino);
 void inventory_stats__free(struct inventory_stats *s);
 
-int inventory__collect(const struct lw_config *cfg, struct ifcache *ifc, struct procinfo *procs, inventory_fn fn,
+int inventory__collect(const struct listener_policy *policy, struct ifcache *ifc, struct procinfo *procs, inventory_fn fn,
 		       void *ctx, struct inventory_stats *stats);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/secret.h"
+#include "leaks/secret.h"
 
 #include <ctype.h>
 #include <errno.h>
