@@ -90,6 +90,8 @@ static bool ai_token(const char *s, size_t n)
 	return (validate__classes(s, n) & 7) == 7 || validate__entropy(s, n) >= 4.5;
 }
 
+/* One entry per kind of credential. Entries are alike by design: the table
+ * is data, read by the scanner, and longer than a file would be otherwise. */
 /* clang-format off */
 static const struct lw_rule table[] = {
 	/* code hosts */
