@@ -233,10 +233,13 @@ TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
 # The agent's modules by name, for the tests that link a few:
 # $(call agent_objs,leaks/filetab detect/scanner)
 agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
+# the rule table and the checks its entries call
+RULES_OBJS = $(call agent_objs,detect/rules detect/rules_dev detect/rules_ai detect/rules_cloud detect/rules_shape \
+	detect/validate detect/placeholder)
 # the secret engine, whole: what a real scanner needs
-DETECT_OBJS = $(call agent_objs,detect/scanner detect/decide detect/extract detect/blocks detect/rules \
-	detect/validate detect/unescape)
-LDLIBS_DETECT := -lhs -lm
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/decide detect/extract detect/blocks detect/kubedata \
+	detect/uricred detect/unescape) $(RULES_OBJS)
+LDLIBS_DETECT := -lhs -lz -lm
 # who a process is: /proc, cgroups, the node's pod records
 PROCINFO_OBJS = $(call agent_objs,attrib/procinfo attrib/pods attrib/container attrib/cmdline attrib/procfs \
 	attrib/hostfs)
@@ -253,8 +256,12 @@ TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
 TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
 	listeners/exposure listeners/service network/ifcache network/ifaddr network/netns network/nl attrib/procfs \
 	attrib/hostfs) $(LW_LIB)
-TEST_LINK_test_validate = $(call agent_objs,detect/validate) $(LW_LIB)
+TEST_LINK_test_validate = $(call agent_objs,detect/validate detect/placeholder) $(LW_LIB)
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
+TEST_LINK_test_placeholder = $(call agent_objs,detect/placeholder detect/validate) $(LW_LIB)
+TEST_LDLIBS_test_placeholder := -lm $(LDLIBS_LIB)
+TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 CONFIG_OBJS = $(call agent_objs,core/config core/statusd core/metrics leaks/watch) $(DETECT_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)

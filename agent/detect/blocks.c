@@ -64,6 +64,8 @@ enum lw_verdict blocks__pem(const struct lw_view *v, size_t from, size_t to, str
 			/* PuTTY: "Encryption: aes256-cbc" */
 			if (k > 12 && !memcmp(b + i, "Encryption: ", 12) && memcmp(b + i + 12, "none", 4))
 				encrypted = true;
+			/* PuTTY has no END line: its MAC line closes the file */
+			ended = k > 12 && !memcmp(b + i, "Private-MAC:", 12);
 			i = last = i + k;
 		} else if (b64c((unsigned char)b[i])) {
 			size_t j = i;
@@ -169,7 +171,8 @@ enum lw_verdict blocks__service_account(const struct lw_view *v, size_t from, si
 	for (p = b + to; (p = memmem(p, (size_t)(b + obj - p), "private_key", 11)); p += 11) {
 		size_t e = json_string_end(b, obj, (size_t)(p - b) + 11 + (p[11] == '_' ? 3 : 0));
 
-		if (e > end)
+		/* a key with its material, not "private_key": "<redacted>" */
+		if (e > end && memmem(p, (size_t)(b + e - p), "PRIVATE KEY-----", 16))
 			end = e;
 	}
 	if (end) {

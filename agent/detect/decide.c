@@ -121,13 +121,14 @@ static int scan_decoded(struct work *wk, const struct window *w, size_t rs, size
 
 		if (extract__resolve(&s->rules[rule], &v, c->from, c->to, &ext) != LW_FOUND)
 			continue;
-		lo = c->from < ext.start ? c->from : ext.start;
-		hi = c->to > ext.end ? c->to : ext.end;
-		if (dmap[hi] - dmap[lo] == hi - lo)
-			continue;
-		if (add_finding(wk, rule, &ext, at + dmap[ext.start], at + dmap[ext.end], dbuf + ext.start,
-				UINT32_MAX))
-			return -ENOMEM;
+		do {
+			lo = c->from < ext.start ? c->from : ext.start;
+			hi = c->to > ext.end ? c->to : ext.end;
+			if (dmap[hi] - dmap[lo] != hi - lo &&
+			    add_finding(wk, rule, &ext, at + dmap[ext.start], at + dmap[ext.end], dbuf + ext.start,
+					UINT32_MAX))
+				return -ENOMEM;
+		} while (ext.next && extract__resolve(&s->rules[rule], &v, ext.next, ext.next, &ext) == LW_FOUND);
 	}
 	return 0;
 }
@@ -216,15 +217,19 @@ static int resolve_cands(struct work *wk, const struct window *w, uint64_t force
 			break;
 		case LW_FOUND:
 			c->state = C_FOUND;
-			if (add_finding(wk, rule, &ext, w->base + ext.start, w->base + ext.end, w->buf + ext.start,
-					(uint32_t)i))
-				return -ENOMEM;
+			/* a structure may hold more secrets after this one (extract.h: next) */
+			do {
+				if (add_finding(wk, rule, &ext, w->base + ext.start, w->base + ext.end,
+						w->buf + ext.start, (uint32_t)i))
+					return -ENOMEM;
+			} while (ext.next && extract__resolve(&s->rules[rule], &v, ext.next, ext.next, &ext) == LW_FOUND);
 			break;
 		default:
 			c->state = C_DONE;
 			if (ext.veto && s->rules[rule].r.prio >= LW_PRIO_SHAPE &&
 			    grow((void **)&wk->veto, &wk->veto_cap, wk->nveto + 1, sizeof(*wk->veto)) == 0)
-				wk->veto[wk->nveto++] = (struct range){ w->base + ext.start, w->base + ext.end };
+				wk->veto[wk->nveto++] = (struct veto){ w->base + ext.start, w->base + ext.end,
+								       s->rules[rule].r.prio };
 		}
 	}
 	return 0;
@@ -294,7 +299,11 @@ static uint64_t hold_overlaps(const struct work *wk, const struct region *reg, s
 	return hold;
 }
 
-/* Findings that reach past hold are not settled: asked again with more bytes. */
+/*
+ * Findings that reach past hold are not settled: asked again with more
+ * bytes, with every other finding of their candidate (a structure's
+ * secrets are reported together, or not yet).
+ */
 static size_t keep_unsettled(struct work *wk, uint64_t hold)
 {
 	size_t kept = 0;
@@ -302,11 +311,16 @@ static size_t keep_unsettled(struct work *wk, uint64_t hold)
 	for (size_t i = 0; i < wk->nfound; i++) {
 		struct finding *f = &wk->found[i];
 
-		if (f->end > hold) {
+		if (f->end > hold && f->cand != UINT32_MAX) {
 			wk->cands[f->cand].state = C_KEEP;
-			f->len = 0;
 			kept++;
 		}
+	}
+	for (size_t i = 0; kept && i < wk->nfound; i++) {
+		struct finding *f = &wk->found[i];
+
+		if (f->cand != UINT32_MAX && wk->cands[f->cand].state == C_KEEP)
+			f->len = 0;
 	}
 	return kept;
 }
@@ -405,7 +419,7 @@ static int choose_window(struct scanner_stream *st, const char *data, size_t len
 	return 0;
 }
 
-/* Drops the unsettled findings, and weak rules' findings on a vetoed span. */
+/* Drops the unsettled findings, and weaker rules' findings on a vetoed span. */
 static void drop_unsettled(struct work *wk)
 {
 	size_t k = 0;
@@ -414,8 +428,8 @@ static void drop_unsettled(struct work *wk)
 		const struct finding *f = &wk->found[i];
 		bool vetoed = false;
 
-		for (size_t j = 0; j < wk->nveto && f->prio < LW_PRIO_SHAPE && !vetoed; j++)
-			vetoed = wk->veto[j].lo < f->end && f->start < wk->veto[j].hi;
+		for (size_t j = 0; j < wk->nveto && !vetoed; j++)
+			vetoed = f->prio < wk->veto[j].prio && wk->veto[j].lo < f->end && f->start < wk->veto[j].hi;
 		if (f->len && !vetoed)
 			wk->found[k++] = *f;
 	}

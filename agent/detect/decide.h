@@ -38,6 +38,12 @@ struct range {
 	uint64_t lo, hi;
 };
 
+/* A span a rule rejected on structure, and that rule's priority. */
+struct veto {
+	uint64_t lo, hi;
+	int prio;
+};
+
 struct done {
 	uint64_t from;
 	uint32_t pat;
@@ -77,7 +83,7 @@ struct work {
 	size_t dpos, mpos; /* used so far: findings point into every region decoded */
 	struct finding *found;
 	size_t nfound, found_cap;
-	struct range *veto; /* spans a specific rule rejected on structure */
+	struct veto *veto; /* spans a specific rule rejected on structure */
 	size_t nveto, veto_cap;
 };
 

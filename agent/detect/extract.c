@@ -9,6 +9,9 @@
 #include <strings.h>
 
 #include "detect/blocks.h"
+#include "detect/kubedata.h"
+#include "detect/placeholder.h"
+#include "detect/uricred.h"
 #include "detect/validate.h"
 
 /* No secret is longer; extending past this is a blob, not a token. Below
@@ -47,19 +50,19 @@ void extract__alphabet(const char *spec, uint8_t map[32])
 			map[i] = (uint8_t)~map[i];
 }
 
-static int keywords(struct lw_rt_rule *rr, const char *const *words, size_t n)
+static int kwlist(struct lw_kwlist *l, const char *const *words, size_t n)
 {
 	size_t total = 0, k = 0;
 	char *p;
 
 	for (size_t i = 0; i < n; i++)
 		total += strlen(words[i]) + 1;
-	rr->kwbuf = malloc(total ? total : 1);
-	rr->kw = calloc(n ? n : 1, sizeof(*rr->kw));
-	rr->kwlen = calloc(n ? n : 1, sizeof(*rr->kwlen));
-	if (!rr->kwbuf || !rr->kw || !rr->kwlen)
+	l->buf = malloc(total ? total : 1);
+	l->w = calloc(n ? n : 1, sizeof(*l->w));
+	l->len = calloc(n ? n : 1, sizeof(*l->len));
+	if (!l->buf || !l->w || !l->len)
 		return -ENOMEM;
-	p = rr->kwbuf;
+	p = l->buf;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(words[i]);
 
@@ -67,12 +70,35 @@ static int keywords(struct lw_rt_rule *rr, const char *const *words, size_t n)
 			continue;
 		for (size_t j = 0; j <= len; j++)
 			p[j] = (char)tolower((unsigned char)words[i][j]);
-		rr->kw[k] = p;
-		rr->kwlen[k++] = len;
+		l->w[k] = p;
+		l->len[k++] = len;
 		p += len + 1;
 	}
-	rr->nkw = k;
+	l->n = k;
 	return 0;
+}
+
+/* "a|b|c" split into a list */
+static int kwlist_spec(struct lw_kwlist *l, const char *spec)
+{
+	const char *words[8];
+	char buf[160];
+	size_t n = 0;
+
+	if (spec) {
+		snprintf(buf, sizeof(buf), "%s", spec);
+		for (char *save = NULL, *w = strtok_r(buf, "|", &save); w && n < 8; w = strtok_r(NULL, "|", &save))
+			words[n++] = w;
+	}
+	return kwlist(l, words, n);
+}
+
+static void kwlist_free(struct lw_kwlist *l)
+{
+	free(l->buf);
+	free(l->w);
+	free(l->len);
+	*l = (struct lw_kwlist){ 0 };
 }
 
 /* What an extractor reads before the match: keywords, or a whole document's start. */
@@ -84,19 +110,12 @@ static uint16_t behind(const struct lw_rule *r)
 
 int extract__builtin(struct lw_rt_rule *rr, const struct lw_rule *r)
 {
-	const char *words[8];
-	char buf[128];
-	size_t n = 0;
-
 	rr->r = *r;
 	rr->behind = behind(r);
 	extract__alphabet(r->alphabet, rr->alpha);
-	if (r->keywords) {
-		snprintf(buf, sizeof(buf), "%s", r->keywords);
-		for (char *save = NULL, *w = strtok_r(buf, "|", &save); w && n < 8; w = strtok_r(NULL, "|", &save))
-			words[n++] = w;
-	}
-	return keywords(rr, words, n);
+	if (kwlist_spec(&rr->kw, r->keywords))
+		return -ENOMEM;
+	return kwlist_spec(&rr->altkw, r->alt_keywords);
 }
 
 int extract__user(struct lw_rt_rule *rr, const struct lw_user_rule *u)
@@ -113,7 +132,9 @@ int extract__user(struct lw_rt_rule *rr, const struct lw_user_rule *u)
 	rr->behind = behind(&rr->r);
 	if (!rr->r.info.id || !rr->r.re[0])
 		return -ENOMEM;
-	return keywords(rr, (const char *const *)u->keywords, u->n_keywords);
+	if (kwlist(&rr->kw, (const char *const *)u->keywords, u->n_keywords))
+		return -ENOMEM;
+	return kwlist(&rr->altkw, NULL, 0);
 }
 
 void extract__free(struct lw_rt_rule *rr)
@@ -124,26 +145,23 @@ void extract__free(struct lw_rt_rule *rr)
 		rr->r.info.id = rr->r.re[0] = NULL;
 		rr->owned = false;
 	}
-	free(rr->kwbuf);
-	free(rr->kw);
-	free(rr->kwlen);
-	rr->kwbuf = NULL;
-	rr->kw = NULL;
-	rr->kwlen = NULL;
-	rr->nkw = 0;
+	kwlist_free(&rr->kw);
+	kwlist_free(&rr->altkw);
 }
 
-static bool has_keyword(const struct lw_rt_rule *rr, const char *s, size_t n)
+/* One of the words (all of them, with all) occurs in s, in any case. */
+static bool has_keyword(const struct lw_kwlist *l, bool all, const char *s, size_t n)
 {
 	char low[LW_KW_BACK + LW_KW_AHEAD + 512];
+	size_t hits = 0;
 
 	/* keywords stand before the secret: the window is cut after 512 bytes of it */
 	if (n > sizeof(low))
 		n = sizeof(low);
 	for (size_t i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
-	for (size_t k = 0; k < rr->nkw; k++)
-		if (memmem(low, n, rr->kw[k], rr->kwlen[k]))
+	for (size_t k = 0; k < l->n; k++)
+		if (memmem(low, n, l->w[k], l->len[k]) && (!all || ++hits == l->n))
 			return true;
 	return false;
 }
@@ -169,27 +187,37 @@ static enum lw_verdict extend(const struct lw_rt_rule *rr, const struct lw_view 
 }
 
 /*
- * From i, just after a key: the separator (quotes, blanks, ':' '=' ":=" "=>"),
- * then the value. A quoted value runs to its closing quote.
+ * From i, just after a key: the separator (quotes, blanks, ':' '=' ":=" "=>",
+ * or ',' after a quoted key as in ('key', 'value')), maybe a bracket that
+ * wraps the value (KEY=(value), ['value'], b'value'), then the value. A
+ * quoted value runs to its closing quote.
  */
 static enum lw_verdict sep_value(const struct lw_rt_rule *rr, const struct lw_view *v, size_t i, bool need_sep,
 				 size_t *s0, size_t *e0, bool *quoted)
 {
 	const char *b = v->buf;
-	size_t vs, e, stop = i + 16;
+	size_t vs, e, stop = i + 20;
 	char quote = 0;
-	bool escaped = false, sep = false;
+	bool escaped = false, sep = false, saw_quote = false;
 
-	while (i < v->len && i < stop && b[i] && strchr(" \t\\\"':=>", b[i])) {
-		if (b[i] == '"' || b[i] == '\'') {
-			quote = b[i];
+	for (; i < v->len && i < stop; i++) {
+		char c = b[i];
+
+		if (c == '"' || c == '\'' || c == '`') {
+			quote = c;
+			saw_quote = true;
 			escaped = i > 0 && b[i - 1] == '\\';
-		} else if (b[i] == ':' || b[i] == '=') {
+		} else if (c == ':' || c == '=' || (c == ',' && saw_quote && !sep)) {
 			/* the key's closing quote ("password": 1234) does not quote the value */
 			sep = true;
 			quote = 0;
+		} else if (sep && (c == '(' || c == '[' || c == '{')) {
+			quote = 0;
+		} else if (sep && !quote && c == 'b' && i + 1 < v->len && (b[i + 1] == '\'' || b[i + 1] == '"')) {
+			continue; /* Python bytes: b'value' */
+		} else if (c != ' ' && c != '\t' && c != '\\' && c != '>') {
+			break;
 		}
-		i++;
 	}
 	if (i == v->len && !v->final)
 		return LW_OPEN;
@@ -197,7 +225,7 @@ static enum lw_verdict sep_value(const struct lw_rt_rule *rr, const struct lw_vi
 		return LW_REJECT;
 	vs = i;
 	if (rr->r.quoted && quote) {
-		/* a quoted value runs to its closing quote: passwords hold spaces */
+		/* a quoted value runs to its closing quote */
 		for (e = vs; e < v->len && e - vs <= rr->r.max_len && b[e] != '\n'; e++) {
 			if (b[e] == quote && (!escaped || (e > vs && b[e - 1] == '\\'))) {
 				*s0 = vs;
@@ -224,28 +252,112 @@ static enum lw_verdict value(const struct lw_rt_rule *rr, const struct lw_view *
 	const char *b = v->buf;
 	size_t i = from;
 
-	/* keys hold no ':' or '=': the first one ends the key ("azure client secret: ...") */
-	while (i < to && b[i] != ':' && b[i] != '=')
+	/* keys hold no ':' '=' or ',': the first one ends the key ("azure client secret: ...") */
+	while (i < to && b[i] != ':' && b[i] != '=' && b[i] != ',')
 		i++;
 	if (i == to)
 		return LW_REJECT;
+	if (b[i] == ',')
+		return sep_value(rr, v, i + 1, false, s0, e0, quoted);
 	return sep_value(rr, v, i, true, s0, e0, quoted);
+}
+
+/*
+ * The value right after the match. Quoted when the match ends in a quote
+ * or one follows: it then runs to the closing quote (\" when escaped).
+ */
+static enum lw_verdict tail(const struct lw_rt_rule *rr, const struct lw_view *v, size_t to, size_t *s0,
+			    size_t *e0, bool *quoted)
+{
+	const char *b = v->buf;
+	size_t st = to, e;
+	bool esc = false;
+	char q = 0;
+
+	if (to > 0 && (b[to - 1] == '"' || b[to - 1] == '\'')) {
+		q = b[to - 1];
+		esc = to > 1 && b[to - 2] == '\\';
+	} else if (to < v->len && (b[to] == '"' || b[to] == '\'')) {
+		q = b[to];
+		st = to + 1;
+	} else if (to + 1 < v->len && b[to] == '\\' && b[to + 1] == '"') {
+		q = '"';
+		esc = true;
+		st = to + 2;
+	}
+	*s0 = st;
+	if (!q) {
+		*e0 = st;
+		return extend(rr, v, st, e0);
+	}
+	for (e = st; e < v->len && e - st <= rr->r.max_len && b[e] != '\n'; e++) {
+		if (b[e] == q && e > st && (esc ? b[e - 1] == '\\' : b[e - 1] != '\\')) {
+			*e0 = esc ? e - 1 : e;
+			*quoted = true;
+			return LW_FOUND;
+		}
+		if (b[e] == q && e == st && !esc) {
+			*e0 = e;
+			return LW_FOUND; /* an empty value: too short for any rule */
+		}
+	}
+	return e == v->len && !v->final ? LW_OPEN : LW_REJECT;
+}
+
+/* --password value, --http-password value: the key is a long option */
+static bool long_option(const char *b, size_t from)
+{
+	size_t t = from;
+
+	while (t > 0 && from - t < 24 && (isalnum((unsigned char)b[t - 1]) || b[t - 1] == '-'))
+		t--;
+	return from - t >= 2 && b[t] == '-' && b[t + 1] == '-';
 }
 
 bool extract__may_assign(const char *b, size_t len, size_t from, size_t i)
 {
+	bool quote = false;
+
 	/* --password value */
-	if (i < len && b[i] == ' ' && from >= 2 && from <= len && b[from - 1] == '-' && b[from - 2] == '-')
+	if (i < len && b[i] == ' ' && from >= 2 && from <= len && long_option(b, from))
 		return true;
-	/* "key": value, key = value, "key" => 'value' */
+	/* "key": value, key = value, "key" => 'value', ('key', 'value') */
 	for (size_t k = 0; k < 8; k++, i++) {
 		if (i >= len)
 			return true;
-		if (b[i] == ':' || b[i] == '=')
+		if (b[i] == ':' || b[i] == '=' || (b[i] == ',' && quote))
 			return true;
-		if (b[i] != '"' && b[i] != '\'' && b[i] != '\\' && b[i] != ' ' && b[i] != '\t')
+		if (b[i] == '"' || b[i] == '\'')
+			quote = true;
+		else if (b[i] != '\\' && b[i] != ' ' && b[i] != '\t')
 			return false;
 	}
+	return false;
+}
+
+/*
+ * Keys whose value is no credential though their last word says token or
+ * secret: anti-forgery tokens, paging cursors, and the names of secrets.
+ */
+static bool harmless_key(const char *b, size_t from)
+{
+	static const char *const words[] = {
+		"csrf", "xsrf", "authenticity", "pagetoken", "page_token", "page-token", "nextpage", "next_page",
+		"continuation", "cursor", "secretname", "secret_name", "secret-name", "secretref", "secretkeyref",
+	};
+	char key[40];
+	size_t t = from, n = 0;
+
+	while (t > 0 && from - t < sizeof(key) - 1 &&
+	       (isalnum((unsigned char)b[t - 1]) || b[t - 1] == '_' || b[t - 1] == '-' || b[t - 1] == '.'))
+		t--;
+	for (size_t i = t; i < from + 12 && n < sizeof(key) - 1 && (isalnum((unsigned char)b[i]) || b[i] == '_' ||
+								   b[i] == '-' || b[i] == '.'); i++)
+		key[n++] = (char)tolower((unsigned char)b[i]);
+	key[n] = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(key, words[i]))
+			return true;
 	return false;
 }
 
@@ -257,10 +369,12 @@ static enum lw_verdict assign(const struct lw_rt_rule *rr, const struct lw_view 
 			      size_t *s0, size_t *e0, bool *quoted)
 {
 	const char *b = v->buf;
-	bool cli = from >= 2 && b[from - 1] == '-' && b[from - 2] == '-' && to < v->len && (b[to] == ' ' || b[to] == '=');
+	bool cli = from >= 2 && long_option(b, from) && to < v->len && (b[to] == ' ' || b[to] == '=');
 
 	/* a bare "pass" is a key of its own (db_pass, PASS=), not the end of "bypass" */
 	if (to - from == 4 && from > 0 && isalpha((unsigned char)b[from - 1]))
+		return LW_REJECT;
+	if (harmless_key(b, from))
 		return LW_REJECT;
 	if (cli) {
 		enum lw_verdict vd = sep_value(rr, v, to + 1, false, s0, e0, quoted);
@@ -268,66 +382,6 @@ static enum lw_verdict assign(const struct lw_rt_rule *rr, const struct lw_view 
 		return vd == LW_FOUND && *e0 > *s0 && b[*s0] == '-' ? LW_REJECT : vd;
 	}
 	return sep_value(rr, v, to, true, s0, e0, quoted);
-}
-
-static bool scheme_in(const char *sch, size_t n, const char *const *list)
-{
-	for (; *list; list++)
-		if (strlen(*list) == n && !strncasecmp(sch, *list, n))
-			return true;
-	return false;
-}
-
-/*
- * scheme://user:password@host. The match ends at the '@' and starts no
- * later than "://"; the scheme picks the rule: a database or broker's, or
- * (alt) any other URL's, which must also name a host.
- */
-static enum lw_verdict uri(const struct lw_view *v, size_t from, size_t to, size_t *s0, size_t *e0, bool *alt)
-{
-	static const char *const db[] = {
-		"postgres", "postgresql", "mysql", "mariadb", "mongodb", "redis", "rediss", "amqp", "amqps",
-		"clickhouse", "mssql", "sqlserver", "cockroachdb", "couchdb", "couchdbs", "neo4j", "cassandra",
-		"nats", "kafka", "mqtt", "mqtts", "memcached", "oracle", "db2", "snowflake", "influxdb", NULL,
-	};
-	const char *b = v->buf, *sep = NULL, *colon, *at = b + to - 1;
-	size_t sch, user, base;
-
-	if (to - from < 5 || *at != '@')
-		return LW_REJECT;
-	/* the last "://" before the '@': the userinfo holds no '/' */
-	for (size_t k = to - 3; k-- > from && !sep;)
-		if (!memcmp(b + k, "://", 3))
-			sep = b + k;
-	if (!sep)
-		return LW_REJECT;
-	user = (size_t)(sep - b) + 3;
-	colon = memchr(b + user, ':', (size_t)(at - b) - user);
-	if (!colon)
-		return LW_REJECT;
-	for (sch = (size_t)(sep - b); sch > 0 && (isalnum((unsigned char)b[sch - 1]) || strchr("+.-", b[sch - 1]));)
-		sch--;
-	/* postgresql+psycopg2://: the driver suffix does not change the kind */
-	for (base = sch; base < (size_t)(sep - b) && b[base] != '+';)
-		base++;
-	if (base - sch < 2)
-		return LW_REJECT;
-	*s0 = (size_t)(colon - b) + 1;
-	*e0 = (size_t)(at - b);
-	*alt = !scheme_in(b + sch, base - sch, db);
-	if (*alt) {
-		/* a URL's password: a host must follow, and it must look chosen */
-		if (to == v->len)
-			return v->final ? LW_REJECT : LW_OPEN;
-		if (!isalnum((unsigned char)b[to]) && b[to] != '[')
-			return LW_REJECT;
-		if (*e0 - *s0 < 6 || validate__entropy(b + *s0, *e0 - *s0) < 2.5)
-			return LW_REJECT;
-	}
-	/* postgres://postgres:postgres@localhost is a default, not a leak */
-	if (*e0 - *s0 == (size_t)(colon - b) - user && !memcmp(b + user, b + *s0, *e0 - *s0))
-		return LW_REJECT;
-	return LW_FOUND;
 }
 
 static bool left_ok(const struct lw_rt_rule *rr, const struct lw_view *v, size_t s)
@@ -357,14 +411,19 @@ static enum lw_verdict locate(const struct lw_rt_rule *rr, const struct lw_view 
 		return blocks__pem(v, from, to, out);
 	case LW_EX_GCP_SA:
 		return blocks__service_account(v, from, to, out);
+	case LW_EX_KUBE:
+		return kubedata__resolve(v, from, to, out);
 	case LW_EX_URI:
-		vd = uri(v, from, to, &s, &e, &out->alt);
+		vd = uricred__resolve(v, from, to, &s, &e, &out->alt);
 		break;
 	case LW_EX_ASSIGN:
 		vd = assign(rr, v, from, to, &s, &e, &quoted);
 		break;
 	case LW_EX_VALUE:
 		vd = value(rr, v, from, to, &s, &e, &quoted);
+		break;
+	case LW_EX_TAIL:
+		vd = tail(rr, v, to, &s, &e, &quoted);
 		break;
 	case LW_EX_RUN:
 		/* the run ends the match; its context ("Bearer ") does not count toward max_len */
@@ -392,6 +451,34 @@ static enum lw_verdict locate(const struct lw_rt_rule *rr, const struct lw_view 
 		e--;
 	out->start = s;
 	out->end = e;
+	return LW_FOUND;
+}
+
+/*
+ * The keywords a rule needs, and those that pick its alternate, on the
+ * secret's own line: a neighbour's keyword says nothing.
+ */
+static enum lw_verdict context(const struct lw_rt_rule *rr, const struct lw_view *v, struct lw_extent *out)
+{
+	size_t lo = out->start > LW_KW_BACK ? out->start - LW_KW_BACK : 0;
+	size_t hi = v->len - out->end > LW_KW_AHEAD ? out->end + LW_KW_AHEAD : v->len;
+	const char *nl;
+	bool more;
+
+	if (!rr->kw.n && !rr->altkw.n)
+		return LW_FOUND;
+	if ((nl = memrchr(v->buf + lo, '\n', out->start - lo)))
+		lo = (size_t)(nl - v->buf) + 1;
+	if ((nl = memchr(v->buf + out->end, '\n', hi - out->end)))
+		hi = (size_t)(nl - v->buf);
+	/* the line goes on past what there is: its keywords may be still to come */
+	more = !nl && hi == v->len && !v->final;
+	if (rr->kw.n && !has_keyword(&rr->kw, rr->r.kw_all, v->buf + lo, hi - lo))
+		return more ? LW_OPEN : LW_REJECT;
+	if (rr->altkw.n && has_keyword(&rr->altkw, false, v->buf + lo, hi - lo))
+		out->alt = true;
+	else if (rr->altkw.n && more)
+		return LW_OPEN;
 	return LW_FOUND;
 }
 
@@ -430,21 +517,11 @@ enum lw_verdict extract__resolve(const struct lw_rt_rule *rr, const struct lw_vi
 	}
 	if (validate__is_example(sec, n))
 		return LW_REJECT;
-	if (r->ex != LW_EX_PEM && r->ex != LW_EX_GCP_SA && validate__is_placeholder(sec, n))
+	if (r->ex != LW_EX_PEM && r->ex != LW_EX_GCP_SA && placeholder__match(sec, n))
+		return LW_REJECT;
+	/* a token glued to junk ("...AA!", "...EXTRA") is a mangled copy, not the token */
+	if (r->prio == LW_PRIO_TOKEN && out->end < v->len && v->buf[out->end] == '!')
 		return LW_REJECT;
 	out->veto = false;
-	if (rr->nkw) {
-		/* the context is the secret's own line: a neighbour's keyword says nothing */
-		size_t lo = out->start > LW_KW_BACK ? out->start - LW_KW_BACK : 0;
-		size_t hi = v->len - out->end > LW_KW_AHEAD ? out->end + LW_KW_AHEAD : v->len;
-		const char *nl;
-
-		if ((nl = memrchr(v->buf + lo, '\n', out->start - lo)))
-			lo = (size_t)(nl - v->buf) + 1;
-		if ((nl = memchr(v->buf + out->end, '\n', hi - out->end)))
-			hi = (size_t)(nl - v->buf);
-		if (!has_keyword(rr, v->buf + lo, hi - lo))
-			return !nl && hi == v->len && !v->final ? LW_OPEN : LW_REJECT;
-	}
-	return LW_FOUND;
+	return context(rr, v, out);
 }

@@ -21,14 +21,20 @@
 /* How far back a rule may look before its match: less than a stream keeps. */
 #define LW_LOOK_BEHIND 768
 
+/* Keywords split and lower-cased. */
+struct lw_kwlist {
+	char *buf;      /* the words, NUL-separated */
+	size_t n;
+	const char **w;
+	size_t *len;
+};
+
 /* A rule made ready to run: its alphabet as a bitmap, its keywords split. */
 struct lw_rt_rule {
 	struct lw_rule r;
 	uint8_t alpha[32];
-	char *kwbuf;    /* keywords, NUL-separated */
-	size_t nkw;
-	const char **kw;
-	size_t *kwlen;
+	struct lw_kwlist kw;    /* one (or all, kw_all) must occur near the match */
+	struct lw_kwlist altkw; /* one near the match: report the alternate */
 	/* Bytes before the match's start that the extractor may read: its
 	 * keywords' context, or further for a rule that looks behind. */
 	uint16_t behind;
@@ -55,6 +61,9 @@ struct lw_extent {
 	/* Rejected on its structure (checksum, JWT header, entropy, a known
 	 * example): the span is not a secret, whatever a weaker rule says. */
 	bool veto;
+	/* More secrets follow in the same structure (a Secret's data: map):
+	 * resolve again with from = to = next. 0 when there are none. */
+	size_t next;
 };
 
 /* "A-Za-z0-9_-", or "^..." for the complement; NULL is the empty set. */

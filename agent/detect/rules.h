@@ -40,6 +40,8 @@ enum lw_extract {
 	LW_EX_ASSIGN, /* the match is a keyword; "= value" after it is parsed here */
 	LW_EX_PEM,    /* BEGIN line through END line (or the body in the buffer) */
 	LW_EX_GCP_SA, /* "type": "service_account" through its "private_key" */
+	LW_EX_TAIL,   /* the run of the alphabet right after the match: "-u user:<run>" */
+	LW_EX_KUBE,   /* each value of a Kubernetes Secret's data: map (kubedata.h) */
 };
 
 /* What may not stand right before the secret. */
@@ -88,8 +90,19 @@ struct lw_rule {
 	 * extractor may read this many bytes before the match end. */
 	bool no_som;
 	uint16_t back;
+	/* Every keyword must occur near the match, not just one. */
+	bool kw_all;
+	/* "a|b": the alternate (alt) is reported when one of these occurs
+	 * on the secret's line: a Google API key named a server key. */
+	const char *alt_keywords;
+	/* For the rules table (README, `leakwatch rules`): what check()
+	 * verifies, and an example of the text with the secret masked. */
+	const char *checks;
+	const char *shape;
 };
 
+/* The built-in rules, in a fixed order (ties between equal findings go
+ * to the earlier rule). Ids are stable: configurations name them. */
 size_t rules__count(void);
 const struct lw_rule *rules__get(size_t i);
 

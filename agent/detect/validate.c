@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "detect/placeholder.h"
+
 void validate__crc_base62(uint32_t crc, char out[6])
 {
 	for (int i = 5; i >= 0; i--) {
@@ -165,7 +167,7 @@ static bool json_object_start(const uint8_t *b, long n)
 bool validate__jwt(const char *s, size_t n)
 {
 	const char *dot1 = memchr(s, '.', n), *dot2;
-	uint8_t hdr[768], pay[48];
+	uint8_t hdr[768], pay[48], *alg;
 	long hn, pn;
 
 	if (!dot1)
@@ -177,7 +179,13 @@ bool validate__jwt(const char *s, size_t n)
 	if (hn < 8 || !json_object_start(hdr, hn))
 		return false;
 	hdr[hn] = '\0';
-	if (!memmem(hdr, (size_t)hn, "\"alg\"", 5))
+	if (!(alg = memmem(hdr, (size_t)hn, "\"alg\"", 5)))
+		return false;
+	/* "alg": "none" signs nothing: whoever holds it holds no secret */
+	alg += 5;
+	while (*alg == ' ' || *alg == ':' || *alg == '"')
+		alg++;
+	if (!strncasecmp((const char *)alg, "none", 4))
 		return false;
 	pn = b64_prefix(dot1 + 1, (size_t)(dot2 - dot1 - 1), pay, sizeof(pay));
 	return pn > 0 && json_object_start(pay, pn);
@@ -198,7 +206,7 @@ bool validate__basic_auth(const char *b64, size_t n)
 	colon = memchr(buf, ':', (size_t)len);
 	if (!colon || colon == buf + len - 1)
 		return false;
-	return !validate__is_placeholder((const char *)colon + 1, (size_t)(buf + len - colon - 1));
+	return !placeholder__match((const char *)colon + 1, (size_t)(buf + len - colon - 1));
 }
 
 static bool is_b64(unsigned char c)
@@ -310,118 +318,59 @@ bool validate__is_example(const char *s, size_t n)
 	return false;
 }
 
-/* Lower-cases the first cap bytes of s: placeholders sit near the start. */
-static size_t lower(const char *s, size_t n, char *out, size_t cap)
+bool validate__b64_starts(const char *b64, size_t n, const char *prefix)
 {
-	if (n > cap)
-		n = cap;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
+	size_t want = strlen(prefix);
+	uint8_t buf[96];
+	long got;
 
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-	}
-	return n;
+	if (want > sizeof(buf) / 2)
+		return false;
+	got = b64_prefix(b64, n, buf, sizeof(buf));
+	return got >= (long)want && !memcmp(buf, prefix, want);
 }
 
-static bool equals_ci(const char *s, size_t n, const char *word)
-{
-	return strlen(word) == n && !strncasecmp(s, word, n);
-}
-
-/* aaaaaaaa, abababab, 00000000 ... */
-static bool repetitive(const char *s, size_t n)
-{
-	unsigned char seen[256] = { 0 };
-	size_t run = 1, distinct = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!seen[(unsigned char)s[i]]++)
-			distinct++;
-		if (i && s[i] == s[i - 1]) {
-			if (++run >= 8)
-				return true;
-		} else {
-			run = 1;
-		}
-	}
-	return n >= 6 && distinct <= 2;
-}
-
-/* Substrings that mark a stand-in, lower case. */
-static const struct {
-	const char *s;
-	size_t n;
-} parts[] = {
-#define P(x) { x, sizeof(x) - 1 }
-	P("your_"), P("your-"), P("yourapi"), P("yourkey"), P("yourtoken"), P("yoursecret"), P("yourpass"),
-	P("example"), P("placeholder"), P("redacted"), P("changeme"), P("replace_me"), P("replaceme"),
-	P("insert_"), P("_here"), P("-here"), P("xxxxx"), P("*****"), P("#####"), P("${"), P("{{"), P("}}"),
-	P("$("), P("%("), P("#{"), P("<%"), P("..."), P("\xe2\x80\xa6"), P("0123456789"), P("123456789"),
-	P("abcdefghij"), P("qwertyuiop"),
-#undef P
-};
-#define N_PARTS (sizeof(parts) / sizeof(parts[0]))
-
-/* parts by first byte: one pass over the value instead of a memmem per part */
-static uint8_t bucket_first[256], bucket_next[N_PARTS];
-
-__attribute__((constructor)) static void init_buckets(void)
-{
-	memset(bucket_first, 0xff, sizeof(bucket_first));
-	for (size_t i = N_PARTS; i-- > 0;) {
-		unsigned char c = (unsigned char)parts[i].s[0];
-
-		bucket_next[i] = bucket_first[c];
-		bucket_first[c] = (uint8_t)i;
-	}
-}
-
-static bool has_part(const char *low, size_t n)
+bool validate__text(const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		for (uint8_t k = bucket_first[(unsigned char)low[i]]; k != 0xff; k = bucket_next[k])
-			if (parts[k].n <= n - i && !memcmp(low + i, parts[k].s, parts[k].n))
-				return true;
-	return false;
+		if ((b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') || b[i] == 0x7f)
+			return false;
+	return n > 0;
 }
 
-bool validate__is_placeholder(const char *s, size_t n)
+static uint32_t bech32_polymod(uint32_t chk, unsigned v)
 {
-	static const char *const words[] = {
-		"changeme", "change_me", "changeit", "null", "nil", "none", "undefined", "true",
-		"false", "yes", "no", "example", "password", "passwd", "secret", "token", "redacted",
-		"removed", "hidden", "masked", "filtered", "dummy", "sample", "placeholder", "todo",
-		"tbd", "test", "default", "empty", "unset", "notset", "n/a", "string", "value",
-		"your_api_key", "api_key", "apikey", "nan", "[]", "{}", "\"\"", "''",
-	};
-	char low[512];
-	size_t ln;
+	static const uint32_t gen[5] = { 0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3 };
+	uint32_t top = chk >> 25;
 
-	if (n == 0)
-		return true;
-	for (size_t i = 0; n <= 16 && i < sizeof(words) / sizeof(words[0]); i++)
-		if (equals_ci(s, n, words[i]))
-			return true;
-	ln = lower(s, n, low, sizeof(low));
-	if (has_part(low, ln))
-		return true;
-	/* ****, xxxx, ----: a mask of any length */
-	{
-		size_t k = 0;
+	chk = (chk & 0x1ffffff) << 5 ^ v;
+	for (int i = 0; i < 5; i++)
+		if (top >> i & 1)
+			chk ^= gen[i];
+	return chk;
+}
 
-		while (k < n && strchr("*#xX.-_ ", s[k]) && s[k])
-			k++;
-		if (k == n)
-			return true;
+bool validate__bech32(const char *s, size_t n)
+{
+	static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+	const char *sep = memrchr(s, '1', n);
+	uint32_t chk = 1;
+	size_t hrp;
+
+	if (!sep || sep == s || (size_t)(s + n - sep) < 7)
+		return false;
+	hrp = (size_t)(sep - s);
+	for (size_t i = 0; i < hrp; i++)
+		chk = bech32_polymod(chk, (unsigned)(s[i] | 0x20) >> 5);
+	chk = bech32_polymod(chk, 0);
+	for (size_t i = 0; i < hrp; i++)
+		chk = bech32_polymod(chk, (unsigned)(s[i] | 0x20) & 31);
+	for (size_t i = hrp + 1; i < n; i++) {
+		const char *p = memchr(charset, s[i] | 0x20, 32);
+
+		if (!p || !s[i])
+			return false;
+		chk = bech32_polymod(chk, (unsigned)(p - charset));
 	}
-	/* <token>, [secret], (hidden) */
-	if (n >= 2 && ((s[0] == '<' && s[n - 1] == '>') || (s[0] == '[' && s[n - 1] == ']') ||
-		       (s[0] == '(' && s[n - 1] == ')')))
-		return true;
-	/* $VAR, $env:VAR, %VAR%, %s */
-	if (s[0] == '$' && n > 1 && (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= 'a' && s[1] <= 'z')))
-		return true;
-	if (s[0] == '%' && (n == 2 || s[n - 1] == '%'))
-		return true;
-	return repetitive(s, n);
+	return chk == 1;
 }

@@ -40,7 +40,7 @@ bool validate__aws_key_id(const char *s, size_t n);
  */
 long validate__b64_decode(const char *in, size_t n, uint8_t *out, size_t outcap);
 
-/* header.payload.signature whose header decodes to a JSON object with "alg". */
+/* header.payload.signature whose header decodes to a JSON object with an "alg" other than none. */
 bool validate__jwt(const char *s, size_t n);
 
 /* "Basic <b64>": decodes to printable "user:password" with a real password. */
@@ -61,11 +61,14 @@ size_t validate__line_break(const char *s, size_t n);
 /* Documented example keys (AWS, Stripe, GitHub, jwt.io, Azurite ...). */
 bool validate__is_example(const char *s, size_t n);
 
+/* The base64 b64 decodes to text that starts with prefix. */
+bool validate__b64_starts(const char *b64, size_t n, const char *prefix);
+/* Printable text, tabs and line breaks allowed (UTF-8 passes). */
+bool validate__text(const uint8_t *b, size_t n);
 /*
- * Values that stand for a secret without being one: ${VAR}, {{ x }},
- * <redacted>, ****, xxxx, YOUR_API_KEY, changeme, null, true, example,
- * runs of one character, counting sequences ...
+ * Bech32 (BIP 173): human-readable part, '1', data and a 6-character
+ * checksum over both, in one case. age secret keys use it.
  */
-bool validate__is_placeholder(const char *s, size_t n);
+bool validate__bech32(const char *s, size_t n);
 
 #endif

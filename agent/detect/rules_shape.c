@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Built-in rules, part four: secrets known by their shape or their place
+ * rather than a vendor's prefix: private keys, JWTs, credentials in URIs,
+ * headers and command lines, configuration dumps, and the generic
+ * "password = ..." assignments.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "detect/placeholder.h"
+#include "detect/rules_table.h"
+#include "detect/validate.h"
+
+static bool digits(const char *s, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* 2025-03-04, 07:24:52, 0.11.2, -2.7: a timestamp or a version */
+static bool dated_or_versioned(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (i + 10 <= n && digits(s + i, 4) && s[i + 4] == '-' && digits(s + i + 5, 2) && s[i + 7] == '-' &&
+		    digits(s + i + 8, 2))
+			return true;
+		if (i + 8 <= n && digits(s + i, 2) && s[i + 2] == ':' && digits(s + i + 3, 2) && s[i + 5] == ':' &&
+		    digits(s + i + 6, 2))
+			return true;
+		if (i + 5 <= n && isdigit((unsigned char)s[i]) && s[i + 1] == '.' && isdigit((unsigned char)s[i + 2]) &&
+		    (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
+			size_t k = i + 2;
+
+			while (k < n && isdigit((unsigned char)s[k]))
+				k++;
+			if (k + 1 < n && s[k] == '.' && isdigit((unsigned char)s[k + 1]))
+				return true;
+			if (i > 0 && (s[i - 1] == '-' || s[i - 1] == 'v') && k == n)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Words glued with separators, no digit: MyApp_Secret_Name, db-password-key */
+static bool glued_words(const char *s, size_t n)
+{
+	size_t seps = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '_' || s[i] == '-' || s[i] == '.')
+			seps++;
+		else if (!isalpha((unsigned char)s[i]))
+			return false;
+	}
+	return seps > 0;
+}
+
+/* Y2hhbmdlbWU=: padded base64 of a placeholder (a Secret manifest's "changeme") */
+static bool encoded_placeholder(const char *s, size_t n)
+{
+	uint8_t buf[128];
+	long len;
+
+	if (n % 4 || s[n - 1] != '=' || n / 4 * 3 > sizeof(buf))
+		return false;
+	len = validate__b64_decode(s, n, buf, sizeof(buf));
+	return len > 0 && validate__text(buf, (size_t)len) && placeholder__match((const char *)buf, (size_t)len);
+}
+
+/*
+ * A generic value: mixes letters with digits or case, and is none of the
+ * things that stand after "token:" or "password:" without being one: a
+ * word list, a date, a version, a path, a URL, a UUID, prose.
+ */
+static bool generic_value(const char *s, size_t n)
+{
+	unsigned c = validate__classes(s, n);
+	int alnum = __builtin_popcount(c & 7);
+
+	if (s[0] == '<' || s[0] == '{' || s[0] == '[' || s[0] == '(' || s[0] == '/' || s[0] == '.')
+		return false;
+	/* characters no credential holds */
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == ' ' || s[i] == '?' || s[i] == '{' || s[i] == '}' || s[i] == '\t')
+			return false;
+	/* dates, versions, addresses, UUIDs, paths */
+	if (!(c & 3))
+		return false;
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-')
+		return false;
+	if (memmem(s, n, "://", 3) || dated_or_versioned(s, n) || glued_words(s, n) || encoded_placeholder(s, n))
+		return false;
+	return alnum >= 2 || (n >= 12 && __builtin_popcount(c) >= 3);
+}
+
+/* A password on a command line: not another option, long or mixed enough to be chosen. */
+static bool cli_secret(const char *s, size_t n)
+{
+	return s[0] != '-' && (validate__class_count(s, n) >= 2 || n >= 10) && !glued_words(s, n);
+}
+
+#define CLI_CHECKS "not an option; mixed characters or 10+ of them, not words"
+
+/* base64 of text: npm's _auth (user:password) and _password */
+static bool b64_text(const char *s, size_t n)
+{
+	uint8_t buf[512];
+	long len = validate__b64_decode(s, n, buf, sizeof(buf));
+
+	return len >= 4 && validate__text(buf, (size_t)len);
+}
+
+/* clang-format off */
+static const struct lw_rule table[] = {
+	/* private keys: the finding starts at the BEGIN line */
+	{ .info = { "private-key-rsa", "private-key", "RSA private key (PEM)", LW_SEV_CRITICAL },
+	  .re = { "-----BEGIN RSA PRIVATE KEY-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "a base64 body, not a mask", .shape = "-----BEGIN RSA PRIVATE KEY-----********" },
+	{ .info = { "private-key-ec", "private-key", "EC private key (PEM)", LW_SEV_CRITICAL },
+	  .re = { "-----BEGIN EC PRIVATE KEY-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "a base64 body, not a mask", .shape = "-----BEGIN EC PRIVATE KEY-----********" },
+	{ .info = { "private-key-dsa", "private-key", "DSA private key (PEM)", LW_SEV_CRITICAL },
+	  .re = { "-----BEGIN DSA PRIVATE KEY-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "a base64 body, not a mask", .shape = "-----BEGIN DSA PRIVATE KEY-----********" },
+	{ .info = { "private-key-openssh", "private-key", "OpenSSH private key", LW_SEV_CRITICAL },
+	  .re = { "-----BEGIN OPENSSH PRIVATE KEY-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "a base64 body; cipher none", .shape = "-----BEGIN OPENSSH PRIVATE KEY-----********" },
+	{ .info = { "private-key-pkcs8", "private-key", "PKCS#8 private key (PEM)", LW_SEV_CRITICAL },
+	  .re = { "-----BEGIN PRIVATE KEY-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "a base64 body, not a mask", .shape = "-----BEGIN PRIVATE KEY-----********" },
+	{ .info = { "private-key-putty", "private-key", "PuTTY private key file", LW_SEV_CRITICAL },
+	  .re = { "PuTTY-User-Key-File-[23]: [a-z0-9-]{3,40}" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "Encryption: none", .shape = "PuTTY-User-Key-File-3: ssh-ed25519 ********" },
+	{ .info = { "private-key-pgp", "private-key", "PGP private key block", LW_SEV_CRITICAL },
+	  .re = { "-----BEGIN PGP PRIVATE KEY BLOCK-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE, .alt = "private-key-encrypted",
+	  .checks = "a base64 body, not a mask", .shape = "-----BEGIN PGP PRIVATE KEY BLOCK-----********" },
+	/* Also reported for RSA/EC/DSA with "Proc-Type: 4,ENCRYPTED" and ciphered OpenSSH keys. */
+	{ .info = { "private-key-encrypted", "private-key", "Encrypted private key (PEM)", LW_SEV_HIGH },
+	  .re = { "-----BEGIN ENCRYPTED PRIVATE KEY-----" }, .ex = LW_EX_PEM, .prio = LW_PRIO_SHAPE,
+	  .checks = "a base64 body; or a key above marked encrypted", .shape = "-----BEGIN ENCRYPTED PRIVATE KEY-----********" },
+
+	/* tokens by shape */
+	{ .info = { "jwt", "jwt", "JSON Web Token", LW_SEV_MEDIUM },
+	  .re = { "eyJ[A-Za-z0-9_-]{10,}\\.ey[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16}" }, .alphabet = B64URL,
+	  .min_len = 50, .max_len = 8192, .left = LW_LB_ALNUM, .prio = LW_PRIO_SHAPE, .check = validate__jwt,
+	  .checks = "header and payload decode to JSON, alg is not none, signed; not the jwt.io sample",
+	  .shape = "eyJhbGciOi********" },
+
+	/* credentials inside URIs and headers */
+	/* One pattern for every scheme: the scheme decides the rule (extract.c),
+	 * which keeps URL-heavy logs (access logs, referrers) cheap to scan. */
+	{ .info = { "database-uri-password", "db-uri", "Password in a database or broker URI", LW_SEV_HIGH },
+	  .re = { "://[^\\s:@/]*:[^\\s/]+@", "://[A-Za-z0-9_.~-]{20,255}@" }, .ex = LW_EX_URI, .min_len = 3,
+	  .max_len = 255, .prio = LW_PRIO_URI, .alt = "url-credentials", .no_som = true, .back = 512,
+	  .checks = "a database scheme; not user = password", .shape = "postgres://app:********@db:5432/app" },
+	{ .info = { "url-credentials", "url-credentials", "Password, or a token as the user, in a URL", LW_SEV_MEDIUM },
+	  .re = { NULL }, .ex = LW_EX_URI, .min_len = 6, .max_len = 255, .prio = LW_PRIO_URI, .min_entropy = 2.5,
+	  .checks = "a host follows; a token user when the password is x-oauth-basic or absent",
+	  .shape = "https://********:x-oauth-basic@github.com" },
+	{ .info = { "http-bearer-token", "bearer", "Bearer token in an Authorization header", LW_SEV_HIGH },
+	  .re = { AUTHZ "bearer(?:[ \\t]|\\\\ ){1,4}\\(?[A-Za-z0-9._~+/-]{8}" }, .caseless = true, .ex = LW_EX_RUN,
+	  .alphabet = B64 "._~=-", .min_len = 12, .max_len = 8192, .prio = LW_PRIO_HEADER, .min_entropy = 3.0,
+	  .min_classes = 2, .shape = "Authorization: Bearer ********" },
+	{ .info = { "http-basic-auth", "basic-auth", "Basic credentials in an Authorization header", LW_SEV_HIGH },
+	  .re = { AUTHZ "basic(?:[ \\t]|\\\\ ){1,4}\\(?[A-Za-z0-9+/]{4}" }, .caseless = true, .ex = LW_EX_RUN,
+	  .alphabet = B64, .pad = true, .min_len = 8, .max_len = 1024, .prio = LW_PRIO_URI, .check = validate__basic_auth,
+	  .checks = "decodes to user:password, the password not a placeholder", .shape = "Authorization: Basic ********" },
+	{ .info = { "jdbc-password", "jdbc", "Password parameter of a JDBC URL", LW_SEV_HIGH },
+	  .re = { "jdbc:[a-z0-9]{2,20}:[^ \\t\\r\\n\"'<>]{0,300}[?&;:]password=" }, .caseless = true,
+	  .ex = LW_EX_TAIL, .alphabet = "^ \t\r\n\"'`\\;&<>", .min_len = 6, .max_len = 128, .prio = LW_PRIO_SHAPE,
+	  .no_som = true, .back = 16, .check = cli_secret, .checks = CLI_CHECKS,
+	  .shape = "jdbc:postgresql://db/app?user=app&password=********" },
+
+	/* command lines, as shells and CI log them */
+	{ .info = { "curl-user-password", "cli-credentials", "Password in curl -u / --user user:password", LW_SEV_HIGH },
+	  .re = { "[ \\t](?:-u|--user)(?:[ \\t]{1,4}|=)?\\\\?[\"']?[^ \\t\\r\\n:\"'\\\\]{0,64}:" }, .ex = LW_EX_TAIL,
+	  .alphabet = VALUE_CHARS, .min_len = 6, .max_len = 128, .prio = LW_PRIO_SHAPE, .keywords = "curl",
+	  .check = cli_secret, .checks = CLI_CHECKS, .shape = "curl -u deploy:******** https://..." },
+	{ .info = { "cli-password", "cli-credentials", "Password given as an option (--password, --http-password, ...)", LW_SEV_HIGH },
+	  .re = { "--(?:http-|ftp-|proxy-)?pass(?:word)?(?:=|[ \\t]{1,4})" }, .ex = LW_EX_TAIL,
+	  .alphabet = VALUE_CHARS, .min_len = 6, .max_len = 128, .prio = LW_PRIO_SHAPE, .check = cli_secret,
+	  .checks = CLI_CHECKS, .shape = "wget --http-password=******** https://..." },
+
+	/* configuration dumped to a log */
+	{ .info = { "kubernetes-secret-data", "kubernetes-secret", "Value in a Kubernetes Secret's data: map", LW_SEV_HIGH },
+	  .re = { "\\n[ \\t]{0,12}data:[ \\t]{0,4}\\r?\\n", "\\\\?\"data\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\{" },
+	  .ex = LW_EX_KUBE, .min_len = 8, .max_len = 8192, .prio = LW_PRIO_SHAPE,
+	  .checks = "base64 of text, not a placeholder; a credential's key name or a random value",
+	  .shape = "data:\\n  password: ********" },
+	{ .info = { "docker-config-auth", "docker-config", "Registry credentials in a Docker config.json auths entry", LW_SEV_HIGH },
+	  .re = { "\\\\?\"auth\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\\\?\"" }, .ex = LW_EX_TAIL, .alphabet = B64, .pad = true,
+	  .min_len = 8, .max_len = 2048, .prio = LW_PRIO_SHAPE, .check = validate__basic_auth,
+	  .checks = "decodes to user:secret", .shape = "\"auths\": {\"ghcr.io\": {\"auth\": \"********\"}}" },
+	{ .info = { "nuget-cleartext-password", "nuget", "ClearTextPassword in a NuGet configuration", LW_SEV_HIGH },
+	  .re = { "\\\\?\"ClearTextPassword\\\\?\"[ \\t]{1,4}value=\\\\?\"" }, .caseless = true, .ex = LW_EX_TAIL,
+	  .alphabet = "^\"\\\r\n", .min_len = 4, .max_len = 256, .prio = LW_PRIO_SHAPE,
+	  .shape = "<add key=\"ClearTextPassword\" value=\"********\" />" },
+	{ .info = { "npmrc-auth-token", "npmrc", "Registry token in an .npmrc (_authToken=)", LW_SEV_HIGH },
+	  .re = { "_authToken[ \\t]{0,4}=[ \\t]{0,4}" }, .ex = LW_EX_TAIL, .alphabet = "^ \t\r\n\"'`", .min_len = 16,
+	  .max_len = 512, .prio = LW_PRIO_SHAPE, .min_entropy = 3.0,
+	  .shape = "//registry.npmjs.org/:_authToken=********" },
+	{ .info = { "npmrc-auth", "npmrc", "Base64 credentials in an .npmrc (_auth=, _password=)", LW_SEV_HIGH },
+	  .re = { "_(?:auth|password)[ \\t]{0,4}=[ \\t]{0,4}" }, .ex = LW_EX_TAIL, .alphabet = B64, .pad = true,
+	  .min_len = 8, .max_len = 1024, .prio = LW_PRIO_SHAPE, .check = b64_text, .checks = "decodes to text",
+	  .shape = "//registry.example.com/:_auth=********" },
+
+	/* generic assignments: the last resort, behind an entropy floor. The
+	 * pattern is the key's last word; "= value" after it (and "--password
+	 * value") is parsed in extract.c, with a quick look in the match
+	 * callback so that the words alone cost nothing. */
+	{ .info = { "generic-password", "password-assign", "Password assigned in text, config or JSON", LW_SEV_MEDIUM },
+	  .re = { "pass(?:word|wd|phrase)?|pwd" }, .caseless = true, .ex = LW_EX_ASSIGN, .alphabet = VALUE_CHARS,
+	  .quoted = true, .min_len = 8, .max_len = 128, .prio = LW_PRIO_GENERIC, .min_entropy = 2.9,
+	  .check = generic_value, .checks = "mixed classes; no blanks, ?, {}; not a date, version, path or word list",
+	  .shape = "password: ********" },
+	{ .info = { "generic-secret", "secret-assign", "Secret, token or API key assigned in text, config or JSON", LW_SEV_LOW },
+	  .re = { "secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|"
+		  "(?:secret|signing|encryption|master|app)[_-]?key" },
+	  .caseless = true, .ex = LW_EX_ASSIGN, .alphabet = VALUE_CHARS, .quoted = true, .min_len = 12,
+	  .max_len = 256, .prio = LW_PRIO_GENERIC, .min_entropy = 3.2, .check = generic_value,
+	  .checks = "mixed classes; no blanks, ?, {}; not a date, version, path or word list; not a CSRF or paging token",
+	  .shape = "api_key = ********" },
+};
+/* clang-format on */
+
+RULE_TABLE(rules_shape, table);

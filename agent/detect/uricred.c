@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detect/uricred.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect/validate.h"
+
+static bool scheme_in(const char *sch, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && !strncasecmp(sch, *list, n))
+			return true;
+	return false;
+}
+
+/* https://TOKEN:x-oauth-basic@github.com: the password is a word that says the user is a token */
+static bool filler(const char *p, size_t n)
+{
+	static const char *const words[] = { "x-oauth-basic", "x-oauth-token", "x", "" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !memcmp(p, words[i], n))
+			return true;
+	return false;
+}
+
+/* https://TOKEN@host: a user that is a token, not a name */
+static enum lw_verdict user_token(const struct lw_view *v, size_t user, size_t end, size_t to, size_t *s0,
+				  size_t *e0)
+{
+	const char *b = v->buf;
+
+	if (to == v->len)
+		return v->final ? LW_REJECT : LW_OPEN;
+	if (!isalnum((unsigned char)b[to]) || end - user < 20)
+		return LW_REJECT;
+	if (validate__entropy(b + user, end - user) < 3.5 || validate__class_count(b + user, end - user) < 2)
+		return LW_REJECT;
+	*s0 = user;
+	*e0 = end;
+	return LW_FOUND;
+}
+
+/*
+ * scheme://user:password@host. The match ends at the '@' and starts no
+ * later than "://"; the scheme picks the rule: a database or broker's, or
+ * (alt) any other URL's, which must also name a host. When the password
+ * is a filler (x-oauth-basic) or absent, a user that looks like a token is
+ * the secret.
+ */
+enum lw_verdict uricred__resolve(const struct lw_view *v, size_t from, size_t to, size_t *s0, size_t *e0,
+				 bool *alt)
+{
+	static const char *const db[] = {
+		"postgres", "postgresql", "mysql", "mariadb", "mongodb", "redis", "rediss", "amqp", "amqps",
+		"clickhouse", "mssql", "sqlserver", "cockroachdb", "couchdb", "couchdbs", "neo4j", "cassandra",
+		"nats", "kafka", "mqtt", "mqtts", "memcached", "oracle", "db2", "snowflake", "influxdb", NULL,
+	};
+	const char *b = v->buf, *sep = NULL, *colon, *at = b + to - 1;
+	size_t sch, user, base;
+
+	if (to - from < 5 || *at != '@')
+		return LW_REJECT;
+	/* the last "://" before the '@': the userinfo holds no '/' */
+	for (size_t k = to - 3; k-- > from && !sep;)
+		if (!memcmp(b + k, "://", 3))
+			sep = b + k;
+	if (!sep)
+		return LW_REJECT;
+	user = (size_t)(sep - b) + 3;
+	colon = memchr(b + user, ':', (size_t)(at - b) - user);
+	for (sch = (size_t)(sep - b); sch > 0 && (isalnum((unsigned char)b[sch - 1]) || strchr("+.-", b[sch - 1]));)
+		sch--;
+	/* postgresql+psycopg2://: the driver suffix does not change the kind */
+	for (base = sch; base < (size_t)(sep - b) && b[base] != '+';)
+		base++;
+	if (base - sch < 2)
+		return LW_REJECT;
+	*alt = !scheme_in(b + sch, base - sch, db);
+	if (!colon || filler(colon + 1, (size_t)(at - colon - 1)))
+		return user_token(v, user, (size_t)((colon ? colon : at) - b), to, s0, e0);
+	*s0 = (size_t)(colon - b) + 1;
+	*e0 = (size_t)(at - b);
+	if (*alt) {
+		/* a URL's password: a host must follow, and it must look chosen */
+		if (to == v->len)
+			return v->final ? LW_REJECT : LW_OPEN;
+		if (!isalnum((unsigned char)b[to]) && b[to] != '[')
+			return LW_REJECT;
+		if (*e0 - *s0 < 6 || validate__entropy(b + *s0, *e0 - *s0) < 2.5)
+			return LW_REJECT;
+	}
+	/* postgres://postgres:postgres@localhost is a default, not a leak */
+	if (*e0 - *s0 == (size_t)(colon - b) - user && !memcmp(b + user, b + *s0, *e0 - *s0))
+		return LW_REJECT;
+	return LW_FOUND;
+}
