@@ -220,6 +220,8 @@ test_link = $(or $(TEST_LINK_$(1)),$($(call test_side,$(1))_TEST_LINK))
 test_ldlibs = $(or $(TEST_LDLIBS_$(1)),$(LDLIBS_$(call test_side,$(1))))
 test_cppflags = $($(call test_side,$(1))_CPPFLAGS) $(TEST_CPPFLAGS_$(1))
 
+# The rules table in the README must be the one `leakwatch rules` prints.
+TEST_CPPFLAGS_test_ruledoc := -DLW_SRCDIR=\"$(CURDIR)\"
 # lib/ alone
 TEST_SIDE_test_addr := LIB
 TEST_SIDE_test_gz := LIB
@@ -261,6 +263,8 @@ TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
 TEST_LINK_test_placeholder = $(call agent_objs,detect/placeholder detect/validate) $(LW_LIB)
 TEST_LDLIBS_test_placeholder := -lm $(LDLIBS_LIB)
 TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LINK_test_ruledoc = $(call agent_objs,detect/ruledoc) $(RULES_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 CONFIG_OBJS = $(call agent_objs,core/config core/statusd core/metrics leaks/watch) $(DETECT_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
@@ -358,6 +362,15 @@ run:
 	$(Q)BUILD=$(BUILD) CONFIG=$(CONFIG) exec deploy/run-local.sh
 
 unit-tests: $(UNIT_BINS)
+
+# The README's table of rules is `leakwatch rules` between its two markers;
+# test_ruledoc fails while they differ.
+.PHONY: readme-rules
+readme-rules: $(BUILD)/leakwatch
+	$(Q)$(BUILD)/leakwatch rules >$(BUILD)/rules.md
+	$(Q)awk -v t=$(BUILD)/rules.md '/<!-- rules:end -->/ { skip = 0 } !skip { print } \
+		/<!-- rules:begin -->/ { while ((getline l < t) > 0) print l; skip = 1 }' README.md >$(BUILD)/README.md
+	$(Q)mv $(BUILD)/README.md README.md
 
 # The arm64 build: build/arm64 on another machine.
 ARM64_BUILD := $(if $(filter arm64,$(HOST_ARCH)),build,build/arm64)

@@ -24,5 +24,6 @@ int cmd_run(int argc, char **argv);
 int cmd_listeners(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

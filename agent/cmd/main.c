@@ -14,6 +14,7 @@ static void usage(FILE *f)
 		"  listeners    audit the listeners on this host now (exit 1 if exposed)\n"
 		"  scan         scan files, directories and .gz logs for credentials (exit 1 if found)\n"
 		"  check-config FILE   validate a configuration (exit 2 if invalid)\n"
+		"  rules        list the built-in rules: what each finds and validates\n"
 		"  --version    print the version\n"
 		"\n"
 		"`leakwatch <command> --help` describes a command's options.\n",
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-config"))
 		return cmd_check_config(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rules"))
+		return cmd_rules(argc - 1, argv + 1);
 	fprintf(stderr, "leakwatch: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return LW_EXIT_ERROR;
