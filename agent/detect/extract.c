@@ -173,8 +173,10 @@ static enum lw_verdict extend(const struct lw_rt_rule *rr, const struct lw_view 
 
 	/* one past max_len already says "too long": no need to walk a blob to its end */
 	while (e < v->len && in(rr->alpha, (unsigned char)v->buf[e])) {
-		if (++e - start > cap)
+		if (++e - start > cap) {
+			*end = e;
 			return LW_REJECT;
+		}
 	}
 	while (rr->r.pad && e < v->len && v->buf[e] == '=' && pads < 2) {
 		e++;
@@ -186,6 +188,20 @@ static enum lw_verdict extend(const struct lw_rt_rule *rr, const struct lw_view 
 	return LW_FOUND;
 }
 
+/* At s: "name=", as after the '&' of a query string? 1 yes, 0 no, -1 the bytes end first. */
+static int query_param(const char *s, size_t n)
+{
+	for (size_t i = 0; i < 40; i++) {
+		if (i == n)
+			return -1;
+		if (s[i] == '=')
+			return i > 0;
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	}
+	return 0;
+}
+
 /*
  * From i, just after a key: the separator (quotes, blanks, ':' '=' ":=" "=>",
  * or ',' after a quoted key as in ('key', 'value')), maybe a bracket that
@@ -193,7 +209,7 @@ static enum lw_verdict extend(const struct lw_rt_rule *rr, const struct lw_view 
  * quoted value runs to its closing quote.
  */
 static enum lw_verdict sep_value(const struct lw_rt_rule *rr, const struct lw_view *v, size_t i, bool need_sep,
-				 size_t *s0, size_t *e0, bool *quoted)
+				 bool comma_ok, size_t *s0, size_t *e0, bool *quoted)
 {
 	const char *b = v->buf;
 	size_t vs, e, stop = i + 20;
@@ -207,7 +223,9 @@ static enum lw_verdict sep_value(const struct lw_rt_rule *rr, const struct lw_vi
 			quote = c;
 			saw_quote = true;
 			escaped = i > 0 && b[i - 1] == '\\';
-		} else if (c == ':' || c == '=' || (c == ',' && saw_quote && !sep)) {
+		} else if ((c == ':' || c == '=') && i + 1 < v->len && b[i + 1] == c) {
+			return LW_REJECT; /* a == b, Type::name: code, not an assignment */
+		} else if (c == ':' || c == '=' || (c == ',' && comma_ok && saw_quote && !sep)) {
 			/* the key's closing quote ("password": 1234) does not quote the value */
 			sep = true;
 			quote = 0;
@@ -240,6 +258,18 @@ static enum lw_verdict sep_value(const struct lw_rt_rule *rr, const struct lw_vi
 	e = vs;
 	if (extend(rr, v, vs, &e) == LW_OPEN)
 		return LW_OPEN;
+	/* password=a&b: '&' ends a value only where a query parameter follows (&user=) */
+	while (rr->r.alphabet && rr->r.alphabet[0] == '^' && e < v->len && b[e] == '&' && e - vs < rr->r.max_len) {
+		int q = query_param(b + e + 1, v->len - e - 1);
+
+		if (q < 0 && !v->final)
+			return LW_OPEN;
+		if (q != 0)
+			break;
+		e++;
+		if (extend(rr, v, e, &e) == LW_OPEN)
+			return LW_OPEN;
+	}
 	*s0 = vs;
 	*e0 = e;
 	return LW_FOUND;
@@ -258,8 +288,8 @@ static enum lw_verdict value(const struct lw_rt_rule *rr, const struct lw_view *
 	if (i == to)
 		return LW_REJECT;
 	if (b[i] == ',')
-		return sep_value(rr, v, i + 1, false, s0, e0, quoted);
-	return sep_value(rr, v, i, true, s0, e0, quoted);
+		return sep_value(rr, v, i + 1, false, false, s0, e0, quoted);
+	return sep_value(rr, v, i, true, false, s0, e0, quoted);
 }
 
 /*
@@ -335,6 +365,21 @@ bool extract__may_assign(const char *b, size_t len, size_t from, size_t i)
 	return false;
 }
 
+static bool key_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+}
+
+/* Where the key that ends in the keyword at from starts: db_password, spring.datasource.password */
+static size_t key_begin(const char *b, size_t from)
+{
+	size_t t = from;
+
+	while (t > 0 && from - t < 40 && key_char(b[t - 1]))
+		t--;
+	return t;
+}
+
 /*
  * Keys whose value is no credential though their last word says token or
  * secret: anti-forgery tokens, paging cursors, and the names of secrets.
@@ -371,17 +416,30 @@ static enum lw_verdict assign(const struct lw_rt_rule *rr, const struct lw_view 
 	const char *b = v->buf;
 	bool cli = from >= 2 && long_option(b, from) && to < v->len && (b[to] == ' ' || b[to] == '=');
 
+	size_t key_start = key_begin(b, from);
+	enum lw_verdict vd;
+
 	/* a bare "pass" is a key of its own (db_pass, PASS=), not the end of "bypass" */
 	if (to - from == 4 && from > 0 && isalpha((unsigned char)b[from - 1]))
 		return LW_REJECT;
-	if (harmless_key(b, from))
+	/* /etc/security/passwd: a path, not a key */
+	if (key_start > 0 && b[key_start - 1] == '/')
+		return LW_REJECT;
+	/* "PASS: test/name.exp": a test's result, not a key */
+	if (to - from == 4 && !memcmp(b + from, "PASS", 4) && to < v->len && b[to] == ':' &&
+	    (from == 0 || !isalnum((unsigned char)b[from - 1])) && (from == 0 || b[from - 1] != '_'))
 		return LW_REJECT;
 	if (cli) {
-		enum lw_verdict vd = sep_value(rr, v, to + 1, false, s0, e0, quoted);
-
-		return vd == LW_FOUND && *e0 > *s0 && b[*s0] == '-' ? LW_REJECT : vd;
+		vd = sep_value(rr, v, to + 1, false, false, s0, e0, quoted);
+		if (vd == LW_FOUND && *e0 > *s0 && b[*s0] == '-')
+			return LW_REJECT;
+	} else {
+		/* ('db_password', 'value'): a comma separates only a key in quotes */
+		vd = sep_value(rr, v, to, true, key_start > 0 && (b[key_start - 1] == '\'' || b[key_start - 1] == '"'),
+			       s0, e0, quoted);
 	}
-	return sep_value(rr, v, to, true, s0, e0, quoted);
+	/* the key's other words, once a value is there to judge (most keywords have none) */
+	return vd == LW_FOUND && harmless_key(b, from) ? LW_REJECT : vd;
 }
 
 static bool left_ok(const struct lw_rt_rule *rr, const struct lw_view *v, size_t s)
@@ -438,6 +496,11 @@ static enum lw_verdict locate(const struct lw_rt_rule *rr, const struct lw_view 
 	default:
 		if (rr->r.alphabet) {
 			vd = extend(rr, v, from, &e);
+			if (vd == LW_REJECT) {
+				/* too long: where it stopped, for the veto */
+				out->start = from;
+				out->end = e;
+			}
 		} else {
 			/* an operator's regex: the match is the secret, once it stops growing */
 			vd = e == v->len && !v->final ? LW_OPEN : LW_FOUND;
@@ -492,7 +555,10 @@ enum lw_verdict extract__resolve(const struct lw_rt_rule *rr, const struct lw_vi
 
 	*out = (struct lw_extent){ 0 };
 	vd = locate(rr, v, from, to, out);
-
+	/* a vendor's prefix in the wrong shape ("...EXTRA", a length short) is no one's secret */
+	out->veto = r->prio == LW_PRIO_TOKEN && r->ex == LW_EX_WHOLE && !rr->kw.n && !r->loose && out->end > out->start;
+	if (vd == LW_REJECT && out->veto && !left_ok(rr, v, out->start))
+		out->veto = false;
 	if (vd != LW_FOUND)
 		return vd;
 	sec = v->buf + out->start;
@@ -501,9 +567,9 @@ enum lw_verdict extract__resolve(const struct lw_rt_rule *rr, const struct lw_vi
 	if (!v->final && out->end < v->len && v->len - out->end < 6 &&
 	    (v->buf[out->end] == '\\' || v->buf[out->end] == '%'))
 		return LW_OPEN;
-	if (n < (r->min_len ? r->min_len : 1) || (r->max_len && n > r->max_len))
-		return LW_REJECT;
 	if (!left_ok(rr, v, out->start))
+		return out->veto = false, LW_REJECT; /* inside a longer word: not this vendor's */
+	if (n < (r->min_len ? r->min_len : 1) || (r->max_len && n > r->max_len))
 		return LW_REJECT;
 	/* cheapest first: structure, then statistics, then the word lists */
 	out->veto = true;

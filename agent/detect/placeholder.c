@@ -75,7 +75,7 @@ static const struct {
 	P("your_"), P("your-"), P("yourapi"), P("yourkey"), P("yourtoken"), P("yoursecret"), P("yourpass"),
 	P("example"), P("placeholder"), P("redacted"), P("changeme"), P("change_me"), P("change-me"),
 	P("replace_me"), P("replaceme"), P("replace_with"), P("replace-with"), P("replacewith"), P("insert_"),
-	P("_here"), P("-here"), P("xxxxx"), P("*****"), P("#####"), P("${"), P("{{"), P("}}"), P("$("), P("%("),
+	P("_here"), P("-here"), P("*****"), P("#####"), P("${"), P("{{"), P("}}"), P("$("), P("%("),
 	P("#{"), P("<%"), P("..."), P("\xe2\x80\xa6"), P("0123456789"), P("123456789"), P("qwerty"),
 #undef P
 };
@@ -101,6 +101,22 @@ static bool has_part(const char *low, size_t n)
 		for (uint8_t k = bucket_first[(unsigned char)low[i]]; k != 0xff; k = bucket_next[k])
 			if (parts[k].n <= n - i && !memcmp(low + i, parts[k].s, parts[k].n))
 				return true;
+	return false;
+}
+
+/*
+ * sk-proj-xxxxxxxx...: a run of x in one case (xXxXx is random), five long
+ * in a short value, eight in a long one (where five happen by chance).
+ */
+static bool x_mask(const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		run = (s[i] == 'x' || s[i] == 'X') && i && s[i] == s[i - 1] ? run + 1 : (s[i] == 'x' || s[i] == 'X');
+		if (run >= 8 || (run >= 5 && n < 64))
+			return true;
+	}
 	return false;
 }
 
@@ -153,7 +169,7 @@ bool placeholder__match(const char *s, size_t n)
 {
 	static const char *const words[] = {
 		"changeme", "change_me", "changeit", "null", "nil", "none", "undefined", "true", "false", "yes",
-		"no", "example", "password", "passwd", "pass", "mypassword", "my_password", "mysecret", "secret",
+		"no", "example", "password", "passwd", "pass", "passphrase", "mypassword", "my_password", "mysecret", "secret",
 		"token", "redacted", "removed", "hidden", "masked", "filtered", "sample", "placeholder", "todo",
 		"tbd", "default", "empty", "unset", "notset", "n/a", "string", "value", "your_api_key", "api_key",
 		"apikey", "nan", "[]", "{}", "\"\"", "''",
@@ -167,6 +183,6 @@ bool placeholder__match(const char *s, size_t n)
 		if (equals_ci(s, n, words[i]))
 			return true;
 	ln = lower(s, n, low, sizeof(low));
-	return has_part(low, ln) || mask(s, n) || wrapped(s, n) || variable(s, n) || repetitive(s, n) ||
+	return has_part(low, ln) || x_mask(s, n) || mask(s, n) || wrapped(s, n) || variable(s, n) || repetitive(s, n) ||
 	       alphabet_run(low, ln) || stand_in_suffix(low, ln, n);
 }

@@ -92,6 +92,9 @@ struct lw_rule {
 	uint16_t back;
 	/* Every keyword must occur near the match, not just one. */
 	bool kw_all;
+	/* The pattern alone does not say "this vendor's token" (key-..., a
+	 * bot id then :AA): a wrong length vetoes nothing. */
+	bool loose;
 	/* "a|b": the alternate (alt) is reported when one of these occurs
 	 * on the secret's line: a Google API key named a server key. */
 	const char *alt_keywords;

@@ -36,6 +36,11 @@ static bool ai_token(const char *s, size_t n)
 	return mix == 3 || (mix == 2 && validate__entropy(s + 4, n - 4) >= 4.5);
 }
 
+static bool openrouter(const char *s, size_t n)
+{
+	return validate__hex(s + 9, n - 9);
+}
+
 static bool mailgun_key(const char *s, size_t n)
 {
 	/* key-<32 of [0-9a-z]>; pure hex is an md5 behind a "key-" cache prefix */
@@ -60,7 +65,7 @@ static const struct lw_rule table[] = {
 	  .min_entropy = 3.5, .check = openai, .checks = "the T3BlbkFJ marker, or 80+ mixed characters",
 	  .shape = "sk-proj-********" },
 	{ .info = { "anthropic-api-key", "anthropic", "Anthropic API or admin key", LW_SEV_HIGH },
-	  .re = { "sk-ant-(?:api|admin|oat|ort|sid)[0-9]{2}-[A-Za-z0-9_-]{80}" }, .alphabet = B64URL,
+	  .re = { "sk-ant-(?:api|admin|oat|ort|sid)[0-9]{2}-[A-Za-z0-9_-]{40}" }, .alphabet = B64URL,
 	  .min_len = 105, .max_len = 120, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0,
 	  .check = anthropic, .checks = "93 random characters, then AA", .shape = "sk-ant-api03-********AA" },
 	{ .info = { "deepseek-api-key", "deepseek", "DeepSeek API key", LW_SEV_HIGH },
@@ -68,29 +73,30 @@ static const struct lw_rule table[] = {
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .keywords = "deepseek",
 	  .shape = "sk-********" },
 	{ .info = { "huggingface-token", "huggingface", "Hugging Face access token", LW_SEV_HIGH },
-	  .re = { "hf_[A-Za-z]{34}" }, .alphabet = B62, .min_len = 37, .max_len = 37,
+	  .re = { "hf_[A-Za-z]{20}" }, .alphabet = B62, .min_len = 37, .max_len = 37,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = huggingface,
 	  .checks = "34 letters of both cases", .shape = "hf_********" },
 	{ .info = { "huggingface-org-token", "huggingface", "Hugging Face organization API token", LW_SEV_HIGH },
-	  .re = { "api_org_[A-Za-z]{34}" }, .alphabet = B62, .min_len = 42, .max_len = 42,
+	  .re = { "api_org_[A-Za-z]{20}" }, .alphabet = B62, .min_len = 42, .max_len = 42,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = huggingface,
 	  .checks = "34 letters of both cases", .shape = "api_org_********" },
 	{ .info = { "groq-api-key", "groq", "Groq API key", LW_SEV_HIGH },
-	  .re = { "gsk_[A-Za-z0-9]{52}" }, .alphabet = B62, .min_len = 56, .max_len = 56,
+	  .re = { "gsk_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 56, .max_len = 56,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = ai_token,
 	  .checks = "lower, upper and digits after the prefix (or two, not hex)", .shape = "gsk_********" },
 	{ .info = { "xai-api-key", "xai", "xAI (Grok) API key", LW_SEV_HIGH },
-	  .re = { "xai-[A-Za-z0-9]{80}" }, .alphabet = B62, .min_len = 84, .max_len = 84,
+	  .re = { "xai-[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 84, .max_len = 84,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = ai_token,
 	  .checks = "lower, upper and digits after the prefix (or two, not hex)", .shape = "xai-********" },
 	{ .info = { "openrouter-api-key", "openrouter", "OpenRouter API key", LW_SEV_HIGH },
-	  .re = { "sk-or-v1-[0-9a-f]{64}" }, .alphabet = B62, .min_len = 73, .max_len = 73,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "sk-or-v1-********" },
+	  .re = { "sk-or-v1-[0-9a-f]{32}" }, .alphabet = B62, .min_len = 73, .max_len = 73,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .check = openrouter,
+	  .checks = "64 hex digits", .shape = "sk-or-v1-********" },
 	{ .info = { "perplexity-api-key", "perplexity", "Perplexity API key", LW_SEV_HIGH },
-	  .re = { "pplx-[A-Za-z0-9]{48}" }, .alphabet = B62, .min_len = 53, .max_len = 53,
+	  .re = { "pplx-[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 53, .max_len = 53,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "pplx-********" },
 	{ .info = { "replicate-api-token", "replicate", "Replicate API token", LW_SEV_HIGH },
-	  .re = { "r8_[A-Za-z0-9]{37}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "r8_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "r8_********" },
 	{ .info = { "langsmith-api-key", "langsmith", "LangSmith API key", LW_SEV_MEDIUM },
 	  .re = { "lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}" }, .alphabet = B62 "_", .min_len = 51,
@@ -137,7 +143,7 @@ static const struct lw_rule table[] = {
 	  .min_entropy = 3.0, .shape = "TWILIO_AUTH_TOKEN=********" },
 	{ .info = { "mailgun-api-key", "mailgun", "Mailgun private API key", LW_SEV_HIGH },
 	  .re = { "key-[0-9a-z]{32}" }, .alphabet = B62, .min_len = 36, .max_len = 36,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = mailgun_key,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = mailgun_key, .loose = true,
 	  .checks = "letters past f: not an md5", .shape = "key-********" },
 	{ .info = { "mailgun-api-key-context", "mailgun", "Mailgun API key next to Mailgun context", LW_SEV_HIGH },
 	  .re = { "mailgun[a-z_ .-]{0,20}(?:api[_ -]?|private[_ -]?|signing[_ -]?)?(?:key|secret|token)"

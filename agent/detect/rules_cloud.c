@@ -61,6 +61,21 @@ static bool vercel(const char *s, size_t n)
 	return validate__class_count(s + 4, n - 4) >= 2;
 }
 
+/* dapi + 32 hex digits, and a -N suffix on some */
+static bool databricks(const char *s, size_t n)
+{
+	return validate__hex(s + 4, 32) && (n == 36 || (s[36] == '-' && n > 37 && validate__hex(s + 37, n - 37) &&
+							 s[37] >= '0' && s[37] <= '9'));
+}
+
+/* the part after the last '_' is hex: dop_v1_, shpat_, sbp_ */
+static bool hex_tail(const char *s, size_t n)
+{
+	const char *u = memrchr(s, '_', n);
+
+	return u && validate__hex(u + 1, (size_t)(s + n - u - 1));
+}
+
 /* clang-format off */
 static const struct lw_rule table[] = {
 	/* AWS */
@@ -93,7 +108,7 @@ static const struct lw_rule table[] = {
 
 	/* Google: API keys are often public by design (a Firebase web config) */
 	{ .info = { "gcp-api-key", "gcp-api-key", "Google API key (often public by design)", LW_SEV_LOW },
-	  .re = { "AIza[0-9A-Za-z_-]{35}" }, .alphabet = B64URL, .min_len = 39, .max_len = 39,
+	  .re = { "AIza[0-9A-Za-z_-]{20}" }, .alphabet = B64URL, .min_len = 39, .max_len = 39,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .alt = "gcp-api-key-server",
 	  .alt_keywords = "server_key|serverkey|server key|server-key|secret", .shape = "AIza********" },
 	{ .info = { "gcp-api-key-server", "gcp-api-key", "Google API key named a server key or a secret", LW_SEV_HIGH },
@@ -107,7 +122,7 @@ static const struct lw_rule table[] = {
 	  .re = { "ya29\\.[0-9A-Za-z_-]{20}" }, .alphabet = B64URL, .min_len = 30, .max_len = 2048,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "ya29.********" },
 	{ .info = { "google-oauth-client-secret", "google-oauth", "Google OAuth client secret", LW_SEV_HIGH },
-	  .re = { "GOCSPX-[0-9A-Za-z_-]{28}" }, .alphabet = B64URL, .min_len = 35, .max_len = 35,
+	  .re = { "GOCSPX-[0-9A-Za-z_-]{16}" }, .alphabet = B64URL, .min_len = 35, .max_len = 35,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "GOCSPX-********" },
 
 	/* Azure */
@@ -135,19 +150,20 @@ static const struct lw_rule table[] = {
 	  .prio = LW_PRIO_SHAPE, .min_entropy = 3.5, .shape = "AZURE_DEVOPS_EXT_PAT=********" },
 	{ .info = { "azure-ad-client-secret", "azure-ad", "Azure AD / Entra ID client secret", LW_SEV_HIGH },
 	  .re = { "[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}" }, .alphabet = B62 "_~.-", .min_len = 37,
-	  .max_len = 40, .left = LW_LB_ALPHABET, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "abc8Q~********" },
+	  .max_len = 40, .left = LW_LB_ALPHABET, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .loose = true,
+	  .shape = "abc8Q~********" },
 	{ .info = { "azure-ad-client-secret-context", "azure-ad", "Azure AD client secret next to its variable name", LW_SEV_HIGH },
 	  .re = { "(?:azure|aad|entra|msal|arm)[a-z_ .-]{0,20}client[_ -]?secret" SEP_OR_BLANK "[A-Za-z0-9_~.-]{30}" },
 	  .caseless = true, .ex = LW_EX_RUN, .alphabet = B62 "_~.-", .min_len = 30, .max_len = 48,
 	  .prio = LW_PRIO_SHAPE, .min_entropy = 3.5, .min_classes = 3, .shape = "AZURE_CLIENT_SECRET=********" },
 	{ .info = { "azure-entra-refresh-token", "azure-entra", "Microsoft Entra ID refresh token", LW_SEV_HIGH },
-	  .re = { "refresh" W "token" SEP "[01]\\.A[A-Za-z0-9_-]{100}" }, .caseless = true, .ex = LW_EX_RUN,
+	  .re = { "refresh" W "token" SEP "[01]\\.A[A-Za-z0-9_-]{8}" }, .caseless = true, .ex = LW_EX_RUN,
 	  .alphabet = B64URL ".", .min_len = 120, .max_len = 8192, .prio = LW_PRIO_SHAPE, .min_entropy = 4.0,
 	  .shape = "\"refresh_token\": \"1.A********\"" },
 
 	/* Cloudflare */
 	{ .info = { "cloudflare-api-token", "cloudflare", "Cloudflare API token or global API key", LW_SEV_HIGH },
-	  .re = { "cf(?:k|ut|at)_[A-Za-z0-9]{40}[0-9a-f]{8}" }, .alphabet = B62, .min_len = 52, .max_len = 53,
+	  .re = { "cf(?:k|ut|at)_[A-Za-z0-9]{30}" }, .alphabet = B62, .min_len = 52, .max_len = 53,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = cloudflare,
 	  .checks = "CRC32 of the 40 random characters (8 hex digits)", .shape = "cfut_********" },
 	{ .info = { "cloudflare-origin-ca-key", "cloudflare", "Cloudflare Origin CA key", LW_SEV_HIGH },
@@ -156,14 +172,17 @@ static const struct lw_rule table[] = {
 
 	/* hosting platforms */
 	{ .info = { "databricks-token", "databricks", "Databricks personal access token", LW_SEV_HIGH },
-	  .re = { "dapi[0-9a-f]{32}(?:-[0-9]{1,2})?" }, .alphabet = B62, .min_len = 36, .max_len = 39,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "dapi********" },
+	  .re = { "dapi[0-9a-f]{20}" }, .alphabet = B62 "-", .min_len = 36, .max_len = 39,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .check = databricks,
+	  .checks = "32 hex digits, maybe -N", .shape = "dapi********" },
 	{ .info = { "digitalocean-token", "digitalocean", "DigitalOcean personal, OAuth or refresh token", LW_SEV_HIGH },
-	  .re = { "do[opr]_v1_[0-9a-f]{64}" }, .alphabet = B62, .min_len = 71, .max_len = 71,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "dop_v1_********" },
+	  .re = { "do[opr]_v1_[0-9a-f]{32}" }, .alphabet = B62, .min_len = 71, .max_len = 71,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .check = hex_tail, .checks = "64 hex digits",
+	  .shape = "dop_v1_********" },
 	{ .info = { "shopify-token", "shopify", "Shopify access token or shared secret", LW_SEV_HIGH },
-	  .re = { "shp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}" }, .alphabet = B62, .min_len = 38, .max_len = 38,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "shpat_********" },
+	  .re = { "shp(?:at|ca|pa|ss)_[0-9a-fA-F]{20}" }, .alphabet = B62, .min_len = 38, .max_len = 38,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .check = hex_tail, .checks = "32 hex digits",
+	  .shape = "shpat_********" },
 	{ .info = { "vault-token", "vault", "HashiCorp Vault service, batch or recovery token", LW_SEV_HIGH },
 	  .re = { "hv[sbr]\\.[A-Za-z0-9_-]{24}" }, .alphabet = B64URL, .min_len = 28, .max_len = 512,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "hvs.********" },
@@ -172,13 +191,14 @@ static const struct lw_rule table[] = {
 	  .ex = LW_EX_RUN, .alphabet = B62 ".", .min_len = 26, .max_len = 26, .prio = LW_PRIO_SHAPE,
 	  .min_entropy = 3.5, .shape = "VAULT_TOKEN=s.********" },
 	{ .info = { "supabase-token", "supabase", "Supabase management token", LW_SEV_HIGH },
-	  .re = { "sbp_[0-9a-f]{40}" }, .alphabet = B62, .min_len = 44, .max_len = 44,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "sbp_********" },
+	  .re = { "sbp_[0-9a-f]{8}" }, .alphabet = B62, .min_len = 44, .max_len = 44,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .check = hex_tail, .checks = "40 hex digits",
+	  .shape = "sbp_********" },
 	{ .info = { "planetscale-token", "planetscale", "PlanetScale password, service token or OAuth token", LW_SEV_HIGH },
 	  .re = { "pscale_(?:pw|tkn|oauth)_[A-Za-z0-9_.=-]{32}" }, .alphabet = B64URL ".=", .min_len = 42,
 	  .max_len = 80, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "pscale_pw_********" },
 	{ .info = { "heroku-api-key", "heroku", "Heroku platform API key", LW_SEV_HIGH },
-	  .re = { "HRKU-AA[0-9a-zA-Z_-]{58}" }, .alphabet = B64URL, .min_len = 65, .max_len = 65,
+	  .re = { "HRKU-AA[0-9a-zA-Z_-]{30}" }, .alphabet = B64URL, .min_len = 65, .max_len = 65,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .shape = "HRKU-AA********" },
 	{ .info = { "heroku-api-key-context", "heroku", "Heroku API key (UUID) next to its name", LW_SEV_HIGH },
 	  .re = { "heroku[a-z0-9_ .-]{0,24}(?:key|token|secret|password)" SEP_OR_BLANK
@@ -190,10 +210,10 @@ static const struct lw_rule table[] = {
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = vercel,
 	  .checks = "mixed characters after the prefix", .shape = "vcp_********" },
 	{ .info = { "netlify-token", "netlify", "Netlify personal access token", LW_SEV_HIGH },
-	  .re = { "nfp_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 44,
+	  .re = { "nfp_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 44,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "nfp_********" },
 	{ .info = { "flyio-token", "flyio", "Fly.io organization token", LW_SEV_HIGH },
-	  .re = { "fo1_[A-Za-z0-9_-]{43}" }, .alphabet = B64URL, .min_len = 47, .max_len = 47,
+	  .re = { "fo1_[A-Za-z0-9_-]{8}" }, .alphabet = B64URL, .min_len = 47, .max_len = 47,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .shape = "fo1_********" },
 	{ .info = { "flyio-macaroon", "flyio", "Fly.io API token (FlyV1 macaroon)", LW_SEV_HIGH },
 	  .re = { "FlyV1[ \\t]{1,4}fm[12][ar]?_[A-Za-z0-9+/]{50}" }, .ex = LW_EX_RUN, .alphabet = B64 "=,_",

@@ -60,6 +60,17 @@ static bool sourcegraph(const char *s, size_t n)
 	return n == 44 || (n == 50 && !memcmp(s + 4, "local_", 6)) || (n == 61 && s[20] == '_');
 }
 
+/* glsa_ + 32 characters + _ + 8 hex digits */
+static bool grafana_sa(const char *s, size_t n)
+{
+	return n == 46 && s[37] == '_' && validate__hex(s + 38, 8);
+}
+
+static bool pulumi(const char *s, size_t n)
+{
+	return validate__hex(s + 4, n - 4);
+}
+
 /* cmVmdGtu is "reftkn" in base64: a reference token decodes to reftkn:01:... */
 static bool artifactory_ref(const char *s, size_t n)
 {
@@ -76,19 +87,19 @@ static bool age_key(const char *s, size_t n)
 static const struct lw_rule table[] = {
 	/* code hosts */
 	{ .info = { "github-pat", "github-classic", "GitHub personal access token (classic)", LW_SEV_HIGH },
-	  .re = { "ghp_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "ghp_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = crc4,
 	  .checks = "CRC32 of the random part (base62)", .shape = "ghp_********" },
 	{ .info = { "github-oauth-token", "github-classic", "GitHub OAuth access token", LW_SEV_HIGH },
-	  .re = { "gho_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "gho_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = crc4,
 	  .checks = "CRC32 of the random part (base62)", .shape = "gho_********" },
 	{ .info = { "github-user-to-server-token", "github-classic", "GitHub App user-to-server token", LW_SEV_HIGH },
-	  .re = { "ghu_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "ghu_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = crc4,
 	  .checks = "CRC32 of the random part (base62)", .shape = "ghu_********" },
 	{ .info = { "github-server-to-server-token", "github-classic", "GitHub App installation token", LW_SEV_HIGH },
-	  .re = { "ghs_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "ghs_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = crc4,
 	  .checks = "CRC32 of the random part (base62)", .shape = "ghs_********" },
 	{ .info = { "github-installation-token", "github-classic", "GitHub App installation token (stateless, ghs_APPID_JWT)", LW_SEV_HIGH },
@@ -96,7 +107,7 @@ static const struct lw_rule table[] = {
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = github_app_jwt,
 	  .checks = "numeric app id, then a JWT whose header decodes", .shape = "ghs_123456_eyJ********" },
 	{ .info = { "github-refresh-token", "github-classic", "GitHub App refresh token", LW_SEV_HIGH },
-	  .re = { "ghr_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "ghr_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = crc4,
 	  .checks = "CRC32 of the random part (base62)", .shape = "ghr_********" },
 	{ .info = { "github-fine-grained-pat", "github-fine-grained", "GitHub fine-grained personal access token", LW_SEV_HIGH },
@@ -146,11 +157,11 @@ static const struct lw_rule table[] = {
 	  .shape = "https://discord.com/api/webhooks/123456789012345678/********" },
 	{ .info = { "telegram-bot-token", "telegram-bot", "Telegram bot token", LW_SEV_HIGH },
 	  .re = { "[0-9]{8,10}:AA[A-Za-z0-9_-]{33}" }, .alphabet = B64URL, .min_len = 44, .max_len = 46,
-	  .left = LW_LB_DIGIT, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "1234567890:AA********" },
+	  .left = LW_LB_DIGIT, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .loose = true, .shape = "1234567890:AA********" },
 
 	/* package registries and artifact stores */
 	{ .info = { "npm-token", "npm", "npm access token", LW_SEV_HIGH },
-	  .re = { "npm_[A-Za-z0-9]{36}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
+	  .re = { "npm_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 40, .max_len = 40,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .check = crc4,
 	  .checks = "CRC32 of the random part (base62)", .shape = "npm_********" },
 	{ .info = { "pypi-token", "pypi", "PyPI API token", LW_SEV_HIGH },
@@ -158,17 +169,17 @@ static const struct lw_rule table[] = {
 	  .alphabet = B64URL, .min_len = 70, .max_len = 512, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN,
 	  .min_entropy = 4.0, .shape = "pypi-AgEIcHlwaS5vcmc********" },
 	{ .info = { "docker-hub-pat", "docker-hub", "Docker Hub personal access token", LW_SEV_HIGH },
-	  .re = { "dckr_pat_[A-Za-z0-9_-]{27}" }, .alphabet = B64URL, .min_len = 36, .max_len = 36,
+	  .re = { "dckr_pat_[A-Za-z0-9_-]{8}" }, .alphabet = B64URL, .min_len = 36, .max_len = 36,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "dckr_pat_********" },
 	{ .info = { "docker-hub-oat", "docker-hub", "Docker Hub organization access token", LW_SEV_HIGH },
-	  .re = { "dckr_oat_[A-Za-z0-9_-]{32}" }, .alphabet = B64URL, .min_len = 41, .max_len = 41,
+	  .re = { "dckr_oat_[A-Za-z0-9_-]{8}" }, .alphabet = B64URL, .min_len = 41, .max_len = 41,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "dckr_oat_********" },
 	{ .info = { "artifactory-api-key", "artifactory", "JFrog Artifactory API key", LW_SEV_HIGH },
-	  .re = { "AKCp[A-Za-z0-9]{69}" }, .alphabet = B62, .min_len = 73, .max_len = 73,
+	  .re = { "AKCp[A-Za-z0-9]{30}" }, .alphabet = B62, .min_len = 73, .max_len = 73,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .check = artifactory_key,
 	  .checks = "lower, upper and digits", .shape = "AKCp********" },
 	{ .info = { "artifactory-reference-token", "artifactory", "JFrog Artifactory reference token", LW_SEV_HIGH },
-	  .re = { "cmVmdGtu[A-Za-z0-9+/]{56}" }, .alphabet = B64, .min_len = 64, .max_len = 64,
+	  .re = { "cmVmdGtu[A-Za-z0-9+/]{30}" }, .alphabet = B64, .min_len = 64, .max_len = 64,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .check = artifactory_ref,
 	  .checks = "decodes to reftkn:...", .shape = "cmVmdGtu********" },
 
@@ -177,8 +188,9 @@ static const struct lw_rule table[] = {
 	  .re = { "glc_[A-Za-z0-9+/]{32}" }, .alphabet = B64, .pad = true, .min_len = 36, .max_len = 1024,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .shape = "glc_********" },
 	{ .info = { "grafana-service-account-token", "grafana", "Grafana service account token", LW_SEV_HIGH },
-	  .re = { "glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}" }, .alphabet = B62 "_", .min_len = 46, .max_len = 46,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "glsa_********_1a2b3c4d" },
+	  .re = { "glsa_[A-Za-z0-9]{20}" }, .alphabet = B62 "_", .min_len = 46, .max_len = 46,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = grafana_sa,
+	  .checks = "32 characters, _, 8 hex digits", .shape = "glsa_********_1a2b3c4d" },
 	{ .info = { "grafana-api-key", "grafana", "Grafana API key (legacy)", LW_SEV_MEDIUM },
 	  .re = { "eyJrIjoi[A-Za-z0-9+/]{42}" }, .alphabet = B64, .pad = true, .min_len = 50, .max_len = 400,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .shape = "eyJrIjoi********" },
@@ -190,11 +202,11 @@ static const struct lw_rule table[] = {
 	  .alphabet = "A-Z0-9-", .min_len = 39, .max_len = 40, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN,
 	  .min_entropy = 3.5, .shape = "A3-ABC123-********" },
 	{ .info = { "age-secret-key", "age", "age encryption secret key", LW_SEV_CRITICAL },
-	  .re = { "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}" }, .alphabet = "A-Z0-9-",
+	  .re = { "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{30}" }, .alphabet = "A-Z0-9-",
 	  .min_len = 74, .max_len = 74, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5,
 	  .check = age_key, .checks = "bech32 alphabet and checksum", .shape = "AGE-SECRET-KEY-1********" },
 	{ .info = { "dropbox-token", "dropbox", "Dropbox short-lived access token", LW_SEV_MEDIUM },
-	  .re = { "sl\\.[A-Za-z0-9_-]{130}" }, .alphabet = B64URL, .min_len = 133, .max_len = 1400,
+	  .re = { "sl\\.[A-Za-z0-9_-]{60}" }, .alphabet = B64URL, .min_len = 133, .max_len = 1400,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.5, .shape = "sl.********" },
 	{ .info = { "sentry-token", "sentry", "Sentry organization or user auth token", LW_SEV_MEDIUM },
 	  .re = { "sntry[su]_[A-Za-z0-9+/=_-]{40}" }, .alphabet = B64 "_=-", .min_len = 46, .max_len = 512,
@@ -203,22 +215,23 @@ static const struct lw_rule table[] = {
 	  .re = { "PMAK-[0-9a-f]{24}-[0-9a-f]{34}" }, .alphabet = B62 "-", .min_len = 64, .max_len = 64,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "PMAK-********" },
 	{ .info = { "new-relic-user-key", "new-relic", "New Relic user API key", LW_SEV_MEDIUM },
-	  .re = { "NRAK-[A-Z0-9]{27}" }, .alphabet = "A-Z0-9-", .min_len = 32, .max_len = 32,
+	  .re = { "NRAK-[A-Z0-9]{16}" }, .alphabet = "A-Z0-9-", .min_len = 32, .max_len = 32,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "NRAK-********" },
 	{ .info = { "linear-api-key", "linear", "Linear API key", LW_SEV_MEDIUM },
-	  .re = { "lin_api_[A-Za-z0-9]{40}" }, .alphabet = B62, .min_len = 48, .max_len = 48,
+	  .re = { "lin_api_[A-Za-z0-9]{8}" }, .alphabet = B62, .min_len = 48, .max_len = 48,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "lin_api_********" },
 	{ .info = { "figma-token", "figma", "Figma personal access token", LW_SEV_MEDIUM },
-	  .re = { "figd_[A-Za-z0-9_-]{36}" }, .alphabet = B64URL, .min_len = 41, .max_len = 53,
+	  .re = { "figd_[A-Za-z0-9_-]{8}" }, .alphabet = B64URL, .min_len = 41, .max_len = 53,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .min_classes = 3, .shape = "figd_********" },
 	{ .info = { "notion-token", "notion", "Notion integration token", LW_SEV_HIGH },
-	  .re = { "ntn_[0-9]{11}[A-Za-z0-9]{35}" }, .alphabet = B62, .min_len = 50, .max_len = 50,
+	  .re = { "ntn_[0-9]{11}[A-Za-z0-9]{10}" }, .alphabet = B62, .min_len = 50, .max_len = 50,
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "ntn_12345678901********" },
 	{ .info = { "pulumi-access-token", "pulumi", "Pulumi access token", LW_SEV_HIGH },
-	  .re = { "pul-[0-9a-f]{40}" }, .alphabet = B62, .min_len = 44, .max_len = 44,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .shape = "pul-********" },
+	  .re = { "pul-[0-9a-f]{8}" }, .alphabet = B62, .min_len = 44, .max_len = 44,
+	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .check = pulumi, .checks = "40 hex digits",
+	  .shape = "pul-********" },
 	{ .info = { "doppler-token", "doppler", "Doppler token", LW_SEV_HIGH },
-	  .re = { "dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9]{40}" }, .alphabet = B62 ".", .min_len = 46,
+	  .re = { "dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9]{20}" }, .alphabet = B62 ".", .min_len = 46,
 	  .max_len = 60, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "dp.st.********" },
 	{ .info = { "terraform-cloud-token", "terraform-cloud", "Terraform Cloud / Enterprise API token", LW_SEV_HIGH },
 	  .re = { "[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60}" }, .alphabet = B64URL "=", .min_len = 80,

@@ -46,16 +46,24 @@ static bool dated_or_versioned(const char *s, size_t n)
 	return false;
 }
 
-/* Words glued with separators, no digit: MyApp_Secret_Name, db-password-key */
+/* Words glued with separators: MyApp_Secret_Name, my-etcd-token-1 (each part letters, or a short number) */
 static bool glued_words(const char *s, size_t n)
 {
-	size_t seps = 0;
+	size_t seps = 0, letters = 0, digits = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '_' || s[i] == '-' || s[i] == '.')
-			seps++;
-		else if (!isalpha((unsigned char)s[i]))
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '_' || s[i] == '-' || s[i] == '.') {
+			if ((letters && digits) || digits > 4)
+				return false;
+			seps += i < n;
+			letters = digits = 0;
+		} else if (isalpha((unsigned char)s[i])) {
+			letters++;
+		} else if (isdigit((unsigned char)s[i])) {
+			digits++;
+		} else {
 			return false;
+		}
 	}
 	return seps > 0;
 }
@@ -72,6 +80,45 @@ static bool encoded_placeholder(const char *s, size_t n)
 	return len > 0 && validate__text(buf, (size_t)len) && placeholder__match((const char *)buf, (size_t)len);
 }
 
+/* nutPassword, HMAccessoryProfile: letters that are words joined in camel case */
+static bool camel_words(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t low = 0;
+
+		while (i < n && isupper((unsigned char)s[i]))
+			i++;
+		while (i < n && islower((unsigned char)s[i])) {
+			i++;
+			low++;
+		}
+		if (i < n && !isupper((unsigned char)s[i]))
+			return false; /* not letters only */
+		if (low < 3 && (i < n || low))
+			return false; /* a short word: random case, not words */
+	}
+	return true;
+}
+
+/* The value names a secret instead of holding one: nutPassword, secret%3Dpassword, Ed25519PrivateKey */
+static bool names_a_secret(const char *s, size_t n)
+{
+	static const char *const words[] = { "password", "passwd", "secret", "token", "privatekey", "private_key",
+					     "apikey", "api_key" };
+	char low[64];
+
+	if (n > sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (memmem(low, n, words[i], strlen(words[i])))
+			return true;
+	return false;
+}
+
 /*
  * A generic value: mixes letters with digits or case, and is none of the
  * things that stand after "token:" or "password:" without being one: a
@@ -84,27 +131,35 @@ static bool generic_value(const char *s, size_t n)
 
 	if (s[0] == '<' || s[0] == '{' || s[0] == '[' || s[0] == '(' || s[0] == '/' || s[0] == '.')
 		return false;
-	/* characters no credential holds */
+	/* characters no credential holds; brackets are code (Optional[str], Foo<Bar>, f(x)) */
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == ' ' || s[i] == '?' || s[i] == '{' || s[i] == '}' || s[i] == '\t')
+		if (!s[i] || strchr(" \t?{}[]()<>", s[i]))
 			return false;
 	/* dates, versions, addresses, UUIDs, paths */
 	if (!(c & 3))
 		return false;
 	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-')
 		return false;
-	if (memmem(s, n, "://", 3) || dated_or_versioned(s, n) || glued_words(s, n) || encoded_placeholder(s, n))
+	if (memmem(s, n, "://", 3) || memmem(s, n, "%20", 3) || dated_or_versioned(s, n) || glued_words(s, n) ||
+	    encoded_placeholder(s, n) || camel_words(s, n) || names_a_secret(s, n))
 		return false;
 	return alnum >= 2 || (n >= 12 && __builtin_popcount(c) >= 3);
 }
 
-/* A password on a command line: not another option, long or mixed enough to be chosen. */
-static bool cli_secret(const char *s, size_t n)
+/* A bearer token: not words glued together (not-the-token-at-all), not a name for one */
+static bool bearer_value(const char *s, size_t n)
 {
-	return s[0] != '-' && (validate__class_count(s, n) >= 2 || n >= 10) && !glued_words(s, n);
+	return !glued_words(s, n) && !names_a_secret(s, n);
 }
 
-#define CLI_CHECKS "not an option; mixed characters or 10+ of them, not words"
+/* A password on a command line: not another option, mixed or long and random enough to be chosen. */
+static bool cli_secret(const char *s, size_t n)
+{
+	return s[0] != '-' && (validate__class_count(s, n) >= 2 || (n >= 12 && validate__entropy(s, n) >= 3.3)) &&
+	       !glued_words(s, n);
+}
+
+#define CLI_CHECKS "not an option; mixed characters, or 12+ random ones; not words"
 
 /* base64 of text: npm's _auth (user:password) and _password */
 static bool b64_text(const char *s, size_t n)
@@ -146,7 +201,7 @@ static const struct lw_rule table[] = {
 
 	/* tokens by shape */
 	{ .info = { "jwt", "jwt", "JSON Web Token", LW_SEV_MEDIUM },
-	  .re = { "eyJ[A-Za-z0-9_-]{10,}\\.ey[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16}" }, .alphabet = B64URL,
+	  .re = { "eyJ[A-Za-z0-9_-]{10,}\\.ey[A-Za-z0-9_-]{10,}\\." }, .alphabet = B64URL,
 	  .min_len = 50, .max_len = 8192, .left = LW_LB_ALNUM, .prio = LW_PRIO_SHAPE, .check = validate__jwt,
 	  .checks = "header and payload decode to JSON, alg is not none, signed; not the jwt.io sample",
 	  .shape = "eyJhbGciOi********" },
@@ -155,7 +210,7 @@ static const struct lw_rule table[] = {
 	/* One pattern for every scheme: the scheme decides the rule (extract.c),
 	 * which keeps URL-heavy logs (access logs, referrers) cheap to scan. */
 	{ .info = { "database-uri-password", "db-uri", "Password in a database or broker URI", LW_SEV_HIGH },
-	  .re = { "://[^\\s:@/]*:[^\\s/]+@", "://[A-Za-z0-9_.~-]{20,255}@" }, .ex = LW_EX_URI, .min_len = 3,
+	  .re = { "://[^\\s:@/]*:[^\\s/]+@" }, .ex = LW_EX_URI, .min_len = 3,
 	  .max_len = 255, .prio = LW_PRIO_URI, .alt = "url-credentials", .no_som = true, .back = 512,
 	  .checks = "a database scheme; not user = password", .shape = "postgres://app:********@db:5432/app" },
 	{ .info = { "url-credentials", "url-credentials", "Password, or a token as the user, in a URL", LW_SEV_MEDIUM },
@@ -165,7 +220,8 @@ static const struct lw_rule table[] = {
 	{ .info = { "http-bearer-token", "bearer", "Bearer token in an Authorization header", LW_SEV_HIGH },
 	  .re = { AUTHZ "bearer(?:[ \\t]|\\\\ ){1,4}\\(?[A-Za-z0-9._~+/-]{8}" }, .caseless = true, .ex = LW_EX_RUN,
 	  .alphabet = B64 "._~=-", .min_len = 12, .max_len = 8192, .prio = LW_PRIO_HEADER, .min_entropy = 3.0,
-	  .min_classes = 2, .shape = "Authorization: Bearer ********" },
+	  .min_classes = 2, .check = bearer_value, .checks = "not words glued together, not a name for a token",
+	  .shape = "Authorization: Bearer ********" },
 	{ .info = { "http-basic-auth", "basic-auth", "Basic credentials in an Authorization header", LW_SEV_HIGH },
 	  .re = { AUTHZ "basic(?:[ \\t]|\\\\ ){1,4}\\(?[A-Za-z0-9+/]{4}" }, .caseless = true, .ex = LW_EX_RUN,
 	  .alphabet = B64, .pad = true, .min_len = 8, .max_len = 1024, .prio = LW_PRIO_URI, .check = validate__basic_auth,
@@ -188,7 +244,7 @@ static const struct lw_rule table[] = {
 
 	/* configuration dumped to a log */
 	{ .info = { "kubernetes-secret-data", "kubernetes-secret", "Value in a Kubernetes Secret's data: map", LW_SEV_HIGH },
-	  .re = { "\\n[ \\t]{0,12}data:[ \\t]{0,4}\\r?\\n", "\\\\?\"data\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\{" },
+	  .re = { "\\n(?:  |    )?data:[ \\t]{0,2}\\r?\\n", "\\\\?\"data\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\{" },
 	  .ex = LW_EX_KUBE, .min_len = 8, .max_len = 8192, .prio = LW_PRIO_SHAPE,
 	  .checks = "base64 of text, not a placeholder; a credential's key name or a random value",
 	  .shape = "data:\\n  password: ********" },

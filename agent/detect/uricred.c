@@ -15,6 +15,18 @@ static bool scheme_in(const char *sch, size_t n, const char *const *list)
 	return false;
 }
 
+/* proxyuser:proxypass@, app:secret123@: a password that says it is one is a stand-in */
+static bool names_password(const char *p, size_t n)
+{
+	static const char *const words[] = { "pass", "pwd", "secret" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		for (size_t k = 0; k + strlen(words[i]) <= n; k++)
+			if (!strncasecmp(p + k, words[i], strlen(words[i])))
+				return true;
+	return false;
+}
+
 /* https://TOKEN:x-oauth-basic@github.com: the password is a word that says the user is a token */
 static bool filler(const char *p, size_t n)
 {
@@ -83,6 +95,9 @@ enum lw_verdict uricred__resolve(const struct lw_view *v, size_t from, size_t to
 		return user_token(v, user, (size_t)((colon ? colon : at) - b), to, s0, e0);
 	*s0 = (size_t)(colon - b) + 1;
 	*e0 = (size_t)(at - b);
+	/* cvs://:pserver:anoncvs@host: a method and a user, not a password */
+	if (memchr(b + *s0, ':', *e0 - *s0) || names_password(b + *s0, *e0 - *s0))
+		return LW_REJECT;
 	if (*alt) {
 		/* a URL's password: a host must follow, and it must look chosen */
 		if (to == v->len)

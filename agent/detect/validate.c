@@ -187,6 +187,9 @@ bool validate__jwt(const char *s, size_t n)
 		alg++;
 	if (!strncasecmp((const char *)alg, "none", 4))
 		return false;
+	/* unsigned (header.payload.): nothing to steal a session with */
+	if (s + n - dot2 - 1 < 16)
+		return false;
 	pn = b64_prefix(dot1 + 1, (size_t)(dot2 - dot1 - 1), pay, sizeof(pay));
 	return pn > 0 && json_object_start(pay, pn);
 }
@@ -302,6 +305,12 @@ bool validate__is_example(const char *s, size_t n)
 		"AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
 		/* Azurite / storage emulator account key, published by Microsoft */
 		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+		/* OAuth 2.0 (RFC 6749, 6750): the bearer tokens and client credentials of the examples */
+		"mF_9.B5f-4.1JqM",
+		"h480djs93hd8",
+		"2YotnFZFEjr1zCsicMWpAA",
+		"tGzv3JOkF0XG5Qx2TlKWIA",
+		"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
 	};
 	/* contained in a longer secret: the jwt.io sample's signature */
 	static const char *const inside[] = {
@@ -373,4 +382,12 @@ bool validate__bech32(const char *s, size_t n)
 		chk = bech32_polymod(chk, (unsigned)(p - charset));
 	}
 	return chk == 1;
+}
+
+bool validate__hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return n > 0;
 }

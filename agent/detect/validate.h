@@ -61,6 +61,8 @@ size_t validate__line_break(const char *s, size_t n);
 /* Documented example keys (AWS, Stripe, GitHub, jwt.io, Azurite ...). */
 bool validate__is_example(const char *s, size_t n);
 
+/* Hex digits only (either case), at least one. */
+bool validate__hex(const char *s, size_t n);
 /* The base64 b64 decodes to text that starts with prefix. */
 bool validate__b64_starts(const char *b64, size_t n, const char *prefix);
 /* Printable text, tabs and line breaks allowed (UTF-8 passes). */

@@ -72,7 +72,7 @@ static const struct rcase cases_shape[] = {
 	NM("database-uri-password", "mysql://root:<password>@localhost/app"),
 	TP("url-credentials", "fetching https://deploy:{[}{a:16}{]}@artifacts.example.com/repo/x.tgz"),
 	TP("url-credentials", "git remote add origin https://{[}{a:40}{]}:x-oauth-basic@github.com/acme/api.git"),
-	TP("url-credentials", "pip install git+https://{[}{a:40}{]}@github.com/acme/lib.git"),
+	TP("url-credentials", "pip install git+https://{[}{a:40}{]}:x-oauth-token@github.com/acme/lib.git"),
 	TP("url-credentials", "git clone https://oauth2:{[}{a:20}{]}@gitlab.example.com/acme/app.git"),
 	NM("url-credentials", "https://user:password@example.com/"),
 	NM("url-credentials", "git clone ssh://git@github.com/acme/app.git"),
