@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# leakwatch scan: precision and recall on the labelled corpus, exit codes,
+# leakwatch scan: precision and recall on the labelled corpora (the dev corpus
+# and two that tests/corpus/gen.py writes), exit codes,
 # rotated .gz logs inside directories, gzip bombs, JSON fields, operator
 # rules, and no secret ever in its output. Secrets planted here are
 # generated on the fly; failures print counts and rule ids, never them.
@@ -47,33 +48,44 @@ no_secret_in_output() {
 	[ "$n" -eq 0 ]
 }
 
-# --- quality on the labelled corpus ---
-if [ -f "$CORPUS/corpus.log" ] && [ -f "$CORPUS/labels.tsv" ] && [ -f "$SCORE" ]; then
-	scan --format json "$CORPUS/corpus.log"
-	summary=$(python3 "$SCORE" "$CORPUS/labels.tsv" "$WORK/out" | tail -1)
-	echo "    $summary"
-	if [ "$RC" -eq 1 ] && python3 - "$summary" <<'EOF'; then
+# --- quality on labelled corpora: the dev corpus, and one tests/corpus/gen.py
+# writes with the families the dev corpus lacks ---
+# quality NAME DIR: precision >= 0.99 and recall >= 0.98 on DIR/corpus.log, and
+# no labelled secret in what scan printed
+quality() {
+	local name=$1 dir=$2 summary
+	scan --format json "$dir/corpus.log"
+	summary=$(python3 "$SCORE" "$dir/labels.tsv" "$WORK/out" | tail -1)
+	echo "    $name: $summary"
+	if [ "$RC" -eq 1 ] && python3 - "$summary" <<'PY'; then
 import re, sys
 d = dict(re.findall(r"(\w+)=([0-9.]+)", sys.argv[1]))
 sys.exit(0 if float(d["precision"]) >= 0.99 and float(d["recall"]) >= 0.98 else 1)
-EOF
-		pass "corpus: precision >= 0.99 and recall >= 0.98"
+PY
+		pass "$name: precision >= 0.99 and recall >= 0.98"
 	else
-		fail "corpus: precision >= 0.99 and recall >= 0.98" "exit $RC"
+		fail "$name: precision >= 0.99 and recall >= 0.98" "exit $RC"
 	fi
-	# no labelled secret appears in scan's output
-	if python3 - "$CORPUS/labels.tsv" "$WORK/out" "$WORK/err" <<'EOF'; then
+	if python3 - "$dir/labels.tsv" "$WORK/out" "$WORK/err" <<'PY'; then
 import sys
 labels = [l.rstrip("\n").split("\t", 3)[3] for l in list(open(sys.argv[1]))[1:]]
 out = open(sys.argv[2]).read() + open(sys.argv[3]).read()
 leaked = sum(1 for s in labels if len(s) >= 8 and s in out)
 print(f"    {leaked} of {len(labels)} labelled secrets in the output")
 sys.exit(1 if leaked else 0)
-EOF
-		pass "corpus: no labelled secret in scan's output"
+PY
+		pass "$name: no labelled secret in scan's output"
 	else
-		fail "corpus: no labelled secret in scan's output"
+		fail "$name: no labelled secret in scan's output"
 	fi
+}
+
+if [ -f "$CORPUS/corpus.log" ] && [ -f "$CORPUS/labels.tsv" ] && [ -f "$SCORE" ]; then
+	quality "dev corpus" "$CORPUS"
+	for seed in 14 1414; do
+		python3 "$LW_ROOT/tests/corpus/gen.py" "$WORK/gen$seed" --seed "$seed" >/dev/null
+		quality "generated corpus (seed $seed)" "$WORK/gen$seed"
+	done
 else
 	fail "corpus" "no corpus.log, labels.tsv and score.py under $CORPUS (set LW_CORPUS)"
 fi
