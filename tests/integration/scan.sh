@@ -90,6 +90,17 @@ else
 	fail "corpus" "no corpus.log, labels.tsv and score.py under $CORPUS (set LW_CORPUS)"
 fi
 
+# --- leakwatch rules: the table of built-in rules ---
+n_rules=$("$LEAKWATCH" rules --format json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+ok = all(set(r) == {"rule", "family", "severity", "finds", "validated", "example"} for r in rows)
+print(len(rows) if ok and len({r["rule"] for r in rows}) == len(rows) else 0)')
+check "rules --format json: one object per rule, ids unique" test "$n_rules" -gt 100
+check "rules: a Markdown row per rule" test "$("$LEAKWATCH" rules | grep -c '^| `')" -eq "$n_rules"
+"$LEAKWATCH" rules --format yaml >/dev/null 2>&1
+check "rules --format yaml: exit 2" test $? -eq 2
+
 # --- exit codes ---
 mkdir -p "$WORK/logs/old"
 printf '2026-11-29T10:00:00Z INFO [api] started\n2026-11-29T10:00:01Z INFO [api] GET / 200\n' >"$WORK/clean.log"
