@@ -203,6 +203,32 @@ static int query_param(const char *s, size_t n)
 }
 
 /*
+ * An unquoted value from vs over the rule's alphabet; for a free-form value
+ * (password=a&b) '&' ends it only where a query parameter follows (&user=).
+ */
+static enum lw_verdict value_run(const struct lw_rt_rule *rr, const struct lw_view *v, size_t vs, size_t *end)
+{
+	const char *b = v->buf;
+	size_t e = vs;
+
+	if (extend(rr, v, vs, &e) == LW_OPEN)
+		return LW_OPEN;
+	while (rr->r.alphabet && rr->r.alphabet[0] == '^' && e < v->len && b[e] == '&' && e - vs < rr->r.max_len) {
+		int q = query_param(b + e + 1, v->len - e - 1);
+
+		if (q < 0 && !v->final)
+			return LW_OPEN;
+		if (q != 0)
+			break;
+		e++;
+		if (extend(rr, v, e, &e) == LW_OPEN)
+			return LW_OPEN;
+	}
+	*end = e;
+	return LW_FOUND;
+}
+
+/*
  * From i, just after a key: the separator (quotes, blanks, ':' '=' ":=" "=>",
  * or ',' after a quoted key as in ('key', 'value')), maybe a bracket that
  * wraps the value (KEY=(value), ['value'], b'value'), then the value. A
@@ -255,21 +281,8 @@ static enum lw_verdict sep_value(const struct lw_rt_rule *rr, const struct lw_vi
 		if (e == v->len && !v->final)
 			return LW_OPEN;
 	}
-	e = vs;
-	if (extend(rr, v, vs, &e) == LW_OPEN)
+	if (value_run(rr, v, vs, &e) == LW_OPEN)
 		return LW_OPEN;
-	/* password=a&b: '&' ends a value only where a query parameter follows (&user=) */
-	while (rr->r.alphabet && rr->r.alphabet[0] == '^' && e < v->len && b[e] == '&' && e - vs < rr->r.max_len) {
-		int q = query_param(b + e + 1, v->len - e - 1);
-
-		if (q < 0 && !v->final)
-			return LW_OPEN;
-		if (q != 0)
-			break;
-		e++;
-		if (extend(rr, v, e, &e) == LW_OPEN)
-			return LW_OPEN;
-	}
 	*s0 = vs;
 	*e0 = e;
 	return LW_FOUND;
@@ -316,10 +329,8 @@ static enum lw_verdict tail(const struct lw_rt_rule *rr, const struct lw_view *v
 		st = to + 2;
 	}
 	*s0 = st;
-	if (!q) {
-		*e0 = st;
-		return extend(rr, v, st, e0);
-	}
+	if (!q)
+		return value_run(rr, v, st, e0);
 	for (e = st; e < v->len && e - st <= rr->r.max_len && b[e] != '\n'; e++) {
 		if (b[e] == q && e > st && (esc ? b[e - 1] == '\\' : b[e - 1] != '\\')) {
 			*e0 = esc ? e - 1 : e;
@@ -384,20 +395,16 @@ static size_t key_begin(const char *b, size_t from)
  * Keys whose value is no credential though their last word says token or
  * secret: anti-forgery tokens, paging cursors, and the names of secrets.
  */
-static bool harmless_key(const char *b, size_t from)
+static bool harmless_key(const char *b, size_t len, size_t from)
 {
 	static const char *const words[] = {
 		"csrf", "xsrf", "authenticity", "pagetoken", "page_token", "page-token", "nextpage", "next_page",
 		"continuation", "cursor", "secretname", "secret_name", "secret-name", "secretref", "secretkeyref",
 	};
-	char key[40];
-	size_t t = from, n = 0;
+	char key[64];
+	size_t n = 0;
 
-	while (t > 0 && from - t < sizeof(key) - 1 &&
-	       (isalnum((unsigned char)b[t - 1]) || b[t - 1] == '_' || b[t - 1] == '-' || b[t - 1] == '.'))
-		t--;
-	for (size_t i = t; i < from + 12 && n < sizeof(key) - 1 && (isalnum((unsigned char)b[i]) || b[i] == '_' ||
-								   b[i] == '-' || b[i] == '.'); i++)
+	for (size_t i = key_begin(b, from); i < len && i < from + 12 && n < sizeof(key) - 1 && key_char(b[i]); i++)
 		key[n++] = (char)tolower((unsigned char)b[i]);
 	key[n] = '\0';
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -439,7 +446,7 @@ static enum lw_verdict assign(const struct lw_rt_rule *rr, const struct lw_view 
 			       s0, e0, quoted);
 	}
 	/* the key's other words, once a value is there to judge (most keywords have none) */
-	return vd == LW_FOUND && harmless_key(b, from) ? LW_REJECT : vd;
+	return vd == LW_FOUND && harmless_key(b, v->len, from) ? LW_REJECT : vd;
 }
 
 static bool left_ok(const struct lw_rt_rule *rr, const struct lw_view *v, size_t s)

@@ -159,6 +159,9 @@ static bool cli_secret(const char *s, size_t n)
 	       !glued_words(s, n);
 }
 
+/* a variable's name that says it holds a secret: DB_PASSWORD, STRIPE_SECRET, API_KEY */
+#define ENV_SECRET_NAME "[A-Za-z0-9_.-]{0,40}(?:password|passwd|secret|token|api_?key)"
+#define GENERIC_CHECKS "mixed classes; no blanks, ?, brackets; not a date, version, path, identifier or word list"
 #define CLI_CHECKS "not an option; mixed characters, or 12+ random ones; not words"
 
 /* base64 of text: npm's _auth (user:password) and _password */
@@ -248,6 +251,12 @@ static const struct lw_rule table[] = {
 	  .ex = LW_EX_KUBE, .min_len = 8, .max_len = 8192, .prio = LW_PRIO_SHAPE,
 	  .checks = "base64 of text, not a placeholder; a credential's key name or a random value",
 	  .shape = "data:\\n  password: ********" },
+	{ .info = { "env-var-value", "env-pair", "Value of a secret-named variable in a name/value pair (Kubernetes, ECS)", LW_SEV_MEDIUM },
+	  .re = { "name:[ \\t]{0,4}[\"']?" ENV_SECRET_NAME "[\"']?[ \\t]{0,4}\\r?\\n[ \\t]{1,16}value:[ \\t]{0,4}",
+		  "\\\\?\"name\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\\\?\"" ENV_SECRET_NAME "\\\\?\"[ \\t]{0,4},[ \\t]{0,4}\\\\?\"value\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\\\?\"" },
+	  .caseless = true, .ex = LW_EX_TAIL, .alphabet = VALUE_CHARS, .min_len = 8, .max_len = 256,
+	  .prio = LW_PRIO_SHAPE, .min_entropy = 2.9, .check = generic_value, .checks = GENERIC_CHECKS,
+	  .shape = "- name: DB_PASSWORD\\n  value: ********" },
 	{ .info = { "docker-config-auth", "docker-config", "Registry credentials in a Docker config.json auths entry", LW_SEV_HIGH },
 	  .re = { "\\\\?\"auth\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\\\?\"" }, .ex = LW_EX_TAIL, .alphabet = B64, .pad = true,
 	  .min_len = 8, .max_len = 2048, .prio = LW_PRIO_SHAPE, .check = validate__basic_auth,
@@ -272,14 +281,13 @@ static const struct lw_rule table[] = {
 	{ .info = { "generic-password", "password-assign", "Password assigned in text, config or JSON", LW_SEV_MEDIUM },
 	  .re = { "pass(?:word|wd|phrase)?|pwd" }, .caseless = true, .ex = LW_EX_ASSIGN, .alphabet = VALUE_CHARS,
 	  .quoted = true, .min_len = 8, .max_len = 128, .prio = LW_PRIO_GENERIC, .min_entropy = 2.9,
-	  .check = generic_value, .checks = "mixed classes; no blanks, ?, {}; not a date, version, path or word list",
-	  .shape = "password: ********" },
+	  .check = generic_value, .checks = GENERIC_CHECKS, .shape = "password: ********" },
 	{ .info = { "generic-secret", "secret-assign", "Secret, token or API key assigned in text, config or JSON", LW_SEV_LOW },
 	  .re = { "secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|"
 		  "(?:secret|signing|encryption|master|app)[_-]?key" },
 	  .caseless = true, .ex = LW_EX_ASSIGN, .alphabet = VALUE_CHARS, .quoted = true, .min_len = 12,
 	  .max_len = 256, .prio = LW_PRIO_GENERIC, .min_entropy = 3.2, .check = generic_value,
-	  .checks = "mixed classes; no blanks, ?, {}; not a date, version, path or word list; not a CSRF or paging token",
+	  .checks = GENERIC_CHECKS "; not a CSRF or paging token",
 	  .shape = "api_key = ********" },
 };
 /* clang-format on */

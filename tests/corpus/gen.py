@@ -106,7 +106,7 @@ def prefixed(c):
 # ---- secrets known by their name or place ----
 
 def named(c):
-    kind = R.randrange(22)
+    kind = R.randrange(23)
     if kind == 0:
         s = rnd(B64, 40)
         ctx = R.choice(["aws_secret_access_key = {s}", "AWS_SECRET_ACCESS_KEY=({s})", "[('aws_secret_access_key', '{s}')]",
@@ -193,6 +193,12 @@ def named(c):
     elif kind == 20:
         s = b64(f"svc:{rnd(B62, 20)}")
         c.log(R.choice(["Authorization: Basic {s}", "[('Authorization', 'Basic {s}')]"]).format(s=s), [("basic-auth", s)])
+    elif kind == 21:
+        s = F.password()
+        if R.random() < 0.5:
+            c.block(["    env:", "    - name: DB_PASSWORD", f"      value: {s}"], {2: [("env-pair", s)]})
+        else:
+            c.log(f"task definition: \"environment\": [{{\"name\": \"API_TOKEN\", \"value\": \"{s}\"}}]", [("env-pair", s)])
     else:
         s = rnd(B62, 32)
         c.log(R.choice(["api_key = {s}", "\"client_secret\": \"{s}\"", "SECRET_KEY='{s}'"]).format(s=s), [("secret-assign", s)])
