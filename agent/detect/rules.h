@@ -62,7 +62,7 @@ enum lw_prio {
 	LW_PRIO_CONTAINER = 5,
 };
 
-#define LW_RULE_MAX_RE 3
+#define LW_RULE_MAX_RE 4
 
 struct lw_rule {
 	struct lw_rule_info info;

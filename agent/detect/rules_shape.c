@@ -245,6 +245,13 @@ static const struct lw_rule table[] = {
 	  .alphabet = VALUE_CHARS, .min_len = 6, .max_len = 128, .prio = LW_PRIO_SHAPE, .check = cli_secret,
 	  .checks = CLI_CHECKS, .shape = "wget --http-password=******** https://..." },
 
+	{ .info = { "cli-short-password", "cli-credentials", "Password after a short option: mysql -p..., sshpass -p, redis-cli -a, docker login -p", LW_SEV_HIGH },
+	  .re = { "(?:mysql|mariadb|mysqldump|mysqladmin)[^\\r\\n]{0,200}[ \\t]-p",
+		  "sshpass[ \\t]{1,4}-p[ \\t]{1,4}", "redis-cli[^\\r\\n]{0,200}[ \\t]-a[ \\t]{1,4}",
+		  "(?:docker|podman|helm|oras)[^\\r\\n]{0,40}[ \\t]login[^\\r\\n]{0,200}[ \\t]-p[ \\t]{1,4}" },
+	  .ex = LW_EX_TAIL, .alphabet = VALUE_CHARS, .min_len = 6, .max_len = 128, .prio = LW_PRIO_SHAPE,
+	  .no_som = true, .back = 16, .check = cli_secret, .checks = CLI_CHECKS, .shape = "mysql -uroot -p******** app" },
+
 	/* configuration dumped to a log */
 	{ .info = { "kubernetes-secret-data", "kubernetes-secret", "Value in a Kubernetes Secret's data: map", LW_SEV_HIGH },
 	  .re = { "\\n(?:  |    )?data:[ \\t]{0,2}\\r?\\n", "\\\\?\"data\\\\?\"[ \\t]{0,4}:[ \\t]{0,4}\\{" },

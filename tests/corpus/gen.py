@@ -142,7 +142,9 @@ def named(c):
                         "wget --user=ci --password={s} https://dl.example.com/a.tgz",
                         "wget --http-password {s} https://dl.example.com/a.tgz",
                         "jdbc:postgresql://db:5432/app?user=app&password={s}&ssl=true",
-                        "url=jdbc:sqlserver://db:1433;databaseName=app;user=sa;password={s};encrypt=true"])
+                        "url=jdbc:sqlserver://db:1433;databaseName=app;user=sa;password={s};encrypt=true",
+                        "+ mysql -h db -uroot -p{s} app", "sshpass -p '{s}' ssh deploy@10.0.0.5",
+                        "docker login -u ci -p {s} registry.example.com"])
         c.log(ctx.format(s=s), [("cli-credentials", s)])
     elif kind == 9:
         s = rnd(B62, 40)

@@ -111,6 +111,13 @@ static const struct rcase cases_shape[] = {
 	NM("cli-password", "mysql --password $DB_PASS"),
 	NM("cli-password", "wget --password=secret https://x"),
 
+	TP("cli-short-password", "+ mysql -h db -uroot -p{[}{a:16}{]} app < schema.sql"),
+	TP("cli-short-password", "sshpass -p '{[}{a:14}{]}' ssh deploy@10.0.0.5"),
+	TP("cli-short-password", "redis-cli -h cache -a {[}{a:20}{]} ping"),
+	TP("cli-short-password", "docker login -u ci -p {[}{a:20}{]} registry.example.com"),
+	NM("cli-short-password", "mysql -h db -uroot -p app"),
+	NM("cli-short-password", "mysqldump -uroot -p\"$MYSQL_ROOT_PASSWORD\" app"),
+	NM("cli-short-password", "mkdir -p /var/lib/{a:16}"),
 	TP("kubernetes-secret-data", K8S_HEAD "data:\n  username: {b64:app}\n  password: {[}{b64:{a:16}}{]}\n"),
 	TP("kubernetes-secret-data", "\\{\"apiVersion\":\"v1\",\"data\":\\{\"api-key\":\"{[}{b64:{a:32}}{]}\",\"host\":\"{b64:db.internal}\"\\},\"kind\":\"Secret\"\\}"),
 	TP("kubernetes-secret-data", "apiVersion: v1\ndata:\n  DATABASE_URL: {[}{b64:postgres://app:{a:16}@db:5432/app}{]}\nkind: Secret\n"),
