@@ -49,7 +49,7 @@ COLLECTOR_CPPFLAGS := -Icollector
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd -lpthread
+LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -68,8 +68,15 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(PROTO_OBJ)
 LW_LIB := $(BUILD)/liblw.a
 LDLIBS_LIB := -lyaml -lz -lprotobuf-c -lpthread
 
-AGENT_SRCS := $(wildcard agent/*/*.c)
-AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
+# Protocol probes: each module agent/probes/<kind>/NAME.c defines
+# lw_probe_NAME, and the generated registry lists every one, so adding a
+# probe is adding its file.
+PROBE_SRCS := $(wildcard agent/probes/*/*.c)
+PROBE_NAMES := $(sort $(basename $(notdir $(PROBE_SRCS))))
+PROBE_REGISTRY := $(BUILD)/agent/probes/registry.c
+
+AGENT_SRCS := $(wildcard agent/*/*.c) $(PROBE_SRCS)
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS)) $(PROBE_REGISTRY:.c=.o)
 # Everything but main() goes into a library the unit tests link against.
 AGENT_LIB := $(BUILD)/libleakwatch.a
 AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/cmd/main.o,$(AGENT_OBJS))
@@ -104,6 +111,28 @@ $(BUILD)/agent/%.o: agent/%.c | $(PROTO_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) -c $< -o $@
+
+# The list is rewritten only when the set of probes changed, and the
+# registry is made from it.
+$(BUILD)/agent/probes/registry.list: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(PROBE_NAMES)' | cmp -s - $@ || echo '$(PROBE_NAMES)' > $@
+
+$(PROBE_REGISTRY): $(BUILD)/agent/probes/registry.list
+	$(call msg,GEN,$@)
+	$(Q){ echo '/* made by the Makefile from agent/probes/KIND/NAME.c */'; \
+	  echo '#include "probes/probe.h"'; \
+	  for n in $(PROBE_NAMES); do echo "extern const struct lw_probe lw_probe_$$n;"; done; \
+	  echo 'const struct lw_probe *const lw_probes[] = {'; \
+	  for n in $(PROBE_NAMES); do echo "	&lw_probe_$$n,"; done; \
+	  echo '	NULL,'; echo '};'; } > $@
+
+$(PROBE_REGISTRY:.c=.o): $(PROBE_REGISTRY)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) -c $< -o $@
+
+.PHONY: FORCE
+FORCE:
 
 # The loader embeds the skeletons, and the encoders the protobuf header; the
 # first build has no .d file to say so.
@@ -257,7 +286,7 @@ TEST_LINK_test_watch = $(call agent_objs,leaks/watch) $(LW_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
 TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
 	listeners/exposure listeners/service network/ifcache network/ifaddr network/netns network/nl attrib/procfs \
-	attrib/hostfs) $(LW_LIB)
+	attrib/hostfs) $(PROBE_OBJS) $(LW_LIB)
 TEST_LINK_test_validate = $(call agent_objs,detect/validate detect/placeholder) $(LW_LIB)
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
 TEST_LINK_test_placeholder = $(call agent_objs,detect/placeholder detect/validate) $(LW_LIB)
@@ -266,7 +295,10 @@ TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
 TEST_LINK_test_ruledoc = $(call agent_objs,detect/ruledoc) $(RULES_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
-CONFIG_OBJS = $(call agent_objs,core/config core/statusd core/metrics leaks/watch) $(DETECT_OBJS)
+# the protocol probes, pure: their modules and the registry (no runner, no pool)
+PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
+CONFIG_OBJS = $(call agent_objs,core/config core/probecfg core/statusd core/metrics leaks/watch) \
+	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
 TEST_LINK_test_lastopen = $(call agent_objs,listeners/lastopen listeners/socktab listeners/service) $(LW_LIB)
@@ -492,4 +524,4 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*.d $(BUILD)/agent/*/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*.d $(BUILD)/agent/*/*.d $(BUILD)/agent/probes/*/*.d $(BUILD)/tests/*.d)

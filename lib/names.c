@@ -81,3 +81,30 @@ char *leak__journal_place(const char *unit, const char *identifier)
 		return NULL;
 	return out;
 }
+
+_Static_assert(LEAKWATCH__V1__AUTH__STATE__STATE_NONE == 1 && LEAKWATCH__V1__AUTH__STATE__STATE_UNKNOWN == 4 &&
+		       LEAKWATCH__V1__AUTH__CLIENT_CERT__CLIENT_CERT_REQUIRED == 3,
+	       "auth names by wire number");
+
+const char *auth_state__wire_name(int wire)
+{
+	static const char *const names[] = { NULL, "none", "required", "tls", "unknown" };
+
+	return wire >= 0 && (size_t)wire < sizeof(names) / sizeof(names[0]) ? names[wire] : "unknown";
+}
+
+const char *client_cert__wire_name(int wire)
+{
+	static const char *const names[] = { NULL, "not-requested", "optional", "required" };
+
+	return wire >= 0 && (size_t)wire < sizeof(names) / sizeof(names[0]) ? names[wire] : NULL;
+}
+
+const char *identified_by__wire_name(int wire)
+{
+	switch (wire) {
+	case LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT: return "port";
+	case LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PROTOCOL: return "protocol";
+	default: return "process";
+	}
+}

@@ -39,4 +39,11 @@ const char *addr_class__wire_name(int wire);
  */
 char *leak__journal_place(const char *unit, const char *identifier);
 
+/* leakwatch.v1.Auth.State: none, required, tls, unknown; NULL for unspecified. */
+const char *auth_state__wire_name(int wire);
+/* leakwatch.v1.Auth.ClientCert: not-requested, optional, required; NULL for unspecified. */
+const char *client_cert__wire_name(int wire);
+/* leakwatch.v1.Service.IdentifiedBy: process, port or protocol ("process" for unspecified). */
+const char *identified_by__wire_name(int wire);
+
 #endif

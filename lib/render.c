@@ -103,15 +103,37 @@ static void container(struct jsonw *w, const Leakwatch__V1__Container *c)
 	jsonw__end_object(w);
 }
 
+/* "auth": what the agent's probe found, or null when it did not probe */
+static void auth(struct jsonw *w, const Leakwatch__V1__Auth *a)
+{
+	jsonw__key(w, "auth");
+	if (!a || a->state == LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "state", auth_state__wire_name(a->state));
+	jsonw__kv_str(w, "protocol", or_null(a->protocol));
+	jsonw__kv_str(w, "evidence", or_null(a->evidence));
+	kv_time(w, "probed_at", a->probed_at_unix_nano);
+	jsonw__kv_bool(w, "tls", a->tls);
+	jsonw__kv_str(w, "client_cert", a->tls ? client_cert__wire_name(a->client_cert) : NULL);
+	jsonw__end_object(w);
+}
+
 static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 {
 	const Leakwatch__V1__Service *svc = l->service;
 
-	jsonw__kv_str(w, "event", l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE ? "close" : "open");
+	jsonw__kv_str(w, "event",
+		      l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE      ? "close"
+		      : l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_VERIFIED ? "verified"
+											  : "open");
 	jsonw__kv_str(w, "source",
 		      l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
 		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ? "reload"
 		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
+		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE ? "probe"
 											: "kernel");
 	jsonw__kv_str(w, "severity", severity__wire_name(l->severity));
 	jsonw__kv_str(w, "exposure", addr_class__wire_name(l->exposure));
@@ -144,13 +166,12 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 		jsonw__begin_object(w);
 		jsonw__kv_str(w, "name", svc->name);
 		jsonw__kv_str(w, "category", or_null(svc->category));
-		jsonw__kv_str(w, "identified_by",
-			      svc->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT ? "port"
-												: "process");
+		jsonw__kv_str(w, "identified_by", identified_by__wire_name(svc->identified_by));
 		jsonw__end_object(w);
 	} else {
 		jsonw__null(w);
 	}
+	auth(w, l->auth);
 }
 
 static void origin(struct jsonw *w, const Leakwatch__V1__SyslogOrigin *o)

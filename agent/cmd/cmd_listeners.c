@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * `leakwatch listeners`: a one-shot audit of the listeners on this host, for
- * bare-metal hosts and cron. Exit 1 when a listener is publicly reachable
- * and not on the expected list.
+ * bare-metal hosts and cron. Exposed data services are probed for access
+ * without credentials first (unless --no-probe). Exit 1 when a listener is
+ * publicly reachable and not on the expected list, or answers without
+ * credentials on a private address and is not expected.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +12,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "clock.h"
+#include "listeners/verify.h"
 #include "core/config.h"
 #include "delivery/encode.h"
 #include "attrib/host.h"
@@ -61,6 +65,44 @@ static void print_json(const struct lw_host *host, const struct lw_listener *l)
 	encode__release(&enc);
 }
 
+static bool same_endpoint(const struct lw_listener *a, const struct lw_listener *b)
+{
+	return a->netns_ino == b->netns_ino && a->protocol == b->protocol && a->port == b->port &&
+	       addr__equal(&a->addr, &b->addr);
+}
+
+static void on_verdict(void *ctx, const struct lw_listener *endpoint, const struct lw_auth *auth)
+{
+	struct audit *au = ctx;
+
+	for (size_t i = 0; i < au->n; i++)
+		if (same_endpoint(&au->found[i], endpoint))
+			listener__take_auth(&au->found[i], auth);
+}
+
+/* Every listener that qualifies, probed at probe.concurrency, before the report. */
+static int probe_all(const struct lw_config *cfg, struct audit *au)
+{
+	struct verify_policy policy = config__verify_policy(cfg);
+	struct verify *v = verify__new(&policy);
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < au->n; i++) {
+		struct lw_listener *l = &au->found[i];
+
+		if (verify__plan(v, l, VERIFY_OPENED, clock__monotonic_ms()) == VERIFY_SET) {
+			struct lw_auth now = l->auth;
+
+			listener__take_auth(l, &now);
+		}
+	}
+	verify__wait(v);
+	verify__collect(v, on_verdict, au, clock__monotonic_ms());
+	verify__free(v);
+	return 0;
+}
+
 static int by_severity(const void *pa, const void *pb)
 {
 	const struct lw_listener *a = pa, *b = pb;
@@ -74,8 +116,10 @@ static int by_severity(const void *pa, const void *pb)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: leakwatch listeners [--format json|table] [--config FILE] [--host-root DIR]\n"
-		   "exit status: 0 nothing exposed, 1 a listener is public and unexpected, 2 error\n");
+	fprintf(f, "usage: leakwatch listeners [--format json|table] [--no-probe] [--config FILE] [--host-root DIR]\n"
+		   "  --no-probe   do not probe exposed data services for access without credentials\n"
+		   "exit status: 0 nothing exposed, 1 a listener is public and unexpected, or answers\n"
+		   "without credentials on a private address and is not expected; 2 error\n");
 }
 
 /*
@@ -111,7 +155,7 @@ out:
 	return rc;
 }
 
-/* The findings, most severe first; whether one is public and unexpected. */
+/* The findings, most severe first; whether one is alarming (listener__alarming). */
 static bool print(struct audit *au, bool table)
 {
 	bool exposed = false;
@@ -126,7 +170,7 @@ static bool print(struct audit *au, bool table)
 			report__listener_table_row(stdout, &au->found[i]);
 		else
 			print_json(&host, &au->found[i]);
-		exposed |= listener__unexpected(&au->found[i]);
+		exposed |= listener__alarming(&au->found[i]);
 	}
 	return exposed;
 }
@@ -137,11 +181,12 @@ int cmd_listeners(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'R' },
+		{ "no-probe", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "table";
-	bool config_given = false, exposed;
+	bool config_given = false, exposed, probe = true;
 	struct audit au = { 0 };
 	struct inventory_stats inv = { 0 };
 	struct lw_config cfg;
@@ -153,6 +198,7 @@ int cmd_listeners(int argc, char **argv)
 		case 'c': config_file = optarg; config_given = true; break;
 		case 'f': format = optarg; break;
 		case 'R': hostfs__set_root(optarg); break;
+		case 'P': probe = false; break;
 		case 'h': usage(stdout); return LW_EXIT_OK;
 		default: usage(stderr); return LW_EXIT_ERROR;
 		}
@@ -166,6 +212,8 @@ int cmd_listeners(int argc, char **argv)
 	if (cfg.log.format_set)
 		log__setup(LW_LOG_WARN, cfg.log.format);
 	if (!audit(&cfg, &au, &inv)) {
+		if (probe && cfg.probe_enabled && probe_all(&cfg, &au))
+			log_warn("cannot start the probe threads; listeners are not probed");
 		exposed = print(&au, !strcmp(format, "table"));
 		if (inv.namespaces_failed)
 			log_warn("%zu network namespaces could not be read", inv.namespaces_failed);

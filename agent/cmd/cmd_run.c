@@ -18,6 +18,7 @@
 #include "attrib/hostfs.h"
 #include "listeners/inventory.h"
 #include "log.h"
+#include "core/probing.h"
 #include "core/runtime.h"
 
 #define POLL_MS 100 /* also bounds how long captured bytes wait in the ring (write.bpf.c) */
@@ -119,6 +120,7 @@ static int start(struct agent *a)
 {
 	struct loader_opts lopts;
 	struct delivery_opts dopts;
+	struct verify_policy vp;
 	char spool_dir[512];
 
 	a->started_ms = clock__monotonic_ms();
@@ -155,6 +157,12 @@ static int start(struct agent *a)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	/* before the inventory, whose listeners are the first to probe */
+	vp = config__verify_policy(&a->cfg);
+	if (!(a->verify = verify__new(&vp))) {
+		log_error("cannot start the probe threads");
+		return -ENOMEM;
+	}
 	log_info("leakwatch %s attached; watching listeners%s", LW_VERSION,
 		 a->leaks ? " and log writes" : "");
 	take_inventory(a);
@@ -183,6 +191,7 @@ static int loop(struct agent *a)
 		}
 		if (a->leaks)
 			leaks__tick(a->leaks, now);
+		probing__tick(a, now);
 		delivery__tick(a->delivery, now);
 		if (now >= next_status) {
 			runtime__publish_status(a);
@@ -198,6 +207,7 @@ static int loop(struct agent *a)
 	loader__drain(a->loader);
 	if (a->leaks)
 		leaks__flush(a->leaks);
+	probing__flush(a);
 	runtime__save_listeners(a);
 	runtime__report_health(a, "stopping");
 	return 0;
@@ -205,6 +215,7 @@ static int loop(struct agent *a)
 
 static void stop(struct agent *a)
 {
+	verify__free(a->verify);
 	delivery__close(a->delivery);
 	statusd__stop(a->status);
 	loader__stop(a->loader);

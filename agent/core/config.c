@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "glob.h"
+#include "core/probecfg.h"
 #include "core/statusd.h"
 #include "leakwatch/events.h"
 #include "detect/rules.h"
@@ -42,6 +43,7 @@ void config__defaults(struct lw_config *cfg)
 	cfg->spool_segment_bytes = 4ULL << 20;
 	cfg->spool_sync_ms = 1000;
 	cfg->metrics_enabled = true;
+	probecfg__defaults(cfg);
 }
 
 static void free_strv(char **v, size_t n)
@@ -71,6 +73,7 @@ void config__free(struct lw_config *cfg)
 	free(cfg->collector_client_key);
 	free(cfg->spool_dir);
 	free(cfg->metrics_listen);
+	probecfg__free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -145,9 +148,10 @@ static int exposure_public(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__walk_seq(c, n, public_cidr);
 }
 
+/* the entry being read: of exposure.expected or of probe.exclude */
 static struct lw_expected *current_expected(struct yamlcfg *c)
 {
-	return &CFG(c)->expected[CFG(c)->n_expected - 1];
+	return CFG(c)->parsing;
 }
 
 static int expected_process(struct yamlcfg *c, yaml_node_t *n)
@@ -188,7 +192,7 @@ static int expected_address(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
-static int expected_entry(struct yamlcfg *c, yaml_node_t *n)
+int config__listener_entry(struct yamlcfg *c, yaml_node_t *n, struct lw_expected **list, size_t *count)
 {
 	static const struct yamlcfg_key keys[] = {
 		{ "process", expected_process },
@@ -197,15 +201,24 @@ static int expected_entry(struct yamlcfg *c, yaml_node_t *n)
 		{ "address", expected_address },
 		{ 0 },
 	};
-	struct lw_config *cfg = CFG(c);
-	struct lw_expected *e = yamlcfg__append(c, (void **)&cfg->expected, &cfg->n_expected, sizeof(*e),
-						SIZE_MAX, "entries");
+	struct lw_expected *e = yamlcfg__append(c, (void **)list, count, sizeof(*e), SIZE_MAX, "entries");
+	int err;
 
-	if (!e || yamlcfg__walk_map(c, n, keys))
+	if (!e)
+		return -EINVAL;
+	CFG(c)->parsing = e;
+	err = yamlcfg__walk_map(c, n, keys);
+	CFG(c)->parsing = NULL;
+	if (err)
 		return -EINVAL;
 	if (!e->process && !e->port && !e->has_address)
 		return yamlcfg__fail(c, "give at least one of process, port or address");
 	return 0;
+}
+
+static int expected_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	return config__listener_entry(c, n, &CFG(c)->expected, &CFG(c)->n_expected);
 }
 
 static int exposure_expected(struct yamlcfg *c, yaml_node_t *n)
@@ -490,6 +503,7 @@ static const struct yamlcfg_key top_keys[] = {
 	YAMLCFG_SECTION("collector", collector_keys, collector_check),
 	YAMLCFG_SECTION("spool", spool_keys, NULL),
 	YAMLCFG_SECTION("metrics", metrics_keys, NULL),
+	YAMLCFG_SECTION("probe", probecfg_keys, NULL),
 	{ 0 },
 };
 

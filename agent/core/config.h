@@ -14,6 +14,7 @@
 #include "log.h"
 #include "leaks/watch.h"
 #include "listeners/listener.h"
+#include "listeners/verify.h"
 
 struct lw_user_rule; /* detect/rules.h */
 
@@ -69,6 +70,19 @@ struct lw_config {
 
 	bool metrics_enabled;         /* metrics.enabled */
 	char *metrics_listen;         /* metrics.listen; NULL: 127.0.0.1:9464 */
+
+	/* probe: does an exposed data service answer without credentials? */
+	bool probe_enabled;           /* probe.enabled */
+	char **probe_protocols;       /* probe.protocols: probe names; NULL: all */
+	size_t n_probe_protocols;
+	uint64_t probe_interval_ms;   /* probe.interval: again while it stays open */
+	uint64_t probe_timeout_ms;    /* probe.timeout: connect, handshake, each reply */
+	uint64_t probe_concurrency;   /* probe.concurrency: probes at once */
+	struct lw_expected *probe_exclude; /* probe.exclude: never probed */
+	size_t n_probe_exclude;
+	bool probe_login;             /* probe.login_probes: PostgreSQL, MySQL, MongoDB */
+
+	struct lw_expected *parsing;  /* config.c: the expected or exclude entry being read */
 };
 
 void config__defaults(struct lw_config *cfg);
@@ -89,10 +103,33 @@ const char *config__metrics_listen(const struct lw_config *cfg);
 const char *config__spool_dir(const struct lw_config *cfg, char *buf, size_t len);
 void config__free(struct lw_config *cfg);
 
+/* For the section readers: one item shaped like exposure.expected, appended
+ * to *list (process, port, protocol, address; at least one of them). */
+struct yamlcfg;
+struct yaml_node_s;
+int config__listener_entry(struct yamlcfg *c, struct yaml_node_s *n, struct lw_expected **list,
+			   size_t *count);
+
 /* What the exposure: section says about listeners, as listener__judge takes it. */
 static inline struct listener_policy config__listener_policy(const struct lw_config *cfg)
 {
 	return (struct listener_policy){ cfg->class_rules, cfg->n_class_rules, cfg->expected, cfg->n_expected };
+}
+
+/* What the probe: section says, as verify__new takes it; valid while cfg is. */
+static inline struct verify_policy config__verify_policy(const struct lw_config *cfg)
+{
+	return (struct verify_policy){
+		.enabled = cfg->probe_enabled,
+		.protocols = (const char *const *)cfg->probe_protocols,
+		.n_protocols = cfg->n_probe_protocols,
+		.interval_ms = cfg->probe_interval_ms,
+		.timeout_ms = cfg->probe_timeout_ms,
+		.concurrency = (unsigned)cfg->probe_concurrency,
+		.exclude = cfg->probe_exclude,
+		.n_exclude = cfg->n_probe_exclude,
+		.login = cfg->probe_login,
+	};
 }
 
 #endif

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
+#include "core/probing.h"
 #include "leakwatch/events.h"
 #include "log.h"
 
@@ -93,7 +94,7 @@ void runtime__delivery_opts(const struct agent *a, char *dir, size_t dirlen, str
 	};
 }
 
-static void emit(struct agent *a, const struct lw_listener *l)
+void runtime__emit_listener(struct agent *a, const struct lw_listener *l)
 {
 	struct lw_encoded enc;
 
@@ -101,10 +102,17 @@ static void emit(struct agent *a, const struct lw_listener *l)
 	a->listeners_dirty = true;
 	if ((unsigned)l->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LISTENER][l->severity]++;
-	if (l->open)
+	if (l->verified)
+		a->verified++;
+	else if (l->open)
 		a->opened++;
 	else
 		a->closed++;
+}
+
+static void emit(struct agent *a, const struct lw_listener *l)
+{
+	runtime__emit_listener(a, l);
 }
 
 static void on_listener(struct agent *a, const struct lw_listener_event *e)
@@ -127,10 +135,11 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 		procinfo__enrich(a->procs, &l.proc);
 		listener__judge(&l, &policy, a->ifc, NULL);
 		if (socktab__add(a->socks, &l) == 1)
-			emit(a, &l);
+			probing__opened(a, socktab__find(a->socks, &l));
 		return;
 	}
 	if (socktab__remove(a->socks, &l, &opened) == 1) {
+		probing__closed(a, &opened);
 		/* report the close with what was known at open: the holder may be gone */
 		opened.open = false;
 		opened.source = "kernel";
@@ -247,7 +256,7 @@ int runtime__on_inventory(struct lw_listener *l, void *ctx)
 	struct agent *a = ctx;
 
 	if (socktab__add(a->socks, l) == 1)
-		emit(a, l);
+		probing__opened(a, socktab__find(a->socks, l));
 	return 0;
 }
 
@@ -391,7 +400,9 @@ static void rejudge(void *ctx, struct lw_listener *opened)
 	l.source = "reload";
 	l.ts_ns = clock__realtime_ns();
 	*opened = l;
-	emit(a, &l);
+	if (!opened->hold_until_ms) /* a held open goes out with the new verdict */
+		emit(a, &l);
+	probing__rejudged(a, opened);
 }
 
 void runtime__reload(struct agent *a)
@@ -430,6 +441,11 @@ void runtime__reload(struct agent *a)
 		procinfo__set_scrubber(a->procs, scanner);
 		scanner__free(old);
 		loader__clear_verdicts(a->loader);
+	}
+	if (a->verify) {
+		struct verify_policy vp = config__verify_policy(&a->cfg);
+
+		verify__configure(a->verify, &vp);
 	}
 	socktab__each(a->socks, rejudge, a);
 	a->reloads++;

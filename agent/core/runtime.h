@@ -23,6 +23,7 @@
 #include "detect/scanner.h"
 #include "leaks/secret.h"
 #include "listeners/socktab.h"
+#include "listeners/verify.h"
 #include "core/statusd.h"
 
 struct agent {
@@ -42,6 +43,10 @@ struct agent {
 	struct lw_host host;
 	struct delivery *delivery;
 	struct statusd *status;
+	struct verify *verify;     /* NULL when probing is off */
+	size_t n_held;             /* open events waiting for their probe */
+	uint64_t next_due_ms;      /* the next look for listeners due a probe */
+	uint64_t probes_done, verified;
 
 	uint64_t started_ms;
 	uint64_t started_s;        /* wall clock, for metrics */
@@ -58,6 +63,8 @@ struct agent {
 	size_t n_carried;
 };
 
+/* Prints, spools and counts one listener event (open, close or verified). */
+void runtime__emit_listener(struct agent *a, const struct lw_listener *l);
 /* Loader callback: one ring buffer record. */
 int runtime__on_record(void *ctx, void *data, size_t size);
 /* Inventory callback: one listener found at start-up. */

@@ -114,22 +114,47 @@ static size_t addr_len(const struct lw_addr *a)
 	return a->family == AF_INET6 ? 16 : 4;
 }
 
+/* the agent's enums and the wire's are in the same order, 0 meaning unset */
+static void fill_auth(Leakwatch__V1__Auth *out, const struct lw_auth *a)
+{
+	leakwatch__v1__auth__init(out);
+	out->state = (Leakwatch__V1__Auth__State)a->state;
+	out->protocol = S(a->protocol);
+	out->evidence = S(a->evidence);
+	out->probed_at_unix_nano = (int64_t)a->probed_ns;
+	out->tls = a->tls;
+	out->client_cert = (Leakwatch__V1__Auth__ClientCert)a->client_cert;
+}
+
+_Static_assert(LEAKWATCH__V1__AUTH__STATE__STATE_NONE == (int)LW_AUTH_NONE &&
+		       LEAKWATCH__V1__AUTH__STATE__STATE_REQUIRED == (int)LW_AUTH_REQUIRED &&
+		       LEAKWATCH__V1__AUTH__STATE__STATE_TLS == (int)LW_AUTH_TLS &&
+		       LEAKWATCH__V1__AUTH__STATE__STATE_UNKNOWN == (int)LW_AUTH_UNKNOWN,
+	       "auth states as on the wire");
+_Static_assert(LEAKWATCH__V1__AUTH__CLIENT_CERT__CLIENT_CERT_NOT_REQUESTED == (int)LW_CERT_NOT_REQUESTED &&
+		       LEAKWATCH__V1__AUTH__CLIENT_CERT__CLIENT_CERT_OPTIONAL == (int)LW_CERT_OPTIONAL &&
+		       LEAKWATCH__V1__AUTH__CLIENT_CERT__CLIENT_CERT_REQUIRED == (int)LW_CERT_REQUIRED,
+	       "client certificate answers as on the wire");
+
 int encode__listener(const struct lw_host *h, const struct lw_listener *l, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__Reachable reach[LW_MAX_REACH], *reach_ptrs[LW_MAX_REACH];
 	const struct lw_exposure *e = &l->exposure;
 	Leakwatch__V1__ListenerEvent le;
 	Leakwatch__V1__Service svc;
+	Leakwatch__V1__Auth auth;
 	struct event_parts p;
 
 	init_event(&p, h, l->ts_ns);
 	set_process(&p, &l->proc);
 	leakwatch__v1__listener_event__init(&le);
-	le.action = l->open ? LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_OPEN
-			    : LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE;
+	le.action = l->verified ? LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_VERIFIED
+		    : l->open   ? LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_OPEN
+				: LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE;
 	le.source = !strcmp(l->source, "inventory") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY
 		    : !strcmp(l->source, "reload")  ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD
 		    : !strcmp(l->source, "restart") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART
+		    : !strcmp(l->source, "probe")   ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE
 						     : LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL;
 	le.protocol = l->protocol == IPPROTO_UDP ? LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP
 						 : LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP;
@@ -159,8 +184,14 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 		svc.category = S(l->service.category);
 		svc.identified_by = !strcmp(l->service.via, "port")
 					    ? LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT
+				    : !strcmp(l->service.via, "protocol")
+					    ? LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PROTOCOL
 					    : LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PROCESS;
 		le.service = &svc;
+	}
+	if (l->auth.state != LW_AUTH_UNSET) {
+		fill_auth(&auth, &l->auth);
+		le.auth = &auth;
 	}
 	le.severity = severity(l->severity);
 	le.expected = l->expected;

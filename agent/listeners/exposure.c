@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "probes/probe.h"
+
 static void add_reach(struct lw_exposure *e, const struct lw_addr *a, enum lw_addr_class cls,
 		      const char *ifname)
 {
@@ -94,16 +96,18 @@ bool exposure__expected(const struct lw_expected *list, size_t n, const char *co
 }
 
 enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw_service_id *svc,
-				    bool expected)
+				    bool expected, int auth)
 {
-	bool data = svc->name != NULL;
+	bool data = svc->name != NULL, open_door = auth == LW_AUTH_NONE;
 
 	if (expected)
 		return LW_SEV_INFO;
 	switch (e->level) {
 	case LW_CLASS_PUBLIC:
-		return data ? LW_SEV_HIGH : LW_SEV_LOW;
+		return open_door ? LW_SEV_CRITICAL : data ? LW_SEV_HIGH : LW_SEV_LOW;
 	case LW_CLASS_PRIVATE:
+		if (open_door)
+			return LW_SEV_HIGH;
 		if (!data)
 			return LW_SEV_INFO;
 		return e->wildcard ? LW_SEV_MEDIUM : LW_SEV_LOW;

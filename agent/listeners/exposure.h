@@ -54,13 +54,16 @@ bool exposure__expected(const struct lw_expected *list, size_t n, const char *co
 			uint8_t protocol, const struct lw_addr *bound, uint16_t port);
 
 /*
- *   data service on a public address              high
- *   data service on all interfaces, private only  medium
- *   data service on one private/link-local addr   low
- *   other service on a public address             low
- *   anything on loopback, expected, or otherwise  info
+ *   answers without credentials on a public address   critical
+ *   answers without credentials on a private address  high
+ *   data service on a public address                  high
+ *   data service on all interfaces, private only      medium
+ *   data service on one private/link-local addr       low
+ *   other service on a public address                 low
+ *   anything on loopback, expected, or otherwise      info
+ * auth: the probe's verdict (probe.h), LW_AUTH_UNSET when not probed.
  */
 enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw_service_id *svc,
-				    bool expected);
+				    bool expected, int auth);
 
 #endif

@@ -5,6 +5,19 @@
 
 #include "log.h"
 
+/* What the probe's verdict says of identity, then the severity of it all. */
+static void settle(struct lw_listener *l)
+{
+	const struct lw_auth *a = &l->auth;
+	const struct lw_probe *p = a->protocol[0] ? probe__by_name(a->protocol) : NULL;
+
+	if (l->service.name && p && probe__serves(p, l->service.name))
+		l->service.via = "protocol";
+	else if (l->service.name && a->refuted && !strcmp(l->service.via, "port"))
+		memset(&l->service, 0, sizeof(l->service)); /* e.g. something else on 6379 */
+	l->severity = exposure__severity(&l->exposure, &l->service, l->expected, a->state);
+}
+
 void listener__judge(struct lw_listener *l, const struct listener_policy *policy, struct ifcache *ifc,
 		     const char *ns_path)
 {
@@ -23,10 +36,25 @@ void listener__judge(struct lw_listener *l, const struct listener_policy *policy
 	service__identify(l->proc.comm, l->proc.exe, l->proc.cmdline, l->protocol, l->port, &l->service);
 	l->expected = exposure__expected(policy->expected, policy->n_expected, l->proc.comm, l->proc.exe,
 					 l->protocol, &l->addr, l->port);
-	l->severity = exposure__severity(&l->exposure, &l->service, l->expected);
+	settle(l);
+}
+
+bool listener__take_auth(struct lw_listener *l, const struct lw_auth *auth)
+{
+	bool news = l->auth.state != auth->state || strcmp(l->auth.protocol, auth->protocol);
+
+	l->auth = *auth;
+	settle(l);
+	return news;
 }
 
 bool listener__unexpected(const struct lw_listener *l)
 {
 	return l->exposure.level == LW_CLASS_PUBLIC && !l->expected;
+}
+
+bool listener__alarming(const struct lw_listener *l)
+{
+	return listener__unexpected(l) ||
+	       (!l->expected && l->exposure.level == LW_CLASS_PRIVATE && l->auth.state == LW_AUTH_NONE);
 }

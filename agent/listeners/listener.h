@@ -11,11 +11,13 @@
 #include "network/ifcache.h"
 #include "attrib/procinfo.h"
 #include "listeners/service.h"
+#include "probes/probe.h"
 
 struct lw_listener {
 	uint64_t ts_ns;          /* wall clock */
 	bool open;               /* false: the listener closed */
-	const char *source;      /* "kernel" (as it happened) or "inventory" (found at start) */
+	bool verified;           /* open, and a probe's news about it (event "verified") */
+	const char *source;      /* "kernel" (as it happened), "inventory" (found at start), ... */
 
 	uint32_t netns_ino;
 	uint8_t protocol;        /* IPPROTO_TCP or IPPROTO_UDP */
@@ -29,6 +31,8 @@ struct lw_listener {
 	struct lw_service_id service;
 	bool expected;
 	enum lw_severity severity;
+	struct lw_auth auth;     /* the probe's verdict; state LW_AUTH_UNSET until probed */
+	uint64_t hold_until_ms;  /* the agent holds the open event for the probe until then; 0: sent */
 };
 
 /* What the operator says about listeners (the exposure: section of the configuration). */
@@ -46,7 +50,18 @@ struct listener_policy {
 void listener__judge(struct lw_listener *l, const struct listener_policy *policy, struct ifcache *ifc,
 		     const char *ns_path);
 
+/*
+ * Takes a probe's verdict: auth, then identity (a reply in the service's
+ * protocol confirms it; a reply of another shape refutes a guess made from
+ * the port alone) and severity. True when this is news: the first verdict,
+ * or another state or protocol than before.
+ */
+bool listener__take_auth(struct lw_listener *l, const struct lw_auth *auth);
+
 /* Public and not on the expected list: what an operator must look at. */
 bool listener__unexpected(const struct lw_listener *l);
+/* What the one-shot audit exits 1 for: unexpected, or answering without
+ * credentials on a private address and not expected. */
+bool listener__alarming(const struct lw_listener *l);
 
 #endif

@@ -17,8 +17,8 @@ static const char *proto_name(uint8_t p)
 
 void report__listener_table_header(FILE *f)
 {
-	fprintf(f, "%-8s %-10s %-5s %-40s %-14s %-24s %-10s %s\n", "SEVERITY", "EXPOSURE", "PROTO",
-		"LISTEN", "SERVICE", "PROCESS", "NETNS", "CONTAINER");
+	fprintf(f, "%-8s %-10s %-5s %-40s %-14s %-9s %-24s %-10s %s\n", "SEVERITY", "EXPOSURE", "PROTO",
+		"LISTEN", "SERVICE", "AUTH", "PROCESS", "NETNS", "CONTAINER");
 }
 
 void report__listener_table_row(FILE *f, const struct lw_listener *l)
@@ -31,8 +31,8 @@ void report__listener_table_row(FILE *f, const struct lw_listener *l)
 	snprintf(proc, sizeof(proc), "%s(%u)", l->proc.comm[0] ? l->proc.comm : "?", l->proc.tgid);
 	snprintf(svc, sizeof(svc), "%s%s", l->service.name ? l->service.name : "-",
 		 l->service.name && !strcmp(l->service.via, "port") ? "?" : "");
-	fprintf(f, "%-8s %-10s %-5s %-40s %-14s %-24s %-10u %.12s%s\n", severity__name(l->severity),
-		addr_class__name(l->exposure.level), proto_name(l->protocol), listen, svc, proc,
-		l->netns_ino, l->proc.container.id[0] ? l->proc.container.id : "-",
-		l->expected ? " (expected)" : "");
+	fprintf(f, "%-8s %-10s %-5s %-40s %-14s %-9s %-24s %-10u %.12s%s\n", severity__name(l->severity),
+		addr_class__name(l->exposure.level), proto_name(l->protocol), listen, svc,
+		auth_state__wire_name((int)l->auth.state) ?: "-", proc, l->netns_ino,
+		l->proc.container.id[0] ? l->proc.container.id : "-", l->expected ? " (expected)" : "");
 }

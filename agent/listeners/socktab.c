@@ -64,6 +64,13 @@ bool socktab__has(struct socktab *t, const struct lw_listener *l)
 	return find(t, l) != NULL;
 }
 
+struct lw_listener *socktab__find(struct socktab *t, const struct lw_listener *l)
+{
+	struct endpoint *ep = find(t, l);
+
+	return ep ? &ep->opened : NULL;
+}
+
 int socktab__add(struct socktab *t, const struct lw_listener *l)
 {
 	struct endpoint *ep = find(t, l);

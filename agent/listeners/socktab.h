@@ -28,6 +28,8 @@ int socktab__remove(struct socktab *t, const struct lw_listener *l, struct lw_li
 size_t socktab__count(const struct socktab *t);
 /* Is l's endpoint (namespace, protocol, address, port) listening? */
 bool socktab__has(struct socktab *t, const struct lw_listener *l);
+/* The finding that opened l's endpoint, which the caller may update; NULL if not listening. */
+struct lw_listener *socktab__find(struct socktab *t, const struct lw_listener *l);
 /* Calls fn with each endpoint's opening finding, which fn may update. */
 void socktab__each(struct socktab *t, void (*fn)(void *ctx, struct lw_listener *opened), void *ctx);
 

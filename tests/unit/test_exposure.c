@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "listeners/exposure.h"
+#include "probes/probe.h"
 
 static struct lw_addr A(const char *s)
 {
@@ -209,30 +210,53 @@ static void test_severity(void **state)
 	(void)state;
 
 	e = judge("0.0.0.0", false, public_host, N(public_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_HIGH);
-	assert_int_equal(exposure__severity(&e, &unknown, false), LW_SEV_LOW);
-	assert_int_equal(exposure__severity(&e, &postgres, true), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_HIGH);
+	assert_int_equal(exposure__severity(&e, &unknown, false, LW_AUTH_UNSET), LW_SEV_LOW);
+	assert_int_equal(exposure__severity(&e, &postgres, true, LW_AUTH_UNSET), LW_SEV_INFO);
 
 	e = judge("203.0.113.7", false, public_host, N(public_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_HIGH);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_HIGH);
 
 	e = judge("0.0.0.0", false, private_host, N(private_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_MEDIUM);
-	assert_int_equal(exposure__severity(&e, &unknown, false), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_MEDIUM);
+	assert_int_equal(exposure__severity(&e, &unknown, false, LW_AUTH_UNSET), LW_SEV_INFO);
 
 	e = judge("10.0.0.5", false, private_host, N(private_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_LOW);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_LOW);
 
 	e = judge("fe80::1", false, private_host, N(private_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_LOW);
-	assert_int_equal(exposure__severity(&e, &unknown, false), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_LOW);
+	assert_int_equal(exposure__severity(&e, &unknown, false, LW_AUTH_UNSET), LW_SEV_INFO);
 
 	e = judge("127.0.0.1", false, public_host, N(public_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_NONE), LW_SEV_INFO);
 	e = judge("::1", false, public_host, N(public_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_INFO);
 	e = judge("::ffff:127.0.0.1", false, public_host, N(public_host));
-	assert_int_equal(exposure__severity(&e, &postgres, false), LW_SEV_INFO);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNSET), LW_SEV_INFO);
+}
+
+/* An open door: critical in public, high in private; a locked one changes nothing. */
+static void test_severity_auth(void **state)
+{
+	struct lw_exposure e;
+	(void)state;
+
+	e = judge("0.0.0.0", false, public_host, N(public_host));
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_NONE), LW_SEV_CRITICAL);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_REQUIRED), LW_SEV_HIGH);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_TLS), LW_SEV_HIGH);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_UNKNOWN), LW_SEV_HIGH);
+	/* the operator's expected list has the last word, as for exposure */
+	assert_int_equal(exposure__severity(&e, &postgres, true, LW_AUTH_NONE), LW_SEV_INFO);
+
+	e = judge("10.0.0.5", false, private_host, N(private_host));
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_NONE), LW_SEV_HIGH);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_REQUIRED), LW_SEV_LOW);
+	e = judge("0.0.0.0", false, private_host, N(private_host));
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_NONE), LW_SEV_HIGH);
+	assert_int_equal(exposure__severity(&e, &postgres, false, LW_AUTH_REQUIRED), LW_SEV_MEDIUM);
 }
 
 static struct lw_expected entry(const char *process, uint16_t port, uint8_t protocol, const char *cidr)
@@ -307,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_interfaces_unknown),
 		cmocka_unit_test(test_rules_and_many_addresses),
 		cmocka_unit_test(test_severity),
+		cmocka_unit_test(test_severity_auth),
 		cmocka_unit_test(test_expected),
 	};
 
