@@ -60,6 +60,9 @@ static const struct service_def services[] = {
 	{ "oracle", "database", { "tnslsnr" }, { "tnslsnr" }, { 0 }, { 1521 } },
 	{ "solr", "search", { 0 }, { 0 }, { "solr.jetty", "-Dsolr." }, { 8983 } },
 	{ "prometheus", "database", { "prometheus" }, { "prometheus" }, { 0 }, { 0 } },
+	/* internal APIs that hand out the host: the container engine, the node agent */
+	{ "docker", "control-plane", { "dockerd" }, { "dockerd" }, { 0 }, { 2375, 2376 } },
+	{ "kubelet", "control-plane", { "kubelet" }, { "kubelet" }, { 0 }, { 10250, 10255 } },
 };
 
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))

@@ -8,8 +8,9 @@
 
 struct lw_service_id {
 	const char *name;     /* "postgresql"; NULL when unknown */
-	const char *category; /* database, cache, search, messaging, storage, ai, notebook */
-	const char *via;      /* "process" (comm, exe, cmdline) or "port" (weaker) */
+	const char *category; /* database, cache, search, messaging, storage, ai, notebook, control-plane */
+	const char *via;      /* "process" (comm, exe, cmdline), "port" (weaker), or "protocol"
+			       * (a probe's reply confirmed it: the strongest) */
 };
 
 /* comm, exe and cmdline may be empty strings; protocol is IPPROTO_TCP/UDP. */

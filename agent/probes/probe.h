@@ -74,6 +74,7 @@ struct probe_io {
 	/* the probe's own */
 	int step;                  /* 0 on the first call of a connection */
 	uint32_t scratch;          /* a probe's memory between steps, 0 at first */
+	char memo[64];             /* and its notes (a version for the evidence), "" at first */
 	/* to the runner */
 	uint8_t out[LW_PROBE_OUT_MAX];
 	size_t out_len;

@@ -410,6 +410,7 @@ void runner__run(const struct lw_probe *p, const struct probe_target *t, struct 
 			tls = true;
 			io.step = 0;
 			io.scratch = 0;
+			io.memo[0] = '\0';
 		}
 		if (n == MAX_CONNECTIONS - 1)
 			fail(auth, LW_AUTH_UNKNOWN, "too many connections");

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Chroma's HTTP API (docs.trychroma.com/reference): the collections of the
+ * default tenant and database, GET /api/v2/tenants/default_tenant/
+ * databases/default_database/collections, and on servers before 0.6 (404
+ * there) GET /api/v1/collections. A 200 with a JSON array means no auth
+ * provider is configured; 401 or 403 mean one is. Only the number of
+ * collections is kept. Chroma logs each request at its default level.
+ */
+#include "probes/http.h"
+#include "probes/json.h"
+
+#define NAME "chroma"
+#define V2 "/api/v2/tenants/default_tenant/databases/default_database/collections"
+#define V1 "/api/v1/collections"
+
+static enum probe_next step(struct probe_io *io)
+{
+	const char *path = io->step == 2 ? V1 : V2;
+	struct http_reply r;
+	enum probe_next next;
+	long n;
+
+	if (io->step == 0) {
+		io->step = 1;
+		return http__get(io, V2);
+	}
+	if (http__await(io, &r, &next))
+		return next;
+	if (io->step == 1 && (r.status == 404 || r.status == 410)) {
+		io->step = 2;
+		return http__get(io, V1);
+	}
+	if (http__refused(io, &r, NULL, path, &next))
+		return next;
+	n = json__array_len(r.body, r.body_len, NULL);
+	if (r.status == 200 && n >= 0)
+		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET %s -> 200 (%ld collections)", path, n);
+	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET %s -> %d", path, r.status);
+}
+
+const struct lw_probe lw_probe_chroma = {
+	.name = NAME,
+	.services = { "chroma" },
+	.ports = { 8000 },
+	.flags = LW_PROBE_TCP,
+	.step = step,
+};

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The Jupyter Server REST API (jupyter-server.readthedocs.io/en/latest/
+ * developers/rest-api.html): GET /api/kernels. A 200 with a JSON array
+ * means no token and no password: anyone can start a kernel and run code
+ * as the notebook's user. 403 ("Forbidden") means a token or password is
+ * required. Only the number of kernels is kept. Jupyter logs a refused API
+ * call at warning level ("403 GET /api/kernels").
+ */
+#include "probes/http.h"
+#include "probes/json.h"
+
+#define NAME "jupyter"
+
+static enum probe_next step(struct probe_io *io)
+{
+	struct http_reply r;
+	enum probe_next next;
+	char server[48] = "";
+	long n;
+
+	if (io->step == 0) {
+		io->step = 1;
+		return http__get(io, "/api/kernels");
+	}
+	if (http__await(io, &r, &next))
+		return next;
+	http__header(&r, "Server", server, sizeof(server));
+	if (http__refused(io, &r, http__body_has(&r, "\"message\"") ? NAME : NULL, "GET /api/kernels", &next))
+		return next;
+	n = json__array_len(r.body, r.body_len, NULL);
+	if (r.status == 200 && n >= 0)
+		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET /api/kernels -> 200 (%ld kernels)%s%s", n,
+				      server[0] ? ", " : "", server);
+	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET /api/kernels -> %d",
+			      r.status);
+}
+
+const struct lw_probe lw_probe_jupyter = {
+	.name = NAME,
+	.services = { "jupyter" },
+	.ports = { 8888 },
+	.flags = LW_PROBE_TCP,
+	.step = step,
+};

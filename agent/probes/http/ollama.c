@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Ollama's API (github.com/ollama/ollama/blob/main/docs/api.md): GET
+ * /api/tags lists the local models. Ollama has no authentication: a 200
+ * with "models" means anyone can list, pull, delete and run models (and
+ * spend the GPU); 401 or 403 come from a proxy in front that checks
+ * credentials. Only the number of models is kept. Ollama logs each request
+ * at its default level (a [GIN] line).
+ */
+#include "probes/http.h"
+#include "probes/json.h"
+
+#define NAME "ollama"
+
+static enum probe_next step(struct probe_io *io)
+{
+	struct http_reply r;
+	enum probe_next next;
+	long n;
+
+	if (io->step == 0) {
+		io->step = 1;
+		return http__get(io, "/api/tags");
+	}
+	if (http__await(io, &r, &next))
+		return next;
+	if (http__refused(io, &r, NULL, "GET /api/tags", &next))
+		return next;
+	n = json__array_len(r.body, r.body_len, "models");
+	if (r.status == 200 && n >= 0)
+		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET /api/tags -> 200 (%ld models)", n);
+	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET /api/tags -> %d", r.status);
+}
+
+const struct lw_probe lw_probe_ollama = {
+	.name = NAME,
+	.services = { "ollama" },
+	.ports = { 11434 },
+	.flags = LW_PROBE_TCP,
+	.step = step,
+};
