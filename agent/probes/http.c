@@ -43,6 +43,12 @@ enum probe_next http__post_json(struct probe_io *io, const char *path, const cha
 	return request(io, "POST", path, json);
 }
 
+enum probe_next http__again(struct probe_io *io, int step)
+{
+	io->step = step;
+	return PROBE_AGAIN;
+}
+
 static const uint8_t *find(const uint8_t *s, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);

@@ -34,6 +34,10 @@ enum probe_next http__post_json(struct probe_io *io, const char *path, const cha
  */
 bool http__await(struct probe_io *io, struct http_reply *r, enum probe_next *next);
 
+/* The next request needs a connection of its own (each asks `Connection:
+ * close`): step is where the probe goes on, on the new connection. */
+enum probe_next http__again(struct probe_io *io, int step);
+
 /* A header's value (first occurrence, case-insensitive name), cut to len; false if absent. */
 bool http__header(const struct http_reply *r, const char *name, char *out, size_t len);
 

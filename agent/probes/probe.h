@@ -58,7 +58,7 @@ enum probe_next {
 	PROBE_MORE,  /* the reply is incomplete: call again when more came (or eof) */
 	PROBE_DONE,  /* the verdict is in auth; out holds a goodbye to send, or nothing */
 	PROBE_TLS,   /* the server wants TLS: start over (step 0) on a TLS connection */
-	PROBE_AGAIN, /* start over on a new plain connection, keeping step */
+	PROBE_AGAIN, /* a new connection (TLS if this one was), keeping step: called with nothing read */
 };
 
 #define LW_PROBE_OUT_MAX 1024

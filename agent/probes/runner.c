@@ -17,7 +17,7 @@
 #include "clock.h"
 #include "network/netns.h"
 
-#define MAX_CONNECTIONS 3 /* the first, a switch to TLS (or back), one more */
+#define MAX_CONNECTIONS 5 /* the first, a switch to TLS (or back), one per further HTTP request */
 #define MAX_SENDS 6       /* requests in one probe, goodbyes aside */
 
 struct conn {

@@ -153,6 +153,31 @@ static const char *exposure_words(const Leakwatch__V1__ListenerEvent *l)
 	}
 }
 
+static const char *auth_of(const Leakwatch__V1__ListenerEvent *l)
+{
+	return l->auth ? auth_state__wire_name(l->auth->state) : NULL;
+}
+
+/* "Access: ..." from the agent's probe: what it sent and what came back */
+static void access_line(FILE *f, const Leakwatch__V1__Auth *a)
+{
+	const char *state = a ? auth_state__wire_name(a->state) : NULL;
+
+	if (!state)
+		return;
+	if (!strcmp(state, "none"))
+		fputs("Access: it answered the agent's probe without any credentials", f);
+	else if (!strcmp(state, "required"))
+		fputs("Access: it asked the agent's probe for credentials, or refused it", f);
+	else if (!strcmp(state, "tls"))
+		fputs("Access: it wants a TLS handshake first", f);
+	else
+		fputs("Access: the agent's probe could not tell", f);
+	if (alerttext__set(a->evidence))
+		fprintf(f, " (%s)", a->evidence);
+	fputs(".\n", f);
+}
+
 static void why_listener(FILE *f, const Leakwatch__V1__ListenerEvent *l)
 {
 	const Leakwatch__V1__Service *svc = l->service;
@@ -178,12 +203,14 @@ static void why_listener(FILE *f, const Leakwatch__V1__ListenerEvent *l)
 	if (svc && alerttext__set(svc->name))
 		fprintf(f, "; %s is a %s service, identified by %s", svc->name,
 			alerttext__set(svc->category) ? svc->category : "known",
-			svc->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT
-				? "its well-known port only"
+			svc->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT ? "its well-known port only"
+			: svc->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PROTOCOL
+				? "its reply to the agent's probe"
 				: "its process");
 	else
 		fputs("; the service is not one leakwatch recognises", f);
 	fprintf(f, "; severity %s.\n", severity__wire_name(l->severity));
+	access_line(f, l->auth);
 }
 
 void alert__listener_key(const Leakwatch__V1__Event *ev, char key[ALERTKEY_LEN])
@@ -247,9 +274,19 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 		alerttext__kv(dt.f, "service_category", svc->category);
 	}
 	alerttext__details_process(dt.f, ev->process, ev->container);
+	if (auth_of(l)) {
+		alerttext__kv(dt.f, "auth", auth_of(l));
+		alerttext__kv(dt.f, "auth_protocol", l->auth->protocol);
+		alerttext__kv(dt.f, "auth_evidence", l->auth->evidence);
+	}
 
-	fprintf(sm.f, "%s on %s listens on %s: %s/%s", what ? what : "A listener", a->host,
-		exposure_words(l), endpoint, proto);
+	if (auth_of(l) && !strcmp(auth_of(l), "none"))
+		fprintf(sm.f, "%s on %s answers without credentials on %s: %s/%s", what ? what : "A listener",
+			a->host, exposure_words(l), endpoint, proto);
+	else
+		fprintf(sm.f, "%s on %s listens on %s: %s/%s%s", what ? what : "A listener", a->host,
+			exposure_words(l), endpoint, proto,
+			auth_of(l) && !strcmp(auth_of(l), "required") ? " (credentials required)" : "");
 
 	fprintf(ds.f, "What: %s%s%s%s is listening on %s/%s, answering on %s.\n",
 		what ? what : "an unrecognised service", what ? " (" : "",
@@ -280,6 +317,10 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 		fputs(".\n", ds.f);
 	}
 	why_listener(ds.f, l);
+	if (auth_of(l) && !strcmp(auth_of(l), "none"))
+		fputs("What to do now: anyone who reaches it can read its data. Firewall the port or bind it "
+		      "to loopback, and require authentication; then find out who has connected. ",
+		      ds.f);
 	fputs("What to do: if it should not be reachable, bind it to loopback or a private address, "
 	      "or firewall the port; if it must be, require authentication and add it to "
 	      "exposure.expected in the agent's configuration.",

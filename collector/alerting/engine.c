@@ -97,10 +97,47 @@ static int resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t no
 }
 
 /*
- * The problem holds: announce it unless it is already (then only count it
- * when bump), to every sink the routes give.
+ * A firing listener alert whose severity or text a probe's verdict changed:
+ * the sinks that its routes give now hear the new text (Alertmanager the
+ * labels it had end, PagerDuty the same dedup key), those they no longer
+ * give hear its end. One alert still: it is updated, not raised again.
  */
-static int raise_alert(struct alerts *a, const struct alert *al, uint64_t now, bool bump)
+static int update_alert(struct alerts *a, const struct alert *al, uint64_t mask, uint64_t now)
+{
+	const struct alertcfg *cfg = a->cfg;
+	struct outbox *o = alertdb__outbox(a->db);
+	bool changed, routed;
+	int err = alertdb__update(a->db, al, now, &changed);
+
+	if (err || !changed)
+		return err;
+	for (size_t i = 0; i < cfg->n_sinks && !err; i++) {
+		const struct alert_sink *s = &cfg->sinks[i];
+
+		if ((err = alertdb__routed(a->db, al->key, s->name, &routed)))
+			break;
+		if (mask & (1ULL << i)) {
+			err = outbox__enqueue(o, s->name, OUTBOX_TRIGGER, al->key, al->at_ns, now, false, 0, NULL);
+			if (!err && !routed)
+				err = alertdb__route(a->db, al->key, s->name, 0);
+		} else if (routed) {
+			err = outbox__enqueue(o, s->name, OUTBOX_RESOLVE, al->key, (int64_t)now, now, false, 0, NULL);
+			err = err ?: alertdb__unroute(a->db, al->key, s->name);
+		}
+	}
+	if (!err) {
+		a->enqueued = true;
+		log_info("alert updated: %s", al->key);
+	}
+	return err;
+}
+
+/*
+ * The problem holds: announce it unless it is already (then only count it
+ * when bump, or update it when update and its severity or text changed), to
+ * every sink the routes give.
+ */
+static int raise_alert(struct alerts *a, const struct alert *al, uint64_t now, bool bump, bool update)
 {
 	const struct alertcfg *cfg = a->cfg;
 	struct alert_facts f;
@@ -115,6 +152,8 @@ static int raise_alert(struct alerts *a, const struct alert *al, uint64_t now, b
 	if (state == ALERT_FIRING) {
 		if (!mask && al->kind == STORE_LISTENER)
 			return resolve(a, al->key, al->at_ns, now); /* e.g. now on the expected list */
+		if (update && (err = update_alert(a, al, mask, now)))
+			return err;
 		if (!bump)
 			return 0;
 		metrics__add(a->metrics, alerts_deduplicated, 1);
@@ -165,7 +204,10 @@ static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_
 	}
 	if ((err = alert__listener(ev, &al)))
 		return err;
-	err = raise_alert(a, &al, now, true);
+	/* only a probe's verdict changes a firing alert: an open reported
+	 * before its probe ended (a restart's inventory) leaves it as it is */
+	err = raise_alert(a, &al, now, true,
+			  ev->listener->auth && ev->listener->auth->state != LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED);
 	alert__free(&al);
 	return err;
 }
@@ -181,7 +223,7 @@ static int on_leak(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t no
 		return err;
 	if ((err = alert__leak(ev, &al)))
 		return err;
-	err = raise_alert(a, &al, now, true);
+	err = raise_alert(a, &al, now, true, false);
 	alert__free(&al);
 	return err;
 }
@@ -200,7 +242,7 @@ static int agent_problem(struct alerts *a, enum agent_problem p, bool holds,
 	}
 	if ((err = alert__agent(p, st, (int64_t)now, &al)))
 		return err;
-	err = raise_alert(a, &al, now, true);
+	err = raise_alert(a, &al, now, true, false);
 	alert__free(&al);
 	return err;
 }
@@ -323,7 +365,7 @@ static int silent_one(void *ctx, const struct silent_agent *sa)
 
 	if ((err = alert__agent(AGENT_SILENT, &st, (int64_t)t->now, &al)))
 		return err;
-	err = raise_alert(t->a, &al, t->now, false);
+	err = raise_alert(t->a, &al, t->now, false, false);
 	alert__free(&al);
 	return err;
 }

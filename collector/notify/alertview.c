@@ -9,7 +9,7 @@
 #define COLUMNS                                                                                    \
 	"a.key, a.kind, a.status, a.severity, a.alertname, a.hostname, a.labels, a.details,"       \
 	" a.summary, a.description, a.fingerprint, a.count, a.starts_ns, a.last_ns,"               \
-	" coalesce(a.ends_ns, 0), count(*) OVER ()"
+	" coalesce(a.ends_ns, 0), count(*) OVER (), a.prev_labels, a.updated_ns"
 
 static char *col(sqlite3_stmt *st, int i)
 {
@@ -41,6 +41,11 @@ static int read_row(sqlite3_stmt *st, struct alert_view *v)
 	v->description = col(st, 9);
 	if (sqlite3_column_type(st, 10) != SQLITE_NULL)
 		v->fingerprint = col(st, 10);
+	if (sqlite3_column_type(st, 16) != SQLITE_NULL && !(v->prev_labels = col(st, 16))) {
+		alertview__free(v);
+		return -ENOMEM;
+	}
+	v->updated_ns = sqlite3_column_int64(st, 17);
 	if (!v->key || !v->alertname || !v->host || !v->labels || !v->details || !v->summary ||
 	    !v->description || (sqlite3_column_type(st, 10) != SQLITE_NULL && !v->fingerprint)) {
 		alertview__free(v);
@@ -55,6 +60,7 @@ void alertview__free(struct alert_view *v)
 	free(v->alertname);
 	free(v->host);
 	free(v->labels);
+	free(v->prev_labels);
 	free(v->details);
 	free(v->summary);
 	free(v->description);

@@ -26,6 +26,8 @@ struct alert_view {
 	char *alertname;
 	char *host;
 	char *labels;      /* "name=value\n" lines */
+	char *prev_labels; /* those it was announced with before an update changed them, or NULL */
+	int64_t updated_ns; /* collector's clock */
 	char *details;
 	char *summary;
 	char *description;

@@ -134,7 +134,7 @@ static char *group_summary(const struct notification *n)
 /* --- Alertmanager --- */
 
 static bool am_alert(struct jsonw *w, const struct alertcfg *cfg, const struct alert_view *v,
-		     bool resolved, int64_t ends_ns, uint64_t now_ns)
+		     const char *labels, bool resolved, int64_t ends_ns, uint64_t now_ns)
 {
 	uint64_t life = 4 * cfg->resend_ms * 1000000ULL;
 	int64_t starts = v->starts_ns > 0 && (uint64_t)v->starts_ns < now_ns ? v->starts_ns : (int64_t)now_ns;
@@ -145,7 +145,7 @@ static bool am_alert(struct jsonw *w, const struct alertcfg *cfg, const struct a
 	if (life < MIN_AM_LIFETIME_NS)
 		life = MIN_AM_LIFETIME_NS;
 	jsonw__begin_object(w);
-	kv_object(w, "labels", v->labels);
+	kv_object(w, "labels", labels);
 	jsonw__key(w, "annotations");
 	jsonw__begin_object(w);
 	jsonw__kv_str(w, "summary", v->summary);
@@ -166,6 +166,23 @@ static bool am_alert(struct jsonw *w, const struct alertcfg *cfg, const struct a
 	return true;
 }
 
+/*
+ * An update changed the alert's labels (its severity): Alertmanager knows
+ * an alert by its labels, so the old set is ended as the new one is sent,
+ * and the problem stays one alert there too.
+ */
+static bool am_previous(struct jsonw *w, const struct alertcfg *cfg, const struct notification *x,
+			const struct alert_view *v, uint64_t now_ns)
+{
+	int64_t ends = v->updated_ns > v->starts_ns ? v->updated_ns : (int64_t)now_ns;
+
+	if (x->action != OUTBOX_TRIGGER && x->action != OUTBOX_RESOLVE)
+		return true;
+	if (!v->prev_labels || !strcmp(v->prev_labels, v->labels))
+		return true;
+	return am_alert(w, cfg, v, v->prev_labels, true, ends, now_ns);
+}
+
 char *payload__alertmanager(const struct alertcfg *cfg, const struct notification *ns, size_t n,
 			    uint64_t now_ns)
 {
@@ -182,7 +199,8 @@ char *payload__alertmanager(const struct alertcfg *cfg, const struct notificatio
 
 			if (grouped(x->action))
 				continue; /* Alertmanager groups by itself */
-			if (!am_alert(&w, cfg, &x->alerts[j], resolved, ends, now_ns)) {
+			if (!am_alert(&w, cfg, &x->alerts[j], x->alerts[j].labels, resolved, ends, now_ns) ||
+			    !am_previous(&w, cfg, x, &x->alerts[j], now_ns)) {
 				jsonw__free(&w);
 				return NULL;
 			}

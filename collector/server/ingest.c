@@ -340,12 +340,13 @@ static bool ip_len(size_t n)
 static const char *check_listener(const Leakwatch__V1__ListenerEvent *l)
 {
 	if (l->action != LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_OPEN &&
-	    l->action != LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE)
+	    l->action != LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE &&
+	    l->action != LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_VERIFIED)
 		return "listener.action unset or unknown";
 	if (l->protocol != LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP &&
 	    l->protocol != LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP)
 		return "listener.protocol unset or unknown";
-	if ((unsigned)l->source > LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART)
+	if ((unsigned)l->source > LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE)
 		return "listener.source unknown";
 	if (!ip_len(l->address.len))
 		return "listener.address not 4 or 16 bytes";
@@ -367,6 +368,15 @@ static const char *check_listener(const Leakwatch__V1__ListenerEvent *l)
 	if (l->service) {
 		STR(l->service->name, 64, "listener.service.name");
 		STR(l->service->category, 64, "listener.service.category");
+	}
+	if (l->auth) {
+		if ((unsigned)l->auth->state > LEAKWATCH__V1__AUTH__STATE__STATE_UNKNOWN)
+			return "listener.auth.state unknown";
+		if ((unsigned)l->auth->client_cert > LEAKWATCH__V1__AUTH__CLIENT_CERT__CLIENT_CERT_REQUIRED)
+			return "listener.auth.client_cert unknown";
+		STR(l->auth->protocol, 64, "listener.auth.protocol");
+		/* one short line, never data */
+		STR(l->auth->evidence, 256, "listener.auth.evidence");
 	}
 	return NULL;
 }

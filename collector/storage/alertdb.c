@@ -43,6 +43,9 @@ enum {
 	Q_EXPIRE_ALERTS,
 	Q_EXPIRE_GROUPS,
 	Q_EXPIRE_WATCH,
+	Q_UPDATE,
+	Q_ROUTED,
+	Q_UNROUTE_SINK,
 	Q__COUNT,
 };
 
@@ -61,7 +64,7 @@ static const char *const sql[Q__COUNT] = {
 		" agent_id = excluded.agent_id, labels = excluded.labels, details = excluded.details,"
 		" summary = excluded.summary, description = excluded.description, count = excluded.count,"
 		" starts_ns = excluded.starts_ns, last_ns = excluded.last_ns, ends_ns = NULL,"
-		" updated_ns = excluded.updated_ns",
+		" updated_ns = excluded.updated_ns, prev_labels = NULL",
 	[Q_UNROUTE] = "DELETE FROM alert_sinks WHERE key = ?1",
 	[Q_ROUTE] = "INSERT OR REPLACE INTO alert_sinks (key, sink, group_row, group_key)"
 		    " VALUES (?1, ?2, ?3, NULL)",
@@ -119,6 +122,14 @@ static const char *const sql[Q__COUNT] = {
 			    " AND key NOT IN (SELECT ref FROM outbox)",
 	[Q_EXPIRE_GROUPS] = "DELETE FROM alert_groups WHERE held IS NULL AND window_end_ns < ?1",
 	[Q_EXPIRE_WATCH] = "DELETE FROM agent_watch WHERE agent_id NOT IN (SELECT agent_id FROM agents)",
+	/* a firing alert whose severity or summary changed; the labels it was
+	 * announced with are kept, so that Alertmanager can be told they ended */
+	[Q_UPDATE] = "UPDATE alerts SET prev_labels = CASE WHEN labels != ?3 THEN labels ELSE prev_labels END,"
+		     " severity = ?2, labels = ?3, details = ?4, summary = ?5, description = ?6,"
+		     " last_ns = max(last_ns, ?7), updated_ns = ?8"
+		     " WHERE key = ?1 AND status = 'firing' AND (severity != ?2 OR summary != ?5)",
+	[Q_ROUTED] = "SELECT 1 FROM alert_sinks WHERE key = ?1 AND sink = ?2",
+	[Q_UNROUTE_SINK] = "DELETE FROM alert_sinks WHERE key = ?1 AND sink = ?2",
 };
 
 struct alertdb {
@@ -242,6 +253,45 @@ int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns)
 		return err;
 	st = q(d, Q_UNROUTE);
 	text(st, 1, a->key);
+	return exec(st);
+}
+
+int alertdb__update(struct alertdb *d, const struct alert *a, uint64_t now_ns, bool *changed)
+{
+	sqlite3_stmt *st = q(d, Q_UPDATE);
+	int err;
+
+	text(st, 1, a->key);
+	sqlite3_bind_int(st, 2, a->severity);
+	text(st, 3, a->labels);
+	text(st, 4, a->details);
+	text(st, 5, a->summary);
+	text(st, 6, a->description);
+	i64(st, 7, a->at_ns);
+	i64(st, 8, (int64_t)now_ns);
+	err = exec(st);
+	*changed = !err && sqlite3_changes(d->db) > 0;
+	return err;
+}
+
+int alertdb__routed(struct alertdb *d, const char *key, const char *sink, bool *routed)
+{
+	sqlite3_stmt *st = q(d, Q_ROUTED);
+	int rc;
+
+	text(st, 1, key);
+	text(st, 2, sink);
+	rc = sqlite3_step(st);
+	*routed = rc == SQLITE_ROW;
+	return finish(st, rc);
+}
+
+int alertdb__unroute(struct alertdb *d, const char *key, const char *sink)
+{
+	sqlite3_stmt *st = q(d, Q_UNROUTE_SINK);
+
+	text(st, 1, key);
+	text(st, 2, sink);
 	return exec(st);
 }
 

@@ -31,6 +31,13 @@ int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out);
 int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns);
 /* The alert went to sink; group_row is the held group notification carrying it, or 0. */
 int alertdb__route(struct alertdb *d, const char *key, const char *sink, int64_t group_row);
+/* A firing alert whose severity or summary changed (a probe found the
+ * door open, or locked): its text is replaced, and *changed says whether
+ * anything was. The labels it had are kept as prev_labels when they change. */
+int alertdb__update(struct alertdb *d, const struct alert *a, uint64_t now_ns, bool *changed);
+int alertdb__routed(struct alertdb *d, const char *key, const char *sink, bool *routed);
+/* Forgets that the alert went to sink (its end was queued for it). */
+int alertdb__unroute(struct alertdb *d, const char *key, const char *sink);
 /* A firing alert seen again: counted, not announced. */
 int alertdb__bump(struct alertdb *d, const char *key, uint64_t count, int64_t at_ns, uint64_t now_ns);
 /* Ends a firing alert and queues its end for every sink that heard of it.

@@ -122,14 +122,18 @@ static void bind_filter(sqlite3_stmt *st, const struct query_filter *f)
 
 /* --- listeners --- */
 
-static const char listeners_sql[] =
-	"SELECT hostname, netns, protocol, address, port, state, first_seen_ns, last_seen_ns,"
-	" state_ns, last_event_id, machine_id, severity, exposure, wildcard, expected, unexpected,"
-	" source, reachable, reachable_total, service, service_category, service_by, comm, pid, exe,"
-	" uid, user, container_id, container_runtime, pod_uid, pod_name, pod_namespace,"
-	" container_name"
-	" FROM listeners WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"
-	" ORDER BY severity DESC, state = 'open' DESC, last_seen_ns DESC LIMIT ?3";
+#define LISTENERS_SQL(v4)                                                                          \
+	"SELECT hostname, netns, protocol, address, port, state, first_seen_ns, last_seen_ns,"      \
+	" state_ns, last_event_id, machine_id, severity, exposure, wildcard, expected, unexpected," \
+	" source, reachable, reachable_total, service, service_category, service_by, comm, pid, exe," \
+	" uid, user, container_id, container_runtime, pod_uid, pod_name, pod_namespace,"            \
+	" container_name, " v4                                                                       \
+	" FROM listeners WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"                \
+	" ORDER BY severity DESC, state = 'open' DESC, last_seen_ns DESC LIMIT ?3"
+static const char listeners_sql[] = LISTENERS_SQL(
+	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert");
+/* a database of schema version 3 or older, never opened by a collector that migrates */
+static const char listeners_v3_sql[] = LISTENERS_SQL("NULL, NULL, NULL, NULL, NULL, NULL");
 
 static void format_address(sqlite3_stmt *st, int i, char buf[LW_ADDR_STRLEN])
 {
@@ -170,12 +174,31 @@ static void reachable_json(struct jsonw *w, const char *s)
 	jsonw__end_array(w);
 }
 
+/* "auth" from the columns from i on: state, protocol, evidence, probed_at, tls, client_cert */
+static void auth_json(struct jsonw *w, sqlite3_stmt *st, int i)
+{
+	jsonw__key(w, "auth");
+	if (!text(st, i)) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	kv_opt(w, "state", st, i);
+	kv_opt(w, "protocol", st, i + 1);
+	kv_opt(w, "evidence", st, i + 2);
+	kv_time(w, "probed_at", u64(st, i + 3));
+	jsonw__kv_bool(w, "tls", sqlite3_column_int(st, i + 4));
+	kv_opt(w, "client_cert", st, i + 5);
+	jsonw__end_object(w);
+}
+
 static int load_listeners(sqlite3 *db, const struct query_filter *f, struct findings *fs)
 {
 	sqlite3_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(db, listeners_sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, listeners_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, listeners_v3_sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_filter(st, f);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -238,6 +261,7 @@ static int load_listeners(sqlite3 *db, const struct query_filter *f, struct find
 		} else {
 			jsonw__null(&w);
 		}
+		auth_json(&w, st, 33);
 		kv_time(&w, "first_seen", u64(st, 6));
 		kv_time(&w, "last_seen", u64(st, 7));
 		kv_time(&w, "state_since", u64(st, 8));
@@ -245,10 +269,11 @@ static int load_listeners(sqlite3 *db, const struct query_filter *f, struct find
 		jsonw__end_object(&w);
 
 		fd.host = xstrdup(text(st, 0));
-		fd.what = xasprintf("%s %s%s%s:%" PRIu64 " %s, %s%s%s, %s pid %" PRIu64 "%s", proto ?: "?",
+		fd.what = xasprintf("%s %s%s%s:%" PRIu64 " %s, %s%s%s, %s pid %" PRIu64 "%s%s%s", proto ?: "?",
 				    v6 ? "[" : "", addr, v6 ? "]" : "", u64(st, 4), state ?: "?",
 				    text(st, 12) ?: "?", svc ? ", " : "", svc ?: "", text(st, 22) ?: "?",
-				    u64(st, 23), sqlite3_column_int(st, 15) ? ", unexpected" : "");
+				    u64(st, 23), sqlite3_column_int(st, 15) ? ", unexpected" : "",
+				    text(st, 33) ? ", auth " : "", text(st, 33) ?: "");
 		err = add(fs, &fd, &w);
 	}
 	if (!err && rc != SQLITE_DONE)

@@ -190,10 +190,24 @@ static const char *const migrations[] = {
 	"ALTER TABLE leak_locations ADD COLUMN origin_comm TEXT;" /* the relayed line's program */
 	"ALTER TABLE leak_locations ADD COLUMN origin_pid INTEGER;"
 	"ALTER TABLE leak_locations ADD COLUMN writer_comm TEXT;",
+
+	/* 4: whether a listener answers without credentials, as the agent's probe found;
+	 * and the labels an alert was last announced with, when an update changed them */
+	"ALTER TABLE listeners ADD COLUMN auth_state TEXT;"      /* none | required | tls | unknown; NULL: not probed */
+	"ALTER TABLE listeners ADD COLUMN auth_protocol TEXT;"
+	"ALTER TABLE listeners ADD COLUMN auth_evidence TEXT;"
+	"ALTER TABLE listeners ADD COLUMN auth_probed_ns INTEGER;"
+	"ALTER TABLE listeners ADD COLUMN auth_tls INTEGER;"
+	"ALTER TABLE listeners ADD COLUMN auth_client_cert TEXT;"
+	"ALTER TABLE alerts ADD COLUMN prev_labels TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
+
+#define AUTH_KEEP(col)                                                                        \
+	" " col " = CASE WHEN excluded.auth_state IS NOT NULL THEN excluded." col                    \
+	" WHEN listeners.state = 'open' OR excluded.state = 'closed' THEN listeners." col " END"
 
 enum stmt {
 	ST_BEGIN,
@@ -229,9 +243,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" first_seen_ns, last_seen_ns, state_ns, updated_ns, last_event_id, machine_id,"
 		" severity, exposure, wildcard, expected, unexpected, source, reachable, reachable_total,"
 		" service, service_category, service_by, comm, pid, exe, uid, user,"
-		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name)"
+		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
+		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+		" ?33, ?34, ?35, ?36, ?37, ?38)"
 		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
 		" state = excluded.state,"
 		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
@@ -257,7 +273,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" pod_uid = coalesce(excluded.pod_uid, pod_uid),"
 		" pod_name = coalesce(excluded.pod_name, pod_name),"
 		" pod_namespace = coalesce(excluded.pod_namespace, pod_namespace),"
-		" container_name = coalesce(excluded.container_name, container_name)"
+		" container_name = coalesce(excluded.container_name, container_name),"
+		/* the probe's verdict: an event without one (an open reported before its
+		 * probe ended, a close) keeps the last, unless the listener reopened */
+		AUTH_KEEP("auth_state") "," AUTH_KEEP("auth_protocol") "," AUTH_KEEP("auth_evidence") ","
+		AUTH_KEEP("auth_probed_ns") "," AUTH_KEEP("auth_tls") "," AUTH_KEEP("auth_client_cert")
 		" WHERE excluded.state_ns >= listeners.state_ns",
 	/* an older event still widens the seen-window */
 	[ST_LISTENER_SEEN] =
@@ -630,13 +650,14 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 	bind_text(st, 16, l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
 			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD  ? "reload"
 			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
+			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE   ? "probe"
 										  : "kernel");
 	bind_text(st, 17, reach);
 	sqlite3_bind_int64(st, 18, l->reachable_total);
 	if (l->service) {
 		bind_opt(st, 19, l->service->name);
 		bind_opt(st, 20, l->service->category);
-		bind_opt(st, 21, l->service->identified_by == LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT ? "port" : "process");
+		bind_opt(st, 21, identified_by__wire_name(l->service->identified_by));
 	}
 	if (p && (p->pid || (p->comm && *p->comm))) {
 		bind_opt(st, 22, p->comm);
@@ -652,6 +673,17 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 		bind_opt(st, 30, c->pod_name);
 		bind_opt(st, 31, c->pod_namespace);
 		bind_opt(st, 32, c->container_name);
+	}
+	if (l->auth && auth_state__wire_name(l->auth->state)) {
+		const Leakwatch__V1__Auth *a = l->auth;
+
+		bind_text(st, 33, auth_state__wire_name(a->state));
+		bind_opt(st, 34, a->protocol);
+		bind_opt(st, 35, a->evidence);
+		sqlite3_bind_int64(st, 36, a->probed_at_unix_nano);
+		sqlite3_bind_int(st, 37, !!a->tls);
+		if (a->tls)
+			bind_opt(st, 38, client_cert__wire_name(a->client_cert));
 	}
 	err = run(st);
 	free(reach);

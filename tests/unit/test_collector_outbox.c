@@ -594,13 +594,17 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 3);
+	assert_int_equal(STORE_SCHEMA_VERSION, 4);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
 				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
 				  " 'origin_pid', 'writer_comm')"), 7);
 	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				  " ('alerts', 'alert_sinks', 'alert_groups', 'outbox', 'agent_watch')"), 5);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name IN"
+				  " ('auth_state', 'auth_protocol', 'auth_evidence', 'auth_probed_ns', 'auth_tls',"
+				  " 'auth_client_cert')"), 6);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'prev_labels'"), 1);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -628,6 +632,12 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE leak_locations DROP COLUMN origin_comm;"
 				      " ALTER TABLE leak_locations DROP COLUMN origin_pid;"
 				      " ALTER TABLE leak_locations DROP COLUMN writer_comm;"
+				      " ALTER TABLE listeners DROP COLUMN auth_state;"
+				      " ALTER TABLE listeners DROP COLUMN auth_protocol;"
+				      " ALTER TABLE listeners DROP COLUMN auth_evidence;"
+				      " ALTER TABLE listeners DROP COLUMN auth_probed_ns;"
+				      " ALTER TABLE listeners DROP COLUMN auth_tls;"
+				      " ALTER TABLE listeners DROP COLUMN auth_client_cert;"
 				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
 				      " PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),

@@ -16,21 +16,19 @@
 
 static enum probe_next step(struct probe_io *io)
 {
-	const char *path = io->step == 2 ? V1 : V2;
+	const char *path = io->step >= 2 ? V1 : V2;
 	struct http_reply r;
 	enum probe_next next;
 	long n;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, V2);
+	if (io->step == 0 || io->step == 2) {
+		io->step++;
+		return http__get(io, path);
 	}
 	if (http__await(io, &r, &next))
 		return next;
-	if (io->step == 1 && (r.status == 404 || r.status == 410)) {
-		io->step = 2;
-		return http__get(io, V1);
-	}
+	if (io->step == 1 && (r.status == 404 || r.status == 410))
+		return http__again(io, 2);
 	if (http__refused(io, &r, NULL, path, &next))
 		return next;
 	n = json__array_len(r.body, r.body_len, NULL);

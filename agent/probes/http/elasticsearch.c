@@ -40,6 +40,10 @@ static enum probe_next step(struct probe_io *io)
 		io->step = 1;
 		return http__get(io, "/");
 	}
+	if (io->step == 2) {
+		io->step = 3;
+		return http__get(io, "/_cat/indices?h=index&s=index");
+	}
 	if (http__await(io, &r, &next))
 		return next;
 	if (io->step == 1) {
@@ -50,8 +54,7 @@ static enum probe_next step(struct probe_io *io)
 		if (r.status != 200 || !banner(&r, io->memo, sizeof(io->memo)))
 			return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET / -> %d",
 					      r.status);
-		io->step = 2;
-		return http__get(io, "/_cat/indices?h=index&s=index");
+		return http__again(io, 2);
 	}
 	if (http__refused(io, &r, NAME, "GET /_cat/indices", &next))
 		return next;

@@ -29,9 +29,16 @@ static enum probe_next step(struct probe_io *io)
 	enum probe_next next;
 	char count[24] = "0";
 
-	if (io->step == 0) {
+	switch (io->step) {
+	case 0:
 		io->step = 1;
 		return http__get(io, "/version");
+	case 2:
+		io->step = 3;
+		return http__post_json(io, "/v3/kv/range", RANGE);
+	case 4:
+		io->step = 5;
+		return http__post_json(io, "/v3beta/kv/range", RANGE);
 	}
 	if (http__await(io, &r, &next))
 		return next;
@@ -41,13 +48,10 @@ static enum probe_next step(struct probe_io *io)
 		if (r.status != 200 || !json__string(r.body, r.body_len, "etcdserver", io->memo, sizeof(io->memo)))
 			return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http",
 					      "GET /version -> %d", r.status);
-		io->step = 2;
-		return http__post_json(io, "/v3/kv/range", RANGE);
+		return http__again(io, 2);
 	}
-	if (io->step == 2 && r.status == 404) {
-		io->step = 3;
-		return http__post_json(io, "/v3beta/kv/range", RANGE);
-	}
+	if (io->step == 3 && r.status == 404)
+		return http__again(io, 4);
 	if (auth_error(&r) || r.status == 401 || r.status == 403)
 		return probe__verdict(io, LW_AUTH_REQUIRED, NAME, "etcd %s; kv/range -> %d, authentication required",
 				      io->memo, r.status);

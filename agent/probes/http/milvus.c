@@ -33,7 +33,7 @@ static long code_of(const struct http_reply *r)
 
 static enum probe_next step(struct probe_io *io)
 {
-	const char *path = io->step == 2 ? V1 : V2;
+	const char *path = io->step >= 2 ? V1 : V2;
 	struct http_reply r;
 	enum probe_next next;
 	long code, n;
@@ -42,12 +42,14 @@ static enum probe_next step(struct probe_io *io)
 		io->step = 1;
 		return http__post_json(io, V2, "{}");
 	}
-	if (http__await(io, &r, &next))
-		return next;
-	if (io->step == 1 && r.status == 404) {
-		io->step = 2;
+	if (io->step == 2) {
+		io->step = 3;
 		return http__get(io, V1);
 	}
+	if (http__await(io, &r, &next))
+		return next;
+	if (io->step == 1 && r.status == 404)
+		return http__again(io, 2);
 	if (http__refused(io, &r, NULL, path, &next))
 		return next;
 	code = code_of(&r);

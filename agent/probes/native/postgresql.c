@@ -54,7 +54,8 @@ static enum probe_next auth_request(struct probe_io *io, uint32_t len)
 	case 9: return probe__verdict(io, LW_AUTH_REQUIRED, NAME, "startup as postgres -> AuthenticationSSPI");
 	case 10:
 		/* the mechanisms follow, each NUL-terminated */
-		probe__excerpt(io->in + 9, len + 1 > 9 ? len + 1 - 9 : 0, mech, sizeof(mech));
+		if (len + 1 > 9)
+			probe__excerpt(io->in + 9, strnlen((const char *)io->in + 9, len + 1 - 9), mech, sizeof(mech));
 		return probe__verdict(io, LW_AUTH_REQUIRED, NAME, "startup as postgres -> AuthenticationSASL (%s)", mech);
 	default:
 		return probe__verdict(io, LW_AUTH_UNKNOWN, NAME, "startup as postgres -> authentication request %u",
