@@ -316,6 +316,9 @@ TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/disp
 	alerting/alertkey.o \
 	storage/alertdb.o storage/store.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
+# The probes are pure: their modules, the registry, and lib/.
+TEST_LINK_test_probes = $(PROBE_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_probes := $(LDLIBS_LIB)
 # The ingest tests feed the collector what the agent's own encoder writes.
 TEST_LINK_test_collector_ingest := $(COLLECTOR_LIB) $(AGENT_LIB) $(LW_LIB)
 TEST_LDLIBS_test_collector_ingest := $(LDLIBS_COLLECTOR) $(LDLIBS_AGENT)

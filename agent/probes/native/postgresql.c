@@ -66,7 +66,7 @@ static enum probe_next auth_request(struct probe_io *io, uint32_t len)
 /* ErrorResponse: fields of a type byte and a NUL-terminated string. */
 static enum probe_next error(struct probe_io *io, uint32_t len)
 {
-	char code[8] = "", msg[72] = "";
+	char code[16] = "", msg[72] = "";
 	size_t i = 5, end = (size_t)len + 1;
 
 	while (i < end && io->in[i]) {
