@@ -205,6 +205,17 @@ bench: bench-latency
 bench-latency: $(BUILD)/leakwatch $(BUILD)/leakwatch-collector
 	$(Q)BUILD=$(BUILD) bench/latency.sh
 
+# Probe time per protocol on loopback, and the agent's CPU for 200 probes.
+.PHONY: bench-probes
+bench: bench-probes
+
+$(BUILD)/bench/probe_bench: bench/probe_bench.c $(AGENT_LIB) $(LW_LIB) | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(AGENT_LIB) $(LW_LIB) $(LDLIBS_AGENT) -o $@
+
+bench-probes: $(BUILD)/leakwatch $(BUILD)/bench/probe_bench
+	$(Q)BUILD=$(BUILD) bench/probes.sh
+
 $(BUILD)/bench:
 	$(Q)mkdir -p $@
 

@@ -7,7 +7,13 @@
 # 1,000 times into a log pages once (PagerDuty stand-in on loopback), shows in
 # Alertmanager, and resolves when acknowledged. The raw token is in no
 # notification, nor in Alertmanager, the collector's log or its database.
+# A real ClickHouse 18.16 whose default user has no password is a critical
+# alert (and a page: the pager's route wants critical); setting its password
+# makes the agent's next probe a verified event with auth required, and the
+# alert is updated to high in place: one alert in Alertmanager, the page
+# resolved.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_servers.sh"
 
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
 if [ ! -x "$AM_BIN" ]; then
@@ -58,6 +64,7 @@ alerting:
       url: http://127.0.0.1:$RPORT/pd
   routes:
     - {sink: pager, kind: leak, continue: true}
+    - {sink: pager, kind: listener, min_severity: critical, continue: true}
     - {sink: am, kind: [listener, leak]}
   runbooks:
     listener: https://wiki.example.com/runbooks/exposed-listener
@@ -82,6 +89,8 @@ collector:
 leaks:
   coalesce_delay: 0s
   coalesce_window: 0s
+probe:
+  interval: 1m
 YAML
 start_agent "$WORK/agent.yaml" || exit 1
 
@@ -123,6 +132,34 @@ sys.exit("still there" if absent else f"not there; Alertmanager has {len(alerts)
 PY
 }
 
+# --- an open ClickHouse on a public address: a critical alert, and a page -------
+NS=lwa-pub
+D=$(mktemp -d /tmp/lwa13.XXXXXX)
+chmod 755 "$D"
+on_exit "rm -rf $D"
+in_ns ip link set lo up
+start_clickhouse 8123 9000
+wait_port lwa-pub tcp 8123 || wait_port lwa-pub tcp 8123 || fail "clickhouse-server started"
+IS_CH="a['labels'].get('alertname') == 'LeakwatchExposedListener' and a['labels'].get('port') == '8123' and a['labels'].get('netns') == '$NETNS'"
+if out=$(am_alert "$IS_CH and a['labels'].get('severity') == 'critical'"); then
+	pass "an open ClickHouse is a critical alert in Alertmanager"
+	check "    it answers without credentials: summary and description say so" python3 - "$out" <<'PY'
+import json, sys
+a = json.loads(sys.argv[1])
+n = a["annotations"]
+assert "answers without credentials on a public address: 0.0.0.0:8123/tcp" in n["summary"], n["summary"]
+assert "Access: it answered the agent's probe without any credentials (SELECT 1 -> 1)" in n["description"], n
+assert "identified by its reply to the agent's probe" in n["description"], n["description"]
+PY
+else
+	fail "an open ClickHouse is a critical alert in Alertmanager" "$out"
+fi
+CH_KEY=$(sqlite3 "$DB" "SELECT key FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=8123%netns=$NETNS%'")
+expect "    and pages: the pager's route wants critical" 1 "$(pd_count trigger "$CH_KEY" 1)"
+CH_SECRET="Ch13$(head -c 15 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+ch_users "$CH_SECRET" # the next probe, a minute after the first, finds it locked
+CH_LOCKED_AT=$(date +%s)
+
 # --- an exposed redis fires; stopping it resolves -----------------------------
 bg redis ip netns exec lwa-pub redis-server --port 6379 --bind 0.0.0.0 --protected-mode no \
 	--save '' --appendonly no --daemonize no
@@ -135,13 +172,13 @@ if out=$(am_alert "$IS_REDIS"); then
 import json, sys
 a, host = json.loads(sys.argv[1]), sys.argv[2]
 l = a["labels"]
-want = {"alertname": "LeakwatchExposedListener", "severity": "high", "host": host, "kind": "listener",
+want = {"alertname": "LeakwatchExposedListener", "severity": "critical", "host": host, "kind": "listener",
         "service": "redis", "protocol": "tcp", "address": "0.0.0.0", "port": "6379"}
 for k, v in want.items():
     assert l.get(k) == v, (k, l.get(k), v)
 assert a["status"]["state"] == "active", a["status"]
 n = a["annotations"]
-assert n["summary"] == f"redis on {host} listens on a public address: 0.0.0.0:6379/tcp", n["summary"]
+assert n["summary"] == f"redis on {host} answers without credentials on a public address: 0.0.0.0:6379/tcp", n["summary"]
 for part in ("What:", "Where:", "Why:", "What to do:", "10.231.9.2 (public", "process redis-server"):
     assert part in n["description"], (part, n["description"])
 assert n["runbook_url"] == "https://wiki.example.com/runbooks/exposed-listener"
@@ -238,6 +275,38 @@ else
 fi
 got=$(pd_count resolve "$LEAK_KEY" 1)
 expect "    and PagerDuty gets the resolve" 1 "$got"
+
+# --- the ClickHouse password set: verified, required, the alert updated ----------
+WAIT_S=$((80 - $(date +%s) + CH_LOCKED_AT))
+[ "$WAIT_S" -lt 10 ] && WAIT_S=10
+LW_TIMEOUT=$WAIT_S expect_json \
+	"setting the password: a verified event with auth required, a minute after the first probe" \
+	"$WORK/agent.out" kind=listener event=verified netns="$NETNS" port=8123 auth.state=required \
+	auth.protocol=clickhouse-http severity=high
+if out=$(am_alert "$IS_CH and a['labels'].get('severity') == 'high'"); then
+	pass "the alert is updated in Alertmanager: severity high"
+	check "    still one alert: the critical labels ended, the summary says credentials are required" \
+		python3 - "http://127.0.0.1:$AM_PORT/api/v2/alerts" "$NETNS" <<'PY'
+import json, sys, time, urllib.request
+for _ in range(100):
+    active = [a for a in json.load(urllib.request.urlopen(sys.argv[1] + "?active=true"))
+              if a["labels"].get("port") == "8123" and a["labels"].get("netns") == sys.argv[2]]
+    if len(active) == 1:
+        break
+    time.sleep(0.1)
+assert len(active) == 1, [a["labels"] for a in active]
+assert active[0]["labels"]["severity"] == "high", active[0]["labels"]
+assert "(credentials required)" in active[0]["annotations"]["summary"], active[0]["annotations"]
+PY
+else
+	fail "the alert is updated in Alertmanager: severity high" "$out"
+fi
+check "    the collector holds it firing, high, with the critical labels kept as ended" test \
+	"$(sqlite3 "$DB" "SELECT status, severity, prev_labels LIKE '%severity=critical%' FROM alerts WHERE key = '$CH_KEY'")" = "firing|4|1"
+expect "    the page is resolved: the pager's route wants critical only" 1 "$(pd_count resolve "$CH_KEY" 1)"
+check "    the listener's auth in the collector: required" test \
+	"$(sqlite3 "$DB" "SELECT auth_state FROM listeners WHERE port = 8123 AND netns = $NETNS")" = required
+check "the ClickHouse password is in no output" bash -c '! grep -rqF "$1" "$2"' _ "$CH_SECRET" "$WORK"
 
 # --- the raw token is nowhere ---------------------------------------------------
 check "the raw token is in no PagerDuty request" bash -c '! grep -qF "$TOKEN" "$1"' _ "$RLOG"

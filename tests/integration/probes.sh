@@ -9,6 +9,7 @@
 # probes them all; each must get the right auth state, severity and
 # evidence. The password, made here, must appear in no output.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_servers.sh"
 
 NS=lwp13
 IP=10.213.1.2
@@ -27,7 +28,6 @@ exposure:
 probe:
   timeout: 3s
 YAML
-in_ns() { ip netns exec $NS "$@"; }
 
 # --- start everything, open ---------------------------------------------
 in_ns ip link set lo up
@@ -39,81 +39,17 @@ printf 'probe:%s\n' "$SECRET" >"$D/memcached.auth"
 chmod 644 "$D/memcached.auth"
 bg memcached-auth in_ns memcached -u nobody -l 0.0.0.0 -p 11212 -U 0 -Y "$D/memcached.auth"
 
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-mkdir -p "$D/pg" "$D/pgsock" && chown postgres "$D/pg" "$D/pgsock"
-runuser -u postgres -- "$PGBIN/initdb" -D "$D/pg" -U postgres --auth=trust >"$WORK/initdb.log" 2>&1
-echo "host all all 0.0.0.0/0 trust" >"$D/pg/pg_hba.conf"
-bg postgres in_ns runuser -u postgres -- "$PGBIN/postgres" -D "$D/pg" -c listen_addresses='*' -c port=5432 \
-	-c unix_socket_directories="$D/pgsock" -c log_connections=on -c logging_collector=off
-on_exit "kill -9 \$(head -1 $D/pg/postmaster.pid)"
-
-mkdir -p "$D/my" && chown mysql "$D/my"
-mariadb-install-db --user=mysql --datadir="$D/my" --auth-root-authentication-method=socket \
-	>"$WORK/mariadb-install.log" 2>&1
-bg mariadb in_ns mariadbd --user=mysql --datadir="$D/my" --socket="$D/my/my.sock" --port=3306 \
-	--bind-address=0.0.0.0 --pid-file="$D/my/my.pid" --log-error="$D/my/mariadb.err" --skip-log-bin
-on_exit "kill -9 \$(cat $D/my/my.pid)"
-
-mkdir -p "$D/ch"
-chown clickhouse "$D/ch" 2>/dev/null || chown nobody "$D/ch"
-cat >"$D/ch/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>debug</level><log>$D/ch/server.log</log><errorlog>$D/ch/error.log</errorlog></logger>
-  <http_port>8123</http_port>
-  <tcp_port>9000</tcp_port>
-  <listen_host>0.0.0.0</listen_host>
-  <path>$D/ch/data/</path>
-  <tmp_path>$D/ch/tmp/</tmp_path>
-  <user_files_path>$D/ch/files/</user_files_path>
-  <format_schema_path>$D/ch/schemas/</format_schema_path>
-  <users_config>users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <mark_cache_size>5368709</mark_cache_size>
-</yandex>
-XML
-ch_users() { # the default user's password, empty for none
-	cat >"$D/ch/users.xml.tmp" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default></default></profiles>
-  <users><default><password>$1</password><networks><ip>::/0</ip></networks>
-    <profile>default</profile><quota>default</quota></default></users>
-  <quotas><default></default></quotas>
-</yandex>
-XML
-	mv "$D/ch/users.xml.tmp" "$D/ch/users.xml"
-}
-ch_users ""
-chown -R "$(stat -c %U "$D/ch")" "$D/ch"
-bg clickhouse in_ns runuser -u "$(stat -c %U "$D/ch")" -- /usr/sbin/clickhouse-server \
-	--config-file="$D/ch/config.xml"
-
-bg etcd-open in_ns etcd --name open --data-dir "$D/etcd-open" --listen-client-urls http://0.0.0.0:2379 \
-	--advertise-client-urls http://$IP:2379 --listen-peer-urls http://127.0.0.1:2380 \
-	--initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster open=http://127.0.0.1:2380
-# a CA, and a server certificate for the etcd that wants client certificates
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=lwp13-ca \
-	-keyout "$D/ca.key" -out "$D/ca.crt" >/dev/null 2>&1
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=$IP -keyout "$D/etcd.key" \
-	-out "$D/etcd.csr" >/dev/null 2>&1
-printf 'subjectAltName=IP:%s\n' $IP >"$D/ext.cnf"
-openssl x509 -req -in "$D/etcd.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -CAcreateserial -days 2 \
-	-extfile "$D/ext.cnf" -out "$D/etcd.crt" >/dev/null 2>&1
-bg etcd-tls in_ns etcd --name tls --data-dir "$D/etcd-tls" --listen-client-urls https://0.0.0.0:2479 \
-	--advertise-client-urls https://$IP:2479 --listen-peer-urls http://127.0.0.1:2480 \
-	--initial-advertise-peer-urls http://127.0.0.1:2480 --initial-cluster tls=http://127.0.0.1:2480 \
-	--cert-file "$D/etcd.crt" --key-file "$D/etcd.key" --client-cert-auth --trusted-ca-file "$D/ca.crt"
+start_postgres 5432
+start_mariadb 3306 || fail "mariadb: root@'%' created"
+start_clickhouse 8123 9000
+start_etcd open 2379 $IP
+start_etcd_tls tls 2479 $IP
 
 for p in tcp:6379 tcp:6380 tcp:6381 tcp:11211 udp:11211 tcp:11212 tcp:5432 tcp:3306 tcp:8123 tcp:9000 \
 	tcp:2379 tcp:2479; do
 	wait_port $NS "${p%%:*}" "${p##*:}" || wait_port $NS "${p%%:*}" "${p##*:}" ||
 		fail "server on $p started" "nothing listens"
 done
-# MariaDB's root is socket-only; the classic exposed setup is a root@'%' without a password
-in_ns mariadb -S "$D/my/my.sock" -u root -e "CREATE USER root@'%'; GRANT ALL ON *.* TO root@'%'" ||
-	fail "mariadb: root@'%' created"
 
 # probe NAME: `leakwatch listeners` in JSON into $WORK/NAME.json
 probe() {
@@ -195,7 +131,7 @@ check "the table shows redis critical with auth none" \
 in_ns redis-cli -p 6379 CONFIG SET requirepass "$SECRET" >/dev/null
 echo "host all all 0.0.0.0/0 scram-sha-256" >"$D/pg/pg_hba.conf"
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$D/pg" reload >/dev/null
-in_ns mariadb -S "$D/my/my.sock" -u root -e "ALTER USER root@'%' IDENTIFIED BY '$SECRET'"
+mariadb_sql "ALTER USER root@'%' IDENTIFIED BY '$SECRET'"
 ch_users "$SECRET"
 # ClickHouse re-reads users.xml within seconds
 for _ in $(seq 40); do
