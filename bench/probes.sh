@@ -18,15 +18,15 @@ D=$(mktemp -d /tmp/lwb13.XXXXXX)
 chmod 755 "$D"
 on_exit "rm -rf $D"
 
-bg redis in_ns redis-server --port 6379 --bind 127.0.0.1 --save '' --appendonly no
-bg memcached in_ns memcached -u nobody -l 127.0.0.1 -p 11211 -U 11211
+bg redis ip netns exec "$NS" redis-server --port 6379 --bind 127.0.0.1 --save '' --appendonly no
+bg memcached ip netns exec "$NS" memcached -u nobody -l 127.0.0.1 -p 11211 -U 11211
 start_postgres 5432
 start_mariadb 3306 >/dev/null
 start_clickhouse 8123 9000
 start_etcd bench 2379 127.0.0.1
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=lwb13 \
 	-keyout "$D/srv.key" -out "$D/srv.crt" >/dev/null 2>&1
-bg scripted in_ns python3 tests/integration/scripted.py open "$D/srv.crt" "$D/srv.key" "$D/srv.crt" "$D/scripted.log"
+bg scripted ip netns exec "$NS" python3 tests/integration/scripted.py open "$D/srv.crt" "$D/srv.key" "$D/srv.crt" "$D/scripted.log"
 for p in 6379 11211 5432 3306 8123 9000 2379 27017 9200 10250 2375 11434 6333 8888 5984; do
 	wait_port $NS tcp $p || wait_port $NS tcp $p || echo "bench/probes.sh: nothing on $p" >&2
 done
@@ -38,7 +38,7 @@ in_ns "$BUILD/bench/probe_bench" "$N" redis:6379 memcached:11211 memcached:11211
 
 echo "== agent CPU for 200 probes (leakwatch listeners, 200 RESP listeners, concurrency 4)"
 for i in $(seq 1 200); do echo "addr add 10.213.8.$i/32 dev ${NS}n"; done | ip -n $NS -batch -
-bg resp200 in_ns python3 tests/integration/resp200.py "$D/hits.txt" 0 10.213.8
+bg resp200 ip netns exec "$NS" python3 tests/integration/resp200.py "$D/hits.txt" 0 10.213.8
 sleep 1
 cat >"$D/agent.yaml" <<YAML
 exposure:

@@ -316,12 +316,15 @@ void runtime__report_health(struct agent *a, const char *msg)
 		     ",\"gaps\":%" PRIu64 "},\"export\":{\"enabled\":%s,\"batches\":%" PRIu64
 		     ",\"events\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"last_status\":%d}"
 		     ",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"dropped_corrupt\":%" PRIu64
-		     "},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64 ",\"drops\":{",
+		     "},\"probes\":{\"done\":%" PRIu64 ",\"verified_events\":%" PRIu64 ",\"busy\":%zu"
+		     ",\"held_opens\":%zu},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64
+		     ",\"drops\":{",
 		     socktab__count(a->socks), a->opened, a->closed, ls.reports,
 		     a->leaks ? "true" : "false", ls.files_watched, ls.files_ignored, ls.open_streams,
 		     ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps,
 		     a->delivery ? "true" : "false", ex.batches, ex.events, ex.retries, ex.last_status,
-		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt,
+		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt, a->probes_done, a->verified,
+		     a->verify ? verify__busy(a->verify) : 0, a->n_held,
 		     a->malformed + ls.malformed, a->output_errors + a->encode_errors);
 	for (size_t i = 0; i < h.n_drops && n > 0 && (size_t)n < sizeof(fields); i++)
 		n += snprintf(fields + n, sizeof(fields) - (size_t)n, "%s\"%s\":%" PRIu64, i ? "," : "",
@@ -381,6 +384,8 @@ static void warn_restart_only(const struct lw_config *old, const struct lw_confi
 	else if (old->metrics_enabled != fresh->metrics_enabled ||
 		 CHANGED_STR(old->metrics_listen, fresh->metrics_listen))
 		which = "metrics settings";
+	else if (old->probe_concurrency != fresh->probe_concurrency)
+		which = "probe.concurrency";
 	if (which)
 		log_warn("config reload: %s take effect at the next restart", which);
 #undef CHANGED_STR

@@ -28,14 +28,22 @@ bg redis ip netns exec lwt-aud redis-server --port 6379 --bind 0.0.0.0 --protect
 	--save '' --appendonly no
 wait_port lwt-aud tcp 6379
 
+"$LEAKWATCH" listeners --config "$WORK/private.yaml" --no-probe >"$WORK/private.txt"
+rc=$?
+check "exit 0 when nothing is public, unprobed (got $rc)" test "$rc" -eq 0
+
 "$LEAKWATCH" listeners --config "$WORK/private.yaml" >"$WORK/private.txt"
 rc=$?
-check "exit 0 when nothing is public (got $rc)" test "$rc" -eq 0
+check "exit 1 when a data service answers without credentials on a private address (got $rc)" \
+	test "$rc" -eq 1
+check "table lists it as high, auth none" grep -Eq '^high +private +tcp +0\.0\.0\.0:6379 +redis +none ' \
+	"$WORK/private.txt"
 
 "$LEAKWATCH" listeners --config "$WORK/public.yaml" >"$WORK/public.txt"
 rc=$?
 check "exit 1 when a data service is public (got $rc)" test "$rc" -eq 1
-check "table lists it as high" grep -E '^high +public +tcp +0\.0\.0\.0:6379 +redis ' "$WORK/public.txt"
+check "table lists it as critical, auth none" grep -E '^critical +public +tcp +0\.0\.0\.0:6379 +redis +none ' \
+	"$WORK/public.txt"
 sed 's/^/    /' "$WORK/public.txt" | head -5
 
 "$LEAKWATCH" listeners --config "$WORK/public.yaml" --format json >"$WORK/public.jsonl"

@@ -2,6 +2,8 @@
 # network namespace $NS with its files under $D (a directory its service
 # user can read). Sourced after lib.sh; tests/run.sh runs no lib*.sh.
 
+# In the foreground only: bg needs `ip netns exec` itself, so that the pid it
+# kills at exit is the server's (a function would run in a subshell).
 in_ns() { ip netns exec "$NS" "$@"; }
 
 # start_postgres PORT: pg_hba.conf trusts everyone; PGBIN is set
@@ -10,7 +12,7 @@ start_postgres() {
 	mkdir -p "$D/pg" "$D/pgsock" && chown postgres "$D/pg" "$D/pgsock"
 	runuser -u postgres -- "$PGBIN/initdb" -D "$D/pg" -U postgres --auth=trust >"$WORK/initdb.log" 2>&1
 	echo "host all all 0.0.0.0/0 trust" >"$D/pg/pg_hba.conf"
-	bg postgres in_ns runuser -u postgres -- "$PGBIN/postgres" -D "$D/pg" -c listen_addresses='*' \
+	bg postgres ip netns exec "$NS" setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$D/pg" -c listen_addresses='*' \
 		-c port="$1" -c unix_socket_directories="$D/pgsock" -c log_connections=on -c logging_collector=off
 	on_exit "kill -9 \$(head -1 $D/pg/postmaster.pid)"
 }
@@ -21,7 +23,7 @@ start_mariadb() {
 	mkdir -p "$D/my" && chown mysql "$D/my"
 	mariadb-install-db --user=mysql --datadir="$D/my" --auth-root-authentication-method=socket \
 		>"$WORK/mariadb-install.log" 2>&1
-	bg mariadb in_ns mariadbd --user=mysql --datadir="$D/my" --socket="$D/my/my.sock" --port="$1" \
+	bg mariadb ip netns exec "$NS" mariadbd --user=mysql --datadir="$D/my" --socket="$D/my/my.sock" --port="$1" \
 		--bind-address=0.0.0.0 --pid-file="$D/my/my.pid" --log-error="$D/my/mariadb.err" --skip-log-bin
 	on_exit "kill -9 \$(cat $D/my/my.pid)"
 	for _ in $(seq 100); do
@@ -73,12 +75,12 @@ start_clickhouse() {
 XML
 	ch_users ""
 	chown -R "$user" "$D/ch"
-	bg clickhouse in_ns runuser -u "$user" -- /usr/sbin/clickhouse-server --config-file="$D/ch/config.xml"
+	bg clickhouse ip netns exec "$NS" setpriv --reuid="$user" --regid="$user" --init-groups /usr/sbin/clickhouse-server --config-file="$D/ch/config.xml"
 }
 
 # start_etcd NAME PORT ADDRESS: no authentication; its peer port is PORT+1 on loopback
 start_etcd() {
-	bg "etcd-$1" in_ns etcd --name "$1" --data-dir "$D/etcd-$1" --listen-client-urls "http://0.0.0.0:$2" \
+	bg "etcd-$1" ip netns exec "$NS" etcd --name "$1" --data-dir "$D/etcd-$1" --listen-client-urls "http://0.0.0.0:$2" \
 		--advertise-client-urls "http://$3:$2" --listen-peer-urls "http://127.0.0.1:$(($2 + 1))" \
 		--initial-advertise-peer-urls "http://127.0.0.1:$(($2 + 1))" \
 		--initial-cluster "$1=http://127.0.0.1:$(($2 + 1))"
@@ -93,7 +95,7 @@ start_etcd_tls() {
 	printf 'subjectAltName=IP:%s\n' "$3" >"$D/ext.cnf"
 	openssl x509 -req -in "$D/etcd.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -CAcreateserial -days 2 \
 		-extfile "$D/ext.cnf" -out "$D/etcd.crt" >/dev/null 2>&1
-	bg "etcd-$1" in_ns etcd --name "$1" --data-dir "$D/etcd-$1" --listen-client-urls "https://0.0.0.0:$2" \
+	bg "etcd-$1" ip netns exec "$NS" etcd --name "$1" --data-dir "$D/etcd-$1" --listen-client-urls "https://0.0.0.0:$2" \
 		--advertise-client-urls "https://$3:$2" --listen-peer-urls "http://127.0.0.1:$(($2 + 1))" \
 		--initial-advertise-peer-urls "http://127.0.0.1:$(($2 + 1))" \
 		--initial-cluster "$1=http://127.0.0.1:$(($2 + 1))" \

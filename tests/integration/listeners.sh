@@ -34,16 +34,16 @@ start_agent "$WORK/agent.yaml" || exit 1
 
 expect_json "inventory reports a listener that predates the agent" "$WORK/agent.out" \
 	source=inventory event=open port=6390 netns="$PUB_NS" process.comm=redis-server \
-	severity=high exposure=public service.name=redis
+	severity=critical exposure=public service.name=redis auth.state=none
 
 expect_json "expected listener is silenced to info" "$WORK/agent.out" \
 	port=6391 expected=true unexpected=false severity=info
 
 redis lwt-pub 6379 0.0.0.0
-expect_json "redis on 0.0.0.0 in a public namespace is high and public" "$WORK/agent.out" \
+expect_json "redis on 0.0.0.0 in a public namespace, no password: critical and public" "$WORK/agent.out" \
 	source=kernel event=open protocol=tcp address=0.0.0.0 port=6379 netns="$PUB_NS" \
-	severity=high exposure=public unexpected=true service.name=redis \
-	service.identified_by=process process.comm=redis-server reachable.1.class=public
+	severity=critical exposure=public unexpected=true service.name=redis auth.state=none \
+	service.identified_by=protocol process.comm=redis-server reachable.1.class=public
 echo "    event: $LAST_MATCH" | cut -c1-400
 OPEN_6379_PID=$BG_PID
 
@@ -87,7 +87,7 @@ expect_json "an IPv6 UDP bind is seen" "$WORK/agent.out" \
 
 redis lwt-b 6379 0.0.0.0
 expect_json "listener in a second namespace carries that namespace" "$WORK/agent.out" \
-	event=open port=6379 netns="$B_NS" exposure=private severity=medium
+	event=open port=6379 netns="$B_NS" exposure=private severity=high auth.state=none
 
 # A connection's child socket is cloned from the listener and leaves LISTEN
 # for SYN_RECV: that must not read as the listener closing.

@@ -29,7 +29,8 @@ check "/livez says alive" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}'
 # a real exposure and a real leak, then the counters
 bg redis ip netns exec lwt-op redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no
 wait_port lwt-op tcp 6379
-expect_json "redis is public and high" "$WORK/agent.out" port=6379 event=open severity=high
+expect_json "redis is public and answers without a password: critical" "$WORK/agent.out" port=6379 \
+	event=open severity=critical auth.state=none
 TOKEN=$(python3 -c '
 import secrets, zlib
 A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -44,7 +45,7 @@ curl -s "$M/metrics" >"$WORK/metrics.txt"
 metric() { # NAME{labels} -> value
 	awk -v k="$1" '$1 == k { print $2 }' "$WORK/metrics.txt"
 }
-check "events by kind and severity: a high listener" test "$(metric 'leakwatch_events_total{kind="listener",severity="high"}')" -ge 1
+check "events by kind and severity: a critical listener" test "$(metric 'leakwatch_events_total{kind="listener",severity="critical"}')" -ge 1
 check "events by kind and severity: a high leak" test "$(metric 'leakwatch_events_total{kind="leak",severity="high"}')" -ge 1
 check "drops by reason, ring buffer" test -n "$(metric 'leakwatch_dropped_total{reason="ringbuf_full"}')"
 check "drops by reason, spool and export" bash -c "grep -q 'reason=\"spool_full\"' '$WORK/metrics.txt' && grep -q 'reason=\"export_rejected\"' '$WORK/metrics.txt'"
@@ -111,7 +112,7 @@ expect_json "a bad reload is rejected, naming the key" "$WORK/agent.err" level=e
 bg redis2 ip netns exec lwt-op redis-server --port 6380 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no
 wait_port lwt-op tcp 6380
 expect_json "the old configuration still judges: 10.231.5.2 is still public" "$WORK/agent.out" \
-	port=6380 event=open exposure=public severity=high
+	port=6380 event=open exposure=public severity=critical
 check "the agent is still running" kill -0 "$AGENT_PID"
 sleep 1.2
 check "the failed reload is counted" bash -c "curl -s $M/metrics | grep -q '^leakwatch_config_reload_failures_total 1$'"

@@ -31,13 +31,13 @@ YAML
 
 # --- start everything, open ---------------------------------------------
 in_ns ip link set lo up
-bg redis-open in_ns redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no
-bg redis-protected in_ns redis-server --port 6380 --bind 0.0.0.0 --save '' --appendonly no
-bg redis-pass in_ns redis-server --port 6381 --bind 0.0.0.0 --requirepass "$SECRET" --save '' --appendonly no
-bg memcached-open in_ns memcached -u nobody -l 0.0.0.0 -p 11211 -U 11211
+bg redis-open ip netns exec "$NS" redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no
+bg redis-protected ip netns exec "$NS" redis-server --port 6380 --bind 0.0.0.0 --save '' --appendonly no
+bg redis-pass ip netns exec "$NS" redis-server --port 6381 --bind 0.0.0.0 --requirepass "$SECRET" --save '' --appendonly no
+bg memcached-open ip netns exec "$NS" memcached -u nobody -l 0.0.0.0 -p 11211 -U 11211
 printf 'probe:%s\n' "$SECRET" >"$D/memcached.auth"
 chmod 644 "$D/memcached.auth"
-bg memcached-auth in_ns memcached -u nobody -l 0.0.0.0 -p 11212 -U 0 -Y "$D/memcached.auth"
+bg memcached-auth ip netns exec "$NS" memcached -u nobody -l 0.0.0.0 -p 11212 -U 0 -Y "$D/memcached.auth"
 
 start_postgres 5432
 start_mariadb 3306 || fail "mariadb: root@'%' created"

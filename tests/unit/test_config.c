@@ -214,6 +214,47 @@ static void test_expected_entries(void **state)
 	assert_rejected("exposure:\n  expected:\n    - sshd\n", "exposure.expected[0]: expected a mapping");
 }
 
+static void test_probe_section(void **state)
+{
+	struct lw_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	assert_true(cfg.probe_enabled && cfg.probe_login);
+	assert_null(cfg.probe_protocols); /* all */
+	assert_int_equal(cfg.probe_interval_ms, 6ULL * 3600 * 1000);
+	assert_int_equal(cfg.probe_timeout_ms, 1000);
+	assert_int_equal(cfg.probe_concurrency, 4);
+	assert_int_equal(config__load_string(&cfg,
+					     "probe:\n  enabled: true\n  protocols: [redis, clickhouse-http]\n"
+					     "  interval: 1m\n  timeout: 250ms\n  concurrency: 8\n"
+					     "  exclude:\n    - {process: postgres, port: 5432}\n  login_probes: false\n",
+					     err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_probe_protocols, 2);
+	assert_string_equal(cfg.probe_protocols[1], "clickhouse-http");
+	assert_int_equal(cfg.probe_interval_ms, 60 * 1000);
+	assert_int_equal(cfg.probe_timeout_ms, 250);
+	assert_int_equal(cfg.probe_concurrency, 8);
+	assert_int_equal(cfg.n_probe_exclude, 1);
+	assert_string_equal(cfg.probe_exclude[0].process, "postgres");
+	assert_int_equal(cfg.probe_exclude[0].port, 5432);
+	assert_false(cfg.probe_login);
+	/* an empty list is none, not all */
+	assert_int_equal(config__load_string(&cfg, "probe:\n  protocols: []\n", err, sizeof(err)), 0);
+	assert_non_null(cfg.probe_protocols);
+	assert_int_equal(cfg.n_probe_protocols, 0);
+	config__free(&cfg);
+
+	assert_rejected("probe:\n  protocols: [redis, telnet]\n",
+			"probe.protocols[1]: unknown protocol \"telnet\" (expected one of chroma, clickhouse-http");
+	assert_rejected("probe:\n  interval: 30s\n", "probe.interval");
+	assert_rejected("probe:\n  concurrency: 0\n", "probe.concurrency");
+	assert_rejected("probe:\n  exclude:\n    - {protocol: tcp}\n",
+			"probe.exclude[0]: give at least one of process, port or address");
+	assert_rejected("probe:\n  login: false\n", "probe.login: unknown key");
+}
+
 static void test_duplicate_key(void **state)
 {
 	(void)state;
@@ -392,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_key),
 		cmocka_unit_test(test_durations_and_sizes_in_config),
 		cmocka_unit_test(test_expected_entries),
+		cmocka_unit_test(test_probe_section),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_failed_load_leaves_config),
