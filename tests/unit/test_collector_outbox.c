@@ -233,6 +233,71 @@ static void test_listener_lifecycle(void **state)
 	assert_int_equal(c->m.alerts_resolved, 1);
 }
 
+/* A verified event: the listener as a probe found it. */
+static Leakwatch__V1__Event *verified(struct ctx *c, struct fx *e, Leakwatch__V1__Auth *a, int64_t t,
+				      int state, int severity)
+{
+	Leakwatch__V1__Event *ev = listener(c, e, t, "db-1", 8123, true);
+
+	leakwatch__v1__auth__init(a);
+	a->state = state;
+	a->protocol = S("clickhouse-http");
+	a->evidence = S(state == LEAKWATCH__V1__AUTH__STATE__STATE_NONE ? "SELECT 1 -> 1" : "SELECT 1 -> 401");
+	a->probed_at_unix_nano = t;
+	e->l.action = LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_VERIFIED;
+	e->l.source = LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE;
+	e->l.auth = a;
+	e->l.severity = severity;
+	return ev;
+}
+
+/* A probe's verdict updates the listener's one alert in place. */
+static void test_probe_updates_alert(void **state)
+{
+	struct ctx *c = *state;
+	Leakwatch__V1__Auth a;
+	struct fx e;
+	char buf[256];
+
+	put1(c, listener(c, &e, c->t0, "db-1", 8123, true)); /* reported before its probe ended */
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	/* the door is open: critical, the same alert, announced again */
+	put1(c, verified(c, &e, &a, c->t0 + SEC, LEAKWATCH__V1__AUTH__STATE__STATE_NONE,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_CRITICAL));
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
+	assert_int_equal(rows(c, "hook", "trigger"), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 1);
+	assert_string_equal(text(c, buf, "SELECT severity || ' ' || status FROM alerts"), "5 firing");
+	assert_non_null(strstr(text(c, buf, "SELECT summary FROM alerts"), "answers without credentials"));
+	assert_non_null(strstr(text(c, buf, "SELECT prev_labels FROM alerts"), "severity=high"));
+	assert_string_equal(text(c, buf, "SELECT auth_state || ' ' || auth_evidence FROM listeners"),
+			    "none SELECT 1 -> 1");
+	assert_int_equal(c->m.alerts_fired, 1);
+	/* an open without a verdict (an agent restart) changes neither alert nor auth */
+	put1(c, listener(c, &e, c->t0 + 2 * SEC, "db-1", 8123, true));
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
+	assert_string_equal(text(c, buf, "SELECT severity FROM alerts"), "5");
+	assert_string_equal(text(c, buf, "SELECT auth_state FROM listeners"), "none");
+	/* the same verdict again: nothing new to say */
+	put1(c, verified(c, &e, &a, c->t0 + 3 * SEC, LEAKWATCH__V1__AUTH__STATE__STATE_NONE,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_CRITICAL));
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
+	/* a password was set: high, updated */
+	put1(c, verified(c, &e, &a, c->t0 + 4 * SEC, LEAKWATCH__V1__AUTH__STATE__STATE_REQUIRED,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH));
+	assert_int_equal(rows(c, "pd", "trigger"), 3);
+	assert_string_equal(text(c, buf, "SELECT severity FROM alerts"), "4");
+	assert_non_null(strstr(text(c, buf, "SELECT prev_labels FROM alerts"), "severity=critical"));
+	assert_string_equal(text(c, buf, "SELECT auth_state FROM listeners"), "required");
+	/* below the pager's minimum now: the pager hears its end, the webhook the update */
+	put1(c, verified(c, &e, &a, c->t0 + 5 * SEC, LEAKWATCH__V1__AUTH__STATE__STATE_TLS,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM));
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+	assert_int_equal(rows(c, "hook", "trigger"), 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks WHERE sink = 'pd'"), 0);
+	assert_string_equal(text(c, buf, "SELECT status FROM alerts"), "firing");
+}
+
 static void test_late_event_ignored(void **state)
 {
 	struct ctx *c = *state;
@@ -666,6 +731,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listener_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_updates_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_event_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_pages_once, setup, teardown),
