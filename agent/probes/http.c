@@ -175,8 +175,9 @@ bool http__await(struct probe_io *io, struct http_reply *r, enum probe_next *nex
 			*next = PROBE_TLS;
 			return true;
 		}
-		*next = probe__verdict(io, LW_AUTH_UNKNOWN, NULL, io->in_len ? "reply is not HTTP: %s" :
-								  "closed without a reply",
+		*next = probe__verdict(io, LW_AUTH_UNKNOWN, NULL, io->in_len ? "reply is not HTTP: %s"
+							  : io->reset     ? "connection reset"
+									  : "closed without a reply",
 				       probe__excerpt(io->in, io->in_len, ex, sizeof(ex)));
 		return true;
 	case PARSE_DONE:

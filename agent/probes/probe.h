@@ -68,6 +68,7 @@ struct probe_io {
 	const uint8_t *in;         /* the reply so far: everything since the last send */
 	size_t in_len;
 	bool eof;                  /* the server closed, or the reply bound was reached */
+	bool reset;                /* ... closed by a reset */
 	bool tls;                  /* this connection is TLS */
 	bool udp;                  /* one datagram each way */
 	const char *host;          /* "10.1.2.3:8123", "[fd00::1]:9200": for Host headers */

@@ -208,8 +208,12 @@ static int conn_open(struct conn *c, const struct probe_target *t, bool tls, str
 	if (tls && (err = tls_handshake(c))) {
 		if (err == -ETIMEDOUT)
 			fail(a, LW_AUTH_UNKNOWN, "TLS handshake: no answer within %u ms", t->timeout_ms);
+		else if (c->ssl && !BIO_number_read(SSL_get_rbio(c->ssl)))
+			/* not a TLS server either: it closes on anyone */
+			fail(a, LW_AUTH_UNKNOWN, "closed without a reply, in the clear and to TLS");
 		else
 			tls_failed(c, a, "TLS handshake failed");
+		ERR_clear_error();
 		conn_close(c);
 		return -1;
 	}
@@ -293,12 +297,13 @@ static bool read_ended(struct conn *c, ssize_t r, struct probe_io *io, unsigned 
 	} else if (r == -ECONNREFUSED && c->udp) {
 		fail(io->auth, LW_AUTH_UNKNOWN, "port unreachable");
 		return true;
-	} else if (r < 0) {
+	} else if (r == -ECONNRESET) {
+		/* the probe judges it: a TLS listener resets a plain request, too */
 		*why = "connection reset";
-		if (!io->in_len) {
-			fail(io->auth, LW_AUTH_UNKNOWN, "%s", strerror((int)-r));
-			return true;
-		}
+		io->reset = true;
+	} else if (r < 0) {
+		fail(io->auth, LW_AUTH_UNKNOWN, "%s", strerror((int)-r));
+		return true;
 	} else {
 		*why = "closed mid-reply";
 	}
@@ -327,13 +332,14 @@ static enum probe_next exchange(struct conn *c, const struct lw_probe *p, struct
 			io->out_len = 0;
 			io->in_len = 0;
 			io->eof = false;
+			io->reset = false;
 		} else if (next != PROBE_MORE) {
 			return next;
 		}
 		if (io->eof) /* and the probe still wants more */
 			return fail(io->auth, LW_AUTH_UNKNOWN, "%s",
 				    io->in_len == LW_PROBE_REPLY_MAX ? "reply larger than 64 KiB of no known shape"
-				    : io->in_len ? why : "closed without a reply");
+				    : io->in_len || io->reset ? why : "closed without a reply");
 		r = conn_recv(c, in + io->in_len, LW_PROBE_REPLY_MAX - io->in_len);
 		if (r > 0) {
 			c->spoke = true;
@@ -391,6 +397,7 @@ void runner__run(const struct lw_probe *p, const struct probe_target *t, struct 
 		io.tls = tls;
 		io.in_len = 0;
 		io.eof = false;
+		io.reset = false;
 		next = exchange(&c, p, &io, in, t->timeout_ms, &sends);
 		spoke |= c.spoke;
 		if (c.ssl && auth->client_cert == LW_CERT_UNSET) {

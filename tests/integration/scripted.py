@@ -167,7 +167,7 @@ def mongodb(c, port):
             return
         length, req_id, _, opcode = struct.unpack("<iiii", head)
         body = c.recv(length - 16, socket.MSG_WAITALL)
-        cmd = body[6:body.index(b"\0", 6)].decode()  # flags(4), kind(1), type(1), name
+        cmd = body[10:body.index(b"\0", 10)].decode()  # flags, kind, length, type, name
         log(port, f"OP_MSG {cmd}")
         if cmd == "hello":
             reply = {"isWritablePrimary": True, "topologyVersion": {"processId": "665f0a1b", "counter": 0},

@@ -157,7 +157,8 @@ static enum probe_next step(struct probe_io *io)
 		return hello(io);
 	switch (get_varint(io->in, io->in_len, &i, &type)) {
 	case RD_MORE:
-		return io->eof ? probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "Hello -> closed without a reply")
+		return io->eof ? probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "Hello -> %s",
+						io->reset ? "connection reset" : "closed without a reply")
 			       : PROBE_MORE;
 	case RD_BAD:
 		return probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "Hello -> not the native protocol");

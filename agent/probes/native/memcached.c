@@ -33,6 +33,8 @@ static enum probe_next text_reply(struct probe_io *io, const uint8_t *s, size_t 
 		return probe__verdict(io, LW_AUTH_NONE, NAME, "%sversion -> %.40s", how, line);
 	if (n >= 26 && !memcmp(s, "CLIENT_ERROR unauthenticated", 26))
 		return probe__verdict(io, LW_AUTH_REQUIRED, NAME, "%sversion -> CLIENT_ERROR unauthenticated", how);
+	if (!n && io->reset)
+		return probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "%sversion -> connection reset", how);
 	if (!n && !io->udp) {
 		/* closed on a text command: a SASL server speaks binary only */
 		io->step = STEP_BINARY;

@@ -159,7 +159,9 @@ static enum probe_next step(struct probe_io *io)
 	}
 	if (io->in_len < 16)
 		return io->eof ? probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "hello -> %s",
-						io->in_len ? "not MongoDB" : "closed without a reply (before 3.6?)")
+						io->in_len  ? "not MongoDB"
+						: io->reset ? "connection reset"
+							    : "closed without a reply (before 3.6?)")
 			       : PROBE_MORE;
 	len = le32(io->in);
 	if (len < 21 || len > MAX_MESSAGE || le32(io->in + 12) != OP_MSG)

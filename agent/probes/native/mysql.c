@@ -151,6 +151,7 @@ static enum probe_next step(struct probe_io *io)
 		return PROBE_MORE;
 	if (got < 0)
 		return probe__verdict(io, LW_AUTH_UNKNOWN, NULL, io->in_len ? "handshake -> not MySQL"
+							  : io->reset     ? "connection reset before a handshake"
 									  : "closed without a handshake");
 	if (io->step == STEP_HANDSHAKE) {
 		if (p[0] == 0xff)

@@ -99,7 +99,8 @@ static enum probe_next step(struct probe_io *io)
 		return probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "startup -> not PostgreSQL: %s",
 				      probe__excerpt(io->in, io->in_len, ex, sizeof(ex)));
 	if (io->in_len < 5)
-		return io->eof ? probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "startup -> closed without a reply")
+		return io->eof ? probe__verdict(io, LW_AUTH_UNKNOWN, NULL, "startup -> %s",
+						io->reset ? "connection reset" : "closed without a reply")
 			       : PROBE_MORE;
 	len = be32(io->in + 1);
 	if (len < 4 || len > MAX_MESSAGE)
