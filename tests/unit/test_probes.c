@@ -289,6 +289,23 @@ static void test_mongodb(void **state)
 	verdict(&r, LW_AUTH_REQUIRED, "mongodb", "code 13 Unauthorized");
 }
 
+static void test_nats(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(start(&r, "nats"), PROBE_MORE); /* the server speaks first */
+	REPLY(&r, "nats", "INFO {\"server_id\":\"NDXB4\",\"version\":\"2.10.14\",\"proto\":1,"
+			  "\"max_payload\":1048576}\r\n");
+	verdict(&r, LW_AUTH_NONE, "nats", "NATS 2.10.14, no auth_required");
+	start(&r, "nats");
+	REPLY(&r, "nats", "INFO {\"server_id\":\"NDXB4\",\"version\":\"2.10.14\",\"auth_required\":true}\r\n");
+	verdict(&r, LW_AUTH_REQUIRED, "nats", "auth_required");
+	start(&r, "nats");
+	REPLY(&r, "nats", "+OK\r\n");
+	verdict(&r, LW_AUTH_UNKNOWN, "", "not NATS");
+}
+
 static void test_http_parsing(void **state)
 {
 	static const char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -342,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_postgresql),
 		cmocka_unit_test(test_mysql),
 		cmocka_unit_test(test_mongodb),
+		cmocka_unit_test(test_nats),
 		cmocka_unit_test(test_http_parsing),
 		cmocka_unit_test(test_json),
 	};
