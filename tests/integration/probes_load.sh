@@ -32,7 +32,7 @@ bg adversaries ip netns exec $NS python3 -c '
 import socket, struct, threading, time
 def serve(port, fn):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port)); s.listen(16)
+    s.bind(("10.213.4.2", port)); s.listen(16)  # 6379 on 10.213.5.x stays free
     def loop():
         while True:
             c, _ = s.accept()
