@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,11 @@ static void finish(struct pool *p, const struct probe_job *j, const struct lw_au
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
+	sigset_t all;
+
+	/* SIGINT, SIGTERM and SIGHUP are the main loop's to take */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 
 	for (;;) {
 		struct job_node *n;
