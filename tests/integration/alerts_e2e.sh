@@ -69,6 +69,8 @@ alerting:
   runbooks:
     listener: https://wiki.example.com/runbooks/exposed-listener
   resend_interval: 5s
+  # each listener pages alone, at once, rather than in a storm's notification
+  group_window: 0s
 YAML
 start_collector "$WORK/collector.yaml" || exit 1
 
@@ -155,17 +157,7 @@ else
 	fail "an open ClickHouse is a critical alert in Alertmanager" "$out"
 fi
 CH_KEY=$(sqlite3 "$DB" "SELECT key FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=8123%netns=$NETNS%'")
-# alone, or in the notification of the host's new listeners (its native port opened too)
-check "    and pages: the pager's route wants critical" python3 - "$RLOG" "$CH_KEY" <<'PY'
-import json, sys, time
-for _ in range(150):
-    for line in open(sys.argv[1]):
-        b = json.loads(json.loads(line)["body"])
-        if b.get("event_action") == "trigger" and sys.argv[2] in json.dumps(b):
-            sys.exit(0)
-    time.sleep(0.1)
-sys.exit("no trigger names it")
-PY
+expect "    and pages: the pager's route wants critical" 1 "$(pd_count trigger "$CH_KEY" 1)"
 CH_SECRET="Ch13$(head -c 15 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 ch_users "$CH_SECRET" # the next probe, a minute after the first, finds it locked
 CH_LOCKED_AT=$(date +%s)

@@ -36,8 +36,12 @@ start_mariadb() {
 mariadb_sql() { in_ns mariadb -S "$D/my/my.sock" -u root -e "$1"; }
 
 # ch_users PASSWORD: the default user's password, empty for none; the
-# server re-reads the file within seconds
+# server re-reads the file within seconds of its mtime changing, which it
+# reads in whole seconds: a change in the second of the last one gets a later mtime
 ch_users() {
+	local prev now
+	prev=$(stat -c %Y "$D/ch/users.xml" 2>/dev/null || echo 0)
+	now=$(date +%s)
 	cat >"$D/ch/users.xml.tmp" <<XML
 <?xml version="1.0"?>
 <yandex>
@@ -48,6 +52,7 @@ ch_users() {
 </yandex>
 XML
 	mv "$D/ch/users.xml.tmp" "$D/ch/users.xml"
+	[ "$now" -gt "$prev" ] || touch -d "@$((prev + 2))" "$D/ch/users.xml"
 }
 
 # start_clickhouse HTTP_PORT NATIVE_PORT: the default user without a password
