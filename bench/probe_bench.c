@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: probe_bench N NAME:PORT[:udp]...\n");
 		return 2;
 	}
-	printf("%-18s %6s %10s %10s  %s\n", "probe", "port", "p50", "p99", "verdict");
+	printf("%-21s %10s %10s  %s\n", "probe", "p50", "p99", "verdict");
 	for (int a = 2; a < argc; a++) {
 		char name[64];
 		unsigned port = 0;
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 			ns[i] = now_ns() - t0;
 		}
 		qsort(ns, (size_t)n, sizeof(*ns), cmp);
-		printf("%-18s %6u %8.3f ms %8.3f ms  %s: %s\n", argv[a], port, ns[n / 2] / 1e6,
+		printf("%-21s %7.3f ms %7.3f ms  %s: %s\n", argv[a], ns[n / 2] / 1e6,
 		       ns[(size_t)n * 99 / 100] / 1e6, states[auth.state], auth.evidence);
 		free(ns);
 	}

@@ -8,6 +8,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 N=${BENCH_PROBES:-200}
+LW_NO_TALLY=1
 . tests/integration/lib.sh
 . tests/integration/lib_servers.sh
 
