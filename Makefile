@@ -49,7 +49,7 @@ COLLECTOR_CPPFLAGS := -Icollector
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd -lpthread
+LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd -lsystemd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -199,6 +199,12 @@ $(BUILD)/bench/writepath: bench/writepath.c | $(BUILD)/bench
 bench-writepath: $(BUILD)/leakwatch $(BUILD)/bench/empty_loader $(BUILD)/bench/writepath
 	$(Q)BUILD=$(BUILD) bench/writepath.sh
 
+# Agent CPU following the systemd journal at 10,000 entries/s, against file capture.
+.PHONY: bench-journal
+bench: bench-journal
+bench-journal: $(BUILD)/leakwatch
+	$(Q)BUILD=$(BUILD) bench/journal.sh
+
 # End-to-end latency to the collector's database, idle and under log load.
 .PHONY: bench-latency
 bench: bench-latency
@@ -308,10 +314,12 @@ TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
-CONFIG_OBJS = $(call agent_objs,core/config core/probecfg core/statusd core/metrics leaks/watch) \
+CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/probecfg core/statusd core/metrics leaks/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LINK_test_jcursor = $(call agent_objs,journal/jcursor) $(LW_LIB)
+TEST_LDLIBS_test_jcursor := $(LDLIBS_LIB)
 TEST_LINK_test_lastopen = $(call agent_objs,listeners/lastopen listeners/socktab listeners/service) $(LW_LIB)
 TEST_LDLIBS_test_lastopen := $(LDLIBS_LIB)
 TEST_LINK_test_filetab = $(call agent_objs,leaks/filetab attrib/hostfs) $(DETECT_OBJS) $(LW_LIB)

@@ -65,6 +65,20 @@ void procinfo__from_task(struct lw_proc *p, const struct lw_task *t)
 	p->comm[sizeof(p->comm) - 1] = '\0';
 }
 
+void procinfo__scrub(struct procinfo *pi, char *text)
+{
+	if (pi && pi->scrubber && text[0])
+		scanner__scan(pi->scrubber, text, strlen(text), blank, text);
+}
+
+bool procinfo__container(struct procinfo *pi, const char *cgroup, struct lw_container *c)
+{
+	if (!container__parse_path(cgroup, c))
+		return false;
+	pods__enrich(pi->pods, c);
+	return true;
+}
+
 /* The name the process itself would see: its own root's /etc/passwd first. */
 static void user_name(uint32_t tgid, uint32_t uid, char *out, size_t len)
 {
@@ -107,8 +121,7 @@ void procinfo__enrich(struct procinfo *pi, struct lw_proc *p)
 		n = procfs__read(path, args, sizeof(args));
 		if (n > 0) {
 			cmdline__redact(args, (size_t)n, p->cmdline, sizeof(p->cmdline));
-			if (pi->scrubber && p->cmdline[0])
-				scanner__scan(pi->scrubber, p->cmdline, strlen(p->cmdline), blank, p->cmdline);
+			procinfo__scrub(pi, p->cmdline);
 		}
 	}
 	user_name(p->tgid, p->uid, p->user, sizeof(p->user));

@@ -41,6 +41,13 @@ void procinfo__set_scrubber(struct procinfo *pi, struct scanner *s);
 
 /* What the kernel said of the task: tgid, pid, uid, cgroup and comm; the rest empty. */
 void procinfo__from_task(struct lw_proc *p, const struct lw_task *t);
+/* Blanks what the scrubber recognises as a secret in host-taken text (a unit
+ * name, a path, a header's program name): NUL-terminated, changed in place. */
+void procinfo__scrub(struct procinfo *pi, char *text);
+/* A container and its pod from a cgroup path another source gave (the
+ * journal's _SYSTEMD_CGROUP). false when the path names no container. */
+bool procinfo__container(struct procinfo *pi, const char *cgroup, struct lw_container *c);
+
 /*
  * Adds exe, cmdline, user and container to a process whose tgid, pid, uid
  * and comm the kernel gave. Fields stay empty when the process is gone.

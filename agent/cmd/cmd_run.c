@@ -81,6 +81,29 @@ static int start_leaks(struct agent *a)
 	return leaks__new(&o, &a->leaks);
 }
 
+/* The systemd journal, where there is one: a second source of leaks. */
+static void start_journal(struct agent *a)
+{
+	const char *dir = a->cfg.journal_directory;
+	struct journal_opts o;
+	int err;
+
+	if (!a->cfg.journal_enabled || !a->leaks)
+		return;
+	runtime__journal_opts(a, &o);
+	err = journal__open(&o, &a->journal);
+	if (err == -ENOENT && !a->cfg.journal_enabled_set) {
+		log_info("no systemd journal on this host: not followed");
+		return;
+	}
+	if (err) {
+		log_warn("journal.enabled is set, but the journal%s%s cannot be opened: %s; not followed",
+			 dir ? " in " : "", dir ? dir : "", err == -ENOENT ? "no such directory" : strerror(-err));
+		return;
+	}
+	log_info("following the systemd journal%s%s", dir ? " in " : "", dir ? dir : "");
+}
+
 static int start_status(struct agent *a)
 {
 	char err[512];
@@ -141,7 +164,7 @@ static int start(struct agent *a)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
-	if (a->cfg.capture_enabled && prepare_leaks(a))
+	if ((a->cfg.capture_enabled || a->cfg.journal_enabled) && prepare_leaks(a))
 		return -EINVAL;
 	lopts = (struct loader_opts){
 		.ringbuf_bytes = a->cfg.ringbuf_bytes,
@@ -153,7 +176,7 @@ static int start(struct agent *a)
 	};
 	if (loader__start(&lopts, &a->loader))
 		return -EINVAL;
-	if (loader__capturing(a->loader) && start_leaks(a)) {
+	if ((loader__capturing(a->loader) || (a->scanner && a->cfg.journal_enabled)) && start_leaks(a)) {
 		log_error("out of memory");
 		return -ENOMEM;
 	}
@@ -164,7 +187,8 @@ static int start(struct agent *a)
 		return -ENOMEM;
 	}
 	log_info("leakwatch %s attached; watching listeners%s", LW_VERSION,
-		 a->leaks ? " and log writes" : "");
+		 loader__capturing(a->loader) ? " and log writes" : "");
+	start_journal(a);
 	take_inventory(a);
 	a->ready = true;
 	runtime__publish_status(a);
@@ -176,8 +200,10 @@ static int loop(struct agent *a)
 	uint64_t next_health = clock__monotonic_ms() + a->cfg.health_interval_ms;
 	uint64_t next_status = 0;
 
+	bool backlog = false; /* journal entries wait: poll the rings without sleeping */
+
 	while (!stop_requested) {
-		int n = loader__poll(a->loader, POLL_MS);
+		int n = loader__poll(a->loader, backlog ? 0 : POLL_MS);
 		uint64_t now = clock__monotonic_ms();
 
 		if (n < 0) {
@@ -189,9 +215,14 @@ static int loop(struct agent *a)
 			runtime__reload(a);
 			next_health = now + a->cfg.health_interval_ms;
 		}
+		if (a->journal && journal__poll(a->journal, &backlog))
+			backlog = false;
 		if (a->leaks)
 			leaks__tick(a->leaks, now);
 		probing__tick(a, now);
+		/* after the coalescer reported what was due: the cursor follows it */
+		if (a->journal)
+			journal__tick(a->journal, now);
 		delivery__tick(a->delivery, now);
 		if (now >= next_status) {
 			runtime__publish_status(a);
@@ -210,6 +241,9 @@ static int loop(struct agent *a)
 	probing__flush(a);
 	runtime__save_listeners(a);
 	runtime__report_health(a, "stopping");
+	/* everything scanned is reported now: the cursor may point past it */
+	journal__close(a->journal);
+	a->journal = NULL;
 	return 0;
 }
 
@@ -219,6 +253,7 @@ static void stop(struct agent *a)
 	delivery__close(a->delivery);
 	statusd__stop(a->status);
 	loader__stop(a->loader);
+	journal__close(a->journal);
 	leaks__free(a->leaks);
 	procinfo__free(a->procs);
 	scanner__free(a->scanner);

@@ -12,6 +12,7 @@
 #include "glob.h"
 #include "core/probecfg.h"
 #include "core/statusd.h"
+#include "core/cfgparts.h"
 #include "leakwatch/events.h"
 #include "detect/rules.h"
 #include "detect/scanner.h"
@@ -44,6 +45,8 @@ void config__defaults(struct lw_config *cfg)
 	cfg->spool_sync_ms = 1000;
 	cfg->metrics_enabled = true;
 	probecfg__defaults(cfg);
+	cfg->journal_enabled = true;
+	cfg->journal_max_catchup_ms = 3600 * 1000;
 }
 
 static void free_strv(char **v, size_t n)
@@ -74,6 +77,9 @@ void config__free(struct lw_config *cfg)
 	free(cfg->spool_dir);
 	free(cfg->metrics_listen);
 	probecfg__free(cfg);
+	free(cfg->journal_directory);
+	free_strv(cfg->journal_units, cfg->journal_n_units);
+	free_strv(cfg->journal_exclude_units, cfg->journal_n_exclude_units);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -243,16 +249,17 @@ static const struct yamlcfg_key capture_keys[] = {
 
 /* watch: */
 
-static int push_glob(struct yamlcfg *c, yaml_node_t *n, char ***v, size_t *count)
+int config__push_glob(struct yamlcfg *c, yaml_node_t *n, bool path, char ***v, size_t *count)
 {
 	const char *s, *bad;
 	char **grown, *copy;
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
-	bad = glob__check(s);
-	if (bad)
+	if (path && (bad = glob__check(s)))
 		return yamlcfg__fail(c, "bad path pattern \"%s\": %s", s, bad);
+	if (!path && (!*s || strchr(s, '/') || strlen(s) > 255))
+		return yamlcfg__fail(c, "bad name pattern \"%s\": expected a unit name or a glob such as nginx*", s);
 	copy = strdup(s);
 	grown = copy ? realloc(*v, (*count + 1) * sizeof(*grown)) : NULL;
 	if (!grown) {
@@ -266,12 +273,12 @@ static int push_glob(struct yamlcfg *c, yaml_node_t *n, char ***v, size_t *count
 
 static int watch_path(struct yamlcfg *c, yaml_node_t *n)
 {
-	return push_glob(c, n, &CFG(c)->watch.paths, &CFG(c)->watch.n_paths);
+	return config__push_glob(c, n, true, &CFG(c)->watch.paths, &CFG(c)->watch.n_paths);
 }
 
 static int watch_exclude_one(struct yamlcfg *c, yaml_node_t *n)
 {
-	return push_glob(c, n, &CFG(c)->watch.exclude, &CFG(c)->watch.n_exclude);
+	return config__push_glob(c, n, true, &CFG(c)->watch.exclude, &CFG(c)->watch.n_exclude);
 }
 
 static int watch_paths(struct yamlcfg *c, yaml_node_t *n)
@@ -504,6 +511,7 @@ static const struct yamlcfg_key top_keys[] = {
 	YAMLCFG_SECTION("spool", spool_keys, NULL),
 	YAMLCFG_SECTION("metrics", metrics_keys, NULL),
 	YAMLCFG_SECTION("probe", probecfg_keys, NULL),
+	YAMLCFG_SECTION("journal", config__journal_keys, NULL),
 	{ 0 },
 };
 

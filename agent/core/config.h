@@ -68,6 +68,17 @@ struct lw_config {
 	uint64_t spool_segment_bytes;
 	uint64_t spool_sync_ms;
 
+	/* journal: the systemd journal as a leak source */
+	bool journal_enabled;         /* journal.enabled */
+	bool journal_enabled_set;     /* given: a missing journal is then worth a warning */
+	char *journal_directory;      /* journal.directory; NULL: the host's journals */
+	char **journal_units;         /* journal.units: globs; none means every unit */
+	size_t journal_n_units;
+	char **journal_exclude_units; /* journal.exclude_units */
+	size_t journal_n_exclude_units;
+	uint64_t journal_max_catchup_ms;    /* journal.max_catchup as a duration, or */
+	uint64_t journal_max_catchup_bytes; /* as a size */
+
 	bool metrics_enabled;         /* metrics.enabled */
 	char *metrics_listen;         /* metrics.listen; NULL: 127.0.0.1:9464 */
 

@@ -52,6 +52,26 @@ static void emit_leak(void *ctx, const struct lw_leak *leak)
 	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);
 }
 
+void runtime__journal_opts(struct agent *a, struct journal_opts *o)
+{
+	*o = (struct journal_opts){
+		.directory = a->cfg.journal_directory,
+		.units = a->cfg.journal_units,
+		.n_units = a->cfg.journal_n_units,
+		.exclude_units = a->cfg.journal_exclude_units,
+		.n_exclude_units = a->cfg.journal_n_exclude_units,
+		.max_catchup_ms = a->cfg.journal_max_catchup_ms,
+		.max_catchup_bytes = a->cfg.journal_max_catchup_bytes,
+		.max_bytes = a->cfg.capture_max_bytes,
+		.coalesce_delay_ms = a->cfg.coalesce_delay_ms,
+		.state_dir = config__state_dir(&a->cfg),
+		.scanner = a->scanner,
+		.key = &a->key,
+		.leaks = a->leaks,
+		.procs = a->procs,
+	};
+}
+
 void runtime__leaks_opts(struct agent *a, struct leaks_opts *o)
 {
 	*o = (struct leaks_opts){
@@ -262,15 +282,18 @@ int runtime__on_inventory(struct lw_listener *l, void *ctx)
 
 /* Counters for the health line on stderr and the health event shipped. */
 static void gather_health(struct agent *a, struct lw_health *h, struct leaks_stats *ls,
-			  struct exporter_stats *ex)
+			  struct exporter_stats *ex, struct journal_stats *js)
 {
 	uint64_t drops[LW_DROP_MAX];
 
 	memset(h, 0, sizeof(*h));
 	memset(ls, 0, sizeof(*ls));
+	memset(js, 0, sizeof(*js));
 	loader__drops(a->loader, drops);
 	if (a->leaks)
 		leaks__stats(a->leaks, ls);
+	if (a->journal)
+		journal__stats(a->journal, js);
 	delivery__stats(a->delivery, &h->spool, ex);
 	for (int r = 0; r < LW_DROP_MAX; r++) {
 		h->drop_names[h->n_drops] = loader__drop_name((enum lw_drop_reason)r);
@@ -282,11 +305,13 @@ static void gather_health(struct agent *a, struct lw_health *h, struct leaks_sta
 	h->drop_counts[h->n_drops++] = h->spool.write_errors;
 	h->drop_names[h->n_drops] = "export_rejected";
 	h->drop_counts[h->n_drops++] = ex->rejected;
+	h->drop_names[h->n_drops] = "journal_gap";
+	h->drop_counts[h->n_drops++] = js->gaps;
 	h->n_programs = loader__programs(a->loader, h->programs, LW_HEALTH_MAX_PROGRAMS);
 	if (h->n_programs > LW_HEALTH_MAX_PROGRAMS)
 		h->n_programs = LW_HEALTH_MAX_PROGRAMS;
 	h->listeners_open = socktab__count(a->socks);
-	h->bytes_scanned = ls->bytes_scanned;
+	h->bytes_scanned = ls->bytes_scanned + js->bytes;
 	h->events_listener = a->opened + a->closed;
 	h->events_leak = ls->reports;
 	h->uptime_s = (clock__monotonic_ms() - a->started_ms) / 1000;
@@ -294,15 +319,27 @@ static void gather_health(struct agent *a, struct lw_health *h, struct leaks_sta
 	h->export_retries = ex->retries;
 }
 
+/* ,"journal":{...}: what the follower read, for the health line */
+static int journal_fields(char *out, size_t len, const struct agent *a, const struct journal_stats *js)
+{
+	return snprintf(out, len,
+			",\"journal\":{\"enabled\":%s,\"entries\":%" PRIu64 ",\"bytes_scanned\":%" PRIu64
+			",\"findings\":%" PRIu64 ",\"catchup\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"gaps\":%" PRIu64
+			",\"findings_dropped\":%" PRIu64 ",\"fields_skipped\":%" PRIu64 "}",
+			a->journal ? "true" : "false", js->entries, js->bytes, js->findings, js->catchup, js->filtered,
+			js->gaps, js->findings_dropped, js->fields_skipped);
+}
+
 void runtime__report_health(struct agent *a, const char *msg)
 {
 	struct exporter_stats ex;
+	struct journal_stats js;
 	struct leaks_stats ls;
 	struct lw_health h;
-	char fields[2048];
+	char fields[8192];
 	int n;
 
-	gather_health(a, &h, &ls, &ex);
+	gather_health(a, &h, &ls, &ex, &js);
 	if (a->delivery) {
 		struct lw_encoded enc;
 
@@ -317,20 +354,23 @@ void runtime__report_health(struct agent *a, const char *msg)
 		     ",\"events\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"last_status\":%d}"
 		     ",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"dropped_corrupt\":%" PRIu64
 		     "},\"probes\":{\"done\":%" PRIu64 ",\"verified_events\":%" PRIu64 ",\"busy\":%zu"
-		     ",\"held_opens\":%zu},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64
-		     ",\"drops\":{",
+		     ",\"held_opens\":%zu},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64,
 		     socktab__count(a->socks), a->opened, a->closed, ls.reports,
-		     a->leaks ? "true" : "false", ls.files_watched, ls.files_ignored, ls.open_streams,
-		     ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps,
+		     loader__capturing(a->loader) ? "true" : "false", ls.files_watched, ls.files_ignored,
+		     ls.open_streams, ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps,
 		     a->delivery ? "true" : "false", ex.batches, ex.events, ex.retries, ex.last_status,
 		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt, a->probes_done, a->verified,
 		     a->verify ? verify__busy(a->verify) : 0, a->n_held,
 		     a->malformed + ls.malformed, a->output_errors + a->encode_errors);
+	if (n > 0 && (size_t)n < sizeof(fields))
+		n += journal_fields(fields + n, sizeof(fields) - (size_t)n, a, &js);
+	if (n > 0 && (size_t)n < sizeof(fields))
+		n += snprintf(fields + n, sizeof(fields) - (size_t)n, ",\"drops\":{");
 	for (size_t i = 0; i < h.n_drops && n > 0 && (size_t)n < sizeof(fields); i++)
 		n += snprintf(fields + n, sizeof(fields) - (size_t)n, "%s\"%s\":%" PRIu64, i ? "," : "",
 			      h.drop_names[i], h.drop_counts[i]);
 	if (n > 0 && (size_t)n < sizeof(fields) - 1)
-		snprintf(fields + n, sizeof(fields) - (size_t)n, "}");
+		n += snprintf(fields + n, sizeof(fields) - (size_t)n, "}");
 	log__fields(LW_LOG_INFO, msg, fields);
 }
 
@@ -338,13 +378,14 @@ void runtime__report_health(struct agent *a, const char *msg)
 void runtime__publish_status(struct agent *a)
 {
 	struct exporter_stats ex;
+	struct journal_stats js;
 	struct leaks_stats ls;
 	struct lw_health h;
 	struct lw_metrics m;
 
 	if (!a->status)
 		return;
-	gather_health(a, &h, &ls, &ex);
+	gather_health(a, &h, &ls, &ex, &js);
 	memset(&m, 0, sizeof(m));
 	memcpy(m.events, a->events, sizeof(m.events));
 	m.health = h;
@@ -386,6 +427,9 @@ static void warn_restart_only(const struct lw_config *old, const struct lw_confi
 		which = "metrics settings";
 	else if (old->probe_concurrency != fresh->probe_concurrency)
 		which = "probe.concurrency";
+	else if (old->journal_enabled != fresh->journal_enabled ||
+		 CHANGED_STR(old->journal_directory, fresh->journal_directory))
+		which = "journal.enabled and journal.directory";
 	if (which)
 		log_warn("config reload: %s take effect at the next restart", which);
 #undef CHANGED_STR
@@ -444,6 +488,12 @@ void runtime__reload(struct agent *a)
 		runtime__leaks_opts(a, &o);
 		leaks__reconfigure(a->leaks, &o);
 		procinfo__set_scrubber(a->procs, scanner);
+		if (a->journal) {
+			struct journal_opts jo;
+
+			runtime__journal_opts(a, &jo);
+			journal__reconfigure(a->journal, &jo);
+		}
 		scanner__free(old);
 		loader__clear_verdicts(a->loader);
 	}

@@ -16,6 +16,7 @@
 #include "attrib/host.h"
 #include "network/ifcache.h"
 #include "listeners/inventory.h"
+#include "journal/follow.h"
 #include "leaks/leaks.h"
 #include "listeners/listener.h"
 #include "kernel/loader.h"
@@ -40,6 +41,7 @@ struct agent {
 	struct lw_fpkey key;
 	struct procinfo *procs;
 	struct leaks *leaks;
+	struct journal *journal;   /* NULL when the journal is not followed */
 	struct lw_host host;
 	struct delivery *delivery;
 	struct statusd *status;
@@ -71,6 +73,8 @@ int runtime__on_record(void *ctx, void *data, size_t size);
 int runtime__on_inventory(struct lw_listener *l, void *ctx);
 /* What the leak pipeline works with, from the configuration and the agent's parts. */
 void runtime__leaks_opts(struct agent *a, struct leaks_opts *o);
+/* What the journal follower reads of the configuration (journal.*, and more). */
+void runtime__journal_opts(struct agent *a, struct journal_opts *o);
 /* Where events go, from the configuration; the spool's path may be put in dir. */
 void runtime__delivery_opts(const struct agent *a, char *dir, size_t dirlen, struct delivery_opts *o);
 

@@ -107,18 +107,18 @@ void leaks__on_file(struct leaks *l, const struct lw_file_event *e)
  * A chunk for a file we have no entry for: its file record was lost (ring
  * buffer full) or it was forgotten. Ask /proc while the descriptor is open.
  */
-static struct file_entry *recover(struct leaks *l, const struct lw_write_event *ev)
+static struct file_entry *recover(struct leaks *l, uint32_t tgid, int32_t fd, const struct lw_file_key *key)
 {
-	char *path = filetab__path_from_proc(ev->task.tgid, ev->fd, ev->file.ino);
+	char *path = fd >= 0 ? filetab__path_from_proc(tgid, fd, key->ino) : NULL;
 
 	if (!path) {
 		/* drop the kernel's verdict, so that the next write reports the
 		 * file again with its path; scan this one meanwhile */
-		l->o.set_verdict(l->o.ctx, &ev->file, 0, -1);
+		l->o.set_verdict(l->o.ctx, key, 0, -1);
 		path = strdup("(unknown)");
-		return path ? filetab__put(l->files, &ev->file, (uint32_t)ev->file.dev, 0, path, true) : NULL;
+		return path ? filetab__put(l->files, key, (uint32_t)key->dev, 0, path, true) : NULL;
 	}
-	return judge(l, &ev->file, (uint32_t)ev->file.dev, 0, path);
+	return judge(l, key, (uint32_t)key->dev, 0, path);
 }
 
 static int on_match(void *ctx, const struct lw_scan_match *m)
@@ -173,7 +173,7 @@ void leaks__on_write(struct leaks *l, const struct lw_write_event *ev, size_t si
 		l->st.gaps++;
 	f = filetab__get(l->files, &ev->file);
 	if (!f)
-		f = recover(l, ev);
+		f = recover(l, ev->task.tgid, ev->fd, &ev->file);
 	if (!f)
 		return;
 	if (!f->watched) {
@@ -221,6 +221,17 @@ void leaks__reconfigure(struct leaks *l, const struct leaks_opts *o)
 	l->o.coalesce_delay_ms = o->coalesce_delay_ms;
 	l->o.coalesce_window_ms = o->coalesce_window_ms;
 	coalesce__set_timing(l->coalesce, o->coalesce_delay_ms, o->coalesce_window_ms);
+}
+
+bool leaks__seen(struct leaks *l, const char *fingerprint, uint32_t dev, uint64_t ino, uint64_t now_ns)
+{
+	l->st.matches++;
+	return coalesce__repeat(l->coalesce, fingerprint, dev, ino, 0, now_ns) == 1;
+}
+
+void leaks__add(struct leaks *l, struct lw_leak *leak)
+{
+	coalesce__add(l->coalesce, leak, clock__monotonic_ms());
 }
 
 void leaks__stats(const struct leaks *l, struct leaks_stats *out)

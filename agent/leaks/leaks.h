@@ -7,6 +7,7 @@
 #ifndef LW_LEAKS_H
 #define LW_LEAKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,14 @@ void leaks__tick(struct leaks *l, uint64_t now_ms);
 /* Reports everything still held back, at shutdown. */
 void leaks__flush(struct leaks *l);
 void leaks__stats(const struct leaks *l, struct leaks_stats *out);
+/*
+ * Findings from another source (the journal), coalesced with the rest.
+ * leaks__seen counts an occurrence of a secret already held for (dev, ino)
+ * and returns true; otherwise the caller builds the leak and adds it
+ * (leaks__add takes leak->path).
+ */
+bool leaks__seen(struct leaks *l, const char *fingerprint, uint32_t dev, uint64_t ino, uint64_t now_ns);
+void leaks__add(struct leaks *l, struct lw_leak *leak);
 /*
  * After a config reload: flushes and closes every stream with the old
  * scanner, forgets every file's verdict, and goes on with o's scanner,

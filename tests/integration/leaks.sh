@@ -14,18 +14,8 @@ leaks:
   coalesce_delay: 1s
 YAML
 
-# A GitHub token with a valid checksum (base62 CRC32 of the 30 random
-# characters), made fresh for this run and never printed.
-TOKEN=$(python3 - <<'PY'
-import secrets, zlib
-A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-body = "".join(secrets.choice(A) for _ in range(30))
-n, c = zlib.crc32(body.encode()), ""
-while n:
-    c, n = A[n % 62] + c, n // 62
-print("ghp_" + body + c.rjust(6, "0"))
-PY
-)
+# A GitHub token with a valid checksum, made fresh for this run and never printed.
+TOKEN=$(gh_token)
 export TOKEN
 
 start_agent "$WORK/agent.yaml" || exit 1

@@ -179,6 +179,20 @@ stop_collector() {
 	return $rc
 }
 
+# gh_token: a GitHub token with a valid checksum (base62 CRC32 of its 30
+# random characters), made fresh at each call and never printed by the tests
+gh_token() {
+	python3 - <<'PY'
+import secrets, zlib
+A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+body = "".join(secrets.choice(A) for _ in range(30))
+n, c = zlib.crc32(body.encode()), ""
+while n:
+    c, n = A[n % 62] + c, n // 62
+print("ghp_" + body + c.rjust(6, "0"))
+PY
+}
+
 # free_port: a loopback TCP port nobody listens on right now
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

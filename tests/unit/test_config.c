@@ -255,6 +255,38 @@ static void test_probe_section(void **state)
 	assert_rejected("probe:\n  login: false\n", "probe.login: unknown key");
 }
 
+static void test_journal_section(void **state)
+{
+	struct lw_config cfg;
+	(void)state;
+
+	config__defaults(&cfg);
+	assert_true(cfg.journal_enabled);
+	assert_false(cfg.journal_enabled_set);
+	assert_int_equal(cfg.journal_max_catchup_ms, 3600 * 1000);
+	assert_int_equal(config__load_string(&cfg, "journal:\n  enabled: true\n  directory: /var/log/journal\n"
+					     "  units: [postgres*.service, api.service]\n"
+					     "  exclude_units: [noisy.service]\n  max_catchup: 30m\n",
+					     err, sizeof(err)), 0);
+	assert_true(cfg.journal_enabled_set);
+	assert_string_equal(cfg.journal_directory, "/var/log/journal");
+	assert_int_equal(cfg.journal_n_units, 2);
+	assert_string_equal(cfg.journal_units[0], "postgres*.service");
+	assert_int_equal(cfg.journal_n_exclude_units, 1);
+	assert_int_equal(cfg.journal_max_catchup_ms, 30 * 60 * 1000);
+	assert_int_equal(cfg.journal_max_catchup_bytes, 0);
+	/* a size bounds the catch-up by bytes instead */
+	assert_int_equal(config__load_string(&cfg, "journal:\n  max_catchup: 256MiB\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.journal_max_catchup_bytes, 256ULL << 20);
+	assert_int_equal(cfg.journal_max_catchup_ms, 0);
+	config__free(&cfg);
+	assert_rejected("journal:\n  max_catchup: soon\n", "journal.max_catchup: expected a duration");
+	assert_rejected("journal:\n  max_catchup: 1ms\n", "journal.max_catchup: \"1ms\" is outside");
+	assert_rejected("journal:\n  units: [a/b.service]\n", "journal.units[0]: bad name pattern");
+	assert_rejected("journal:\n  directory: relative/dir\n", "journal.directory");
+	assert_rejected("journal:\n  follow: true\n", "journal.follow: unknown key");
+}
+
 static void test_duplicate_key(void **state)
 {
 	(void)state;
@@ -434,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_durations_and_sizes_in_config),
 		cmocka_unit_test(test_expected_entries),
 		cmocka_unit_test(test_probe_section),
+		cmocka_unit_test(test_journal_section),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_failed_load_leaves_config),

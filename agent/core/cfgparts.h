@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Sections of the agent's configuration kept in files of their own, and
+ * what config.c shares with them. Private to core/config*.c.
+ */
+#ifndef LW_CFGPARTS_H
+#define LW_CFGPARTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "yamlcfg.h"
+
+/* Appends a checked glob to a list: of paths, or of names (units). */
+int config__push_glob(struct yamlcfg *c, yaml_node_t *n, bool path, char ***v, size_t *count);
+/* journal: (cfgjournal.c) */
+extern const struct yamlcfg_key config__journal_keys[];
+
+#endif

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Agent CPU for the systemd journal against file capture: a real journald
+# (tests/helpers/journald.bash) takes RATE entries/s by the native protocol
+# for SECONDS while the agent follows it; then the same lines go to a
+# watched .log file at the same rate. Prints the agent's CPU (user + sys)
+# per second at that rate and per MB of log text for both, and journald's
+# own. Prints figures; never fails on speed. Needs root.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+RATE=${BENCH_ENTRIES_PER_S:-10000}
+SECONDS_=${BENCH_SECONDS:-20}
+
+work=$(mktemp -d /tmp/lwbench.XXXXXX)
+JPID=
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	[ -n "$JPID" ] && kill "$JPID" 2>/dev/null
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+. tests/helpers/journald.bash
+journald_start "$work/j" "$work/journald.log"
+mkdir -p "$work/logs"
+cat >"$work/agent.yaml" <<YAML
+state_dir: $work/state
+agent:
+  health_interval: 1h
+watch:
+  paths: ["$work/logs/**"]
+journal:
+  directory: $work/j/run/log/journal
+YAML
+taskset -c 0 "$BUILD/leakwatch" run --config "$work/agent.yaml" >/dev/null 2>"$work/a.err" & agent=$!
+pids+=("$agent")
+for _ in $(seq 100); do grep -q 'start-up inventory' "$work/a.err" && break; sleep 0.1; done
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# send SINK: RATE lines/s for SECONDS_, paced every 10 ms, to the journal
+# socket ("journal") or a file; prints the bytes of log text sent
+send() {
+	taskset -c 1 python3 - "$1" "$RATE" "$SECONDS_" "$work/j/run/systemd/journal/socket" "$work/logs/app.log" <<'PY'
+import os, socket, sys, time
+sink, rate, secs, sock, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+per_tick, n, sent, t = rate // 100, 0, 0, time.monotonic()
+end = t + secs
+while t < end:
+    for _ in range(per_tick):
+        line = b"GET /api/v1/items/%08d 200 12ms user=4711 trace=5f2a9c1b0d4e7a33" % n
+        if sink == "journal":
+            s.sendto(b"MESSAGE=" + line + b"\nSYSLOG_IDENTIFIER=bench\nPRIORITY=6\n", sock)
+        else:
+            os.write(fd, line + b"\n")
+        sent += len(line) + 1
+        n += 1
+    t += 0.01
+    time.sleep(max(0, t - time.monotonic()))
+print(sent)
+PY
+}
+
+# measure SINK: the agent's and journald's CPU over one run
+measure() {
+	local a0 j0 bytes a1 j1
+	a0=$(cpu_ticks "$agent"); j0=$(cpu_ticks "$JPID")
+	bytes=$(send "$1")
+	sleep 2 # what is queued is scanned
+	a1=$(cpu_ticks "$agent"); j1=$(cpu_ticks "$JPID")
+	echo $(((a1 - a0) * 1000 / hz)) >"$work/$1.ms"
+	awk -v a=$((a1 - a0)) -v j=$((j1 - j0)) -v hz="$hz" -v s="$SECONDS_" -v b="$bytes" -v r="$RATE" -v what="$1" 'BEGIN {
+		ms = a * 1000 / hz
+		printf "%-8s agent %6.1f ms CPU per second at %d lines/s (%4.1f%% of a core), %5.2f ms per MB of log text, %.2f us per line",
+			what, ms / s, r, ms / s / 10, ms / (b / 1048576), ms * 1000 / (r * s)
+		if (what == "journal") printf "; journald itself %.1f ms/s", j * 1000 / hz / s
+		printf "\n" }'
+}
+
+echo "== journal against file capture: $RATE lines/s for $SECONDS_ s, agent on CPU 0, writer on CPU 1"
+measure journal
+JOURNAL_MS=$(cat "$work/journal.ms")
+# what journald keeps per entry: the line plus the fields it adds (_PID, _COMM, ...)
+jbytes=$(journalctl -D "$work/j/run/log/journal" -o export --no-pager 2>/dev/null | wc -c)
+jentries=$(journalctl -D "$work/j/run/log/journal" --no-pager -q 2>/dev/null | wc -l)
+awk -v b="$jbytes" -v n="$jentries" -v ms="$JOURNAL_MS" 'BEGIN { if (n) printf "         an entry is %.0f bytes of journal fields (export form): %.2f ms per MB of journal data\n", b / n, ms / (b / 1048576) }'
+measure file
+kill -TERM "$agent"
+while kill -0 "$agent" 2>/dev/null; do sleep 0.1; done
+echo "(the agent's last health line: $(grep -o '"journal":{[^}]*}' "$work/a.err" | tail -1))"
