@@ -318,6 +318,8 @@ CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/probecfg core/s
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LINK_test_relay = $(call agent_objs,leaks/relay) $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_relay := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_jcursor = $(call agent_objs,journal/jcursor) $(LW_LIB)
 TEST_LDLIBS_test_jcursor := $(LDLIBS_LIB)
 TEST_LINK_test_lastopen = $(call agent_objs,listeners/lastopen listeners/socktab listeners/service) $(LW_LIB)
@@ -326,7 +328,8 @@ TEST_LINK_test_filetab = $(call agent_objs,leaks/filetab attrib/hostfs) $(DETECT
 TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
-TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch leaks/secret) \
+TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch leaks/secret \
+	leaks/relay) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback

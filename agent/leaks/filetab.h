@@ -23,6 +23,7 @@ struct file_entry {
 	struct scanner_stream *stream; /* NULL until bytes arrive, or after idling */
 	uint64_t stream_base;     /* file offset of the stream's first byte */
 	uint64_t next_offset;     /* where the next contiguous chunk starts */
+	bool line_start;          /* and that a line begins there */
 	uint64_t last_ms;
 	/* the last write's header: who a secret found when the stream is
 	 * flushed (closed, evicted, rewritten) is attributed to */

@@ -9,6 +9,7 @@
 #include "leaks/coalesce.h"
 #include "leaks/filetab.h"
 #include "log.h"
+#include "leaks/relay.h"
 #include "leaks/watch.h"
 
 #define COALESCE_MAX 65536
@@ -23,12 +24,20 @@ struct leaks {
 };
 
 /* What the scanner callback needs to turn a match into a report: the file,
- * whose last_* fields name the writer. */
+ * whose last_* fields name the writer, and the chunk being fed (NULL when
+ * a stream is flushed), whose lines a syslog daemon may have relayed. */
 struct match_ctx {
 	struct leaks *l;
 	struct file_entry *file;
 	uint64_t now_ns;
+	const char *chunk;
+	size_t chunk_len;
+	uint64_t chunk_off;       /* file offset of chunk[0] */
+	bool chunk_line_start;    /* a line begins at chunk[0] */
 };
+
+/* Lines hold the header of a relayed line within this many bytes. */
+#define RELAY_HEADER_MAX 512
 
 static int on_match(void *ctx, const struct lw_scan_match *m);
 
@@ -121,6 +130,29 @@ static struct file_entry *recover(struct leaks *l, uint32_t tgid, int32_t fd, co
 	return judge(l, key, (uint32_t)key->dev, 0, path);
 }
 
+/* The line holding file offset `at`, when the chunk shows where it begins. */
+static bool relayed(const struct match_ctx *c, uint64_t at, struct lw_leak *leak)
+{
+	const char *line, *nl;
+	size_t in, len;
+
+	if (!c->chunk || at < c->chunk_off || at - c->chunk_off >= c->chunk_len)
+		return false;
+	in = (size_t)(at - c->chunk_off);
+	line = memrchr(c->chunk, '\n', in);
+	if (line)
+		line++;
+	else if (c->chunk_line_start)
+		line = c->chunk;
+	else
+		return false;
+	len = (size_t)(c->chunk + c->chunk_len - line);
+	if (len > RELAY_HEADER_MAX)
+		len = RELAY_HEADER_MAX;
+	nl = memchr(line, '\n', len);
+	return relay__attribute(c->l->o.procs, leak, line, nl ? (size_t)(nl - line) : len);
+}
+
 static int on_match(void *ctx, const struct lw_scan_match *m)
 {
 	struct match_ctx *c = ctx;
@@ -147,9 +179,11 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	leak.fd = f->last_fd;
 	procinfo__from_task(&leak.proc, &f->last_task);
 	procinfo__enrich(l->o.procs, &leak.proc);
-	/* a container's output written by its runtime (the shim into
-	 * /var/log/pods, dockerd into <id>-json.log) is the container's leak */
-	leak.has_writer = procinfo__log_writer(l->o.procs, leak.path, &leak.proc, &leak.writer);
+	/* a syslog daemon's line names its program; a container's output
+	 * written by its runtime (the shim into /var/log/pods, dockerd into
+	 * <id>-json.log) is the container's leak */
+	if (!relay__is_daemon(&leak.proc) || !relayed(c, offset, &leak))
+		leak.has_writer = procinfo__log_writer(l->o.procs, leak.path, &leak.proc, &leak.writer);
 	coalesce__add(l->coalesce, &leak, clock__monotonic_ms()); /* owns leak.path now */
 	return 0;
 }
@@ -191,8 +225,13 @@ void leaks__on_write(struct leaks *l, const struct lw_write_event *ev, size_t si
 	f->last_fd = ev->fd;
 	c.file = f;
 	c.now_ns = clock__boot_to_realtime_ns(ev->task.ts_ns);
+	c.chunk = ev->data;
+	c.chunk_len = ev->len;
+	c.chunk_off = ev->offset;
+	c.chunk_line_start = !ev->offset || (f->line_start && f->next_offset == ev->offset);
 	scanner__stream_feed(stream, ev->data, ev->len, on_match, &c);
 	f->next_offset = ev->offset + ev->len;
+	f->line_start = ev->data[ev->len - 1] == '\n';
 	l->st.bytes_scanned += ev->len;
 }
 
