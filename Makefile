@@ -329,7 +329,7 @@ TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch leaks/secret \
-	leaks/relay) \
+	leaks/relay leaks/readback leaks/uncaptured leaks/finding) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
@@ -418,7 +418,14 @@ run:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) CONFIG=$(CONFIG) exec deploy/run-local.sh
 
-unit-tests: $(UNIT_BINS)
+# Programs the integration tests run (tests/helpers/NAME.c), built for this
+# machine with the unit tests (the arm64 build runs no integration test).
+TEST_HELPERS := $(if $(filter $(ARCH),$(HOST_ARCH)),$(BUILD)/tests/uring_write)
+$(BUILD)/tests/uring_write: tests/helpers/uring_write.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< -luring -o $@
+
+unit-tests: $(UNIT_BINS) $(TEST_HELPERS)
 
 # The README's table of rules is `leakwatch rules` between its two markers;
 # test_ruledoc fails while they differ.

@@ -277,11 +277,11 @@ static __always_inline void report_file(struct watched_file *w, __s32 fd)
 
 /*
  * The fast path every write pays: descriptor -> inode -> verdict. Returns 0
- * when the bytes are wanted (watched, or not judged yet).
+ * when the bytes are wanted (watched, or not judged yet). fd is what the
+ * file record names (-1 for an io_uring registered file).
  */
-static __always_inline int lookup_watched(__s32 fd, struct watched_file *w)
+static __always_inline int lookup_file(struct file *file, __s32 fd, struct watched_file *w)
 {
-	struct file *file = current_fd_file(fd);
 	struct lw_verdict fresh = {}, *v;
 	__u64 tag, cached;
 	__u32 idx;
@@ -320,6 +320,11 @@ static __always_inline int lookup_watched(__s32 fd, struct watched_file *w)
 	}
 	w->pending = state == LW_VERDICT_PENDING;
 	return 0;
+}
+
+static __always_inline int lookup_watched(__s32 fd, struct watched_file *w)
+{
+	return lookup_file(current_fd_file(fd), fd, w);
 }
 
 static __always_inline __u64 write_offset(struct watched_file *w, __s64 pos, bool append)
@@ -550,3 +555,6 @@ int lw_pwritev2(struct trace_event_raw_sys_enter *ctx)
 		(const struct iovec *)ctx->args[1], ctx->args[2]);
 	return 0;
 }
+
+/* sendfile, splice, copy_file_range, io_uring and mmap into watched files */
+#include "bypass.bpf.h"

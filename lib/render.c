@@ -270,6 +270,23 @@ static void health(struct jsonw *w, const Leakwatch__V1__AgentHealth *h)
 	jsonw__kv_u64(w, "uptime_seconds", h->uptime_seconds);
 	jsonw__kv_u64(w, "export_batches", h->export_batches);
 	jsonw__kv_u64(w, "export_retries", h->export_retries);
+	if (h->n_uncaptured) {
+		jsonw__key(w, "uncaptured");
+		jsonw__begin_array(w);
+		for (size_t i = 0; i < h->n_uncaptured; i++) {
+			const Leakwatch__V1__UncapturedWrite *u = h->uncaptured[i];
+
+			jsonw__begin_object(w);
+			jsonw__kv_u64(w, "pid", u->pid);
+			jsonw__kv_str(w, "comm", or_null(u->comm));
+			jsonw__kv_str(w, "path", or_null(u->path));
+			jsonw__kv_str(w, "via", or_null(u->via));
+			jsonw__kv_u64(w, "count", u->count);
+			kv_time(w, "last_seen", u->last_seen_unix_nano);
+			jsonw__end_object(w);
+		}
+		jsonw__end_array(w);
+	}
 	jsonw__key(w, "spool");
 	if (!sp) {
 		jsonw__null(w);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "jsonw.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
 #include "core/probing.h"
@@ -79,6 +80,7 @@ void runtime__leaks_opts(struct agent *a, struct leaks_opts *o)
 		.max_streams = a->cfg.max_streams,
 		.coalesce_delay_ms = a->cfg.coalesce_delay_ms,
 		.coalesce_window_ms = a->cfg.coalesce_window_ms,
+		.capture_max_bytes = a->cfg.capture_max_bytes,
 		.scanner = a->scanner,
 		.key = &a->key,
 		.procs = a->procs,
@@ -184,6 +186,8 @@ int runtime__on_record(void *ctx, void *data, size_t size)
 		leaks__on_write(a->leaks, data, size);
 	else if (kind == LW_EVENT_FILE && a->leaks && size >= sizeof(struct lw_file_event))
 		leaks__on_file(a->leaks, data);
+	else if (kind == LW_EVENT_SPAN && a->leaks && size >= sizeof(struct lw_span_event))
+		leaks__on_span(a->leaks, data);
 	else
 		a->malformed++;
 	return 0;
@@ -307,6 +311,10 @@ static void gather_health(struct agent *a, struct lw_health *h, struct leaks_sta
 	h->drop_counts[h->n_drops++] = ex->rejected;
 	h->drop_names[h->n_drops] = "journal_gap";
 	h->drop_counts[h->n_drops++] = js->gaps;
+	h->drop_names[h->n_drops] = "uncaptured_path";
+	h->drop_counts[h->n_drops++] = ls->uncaptured;
+	if (a->leaks)
+		h->n_uncaptured = leaks__uncaptured(a->leaks, h->uncaptured, LW_HEALTH_MAX_UNCAPTURED);
 	h->n_programs = loader__programs(a->loader, h->programs, LW_HEALTH_MAX_PROGRAMS);
 	if (h->n_programs > LW_HEALTH_MAX_PROGRAMS)
 		h->n_programs = LW_HEALTH_MAX_PROGRAMS;
@@ -330,6 +338,32 @@ static int journal_fields(char *out, size_t len, const struct agent *a, const st
 			js->gaps, js->findings_dropped, js->fields_skipped);
 }
 
+/* ,"uncaptured":[{"pid":..,"comm":..,"path":..,"via":..,"count":..}]: who writes unseen */
+static void append_uncaptured(char *out, size_t len, const struct lw_health *h)
+{
+	struct jsonw w;
+	const char *s;
+
+	if (!h->n_uncaptured)
+		return;
+	jsonw__init(&w);
+	jsonw__begin_array(&w);
+	for (size_t i = 0; i < h->n_uncaptured; i++) {
+		jsonw__begin_object(&w);
+		jsonw__kv_u64(&w, "pid", h->uncaptured[i].pid);
+		jsonw__kv_str(&w, "comm", h->uncaptured[i].comm);
+		jsonw__kv_str(&w, "path", h->uncaptured[i].path);
+		jsonw__kv_str(&w, "via", h->uncaptured[i].via);
+		jsonw__kv_u64(&w, "count", h->uncaptured[i].count);
+		jsonw__end_object(&w);
+	}
+	jsonw__end_array(&w);
+	s = jsonw__str(&w);
+	if (s && strlen(s) + 16 < len)
+		snprintf(out, len, ",\"uncaptured\":%s", s);
+	jsonw__free(&w);
+}
+
 void runtime__report_health(struct agent *a, const char *msg)
 {
 	struct exporter_stats ex;
@@ -350,14 +384,16 @@ void runtime__report_health(struct agent *a, const char *msg)
 		     ",\"leak\":%" PRIu64 "},\"capture\":{\"enabled\":%s,\"files_watched\":%" PRIu64
 		     ",\"files_ignored\":%" PRIu64 ",\"open_streams\":%zu,\"chunks\":%" PRIu64
 		     ",\"bytes_scanned\":%" PRIu64 ",\"matches\":%" PRIu64 ",\"truncated_writes\":%" PRIu64
-		     ",\"gaps\":%" PRIu64 "},\"export\":{\"enabled\":%s,\"batches\":%" PRIu64
+		     ",\"gaps\":%" PRIu64 ",\"spans\":%" PRIu64 ",\"spans_read\":%" PRIu64
+		     "},\"export\":{\"enabled\":%s,\"batches\":%" PRIu64
 		     ",\"events\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"last_status\":%d}"
 		     ",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"dropped_corrupt\":%" PRIu64
 		     "},\"probes\":{\"done\":%" PRIu64 ",\"verified_events\":%" PRIu64 ",\"busy\":%zu"
 		     ",\"held_opens\":%zu},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64,
 		     socktab__count(a->socks), a->opened, a->closed, ls.reports,
 		     loader__capturing(a->loader) ? "true" : "false", ls.files_watched, ls.files_ignored,
-		     ls.open_streams, ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps,
+		     ls.open_streams, ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps, ls.spans,
+		     ls.spans_read,
 		     a->delivery ? "true" : "false", ex.batches, ex.events, ex.retries, ex.last_status,
 		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt, a->probes_done, a->verified,
 		     a->verify ? verify__busy(a->verify) : 0, a->n_held,
@@ -371,6 +407,8 @@ void runtime__report_health(struct agent *a, const char *msg)
 			      h.drop_names[i], h.drop_counts[i]);
 	if (n > 0 && (size_t)n < sizeof(fields) - 1)
 		n += snprintf(fields + n, sizeof(fields) - (size_t)n, "}");
+	if (n > 0 && (size_t)n < sizeof(fields) - 1)
+		append_uncaptured(fields + n, sizeof(fields) - (size_t)n, &h);
 	log__fields(LW_LOG_INFO, msg, fields);
 }
 

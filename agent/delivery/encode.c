@@ -275,6 +275,7 @@ int encode__leak(const struct lw_host *h, const struct lw_leak *leak, int what, 
 int encode__health(const struct lw_host *h, const struct lw_health *hs, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__AgentHealth__DropsEntry drops[LW_HEALTH_MAX_DROPS], *drop_ptrs[LW_HEALTH_MAX_DROPS];
+	Leakwatch__V1__UncapturedWrite unc[LW_HEALTH_MAX_UNCAPTURED], *unc_ptrs[LW_HEALTH_MAX_UNCAPTURED];
 	Leakwatch__V1__AgentHealth ah;
 	Leakwatch__V1__SpoolState sp;
 	struct event_parts p;
@@ -291,6 +292,20 @@ int encode__health(const struct lw_host *h, const struct lw_health *hs, int what
 	}
 	ah.n_drops = hs->n_drops < LW_HEALTH_MAX_DROPS ? hs->n_drops : LW_HEALTH_MAX_DROPS;
 	ah.drops = drop_ptrs;
+	for (size_t i = 0; i < hs->n_uncaptured && i < LW_HEALTH_MAX_UNCAPTURED; i++) {
+		const struct lw_uncaptured *u = &hs->uncaptured[i];
+
+		leakwatch__v1__uncaptured_write__init(&unc[i]);
+		unc[i].pid = u->pid;
+		unc[i].comm = S(u->comm);
+		unc[i].path = S(u->path);
+		unc[i].via = S(u->via);
+		unc[i].count = u->count;
+		unc[i].last_seen_unix_nano = (int64_t)u->last_ns;
+		unc_ptrs[i] = &unc[i];
+	}
+	ah.n_uncaptured = hs->n_uncaptured < LW_HEALTH_MAX_UNCAPTURED ? hs->n_uncaptured : LW_HEALTH_MAX_UNCAPTURED;
+	ah.uncaptured = unc_ptrs;
 	ah.n_programs = hs->n_programs;
 	ah.programs = (char **)hs->programs;
 	ah.listeners_open = hs->listeners_open;

@@ -8,11 +8,13 @@
 
 #include "attrib/host.h"
 #include "leaks/finding.h"
+#include "leaks/uncaptured.h"
 #include "listeners/listener.h"
 #include "delivery/spool.h"
 
 #define LW_HEALTH_MAX_DROPS 16
 #define LW_HEALTH_MAX_PROGRAMS 16
+#define LW_HEALTH_MAX_UNCAPTURED 16
 
 struct lw_health {
 	const char *drop_names[LW_HEALTH_MAX_DROPS];
@@ -28,6 +30,9 @@ struct lw_health {
 	uint64_t export_batches;
 	uint64_t export_retries;
 	struct spool_stats spool;
+	/* writes to watched files whose bytes were not read, the busiest first */
+	struct lw_uncaptured uncaptured[LW_HEALTH_MAX_UNCAPTURED];
+	size_t n_uncaptured;
 };
 
 /* What an encoder produces, as asked: the packed Event and/or its JSON. */

@@ -27,6 +27,9 @@ struct loader {
 	struct bpf_link *udp_links[4];
 	size_t n_udp_links;
 	struct lw_write *write;       /* NULL when capture is off or failed */
+	/* sendfile, splice, copy_file_range, mmap, io_uring: each optional */
+	struct bpf_link *bypass_links[8];
+	size_t n_bypass;
 	struct ring_buffer *rb;
 	const char *attached[MAX_PROGS];
 	size_t n_attached;
@@ -178,8 +181,89 @@ static const char *const fd_walk_names[] = {
 	[LW_FD_WALK_CAST] = "typed casts",
 };
 
+/*
+ * The io_uring tracepoint lw_uring_submit attaches to: io_uring_submit_req,
+ * io_uring_submit_sqe before 6.2, each with the request at offset 16 of its
+ * record (bypass.bpf.h reads only that), as its format file must say.
+ */
+static const char *uring_tracepoint(void)
+{
+	static const char *const names[] = { "io_uring_submit_req", "io_uring_submit_sqe" };
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256], line[256];
+
+	for (size_t r = 0; r < 2; r++) {
+		for (size_t i = 0; i < 2; i++) {
+			bool ok = false;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/events/io_uring/%s/format", roots[r], names[i]);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			while (!ok && fgets(line, sizeof(line), f))
+				ok = strstr(line, "field:void * req;") && strstr(line, "offset:16;");
+			fclose(f);
+			if (ok)
+				return names[i];
+		}
+	}
+	return NULL;
+}
+
+static struct bpf_program *bypass_prog(struct lw_write *w, size_t i)
+{
+	struct bpf_program *progs[] = { w->progs.lw_sendfile, w->progs.lw_splice, w->progs.lw_copy_file_range,
+					w->progs.lw_mmap, w->progs.lw_uring_submit };
+
+	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;
+}
+
+/*
+ * Attached one by one, after the write programs: none of them is required.
+ * Without `with`, not even loaded: a kernel whose verifier refuses one must
+ * not cost the write path.
+ */
+static void bypass__prepare(struct lw_write *w, bool with)
+{
+	struct bpf_program *p;
+
+	for (size_t i = 0; (p = bypass_prog(w, i)); i++) {
+		bpf_program__set_autoattach(p, false);
+		bpf_program__set_autoload(p, with);
+	}
+	/* a kernel without io_uring has no such tracepoint, nor its types */
+	if (!uring_tracepoint())
+		bpf_program__set_autoload(w->progs.lw_uring_submit, false);
+}
+
+static void bypass__attach(struct loader *l)
+{
+	struct bpf_program *p;
+
+	for (size_t i = 0; (p = bypass_prog(l->write, i)); i++) {
+		struct bpf_link *link = NULL;
+
+		if (bpf_program__autoload(p))
+			link = p == l->write->progs.lw_uring_submit
+				       ? bpf_program__attach_tracepoint(p, "io_uring", uring_tracepoint())
+				       : bpf_program__attach(p);
+		if (!link) {
+			if (bpf_program__autoload(p))
+				log_warn("%s not attached: %s; those writes to watched files are not seen",
+					 bpf_program__name(p), strerror(errno));
+			else
+				log_info("%s not loaded: those writes to watched files are not seen",
+					 bpf_program__name(p));
+			continue;
+		}
+		l->bypass_links[l->n_bypass++] = link;
+		add_attached(l, bpf_program__name(p));
+	}
+}
+
 /* Opens and loads the write programs with one descriptor-walk mode. */
-static struct lw_write *load_write(const struct loader *l, enum lw_fd_walk mode)
+static struct lw_write *load_write(const struct loader *l, enum lw_fd_walk mode, bool bypass)
 {
 	struct lw_write *w = lw_write__open();
 	int err;
@@ -193,6 +277,7 @@ static struct lw_write *load_write(const struct loader *l, enum lw_fd_walk mode)
 	w->rodata->wakeup_bytes = l->opts.capture_ringbuf_bytes / 8;
 	bpf_map__set_max_entries(w->maps.events, (uint32_t)l->opts.capture_ringbuf_bytes);
 	bpf_program__set_autoattach(w->progs.lw_capture_step, false);
+	bypass__prepare(w, bypass);
 	err = lw_write__load(w);
 	if (err) {
 		lw_write__destroy(w);
@@ -230,7 +315,13 @@ static int start_capture(struct loader *l)
 		/* quiet while probing: a refused mode is expected on older kernels */
 		if (mode != LW_FD_WALK_HELPERS)
 			libbpf_set_print(NULL);
-		w = load_write(l, mode);
+		w = load_write(l, mode, true);
+		if (!w) {
+			w = load_write(l, mode, false);
+			if (w)
+				log_warn("write path: the programs for sendfile, splice, copy_file_range, mmap and "
+					 "io_uring were refused by this kernel; those writes are not seen");
+		}
 		libbpf_set_print(libbpf_log);
 		if (w || mode == LW_FD_WALK_HELPERS)
 			break;
@@ -259,6 +350,7 @@ static int start_capture(struct loader *l)
 	add_attached(l, "lw_pwritev");
 	add_attached(l, "lw_pwritev2");
 	l->write = w;
+	bypass__attach(l);
 	return 0;
 fail:
 	lw_write__destroy(w);
@@ -437,6 +529,8 @@ void loader__stop(struct loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	while (l->n_bypass)
+		bpf_link__destroy(l->bypass_links[--l->n_bypass]);
 	lw_write__destroy(l->write);
 	detach_udp(l);
 	lw_listen__destroy(l->listen);

@@ -13,6 +13,15 @@ const char *leak__syscall_name(uint8_t syscall)
 	case LW_SYS_PWRITE64: return "pwrite64";
 	case LW_SYS_PWRITEV: return "pwritev";
 	case LW_SYS_PWRITEV2: return "pwritev2";
+	case LW_SYS_IO_URING_WRITE: return "io_uring_write";
+	case LW_SYS_IO_URING_WRITEV: return "io_uring_writev";
+	case LW_SYS_IO_URING_WRITE_FIXED: return "io_uring_write_fixed";
+	case LW_SYS_IO_URING_WRITEV_FIXED: return "io_uring_writev_fixed";
+	case LW_SYS_READBACK + LW_VIA_SENDFILE: return "sendfile";
+	case LW_SYS_READBACK + LW_VIA_SPLICE: return "splice";
+	case LW_SYS_READBACK + LW_VIA_COPY_FILE_RANGE: return "copy_file_range";
+	case LW_SYS_READBACK + LW_VIA_IO_URING_SPLICE: return "io_uring_splice";
+	case LW_SYS_READBACK + LW_VIA_MMAP: return "mmap";
 	}
 	return "unknown";
 }

@@ -2,6 +2,7 @@
 #include "leaks/leaks.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "leaks/coalesce.h"
 #include "leaks/filetab.h"
 #include "log.h"
+#include "leaks/readback.h"
 #include "leaks/relay.h"
 #include "leaks/watch.h"
 
@@ -19,6 +21,8 @@ struct leaks {
 	struct leaks_opts o;
 	struct filetab *files;
 	struct coalesce *coalesce;
+	struct readback *readback;
+	struct uncaptured *uncaptured;
 	struct leaks_stats st;
 	uint64_t next_sweep_ms;
 };
@@ -56,6 +60,13 @@ static void on_report(void *ctx, const struct lw_leak *leak)
 	l->o.emit(l->o.ctx, leak);
 }
 
+static void on_readback(void *ctx, const struct lw_write_event *ev, size_t size)
+{
+	struct leaks *l = ctx;
+
+	leaks__on_write(l, ev, size);
+}
+
 int leaks__new(const struct leaks_opts *opts, struct leaks **out)
 {
 	struct leaks *l = calloc(1, sizeof(*l));
@@ -65,7 +76,9 @@ int leaks__new(const struct leaks_opts *opts, struct leaks **out)
 	l->o = *opts;
 	l->files = filetab__new(opts->scanner, opts->max_streams, flush_stream, l);
 	l->coalesce = coalesce__new(opts->coalesce_delay_ms, opts->coalesce_window_ms, COALESCE_MAX, on_report, l);
-	if (!l->files || !l->coalesce) {
+	l->readback = readback__new(opts->capture_max_bytes, on_readback, l);
+	l->uncaptured = uncaptured__new();
+	if (!l->files || !l->coalesce || !l->readback || !l->uncaptured) {
 		leaks__free(l);
 		return -ENOMEM;
 	}
@@ -78,8 +91,10 @@ void leaks__free(struct leaks *l)
 	if (!l)
 		return;
 	/* the file table first: closing its streams may still add findings */
+	readback__free(l->readback);
 	filetab__free(l->files);
 	coalesce__free(l->coalesce);
+	uncaptured__free(l->uncaptured);
 	free(l);
 }
 
@@ -235,8 +250,42 @@ void leaks__on_write(struct leaks *l, const struct lw_write_event *ev, size_t si
 	l->st.bytes_scanned += ev->len;
 }
 
+void leaks__on_span(struct leaks *l, const struct lw_span_event *e)
+{
+	struct file_entry *f = filetab__get(l->files, &e->file);
+	uint64_t now_ms = clock__monotonic_ms();
+	char comm[LW_COMM_LEN + 1], path[256];
+
+	if (!f)
+		f = recover(l, e->task.tgid, e->fd, &e->file);
+	if (!f || !f->watched || e->via >= LW_VIA_MAX)
+		return;
+	l->st.spans++;
+	f->last_ms = now_ms;
+	if (e->via != LW_VIA_MMAP && !readback__add(l->readback, e, f->path, now_ms)) {
+		l->st.spans_read++;
+		return;
+	}
+	/* a mapping's stores are no call at all; a span that cannot be read back is lost */
+	l->st.uncaptured++;
+	memcpy(comm, e->task.comm, LW_COMM_LEN);
+	comm[LW_COMM_LEN] = '\0';
+	/* host-taken text, shown in the health report */
+	procinfo__scrub(l->o.procs, comm);
+	snprintf(path, sizeof(path), "%s", f->path);
+	procinfo__scrub(l->o.procs, path);
+	uncaptured__add(l->uncaptured, e->task.tgid, comm, path, e->file.ino,
+			leak__syscall_name((uint8_t)(LW_SYS_READBACK + e->via)), clock__realtime_ns());
+}
+
+size_t leaks__uncaptured(const struct leaks *l, struct lw_uncaptured *out, size_t max)
+{
+	return uncaptured__top(l->uncaptured, out, max);
+}
+
 void leaks__tick(struct leaks *l, uint64_t now_ms)
 {
+	readback__tick(l->readback, now_ms);
 	coalesce__tick(l->coalesce, now_ms);
 	if (now_ms >= l->next_sweep_ms) {
 		filetab__sweep(l->files, now_ms);
@@ -246,7 +295,8 @@ void leaks__tick(struct leaks *l, uint64_t now_ms)
 
 void leaks__flush(struct leaks *l)
 {
-	/* what streams hold back first, then what the coalescer holds back */
+	/* what waits to be read back, what streams hold back, then the coalescer */
+	readback__flush(l->readback);
 	filetab__clear(l->files);
 	coalesce__flush(l->coalesce);
 }

@@ -13,6 +13,7 @@
 
 #include "attrib/procinfo.h"
 #include "leaks/finding.h"
+#include "leaks/uncaptured.h"
 #include "leakwatch/events.h"
 #include "detect/scanner.h"
 #include "leaks/secret.h"
@@ -27,6 +28,7 @@ struct leaks_opts {
 	const struct watch_set *watch; /* which files are logs: read at each verdict */
 	size_t max_streams;            /* files scanned at once */
 	uint64_t coalesce_delay_ms, coalesce_window_ms;
+	uint64_t capture_max_bytes;    /* of a span read back (readback.h) */
 	struct scanner *scanner;
 	const struct lw_fpkey *key;
 	struct procinfo *procs;        /* who wrote a secret */
@@ -46,6 +48,9 @@ struct leaks_stats {
 	uint64_t matches;         /* secrets found, before coalescing */
 	uint64_t reports;         /* leak events emitted */
 	uint64_t malformed;
+	uint64_t spans;           /* sendfile, splice, copy_file_range, mmap seen */
+	uint64_t spans_read;      /* read back */
+	uint64_t uncaptured;      /* seen, bytes not read: the uncaptured_path drop */
 	size_t open_streams;
 	size_t files;
 };
@@ -57,6 +62,10 @@ void leaks__free(struct leaks *l);
 
 void leaks__on_file(struct leaks *l, const struct lw_file_event *e);
 void leaks__on_write(struct leaks *l, const struct lw_write_event *e, size_t size);
+/* Bytes that reached a watched file without a buffer (readback.h), or an mmap. */
+void leaks__on_span(struct leaks *l, const struct lw_span_event *e);
+/* The processes and files written to unseen, the busiest first. */
+size_t leaks__uncaptured(const struct leaks *l, struct lw_uncaptured *out, size_t max);
 /* Periodic work: due reports, idle streams. */
 void leaks__tick(struct leaks *l, uint64_t now_ms);
 /* Reports everything still held back, at shutdown. */

@@ -23,6 +23,7 @@ enum lw_event_kind {
 	LW_EVENT_LISTENER = 1,
 	LW_EVENT_WRITE = 2, /* bytes written to a watched (or undecided) file */
 	LW_EVENT_FILE = 3,  /* first write to a file: its path, for the agent to judge */
+	LW_EVENT_SPAN = 4,  /* bytes reached a watched file by a path whose bytes are not copied */
 };
 
 enum lw_listener_op {
@@ -106,6 +107,28 @@ enum lw_write_syscall {
 	LW_SYS_PWRITE64 = 3,
 	LW_SYS_PWRITEV = 4,
 	LW_SYS_PWRITEV2 = 5,
+	/* io_uring requests, captured at submission (io_uring:io_uring_submit_req) */
+	LW_SYS_IO_URING_WRITE = 6,
+	LW_SYS_IO_URING_WRITEV = 7,
+	LW_SYS_IO_URING_WRITE_FIXED = 8,
+	LW_SYS_IO_URING_WRITEV_FIXED = 9,
+	/* bytes read back from the file after an LW_EVENT_SPAN (enum lw_span_via + 16) */
+	LW_SYS_READBACK = 16,
+};
+
+/*
+ * How bytes reached a watched file without passing through a buffer the
+ * programs can read: sendfile, splice and copy_file_range move pages, and
+ * an mmap store is no call at all. The agent reads the span back from the
+ * file once written, or (mmap) counts it.
+ */
+enum lw_span_via {
+	LW_VIA_SENDFILE = 1,
+	LW_VIA_SPLICE = 2,
+	LW_VIA_COPY_FILE_RANGE = 3,
+	LW_VIA_IO_URING_SPLICE = 4,
+	LW_VIA_MMAP = 5,         /* a shared writable mapping: stores are not seen */
+	LW_VIA_MAX = 6,
 };
 
 enum lw_write_flags {
@@ -127,6 +150,19 @@ struct lw_write_event {
 	char data[LW_CHUNK_MAX];
 };
 
+struct lw_span_event {
+	__u32 kind;      /* LW_EVENT_SPAN */
+	__u8 via;        /* enum lw_span_via */
+	__u8 flags;      /* LW_WRITE_PENDING */
+	__u16 pad;
+	struct lw_task task;
+	struct lw_file_key file;
+	__u64 offset;    /* file offset of the first byte (the file size for O_APPEND) */
+	__u64 len;       /* bytes asked for (mapped, for mmap) */
+	__s32 fd;        /* -1 for an io_uring registered file */
+	__u32 pad2;
+};
+
 struct lw_file_event {
 	__u32 kind;      /* LW_EVENT_FILE */
 	__u32 depth;     /* names[] slots used, leaf first; empty slots mark mount crossings */
@@ -146,6 +182,7 @@ _Static_assert(sizeof(struct lw_verdict) == 8, "lw_verdict layout");
 _Static_assert(sizeof(struct lw_write_event) == 88 + LW_CHUNK_MAX, "lw_write_event layout");
 _Static_assert(sizeof(struct lw_file_event) == 88 + LW_PATH_DEPTH * LW_NAME_MAX, "lw_file_event layout");
 _Static_assert(sizeof(struct lw_listener_event) == 88, "lw_listener_event layout");
+_Static_assert(sizeof(struct lw_span_event) == 96, "lw_span_event layout");
 #ifndef __VMLINUX_H__
 #include <sys/socket.h>
 _Static_assert(LW_AF_INET == AF_INET && LW_AF_INET6 == AF_INET6, "the kernel's address families");
