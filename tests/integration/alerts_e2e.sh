@@ -200,16 +200,7 @@ check "    the collector holds it resolved, with an end" test \
 	"$(sqlite3 "$DB" "SELECT status, ends_ns > starts_ns FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=6379%netns=$NETNS%'")" = "resolved|1"
 
 # --- a token written 1,000 times into a log pages once ------------------------
-TOKEN=$(python3 - <<'PY'
-import secrets, zlib
-A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-body = "".join(secrets.choice(A) for _ in range(30))
-n, c = zlib.crc32(body.encode()), ""
-while n:
-    c, n = A[n % 62] + c, n // 62
-print("ghp_" + body + c.rjust(6, "0"))
-PY
-)
+TOKEN=$(gh_token)
 export TOKEN
 python3 - "$WORK/logs/app.log" <<'PY'
 import os, sys, time

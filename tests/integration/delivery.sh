@@ -87,12 +87,7 @@ start_collector "$WORK/collector.yaml" --print || exit 1
 start_agent "$WORK/agent.yaml" || exit 1
 
 # --- round trip: a listener and a leak, every field intact -----------------
-TOKEN=$(python3 -c '
-import secrets, zlib
-A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-b = "".join(secrets.choice(A) for _ in range(30)); n, c = zlib.crc32(b.encode()), ""
-while n: c, n = A[n % 62] + c, n // 62
-print("ghp_" + b + c.rjust(6, "0"))')
+TOKEN=$(gh_token)
 export TOKEN
 RT_PORT=$(free_port)
 bg rt_listener python3 -c "

@@ -31,12 +31,7 @@ bg redis ip netns exec lwt-op redis-server --port 6379 --bind 0.0.0.0 --protecte
 wait_port lwt-op tcp 6379
 expect_json "redis is public and answers without a password: critical" "$WORK/agent.out" port=6379 \
 	event=open severity=critical auth.state=none
-TOKEN=$(python3 -c '
-import secrets, zlib
-A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-b = "".join(secrets.choice(A) for _ in range(30)); n, c = zlib.crc32(b.encode()), ""
-while n: c, n = A[n % 62] + c, n // 62
-print("ghp_" + b + c.rjust(6, "0"))')
+TOKEN=$(gh_token)
 export TOKEN
 printf 'INFO token=%s\n' "$TOKEN" >>"$WORK/logs/app.log"
 expect_json "the leak is reported" "$WORK/agent.out" kind=leak file.path="$WORK/logs/app.log"

@@ -30,12 +30,7 @@ printf 'state_dir: %s/state\nleaks:\n  coalesce_delay: 0s\n' "$WORK" >"$WORK/age
 # as the DaemonSet runs it: the node's name from the downward API
 NODE_NAME=node-pods-7 start_agent "$WORK/agent.yaml" --host-root "$ROOT" || exit 1
 
-TOKEN=$(python3 -c '
-import secrets, zlib
-A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-b = "".join(secrets.choice(A) for _ in range(30)); n, c = zlib.crc32(b.encode()), ""
-while n: c, n = A[n % 62] + c, n // 62
-print("ghp_" + b + c.rjust(6, "0"))')
+TOKEN=$(gh_token)
 export TOKEN
 APP_PORT=$(free_port)
 # the "container": moves itself into the pod's cgroup, listens, and logs
