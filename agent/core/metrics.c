@@ -100,6 +100,12 @@ char *metrics__render(const struct lw_metrics *m)
 	       m->export_failures);
 	metric(&o, "leakwatch_export_retries_total", "counter", "Sends retried (network, 429, 5xx).",
 	       m->health.export_retries);
+	header(&o, "leakwatch_export_blocked", "gauge",
+	       "1 while the collector refuses the agent's credentials or URL (401, 403, 404, 405, "
+	       "421); the spool is kept until it accepts again.");
+	put(&o, "leakwatch_export_blocked{reason=\"auth\"} %d\n", m->export_blocked_status ? 1 : 0);
+	metric(&o, "leakwatch_export_blocked_attempts_total", "counter",
+	       "Sends refused for credentials or routing; nothing was dropped.", m->export_blocked_attempts);
 	metric(&o, "leakwatch_spool_bytes", "gauge", "Bytes in the on-disk spool.", m->health.spool.bytes);
 	metric(&o, "leakwatch_spool_records", "gauge", "Records in the on-disk spool.", m->health.spool.records);
 	metric(&o, "leakwatch_spool_oldest_age_seconds", "gauge",

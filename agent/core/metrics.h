@@ -27,6 +27,8 @@ struct lw_metrics {
 	bool export_enabled;
 	uint64_t export_events;
 	uint64_t export_failures;
+	int export_blocked_status;   /* the collector's refusal while blocked, else 0 */
+	uint64_t export_blocked_attempts;
 	uint64_t spool_oldest_age_s;
 	uint64_t config_reloads;
 	uint64_t config_reload_failures;

@@ -307,6 +307,8 @@ static void gather_health(struct agent *a, struct lw_health *h, struct leaks_sta
 	h->drop_counts[h->n_drops++] = h->spool.dropped_full;
 	h->drop_names[h->n_drops] = "spool_write_error";
 	h->drop_counts[h->n_drops++] = h->spool.write_errors;
+	h->drop_names[h->n_drops] = "corrupt";
+	h->drop_counts[h->n_drops++] = h->spool.dropped_corrupt;
 	h->drop_names[h->n_drops] = "export_rejected";
 	h->drop_counts[h->n_drops++] = ex->rejected;
 	h->drop_names[h->n_drops] = "journal_gap";
@@ -386,7 +388,8 @@ void runtime__report_health(struct agent *a, const char *msg)
 		     ",\"bytes_scanned\":%" PRIu64 ",\"matches\":%" PRIu64 ",\"truncated_writes\":%" PRIu64
 		     ",\"gaps\":%" PRIu64 ",\"spans\":%" PRIu64 ",\"spans_read\":%" PRIu64
 		     "},\"export\":{\"enabled\":%s,\"batches\":%" PRIu64
-		     ",\"events\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"last_status\":%d}"
+		     ",\"events\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"last_status\":%d"
+		     ",\"blocked\":%s,\"blocked_status\":%d,\"blocked_attempts\":%" PRIu64 "}"
 		     ",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"dropped_corrupt\":%" PRIu64
 		     "},\"probes\":{\"done\":%" PRIu64 ",\"verified_events\":%" PRIu64 ",\"busy\":%zu"
 		     ",\"held_opens\":%zu},\"malformed_records\":%" PRIu64 ",\"output_errors\":%" PRIu64,
@@ -395,6 +398,7 @@ void runtime__report_health(struct agent *a, const char *msg)
 		     ls.open_streams, ls.chunks, ls.bytes_scanned, ls.matches, ls.truncated, ls.gaps, ls.spans,
 		     ls.spans_read,
 		     a->delivery ? "true" : "false", ex.batches, ex.events, ex.retries, ex.last_status,
+		     ex.blocked_status ? "\"auth\"" : "null", ex.blocked_status, ex.blocked_attempts,
 		     h.spool.bytes, h.spool.records, h.spool.dropped_corrupt, a->probes_done, a->verified,
 		     a->verify ? verify__busy(a->verify) : 0, a->n_held,
 		     a->malformed + ls.malformed, a->output_errors + a->encode_errors);
@@ -432,6 +436,8 @@ void runtime__publish_status(struct agent *a)
 	m.export_enabled = a->delivery != NULL;
 	m.export_events = ex.events;
 	m.export_failures = ex.failures;
+	m.export_blocked_status = ex.blocked_status;
+	m.export_blocked_attempts = ex.blocked_attempts;
 	if (h.spool.oldest_ms) {
 		uint64_t now_ms = clock__realtime_ns() / 1000000ULL;
 

@@ -21,6 +21,9 @@
 #define MAX_RESPONSE (64 * 1024)
 #define MAX_BATCH_BYTES (3 * 1024 * 1024) /* under the collector's 4 MiB body limit */
 #define BASE_BACKOFF_MS 500
+/* While blocked, one line per this interval: a fleet with a bad token must
+ * not fill every node's journal. */
+#define BLOCKED_LOG_INTERVAL_MS (60 * 1000)
 /*
  * A partial batch goes out this long after its first event, or a flush
  * interval after the last send, whichever is later: a lone exposure on a
@@ -41,6 +44,7 @@ struct exporter {
 	struct exporter_stats st;
 	CURL *curl;
 	uint64_t sequence;
+	uint64_t blocked_logged_ms; /* monotonic; 0 before the first line */
 };
 
 /* A growable byte buffer for the batch and the response. */
@@ -126,20 +130,63 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-enum outcome { SENT, RETRY, DROP };
+enum outcome { SENT, RETRY, BLOCKED, DROP };
 
 /*
  * What the collector's answer means for the batch: only 200 carries a
- * BatchAck; a busy or failing collector is tried again; any other answer
- * refuses the batch for good.
+ * BatchAck; only 400 and 413 say the batch itself was decoded and refused.
+ * Credentials, authorisation and routing answers would refuse every batch
+ * alike, so they block instead of emptying the spool. Anything else (busy,
+ * failing, an unexpected code from a proxy) is tried again.
  */
 static enum outcome outcome_of_status(long status)
 {
-	if (status == 200)
+	switch (status) {
+	case 200:
 		return SENT;
-	if (status == 429 || status == 408 || status >= 500)
+	case 400:
+	case 413:
+		return DROP;
+	case 401:
+	case 403:
+	case 404:
+	case 405:
+	case 421:
+		return BLOCKED;
+	default:
 		return RETRY;
-	return DROP;
+	}
+}
+
+/* Records a blocked or an accepted send; logs a block once per interval. */
+static void note_blocked(struct exporter *e, long status)
+{
+	uint64_t now = clock__monotonic_ms();
+	bool say;
+
+	pthread_mutex_lock(&e->lock);
+	if (!status) {
+		if (e->st.blocked_status)
+			log_info("export: the collector accepts batches again; the spool drains");
+		e->st.blocked_status = 0;
+		e->st.blocked_since_ms = 0;
+		e->blocked_logged_ms = 0;
+		pthread_mutex_unlock(&e->lock);
+		return;
+	}
+	if (!e->st.blocked_status || e->st.blocked_status != status)
+		e->st.blocked_since_ms = clock__realtime_ns() / 1000000ULL;
+	say = !e->blocked_logged_ms || e->st.blocked_status != status ||
+	      now - e->blocked_logged_ms >= BLOCKED_LOG_INTERVAL_MS;
+	e->st.blocked_status = (int)status;
+	e->st.blocked_attempts++;
+	if (say)
+		e->blocked_logged_ms = now;
+	pthread_mutex_unlock(&e->lock);
+	if (say)
+		log_error("export: collector answered %ld (check collector.url and collector.token_file); "
+			  "keeping the spool and retrying",
+			  status);
 }
 
 /* One POST. Fills *ack on success; sets *retry_after_ms if the server asked. */
@@ -187,12 +234,33 @@ static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__
 		free(resp.p);
 		log_warn("export: collector answered %ld; will retry", status);
 		return RETRY;
+	case BLOCKED:
+		free(resp.p);
+		note_blocked(e, status);
+		return BLOCKED;
 	case DROP:
 		break;
 	}
 	free(resp.p);
 	log_error("export: collector refused the batch with %ld; dropping it", status);
 	return DROP;
+}
+
+static int read_token(const char *file, char *out, size_t len, char *err, size_t errlen);
+
+/*
+ * A refused credential may have been rotated on disk since the start (a
+ * Kubernetes Secret volume updates in place): read the file again before
+ * the next attempt. Only the export thread uses e->auth after the start.
+ */
+static void reread_token(struct exporter *e)
+{
+	char token[512], err[256];
+
+	if (!e->o.token_file || read_token(e->o.token_file, token, sizeof(token), err, sizeof(err)))
+		return;
+	snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", token);
+	memset(token, 0, sizeof(token));
 }
 
 /* Sleeps up to ms, waking early on stop. Returns true if stopping. */
@@ -266,6 +334,8 @@ static bool deliver(struct exporter *e, struct batch *b)
 		uint64_t retry_after = 0;
 		enum outcome out = post(e, &gz, &ack, &retry_after);
 
+		if (out != BLOCKED && out != RETRY)
+			note_blocked(e, 0);
 		if (out == SENT) {
 			if (ack->sequence != e->sequence)
 				log_warn("export: ack for batch %" PRIu64 ", sent %" PRIu64, ack->sequence, e->sequence);
@@ -286,7 +356,8 @@ static bool deliver(struct exporter *e, struct batch *b)
 			break;
 		}
 		pthread_mutex_lock(&e->lock);
-		e->st.retries++;
+		if (out == RETRY)
+			e->st.retries++;
 		if (!e->st.last_status)
 			e->st.failures++;
 		pthread_mutex_unlock(&e->lock);
@@ -294,6 +365,8 @@ static bool deliver(struct exporter *e, struct batch *b)
 			goto keep; /* leave it spooled for the next start */
 		if (wait_ms(e, retry__wait_ms(&policy, ++failures, retry_after), false))
 			goto keep;
+		if (out == BLOCKED)
+			reread_token(e);
 	}
 	spool__ack(e->o.spool, &b->end);
 	e->sequence++;

@@ -5,6 +5,14 @@
  * exponential backoff and jitter on 429, 5xx and network errors (honouring
  * Retry-After). The spool is acknowledged only with the collector's
  * BatchAck, so delivery is at least once. Runs in its own thread.
+ *
+ * Only an answer that calls the batch itself invalid (400, 413) drops it.
+ * An answer about the agent's credentials or the URL (401, 403, 404, 405,
+ * 421) is a configuration fault that would be the same for every batch:
+ * the spool is kept, the exporter backs off, says so once per interval and
+ * reports itself blocked until the collector accepts again. Before each
+ * new attempt it reads collector.token_file again, so a rotated token is
+ * picked up without a restart.
  */
 #ifndef LW_EXPORTER_H
 #define LW_EXPORTER_H
@@ -37,6 +45,9 @@ struct exporter_stats {
 	uint64_t rejected;        /* events dropped on a 4xx or refused as invalid */
 	int last_status;          /* last HTTP status, 0 for a network error */
 	uint64_t last_success_ms;
+	int blocked_status;       /* 401/403/404/405/421 while blocked, else 0 */
+	uint64_t blocked_since_ms;/* wall clock of the first refusal of this spell */
+	uint64_t blocked_attempts;/* sends refused as a configuration fault, ever */
 };
 
 struct exporter;

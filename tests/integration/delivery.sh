@@ -2,7 +2,8 @@
 # Agent to collector, end to end: every field arrives intact; events made
 # while the collector is down, or before the agent is killed with -9, all
 # arrive exactly once; a damaged spool is recovered with the loss counted;
-# retries honour 429/503 and a 4xx is a counted drop; a full disk is counted.
+# retries honour 429/503 and a 400 is a counted drop; a wrong token keeps
+# the spool until the token is fixed; a full disk is counted.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
@@ -255,6 +256,35 @@ rm -rf "$ASTATE/spool"
 start_agent "$WORK/agent-bad.yaml" || exit 1
 expect_json "a 400 is a counted drop" "$WORK/agent.err" msg=health 'drops.export_rejected!=0'
 check "and is logged" grep -q 'refused the batch with 400' "$WORK/agent.err"
+stop_agent
+
+# --- a wrong token: the spool is kept, and drains once the token is right ----
+# A rotation that reaches the collector before the agent (or a URL typo)
+# must never cost events: 401 blocks delivery instead of dropping batches.
+printf 'not-the-collector-token-0123456789\n' >"$WORK/agent-token"
+agent_yaml "http://127.0.0.1:$PORT" | sed "s|token_file: .*|token_file: $WORK/agent-token|" >"$WORK/agent-rot.yaml"
+rm -rf "$ASTATE/spool"
+start_agent "$WORK/agent-rot.yaml" || exit 1
+python3 -c '
+import socket
+for p in range(47300, 47450):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", p)); s.close()'
+check "the agent saw 300 events" printed 300 "$UDP and 47300 <= e['port'] < 47450"
+LW_TIMEOUT=15 expect_json "a refused token blocks export, named in the health line" "$WORK/agent.err" 	msg=health export.blocked=auth export.blocked_status=401 drops.export_rejected=0
+mport=$(grep -o '"port":[0-9]*' "$WORK/agent.err" | head -1 | cut -d: -f2)
+check "/metrics says export is blocked for auth" bash -c \
+	"curl -s http://127.0.0.1:$mport/metrics | grep -qx 'leakwatch_export_blocked{reason=\"auth\"} 1'"
+sleep 3 # several refused attempts at a 1 s max_backoff
+n=$(grep -c 'collector answered 401' "$WORK/agent.err")
+check "the refusal is logged once per interval, not per attempt (got $n)" test "$n" -eq 1
+check "and the log does not carry the token" bash -c "! grep -q not-the-collector-token '$WORK/agent.err' '$WORK/agent.out'"
+cp "$CSTATE/token" "$WORK/agent-token" # the rotated token reaches the node
+ids_arrive "after the token is fixed all 300 are stored exactly once" \
+	'e["kind"] == "listener" and e["protocol"] == "udp" and 47300 <= e["port"] < 47450'
+LW_TIMEOUT=15 expect_json "export is no longer blocked, and nothing was dropped" "$WORK/agent.err" \
+	msg=health export.blocked=null drops.export_rejected=0 'export.blocked_attempts!=0'
+check "/metrics agrees" bash -c \
+	"curl -s http://127.0.0.1:$mport/metrics | grep -qx 'leakwatch_export_blocked{reason=\"auth\"} 0'"
 stop_agent
 
 # --- a full disk: counted, and the agent keeps going -------------------------

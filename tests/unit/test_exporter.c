@@ -308,6 +308,62 @@ static void test_a_refused_batch_is_dropped_counted_and_not_sent_again(void **st
 	assert_int_equal(unacked(c), 0);
 }
 
+static bool blocked_twice(const struct exporter_stats *st)
+{
+	return st->blocked_attempts >= 2;
+}
+
+/* 401, 403, 404, 405 and 421 say the agent's token or URL is wrong: every
+ * batch would be refused alike, so none is dropped. */
+static void test_credential_and_routing_refusals_keep_the_spool_until_accepted(void **state)
+{
+	static const long codes[] = { 401, 403, 404, 405, 421 };
+	struct ctx *c = *state;
+	struct ack_body a;
+	struct httpd_step steps[7];
+	struct exporter_stats st;
+
+	for (size_t i = 0; i < 5; i++)
+		steps[i] = (struct httpd_step){ codes[i], NULL, NULL, 0 };
+	steps[5] = ack(&a, 1, 2, 0);
+	httpd__script(&c->srv, steps, 6);
+	spool_event(c, 1);
+	spool_event(c, 2);
+	start(c, 300);
+	st = stats_when(c, blocked_twice);
+	assert_true(st.blocked_status == 401 || st.blocked_status == 403);
+	assert_true(st.blocked_since_ms > 0);
+	assert_int_equal(st.rejected, 0);
+	assert_int_equal(st.batches, 0);
+	assert_int_equal(unacked(c), 2);
+
+	assert_int_equal(httpd__wait(&c->srv, 6, 10000), 6);
+	st = stats_when(c, one_batch);
+	assert_int_equal(st.blocked_attempts, 5);
+	assert_int_equal(st.blocked_status, 0); /* accepted again: no longer blocked */
+	assert_int_equal(st.rejected, 0);
+	assert_int_equal(st.events, 2);
+	assert_int_equal(unacked(c), 0);
+	/* the same batch each time, under the same sequence */
+	for (size_t i = 1; i < 6; i++) {
+		assert_int_equal(c->srv.seen[i].len, c->srv.seen[0].len);
+		assert_memory_equal(c->srv.seen[i].body, c->srv.seen[0].body, c->srv.seen[0].len);
+	}
+}
+
+/* A 413 is the collector saying the batch itself is too large: dropped. */
+static void test_a_batch_too_large_is_dropped(void **state)
+{
+	struct ctx *c = *state;
+	struct httpd_step big = { 413, NULL, NULL, 0 };
+
+	httpd__script(&c->srv, &big, 1);
+	spool_event(c, 1);
+	start(c, 60000);
+	assert_int_equal(stats_when(c, something_rejected).rejected, 1);
+	assert_int_equal(unacked(c), 0);
+}
+
 static bool a_network_error(const struct exporter_stats *st)
 {
 	return st->failures > 0;
@@ -365,6 +421,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_unreadable_ack_sends_the_batch_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_refused_batch_is_dropped_counted_and_not_sent_again,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credential_and_routing_refusals_keep_the_spool_until_accepted,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_batch_too_large_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_collector_that_is_down_is_retried_until_it_is_up,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_stop_leaves_what_was_not_acknowledged_in_the_spool,
