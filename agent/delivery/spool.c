@@ -143,8 +143,36 @@ static uint64_t resync(int fd, uint64_t off, uint64_t end)
 	return end;
 }
 
-/* Replays one segment: counts records, steps over damage, cuts a torn tail. */
-static int replay_segment(struct spool *s, struct segment *seg, void *buf)
+/*
+ * The next offset at or after `off` where a whole, sound record starts
+ * (magic, length and CRC all check), or `end` if none does. *damaged is how
+ * many records the skipped bytes held, as told by the record magics in them
+ * (at least one: the record at `off` itself). A length field that is wrong
+ * therefore costs its own record, not the rest of the segment.
+ */
+static uint64_t next_sound(int fd, uint64_t off, uint64_t end, void *buf, uint64_t *damaged)
+{
+	struct rec_hdr h;
+	uint64_t magics = 0, at = off;
+	uint32_t m;
+
+	if (pread(fd, &m, sizeof(m), (off_t)off) == (ssize_t)sizeof(m) && m == REC_MAGIC)
+		magics++;
+	for (;;) {
+		at = resync(fd, at, end);
+		if (at >= end || !check_record(fd, at, end, buf, &h))
+			break;
+		magics++;
+	}
+	*damaged = magics ? magics : 1;
+	return at;
+}
+
+/*
+ * Replays one segment: counts records and steps over damage. Only the last
+ * segment can end in a torn record (a crash mid-append); that is cut.
+ */
+static int replay_segment(struct spool *s, struct segment *seg, bool last, void *buf)
 {
 	char path[600];
 	struct stat st;
@@ -162,6 +190,7 @@ static int replay_segment(struct spool *s, struct segment *seg, void *buf)
 	}
 	while (off < (uint64_t)st.st_size) {
 		int err = check_record(fd, off, (uint64_t)st.st_size, buf, &h);
+		uint64_t damaged, next;
 
 		if (!err) {
 			if (!seg->records++)
@@ -169,15 +198,18 @@ static int replay_segment(struct spool *s, struct segment *seg, void *buf)
 			off += sizeof(h) + h.len;
 			continue;
 		}
-		s->st.dropped_corrupt++;
-		if (err == -ENODATA) {
+		next = next_sound(fd, off, (uint64_t)st.st_size, buf, &damaged);
+		if (next >= (uint64_t)st.st_size && last && err == -ENODATA) {
+			s->st.dropped_corrupt++;
 			log_warn("spool %s: torn record at %" PRIu64 "; truncating", path, off);
 			if (ftruncate(fd, (off_t)off) == 0)
 				st.st_size = (off_t)off;
 			break;
 		}
-		log_warn("spool %s: damaged record at %" PRIu64 "; skipping it", path, off);
-		off = resync(fd, off, (uint64_t)st.st_size);
+		s->st.dropped_corrupt += damaged;
+		log_warn("spool %s: %" PRIu64 " damaged record(s) at %" PRIu64 "; resuming at %" PRIu64, path,
+			 damaged, off, next);
+		off = next;
 	}
 	seg->size = (uint64_t)st.st_size;
 	fsync(fd);
@@ -225,7 +257,7 @@ static int load_segments(struct spool *s)
 	if (!buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_segs && !err; i++)
-		err = replay_segment(s, &s->segs[i], buf);
+		err = replay_segment(s, &s->segs[i], i + 1 == s->n_segs, buf);
 	free(buf);
 	return err;
 }
@@ -488,8 +520,10 @@ int spool__read(struct spool *s, struct spool_pos *cursor, size_t max_records, s
 			break;
 		err = check_record(fd, cursor->offset, seg->size, buf, &h);
 		if (err) {
+			uint64_t damaged;
+
 			/* damage already counted at replay: step over it */
-			cursor->offset = err == -EBADMSG ? resync(fd, cursor->offset, seg->size) : seg->size;
+			cursor->offset = next_sound(fd, cursor->offset, seg->size, buf, &damaged);
 			continue;
 		}
 		cursor->offset += sizeof(h) + h.len;

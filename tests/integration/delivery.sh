@@ -177,10 +177,13 @@ python3 - "$ASTATE/spool" <<'PY'
 import os, sys, struct
 segs = sorted(os.path.join(sys.argv[1], f) for f in os.listdir(sys.argv[1]) if f.endswith(".seg"))
 data = bytearray(open(segs[-1], "rb").read())
-# walk the records (magic, len, crc, reserved, ts) and flip a bit mid-payload of the 10th
+# walk the records (magic, len, crc, reserved, ts): make the 5th record's
+# length run past the segment's end, and flip a bit mid-payload of the 10th
 off, n = 0, 0
 while off + 24 <= len(data):
     magic, ln = struct.unpack_from("<II", data, off)
+    if n == 5:
+        struct.pack_into("<I", data, off + 4, 60000)
     if n == 10:
         data[off + 24 + ln // 2] ^= 0x10
         break
@@ -190,10 +193,10 @@ open(segs[-1], "wb").write(bytes(data))
 PY
 start_collector "$WORK/collector.yaml" --print || exit 1
 start_agent "$WORK/agent.yaml" || exit 1
-expect_json "the damage is counted: one bad record and a torn tail" "$WORK/agent.err" \
-	msg=health spool.dropped_corrupt=2
+expect_json "the damage is counted: a bad length, a bad record and a torn tail" "$WORK/agent.err" \
+	msg=health spool.dropped_corrupt=3 drops.corrupt=3
 LW_TIMEOUT=30 expect_json "and reported to the collector" "$WORK/collector.out" \
-	kind=health spool.dropped_corrupt=2
+	kind=health spool.dropped_corrupt=3
 
 # --- retries: 503 and 429 with Retry-After are retried; a 400 is dropped ----
 stop_agent

@@ -251,6 +251,81 @@ static void test_garbage_header_resyncs(void **state)
 	spool__close(s);
 }
 
+/* Sets the length field of record `nth` (all 37 bytes long) in `path`. */
+static void set_length(const char *path, int nth, uint32_t len)
+{
+	int fd = open(path, O_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &len, sizeof(len), (off_t)nth * 37 + 4), (ssize_t)sizeof(len));
+	close(fd);
+}
+
+/* A length that runs past the segment's end mid-segment is damage, not a
+ * torn tail: only that record is lost and counted. */
+static void test_a_damaged_length_costs_one_record(void **state)
+{
+	struct spool *s = open_spool(1 << 20, 1 << 20);
+	struct spool_stats st;
+	struct spool_pos cur;
+	struct seen seen;
+	char path[128];
+	(void)state;
+
+	append_n(s, 0, 200);
+	spool__close(s);
+	last_segment(path, sizeof(path));
+	set_length(path, 50, 60000);
+
+	s = open_spool(1 << 20, 1 << 20);
+	spool__stats(s, &st);
+	assert_int_equal(st.dropped_corrupt, 1);
+	assert_int_equal(st.records, 199);
+	cur = spool__start(s);
+	seen = read_all(s, &cur);
+	assert_int_equal(seen.n, 199);
+	assert_int_equal(seen.last, 199);
+	spool__close(s);
+}
+
+/* The same in a segment that is not the last: nothing is cut from it. */
+static void test_damage_in_an_older_segment_is_skipped_not_cut(void **state)
+{
+	struct spool *s = open_spool(1 << 20, 37 * 100);
+	struct spool_stats st;
+	struct spool_pos cur;
+	struct seen seen;
+	char path[128];
+	struct dirent *de;
+	DIR *d;
+	(void)state;
+
+	append_n(s, 0, 300);
+	spool__close(s);
+	d = opendir(dir);
+	assert_non_null(d);
+	path[0] = '\0';
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".seg") && (!path[0] || strcmp(de->d_name, path) < 0))
+			snprintf(path, sizeof(path), "%s", de->d_name);
+	closedir(d);
+	{
+		char full[256];
+
+		snprintf(full, sizeof(full), "%s/%s", dir, path);
+		set_length(full, 10, 1u << 20); /* too long for any record */
+		set_length(full, 20, 3000);     /* past this segment's end */
+	}
+	s = open_spool(1 << 20, 37 * 100);
+	spool__stats(s, &st);
+	assert_int_equal(st.dropped_corrupt, 2);
+	cur = spool__start(s);
+	seen = read_all(s, &cur);
+	assert_int_equal(seen.n, 298);
+	assert_int_equal(seen.last, 299);
+	spool__close(s);
+}
+
 static void test_size_bound_drops_oldest_and_counts(void **state)
 {
 	struct spool *s = open_spool(64 * 1024, 4096);
@@ -292,6 +367,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_truncated_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_bit_skips_one_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_header_resyncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_damaged_length_costs_one_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damage_in_an_older_segment_is_skipped_not_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_bound_drops_oldest_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_record_refused, setup, teardown),
 	};
