@@ -19,6 +19,11 @@ void log__setup(enum lw_log_level min, enum lw_log_format format)
 	log_format = format;
 }
 
+bool log__enabled(enum lw_log_level level)
+{
+	return level >= min_level;
+}
+
 enum lw_log_format log__format(void)
 {
 	return log_format;

@@ -22,6 +22,8 @@ struct lw_log_settings {
 
 void log__setup(enum lw_log_level min, enum lw_log_format format);
 enum lw_log_format log__format(void);
+/* Whether a message at level would be written: skip preparing one that is not. */
+bool log__enabled(enum lw_log_level level);
 int log__parse_level(const char *s, enum lw_log_level *out);
 int log__parse_format(const char *s, enum lw_log_format *out);
 

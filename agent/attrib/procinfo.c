@@ -71,11 +71,34 @@ void procinfo__scrub(struct procinfo *pi, char *text)
 		scanner__scan(pi->scrubber, text, strlen(text), blank, text);
 }
 
+/* Names a workload chose (pod, namespace, container) are host-taken text too. */
+static void scrub_container(struct procinfo *pi, struct lw_container *c)
+{
+	procinfo__scrub(pi, c->cgroup);
+	procinfo__scrub(pi, c->pod_name);
+	procinfo__scrub(pi, c->pod_namespace);
+	procinfo__scrub(pi, c->container_name);
+}
+
+/*
+ * Every string taken from the host leaves the agent scrubbed: a token in a
+ * binary's path, a user name or a pod name is as raw as one in a log.
+ */
+static void scrub_proc(struct procinfo *pi, struct lw_proc *p)
+{
+	procinfo__scrub(pi, p->comm);
+	procinfo__scrub(pi, p->exe);
+	procinfo__scrub(pi, p->cmdline);
+	procinfo__scrub(pi, p->user);
+	scrub_container(pi, &p->container);
+}
+
 bool procinfo__container(struct procinfo *pi, const char *cgroup, struct lw_container *c)
 {
 	if (!container__parse_path(cgroup, c))
 		return false;
 	pods__enrich(pi->pods, c);
+	scrub_container(pi, c);
 	return true;
 }
 
@@ -119,14 +142,13 @@ void procinfo__enrich(struct procinfo *pi, struct lw_proc *p)
 	}
 	if (hostfs__path(path, sizeof(path), "/proc/%u/cmdline", p->tgid)) {
 		n = procfs__read(path, args, sizeof(args));
-		if (n > 0) {
+		if (n > 0)
 			cmdline__redact(args, (size_t)n, p->cmdline, sizeof(p->cmdline));
-			procinfo__scrub(pi, p->cmdline);
-		}
 	}
 	user_name(p->tgid, p->uid, p->user, sizeof(p->user));
 	container__of_pid(p->tgid, &p->container);
 	pods__enrich(pi->pods, &p->container);
+	scrub_proc(pi, p);
 }
 
 int procinfo__read(struct procinfo *pi, uint32_t tgid, struct lw_proc *p)
@@ -180,9 +202,11 @@ bool procinfo__log_writer(struct procinfo *pi, const char *path, struct lw_proc 
 	if (pid && !procinfo__read(pi, pid, proc)) {
 		/* the process's own cgroup is authoritative; the path fills the gaps */
 		fill_gaps(&proc->container, &owner);
+		scrub_container(pi, &proc->container);
 		return true;
 	}
 	proc->container = owner;
 	pods__enrich(pi->pods, &proc->container);
+	scrub_container(pi, &proc->container);
 	return true;
 }

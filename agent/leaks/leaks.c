@@ -2,6 +2,7 @@
 #include "leaks/leaks.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,13 @@ static struct file_entry *judge(struct leaks *l, const struct lw_file_key *key, 
 		l->st.files_watched++;
 	else
 		l->st.files_ignored++;
-	log_debug("%s %s", watched ? "watching" : "ignoring", e->path);
+	if (log__enabled(LW_LOG_DEBUG)) {
+		char shown[PATH_MAX];
+
+		snprintf(shown, sizeof(shown), "%s", e->path);
+		procinfo__scrub(l->o.procs, shown); /* even debug lines never carry a key */
+		log_debug("%s %s", watched ? "watching" : "ignoring", shown);
+	}
 	l->o.set_verdict(l->o.ctx, key, generation, watched ? LW_VERDICT_WATCHED : LW_VERDICT_IGNORED);
 	return e;
 }
@@ -186,6 +193,8 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	leak.first_ns = leak.last_ns = c->now_ns;
 	leak.rule = m->rule;
 	leak.path = strdup(f->path);
+	if (leak.path)
+		procinfo__scrub(l->o.procs, leak.path); /* a file's name can hold a key */
 	leak.dev = f->dev;
 	leak.ino = f->key.ino;
 	leak.offset = leak.last_offset = offset;

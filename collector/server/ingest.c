@@ -2,6 +2,7 @@
 #include "server/ingest.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,6 +82,59 @@ static void budget_free(void *data, void *p)
 	h = (struct alloc_hdr *)p - 1;
 	a->used -= h->size;
 	free(h);
+}
+
+/* --- the redaction contract: what an agent may store of a secret --- */
+
+/*
+ * The agent's redacted form is "****", or up to 4 leading and as many
+ * trailing characters around "..." (README: `redacted`). A buggy or
+ * compromised agent may send more; the collector never stores it.
+ */
+static bool redaction_ok(const char *r)
+{
+	size_t n = strlen(r), show;
+
+	if (!n || !strcmp(r, "****"))
+		return true;
+	if (n < 5 || (n - 3) % 2)
+		return false;
+	show = (n - 3) / 2;
+	return show <= 4 && !memcmp(r + show, "...", 3);
+}
+
+/* The agent's own rule, applied to what it sent: a sixth on each side, at most 4. */
+static void redact_again(const char *sent, char out[16])
+{
+	size_t n = strlen(sent), show = n / 6 < 4 ? n / 6 : 4;
+
+	for (size_t i = 0; i < show; i++)
+		if ((unsigned char)sent[i] >= 0x80 || (unsigned char)sent[n - 1 - i] >= 0x80)
+			show = 0; /* never cut a UTF-8 sequence */
+	if (!show)
+		snprintf(out, 16, "****");
+	else
+		snprintf(out, 16, "%.*s...%.*s", (int)show, sent, (int)show, sent + n - show);
+}
+
+/* Re-redacts a leak that showed too much, and re-encodes it for storage. */
+static int enforce_redaction(struct ingest_event *e)
+{
+	Leakwatch__V1__LeakEvent *l = e->ev->leak;
+	size_t len;
+
+	if (e->ev->kind_case != LEAKWATCH__V1__EVENT__KIND_LEAK || !l || !l->redacted || redaction_ok(l->redacted))
+		return 0;
+	redact_again(l->redacted, e->redacted);
+	e->sent_redacted = l->redacted;
+	l->redacted = e->redacted;
+	len = leakwatch__v1__event__get_packed_size(e->ev);
+	e->repacked = malloc(len ? len : 1);
+	if (!e->repacked)
+		return -ENOMEM;
+	e->raw_len = leakwatch__v1__event__pack(e->ev, e->repacked);
+	e->raw = e->repacked;
+	return 1;
 }
 
 /* --- the EventBatch frame, walked by hand before anything is allocated --- */
@@ -245,8 +299,18 @@ enum ingest_status ingest__decode(const void *body, size_t len, enum ingest_enco
 			return st;
 		}
 		e->invalid = ingest__validate(e->ev, now_ns);
-		if (e->invalid)
+		if (e->invalid) {
 			b->n_invalid++;
+			continue;
+		}
+		switch (enforce_redaction(e)) {
+		case 1:
+			b->n_unredacted++;
+			break;
+		case -ENOMEM:
+			ingest__free(b);
+			return INGEST_NOMEM;
+		}
 	}
 	*out = b;
 	return INGEST_OK;
@@ -256,9 +320,15 @@ void ingest__free(struct ingest_batch *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n_events; i++)
-		if (b->events[i].ev)
-			leakwatch__v1__event__free_unpacked(b->events[i].ev, &b->pb_alloc);
+	for (size_t i = 0; i < b->n_events; i++) {
+		struct ingest_event *e = &b->events[i];
+
+		if (e->sent_redacted)
+			e->ev->leak->redacted = e->sent_redacted; /* the allocator's own */
+		if (e->ev)
+			leakwatch__v1__event__free_unpacked(e->ev, &b->pb_alloc);
+		free(e->repacked);
+	}
 	free(b->events);
 	free(b->inflated);
 	free(b);
@@ -396,8 +466,8 @@ static const char *check_leak(const Leakwatch__V1__LeakEvent *l)
 	STR(l->family, 128, "leak.family");
 	if ((unsigned)l->severity > LEAKWATCH__V1__SEVERITY__SEVERITY_CRITICAL)
 		return "leak.severity unknown";
-	/* a redacted form shows at most 8 characters; anything long is suspect */
-	STR(l->redacted, 64, "leak.redacted");
+	/* a redacted form longer than its contract is redacted again, not refused */
+	STR(l->redacted, 4096, "leak.redacted");
 	if (is_empty(l->fingerprint))
 		return "leak.fingerprint empty";
 	n = strlen(l->fingerprint);

@@ -44,6 +44,10 @@ struct ingest_event {
 	Leakwatch__V1__Event *ev; /* NULL if too large to decode */
 	const char *invalid;      /* why it will not be stored; NULL if valid */
 	bool stored;              /* set by store__write_batch: new, and committed */
+	/* private: a leak whose redacted form broke the contract, redacted again */
+	uint8_t *repacked;        /* raw points here then */
+	char *sent_redacted;      /* the agent's string, given back before freeing */
+	char redacted[16];
 };
 
 struct ingest_alloc {
@@ -56,6 +60,7 @@ struct ingest_batch {
 	uint64_t sequence;
 	size_t n_events;
 	size_t n_invalid;
+	size_t n_unredacted;      /* leaks whose redacted form showed too much */
 	struct ingest_event *events;
 	/* private */
 	uint8_t *inflated;

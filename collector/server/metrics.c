@@ -16,6 +16,7 @@ static const char *const reject_names[REJECT__COUNT] = {
 	[REJECT_BAD_REQUEST] = "bad_request",
 	[REJECT_OVERLOADED] = "overloaded",
 	[REJECT_STORAGE] = "storage",
+	[REJECT_UNREDACTED] = "unredacted",
 };
 
 #define LOAD(f) (out->f = __atomic_load_n(&m->f, __ATOMIC_RELAXED))

@@ -22,6 +22,7 @@ enum metrics_reject {
 	REJECT_BAD_REQUEST,     /* 404, 405, 400 on a query */
 	REJECT_OVERLOADED,      /* 503: too many bytes in flight */
 	REJECT_STORAGE,         /* 503: the database failed */
+	REJECT_UNREDACTED,      /* a leak's redacted form showed too much: redacted again, stored */
 	REJECT__COUNT,
 };
 

@@ -406,6 +406,12 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 		log_info("agent %s batch %llu: %zu invalid event(s) not stored, e.g. %s", b->agent_id,
 			 (unsigned long long)b->sequence, b->n_invalid, why);
 	}
+	if (b->n_unredacted) {
+		metrics__reject(m, REJECT_UNREDACTED, b->n_unredacted);
+		log_warn("agent %s batch %llu: %zu leak(s) showed more of the secret than the redacted "
+			 "form allows; redacted again before storing",
+			 b->agent_id, (unsigned long long)b->sequence, b->n_unredacted);
+	}
 	if (s->o.print_events)
 		print_stored(b);
 	if (res.accepted)

@@ -230,6 +230,25 @@ assert len(rows) == 2 and all(r['kind'] == 'listener' for r in rows), rows"
 out=$("$COLLECTOR" query --db "$WORK/absent.db" 2>&1); rc=$?
 expect "query on a missing database: exit 2" 2 "$rc"
 
+# --- a whole secret sent as the redacted form: stored redacted again ---
+RAW=$(python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("sk_live_" + "".join(secrets.choice(a) for _ in range(34)))')
+python3 - "$WORK/unredacted.json" "$RAW" <<'PY'
+import json, sys
+json.dump({"agent_id": "agent-bad-1", "sequence": 1, "events": [
+    {"host": {"hostname": "bad-1"},
+     "leak": {"rule": "stripe-secret", "family": "stripe", "severity": "critical", "redacted": sys.argv[2],
+              "fingerprint": "00112233445566778899aabbccddeeff", "path": "/srv/pay.log", "count": 1}}]},
+    open(sys.argv[1], "w"))
+PY
+batch "$WORK/unredacted.json" "$WORK/unredacted.gz"
+expect "a leak whose redacted form is the whole secret: 200" 200 "$(post "$WORK/unredacted.gz")"
+expect "it is stored, redacted again" "sk_l...${RAW: -4}" \
+	"$(sql "SELECT redacted FROM leaks WHERE fingerprint = '00112233445566778899aabbccddeeff'")"
+check "the raw secret is nowhere in the database, its WAL or the log" bash -c \
+	"! cat '$STATE'/collector.db* '$WORK/collector.err' | grep -qaF '$RAW'"
+check "counted as rejected{reason=unredacted}" bash -c \
+	"curl -s '$URL/metrics' | grep -qE '^leakwatch_collector_rejected_total\\{reason=\"unredacted\"\\} 1$'"
+
 # --- stopping ---
 
 stop_collector

@@ -277,9 +277,6 @@ static void test_invalid_events(void **state)
 	ev = fx_leak(&e, 1, now, "h", "not-hex-at-all-but-long", "/p", 1);
 	assert_string_equal(ingest__validate(ev, (uint64_t)now), "leak.fingerprint not 16-64 hex digits");
 	ev = fx_leak(&e, 1, now, "h", "0123456789abcdef", "/p", 1);
-	e.k.redacted = S("ghp_this-is-far-too-long-to-be-a-redacted-form-of-anything-at-all-really");
-	assert_string_equal(ingest__validate(ev, (uint64_t)now), "leak.redacted too long");
-	ev = fx_leak(&e, 1, now, "h", "0123456789abcdef", "/p", 1);
 	e.k.rule = S("");
 	assert_string_equal(ingest__validate(ev, (uint64_t)now), "leak.rule empty");
 }
@@ -304,6 +301,58 @@ static void test_invalid_events_counted_not_fatal(void **state)
 	assert_non_null(out->events[1].invalid);
 	ingest__free(out);
 	free(raw);
+}
+
+/* The stored form of a leak sent with redacted = r: what a query would show. */
+static void redacted_as_stored(const char *r, char *out, size_t len, size_t *n_unredacted)
+{
+	struct fx a;
+	Leakwatch__V1__Event *evs[1], *back;
+	struct ingest_batch *b;
+	uint8_t *raw;
+	size_t rlen;
+
+	evs[0] = fx_leak(&a, 1, (int64_t)fx_now(), "h", "0123456789abcdef", "/p", 1);
+	a.k.redacted = (char *)r;
+	raw = fx_batch(evs, 1, "a", 1, &rlen);
+	assert_int_equal(ingest__decode(raw, rlen, INGEST_IDENTITY, &lim, fx_now(), &b), INGEST_OK);
+	assert_null(b->events[0].invalid);
+	*n_unredacted = b->n_unredacted;
+	back = leakwatch__v1__event__unpack(NULL, b->events[0].raw_len, b->events[0].raw);
+	assert_non_null(back);
+	snprintf(out, len, "%s", back->leak->redacted);
+	leakwatch__v1__event__free_unpacked(back, NULL);
+	ingest__free(b);
+	free(raw);
+}
+
+/* A buggy or compromised agent cannot store a whole secret as its redacted form. */
+static void test_redaction_contract_enforced_on_ingest(void **state)
+{
+	static const char *const kept[] = { "ghp_...kpMN", "****", "ab...yz", "x...y", "" };
+	static const struct {
+		const char *sent, *stored;
+	} redone[] = {
+		{ "sk_live_4eC39HqLyjWDarjtT1zdp7dcAbCdEfGhIj", "sk_l...GhIj" }, /* 42 characters */
+		{ "ghp_1234", "g...4" },
+		{ "abcde...vwxyz", "ab...yz" },
+		{ "short", "****" },
+		{ "sk_l....GhIj", "sk...Ij" },
+	};
+	char got[64];
+	size_t n;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		redacted_as_stored(kept[i], got, sizeof(got), &n);
+		assert_string_equal(got, kept[i]);
+		assert_int_equal(n, 0);
+	}
+	for (size_t i = 0; i < sizeof(redone) / sizeof(redone[0]); i++) {
+		redacted_as_stored(redone[i].sent, got, sizeof(got), &n);
+		assert_string_equal(got, redone[i].stored);
+		assert_int_equal(n, 1);
+	}
 }
 
 /* Appends one length-delimited field, as the exporter splices spooled events. */
@@ -413,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_agent_id_checked),
 		cmocka_unit_test(test_invalid_events),
 		cmocka_unit_test(test_invalid_events_counted_not_fatal),
+		cmocka_unit_test(test_redaction_contract_enforced_on_ingest),
 		cmocka_unit_test(test_agent_encoder_output_is_valid),
 		cmocka_unit_test(test_encoding_header),
 		cmocka_unit_test(test_utf8),
