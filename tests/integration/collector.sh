@@ -64,6 +64,17 @@ check "its value is not" bash -c "! grep -qF '$TOKEN' '$WORK/collector.err'"
 expect "healthz without a token" 200 "$(healthz)"
 check "healthz says ok" bash -c "[ \"\$(curl -s '$URL/healthz')\" = ok ]"
 
+# --- a second collector on the same address refuses to start ---
+cat >"$WORK/second-serve.yaml" <<EOF
+state_dir: $WORK/second-state
+server:
+  listen: ${URL#http://}
+EOF
+out=$(timeout 10 "$COLLECTOR" serve --config "$WORK/second-serve.yaml" 2>&1); rc=$?
+expect "a second serve on the same address: exit 2" 2 "$rc"
+check "it says the address is in use" grep -qi "address already in use" <<<"$out"
+expect "the first one still serves" 200 "$(healthz)"
+
 # --- a valid batch, then the same batch again ---
 
 cat >"$WORK/first.json" <<EOF
