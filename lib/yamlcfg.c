@@ -2,6 +2,7 @@
 #include "yamlcfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,12 +115,57 @@ int yamlcfg__fail(struct yamlcfg *c, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/*
+ * One pass over the parser's events before anything is built: nesting
+ * deeper than any configuration needs is refused as it arrives, because
+ * composing a document nested 100,000 deep takes tens of seconds.
+ */
+static int check_depth(struct yamlcfg *c, const unsigned char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, err = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return yamlcfg__fail(c, "out of memory");
+	yaml_parser_set_input_string(&parser, text, len);
+	while (!done && !err) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			/* the loader reports syntax errors with their line */
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > YAMLCFG_MAX_DEPTH)
+				err = yamlcfg__fail(c, "line %zu: nested deeper than %d levels",
+						    ev.start_mark.line + 1, YAMLCFG_MAX_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return err;
+}
+
 static int parse_text(struct yamlcfg *c, const unsigned char *text, size_t len, yaml_node_t **root)
 {
 	yaml_parser_t parser;
 	int ok;
 
 	*root = NULL;
+	if (check_depth(c, text, len))
+		return -EINVAL;
 	if (!yaml_parser_initialize(&parser))
 		return yamlcfg__fail(c, "out of memory");
 	yaml_parser_set_input_string(&parser, text, len);
@@ -151,14 +197,22 @@ int yamlcfg__load_file(struct yamlcfg *c, const char *file, yaml_node_t **root)
 	unsigned char *buf;
 	size_t got = 0;
 	FILE *f;
-	int err;
+	int fd, err;
 
-	f = fopen(file, "rb");
-	if (!f)
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; only a
+	 * regular file is read */
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return yamlcfg__fail(c, "cannot read: %s", strerror(errno));
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
 		return yamlcfg__fail(c, "not a regular file");
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		err = errno;
+		close(fd);
+		return yamlcfg__fail(c, "cannot read: %s", strerror(err));
 	}
 	if (st.st_size > YAMLCFG_MAX_FILE) {
 		fclose(f);

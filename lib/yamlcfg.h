@@ -17,6 +17,8 @@
 #include "leakwatch/severity.h"
 #include "log.h"
 
+/* Nesting beyond this is refused before a document is built. */
+#define YAMLCFG_MAX_DEPTH 64
 #define YAMLCFG_MAX_FILE (1 << 20)
 
 struct yamlcfg {

@@ -19,6 +19,7 @@
 #include "listeners/inventory.h"
 #include "log.h"
 #include "core/probing.h"
+#include "core/reload.h"
 #include "core/runtime.h"
 
 #define POLL_MS 100 /* also bounds how long captured bytes wait in the ring (write.bpf.c) */
@@ -212,9 +213,10 @@ static int loop(struct agent *a)
 		}
 		if (reload_requested) {
 			reload_requested = 0;
-			runtime__reload(a);
-			next_health = now + a->cfg.health_interval_ms;
+			runtime__request_reload(a);
 		}
+		if (runtime__reload_ready(a))
+			next_health = now + a->cfg.health_interval_ms;
 		if (a->journal && journal__poll(a->journal, &backlog))
 			backlog = false;
 		if (a->leaks)
@@ -249,6 +251,7 @@ static int loop(struct agent *a)
 
 static void stop(struct agent *a)
 {
+	reload__free(a->reload);
 	verify__free(a->verify);
 	delivery__close(a->delivery);
 	statusd__stop(a->status);

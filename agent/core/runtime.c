@@ -13,6 +13,7 @@
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
 #include "core/probing.h"
+#include "core/reload.h"
 #include "leakwatch/events.h"
 #include "log.h"
 
@@ -498,24 +499,38 @@ static void rejudge(void *ctx, struct lw_listener *opened)
 	probing__rejudged(a, opened);
 }
 
-void runtime__reload(struct agent *a)
-{
-	struct scanner *scanner = NULL;
-	struct lw_config fresh;
-	char err[512];
+static void apply_reload(struct agent *a, struct lw_config fresh, struct scanner *scanner);
 
-	config__defaults(&fresh);
-	if (config__load(&fresh, a->config_file, a->config_given, err, sizeof(err))) {
-		log_error("config reload rejected, the current configuration stays: %s: %s", a->config_file, err);
+void runtime__request_reload(struct agent *a)
+{
+	if (!a->reload)
+		a->reload = reload__new(a->config_file, a->config_given, a->leaks != NULL);
+	if (!a->reload) {
+		log_error("config reload: out of memory; the current configuration stays");
 		a->reload_failures++;
 		return;
 	}
-	if (a->leaks && scanner__new(fresh.user_rules, fresh.n_user_rules, &scanner, err, sizeof(err))) {
-		log_error("config reload rejected, the current configuration stays: rules: %s", err);
-		config__free(&fresh);
+	reload__request(a->reload);
+}
+
+bool runtime__reload_ready(struct agent *a)
+{
+	struct reload_result res;
+
+	if (!a->reload || !reload__poll(a->reload, &res))
+		return false;
+	if (!res.ok) {
+		log_error("config reload rejected, the current configuration stays: %s: %s", a->config_file, res.err);
 		a->reload_failures++;
-		return;
+		return true;
 	}
+	apply_reload(a, res.cfg, res.scanner);
+	return true;
+}
+
+/* Swaps a prepared configuration and rule set in; runs on the main loop. */
+static void apply_reload(struct agent *a, struct lw_config fresh, struct scanner *scanner)
+{
 	warn_restart_only(&a->cfg, &fresh);
 	config__free(&a->cfg);
 	a->cfg = fresh;

@@ -56,6 +56,7 @@ struct agent {
 	uint64_t opened, closed, malformed, output_errors, encode_errors;
 	uint64_t events[LW_MK_COUNT][LW_SEVERITY_COUNT];
 	uint64_t reloads, reload_failures;
+	struct reload *reload;     /* a SIGHUP's job; NULL before the first */
 	bool listeners_dirty;       /* the open set changed since it was saved */
 	bool listeners_save_failed; /* logged once until a save works again */
 	bool listeners_save_disabled; /* the saved file could not be read: left alone */
@@ -98,6 +99,9 @@ void runtime__publish_status(struct agent *a);
  * current configuration stays. Listeners whose verdict changes are reported
  * again with source "reload".
  */
-void runtime__reload(struct agent *a);
+/* SIGHUP: prepares the configuration and rules on a thread (core/reload.h). */
+void runtime__request_reload(struct agent *a);
+/* Each turn of the loop: applies a prepared reload; true if one finished. */
+bool runtime__reload_ready(struct agent *a);
 
 #endif
