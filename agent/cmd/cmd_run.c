@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "clock.h"
 #include "attrib/hostfs.h"
 #include "listeners/inventory.h"
 #include "log.h"
+#include "privdir.h"
 #include "core/probing.h"
 #include "core/reload.h"
 #include "core/runtime.h"
@@ -145,14 +145,16 @@ static int start(struct agent *a)
 	struct loader_opts lopts;
 	struct delivery_opts dopts;
 	struct verify_policy vp;
-	char spool_dir[512];
+	char spool_dir[512], msg[600];
+	int err;
 
 	a->started_ms = clock__monotonic_ms();
 	a->started_s = clock__realtime_ns() / 1000000000ULL;
 	/* the key and the spool live here; private to the agent */
-	if (mkdir(config__state_dir(&a->cfg), 0700) && errno != EEXIST) {
-		log_error("cannot create state_dir %s: %s", config__state_dir(&a->cfg), strerror(errno));
-		return -errno;
+	err = privdir__ensure(config__state_dir(&a->cfg), "state_dir", msg, sizeof(msg));
+	if (err) {
+		log_error("%s", msg);
+		return err;
 	}
 	host__read(&a->host);
 	runtime__delivery_opts(a, spool_dir, sizeof(spool_dir), &dopts);

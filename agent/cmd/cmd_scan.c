@@ -213,17 +213,25 @@ static bool looks_binary(const unsigned char *b, size_t n)
 		{ "\xfd" "7zXZ", 5 }, { "\x28\xb5\x2f\xfd", 4 }, { "BZh", 3 }, { "%PDF", 4 },
 		{ "SQLite format 3", 15 },
 	};
-	size_t odd = 0;
+	size_t odd = 0, text = 0;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (n >= kinds[i].len && !memcmp(b, kinds[i].magic, kinds[i].len))
 			return true;
-	/* a log may hold a stray NUL or escape; a binary is mostly control bytes */
-	for (size_t i = 0; i < n; i++)
+	/*
+	 * A log may hold a stray escape, and runs of NULs: copytruncate leaves
+	 * them at the start, a crash at the end. NULs separate text, they are
+	 * not what makes a file binary; a binary is mostly other control bytes.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		if (!b[i])
+			continue;
+		text++;
 		if (b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t' && b[i] != '\f' && b[i] != '\v' &&
 		    b[i] != 0x1b)
 			odd++;
-	return n && odd * 10 > n;
+	}
+	return text && odd * 10 > text;
 }
 
 static void reset_blocks(struct scan *sc)
@@ -335,6 +343,13 @@ static int scan_gzip(struct scan *sc, int fd, struct scanner_stream *st, const u
 	return rc;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 static void scan_file(struct scan *sc, const char *path)
 {
 	unsigned char head[8192];
@@ -360,10 +375,16 @@ static void scan_file(struct scan *sc, const char *path)
 		hn += (size_t)n;
 	}
 	gz = hn >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+	if (!gz && ends_with(path, ".gz") && hn) {
+		/* a rotated log that is not gzip: damaged, never silently text */
+		error(sc, path, "named .gz but not gzip data");
+		close(fd);
+		return;
+	}
 	if (!gz && looks_binary(head, hn)) {
+		/* not an error (exit status unchanged), but never silent */
 		sc->skipped++;
-		if (sc->progress)
-			fprintf(stderr, "\r\033[Kleakwatch: skipped binary file %s\n", path);
+		fprintf(stderr, "%sleakwatch: skipped binary file %s\n", sc->progress ? "\r\033[K" : "", path);
 		close(fd);
 		return;
 	}
@@ -451,10 +472,14 @@ static void scan_path(struct scan *sc, const char *path, int depth)
 		error(sc, path, strerror(errno));
 		return;
 	}
+	/* a FIFO named on the command line (process substitution, a pipe) is
+	 * read as a stream; a device never is: /dev/urandom would never end */
 	if (S_ISDIR(st.st_mode))
 		scan_dir(sc, path, depth);
-	else if (S_ISREG(st.st_mode) || (!depth && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))))
+	else if (S_ISREG(st.st_mode) || (!depth && S_ISFIFO(st.st_mode)))
 		scan_file(sc, path);
+	else if (!depth && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		error(sc, path, "a device, not a file: refused");
 	else if (!depth)
 		error(sc, path, "not a file or directory");
 }
@@ -569,9 +594,10 @@ int cmd_scan(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		scan_path(&sc, argv[i], 0);
-	if (sc.progress)
-		fprintf(stderr, "\r\033[Kscanned %zu files (%llu MiB), %zu findings\n", sc.files,
-			(unsigned long long)(sc.bytes >> 20), sc.found);
+	/* always on stderr: a cron job's mail and a CI log say what was covered */
+	fprintf(stderr, "%sscanned %zu files (%llu MiB), %zu findings, %zu skipped, %d errors\n",
+		sc.progress ? "\r\033[K" : "", sc.files, (unsigned long long)(sc.bytes >> 20), sc.found,
+		sc.skipped, sc.errors);
 done:
 	if (fflush(stdout))
 		sc.errors++;

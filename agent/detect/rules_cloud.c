@@ -81,8 +81,10 @@ static const struct lw_rule table[] = {
 	/* AWS */
 	{ .info = { "aws-access-key-id", "aws-access-key-id", "AWS access key ID", LW_SEV_HIGH },
 	  .re = { "(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA|AIPA)[A-Z2-7]{16}" },
+	  /* no entropy floor: the prefix and the base32 body are the check, and
+	   * real ids (16 characters from 32) can fall under any floor */
 	  .alphabet = "A-Z0-9", .min_len = 20, .max_len = 20, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN,
-	  .min_entropy = 3.0, .check = validate__aws_key_id, .checks = "a known 4-letter prefix, then base32",
+	  .check = validate__aws_key_id, .checks = "a known 4-letter prefix, then base32",
 	  .shape = "AKIA********" },
 	{ .info = { "aws-secret-access-key", "aws-secret-key", "AWS secret access key", LW_SEV_CRITICAL },
 	  .re = { "(?:aws" W "secret" W "(?:access" W ")?key|secret" W "access" W "key)" SEP "[A-Za-z0-9/+]{40}" },

@@ -21,6 +21,7 @@
 #include "cmd/cmd.h"
 #include "jsonw.h"
 #include "log.h"
+#include "privdir.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/token.h"
@@ -130,38 +131,15 @@ static int check_exposure(const struct serve *s)
 	return 0;
 }
 
-/* mkdir -p, the last component private to the collector */
-static int make_dir(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* The state directory, and the bearer token: the configured one, or one made there. */
 static int prepare_token(struct serve *s)
 {
 	const struct collector_config *cfg = &s->cfg;
 	bool created = false;
 	char err[512];
-	int rc;
 
-	if ((rc = make_dir(collector_config__state_dir(cfg))))
-		return cmd__error("state_dir %s: %s", collector_config__state_dir(cfg), strerror(-rc));
+	if (privdir__ensure(collector_config__state_dir(cfg), "state_dir", err, sizeof(err)))
+		return cmd__error("%s", err);
 	s->token_path = collector_config__token_path(cfg, s->tokbuf, sizeof(s->tokbuf));
 	if (cfg->token_file ? token__load(s->token_path, s->so.token_digest, err, sizeof(err))
 			    : token__load_or_create(s->token_path, s->so.token_digest, &created, err, sizeof(err)))

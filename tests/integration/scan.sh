@@ -171,7 +171,8 @@ EOF
 else
 	fail "directory: the secrets inside app.log.2.gz, with their lines" "$(wc -l <"$WORK/out") findings"
 fi
-check "directory: the binary file is skipped quietly" test ! -s "$WORK/err"
+check "directory: the binary file is skipped, named on stderr" grep -q "skipped binary file $WORK/logs/old/binary-file" "$WORK/err"
+check "directory: the summary counts it" grep -q "^scanned 2 files .*, 2 findings, 1 skipped, 0 errors" "$WORK/err"
 if no_secret_in_output; then pass "gz output: no secret"; else fail "gz output: no secret"; fi
 scan --format json "$WORK/app.log"
 fp2=$(python3 -c 'import json,sys;print(sorted(json.loads(l)["fingerprint"] for l in open(sys.argv[1])))' "$WORK/out")
@@ -185,6 +186,36 @@ scan --format json "$WORK/bomb"
 check "gzip bomb: exit 2" test "$RC" -eq 2
 check "gzip bomb: reported on stderr" grep -q "a.log.1.gz: gzip inflates more than" "$WORK/err"
 check "gzip bomb: the next file still scanned" test "$(grep -c b.log "$WORK/out")" -eq 3
+
+# --- NUL runs, devices, FIFOs, a .gz that is not gzip ---
+python3 - "$WORK/nul" "${SECRET[0]}" <<'EOF'
+import os, sys
+d, t = sys.argv[1], sys.argv[2].encode()
+os.makedirs(d, exist_ok=True)
+# copytruncate leaves a NUL run where the old bytes were; a crash leaves one at the end
+open(d + "/copytruncated.log", "wb").write(b"\0" * 20000 + b"INFO token " + t + b" refreshed\n")
+open(d + "/crashed.log", "wb").write(b"INFO token " + t + b" refreshed\n" + b"\0" * 9000)
+open(d + "/between.log", "wb").write(b"INFO a\n" + b"\0" * 5000 + b"token " + t + b"\0" * 5000 + b"INFO b\n")
+EOF
+scan --format json "$WORK/nul"
+check "NUL-prefixed, NUL-suffixed and NUL-split logs: all three found" test "$RC" -eq 1 -a "$(wc -l <"$WORK/out")" -eq 3
+check "    and none skipped" grep -q ", 0 skipped, 0 errors" "$WORK/err"
+timeout 10 "$LEAKWATCH" scan --key "$KEY" /dev/urandom >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "a character device is refused at once: exit 2 (got $RC)" test "$RC" -eq 2
+check "    naming it" grep -q "/dev/urandom: a device, not a file" "$WORK/err"
+"$LEAKWATCH" scan --key "$KEY" <(cat "$WORK/nul/crashed.log") >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "a pipe (process substitution) is read as a stream: exit 1, one finding" test "$RC" -eq 1 -a "$(wc -l <"$WORK/out")" -eq 1
+printf 'INFO not gzip at all\n' >"$WORK/nul/old.log.1.gz"
+scan "$WORK/nul/old.log.1.gz"
+check "a .gz that is not gzip: exit 2 (got $RC)" test "$RC" -eq 2
+check "    naming the file" grep -q "old.log.1.gz: named .gz but not gzip data" "$WORK/err"
+head -c 5000 /dev/urandom >>"$WORK/nul/garbage.gz.tmp"
+printf '\x1f\x8b' | cat - "$WORK/nul/garbage.gz.tmp" >"$WORK/nul/garbage.log.gz"
+scan "$WORK/nul/garbage.log.gz"
+check "gzip magic then garbage: exit 2 (got $RC), naming the file" \
+	bash -c "[ $RC -eq 2 ] && grep -q 'garbage.log.gz: corrupt gzip data' '$WORK/err'"
 
 # --- a line of 8 MiB ---
 python3 - "$WORK/long.log" "${SECRET[0]}" <<'EOF'

@@ -11,6 +11,9 @@ static const struct rcase cases_cloud[] = {
 	TP("aws-access-key-id", "aws_access_key_id = {[}AKIA{Z:16}{]}"),
 	TP("aws-access-key-id", "Credential={[}ASIA{Z:16}{]}/20261129/us-east-1/s3/aws4_request"),
 	TP("aws-access-key-id", "{'AccessKeyId': '{[}ASIA{Z:16}{]}', 'Expiration': '2026-11-29T12:00:00Z'}"),
+	/* real-shaped ids under an entropy floor of 3 bits are still ids */
+	TP("aws-access-key-id", "aws_access_key_id = {[}AKIASDKDSKDKWQQWSSWE{]}"),
+	TP("aws-access-key-id", "key={[}AKIA2Z3Q7QZ2Q7Z3Z2Q7{]} region=eu-west-1"),
 	NM("aws-access-key-id", "aws example key AKIAIOSFODNN7EXAMPLE from docs"),
 	NM("aws-access-key-id", "id AKIA0189018901890189"),
 	NM("aws-access-key-id", "id AKIA{Z:16}Q"),
