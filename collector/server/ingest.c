@@ -2,6 +2,7 @@
 #include "server/ingest.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ void ingest__default_limits(struct ingest_limits *l)
 	l->max_events = 10000;
 	l->max_event_bytes = 64 << 10;
 	l->max_decoded = 128 << 20;
+	l->max_unknown_fields = 256;
 }
 
 int ingest__parse_encoding(const char *h, enum ingest_encoding *out)
@@ -48,40 +50,98 @@ int ingest__parse_encoding(const char *h, enum ingest_encoding *out)
 	return 0;
 }
 
-/* --- a heap budget for protobuf-c, so a small body cannot decode into gigabytes --- */
+/*
+ * --- decode memory: an arena per batch ---
+ * protobuf-c allocates per field, unknown fields included; a body of tiny
+ * unknown fields turned 288 KB into 362 MB of small heap blocks that the
+ * allocator then kept. Decoding into mapped chunks counts what is really
+ * used (chunk granularity, no per-block overhead to miss), and unmapping
+ * them gives it all back to the system at once.
+ */
+#define ARENA_CHUNK (256 * 1024)
+#define ARENA_ALIGN 16
 
-struct alloc_hdr {
+struct arena_chunk {
+	struct arena_chunk *next;
 	size_t size;
-	size_t pad; /* keeps the payload 16-byte aligned */
-};
+} __attribute__((aligned(ARENA_ALIGN))); /* the first block after it stays aligned */
 
-static void *budget_alloc(void *data, size_t size)
+/* Holds n more bytes against the server's total; false when that is full. */
+static bool hold(struct ingest_alloc *a, size_t n)
+{
+	uint64_t cur;
+
+	if (!a->inflight)
+		return true;
+	cur = __atomic_load_n(a->inflight, __ATOMIC_RELAXED);
+	do {
+		if (cur + n > a->max_inflight)
+			return false;
+	} while (!__atomic_compare_exchange_n(a->inflight, &cur, cur + n, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void *arena_alloc(void *data, size_t size)
 {
 	struct ingest_alloc *a = data;
-	struct alloc_hdr *h;
+	struct arena_chunk *c;
+	size_t want, map;
+	void *p;
 
-	if (size > a->limit || a->used + size > a->limit) {
+	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (size <= a->left) {
+		p = a->next;
+		a->next += size;
+		a->left -= size;
+		return p;
+	}
+	want = sizeof(*c) + size;
+	map = want > ARENA_CHUNK ? (want + 4095) & ~(size_t)4095 : ARENA_CHUNK;
+	if (size > a->limit || a->used + map > a->limit) {
 		a->exhausted = true;
 		return NULL;
 	}
-	h = malloc(sizeof(*h) + size);
-	if (!h)
+	if (!hold(a, map)) {
+		a->busy = true;
 		return NULL;
-	h->size = size;
-	a->used += size;
-	return h + 1;
+	}
+	c = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED) {
+		if (a->inflight)
+			__atomic_fetch_sub(a->inflight, map, __ATOMIC_RELAXED);
+		a->busy = true;
+		return NULL;
+	}
+	c->size = map;
+	c->next = a->chunks;
+	a->chunks = c;
+	a->used += map;
+	p = (uint8_t *)(c + 1);
+	a->next = (uint8_t *)p + size;
+	a->left = map - sizeof(*c) - size;
+	return p;
 }
 
-static void budget_free(void *data, void *p)
+/* Blocks are freed with their batch, all at once. */
+static void arena_free(void *data, void *p)
 {
-	struct ingest_alloc *a = data;
-	struct alloc_hdr *h;
+	(void)data;
+	(void)p;
+}
 
-	if (!p)
-		return;
-	h = (struct alloc_hdr *)p - 1;
-	a->used -= h->size;
-	free(h);
+static void arena_release(struct ingest_alloc *a)
+{
+	while (a->chunks) {
+		struct arena_chunk *c = a->chunks;
+
+		a->chunks = c->next;
+		if (a->inflight)
+			__atomic_fetch_sub(a->inflight, c->size, __ATOMIC_RELAXED);
+		munmap(c, c->size);
+	}
+	a->used = a->left = 0;
+	a->next = NULL;
 }
 
 /* --- the redaction contract: what an agent may store of a secret --- */
@@ -126,7 +186,6 @@ static int enforce_redaction(struct ingest_event *e)
 	if (e->ev->kind_case != LEAKWATCH__V1__EVENT__KIND_LEAK || !l || !l->redacted || redaction_ok(l->redacted))
 		return 0;
 	redact_again(l->redacted, e->redacted);
-	e->sent_redacted = l->redacted;
 	l->redacted = e->redacted;
 	len = leakwatch__v1__event__get_packed_size(e->ev);
 	e->repacked = malloc(len ? len : 1);
@@ -135,6 +194,27 @@ static int enforce_redaction(struct ingest_event *e)
 	e->raw_len = leakwatch__v1__event__pack(e->ev, e->repacked);
 	e->raw = e->repacked;
 	return 1;
+}
+
+/* Unknown fields in the event and the message it carries: a newer agent
+ * adds a few; thousands are an attack on the decoder. */
+static size_t unknown_fields(const Leakwatch__V1__Event *ev)
+{
+	size_t n = ev->base.n_unknown_fields;
+
+	if (ev->listener)
+		n += ev->listener->base.n_unknown_fields;
+	if (ev->leak)
+		n += ev->leak->base.n_unknown_fields;
+	if (ev->health)
+		n += ev->health->base.n_unknown_fields;
+	if (ev->host)
+		n += ev->host->base.n_unknown_fields;
+	if (ev->process)
+		n += ev->process->base.n_unknown_fields;
+	if (ev->container)
+		n += ev->container->base.n_unknown_fields;
+	return n;
 }
 
 /* --- the EventBatch frame, walked by hand before anything is allocated --- */
@@ -254,8 +334,10 @@ enum ingest_status ingest__decode(const void *body, size_t len, enum ingest_enco
 	if (!b)
 		return INGEST_NOMEM;
 	b->mem.limit = lim->max_decoded;
-	b->pb_alloc.alloc = budget_alloc;
-	b->pb_alloc.free = budget_free;
+	b->mem.inflight = lim->inflight;
+	b->mem.max_inflight = lim->max_inflight;
+	b->pb_alloc.alloc = arena_alloc;
+	b->pb_alloc.free = arena_free;
 	b->pb_alloc.allocator_data = &b->mem;
 
 	if (enc == INGEST_GZIP) {
@@ -294,11 +376,13 @@ enum ingest_status ingest__decode(const void *body, size_t len, enum ingest_enco
 		e->ev = leakwatch__v1__event__unpack(&b->pb_alloc, e->raw_len, e->raw);
 		if (!e->ev) {
 			/* a bad event makes the whole batch malformed protobuf */
-			st = b->mem.exhausted ? INGEST_TOO_LARGE : INGEST_BAD_PROTOBUF;
+			st = b->mem.busy ? INGEST_NOMEM : b->mem.exhausted ? INGEST_TOO_LARGE : INGEST_BAD_PROTOBUF;
 			ingest__free(b);
 			return st;
 		}
 		e->invalid = ingest__validate(e->ev, now_ns);
+		if (!e->invalid && lim->max_unknown_fields && unknown_fields(e->ev) > lim->max_unknown_fields)
+			e->invalid = "too many unknown fields";
 		if (e->invalid) {
 			b->n_invalid++;
 			continue;
@@ -323,12 +407,9 @@ void ingest__free(struct ingest_batch *b)
 	for (size_t i = 0; i < b->n_events; i++) {
 		struct ingest_event *e = &b->events[i];
 
-		if (e->sent_redacted)
-			e->ev->leak->redacted = e->sent_redacted; /* the allocator's own */
-		if (e->ev)
-			leakwatch__v1__event__free_unpacked(e->ev, &b->pb_alloc);
 		free(e->repacked);
 	}
+	arena_release(&b->mem); /* the decoded events, all at once */
 	free(b->events);
 	free(b->inflated);
 	free(b);

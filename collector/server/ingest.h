@@ -33,7 +33,12 @@ struct ingest_limits {
 	size_t max_ratio;       /* inflated / received, against bombs */
 	size_t max_events;      /* per batch */
 	size_t max_event_bytes; /* one encoded Event; larger ones are rejected */
-	size_t max_decoded;     /* heap protobuf-c may use for one batch */
+	size_t max_decoded;     /* memory one batch may decode into, overhead included */
+	size_t max_unknown_fields; /* per event: fields this collector does not know */
+	/* optional: decode memory is also held against the server's total of
+	 * request memory (limits.max_inflight); NULL for none */
+	uint64_t *inflight;
+	uint64_t max_inflight;
 };
 
 #define INGEST_MAX_AGENT_ID 256
@@ -46,13 +51,19 @@ struct ingest_event {
 	bool stored;              /* set by store__write_batch: new, and committed */
 	/* private: a leak whose redacted form broke the contract, redacted again */
 	uint8_t *repacked;        /* raw points here then */
-	char *sent_redacted;      /* the agent's string, given back before freeing */
 	char redacted[16];
 };
 
+/* An arena for one batch's decoded events: mapped in chunks, freed whole. */
 struct ingest_alloc {
-	size_t used, limit;
-	bool exhausted;
+	size_t used, limit;        /* bytes mapped for this batch */
+	bool exhausted;            /* over limit: the batch is too large */
+	bool busy;                 /* over the server's max_inflight: retry later */
+	uint64_t *inflight;
+	uint64_t max_inflight;
+	struct arena_chunk *chunks;
+	uint8_t *next;
+	size_t left;
 };
 
 struct ingest_batch {

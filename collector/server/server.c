@@ -365,6 +365,7 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 {
 	struct metrics *m = s->o.metrics;
 	Leakwatch__V1__BatchAck ack = LEAKWATCH__V1__BATCH_ACK__INIT;
+	struct ingest_limits lim;
 	struct ingest_batch *b = NULL;
 	struct store_result res;
 	enum ingest_status st;
@@ -373,7 +374,11 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 	size_t len;
 	int err;
 
-	st = ingest__decode(r->body, r->len, r->enc, &s->o.limits, now, &b);
+	/* decoding holds its memory against max_inflight too, with the bodies */
+	lim = s->o.limits;
+	lim.inflight = &s->inflight;
+	lim.max_inflight = s->o.max_inflight;
+	st = ingest__decode(r->body, r->len, r->enc, &lim, now, &b);
 	if (st != INGEST_OK) {
 		static const enum metrics_reject reasons[] = {
 			[INGEST_TOO_LARGE] = REJECT_TOO_LARGE,

@@ -260,6 +260,42 @@ check "the raw secret is nowhere in the database, its WAL or the log" bash -c \
 check "counted as rejected{reason=unredacted}" bash -c \
 	"curl -s '$URL/metrics' | grep -qE '^leakwatch_collector_rejected_total\\{reason=\"unredacted\"\\} 1$'"
 
+# --- protobuf unknown fields: bounded memory, all of it given back ---
+python3 - "$WORK/unknown.pb" <<'PY'
+import sys
+sys.path.insert(0, __import__("os").environ["LW_ROOT"] + "/tests/integration")
+import pbbatch
+# five events, each a valid listener with 20,000 one-byte unknown fields: 300 KB
+junk = b"\xc0\x3e\x01" * 20000
+ev = pbbatch.event({"host": {"hostname": "u-1"}, "listener": {"action": "open", "port": 7, "protocol": "tcp"}})
+body = b"".join(pbbatch.f_bytes(3, ev + junk) for _ in range(5))
+open(sys.argv[1], "wb").write(body)
+PY
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$COLLECTOR_PID/status"; }
+before=$(rss)
+peak=$before
+for round in 1 2 3; do
+	pids=()
+	for _ in $(seq 16); do
+		CE=identity post "$WORK/unknown.pb" >>"$WORK/unknown.codes" &
+		pids+=($!)
+	done
+	for _ in $(seq 1500); do # at most 30 s
+		r=$(rss); [ "$r" -gt "$peak" ] && peak=$r
+		running=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && running=1; done
+		[ "$running" = 0 ] && break
+		sleep 0.02
+	done
+done
+sleep 1
+after=$(rss)
+echo "    collector RSS: ${before} KiB idle, ${peak} KiB peak under 48 requests (16 at a time), ${after} KiB after"
+check "unknown fields: each event refused as invalid, the collector answering" \
+	bash -c "[ \"\$(grep -o 200 '$WORK/unknown.codes' | wc -l)\" -ge 1 ] && [ \"\$(curl -s -o /dev/null -w '%{http_code}' '$URL/healthz')\" = 200 ]"
+check "unknown fields: the peak stays under 192 MiB above idle" test $((peak - before)) -lt $((192 * 1024))
+check "unknown fields: memory returns to within 32 MiB of idle" test $((after - before)) -lt $((32 * 1024))
+
 # --- stopping ---
 
 stop_collector

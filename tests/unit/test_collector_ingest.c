@@ -208,6 +208,76 @@ static void test_decoded_memory_is_bounded(void **state)
 	free(batch);
 }
 
+/* One batch of one event: a valid listener, then n unknown fields (field
+ * 1000, 1 byte each) inside the event. */
+static uint8_t *unknown_fields_batch(size_t n, size_t *out_len)
+{
+	struct fx a;
+	Leakwatch__V1__Event *ev = fx_listener(&a, 1, (int64_t)fx_now(), "h", 80, true);
+	size_t base = leakwatch__v1__event__get_packed_size(ev), ev_len, len = 0;
+	uint8_t *event = malloc(base + n * 4), *batch;
+
+	leakwatch__v1__event__pack(ev, event);
+	ev_len = base;
+	for (size_t i = 0; i < n; i++) {
+		event[ev_len++] = 0xc0; /* field 1000, varint: tag 8000 */
+		event[ev_len++] = 0x3e;
+		event[ev_len++] = 0x01;
+	}
+	batch = malloc(ev_len + 16);
+	batch[len++] = 0x1a;
+	for (size_t v = ev_len;; v >>= 7) {
+		batch[len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	memcpy(batch + len, event, ev_len);
+	free(event);
+	*out_len = len + ev_len;
+	return batch;
+}
+
+static void test_unknown_fields_are_bounded(void **state)
+{
+	struct ingest_limits l = lim;
+	struct ingest_batch *out;
+	uint64_t inflight = 0;
+	uint8_t *body;
+	size_t len;
+	(void)state;
+
+	/* a few, as a newer agent sends: stored */
+	body = unknown_fields_batch(10, &len);
+	assert_int_equal(ingest__decode(body, len, INGEST_IDENTITY, &l, fx_now(), &out), INGEST_OK);
+	assert_null(out->events[0].invalid);
+	ingest__free(out);
+	free(body);
+
+	/* 20,000 in 60 KB: refused as an event, in bounded memory */
+	body = unknown_fields_batch(20000, &len);
+	assert_int_equal(ingest__decode(body, len, INGEST_IDENTITY, &l, fx_now(), &out), INGEST_OK);
+	assert_string_equal(out->events[0].invalid, "too many unknown fields");
+	assert_true(out->mem.used <= 8u << 20); /* mapped for it, all overhead included */
+	ingest__free(out);
+
+	/* under a small decode budget the batch is too large, not a crash */
+	l.max_decoded = 256 << 10;
+	assert_int_equal(ingest__decode(body, len, INGEST_IDENTITY, &l, fx_now(), &out), INGEST_TOO_LARGE);
+
+	/* and against a full server total it is busy (503), with nothing held after */
+	l = lim;
+	l.inflight = &inflight;
+	l.max_inflight = 300 << 10;
+	assert_int_equal(ingest__decode(body, len, INGEST_IDENTITY, &l, fx_now(), &out), INGEST_NOMEM);
+	assert_int_equal(inflight, 0);
+	l.max_inflight = 64 << 20;
+	assert_int_equal(ingest__decode(body, len, INGEST_IDENTITY, &l, fx_now(), &out), INGEST_OK);
+	assert_true(inflight > 0); /* held while the batch lives */
+	ingest__free(out);
+	assert_int_equal(inflight, 0);
+	free(body);
+}
+
 static void test_agent_id_checked(void **state)
 {
 	char long_id[400];
@@ -459,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_bomb_and_sizes),
 		cmocka_unit_test(test_too_many_events),
 		cmocka_unit_test(test_decoded_memory_is_bounded),
+		cmocka_unit_test(test_unknown_fields_are_bounded),
 		cmocka_unit_test(test_agent_id_checked),
 		cmocka_unit_test(test_invalid_events),
 		cmocka_unit_test(test_invalid_events_counted_not_fatal),
