@@ -20,6 +20,7 @@
 
 void ingest__default_limits(struct ingest_limits *l)
 {
+	memset(l, 0, sizeof(*l)); /* no shared total unless the server sets one */
 	l->max_body = 4 << 20;
 	l->max_inflated = 32 << 20;
 	l->max_ratio = 200;
