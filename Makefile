@@ -329,7 +329,7 @@ TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch leaks/secret \
-	leaks/relay leaks/readback leaks/uncaptured leaks/finding) \
+	leaks/relay leaks/readback leaks/uncaptured leaks/finding leaks/offsets) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback

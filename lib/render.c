@@ -227,7 +227,8 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 		journal(w, l);
 		return;
 	}
-	jsonw__kv_str(w, "source", "file");
+	jsonw__kv_str(w, "source",
+		      l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_CATCHUP ? "catchup" : "file");
 	jsonw__key(w, "file");
 	jsonw__begin_object(w);
 	jsonw__kv_str(w, "path", or_null(l->path));
@@ -237,11 +238,13 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	jsonw__kv_u64(w, "length", l->length);
 	jsonw__kv_u64(w, "last_offset", l->last_offset);
 	jsonw__end_object(w);
-	jsonw__key(w, "write");
-	jsonw__begin_object(w);
-	jsonw__kv_str(w, "syscall", or_null(l->syscall));
-	jsonw__kv_i64(w, "fd", l->fd);
-	jsonw__end_object(w);
+	if (l->source != LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_CATCHUP) {
+		jsonw__key(w, "write");
+		jsonw__begin_object(w);
+		jsonw__kv_str(w, "syscall", or_null(l->syscall));
+		jsonw__kv_i64(w, "fd", l->fd);
+		jsonw__end_object(w);
+	}
 	if (l->writer)
 		process_as(w, "writer", l->writer);
 	if (l->origin)

@@ -183,6 +183,9 @@ static int start(struct agent *a)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	/* capture is attached: what was written while we were away is next */
+	if (a->leaks && loader__capturing(a->loader))
+		runtime__catch_up(a);
 	/* before the inventory, whose listeners are the first to probe */
 	vp = config__verify_policy(&a->cfg);
 	if (!(a->verify = verify__new(&vp))) {
@@ -231,6 +234,7 @@ static int loop(struct agent *a)
 		if (now >= next_status) {
 			runtime__publish_status(a);
 			runtime__save_listeners(a);
+			runtime__save_offsets(a);
 			next_status = now + STATUS_EVERY_MS;
 		}
 		if (now >= next_health) {
@@ -244,6 +248,7 @@ static int loop(struct agent *a)
 		leaks__flush(a->leaks);
 	probing__flush(a);
 	runtime__save_listeners(a);
+	runtime__save_offsets(a);
 	runtime__report_health(a, "stopping");
 	/* everything scanned is reported now: the cursor may point past it */
 	journal__close(a->journal);

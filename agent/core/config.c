@@ -34,6 +34,7 @@ void config__defaults(struct lw_config *cfg)
 	cfg->capture_ringbuf_bytes = 8 * 1024 * 1024;
 	cfg->watch.defaults = true;
 	cfg->coalesce_delay_ms = 500;
+	cfg->catchup_max_bytes = 64ULL << 20;
 	cfg->coalesce_window_ms = 10 * 60 * 1000;
 	cfg->max_streams = 4096;
 	cfg->collector_batch_max = 500;
@@ -303,6 +304,7 @@ static const struct yamlcfg_key leaks_keys[] = {
 	YAMLCFG_DURATION("coalesce_window", coalesce_window_ms, 0, 7 * 24 * 3600 * 1000ULL),
 	YAMLCFG_PATH("fingerprint_key", fingerprint_key_file),
 	YAMLCFG_UINT("max_open_files", max_streams, 16, 1 << 20),
+	YAMLCFG_SIZE("catchup_max_bytes", catchup_max_bytes, 0, 1ULL << 40),
 	{ 0 },
 };
 

@@ -50,6 +50,7 @@ struct lw_config {
 	uint64_t coalesce_window_ms;  /* leaks.coalesce_window */
 	char *fingerprint_key_file;   /* leaks.fingerprint_key; NULL: <state_dir>/fingerprint.key */
 	uint64_t max_streams;         /* leaks.max_open_files */
+	uint64_t catchup_max_bytes;   /* leaks.catchup_max_bytes per file at start; 0: off */
 
 	/* collector: where events go; no url, no export (stdout only) */
 	char *collector_url;

@@ -14,6 +14,7 @@
 #include "listeners/lastopen.h"
 #include "core/probing.h"
 #include "core/reload.h"
+#include "leaks/offsets.h"
 #include "leakwatch/events.h"
 #include "log.h"
 
@@ -254,6 +255,40 @@ void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats 
 	runtime__save_listeners(a);
 }
 
+static const char *offsets_path(const struct agent *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/offsets.tsv", config__state_dir(&a->cfg));
+	return buf;
+}
+
+void runtime__catch_up(struct agent *a)
+{
+	char path[4096];
+	size_t skipped = 0;
+	int err;
+
+	err = offsets__load(leaks__offsets(a->leaks), offsets_path(a, path, sizeof(path)), &skipped);
+	if (err)
+		log_warn("%s: %s; nothing written while not running is caught up", path, strerror(-err));
+	if (skipped)
+		log_warn("%s: %zu damaged line(s) skipped", path, skipped);
+	catchup__run(a->leaks, a->cfg.catchup_max_bytes, &a->catchup);
+}
+
+void runtime__save_offsets(struct agent *a)
+{
+	char path[4096];
+	int err;
+
+	if (!a->leaks)
+		return;
+	err = offsets__save(leaks__offsets(a->leaks), offsets_path(a, path, sizeof(path)));
+	if (err && !a->offsets_save_failed)
+		log_warn("cannot save %s: %s; a restart will not catch up on what it missed", path,
+			 strerror(-err));
+	a->offsets_save_failed = err != 0;
+}
+
 void runtime__save_listeners(struct agent *a)
 {
 	char path[4096];
@@ -405,6 +440,12 @@ void runtime__report_health(struct agent *a, const char *msg)
 		     a->malformed + ls.malformed, a->output_errors + a->encode_errors);
 	if (n > 0 && (size_t)n < sizeof(fields))
 		n += journal_fields(fields + n, sizeof(fields) - (size_t)n, a, &js);
+	if (n > 0 && (size_t)n < sizeof(fields))
+		n += snprintf(fields + n, sizeof(fields) - (size_t)n,
+			      ",\"catchup\":{\"files\":%" PRIu64 ",\"rotated\":%" PRIu64 ",\"bytes\":%" PRIu64
+			      ",\"capped\":%" PRIu64 ",\"truncated\":%" PRIu64 ",\"lost\":%" PRIu64 "}",
+			      a->catchup.files, a->catchup.rotated, a->catchup.bytes, a->catchup.capped,
+			      a->catchup.truncated, a->catchup.lost);
 	if (n > 0 && (size_t)n < sizeof(fields))
 		n += snprintf(fields + n, sizeof(fields) - (size_t)n, ",\"drops\":{");
 	for (size_t i = 0; i < h.n_drops && n > 0 && (size_t)n < sizeof(fields); i++)

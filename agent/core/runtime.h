@@ -26,6 +26,7 @@
 #include "listeners/socktab.h"
 #include "listeners/verify.h"
 #include "core/statusd.h"
+#include "leaks/catchup.h"
 
 struct agent {
 	struct lw_config cfg;
@@ -57,6 +58,8 @@ struct agent {
 	uint64_t events[LW_MK_COUNT][LW_SEVERITY_COUNT];
 	uint64_t reloads, reload_failures;
 	struct reload *reload;     /* a SIGHUP's job; NULL before the first */
+	struct catchup_stats catchup; /* what the start-up catch-up read */
+	bool offsets_save_failed;  /* logged once until a save works again */
 	bool listeners_dirty;       /* the open set changed since it was saved */
 	bool listeners_save_failed; /* logged once until a save works again */
 	bool listeners_save_disabled; /* the saved file could not be read: left alone */
@@ -99,6 +102,11 @@ void runtime__publish_status(struct agent *a);
  * current configuration stays. Listeners whose verdict changes are reported
  * again with source "reload".
  */
+/* At start: loads how far each watched file was scanned, and scans what
+ * was written since (leaks/catchup.h). */
+void runtime__catch_up(struct agent *a);
+/* Saves that table to state_dir/offsets.tsv when it changed. */
+void runtime__save_offsets(struct agent *a);
 /* SIGHUP: prepares the configuration and rules on a thread (core/reload.h). */
 void runtime__request_reload(struct agent *a);
 /* Each turn of the loop: applies a prepared reload; true if one finished. */

@@ -220,13 +220,16 @@ static void set_leak_place(Leakwatch__V1__LeakEvent *le, const struct lw_leak *l
 		le->length = leak->length;
 		return;
 	}
-	le->source = LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_FILE;
+	le->source = leak->source == LW_LEAK_CATCHUP ? LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_CATCHUP
+						     : LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_FILE;
 	le->path = S(leak->path ? leak->path : "");
 	le->device = S(leak__device(leak->dev, dev));
 	le->inode = leak->ino;
 	le->offset = leak->offset;
 	le->length = leak->length;
 	le->last_offset = leak->last_offset;
+	if (leak->source == LW_LEAK_CATCHUP)
+		return; /* read at rest: no write call to name */
 	le->syscall = S(leak__syscall_name(leak->syscall));
 	le->fd = leak->fd;
 }

@@ -13,6 +13,7 @@
 enum lw_leak_source {
 	LW_LEAK_FILE = 0,    /* bytes written to a watched file */
 	LW_LEAK_JOURNAL = 1, /* a systemd journal entry */
+	LW_LEAK_CATCHUP = 2, /* a watched file, read at start: written while the agent was down */
 };
 
 /* Which journal entry, by its trusted fields (scrubbed: host-taken text). */

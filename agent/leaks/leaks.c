@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "leaks/coalesce.h"
 #include "leaks/filetab.h"
+#include "leaks/offsets.h"
 #include "log.h"
 #include "leaks/readback.h"
 #include "leaks/relay.h"
@@ -24,6 +26,7 @@ struct leaks {
 	struct coalesce *coalesce;
 	struct readback *readback;
 	struct uncaptured *uncaptured;
+	struct offsets *offsets;  /* how far each watched file was scanned */
 	struct leaks_stats st;
 	uint64_t next_sweep_ms;
 };
@@ -39,6 +42,7 @@ struct match_ctx {
 	size_t chunk_len;
 	uint64_t chunk_off;       /* file offset of chunk[0] */
 	bool chunk_line_start;    /* a line begins at chunk[0] */
+	bool catchup;             /* read at start, written while the agent was down */
 };
 
 /* Lines hold the header of a relayed line within this many bytes. */
@@ -79,7 +83,8 @@ int leaks__new(const struct leaks_opts *opts, struct leaks **out)
 	l->coalesce = coalesce__new(opts->coalesce_delay_ms, opts->coalesce_window_ms, COALESCE_MAX, on_report, l);
 	l->readback = readback__new(opts->capture_max_bytes, on_readback, l);
 	l->uncaptured = uncaptured__new();
-	if (!l->files || !l->coalesce || !l->readback || !l->uncaptured) {
+	l->offsets = offsets__new();
+	if (!l->files || !l->coalesce || !l->readback || !l->uncaptured || !l->offsets) {
 		leaks__free(l);
 		return -ENOMEM;
 	}
@@ -96,6 +101,7 @@ void leaks__free(struct leaks *l)
 	filetab__free(l->files);
 	coalesce__free(l->coalesce);
 	uncaptured__free(l->uncaptured);
+	offsets__free(l->offsets);
 	free(l);
 }
 
@@ -195,6 +201,7 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	leak.path = strdup(f->path);
 	if (leak.path)
 		procinfo__scrub(l->o.procs, leak.path); /* a file's name can hold a key */
+	leak.source = c->catchup ? LW_LEAK_CATCHUP : LW_LEAK_FILE;
 	leak.dev = f->dev;
 	leak.ino = f->key.ino;
 	leak.offset = leak.last_offset = offset;
@@ -257,6 +264,48 @@ void leaks__on_write(struct leaks *l, const struct lw_write_event *ev, size_t si
 	f->next_offset = ev->offset + ev->len;
 	f->line_start = ev->data[ev->len - 1] == '\n';
 	l->st.bytes_scanned += ev->len;
+	if (f->path[0] == '/')
+		offsets__note(l->offsets, f->dev, f->key.ino, f->next_offset, f->path);
+}
+
+uint64_t leaks__scan_range(struct leaks *l, int fd, const char *path, uint32_t dev, uint64_t ino,
+			   uint64_t from, uint64_t to)
+{
+	struct file_entry f = { .dev = dev, .path = (char *)path, .watched = true, .stream_base = from };
+	struct match_ctx c = { .l = l, .file = &f, .now_ns = clock__realtime_ns(), .catchup = true };
+	struct scanner_stream *st = NULL;
+	char buf[64 * 1024];
+	uint64_t at = from;
+
+	f.key.ino = ino;
+	if (scanner__stream_open(l->o.scanner, &st))
+		return 0;
+	while (at < to) {
+		size_t want = to - at < sizeof(buf) ? (size_t)(to - at) : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		c.chunk = buf;
+		c.chunk_len = (size_t)n;
+		c.chunk_off = at;
+		c.chunk_line_start = at == from;
+		scanner__stream_feed(st, buf, (size_t)n, on_match, &c);
+		at += (uint64_t)n;
+	}
+	c.chunk = NULL;
+	scanner__stream_flush(st, on_match, &c);
+	scanner__stream_close(st);
+	l->st.bytes_scanned += at - from;
+	offsets__note(l->offsets, dev, ino, at, path);
+	return at - from;
+}
+
+struct offsets *leaks__offsets(struct leaks *l)
+{
+	return l->offsets;
 }
 
 void leaks__on_span(struct leaks *l, const struct lw_span_event *e)

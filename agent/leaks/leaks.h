@@ -58,6 +58,17 @@ struct leaks_stats {
 struct leaks;
 
 int leaks__new(const struct leaks_opts *opts, struct leaks **out);
+
+struct offsets;
+/* How far each watched file was scanned (offsets.h): saved and loaded by the caller. */
+struct offsets *leaks__offsets(struct leaks *l);
+/*
+ * Scans bytes [from, to) of an open file at rest, as written while the
+ * agent was not running: findings are reported with source "catchup".
+ * Returns the bytes scanned.
+ */
+uint64_t leaks__scan_range(struct leaks *l, int fd, const char *path, uint32_t dev, uint64_t ino,
+			   uint64_t from, uint64_t to);
 void leaks__free(struct leaks *l);
 
 void leaks__on_file(struct leaks *l, const struct lw_file_event *e);

@@ -312,8 +312,9 @@ static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NU
 static void location_source(struct jsonw *w, sqlite3_stmt *st)
 {
 	bool journal = text(st, 19) && !strcmp(text(st, 19), "journal");
+	bool catchup = text(st, 19) && !strcmp(text(st, 19), "catchup");
 
-	jsonw__kv_str(w, "source", journal ? "journal" : "file");
+	jsonw__kv_str(w, "source", journal ? "journal" : catchup ? "catchup" : "file");
 	if (journal) {
 		jsonw__key(w, "journal");
 		jsonw__begin_object(w);

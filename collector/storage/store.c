@@ -183,7 +183,7 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;",
 
 	/* 3: leaks found in the systemd journal, and lines relayed by a syslog daemon */
-	"ALTER TABLE leak_locations ADD COLUMN source TEXT;"      /* file | journal; NULL: file */
+	"ALTER TABLE leak_locations ADD COLUMN source TEXT;"      /* file | catchup | journal; NULL: file */
 	"ALTER TABLE leak_locations ADD COLUMN journal_unit TEXT;"
 	"ALTER TABLE leak_locations ADD COLUMN journal_identifier TEXT;"
 	"ALTER TABLE leak_locations ADD COLUMN journal_cursor TEXT;"
@@ -748,7 +748,7 @@ static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t re
 		}
 	} else {
 		bind_text(st, 3, l->path);
-		bind_text(st, 21, "file");
+		bind_text(st, 21, l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_CATCHUP ? "catchup" : "file");
 	}
 	if (l->origin) {
 		bind_opt(st, 25, l->origin->comm);
