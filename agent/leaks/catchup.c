@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -22,6 +24,17 @@ static bool same_file(const struct stat *st, uint32_t dev, uint64_t ino)
 {
 	return S_ISREG(st->st_mode) && st->st_ino == ino && major(st->st_dev) == dev >> 20 &&
 	       minor(st->st_dev) == (dev & 0xfffff);
+}
+
+/* The inode's generation where the file system keeps one (ext4, XFS, btrfs);
+ * where it cannot be read, or the kernel did not say, the inode decides. */
+static bool same_generation(int fd, uint32_t want)
+{
+	int gen = 0;
+
+	if (!want || ioctl(fd, FS_IOC_GETVERSION, &gen))
+		return true;
+	return (uint32_t)gen == want;
 }
 
 /* Opens the file at host path `path` if it is (dev, ino). */
@@ -86,8 +99,10 @@ static void catch_up_one(struct leaks *l, const struct offset_rec *r, uint64_t m
 		path = rotated;
 		cs->rotated++;
 	}
-	if ((uint64_t)st.st_size < from) {
-		cs->truncated++; /* rewritten from the start while we were away */
+	if ((uint64_t)st.st_size < from || !same_generation(fd, r->generation)) {
+		/* rewritten from the start while we were away, or a new file that
+		 * got the inode number of a deleted one: all of it is new */
+		cs->truncated++;
 		from = 0;
 	}
 	to = (uint64_t)st.st_size;
@@ -97,7 +112,7 @@ static void catch_up_one(struct leaks *l, const struct offset_rec *r, uint64_t m
 	}
 	if (to > from) {
 		cs->files++;
-		cs->bytes += leaks__scan_range(l, fd, path, r->dev, r->ino, from, to);
+		cs->bytes += leaks__scan_range(l, fd, path, r->dev, r->ino, r->generation, from, to);
 	}
 	close(fd);
 }

@@ -265,13 +265,14 @@ void leaks__on_write(struct leaks *l, const struct lw_write_event *ev, size_t si
 	f->line_start = ev->data[ev->len - 1] == '\n';
 	l->st.bytes_scanned += ev->len;
 	if (f->path[0] == '/')
-		offsets__note(l->offsets, f->dev, f->key.ino, f->next_offset, f->path);
+		offsets__note(l->offsets, f->dev, f->key.ino, f->generation, f->next_offset, f->path);
 }
 
 uint64_t leaks__scan_range(struct leaks *l, int fd, const char *path, uint32_t dev, uint64_t ino,
-			   uint64_t from, uint64_t to)
+			   uint32_t generation, uint64_t from, uint64_t to)
 {
-	struct file_entry f = { .dev = dev, .path = (char *)path, .watched = true, .stream_base = from };
+	struct file_entry f = { .dev = dev, .generation = generation, .path = (char *)path, .watched = true,
+				.stream_base = from };
 	struct match_ctx c = { .l = l, .file = &f, .now_ns = clock__realtime_ns(), .catchup = true };
 	struct scanner_stream *st = NULL;
 	char buf[64 * 1024];
@@ -299,7 +300,7 @@ uint64_t leaks__scan_range(struct leaks *l, int fd, const char *path, uint32_t d
 	scanner__stream_flush(st, on_match, &c);
 	scanner__stream_close(st);
 	l->st.bytes_scanned += at - from;
-	offsets__note(l->offsets, dev, ino, at, path);
+	offsets__note(l->offsets, dev, ino, generation, at, path);
 	return at - from;
 }
 

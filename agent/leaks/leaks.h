@@ -68,7 +68,7 @@ struct offsets *leaks__offsets(struct leaks *l);
  * Returns the bytes scanned.
  */
 uint64_t leaks__scan_range(struct leaks *l, int fd, const char *path, uint32_t dev, uint64_t ino,
-			   uint64_t from, uint64_t to);
+			   uint32_t generation, uint64_t from, uint64_t to);
 void leaks__free(struct leaks *l);
 
 void leaks__on_file(struct leaks *l, const struct lw_file_event *e);

@@ -52,7 +52,8 @@ void offsets__free(struct offsets *o)
 	free(o);
 }
 
-void offsets__note(struct offsets *o, uint32_t dev, uint64_t ino, uint64_t offset, const char *path)
+void offsets__note(struct offsets *o, uint32_t dev, uint64_t ino, uint32_t generation, uint64_t offset,
+		   const char *path)
 {
 	struct key k = { .ino = ino, .dev = dev };
 	struct offset_rec *r = htab__get(o->h, &k);
@@ -75,9 +76,10 @@ void offsets__note(struct offsets *o, uint32_t dev, uint64_t ino, uint64_t offse
 			r->path = p;
 		}
 	}
-	if (r->offset != offset)
+	if (r->offset != offset || r->generation != generation)
 		o->dirty = true;
 	r->offset = offset;
+	r->generation = generation;
 }
 
 void offsets__forget(struct offsets *o, uint32_t dev, uint64_t ino)
@@ -136,18 +138,18 @@ int offsets__load(struct offsets *o, const char *file, size_t *skipped)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned dev;
+		unsigned dev, gen;
 		uint64_t ino, off;
 		int used = 0;
 
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%u\t%" SCNu64 "\t%" SCNu64 "\t%n", &dev, &ino, &off, &used) != 3 || !used ||
+		if (sscanf(line, "%u\t%" SCNu64 "\t%u\t%" SCNu64 "\t%n", &dev, &ino, &gen, &off, &used) != 4 || !used ||
 		    !get_path(line + used, path, sizeof(path))) {
 			(*skipped)++;
 			continue;
 		}
-		offsets__note(o, dev, ino, off, path);
+		offsets__note(o, dev, ino, gen, off, path);
 	}
 	fclose(f);
 	o->dirty = false;
@@ -176,12 +178,12 @@ int offsets__save(struct offsets *o, const char *file)
 		unlink(tmp);
 		return err;
 	}
-	fputs("# dev\tinode\toffset\tpath: how far leakwatch scanned each watched file\n", f);
+	fputs("# dev\tinode\tgeneration\toffset\tpath: how far leakwatch scanned each watched file\n", f);
 	htab__iter_init(&it);
 	while (htab__next(o->h, &it, &k, &v)) {
 		const struct offset_rec *r = v;
 
-		fprintf(f, "%u\t%" PRIu64 "\t%" PRIu64 "\t", r->dev, r->ino, r->offset);
+		fprintf(f, "%u\t%" PRIu64 "\t%u\t%" PRIu64 "\t", r->dev, r->ino, r->generation, r->offset);
 		put_path(f, r->path ? r->path : "");
 		fputc('\n', f);
 	}
