@@ -151,17 +151,21 @@ int alertview__group_key(sqlite3 *db, const char *sink, const char *group_key, s
 	return load_list(st, max, out);
 }
 
-int alertview__firing(sqlite3 *db, const char *sink, size_t max, struct alert_views *out)
+int alertview__firing(sqlite3 *db, const char *sink, const char *after_key, size_t max,
+		      struct alert_views *out)
 {
 	sqlite3_stmt *st;
 
+	/* by key, so that a page starts where the last one ended whatever
+	 * changed in between; count(*) OVER () is what is left from here */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
-			       " WHERE s.sink = ?1 AND a.status = 'firing'"
-			       " ORDER BY a.severity DESC, a.key LIMIT ?2",
+			       " WHERE s.sink = ?1 AND a.status = 'firing' AND a.key > ?3"
+			       " ORDER BY a.key LIMIT ?2",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, sink, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	sqlite3_bind_text(st, 3, after_key ? after_key : "", -1, SQLITE_STATIC);
 	return load_list(st, max, out);
 }

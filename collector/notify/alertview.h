@@ -16,7 +16,7 @@
 struct sqlite3;
 
 #define ALERTVIEW_MAX_LISTED 20     /* members named in a group notification */
-#define ALERTVIEW_MAX_RESEND 2000   /* alerts in one Alertmanager resend */
+#define ALERTVIEW_MAX_RESEND 2000   /* alerts in one page of an Alertmanager resend */
 
 struct alert_view {
 	char *key;
@@ -51,8 +51,13 @@ int alertview__group(struct sqlite3 *db, int64_t row, size_t max, struct alert_v
 /* The alerts of a sink that were announced under group_key (for its end). */
 int alertview__group_key(struct sqlite3 *db, const char *sink, const char *group_key, size_t max,
 			 struct alert_views *out);
-/* The alerts firing that went to sink (at most max). */
-int alertview__firing(struct sqlite3 *db, const char *sink, size_t max, struct alert_views *out);
+/*
+ * One page of the alerts firing that went to sink: at most max, by key,
+ * after after_key ("" for the first page). out->total counts those left
+ * from after_key on, this page included: more than n means another page.
+ */
+int alertview__firing(struct sqlite3 *db, const char *sink, const char *after_key, size_t max,
+		      struct alert_views *out);
 
 void alertview__free(struct alert_view *v);
 void alertview__free_all(struct alert_views *vs);

@@ -113,7 +113,8 @@ static int load_note(struct round *r, struct sqlite3 *db, size_t i)
 	case OUTBOX_RESEND:
 		if (!am)
 			return 0;
-		err = alertview__firing(db, s->name, ALERTVIEW_MAX_RESEND, vs);
+		/* a page; the next one is queued once this one is delivered */
+		err = alertview__firing(db, s->name, row->ref, ALERTVIEW_MAX_RESEND, vs);
 		break;
 	default:
 		return 0; /* written by a newer build: not ours to read */
@@ -156,6 +157,21 @@ static void failed(struct round *r, size_t i, const char *why)
 		  outbox_action__name(row->action), row->id, row->ref[0] ? row->ref : "firing alerts", why);
 }
 
+/*
+ * Every firing alert is re-sent before its endsAt: a resend that does not
+ * fit one page queues the next page, due at once, after the last key sent.
+ * No kind of alert can be starved by the order of another.
+ */
+static int next_resend_page(struct round *r, struct outbox *o, size_t i)
+{
+	const struct alert_views *vs = &r->views[i];
+
+	if (!vs->n || vs->total <= vs->n)
+		return 0;
+	return outbox__enqueue(o, r->sink->name, OUTBOX_RESEND, vs->v[vs->n - 1].key, r->rows[i].at_ns,
+			       r->now_ns, false, 0, NULL);
+}
+
 static int record(struct sqlite3 *db, void *arg)
 {
 	struct round *r = arg;
@@ -178,6 +194,8 @@ static int record(struct sqlite3 *db, void *arg)
 			err = outbox__done(o, row->id);
 			if (!err && r->body && r->notes[i].n)
 				metrics__add(d->metrics, notifications_sent, 1);
+			if (!err && r->body && row->action == OUTBOX_RESEND)
+				err = next_resend_page(r, o, i);
 			continue;
 		}
 		if (r->res.outcome == SINK_REJECTED) {
