@@ -261,4 +261,7 @@ void cmdline__redact(const char *args, size_t len, char *out, size_t outlen)
 			continue;
 		put_with_uri_redaction(&w, arg);
 	}
+	/* a rewritten title keeps its padding (redis-server: 70-130 spaces) */
+	while (w.len && (out[w.len - 1] == ' ' || out[w.len - 1] == '\t'))
+		out[--w.len] = '\0';
 }

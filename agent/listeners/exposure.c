@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "listeners/exposure.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "attrib/hostfs.h"
 #include "probes/probe.h"
 
 static void add_reach(struct lw_exposure *e, const struct lw_addr *a, enum lw_addr_class cls,
@@ -61,19 +64,53 @@ void exposure__judge(const struct lw_addr *bound_in, bool v6only, const struct l
 		out->level = ifs ? LW_CLASS_LOOPBACK : LW_CLASS_PRIVATE;
 }
 
-static bool process_matches(const char *want, const char *comm, const char *exe)
+/*
+ * A name installed as a link to the executable, beside it: Debian's
+ * /usr/bin/redis-server is a link to redis-check-rdb. Resolved in the
+ * process's own root, so a container's files are its own.
+ */
+static bool links_to_exe(const char *want, const char *exe, size_t n, const char *base, uint32_t tgid)
 {
+	char link[PATH_MAX], root[PATH_MAX], target[PATH_MAX], real_link[PATH_MAX], real_exe[PATH_MAX];
+
+	if (!tgid || !hostfs__path(root, sizeof(root), "/proc/%u/root", tgid))
+		return false;
+	if (snprintf(link, sizeof(link), "%s%.*s%s", root, (int)(base - exe), exe, want) >= (int)sizeof(link) ||
+	    snprintf(target, sizeof(target), "%s%.*s", root, (int)n, exe) >= (int)sizeof(target))
+		return false;
+	if (!realpath(link, real_link) || !realpath(target, real_exe))
+		return false;
+	return !strcmp(real_link, real_exe);
+}
+
+/*
+ * A process is who its executable says: any process can rename itself
+ * (prctl, setproctitle), so comm decides only when the executable is not
+ * known (the process is gone, or a kernel thread). A binary replaced by an
+ * upgrade while running reads as "<path> (deleted)": still itself.
+ */
+static bool process_matches(const char *want, const char *comm, const char *exe, uint32_t tgid)
+{
+	static const char deleted[] = " (deleted)";
+	size_t n = strlen(exe), dl = sizeof(deleted) - 1, bl;
 	const char *base;
 
+	if (!n)
+		return !strchr(want, '/') && !strcmp(want, comm);
+	if (n > dl && !strcmp(exe + n - dl, deleted))
+		n -= dl;
 	if (strchr(want, '/'))
-		return !strcmp(want, exe);
-	base = strrchr(exe, '/');
+		return strlen(want) == n && !strncmp(want, exe, n);
+	base = memrchr(exe, '/', n);
 	base = base ? base + 1 : exe;
-	return !strcmp(want, comm) || !strcmp(want, base);
+	bl = (size_t)(exe + n - base);
+	if (strlen(want) == bl && !strncmp(want, base, bl))
+		return true;
+	return links_to_exe(want, exe, n, base, tgid);
 }
 
 bool exposure__expected(const struct lw_expected *list, size_t n, const char *comm, const char *exe,
-			uint8_t protocol, const struct lw_addr *bound_in, uint16_t port)
+			uint32_t tgid, uint8_t protocol, const struct lw_addr *bound_in, uint16_t port)
 {
 	struct lw_addr bound = *bound_in;
 
@@ -81,7 +118,7 @@ bool exposure__expected(const struct lw_expected *list, size_t n, const char *co
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_expected *x = &list[i];
 
-		if (x->process && !process_matches(x->process, comm, exe))
+		if (x->process && !process_matches(x->process, comm, exe, tgid))
 			continue;
 		if (x->port && x->port != port)
 			continue;

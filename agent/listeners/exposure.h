@@ -51,7 +51,7 @@ void exposure__judge(const struct lw_addr *bound, bool v6only, const struct lw_i
 
 /* Is this listener on the operator's expected list? */
 bool exposure__expected(const struct lw_expected *list, size_t n, const char *comm, const char *exe,
-			uint8_t protocol, const struct lw_addr *bound, uint16_t port);
+			uint32_t tgid, uint8_t protocol, const struct lw_addr *bound, uint16_t port);
 
 /*
  *   answers without credentials on a public address   critical

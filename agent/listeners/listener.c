@@ -35,7 +35,7 @@ void listener__judge(struct lw_listener *l, const struct listener_policy *policy
 			&l->exposure);
 	service__identify(l->proc.comm, l->proc.exe, l->proc.cmdline, l->protocol, l->port, &l->service);
 	l->expected = exposure__expected(policy->expected, policy->n_expected, l->proc.comm, l->proc.exe,
-					 l->protocol, &l->addr, l->port);
+					 l->proc.tgid, l->protocol, &l->addr, l->port);
 	settle(l);
 }
 

@@ -97,6 +97,17 @@ for _ in range(100):
 sys.exit(f"{n} of 4000")
 PY
 check "the reloads are logged" grep -q '"msg":"config reloaded from' "$WORK/agent.err"
+# a process that renames itself redis-server is not redis-server: the
+# executable decides (Debian's real one, a link to redis-check-rdb, matched above)
+cat >"$WORK/fake.py" <<'PY'
+import ctypes, socket, time
+ctypes.CDLL(None).prctl(15, b"redis-server", 0, 0, 0)  # PR_SET_NAME
+s = socket.socket(); s.bind(("0.0.0.0", 6379)); s.listen(); time.sleep(600)
+PY
+bg fake python3 "$WORK/fake.py"
+expect_json "a python renamed redis-server on 6379 is not expected" "$WORK/agent.out" \
+	port=6379 event=open process.comm=redis-server expected=false 'process.exe~python'
+kill "$BG_PID" 2>/dev/null
 
 # --- a broken config on SIGHUP keeps the old one ------------------------------
 cp "$WORK/agent.yaml" "$WORK/agent.good.yaml"

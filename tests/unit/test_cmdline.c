@@ -50,6 +50,17 @@ static void test_flag_with_equals(void **state)
 	check(ARGV("vault", "-secret-id=hunter2"), "vault -secret-id=****", "hunter2");
 }
 
+/* redis-server rewrites its title and pads it with spaces, as real ones do */
+static void test_rewritten_title_padding_is_trimmed(void **state)
+{
+	(void)state;
+
+	check(ARGV("redis-server 0.0.0.0:6379                                                              "),
+	      "redis-server 0.0.0.0:6379", NULL);
+	check(ARGV("redis-server *:6379", "", "", ""), "redis-server *:6379", NULL);
+	check(ARGV("app", "--name=x   "), "app --name=x", NULL);
+}
+
 static void test_flag_then_value(void **state)
 {
 	(void)state;
@@ -187,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flag_with_equals),
+		cmocka_unit_test(test_rewritten_title_padding_is_trimmed),
 		cmocka_unit_test(test_flag_then_value),
 		cmocka_unit_test(test_environment_style),
 		cmocka_unit_test(test_short_password_flags),

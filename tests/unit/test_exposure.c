@@ -276,7 +276,7 @@ static bool expected(const struct lw_expected *list, size_t n, const char *comm,
 {
 	struct lw_addr a = A(bound);
 
-	return exposure__expected(list, n, comm, exe, protocol, &a, port);
+	return exposure__expected(list, n, comm, exe, 0, protocol, &a, port);
 }
 
 static void test_expected(void **state)
@@ -298,6 +298,12 @@ static void test_expected(void **state)
 	assert_false(expected(list, n, "dropbear", "/usr/sbin/dropbear", IPPROTO_TCP, "0.0.0.0", 22));
 	/* the exe basename stands in for comm */
 	assert_true(expected(list, n, "sshd: /usr/sbin", "/usr/sbin/sshd", IPPROTO_TCP, "::", 22));
+	/* a process renamed to look like sshd is not sshd: the executable decides */
+	assert_false(expected(list, n, "sshd", "/usr/bin/python3.11", IPPROTO_TCP, "0.0.0.0", 22));
+	/* comm decides only when the executable is not known */
+	assert_true(expected(list, n, "sshd", "", IPPROTO_TCP, "0.0.0.0", 22));
+	/* replaced by an upgrade while running: still itself */
+	assert_true(expected(list, n, "x", "/usr/sbin/sshd (deleted)", IPPROTO_TCP, "0.0.0.0", 22));
 
 	/* port only, either protocol */
 	assert_true(expected(list, n, "node_exporter", "/bin/node_exporter", IPPROTO_TCP, "::", 9100));
