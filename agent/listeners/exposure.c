@@ -132,13 +132,30 @@ bool exposure__expected(const struct lw_expected *list, size_t n, const char *co
 	return false;
 }
 
+/*
+ * A data service named by its port alone is a weaker signal than one
+ * named by its process or confirmed by a probe's reply: one level lower.
+ */
+static enum lw_severity weigh_identity(enum lw_severity sev, const struct lw_service_id *svc, int auth)
+{
+	if (svc->name && svc->via && !strcmp(svc->via, "port") && auth != LW_AUTH_NONE &&
+	    sev > LW_SEV_INFO)
+		return (enum lw_severity)(sev - 1);
+	return sev;
+}
+
+static enum lw_severity severity_of(const struct lw_exposure *e, bool data, bool open_door);
+
 enum lw_severity exposure__severity(const struct lw_exposure *e, const struct lw_service_id *svc,
 				    bool expected, int auth)
 {
-	bool data = svc->name != NULL, open_door = auth == LW_AUTH_NONE;
-
 	if (expected)
 		return LW_SEV_INFO;
+	return weigh_identity(severity_of(e, svc->name != NULL, auth == LW_AUTH_NONE), svc, auth);
+}
+
+static enum lw_severity severity_of(const struct lw_exposure *e, bool data, bool open_door)
+{
 	switch (e->level) {
 	case LW_CLASS_PUBLIC:
 		return open_door ? LW_SEV_CRITICAL : data ? LW_SEV_HIGH : LW_SEV_LOW;

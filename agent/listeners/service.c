@@ -109,6 +109,41 @@ bool service__by_name(const char *name, const char *via, struct lw_service_id *o
 	return false;
 }
 
+/*
+ * Whether the port may name the service behind a process. Not when the
+ * process is known and is something else (php-fpm on 9000 is not
+ * ClickHouse); yes when nothing is known of it, when it forwards the port
+ * for another (a container's published port, a port-forward, a TCP proxy),
+ * or when it is a language runtime that could be serving the protocol.
+ */
+static bool port_may_name(const char *comm, const char *exe_base)
+{
+	static const char *const stand_ins[] = {
+		/* forwarders and proxies */
+		"docker-proxy", "rootlesskit", "rootlessport", "slirp4netns", "pasta", "conmon", "kubectl",
+		"kube-proxy", "socat", "ssh", "sshd", "haproxy", "envoy", "nginx", "traefik", "stunnel",
+		"stunnel4", "caddy", "gost", "frpc", "frps", "ncat", "nc", "nc.openbsd", "nc.traditional",
+		/* runtimes whose program is the service */
+		"java", "python", "python3", "node", "ruby", "perl", "beam.smp", "erl", "dotnet", "mono",
+		"bun", "deno", "pypy", "pypy3",
+	};
+	const char *names[2] = { exe_base, comm };
+
+	if (!*comm && !*exe_base)
+		return true;
+	for (int k = 0; k < 2; k++) {
+		size_t n = strcspn(names[k], ".0123456789"); /* python3.11 is python */
+
+		if (!*names[k])
+			continue;
+		for (size_t i = 0; i < sizeof(stand_ins) / sizeof(stand_ins[0]); i++)
+			if (!strcmp(names[k], stand_ins[i]) ||
+			    (n && strlen(stand_ins[i]) == n && !strncmp(names[k], stand_ins[i], n)))
+				return true;
+	}
+	return false;
+}
+
 void service__identify(const char *comm, const char *exe, const char *cmdline, uint8_t protocol,
 		       uint16_t port, struct lw_service_id *out)
 {
@@ -127,6 +162,8 @@ void service__identify(const char *comm, const char *exe, const char *cmdline, u
 				hit = in_list(d->comms, comm) || in_list(d->exes, exe_base);
 			else if (pass == 1)
 				hit = any_marker(d->markers, cmdline);
+			else if (!port_may_name(comm, exe_base))
+				return;
 			else
 				hit = protocol == IPPROTO_UDP ? has_port(d->udp_ports, 2, port)
 							      : has_port(d->tcp_ports, MAX_PORTS, port);

@@ -204,6 +204,22 @@ static void test_rules_and_many_addresses(void **state)
 static const struct lw_service_id postgres = { "postgresql", "database", "process" };
 static const struct lw_service_id unknown = { NULL, NULL, NULL };
 
+/* redis named by its port alone: one level lower, unless a probe's reply says more */
+static void test_port_only_identity_weighs_less(void **state)
+{
+	const struct lw_service_id by_port = { "redis", "database", "port" };
+	struct lw_exposure e;
+	(void)state;
+
+	e = judge("0.0.0.0", false, public_host, N(public_host));
+	assert_int_equal(exposure__severity(&e, &by_port, false, LW_AUTH_UNSET), LW_SEV_MEDIUM);
+	assert_int_equal(exposure__severity(&e, &by_port, false, LW_AUTH_NONE), LW_SEV_CRITICAL);
+	e = judge("0.0.0.0", false, private_host, N(private_host));
+	assert_int_equal(exposure__severity(&e, &by_port, false, LW_AUTH_UNSET), LW_SEV_LOW);
+	e = judge("10.0.0.5", false, private_host, N(private_host));
+	assert_int_equal(exposure__severity(&e, &by_port, false, LW_AUTH_UNSET), LW_SEV_INFO);
+}
+
 static void test_severity(void **state)
 {
 	struct lw_exposure e;
@@ -339,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_severity_auth),
 		cmocka_unit_test(test_expected),
+		cmocka_unit_test(test_port_only_identity_weighs_less),
 	};
 
 	return cmocka_run_group_tests_name("exposure", tests, setup, NULL);

@@ -96,13 +96,16 @@ static void test_fallback_by_port(void **state)
 {
 	(void)state;
 
-	check("unknownd", "/usr/local/bin/unknownd", "unknownd --listen :5432", TCP, 5432, "postgresql",
-	      "database", "port");
+	/* nothing known of the process, a forwarder, a runtime: the port names it */
 	check("", "", "", TCP, 6379, "redis", "database", "port");
-	check("proxy", "", "", TCP, 27017, "mongodb", "database", "port");
-	check("proxy", "", "", TCP, 9200, "elasticsearch", "search", "port");
+	check("docker-proxy", "/usr/bin/docker-proxy", "", TCP, 27017, "mongodb", "database", "port");
+	check("socat", "/usr/bin/socat", "", TCP, 9200, "elasticsearch", "search", "port");
+	check("python3", "/usr/bin/python3.11", "python3 fake.py", TCP, 5432, "postgresql", "database", "port");
 	/* a shared port goes to the first service that lists it */
-	check("proxy", "", "", TCP, 9000, "clickhouse", "database", "port");
+	check("kubectl", "", "", TCP, 9000, "clickhouse", "database", "port");
+	/* a known program that is something else is not named by its port */
+	check("php-fpm8.2", "/usr/sbin/php-fpm8.2", "php-fpm: master process", TCP, 9000, NULL, NULL, NULL);
+	check("unknownd", "/usr/local/bin/unknownd", "unknownd --listen :5432", TCP, 5432, NULL, NULL, NULL);
 	/* the process beats the port */
 	check("postgres", "", "", TCP, 6379, "postgresql", "database", "process");
 }
@@ -112,7 +115,8 @@ static void test_udp(void **state)
 	(void)state;
 
 	check("memcached", "", "", UDP, 11211, "memcached", "cache", "process");
-	check("unknownd", "", "", UDP, 11211, "memcached", "cache", "port");
+	check("", "", "", UDP, 11211, "memcached", "cache", "port");
+	check("unknownd", "", "", UDP, 11211, NULL, NULL, NULL);
 	/* TCP-only well-known ports say nothing over UDP */
 	check("unknownd", "", "", UDP, 5432, NULL, NULL, NULL);
 	check("unknownd", "", "", UDP, 6379, NULL, NULL, NULL);
@@ -134,7 +138,7 @@ static void test_ai_services(void **state)
 
 	check("ollama", "/usr/local/bin/ollama", "/usr/local/bin/ollama serve", TCP, 11434, "ollama", "ai",
 	      "process");
-	check("unknownd", "", "", TCP, 11434, "ollama", "ai", "port");
+	check("", "", "", TCP, 11434, "ollama", "ai", "port");
 	check("qdrant", "/qdrant/qdrant", "./qdrant", TCP, 6333, "qdrant", "ai", "process");
 	check("jupyter-lab", "/usr/bin/python3.11", "/usr/bin/python3 /usr/local/bin/jupyter-lab --ip=0.0.0.0",
 	      TCP, 8888, "jupyter", "notebook", "process");
