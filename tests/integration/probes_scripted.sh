@@ -58,12 +58,15 @@ verdict "elasticsearch 8 closed: plain refused, TLS, 401" $NS_C 9200 auth.state=
 	auth.protocol=elasticsearch severity=high "auth.evidence~401 Basic"
 verdict "kubelet anonymous: PodList over TLS, critical" $NS_O 10250 auth.state=none auth.tls=true \
 	auth.client_cert=not-requested severity=critical "auth.evidence~PodList"
-verdict "kubelet with anonymous auth off: 401" $NS_C 10250 auth.state=required severity=high \
-	"auth.evidence~GET /pods -> 401"
+# a 401 or a TLS handshake does not prove which service answered: named by
+# its port alone (a python3 process), each is one level lower than a kubelet
+# or dockerd the agent knows by its executable would be
+verdict "kubelet with anonymous auth off: 401, port-named: medium" $NS_C 10250 auth.state=required \
+	severity=medium service.identified_by=port "auth.evidence~GET /pods -> 401"
 verdict "docker API on 2375: root on the host, critical" $NS_O 2375 auth.state=none auth.protocol=docker \
 	severity=critical "auth.evidence~Docker 24.0.7"
-verdict "docker with --tlsverify: client certificate required" $NS_C 2375 auth.state=tls auth.tls=true \
-	auth.client_cert=required severity=high
+verdict "docker with --tlsverify: client certificate required, port-named: medium" $NS_C 2375 \
+	auth.state=tls auth.tls=true auth.client_cert=required severity=medium service.identified_by=port
 verdict "ollama open: models listed" $NS_O 11434 auth.state=none severity=critical "auth.evidence~(1 models)"
 verdict "ollama behind a proxy: 401" $NS_C 11434 auth.state=required "auth.evidence~401 Basic"
 verdict "qdrant without an API key" $NS_O 6333 auth.state=none severity=critical "auth.evidence~(2 collections)"
