@@ -110,6 +110,18 @@ static int load_note(struct round *r, struct sqlite3 *db, size_t i)
 			      ? alertview__group(db, row->id, ALERTVIEW_MAX_LISTED, vs)
 			      : alertview__group_key(db, s->name, row->ref, ALERTVIEW_MAX_LISTED, vs);
 		break;
+	case OUTBOX_LATE_RESOLVE:
+		/* the notice already said it was closed; only an incident needs ending */
+		if (s->type != SINK_PAGERDUTY)
+			return 0;
+		err = alertview__load(db, row->ref, &r->single[i]);
+		if (!err) {
+			note->alerts = &r->single[i];
+			note->n = note->total = 1;
+		} else if (err == -ENOENT) {
+			err = alertview__group_key(db, s->name, row->ref, ALERTVIEW_MAX_LISTED, vs);
+		}
+		break;
 	case OUTBOX_RESEND:
 		if (!am)
 			return 0;

@@ -43,6 +43,7 @@ static const char *const action_names[OUTBOX_ACTION_COUNT] = {
 	[OUTBOX_GROUP] = "group",
 	[OUTBOX_GROUP_RESOLVE] = "group-resolve",
 	[OUTBOX_RESEND] = "resend",
+	[OUTBOX_LATE_RESOLVE] = "late-resolve",
 };
 
 struct outbox {

@@ -28,6 +28,7 @@ enum outbox_action {
 	OUTBOX_GROUP,         /* new listeners on one host, announced together */
 	OUTBOX_GROUP_RESOLVE, /* every listener of that group is gone */
 	OUTBOX_RESEND,        /* Alertmanager: the firing alerts again */
+	OUTBOX_LATE_RESOLVE,  /* the end of what was announced already closed: incidents only */
 	OUTBOX_ACTION_COUNT,
 };
 

@@ -92,7 +92,7 @@ static char *description(const struct alert_view *v)
 
 static bool resolving(enum outbox_action a)
 {
-	return a == OUTBOX_RESOLVE || a == OUTBOX_GROUP_RESOLVE;
+	return a == OUTBOX_RESOLVE || a == OUTBOX_GROUP_RESOLVE || a == OUTBOX_LATE_RESOLVE;
 }
 
 static bool grouped(enum outbox_action a)
@@ -110,6 +110,44 @@ static int max_severity(const struct notification *n)
 	return s;
 }
 
+/* Announced after it had already ended (it opened and closed inside a group window). */
+static bool closed_on_notice(const struct notification *n, const struct alert_view *v)
+{
+	return !resolving(n->action) && !v->firing;
+}
+
+static size_t closed_count(const struct notification *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n; i++)
+		k += closed_on_notice(n, &n->alerts[i]);
+	return k;
+}
+
+/* How long it was open: "20 s", "3 min 5 s", "2 h 7 min". */
+static const char *open_for(const struct alert_view *v, char buf[32])
+{
+	uint64_t s = v->ends_ns > v->starts_ns ? (uint64_t)(v->ends_ns - v->starts_ns) / 1000000000ULL : 0;
+
+	if (s < 60)
+		snprintf(buf, 32, "%" PRIu64 " s", s);
+	else if (s < 3600)
+		snprintf(buf, 32, "%" PRIu64 " min %" PRIu64 " s", s / 60, s % 60);
+	else
+		snprintf(buf, 32, "%" PRIu64 " h %" PRIu64 " min", s / 3600, s % 3600 / 60);
+	return buf;
+}
+
+/* "(already closed: open for 20 s)" on a notice of something that has ended */
+static void closed_note(FILE *f, const struct notification *n, const struct alert_view *v)
+{
+	char d[32];
+
+	if (closed_on_notice(n, v))
+		fprintf(f, " (already closed: open for %s)", open_for(v, d));
+}
+
 /* A group's host: its members share it. */
 static const char *group_host(const struct notification *n)
 {
@@ -124,9 +162,17 @@ static char *group_summary(const struct notification *n)
 		if (asprintf(&s, "The %zu listener%s grouped on %s are all closed or no longer exposed",
 			     n->total, n->total == 1 ? "" : "s", group_host(n)) < 0)
 			return NULL;
-	} else if (asprintf(&s, "%zu new exposed listener%s on %s", n->total, n->total == 1 ? "" : "s",
-			    group_host(n)) < 0) {
-		return NULL;
+	} else {
+		size_t closed = closed_count(n);
+		char tail[64] = "";
+
+		if (closed == n->total)
+			snprintf(tail, sizeof(tail), ", all already closed");
+		else if (closed)
+			snprintf(tail, sizeof(tail), ", %zu already closed", closed);
+		if (asprintf(&s, "%zu new exposed listener%s on %s%s", n->total, n->total == 1 ? "" : "s",
+			     group_host(n), tail) < 0)
+			return NULL;
 	}
 	return s;
 }
@@ -242,7 +288,7 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 	char *text;
 
 	(void)now_ns;
-	if (n->action == OUTBOX_RESEND || (!v && n->action != OUTBOX_GROUP_RESOLVE))
+	if (n->action == OUTBOX_RESEND || (!v && !resolving(n->action)))
 		return NULL;
 	jsonw__init(&w);
 	jsonw__begin_object(&w);
@@ -292,7 +338,19 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 			jsonw__free(&w);
 			return NULL;
 		}
-		pd_summary(&w, v->summary);
+		if (closed_on_notice(n, v)) {
+			char d[32], *closed = NULL;
+
+			if (asprintf(&closed, "%s (already closed: open for %s)", v->summary, open_for(v, d)) < 0) {
+				free(text);
+				jsonw__free(&w);
+				return NULL;
+			}
+			pd_summary(&w, closed);
+			free(closed);
+		} else {
+			pd_summary(&w, v->summary);
+		}
 		jsonw__kv_str(&w, "source", v->host);
 		jsonw__kv_str(&w, "severity", payload__pd_severity(v->severity));
 		kv_time(&w, "timestamp", v->starts_ns);
@@ -376,11 +434,18 @@ static char *slack_text(const struct alertcfg *cfg, const struct notification *n
 		for (size_t i = 0; i < n->n; i++) {
 			fputs("• ", f);
 			slack_str(f, n->alerts[i].summary);
+			closed_note(f, n, &n->alerts[i]);
 			fputc('\n', f);
 		}
 		if (n->total > n->n)
 			fprintf(f, "• and %zu more\n", n->total - n->n);
 	} else if (!res) {
+		if (closed_on_notice(n, v)) {
+			char d[32];
+
+			fprintf(f, "Already closed: it was open for %s, until %s.\n", open_for(v, d),
+				clock__rfc3339((uint64_t)v->ends_ns, when));
+		}
 		desc = description(v);
 		if (desc)
 			slack_str(f, desc);
@@ -483,6 +548,8 @@ char *payload__webhook(const struct alertcfg *cfg, const struct notification *n,
 	jsonw__key(&w, "id");
 	jsonw__i64(&w, n->id);
 	jsonw__kv_str(&w, "status", resolving(n->action) ? "resolved" : "firing");
+	/* a notice of what opened and closed before it could be sent */
+	jsonw__kv_bool(&w, "already_closed", !resolving(n->action) && closed_count(n) == n->n);
 	jsonw__kv_str(&w, "dedup_key", n->dedup_key);
 	jsonw__kv_str(&w, "kind", store_kind__name(n->alerts[0].kind));
 	kv_time(&w, resolving(n->action) ? "ended_at" : "started_at", n->at_ns);

@@ -81,16 +81,17 @@ static const char *const sql[Q__COUNT] = {
 			" WHERE sink = ?1 AND hostname = ?2",
 	[Q_GROUP_PUT] = "INSERT OR REPLACE INTO alert_groups (sink, hostname, window_end_ns, held)"
 			" VALUES (?1, ?2, ?3, nullif(?4, 0))",
-	[Q_GROUPS_DUE] = "SELECT id, ref FROM outbox WHERE state = 'held' AND due_ns <= ?1"
+	[Q_GROUPS_DUE] = "SELECT id, ref, sink FROM outbox WHERE state = 'held' AND due_ns <= ?1"
 			 " ORDER BY id LIMIT 64",
-	[Q_GROUP_COUNT] = "SELECT count(*), min(s.key) FROM alert_sinks s JOIN alerts a ON a.key = s.key"
-			  " WHERE s.group_row = ?1 AND a.status = 'firing'",
+	/* every member, closed ones too: grouping may delay a notice, never swallow it */
+	[Q_GROUP_COUNT] = "SELECT count(*), coalesce(sum(a.status = 'firing'), 0), min(s.key),"
+			  " coalesce(max(a.ends_ns), 0)"
+			  " FROM alert_sinks s JOIN alerts a ON a.key = s.key WHERE s.group_row = ?1",
 	[Q_GROUP_SINGLE] = "UPDATE outbox SET state = 'pending', action = 'trigger', ref = ?2, due_ns = ?3"
 			   " WHERE id = ?1",
 	[Q_GROUP_RELEASE] = "UPDATE alert_sinks SET group_row = NULL WHERE group_row = ?1",
 	[Q_GROUP_SEND] = "UPDATE outbox SET state = 'pending', due_ns = ?2 WHERE id = ?1",
-	[Q_GROUP_MARK] = "UPDATE alert_sinks SET group_key = ?2 WHERE group_row = ?1 AND EXISTS"
-			 " (SELECT 1 FROM alerts a WHERE a.key = alert_sinks.key AND a.status = 'firing')",
+	[Q_GROUP_MARK] = "UPDATE alert_sinks SET group_key = ?2 WHERE group_row = ?1",
 	[Q_GROUP_WINDOW] = "UPDATE alert_groups SET held = NULL,"
 			   " window_end_ns = CASE WHEN ?2 > 0 THEN ?2 ELSE window_end_ns END WHERE held = ?1",
 	[Q_ROW_DELETE] = "DELETE FROM outbox WHERE id = ?1",
@@ -434,62 +435,92 @@ static int by_id(struct alertdb *d, int which, int64_t id)
 	return exec(st);
 }
 
-static int flush_one(struct alertdb *d, int64_t id, const char *group_key, uint64_t now_ns,
-		     uint64_t window_ns, bool *sent)
+struct held_group {
+	int64_t id;
+	char ref[ALERTKEY_LEN]; /* the group's key */
+	char sink[ALERT_SINK_NAME_MAX + 1];
+};
+
+struct group_members {
+	int64_t total, firing;
+	char first[ALERTKEY_LEN]; /* the lowest key, for a group of one */
+	int64_t last_end_ns;      /* when the last of them closed */
+};
+
+static int group_members(struct alertdb *d, int64_t id, struct group_members *m)
 {
 	sqlite3_stmt *st = q(d, Q_GROUP_COUNT);
-	char single[ALERTKEY_LEN] = "";
-	int64_t firing = 0;
-	int rc, err;
+	int rc;
 
+	memset(m, 0, sizeof(*m));
 	i64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		firing = sqlite3_column_int64(st, 0);
-		snprintf(single, sizeof(single), "%s", sqlite3_column_text(st, 1) ?: (const unsigned char *)"");
+		m->total = sqlite3_column_int64(st, 0);
+		m->firing = sqlite3_column_int64(st, 1);
+		snprintf(m->first, sizeof(m->first), "%s",
+			 sqlite3_column_text(st, 2) ?: (const unsigned char *)"");
+		m->last_end_ns = sqlite3_column_int64(st, 3);
 	}
-	if ((err = finish(st, rc)))
+	return finish(st, rc);
+}
+
+/*
+ * A held group falls due. Every member is announced, those that already
+ * closed as closed (the notice says for how long they were open): an
+ * exposure that opened and closed inside the window is still heard of once.
+ * When none is left open, a late resolve follows for the sinks that keep
+ * incidents open (PagerDuty); the others have already been told.
+ */
+static int flush_one(struct alertdb *d, const struct held_group *g, uint64_t now_ns, uint64_t window_ns,
+		     bool *sent)
+{
+	struct group_members m;
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = group_members(d, g->id, &m)))
 		return err;
-	*sent = firing > 0;
-	if (!firing) {
-		/* all of them closed within the window: nothing to say */
-		err = by_id(d, Q_ROW_DELETE, id);
-		err = err ?: by_id(d, Q_GROUP_RELEASE, id);
-	} else if (firing == 1) {
-		/* one left: it goes as itself, and resolves as itself */
+	*sent = m.total > 0;
+	if (!m.total) {
+		/* its members were routed elsewhere meanwhile: nothing to say */
+		err = by_id(d, Q_ROW_DELETE, g->id);
+		err = err ?: by_id(d, Q_GROUP_RELEASE, g->id);
+	} else if (m.total == 1) {
+		/* one: it goes as itself, and resolves as itself */
 		st = q(d, Q_GROUP_SINGLE);
-		i64(st, 1, id);
-		text(st, 2, single);
+		i64(st, 1, g->id);
+		text(st, 2, m.first);
 		i64(st, 3, (int64_t)now_ns);
 		err = exec(st);
-		err = err ?: by_id(d, Q_GROUP_RELEASE, id);
+		err = err ?: by_id(d, Q_GROUP_RELEASE, g->id);
 	} else {
 		st = q(d, Q_GROUP_SEND);
-		i64(st, 1, id);
+		i64(st, 1, g->id);
 		i64(st, 2, (int64_t)now_ns);
 		err = exec(st);
 		if (!err) {
 			st = q(d, Q_GROUP_MARK);
-			i64(st, 1, id);
-			text(st, 2, group_key);
+			i64(st, 1, g->id);
+			text(st, 2, g->ref);
 			err = exec(st);
 		}
 	}
+	if (!err && m.total && !m.firing)
+		err = outbox__enqueue(d->outbox, g->sink, OUTBOX_LATE_RESOLVE, m.total == 1 ? m.first : g->ref,
+				      m.last_end_ns, now_ns, false, 0, NULL);
 	if (err)
 		return err;
 	/* a storm that goes on gets one notification per window */
 	st = q(d, Q_GROUP_WINDOW);
-	i64(st, 1, id);
+	i64(st, 1, g->id);
 	i64(st, 2, *sent ? (int64_t)(now_ns + window_ns) : 0);
 	return exec(st);
 }
 
 int alertdb__flush_groups(struct alertdb *d, uint64_t now_ns, uint64_t window_ns, unsigned *sent)
 {
-	struct {
-		int64_t id;
-		char ref[ALERTKEY_LEN];
-	} due[MAX_BATCH];
+	struct held_group due[MAX_BATCH];
 	sqlite3_stmt *st = q(d, Q_GROUPS_DUE);
 	size_t n = 0;
 	int rc, err;
@@ -499,6 +530,7 @@ int alertdb__flush_groups(struct alertdb *d, uint64_t now_ns, uint64_t window_ns
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BATCH) {
 		due[n].id = sqlite3_column_int64(st, 0);
 		snprintf(due[n].ref, sizeof(due[n].ref), "%s", sqlite3_column_text(st, 1));
+		snprintf(due[n].sink, sizeof(due[n].sink), "%s", sqlite3_column_text(st, 2));
 		n++;
 	}
 	if ((err = finish(st, rc)))
@@ -506,7 +538,7 @@ int alertdb__flush_groups(struct alertdb *d, uint64_t now_ns, uint64_t window_ns
 	for (size_t i = 0; i < n; i++) {
 		bool went;
 
-		if ((err = flush_one(d, due[i].id, due[i].ref, now_ns, window_ns, &went)))
+		if ((err = flush_one(d, &due[i], now_ns, window_ns, &went)))
 			return err;
 		*sent += went;
 	}

@@ -274,6 +274,35 @@ wait_requests "the group resolves once, by its key" /pd 1 "b['dedup_key'] == '$G
 wait_requests "the first resolves by its own" /pd 1 \
 	"b['dedup_key'] == 'leakwatch/listener/web-2/1/tcp/0.0.0.0/9000' and b['event_action'] == 'resolve'"
 
+# --- an exposure that opens and closes inside a group window ---------------
+# Grouping may delay a notice, never swallow one: the MongoDB that was open
+# for 20 s is announced once, as already closed, with how long it was open.
+
+python3 - >"$WORK/short.json" <<'PY'
+import json, time
+now = time.time_ns()
+def ev(port, action, t, svc):
+    return {"time": t, "host": {"hostname": "web-5"}, "process": {"pid": 300 + port % 100, "comm": svc},
+            "listener": {"action": action, "protocol": "tcp", "address": "0.0.0.0", "port": port,
+                         "netns": 1, "exposure": "public", "severity": "high", "unexpected": True,
+                         "service": {"name": svc, "category": "database"}}}
+print(json.dumps({"agent_id": "agent-web-5", "sequence": 1, "events": [
+    ev(6379, "open", now - 30 * 10**9, "redis-server"),
+    ev(27017, "open", now - 25 * 10**9, "mongod"),
+    ev(27017, "close", now - 5 * 10**9, "mongod")]}))
+PY
+expect "a redis, then a mongod open for 20 s, on one host" 200 "$(post "$WORK/short.json")"
+SKEY=leakwatch/listener/web-5/1/tcp/0.0.0.0/27017
+wait_requests "the short exposure still reaches Slack, once, as closed after 20 s" /slack 1 \
+	"'0.0.0.0:27017' in b['text'] and 'Already closed: it was open for 20 s' in b['blocks'][0]['text']['text']"
+wait_requests "    PagerDuty: a trigger that says it is already closed" /pd 1 \
+	"b['dedup_key'] == '$SKEY' and b['event_action'] == 'trigger' and b['payload']['summary'].endswith('(already closed: open for 20 s)')"
+wait_requests "    then a resolve, so that no incident stays open" /pd 1 \
+	"b['dedup_key'] == '$SKEY' and b['event_action'] == 'resolve'"
+wait_requests "    webhook: one notice, already_closed, the alert resolved" /hook 1 \
+	"b['dedup_key'] == '$SKEY' and b['already_closed'] and b['alerts'][0]['status'] == 'resolved'"
+stays "    and Slack hears nothing more of it" /slack 1 "'0.0.0.0:27017' in b['text']"
+
 # --- acknowledging a leak resolves its alert --------------------------------
 
 ack_url() { echo "$URL/v1/findings/$1/ack${2:+?by=$2}"; }

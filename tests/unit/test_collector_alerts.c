@@ -581,6 +581,55 @@ static void test_payload_webhook(void **state)
 	free(body);
 }
 
+/* An exposure that opened and closed inside a group window: announced once, as closed. */
+static void test_payload_closed_on_notice(void **state)
+{
+	struct alertcfg c = cfg_with_runbook();
+	struct alert_sink pd = { .name = S("pd"), .type = SINK_PAGERDUTY, .routing_key = S("K") };
+	struct alert_view v[2] = { view(), view() };
+	struct notification n = { .action = OUTBOX_TRIGGER, .id = 5, .dedup_key = v[0].key, .alerts = v,
+				  .n = 1, .total = 1 };
+	char *body;
+	(void)state;
+
+	v[0].kind = v[1].kind = STORE_LISTENER;
+	v[0].firing = false;
+	v[0].ends_ns = v[0].starts_ns + 20 * SEC;
+	body = payload__slack(&c, &n, fx_now());
+	assert_non_null(strstr(body, "Already closed: it was open for 20 s, until 2023-11-14T22:13:40.000Z."));
+	free(body);
+	body = payload__pagerduty(&c, &pd, &n, fx_now());
+	assert_non_null(strstr(body, "(already closed: open for 20 s)\""));
+	assert_non_null(strstr(body, "\"event_action\":\"trigger\""));
+	free(body);
+	body = payload__webhook(&c, &n, fx_now());
+	assert_non_null(strstr(body, "\"status\":\"firing\",\"already_closed\":true,"));
+	assert_non_null(strstr(body, "\"status\":\"resolved\""));
+	assert_non_null(strstr(body, "\"ends_at\":\"2023-11-14T22:13:40.000Z\""));
+	free(body);
+	/* what PagerDuty gets next, to end the incident it opened */
+	n.action = OUTBOX_LATE_RESOLVE;
+	body = payload__pagerduty(&c, &pd, &n, fx_now());
+	assert_non_null(strstr(body, "\"event_action\":\"resolve\""));
+	free(body);
+
+	/* in a group: each closed member says so, and the summary counts them */
+	n.action = OUTBOX_GROUP;
+	n.n = n.total = 2;
+	v[1].ends_ns = v[1].starts_ns + 185 * SEC;
+	v[1].firing = false;
+	body = payload__slack(&c, &n, fx_now());
+	assert_non_null(strstr(body, "2 new exposed listeners on web-7, all already closed"));
+	assert_non_null(strstr(body, "(already closed: open for 3 min 5 s)"));
+	free(body);
+	v[1].firing = true;
+	v[1].ends_ns = 0;
+	body = payload__webhook(&c, &n, fx_now());
+	assert_non_null(strstr(body, "2 new exposed listeners on web-7, 1 already closed"));
+	assert_non_null(strstr(body, "\"already_closed\":false"));
+	free(body);
+}
+
 static void test_payload_alertmanager(void **state)
 {
 	struct alertcfg c = cfg_with_runbook();
@@ -670,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_agent_alerts),
 		cmocka_unit_test(test_payload_pagerduty),
 		cmocka_unit_test(test_payload_group),
+		cmocka_unit_test(test_payload_closed_on_notice),
 		cmocka_unit_test(test_payload_slack),
 		cmocka_unit_test(test_payload_webhook),
 		cmocka_unit_test(test_payload_alertmanager),

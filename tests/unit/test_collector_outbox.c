@@ -482,12 +482,14 @@ static void test_storm_grouped(void **state)
 
 	/* not yet: the window is a minute */
 	assert_int_equal(flush_at(c, now), 0);
-	/* one of the four closes before the window ends: never announced, never resolved */
+	/* one of the four closes before the window ends: not resolved on its own,
+	 * but still announced in the group, as closed */
 	put1(c, listener(c, &e[0], c->t0 + SEC, "web-2", 9004, false));
 	assert_int_equal(rows(c, "pd", "resolve"), 0);
 	assert_int_equal(flush_at(c, now + 2 * MIN_NS), 2); /* pd and hook */
 	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE action = 'group' AND state = 'pending'"), 2);
-	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks WHERE group_key = 'leakwatch/listeners/web-2'"), 6);
+	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks WHERE group_key = 'leakwatch/listeners/web-2'"), 8);
+	assert_int_equal(rows(c, "pd", "late-resolve"), 0); /* three are still open */
 
 	/* closing members: the group resolves with the last of them */
 	put1(c, listener(c, &e[0], c->t0 + 2 * SEC, "web-2", 9001, false));
@@ -512,13 +514,47 @@ static void test_storm_that_vanished(void **state)
 		evs[i] = listener(c, &e[i], c->t0, "web-3", 7000 + i, true);
 	assert_int_equal(put(c, evs, 3), 0);
 	for (int i = 0; i < 3; i++)
-		evs[i] = listener(c, &e[i], c->t0 + SEC, "web-3", 7000 + i, false);
+		evs[i] = listener(c, &e[i], c->t0 + 20 * SEC, "web-3", 7000 + i, false);
 	assert_int_equal(put(c, evs, 3), 0);
-	/* the held group had nothing left to say: gone, and nothing resolves it */
-	assert_int_equal(flush_at(c, fx_now() + 2 * MIN_NS), 0);
-	assert_int_equal(rows(c, "pd", "group"), 0);
+	/* grouping delays a notice, never swallows one: the two that opened and
+	 * closed inside the window are announced together, as closed */
+	assert_int_equal(flush_at(c, fx_now() + 2 * MIN_NS), 2); /* pd and hook */
+	assert_int_equal(rows(c, "pd", "group"), 1);
+	assert_int_equal(rows(c, "hook", "group"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM alert_sinks WHERE group_key = 'leakwatch/listeners/web-3'"), 4);
+	/* nothing is left open: PagerDuty's incident is ended at once, once */
+	assert_int_equal(rows(c, "pd", "late-resolve"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE sink = 'pd' AND action = 'late-resolve'"
+				  " AND ref = 'leakwatch/listeners/web-3'"), 1);
 	assert_int_equal(rows(c, "pd", "group-resolve"), 0);
 	assert_int_equal(rows(c, "pd", "resolve"), 1); /* the first, alone */
+}
+
+static void test_short_exposure_announced(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e[2];
+	Leakwatch__V1__Event *evs[2];
+
+	evs[0] = listener(c, &e[0], c->t0, "db-9", 6379, true);
+	assert_int_equal(put(c, evs, 1), 0);
+	/* a MongoDB opens inside the window the first one started, and closes 20 s later */
+	evs[0] = listener(c, &e[0], c->t0 + SEC, "db-9", 27017, true);
+	assert_int_equal(put(c, evs, 1), 0);
+	evs[1] = listener(c, &e[1], c->t0 + 21 * SEC, "db-9", 27017, false);
+	assert_int_equal(put(c, &evs[1], 1), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE ref LIKE '%/27017' AND state = 'pending'"), 0);
+	/* at the window's end it goes alone, as itself, then ends for PagerDuty */
+	assert_int_equal(flush_at(c, fx_now() + 2 * MIN_NS), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE sink = 'pd' AND action = 'trigger'"
+				  " AND ref LIKE '%/27017'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE sink = 'hook' AND action = 'trigger'"
+				  " AND ref LIKE '%/27017'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE sink = 'pd' AND action = 'late-resolve'"
+				  " AND ref LIKE '%/27017'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM outbox WHERE action = 'resolve' AND ref LIKE '%/27017'"), 0);
+	/* the next window has nothing for it */
+	assert_int_equal(flush_at(c, fx_now() + 4 * MIN_NS), 0);
 }
 
 /* --- agent health --- */
@@ -739,6 +775,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orphans_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_grouped, setup_grouping, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_that_vanished, setup_grouping, teardown),
+		cmocka_unit_test_setup_teardown(test_short_exposure_announced, setup_grouping, teardown),
 		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_transaction, setup, teardown),
