@@ -165,7 +165,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE outbox ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  sink TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"          /* trigger | resolve | group | group-resolve | resend */
+	"  action TEXT NOT NULL,"          /* trigger | resolve | group | group-resolve | resend | late-resolve */
 	"  ref TEXT NOT NULL,"             /* the alert's key, or the group's */
 	"  at_ns INTEGER NOT NULL,"        /* when the problem began or ended */
 	"  created_ns INTEGER NOT NULL,"
