@@ -29,6 +29,20 @@ struct {
 	__type(value, __u8);
 } udp_bound SEC(".maps");
 
+/*
+ * Threads whose UDP bind in progress asked for port 0. The kernel then
+ * picks a port, as it does for a client socket (a resolver, a QUIC or
+ * statsd client): that is no listener. Set by the bind4/6 hooks, which run
+ * before the port is chosen; read by post_bind, which runs after, in the
+ * same thread and the same call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);  /* pid_tgid */
+	__type(value, __u8);
+} ephemeral_bind SEC(".maps");
+
 static __always_inline struct lw_listener_event *reserve_listener(void)
 {
 	struct lw_listener_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -111,7 +125,16 @@ int lw_bind_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__s32 fd = (__s32)ctx->args[0];
+	const void *uaddr = (const void *)ctx->args[1];
+	__u16 family = 0, port = 0;
 
+	/* sockaddr_in and sockaddr_in6 both hold the port right after the
+	 * family; a bind to port 0 lets the kernel pick one: not a listener */
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr) ||
+	    bpf_probe_read_user(&port, sizeof(port), (const char *)uaddr + 2))
+		return 0;
+	if ((family == AF_INET || family == AF_INET6) && !port)
+		return 0;
 	bpf_map_update_elem(&bind_args, &id, &fd, BPF_ANY);
 	return 0;
 }
@@ -189,6 +212,47 @@ int lw_bind_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* Runs before the kernel picks a port: remembers a UDP bind to port 0. */
+static __always_inline void note_bind_request(const struct bpf_sock_addr *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u8 one = 1;
+
+	if (ctx->protocol != IPPROTO_UDP)
+		return;
+	if (ctx->user_port == 0)
+		bpf_map_update_elem(&ephemeral_bind, &id, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(&ephemeral_bind, &id);
+}
+
+/* Optional: without them (an older kernel), a bind to port 0 is reported
+ * with the port the kernel picked. Always allow the bind. */
+SEC("cgroup/bind4")
+int lw_bind4(struct bpf_sock_addr *ctx)
+{
+	note_bind_request(ctx);
+	return 1;
+}
+
+SEC("cgroup/bind6")
+int lw_bind6(struct bpf_sock_addr *ctx)
+{
+	note_bind_request(ctx);
+	return 1;
+}
+
+/* True when this thread's bind asked for a port; consumes the note. */
+static __always_inline bool asked_for_port(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!bpf_map_lookup_elem(&ephemeral_bind, &id))
+		return true;
+	bpf_map_delete_elem(&ephemeral_bind, &id);
+	return false;
+}
+
 /*
  * The context of a cgroup sock program is the kernel's struct sock, read
  * as in lw_sock_release. Runs after a successful bind, in the binder's
@@ -197,7 +261,7 @@ int lw_bind_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("cgroup/post_bind4")
 int lw_post_bind4(struct bpf_sock *ctx)
 {
-	if (ctx->protocol == IPPROTO_UDP)
+	if (ctx->protocol == IPPROTO_UDP && asked_for_port())
 		report_udp_bound((struct sock *)ctx);
 	return 1;
 }
@@ -205,7 +269,7 @@ int lw_post_bind4(struct bpf_sock *ctx)
 SEC("cgroup/post_bind6")
 int lw_post_bind6(struct bpf_sock *ctx)
 {
-	if (ctx->protocol == IPPROTO_UDP)
+	if (ctx->protocol == IPPROTO_UDP && asked_for_port())
 		report_udp_bound((struct sock *)ctx);
 	return 1;
 }

@@ -100,6 +100,31 @@ const char *client_cert__wire_name(int wire)
 	return wire >= 0 && (size_t)wire < sizeof(names) / sizeof(names[0]) ? names[wire] : NULL;
 }
 
+static const char *const listener_sources[] = {
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL] = "kernel",
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY] = "inventory",
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD] = "reload",
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART] = "restart",
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE] = "probe",
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS] = "address",
+};
+
+const char *listener_source__wire_name(int wire)
+{
+	if (wire < 0 || (size_t)wire >= sizeof(listener_sources) / sizeof(listener_sources[0]) ||
+	    !listener_sources[wire])
+		return "kernel";
+	return listener_sources[wire];
+}
+
+int listener_source__wire(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(listener_sources) / sizeof(listener_sources[0]); i++)
+		if (listener_sources[i] && !strcmp(name, listener_sources[i]))
+			return (int)i;
+	return LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL;
+}
+
 const char *identified_by__wire_name(int wire)
 {
 	switch (wire) {

@@ -43,6 +43,12 @@ char *leak__journal_place(const char *unit, const char *identifier);
 const char *auth_state__wire_name(int wire);
 /* leakwatch.v1.Auth.ClientCert: not-requested, optional, required; NULL for unspecified. */
 const char *client_cert__wire_name(int wire);
+/*
+ * leakwatch.v1.ListenerEvent.Source: kernel (and unspecified), inventory,
+ * reload, restart, probe, address; and back, kernel for an unknown name.
+ */
+const char *listener_source__wire_name(int wire);
+int listener_source__wire(const char *name);
 /* leakwatch.v1.Service.IdentifiedBy: process, port or protocol ("process" for unspecified). */
 const char *identified_by__wire_name(int wire);
 

@@ -129,12 +129,7 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 		      l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE      ? "close"
 		      : l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_VERIFIED ? "verified"
 											  : "open");
-	jsonw__kv_str(w, "source",
-		      l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
-		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ? "reload"
-		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
-		      : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE ? "probe"
-											: "kernel");
+	jsonw__kv_str(w, "source", listener_source__wire_name(l->source));
 	jsonw__kv_str(w, "severity", severity__wire_name(l->severity));
 	jsonw__kv_str(w, "exposure", addr_class__wire_name(l->exposure));
 	jsonw__kv_bool(w, "unexpected", l->unexpected);

@@ -151,11 +151,7 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 	le.action = l->verified ? LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_VERIFIED
 		    : l->open   ? LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_OPEN
 				: LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE;
-	le.source = !strcmp(l->source, "inventory") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY
-		    : !strcmp(l->source, "reload")  ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD
-		    : !strcmp(l->source, "restart") ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART
-		    : !strcmp(l->source, "probe")   ? LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE
-						     : LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL;
+	le.source = listener_source__wire(l->source);
 	le.protocol = l->protocol == IPPROTO_UDP ? LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP
 						 : LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP;
 	le.address.data = (uint8_t *)l->addr.b;

@@ -17,14 +17,15 @@
 #include "write.skel.h"
 #include "log.h"
 
-#define MAX_PROGS 16
+#define MAX_PROGS 32
 
 struct loader {
 	struct loader_opts opts;
 	struct lw_listen *listen;
-	/* UDP: post_bind4/6 and sock_release on the root cgroup v2, or without
-	 * one the bind tracepoints (and no release); NULL where not attached */
-	struct bpf_link *udp_links[4];
+	/* UDP: bind4/6, post_bind4/6 and sock_release on the root cgroup v2,
+	 * or without one the bind tracepoints (and no release); NULL where not
+	 * attached */
+	struct bpf_link *udp_links[6];
 	size_t n_udp_links;
 	struct lw_write *write;       /* NULL when capture is off or failed */
 	/* sendfile, splice, copy_file_range, mmap, io_uring: each optional */
@@ -153,10 +154,15 @@ static int attach_udp(struct loader *l)
 			err = attach_udp_prog(l, p->progs.lw_post_bind6, fd);
 		if (!err) {
 			int rel = attach_udp_prog(l, p->progs.lw_sock_release, fd);
+			int pre = attach_udp_prog(l, p->progs.lw_bind4, fd);
 
 			if (rel)
 				log_warn("cgroup sock_release attach failed: %s; UDP listener close will not "
 					 "be reported", strerror(-rel));
+			pre = pre ?: attach_udp_prog(l, p->progs.lw_bind6, fd);
+			if (pre)
+				log_warn("cgroup bind4/6 attach failed: %s; a UDP bind to port 0 will be "
+					 "reported as a listener", strerror(-pre));
 			close(fd);
 			return 0;
 		}
@@ -393,6 +399,8 @@ int loader__start(const struct loader_opts *opts, struct loader **out)
 	bpf_program__set_autoattach(l->listen->progs.lw_sock_release, false);
 	bpf_program__set_autoattach(l->listen->progs.lw_post_bind4, false);
 	bpf_program__set_autoattach(l->listen->progs.lw_post_bind6, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_bind4, false);
+	bpf_program__set_autoattach(l->listen->progs.lw_bind6, false);
 	bpf_program__set_autoattach(l->listen->progs.lw_bind_enter, false);
 	bpf_program__set_autoattach(l->listen->progs.lw_bind_exit, false);
 	err = lw_listen__load(l->listen);

@@ -129,18 +129,6 @@ static const char *format_ip(const ProtobufCBinaryData *b, char buf[LW_ADDR_STRL
 
 /* --- listeners --- */
 
-/* by number: sources are only ever added to the wire contract */
-static const char *source_name(int source)
-{
-	switch (source) {
-	case 1: return "kernel";
-	case 2: return "inventory";
-	case 3: return "reload";
-	case 4: return "restart";
-	default: return "unknown";
-	}
-}
-
 static const char *exposure_words(const Leakwatch__V1__ListenerEvent *l)
 {
 	switch (l->exposure) {
@@ -268,7 +256,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 	alerttext__kv(dt.f, "wildcard", l->wildcard ? "true" : "false");
 	alerttext__kv(dt.f, "expected", l->expected ? "true" : "false");
 	alerttext__kv(dt.f, "unexpected", l->unexpected ? "true" : "false");
-	alerttext__kv(dt.f, "source", source_name(l->source));
+	alerttext__kv(dt.f, "source", listener_source__wire_name(l->source));
 	if (svc) {
 		alerttext__kv(dt.f, "service", svc->name);
 		alerttext__kv(dt.f, "service_category", svc->category);

@@ -187,6 +187,13 @@ static int raise_alert(struct alerts *a, const struct alert *al, uint64_t now, b
 
 /* --- events --- */
 
+static bool rejudged(const Leakwatch__V1__ListenerEvent *l)
+{
+	return (l->auth && l->auth->state != LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED) ||
+	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ||
+	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS;
+}
+
 static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t now)
 {
 	struct alert al;
@@ -204,10 +211,11 @@ static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_
 	}
 	if ((err = alert__listener(ev, &al)))
 		return err;
-	/* only a probe's verdict changes a firing alert: an open reported
-	 * before its probe ended (a restart's inventory) leaves it as it is */
-	err = raise_alert(a, &al, now, true,
-			  ev->listener->auth && ev->listener->auth->state != LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED);
+	/* a probe's verdict, or a verdict judged again (the configuration or
+	 * the namespace's addresses changed), changes a firing alert: its
+	 * severity, text and routes. An open reported before its probe ended
+	 * (a restart's inventory) leaves it as it is. */
+	err = raise_alert(a, &al, now, true, rejudged(ev->listener));
 	alert__free(&al);
 	return err;
 }

@@ -647,11 +647,7 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 	sqlite3_bind_int(st, 13, !!l->wildcard);
 	sqlite3_bind_int(st, 14, !!l->expected);
 	sqlite3_bind_int(st, 15, !!l->unexpected);
-	bind_text(st, 16, l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY ? "inventory"
-			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD  ? "reload"
-			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART ? "restart"
-			  : l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE   ? "probe"
-										  : "kernel");
+	bind_text(st, 16, listener_source__wire_name(l->source));
 	bind_text(st, 17, reach);
 	sqlite3_bind_int64(st, 18, l->reachable_total);
 	if (l->service) {

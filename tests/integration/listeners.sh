@@ -85,6 +85,25 @@ wait_port lwt-b udp 5683
 expect_json "an IPv6 UDP bind is seen" "$WORK/agent.out" \
 	source=kernel event=open protocol=udp family=ipv6 address=:: port=5683 netns="$B_NS"
 
+# A UDP socket bound to port 0 is a client (a resolver, a statsd client):
+# the kernel picks its port, and nothing listens there. One on 0.0.0.0:0 and
+# one on [::]:0, then a marker bound to a port, seen after them.
+bg udp-ephemeral ip netns exec lwt-b python3 -c '
+import socket, time
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("0.0.0.0", 0))
+b = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); b.bind(("::", 0))
+open("'"$WORK"'/ephemeral.ports", "w").write("%d %d\n" % (a.getsockname()[1], b.getsockname()[1]))
+time.sleep(0.3)
+m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); m.bind(("0.0.0.0", 5686))
+time.sleep(600)'
+wait_port lwt-b udp 5686
+expect_json "a UDP bind to a port is seen (marker)" "$WORK/agent.out" event=open protocol=udp port=5686 netns="$B_NS"
+read -r EPH4 EPH6 <"$WORK/ephemeral.ports"
+check "a UDP bind to 0.0.0.0:0 (got $EPH4) is not a listener" python3 "$JSONMATCH" "$WORK/agent.out" \
+	--absent --timeout 1 kind=listener protocol=udp netns="$B_NS" port="$EPH4"
+check "a UDP bind to [::]:0 (got $EPH6) is not a listener" python3 "$JSONMATCH" "$WORK/agent.out" \
+	--absent --timeout 0 kind=listener protocol=udp netns="$B_NS" port="$EPH6"
+
 redis lwt-b 6379 0.0.0.0
 expect_json "listener in a second namespace carries that namespace" "$WORK/agent.out" \
 	event=open port=6379 netns="$B_NS" exposure=private severity=high auth.state=none
@@ -131,9 +150,9 @@ stop_agent
 rc=$?
 check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
 check "no leakwatch program stays loaded" bash -c \
-	'! bpftool prog show 2>/dev/null | grep -E "name lw_(tcp_state|bind_enter|bind_exit|post_bind4|post_bind6|sock_release)"'
+	'! bpftool prog show 2>/dev/null | grep -E "name lw_(tcp_state|bind_enter|bind_exit|bind4|bind6|post_bind4|post_bind6|sock_release)"'
 check "no leakwatch program stays attached to a cgroup" bash -c \
-	'! bpftool cgroup tree 2>/dev/null | grep -qE "lw_(sock_release|post_bind)"'
+	'! bpftool cgroup tree 2>/dev/null | grep -qE "lw_(sock_release|post_bind|bind4|bind6)"'
 
 # Without cgroup v2 (here: a mount namespace without its mounts), UDP binds
 # are seen through the bind syscall tracepoints instead of the cgroup hooks.
@@ -155,6 +174,12 @@ s.bind(("0.0.0.0", 5684)); time.sleep(600)'
 wait_port lwt-b udp 5684
 expect_json "without cgroup v2: a UDP bind is seen by the tracepoints" "$WORK/nocg.out" \
 	source=kernel event=open protocol=udp port=5684 netns="$B_NS"
+EPH=$(ip netns exec lwt-b python3 -c '
+import socket, time
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("0.0.0.0", 0))
+print(a.getsockname()[1]); time.sleep(1)')
+check "without cgroup v2: a UDP bind to port 0 (got $EPH) is not a listener" python3 "$JSONMATCH" \
+	"$WORK/nocg.out" --absent --timeout 1 kind=listener protocol=udp port="$EPH"
 kill -TERM "$NOCG_PID"; wait "$NOCG_PID"; rc=$?
 check "without cgroup v2: SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
 

@@ -298,6 +298,48 @@ static void test_probe_updates_alert(void **state)
 	assert_string_equal(text(c, buf, "SELECT status FROM alerts"), "firing");
 }
 
+/* A listener judged again with the same key: by a reload or an address change. */
+static Leakwatch__V1__Event *rejudged(struct ctx *c, struct fx *e, int64_t t, int source, int severity)
+{
+	Leakwatch__V1__Event *ev = listener(c, e, t, "db-1", 5432, true);
+
+	e->l.source = source;
+	e->l.severity = severity;
+	return ev;
+}
+
+/* An escalation pages the routes that now match; a de-escalation resolves theirs. */
+static void test_rejudged_reroutes(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+	char buf[256];
+
+	/* private at first: medium, below the pager's minimum */
+	put1(c, rejudged(c, &e, c->t0, LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_KERNEL,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM));
+	assert_int_equal(rows(c, "pd", "trigger"), 0);
+	assert_int_equal(rows(c, "hook", "trigger"), 1);
+	/* a public VIP moved to the host: high, and the pager hears it */
+	put1(c, rejudged(c, &e, c->t0 + SEC, LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH));
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(rows(c, "hook", "trigger"), 2);
+	assert_string_equal(text(c, buf, "SELECT severity || ' ' || status FROM alerts"), "4 firing");
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 1);
+	/* an open from a restart's inventory, with the old verdict, changes nothing */
+	put1(c, rejudged(c, &e, c->t0 + 2 * SEC, LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_INVENTORY,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM));
+	assert_string_equal(text(c, buf, "SELECT severity FROM alerts"), "4");
+	/* the VIP moved away again, seen by a reload: the pager hears its end */
+	put1(c, rejudged(c, &e, c->t0 + 3 * SEC, LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD,
+			 LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM));
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+	assert_int_equal(rows(c, "hook", "trigger"), 3);
+	assert_int_equal(rows(c, "hook", "resolve"), 0);
+	assert_string_equal(text(c, buf, "SELECT severity || ' ' || status FROM alerts"), "3 firing");
+}
+
 static void test_late_event_ignored(void **state)
 {
 	struct ctx *c = *state;
@@ -768,6 +810,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listener_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_updates_alert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejudged_reroutes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_event_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_pages_once, setup, teardown),
