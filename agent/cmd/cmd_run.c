@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "attrib/hostfs.h"
 #include "listeners/inventory.h"
+#include "network/addrwatch.h"
 #include "log.h"
 #include "privdir.h"
 #include "core/probing.h"
@@ -161,6 +162,10 @@ static int start(struct agent *a)
 	if (start_status(a) || delivery__open(&dopts, &a->delivery))
 		return -EINVAL;
 	a->ifc = ifcache__new(a->cfg.address_refresh_ms);
+	/* without it (no epoll), addresses are read again every address_refresh */
+	if (!(a->addrs = addrwatch__new()))
+		log_warn("address changes are not watched: %s; addresses are read again every "
+			 "address_refresh", strerror(errno));
 	a->socks = socktab__new();
 	a->procs = procinfo__new();
 	if (!a->ifc || !a->socks || !a->procs) {
@@ -231,6 +236,7 @@ static int loop(struct agent *a)
 		if (a->journal)
 			journal__tick(a->journal, now);
 		delivery__tick(a->delivery, now);
+		runtime__watch_addresses(a, now >= next_status);
 		if (now >= next_status) {
 			runtime__publish_status(a);
 			runtime__save_listeners(a);
@@ -269,6 +275,7 @@ static void stop(struct agent *a)
 	scanner__free(a->scanner);
 	socktab__free(a->socks);
 	free(a->carried);
+	addrwatch__free(a->addrs);
 	ifcache__free(a->ifc);
 	config__free(&a->cfg);
 	fflush(stdout);

@@ -12,6 +12,7 @@
 #include "jsonw.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
+#include "network/addrwatch.h"
 #include "core/probing.h"
 #include "core/reload.h"
 #include "leaks/offsets.h"
@@ -139,6 +140,13 @@ static void emit(struct agent *a, const struct lw_listener *l)
 	runtime__emit_listener(a, l);
 }
 
+/* Its namespace's address changes re-judge it; failures fall back to address_refresh. */
+static void watch_namespace(struct agent *a, const struct lw_listener *l)
+{
+	if (a->addrs)
+		(void)addrwatch__watch(a->addrs, l->netns_ino, l->proc.tgid);
+}
+
 static void on_listener(struct agent *a, const struct lw_listener_event *e)
 {
 	struct listener_policy policy = config__listener_policy(&a->cfg);
@@ -158,8 +166,10 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 	if (l.open) {
 		procinfo__enrich(a->procs, &l.proc);
 		listener__judge(&l, &policy, a->ifc, NULL);
-		if (socktab__add(a->socks, &l) == 1)
+		if (socktab__add(a->socks, &l) == 1) {
+			watch_namespace(a, &l);
 			probing__opened(a, socktab__find(a->socks, &l));
+		}
 		return;
 	}
 	if (socktab__remove(a->socks, &l, &opened) == 1) {
@@ -315,8 +325,10 @@ int runtime__on_inventory(struct lw_listener *l, void *ctx)
 {
 	struct agent *a = ctx;
 
-	if (socktab__add(a->socks, l) == 1)
+	if (socktab__add(a->socks, l) == 1) {
+		watch_namespace(a, l);
 		probing__opened(a, socktab__find(a->socks, l));
+	}
 	return 0;
 }
 
@@ -521,23 +533,76 @@ static void warn_restart_only(const struct lw_config *old, const struct lw_confi
 #undef CHANGED_STR
 }
 
-/* A listener's verdict under the new configuration; reported if it changed. */
-static void rejudge(void *ctx, struct lw_listener *opened)
+/* A listener's verdict now; reported, as from `source`, if it changed. True then. */
+static bool rejudge_one(struct agent *a, struct lw_listener *opened, const char *source)
 {
-	struct agent *a = ctx;
 	struct listener_policy policy = config__listener_policy(&a->cfg);
 	struct lw_listener l = *opened;
 
 	listener__judge(&l, &policy, a->ifc, NULL);
 	if (l.severity == opened->severity && l.expected == opened->expected &&
 	    l.exposure.level == opened->exposure.level)
-		return;
-	l.source = "reload";
+		return false;
+	l.source = source;
 	l.ts_ns = clock__realtime_ns();
 	*opened = l;
 	if (!opened->hold_until_ms) /* a held open goes out with the new verdict */
 		emit(a, &l);
 	probing__rejudged(a, opened);
+	return true;
+}
+
+/* Under the new configuration. */
+static void rejudge(void *ctx, struct lw_listener *opened)
+{
+	rejudge_one(ctx, opened, "reload");
+}
+
+struct address_change {
+	struct agent *a;
+	uint32_t ino;
+	bool any;
+};
+
+static void rejudge_in_namespace(void *ctx, struct lw_listener *opened)
+{
+	struct address_change *c = ctx;
+
+	if (opened->netns_ino == c->ino)
+		c->a->address_rejudged += rejudge_one(c->a, opened, "address");
+}
+
+static void addresses_changed(uint32_t ino, void *ctx)
+{
+	struct address_change c = { .a = ctx, .ino = ino };
+
+	ifcache__invalidate(c.a->ifc, ino);
+	socktab__each(c.a->socks, rejudge_in_namespace, &c);
+	log_debug("addresses of network namespace %u changed; its listeners judged again", ino);
+}
+
+static void find_namespace(void *ctx, struct lw_listener *opened)
+{
+	struct address_change *c = ctx;
+
+	c->any |= opened->netns_ino == c->ino;
+}
+
+static bool namespace_has_listeners(uint32_t ino, void *ctx)
+{
+	struct address_change c = { .a = ctx, .ino = ino };
+
+	socktab__each(c.a->socks, find_namespace, &c);
+	return c.any;
+}
+
+void runtime__watch_addresses(struct agent *a, bool prune)
+{
+	if (!a->addrs)
+		return;
+	addrwatch__poll(a->addrs, addresses_changed, a);
+	if (prune)
+		addrwatch__prune(a->addrs, namespace_has_listeners, a);
 }
 
 static void apply_reload(struct agent *a, struct lw_config fresh, struct scanner *scanner);

@@ -36,6 +36,8 @@ struct agent {
 	bool log_format_forced;    /* --log-format */
 
 	struct ifcache *ifc;
+	struct addrwatch *addrs;   /* address changes of the namespaces with listeners */
+	uint64_t address_rejudged; /* verdicts an address change altered */
 	struct socktab *socks;
 	struct loader *loader;
 	struct scanner *scanner;
@@ -73,6 +75,12 @@ struct agent {
 void runtime__emit_listener(struct agent *a, const struct lw_listener *l);
 /* Loader callback: one ring buffer record. */
 int runtime__on_record(void *ctx, void *data, size_t size);
+/*
+ * Reads the address changes of the watched namespaces and judges their
+ * listeners again (source "address"); every second, stops watching
+ * namespaces with no listener left. Call on every turn of the loop.
+ */
+void runtime__watch_addresses(struct agent *a, bool prune);
 /* Inventory callback: one listener found at start-up. */
 int runtime__on_inventory(struct lw_listener *l, void *ctx);
 /* What the leak pipeline works with, from the configuration and the agent's parts. */

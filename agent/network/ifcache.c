@@ -83,6 +83,13 @@ static int fetch(uint32_t ino, const char *ns_path, uint32_t pid_hint, struct lw
 	return err;
 }
 
+void ifcache__invalidate(struct ifcache *c, uint32_t ino)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->entries[i].ino == ino)
+			c->entries[i].fetched_ms = 0; /* stale: refetched, and expired if not asked again */
+}
+
 int ifcache__get(struct ifcache *c, uint32_t ino, const char *ns_path, uint32_t pid_hint,
 		 const struct lw_ifaddr **ifs, size_t *n)
 {

@@ -17,6 +17,8 @@ struct ifcache;
 struct ifcache *ifcache__new(uint64_t ttl_ms);
 void ifcache__free(struct ifcache *c);
 void ifcache__set_ttl(struct ifcache *c, uint64_t ttl_ms);
+/* Forgets namespace ino's addresses: the next get reads them afresh. */
+void ifcache__invalidate(struct ifcache *c, uint32_t ino);
 /*
  * The addresses of namespace `ino`, opened through ns_path, or found from
  * pid_hint when ns_path is NULL. The array stays valid until the next call.
