@@ -19,13 +19,14 @@ struct {
 } bind_args SEC(".maps");
 
 /*
- * UDP sockets we reported as bound, keyed by their struct sock address, so
- * that only their release is reported, not that of every DNS client socket.
+ * UDP sockets reported as bound, keyed by their socket inode, so that only
+ * their release is reported, not that of every DNS client socket. The agent
+ * adds those its start-up inventory found, by the inode sock_diag gives.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__type(key, __u64);   /* socket inode */
 	__type(value, __u8);
 } udp_bound SEC(".maps");
 
@@ -173,10 +174,10 @@ static __always_inline void fill_from_sock(struct lw_listener_event *e, struct s
 static __always_inline void report_udp_bound(struct sock *sk)
 {
 	struct lw_listener_event *e;
-	__u64 key = (__u64)sk;
+	__u64 key = sk_inode(sk);
 	__u8 one = 1;
 
-	if (bpf_map_update_elem(&udp_bound, &key, &one, BPF_ANY))
+	if (key && bpf_map_update_elem(&udp_bound, &key, &one, BPF_ANY))
 		lw_count_drop(LW_DROP_UNTRACKED);
 	e = reserve_listener();
 	if (!e)
@@ -286,11 +287,12 @@ int lw_sock_release(struct bpf_sock *ctx)
 {
 	struct sock *sk = (struct sock *)ctx;
 	struct lw_listener_event *e;
-	__u64 key = (__u64)ctx;
+	__u64 key;
 
 	if (ctx->protocol != IPPROTO_UDP)
 		return 1;
-	if (!bpf_map_lookup_elem(&udp_bound, &key))
+	key = sk_inode(sk);
+	if (!key || !bpf_map_lookup_elem(&udp_bound, &key))
 		return 1;
 	bpf_map_delete_elem(&udp_bound, &key);
 

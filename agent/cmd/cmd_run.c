@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,9 @@ static void take_inventory(struct agent *a)
 		log_warn("start-up inventory incomplete");
 	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
 		 socktab__count(a->socks), inv.namespaces, inv.namespaces_failed);
+	if (a->udp_untracked)
+		log_warn("%" PRIu64 " UDP listener(s) found at start-up cannot be tracked to their close "
+			 "(the kernel's table is full)", a->udp_untracked);
 	runtime__reconcile_listeners(a, &inv, start_ns);
 	inventory_stats__free(&inv);
 }

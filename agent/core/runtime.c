@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "clock.h"
@@ -13,6 +14,7 @@
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
 #include "network/addrwatch.h"
+#include "network/netns.h"
 #include "core/probing.h"
 #include "core/reload.h"
 #include "leaks/offsets.h"
@@ -211,6 +213,17 @@ static const char *listeners_path(const struct agent *a, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Whether l's network namespace still exists: a process is in it or it is
+ * pinned under /run/netns. Only a search that ran and found nothing says no.
+ */
+static bool namespace_exists(const struct lw_listener *l)
+{
+	char path[LW_NETNS_PATH_LEN];
+
+	return netns__find(l->netns_ino, l->proc.tgid, path) != -ENOENT;
+}
+
 void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats *inv,
 				  uint64_t inventory_start_ns)
 {
@@ -245,8 +258,9 @@ void runtime__reconcile_listeners(struct agent *a, const struct inventory_stats 
 		if (socktab__has(a->socks, l))
 			continue;
 		/* a namespace the inventory could not read would look closed: kept
-		 * for the next start, unless the host rebooted and took it away */
-		if (same_boot && !inventory_stats__read(inv, l->netns_ino)) {
+		 * for the next start, unless the host rebooted or the namespace is
+		 * gone, and took the socket with it */
+		if (same_boot && !inventory_stats__read(inv, l->netns_ino) && namespace_exists(l)) {
 			if (a->carried)
 				a->carried[a->n_carried++] = *l;
 			continue;
@@ -325,6 +339,9 @@ int runtime__on_inventory(struct lw_listener *l, void *ctx)
 {
 	struct agent *a = ctx;
 
+	/* its release closes it, as for a bind the kernel reported */
+	if (l->protocol == IPPROTO_UDP && l->sock_ino && loader__track_udp(a->loader, l->sock_ino))
+		a->udp_untracked++;
 	if (socktab__add(a->socks, l) == 1) {
 		watch_namespace(a, l);
 		probing__opened(a, socktab__find(a->socks, l));

@@ -38,6 +38,7 @@ struct agent {
 	struct ifcache *ifc;
 	struct addrwatch *addrs;   /* address changes of the namespaces with listeners */
 	uint64_t address_rejudged; /* verdicts an address change altered */
+	uint64_t udp_untracked;    /* inventoried UDP sockets whose release cannot be seen */
 	struct socktab *socks;
 	struct loader *loader;
 	struct scanner *scanner;

@@ -532,6 +532,16 @@ size_t loader__programs(struct loader *l, const char **names, size_t max)
 	return l->n_attached;
 }
 
+int loader__track_udp(struct loader *l, uint64_t sock_ino)
+{
+	uint8_t one = 1;
+
+	if (!sock_ino)
+		return -EINVAL;
+	return bpf_map_update_elem(bpf_map__fd(l->listen->maps.udp_bound), &sock_ino, &one, BPF_ANY) ? -errno
+												       : 0;
+}
+
 void loader__stop(struct loader *l)
 {
 	if (!l)

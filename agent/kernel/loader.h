@@ -42,6 +42,11 @@ int loader__set_verdict(struct loader *l, const struct lw_file_key *key, uint32_
 /* Forgets every verdict, so each file is judged again. */
 void loader__clear_verdicts(struct loader *l);
 /* Detaches and unloads; NULL is fine. */
+/*
+ * A UDP socket the start-up inventory found: its release is reported as
+ * the close of its listener, as for one the kernel saw bound. -errno.
+ */
+int loader__track_udp(struct loader *l, uint64_t sock_ino);
 void loader__stop(struct loader *l);
 
 const char *loader__drop_name(enum lw_drop_reason r);

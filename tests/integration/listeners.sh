@@ -29,6 +29,15 @@ redis() { # NS PORT BIND
 redis lwt-pub 6390 0.0.0.0
 PRE_PID=$BG_PID
 redis lwt-pub 6391 0.0.0.0   # on the expected list
+udp_listener() { # NS PORT: a UDP socket bound to 0.0.0.0:PORT until killed
+	bg "udp-$2" ip netns exec "$1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(sys.argv[1])))
+time.sleep(600)' "$2"
+	wait_port "$1" udp "$2"
+}
+udp_listener lwt-pub 5690
+PRE_UDP_PID=$BG_PID
 
 start_agent "$WORK/agent.yaml" || exit 1
 
@@ -132,6 +141,16 @@ expect_json "closing a listener gives a close event" "$WORK/agent.out" \
 kill "$PRE_PID"
 expect_json "closing an inventoried listener gives a close event" "$WORK/agent.out" \
 	event=close port=6390 netns="$PUB_NS"
+
+# a UDP listener the inventory found closes like one the kernel reported,
+# and the next one on its port is seen afresh
+expect_json "an inventoried UDP listener" "$WORK/agent.out" event=open source=inventory protocol=udp port=5690
+kill "$PRE_UDP_PID"
+expect_json "    closes when its socket is released" "$WORK/agent.out" event=close protocol=udp port=5690 \
+	netns="$PUB_NS" source=kernel
+udp_listener lwt-pub 5690
+expect_json "    and a new bind on its port is a new open" "$WORK/agent.out" event=open source=kernel \
+	protocol=udp port=5690 netns="$PUB_NS"
 
 kill "$(pgrep -f 'memcached -u nobody -l 0.0.0.0 -p 11311')" 2>/dev/null
 expect_json "closing a UDP listener gives a close event" "$WORK/agent.out" \
