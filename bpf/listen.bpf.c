@@ -74,6 +74,17 @@ static __always_inline __u64 sk_inode(const struct sock *sk)
 	return sa ? BPF_CORE_READ(sa, vfs_inode.i_ino) : 0;
 }
 
+/* The namespace's cookie (struct net's net_cookie, kernel 5.14+), or 0. */
+static __always_inline __u64 sk_netns_cookie(const struct sock *sk)
+{
+	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	__u64 cookie = 0;
+
+	if (net && bpf_core_field_exists(net->net_cookie))
+		BPF_CORE_READ_INTO(&cookie, net, net_cookie);
+	return cookie;
+}
+
 SEC("tracepoint/sock/inet_sock_set_state")
 int lw_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
@@ -100,6 +111,7 @@ int lw_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	e->family = ctx->family;
 	e->port = ctx->sport;
 	e->netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->netns_cookie = sk_netns_cookie(sk);
 	e->sock_ino = sk_inode(sk);
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
 	/* from the socket: the tracepoint's address arrays are not
@@ -159,6 +171,7 @@ static __always_inline void fill_from_sock(struct lw_listener_event *e, struct s
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->netns_cookie = sk_netns_cookie(sk);
 	e->sock_ino = sk_inode(sk);
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
 	if (e->family == AF_INET6) {

@@ -142,6 +142,10 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 	if (l->address.len == 16)
 		jsonw__kv_bool(w, "v6only", l->v6only);
 	jsonw__kv_u64(w, "netns", l->netns);
+	if (l->netns_cookie)
+		jsonw__kv_u64(w, "netns_cookie", l->netns_cookie);
+	if (l->netns_name && l->netns_name[0])
+		jsonw__kv_str(w, "netns_name", l->netns_name);
 	jsonw__kv_u64(w, "socket_inode", l->socket_inode);
 	jsonw__kv_bool(w, "interfaces_known", l->interfaces_known);
 	jsonw__key(w, "reachable");

@@ -158,6 +158,7 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 	l.open = e->op == LW_LISTENER_OPEN;
 	l.source = "kernel";
 	l.netns_ino = e->netns_ino;
+	l.netns_cookie = e->netns_cookie;
 	l.protocol = e->protocol;
 	l.v6only = e->v6only;
 	addr__from_bytes(&l.addr, e->family == LW_AF_INET6 ? AF_INET6 : AF_INET, e->addr);
@@ -167,6 +168,7 @@ static void on_listener(struct agent *a, const struct lw_listener_event *e)
 
 	if (l.open) {
 		procinfo__enrich(a->procs, &l.proc);
+		netns__name(l.netns_ino, l.netns_name, sizeof(l.netns_name));
 		listener__judge(&l, &policy, a->ifc, NULL);
 		if (socktab__add(a->socks, &l) == 1) {
 			watch_namespace(a, &l);

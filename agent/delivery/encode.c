@@ -160,6 +160,9 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 	le.v6only = l->v6only;
 	le.wildcard = e->wildcard;
 	le.netns = l->netns_ino;
+	le.netns_cookie = l->netns_cookie;
+	if (l->netns_name[0])
+		le.netns_name = S(l->netns_name);
 	le.socket_inode = l->sock_ino;
 	le.exposure = address_class(e->level);
 	for (size_t i = 0; i < e->n_reach; i++) {

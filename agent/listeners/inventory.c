@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,13 +16,15 @@
 #include "network/sockdiag.h"
 #include "network/sockowners.h"
 
-static int namespace_sockets(const struct lw_netns *ns, struct lw_sock **socks, size_t *n)
+/* Its listening sockets, and its cookie, read off the socket that asked. */
+static int namespace_sockets(const struct lw_netns *ns, struct lw_sock **socks, size_t *n, uint64_t *cookie)
 {
 	int fd = netns__socket(ns->path, AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
 	int err;
 
 	if (fd < 0)
 		return fd;
+	*cookie = netns__cookie_of(fd);
 	err = sockdiag__listeners(fd, socks, n);
 	close(fd);
 	return err;
@@ -86,9 +89,11 @@ int inventory__collect(const struct listener_policy *policy, struct ifcache *ifc
 	for (size_t i = 0; i < n_ns && !stop; i++) {
 		struct lw_sock *socks = NULL;
 		size_t n_socks = 0;
+		uint64_t cookie = 0;
+		char name[sizeof(((struct lw_listener *)0)->netns_name)];
 
 		stats->namespaces++;
-		err = namespace_sockets(&nss[i], &socks, &n_socks);
+		err = namespace_sockets(&nss[i], &socks, &n_socks, &cookie);
 		if (err) {
 			stats->namespaces_failed++;
 			log_warn("netns %u (%s): cannot list sockets: %s", nss[i].ino, nss[i].path,
@@ -99,10 +104,14 @@ int inventory__collect(const struct listener_policy *policy, struct ifcache *ifc
 			stats->read_ns = calloc(n_ns, sizeof(*stats->read_ns));
 		if (stats->read_ns)
 			stats->read_ns[stats->n_read_ns++] = nss[i].ino;
+		if (n_socks)
+			netns__name(nss[i].ino, name, sizeof(name));
 		for (size_t j = 0; j < n_socks && !stop; j++) {
 			struct lw_listener l;
 
 			fill(&l, &nss[i], &socks[j], owners, procs);
+			l.netns_cookie = cookie;
+			snprintf(l.netns_name, sizeof(l.netns_name), "%s", name);
 			listener__judge(&l, policy, ifc, nss[i].path);
 			stats->sockets++;
 			stop = fn(&l, ctx);

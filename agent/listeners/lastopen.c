@@ -14,7 +14,9 @@
 #include "listeners/service.h"
 
 #define MAGIC "leakwatch-listeners 2"
-#define FIELDS 15
+/* a line saved before the namespace's cookie and name were kept has the first 15 */
+#define FIELDS_OLD 15
+#define FIELDS 17
 #define MAX_LINE 2048
 
 /* A field must not carry the separators. */
@@ -30,13 +32,16 @@ static void clean(char *dst, size_t len, const char *src)
 static void save_one(FILE *f, const struct lw_listener *l)
 {
 	char addr[LW_ADDR_STRLEN], comm[sizeof(l->proc.comm)], exe[sizeof(l->proc.exe)];
+	char name[sizeof(l->netns_name)];
 
 	clean(comm, sizeof(comm), l->proc.comm);
 	clean(exe, sizeof(exe), l->proc.exe);
-	fprintf(f, "%u\t%u\t%d\t%s\t%u\t%u\t%u\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", l->netns_ino,
-		l->protocol, l->v6only, addr__format(&l->addr, addr), l->port, l->proc.tgid, l->proc.uid,
-		(int)l->severity, (int)l->exposure.level, l->exposure.wildcard, l->expected,
-		l->service.name ? l->service.name : "-", l->service.via ? l->service.via : "-", comm, exe);
+	clean(name, sizeof(name), l->netns_name);
+	fprintf(f, "%u\t%u\t%d\t%s\t%u\t%u\t%u\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%" PRIu64 "\t%s\n",
+		l->netns_ino, l->protocol, l->v6only, addr__format(&l->addr, addr), l->port, l->proc.tgid,
+		l->proc.uid, (int)l->severity, (int)l->exposure.level, l->exposure.wildcard, l->expected,
+		l->service.name ? l->service.name : "-", l->service.via ? l->service.via : "-", comm, exe,
+		l->netns_cookie, name);
 }
 
 struct save {
@@ -106,7 +111,7 @@ static int parse_line(char *line, struct lw_listener *l)
 	/* strsep keeps empty fields: comm and exe may be empty */
 	while ((tok = strsep(&rest, "\t")) && n < FIELDS)
 		field[n++] = tok;
-	if (n != FIELDS || tok)
+	if ((n != FIELDS && n != FIELDS_OLD) || tok)
 		return -EINVAL;
 	for (size_t i = 0; i < 11; i++)
 		if (i != 3 && number(field[i], max[i], &v[i]))
@@ -127,6 +132,15 @@ static int parse_line(char *line, struct lw_listener *l)
 		service__by_name(field[11], field[12], &l->service);
 	snprintf(l->proc.comm, sizeof(l->proc.comm), "%s", field[13]);
 	snprintf(l->proc.exe, sizeof(l->proc.exe), "%s", field[14]);
+	if (n == FIELDS) {
+		char *end;
+
+		errno = 0;
+		l->netns_cookie = strtoull(field[15], &end, 10);
+		if (errno || *end || end == field[15] || *field[15] == '-')
+			return -EINVAL;
+		snprintf(l->netns_name, sizeof(l->netns_name), "%s", field[16]);
+	}
 	l->open = false;
 	l->source = "restart";
 	return 0;

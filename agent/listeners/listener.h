@@ -20,6 +20,8 @@ struct lw_listener {
 	const char *source;      /* "kernel" (as it happened), "inventory" (found at start), ... */
 
 	uint32_t netns_ino;
+	uint64_t netns_cookie;   /* never reused, unlike the inode; 0 when the kernel has none */
+	char netns_name[64];     /* its `ip netns` name, or "" */
 	uint8_t protocol;        /* IPPROTO_TCP or IPPROTO_UDP */
 	bool v6only;
 	struct lw_addr addr;

@@ -69,6 +69,39 @@ static int scan_dir(const char *dir, bool pids, struct lw_netns **list, size_t *
 	return err;
 }
 
+void netns__name(uint32_t ino, char *buf, size_t len)
+{
+	char run[LW_NETNS_PATH_LEN], path[LW_NETNS_PATH_LEN];
+	struct dirent *de;
+	DIR *d;
+
+	buf[0] = '\0';
+	if (!hostfs__path(run, sizeof(run), "/run/netns") || !(d = opendir(run)))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", run, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (netns__ino_of(path) == ino) {
+			snprintf(buf, len, "%s", de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+uint64_t netns__cookie_of(int sock_fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	return getsockopt(sock_fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) ? 0 : cookie;
+}
+
 int netns__list(struct lw_netns **out, size_t *n)
 {
 	char proc[LW_NETNS_PATH_LEN], run[LW_NETNS_PATH_LEN];

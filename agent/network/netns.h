@@ -22,6 +22,13 @@ uint32_t netns__ino_of(const char *path);
  * still matches, else a search. -ENOENT when no process holds it any more.
  */
 int netns__find(uint32_t ino, uint32_t pid_hint, char path[LW_NETNS_PATH_LEN]);
+/* The name `ip netns` gives namespace ino (its file under /run/netns), or "". */
+void netns__name(uint32_t ino, char *buf, size_t len);
+/*
+ * The cookie of the namespace a socket lives in (SO_NETNS_COOKIE): unique
+ * for the boot and never reused, unlike the inode. 0 before kernel 5.14.
+ */
+uint64_t netns__cookie_of(int sock_fd);
 /* socket(2) inside the namespace at ns_path; the caller's namespace is kept. */
 int netns__socket(const char *ns_path, int domain, int type, int protocol);
 

@@ -245,10 +245,16 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 	alerttext__kv(lb.f, "port", num);
 	snprintf(num, sizeof(num), "%u", l->netns);
 	alerttext__kv(lb.f, "netns", num);
+	if (alerttext__set(l->netns_name))
+		alerttext__kv(lb.f, "netns_name", l->netns_name);
 	alerttext__labels_pod(lb.f, ev->container);
 
 	alerttext__kv(dt.f, "host", a->host);
 	alerttext__kv_u64(dt.f, "netns", l->netns);
+	if (l->netns_cookie)
+		alerttext__kv_u64(dt.f, "netns_cookie", l->netns_cookie);
+	if (alerttext__set(l->netns_name))
+		alerttext__kv(dt.f, "netns_name", l->netns_name);
 	alerttext__kv(dt.f, "protocol", proto);
 	alerttext__kv(dt.f, "address", ip);
 	alerttext__kv_u64(dt.f, "port", l->port);
@@ -281,6 +287,8 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 		what ? (alerttext__set(svc->category) ? svc->category : "service") : "", what ? ")" : "", endpoint,
 		proto, exposure_words(l));
 	fprintf(ds.f, "Where: host %s, network namespace %u", a->host, l->netns);
+	if (alerttext__set(l->netns_name))
+		fprintf(ds.f, " (%s)", l->netns_name);
 	alerttext__where_process(ds.f, ev->process);
 	alerttext__where_container(ds.f, ev->container);
 	fputs(".\n", ds.f);

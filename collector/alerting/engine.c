@@ -194,6 +194,27 @@ static bool rejudged(const Leakwatch__V1__ListenerEvent *l)
 	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS;
 }
 
+/*
+ * A namespace inode is reused once its namespace is gone: a firing alert
+ * raised for a namespace with another cookie is another listener, which
+ * ended with its namespace. It resolves, and this one is raised afresh
+ * (its own text and first-seen), never merged into it.
+ */
+static int end_other_namespace(struct alerts *a, const Leakwatch__V1__ListenerEvent *l, const char *key,
+			       int64_t at_ns, uint64_t now)
+{
+	uint64_t was;
+	int err;
+
+	if (!l->netns_cookie || (err = alertdb__firing_netns_cookie(a->db, key, &was)))
+		return l->netns_cookie ? err : 0;
+	if (!was || was == l->netns_cookie)
+		return 0;
+	log_info("alert %s: network namespace %" PRIu64 " is gone, %" PRIu64 " has its inode", key, was,
+		 l->netns_cookie);
+	return resolve(a, key, at_ns, now);
+}
+
 static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t now)
 {
 	struct alert al;
@@ -211,6 +232,10 @@ static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_
 	}
 	if ((err = alert__listener(ev, &al)))
 		return err;
+	if ((err = end_other_namespace(a, ev->listener, al.key, ev->time_unix_nano, now))) {
+		alert__free(&al);
+		return err;
+	}
 	/* a probe's verdict, or a verdict judged again (the configuration or
 	 * the namespace's addresses changed), changes a firing alert: its
 	 * severity, text and routes. An open reported before its probe ended

@@ -18,6 +18,7 @@ enum {
 	Q_RESOLVE,
 	Q_SINKS_OF,
 	Q_GROUP_FIRING,
+	Q_FIRING_DETAILS,
 	Q_ROW_STATE,
 	Q_GROUP_GET,
 	Q_GROUP_PUT,
@@ -51,6 +52,7 @@ enum {
 
 static const char *const sql[Q__COUNT] = {
 	[Q_STATE] = "SELECT status FROM alerts WHERE key = ?1",
+	[Q_FIRING_DETAILS] = "SELECT details FROM alerts WHERE key = ?1 AND status = 'firing'",
 	[Q_FIRE] =
 		"INSERT INTO alerts (key, kind, status, severity, alertname, hostname, namespace, pod,"
 		" service, rule, fingerprint, agent_id, labels, details, summary, description, count,"
@@ -223,6 +225,28 @@ int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 
 		*out = s && !strcmp(s, "firing") ? ALERT_FIRING : ALERT_RESOLVED;
+	}
+	return finish(st, rc);
+}
+
+int alertdb__firing_netns_cookie(struct alertdb *d, const char *key, uint64_t *cookie)
+{
+	sqlite3_stmt *st = q(d, Q_FIRING_DETAILS);
+	int rc;
+
+	*cookie = 0;
+	text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *cur = (const char *)sqlite3_column_text(st, 0), *name, *value;
+		size_t nlen, vlen;
+
+		while (cur && alert__kv_next(&cur, &name, &nlen, &value, &vlen)) {
+			if (nlen == 12 && !strncmp(name, "netns_cookie", 12)) {
+				*cookie = strtoull(value, NULL, 10);
+				break;
+			}
+		}
 	}
 	return finish(st, rc);
 }

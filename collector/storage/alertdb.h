@@ -27,6 +27,8 @@ void alertdb__close(struct alertdb *d);
 struct outbox *alertdb__outbox(struct alertdb *d);
 
 int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out);
+/* The namespace cookie a firing listener alert was raised with; 0 if none, or not firing. */
+int alertdb__firing_netns_cookie(struct alertdb *d, const char *key, uint64_t *cookie);
 /* A new alert, or one firing again after it resolved; forgets its old routes. */
 int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns);
 /* The alert went to sink; group_row is the held group notification carrying it, or 0. */

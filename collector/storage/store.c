@@ -200,10 +200,20 @@ static const char *const migrations[] = {
 	"ALTER TABLE listeners ADD COLUMN auth_tls INTEGER;"
 	"ALTER TABLE listeners ADD COLUMN auth_client_cert TEXT;"
 	"ALTER TABLE alerts ADD COLUMN prev_labels TEXT;",
+
+	/* 5: the listener's namespace by its cookie, which is never reused (its
+	 * inode is, once the namespace is gone), and by its `ip netns` name */
+	"ALTER TABLE listeners ADD COLUMN netns_cookie INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE listeners ADD COLUMN netns_name TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
+
+/* the stored listener and the event are in two namespaces that had one inode */
+#define OTHER_NETNS                                                                           \
+	"(listeners.netns_cookie != 0 AND excluded.netns_cookie != 0"                             \
+	" AND listeners.netns_cookie != excluded.netns_cookie)"
 
 #define AUTH_KEEP(col)                                                                        \
 	" " col " = CASE WHEN excluded.auth_state IS NOT NULL THEN excluded." col                    \
@@ -244,13 +254,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" severity, exposure, wildcard, expected, unexpected, source, reachable, reachable_total,"
 		" service, service_category, service_by, comm, pid, exe, uid, user,"
 		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
-		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert)"
+		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert,"
+		" netns_cookie, netns_name)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-		" ?33, ?34, ?35, ?36, ?37, ?38)"
+		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)"
 		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
 		" state = excluded.state,"
-		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		/* another namespace that got the inode of a deleted one: its own listener */
+		" first_seen_ns = CASE WHEN " OTHER_NETNS " THEN excluded.first_seen_ns"
+		"  ELSE min(first_seen_ns, excluded.first_seen_ns) END,"
+		" netns_name = CASE WHEN " OTHER_NETNS " THEN excluded.netns_name"
+		"  ELSE coalesce(excluded.netns_name, netns_name) END,"
+		" netns_cookie = CASE excluded.netns_cookie WHEN 0 THEN netns_cookie ELSE excluded.netns_cookie END,"
 		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
 		" state_ns = excluded.state_ns, updated_ns = excluded.updated_ns,"
 		" last_event_id = excluded.last_event_id, machine_id = excluded.machine_id,"
@@ -278,7 +294,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 		 * probe ended, a close) keeps the last, unless the listener reopened */
 		AUTH_KEEP("auth_state") "," AUTH_KEEP("auth_protocol") "," AUTH_KEEP("auth_evidence") ","
 		AUTH_KEEP("auth_probed_ns") "," AUTH_KEEP("auth_tls") "," AUTH_KEEP("auth_client_cert")
-		" WHERE excluded.state_ns >= listeners.state_ns",
+		" WHERE excluded.state_ns >= listeners.state_ns"
+		/* the close of a namespace's listener cannot close another's */
+		" AND NOT (excluded.state = 'closed' AND " OTHER_NETNS ")",
 	/* an older event still widens the seen-window */
 	[ST_LISTENER_SEEN] =
 		"UPDATE listeners SET first_seen_ns = min(first_seen_ns, ?6),"
@@ -681,6 +699,8 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 		if (a->tls)
 			bind_opt(st, 38, client_cert__wire_name(a->client_cert));
 	}
+	sqlite3_bind_int64(st, 39, (int64_t)l->netns_cookie);
+	bind_opt(st, 40, l->netns_name);
 	err = run(st);
 	free(reach);
 	if (err || sqlite3_changes(s->db))

@@ -73,6 +73,7 @@ struct lw_listener_event {
 	__u16 pad;
 	__u8 addr[LW_ADDR_LEN]; /* network order; AF_INET uses the first 4 */
 	__u64 sock_ino;  /* socket inode, as in /proc/PID/fd; 0 when unknown */
+	__u64 netns_cookie; /* the namespace's cookie: never reused, unlike its inode; 0 before 5.14 */
 };
 
 /* Bytes per write record, and the deepest path a file record spells out. */
@@ -181,7 +182,7 @@ _Static_assert(sizeof(struct lw_file_key) == 16, "lw_file_key layout");
 _Static_assert(sizeof(struct lw_verdict) == 8, "lw_verdict layout");
 _Static_assert(sizeof(struct lw_write_event) == 88 + LW_CHUNK_MAX, "lw_write_event layout");
 _Static_assert(sizeof(struct lw_file_event) == 88 + LW_PATH_DEPTH * LW_NAME_MAX, "lw_file_event layout");
-_Static_assert(sizeof(struct lw_listener_event) == 88, "lw_listener_event layout");
+_Static_assert(sizeof(struct lw_listener_event) == 96, "lw_listener_event layout");
 _Static_assert(sizeof(struct lw_span_event) == 96, "lw_span_event layout");
 #ifndef __VMLINUX_H__
 #include <sys/socket.h>

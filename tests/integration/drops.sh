@@ -14,9 +14,14 @@ kill -STOP "$AGENT_PID"
 python3 - <<'PY'
 import socket
 socks = []
-for _ in range(300):
+# to ports of their own: a bind to port 0 is a client's, and no listener
+for port in range(41000, 41300):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
     socks.append(s)
 for s in socks:
     s.close()

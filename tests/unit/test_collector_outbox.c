@@ -340,6 +340,49 @@ static void test_rejudged_reroutes(void **state)
 	assert_string_equal(text(c, buf, "SELECT severity || ' ' || status FROM alerts"), "3 firing");
 }
 
+static Leakwatch__V1__Event *in_netns(struct ctx *c, struct fx *e, int64_t t, uint64_t cookie,
+				      const char *name, bool open)
+{
+	Leakwatch__V1__Event *ev = listener(c, e, t, "db-1", 6379, open);
+
+	e->l.netns_cookie = cookie;
+	e->l.netns_name = (char *)name;
+	return ev;
+}
+
+/* lre19 is deleted, lre20 gets its inode: two listeners, never one merged alert. */
+static void test_reused_netns_inode(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+	char buf[256];
+
+	put1(c, in_netns(c, &e, c->t0, 19, "lre19", true));
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_non_null(strstr(text(c, buf, "SELECT description FROM alerts"), "(lre19)"));
+	/* lre19's close was lost; lre20 opens on the same inode and port */
+	put1(c, in_netns(c, &e, c->t0 + 60 * SEC, 20, "lre20", true));
+	assert_int_equal(rows(c, "pd", "resolve"), 1); /* lre19's listener ended with its namespace */
+	assert_int_equal(rows(c, "pd", "trigger"), 2); /* and lre20's is its own */
+	assert_non_null(strstr(text(c, buf, "SELECT description FROM alerts"), "(lre20)"));
+	assert_int_equal(count(c, "SELECT starts_ns FROM alerts") == c->t0 + 60 * SEC, 1);
+	assert_int_equal(count(c, "SELECT first_seen_ns FROM listeners") == c->t0 + 60 * SEC, 1);
+	assert_string_equal(text(c, buf, "SELECT netns_cookie || ' ' || netns_name FROM listeners"), "20 lre20");
+	/* lre19's close, late: it cannot close lre20's listener */
+	put1(c, in_netns(c, &e, c->t0 + 61 * SEC, 19, "lre19", false));
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+	assert_string_equal(text(c, buf, "SELECT state FROM listeners"), "open");
+	/* lre20's own close does */
+	put1(c, in_netns(c, &e, c->t0 + 62 * SEC, 20, "lre20", false));
+	assert_int_equal(rows(c, "pd", "resolve"), 2);
+	assert_string_equal(text(c, buf, "SELECT state FROM listeners"), "closed");
+	/* events without a cookie (an older agent) are keyed as before */
+	put1(c, in_netns(c, &e, c->t0 + 63 * SEC, 0, "", true));
+	assert_int_equal(rows(c, "pd", "trigger"), 3);
+	put1(c, in_netns(c, &e, c->t0 + 64 * SEC, 0, "", false));
+	assert_int_equal(rows(c, "pd", "resolve"), 3);
+}
+
 static void test_late_event_ignored(void **state)
 {
 	struct ctx *c = *state;
@@ -737,7 +780,7 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 4);
+	assert_int_equal(STORE_SCHEMA_VERSION, 5);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
 				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
@@ -748,6 +791,8 @@ static void test_schema(void **state)
 				  " ('auth_state', 'auth_protocol', 'auth_evidence', 'auth_probed_ns', 'auth_tls',"
 				  " 'auth_client_cert')"), 6);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'prev_labels'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name IN"
+				  " ('netns_cookie', 'netns_name')"), 2);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -781,6 +826,8 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE listeners DROP COLUMN auth_probed_ns;"
 				      " ALTER TABLE listeners DROP COLUMN auth_tls;"
 				      " ALTER TABLE listeners DROP COLUMN auth_client_cert;"
+				      " ALTER TABLE listeners DROP COLUMN netns_cookie;"
+				      " ALTER TABLE listeners DROP COLUMN netns_name;"
 				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
 				      " PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),
@@ -811,6 +858,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listener_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_updates_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejudged_reroutes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reused_netns_inode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_event_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_pages_once, setup, teardown),

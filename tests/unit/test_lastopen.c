@@ -79,6 +79,9 @@ static void test_what_is_saved_comes_back_as_its_close(void **state)
 	udp.exposure.level = LW_CLASS_PRIVATE;
 	udp.exposure.wildcard = false;
 	udp.service = (struct lw_service_id){ 0 };
+	/* the namespace's cookie and name come back: its close keys the same alert */
+	open.netns_cookie = 4107;
+	snprintf(open.netns_name, sizeof(open.netns_name), "lre20");
 	assert_int_equal(socktab__add(t, &open), 1);
 	assert_int_equal(socktab__add(t, &udp), 1);
 	path_of(path, sizeof(path), "listeners.tsv");
@@ -102,6 +105,8 @@ static void test_what_is_saved_comes_back_as_its_close(void **state)
 		assert_false(l->open);
 		assert_string_equal(l->source, "restart");
 		assert_int_equal(l->netns_ino, want->netns_ino);
+		assert_int_equal(l->netns_cookie, want->netns_cookie);
+		assert_string_equal(l->netns_name, want->netns_name);
 		assert_int_equal(l->v6only, want->v6only);
 		assert_string_equal(addr__format(&l->addr, a), want->protocol == IPPROTO_TCP ? "0.0.0.0" : "fd00::1");
 		assert_int_equal(l->port, want->port);
@@ -220,18 +225,22 @@ static void test_damaged_lines_are_skipped_and_counted(void **state)
 		 "7\t6\t0\tnot-an-address\t5432\t12\t70\t3\t1\t0\t0\t-\t-\tx\t\n"
 		 "7\t6\t0\t10.0.0.5\t5432\t12\t70\t9\t1\t0\t0\t-\t-\tx\t\n"             /* severity */
 		 "7\t6\t0\t10.0.0.5\t5432\t-12\t70\t3\t1\t0\t0\t-\t-\tx\t\n"            /* a negative pid */
+		 "7\t6\t0\t10.0.0.5\t5432\t12\t70\t3\t1\t0\t0\t-\t-\tx\t\tcookie\tns\n"  /* the cookie */
 		 "\n",
 		 BOOT, good);
 	tree_file(dir, "/damaged.tsv", text);
 	path_of(path, sizeof(path), "damaged.tsv");
 	assert_int_equal(lastopen__load(path, &lo), 0);
 	assert_int_equal(lo.n, 1);
-	assert_int_equal(lo.skipped, 8);
+	assert_int_equal(lo.skipped, 9);
 	assert_int_equal(lo.l[0].port, 5432);
 	assert_int_equal(lo.l[0].severity, LW_SEV_HIGH);
 	assert_string_equal(lo.l[0].service.name, "postgresql");
 	assert_string_equal(lo.l[0].service.via, "port");
 	assert_string_equal(lo.l[0].proc.exe, "");
+	/* a line saved before cookies were kept: none */
+	assert_int_equal(lo.l[0].netns_cookie, 0);
+	assert_string_equal(lo.l[0].netns_name, "");
 	lastopen__free(&lo);
 }
 
