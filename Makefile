@@ -302,7 +302,8 @@ TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,leaks/watch) $(LW_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
 TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
-	listeners/exposure listeners/service network/ifcache network/ifaddr network/netns network/nl attrib/procfs \
+	listeners/exposure listeners/service listeners/natmap network/natrules network/ifcache network/ifaddr \
+	network/netns network/nl attrib/procfs \
 	attrib/hostfs) $(PROBE_OBJS) $(LW_LIB)
 TEST_LINK_test_validate = $(call agent_objs,detect/validate detect/placeholder) $(LW_LIB)
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)

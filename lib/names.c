@@ -107,6 +107,7 @@ static const char *const listener_sources[] = {
 	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RESTART] = "restart",
 	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_PROBE] = "probe",
 	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS] = "address",
+	[LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_NAT] = "nat",
 };
 
 const char *listener_source__wire_name(int wire)

@@ -45,7 +45,7 @@ const char *auth_state__wire_name(int wire);
 const char *client_cert__wire_name(int wire);
 /*
  * leakwatch.v1.ListenerEvent.Source: kernel (and unspecified), inventory,
- * reload, restart, probe, address; and back, kernel for an unknown name.
+ * reload, restart, probe, address, nat; and back, kernel for an unknown name.
  */
 const char *listener_source__wire_name(int wire);
 int listener_source__wire(const char *name);

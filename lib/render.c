@@ -160,6 +160,20 @@ static void listener(struct jsonw *w, const Leakwatch__V1__ListenerEvent *l)
 	jsonw__end_array(w);
 	if (l->reachable_total > l->n_reachable)
 		jsonw__kv_u64(w, "reachable_total", l->reachable_total);
+	if (l->published) {
+		const Leakwatch__V1__Published *p = l->published;
+
+		jsonw__key(w, "published");
+		jsonw__begin_object(w);
+		kv_address(w, "address", &p->address);
+		jsonw__kv_u64(w, "port", p->port);
+		jsonw__kv_str(w, "exposure", addr_class__wire_name(p->exposure));
+		jsonw__kv_str(w, "own_exposure", addr_class__wire_name(p->own_exposure));
+		jsonw__kv_u64(w, "netns", p->netns);
+		jsonw__kv_str(w, "table", or_null(p->table));
+		jsonw__kv_str(w, "chain", or_null(p->chain));
+		jsonw__end_object(w);
+	}
 	jsonw__key(w, "service");
 	if (svc && svc->name && *svc->name) {
 		jsonw__begin_object(w);

@@ -13,6 +13,7 @@
 
 #include "cmd/cmd.h"
 #include "clock.h"
+#include "listeners/natmap.h"
 #include "listeners/verify.h"
 #include "core/config.h"
 #include "delivery/encode.h"
@@ -131,6 +132,7 @@ static int audit(const struct lw_config *cfg, struct audit *au, struct inventory
 	struct listener_policy policy = config__listener_policy(cfg);
 	struct ifcache *ifc = ifcache__new(cfg->address_refresh_ms);
 	struct procinfo *procs = procinfo__new();
+	struct natmap *nat = cfg->nat_refresh_ms ? natmap__new() : NULL;
 	struct scanner *scanner = NULL;
 	char err[512];
 	int rc = -1;
@@ -143,12 +145,18 @@ static int audit(const struct lw_config *cfg, struct audit *au, struct inventory
 		goto out;
 	}
 	procinfo__set_scrubber(procs, scanner);
+	/* a listener a DNAT rule publishes takes the rule's exposure */
+	if (nat) {
+		natmap__refresh(nat, cfg->class_rules, cfg->n_class_rules, ifc);
+		policy.nat = nat;
+	}
 	if (inventory__collect(&policy, ifc, procs, collect, au, inv) || au->err) {
 		log_error("cannot list sockets (run as root, or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)");
 		goto out;
 	}
 	rc = 0;
 out:
+	natmap__free(nat);
 	ifcache__free(ifc);
 	procinfo__free(procs);
 	scanner__free(scanner);

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "attrib/hostfs.h"
 #include "listeners/inventory.h"
+#include "listeners/natmap.h"
 #include "network/addrwatch.h"
 #include "log.h"
 #include "privdir.h"
@@ -126,13 +127,16 @@ static int start_status(struct agent *a)
 /* The listeners that already exist, and those that closed while the agent was not running. */
 static void take_inventory(struct agent *a)
 {
-	struct listener_policy policy = config__listener_policy(&a->cfg);
+	struct listener_policy policy;
 	struct inventory_stats inv;
 	uint64_t start_ns;
 
 	/* Attached first, then the inventory: a listener opening in between is
 	 * seen by both, and the socket table reports it once. */
 	start_ns = clock__realtime_ns();
+	/* the DNAT rules first: an inventoried listener may be published by one */
+	runtime__watch_nat(a, clock__monotonic_ms());
+	policy = runtime__listener_policy(a);
 	if (inventory__collect(&policy, a->ifc, a->procs, runtime__on_inventory, a, &inv))
 		log_warn("start-up inventory incomplete");
 	log_info("start-up inventory: %zu listeners in %zu network namespaces (%zu unreadable)",
@@ -166,6 +170,10 @@ static int start(struct agent *a)
 	if (start_status(a) || delivery__open(&dopts, &a->delivery))
 		return -EINVAL;
 	a->ifc = ifcache__new(a->cfg.address_refresh_ms);
+	if (a->cfg.nat_refresh_ms && !(a->nat = natmap__new())) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
 	/* without it (no epoll), addresses are read again every address_refresh */
 	if (!(a->addrs = addrwatch__new()))
 		log_warn("address changes are not watched: %s; addresses are read again every "
@@ -241,6 +249,7 @@ static int loop(struct agent *a)
 			journal__tick(a->journal, now);
 		delivery__tick(a->delivery, now);
 		runtime__watch_addresses(a, now >= next_status);
+		runtime__watch_nat(a, now);
 		if (now >= next_status) {
 			runtime__publish_status(a);
 			runtime__save_listeners(a);
@@ -280,6 +289,7 @@ static void stop(struct agent *a)
 	socktab__free(a->socks);
 	free(a->carried);
 	addrwatch__free(a->addrs);
+	natmap__free(a->nat);
 	ifcache__free(a->ifc);
 	config__free(&a->cfg);
 	fflush(stdout);

@@ -29,6 +29,7 @@ void config__defaults(struct lw_config *cfg)
 	cfg->health_interval_ms = 60 * 1000;
 	cfg->ringbuf_bytes = 256 * 1024;
 	cfg->address_refresh_ms = 5 * 1000;
+	cfg->nat_refresh_ms = 10 * 1000;
 	cfg->capture_enabled = true;
 	cfg->capture_max_bytes = 64 * 1024;
 	cfg->capture_ringbuf_bytes = 8 * 1024 * 1024;
@@ -237,6 +238,7 @@ static const struct yamlcfg_key exposure_keys[] = {
 	{ "internal_cidrs", exposure_internal },
 	{ "public_cidrs", exposure_public },
 	YAMLCFG_DURATION("address_refresh", address_refresh_ms, 0, 3600 * 1000),
+	YAMLCFG_DURATION("nat_refresh", nat_refresh_ms, 0, 3600 * 1000),
 	{ "expected", exposure_expected },
 	{ 0 },
 };

@@ -32,6 +32,7 @@ struct lw_config {
 	struct lw_class_rule *class_rules;
 	size_t n_class_rules;
 	uint64_t address_refresh_ms;  /* exposure.address_refresh */
+	uint64_t nat_refresh_ms;      /* exposure.nat_refresh; 0: DNAT rules are not read */
 	struct lw_expected *expected; /* exposure.expected */
 	size_t n_expected;
 

@@ -13,6 +13,7 @@
 #include "jsonw.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
+#include "listeners/natmap.h"
 #include "network/addrwatch.h"
 #include "network/netns.h"
 #include "core/probing.h"
@@ -142,6 +143,14 @@ static void emit(struct agent *a, const struct lw_listener *l)
 	runtime__emit_listener(a, l);
 }
 
+struct listener_policy runtime__listener_policy(const struct agent *a)
+{
+	struct listener_policy p = config__listener_policy(&a->cfg);
+
+	p.nat = a->nat;
+	return p;
+}
+
 /* Its namespace's address changes re-judge it; failures fall back to address_refresh. */
 static void watch_namespace(struct agent *a, const struct lw_listener *l)
 {
@@ -151,7 +160,7 @@ static void watch_namespace(struct agent *a, const struct lw_listener *l)
 
 static void on_listener(struct agent *a, const struct lw_listener_event *e)
 {
-	struct listener_policy policy = config__listener_policy(&a->cfg);
+	struct listener_policy policy = runtime__listener_policy(a);
 	struct lw_listener l = { 0 }, opened;
 
 	l.ts_ns = clock__boot_to_realtime_ns(e->task.ts_ns);
@@ -555,7 +564,7 @@ static void warn_restart_only(const struct lw_config *old, const struct lw_confi
 /* A listener's verdict now; reported, as from `source`, if it changed. True then. */
 static bool rejudge_one(struct agent *a, struct lw_listener *opened, const char *source)
 {
-	struct listener_policy policy = config__listener_policy(&a->cfg);
+	struct listener_policy policy = runtime__listener_policy(a);
 	struct lw_listener l = *opened;
 
 	listener__judge(&l, &policy, a->ifc, NULL);
@@ -613,6 +622,26 @@ static bool namespace_has_listeners(uint32_t ino, void *ctx)
 
 	socktab__each(c.a->socks, find_namespace, &c);
 	return c.any;
+}
+
+static void rejudge_nat(void *ctx, struct lw_listener *opened)
+{
+	rejudge_one(ctx, opened, "nat");
+}
+
+static void refresh_nat(struct agent *a)
+{
+	if (a->nat && natmap__refresh(a->nat, a->cfg.class_rules, a->cfg.n_class_rules, a->ifc))
+		log_debug("DNAT rules changed: %zu publish a listener's port", natmap__count(a->nat));
+}
+
+void runtime__watch_nat(struct agent *a, uint64_t now_ms)
+{
+	if (!a->nat || !a->cfg.nat_refresh_ms || now_ms < a->next_nat_ms)
+		return;
+	a->next_nat_ms = now_ms + a->cfg.nat_refresh_ms;
+	if (natmap__refresh(a->nat, a->cfg.class_rules, a->cfg.n_class_rules, a->ifc))
+		socktab__each(a->socks, rejudge_nat, a);
 }
 
 void runtime__watch_addresses(struct agent *a, bool prune)
@@ -686,6 +715,7 @@ static void apply_reload(struct agent *a, struct lw_config fresh, struct scanner
 
 		verify__configure(a->verify, &vp);
 	}
+	refresh_nat(a); /* the ranges that classify what rules publish may have changed */
 	socktab__each(a->socks, rejudge, a);
 	a->reloads++;
 	log_info("config reloaded from %s", a->config_file);

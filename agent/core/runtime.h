@@ -39,6 +39,8 @@ struct agent {
 	struct addrwatch *addrs;   /* address changes of the namespaces with listeners */
 	uint64_t address_rejudged; /* verdicts an address change altered */
 	uint64_t udp_untracked;    /* inventoried UDP sockets whose release cannot be seen */
+	struct natmap *nat;        /* the host's DNAT rules; NULL when exposure.nat_refresh is 0 */
+	uint64_t next_nat_ms;      /* when they are read again */
 	struct socktab *socks;
 	struct loader *loader;
 	struct scanner *scanner;
@@ -82,6 +84,13 @@ int runtime__on_record(void *ctx, void *data, size_t size);
  * namespaces with no listener left. Call on every turn of the loop.
  */
 void runtime__watch_addresses(struct agent *a, bool prune);
+/*
+ * Every exposure.nat_refresh, reads the host's DNAT rules again; when what
+ * they publish changed, judges every listener again (source "nat").
+ */
+void runtime__watch_nat(struct agent *a, uint64_t now_ms);
+/* The listener policy of the configuration, with the DNAT rules read. */
+struct listener_policy runtime__listener_policy(const struct agent *a);
 /* Inventory callback: one listener found at start-up. */
 int runtime__on_inventory(struct lw_listener *l, void *ctx);
 /* What the leak pipeline works with, from the configuration and the agent's parts. */

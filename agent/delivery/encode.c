@@ -139,6 +139,7 @@ _Static_assert(LEAKWATCH__V1__AUTH__CLIENT_CERT__CLIENT_CERT_NOT_REQUESTED == (i
 int encode__listener(const struct lw_host *h, const struct lw_listener *l, int what, struct lw_encoded *out)
 {
 	Leakwatch__V1__Reachable reach[LW_MAX_REACH], *reach_ptrs[LW_MAX_REACH];
+	Leakwatch__V1__Published pub;
 	const struct lw_exposure *e = &l->exposure;
 	Leakwatch__V1__ListenerEvent le;
 	Leakwatch__V1__Service svc;
@@ -165,6 +166,18 @@ int encode__listener(const struct lw_host *h, const struct lw_listener *l, int w
 		le.netns_name = S(l->netns_name);
 	le.socket_inode = l->sock_ino;
 	le.exposure = address_class(e->level);
+	if (e->published.set) {
+		leakwatch__v1__published__init(&pub);
+		pub.address.data = (uint8_t *)e->published.addr.b;
+		pub.address.len = addr_len(&e->published.addr);
+		pub.port = e->published.port;
+		pub.exposure = address_class(e->published.level);
+		pub.own_exposure = address_class(e->published.own);
+		pub.netns = e->published.netns_ino;
+		pub.table = S(e->published.table);
+		pub.chain = S(e->published.chain);
+		le.published = &pub;
+	}
 	for (size_t i = 0; i < e->n_reach; i++) {
 		leakwatch__v1__reachable__init(&reach[i]);
 		reach[i].address.data = (uint8_t *)e->reach[i].addr.b;

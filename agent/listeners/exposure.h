@@ -32,6 +32,17 @@ struct lw_reach {
 	char ifname[IF_NAMESIZE];
 };
 
+/* Reached through a destination NAT rule from a more reachable address. */
+struct lw_published {
+	bool set;
+	struct lw_addr addr;         /* the address traffic arrives at; wildcard: any of the namespace's */
+	uint16_t port;               /* the port it arrives at; 0: any */
+	enum lw_addr_class level;    /* that address's class */
+	enum lw_addr_class own;      /* the listener's own exposure, before the rule */
+	uint32_t netns_ino;          /* where the rule is */
+	char table[64], chain[64];   /* which rule: its nf_tables table and chain */
+};
+
 struct lw_exposure {
 	bool wildcard;               /* bound to 0.0.0.0 or :: */
 	bool interfaces_known;       /* the namespace's addresses could be read */
@@ -39,6 +50,7 @@ struct lw_exposure {
 	size_t n_reach;              /* addresses it answers on (first LW_MAX_REACH) */
 	size_t n_reach_total;
 	struct lw_reach reach[LW_MAX_REACH];
+	struct lw_published published; /* level is the more reachable of the two when set */
 };
 
 /*

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "listeners/natmap.h"
 #include "log.h"
 
 /* What the probe's verdict says of identity, then the severity of it all. */
@@ -33,6 +34,8 @@ void listener__judge(struct lw_listener *l, const struct listener_policy *policy
 	}
 	exposure__judge(&l->addr, l->v6only, ifs, n_ifs, policy->class_rules, policy->n_class_rules,
 			&l->exposure);
+	if (policy->nat)
+		natmap__publish(policy->nat, l->netns_ino, l->protocol, l->port, &l->exposure);
 	service__identify(l->proc.comm, l->proc.exe, l->proc.cmdline, l->protocol, l->port, &l->service);
 	l->expected = exposure__expected(policy->expected, policy->n_expected, l->proc.comm, l->proc.exe,
 					 l->proc.tgid, l->protocol, &l->addr, l->port);

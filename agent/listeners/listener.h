@@ -43,6 +43,7 @@ struct listener_policy {
 	size_t n_class_rules;
 	const struct lw_expected *expected;
 	size_t n_expected;
+	const struct natmap *nat; /* the host's DNAT rules, or NULL: not read */
 };
 
 /*

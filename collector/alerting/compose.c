@@ -132,7 +132,8 @@ static const char *format_ip(const ProtobufCBinaryData *b, char buf[LW_ADDR_STRL
 static const char *exposure_words(const Leakwatch__V1__ListenerEvent *l)
 {
 	switch (l->exposure) {
-	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC: return "a public address";
+	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC:
+		return l->published ? "a public address, through DNAT" : "a public address";
 	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PRIVATE:
 		return l->wildcard ? "every interface (private addresses)" : "a private address";
 	case LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_LINK_LOCAL: return "a link-local address";
@@ -164,6 +165,27 @@ static void access_line(FILE *f, const Leakwatch__V1__Auth *a)
 	if (alerttext__set(a->evidence))
 		fprintf(f, " (%s)", a->evidence);
 	fputs(".\n", f);
+}
+
+/* A DNAT rule reaches it from a more reachable address than its own. */
+static void published_line(FILE *ds, FILE *dt, const Leakwatch__V1__ListenerEvent *l)
+{
+	const Leakwatch__V1__Published *p = l->published;
+	char ip[LW_ADDR_STRLEN], port[16] = "any port";
+
+	if (!p)
+		return;
+	format_ip(&p->address, ip);
+	if (p->port)
+		snprintf(port, sizeof(port), "port %u", p->port);
+	fprintf(ds, "Published: traffic to %s (%s), %s, reaches it through a DNAT rule (table %s, chain %s, "
+		"network namespace %u); on its own addresses it is %s.\n",
+		ip, addr_class__wire_name(p->exposure), port, alerttext__set(p->table) ? p->table : "?",
+		alerttext__set(p->chain) ? p->chain : "?", p->netns, addr_class__wire_name(p->own_exposure));
+	alerttext__kv(dt, "published_address", ip);
+	alerttext__kv_u64(dt, "published_port", p->port);
+	alerttext__kv(dt, "published_rule", alerttext__set(p->chain) ? p->chain : "?");
+	alerttext__kv(dt, "own_exposure", addr_class__wire_name(p->own_exposure));
 }
 
 static void why_listener(FILE *f, const Leakwatch__V1__ListenerEvent *l)
@@ -312,6 +334,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 			fprintf(ds.f, ", and %zu more", total - shown);
 		fputs(".\n", ds.f);
 	}
+	published_line(ds.f, dt.f, l);
 	why_listener(ds.f, l);
 	if (auth_of(l) && !strcmp(auth_of(l), "none"))
 		fputs("What to do now: anyone who reaches it can read its data. Firewall the port or bind it "

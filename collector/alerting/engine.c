@@ -191,7 +191,8 @@ static bool rejudged(const Leakwatch__V1__ListenerEvent *l)
 {
 	return (l->auth && l->auth->state != LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED) ||
 	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_RELOAD ||
-	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS;
+	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS ||
+	       l->source == LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_NAT;
 }
 
 /*

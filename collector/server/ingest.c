@@ -498,7 +498,7 @@ static const char *check_listener(const Leakwatch__V1__ListenerEvent *l)
 	if (l->protocol != LEAKWATCH__V1__PROTOCOL__PROTOCOL_TCP &&
 	    l->protocol != LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP)
 		return "listener.protocol unset or unknown";
-	if ((unsigned)l->source > LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_ADDRESS)
+	if ((unsigned)l->source > LEAKWATCH__V1__LISTENER_EVENT__SOURCE__SOURCE_NAT)
 		return "listener.source unknown";
 	if (!ip_len(l->address.len))
 		return "listener.address not 4 or 16 bytes";

@@ -20,7 +20,7 @@ SEVERITY = {"unspecified": 0, "info": 1, "low": 2, "medium": 3, "high": 4, "crit
 CLASS = {"unspecified": 0, "loopback": 1, "link-local": 2, "private": 3, "public": 4}
 PROTOCOL = {"unspecified": 0, "tcp": 1, "udp": 2}
 ACTION = {"unspecified": 0, "open": 1, "close": 2}
-SOURCE = {"unspecified": 0, "kernel": 1, "inventory": 2, "reload": 3, "restart": 4, "probe": 5, "address": 6}
+SOURCE = {"unspecified": 0, "kernel": 1, "inventory": 2, "reload": 3, "restart": 4, "probe": 5, "address": 6, "nat": 7}
 IDENTIFIED_BY = {"unspecified": 0, "process": 1, "port": 2}
 
 

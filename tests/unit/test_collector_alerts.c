@@ -351,6 +351,40 @@ static void test_listener_alert(void **state)
 	assert_non_null(strstr(a.description, "Why: it answers on a public interface"));
 	assert_non_null(strstr(a.description, "not on the expected list"));
 	assert_non_null(strstr(a.description, "What to do: "));
+	assert_null(strstr(a.description, "Published:"));
+	alert__free(&a);
+}
+
+/* Private on its own addresses, public through a DNAT rule in another namespace. */
+static void test_published_listener_alert(void **state)
+{
+	Leakwatch__V1__Published p = LEAKWATCH__V1__PUBLISHED__INIT;
+	uint8_t pub[4] = { 203, 0, 113, 7 };
+	struct fx e;
+	struct alert a;
+	Leakwatch__V1__Event *ev = fx_listener(&e, 1, (int64_t)fx_now(), "db-1", 6379, true);
+	(void)state;
+
+	p.address.data = pub;
+	p.address.len = 4;
+	p.port = 16379;
+	p.exposure = LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC;
+	p.own_exposure = LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PRIVATE;
+	p.netns = 4026531840;
+	p.table = S("nat");
+	p.chain = S("DOCKER");
+	e.l.published = &p;
+	e.l.netns_name = S("blue");
+	assert_int_equal(alert__listener(ev, &a), 0);
+	assert_string_equal(a.summary, "redis on db-1 listens on a public address, through DNAT: 0.0.0.0:6379/tcp");
+	assert_non_null(strstr(a.description, "Published: traffic to 203.0.113.7 (public), port 16379, reaches "
+					      "it through a DNAT rule (table nat, chain DOCKER, network namespace "
+					      "4026531840); on its own addresses it is private."));
+	assert_non_null(strstr(a.description, "network namespace 4026531840 (blue)"));
+	assert_true(has_line(a.details, "published_address=203.0.113.7"));
+	assert_true(has_line(a.details, "published_port=16379"));
+	assert_true(has_line(a.details, "own_exposure=private"));
+	assert_true(has_line(a.labels, "netns_name=blue"));
 	alert__free(&a);
 }
 
@@ -718,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_journal_leak_alert),
 		cmocka_unit_test(test_agent_alerts),
 		cmocka_unit_test(test_payload_pagerduty),
+		cmocka_unit_test(test_published_listener_alert),
 		cmocka_unit_test(test_payload_group),
 		cmocka_unit_test(test_payload_closed_on_notice),
 		cmocka_unit_test(test_payload_slack),

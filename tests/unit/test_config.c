@@ -42,6 +42,7 @@ static void assert_defaults(const struct lw_config *cfg)
 	assert_int_equal(cfg->health_interval_ms, 60000);
 	assert_int_equal(cfg->ringbuf_bytes, 256 * 1024);
 	assert_int_equal(cfg->address_refresh_ms, 5000);
+	assert_int_equal(cfg->nat_refresh_ms, 10000);
 	assert_int_equal(cfg->n_class_rules, 0);
 	assert_null(cfg->class_rules);
 	assert_int_equal(cfg->n_expected, 0);
