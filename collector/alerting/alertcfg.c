@@ -448,12 +448,26 @@ static const struct yamlcfg_key health_keys[] = {
 	{ 0 },
 };
 
+static const char *const leak_alert_scopes[] = { "fingerprint", "host" };
+
+/* One alert per leaked credential (all hosts), or per credential and host. */
+static int leak_alerts(struct yamlcfg *c, yaml_node_t *n)
+{
+	unsigned scope;
+
+	if (yamlcfg__word(c, n, leak_alert_scopes, 2, &scope))
+		return -EINVAL;
+	ACFG(c)->leak_per_host = scope == 1;
+	return 0;
+}
+
 const struct yamlcfg_key alertcfg_keys[] = {
 	{ "sinks", alerting_sinks },
 	{ "routes", alerting_routes },
 	YAMLCFG_SECTION("runbooks", runbook_keys, NULL),
 	YAMLCFG_DURATION("resend_interval", resend_ms, MIN_MS, HOUR_MS),
 	YAMLCFG_DURATION("group_window", group_window_ms, 0, HOUR_MS),
+	{ "leak_alerts", leak_alerts },
 	YAMLCFG_DURATION("timeout", timeout_ms, MIN_MS, 300 * MIN_MS),
 	YAMLCFG_SECTION("retry", retry_keys, retry_check),
 	YAMLCFG_SECTION("health", health_keys, health_check),

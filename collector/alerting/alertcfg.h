@@ -65,6 +65,7 @@ struct alertcfg {
 	uint64_t drop_reports;    /* consecutive heartbeats with new drops: sustained */
 	uint64_t spool_bytes;     /* a spool this large is filling (0: off) */
 	uint64_t spool_age_ms;    /* or this old (0: off) */
+	bool leak_per_host;       /* leak_alerts: host, one alert per fingerprint and host */
 };
 
 void alertcfg__defaults(struct alertcfg *a);

@@ -45,7 +45,17 @@ void alertkey__listener(char key[ALERTKEY_LEN], const char *host, uint64_t netns
 
 void alertkey__leak(char key[ALERTKEY_LEN], const char *fingerprint, const char *host)
 {
-	make(key, "leak", "leakwatch/leak/%s/%s", fingerprint, host);
+	if (host)
+		make(key, "leak", "leakwatch/leak/%s/%s", fingerprint, host);
+	else
+		make(key, "leak", "leakwatch/leak/%s", fingerprint);
+}
+
+bool alertkey__leak_fleet(const char *key)
+{
+	static const char prefix[] = "leakwatch/leak/";
+
+	return !strncmp(key, prefix, sizeof(prefix) - 1) && !strchr(key + sizeof(prefix) - 1, '/');
 }
 
 void alertkey__agent(char key[ALERTKEY_LEN], const char *agent_id, const char *problem)

@@ -59,7 +59,8 @@ struct agent_status {
 
 /* Each returns 0, or -ENOMEM with *a freed. */
 int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a);
-int alert__leak(const Leakwatch__V1__Event *ev, struct alert *a);
+/* per_host: keyed by fingerprint and host; else by fingerprint, one alert for every host. */
+int alert__leak(const Leakwatch__V1__Event *ev, bool per_host, struct alert *a);
 int alert__agent(enum agent_problem p, const struct agent_status *st, int64_t at_ns, struct alert *a);
 void alert__free(struct alert *a);
 /* The dedup key alert__listener would give, without the text (for a close). */

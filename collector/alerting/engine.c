@@ -255,7 +255,7 @@ static int on_leak(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t no
 	/* acknowledged: handled, and a rotated secret's old value is harmless */
 	if ((err = alertdb__leak_acked(a->db, ev->leak->fingerprint, &acked)) || acked)
 		return err;
-	if ((err = alert__leak(ev, &al)))
+	if ((err = alert__leak(ev, a->cfg->leak_per_host, &al)))
 		return err;
 	err = raise_alert(a, &al, now, true, false);
 	alert__free(&al);

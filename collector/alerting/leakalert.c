@@ -85,7 +85,7 @@ static void file_text(const Leakwatch__V1__LeakEvent *l, const char *redacted, c
 	fputc(')', ds->f);
 }
 
-int alert__leak(const Leakwatch__V1__Event *ev, struct alert *a)
+int alert__leak(const Leakwatch__V1__Event *ev, bool per_host, struct alert *a)
 {
 	const Leakwatch__V1__LeakEvent *l = ev->leak;
 	const char *redacted = SET(l->redacted) ? l->redacted : "(not shown)";
@@ -99,7 +99,7 @@ int alert__leak(const Leakwatch__V1__Event *ev, struct alert *a)
 	a->count = l->count ? l->count : 1;
 	if (l->first_seen_unix_nano > 0)
 		a->at_ns = l->first_seen_unix_nano;
-	alertkey__leak(a->key, a->fingerprint, a->host);
+	alertkey__leak(a->key, a->fingerprint, per_host ? a->host : NULL);
 	if (alerttext__open4(&lb, &dt, &sm, &ds)) {
 		alert__free(a);
 		return -ENOMEM;

@@ -9,7 +9,9 @@
 #define COLUMNS                                                                                    \
 	"a.key, a.kind, a.status, a.severity, a.alertname, a.hostname, a.labels, a.details,"       \
 	" a.summary, a.description, a.fingerprint, a.count, a.starts_ns, a.last_ns,"               \
-	" coalesce(a.ends_ns, 0), count(*) OVER (), a.prev_labels, a.updated_ns"
+	" coalesce(a.ends_ns, 0), count(*) OVER (), a.prev_labels, a.updated_ns,"                 \
+	" CASE a.kind WHEN 'leak' THEN (SELECT count(DISTINCT l.hostname) FROM leak_locations l"    \
+	"  WHERE l.fingerprint = a.fingerprint) ELSE 0 END"
 
 static char *col(sqlite3_stmt *st, int i)
 {
@@ -32,6 +34,7 @@ static int read_row(sqlite3_stmt *st, struct alert_view *v)
 	v->starts_ns = sqlite3_column_int64(st, 12);
 	v->last_ns = sqlite3_column_int64(st, 13);
 	v->ends_ns = sqlite3_column_int64(st, 14);
+	v->hosts = (uint64_t)sqlite3_column_int64(st, 18);
 	v->key = col(st, 0);
 	v->alertname = col(st, 4);
 	v->host = col(st, 5);

@@ -36,6 +36,7 @@ struct alert_view {
 	int64_t starts_ns;
 	int64_t last_ns;
 	int64_t ends_ns;   /* 0 while firing */
+	uint64_t hosts;    /* leaks: the hosts its fingerprint was seen on */
 };
 
 struct alert_views {

@@ -81,10 +81,16 @@ static char *description(const struct alert_view *v)
 {
 	char first[LW_RFC3339_LEN], *out = NULL;
 
+	char where[48] = "on this host";
+
 	if (v->kind != STORE_LEAK)
 		return strdup(v->description);
-	if (asprintf(&out, "%s\nSeen %" PRIu64 " time%s on this host since %s.", v->description,
-		     v->count, v->count == 1 ? "" : "s",
+	/* one alert for every host the credential was seen on */
+	if (alertkey__leak_fleet(v->key))
+		snprintf(where, sizeof(where), "on %" PRIu64 " host%s", v->hosts ? v->hosts : 1,
+			 v->hosts > 1 ? "s" : "");
+	if (asprintf(&out, "%s\nSeen %" PRIu64 " time%s %s since %s.", v->description, v->count,
+		     v->count == 1 ? "" : "s", where,
 		     clock__rfc3339(v->starts_ns > 0 ? (uint64_t)v->starts_ns : 0, first)) < 0)
 		return NULL;
 	return out;
@@ -362,6 +368,8 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 		jsonw__begin_object(&w);
 		jsonw__kv_str(&w, "description", text);
 		jsonw__kv_u64(&w, "count", v->count);
+		if (v->kind == STORE_LEAK)
+			jsonw__kv_u64(&w, "hosts", v->hosts);
 		kv_object(&w, "labels", v->labels);
 		kv_object(&w, "details", v->details);
 		jsonw__end_object(&w);
@@ -522,6 +530,8 @@ static bool webhook_alert(struct jsonw *w, const struct alertcfg *cfg, const str
 	jsonw__kv_str(w, "runbook_url", runbook(cfg, v->kind));
 	kv_object(w, "details", v->details);
 	jsonw__kv_u64(w, "count", v->count);
+	if (v->kind == STORE_LEAK)
+		jsonw__kv_u64(w, "hosts", v->hosts);
 	kv_time(w, "starts_at", v->starts_ns);
 	if (v->ends_ns)
 		kv_time(w, "ends_at", v->ends_ns);

@@ -129,7 +129,7 @@ cat >"$WORK/first.json" <<EOF
 EOF
 expect "a listener and a leak stored" 200 "$(post "$WORK/first.json")"
 LKEY="leakwatch/listener/$HOST/4026531840/tcp/0.0.0.0/6379"
-KKEY="leakwatch/leak/$FP_A/$HOST"
+KKEY="leakwatch/leak/$FP_A"
 wait_requests "PagerDuty: a trigger for the listener" /pd 1 "b['dedup_key'] == '$LKEY'"
 wait_requests "PagerDuty: a trigger for the leak" /pd 1 "b['dedup_key'] == '$KKEY'"
 wait_requests "Slack: a message each" /slack 2
@@ -239,10 +239,22 @@ PY
 	[ "$code" = 200 ] || fail "dedup batch $b" "HTTP $code"
 done
 expect "1,000 sightings stored" 1000 "$(sqlite3 "$DB" "SELECT total_count FROM leaks WHERE fingerprint = '$FP_B'")"
-wait_requests "1,000 sightings of one leak: one PagerDuty trigger" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B/web-7'"
-stays "    and no more" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B/web-7'"
-expect "    one webhook request" 1 "$(requests /hook "b['dedup_key'] == 'leakwatch/leak/$FP_B/web-7'" | wc -l)"
-expect "    the alert counts them all" 1000 "$(sqlite3 "$DB" "SELECT count FROM alerts WHERE key = 'leakwatch/leak/$FP_B/web-7'")"
+wait_requests "1,000 sightings of one leak: one PagerDuty trigger" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B'"
+stays "    and no more" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B'"
+expect "    one webhook request" 1 "$(requests /hook "b['dedup_key'] == 'leakwatch/leak/$FP_B'" | wc -l)"
+expect "    the alert counts them all" 1000 "$(sqlite3 "$DB" "SELECT count FROM alerts WHERE key = 'leakwatch/leak/$FP_B'")"
+# the same credential on two more hosts: the same problem, one alert, not three
+python3 - "$FP_B" >"$WORK/fleet.json" <<'PY'
+import json, sys
+ev = lambda h: {"host": {"hostname": h}, "process": {"pid": 4, "comm": "worker"},
+                "leak": {"rule": "github-pat", "severity": "critical", "redacted": "ghp_...abcd",
+                         "fingerprint": sys.argv[1], "path": "/var/log/worker.log", "count": 1}}
+print(json.dumps({"agent_id": "agent-fleet", "sequence": 1, "events": [ev("web-8"), ev("web-9")]}))
+PY
+expect "the same leak on web-8 and web-9" 200 "$(post "$WORK/fleet.json")"
+stays "    still one PagerDuty trigger for the credential" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B'"
+expect "    one alert, counting every sighting" "1 1002" \
+	"$(sqlite3 "$DB" "SELECT count(*), max(count) FROM alerts WHERE fingerprint = '$FP_B'" | tr '|' ' ')"
 
 # --- a storm of new listeners from one host is grouped ---------------------
 
@@ -334,7 +346,7 @@ out=$("$COLLECTOR" ack --config "$WORK/collector.yaml" --by bob "$FP_B" 2>&1); r
 expect "leakwatch-collector ack: exit 0" 0 "$rc"
 check "    and it says so" grep -q "^$FP_B acknowledged: 1 alert(s) resolved" <<<"$out"
 wait_requests "    the running collector delivers the resolve" /pd 1 \
-	"b['event_action'] == 'resolve' and b['dedup_key'] == 'leakwatch/leak/$FP_B/web-7'"
+	"b['event_action'] == 'resolve' and b['dedup_key'] == 'leakwatch/leak/$FP_B'"
 out=$("$COLLECTOR" ack --db "$DB" 77777777777777777777777777777777 2>&1); rc=$?
 expect "leakwatch-collector ack of an unknown fingerprint: exit 1" 1 "$rc"
 out=$("$COLLECTOR" ack --db "$DB" xyz 2>&1); rc=$?
@@ -405,12 +417,12 @@ start_collector "$WORK/flaky.yaml" || exit 1
 TOKEN=$(cat "$STATE/token")
 leak_spec "$FP_C" >"$WORK/f1.json"
 expect "a leak for the flaky sink" 200 "$(post "$WORK/f1.json")"
-wait_requests "503 three times, then 202: four attempts" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_C/db-f'"
+wait_requests "503 three times, then 202: four attempts" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_C'"
 expect "    exactly one delivery" "503 503 503 202" \
-	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_C/db-f'" | python3 -c 'import json,sys; print(*[json.loads(l)["status"] for l in sys.stdin])')"
-stays "    and nothing after it" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_C/db-f'"
+	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_C'" | python3 -c 'import json,sys; print(*[json.loads(l)["status"] for l in sys.stdin])')"
+stays "    and nothing after it" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_C'"
 expect "    every attempt the same notification (one idempotency key)" 1 \
-	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_C/db-f'" |
+	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_C'" |
 		python3 -c 'import json, sys; print(len({json.loads(l)["headers"]["idempotency-key"] for l in sys.stdin}))')"
 expect "    the outbox is empty" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")"
 
@@ -418,23 +430,23 @@ expect "    the outbox is empty" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox
 script /flaky '[503, 503, 503]'
 leak_spec "$FP_D" >"$WORK/f2.json"
 expect "another leak" 200 "$(post "$WORK/f2.json")"
-wait_requests "the first attempt fails (503)" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/$FP_D/db-f'"
+wait_requests "the first attempt fails (503)" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/$FP_D'"
 kill -9 "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null; COLLECTOR_PID=
 expect "after kill -9 the notification is still in the outbox" 1 \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE ref = 'leakwatch/leak/$FP_D/db-f' AND state = 'pending'")"
+	"$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE ref = 'leakwatch/leak/$FP_D' AND state = 'pending'")"
 start_collector "$WORK/flaky.yaml" || exit 1
-wait_requests "after the restart: 503, 503, then 202" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_D/db-f'"
+wait_requests "after the restart: 503, 503, then 202" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_D'"
 expect "    exactly one delivery" "503 503 503 202" \
-	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_D/db-f'" | python3 -c 'import json,sys; print(*[json.loads(l)["status"] for l in sys.stdin])')"
-stays "    and nothing after it" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_D/db-f'"
+	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_D'" | python3 -c 'import json,sys; print(*[json.loads(l)["status"] for l in sys.stdin])')"
+stays "    and nothing after it" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_D'"
 expect "    the outbox is empty" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")"
 
 # a sink that refuses (400) is not retried forever: dropped, logged, counted
 script /flaky '[400]'
 leak_spec 12121212121212121212121212121212 >"$WORK/f3.json"
 expect "a leak the sink refuses" 200 "$(post "$WORK/f3.json")"
-wait_requests "a 400 is not retried" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/12121212121212121212121212121212/db-f'"
-stays "    at all" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/12121212121212121212121212121212/db-f'"
+wait_requests "a 400 is not retried" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/12121212121212121212121212121212'"
+stays "    at all" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/12121212121212121212121212121212'"
 check "    it is logged" grep -q 'dropped: HTTP 400' "$WORK/collector.err"
 expect "    and kept as dead in the outbox" "dead|HTTP 400" "$(sqlite3 "$DB" "SELECT state, last_error FROM outbox")"
 stop_collector

@@ -231,7 +231,7 @@ for _ in range(300):
 sys.exit(f"holds {row}")
 PY
 echo "    from $(sqlite3 "$DB" "SELECT events FROM leaks WHERE fingerprint = '$FP'") event(s) the agent sent"
-LEAK_KEY="leakwatch/leak/$FP/$HOSTNAME_"
+LEAK_KEY="leakwatch/leak/$FP"
 sleep 2
 got=$(pd_count trigger "$LEAK_KEY" 1)
 expect "written 1,000 times: one page" 1 "$got"

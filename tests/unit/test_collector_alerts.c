@@ -63,6 +63,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg.alerting.n_sinks, 0);
 	assert_int_equal(cfg.alerting.resend_ms, 60000);
 	assert_int_equal(cfg.alerting.group_window_ms, 60000);
+	assert_false(cfg.alerting.leak_per_host);
 	assert_int_equal(cfg.alerting.backoff_ms, 1000);
 	assert_int_equal(cfg.alerting.max_backoff_ms, 300000);
 	assert_int_equal(cfg.alerting.give_up_ms, 86400000);
@@ -113,6 +114,7 @@ static void test_config_full(void **state)
 		 "    leak: https://wiki.example.com/leak\n"
 		 "  resend_interval: 30s\n"
 		 "  group_window: 0\n"
+		 "  leak_alerts: host\n"
 		 "  timeout: 5s\n"
 		 "  retry:\n"
 		 "    backoff: 500ms\n"
@@ -152,6 +154,7 @@ static void test_config_full(void **state)
 	assert_null(a->runbook[STORE_LISTENER]);
 	assert_int_equal(a->resend_ms, 30000);
 	assert_int_equal(a->group_window_ms, 0);
+	assert_true(a->leak_per_host);
 	assert_int_equal(a->backoff_ms, 500);
 	assert_int_equal(a->give_up_ms, 7200000);
 	assert_int_equal(a->stale_ms, 0);
@@ -200,6 +203,7 @@ static void test_config_errors(void **state)
 			"alerting.routes[0].host: an empty list matches nothing");
 	assert_rejected("alerting:\n  resend_interval: 0\n", "alerting.resend_interval");
 	assert_rejected("alerting:\n  group_window: soon\n", "alerting.group_window");
+	assert_rejected("alerting:\n  leak_alerts: everywhere\n", "alerting.leak_alerts");
 	assert_rejected("alerting:\n  retry:\n    backoff: 10s\n    max_backoff: 1s\n",
 			"alerting.retry: max_backoff must be at least backoff");
 	assert_rejected("alerting:\n  retry:\n    give_up_after: 5s\n", "alerting.retry.give_up_after");
@@ -397,7 +401,7 @@ static void test_leak_alert(void **state)
 
 	e.k.offset = 1234;
 	e.proc.comm = S("api");
-	assert_int_equal(alert__leak(ev, &a), 0);
+	assert_int_equal(alert__leak(ev, true, &a), 0);
 	assert_string_equal(a.key, "leakwatch/leak/" FP "/web-7");
 	assert_int_equal(a.count, 3);
 	assert_string_equal(a.rule, "github-pat");
@@ -429,7 +433,7 @@ static void test_journal_leak_alert(void **state)
 	e.k.source = LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL;
 	e.k.journal = &j;
 	e.proc.comm = S("postgres");
-	assert_int_equal(alert__leak(ev, &a), 0);
+	assert_int_equal(alert__leak(ev, true, &a), 0);
 	assert_string_equal(a.key, "leakwatch/leak/" FP "/db-1");
 	assert_string_equal(a.summary,
 			    "Credential written to the journal on db-1: github-pat ghp_...9xYz, written by postgres.service");
@@ -615,6 +619,28 @@ static void test_payload_webhook(void **state)
 	free(body);
 }
 
+/* One alert for a credential seen on several hosts says on how many. */
+static void test_payload_leak_hosts(void **state)
+{
+	struct alertcfg c = cfg_with_runbook();
+	struct alert_sink pd = { .name = S("pd"), .type = SINK_PAGERDUTY, .routing_key = S("K") };
+	struct alert_view v = view();
+	struct notification n = { .action = OUTBOX_TRIGGER, .id = 3, .dedup_key = S("leakwatch/leak/" FP),
+				  .alerts = &v, .n = 1, .total = 1 };
+	char *body;
+	(void)state;
+
+	v.key = S("leakwatch/leak/" FP);
+	v.hosts = 12;
+	body = payload__pagerduty(&c, &pd, &n, fx_now());
+	assert_non_null(strstr(body, "Seen 1000 times on 12 hosts since"));
+	assert_non_null(strstr(body, "\"hosts\":12"));
+	free(body);
+	body = payload__webhook(&c, &n, fx_now());
+	assert_non_null(strstr(body, "\"hosts\":12"));
+	free(body);
+}
+
 /* An exposure that opened and closed inside a group window: announced once, as closed. */
 static void test_payload_closed_on_notice(void **state)
 {
@@ -755,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_published_listener_alert),
 		cmocka_unit_test(test_payload_group),
 		cmocka_unit_test(test_payload_closed_on_notice),
+		cmocka_unit_test(test_payload_leak_hosts),
 		cmocka_unit_test(test_payload_slack),
 		cmocka_unit_test(test_payload_webhook),
 		cmocka_unit_test(test_payload_alertmanager),

@@ -89,6 +89,11 @@ static int setup(void **state)
 	return start(state, "  group_window: 0\n");
 }
 
+static int setup_leak_per_host(void **state)
+{
+	return start(state, "  group_window: 0\n  leak_alerts: host\n");
+}
+
 static int setup_grouping(void **state)
 {
 	return start(state, "  group_window: 1m\n");
@@ -440,15 +445,30 @@ static void test_leak_pages_once(void **state)
 	}
 	assert_int_equal(rows(c, "pd", "trigger"), 1);
 	assert_int_equal(rows(c, "hook", "trigger"), 1);
-	assert_int_equal(count(c, "SELECT count FROM alerts WHERE key = 'leakwatch/leak/" FP1 "/web-7'"), 1000);
+	assert_int_equal(count(c, "SELECT count FROM alerts WHERE key = 'leakwatch/leak/" FP1 "'"), 1000);
 	assert_int_equal(c->m.alerts_deduplicated, 999);
 	assert_string_equal(text(c, buf, "SELECT labels FROM alerts"),
 			    "alertname=LeakwatchCredentialLeak\nseverity=critical\nhost=web-7\nkind=leak\n"
 			    "rule=github-pat\nfingerprint=" FP1 "\n");
 
-	/* the same secret on another host is another problem */
+	/* the same secret on another host is the same problem: counted, not paged again */
 	put1(c, fx_leak(&e[0], c->id++, c->t0, "web-8", FP1, "/var/log/api.log", 1));
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count FROM alerts WHERE key = 'leakwatch/leak/" FP1 "'"), 1001);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 1);
+}
+
+/* leak_alerts: host keeps one alert per fingerprint and host. */
+static void test_leak_per_host(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP1, "/var/log/api.log", 1));
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-8", FP1, "/var/log/api.log", 1));
 	assert_int_equal(rows(c, "pd", "trigger"), 2);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts WHERE key IN ('leakwatch/leak/" FP1
+				  "/web-7', 'leakwatch/leak/" FP1 "/web-8')"), 2);
 }
 
 static void test_ack(void **state)
@@ -460,14 +480,14 @@ static void test_ack(void **state)
 	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP1, "/var/log/a.log", 2));
 	put1(c, fx_leak(&e, c->id++, c->t0, "web-8", FP1, "/var/log/b.log", 1));
 	put1(c, fx_leak(&e, c->id++, c->t0, "web-8", FP2, "/var/log/b.log", 1));
-	assert_int_equal(rows(c, "pd", "trigger"), 3);
+	assert_int_equal(rows(c, "pd", "trigger"), 2); /* one alert per credential, both hosts */
 
 	assert_int_equal(ack__leak(c->s, FP1, "alice", fx_now(), &r), 0);
 	assert_true(r.found);
 	assert_false(r.already);
-	assert_int_equal(r.resolved, 2); /* one alert per host */
-	assert_int_equal(rows(c, "pd", "resolve"), 2);
-	assert_int_equal(rows(c, "hook", "resolve"), 2);
+	assert_int_equal(r.resolved, 1);
+	assert_int_equal(rows(c, "pd", "resolve"), 1);
+	assert_int_equal(rows(c, "hook", "resolve"), 1);
 	assert_int_equal(count(c, "SELECT count(*) FROM leaks WHERE fingerprint = '" FP1
 				  "' AND acked_ns > 0 AND acked_by = 'alice'"), 1);
 	assert_int_equal(count(c, "SELECT count(*) FROM alerts WHERE status = 'firing'"), 1);
@@ -475,7 +495,7 @@ static void test_ack(void **state)
 	/* handled: it stays quiet, wherever it shows up again */
 	put1(c, fx_leak(&e, c->id++, c->t0 + SEC, "web-7", FP1, "/var/log/a.log", 5));
 	put1(c, fx_leak(&e, c->id++, c->t0 + SEC, "web-9", FP1, "/var/log/a.log", 5));
-	assert_int_equal(rows(c, "pd", "trigger"), 3);
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
 
 	assert_int_equal(ack__leak(c->s, FP1, NULL, fx_now(), &r), 0);
 	assert_true(r.found && r.already);
@@ -862,6 +882,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_late_event_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_pages_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leak_per_host, setup_leak_per_host, teardown),
 		cmocka_unit_test_setup_teardown(test_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_grouped, setup_grouping, teardown),
