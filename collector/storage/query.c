@@ -269,9 +269,11 @@ static int load_listeners(sqlite3 *db, const struct query_filter *f, struct find
 		jsonw__end_object(&w);
 
 		fd.host = xstrdup(text(st, 0));
-		fd.what = xasprintf("%s %s%s%s:%" PRIu64 " %s, %s%s%s, %s pid %" PRIu64 "%s%s%s", proto ?: "?",
+		/* "redis?": named by its port alone, the weaker identity */
+		fd.what = xasprintf("%s %s%s%s:%" PRIu64 " %s, %s%s%s%s, %s pid %" PRIu64 "%s%s%s", proto ?: "?",
 				    v6 ? "[" : "", addr, v6 ? "]" : "", u64(st, 4), state ?: "?",
-				    text(st, 12) ?: "?", svc ? ", " : "", svc ?: "", text(st, 22) ?: "?",
+				    text(st, 12) ?: "?", svc ? ", " : "", svc ?: "",
+				    svc && text(st, 21) && !strcmp(text(st, 21), "port") ? "?" : "", text(st, 22) ?: "?",
 				    u64(st, 23), sqlite3_column_int(st, 15) ? ", unexpected" : "",
 				    text(st, 33) ? ", auth " : "", text(st, 33) ?: "");
 		err = add(fs, &fd, &w);
@@ -468,8 +470,9 @@ static int load_leaks(sqlite3 *db, const struct query_filter *f, struct findings
 			free(place);
 			break;
 		}
-		fd.what = xasprintf("%s %s, %" PRIu64 " times in %" PRIu64 " file%s%s%s%s", text(st, 1) ?: "?",
-				    text(st, 4) ?: "", u64(st, 7), n_files, n_files == 1 ? "" : "s",
+		fd.what = xasprintf("%s %s, %" PRIu64 " time%s in %" PRIu64 " file%s%s%s%s", text(st, 1) ?: "?",
+				    text(st, 4) ?: "", u64(st, 7), u64(st, 7) == 1 ? "" : "s", n_files,
+				    n_files == 1 ? "" : "s",
 				    place ? ": " : "", place ?: "",
 				    sqlite3_column_type(st, 9) != SQLITE_NULL ? " (acknowledged)" : "");
 		free(place);

@@ -412,6 +412,11 @@ static void test_query(void **state)
 	assert_true(has(&fs, STORE_LEAK, "\"hosts\":[\"db-1\",\"web-7\"]"));
 	assert_true(has(&fs, STORE_LEAK, "\"locations_total\":2"));
 	assert_string_equal(fs.v[0].host, "2 hosts");
+	/* the table's words: "4 times", a port-named service marked "redis?" */
+	assert_non_null(strstr(fs.v[0].what, ", 4 times in 2 files"));
+	for (size_t i = 0; i < fs.n; i++)
+		if (fs.v[i].kind == STORE_LISTENER && strstr(fs.v[i].what, ":6379 "))
+			assert_non_null(strstr(fs.v[i].what, ", redis,"));
 	assert_true(has(&fs, STORE_LISTENER, "\"port\":6379"));
 	assert_true(has(&fs, STORE_LISTENER, "\"exposure\":\"public\""));
 	assert_true(has(&fs, STORE_HEALTH, "\"drops\":{\"ringbuf_full\":0}"));
@@ -438,6 +443,24 @@ static void test_query(void **state)
 	query__free(&fs);
 	f.kinds[STORE_LISTENER] = false;
 	f.since_ns = 0;
+	f.limit = 1;
+	/* once: "1 time"; named by its port alone: "redis?" */
+	e[0].l.service->identified_by = LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT;
+	evs[0] = fx_listener(&e[0], 6, c->t0 + 5 * SEC, "db-2", 6379, true);
+	e[0].l.service->identified_by = LEAKWATCH__V1__SERVICE__IDENTIFIED_BY__IDENTIFIED_BY_PORT;
+	evs[1] = fx_leak(&e[1], 7, c->t0 + 5 * SEC, "db-2", FP2, "/var/log/c.log", 1);
+	put(c, evs, 2, 0);
+	f.limit = 100;
+	f.host = "db-2";
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	for (size_t i = 0; i < fs.n; i++) {
+		if (fs.v[i].kind == STORE_LEAK)
+			assert_non_null(strstr(fs.v[i].what, ", 1 time in 1 file"));
+		else
+			assert_non_null(strstr(fs.v[i].what, ", redis?,"));
+	}
+	query__free(&fs);
+	f.host = NULL;
 	f.limit = 1;
 	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
 	assert_int_equal(fs.n, 1);
