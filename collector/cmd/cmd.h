@@ -27,6 +27,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_query(int argc, char **argv, bool events);
 int cmd_check_config(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
+/* `token create`: a new named credential, its token printed once. */
+int cmd_token(int argc, char **argv);
 
 /* "leakwatch-collector: error: ..." on stderr; returns EXIT_ERROR. */
 __attribute__((format(printf, 1, 2)))

@@ -25,6 +25,7 @@
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/token.h"
+#include "settings/credentials.h"
 #include "settings/reload.h"
 #include "storage/retention.h"
 #include "storage/store.h"
@@ -121,9 +122,9 @@ static int check_exposure(const struct serve *s)
 	listen_addr__format(&s->cfg.listen, where, sizeof(where));
 	if (listen_addr__is_loopback(&s->cfg.listen))
 		return 0;
-	if (!s->insecure && !(s->cfg.tls_cert_file && s->cfg.token_file))
+	if (!s->insecure && !(s->cfg.tls_cert_file && (s->cfg.token_file || s->cfg.n_auth)))
 		return cmd__error("refusing to listen on %s, which is not a loopback address, without TLS and a "
-				  "token: set server.tls.cert_file, server.tls.key_file and server.token_file, "
+				  "token: set server.tls.cert_file, server.tls.key_file and server.auth, "
 				  "or pass --insecure", where);
 	if (!s->cfg.tls_cert_file)
 		log_warn("serving plain HTTP on %s, a non-loopback address (--insecure): tokens and "
@@ -140,10 +141,9 @@ static int prepare_token(struct serve *s)
 
 	if (privdir__ensure(collector_config__state_dir(cfg), "state_dir", err, sizeof(err)))
 		return cmd__error("%s", err);
-	s->token_path = collector_config__token_path(cfg, s->tokbuf, sizeof(s->tokbuf));
-	if (cfg->token_file ? token__load(s->token_path, s->so.token_digest, err, sizeof(err))
-			    : token__load_or_create(s->token_path, s->so.token_digest, &created, err, sizeof(err)))
+	if (credentials__load(cfg, true, &s->so.auth, s->tokbuf, sizeof(s->tokbuf), &created, err, sizeof(err)))
 		return cmd__error("%s", err);
+	s->token_path = s->tokbuf[0] ? s->tokbuf : NULL;
 	if (created)
 		log_info("generated a bearer token in %s (mode 0600); give it to the agents", s->token_path);
 	return 0;
@@ -235,8 +235,11 @@ static int start_server(struct serve *s)
 	o->db_path = s->db_path;
 	o->metrics = &s->metrics;
 	o->alerts = s->alerts;
-	if (server__start(o, &s->srv, err, sizeof(err)))
+	if (server__start(o, &s->srv, err, sizeof(err))) {
+		auth__unref(o->auth);
+		o->auth = NULL;
 		return cmd__error("%s", err);
+	}
 	/* a copy: cfg keeps what the file says (port 0), for reloads to compare */
 	bound = cfg->listen;
 	bound.port = server__port(s->srv);

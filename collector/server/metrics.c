@@ -5,6 +5,8 @@
 
 static const char *const reject_names[REJECT__COUNT] = {
 	[REJECT_AUTH] = "auth",
+	[REJECT_FORBIDDEN] = "forbidden",
+	[REJECT_HOST_MISMATCH] = "host_mismatch",
 	[REJECT_TOO_LARGE] = "too_large",
 	[REJECT_BOMB] = "bomb",
 	[REJECT_BAD_ENCODING] = "bad_encoding",

@@ -11,6 +11,8 @@
 /* Why a request or an event was refused; the names are metric labels. */
 enum metrics_reject {
 	REJECT_AUTH,            /* 401: no or wrong token */
+	REJECT_FORBIDDEN,       /* 403: a credential of another role */
+	REJECT_HOST_MISMATCH,   /* 403: events for a host the credential may not report for */
 	REJECT_TOO_LARGE,       /* 413: body or decoded batch over its limit */
 	REJECT_BOMB,            /* 413: inflates past max_inflated or max_ratio */
 	REJECT_BAD_ENCODING,    /* 415: Content-Encoding or Content-Type */

@@ -34,6 +34,7 @@
 struct server {
 	struct MHD_Daemon *d;
 	struct server_opts o;
+	pthread_mutex_t auth_lock; /* guards o.auth, the pointer; the set itself is immutable */
 	uint64_t inflight; /* bytes reserved by request bodies, atomically */
 	uint16_t port;
 };
@@ -55,6 +56,9 @@ struct request {
 	uint64_t seen;       /* body bytes that arrived, kept or not */
 	uint64_t reserved;   /* held against max_inflight */
 	char finding[MAX_FINDING_ID + 1]; /* {id} of /v1/findings/{id}/ack */
+	struct auth *auth;   /* the credential set it was checked against, held */
+	const struct auth_cred *cred; /* the credential it presented, in auth */
+	char forbidden[256]; /* a 403's body */
 };
 
 /* --- the in-flight budget: bodies are held in memory until decoded --- */
@@ -185,6 +189,64 @@ static bool protobuf_type(const char *t)
 	return false;
 }
 
+static struct auth *current_auth(struct server *s)
+{
+	struct auth *a;
+
+	pthread_mutex_lock(&s->auth_lock);
+	a = auth__ref(s->o.auth);
+	pthread_mutex_unlock(&s->auth_lock);
+	return a;
+}
+
+void server__set_auth(struct server *s, struct auth *a)
+{
+	struct auth *old;
+
+	pthread_mutex_lock(&s->auth_lock);
+	old = s->o.auth;
+	s->o.auth = a;
+	pthread_mutex_unlock(&s->auth_lock);
+	auth__unref(old);
+}
+
+/* The credential, and its role for the route: 401 without one, 403 for the wrong one. */
+static bool authorize(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	unsigned need = r->route == ROUTE_EVENTS ? AUTH_INGEST : AUTH_OPERATOR;
+
+	r->auth = current_auth(s);
+	r->cred = auth__check(r->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+								   MHD_HTTP_HEADER_AUTHORIZATION));
+	if (!r->cred) {
+		refuse(s, r, MHD_HTTP_UNAUTHORIZED, "unauthorized", REJECT_AUTH);
+		return false;
+	}
+	if (!(r->cred->roles & need)) {
+		snprintf(r->forbidden, sizeof(r->forbidden),
+			 "forbidden: credential %s has the %s role; this needs %s", r->cred->name,
+			 auth_role__name(r->cred->roles), auth_role__name(need));
+		refuse(s, r, MHD_HTTP_FORBIDDEN, r->forbidden, REJECT_FORBIDDEN);
+		log_info("refused %s credential %s on %s", auth_role__name(r->cred->roles), r->cred->name,
+			 r->route == ROUTE_EVENTS ? "/v1/events" : "/v1/findings");
+		return false;
+	}
+	return true;
+}
+
+/* An ingest credential limited to some hosts reports for those alone. */
+static const char *foreign_host(const struct request *r, const struct ingest_batch *b)
+{
+	for (size_t i = 0; i < b->n_events; i++) {
+		const Leakwatch__V1__Event *ev = b->events[i].ev;
+		const char *host = ev && ev->host ? ev->host->hostname : NULL;
+
+		if (ev && !auth__host_allowed(r->cred, host))
+			return host ? host : "(none)";
+	}
+	return NULL;
+}
+
 /* Headers are in: route, method, token and encoding. Decides r->status. */
 static void check_headers(struct server *s, struct MHD_Connection *c, struct request *r,
 			  const char *url, const char *method)
@@ -216,11 +278,8 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 	 * summed over all agents, without hosts, sinks or findings (promtext.h) */
 	if (r->route == ROUTE_HEALTHZ || r->route == ROUTE_METRICS)
 		return;
-	if (!token__check(s->o.token_digest,
-			  MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
-		refuse(s, r, MHD_HTTP_UNAUTHORIZED, "unauthorized", REJECT_AUTH);
+	if (!authorize(s, c, r))
 		return;
-	}
 	if (r->route != ROUTE_EVENTS)
 		return;
 	if (ingest__parse_encoding(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -369,6 +428,7 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 	struct ingest_batch *b = NULL;
 	struct store_result res;
 	enum ingest_status st;
+	const char *host;
 	uint64_t now = clock__realtime_ns();
 	uint8_t *out;
 	size_t len;
@@ -394,6 +454,15 @@ static enum MHD_Result post_events(struct server *s, struct MHD_Connection *c, s
 		if (st == INGEST_NOMEM)
 			r->retry_after = RETRY_AFTER_BUSY;
 		return respond_text(c, (unsigned)ingest__http_status(st), ingest__status_text(st), r);
+	}
+	if ((host = foreign_host(r, b))) {
+		snprintf(r->forbidden, sizeof(r->forbidden),
+			 "forbidden: credential %s may not report for host %.128s", r->cred->name, host);
+		log_warn("agent %s batch %llu refused: credential %s may not report for host %.128s",
+			 b->agent_id, (unsigned long long)b->sequence, r->cred->name, host);
+		ingest__free(b);
+		metrics__reject(m, REJECT_HOST_MISMATCH, 1);
+		return respond_text(c, MHD_HTTP_FORBIDDEN, r->forbidden, r);
 	}
 	err = store__write_batch(s->o.store, b, now, &res);
 	if (err) {
@@ -496,6 +565,10 @@ static enum MHD_Result post_ack(struct server *s, struct MHD_Connection *c, stru
 {
 	const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
 	struct ack_result res;
+
+	/* who acknowledged it: the operator's credential, unless it says */
+	if (!by || !*by)
+		by = r->cred->name;
 	struct jsonw w;
 	const char *doc;
 	enum MHD_Result ret;
@@ -607,6 +680,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!r)
 		return;
 	drop_body(s, r);
+	auth__unref(r->auth);
 	free(r);
 	*con_cls = NULL;
 }
@@ -642,6 +716,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		return -ENOMEM;
 	}
 	s->o = *o;
+	pthread_mutex_init(&s->auth_lock, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (o->listen.addr.family == AF_INET6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
@@ -721,5 +796,7 @@ void server__stop(struct server *s)
 		return;
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	auth__unref(s->o.auth);
+	pthread_mutex_destroy(&s->auth_lock);
 	free(s);
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The collector's HTTP(S) endpoints, on libmicrohttpd:
- *   POST /v1/events    gzip EventBatch in, BatchAck out (token required)
- *   GET  /v1/findings  JSON findings (token required)
+ *   POST /v1/events    gzip EventBatch in, BatchAck out (an ingest credential)
+ *   GET  /v1/findings  JSON findings (an operator credential)
  *   POST /v1/findings/{fingerprint}/ack  a leak is handled; its alerts resolve
+ *                      (an operator credential)
  *   GET  /healthz      "ok"
  *   GET  /metrics      Prometheus text (promtext.h); no token: totals only
  * Every refusal is a 4xx (or 503 when the collector itself is short) and a
- * counter; nothing from a refused batch is stored.
+ * counter; nothing from a refused batch is stored. No token, or an unknown
+ * one, is 401; a credential of the wrong role, or an ingest credential
+ * reporting for a host its `hosts` do not allow, is 403 (server/auth.h).
  */
 #ifndef COLLECTOR_SERVER_H
 #define COLLECTOR_SERVER_H
@@ -20,6 +23,7 @@
 #include "server/ingest.h"
 #include "server/metrics.h"
 #include "storage/store.h"
+#include "server/auth.h"
 #include "server/token.h"
 
 struct server;
@@ -34,7 +38,7 @@ struct server_opts {
 	unsigned threads;
 	struct ingest_limits limits;
 	uint64_t max_inflight;     /* request bytes held in memory at once */
-	uint8_t token_digest[TOKEN_DIGEST_LEN];
+	struct auth *auth;         /* taken over by a server that starts (server__set_auth swaps it) */
 	struct store *store;       /* written by POST /v1/events */
 	const char *db_path;       /* opened read-only by GET /v1/findings */
 	struct metrics *metrics;
@@ -51,6 +55,8 @@ void server__metrics(const struct server *s, struct metrics *out);
 /* A reload brought the first route: the engine now exists. It must outlive
  * the server, as o->alerts must. */
 void server__set_alerts(struct server *s, struct alerts *a);
+/* SIGHUP: new credentials; requests under way finish with the old ones. */
+void server__set_auth(struct server *s, struct auth *a);
 void server__stop(struct server *s);
 
 #endif

@@ -22,12 +22,9 @@ void token__digest(const char *token, size_t len, uint8_t digest[TOKEN_DIGEST_LE
 		memset(digest, 0, TOKEN_DIGEST_LEN); /* matches nothing a client can send... */
 }
 
-bool token__check(const uint8_t want[TOKEN_DIGEST_LEN], const char *h)
+bool token__presented(const char *h, uint8_t got[TOKEN_DIGEST_LEN])
 {
-	static const uint8_t zero[TOKEN_DIGEST_LEN];
-	uint8_t got[TOKEN_DIGEST_LEN];
 	size_t n = 0;
-	bool ok;
 
 	/* hash whatever came, even nothing, so timing says little about why */
 	if (h && !strncasecmp(h, "Bearer ", 7)) {
@@ -40,9 +37,23 @@ bool token__check(const uint8_t want[TOKEN_DIGEST_LEN], const char *h)
 		h = "";
 	}
 	token__digest(h, n, got);
-	ok = n > 0 && CRYPTO_memcmp(got, want, TOKEN_DIGEST_LEN) == 0;
-	/* ...and a digest that failed to compute is never a match */
-	return ok && CRYPTO_memcmp(want, zero, TOKEN_DIGEST_LEN) != 0;
+	return n > 0;
+}
+
+bool token__same(const uint8_t got[TOKEN_DIGEST_LEN], const uint8_t want[TOKEN_DIGEST_LEN])
+{
+	static const uint8_t zero[TOKEN_DIGEST_LEN];
+
+	/* a digest that failed to compute is never a match; both compared whole */
+	return (CRYPTO_memcmp(got, want, TOKEN_DIGEST_LEN) == 0) & (CRYPTO_memcmp(want, zero, TOKEN_DIGEST_LEN) != 0);
+}
+
+bool token__check(const uint8_t want[TOKEN_DIGEST_LEN], const char *h)
+{
+	uint8_t got[TOKEN_DIGEST_LEN];
+	bool presented = token__presented(h, got);
+
+	return presented & token__same(got, want);
 }
 
 static int fail(char *err, size_t errlen, const char *path, const char *why)
@@ -93,12 +104,26 @@ int token__load(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], char *err, s
 	return 0;
 }
 
+int token__generate(char text[TOKEN_TEXT_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[TOKEN_TEXT_LEN / 2];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		text[2 * i] = hex[raw[i] >> 4];
+		text[2 * i + 1] = hex[raw[i] & 15];
+	}
+	text[TOKEN_TEXT_LEN] = '\0';
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
 int token__load_or_create(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], bool *created,
 			  char *err, size_t errlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[32];
-	char text[sizeof(raw) * 2 + 1];
+	char text[TOKEN_TEXT_LEN + 1];
 	int fd;
 
 	*created = false;
@@ -107,14 +132,10 @@ int token__load_or_create(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], bo
 		return token__load(path, digest, err, errlen);
 	if (fd < 0)
 		return fail(err, errlen, path, strerror(errno));
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+	if (token__generate(text)) {
 		close(fd);
 		unlink(path);
 		return fail(err, errlen, path, "no randomness to make a token");
-	}
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		text[2 * i] = hex[raw[i] >> 4];
-		text[2 * i + 1] = hex[raw[i] & 15];
 	}
 	text[sizeof(text) - 1] = '\n';
 	if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) || fsync(fd)) {
@@ -128,7 +149,6 @@ int token__load_or_create(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], bo
 	close(fd);
 	token__digest(text, sizeof(text) - 1, digest);
 	explicit_bzero(text, sizeof(text));
-	explicit_bzero(raw, sizeof(raw));
 	*created = true;
 	return 0;
 }

@@ -14,6 +14,10 @@
 #define TOKEN_DIGEST_LEN 32
 #define TOKEN_MIN_LEN 16
 #define TOKEN_MAX_LEN 4096
+#define TOKEN_TEXT_LEN 64 /* a made token: 32 random bytes as hex */
+
+/* A new token: TOKEN_TEXT_LEN hex digits from getrandom(2). 0 or -EIO. */
+int token__generate(char text[TOKEN_TEXT_LEN + 1]);
 
 /* Reads a token file into digest; err names what is wrong with it. */
 int token__load(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], char *err, size_t errlen);
@@ -24,6 +28,10 @@ int token__load(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], char *err, s
 int token__load_or_create(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], bool *created,
 			  char *err, size_t errlen);
 void token__digest(const char *token, size_t len, uint8_t digest[TOKEN_DIGEST_LEN]);
+/* The digest of the token an Authorization header presents; false when it presents none. */
+bool token__presented(const char *authorization, uint8_t got[TOKEN_DIGEST_LEN]);
+/* Two digests, in constant time; never a match for an all-zero want. */
+bool token__same(const uint8_t got[TOKEN_DIGEST_LEN], const uint8_t want[TOKEN_DIGEST_LEN]);
 /* An Authorization header value ("Bearer <token>", or NULL) against digest. */
 bool token__check(const uint8_t want[TOKEN_DIGEST_LEN], const char *authorization);
 

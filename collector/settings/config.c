@@ -38,6 +38,7 @@ void collector_config__free(struct collector_config *cfg)
 {
 	free(cfg->state_dir);
 	free(cfg->token_file);
+	auth_cred_cfg__free(cfg->auth, cfg->n_auth);
 	free(cfg->tls_cert_file);
 	free(cfg->tls_key_file);
 	free(cfg->db_path);
@@ -86,7 +87,6 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 	DIFF(str_changed(old->state_dir, fresh->state_dir), "state_dir");
 	DIFF(strcmp(listen_addr__format(&old->listen, a, sizeof(a)),
 		    listen_addr__format(&fresh->listen, b, sizeof(b))), "server.listen");
-	DIFF(str_changed(old->token_file, fresh->token_file), "server.token_file");
 	DIFF(str_changed(old->tls_cert_file, fresh->tls_cert_file), "server.tls.cert_file");
 	DIFF(str_changed(old->tls_key_file, fresh->tls_key_file), "server.tls.key_file");
 	DIFF(old->max_connections != fresh->max_connections, "server.max_connections");
@@ -199,9 +199,118 @@ static const struct yamlcfg_key tls_keys[] = {
 	{ 0 },
 };
 
+/* --- server.auth: c->target is the credential, c->outer the configuration --- */
+
+#undef YAMLCFG_TARGET
+#define YAMLCFG_TARGET struct auth_cred_cfg
+
+static int cred_name(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct auth_cred_cfg *cred = c->target;
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!*s || strlen(s) > AUTH_NAME_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						   "0123456789._-") != strlen(s))
+		return yamlcfg__fail(c, "expected 1 to %d letters, digits, '.', '_' or '-'", AUTH_NAME_MAX);
+	free(cred->name);
+	return (cred->name = strdup(s)) ? 0 : yamlcfg__fail(c, "out of memory");
+}
+
+static int cred_host(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct auth_cred_cfg *cred = c->target;
+	const char *s;
+	char **v;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	if (!*s || strlen(s) > 255)
+		return yamlcfg__fail(c, "expected a hostname or glob of 1 to 255 characters");
+	if (cred->n_hosts >= AUTH_MAX_HOSTS)
+		return yamlcfg__fail(c, "at most %d hosts", AUTH_MAX_HOSTS);
+	if (!(v = realloc(cred->hosts, (cred->n_hosts + 1) * sizeof(*v))))
+		return yamlcfg__fail(c, "out of memory");
+	cred->hosts = v;
+	if (!(v[cred->n_hosts] = strdup(s)))
+		return yamlcfg__fail(c, "out of memory");
+	cred->n_hosts++;
+	return 0;
+}
+
+static int cred_hosts(struct yamlcfg *c, yaml_node_t *n)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return cred_host(c, n);
+	if (yamlcfg__walk_seq(c, n, cred_host))
+		return -EINVAL;
+	if (!((struct auth_cred_cfg *)c->target)->n_hosts)
+		return yamlcfg__fail(c, "an empty list allows no host; leave the key out for any");
+	return 0;
+}
+
+static const struct yamlcfg_key cred_keys[] = {
+	{ "name", cred_name },
+	YAMLCFG_PATH("digest_file", digest_file),
+	{ "hosts", cred_hosts },
+	{ 0 },
+};
+
+static int cred_entry(struct yamlcfg *c, yaml_node_t *n, unsigned role)
+{
+	struct collector_config *cfg = CFG(c);
+	struct auth_cred_cfg *cred = yamlcfg__append(c, (void **)&cfg->auth, &cfg->n_auth, sizeof(*cred),
+						     AUTH_MAX_CREDENTIALS, "credentials");
+
+	if (!cred)
+		return -EINVAL;
+	cred->roles = role;
+	if (yamlcfg__walk_map_into(c, n, cred_keys, cred))
+		return -EINVAL;
+	if (!cred->name || !cred->digest_file)
+		return yamlcfg__fail(c, "name and digest_file: both required");
+	if (cred->n_hosts && role != AUTH_INGEST)
+		return yamlcfg__fail(c, "hosts: only for ingest credentials");
+	for (size_t i = 0; i + 1 < cfg->n_auth; i++)
+		if (!strcmp(cfg->auth[i].name, cred->name))
+			return yamlcfg__fail(c, "name: \"%s\" is given twice", cred->name);
+	return 0;
+}
+
+static int ingest_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	return cred_entry(c, n, AUTH_INGEST);
+}
+
+static int operator_entry(struct yamlcfg *c, yaml_node_t *n)
+{
+	return cred_entry(c, n, AUTH_OPERATOR);
+}
+
+static int auth_ingest(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, ingest_entry);
+}
+
+static int auth_operator(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, operator_entry);
+}
+
+#undef YAMLCFG_TARGET
+#define YAMLCFG_TARGET struct collector_config
+
+static const struct yamlcfg_key auth_keys[] = {
+	{ "ingest", auth_ingest },
+	{ "operator", auth_operator },
+	{ 0 },
+};
+
 static const struct yamlcfg_key server_keys[] = {
 	{ "listen", server_listen },
 	YAMLCFG_PATH("token_file", token_file),
+	YAMLCFG_SECTION("auth", auth_keys, NULL),
 	YAMLCFG_SECTION("tls", tls_keys, tls_check),
 	YAMLCFG_UINT("max_connections", max_connections, 1, 65536),
 	YAMLCFG_UINT("max_connections_per_ip", max_connections_per_ip, 1, 65536),

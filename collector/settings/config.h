@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "alerting/alertcfg.h"
+#include "server/auth.h"
 #include "server/ingest.h"
 #include "log.h"
 #include "storage/store.h"
@@ -32,6 +33,8 @@ struct collector_config {
 
 	struct listen_addr listen;     /* server.listen */
 	char *token_file;             /* NULL: <state_dir>/token, made on loopback */
+	struct auth_cred_cfg *auth;   /* server.auth.ingest and .operator: named credentials */
+	size_t n_auth;
 	char *tls_cert_file;          /* server.tls.*: both or neither */
 	char *tls_key_file;
 	uint64_t max_connections;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alerting/cfgref.h"
+#include "settings/credentials.h"
 
 static int rejected(struct reload *r, const char *why)
 {
@@ -36,7 +37,9 @@ int reload__run(struct reload *r)
 {
 	struct collector_config fresh;
 	struct cfgref *ref = NULL;
-	char err[512], why[1024];
+	struct auth *auth = NULL;
+	char err[512], why[1024], tokpath[4096];
+	bool created;
 
 	collector_config__defaults(&fresh);
 	if (collector_config__load(&fresh, r->file, r->must_exist, err, sizeof(err))) {
@@ -45,9 +48,16 @@ int reload__run(struct reload *r)
 	}
 	if (r->listen_override)
 		fresh.listen = *r->listen_override;
+	/* credentials: a digest file that does not read rejects the whole reload */
+	if (credentials__load(&fresh, false, &auth, tokpath, sizeof(tokpath), &created, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "server.auth: %s", err);
+		collector_config__free(&fresh);
+		return rejected(r, why);
+	}
 
 	/* alerting first: it is the one part whose taking effect can fail */
 	if (cfgref__new(&fresh.alerting, &ref)) {
+		auth__unref(auth);
 		collector_config__free(&fresh);
 		return rejected(r, "out of memory");
 	}
@@ -57,12 +67,15 @@ int reload__run(struct reload *r)
 	} else if (alertcfg__enabled(cfgref__cfg(ref))) {
 		if (alerts__start(ref, r->store, r->metrics, r->alerts, err, sizeof(err))) {
 			cfgref__put(ref);
+			auth__unref(auth);
 			collector_config__free(&fresh);
 			return rejected(r, err);
 		}
 		server__set_alerts(r->server, *r->alerts);
 	}
 	cfgref__put(ref);
+	log_info("credentials: %zu in force", auth__count(auth));
+	server__set_auth(r->server, auth);
 
 	warn_restart_keys(r->cfg, &fresh);
 	r->cfg->log.level = fresh.log.level;

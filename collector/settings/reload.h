@@ -3,6 +3,8 @@
  * SIGHUP: the configuration file is read again, checked whole, and what can
  * change while serving is put in force: alerting (routes, sinks, runbooks,
  * timings; see alerts__reload for what happens to queued notifications),
+ * the credentials (server.auth and the token and digest files, read
+ * again: a rotated token is in force, a removed one refused at once),
  * retention and the log level. A file that does not load changes nothing:
  * one error line names the key, and the collector serves on with the
  * configuration it had. Keys the running parts took at start (addresses,

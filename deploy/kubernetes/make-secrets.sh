@@ -2,7 +2,11 @@
 # Writes the contents of leakwatch's Secrets into
 # deploy/kubernetes/install/secrets/ (git-ignored), where
 # install/kustomization.yaml's secretGenerator reads them:
-#   token             the bearer token agents send and the collector expects
+#   token             the agents' ingest token: it can only send events
+#   ingest.sha256     its SHA-256, which is all the collector is given
+#   operator.token    the operators' token, to read findings and acknowledge
+#                     leaks; it stays here and never goes into the cluster
+#   operator.sha256   its SHA-256, for the collector
 #   fingerprint.key   the deployment's HMAC key for fingerprints (32 bytes)
 #   ca.crt, ca.key    a private CA; ca.key stays here and never goes into the
 #                     cluster
@@ -53,6 +57,16 @@ random() {
 }
 random token
 random fingerprint.key
+random operator.token
+
+# digest TOKEN NAME: the collector's digest file of a token (64 hex digits);
+# derived, so written afresh from the token each time
+digest() {
+	printf '%s' "$(tr -d ' \t\r\n' <"$1")" | openssl dgst -sha256 -r | cut -c1-64 >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+digest token ingest.sha256
+digest operator.token operator.sha256
 
 [ "$tls" = 1 ] || exit 0
 

@@ -39,13 +39,19 @@ else
 	fail "make-secrets.sh runs" "$(tail -3 "$WORK/ms.out")"
 fi
 check "make-secrets.sh: every file the kustomization reads, mode 600" bash -c '
-	for f in token fingerprint.key tls.crt tls.key ca.crt; do
+	for f in token fingerprint.key operator.token ingest.sha256 operator.sha256 tls.crt tls.key ca.crt; do
 		[ -s "$1/$f" ] || { echo "no $f"; exit 1; }
 		[ "$(stat -c %a "$1/$f")" = 600 ] || { echo "$f mode $(stat -c %a "$1/$f")"; exit 1; }
 	done' _ "$SECRETS"
 check "make-secrets.sh: token and fingerprint key are 32 random bytes (64 hex digits)" bash -c '
 	grep -Eqx "[0-9a-f]{64}" "$1/token" && grep -Eqx "[0-9a-f]{64}" "$1/fingerprint.key" &&
 	! cmp -s "$1/token" "$1/fingerprint.key"' _ "$SECRETS"
+check "make-secrets.sh: the collector gets each token's SHA-256, not the token" python3 -c '
+import hashlib, sys
+d = sys.argv[1]
+for tok, dig in (("token", "ingest.sha256"), ("operator.token", "operator.sha256")):
+    assert open(f"{d}/{dig}").read().strip() == hashlib.sha256(open(f"{d}/{tok}").read().strip().encode()).hexdigest(), dig
+assert open(f"{d}/token").read() != open(f"{d}/operator.token").read()' "$SECRETS"
 check "make-secrets.sh: the collector's certificate chains to the CA, for the Service's names" bash -c '
 	openssl verify -CAfile "$1/ca.crt" "$1/tls.crt" >/dev/null &&
 	san=$(openssl x509 -in "$1/tls.crt" -noout -ext subjectAltName) &&
@@ -246,6 +252,7 @@ ip link set lo up
 mount --bind "$W/hosts" /etc/hosts
 URL=https://leakwatch-collector.leakwatch.svc:4520
 TOKEN=$(cat "$W/secrets/token")
+OPERATOR=$(cat "$W/secrets/operator.token")
 CURL=(curl -s -o "$W/body" -w '%{http_code}' --max-time 5 --cacert "$W/secrets/ca.crt")
 
 "$COLLECTOR" serve --config "$CCONF" 2>"$W/collector.err" &
@@ -258,6 +265,9 @@ code=$("${CURL[@]}" "$URL/healthz")
 	no "collector /healthz over TLS, certificate verified for the Service's name" "HTTP $code"
 code=$("${CURL[@]}" "$URL/v1/findings")
 [ "$code" = 401 ] && ok "collector refuses a query without the token" || no "collector refuses a query without the token" "HTTP $code"
+code=$("${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$URL/v1/findings")
+[ "$code" = 403 ] && ok "collector refuses a query with the agents' token (ingest only)" ||
+	no "collector refuses a query with the agents' token (ingest only)" "HTTP $code"
 
 "$LEAKWATCH" run --config "$ACONF" >"$W/agent.out" 2>"$W/agent.err" &
 apid=$!
@@ -278,7 +288,7 @@ curl -s --max-time 2 http://127.0.0.1:9464/metrics | grep -q '^leakwatch_' &&
 # the start-up inventory reaches the collector over TLS with the token
 got=
 for _ in $(seq 100); do
-	code=$("${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$URL/v1/findings")
+	code=$("${CURL[@]}" -H "Authorization: Bearer $OPERATOR" "$URL/v1/findings")
 	[ "$code" = 200 ] && grep -q '"listener"' "$W/body" && { got=1; break; }
 	sleep 0.1
 done

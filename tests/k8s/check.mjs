@@ -438,7 +438,7 @@ check("collector: non-root, read-only root, no capabilities, no escalation, secc
 
 check("collector: resource requests and limits", () => resourcesOk(coll));
 
-check("collector config: listens on all pod addresses at the Service's port, TLS and token from the Secrets", () => {
+check("collector config: listens on all pod addresses at the Service's port, TLS and credential digests from the Secrets", () => {
 	const a = configArg(collPod, coll);
 	const { cfg } = configOf(a.cm, a.key);
 	const s = cfg.server || {};
@@ -452,8 +452,12 @@ check("collector config: listens on all pod addresses at the Service's port, TLS
 	];
 	const st = mountFor(collPod, coll, cfg.state_dir || "/var/lib/leakwatch-collector");
 	out.push(expect(st?.volume?.persistentVolumeClaim, `state_dir ${cfg.state_dir} is not on the PVC`));
+	const ingest = (s.auth?.ingest || [])[0], operator = (s.auth?.operator || [])[0];
+	// the collector holds digests, never a token: no node's token can read or acknowledge
+	out.push(expect(!s.token_file, "server.token_file is set: one token would hold both roles"));
 	for (const [what, path, secret, key] of [
-		["server.token_file", s.token_file, "leakwatch", "token"],
+		["server.auth.ingest[0].digest_file", ingest?.digest_file, "leakwatch-collector-auth", "ingest.sha256"],
+		["server.auth.operator[0].digest_file", operator?.digest_file, "leakwatch-collector-auth", "operator.sha256"],
 		["server.tls.cert_file", s.tls?.cert_file, "leakwatch-collector-tls", "tls.crt"],
 		["server.tls.key_file", s.tls?.key_file, "leakwatch-collector-tls", "tls.key"],
 	]) {
@@ -462,10 +466,14 @@ check("collector config: listens on all pod addresses at the Service's port, TLS
 		if (k.problem) out.push(`${what}: ${k.problem}`);
 		else out.push(expect(k.src?.secretName === secret && k.key === key, `${what} reads ${k.source} key ${k.key}`));
 	}
-	// the collector opens its token file with O_NOFOLLOW; a Secret volume's
+	// the collector opens its digest files with O_NOFOLLOW; a Secret volume's
 	// files are symlinks unless mounted one by one (subPath)
-	const tk = s.token_file && mountFor(collPod, coll, s.token_file);
-	out.push(expect(tk?.mount.subPath, "the token file is a Secret-volume symlink (the collector refuses those): mount it with subPath"));
+	for (const c of [ingest, operator]) {
+		const m = c?.digest_file && mountFor(collPod, coll, c.digest_file);
+		out.push(expect(m?.mount.subPath, `${c?.digest_file} is a Secret-volume symlink (the collector refuses those): mount it with subPath`));
+	}
+	out.push(expect(!(collPod.volumes || []).some((v) => v.secret?.secretName === "leakwatch"),
+		"the collector mounts the agents' Secret: it needs the digests only"));
 	return out;
 });
 
@@ -494,6 +502,8 @@ check("install: Secrets generated from git-ignored files, tls Secret complete", 
 			for (const need of ["tls.crt", "tls.key"]) out.push(expect(g.keys.some((k) => k.key === need), `${g.secret.metadata.name} lacks ${need}`));
 	}
 	out.push(expect(secretKeys("leakwatch")?.includes("fingerprint.key") && secretKeys("leakwatch")?.includes("token"), "Secret leakwatch lacks token or fingerprint.key"));
+	out.push(expect(!secretKeys("leakwatch")?.includes("operator.token"), "the operators' token would go into the cluster"));
+	out.push(expect(secretKeys("leakwatch-collector-auth")?.includes("ingest.sha256") && secretKeys("leakwatch-collector-auth")?.includes("operator.sha256"), "Secret leakwatch-collector-auth lacks a digest"));
 	return out;
 });
 
@@ -507,6 +517,8 @@ check("review rendering: the same Secrets as install, placeholders too short to 
 		// the agent refuses a key under 32 bytes, the collector a token under 16
 		if (g.secret.data["fingerprint.key"]) out.push(expect(val("fingerprint.key").length < 32, "fingerprint.key placeholder would be accepted"));
 		if (g.secret.data.token) out.push(expect(val("token").length < 16, "token placeholder would be accepted"));
+		for (const d of ["ingest.sha256", "operator.sha256"])
+			if (g.secret.data[d]) out.push(expect(!/^[0-9a-f]{64}$/i.test(val(d)), `${d} placeholder would be accepted`));
 		if (g.secret.data["tls.key"]) out.push(expect(!val("tls.key").includes("PRIVATE KEY"), "tls.key placeholder is a real key"));
 	}
 	return out;

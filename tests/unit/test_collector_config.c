@@ -176,6 +176,48 @@ static void test_listen(void **state)
 	assert_int_equal(listen_addr__parse(":4520", &l), -EINVAL);
 }
 
+/* Named credentials per role, by digest file; hosts only for ingest. */
+static void test_auth(void **state)
+{
+	struct collector_config cfg;
+	(void)state;
+
+	collector_config__defaults(&cfg);
+	assert_int_equal(collector_config__load_string(&cfg,
+						       "server:\n"
+						       "  auth:\n"
+						       "    ingest:\n"
+						       "      - {name: fleet-a, digest_file: /etc/lw/a.sha256}\n"
+						       "      - name: db-nodes\n"
+						       "        digest_file: /etc/lw/db.sha256\n"
+						       "        hosts: [\"db-*\", \"pg-?\"]\n"
+						       "    operator:\n"
+						       "      - {name: alice, digest_file: /etc/lw/alice.sha256}\n",
+						       err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_auth, 3);
+	assert_string_equal(cfg.auth[0].name, "fleet-a");
+	assert_int_equal(cfg.auth[0].roles, AUTH_INGEST);
+	assert_int_equal(cfg.auth[1].n_hosts, 2);
+	assert_string_equal(cfg.auth[1].hosts[1], "pg-?");
+	assert_int_equal(cfg.auth[2].roles, AUTH_OPERATOR);
+	assert_string_equal(cfg.auth[2].digest_file, "/etc/lw/alice.sha256");
+	collector_config__free(&cfg);
+
+	assert_rejected("server:\n  auth:\n    ingest:\n      - {name: a}\n",
+			"server.auth.ingest[0]: name and digest_file: both required");
+	assert_rejected("server:\n  auth:\n    ingest:\n      - {name: a b, digest_file: /x}\n",
+			"server.auth.ingest[0].name");
+	assert_rejected("server:\n  auth:\n    operator:\n      - {name: a, digest_file: /x, hosts: [db-1]}\n",
+			"server.auth.operator[0]: hosts: only for ingest credentials");
+	assert_rejected("server:\n  auth:\n    ingest:\n      - {name: a, digest_file: /x}\n"
+			"    operator:\n      - {name: a, digest_file: /y}\n",
+			"server.auth.operator[0]: name: \"a\" is given twice");
+	assert_rejected("server:\n  auth:\n    ingest:\n      - {name: a, digest_file: /x, hosts: []}\n",
+			"server.auth.ingest[0].hosts");
+	assert_rejected("server:\n  auth:\n    admin: []\n", "server.auth.admin: unknown key");
+}
+
 static void test_token(void **state)
 {
 	char dir[] = "/tmp/lwc-token.XXXXXX", path[128], header[128], text[128];
@@ -238,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_failed_load_leaves_config),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_token),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

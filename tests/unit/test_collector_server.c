@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "collector_fixtures.h"
 #include "gz.h"
 #include "server/metrics.h"
+#include "server/auth.h"
 #include "server/server.h"
 #include "server/token.h"
 #include "storage/store.h"
@@ -28,6 +30,10 @@
 
 #define TOKEN "0123456789abcdef-the-test-token"
 #define BEARER "Authorization: Bearer " TOKEN
+/* named credentials beside the legacy token, which holds both roles */
+#define INGEST_TOKEN "ingest-token-for-the-whole-fleet"
+#define DB_ONLY_TOKEN "ingest-token-for-db-hosts-only"
+#define OPERATOR_TOKEN "operator-token-of-alice-0123"
 #define FP "00112233445566778899aabbccddeeff"
 #define MAX_BODY (64 * 1024)
 
@@ -47,6 +53,48 @@ struct answer {
 	size_t len;
 	char retry_after[32], allow[32], www_authenticate[32], content_type[64];
 };
+
+/* A digest file in the test's directory, as `token create` writes one. */
+static char *digest_file(struct ctx *c, const char *name, const char *token)
+{
+	uint8_t d[TOKEN_DIGEST_LEN];
+	static char paths[3][160];
+	static int next;
+	char *path = paths[next++ % 3];
+	FILE *f;
+
+	snprintf(path, 160, "%s/%s.sha256", c->dir, name);
+	token__digest(token, strlen(token), d);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	for (int i = 0; i < TOKEN_DIGEST_LEN; i++)
+		fprintf(f, "%02x", d[i]);
+	fputc('\n', f);
+	fclose(f);
+	return path;
+}
+
+static struct auth *credentials(struct ctx *c)
+{
+	static char *db_hosts[] = { "db-*" };
+	struct auth_cred_cfg cfg[3] = {
+		{ .name = "fleet", .roles = AUTH_INGEST, .digest_file = digest_file(c, "fleet", INGEST_TOKEN) },
+		{ .name = "db-nodes", .roles = AUTH_INGEST, .digest_file = digest_file(c, "db", DB_ONLY_TOKEN),
+		  .hosts = db_hosts, .n_hosts = 1 },
+		{ .name = "alice", .roles = AUTH_OPERATOR,
+		  .digest_file = digest_file(c, "alice", OPERATOR_TOKEN) },
+	};
+	uint8_t legacy[TOKEN_DIGEST_LEN];
+	char err[256];
+	struct auth *a;
+
+	token__digest(TOKEN, strlen(TOKEN), legacy);
+	a = auth__build(cfg, 3, legacy, "token", err, sizeof(err));
+	if (!a)
+		fprintf(stderr, "auth: %s\n", err);
+	return a;
+}
 
 static int start(void **state, uint64_t max_inflight)
 {
@@ -71,7 +119,8 @@ static int start(void **state, uint64_t max_inflight)
 	o.limits.max_inflated = 1 << 20;
 	o.limits.max_ratio = 100;
 	o.max_inflight = max_inflight;
-	token__digest(TOKEN, strlen(TOKEN), o.token_digest);
+	if (!(o.auth = credentials(c)))
+		return -1;
 	o.store = c->store;
 	o.db_path = c->db;
 	o.metrics = &c->m;
@@ -376,6 +425,108 @@ static void test_a_leak_is_acknowledged_once(void **state)
 	free(body);
 }
 
+static const char *const as_ingest[] = { "Authorization: Bearer " INGEST_TOKEN,
+					 "Content-Type: application/x-protobuf", "Content-Encoding: gzip", NULL };
+static const char *const as_db_nodes[] = { "Authorization: Bearer " DB_ONLY_TOKEN,
+					   "Content-Type: application/x-protobuf", "Content-Encoding: gzip", NULL };
+static const char *const as_operator[] = { "Authorization: Bearer " OPERATOR_TOKEN,
+					   "Content-Type: application/x-protobuf", "Content-Encoding: gzip", NULL };
+
+/* Each role against each endpoint: a node's token can neither read the fleet nor silence it. */
+static void test_roles(void **state)
+{
+	struct ctx *c = *state;
+	size_t len;
+	uint8_t *body = two_events(1, 1, &len);
+	struct answer *a;
+
+	/* ingest: events only */
+	assert_int_equal(ask(c, "POST", "/v1/events", as_ingest, body, len)->status, 200);
+	a = ask(c, "GET", "/v1/findings", as_ingest, NULL, 0);
+	assert_int_equal(a->status, 403);
+	assert_non_null(strstr(a->body, "credential fleet has the ingest role; this needs operator"));
+	a = ask(c, "POST", "/v1/findings/" FP "/ack", as_ingest, NULL, 0);
+	assert_int_equal(a->status, 403);
+	/* ...and the refused ack changed nothing */
+	a = ask(c, "GET", "/v1/findings?kind=leak", as_operator, NULL, 0);
+	assert_int_equal(a->status, 200);
+	assert_non_null(strstr(a->body, "\"acknowledged\":null"));
+	/* operator: read and ack, never send */
+	a = ask(c, "POST", "/v1/events", as_operator, body, len);
+	assert_int_equal(a->status, 403);
+	assert_non_null(strstr(a->body, "credential alice has the operator role; this needs ingest"));
+	a = ask(c, "POST", "/v1/findings/" FP "/ack", as_operator, NULL, 0);
+	assert_int_equal(a->status, 200);
+	/* acknowledged by the credential's name when no one says */
+	a = ask(c, "GET", "/v1/findings?kind=leak", as_operator, NULL, 0);
+	assert_non_null(strstr(a->body, "\"by\":\"alice\""));
+	assert_int_equal(rejected(c, REJECT_FORBIDDEN), 3);
+	/* no one: 401, as before */
+	assert_int_equal(ask(c, "GET", "/v1/metrics", NULL, NULL, 0)->status, 404);
+	free(body);
+}
+
+/* An ingest credential limited to db-* reports for those hosts alone. */
+static void test_host_binding(void **state)
+{
+	struct ctx *c = *state;
+	size_t len;
+	uint8_t *body = two_events(1, 1, &len); /* db-1's events */
+	struct fx e;
+	Leakwatch__V1__Event *ev = fx_listener(&e, 50, (int64_t)fx_now(), "web-3", 8080, true);
+	uint8_t *raw, *gz;
+	size_t raw_len, gz_len;
+	struct answer *a;
+
+	assert_int_equal(ask(c, "POST", "/v1/events", as_db_nodes, body, len)->status, 200);
+	raw = fx_batch(&ev, 1, "agent-db-1", 2, &raw_len);
+	assert_int_equal(gz__compress(raw, raw_len, &gz, &gz_len), 0);
+	a = ask(c, "POST", "/v1/events", as_db_nodes, gz, gz_len);
+	assert_int_equal(a->status, 403);
+	assert_non_null(strstr(a->body, "credential db-nodes may not report for host web-3"));
+	assert_int_equal(rejected(c, REJECT_HOST_MISMATCH), 1);
+	a = ask(c, "GET", "/v1/findings?host=web-3", as_operator, NULL, 0);
+	assert_non_null(strstr(a->body, "\"count\":0")); /* nothing of it stored */
+	/* the fleet's credential has no such limit */
+	assert_int_equal(ask(c, "POST", "/v1/events", as_ingest, gz, gz_len)->status, 200);
+	free(raw);
+	free(gz);
+	free(body);
+}
+
+/* SIGHUP's swap: the new set is in force at once, the old token refused. */
+static void test_rotation(void **state)
+{
+	struct ctx *c = *state;
+	struct auth_cred_cfg cfg = { .name = "fleet-2", .roles = AUTH_INGEST,
+				     .digest_file = digest_file(c, "fleet2", "the-rotated-ingest-token") };
+	const char *const rotated[] = { "Authorization: Bearer the-rotated-ingest-token",
+					"Content-Type: application/x-protobuf", "Content-Encoding: gzip", NULL };
+	size_t len;
+	uint8_t *body = two_events(1, 1, &len);
+	char err[256];
+
+	assert_int_equal(ask(c, "POST", "/v1/events", rotated, body, len)->status, 401);
+	server__set_auth(c->srv, auth__build(&cfg, 1, NULL, NULL, err, sizeof(err)));
+	assert_int_equal(ask(c, "POST", "/v1/events", rotated, body, len)->status, 200);
+	assert_int_equal(ask(c, "POST", "/v1/events", as_ingest, body, len)->status, 401);
+	free(body);
+}
+
+static void test_digest_files(void **state)
+{
+	uint8_t d[TOKEN_DIGEST_LEN];
+	(void)state;
+
+	assert_int_equal(auth__parse_digest("00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n", d), 0);
+	assert_int_equal(d[31], 0xff);
+	assert_int_equal(auth__parse_digest("sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", d), 0);
+	assert_int_equal(auth__parse_digest("0011", d), -EINVAL);
+	assert_int_equal(auth__parse_digest("the token itself, put here by mistake", d), -EINVAL);
+	assert_int_equal(auth__parse_digest("00112233445566778899aabbccddeeff00112233445566778899aabbccddeefg", d), -EINVAL);
+	assert_int_equal(auth__parse_digest("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff x", d), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +541,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_findings_are_filtered_and_bad_parameters_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_leak_is_acknowledged_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_binding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test(test_digest_files),
 	};
 	int rc;
 
