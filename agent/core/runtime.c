@@ -561,98 +561,6 @@ static void warn_restart_only(const struct lw_config *old, const struct lw_confi
 #undef CHANGED_STR
 }
 
-/* A listener's verdict now; reported, as from `source`, if it changed. True then. */
-static bool rejudge_one(struct agent *a, struct lw_listener *opened, const char *source)
-{
-	struct listener_policy policy = runtime__listener_policy(a);
-	struct lw_listener l = *opened;
-
-	listener__judge(&l, &policy, a->ifc, NULL);
-	if (l.severity == opened->severity && l.expected == opened->expected &&
-	    l.exposure.level == opened->exposure.level)
-		return false;
-	l.source = source;
-	l.ts_ns = clock__realtime_ns();
-	*opened = l;
-	if (!opened->hold_until_ms) /* a held open goes out with the new verdict */
-		emit(a, &l);
-	probing__rejudged(a, opened);
-	return true;
-}
-
-/* Under the new configuration. */
-static void rejudge(void *ctx, struct lw_listener *opened)
-{
-	rejudge_one(ctx, opened, "reload");
-}
-
-struct address_change {
-	struct agent *a;
-	uint32_t ino;
-	bool any;
-};
-
-static void rejudge_in_namespace(void *ctx, struct lw_listener *opened)
-{
-	struct address_change *c = ctx;
-
-	if (opened->netns_ino == c->ino)
-		c->a->address_rejudged += rejudge_one(c->a, opened, "address");
-}
-
-static void addresses_changed(uint32_t ino, void *ctx)
-{
-	struct address_change c = { .a = ctx, .ino = ino };
-
-	ifcache__invalidate(c.a->ifc, ino);
-	socktab__each(c.a->socks, rejudge_in_namespace, &c);
-	log_debug("addresses of network namespace %u changed; its listeners judged again", ino);
-}
-
-static void find_namespace(void *ctx, struct lw_listener *opened)
-{
-	struct address_change *c = ctx;
-
-	c->any |= opened->netns_ino == c->ino;
-}
-
-static bool namespace_has_listeners(uint32_t ino, void *ctx)
-{
-	struct address_change c = { .a = ctx, .ino = ino };
-
-	socktab__each(c.a->socks, find_namespace, &c);
-	return c.any;
-}
-
-static void rejudge_nat(void *ctx, struct lw_listener *opened)
-{
-	rejudge_one(ctx, opened, "nat");
-}
-
-static void refresh_nat(struct agent *a)
-{
-	if (a->nat && natmap__refresh(a->nat, a->cfg.class_rules, a->cfg.n_class_rules, a->ifc))
-		log_debug("DNAT rules changed: %zu publish a listener's port", natmap__count(a->nat));
-}
-
-void runtime__watch_nat(struct agent *a, uint64_t now_ms)
-{
-	if (!a->nat || !a->cfg.nat_refresh_ms || now_ms < a->next_nat_ms)
-		return;
-	a->next_nat_ms = now_ms + a->cfg.nat_refresh_ms;
-	if (natmap__refresh(a->nat, a->cfg.class_rules, a->cfg.n_class_rules, a->ifc))
-		socktab__each(a->socks, rejudge_nat, a);
-}
-
-void runtime__watch_addresses(struct agent *a, bool prune)
-{
-	if (!a->addrs)
-		return;
-	addrwatch__poll(a->addrs, addresses_changed, a);
-	if (prune)
-		addrwatch__prune(a->addrs, namespace_has_listeners, a);
-}
-
 static void apply_reload(struct agent *a, struct lw_config fresh, struct scanner *scanner);
 
 void runtime__request_reload(struct agent *a)
@@ -715,8 +623,9 @@ static void apply_reload(struct agent *a, struct lw_config fresh, struct scanner
 
 		verify__configure(a->verify, &vp);
 	}
-	refresh_nat(a); /* the ranges that classify what rules publish may have changed */
-	socktab__each(a->socks, rejudge, a);
+	/* the ranges that classify what rules publish may have changed */
+	runtime__refresh_nat(a);
+	runtime__rejudge_all(a, "reload");
 	a->reloads++;
 	log_info("config reloaded from %s", a->config_file);
 }

@@ -89,6 +89,11 @@ void runtime__watch_addresses(struct agent *a, bool prune);
  * they publish changed, judges every listener again (source "nat").
  */
 void runtime__watch_nat(struct agent *a, uint64_t now_ms);
+/* Reads the DNAT rules now (a reload changed how their addresses classify). */
+void runtime__refresh_nat(struct agent *a);
+/* A listener's verdict now; reported as from source if it changed. True then. (core/rejudge.c) */
+bool runtime__rejudge(struct agent *a, struct lw_listener *opened, const char *source);
+void runtime__rejudge_all(struct agent *a, const char *source);
 /* The listener policy of the configuration, with the DNAT rules read. */
 struct listener_policy runtime__listener_policy(const struct agent *a);
 /* Inventory callback: one listener found at start-up. */

@@ -233,6 +233,115 @@ void alert__listener_key(const Leakwatch__V1__Event *ev, char key[ALERTKEY_LEN])
 			   l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp", ip, l->port);
 }
 
+/* The labels routing and Alertmanager see: stable across updates of the text. */
+static void listener_labels(FILE *f, const struct alert *a, const Leakwatch__V1__Event *ev, const char *what,
+			    const char *proto, const char *ip)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+	char num[24];
+
+	alerttext__kv(f, "alertname", a->alertname);
+	alerttext__kv(f, "severity", severity__wire_name(a->severity));
+	alerttext__kv(f, "host", a->host);
+	alerttext__kv(f, "kind", "listener");
+	alerttext__kv(f, "service", what);
+	alerttext__kv(f, "protocol", proto);
+	alerttext__kv(f, "address", ip);
+	snprintf(num, sizeof(num), "%u", l->port);
+	alerttext__kv(f, "port", num);
+	snprintf(num, sizeof(num), "%u", l->netns);
+	alerttext__kv(f, "netns", num);
+	if (alerttext__set(l->netns_name))
+		alerttext__kv(f, "netns_name", l->netns_name);
+	alerttext__labels_pod(f, ev->container);
+}
+
+static void listener_details(FILE *f, const struct alert *a, const Leakwatch__V1__Event *ev, const char *proto,
+			     const char *ip)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+
+	alerttext__kv(f, "host", a->host);
+	alerttext__kv_u64(f, "netns", l->netns);
+	if (l->netns_cookie)
+		alerttext__kv_u64(f, "netns_cookie", l->netns_cookie);
+	if (alerttext__set(l->netns_name))
+		alerttext__kv(f, "netns_name", l->netns_name);
+	alerttext__kv(f, "protocol", proto);
+	alerttext__kv(f, "address", ip);
+	alerttext__kv_u64(f, "port", l->port);
+	alerttext__kv(f, "exposure", addr_class__wire_name(l->exposure));
+	alerttext__kv(f, "wildcard", l->wildcard ? "true" : "false");
+	alerttext__kv(f, "expected", l->expected ? "true" : "false");
+	alerttext__kv(f, "unexpected", l->unexpected ? "true" : "false");
+	alerttext__kv(f, "source", listener_source__wire_name(l->source));
+	if (l->service) {
+		alerttext__kv(f, "service", l->service->name);
+		alerttext__kv(f, "service_category", l->service->category);
+	}
+	alerttext__details_process(f, ev->process, ev->container);
+	if (auth_of(l)) {
+		alerttext__kv(f, "auth", auth_of(l));
+		alerttext__kv(f, "auth_protocol", l->auth->protocol);
+		alerttext__kv(f, "auth_evidence", l->auth->evidence);
+	}
+}
+
+/* "Reachable on: ..." in the description, and the addresses in the details. */
+static void reachable_lines(FILE *ds, FILE *dt, const Leakwatch__V1__ListenerEvent *l)
+{
+	size_t shown = l->n_reachable < MAX_REACHABLE_SHOWN ? l->n_reachable : MAX_REACHABLE_SHOWN;
+	size_t total = l->reachable_total > l->n_reachable ? l->reachable_total : l->n_reachable;
+
+	if (!shown)
+		return;
+	fputs("Reachable on: ", ds);
+	fprintf(dt, "reachable=");
+	for (size_t i = 0; i < shown; i++) {
+		const Leakwatch__V1__Reachable *r = l->reachable[i];
+		char rip[LW_ADDR_STRLEN];
+
+		format_ip(&r->address, rip);
+		fprintf(ds, "%s%s (%s%s%s)", i ? ", " : "", rip, addr_class__wire_name(r->class_),
+			alerttext__set(r->interface) ? ", " : "", alerttext__set(r->interface) ? r->interface : "");
+		fprintf(dt, "%s%s", i ? " " : "", rip);
+	}
+	fputc('\n', dt);
+	if (total > shown)
+		fprintf(ds, ", and %zu more", total - shown);
+	fputs(".\n", ds);
+}
+
+/* What, where, reachable on, published, why, what to do. */
+static void listener_description(FILE *ds, FILE *dt, const struct alert *a, const Leakwatch__V1__Event *ev,
+				 const char *what, const char *endpoint, const char *proto)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+	const Leakwatch__V1__Service *svc = l->service;
+
+	fprintf(ds, "What: %s%s%s%s is listening on %s/%s, answering on %s.\n",
+		what ? what : "an unrecognised service", what ? " (" : "",
+		what ? (alerttext__set(svc->category) ? svc->category : "service") : "", what ? ")" : "", endpoint,
+		proto, exposure_words(l));
+	fprintf(ds, "Where: host %s, network namespace %u", a->host, l->netns);
+	if (alerttext__set(l->netns_name))
+		fprintf(ds, " (%s)", l->netns_name);
+	alerttext__where_process(ds, ev->process);
+	alerttext__where_container(ds, ev->container);
+	fputs(".\n", ds);
+	reachable_lines(ds, dt, l);
+	published_line(ds, dt, l);
+	why_listener(ds, l);
+	if (auth_of(l) && !strcmp(auth_of(l), "none"))
+		fputs("What to do now: anyone who reaches it can read its data. Firewall the port or bind it "
+		      "to loopback, and require authentication; then find out who has connected. ",
+		      ds);
+	fputs("What to do: if it should not be reachable, bind it to loopback or a private address, "
+	      "or firewall the port; if it must be, require authentication and add it to "
+	      "exposure.expected in the agent's configuration.",
+	      ds);
+}
+
 int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
@@ -240,8 +349,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 	const char *proto = l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp";
 	const char *what = svc && alerttext__set(svc->name) ? svc->name : NULL;
 	struct alert_text lb, dt, sm, ds;
-	char ip[LW_ADDR_STRLEN], endpoint[LW_ADDR_STRLEN + 16], num[24];
-	size_t shown;
+	char ip[LW_ADDR_STRLEN], endpoint[LW_ADDR_STRLEN + 16];
 
 	if (alert__begin(a, STORE_LISTENER, (int)l->severity, ev) ||
 	    (what && !(a->service = strdup(what)))) {
@@ -255,47 +363,8 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 		alert__free(a);
 		return -ENOMEM;
 	}
-
-	alerttext__kv(lb.f, "alertname", a->alertname);
-	alerttext__kv(lb.f, "severity", severity__wire_name(a->severity));
-	alerttext__kv(lb.f, "host", a->host);
-	alerttext__kv(lb.f, "kind", "listener");
-	alerttext__kv(lb.f, "service", what);
-	alerttext__kv(lb.f, "protocol", proto);
-	alerttext__kv(lb.f, "address", ip);
-	snprintf(num, sizeof(num), "%u", l->port);
-	alerttext__kv(lb.f, "port", num);
-	snprintf(num, sizeof(num), "%u", l->netns);
-	alerttext__kv(lb.f, "netns", num);
-	if (alerttext__set(l->netns_name))
-		alerttext__kv(lb.f, "netns_name", l->netns_name);
-	alerttext__labels_pod(lb.f, ev->container);
-
-	alerttext__kv(dt.f, "host", a->host);
-	alerttext__kv_u64(dt.f, "netns", l->netns);
-	if (l->netns_cookie)
-		alerttext__kv_u64(dt.f, "netns_cookie", l->netns_cookie);
-	if (alerttext__set(l->netns_name))
-		alerttext__kv(dt.f, "netns_name", l->netns_name);
-	alerttext__kv(dt.f, "protocol", proto);
-	alerttext__kv(dt.f, "address", ip);
-	alerttext__kv_u64(dt.f, "port", l->port);
-	alerttext__kv(dt.f, "exposure", addr_class__wire_name(l->exposure));
-	alerttext__kv(dt.f, "wildcard", l->wildcard ? "true" : "false");
-	alerttext__kv(dt.f, "expected", l->expected ? "true" : "false");
-	alerttext__kv(dt.f, "unexpected", l->unexpected ? "true" : "false");
-	alerttext__kv(dt.f, "source", listener_source__wire_name(l->source));
-	if (svc) {
-		alerttext__kv(dt.f, "service", svc->name);
-		alerttext__kv(dt.f, "service_category", svc->category);
-	}
-	alerttext__details_process(dt.f, ev->process, ev->container);
-	if (auth_of(l)) {
-		alerttext__kv(dt.f, "auth", auth_of(l));
-		alerttext__kv(dt.f, "auth_protocol", l->auth->protocol);
-		alerttext__kv(dt.f, "auth_evidence", l->auth->evidence);
-	}
-
+	listener_labels(lb.f, a, ev, what, proto, ip);
+	listener_details(dt.f, a, ev, proto, ip);
 	if (auth_of(l) && !strcmp(auth_of(l), "none"))
 		fprintf(sm.f, "%s on %s answers without credentials on %s: %s/%s", what ? what : "A listener",
 			a->host, exposure_words(l), endpoint, proto);
@@ -303,47 +372,7 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 		fprintf(sm.f, "%s on %s listens on %s: %s/%s%s", what ? what : "A listener", a->host,
 			exposure_words(l), endpoint, proto,
 			auth_of(l) && !strcmp(auth_of(l), "required") ? " (credentials required)" : "");
-
-	fprintf(ds.f, "What: %s%s%s%s is listening on %s/%s, answering on %s.\n",
-		what ? what : "an unrecognised service", what ? " (" : "",
-		what ? (alerttext__set(svc->category) ? svc->category : "service") : "", what ? ")" : "", endpoint,
-		proto, exposure_words(l));
-	fprintf(ds.f, "Where: host %s, network namespace %u", a->host, l->netns);
-	if (alerttext__set(l->netns_name))
-		fprintf(ds.f, " (%s)", l->netns_name);
-	alerttext__where_process(ds.f, ev->process);
-	alerttext__where_container(ds.f, ev->container);
-	fputs(".\n", ds.f);
-	shown = l->n_reachable < MAX_REACHABLE_SHOWN ? l->n_reachable : MAX_REACHABLE_SHOWN;
-	if (shown) {
-		size_t total = l->reachable_total > l->n_reachable ? l->reachable_total : l->n_reachable;
-
-		fputs("Reachable on: ", ds.f);
-		fprintf(dt.f, "reachable=");
-		for (size_t i = 0; i < shown; i++) {
-			const Leakwatch__V1__Reachable *r = l->reachable[i];
-			char rip[LW_ADDR_STRLEN];
-
-			format_ip(&r->address, rip);
-			fprintf(ds.f, "%s%s (%s%s%s)", i ? ", " : "", rip, addr_class__wire_name(r->class_),
-				alerttext__set(r->interface) ? ", " : "", alerttext__set(r->interface) ? r->interface : "");
-			fprintf(dt.f, "%s%s", i ? " " : "", rip);
-		}
-		fputc('\n', dt.f);
-		if (total > shown)
-			fprintf(ds.f, ", and %zu more", total - shown);
-		fputs(".\n", ds.f);
-	}
-	published_line(ds.f, dt.f, l);
-	why_listener(ds.f, l);
-	if (auth_of(l) && !strcmp(auth_of(l), "none"))
-		fputs("What to do now: anyone who reaches it can read its data. Firewall the port or bind it "
-		      "to loopback, and require authentication; then find out who has connected. ",
-		      ds.f);
-	fputs("What to do: if it should not be reachable, bind it to loopback or a private address, "
-	      "or firewall the port; if it must be, require authentication and add it to "
-	      "exposure.expected in the agent's configuration.",
-	      ds.f);
+	listener_description(ds.f, dt.f, a, ev, what, endpoint, proto);
 	return alert__end(a, &lb, &dt, &sm, &ds);
 }
 

@@ -285,13 +285,84 @@ static const char *component(const struct alert_view *v)
 	return v->kind == STORE_HEALTH ? "leakwatch-agent" : NULL;
 }
 
+/* A group's payload: its summary, worst severity, and its members. */
+static bool pd_group(struct jsonw *w, const struct notification *n)
+{
+	char *text = group_summary(n);
+
+	if (!text)
+		return false;
+	pd_summary(w, text);
+	free(text);
+	jsonw__kv_str(w, "source", group_host(n));
+	jsonw__kv_str(w, "severity", payload__pd_severity(max_severity(n)));
+	kv_time(w, "timestamp", n->at_ns);
+	jsonw__kv_str(w, "group", "listener");
+	jsonw__kv_str(w, "class", "LeakwatchExposedListeners");
+	jsonw__key(w, "custom_details");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "host", group_host(n));
+	jsonw__kv_u64(w, "listeners_total", n->total);
+	jsonw__key(w, "listeners");
+	jsonw__begin_array(w);
+	for (size_t i = 0; i < n->n; i++) {
+		jsonw__begin_object(w);
+		jsonw__kv_str(w, "summary", n->alerts[i].summary);
+		jsonw__kv_str(w, "severity", severity__wire_name(n->alerts[i].severity));
+		jsonw__kv_str(w, "dedup_key", n->alerts[i].key);
+		jsonw__end_object(w);
+	}
+	jsonw__end_array(w);
+	jsonw__end_object(w);
+	return true;
+}
+
+/* One alert's payload; an alert already closed when announced says so. */
+static bool pd_single(struct jsonw *w, const struct notification *n, const struct alert_view *v)
+{
+	char *text = description(v);
+
+	if (!text)
+		return false;
+	if (closed_on_notice(n, v)) {
+		char d[32], *closed = NULL;
+
+		if (asprintf(&closed, "%s (already closed: open for %s)", v->summary, open_for(v, d)) < 0) {
+			free(text);
+			return false;
+		}
+		pd_summary(w, closed);
+		free(closed);
+	} else {
+		pd_summary(w, v->summary);
+	}
+	jsonw__kv_str(w, "source", v->host);
+	jsonw__kv_str(w, "severity", payload__pd_severity(v->severity));
+	kv_time(w, "timestamp", v->starts_ns);
+	if (component(v))
+		jsonw__kv_str(w, "component", component(v));
+	jsonw__kv_str(w, "group", store_kind__name(v->kind));
+	jsonw__kv_str(w, "class", v->alertname);
+	jsonw__key(w, "custom_details");
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "description", text);
+	jsonw__kv_u64(w, "count", v->count);
+	if (v->kind == STORE_LEAK)
+		jsonw__kv_u64(w, "hosts", v->hosts);
+	kv_object(w, "labels", v->labels);
+	kv_object(w, "details", v->details);
+	jsonw__end_object(w);
+	free(text);
+	return true;
+}
+
 char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 			 const struct notification *n, uint64_t now_ns)
 {
 	const struct alert_view *v = n->n ? &n->alerts[0] : NULL;
 	const char *rb;
 	struct jsonw w;
-	char *text;
+	bool ok;
 
 	(void)now_ns;
 	if (n->action == OUTBOX_RESEND || (!v && !resolving(n->action)))
@@ -308,75 +379,13 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 	jsonw__kv_str(&w, "client", "leakwatch-collector");
 	jsonw__key(&w, "payload");
 	jsonw__begin_object(&w);
-	if (n->action == OUTBOX_GROUP) {
-		text = group_summary(n);
-		if (!text) {
-			jsonw__free(&w);
-			return NULL;
-		}
-		pd_summary(&w, text);
-		free(text);
-		jsonw__kv_str(&w, "source", group_host(n));
-		jsonw__kv_str(&w, "severity", payload__pd_severity(max_severity(n)));
-		kv_time(&w, "timestamp", n->at_ns);
-		jsonw__kv_str(&w, "group", "listener");
-		jsonw__kv_str(&w, "class", "LeakwatchExposedListeners");
-		jsonw__key(&w, "custom_details");
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "host", group_host(n));
-		jsonw__kv_u64(&w, "listeners_total", n->total);
-		jsonw__key(&w, "listeners");
-		jsonw__begin_array(&w);
-		for (size_t i = 0; i < n->n; i++) {
-			jsonw__begin_object(&w);
-			jsonw__kv_str(&w, "summary", n->alerts[i].summary);
-			jsonw__kv_str(&w, "severity", severity__wire_name(n->alerts[i].severity));
-			jsonw__kv_str(&w, "dedup_key", n->alerts[i].key);
-			jsonw__end_object(&w);
-		}
-		jsonw__end_array(&w);
-		jsonw__end_object(&w);
-		jsonw__end_object(&w);
-		rb = runbook(cfg, STORE_LISTENER);
-	} else {
-		text = description(v);
-		if (!text) {
-			jsonw__free(&w);
-			return NULL;
-		}
-		if (closed_on_notice(n, v)) {
-			char d[32], *closed = NULL;
-
-			if (asprintf(&closed, "%s (already closed: open for %s)", v->summary, open_for(v, d)) < 0) {
-				free(text);
-				jsonw__free(&w);
-				return NULL;
-			}
-			pd_summary(&w, closed);
-			free(closed);
-		} else {
-			pd_summary(&w, v->summary);
-		}
-		jsonw__kv_str(&w, "source", v->host);
-		jsonw__kv_str(&w, "severity", payload__pd_severity(v->severity));
-		kv_time(&w, "timestamp", v->starts_ns);
-		if (component(v))
-			jsonw__kv_str(&w, "component", component(v));
-		jsonw__kv_str(&w, "group", store_kind__name(v->kind));
-		jsonw__kv_str(&w, "class", v->alertname);
-		jsonw__key(&w, "custom_details");
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "description", text);
-		jsonw__kv_u64(&w, "count", v->count);
-		if (v->kind == STORE_LEAK)
-			jsonw__kv_u64(&w, "hosts", v->hosts);
-		kv_object(&w, "labels", v->labels);
-		kv_object(&w, "details", v->details);
-		jsonw__end_object(&w);
-		jsonw__end_object(&w);
-		free(text);
-		rb = runbook(cfg, v->kind);
+	ok = n->action == OUTBOX_GROUP ? pd_group(&w, n) : pd_single(&w, n, v);
+	if (!ok) {
+		jsonw__free(&w);
+		return NULL;
 	}
+	jsonw__end_object(&w);
+	rb = runbook(cfg, n->action == OUTBOX_GROUP ? STORE_LISTENER : v->kind);
 	if (rb) {
 		jsonw__key(&w, "links");
 		jsonw__begin_array(&w);

@@ -16,199 +16,7 @@
 #include "addr.h"
 #include "log.h"
 #include "names.h"
-
-/*
- * Migrations, in order: migrations[i] takes a database from version i to
- * i + 1. Only ever append; a released step never changes.
- */
-static const char *const migrations[] = {
-	/* 1: events, listener state, leaks and their locations, agent heartbeats */
-	"CREATE TABLE events ("
-	"  id BLOB PRIMARY KEY NOT NULL,"  /* 16-byte UUIDv7 from the agent */
-	"  kind TEXT NOT NULL,"            /* listener | leak | health */
-	"  time_ns INTEGER NOT NULL,"      /* when it happened, agent's clock */
-	"  received_ns INTEGER NOT NULL,"  /* when stored, collector's clock */
-	"  hostname TEXT NOT NULL,"
-	"  machine_id TEXT NOT NULL,"
-	"  agent_id TEXT NOT NULL,"
-	"  batch_sequence INTEGER NOT NULL,"
-	"  severity INTEGER NOT NULL,"     /* leakwatch.v1.Severity */
-	"  fingerprint TEXT,"              /* leaks only */
-	"  body BLOB NOT NULL"             /* the encoded Event as received */
-	");"                               /* rowid: rows of ~1 KB pack badly WITHOUT ROWID */
-	"CREATE INDEX events_kind_received ON events(kind, received_ns);"
-
-	"CREATE TABLE listeners ("
-	"  hostname TEXT NOT NULL,"
-	"  netns INTEGER NOT NULL,"
-	"  protocol TEXT NOT NULL,"        /* tcp | udp */
-	"  address BLOB NOT NULL,"         /* 4 or 16 bytes, network order */
-	"  port INTEGER NOT NULL,"
-	"  state TEXT NOT NULL,"           /* open | closed */
-	"  first_seen_ns INTEGER NOT NULL,"
-	"  last_seen_ns INTEGER NOT NULL,"
-	"  state_ns INTEGER NOT NULL,"     /* time of the event that set state */
-	"  updated_ns INTEGER NOT NULL,"   /* collector's clock, for retention */
-	"  last_event_id BLOB NOT NULL,"
-	"  machine_id TEXT NOT NULL,"
-	"  severity INTEGER NOT NULL,"
-	"  exposure TEXT NOT NULL,"        /* loopback | link-local | private | public */
-	"  wildcard INTEGER NOT NULL,"
-	"  expected INTEGER NOT NULL,"
-	"  unexpected INTEGER NOT NULL,"
-	"  source TEXT NOT NULL,"          /* kernel | inventory | reload | restart */
-	"  reachable TEXT NOT NULL,"       /* \"addr|class|interface\" items, space-separated */
-	"  reachable_total INTEGER NOT NULL,"
-	"  service TEXT, service_category TEXT, service_by TEXT,"
-	"  comm TEXT, pid INTEGER, exe TEXT, uid INTEGER, user TEXT,"
-	"  container_id TEXT, container_runtime TEXT, pod_uid TEXT,"
-	"  pod_name TEXT, pod_namespace TEXT, container_name TEXT,"
-	"  PRIMARY KEY (hostname, netns, protocol, address, port)"
-	");"
-	"CREATE INDEX listeners_closed ON listeners(updated_ns) WHERE state = 'closed';"
-
-	"CREATE TABLE leaks ("
-	"  fingerprint TEXT PRIMARY KEY NOT NULL,"
-	"  rule TEXT NOT NULL,"
-	"  family TEXT NOT NULL,"
-	"  severity INTEGER NOT NULL,"
-	"  redacted TEXT NOT NULL,"
-	"  first_seen_ns INTEGER NOT NULL,"
-	"  last_seen_ns INTEGER NOT NULL,"
-	"  total_count INTEGER NOT NULL,"  /* sum of the events' counts */
-	"  events INTEGER NOT NULL,"
-	"  updated_ns INTEGER NOT NULL"
-	");"
-	"CREATE INDEX leaks_updated ON leaks(updated_ns);"
-	"CREATE TABLE leak_locations ("
-	"  fingerprint TEXT NOT NULL,"
-	"  hostname TEXT NOT NULL,"
-	"  path TEXT NOT NULL,"
-	"  first_seen_ns INTEGER NOT NULL,"
-	"  last_seen_ns INTEGER NOT NULL,"
-	"  count INTEGER NOT NULL,"
-	"  events INTEGER NOT NULL,"
-	"  updated_ns INTEGER NOT NULL,"
-	"  last_event_id BLOB NOT NULL,"
-	"  machine_id TEXT NOT NULL,"
-	"  device TEXT, inode INTEGER, last_offset INTEGER,"
-	"  comm TEXT, pid INTEGER, exe TEXT,"
-	"  container_id TEXT, pod_uid TEXT, pod_name TEXT, pod_namespace TEXT, container_name TEXT,"
-	"  PRIMARY KEY (fingerprint, hostname, path)"
-	");"
-	"CREATE INDEX leak_locations_host ON leak_locations(hostname);"
-	"CREATE INDEX leak_locations_updated ON leak_locations(updated_ns);"
-
-	"CREATE TABLE agents ("
-	"  agent_id TEXT PRIMARY KEY NOT NULL,"
-	"  hostname TEXT NOT NULL, machine_id TEXT NOT NULL, boot_id TEXT NOT NULL,"
-	"  agent_version TEXT NOT NULL, node_name TEXT NOT NULL,"
-	"  first_seen_ns INTEGER NOT NULL,"
-	"  health_ns INTEGER NOT NULL,"    /* time of the latest health event */
-	"  updated_ns INTEGER NOT NULL,"
-	"  last_event_id BLOB NOT NULL,"
-	"  uptime_s INTEGER, listeners_open INTEGER, bytes_scanned INTEGER,"
-	"  events_listener INTEGER, events_leak INTEGER,"
-	"  export_batches INTEGER, export_retries INTEGER,"
-	"  drops_total INTEGER NOT NULL, programs TEXT NOT NULL,"
-	"  spool_bytes INTEGER, spool_records INTEGER, spool_oldest_age_s INTEGER,"
-	"  spool_dropped_full INTEGER, spool_dropped_corrupt INTEGER, spool_write_errors INTEGER"
-	");"
-	"CREATE INDEX agents_updated ON agents(updated_ns);"
-	"CREATE TABLE agent_drops ("
-	"  agent_id TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,"
-	"  PRIMARY KEY (agent_id, reason)"
-	") WITHOUT ROWID;",
-
-	/* 2: alerting: acknowledged leaks, alert state, the outbox, agent watch */
-	"ALTER TABLE leaks ADD COLUMN acked_ns INTEGER;"  /* collector's clock; NULL: not acked */
-	"ALTER TABLE leaks ADD COLUMN acked_by TEXT;"
-
-	/* one row per problem, by dedup key: what was announced, and whether it still holds */
-	"CREATE TABLE alerts ("
-	"  key TEXT PRIMARY KEY NOT NULL,"
-	"  kind TEXT NOT NULL,"            /* listener | leak | health */
-	"  status TEXT NOT NULL,"          /* firing | resolved */
-	"  severity INTEGER NOT NULL,"
-	"  alertname TEXT NOT NULL,"
-	"  hostname TEXT NOT NULL,"
-	"  namespace TEXT, pod TEXT, service TEXT, rule TEXT, fingerprint TEXT, agent_id TEXT,"
-	"  labels TEXT NOT NULL,"          /* \"name=value\" lines, fixed while firing */
-	"  details TEXT NOT NULL,"
-	"  summary TEXT NOT NULL,"
-	"  description TEXT NOT NULL,"
-	"  count INTEGER NOT NULL,"        /* sightings while firing */
-	"  starts_ns INTEGER NOT NULL,"
-	"  last_ns INTEGER NOT NULL,"
-	"  ends_ns INTEGER,"
-	"  updated_ns INTEGER NOT NULL"    /* collector's clock */
-	");"
-	"CREATE INDEX alerts_status ON alerts(status, kind);"
-	"CREATE INDEX alerts_fingerprint ON alerts(fingerprint) WHERE fingerprint IS NOT NULL;"
-	/* the sinks an alert was routed to, so that its end reaches the same ones */
-	"CREATE TABLE alert_sinks ("
-	"  key TEXT NOT NULL, sink TEXT NOT NULL,"
-	"  group_row INTEGER,"             /* the outbox row of the group notification carrying it */
-	"  group_key TEXT,"                /* set once that group went out as a group */
-	"  PRIMARY KEY (key, sink)"
-	") WITHOUT ROWID;"
-	"CREATE INDEX alert_sinks_group ON alert_sinks(sink, group_key);"
-	"CREATE INDEX alert_sinks_group_row ON alert_sinks(group_row) WHERE group_row IS NOT NULL;"
-	/* new-listener storms: per sink and host, the window in which they are grouped */
-	"CREATE TABLE alert_groups ("
-	"  sink TEXT NOT NULL, hostname TEXT NOT NULL,"
-	"  window_end_ns INTEGER NOT NULL,"
-	"  held INTEGER,"                  /* the group row waiting for the window's end */
-	"  PRIMARY KEY (sink, hostname)"
-	") WITHOUT ROWID;"
-	/* every notification, written in the transaction that caused it, deleted once delivered */
-	"CREATE TABLE outbox ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  sink TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"          /* trigger | resolve | group | group-resolve | resend | late-resolve */
-	"  ref TEXT NOT NULL,"             /* the alert's key, or the group's */
-	"  at_ns INTEGER NOT NULL,"        /* when the problem began or ended */
-	"  created_ns INTEGER NOT NULL,"
-	"  due_ns INTEGER NOT NULL,"
-	"  state TEXT NOT NULL,"           /* pending | held | dead */
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  last_error TEXT"
-	");"
-	"CREATE INDEX outbox_queue ON outbox(sink, state, id);"
-	/* each agent's previous heartbeat, to tell new drops from old */
-	"CREATE TABLE agent_watch ("
-	"  agent_id TEXT PRIMARY KEY NOT NULL,"
-	"  drops_total INTEGER NOT NULL, uptime_s INTEGER NOT NULL, dropped_full INTEGER NOT NULL,"
-	"  drop_streak INTEGER NOT NULL, clean_streak INTEGER NOT NULL, streak_drops INTEGER NOT NULL"
-	") WITHOUT ROWID;",
-
-	/* 3: leaks found in the systemd journal, and lines relayed by a syslog daemon */
-	"ALTER TABLE leak_locations ADD COLUMN source TEXT;"      /* file | catchup | journal; NULL: file */
-	"ALTER TABLE leak_locations ADD COLUMN journal_unit TEXT;"
-	"ALTER TABLE leak_locations ADD COLUMN journal_identifier TEXT;"
-	"ALTER TABLE leak_locations ADD COLUMN journal_cursor TEXT;"
-	"ALTER TABLE leak_locations ADD COLUMN origin_comm TEXT;" /* the relayed line's program */
-	"ALTER TABLE leak_locations ADD COLUMN origin_pid INTEGER;"
-	"ALTER TABLE leak_locations ADD COLUMN writer_comm TEXT;",
-
-	/* 4: whether a listener answers without credentials, as the agent's probe found;
-	 * and the labels an alert was last announced with, when an update changed them */
-	"ALTER TABLE listeners ADD COLUMN auth_state TEXT;"      /* none | required | tls | unknown; NULL: not probed */
-	"ALTER TABLE listeners ADD COLUMN auth_protocol TEXT;"
-	"ALTER TABLE listeners ADD COLUMN auth_evidence TEXT;"
-	"ALTER TABLE listeners ADD COLUMN auth_probed_ns INTEGER;"
-	"ALTER TABLE listeners ADD COLUMN auth_tls INTEGER;"
-	"ALTER TABLE listeners ADD COLUMN auth_client_cert TEXT;"
-	"ALTER TABLE alerts ADD COLUMN prev_labels TEXT;",
-
-	/* 5: the listener's namespace by its cookie, which is never reused (its
-	 * inode is, once the namespace is gone), and by its `ip netns` name */
-	"ALTER TABLE listeners ADD COLUMN netns_cookie INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE listeners ADD COLUMN netns_name TEXT;",
-};
-
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
-	       "one migration per schema version");
+#include "storage/schema.h"
 
 /* the stored listener and the event are in two namespaces that had one inode */
 #define OTHER_NETNS                                                                           \
@@ -435,51 +243,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EIO;
 }
 
-static int user_version(sqlite3 *db, int *v)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -EIO;
-}
-
-/* Brings the schema up to date, all in one transaction. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
-{
-	char sql[64];
-	int v = 0;
-
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return fail(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
-	if (user_version(db, &v))
-		goto failed;
-	if (v > STORE_SCHEMA_VERSION) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return fail(err, errlen, "schema version %d is newer than this collector's (%d)", v,
-			    STORE_SCHEMA_VERSION);
-	}
-	for (; v < STORE_SCHEMA_VERSION; v++) {
-		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
-			goto failed;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			goto failed;
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto failed;
-	return 0;
-failed:
-	fail(err, errlen, "migrating to schema version %d: %s", v + 1, sqlite3_errmsg(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -EIO;
-}
-
 /* The database holds host names, paths and redacted findings: owner only. */
 static int create_private(const char *path, char *err, size_t errlen)
 {
@@ -516,7 +279,7 @@ int store__open(const struct store_opts *o, struct store **out, char *err, size_
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, (int)(o->busy_timeout_ms > 600000 ? 600000 : o->busy_timeout_ms));
 	if (o->read_only) {
-		if (user_version(s->db, &v)) {
+		if (schema__version(s->db, &v)) {
 			fail(err, errlen, "cannot read %s: %s", o->path, sqlite3_errmsg(s->db));
 			goto failed;
 		}
@@ -538,7 +301,7 @@ int store__open(const struct store_opts *o, struct store **out, char *err, size_
 		fail(err, errlen, "cannot set up %s: %s", o->path, sqlite3_errmsg(s->db));
 		goto failed;
 	}
-	if (migrate(s->db, err, errlen))
+	if (schema__migrate(s->db, err, errlen))
 		goto failed;
 	for (int i = 0; i < ST__COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A request as the server holds it from its first header to its answer,
+ * shared by the HTTP plumbing (server.c) and the endpoints (routes.c).
+ * Private to server/.
+ */
+#ifndef COLLECTOR_REQUEST_H
+#define COLLECTOR_REQUEST_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/server.h"
+
+#define RETRY_AFTER_BUSY "1"
+#define RETRY_AFTER_STORAGE "5"
+
+struct server {
+	struct MHD_Daemon *d;
+	struct server_opts o;
+	pthread_mutex_t auth_lock; /* guards o.auth, the pointer; the set itself is immutable */
+	uint64_t inflight; /* bytes reserved by request bodies, atomically */
+	uint16_t port;
+};
+
+enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK };
+
+#define MAX_FINDING_ID 128 /* longer than any fingerprint: refused with 400, not 404 */
+
+struct request {
+	enum route route;
+	int status;          /* an error decided before the body, sent after it */
+	const char *message; /* its body */
+	const char *allow;   /* for 405 */
+	const char *retry_after;
+	bool discard;        /* read the body and drop it */
+	enum ingest_encoding enc;
+	uint8_t *body;
+	size_t len, cap;
+	uint64_t seen;       /* body bytes that arrived, kept or not */
+	uint64_t reserved;   /* held against max_inflight */
+	char finding[MAX_FINDING_ID + 1]; /* {id} of /v1/findings/{id}/ack */
+	struct auth *auth;   /* the credential set it was checked against, held */
+	const struct auth_cred *cred; /* the credential it presented, in auth */
+	char forbidden[256]; /* a 403's body */
+};
+
+enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, void *body, size_t len,
+			enum MHD_ResponseMemoryMode mode, const struct request *r);
+enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *msg,
+			     const struct request *r);
+
+enum MHD_Result routes__events(struct server *s, struct MHD_Connection *c, struct request *r);
+enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, struct request *r);
+enum MHD_Result routes__ack(struct server *s, struct MHD_Connection *c, struct request *r);
+enum MHD_Result routes__metrics(struct server *s, struct MHD_Connection *c, struct request *r);
+
+#endif

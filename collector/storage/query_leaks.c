@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "names.h"
+#include "leakwatch/v1/leakwatch.pb-c.h"
+#include "render.h"
+#include "storage/queryrow.h"
+
+#define MAX_LOCATIONS 100
+
+/* --- leaks --- */
+
+#define LEAKS_SQL(acked)                                                                           \
+	"SELECT fingerprint, rule, family, severity, redacted, first_seen_ns, last_seen_ns,"       \
+	" total_count, events, " acked " FROM leaks WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR"   \
+	" fingerprint IN (SELECT fingerprint FROM leak_locations WHERE hostname = ?2))"            \
+	" ORDER BY severity DESC, last_seen_ns DESC LIMIT ?3"
+static const char leaks_sql[] = LEAKS_SQL("acked_ns, acked_by");
+/* a database of schema version 1, never opened by a collector that migrates */
+static const char leaks_v1_sql[] = LEAKS_SQL("NULL, NULL");
+
+static const char hosts_sql[] =
+	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
+	" GROUP BY hostname ORDER BY hostname";
+
+#define LOCATIONS_SQL(v3)                                                                          \
+	"SELECT hostname, path, first_seen_ns, last_seen_ns, count, events, last_event_id, device,"  \
+	" inode, last_offset, comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace,"       \
+	" container_name, count(*) OVER (), " v3 " FROM leak_locations"                              \
+	" WHERE fingerprint = ?1 AND (?2 IS NULL OR hostname = ?2)"                                  \
+	" ORDER BY last_seen_ns DESC LIMIT ?3"
+static const char locations_sql[] = LOCATIONS_SQL(
+	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm");
+/* a database of schema version 2 or older, never opened by a collector that migrates */
+static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+
+/* A journal location names its entry; a relayed line its origin and writer. */
+static void location_source(struct jsonw *w, sqlite3_stmt *st)
+{
+	bool journal = text(st, 19) && !strcmp(text(st, 19), "journal");
+	bool catchup = text(st, 19) && !strcmp(text(st, 19), "catchup");
+
+	jsonw__kv_str(w, "source", journal ? "journal" : catchup ? "catchup" : "file");
+	if (journal) {
+		jsonw__key(w, "journal");
+		jsonw__begin_object(w);
+		kv_opt(w, "unit", st, 20);
+		kv_opt(w, "identifier", st, 21);
+		kv_opt(w, "cursor", st, 22);
+		jsonw__end_object(w);
+	}
+	if (text(st, 23)) {
+		jsonw__key(w, "origin");
+		jsonw__begin_object(w);
+		kv_opt(w, "comm", st, 23);
+		jsonw__kv_u64(w, "pid", u64(st, 24));
+		jsonw__end_object(w);
+	}
+	if (text(st, 25)) {
+		jsonw__key(w, "writer");
+		jsonw__begin_object(w);
+		kv_opt(w, "comm", st, 25);
+		jsonw__end_object(w);
+	}
+}
+
+/* Writes "hosts" and "locations"; sets the table's host column and first path. */
+static int leak_locations(sqlite3 *db, const struct query_filter *f, const char *fp,
+			  struct jsonw *w, struct finding *fd, char **first_place, uint64_t *n_files)
+{
+	sqlite3_stmt *st;
+	size_t n_hosts = 0;
+	char *one_host = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, hosts_sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	jsonw__key(w, "hosts");
+	jsonw__begin_array(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!n_hosts++)
+			one_host = xstrdup(text(st, 0));
+		jsonw__string(w, text(st, 0));
+	}
+	jsonw__end_array(w);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(one_host);
+		return -EIO;
+	}
+	if (n_hosts == 1) {
+		fd->host = one_host;
+	} else {
+		free(one_host);
+		fd->host = xasprintf("%zu hosts", n_hosts);
+	}
+
+	if (sqlite3_prepare_v2(db, locations_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, locations_v2_sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	if (f->host)
+		sqlite3_bind_text(st, 2, f->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, MAX_LOCATIONS);
+	*n_files = 0;
+	jsonw__key(w, "locations");
+	jsonw__begin_array(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!*first_place)
+			*first_place = xasprintf("%s:%s", text(st, 0) ?: "", text(st, 1) ?: "");
+		*n_files = u64(st, 18);
+		jsonw__begin_object(w);
+		jsonw__kv_str(w, "host", text(st, 0));
+		jsonw__kv_str(w, "path", text(st, 1));
+		location_source(w, st);
+		jsonw__kv_u64(w, "count", u64(st, 4));
+		jsonw__kv_u64(w, "events", u64(st, 5));
+		kv_time(w, "first_seen", u64(st, 2));
+		kv_time(w, "last_seen", u64(st, 3));
+		kv_opt(w, "device", st, 7);
+		jsonw__kv_u64(w, "inode", u64(st, 8));
+		jsonw__kv_u64(w, "last_offset", u64(st, 9));
+		jsonw__key(w, "process");
+		jsonw__begin_object(w);
+		kv_opt(w, "comm", st, 10);
+		jsonw__kv_u64(w, "pid", u64(st, 11));
+		kv_opt(w, "exe", st, 12);
+		jsonw__end_object(w);
+		jsonw__key(w, "container");
+		if (text(st, 13) || text(st, 14)) {
+			jsonw__begin_object(w);
+			kv_opt(w, "id", st, 13);
+			kv_opt(w, "pod_uid", st, 14);
+			kv_opt(w, "pod_name", st, 15);
+			kv_opt(w, "pod_namespace", st, 16);
+			kv_opt(w, "container_name", st, 17);
+			jsonw__end_object(w);
+		} else {
+			jsonw__null(w);
+		}
+		kv_id(w, "last_event_id", st, 6);
+		jsonw__end_object(w);
+	}
+	jsonw__end_array(w);
+	sqlite3_finalize(st);
+	jsonw__kv_u64(w, "locations_total", *n_files);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings *fs)
+{
+	sqlite3_stmt *st;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(db, leaks_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, leaks_v1_sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	bind_filter(st, f);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct finding fd = { .kind = STORE_LEAK, .active = true };
+		char *place = NULL;
+		uint64_t n_files = 0;
+		struct jsonw w;
+
+		fd.severity = sqlite3_column_int(st, 3);
+		fd.last_seen_ns = u64(st, 6);
+		jsonw__init(&w);
+		jsonw__begin_object(&w);
+		jsonw__kv_str(&w, "kind", "leak");
+		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
+		jsonw__kv_str(&w, "fingerprint", text(st, 0));
+		jsonw__kv_str(&w, "rule", text(st, 1));
+		jsonw__kv_str(&w, "family", text(st, 2));
+		jsonw__kv_str(&w, "redacted", text(st, 4));
+		jsonw__kv_u64(&w, "count", u64(st, 7));
+		jsonw__kv_u64(&w, "events", u64(st, 8));
+		kv_time(&w, "first_seen", u64(st, 5));
+		kv_time(&w, "last_seen", u64(st, 6));
+		jsonw__key(&w, "acknowledged");
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+			jsonw__begin_object(&w);
+			kv_time(&w, "at", u64(st, 9));
+			kv_opt(&w, "by", st, 10);
+			jsonw__end_object(&w);
+		} else {
+			jsonw__null(&w);
+		}
+		err = leak_locations(db, f, text(st, 0), &w, &fd, &place, &n_files);
+		jsonw__end_object(&w);
+		if (err) {
+			jsonw__free(&w);
+			free(fd.host);
+			free(place);
+			break;
+		}
+		fd.what = xasprintf("%s %s, %" PRIu64 " time%s in %" PRIu64 " file%s%s%s%s", text(st, 1) ?: "?",
+				    text(st, 4) ?: "", u64(st, 7), u64(st, 7) == 1 ? "" : "s", n_files,
+				    n_files == 1 ? "" : "s",
+				    place ? ": " : "", place ?: "",
+				    sqlite3_column_type(st, 9) != SQLITE_NULL ? " (acknowledged)" : "");
+		free(place);
+		err = add(fs, &fd, &w);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	sqlite3_finalize(st);
+	return err;
+}

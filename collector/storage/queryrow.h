@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the readers of findings share (query_listeners.c, query_leaks.c,
+ * query_agents.c), and the reader of each kind, for query.c to put
+ * together. Private to storage/.
+ */
+#ifndef COLLECTOR_QUERYROW_H
+#define COLLECTOR_QUERYROW_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "jsonw.h"
+#include "storage/query.h"
+
+/* --- column readers --- */
+
+static inline const char *text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static inline uint64_t u64(sqlite3_stmt *st, int i)
+{
+	return (uint64_t)sqlite3_column_int64(st, i);
+}
+
+static inline void kv_time(struct jsonw *w, const char *key, uint64_t ns)
+{
+	char buf[LW_RFC3339_LEN];
+
+	jsonw__kv_str(w, key, clock__rfc3339(ns, buf));
+}
+
+/* A 16-byte id as a UUID string; other lengths as plain hex. */
+static inline void kv_id(struct jsonw *w, const char *key, sqlite3_stmt *st, int i)
+{
+	const uint8_t *b = sqlite3_column_blob(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	char out[40];
+	size_t len = 0;
+
+	if (!b || n <= 0 || n > 16) {
+		jsonw__kv_str(w, key, NULL);
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		if (n == 16 && (k == 4 || k == 6 || k == 8 || k == 10))
+			out[len++] = '-';
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%02x", b[k]);
+	}
+	jsonw__kv_str(w, key, out);
+}
+
+static inline void kv_opt(struct jsonw *w, const char *key, sqlite3_stmt *st, int i)
+{
+	jsonw__kv_str(w, key, text(st, i)); /* NULL column: null */
+}
+
+static inline char *xstrdup(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+__attribute__((format(printf, 1, 2)))
+static inline char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static inline int push(struct findings *fs, const struct finding *f)
+{
+	struct finding *v = realloc(fs->v, (fs->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	fs->v = v;
+	fs->v[fs->n++] = *f;
+	return 0;
+}
+
+/* Takes what jsonw built, and the strings, into a finding; frees on failure. */
+static inline int add(struct findings *fs, struct finding *f, struct jsonw *w)
+{
+	const char *json = jsonw__str(w);
+
+	f->json = json ? strdup(json) : NULL;
+	jsonw__free(w);
+	if (!f->json || !f->host || !f->what || push(fs, f)) {
+		free(f->json);
+		free(f->host);
+		free(f->what);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static inline void bind_filter(sqlite3_stmt *st, const struct query_filter *f)
+{
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->since_ns);
+	if (f->host)
+		sqlite3_bind_text(st, 2, f->host, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, (int)f->limit);
+}
+
+int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct findings *fs);
+int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings *fs);
+int query_rows__agents(sqlite3 *db, const struct query_filter *f, struct findings *fs);
+
+#endif
