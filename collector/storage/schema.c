@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "storage/store.h"
@@ -201,17 +200,6 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EIO;
-}
-
 int schema__version(sqlite3 *db, int *v)
 {
 	sqlite3_stmt *st;
@@ -231,14 +219,17 @@ int schema__migrate(sqlite3 *db, char *err, size_t errlen)
 	char sql[64];
 	int v = 0;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return fail(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
 	if (schema__version(db, &v))
 		goto failed;
 	if (v > STORE_SCHEMA_VERSION) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return fail(err, errlen, "schema version %d is newer than this collector's (%d)", v,
-			    STORE_SCHEMA_VERSION);
+		snprintf(err, errlen, "schema version %d is newer than this collector's (%d)", v,
+			 STORE_SCHEMA_VERSION);
+		return -EIO;
 	}
 	for (; v < STORE_SCHEMA_VERSION; v++) {
 		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
@@ -251,7 +242,7 @@ int schema__migrate(sqlite3 *db, char *err, size_t errlen)
 		goto failed;
 	return 0;
 failed:
-	fail(err, errlen, "migrating to schema version %d: %s", v + 1, sqlite3_errmsg(db));
+	snprintf(err, errlen, "migrating to schema version %d: %s", v + 1, sqlite3_errmsg(db));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -EIO;
 }
