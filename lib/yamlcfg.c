@@ -13,6 +13,24 @@
 
 #include "names.h"
 
+/* "server: unknown key" in the agent's file: it is the collector's. */
+static void name_foreign(const struct yamlcfg_schema *s, char *err, size_t errlen)
+{
+	static const char unknown[] = ": unknown key";
+	size_t n = strcspn(err, ":");
+
+	if (!s->foreign || strcmp(err + n, unknown))
+		return;
+	for (const char *const *k = s->foreign; *k; k++) {
+		if (strlen(*k) == n && !strncmp(err, *k, n)) {
+			size_t len = strlen(err);
+
+			snprintf(err + len, errlen - len, " (%s)", s->hint);
+			return;
+		}
+	}
+}
+
 int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, const char *text,
 		  bool must_exist, char *err, size_t errlen)
 {
@@ -39,6 +57,7 @@ int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, c
 		rc = yamlcfg__walk_map(&c, root, s->top);
 	}
 	if (rc) {
+		name_foreign(s, err, errlen);
 		s->free(fresh);
 	} else {
 		s->free(cfg);

@@ -100,6 +100,10 @@ struct yamlcfg_schema {
 	size_t size;                   /* of the configuration struct */
 	void (*defaults)(void *cfg);
 	void (*free)(void *cfg);       /* what it owns, not cfg itself */
+	/* the other binary's top-level keys: a file holding one of them, and
+	 * unknown here, is named as the other kind (hint), not just refused */
+	const char *const *foreign;
+	const char *hint;
 };
 
 /*
@@ -116,7 +120,10 @@ int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, c
  *   int PREFIX__load(TYPE *cfg, const char *file, bool must_exist, char *err, size_t errlen);
  *   int PREFIX__load_string(TYPE *cfg, const char *text, char *err, size_t errlen);
  */
-#define YAMLCFG_DEFINE_LOAD(PREFIX, TYPE, TOP)                                                     \
+#define YAMLCFG_DEFINE_LOAD(PREFIX, TYPE, TOP) YAMLCFG_DEFINE_LOAD_HINTED(PREFIX, TYPE, TOP, NULL, NULL)
+
+/* The same, naming a file of the other kind (see yamlcfg_schema.foreign). */
+#define YAMLCFG_DEFINE_LOAD_HINTED(PREFIX, TYPE, TOP, FOREIGN, HINT)                               \
 	static void PREFIX##_defaults_of(void *cfg)                                                \
 	{                                                                                          \
 		PREFIX##__defaults(cfg);                                                           \
@@ -126,7 +133,7 @@ int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, c
 		PREFIX##__free(cfg);                                                               \
 	}                                                                                          \
 	static const struct yamlcfg_schema PREFIX##_schema = { TOP, sizeof(TYPE), PREFIX##_defaults_of, \
-							       PREFIX##_free_of };                 \
+							       PREFIX##_free_of, FOREIGN, HINT };  \
 	int PREFIX##__load(TYPE *cfg, const char *file, bool must_exist, char *err, size_t errlen) \
 	{                                                                                          \
 		return yamlcfg__load(&PREFIX##_schema, cfg, file, NULL, must_exist, err, errlen);  \

@@ -211,7 +211,11 @@ int cmd_listeners(int argc, char **argv)
 		default: usage(stderr); return LW_EXIT_ERROR;
 		}
 	}
-	if (optind != argc || (strcmp(format, "json") && strcmp(format, "table"))) {
+	if (strcmp(format, "json") && strcmp(format, "table")) {
+		fprintf(stderr, "leakwatch: listeners: --format: expected table or json, not \"%s\"\n", format);
+		return LW_EXIT_ERROR;
+	}
+	if (optind != argc) {
 		usage(stderr);
 		return LW_EXIT_ERROR;
 	}

@@ -567,7 +567,11 @@ int cmd_scan(int argc, char **argv)
 		default: usage(stderr); return LW_EXIT_ERROR;
 		}
 	}
-	if ((optind == argc && !journal) || (since_us && !journal) || (strcmp(format, "json") && strcmp(format, "text"))) {
+	if (strcmp(format, "json") && strcmp(format, "text")) {
+		fprintf(stderr, "leakwatch: scan: --format: expected json or text, not \"%s\"\n", format);
+		return LW_EXIT_ERROR;
+	}
+	if ((optind == argc && !journal) || (since_us && !journal)) {
 		usage(stderr);
 		return LW_EXIT_ERROR;
 	}

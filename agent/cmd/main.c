@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		printf("leakwatch %s\n", LW_VERSION);
 		return LW_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return LW_EXIT_OK;
 	}

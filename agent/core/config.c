@@ -519,4 +519,9 @@ static const struct yamlcfg_key top_keys[] = {
 	{ 0 },
 };
 
-YAMLCFG_DEFINE_LOAD(config, struct lw_config, top_keys)
+/* the collector's own top-level keys: its file given to the agent by mistake */
+static const char *const collector_top_keys[] = { "server", "limits", "storage", "retention", "alerting",
+						  NULL };
+
+YAMLCFG_DEFINE_LOAD_HINTED(config, struct lw_config, top_keys, collector_top_keys,
+			   "this looks like a leakwatch-collector configuration; the agent's is leakwatch.yaml")

@@ -75,11 +75,12 @@ static void file_text(const Leakwatch__V1__LeakEvent *l, const char *redacted, c
 		alerttext__kv(dt->f, "origin_comm", l->origin->comm);
 		alerttext__kv_u64(dt->f, "origin_pid", l->origin->pid);
 	}
-	fprintf(sm->f, "Credential written to a log on %s: %s %s in %s:%" PRIu64, host, l->rule, redacted,
-		SET(l->path) ? l->path : "?", l->offset);
+	/* "offset 5120", not ":5120", which reads as a line number */
+	fprintf(sm->f, "Credential written to a log on %s: %s %s in %s, offset %" PRIu64, host, l->rule,
+		redacted, SET(l->path) ? l->path : "?", l->offset);
 	what_line(ds->f, l, redacted, "a log file");
-	fprintf(ds->f, "Where: host %s, file %s:%" PRIu64 " (byte offset of its first occurrence", host,
-		SET(l->path) ? l->path : "?", l->offset);
+	fprintf(ds->f, "Where: host %s, file %s, offset %" PRIu64 " (the byte offset of its first occurrence",
+		host, SET(l->path) ? l->path : "?", l->offset);
 	if (l->last_offset && l->last_offset != l->offset)
 		fprintf(ds->f, "; latest at %" PRIu64, l->last_offset);
 	fputc(')', ds->f);

@@ -14,6 +14,7 @@
 struct query_args {
 	const char *db, *config_file;
 	bool json;
+	bool format_given;
 	struct query_filter f;
 };
 
@@ -44,6 +45,7 @@ static int option(struct query_args *q, int opt, const char *arg)
 		if (strcmp(arg, "table") && strcmp(arg, "json"))
 			return cmd__error("--format: expected table or json, got \"%s\"", arg);
 		q->json = !strcmp(arg, "json");
+		q->format_given = true;
 		break;
 	case 'h': fputs(collector_usage, stdout); return EXIT_OK;
 	default: return EXIT_ERROR;
@@ -100,6 +102,10 @@ int cmd_query(int argc, char **argv, bool events)
 
 	if (rc >= 0)
 		return rc;
+	/* events are JSON lines, as the agent printed them: a table is not on offer */
+	if (events && q.format_given && !q.json)
+		return cmd__error("events: --format table: events are printed as JSON lines only; "
+				  "use query for a table");
 	rc = cmd__open_offline("query", q.db, q.config_file, R_OK, false, &so, dbbuf, sizeof(dbbuf), &store);
 	if (rc)
 		return rc;

@@ -376,4 +376,9 @@ static const struct yamlcfg_key top_keys[] = {
 	{ 0 },
 };
 
-YAMLCFG_DEFINE_LOAD(collector_config, struct collector_config, top_keys)
+/* the agent's own top-level keys: its file given to the collector by mistake */
+static const char *const agent_top_keys[] = { "agent", "exposure", "capture", "leaks", "watch", "collector",
+					      "spool", "probe", "journal", "metrics", "rules", NULL };
+
+YAMLCFG_DEFINE_LOAD_HINTED(collector_config, struct collector_config, top_keys, agent_top_keys,
+			   "this looks like a leakwatch agent configuration; the collector's is collector.yaml")

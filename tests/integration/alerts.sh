@@ -161,7 +161,7 @@ assert "pod prod/cache-0" in l["custom_details"]["description"]
 assert "not on the expected list" in l["custom_details"]["description"]
 assert l["custom_details"]["labels"]["namespace"] == "prod" and l["custom_details"]["labels"]["pod"] == "cache-0"
 k = by[kkey]["payload"]
-assert "/var/log/api/access.log:5120" in k["summary"], k["summary"]
+assert "/var/log/api/access.log, offset 5120" in k["summary"], k["summary"]
 assert k["custom_details"]["details"]["redacted"] == "ghp_...9xYz"
 assert k["custom_details"]["details"]["fingerprint"] == "0123456789abcdef0123456789abcdef"
 PY

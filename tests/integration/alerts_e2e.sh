@@ -244,7 +244,7 @@ a, host = json.loads(sys.argv[1]), sys.argv[2]
 l = a["labels"]
 assert l["rule"].startswith("github") and l["severity"] in ("high", "critical") and l["host"] == host, l
 assert "ghp_..." in a["annotations"]["summary"], a["annotations"]
-assert "app.log:" in a["annotations"]["summary"], a["annotations"]
+assert "app.log, offset " in a["annotations"]["summary"], a["annotations"]
 PY
 else
 	fail "the leak is in Alertmanager" "$out"

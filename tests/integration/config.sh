@@ -54,3 +54,20 @@ check "no BPF program was loaded by a rejected config" bash -c \
 out=$("$LEAKWATCH" listeners --config "$LW_ROOT/deploy/leakwatch.yaml" 2>&1 >/dev/null)
 rc=$?
 check "the documented default config is valid (exit $rc)" test "$rc" -ne 2
+
+# one binary's file given to the other is named as such, not only refused
+expect_config_error "the collector's file given to the agent is named" "$LW_ROOT/deploy/collector.yaml" \
+	"server: unknown key (this looks like a leakwatch-collector configuration; the agent's is leakwatch.yaml)"
+out=$("$COLLECTOR" check-config "$LW_ROOT/deploy/leakwatch.yaml" 2>&1)
+check "the agent's file given to the collector is named" grep -qF \
+	"agent: unknown key (this looks like a leakwatch agent configuration; the collector's is collector.yaml)" <<<"$out"
+
+# small things a newcomer hits
+check "leakwatch -h prints the help, as --help does" bash -c \
+	'[ "$("$1" -h)" = "$("$1" --help)" ] && "$1" -h | grep -q "^usage\|leakwatch <command>"' _ "$LEAKWATCH"
+out=$("$LEAKWATCH" scan --format xml /dev/null 2>&1)
+check "a bad --format says which values are valid" grep -qF 'scan: --format: expected json or text, not "xml"' <<<"$out"
+out=$("$LEAKWATCH" listeners --format yaml 2>&1)
+check "    for listeners too" grep -qF 'listeners: --format: expected table or json, not "yaml"' <<<"$out"
+out=$("$COLLECTOR" events --format table --db "$WORK/none.db" 2>&1)
+check "collector events --format table is an error, not silent JSON" grep -qF 'events are printed as JSON lines only' <<<"$out"
