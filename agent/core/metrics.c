@@ -82,6 +82,13 @@ char *metrics__render(const struct lw_metrics *m)
 	       m->health.bytes_scanned);
 	metric(&o, "leakwatch_listeners_open", "gauge", "Listening endpoints currently known.",
 	       m->health.listeners_open);
+	header(&o, "leakwatch_listeners", "gauge",
+	       "Listening endpoints open now, by exposure and severity (0 where none).");
+	for (int c = 0; c < LW_CLASS_COUNT; c++)
+		for (int s = 0; s < LW_SEVERITY_COUNT; s++)
+			put(&o, "leakwatch_listeners{exposure=\"%s\",severity=\"%s\"} %" PRIu64 "\n",
+			    addr_class__name((enum lw_addr_class)c), severity__name((enum lw_severity)s),
+			    m->listeners[c][s]);
 	metric(&o, "leakwatch_watched_files", "gauge", "Files judged watched since start.", m->files_watched);
 	metric(&o, "leakwatch_open_streams", "gauge", "Watched files with a reassembly stream open.",
 	       m->open_streams);

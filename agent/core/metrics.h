@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "delivery/encode.h"
 #include "leakwatch/severity.h"
 
@@ -33,6 +34,8 @@ struct lw_metrics {
 	uint64_t config_reloads;
 	uint64_t config_reload_failures;
 	uint64_t start_time_s;
+	/* the open listeners now, by exposure and severity */
+	uint64_t listeners[LW_CLASS_COUNT][LW_SEVERITY_COUNT];
 };
 
 /* Renders m; returns a malloc'd string or NULL. */

@@ -499,6 +499,14 @@ void runtime__report_health(struct agent *a, const char *msg)
 }
 
 
+static void count_listener(void *ctx, struct lw_listener *l)
+{
+	struct lw_metrics *m = ctx;
+
+	if ((unsigned)l->exposure.level < LW_CLASS_COUNT && (unsigned)l->severity < LW_SEVERITY_COUNT)
+		m->listeners[l->exposure.level][l->severity]++;
+}
+
 void runtime__publish_status(struct agent *a)
 {
 	struct exporter_stats ex;
@@ -528,6 +536,7 @@ void runtime__publish_status(struct agent *a)
 	m.config_reloads = a->reloads;
 	m.config_reload_failures = a->reload_failures;
 	m.start_time_s = a->started_s;
+	socktab__each(a->socks, count_listener, &m);
 	statusd__publish(a->status, &m, a->ready);
 }
 

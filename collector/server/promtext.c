@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "server/promtext.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
 
 struct family {
 	const char *name;
@@ -116,4 +120,71 @@ char *promtext__render(const struct metrics *m, const char *version)
 		return NULL;
 	}
 	return doc;
+}
+
+int promtext__gauges_begin(struct promtext_gauges *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->listeners = open_memstream(&g->lbuf, &g->llen);
+	g->leaks = open_memstream(&g->kbuf, &g->klen);
+	if (!g->listeners || !g->leaks) {
+		if (g->listeners)
+			fclose(g->listeners);
+		if (g->leaks)
+			fclose(g->leaks);
+		free(g->lbuf);
+		free(g->kbuf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void promtext__gauge(void *ctx, enum store_kind k, int severity, const char *label, uint64_t n)
+{
+	struct promtext_gauges *g = ctx;
+	bool leak = k == STORE_LEAK;
+	FILE *f = leak ? g->leaks : g->listeners;
+
+	if (severity < 0 || severity > 5)
+		return;
+	g->seen[leak][severity] = true;
+	fprintf(f, "%s{severity=\"%s\",%s=\"", leak ? "leakwatch_leaks_open" : "leakwatch_listeners_exposed",
+		severity__wire_name(severity), leak ? "rule" : "service");
+	label_value(f, label);
+	fprintf(f, "\"} %" PRIu64 "\n", n);
+}
+
+char *promtext__gauges_end(struct promtext_gauges *g)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	/* a severity with nothing open is 0, under label "none" */
+	for (int sev = 1; sev <= 5; sev++) {
+		if (!g->seen[0][sev])
+			fprintf(g->listeners, "leakwatch_listeners_exposed{severity=\"%s\",service=\"none\"} 0\n",
+				severity__wire_name(sev));
+		if (!g->seen[1][sev])
+			fprintf(g->leaks, "leakwatch_leaks_open{severity=\"%s\",rule=\"none\"} 0\n",
+				severity__wire_name(sev));
+	}
+	fclose(g->listeners);
+	fclose(g->leaks);
+	f = open_memstream(&out, &len);
+	if (f) {
+		fputs("# HELP leakwatch_listeners_exposed Open listeners on a public or private address, "
+		      "by severity and service.\n# TYPE leakwatch_listeners_exposed gauge\n", f);
+		fputs(g->lbuf ? g->lbuf : "", f);
+		fputs("# HELP leakwatch_leaks_open Unacknowledged leaks, by severity and rule.\n"
+		      "# TYPE leakwatch_leaks_open gauge\n", f);
+		fputs(g->kbuf ? g->kbuf : "", f);
+		if (fclose(f)) {
+			free(out);
+			out = NULL;
+		}
+	}
+	free(g->lbuf);
+	free(g->kbuf);
+	return out;
 }

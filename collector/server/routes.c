@@ -8,6 +8,7 @@
 #include "server/request.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,14 +262,39 @@ enum MHD_Result routes__ack(struct server *s, struct MHD_Connection *c, struct r
 	return ret;
 }
 
+/* The gauges of what is open now, from the database; "" when it cannot be read. */
+static char *open_gauges(struct server *s)
+{
+	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 2000 };
+	struct promtext_gauges g;
+	struct store *ro;
+	char err[256];
+	char *text;
+
+	if (promtext__gauges_begin(&g))
+		return NULL;
+	if (!store__open(&so, &ro, err, sizeof(err))) {
+		if (query__open_counts(store__db(ro), promtext__gauge, &g))
+			log_warn("metrics: the open findings could not be counted: %s", sqlite3_errmsg(store__db(ro)));
+		store__close(ro);
+	}
+	text = promtext__gauges_end(&g);
+	return text;
+}
+
 enum MHD_Result routes__metrics(struct server *s, struct MHD_Connection *c, struct request *r)
 {
 	struct metrics m;
-	char *doc;
+	char *doc, *gauges, *both = NULL;
 
 	metrics__snapshot(s->o.metrics, &m);
 	doc = promtext__render(&m, LW_VERSION);
-	if (!doc)
+	gauges = doc ? open_gauges(s) : NULL;
+	if (gauges && asprintf(&both, "%s%s", doc, gauges) < 0)
+		both = NULL;
+	free(doc);
+	free(gauges);
+	if (!both)
 		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", r);
-	return respond(c, MHD_HTTP_OK, PROMTEXT_CONTENT_TYPE, doc, strlen(doc), MHD_RESPMEM_MUST_FREE, r);
+	return respond(c, MHD_HTTP_OK, PROMTEXT_CONTENT_TYPE, both, strlen(both), MHD_RESPMEM_MUST_FREE, r);
 }

@@ -301,3 +301,31 @@ int query__print_events(sqlite3 *db, const struct query_filter *f, FILE *out)
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? n : -EIO;
 }
+
+int query__open_counts(sqlite3 *db,
+		       void (*fn)(void *ctx, enum store_kind k, int severity, const char *label, uint64_t n),
+		       void *ctx)
+{
+	static const struct {
+		enum store_kind kind;
+		const char *sql;
+	} q[] = {
+		{ STORE_LISTENER, "SELECT severity, coalesce(service, 'unknown'), count(*) FROM listeners"
+				  " WHERE state = 'open' AND exposure IN ('public', 'private') GROUP BY 1, 2" },
+		{ STORE_LEAK, "SELECT severity, rule, count(*) FROM leaks WHERE acked_ns IS NULL GROUP BY 1, 2" },
+	};
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(db, q[i].sql, -1, &st, NULL) != SQLITE_OK)
+			return -EIO;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			fn(ctx, q[i].kind, sqlite3_column_int(st, 0), text(st, 1) ?: "unknown", u64(st, 2));
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+	}
+	return 0;
+}

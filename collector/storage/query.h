@@ -62,6 +62,16 @@ int query__parse_limit(const char *s, unsigned *out);
  * printed for it (render.h): for forensics, and to check a round trip.
  * since_ns filters on the event's own time. Returns how many, or -EIO.
  */
+/*
+ * The open problems now, for gauges: fn(ctx, STORE_LISTENER, severity,
+ * service or "unknown", n) for open listeners on a public or private
+ * address, and fn(ctx, STORE_LEAK, severity, rule, n) for unacknowledged
+ * leaks. 0 or -EIO.
+ */
+int query__open_counts(struct sqlite3 *db,
+		       void (*fn)(void *ctx, enum store_kind k, int severity, const char *label, uint64_t n),
+		       void *ctx);
+
 int query__print_events(struct sqlite3 *db, const struct query_filter *f, FILE *out);
 
 #endif

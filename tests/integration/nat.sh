@@ -38,8 +38,11 @@ exposure:
   nat_refresh: 1s
 probe:
   timeout: 2s
+metrics:
+  listen: 127.0.0.1:0
 YAML
 start_agent "$WORK/agent.yaml" || exit 1
+MPORT=$(grep -o '"msg":"metrics and health[^}]*"port":[0-9]*' "$WORK/agent.err" | grep -o '[0-9]*$')
 expect_json "redis on its own private address: medium, private, not published" "$WORK/agent.out" \
 	kind=listener netns="$NSD" port=6379 exposure=private severity=medium auth.state=required
 check "    no published field" python3 -c 'import json,sys; assert "published" not in json.loads(sys.argv[1])' \
@@ -60,6 +63,13 @@ expect_json "a DNAT rule publishes it: high, public, source nat" "$WORK/agent.ou
 	kind=listener netns="$NSD" port=6379 source=nat exposure=public severity=high \
 	published.address=10.215.1.2 published.port=16379 published.exposure=public \
 	published.own_exposure=private published.netns="$NSH" published.table=lwnat published.chain=pre
+
+check "/metrics counts it: leakwatch_listeners{exposure=public,severity=high}" bash -c '
+	for _ in $(seq 30); do
+		curl -s "http://127.0.0.1:$1/metrics" |
+			grep -Eq "^leakwatch_listeners\{exposure=\"public\",severity=\"high\"\} [1-9]" && exit 0
+		sleep 0.1
+	done; exit 1' _ "$MPORT"
 
 ip netns exec lwnh nft delete table ip lwnat
 expect_json "the rule deleted: private and medium again" "$WORK/agent.out" \

@@ -49,7 +49,7 @@ struct ctx {
 /* What came back. */
 struct answer {
 	long status;
-	char body[4096];
+	char body[65536];
 	size_t len;
 	char retry_after[32], allow[32], www_authenticate[32], content_type[64];
 };
@@ -513,6 +513,26 @@ static void test_rotation(void **state)
 	free(body);
 }
 
+/* Gauges of what is open now, per severity and built-in name; 0 where none. */
+static void test_open_gauges(void **state)
+{
+	struct ctx *c = *state;
+	size_t len;
+	uint8_t *body = two_events(1, 1, &len);
+	struct answer *a;
+
+	a = ask(c, "GET", "/metrics", NULL, NULL, 0);
+	assert_non_null(strstr(a->body, "# TYPE leakwatch_listeners_exposed gauge"));
+	assert_non_null(strstr(a->body, "leakwatch_listeners_exposed{severity=\"high\",service=\"none\"} 0"));
+	assert_non_null(strstr(a->body, "leakwatch_leaks_open{severity=\"critical\",rule=\"none\"} 0"));
+	assert_int_equal(ask(c, "POST", "/v1/events", with_token, body, len)->status, 200);
+	a = ask(c, "GET", "/metrics", NULL, NULL, 0);
+	assert_non_null(strstr(a->body, "leakwatch_listeners_exposed{severity=\"high\",service=\"redis\"} 1"));
+	assert_non_null(strstr(a->body, "leakwatch_leaks_open{severity=\"critical\",rule=\"github-pat\"} 1"));
+	assert_null(strstr(a->body, "db-1")); /* no host */
+	free(body);
+}
+
 static void test_digest_files(void **state)
 {
 	uint8_t d[TOKEN_DIGEST_LEN];
@@ -544,6 +564,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_gauges, setup, teardown),
 		cmocka_unit_test(test_digest_files),
 	};
 	int rc;
