@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "cmd/cmd.h"
+#include "names.h"
 #include "storage/query.h"
 #include "storage/store.h"
 
@@ -47,6 +48,16 @@ static int option(struct query_args *q, int opt, const char *arg)
 		q->json = !strcmp(arg, "json");
 		q->format_given = true;
 		break;
+	case 'S': {
+		enum lw_severity sev;
+
+		if (severity__parse(arg, &sev))
+			return cmd__error("--severity: expected %s, got \"%s\"", severity__choices(), arg);
+		q->f.min_severity = severity__wire(sev);
+		break;
+	}
+	case 'o': q->f.open_only = true; break;
+	case 'a': q->f.hide_closed = false; break;
 	case 'h': fputs(collector_usage, stdout); return EXIT_OK;
 	default: return EXIT_ERROR;
 	}
@@ -63,6 +74,9 @@ static int parse_args(int argc, char **argv, struct query_args *q)
 		{ "host", required_argument, NULL, 'H' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "severity", required_argument, NULL, 'S' },
+		{ "open", no_argument, NULL, 'o' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -94,7 +108,8 @@ static int print_findings(struct store *store, const char *path, const struct qu
 int cmd_query(int argc, char **argv, bool events)
 {
 	/* findings are a page; raw events are all of them unless limited */
-	struct query_args q = { .f.limit = events ? 0 : QUERY_DEFAULT_LIMIT };
+	/* a table of what is a problem now: closed listeners only with --all */
+	struct query_args q = { .f.limit = events ? 0 : QUERY_DEFAULT_LIMIT, .f.hide_closed = !events };
 	struct store_opts so = { .read_only = true, .busy_timeout_ms = 5000 };
 	struct store *store;
 	char dbbuf[4096];

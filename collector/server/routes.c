@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
+#include "names.h"
 #include "render.h"
 #include "server/promtext.h"
 #include "storage/ack.h"
@@ -168,6 +169,8 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 	const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
 	const char *host = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host");
 	const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *severity = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "severity");
+	const char *open = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "open");
 	struct query_filter f = { .limit = QUERY_DEFAULT_LIMIT };
 	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 5000 };
 	struct findings fs;
@@ -190,6 +193,17 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 	}
 	if (host && *host)
 		f.host = host;
+	if (severity && *severity) {
+		enum lw_severity sev;
+
+		if (severity__parse(severity, &sev)) {
+			metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+			return respond_text(c, MHD_HTTP_BAD_REQUEST, "severity: expected info, low, medium, high or critical", r);
+		}
+		f.min_severity = severity__wire(sev);
+	}
+	/* open=true: only what is still a problem (open listeners, unacknowledged leaks) */
+	f.open_only = open && (!strcmp(open, "true") || !strcmp(open, "1"));
 	if (limit && *limit && query__parse_limit(limit, &f.limit)) {
 		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
 		return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);

@@ -65,6 +65,18 @@ int query__findings(sqlite3 *db, const struct query_filter *f, struct findings *
 		query__free(out);
 		return err;
 	}
+	/* agent problems carry a severity of their own, judged as they are read */
+	for (size_t i = 0; i < out->n;) {
+		if (out->v[i].severity >= q.min_severity) {
+			i++;
+			continue;
+		}
+		free(out->v[i].json);
+		free(out->v[i].host);
+		free(out->v[i].what);
+		free(out->v[i].id);
+		out->v[i] = out->v[--out->n];
+	}
 	qsort(out->v, out->n, sizeof(*out->v), by_urgency);
 	while (out->n > q.limit) {
 		struct finding *d = &out->v[--out->n];
@@ -72,6 +84,7 @@ int query__findings(sqlite3 *db, const struct query_filter *f, struct findings *
 		free(d->json);
 		free(d->host);
 		free(d->what);
+		free(d->id);
 	}
 	return 0;
 }
@@ -82,6 +95,7 @@ void query__free(struct findings *fs)
 		free(fs->v[i].json);
 		free(fs->v[i].host);
 		free(fs->v[i].what);
+		free(fs->v[i].id);
 	}
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
@@ -123,7 +137,7 @@ static void print_clean(FILE *out, const char *s, int width)
 
 void query__print_table(FILE *out, const struct findings *fs)
 {
-	int host_w = 4;
+	int host_w = 4, id_w = 0;
 
 	for (size_t i = 0; i < fs->n; i++) {
 		int n = (int)strlen(fs->v[i].host);
@@ -131,14 +145,26 @@ void query__print_table(FILE *out, const struct findings *fs)
 		if (n > host_w)
 			host_w = n < 40 ? n : 40;
 	}
-	fprintf(out, "%-9s %-9s %-*s %-24s %s\n", "SEVERITY", "KIND", host_w, "HOST", "LAST SEEN", "FINDING");
+	/* a leak's fingerprint, for ack, in a column of its own when there are leaks */
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].id && (int)strlen(fs->v[i].id) > id_w)
+			id_w = (int)strlen(fs->v[i].id);
+	fprintf(out, "%-8s %-8s %-*s %-16s ", "SEVERITY", "KIND", host_w, "HOST", "LAST SEEN (UTC)");
+	if (id_w)
+		fprintf(out, "%-*s ", id_w, "FINGERPRINT");
+	fprintf(out, "%s\n", "FINDING");
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		char when[LW_RFC3339_LEN];
 
-		fprintf(out, "%-9s %-9s ", severity__wire_name(f->severity), store_kind__name(f->kind));
+		fprintf(out, "%-8s %-8s ", severity__wire_name(f->severity), store_kind__name(f->kind));
 		print_clean(out, f->host, host_w);
-		fprintf(out, " %-24s ", clock__rfc3339(f->last_seen_ns, when));
+		/* minutes are enough to read; JSON keeps the full time */
+		clock__rfc3339(f->last_seen_ns, when);
+		when[10] = ' ';
+		fprintf(out, " %-16.16s ", when);
+		if (id_w)
+			fprintf(out, "%-*s ", id_w, f->id ? f->id : "-");
 		print_clean(out, f->what, 0);
 		fputc('\n', out);
 	}

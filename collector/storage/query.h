@@ -22,6 +22,9 @@ struct query_filter {
 	uint64_t since_ns;            /* last seen at or after; 0 for all */
 	const char *host;             /* host name, or NULL */
 	unsigned limit;
+	int min_severity;             /* leakwatch.v1.Severity; 0: any */
+	bool hide_closed;             /* listeners that closed are left out */
+	bool open_only;               /* and acknowledged leaks too: what is still a problem */
 };
 
 struct finding {
@@ -32,6 +35,7 @@ struct finding {
 	char *json;          /* the whole finding as one JSON object */
 	char *host;          /* a host name, or "N hosts" */
 	char *what;          /* one line for the table */
+	char *id;            /* a leak's fingerprint, which ack takes; NULL for other kinds */
 };
 
 struct findings {

@@ -14,14 +14,15 @@
 
 /* --- leaks --- */
 
-#define LEAKS_SQL(acked)                                                                           \
+#define LEAKS_SQL(acked, unacked)                                                                  \
 	"SELECT fingerprint, rule, family, severity, redacted, first_seen_ns, last_seen_ns,"       \
 	" total_count, events, " acked " FROM leaks WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR"   \
 	" fingerprint IN (SELECT fingerprint FROM leak_locations WHERE hostname = ?2))"            \
+	" AND severity >= ?4 AND (NOT ?6 OR " unacked ")"                                         \
 	" ORDER BY severity DESC, last_seen_ns DESC LIMIT ?3"
-static const char leaks_sql[] = LEAKS_SQL("acked_ns, acked_by");
+static const char leaks_sql[] = LEAKS_SQL("acked_ns, acked_by", "acked_ns IS NULL");
 /* a database of schema version 1, never opened by a collector that migrates */
-static const char leaks_v1_sql[] = LEAKS_SQL("NULL, NULL");
+static const char leaks_v1_sql[] = LEAKS_SQL("NULL, NULL", "1");
 
 static const char hosts_sql[] =
 	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
@@ -198,6 +199,7 @@ int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings
 			free(place);
 			break;
 		}
+		fd.id = xstrdup(text(st, 0));
 		fd.what = xasprintf("%s %s, %" PRIu64 " time%s in %" PRIu64 " file%s%s%s%s", text(st, 1) ?: "?",
 				    text(st, 4) ?: "", u64(st, 7), u64(st, 7) == 1 ? "" : "s", n_files,
 				    n_files == 1 ? "" : "s",

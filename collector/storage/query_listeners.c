@@ -19,6 +19,7 @@
 	" uid, user, container_id, container_runtime, pod_uid, pod_name, pod_namespace,"            \
 	" container_name, " v4                                                                       \
 	" FROM listeners WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"                \
+	" AND severity >= ?4 AND NOT (?5 AND state != 'open')"                                      \
 	" ORDER BY severity DESC, state = 'open' DESC, last_seen_ns DESC LIMIT ?3"
 static const char listeners_sql[] = LISTENERS_SQL(
 	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert");

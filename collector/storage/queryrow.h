@@ -103,6 +103,7 @@ static inline int add(struct findings *fs, struct finding *f, struct jsonw *w)
 		free(f->json);
 		free(f->host);
 		free(f->what);
+		free(f->id);
 		return -ENOMEM;
 	}
 	return 0;
@@ -116,6 +117,10 @@ static inline void bind_filter(sqlite3_stmt *st, const struct query_filter *f)
 	else
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_int(st, 3, (int)f->limit);
+	/* the readers' own conditions: severity, closed listeners, acknowledged leaks */
+	sqlite3_bind_int(st, 4, f->min_severity);
+	sqlite3_bind_int(st, 5, f->hide_closed || f->open_only);
+	sqlite3_bind_int(st, 6, f->open_only);
 }
 
 int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct findings *fs);

@@ -468,6 +468,64 @@ static void test_query(void **state)
 	query__free(&fs);
 }
 
+/* What query shows by default, and its filters; the table's fingerprint column. */
+static void test_query_filters_and_table(void **state)
+{
+	struct ctx *c = *state;
+	struct query_filter f = { .limit = 100, .hide_closed = true };
+	struct findings fs;
+	struct fx e[4];
+	Leakwatch__V1__Event *evs[4];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	evs[0] = fx_listener(&e[0], 1, c->t0, "db-1", 6379, true);
+	evs[1] = fx_listener(&e[1], 2, c->t0, "db-1", 5432, true);
+	evs[2] = fx_leak(&e[2], 3, c->t0, "db-1", FP1, "/var/log/a.log", 1);
+	evs[3] = fx_leak(&e[3], 4, c->t0, "db-1", FP2, "/var/log/b.log", 1);
+	e[3].k.severity = LEAKWATCH__V1__SEVERITY__SEVERITY_LOW;
+	put(c, evs, 4, 0);
+	evs[0] = fx_listener(&e[0], 5, c->t0 + SEC, "db-1", 5432, false); /* 5432 closes */
+	put(c, evs, 1, 0);
+
+	/* closed listeners hidden by default */
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 3);
+	for (size_t i = 0; i < fs.n; i++)
+		assert_null(strstr(fs.v[i].what, ":5432 "));
+	out = open_memstream(&text, &len);
+	query__print_table(out, &fs);
+	fclose(out);
+	assert_non_null(strstr(text, "FINGERPRINT"));
+	assert_non_null(strstr(text, FP1));
+	assert_non_null(strstr(text, " - ")); /* a listener has none */
+	free(text);
+	query__free(&fs);
+	/* --all shows it */
+	f.hide_closed = false;
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 4);
+	query__free(&fs);
+	/* --severity high: the low leak goes */
+	f.min_severity = LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH;
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	for (size_t i = 0; i < fs.n; i++)
+		assert_true(fs.v[i].severity >= LEAKWATCH__V1__SEVERITY__SEVERITY_HIGH);
+	assert_int_equal(fs.n, 3);
+	query__free(&fs);
+	/* --open: an acknowledged leak is no longer a problem */
+	f.min_severity = 0;
+	f.open_only = true;
+	assert_int_equal(sqlite3_exec(store__db(c->s), "UPDATE leaks SET acked_ns = 1 WHERE fingerprint = '" FP1 "'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_int_equal(fs.n, 2); /* the open listener and the unacknowledged leak */
+	for (size_t i = 0; i < fs.n; i++)
+		assert_true(!fs.v[i].id || !strcmp(fs.v[i].id, FP2));
+	query__free(&fs);
+}
+
 static void test_parse_since(void **state)
 {
 	uint64_t now = 1800000000ULL * SEC, v;
@@ -502,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_version_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_is_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_filters_and_table, setup, teardown),
 		cmocka_unit_test(test_parse_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
