@@ -233,11 +233,15 @@ expect "bad kind: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authori
 
 "$COLLECTOR" query --db "$DB" >"$WORK/table.txt" 2>&1
 check "query: a table, most severe first" bash -c \
-	"head -1 '$WORK/table.txt' | grep -q '^SEVERITY' && sed -n 2p '$WORK/table.txt' | grep -q '^critical  leak .*2 hosts.*github-pat'"
-"$COLLECTOR" query --config "$WORK/collector.yaml" --kind listener --format json >"$WORK/lines.json" 2>&1
-check "query --config --kind listener --format json: JSON lines" python3 -c "
+	"head -1 '$WORK/table.txt' | grep -q '^SEVERITY.*FINGERPRINT' && sed -n 2p '$WORK/table.txt' | grep -Eq '^critical +leak .*2 hosts .*[0-9a-f]{32} github-pat'"
+"$COLLECTOR" query --config "$WORK/collector.yaml" --kind listener --all --format json >"$WORK/lines.json" 2>&1
+check "query --config --kind listener --all --format json: JSON lines" python3 -c "
 import json; rows = [json.loads(l) for l in open('$WORK/lines.json')]
 assert len(rows) == 2 and all(r['kind'] == 'listener' for r in rows), rows"
+"$COLLECTOR" query --config "$WORK/collector.yaml" --kind listener --format json >"$WORK/open.json" 2>&1
+check "    without --all, closed listeners are left out" python3 -c "
+import json; rows = [json.loads(l) for l in open('$WORK/open.json')]
+assert rows and all(r['state'] == 'open' for r in rows) and len(rows) < 2, rows"
 out=$("$COLLECTOR" query --db "$WORK/absent.db" 2>&1); rc=$?
 expect "query on a missing database: exit 2" 2 "$rc"
 

@@ -166,13 +166,15 @@ for line in text.splitlines():
         assert m, "not a sample: " + line
         name = m.group(1)
         assert name == current and name in type_of, "no HELP/TYPE before " + line
-        assert name.startswith("leakwatch_collector_"), name
+        # the fleet's open problems are named for what they count, not for the collector
+        fleet = name in ("leakwatch_listeners_exposed", "leakwatch_leaks_open")
+        assert name.startswith("leakwatch_collector_") or fleet, name
         if type_of[name] == "counter":
             assert name.endswith("_total"), name
         else:
             assert not name.endswith("_total"), name
         labels = re.findall(r'([a-z_]+)="', m.group(2) or "")
-        assert set(labels) <= {"reason", "version"}, line
+        assert set(labels) <= ({"severity", "service", "rule"} if fleet else {"reason", "version"}), line
 PY
 
 check "/metrics: the counts of what was posted" python3 - "$WORK/metrics.txt" "$(cat "$LW_ROOT/VERSION")" <<'PY'
