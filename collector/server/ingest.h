@@ -72,6 +72,8 @@ struct ingest_batch {
 	size_t n_events;
 	size_t n_invalid;
 	size_t n_unredacted;      /* leaks whose redacted form showed too much */
+	/* set by the server: the credential that sent it may report for its hosts only */
+	bool host_verified;
 	struct ingest_event *events;
 	/* private */
 	uint8_t *inflated;

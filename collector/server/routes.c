@@ -132,6 +132,8 @@ enum MHD_Result routes__events(struct server *s, struct MHD_Connection *c, struc
 		metrics__reject(m, REJECT_HOST_MISMATCH, 1);
 		return respond_text(c, MHD_HTTP_FORBIDDEN, r->forbidden, r);
 	}
+	/* its host names rest on the credential only where that names the hosts */
+	b->host_verified = r->cred->n_hosts > 0;
 	err = store__write_batch(s->o.store, b, now, &res);
 	if (err) {
 		ingest__free(b);

@@ -35,9 +35,10 @@ static const char hosts_sql[] =
 	" WHERE fingerprint = ?1 AND (?2 IS NULL OR hostname = ?2)"                                  \
 	" ORDER BY last_seen_ns DESC LIMIT ?3"
 static const char locations_sql[] = LOCATIONS_SQL(
-	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm");
+	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm,"
+	" host_verified");
 /* a database of schema version 2 or older, never opened by a collector that migrates */
-static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0");
 
 /* A journal location names its entry; a relayed line its origin and writer. */
 static void location_source(struct jsonw *w, sqlite3_stmt *st)
@@ -118,6 +119,7 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		jsonw__begin_object(w);
 		jsonw__kv_str(w, "host", text(st, 0));
 		jsonw__kv_str(w, "path", text(st, 1));
+		jsonw__kv_bool(w, "host_verified", sqlite3_column_int(st, 26));
 		location_source(w, st);
 		jsonw__kv_u64(w, "count", u64(st, 4));
 		jsonw__kv_u64(w, "events", u64(st, 5));

@@ -22,9 +22,9 @@
 	" AND severity >= ?4 AND NOT (?5 AND state != 'open')"                                      \
 	" ORDER BY severity DESC, state = 'open' DESC, last_seen_ns DESC LIMIT ?3"
 static const char listeners_sql[] = LISTENERS_SQL(
-	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert");
+	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert, host_verified");
 /* a database of schema version 3 or older, never opened by a collector that migrates */
-static const char listeners_v3_sql[] = LISTENERS_SQL("NULL, NULL, NULL, NULL, NULL, NULL");
+static const char listeners_v3_sql[] = LISTENERS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, 0");
 
 static void format_address(sqlite3_stmt *st, int i, char buf[LW_ADDR_STRLEN])
 {
@@ -159,6 +159,8 @@ int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct find
 		}
 		who_json(&w, st);
 		auth_json(&w, st, 33);
+		/* the host name was checked against the sending credential's hosts */
+		jsonw__kv_bool(&w, "host_verified", sqlite3_column_int(st, 39));
 		kv_time(&w, "first_seen", u64(st, 6));
 		kv_time(&w, "last_seen", u64(st, 7));
 		kv_time(&w, "state_since", u64(st, 8));

@@ -195,6 +195,10 @@ static const char *const migrations[] = {
 	 * inode is, once the namespace is gone), and by its `ip netns` name */
 	"ALTER TABLE listeners ADD COLUMN netns_cookie INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE listeners ADD COLUMN netns_name TEXT;",
+
+	/* 6: the host name was checked against the sending credential's hosts */
+	"ALTER TABLE listeners ADD COLUMN host_verified INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leak_locations ADD COLUMN host_verified INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

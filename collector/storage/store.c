@@ -63,12 +63,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" service, service_category, service_by, comm, pid, exe, uid, user,"
 		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
 		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert,"
-		" netns_cookie, netns_name)"
+		" netns_cookie, netns_name, host_verified)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)"
+		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)"
 		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
-		" state = excluded.state,"
+		" state = excluded.state, host_verified = excluded.host_verified,"
 		/* another namespace that got the inode of a deleted one: its own listener */
 		" first_seen_ns = CASE WHEN " OTHER_NETNS " THEN excluded.first_seen_ns"
 		"  ELSE min(first_seen_ns, excluded.first_seen_ns) END,"
@@ -125,10 +125,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
 		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name,"
 		" source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid,"
-		" writer_comm)"
+		" writer_comm, host_verified)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
 		" ON CONFLICT (fingerprint, hostname, path) DO UPDATE SET "
+		LATEST("leak_locations", "host_verified")
 		LATEST("leak_locations", "source") LATEST("leak_locations", "journal_unit")
 		LATEST("leak_locations", "journal_identifier") LATEST("leak_locations", "journal_cursor")
 		LATEST("leak_locations", "origin_comm") LATEST("leak_locations", "origin_pid")
@@ -401,7 +402,7 @@ static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
 	return out;
 }
 
-static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns)
+static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified)
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
 	const Leakwatch__V1__Process *p = ev->process;
@@ -464,6 +465,7 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 	}
 	sqlite3_bind_int64(st, 39, (int64_t)l->netns_cookie);
 	bind_opt(st, 40, l->netns_name);
+	sqlite3_bind_int(st, 41, host_verified);
 	err = run(st);
 	free(reach);
 	if (err || sqlite3_changes(s->db))
@@ -481,7 +483,7 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 	return run(st);
 }
 
-static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns)
+static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified)
 {
 	const Leakwatch__V1__LeakEvent *l = ev->leak;
 	const Leakwatch__V1__Process *p = ev->process;
@@ -549,6 +551,7 @@ static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t re
 		sqlite3_bind_int64(st, 14, p->pid);
 		bind_opt(st, 15, p->exe);
 	}
+	sqlite3_bind_int(st, 28, host_verified);
 	if (c) {
 		bind_opt(st, 16, c->id);
 		bind_opt(st, 17, c->pod_uid);
@@ -685,8 +688,8 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	if (!*is_new)
 		return 0; /* a resend: derived state already counts it, and alerts too */
 	switch (ev->kind_case) {
-	case LEAKWATCH__V1__EVENT__KIND_LISTENER: err = put_listener(s, ev, received_ns); break;
-	case LEAKWATCH__V1__EVENT__KIND_LEAK: err = put_leak(s, ev, received_ns); break;
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER: err = put_listener(s, ev, received_ns, b->host_verified); break;
+	case LEAKWATCH__V1__EVENT__KIND_LEAK: err = put_leak(s, ev, received_ns, b->host_verified); break;
 	case LEAKWATCH__V1__EVENT__KIND_HEALTH: err = put_health(s, b->agent_id, ev, received_ns); break;
 	default: return -EINVAL;
 	}

@@ -800,7 +800,7 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 5);
+	assert_int_equal(STORE_SCHEMA_VERSION, 6);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
 				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
@@ -812,7 +812,8 @@ static void test_schema(void **state)
 				  " 'auth_client_cert')"), 6);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'prev_labels'"), 1);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name IN"
-				  " ('netns_cookie', 'netns_name')"), 2);
+				  " ('netns_cookie', 'netns_name', 'host_verified')"), 3);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'host_verified'"), 1);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -848,6 +849,8 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE listeners DROP COLUMN auth_client_cert;"
 				      " ALTER TABLE listeners DROP COLUMN netns_cookie;"
 				      " ALTER TABLE listeners DROP COLUMN netns_name;"
+				      " ALTER TABLE listeners DROP COLUMN host_verified;"
+				      " ALTER TABLE leak_locations DROP COLUMN host_verified;"
 				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
 				      " PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),

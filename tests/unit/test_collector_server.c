@@ -479,6 +479,9 @@ static void test_host_binding(void **state)
 	struct answer *a;
 
 	assert_int_equal(ask(c, "POST", "/v1/events", as_db_nodes, body, len)->status, 200);
+	/* what it sent rests on a credential bound to db-*: host_verified */
+	a = ask(c, "GET", "/v1/findings?host=db-1&kind=listener", as_operator, NULL, 0);
+	assert_non_null(strstr(a->body, "\"host_verified\":true"));
 	raw = fx_batch(&ev, 1, "agent-db-1", 2, &raw_len);
 	assert_int_equal(gz__compress(raw, raw_len, &gz, &gz_len), 0);
 	a = ask(c, "POST", "/v1/events", as_db_nodes, gz, gz_len);
@@ -487,8 +490,10 @@ static void test_host_binding(void **state)
 	assert_int_equal(rejected(c, REJECT_HOST_MISMATCH), 1);
 	a = ask(c, "GET", "/v1/findings?host=web-3", as_operator, NULL, 0);
 	assert_non_null(strstr(a->body, "\"count\":0")); /* nothing of it stored */
-	/* the fleet's credential has no such limit */
+	/* the fleet's credential has no such limit, and its claims are not verified */
 	assert_int_equal(ask(c, "POST", "/v1/events", as_ingest, gz, gz_len)->status, 200);
+	a = ask(c, "GET", "/v1/findings?host=web-3", as_operator, NULL, 0);
+	assert_non_null(strstr(a->body, "\"host_verified\":false"));
 	free(raw);
 	free(gz);
 	free(body);
