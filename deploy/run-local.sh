@@ -4,11 +4,17 @@
 # to it with built-in defaults. Prints each event as it arrives at the
 # collector; Ctrl-C stops both, agent first so that nothing is left unsent.
 #   CONFIG=path/to/leakwatch.yaml  use this agent configuration instead
+#   STATE=DIR  keep both daemons' state under DIR instead of /var/lib
 set -u
 BUILD=${BUILD:-build}
 RUN=$BUILD/run
-COLLECTOR_STATE=/var/lib/leakwatch-collector
+COLLECTOR_STATE=${STATE:+$STATE/collector}
+COLLECTOR_STATE=${COLLECTOR_STATE:-/var/lib/leakwatch-collector}
 mkdir -p "$RUN"
+# Each daemon in a process group of its own: the terminal's Ctrl-C reaches
+# this script alone, which stops the agent first (it ships what it holds)
+# and the collector after, instead of both at the same moment.
+set -m
 
 config=${CONFIG:-}
 if [ -z "$config" ]; then
@@ -19,10 +25,16 @@ if [ -z "$config" ]; then
 collector:
   url: http://127.0.0.1:4520
   token_file: $COLLECTOR_STATE/token
+${STATE:+state_dir: $STATE/agent}
 YAML
 fi
+collector_args=()
+if [ -n "${STATE:-}" ]; then
+	printf 'state_dir: %s\n' "$COLLECTOR_STATE" >"$RUN/collector.yaml"
+	collector_args=(--config "$RUN/collector.yaml")
+fi
 
-"$BUILD/leakwatch-collector" serve --print 2>"$RUN/collector.log" &
+"$BUILD/leakwatch-collector" serve "${collector_args[@]}" --print 2>"$RUN/collector.log" &
 collector=$!
 for _ in $(seq 100); do
 	grep -q '"msg":"listening"' "$RUN/collector.log" 2>/dev/null && break

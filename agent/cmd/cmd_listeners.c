@@ -117,7 +117,9 @@ static int by_severity(const void *pa, const void *pb)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: leakwatch listeners [--format json|table] [--no-probe] [--config FILE] [--host-root DIR]\n"
+	fprintf(f, "usage: leakwatch listeners [--format json|table] [--wide] [--no-probe] [--config FILE]\n"
+		   "                           [--host-root DIR]\n"
+		   "  --wide       the table with the network namespace and the container (wider than 100)\n"
 		   "  --no-probe   do not probe exposed data services for access without credentials\n"
 		   "exit status: 0 nothing exposed, 1 a listener is public and unexpected, or answers\n"
 		   "without credentials on a private address and is not expected; 2 error\n");
@@ -164,22 +166,24 @@ out:
 }
 
 /* The findings, most severe first; whether one is alarming (listener__alarming). */
-static bool print(struct audit *au, bool table)
+static bool print(struct audit *au, bool table, bool wide)
 {
-	bool exposed = false;
+	bool exposed = false, port_only = false;
 	struct lw_host host;
 
 	qsort(au->found, au->n, sizeof(*au->found), by_severity);
 	host__read(&host);
 	if (table)
-		report__listener_table_header(stdout);
+		report__listener_table_header(stdout, wide);
 	for (size_t i = 0; i < au->n; i++) {
 		if (table)
-			report__listener_table_row(stdout, &au->found[i]);
+			port_only |= report__listener_table_row(stdout, &au->found[i], wide);
 		else
 			print_json(&host, &au->found[i]);
 		exposed |= listener__alarming(&au->found[i]);
 	}
+	if (table)
+		report__listener_table_legend(stdout, port_only);
 	return exposed;
 }
 
@@ -190,11 +194,12 @@ int cmd_listeners(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'R' },
 		{ "no-probe", no_argument, NULL, 'P' },
+		{ "wide", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "table";
-	bool config_given = false, exposed, probe = true;
+	bool config_given = false, exposed, probe = true, wide = false;
 	struct audit au = { 0 };
 	struct inventory_stats inv = { 0 };
 	struct lw_config cfg;
@@ -207,6 +212,7 @@ int cmd_listeners(int argc, char **argv)
 		case 'f': format = optarg; break;
 		case 'R': hostfs__set_root(optarg); break;
 		case 'P': probe = false; break;
+		case 'w': wide = true; break;
 		case 'h': usage(stdout); return LW_EXIT_OK;
 		default: usage(stderr); return LW_EXIT_ERROR;
 		}
@@ -226,7 +232,7 @@ int cmd_listeners(int argc, char **argv)
 	if (!audit(&cfg, &au, &inv)) {
 		if (probe && cfg.probe_enabled && probe_all(&cfg, &au))
 			log_warn("cannot start the probe threads; listeners are not probed");
-		exposed = print(&au, !strcmp(format, "table"));
+		exposed = print(&au, !strcmp(format, "table"), wide);
 		if (inv.namespaces_failed)
 			log_warn("%zu network namespaces could not be read", inv.namespaces_failed);
 		rc = fflush(stdout) ? LW_EXIT_ERROR : exposed ? LW_EXIT_FOUND : LW_EXIT_OK;

@@ -48,6 +48,7 @@ struct block {
 
 struct scan {
 	struct scanner *sc;
+	const struct lw_config *cfg; /* rules.disable */
 	struct lw_fpkey key;
 	bool json, progress;
 	const char *path;
@@ -69,6 +70,7 @@ static void usage(FILE *f)
 		   "  --since WHEN  journal entries since a time (2026-11-29, \"2026-11-29 10:00:00\", UTC)\n"
 		   "                or for a duration back from now (24h)\n"
 		   "  --key FILE    fingerprint key (default: the agent's, %s/fingerprint.key)\n"
+		   "  --disable-rule ID  do not report this rule's findings (repeatable; rules.disable too)\n"
 		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",
 		LW_DEFAULT_STATE_DIR);
 }
@@ -144,6 +146,9 @@ static int on_finding(void *ctx, const struct lw_scan_match *m)
 	struct scan *sc = ctx;
 	char red[LW_REDACTED_MAX], fp[LW_FINGERPRINT_LEN + 1];
 	uint64_t line, line_at, lines, brk;
+
+	if (config__rule_disabled(sc->cfg, m->rule->id))
+		return 0; /* rules.disable, --disable-rule */
 
 	secret__redact(m->secret, m->secret_len, red);
 	secret__fingerprint(&sc->key, m->secret, m->secret_len, fp);
@@ -510,7 +515,7 @@ static void scan_journal(struct scan *sc, const struct lw_config *cfg, char **di
 {
 	struct scanjournal_opts jo = {
 		.scanner = sc->sc, .key = &sc->key, .json = sc->json, .max_bytes = cfg->capture_max_bytes,
-		.since_us = since_us, .dirs = dirs, .n_dirs = n_dirs, .procs = procinfo__new(),
+		.since_us = since_us, .dirs = dirs, .n_dirs = n_dirs, .procs = procinfo__new(), .cfg = cfg,
 	};
 
 	if (!jo.procs) {
@@ -541,10 +546,13 @@ int cmd_scan(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "journal", no_argument, NULL, 'j' },
 		{ "since", required_argument, NULL, 's' },
+		{ "disable-rule", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "text", *key_file = NULL;
+	const char *off[64];
+	size_t n_off = 0;
 	bool config_given = false, journal = false;
 	uint64_t since_us = 0;
 	struct scan sc = { 0 };
@@ -559,6 +567,13 @@ int cmd_scan(int argc, char **argv)
 		case 'f': format = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': journal = true; break;
+		case 'D':
+			if (n_off == sizeof(off) / sizeof(off[0])) {
+				fprintf(stderr, "leakwatch: scan: at most 64 --disable-rule\n");
+				return LW_EXIT_ERROR;
+			}
+			off[n_off++] = optarg;
+			break;
 		case 's':
 			if (parse_since(optarg, &since_us))
 				return LW_EXIT_ERROR;
@@ -577,6 +592,15 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (cmd__load_config(&cfg, config_file, config_given))
 		return LW_EXIT_ERROR;
+	for (size_t i = 0; i < n_off; i++) {
+		if (config__disable_rule(&cfg, off[i])) {
+			fprintf(stderr, "leakwatch: scan: --disable-rule: no rule \"%s\" (leakwatch rules lists them)\n",
+				off[i]);
+			config__free(&cfg);
+			return LW_EXIT_ERROR;
+		}
+	}
+	sc.cfg = &cfg;
 	sc.json = !strcmp(format, "json");
 	sc.progress = isatty(STDERR_FILENO);
 	jsonw__init(&sc.w);

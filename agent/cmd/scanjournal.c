@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "core/config.h"
 #include "journal/jentry.h"
 #include "jsonw.h"
 #include "names.h"
@@ -83,9 +84,12 @@ static int walk(const struct scanjournal_opts *o, sd_journal *sd, size_t *found)
 		jentry__finish(&e, o->procs);
 		sd_journal_get_realtime_usec(sd, &realtime_us);
 		sd_journal_get_cursor(sd, &cursor);
-		for (size_t i = 0; i < e.n_findings; i++)
+		for (size_t i = 0; i < e.n_findings; i++) {
+			if (o->cfg && config__rule_disabled(o->cfg, e.findings[i].rule->id))
+				continue; /* rules.disable, --disable-rule */
 			print(o, &w, &e, &e.findings[i], cursor ? cursor : "", realtime_us);
-		*found += e.n_findings;
+			(*found)++;
+		}
 		free(cursor);
 	}
 	jsonw__free(&w);

@@ -11,6 +11,8 @@
 #include "detect/scanner.h"
 #include "leaks/secret.h"
 
+struct lw_config;
+
 struct scanjournal_opts {
 	struct scanner *scanner;
 	struct procinfo *procs;  /* the scrubber of host-taken text */
@@ -20,6 +22,7 @@ struct scanjournal_opts {
 	uint64_t since_us;       /* wall clock; 0: from the first entry */
 	char *const *dirs;       /* none: the host's journals */
 	size_t n_dirs;
+	const struct lw_config *cfg; /* rules.disable */
 };
 
 /* Prints one line per finding; *found counts them. 0, or -errno when the journal cannot be read. */

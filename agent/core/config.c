@@ -366,6 +366,46 @@ static void free_user_rules(struct lw_config *cfg)
 	free(cfg->user_rules);
 	cfg->user_rules = NULL;
 	cfg->n_user_rules = 0;
+	free_strv(cfg->disabled_rules, cfg->n_disabled_rules);
+	cfg->disabled_rules = NULL;
+	cfg->n_disabled_rules = 0;
+}
+
+static bool rule_exists(const struct lw_config *cfg, const char *id)
+{
+	for (size_t i = 0; i < rules__count(); i++)
+		if (!strcmp(rules__get(i)->info.id, id))
+			return true;
+	for (size_t i = 0; i < cfg->n_user_rules; i++)
+		if (cfg->user_rules[i].id && !strcmp(cfg->user_rules[i].id, id))
+			return true;
+	return false;
+}
+
+bool config__rule_disabled(const struct lw_config *cfg, const char *id)
+{
+	for (size_t i = 0; id && i < cfg->n_disabled_rules; i++)
+		if (!strcmp(cfg->disabled_rules[i], id))
+			return true;
+	return false;
+}
+
+int config__disable_rule(struct lw_config *cfg, const char *id)
+{
+	char **v;
+
+	if (!rule_exists(cfg, id))
+		return -ENOENT;
+	if (config__rule_disabled(cfg, id))
+		return 0;
+	v = realloc(cfg->disabled_rules, (cfg->n_disabled_rules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cfg->disabled_rules = v;
+	if (!(v[cfg->n_disabled_rules] = strdup(id)))
+		return -ENOMEM;
+	cfg->n_disabled_rules++;
+	return 0;
 }
 
 static struct lw_user_rule *current_rule(struct yamlcfg *c)
@@ -470,9 +510,62 @@ static int rule_entry(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
-static int section_rules(struct yamlcfg *c, yaml_node_t *n)
+static int rules_custom(struct yamlcfg *c, yaml_node_t *n)
 {
 	return yamlcfg__walk_seq(c, n, rule_entry);
+}
+
+/* Checked once the section is read: a custom rule may come after. */
+static int rules_disable_one(struct yamlcfg *c, yaml_node_t *n)
+{
+	struct lw_config *cfg = CFG(c);
+	const char *id;
+	char **v;
+
+	if (yamlcfg__str(c, n, &id))
+		return -EINVAL;
+	v = realloc(cfg->disabled_rules, (cfg->n_disabled_rules + 1) * sizeof(*v));
+	if (!v)
+		return yamlcfg__fail(c, "out of memory");
+	cfg->disabled_rules = v;
+	if (!(v[cfg->n_disabled_rules] = strdup(id)))
+		return yamlcfg__fail(c, "out of memory");
+	cfg->n_disabled_rules++;
+	return 0;
+}
+
+static int rules_disable(struct yamlcfg *c, yaml_node_t *n)
+{
+	return yamlcfg__walk_seq(c, n, rules_disable_one);
+}
+
+static int rules_check(struct yamlcfg *c, yaml_node_t *n)
+{
+	const struct lw_config *cfg = CFG(c);
+
+	(void)n;
+	for (size_t i = 0; i < cfg->n_disabled_rules; i++)
+		if (!rule_exists(cfg, cfg->disabled_rules[i]))
+			return yamlcfg__fail(c, "disable: no rule \"%s\" (leakwatch rules lists them)",
+					     cfg->disabled_rules[i]);
+	return 0;
+}
+
+/*
+ * rules: a list of custom rules (the first form), or
+ *   rules: {custom: [...], disable: [id, ...]}
+ */
+static int section_rules(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const struct yamlcfg_key keys[] = {
+		{ "custom", rules_custom },
+		{ "disable", rules_disable },
+		{ 0 },
+	};
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		return rules_custom(c, n);
+	return yamlcfg__walk_map(c, n, keys) ?: rules_check(c, n);
 }
 
 /* metrics: */

@@ -22,6 +22,12 @@ struct lw_user_rule; /* detect/rules.h */
 #define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"
 #define LW_DEFAULT_METRICS_LISTEN "127.0.0.1:9464"
 
+struct lw_config;
+/* Is rule id turned off (rules.disable, scan --disable-rule)? */
+bool config__rule_disabled(const struct lw_config *cfg, const char *id);
+/* Turns rule id off; -ENOENT when no built-in or custom rule has that id. */
+int config__disable_rule(struct lw_config *cfg, const char *id);
+
 struct lw_config {
 	struct lw_log_settings log;   /* log.level, log.format */
 
@@ -39,6 +45,9 @@ struct lw_config {
 	/* rules: the operator's own secret patterns, added to the built-in ones */
 	struct lw_user_rule *user_rules;
 	size_t n_user_rules;
+	/* rules.disable: ids of rules, built-in or custom, whose findings are not reported */
+	char **disabled_rules;
+	size_t n_disabled_rules;
 
 	char *state_dir;              /* state_dir: key, spool */
 

@@ -54,6 +54,9 @@ static void emit_leak(void *ctx, const struct lw_leak *leak)
 	struct agent *a = ctx;
 	struct lw_encoded enc;
 
+	/* rules.disable: the operator turned the rule off */
+	if (leak->rule && config__rule_disabled(&a->cfg, leak->rule->id))
+		return;
 	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LEAK][leak->rule->severity]++;
 	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);

@@ -45,6 +45,18 @@ check "exit 1 when a data service is public (got $rc)" test "$rc" -eq 1
 check "table lists it as critical, auth none" grep -E '^critical +public +tcp +0\.0\.0\.0:6379 +redis +none ' \
 	"$WORK/public.txt"
 sed 's/^/    /' "$WORK/public.txt" | head -5
+check "the table fits 100 columns" bash -c "! awk 'length > 100 { bad = 1 } END { exit !bad }' '$WORK/public.txt'"
+"$LEAKWATCH" listeners --config "$WORK/public.yaml" --wide >"$WORK/wide.txt"
+check "    --wide adds the namespace and the container" bash -c \
+	"head -1 '$WORK/wide.txt' | grep -q 'NETNS *NETNS NAME *CONTAINER' && grep -q '$(netns_ino lwt-aud) *lwt-aud ' '$WORK/wide.txt'"
+# a port-named service shows "name?", and the legend says what that means
+bg portonly ip netns exec lwt-aud python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("0.0.0.0", 11211)); s.listen(); time.sleep(600)'
+wait_port lwt-aud tcp 11211
+"$LEAKWATCH" listeners --config "$WORK/public.yaml" --no-probe >"$WORK/portonly.txt"
+check "a service named by its port alone reads memcached?, with a legend line" bash -c \
+	"grep -Eq ':11211 +memcached\\? ' '$WORK/portonly.txt' && grep -q '^SERVICE \"redis?\": named by its port alone' '$WORK/portonly.txt'"
 
 "$LEAKWATCH" listeners --config "$WORK/public.yaml" --format json >"$WORK/public.jsonl"
 rc=$?

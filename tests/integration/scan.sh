@@ -246,3 +246,23 @@ printf 'rules:\n  - id: broken\n    regex: "a(b"\n' >"$WORK/bad.yaml"
 "$LEAKWATCH" scan --config "$WORK/bad.yaml" "$WORK/app.log" >"$WORK/out" 2>"$WORK/err"
 RC=$?
 check "bad operator regex: exit 2 naming rules[0].regex" test "$RC" -eq 2 -a "$(grep -c 'rules\[0\].regex' "$WORK/err")" -eq 1
+
+# --- rules turned off: rules.disable and --disable-rule ---
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --disable-rule acme-internal --format json "$WORK/acme.log" \
+	>"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "--disable-rule: its findings are not reported (exit 0)" test "$RC" -eq 0 -a ! -s "$WORK/out"
+cat >"$WORK/off.yaml" <<EOF2
+state_dir: $WORK/state
+rules:
+  custom:
+    - id: acme-internal
+      regex: 'acme_[A-Za-z0-9]{24}'
+  disable: [acme-internal]
+EOF2
+"$LEAKWATCH" scan --config "$WORK/off.yaml" --format json "$WORK/acme.log" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "rules.disable in the configuration: the same" test "$RC" -eq 0 -a ! -s "$WORK/out"
+"$LEAKWATCH" scan --disable-rule no-such-rule "$WORK/acme.log" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "an unknown rule id: exit 2, named" test "$RC" -eq 2 -a "$(grep -c 'no rule "no-such-rule"' "$WORK/err")" -eq 1

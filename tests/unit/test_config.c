@@ -163,6 +163,43 @@ static void test_errors_name_the_key(void **state)
 	assert_rejected("log: [info]\n", "log: expected a mapping");
 }
 
+/* rules: a list of custom rules, or {custom, disable}; an unknown id is named. */
+static void test_rules_disable(void **state)
+{
+	struct lw_config cfg;
+	char err[256];
+	(void)state;
+
+	config__defaults(&cfg);
+	assert_int_equal(config__load_string(&cfg,
+					     "rules:\n"
+					     "  disable: [generic-secret, acme-token]\n"
+					     "  custom:\n"
+					     "    - {id: acme-token, regex: \"acme_[a-z0-9]{32}\"}\n",
+					     err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_user_rules, 1);
+	assert_int_equal(cfg.n_disabled_rules, 2);
+	assert_true(config__rule_disabled(&cfg, "generic-secret"));
+	assert_true(config__rule_disabled(&cfg, "acme-token"));
+	assert_false(config__rule_disabled(&cfg, "github-pat"));
+	/* scan --disable-rule */
+	assert_int_equal(config__disable_rule(&cfg, "github-pat"), 0);
+	assert_true(config__rule_disabled(&cfg, "github-pat"));
+	assert_int_equal(config__disable_rule(&cfg, "no-such-rule"), -ENOENT);
+	config__free(&cfg);
+	/* the list form still reads as custom rules */
+	config__defaults(&cfg);
+	assert_int_equal(config__load_string(&cfg, "rules:\n  - {id: acme-token, regex: \"acme_[a-z0-9]{32}\"}\n",
+					     err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_user_rules, 1);
+	config__free(&cfg);
+	assert_rejected("rules:\n  disable: [no-such-rule]\n",
+			"rules: disable: no rule \"no-such-rule\" (leakwatch rules lists them)");
+	assert_rejected("rules:\n  enable: [github-pat]\n", "rules.enable: unknown key");
+}
+
 static void test_durations_and_sizes_in_config(void **state)
 {
 	(void)state;
@@ -468,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_expected_entries),
 		cmocka_unit_test(test_probe_section),
 		cmocka_unit_test(test_journal_section),
+		cmocka_unit_test(test_rules_disable),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_failed_load_leaves_config),
