@@ -57,6 +57,7 @@ wait_port lwt-aud tcp 11211
 "$LEAKWATCH" listeners --config "$WORK/public.yaml" --no-probe >"$WORK/portonly.txt"
 check "a service named by its port alone reads memcached?, with a legend line" bash -c \
 	"grep -Eq ':11211 +memcached\\? ' '$WORK/portonly.txt' && grep -q '^SERVICE \"redis?\": named by its port alone' '$WORK/portonly.txt'"
+kill "$BG_PID"; wait "$BG_PID" 2>/dev/null
 
 "$LEAKWATCH" listeners --config "$WORK/public.yaml" --format json >"$WORK/public.jsonl"
 rc=$?

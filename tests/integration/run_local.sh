@@ -10,10 +10,14 @@ if ss -Hltn 'sport = :4520' | grep -q .; then
 	exit 1
 fi
 export STATE=$WORK/state BUILD
-# a session of its own, as a terminal gives a shell: its process group is the "foreground" one
-setsid bash "$LW_ROOT/deploy/run-local.sh" >"$WORK/run.out" 2>"$WORK/run.err" &
+# a session of its own, as a terminal gives a shell: its process group is the
+# "foreground" one. A background job of this script starts with SIGINT
+# ignored, which a terminal's shell would not do: restored before the exec.
+setsid python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp("bash", ["bash", sys.argv[1]])' "$LW_ROOT/deploy/run-local.sh" >"$WORK/run.out" 2>"$WORK/run.err" &
 RUN_PID=$!
-on_exit "kill -9 -- -$RUN_PID 2>/dev/null"
+on_exit "kill -9 -- -$RUN_PID 2>/dev/null; pkill -f 'leakwatch run --config $BUILD/run/agent.yaml'; pkill -f 'leakwatch-collector serve --config $BUILD/run/collector.yaml'"
 for _ in $(seq 200); do
 	grep -q 'agent and collector running' "$WORK/run.err" && break
 	sleep 0.1
@@ -29,9 +33,9 @@ time.sleep(0.5)
 PY
 sleep 0.5
 kill -INT -- "-$RUN_PID"
-for _ in $(seq 300); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
-check "Ctrl-C stops both" bash -c "! kill -0 $RUN_PID 2>/dev/null && ! ss -Hltn 'sport = :4520' | grep -q . &&
-	! pgrep -f 'leakwatch run --config $BUILD/run/agent.yaml' >/dev/null"
+wait "$RUN_PID"
+check "Ctrl-C stops both" bash -c "! ss -Hltn 'sport = :4520' | grep -q . &&
+	! pgrep -f '[l]eakwatch run --config $BUILD/run/agent.yaml' >/dev/null"
 AGENT_OUT="$LW_ROOT/$BUILD/run/agent.jsonl"
 [ -f "$AGENT_OUT" ] || AGENT_OUT="$BUILD/run/agent.jsonl"
 check "the agent stopped before the collector: it says so, and did not lose its batches" \
