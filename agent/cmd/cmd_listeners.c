@@ -147,6 +147,7 @@ static int audit(const struct lw_config *cfg, struct audit *au, struct inventory
 		goto out;
 	}
 	procinfo__set_scrubber(procs, scanner);
+	policy.ignore = cfg->ignore;
 	/* a listener a DNAT rule publishes takes the rule's exposure */
 	if (nat) {
 		natmap__refresh(nat, cfg->class_rules, cfg->n_class_rules, ifc);

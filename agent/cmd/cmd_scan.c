@@ -18,6 +18,8 @@
 #include <zlib.h>
 
 #include "cmd/cmd.h"
+#include "clock.h"
+#include "ignore.h"
 #include "cmd/scanjournal.h"
 #include "core/config.h"
 #include "jsonw.h"
@@ -71,8 +73,9 @@ static void usage(FILE *f)
 		   "                or for a duration back from now (24h)\n"
 		   "  --key FILE    fingerprint key (default: the agent's, %s/fingerprint.key)\n"
 		   "  --disable-rule ID  do not report this rule's findings (repeatable; rules.disable too)\n"
+		   "  --ignore FILE the findings to leave out (default: ignore_file, %s)\n"
 		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",
-		LW_DEFAULT_STATE_DIR);
+		LW_DEFAULT_STATE_DIR, LW_IGNORE_DEFAULT_FILE);
 }
 
 static void error(struct scan *sc, const char *path, const char *what)
@@ -152,6 +155,11 @@ static int on_finding(void *ctx, const struct lw_scan_match *m)
 
 	secret__redact(m->secret, m->secret_len, red);
 	secret__fingerprint(&sc->key, m->secret, m->secret_len, fp);
+	/* the ignore file (--ignore) accepted it */
+	if (ignore__leak(sc->cfg->ignore, fp, m->rule->id, sc->path, clock__realtime_ns() / 1000000000ULL)) {
+		explicit_bzero(red, sizeof(red));
+		return 0;
+	}
 	locate(sc, m->start, &line, &line_at);
 	brk = first_break(sc, m->start, m->end, &lines);
 	sc->found++;
@@ -547,11 +555,12 @@ int cmd_scan(int argc, char **argv)
 		{ "journal", no_argument, NULL, 'j' },
 		{ "since", required_argument, NULL, 's' },
 		{ "disable-rule", required_argument, NULL, 'D' },
+		{ "ignore", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "text", *key_file = NULL;
-	const char *off[64];
+	const char *off[64], *ignore_file = NULL;
 	size_t n_off = 0;
 	bool config_given = false, journal = false;
 	uint64_t since_us = 0;
@@ -567,6 +576,7 @@ int cmd_scan(int argc, char **argv)
 		case 'f': format = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': journal = true; break;
+		case 'I': ignore_file = optarg; break;
 		case 'D':
 			if (n_off == sizeof(off) / sizeof(off[0])) {
 				fprintf(stderr, "leakwatch: scan: at most 64 --disable-rule\n");
@@ -599,6 +609,11 @@ int cmd_scan(int argc, char **argv)
 			config__free(&cfg);
 			return LW_EXIT_ERROR;
 		}
+	}
+	if (ignore_file && config__load_ignore(&cfg, ignore_file, err, sizeof(err))) {
+		fprintf(stderr, "leakwatch: scan: %s\n", err);
+		config__free(&cfg);
+		return LW_EXIT_ERROR;
 	}
 	sc.cfg = &cfg;
 	sc.json = !strcmp(format, "json");

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "core/config.h"
+#include "ignore.h"
 #include "journal/jentry.h"
 #include "jsonw.h"
 #include "names.h"
@@ -85,8 +86,10 @@ static int walk(const struct scanjournal_opts *o, sd_journal *sd, size_t *found)
 		sd_journal_get_realtime_usec(sd, &realtime_us);
 		sd_journal_get_cursor(sd, &cursor);
 		for (size_t i = 0; i < e.n_findings; i++) {
-			if (o->cfg && config__rule_disabled(o->cfg, e.findings[i].rule->id))
-				continue; /* rules.disable, --disable-rule */
+			if (o->cfg && (config__rule_disabled(o->cfg, e.findings[i].rule->id) ||
+				       ignore__leak(o->cfg->ignore, e.findings[i].fingerprint, e.findings[i].rule->id,
+						    NULL, clock__realtime_ns() / 1000000000ULL)))
+				continue; /* rules.disable, --disable-rule, the ignore file */
 			print(o, &w, &e, &e.findings[i], cursor ? cursor : "", realtime_us);
 			(*found)++;
 		}

@@ -17,6 +17,7 @@
 #include "detect/rules.h"
 #include "detect/scanner.h"
 #include "names.h"
+#include "ignore.h"
 #include "yamlcfg.h"
 
 #define CFG(c) ((struct lw_config *)(c)->target)
@@ -68,6 +69,8 @@ void config__free(struct lw_config *cfg)
 	free(cfg->expected);
 	free(cfg->class_rules);
 	free(cfg->state_dir);
+	free(cfg->ignore_file);
+	ignore__free(cfg->ignore);
 	free_strv(cfg->watch.paths, cfg->watch.n_paths);
 	free_strv(cfg->watch.exclude, cfg->watch.n_exclude);
 	free(cfg->fingerprint_key_file);
@@ -382,6 +385,23 @@ static bool rule_exists(const struct lw_config *cfg, const char *id)
 	return false;
 }
 
+int config__load_ignore(struct lw_config *cfg, const char *path, char *err, size_t errlen)
+{
+	const char *file = path ? path : cfg->ignore_file ? cfg->ignore_file : LW_IGNORE_DEFAULT_FILE;
+	struct lw_ignore *ig;
+	char why[512];
+	int rc;
+
+	rc = ignore__load(file, path || cfg->ignore_file, &ig, why, sizeof(why));
+	if (rc) {
+		snprintf(err, errlen, "ignore file %s: %s", file, why);
+		return rc;
+	}
+	ignore__free(cfg->ignore);
+	cfg->ignore = ig;
+	return 0;
+}
+
 bool config__rule_disabled(const struct lw_config *cfg, const char *id)
 {
 	for (size_t i = 0; id && i < cfg->n_disabled_rules; i++)
@@ -601,6 +621,7 @@ static const struct yamlcfg_key top_keys[] = {
 	YAMLCFG_SECTION("agent", agent_keys, NULL),
 	YAMLCFG_SECTION("exposure", exposure_keys, NULL),
 	YAMLCFG_PATH("state_dir", state_dir),
+	YAMLCFG_PATH("ignore_file", ignore_file),
 	YAMLCFG_SECTION("capture", capture_keys, NULL),
 	YAMLCFG_SECTION("watch", watch_keys, NULL),
 	YAMLCFG_SECTION("leaks", leaks_keys, NULL),

@@ -23,6 +23,11 @@ struct lw_user_rule; /* detect/rules.h */
 #define LW_DEFAULT_METRICS_LISTEN "127.0.0.1:9464"
 
 struct lw_config;
+/*
+ * Reads the ignore file (ignore_file, or path when not NULL) into
+ * cfg->ignore. A missing default file is an empty set. -EINVAL, err set.
+ */
+int config__load_ignore(struct lw_config *cfg, const char *path, char *err, size_t errlen);
 /* Is rule id turned off (rules.disable, scan --disable-rule)? */
 bool config__rule_disabled(const struct lw_config *cfg, const char *id);
 /* Turns rule id off; -ENOENT when no built-in or custom rule has that id. */
@@ -50,6 +55,8 @@ struct lw_config {
 	size_t n_disabled_rules;
 
 	char *state_dir;              /* state_dir: key, spool */
+	char *ignore_file;            /* ignore_file; NULL: LW_IGNORE_DEFAULT_FILE if it exists */
+	struct lw_ignore *ignore;     /* what it says, read by config__load_ignore */
 
 	bool capture_enabled;         /* capture.enabled: scan log writes */
 	uint64_t capture_max_bytes;   /* capture.max_bytes per syscall */

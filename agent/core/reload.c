@@ -28,7 +28,8 @@ static void *run(void *arg)
 
 	memset(res, 0, sizeof(*res));
 	config__defaults(&res->cfg);
-	if (config__load(&res->cfg, r->file, r->file_given, res->err, sizeof(res->err))) {
+	if (config__load(&res->cfg, r->file, r->file_given, res->err, sizeof(res->err)) ||
+	    config__load_ignore(&res->cfg, NULL, res->err, sizeof(res->err))) {
 		config__free(&res->cfg);
 		goto out;
 	}

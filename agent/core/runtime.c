@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "ignore.h"
 #include "jsonw.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
@@ -54,8 +55,11 @@ static void emit_leak(void *ctx, const struct lw_leak *leak)
 	struct agent *a = ctx;
 	struct lw_encoded enc;
 
-	/* rules.disable: the operator turned the rule off */
+	/* rules.disable: the operator turned the rule off; the ignore file accepted it */
 	if (leak->rule && config__rule_disabled(&a->cfg, leak->rule->id))
+		return;
+	if (ignore__leak(a->cfg.ignore, leak->fingerprint, leak->rule ? leak->rule->id : NULL, leak->path,
+			 clock__realtime_ns() / 1000000000ULL))
 		return;
 	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LEAK][leak->rule->severity]++;
@@ -151,6 +155,7 @@ struct listener_policy runtime__listener_policy(const struct agent *a)
 	struct listener_policy p = config__listener_policy(&a->cfg);
 
 	p.nat = a->nat;
+	p.ignore = a->cfg.ignore;
 	return p;
 }
 

@@ -44,6 +44,7 @@ struct listener_policy {
 	const struct lw_expected *expected;
 	size_t n_expected;
 	const struct natmap *nat; /* the host's DNAT rules, or NULL: not read */
+	struct lw_ignore *ignore; /* the ignore file's listeners count as expected; NULL: none */
 };
 
 /*

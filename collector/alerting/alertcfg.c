@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ignore.h"
 #include "names.h"
 
 #define ACFG(c) ((struct alertcfg *)(c)->target)
@@ -76,6 +77,8 @@ void alertcfg__free(struct alertcfg *a)
 		free(r->sink_name);
 	}
 	free(a->routes);
+	free(a->ignore_file);
+	ignore__free(a->ignore);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		free(a->runbook[k]);
 	memset(a, 0, sizeof(*a));
@@ -468,6 +471,7 @@ const struct yamlcfg_key alertcfg_keys[] = {
 	YAMLCFG_DURATION("resend_interval", resend_ms, MIN_MS, HOUR_MS),
 	YAMLCFG_DURATION("group_window", group_window_ms, 0, HOUR_MS),
 	{ "leak_alerts", leak_alerts },
+	YAMLCFG_PATH("ignore_file", ignore_file),
 	YAMLCFG_DURATION("timeout", timeout_ms, MIN_MS, 300 * MIN_MS),
 	YAMLCFG_SECTION("retry", retry_keys, retry_check),
 	YAMLCFG_SECTION("health", health_keys, health_check),
@@ -475,6 +479,19 @@ const struct yamlcfg_key alertcfg_keys[] = {
 };
 
 #undef YAMLCFG_TARGET
+
+/* The findings accepted in the ignore file raise no alert; read with the rest, and again at SIGHUP. */
+static int load_ignore(struct yamlcfg *c, struct alertcfg *a)
+{
+	const char *file = a->ignore_file ? a->ignore_file : LW_IGNORE_DEFAULT_FILE;
+	char why[512];
+
+	ignore__free(a->ignore);
+	a->ignore = NULL;
+	if (ignore__load(file, a->ignore_file != NULL, &a->ignore, why, sizeof(why)))
+		return yamlcfg__fail(c, "ignore_file %s: %s", file, why);
+	return 0;
+}
 
 /* Routes name sinks, which may come later in the file. */
 int alertcfg__check(struct yamlcfg *c, yaml_node_t *n)
@@ -496,5 +513,5 @@ int alertcfg__check(struct yamlcfg *c, yaml_node_t *n)
 		}
 		r->sink = (unsigned)j;
 	}
-	return 0;
+	return load_ignore(c, a);
 }

@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "storage/alertdb.h"
 #include "clock.h"
 #include "notify/dispatch.h"
+#include "ignore.h"
 #include "log.h"
 #include "alerting/route.h"
 
@@ -216,6 +219,20 @@ static int end_other_namespace(struct alerts *a, const Leakwatch__V1__ListenerEv
 	return resolve(a, key, at_ns, now);
 }
 
+static bool ignored_listener(const struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t now)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+	const Leakwatch__V1__Process *p = ev->process;
+	struct lw_addr addr;
+
+	if (!a->cfg->ignore || (l->address.len != 4 && l->address.len != 16))
+		return false;
+	addr__from_bytes(&addr, l->address.len == 16 ? AF_INET6 : AF_INET, l->address.data);
+	return ignore__listener(a->cfg->ignore, p ? p->exe : NULL, p ? p->comm : NULL,
+				l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+				&addr, (uint16_t)l->port, now / 1000000000ULL);
+}
+
 static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t now)
 {
 	struct alert al;
@@ -228,6 +245,13 @@ static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_
 	if (ev->listener->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE) {
 		char key[ALERTKEY_LEN];
 
+		alert__listener_key(ev, key);
+		return resolve(a, key, ev->time_unix_nano, now);
+	}
+	if (ignored_listener(a, ev, now)) {
+		char key[ALERTKEY_LEN];
+
+		/* accepted now: an alert raised before the entry was written ends */
 		alert__listener_key(ev, key);
 		return resolve(a, key, ev->time_unix_nano, now);
 	}
@@ -255,6 +279,9 @@ static int on_leak(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t no
 	/* acknowledged: handled, and a rotated secret's old value is harmless */
 	if ((err = alertdb__leak_acked(a->db, ev->leak->fingerprint, &acked)) || acked)
 		return err;
+	/* accepted in the ignore file: stored, never alerted on */
+	if (ignore__leak(a->cfg->ignore, ev->leak->fingerprint, ev->leak->rule, ev->leak->path, now / 1000000000ULL))
+		return 0;
 	if ((err = alert__leak(ev, a->cfg->leak_per_host, &al)))
 		return err;
 	err = raise_alert(a, &al, now, true, false);

@@ -266,3 +266,37 @@ check "rules.disable in the configuration: the same" test "$RC" -eq 0 -a ! -s "$
 "$LEAKWATCH" scan --disable-rule no-such-rule "$WORK/acme.log" >"$WORK/out" 2>"$WORK/err"
 RC=$?
 check "an unknown rule id: exit 2, named" test "$RC" -eq 2 -a "$(grep -c 'no rule "no-such-rule"' "$WORK/err")" -eq 1
+
+# --- the ignore file: by fingerprint, by rule and path, by path; an expired entry ---
+# a fingerprint is keyed: the same key every run, as the agent's
+openssl rand -hex 32 >"$WORK/state/fingerprint.key"
+chmod 600 "$WORK/state/fingerprint.key"
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --format json "$WORK/acme.log" >"$WORK/out" 2>/dev/null
+FP_ACME=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["fingerprint"])' "$WORK/out")
+cat >"$WORK/ignore.yaml" <<EOF2
+leaks:
+  - fingerprint: $FP_ACME
+    reason: a fixture key, never valid
+EOF2
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --ignore "$WORK/ignore.yaml" --format json "$WORK/acme.log" \
+	>"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "--ignore: a fingerprint with a reason is left out (exit 0)" test "$RC" -eq 0 -a ! -s "$WORK/out"
+cp "$WORK/acme.log" "$WORK/other.log"
+printf 'leaks:\n  - rule: acme-internal\n    path: %s/acme*.log\n    reason: fixtures\n' "$WORK" >"$WORK/ignore2.yaml"
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --ignore "$WORK/ignore2.yaml" --format json "$WORK/acme.log" \
+	"$WORK/other.log" >"$WORK/out" 2>"$WORK/err"
+check "    a rule under a path glob: left out there, reported elsewhere" bash -c \
+	"[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q 'other.log' '$WORK/out'"
+printf 'leaks:\n  - fingerprint: %s\n    reason: was a fixture\n    expires: 2020-01-31\n' "$FP_ACME" >"$WORK/ignore3.yaml"
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --ignore "$WORK/ignore3.yaml" --format json "$WORK/acme.log" \
+	>"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "    an expired entry silences nothing, and says so once" test "$RC" -eq 1 -a \
+	"$(grep -c 'ignore entry expired (was a fixture)' "$WORK/err")" -eq 1
+printf 'leaks:\n  - fingerprint: %s\n' "$FP_ACME" >"$WORK/ignore4.yaml"
+"$LEAKWATCH" scan --ignore "$WORK/ignore4.yaml" "$WORK/acme.log" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "    an entry without a reason: exit 2, named" test "$RC" -eq 2 -a \
+	"$(grep -c 'leaks\[0\]: reason: required' "$WORK/err")" -eq 1
+check "    and the secret is in none of it" bash -c "! grep -q 'acme_[A-Za-z0-9]\{24\}' '$WORK/out' '$WORK/err'"

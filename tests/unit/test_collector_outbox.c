@@ -94,6 +94,21 @@ static int setup_leak_per_host(void **state)
 	return start(state, "  group_window: 0\n  leak_alerts: host\n");
 }
 
+#define IGNORE_FILE "/tmp/lwc-outbox-ignore.yaml"
+
+/* Findings accepted in the ignore file: a leak by fingerprint, a listener by process and port. */
+static int setup_ignoring(void **state)
+{
+	FILE *f = fopen(IGNORE_FILE, "w");
+
+	if (!f)
+		return -1;
+	fputs("leaks:\n  - fingerprint: " FP2 "\n    reason: a test fixture\n"
+	      "listeners:\n  - port: 5432\n    reason: the replica\n", f);
+	fclose(f);
+	return start(state, "  group_window: 0\n  ignore_file: " IGNORE_FILE "\n");
+}
+
 static int setup_grouping(void **state)
 {
 	return start(state, "  group_window: 1m\n");
@@ -386,6 +401,25 @@ static void test_reused_netns_inode(void **state)
 	assert_int_equal(rows(c, "pd", "trigger"), 3);
 	put1(c, in_netns(c, &e, c->t0 + 64 * SEC, 0, "", false));
 	assert_int_equal(rows(c, "pd", "resolve"), 3);
+}
+
+/* What the ignore file accepts is stored, and raises no alert. */
+static void test_ignore_file(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e;
+
+	unlink(IGNORE_FILE);
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP2, "/var/log/a.log", 1));
+	assert_int_equal(rows(c, "pd", "trigger"), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM leaks WHERE fingerprint = '" FP2 "'"), 1);
+	put1(c, fx_leak(&e, c->id++, c->t0, "web-7", FP1, "/var/log/a.log", 1));
+	assert_int_equal(rows(c, "pd", "trigger"), 1); /* another secret still pages */
+	put1(c, listener(c, &e, c->t0, "db-1", 5432, true));
+	assert_int_equal(rows(c, "pd", "trigger"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners WHERE port = 5432"), 1);
+	put1(c, listener(c, &e, c->t0, "db-1", 6379, true));
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
 }
 
 static void test_late_event_ignored(void **state)
@@ -882,6 +916,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_updates_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejudged_reroutes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_netns_inode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ignore_file, setup_ignoring, teardown),
 		cmocka_unit_test_setup_teardown(test_late_event_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_pages_once, setup, teardown),
