@@ -21,6 +21,10 @@
 #include "clock.h"
 #include "ignore.h"
 #include "cmd/scanjournal.h"
+#include "cmd/scanreport.h"
+#include "glob.h"
+#include "version.h"
+#include "yamlcfg.h"
 #include "core/config.h"
 #include "jsonw.h"
 #include "log.h"
@@ -50,7 +54,11 @@ struct block {
 
 struct scan {
 	struct scanner *sc;
-	const struct lw_config *cfg; /* rules.disable */
+	const struct lw_config *cfg; /* rules.disable, watch.exclude, the ignore file */
+	struct scan_report report;   /* the format, the output, the baseline */
+	const char *const *exclude;  /* --exclude globs */
+	size_t n_exclude;
+	uint64_t max_size;           /* --max-file-size; 0: none */
 	struct lw_fpkey key;
 	bool json, progress;
 	const char *path;
@@ -60,18 +68,24 @@ struct scan {
 	size_t files, skipped;
 	uint64_t bytes;
 	int errors;
-	struct jsonw w;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: leakwatch scan [--format json|text] [--key FILE] [--config FILE] PATH...\n"
+	fprintf(f, "usage: leakwatch scan [--format text|json|csv|sarif] [--report-path FILE] [--baseline FILE]\n"
+		   "                      [--exclude GLOB]... [--max-file-size SIZE] [--key FILE] [--config FILE] PATH...\n"
 		   "       leakwatch scan --journal [--since WHEN] [--format json|text] [--key FILE] [DIR...]\n"
 		   "  scans files and directories (recursively; .gz rotated logs included) for credentials\n"
 		   "  --journal     scans systemd journals instead: this host's, or those in each DIR\n"
 		   "  --since WHEN  journal entries since a time (2026-11-29, \"2026-11-29 10:00:00\", UTC)\n"
 		   "                or for a duration back from now (24h)\n"
 		   "  --key FILE    fingerprint key (default: the agent's, %s/fingerprint.key)\n"
+		   "  PATH -       standard input\n"
+		   "  --format     text (default), json lines, csv, or one SARIF 2.1.0 document\n"
+		   "  --report-path FILE  write the findings there instead of standard output\n"
+		   "  --baseline FILE  a previous --format json report: only what is new is reported\n"
+		   "  --exclude GLOB   leave these paths out (repeatable; watch.exclude too)\n"
+		   "  --max-file-size SIZE  skip larger files (counted as skipped)\n"
 		   "  --disable-rule ID  do not report this rule's findings (repeatable; rules.disable too)\n"
 		   "  --ignore FILE the findings to leave out (default: ignore_file, %s)\n"
 		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",
@@ -160,32 +174,20 @@ static int on_finding(void *ctx, const struct lw_scan_match *m)
 		explicit_bzero(red, sizeof(red));
 		return 0;
 	}
+	/* already in the baseline report: not new */
+	if (scanreport__known(&sc->report, fp, sc->path))
+		return 0;
 	locate(sc, m->start, &line, &line_at);
 	brk = first_break(sc, m->start, m->end, &lines);
 	sc->found++;
 	if (sc->progress)
 		fputs("\r\033[K", stderr);
-	if (!sc->json) {
-		printf("%s:%llu:%llu: %s %s %s fingerprint=%s%s\n", sc->path, (unsigned long long)line,
-		       (unsigned long long)(m->start - line_at + 1), severity__name(m->rule->severity), m->rule->id,
-		       red, fp, lines > 1 ? " (multi-line)" : "");
-		return 0;
-	}
-	jsonw__reset(&sc->w);
-	jsonw__begin_object(&sc->w);
-	jsonw__kv_str(&sc->w, "path", sc->path);
-	jsonw__kv_u64(&sc->w, "line", line);
-	jsonw__kv_u64(&sc->w, "column", m->start - line_at + 1);
-	jsonw__kv_u64(&sc->w, "end_column", brk - line_at + 1);
-	jsonw__kv_u64(&sc->w, "lines", lines);
-	jsonw__kv_str(&sc->w, "rule", m->rule->id);
-	jsonw__kv_str(&sc->w, "family", m->rule->family);
-	jsonw__kv_str(&sc->w, "severity", severity__name(m->rule->severity));
-	jsonw__kv_str(&sc->w, "redacted", red);
-	jsonw__kv_str(&sc->w, "fingerprint", fp);
-	jsonw__end_object(&sc->w);
-	if (jsonw__str(&sc->w))
-		printf("%s\n", jsonw__str(&sc->w));
+	scanreport__finding(&sc->report, &(struct scan_finding){
+		.path = sc->path, .line = line, .column = m->start - line_at + 1, .end_column = brk - line_at + 1,
+		.lines = lines, .rule = m->rule->id, .family = m->rule->family,
+		.severity = severity__name(m->rule->severity), .what = m->rule->description,
+		.redacted = red, .fingerprint = fp,
+	});
 	return 0;
 }
 
@@ -363,20 +365,29 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+static void scan_fd(struct scan *sc, int fd, const char *path);
+
 static void scan_file(struct scan *sc, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		error(sc, path, strerror(errno));
+		return;
+	}
+	scan_fd(sc, fd, path);
+}
+
+/* One file's bytes, from fd, which this closes (standard input: "-"). */
+static void scan_fd(struct scan *sc, int fd, const char *path)
 {
 	unsigned char head[8192];
 	struct scanner_stream *st = NULL;
 	size_t hn = 0;
 	ssize_t n;
-	int fd, rc;
+	int rc;
 	bool gz;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		error(sc, path, strerror(errno));
-		return;
-	}
 	while (hn < sizeof(head) && (n = read(fd, head + hn, sizeof(head) - hn)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -473,10 +484,28 @@ static void scan_dir(struct scan *sc, const char *path, int depth)
 	free(names);
 }
 
+/* --exclude, and the configuration's watch.exclude */
+static bool excluded(const struct scan *sc, const char *path)
+{
+	for (size_t i = 0; i < sc->n_exclude; i++)
+		if (glob__match(sc->exclude[i], path))
+			return true;
+	for (size_t i = 0; i < sc->cfg->watch.n_exclude; i++)
+		if (glob__match(sc->cfg->watch.exclude[i], path))
+			return true;
+	return false;
+}
+
 static void scan_path(struct scan *sc, const char *path, int depth)
 {
 	struct stat st;
 
+	if (!depth && !strcmp(path, "-")) {
+		scan_fd(sc, dup(STDIN_FILENO), "-"); /* standard input */
+		return;
+	}
+	if (excluded(sc, path))
+		return;
 	if (sc->progress)
 		fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB", sc->files,
 			(unsigned long long)(sc->bytes >> 20));
@@ -489,7 +518,11 @@ static void scan_path(struct scan *sc, const char *path, int depth)
 	 * read as a stream; a device never is: /dev/urandom would never end */
 	if (S_ISDIR(st.st_mode))
 		scan_dir(sc, path, depth);
-	else if (S_ISREG(st.st_mode) || (!depth && S_ISFIFO(st.st_mode)))
+	else if (S_ISREG(st.st_mode) && sc->max_size && (uint64_t)st.st_size > sc->max_size) {
+		sc->skipped++;
+		fprintf(stderr, "%sleakwatch: skipped %s: larger than --max-file-size\n", sc->progress ? "\r\033[K" : "",
+			path);
+	} else if (S_ISREG(st.st_mode) || (!depth && S_ISFIFO(st.st_mode)))
 		scan_file(sc, path);
 	else if (!depth && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
 		error(sc, path, "a device, not a file: refused");
@@ -556,12 +589,19 @@ int cmd_scan(int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "disable-rule", required_argument, NULL, 'D' },
 		{ "ignore", required_argument, NULL, 'I' },
+		{ "report-path", required_argument, NULL, 'o' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "max-file-size", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = LW_DEFAULT_CONFIG, *format = "text", *key_file = NULL;
-	const char *off[64], *ignore_file = NULL;
-	size_t n_off = 0;
+	const char *off[64], *ignore_file = NULL, *report_path = NULL, *baseline = NULL, *exclude[64];
+	size_t n_off = 0, n_exclude = 0;
+	enum scan_format fmt;
+	uint64_t max_size = 0;
+	FILE *out = stdout;
 	bool config_given = false, journal = false;
 	uint64_t since_us = 0;
 	struct scan sc = { 0 };
@@ -577,6 +617,23 @@ int cmd_scan(int argc, char **argv)
 		case 'k': key_file = optarg; break;
 		case 'j': journal = true; break;
 		case 'I': ignore_file = optarg; break;
+		case 'o': report_path = optarg; break;
+		case 'B': baseline = optarg; break;
+		case 'x':
+			if (n_exclude == sizeof(exclude) / sizeof(exclude[0]) || glob__check(optarg)) {
+				fprintf(stderr, "leakwatch: scan: --exclude \"%s\": %s\n", optarg,
+					glob__check(optarg) ?: "at most 64");
+				return LW_EXIT_ERROR;
+			}
+			exclude[n_exclude++] = optarg;
+			break;
+		case 'M':
+			if (parse_size(optarg, &max_size)) {
+				fprintf(stderr, "leakwatch: scan: --max-file-size: expected a size such as 100MiB, not \"%s\"\n",
+					optarg);
+				return LW_EXIT_ERROR;
+			}
+			break;
 		case 'D':
 			if (n_off == sizeof(off) / sizeof(off[0])) {
 				fprintf(stderr, "leakwatch: scan: at most 64 --disable-rule\n");
@@ -592,8 +649,12 @@ int cmd_scan(int argc, char **argv)
 		default: usage(stderr); return LW_EXIT_ERROR;
 		}
 	}
-	if (strcmp(format, "json") && strcmp(format, "text")) {
-		fprintf(stderr, "leakwatch: scan: --format: expected json or text, not \"%s\"\n", format);
+	if (scan_format__parse(format, &fmt)) {
+		fprintf(stderr, "leakwatch: scan: --format: expected text, json, csv or sarif, not \"%s\"\n", format);
+		return LW_EXIT_ERROR;
+	}
+	if (journal && fmt != SCAN_TEXT && fmt != SCAN_JSON) {
+		fprintf(stderr, "leakwatch: scan: --journal reports as text or json\n");
 		return LW_EXIT_ERROR;
 	}
 	if ((optind == argc && !journal) || (since_us && !journal)) {
@@ -616,9 +677,21 @@ int cmd_scan(int argc, char **argv)
 		return LW_EXIT_ERROR;
 	}
 	sc.cfg = &cfg;
-	sc.json = !strcmp(format, "json");
+	sc.json = fmt == SCAN_JSON;
+	sc.exclude = exclude;
+	sc.n_exclude = n_exclude;
+	sc.max_size = max_size;
+	if (report_path && !(out = fopen(report_path, "we"))) {
+		fprintf(stderr, "leakwatch: scan: --report-path %s: %s\n", report_path, strerror(errno));
+		config__free(&cfg);
+		return LW_EXIT_ERROR;
+	}
+	scanreport__begin(&sc.report, fmt, out);
+	if (baseline && scanreport__load_baseline(&sc.report, baseline, err, sizeof(err))) {
+		fprintf(stderr, "leakwatch: scan: --baseline %s\n", err);
+		goto out;
+	}
 	sc.progress = isatty(STDERR_FILENO);
-	jsonw__init(&sc.w);
 	if (load_key(&sc, key_file, &cfg))
 		goto out;
 	if (scanner__new(cfg.user_rules, cfg.n_user_rules, &sc.sc, err, sizeof(err))) {
@@ -638,18 +711,26 @@ int cmd_scan(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		scan_path(&sc, argv[i], 0);
 	/* always on stderr: a cron job's mail and a CI log say what was covered */
-	fprintf(stderr, "%sscanned %zu files (%llu MiB), %zu findings, %zu skipped, %d errors\n",
-		sc.progress ? "\r\033[K" : "", sc.files, (unsigned long long)(sc.bytes >> 20), sc.found,
-		sc.skipped, sc.errors);
+	fprintf(stderr, "%sscanned %zu files (%llu MiB), %zu findings, %zu skipped, %d errors", sc.progress ? "\r\033[K" : "",
+		sc.files, (unsigned long long)(sc.bytes >> 20), sc.found, sc.skipped, sc.errors);
+	if (baseline)
+		fprintf(stderr, ", %zu in the baseline", sc.report.in_baseline);
+	fputc('\n', stderr);
 done:
+	if (scanreport__end(&sc.report, LW_VERSION))
+		sc.errors++;
+	sc.report.out = NULL;
 	if (fflush(stdout))
 		sc.errors++;
 	rc = sc.errors ? LW_EXIT_ERROR : sc.found ? LW_EXIT_FOUND : LW_EXIT_OK;
 out:
+	if (sc.report.out)
+		scanreport__end(&sc.report, LW_VERSION);
+	if (out != stdout)
+		fclose(out);
 	free(sc.blk[0].buf);
 	free(sc.blk[1].buf);
 	scanner__free(sc.sc);
-	jsonw__free(&sc.w);
 	config__free(&cfg);
 	return rc;
 }

@@ -300,3 +300,60 @@ RC=$?
 check "    an entry without a reason: exit 2, named" test "$RC" -eq 2 -a \
 	"$(grep -c 'leaks\[0\]: reason: required' "$WORK/err")" -eq 1
 check "    and the secret is in none of it" bash -c "! grep -q 'acme_[A-Za-z0-9]\{24\}' '$WORK/out' '$WORK/err'"
+
+# --- reports for CI and cron: formats, report path, baseline, selection, stdin ---
+mkdir -p "$WORK/repo/logs" "$WORK/repo/vendor"
+T1=$(gh_token); T2=$(gh_token)
+printf 'deploy with %s now\n' "$T1" >"$WORK/repo/logs/a.log"
+printf 'ok\nsecond token %s\n' "$T2" >"$WORK/repo/vendor/b.log"
+head -c 3000000 /dev/zero | tr '\0' 'x' >"$WORK/repo/logs/big.log"
+(cd "$WORK/repo" && "$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format sarif \
+	--report-path "$WORK/report.sarif" logs vendor >"$WORK/out" 2>"$WORK/err")
+RC=$?
+check "--format sarif --report-path: the report is in the file, nothing on stdout (exit 1)" \
+	test "$RC" -eq 1 -a -s "$WORK/report.sarif" -a ! -s "$WORK/out"
+check "    SARIF 2.1.0: ruleId, a region with line and column, the fingerprint in partialFingerprints" \
+	python3 - "$WORK/report.sarif" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == "2.1.0"
+run = d["runs"][0]
+assert run["tool"]["driver"]["name"] == "leakwatch" and [r["id"] for r in run["tool"]["driver"]["rules"]] == ["github-pat"]
+res = sorted(run["results"], key=lambda r: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in res] == ["logs/a.log", "vendor/b.log"], res
+assert res[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 14, "endColumn": 54}, res[1]
+assert all(r["ruleId"] == "github-pat" and r["level"] == "error" and len(r["partialFingerprints"]["leakwatch/fingerprint/v1"]) == 32 for r in res)
+PY
+SARIF_TOOL="$LW_ROOT/tests/sarif/node_modules/.bin/sarif-multitool"
+if [ -x "$SARIF_TOOL" ]; then
+	"$SARIF_TOOL" validate "$WORK/report.sarif" -o "$WORK/validation.sarif" >"$WORK/validate.out" 2>&1
+	check "    Microsoft's SARIF validator: no error" python3 - "$WORK/validation.sarif" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["runs"][0].get("results", [])
+errors = [r for r in results if r.get("level") == "error"]
+assert not errors, [r["message"]["text"] for r in errors]
+PY
+else
+	fail "    Microsoft's SARIF validator is installed (deploy/setup.sh all)"
+fi
+check "    the tokens are in none of it" bash -c "! grep -qF '$T1' '$WORK/report.sarif' && ! grep -qF '$T2' '$WORK/report.sarif'"
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format csv "$WORK/repo" >"$WORK/report.csv" 2>/dev/null
+check "--format csv: a header and a row per finding" python3 - "$WORK/report.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert len(rows) == 2 and all(r["rule"] == "github-pat" and len(r["fingerprint"]) == 32 for r in rows), rows
+PY
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json "$WORK/repo/logs" >"$WORK/baseline.json" 2>/dev/null
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json --baseline "$WORK/baseline.json" \
+	"$WORK/repo" >"$WORK/out" 2>"$WORK/err"
+check "--baseline: only what is new is reported, and the summary says how many were known" bash -c \
+	"[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q 'vendor/b.log' '$WORK/out' && grep -q ', 1 in the baseline' '$WORK/err'"
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json --exclude "$WORK/repo/vendor/**" \
+	"$WORK/repo" >"$WORK/out" 2>"$WORK/err"
+check "--exclude GLOB: those paths are left out" bash -c "[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q 'logs/a.log' '$WORK/out'"
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --max-file-size 1MiB "$WORK/repo/logs" >"$WORK/out" 2>"$WORK/err"
+check "--max-file-size: a larger file is skipped, said, and counted" bash -c \
+	"grep -q 'skipped .*big.log: larger than --max-file-size' '$WORK/err' && grep -q ', 1 skipped' '$WORK/err'"
+printf 'from a pipe %s\n' "$T1" | "$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json - >"$WORK/out" 2>"$WORK/err"
+RC=$?
+check "PATH -: standard input is scanned" bash -c "[ $RC -eq 1 ] && grep -q '\"path\":\"-\",\"line\":1' '$WORK/out'"
