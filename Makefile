@@ -292,6 +292,7 @@ LDLIBS_DETECT := -lhs -lz -lm
 PROCINFO_OBJS = $(call agent_objs,attrib/procinfo attrib/pods attrib/container attrib/cmdline attrib/procfs \
 	attrib/hostfs)
 # Each agent test links the modules it tests, and what they call.
+TEST_SIDE_test_rendertext := COLLECTOR
 TEST_LINK_test_cmdline = $(call agent_objs,attrib/cmdline) $(LW_LIB)
 TEST_LINK_test_coalesce = $(call agent_objs,leaks/coalesce) $(LW_LIB)
 TEST_LINK_test_container = $(call agent_objs,attrib/container attrib/procfs attrib/hostfs) $(LW_LIB)

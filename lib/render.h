@@ -13,5 +13,10 @@
 void render__event(struct jsonw *w, const Leakwatch__V1__Event *ev);
 /* The event as a malloc'd JSON string, or NULL. */
 char *render__event_string(const Leakwatch__V1__Event *ev);
+/*
+ * The event as one line a person reads (rendertext.c), malloc'd; NULL for
+ * an event not worth a line (health without drops) or out of memory.
+ */
+char *render__event_text(const Leakwatch__V1__Event *ev);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "clock.h"
@@ -52,7 +53,10 @@ static int setup_signals(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: leakwatch run [--config FILE] [--log-format json|text] [--host-root DIR]\n"
+	fprintf(f, "usage: leakwatch run [--config FILE] [--format json|text] [--log-format json|text]\n"
+		   "                     [--host-root DIR]\n"
+		   "  --format   events on stdout as JSON lines, or as lines a person reads (health only\n"
+		   "             when it reports drops); default text on a terminal, json otherwise\n"
 		   "  SIGHUP reloads FILE; SIGINT or SIGTERM stops (exit 0)\n");
 }
 
@@ -300,11 +304,13 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "log-format", required_argument, NULL, 'L' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct agent a = { .config_file = LW_DEFAULT_CONFIG };
+	const char *format = NULL;
 	int c, rc = LW_EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -317,10 +323,18 @@ int cmd_run(int argc, char **argv)
 			}
 			a.log_format_forced = true;
 			break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				fprintf(stderr, "leakwatch: run: --format: expected json or text, not \"%s\"\n", optarg);
+				return LW_EXIT_ERROR;
+			}
+			format = optarg;
+			break;
 		case 'R': hostfs__set_root(optarg); break;
 		case 'h': usage(stdout); return LW_EXIT_OK;
 		default: usage(stderr); return LW_EXIT_ERROR;
 		}
+	a.text_output = format ? !strcmp(format, "text") : isatty(STDOUT_FILENO);
 	}
 	if (optind != argc) {
 		usage(stderr);

@@ -47,7 +47,7 @@ static void publish(struct agent *a, int rc, struct lw_encoded *enc)
 
 static int outputs(const struct agent *a)
 {
-	return LW_ENCODE_JSON | (a->delivery ? LW_ENCODE_BYTES : 0);
+	return (a->text_output ? LW_ENCODE_TEXT : LW_ENCODE_JSON) | (a->delivery ? LW_ENCODE_BYTES : 0);
 }
 
 static void emit_leak(void *ctx, const struct lw_leak *leak)

@@ -34,6 +34,7 @@ struct agent {
 	bool config_given;         /* --config: the file must exist */
 	enum lw_log_format log_format_override;
 	bool log_format_forced;    /* --log-format */
+	bool text_output;          /* --format text: events as lines a person reads */
 
 	struct ifcache *ifc;
 	struct addrwatch *addrs;   /* address changes of the namespaces with listeners */

@@ -88,6 +88,8 @@ static int finish(const Leakwatch__V1__Event *ev, int what, struct lw_encoded *o
 			encode__release(out);
 			return -ENOMEM;
 		}
+	} else if (what & LW_ENCODE_TEXT) {
+		out->json = render__event_text(ev); /* NULL: nothing to say */
 	}
 	return 0;
 }

@@ -39,12 +39,13 @@ struct lw_health {
 struct lw_encoded {
 	uint8_t *bytes;
 	size_t len;
-	char *json;
+	char *json;   /* the line for stdout: JSON, or text with LW_ENCODE_TEXT (NULL: no line) */
 };
 
 enum {
 	LW_ENCODE_BYTES = 1 << 0, /* for the spool and the collector */
 	LW_ENCODE_JSON = 1 << 1,  /* for stdout (render.h) */
+	LW_ENCODE_TEXT = 1 << 2,  /* for stdout, a line a person reads; none for a quiet health event */
 };
 
 /* Each fills *out as `what` asks (release it after), or returns -ENOMEM. */

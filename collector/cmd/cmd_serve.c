@@ -66,7 +66,7 @@ static int parse_options(struct serve *s, int argc, char **argv)
 		case 'c': s->config_file = optarg; break;
 		case 'l': s->listen_arg = optarg; break;
 		case 'k': s->insecure = true; break;
-		case 'p': s->so.print_events = true; break;
+		case 'p': s->so.print_events = true; s->so.print_text = isatty(STDOUT_FILENO); break;
 		case 'h': fputs(collector_usage, stdout); return EXIT_OK;
 		default: return EXIT_ERROR;
 		}

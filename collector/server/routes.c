@@ -42,7 +42,7 @@ static const char *foreign_host(const struct request *r, const struct ingest_bat
 
 /* `serve --print`: what arrives, one JSON line per new event, as the agent
  * printed it (the same renderer). Lines from parallel requests stay whole. */
-static void print_stored(const struct ingest_batch *b)
+static void print_stored(const struct ingest_batch *b, bool text)
 {
 	static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -52,7 +52,7 @@ static void print_stored(const struct ingest_batch *b)
 
 		if (!b->events[i].stored || !b->events[i].ev)
 			continue;
-		json = render__event_string(b->events[i].ev);
+		json = text ? render__event_text(b->events[i].ev) : render__event_string(b->events[i].ev);
 		if (json)
 			printf("%s\n", json);
 		free(json);
@@ -143,7 +143,7 @@ enum MHD_Result routes__events(struct server *s, struct MHD_Connection *c, struc
 	}
 	note_refused_events(m, b);
 	if (s->o.print_events)
-		print_stored(b);
+		print_stored(b, s->o.print_text);
 	if (res.accepted)
 		alerts__kick(__atomic_load_n(&s->o.alerts, __ATOMIC_ACQUIRE));
 	metrics__add(m, batches_accepted, 1);

@@ -44,7 +44,8 @@ struct server_opts {
 	struct metrics *metrics;
 	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
 				    * (server__set_alerts once a reload starts alerting) */
-	bool print_events;         /* each newly stored event as a JSON line on stdout */
+	bool print_events;         /* each newly stored event as a line on stdout */
+	bool print_text;           /* that line for a person (stdout is a terminal), else JSON */
 };
 
 int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen);
