@@ -2,7 +2,8 @@
 # Install the Debian packages that leakwatch needs to build, run and test.
 # Idempotent: prints nothing and touches nothing when every package is present.
 # `all` also installs the npm packages of tests/k8s (the offline Kubernetes
-# schema checks), pinned by its package-lock.json.
+# schema checks) and tests/sarif (the SARIF validator), each pinned by its
+# package-lock.json.
 #
 #   build        what `make` needs
 #   run          build, and what `make run` needs
@@ -72,15 +73,18 @@ if [ "${1:-all}" = all ] && ! { command -v node && command -v npm; } >/dev/null 
   missing="$missing nodejs npm"
 fi
 
-# npm_ci: tests/k8s's node_modules, exactly as locked; again when the lock
-# changed since the last install.
+# npm_ci: the node_modules of tests/k8s (the offline Kubernetes checks) and
+# tests/sarif (Microsoft's SARIF validator), exactly as locked; again when a
+# lock changed since the last install.
 npm_ci() {
   [ "${1:-all}" = all ] || return 0
-  k8s=$(cd "$(dirname "$0")/../tests/k8s" && pwd)
-  cmp -s "$k8s/package-lock.json" "$k8s/node_modules/.leakwatch-lock" 2>/dev/null && return 0
-  echo "leakwatch setup: npm ci in tests/k8s" >&2
-  (cd "$k8s" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  cp "$k8s/package-lock.json" "$k8s/node_modules/.leakwatch-lock"
+  for sub in k8s sarif; do
+    dir=$(cd "$(dirname "$0")/../tests/$sub" && pwd)
+    cmp -s "$dir/package-lock.json" "$dir/node_modules/.leakwatch-lock" 2>/dev/null && continue
+    echo "leakwatch setup: npm ci in tests/$sub" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$dir/package-lock.json" "$dir/node_modules/.leakwatch-lock"
+  done
 }
 
 if [ -z "$missing" ]; then

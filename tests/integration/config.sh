@@ -66,7 +66,7 @@ check "the agent's file given to the collector is named" grep -qF \
 check "leakwatch -h prints the help, as --help does" bash -c \
 	'[ "$("$1" -h)" = "$("$1" --help)" ] && "$1" -h | grep -q "^usage\|leakwatch <command>"' _ "$LEAKWATCH"
 out=$("$LEAKWATCH" scan --format xml /dev/null 2>&1)
-check "a bad --format says which values are valid" grep -qF 'scan: --format: expected json or text, not "xml"' <<<"$out"
+check "a bad --format says which values are valid" grep -qF 'scan: --format: expected text, json, csv or sarif, not "xml"' <<<"$out"
 out=$("$LEAKWATCH" listeners --format yaml 2>&1)
 check "    for listeners too" grep -qF 'listeners: --format: expected table or json, not "yaml"' <<<"$out"
 out=$("$COLLECTOR" events --format table --db "$WORK/none.db" 2>&1)
