@@ -65,7 +65,7 @@ void config__free(struct lw_config *cfg)
 {
 	free_user_rules(cfg);
 	for (size_t i = 0; i < cfg->n_expected; i++)
-		free(cfg->expected[i].process);
+		config__free_expected(&cfg->expected[i]);
 	free(cfg->expected);
 	free(cfg->class_rules);
 	free(cfg->state_dir);
@@ -170,6 +170,35 @@ static int expected_process(struct yamlcfg *c, yaml_node_t *n)
 	return yamlcfg__strdup(c, n, &current_expected(c)->process);
 }
 
+static int expected_text(struct yamlcfg *c, yaml_node_t *n, char **out, bool glob)
+{
+	if (yamlcfg__strdup(c, n, out))
+		return -EINVAL;
+	if (!**out || strlen(*out) > 253)
+		return yamlcfg__fail(c, "expected 1 to 253 characters%s", glob ? " (a glob)" : "");
+	return 0;
+}
+
+static int expected_namespace(struct yamlcfg *c, yaml_node_t *n)
+{
+	return expected_text(c, n, &current_expected(c)->namespace, false);
+}
+
+static int expected_pod(struct yamlcfg *c, yaml_node_t *n)
+{
+	return expected_text(c, n, &current_expected(c)->pod, true);
+}
+
+static int expected_container(struct yamlcfg *c, yaml_node_t *n)
+{
+	return expected_text(c, n, &current_expected(c)->container, false);
+}
+
+static int expected_unit(struct yamlcfg *c, yaml_node_t *n)
+{
+	return expected_text(c, n, &current_expected(c)->unit, true);
+}
+
 static int expected_port(struct yamlcfg *c, yaml_node_t *n)
 {
 	uint64_t v;
@@ -210,6 +239,10 @@ int config__listener_entry(struct yamlcfg *c, yaml_node_t *n, struct lw_expected
 		{ "port", expected_port },
 		{ "protocol", expected_protocol },
 		{ "address", expected_address },
+		{ "namespace", expected_namespace },
+		{ "pod", expected_pod },
+		{ "container", expected_container },
+		{ "unit", expected_unit },
 		{ 0 },
 	};
 	struct lw_expected *e = yamlcfg__append(c, (void **)list, count, sizeof(*e), SIZE_MAX, "entries");
@@ -222,8 +255,8 @@ int config__listener_entry(struct yamlcfg *c, yaml_node_t *n, struct lw_expected
 	CFG(c)->parsing = NULL;
 	if (err)
 		return -EINVAL;
-	if (!e->process && !e->port && !e->has_address)
-		return yamlcfg__fail(c, "give at least one of process, port or address");
+	if (!e->process && !e->port && !e->has_address && !e->namespace && !e->pod && !e->container && !e->unit)
+		return yamlcfg__fail(c, "give at least one of process, port, address, namespace, pod, container or unit");
 	return 0;
 }
 
@@ -383,6 +416,15 @@ static bool rule_exists(const struct lw_config *cfg, const char *id)
 		if (cfg->user_rules[i].id && !strcmp(cfg->user_rules[i].id, id))
 			return true;
 	return false;
+}
+
+void config__free_expected(struct lw_expected *e)
+{
+	free(e->process);
+	free(e->namespace);
+	free(e->pod);
+	free(e->container);
+	free(e->unit);
 }
 
 int config__load_ignore(struct lw_config *cfg, const char *path, char *err, size_t errlen)

@@ -28,6 +28,8 @@ struct lw_config;
  * cfg->ignore. A missing default file is an empty set. -EINVAL, err set.
  */
 int config__load_ignore(struct lw_config *cfg, const char *path, char *err, size_t errlen);
+/* What an expected (or probe.exclude) entry owns. */
+void config__free_expected(struct lw_expected *e);
 /* Is rule id turned off (rules.disable, scan --disable-rule)? */
 bool config__rule_disabled(const struct lw_config *cfg, const char *id);
 /* Turns rule id off; -ENOENT when no built-in or custom rule has that id. */

@@ -31,7 +31,7 @@ void probecfg__free(struct lw_config *cfg)
 		free(cfg->probe_protocols[i]);
 	free(cfg->probe_protocols);
 	for (size_t i = 0; i < cfg->n_probe_exclude; i++)
-		free(cfg->probe_exclude[i].process);
+		config__free_expected(&cfg->probe_exclude[i]);
 	free(cfg->probe_exclude);
 	cfg->probe_protocols = NULL;
 	cfg->probe_exclude = NULL;

@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "leakwatch/severity.h"
+#include "attrib/container.h"
 #include "network/ifaddr.h"
 #include "listeners/service.h"
 
@@ -20,6 +21,11 @@
 /* A listener the operator knows about; every given field must match. */
 struct lw_expected {
 	char *process;       /* comm or exe basename; NULL matches any */
+	/* what a cluster operator knows; NULL matches any */
+	char *namespace;     /* the pod's Kubernetes namespace */
+	char *pod;           /* the pod's name, a glob (cache-*) */
+	char *container;     /* the container's name in its pod */
+	char *unit;          /* the systemd unit, a glob (postgresql*.service) */
 	uint16_t port;       /* 0 matches any */
 	uint8_t protocol;    /* IPPROTO_TCP, IPPROTO_UDP, or 0 for either */
 	bool has_address;
@@ -61,9 +67,10 @@ void exposure__judge(const struct lw_addr *bound, bool v6only, const struct lw_i
 		     size_t n_ifs, const struct lw_class_rule *rules, size_t n_rules,
 		     struct lw_exposure *out);
 
-/* Is this listener on the operator's expected list? */
+/* Is this listener on the operator's expected list? ctr: its container and cgroup, or NULL. */
 bool exposure__expected(const struct lw_expected *list, size_t n, const char *comm, const char *exe,
-			uint32_t tgid, uint8_t protocol, const struct lw_addr *bound, uint16_t port);
+			uint32_t tgid, uint8_t protocol, const struct lw_addr *bound, uint16_t port,
+			const struct lw_container *ctr);
 
 /*
  *   answers without credentials on a public address   critical

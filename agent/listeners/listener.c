@@ -40,7 +40,7 @@ void listener__judge(struct lw_listener *l, const struct listener_policy *policy
 		natmap__publish(policy->nat, l->netns_ino, l->protocol, l->port, &l->exposure);
 	service__identify(l->proc.comm, l->proc.exe, l->proc.cmdline, l->protocol, l->port, &l->service);
 	l->expected = exposure__expected(policy->expected, policy->n_expected, l->proc.comm, l->proc.exe,
-					 l->proc.tgid, l->protocol, &l->addr, l->port) ||
+					 l->proc.tgid, l->protocol, &l->addr, l->port, &l->proc.container) ||
 		      ignore__listener(policy->ignore, l->proc.exe, l->proc.comm, l->protocol, &l->addr, l->port,
 				       clock__realtime_ns() / 1000000000ULL);
 	settle(l);

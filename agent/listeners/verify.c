@@ -221,7 +221,7 @@ enum verify_plan verify__plan(struct verify *v, struct lw_listener *l, enum veri
 	if (!policy->enabled || !l->open || !l->service.name ||
 	    (l->exposure.level != LW_CLASS_PUBLIC && l->exposure.level != LW_CLASS_PRIVATE) || own(l) ||
 	    exposure__expected(policy->exclude, policy->n_exclude, l->proc.comm, l->proc.exe, l->proc.tgid,
-			       l->protocol, &l->addr, l->port))
+			       l->protocol, &l->addr, l->port, &l->proc.container))
 		return VERIFY_SKIP;
 	key_of(l, &k);
 	t = htab__get(v->tracks, &k);

@@ -236,7 +236,8 @@ static void test_expected_entries(void **state)
 	(void)state;
 
 	assert_rejected("exposure:\n  expected:\n    - {}\n",
-			"exposure.expected[0]: give at least one of process, port or address");
+			"exposure.expected[0]: give at least one of process, port, address, namespace, pod, "
+			"container or unit");
 	assert_rejected("exposure:\n  expected:\n    - port: 22\n    - protocol: tcp\n",
 			"exposure.expected[1]: give at least one");
 	assert_rejected("exposure:\n  expected:\n    - port: 0\n", "exposure.expected[0].port");
@@ -250,6 +251,26 @@ static void test_expected_entries(void **state)
 	assert_rejected("exposure:\n  expected:\n    - process: sshd\n      user: root\n",
 			"exposure.expected[0].user: unknown key");
 	assert_rejected("exposure:\n  expected:\n    - sshd\n", "exposure.expected[0]: expected a mapping");
+	assert_rejected("exposure:\n  expected:\n    - namespace: \"\"\n",
+			"exposure.expected[0].namespace: expected 1 to 253 characters");
+
+	/* what a cluster operator knows, alone or beside the rest */
+	struct lw_config cfg;
+
+	config__defaults(&cfg);
+	assert_int_equal(config__load_string(&cfg,
+					     "exposure:\n  expected:\n"
+					     "    - {namespace: monitoring, pod: \"prometheus-*\", container: prometheus, port: 9090}\n"
+					     "    - {unit: \"postgresql@*.service\"}\n",
+					     err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_expected, 2);
+	assert_string_equal(cfg.expected[0].namespace, "monitoring");
+	assert_string_equal(cfg.expected[0].pod, "prometheus-*");
+	assert_string_equal(cfg.expected[0].container, "prometheus");
+	assert_int_equal(cfg.expected[0].port, 9090);
+	assert_string_equal(cfg.expected[1].unit, "postgresql@*.service");
+	config__free(&cfg);
 }
 
 static void test_probe_section(void **state)
@@ -289,7 +310,7 @@ static void test_probe_section(void **state)
 	assert_rejected("probe:\n  interval: 30s\n", "probe.interval");
 	assert_rejected("probe:\n  concurrency: 0\n", "probe.concurrency");
 	assert_rejected("probe:\n  exclude:\n    - {protocol: tcp}\n",
-			"probe.exclude[0]: give at least one of process, port or address");
+			"probe.exclude[0]: give at least one of process, port, address");
 	assert_rejected("probe:\n  login: false\n", "probe.login: unknown key");
 }
 

@@ -292,7 +292,7 @@ static bool expected(const struct lw_expected *list, size_t n, const char *comm,
 {
 	struct lw_addr a = A(bound);
 
-	return exposure__expected(list, n, comm, exe, 0, protocol, &a, port);
+	return exposure__expected(list, n, comm, exe, 0, protocol, &a, port, NULL);
 }
 
 static void test_expected(void **state)
@@ -344,6 +344,54 @@ static void test_expected(void **state)
 	assert_false(expected(list, 0, "sshd", "/usr/sbin/sshd", IPPROTO_TCP, "0.0.0.0", 22));
 }
 
+static struct lw_container pod(const char *ns, const char *name, const char *container, const char *cgroup)
+{
+	struct lw_container c = { 0 };
+
+	snprintf(c.pod_namespace, sizeof(c.pod_namespace), "%s", ns);
+	snprintf(c.pod_name, sizeof(c.pod_name), "%s", name);
+	snprintf(c.container_name, sizeof(c.container_name), "%s", container);
+	snprintf(c.cgroup, sizeof(c.cgroup), "%s", cgroup);
+	return c;
+}
+
+static bool placed(const struct lw_expected *x, const struct lw_container *ctr, uint16_t port)
+{
+	struct lw_addr a = A("0.0.0.0");
+
+	return exposure__expected(x, 1, "redis-server", "/usr/bin/redis-server", 0, IPPROTO_TCP, &a, port, ctr);
+}
+
+/* What a cluster operator knows: namespace, pod (a glob), container and systemd unit (a glob). */
+static void test_expected_by_place(void **state)
+{
+	struct lw_expected ns = { .namespace = "cache" };
+	struct lw_expected pods = { .namespace = "cache", .pod = "redis-*", .port = 6379 };
+	struct lw_expected ctr = { .container = "metrics" };
+	struct lw_expected unit = { .unit = "postgresql*.service" };
+	struct lw_container cache = pod("cache", "redis-7f9c-abcde", "redis", "/kubepods/burstable/podX/abc");
+	struct lw_container other = pod("default", "redis-7f9c-abcde", "metrics", "/kubepods/podY/def");
+	struct lw_container pg = pod("", "", "", "/system.slice/system-postgresql.slice/postgresql@15-main.service");
+	struct lw_container scope = pod("", "", "", "/user.slice/user-0.slice/session-3.scope");
+	(void)state;
+
+	assert_true(placed(&ns, &cache, 6379));
+	assert_false(placed(&ns, &other, 6379));
+	/* no container known: a field about the place cannot match */
+	assert_false(placed(&ns, NULL, 6379));
+	/* the pod glob, and the port beside it */
+	assert_true(placed(&pods, &cache, 6379));
+	assert_false(placed(&pods, &cache, 6380));
+	struct lw_container renamed = pod("cache", "memcached-0", "redis", "");
+	assert_false(placed(&pods, &renamed, 6379));
+	assert_true(placed(&ctr, &other, 9090));
+	assert_false(placed(&ctr, &cache, 9090));
+	/* the unit is the cgroup's last .service, a template instance included */
+	assert_true(placed(&unit, &pg, 5432));
+	assert_false(placed(&unit, &scope, 5432));
+	assert_false(placed(&unit, &cache, 5432));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_severity_auth),
 		cmocka_unit_test(test_expected),
+		cmocka_unit_test(test_expected_by_place),
 		cmocka_unit_test(test_port_only_identity_weighs_less),
 	};
 
