@@ -10,6 +10,7 @@
 
 #include "glob.h"
 #include "log.h"
+#include "place.h"
 #include "yamlcfg.h"
 
 #define MAX_ENTRIES 10000
@@ -20,9 +21,10 @@ struct ignore_entry {
 	enum entry_kind kind;
 	char *fingerprint, *rule, *path;  /* leaks: any one or more */
 	char *process;                    /* listeners: exe path or name */
+	struct lw_place_want place;       /* listeners: pod, container, unit */
 	uint8_t protocol;                 /* 0: any */
 	bool has_address;
-	struct lw_addr address;
+	struct lw_cidr address;           /* an address or a range */
 	uint16_t port;                    /* 0: any */
 	char *reason;
 	uint64_t expires_s;               /* 0: never */
@@ -48,6 +50,7 @@ static void lw_ignore__free(struct lw_ignore *ig)
 		free(e->rule);
 		free(e->path);
 		free(e->process);
+		place__free(&e->place);
 		free(e->reason);
 	}
 	free(ig->v);
@@ -155,8 +158,8 @@ static int entry_address(struct yamlcfg *c, yaml_node_t *n)
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
-	if (addr__parse(s, &ENTRY(c)->address))
-		return yamlcfg__fail(c, "expected an IP address, got \"%s\"", s);
+	if (cidr__parse(s, &ENTRY(c)->address))
+		return yamlcfg__fail(c, "expected an IP address or CIDR, got \"%s\"", s);
 	ENTRY(c)->has_address = true;
 	return 0;
 }
@@ -175,6 +178,9 @@ static const struct yamlcfg_key listener_keys[] = {
 	{ "port", entry_port },
 	{ "protocol", entry_protocol },
 	{ "address", entry_address },
+#define YAMLCFG_TARGET struct ignore_entry
+	PLACE_KEYS(place),
+#undef YAMLCFG_TARGET
 	{ "reason", entry_reason },
 	{ "expires", entry_expires },
 	{ 0 },
@@ -194,8 +200,8 @@ static int entry(struct yamlcfg *c, yaml_node_t *n, enum entry_kind kind)
 		return yamlcfg__fail(c, "reason: required; say why this is accepted");
 	if (kind == ENTRY_LEAK && !e->fingerprint && !e->rule && !e->path)
 		return yamlcfg__fail(c, "give a fingerprint, a rule or a path");
-	if (kind == ENTRY_LISTENER && !e->process && !e->port)
-		return yamlcfg__fail(c, "give a process or a port");
+	if (kind == ENTRY_LISTENER && !e->process && !e->port && !e->has_address && !place__wants_any(&e->place))
+		return yamlcfg__fail(c, "give at least one of process, port, address, namespace, pod, container or unit");
 	return 0;
 }
 
@@ -259,17 +265,40 @@ size_t ignore__count(const struct lw_ignore *ig)
 	return ig ? ig->n : 0;
 }
 
+/* "fingerprint F rule R ...": the fields an entry gives, for the log. */
+static void describe(const struct ignore_entry *e, char *out, size_t len)
+{
+	const struct { const char *name, *value; } f[] = {
+		{ "fingerprint", e->fingerprint }, { "rule", e->rule }, { "path", e->path },
+		{ "process", e->process }, { "namespace", e->place.namespace }, { "pod", e->place.pod },
+		{ "container", e->place.container }, { "unit", e->place.unit },
+	};
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		int w;
+
+		if (!f[i].value || used >= len)
+			continue;
+		w = snprintf(out + used, len - used, "%s%s %s", used ? " " : "", f[i].name, f[i].value);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	if (e->port && used < len)
+		snprintf(out + used, len - used, "%sport %u", used ? " " : "", e->port);
+}
+
 /* In force now; an entry past its date says so once, and no longer silences. */
 static bool in_force(struct ignore_entry *e, uint64_t now_s)
 {
+	char what[512];
+
 	if (!e->expires_s || now_s <= e->expires_s)
 		return true;
 	if (!e->expiry_said) {
 		e->expiry_said = true;
-		log_warn("ignore entry expired (%s): %s%s%s%s%s%s%s%s no longer silenced", e->reason,
-			 e->fingerprint ? "fingerprint " : "", e->fingerprint ?: "", e->rule ? " rule " : "",
-			 e->rule ?: "", e->path ? " path " : "", e->path ?: "", e->process ? " process " : "",
-			 e->process ?: "");
+		describe(e, what, sizeof(what));
+		log_warn("ignore entry expired (%s): %s no longer silenced", e->reason, what);
 	}
 	return false;
 }
@@ -306,15 +335,19 @@ static bool process_matches(const char *want, const char *exe, const char *comm)
 }
 
 bool ignore__listener(struct lw_ignore *ig, const char *exe, const char *comm, uint8_t protocol,
-		      const struct lw_addr *address, uint16_t port, uint64_t now_s)
+		      const struct lw_addr *address, uint16_t port, const struct lw_place *where, uint64_t now_s)
 {
+	struct lw_addr bound = *address;
+
+	addr__unmap(&bound);
 	for (size_t i = 0; ig && i < ig->n; i++) {
 		struct ignore_entry *e = &ig->v[i];
 
 		if (e->kind != ENTRY_LISTENER)
 			continue;
 		if ((e->process && !process_matches(e->process, exe, comm)) || (e->port && e->port != port) ||
-		    (e->protocol && e->protocol != protocol) || (e->has_address && !addr__equal(&e->address, address)))
+		    (e->protocol && e->protocol != protocol) || (e->has_address && !cidr__contains(&e->address, &bound) && !cidr__contains(&e->address, address)) ||
+		    !place__matches(&e->place, where))
 			continue;
 		if (in_force(e, now_s))
 			return true;

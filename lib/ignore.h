@@ -15,6 +15,9 @@
  *     - process: redis-server
  *       port: 6379
  *       reason: the cache's own replica link
+ *     - namespace: monitoring                           # or by where it runs
+ *       pod: "prometheus-*"
+ *       reason: scraped from outside by design
  *
  * Every entry says why (reason). An entry past its expiry date no longer
  * silences anything, and says so once in the log.
@@ -27,6 +30,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "place.h"
 
 #define LW_IGNORE_DEFAULT_FILE "/etc/leakwatch/ignore.yaml"
 
@@ -46,9 +50,11 @@ bool ignore__leak(struct lw_ignore *ig, const char *fingerprint, const char *rul
 
 /*
  * Is this listener silenced? process: the executable's path or name (comm
- * when nothing better is known); address: the bound one.
+ * when nothing better is known); address: the bound one; where: its pod and
+ * cgroup, or NULL when not known.
  */
 bool ignore__listener(struct lw_ignore *ig, const char *exe, const char *comm, uint8_t protocol,
-		      const struct lw_addr *address, uint16_t port, uint64_t now_s);
+		      const struct lw_addr *address, uint16_t port, const struct lw_place *where,
+		      uint64_t now_s);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "place.h"
+
 #define LW_CONTAINER_ID_LEN 64
 #define LW_POD_UID_LEN 36
 
@@ -19,6 +21,13 @@ struct lw_container {
 	char pod_namespace[64];
 	char container_name[64];
 };
+
+/* Its pod, container and cgroup, as an expected or ignore entry names them. */
+static inline struct lw_place container__place(const struct lw_container *c)
+{
+	return (struct lw_place){ .namespace = c->pod_namespace, .pod = c->pod_name,
+				  .container = c->container_name, .cgroup = c->cgroup };
+}
 
 /* Parses one cgroup path, e.g. "/kubepods/burstable/pod<uid>/<id>". */
 bool container__parse_path(const char *path, struct lw_container *out);

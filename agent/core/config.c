@@ -162,41 +162,12 @@ static int exposure_public(struct yamlcfg *c, yaml_node_t *n)
 /* the entry being read: of exposure.expected or of probe.exclude */
 static struct lw_expected *current_expected(struct yamlcfg *c)
 {
-	return CFG(c)->parsing;
+	return c->target;
 }
 
 static int expected_process(struct yamlcfg *c, yaml_node_t *n)
 {
 	return yamlcfg__strdup(c, n, &current_expected(c)->process);
-}
-
-static int expected_text(struct yamlcfg *c, yaml_node_t *n, char **out, bool glob)
-{
-	if (yamlcfg__strdup(c, n, out))
-		return -EINVAL;
-	if (!**out || strlen(*out) > 253)
-		return yamlcfg__fail(c, "expected 1 to 253 characters%s", glob ? " (a glob)" : "");
-	return 0;
-}
-
-static int expected_namespace(struct yamlcfg *c, yaml_node_t *n)
-{
-	return expected_text(c, n, &current_expected(c)->namespace, false);
-}
-
-static int expected_pod(struct yamlcfg *c, yaml_node_t *n)
-{
-	return expected_text(c, n, &current_expected(c)->pod, true);
-}
-
-static int expected_container(struct yamlcfg *c, yaml_node_t *n)
-{
-	return expected_text(c, n, &current_expected(c)->container, false);
-}
-
-static int expected_unit(struct yamlcfg *c, yaml_node_t *n)
-{
-	return expected_text(c, n, &current_expected(c)->unit, true);
 }
 
 static int expected_port(struct yamlcfg *c, yaml_node_t *n)
@@ -232,30 +203,29 @@ static int expected_address(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
+/* An entry's keys fill the entry, not the config around it. */
+#undef YAMLCFG_TARGET
+#define YAMLCFG_TARGET struct lw_expected
+static const struct yamlcfg_key expected_keys[] = {
+	{ "process", expected_process },
+	{ "port", expected_port },
+	{ "protocol", expected_protocol },
+	{ "address", expected_address },
+	PLACE_KEYS(place),
+	{ 0 },
+};
+#undef YAMLCFG_TARGET
+#define YAMLCFG_TARGET struct lw_config
+
 int config__listener_entry(struct yamlcfg *c, yaml_node_t *n, struct lw_expected **list, size_t *count)
 {
-	static const struct yamlcfg_key keys[] = {
-		{ "process", expected_process },
-		{ "port", expected_port },
-		{ "protocol", expected_protocol },
-		{ "address", expected_address },
-		{ "namespace", expected_namespace },
-		{ "pod", expected_pod },
-		{ "container", expected_container },
-		{ "unit", expected_unit },
-		{ 0 },
-	};
 	struct lw_expected *e = yamlcfg__append(c, (void **)list, count, sizeof(*e), SIZE_MAX, "entries");
-	int err;
 
 	if (!e)
 		return -EINVAL;
-	CFG(c)->parsing = e;
-	err = yamlcfg__walk_map(c, n, keys);
-	CFG(c)->parsing = NULL;
-	if (err)
+	if (yamlcfg__walk_map_into(c, n, expected_keys, e))
 		return -EINVAL;
-	if (!e->process && !e->port && !e->has_address && !e->namespace && !e->pod && !e->container && !e->unit)
+	if (!e->process && !e->port && !e->has_address && !place__wants_any(&e->place))
 		return yamlcfg__fail(c, "give at least one of process, port, address, namespace, pod, container or unit");
 	return 0;
 }
@@ -421,10 +391,7 @@ static bool rule_exists(const struct lw_config *cfg, const char *id)
 void config__free_expected(struct lw_expected *e)
 {
 	free(e->process);
-	free(e->namespace);
-	free(e->pod);
-	free(e->container);
-	free(e->unit);
+	place__free(&e->place);
 }
 
 int config__load_ignore(struct lw_config *cfg, const char *path, char *err, size_t errlen)

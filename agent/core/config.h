@@ -113,7 +113,6 @@ struct lw_config {
 	size_t n_probe_exclude;
 	bool probe_login;             /* probe.login_probes: PostgreSQL, MySQL, MongoDB */
 
-	struct lw_expected *parsing;  /* config.c: the expected or exclude entry being read */
 };
 
 void config__defaults(struct lw_config *cfg);

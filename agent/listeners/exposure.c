@@ -4,7 +4,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fnmatch.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -110,53 +109,13 @@ static bool process_matches(const char *want, const char *comm, const char *exe,
 	return links_to_exe(want, exe, n, base, tgid);
 }
 
-/* The systemd unit a cgroup path names: its last component that is a .service or .scope. */
-static void unit_of(const char *cgroup, char *out, size_t len)
-{
-	const char *p = cgroup, *seg, *best = NULL;
-	size_t best_len = 0;
-
-	out[0] = '\0';
-	while (p && *p) {
-		size_t n;
-
-		seg = p + (*p == '/');
-		p = strchr(seg, '/');
-		n = p ? (size_t)(p - seg) : strlen(seg);
-		if ((n > 8 && !strncmp(seg + n - 8, ".service", 8)) || (n > 6 && !strncmp(seg + n - 6, ".scope", 6))) {
-			best = seg;
-			best_len = n;
-		}
-	}
-	if (best && best_len < len)
-		snprintf(out, len, "%.*s", (int)best_len, best);
-}
-
-/* The Kubernetes and systemd fields of an entry, against the listener's container. */
-static bool place_matches(const struct lw_expected *x, const struct lw_container *ctr)
-{
-	char unit[256];
-
-	if (!x->namespace && !x->pod && !x->container && !x->unit)
-		return true;
-	if (!ctr)
-		return false;
-	if ((x->namespace && strcmp(x->namespace, ctr->pod_namespace)) ||
-	    (x->pod && fnmatch(x->pod, ctr->pod_name, 0)) || (x->container && strcmp(x->container, ctr->container_name)))
-		return false;
-	if (x->unit) {
-		unit_of(ctr->cgroup, unit, sizeof(unit));
-		return unit[0] && !fnmatch(x->unit, unit, 0);
-	}
-	return true;
-}
-
 bool exposure__expected(const struct lw_expected *list, size_t n, const char *comm, const char *exe,
 			uint32_t tgid, uint8_t protocol, const struct lw_addr *bound_in, uint16_t port,
 			const struct lw_container *ctr)
 {
 	struct lw_addr bound = *bound_in;
-
+	/* nothing known matches no entry that asks */
+	const struct lw_place where = ctr ? container__place(ctr) : (struct lw_place){ 0 };
 	addr__unmap(&bound);
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_expected *x = &list[i];
@@ -170,7 +129,7 @@ bool exposure__expected(const struct lw_expected *list, size_t n, const char *co
 		if (x->has_address && !cidr__contains(&x->address, &bound) &&
 		    !cidr__contains(&x->address, bound_in))
 			continue;
-		if (!place_matches(x, ctr))
+		if (!place__matches(&x->place, &where))
 			continue;
 		return true;
 	}

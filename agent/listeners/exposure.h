@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "place.h"
 #include "leakwatch/severity.h"
 #include "attrib/container.h"
 #include "network/ifaddr.h"
@@ -21,11 +22,7 @@
 /* A listener the operator knows about; every given field must match. */
 struct lw_expected {
 	char *process;       /* comm or exe basename; NULL matches any */
-	/* what a cluster operator knows; NULL matches any */
-	char *namespace;     /* the pod's Kubernetes namespace */
-	char *pod;           /* the pod's name, a glob (cache-*) */
-	char *container;     /* the container's name in its pod */
-	char *unit;          /* the systemd unit, a glob (postgresql*.service) */
+	struct lw_place_want place; /* namespace, pod, container, unit: what a cluster operator knows */
 	uint16_t port;       /* 0 matches any */
 	uint8_t protocol;    /* IPPROTO_TCP, IPPROTO_UDP, or 0 for either */
 	bool has_address;

@@ -25,6 +25,7 @@ void listener__judge(struct lw_listener *l, const struct listener_policy *policy
 		     const char *ns_path)
 {
 	const struct lw_ifaddr *ifs = NULL;
+	struct lw_place where;
 	size_t n_ifs = 0;
 	int err;
 
@@ -39,10 +40,11 @@ void listener__judge(struct lw_listener *l, const struct listener_policy *policy
 	if (policy->nat)
 		natmap__publish(policy->nat, l->netns_ino, l->protocol, l->port, &l->exposure);
 	service__identify(l->proc.comm, l->proc.exe, l->proc.cmdline, l->protocol, l->port, &l->service);
+	where = container__place(&l->proc.container);
 	l->expected = exposure__expected(policy->expected, policy->n_expected, l->proc.comm, l->proc.exe,
 					 l->proc.tgid, l->protocol, &l->addr, l->port, &l->proc.container) ||
 		      ignore__listener(policy->ignore, l->proc.exe, l->proc.comm, l->protocol, &l->addr, l->port,
-				       clock__realtime_ns() / 1000000000ULL);
+				       &where, clock__realtime_ns() / 1000000000ULL);
 	settle(l);
 }
 

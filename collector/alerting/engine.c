@@ -223,14 +223,19 @@ static bool ignored_listener(const struct alerts *a, const Leakwatch__V1__Event 
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
 	const Leakwatch__V1__Process *p = ev->process;
+	const Leakwatch__V1__Container *ctr = ev->container;
+	struct lw_place where = { 0 };
 	struct lw_addr addr;
 
 	if (!a->cfg->ignore || (l->address.len != 4 && l->address.len != 16))
 		return false;
+	if (ctr)
+		where = (struct lw_place){ .namespace = ctr->pod_namespace, .pod = ctr->pod_name,
+					   .container = ctr->container_name, .cgroup = ctr->cgroup };
 	addr__from_bytes(&addr, l->address.len == 16 ? AF_INET6 : AF_INET, l->address.data);
 	return ignore__listener(a->cfg->ignore, p ? p->exe : NULL, p ? p->comm : NULL,
 				l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? IPPROTO_UDP : IPPROTO_TCP,
-				&addr, (uint16_t)l->port, now / 1000000000ULL);
+				&addr, (uint16_t)l->port, &where, now / 1000000000ULL);
 }
 
 static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t now)

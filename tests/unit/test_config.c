@@ -265,11 +265,11 @@ static void test_expected_entries(void **state)
 					     err, sizeof(err)),
 			 0);
 	assert_int_equal(cfg.n_expected, 2);
-	assert_string_equal(cfg.expected[0].namespace, "monitoring");
-	assert_string_equal(cfg.expected[0].pod, "prometheus-*");
-	assert_string_equal(cfg.expected[0].container, "prometheus");
+	assert_string_equal(cfg.expected[0].place.namespace, "monitoring");
+	assert_string_equal(cfg.expected[0].place.pod, "prometheus-*");
+	assert_string_equal(cfg.expected[0].place.container, "prometheus");
 	assert_int_equal(cfg.expected[0].port, 9090);
-	assert_string_equal(cfg.expected[1].unit, "postgresql@*.service");
+	assert_string_equal(cfg.expected[1].place.unit, "postgresql@*.service");
 	config__free(&cfg);
 }
 

@@ -365,10 +365,10 @@ static bool placed(const struct lw_expected *x, const struct lw_container *ctr, 
 /* What a cluster operator knows: namespace, pod (a glob), container and systemd unit (a glob). */
 static void test_expected_by_place(void **state)
 {
-	struct lw_expected ns = { .namespace = "cache" };
-	struct lw_expected pods = { .namespace = "cache", .pod = "redis-*", .port = 6379 };
-	struct lw_expected ctr = { .container = "metrics" };
-	struct lw_expected unit = { .unit = "postgresql*.service" };
+	struct lw_expected ns = { .place.namespace = "cache" };
+	struct lw_expected pods = { .place = { .namespace = "cache", .pod = "redis-*" }, .port = 6379 };
+	struct lw_expected ctr = { .place.container = "metrics" };
+	struct lw_expected unit = { .place.unit = "postgresql*.service" };
 	struct lw_container cache = pod("cache", "redis-7f9c-abcde", "redis", "/kubepods/burstable/podX/abc");
 	struct lw_container other = pod("default", "redis-7f9c-abcde", "metrics", "/kubepods/podY/def");
 	struct lw_container pg = pod("", "", "", "/system.slice/system-postgresql.slice/postgresql@15-main.service");

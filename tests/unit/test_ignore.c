@@ -88,15 +88,46 @@ static void test_listeners(void **state)
 	addr__parse("0.0.0.0", &any);
 	addr__parse("127.0.0.1", &lo);
 	/* the executable, not a name a process gave itself */
-	assert_true(ignore__listener(ig, "/usr/bin/redis-server", "redis-server", IPPROTO_TCP, &any, 6379, NOW));
-	assert_false(ignore__listener(ig, "/usr/bin/python3.11", "redis-server", IPPROTO_TCP, &any, 6379, NOW));
-	assert_true(ignore__listener(ig, NULL, "redis-server", IPPROTO_TCP, &any, 6379, NOW)); /* no exe known */
-	assert_false(ignore__listener(ig, "/usr/bin/redis-server", "redis-server", IPPROTO_TCP, &any, 6380, NOW));
-	assert_true(ignore__listener(ig, "/opt/ne/node_exporter", "node_exporter", IPPROTO_TCP, &lo, 9100, NOW));
-	assert_false(ignore__listener(ig, "/opt/ne/node_exporter", "node_exporter", IPPROTO_TCP, &any, 9100, NOW));
-	assert_false(ignore__listener(ig, "/opt/ne/node_exporter", "node_exporter", IPPROTO_UDP, &lo, 9100, NOW));
+	assert_true(ignore__listener(ig, "/usr/bin/redis-server", "redis-server", IPPROTO_TCP, &any, 6379, NULL, NOW));
+	assert_false(ignore__listener(ig, "/usr/bin/python3.11", "redis-server", IPPROTO_TCP, &any, 6379, NULL, NOW));
+	assert_true(ignore__listener(ig, NULL, "redis-server", IPPROTO_TCP, &any, 6379, NULL, NOW)); /* no exe known */
+	assert_false(ignore__listener(ig, "/usr/bin/redis-server", "redis-server", IPPROTO_TCP, &any, 6380, NULL, NOW));
+	assert_true(ignore__listener(ig, "/opt/ne/node_exporter", "node_exporter", IPPROTO_TCP, &lo, 9100, NULL, NOW));
+	assert_false(ignore__listener(ig, "/opt/ne/node_exporter", "node_exporter", IPPROTO_TCP, &any, 9100, NULL, NOW));
+	assert_false(ignore__listener(ig, "/opt/ne/node_exporter", "node_exporter", IPPROTO_UDP, &lo, 9100, NULL, NOW));
 	/* a leak entry is no listener entry */
 	assert_false(ignore__leak(ig, FP, "x", "/x", NOW));
+	ignore__free(ig);
+}
+
+/* What a cluster operator knows: a range, a namespace and pod glob, a systemd unit. */
+static void test_listeners_by_place(void **state)
+{
+	char err[256];
+	struct lw_addr inside, outside;
+	struct lw_place prom = { .namespace = "monitoring", .pod = "prometheus-k8s-0", .container = "prometheus" };
+	struct lw_place other = { .namespace = "default", .pod = "prometheus-k8s-0", .container = "prometheus" };
+	struct lw_place pg = { .cgroup = "/system.slice/system-postgresql.slice/postgresql@15-main.service" };
+	struct lw_ignore *ig = load("listeners:\n"
+				    "  - namespace: monitoring\n"
+				    "    pod: \"prometheus-*\"\n"
+				    "    reason: scraped from outside by design\n"
+				    "  - unit: \"postgresql@*.service\"\n"
+				    "    address: 10.0.0.0/8\n"
+				    "    reason: the replicas' own network\n",
+				    err, sizeof(err));
+	(void)state;
+
+	assert_non_null(ig);
+	addr__parse("10.1.2.3", &inside);
+	addr__parse("192.0.2.1", &outside);
+	assert_true(ignore__listener(ig, "/bin/prometheus", "prometheus", IPPROTO_TCP, &outside, 9090, &prom, NOW));
+	assert_false(ignore__listener(ig, "/bin/prometheus", "prometheus", IPPROTO_TCP, &outside, 9090, &other, NOW));
+	assert_false(ignore__listener(ig, "/bin/prometheus", "prometheus", IPPROTO_TCP, &outside, 9090, NULL, NOW));
+	assert_true(ignore__listener(ig, "/usr/lib/postgresql/15/bin/postgres", "postgres", IPPROTO_TCP, &inside, 5432,
+				     &pg, NOW));
+	assert_false(ignore__listener(ig, "/usr/lib/postgresql/15/bin/postgres", "postgres", IPPROTO_TCP, &outside,
+				      5432, &pg, NOW));
 	ignore__free(ig);
 }
 
@@ -144,7 +175,7 @@ static void test_mistakes_are_named(void **state)
 	assert_refused("leaks:\n  - fingerprint: nothex\n    reason: x\n", "leaks[0].fingerprint");
 	assert_refused("leaks:\n  - path: relative/*.log\n    reason: x\n", "leaks[0].path");
 	assert_refused("leaks:\n  - rule: a\n    reason: x\n    expires: soon\n", "leaks[0].expires: expected a date");
-	assert_refused("listeners:\n  - reason: x\n", "listeners[0]: give a process or a port");
+	assert_refused("listeners:\n  - reason: x\n", "listeners[0]: give at least one of process, port, address");
 	assert_refused("listeners:\n  - port: 70000\n    reason: x\n", "listeners[0].port");
 	assert_refused("secrets: []\n", "secrets: unknown key");
 	/* no file at the default place: nothing is ignored */
@@ -160,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaks),
 		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_listeners_by_place),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_mistakes_are_named),
 	};
