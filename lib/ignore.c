@@ -201,7 +201,7 @@ static int entry(struct yamlcfg *c, yaml_node_t *n, enum entry_kind kind)
 	if (kind == ENTRY_LEAK && !e->fingerprint && !e->rule && !e->path)
 		return yamlcfg__fail(c, "give a fingerprint, a rule or a path");
 	if (kind == ENTRY_LISTENER && !e->process && !e->port && !e->has_address && !place__wants_any(&e->place))
-		return yamlcfg__fail(c, "give at least one of process, port, address, namespace, pod, container or unit");
+		return yamlcfg__fail(c, "give at least one of " PLACE_ENTRY_FIELDS);
 	return 0;
 }
 
@@ -346,8 +346,10 @@ bool ignore__listener(struct lw_ignore *ig, const char *exe, const char *comm, u
 		if (e->kind != ENTRY_LISTENER)
 			continue;
 		if ((e->process && !process_matches(e->process, exe, comm)) || (e->port && e->port != port) ||
-		    (e->protocol && e->protocol != protocol) || (e->has_address && !cidr__contains(&e->address, &bound) && !cidr__contains(&e->address, address)) ||
-		    !place__matches(&e->place, where))
+		    (e->protocol && e->protocol != protocol) || !place__matches(&e->place, where))
+			continue;
+		/* as expected's: the address as bound, or unmapped from ::ffff: */
+		if (e->has_address && !cidr__contains(&e->address, &bound) && !cidr__contains(&e->address, address))
 			continue;
 		if (in_force(e, now_s))
 			return true;

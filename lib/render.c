@@ -98,6 +98,7 @@ static void container(struct jsonw *w, const Leakwatch__V1__Container *c)
 	jsonw__kv_str(w, "pod_name", or_null(c->pod_name));
 	jsonw__kv_str(w, "pod_namespace", or_null(c->pod_namespace));
 	jsonw__kv_str(w, "container_name", or_null(c->container_name));
+	jsonw__kv_str(w, "image", or_null(c->image));
 	jsonw__kv_str(w, "cgroup", or_null(c->cgroup));
 	jsonw__kv_u64(w, "cgroup_id", c->cgroup_id);
 	jsonw__end_object(w);

@@ -20,13 +20,14 @@ struct lw_container {
 	char pod_name[254];
 	char pod_namespace[64];
 	char container_name[64];
+	char image[256];                  /* as the runtime records it: docker.io/library/redis:7 */
 };
 
 /* Its pod, container and cgroup, as an expected or ignore entry names them. */
 static inline struct lw_place container__place(const struct lw_container *c)
 {
 	return (struct lw_place){ .namespace = c->pod_namespace, .pod = c->pod_name,
-				  .container = c->container_name, .cgroup = c->cgroup };
+				  .container = c->container_name, .image = c->image, .cgroup = c->cgroup };
 }
 
 /* Parses one cgroup path, e.g. "/kubepods/burstable/pod<uid>/<id>". */

@@ -101,38 +101,48 @@ static bool annotation(const char *json, const char *key, char *out, size_t cap)
 
 /* containerd, k3s and CRI-O keep each container's OCI spec with CRI
  * annotations; Docker its config with the same names as labels. */
-static bool from_runtime_state(const char *id, struct lw_container *c)
+static void from_runtime_state(const char *id, struct lw_container *c)
 {
 	static const struct {
-		const char *fmt, *ctr, *pod, *ns;
+		const char *fmt, *ctr, *pod, *ns, *image;
 	} runtimes[] = {
 		{ "/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
 		  "io.kubernetes.cri.container-name", "io.kubernetes.cri.sandbox-name",
-		  "io.kubernetes.cri.sandbox-namespace" },
+		  "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.cri.image-name" },
 		/* k3s runs its own containerd, with its state under /run/k3s */
 		{ "/run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
 		  "io.kubernetes.cri.container-name", "io.kubernetes.cri.sandbox-name",
-		  "io.kubernetes.cri.sandbox-namespace" },
+		  "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.cri.image-name" },
 		{ "/run/containers/storage/overlay-containers/%s/userdata/config.json",
-		  "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace" },
-		/* Docker (cri-dockerd): the kubelet's names are container labels */
+		  "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace",
+		  "io.kubernetes.cri-o.ImageName" },
+		/* Docker (cri-dockerd): the kubelet's names are container labels;
+		 * Config.Image, the name it was started from, comes before the
+		 * top-level Image, which is an id */
 		{ "/var/lib/docker/containers/%s/config.v2.json",
-		  "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace" },
+		  "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace", "Image" },
 	};
 	char path[512], *json = malloc(256 * 1024);
 	bool found = false;
 
 	if (!json)
-		return false;
+		return;
 	for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]) && !found; i++) {
 		if (!hostfs__path(path, sizeof(path), runtimes[i].fmt, id) || procfs__read(path, json, 256 * 1024) <= 0)
 			continue;
-		found = annotation(json, runtimes[i].ctr, c->container_name, sizeof(c->container_name));
-		annotation(json, runtimes[i].pod, c->pod_name, sizeof(c->pod_name));
-		annotation(json, runtimes[i].ns, c->pod_namespace, sizeof(c->pod_namespace));
+		found = true;
+		/* names the logs' layout gave stand; the image is only here */
+		if (!c->container_name[0])
+			annotation(json, runtimes[i].ctr, c->container_name, sizeof(c->container_name));
+		if (!c->pod_name[0])
+			annotation(json, runtimes[i].pod, c->pod_name, sizeof(c->pod_name));
+		if (!c->pod_namespace[0])
+			annotation(json, runtimes[i].ns, c->pod_namespace, sizeof(c->pod_namespace));
+		/* an image id (sha256:...) is no name an operator writes */
+		if (annotation(json, runtimes[i].image, c->image, sizeof(c->image)) && !strncmp(c->image, "sha256:", 7))
+			c->image[0] = '\0';
 	}
 	free(json);
-	return found;
 }
 
 /* A container's log as /var/log/containers names it: <pod>_<namespace>_<container>-<id>.log */
@@ -281,8 +291,10 @@ void pods__enrich(struct pods *p, struct lw_container *c)
 
 	if (!key[0] || cache_get(p, key, c))
 		return;
-	if (c->id[0] && !from_container_logs(c->id, c))
+	if (c->id[0]) {
+		from_container_logs(c->id, c);
 		from_runtime_state(c->id, c);
+	}
 	if (!c->pod_name[0] && c->pod_uid[0])
 		from_pod_logs(c->pod_uid, c);
 	cache_put(p, key, c);

@@ -78,6 +78,7 @@ static void scrub_container(struct procinfo *pi, struct lw_container *c)
 	procinfo__scrub(pi, c->pod_name);
 	procinfo__scrub(pi, c->pod_namespace);
 	procinfo__scrub(pi, c->container_name);
+	procinfo__scrub(pi, c->image);
 }
 
 /*
@@ -185,6 +186,8 @@ static void fill_gaps(struct lw_container *c, const struct lw_container *from_pa
 		memcpy(c->container_name, from_path->container_name, sizeof(c->container_name));
 	if (!c->pod_uid[0])
 		memcpy(c->pod_uid, from_path->pod_uid, sizeof(c->pod_uid));
+	if (!c->image[0])
+		memcpy(c->image, from_path->image, sizeof(c->image));
 }
 
 bool procinfo__log_writer(struct procinfo *pi, const char *path, struct lw_proc *proc, struct lw_proc *writer)

@@ -226,7 +226,7 @@ int config__listener_entry(struct yamlcfg *c, yaml_node_t *n, struct lw_expected
 	if (yamlcfg__walk_map_into(c, n, expected_keys, e))
 		return -EINVAL;
 	if (!e->process && !e->port && !e->has_address && !place__wants_any(&e->place))
-		return yamlcfg__fail(c, "give at least one of process, port, address, namespace, pod, container or unit");
+		return yamlcfg__fail(c, "give at least one of " PLACE_ENTRY_FIELDS);
 	return 0;
 }
 

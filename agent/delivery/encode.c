@@ -65,6 +65,7 @@ static void set_process(struct event_parts *p, const struct lw_proc *pr)
 	p->ctr.pod_name = S(pr->container.pod_name);
 	p->ctr.pod_namespace = S(pr->container.pod_namespace);
 	p->ctr.container_name = S(pr->container.container_name);
+	p->ctr.image = S(pr->container.image);
 	p->ev.process = &p->proc;
 	p->ev.container = &p->ctr;
 }

@@ -96,6 +96,7 @@ void alerttext__details_process(FILE *f, const Leakwatch__V1__Process *p, const 
 		alerttext__kv(f, "pod", c->pod_name);
 		alerttext__kv(f, "pod_uid", c->pod_uid);
 		alerttext__kv(f, "container", c->container_name);
+		alerttext__kv(f, "image", c->image);
 		alerttext__kv(f, "container_id", c->id);
 		alerttext__kv(f, "container_runtime", c->runtime);
 	}

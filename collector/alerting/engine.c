@@ -231,7 +231,7 @@ static bool ignored_listener(const struct alerts *a, const Leakwatch__V1__Event 
 		return false;
 	if (ctr)
 		where = (struct lw_place){ .namespace = ctr->pod_namespace, .pod = ctr->pod_name,
-					   .container = ctr->container_name, .cgroup = ctr->cgroup };
+					   .container = ctr->container_name, .image = ctr->image, .cgroup = ctr->cgroup };
 	addr__from_bytes(&addr, l->address.len == 16 ? AF_INET6 : AF_INET, l->address.data);
 	return ignore__listener(a->cfg->ignore, p ? p->exe : NULL, p ? p->comm : NULL,
 				l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? IPPROTO_UDP : IPPROTO_TCP,

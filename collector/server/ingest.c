@@ -627,6 +627,7 @@ const char *ingest__validate(const Leakwatch__V1__Event *ev, uint64_t now_ns)
 		STR(ev->container->pod_name, 253, "container.pod_name");
 		STR(ev->container->pod_namespace, 253, "container.pod_namespace");
 		STR(ev->container->container_name, 253, "container.container_name");
+		STR(ev->container->image, 512, "container.image");
 	}
 	switch (ev->kind_case) {
 	case LEAKWATCH__V1__EVENT__KIND_LISTENER:

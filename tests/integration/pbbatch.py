@@ -82,7 +82,8 @@ def container(c):
     return b"".join([f_bytes(1, c.get("id")), f_bytes(2, c.get("runtime")),
                      f_bytes(3, c.get("pod_uid")), f_bytes(4, c.get("cgroup")),
                      f_varint(5, c.get("cgroup_id", 0)), f_bytes(6, c.get("pod_name")),
-                     f_bytes(7, c.get("pod_namespace")), f_bytes(8, c.get("container_name"))])
+                     f_bytes(7, c.get("pod_namespace")), f_bytes(8, c.get("container_name")),
+                     f_bytes(9, c.get("image"))])
 
 
 def listener(l):

@@ -23,10 +23,23 @@ mkdir -p "$ROOT$PODDIR/$CTR" "$ROOT/var/log/containers"
 ln -s /proc "$ROOT/proc"
 : >"$ROOT$PODDIR/$CTR/0.log"
 ln -s "$PODDIR/$CTR/0.log" "$ROOT/var/log/containers/${POD}_${NS}_${CTR}-$ID.log"
+# the runtime's record of the container: containerd's OCI spec and its CRI annotations
+mkdir -p "$ROOT/run/containerd/io.containerd.runtime.v2.task/k8s.io/$ID"
+printf '{"annotations":{"io.kubernetes.cri.container-name":"%s","io.kubernetes.cri.image-name":"%s"}}\n' \
+	"$CTR" "registry.example.com/payments/ledger-api:3.1.4" \
+	>"$ROOT/run/containerd/io.containerd.runtime.v2.task/k8s.io/$ID/config.json"
 mkdir -p "$CG"
 on_exit "rmdir '$CG' '$(dirname "$CG")' '$(dirname "$(dirname "$CG")")' '$(dirname "$(dirname "$(dirname "$CG")")")'"
 
-printf 'state_dir: %s/state\nleaks:\n  coalesce_delay: 0s\n' "$WORK" >"$WORK/agent.yaml"
+# the operator knows this pod may listen: by namespace, pod glob and image
+cat >"$WORK/agent.yaml" <<EOF
+state_dir: $WORK/state
+leaks:
+  coalesce_delay: 0s
+exposure:
+  expected:
+    - {namespace: $NS, pod: "ledger-*", image: "registry.example.com/payments/ledger-api:3.*"}
+EOF
 # as the DaemonSet runs it: the node's name from the downward API
 NODE_NAME=node-pods-7 start_agent "$WORK/agent.yaml" --host-root "$ROOT" || exit 1
 
@@ -48,7 +61,12 @@ APP_PID=$BG_PID
 expect_json "the pod's listener carries pod, namespace and container" "$WORK/agent.out" \
 	kind=listener port="$APP_PORT" container.id="$ID" container.pod_uid="$UID_" \
 	container.pod_name="$POD" container.pod_namespace="$NS" container.container_name="$CTR" \
-	container.runtime=containerd process.pid="$APP_PID"
+	container.runtime=containerd process.pid="$APP_PID" \
+	container.image=registry.example.com/payments/ledger-api:3.1.4
+check "    expected by namespace, pod glob and image: severity info" python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+assert e["expected"] is True and e["severity"] == "info", (e["expected"], e["severity"])' "$LAST_MATCH"
 expect_json "the host is named after the node, not the agent's pod" "$WORK/agent.out" \
 	kind=listener port="$APP_PORT" host.hostname=node-pods-7 host.node_name=node-pods-7
 echo "    container: $(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["container"]))' "$LAST_MATCH")"

@@ -96,7 +96,8 @@ static int setup_leak_per_host(void **state)
 
 #define IGNORE_FILE "/tmp/lwc-outbox-ignore.yaml"
 
-/* Findings accepted in the ignore file: a leak by fingerprint, a listener by process and port. */
+/* Findings accepted in the ignore file: a leak by fingerprint, a listener by
+ * port, and one by the namespace and image its event names. */
 static int setup_ignoring(void **state)
 {
 	FILE *f = fopen(IGNORE_FILE, "w");
@@ -104,7 +105,8 @@ static int setup_ignoring(void **state)
 	if (!f)
 		return -1;
 	fputs("leaks:\n  - fingerprint: " FP2 "\n    reason: a test fixture\n"
-	      "listeners:\n  - port: 5432\n    reason: the replica\n", f);
+	      "listeners:\n  - port: 5432\n    reason: the replica\n"
+	      "  - namespace: cache\n    image: redis\n    reason: the cache's pods, firewalled upstream\n", f);
 	fclose(f);
 	return start(state, "  group_window: 0\n  ignore_file: " IGNORE_FILE "\n");
 }
@@ -420,6 +422,23 @@ static void test_ignore_file(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM listeners WHERE port = 5432"), 1);
 	put1(c, listener(c, &e, c->t0, "db-1", 6379, true));
 	assert_int_equal(rows(c, "pd", "trigger"), 2);
+
+	/* by the container the event names: that namespace's redis, any tag */
+	Leakwatch__V1__Container ctr;
+	Leakwatch__V1__Event *ev;
+
+	leakwatch__v1__container__init(&ctr);
+	ctr.pod_namespace = "cache";
+	ctr.image = "docker.io/library/redis:7.2";
+	ev = listener(c, &e, c->t0, "node-3", 6390, true);
+	ev->container = &ctr;
+	put1(c, ev);
+	assert_int_equal(rows(c, "pd", "trigger"), 2);
+	ctr.pod_namespace = "default";
+	ev = listener(c, &e, c->t0, "node-3", 6391, true);
+	ev->container = &ctr;
+	put1(c, ev);
+	assert_int_equal(rows(c, "pd", "trigger"), 3);
 }
 
 static void test_late_event_ignored(void **state)

@@ -237,7 +237,7 @@ static void test_expected_entries(void **state)
 
 	assert_rejected("exposure:\n  expected:\n    - {}\n",
 			"exposure.expected[0]: give at least one of process, port, address, namespace, pod, "
-			"container or unit");
+			"container, image or unit");
 	assert_rejected("exposure:\n  expected:\n    - port: 22\n    - protocol: tcp\n",
 			"exposure.expected[1]: give at least one");
 	assert_rejected("exposure:\n  expected:\n    - port: 0\n", "exposure.expected[0].port");
@@ -261,10 +261,12 @@ static void test_expected_entries(void **state)
 	assert_int_equal(config__load_string(&cfg,
 					     "exposure:\n  expected:\n"
 					     "    - {namespace: monitoring, pod: \"prometheus-*\", container: prometheus, port: 9090}\n"
-					     "    - {unit: \"postgresql@*.service\"}\n",
+					     "    - {unit: \"postgresql@*.service\"}\n"
+					     "    - {namespace: cache, image: \"redis:7*\"}\n",
 					     err, sizeof(err)),
 			 0);
-	assert_int_equal(cfg.n_expected, 2);
+	assert_int_equal(cfg.n_expected, 3);
+	assert_string_equal(cfg.expected[2].place.image, "redis:7*");
 	assert_string_equal(cfg.expected[0].place.namespace, "monitoring");
 	assert_string_equal(cfg.expected[0].place.pod, "prometheus-*");
 	assert_string_equal(cfg.expected[0].place.container, "prometheus");

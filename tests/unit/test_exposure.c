@@ -387,6 +387,26 @@ static void test_expected_by_place(void **state)
 	assert_true(placed(&ctr, &other, 9090));
 	assert_false(placed(&ctr, &cache, 9090));
 	/* the unit is the cgroup's last .service, a template instance included */
+	/* the image: Docker Hub's names as written, every tag of a repository */
+	struct lw_expected hub = { .place.image = "redis" };
+	struct lw_expected tag = { .place.image = "redis:7*" };
+	struct lw_expected reg = { .place.image = "registry.example.com/cache/*" };
+	struct lw_container img = cache;
+
+	snprintf(img.image, sizeof(img.image), "docker.io/library/redis:7.2.4");
+	assert_true(placed(&hub, &img, 6379));
+	assert_true(placed(&tag, &img, 6379));
+	assert_false(placed(&reg, &img, 6379));
+	assert_false(placed(&hub, &cache, 6379)); /* no image known */
+	snprintf(img.image, sizeof(img.image), "docker.io/library/redis@sha256:%064d", 0);
+	assert_true(placed(&hub, &img, 6379));
+	assert_false(placed(&tag, &img, 6379));
+	snprintf(img.image, sizeof(img.image), "registry.example.com/cache/redis:6");
+	assert_true(placed(&reg, &img, 6379));
+	assert_false(placed(&hub, &img, 6379)); /* another registry's redis is not Docker Hub's */
+	snprintf(img.image, sizeof(img.image), "docker.io/bitnami/redis:7.2");
+	assert_false(placed(&hub, &img, 6379)); /* nor is another publisher's */
+	assert_true(placed(&(struct lw_expected){ .place.image = "bitnami/redis" }, &img, 6379));
 	assert_true(placed(&unit, &pg, 5432));
 	assert_false(placed(&unit, &scope, 5432));
 	assert_false(placed(&unit, &cache, 5432));

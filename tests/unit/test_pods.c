@@ -36,6 +36,7 @@ static int setup(void **state)
 	tree_link(root, "/var/log/containers/cart-5f7_shop_web-" ID ".log", "/var/log/pods/shop_cart-5f7_" UID_ "/web/0.log");
 	tree_file(root, "/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID2 "/config.json",
 	       "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"worker\","
+	       "\"io.kubernetes.cri.image-name\":\"registry.example.com/jobs/worker:2.4.1\","
 	       "\"io.kubernetes.cri.sandbox-name\":\"batch-9\",\"io.kubernetes.cri.sandbox-namespace\":\"jobs\"}}");
 	hostfs__set_root(root);
 	pods = pods__new();
@@ -70,6 +71,7 @@ static void test_names_from_runtime_state(void **state)
 	assert_string_equal(c.container_name, "worker");
 	assert_string_equal(c.pod_name, "batch-9");
 	assert_string_equal(c.pod_namespace, "jobs");
+	assert_string_equal(c.image, "registry.example.com/jobs/worker:2.4.1");
 }
 
 #define ID3 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -80,20 +82,22 @@ static void test_names_from_runtime_state(void **state)
 static void test_names_from_each_runtime(void **state)
 {
 	static const struct {
-		const char *id, *path, *json, *container, *pod, *ns;
+		const char *id, *path, *json, *container, *pod, *ns, *image;
 	} cases[] = {
 		{ ID3, "/run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/" ID3 "/config.json",
 		  "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"traefik\","
 		  "\"io.kubernetes.cri.sandbox-name\":\"traefik-7d\",\"io.kubernetes.cri.sandbox-namespace\":\"kube-system\"}}",
-		  "traefik", "traefik-7d", "kube-system" },
+		  "traefik", "traefik-7d", "kube-system", "" },
 		{ ID4, "/run/containers/storage/overlay-containers/" ID4 "/userdata/config.json",
 		  "{\"annotations\":{\"io.kubernetes.container.name\":\"db\",\"io.kubernetes.pod.name\":\"pg-0\","
+		  "\"io.kubernetes.cri-o.ImageName\":\"quay.io/sclorg/postgresql-15-c9s:latest\","
 		  "\"io.kubernetes.pod.namespace\":\"data\"}}",
-		  "db", "pg-0", "data" },
+		  "db", "pg-0", "data", "quay.io/sclorg/postgresql-15-c9s:latest" },
 		{ ID5, "/var/lib/docker/containers/" ID5 "/config.v2.json",
-		  "{\"Config\":{\"Labels\":{\"io.kubernetes.container.name\": \"api\","
-		  "\"io.kubernetes.pod.name\": \"web-1\",\"io.kubernetes.pod.namespace\": \"prod\"}}}",
-		  "api", "web-1", "prod" },
+		  "{\"Config\":{\"Image\":\"nginx:1.25\",\"Labels\":{\"io.kubernetes.container.name\": \"api\","
+		  "\"io.kubernetes.pod.name\": \"web-1\",\"io.kubernetes.pod.namespace\": \"prod\"}},"
+		  "\"Image\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}",
+		  "api", "web-1", "prod", "nginx:1.25" },
 	};
 	(void)state;
 
@@ -106,6 +110,7 @@ static void test_names_from_each_runtime(void **state)
 		assert_string_equal(c.container_name, cases[i].container);
 		assert_string_equal(c.pod_name, cases[i].pod);
 		assert_string_equal(c.pod_namespace, cases[i].ns);
+		assert_string_equal(c.image, cases[i].image);
 	}
 }
 
