@@ -246,6 +246,8 @@ static void leak(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	jsonw__key(w, "file");
 	jsonw__begin_object(w);
 	jsonw__kv_str(w, "path", or_null(l->path));
+	if (l->previous_path && *l->previous_path)
+		jsonw__kv_str(w, "previous_path", l->previous_path);
 	jsonw__kv_str(w, "device", or_null(l->device));
 	jsonw__kv_u64(w, "inode", l->inode);
 	jsonw__kv_u64(w, "offset", l->offset);

@@ -77,6 +77,8 @@ static void leak_line(FILE *f, const Leakwatch__V1__Event *ev)
 	if (l->journal)
 		fprintf(f, "the journal (%s)", set(l->journal->unit) ? l->journal->unit
 					      : set(l->journal->syslog_identifier) ? l->journal->syslog_identifier : "?");
+	else if (set(l->previous_path))
+		fprintf(f, "%s (was %s), offset %" PRIu64, set(l->path) ? l->path : "?", l->previous_path, l->offset);
 	else
 		fprintf(f, "%s, offset %" PRIu64, set(l->path) ? l->path : "?", l->offset);
 	who(f, ev->process);

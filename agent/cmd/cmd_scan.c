@@ -61,6 +61,7 @@ struct scan {
 	uint64_t max_size;           /* --max-file-size; 0: none */
 	struct lw_fpkey key;
 	bool json, progress;
+	bool verbose;                /* --verbose: name each file skipped */
 	const char *path;
 	struct block blk[2]; /* [0] previous, [1] current */
 	uint64_t cursor_off, cursor_line, cursor_line_at;
@@ -73,7 +74,8 @@ struct scan {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakwatch scan [--format text|json|csv|sarif] [--report-path FILE] [--baseline FILE]\n"
-		   "                      [--exclude GLOB]... [--max-file-size SIZE] [--key FILE] [--config FILE] PATH...\n"
+		   "                      [--exclude GLOB]... [--max-file-size SIZE] [--key FILE] [--config FILE]\n"
+		   "                      [-v|--verbose] [-q|--quiet] PATH...\n"
 		   "       leakwatch scan --journal [--since WHEN] [--format json|text] [--key FILE] [DIR...]\n"
 		   "  scans files and directories (recursively; .gz rotated logs included) for credentials\n"
 		   "  --journal     scans systemd journals instead: this host's, or those in each DIR\n"
@@ -88,8 +90,39 @@ static void usage(FILE *f)
 		   "  --max-file-size SIZE  skip larger files (counted as skipped)\n"
 		   "  --disable-rule ID  do not report this rule's findings (repeatable; rules.disable too)\n"
 		   "  --ignore FILE the findings to leave out (default: ignore_file, %s)\n"
+		   "  -v, --verbose name each file skipped (binary, compressed other than gzip, too large)\n"
+		   "  -q, --quiet   no summary line on standard error\n"
 		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",
 		LW_DEFAULT_STATE_DIR, LW_IGNORE_DEFAULT_FILE);
+}
+
+/* Not an error (the exit status stands), and never silent: counted in the
+ * summary, and named with --verbose. */
+static void skip(struct scan *sc, const char *path, const char *why)
+{
+	sc->skipped++;
+	if (sc->verbose)
+		fprintf(stderr, "%sleakwatch: skipped %s: %s\n", sc->progress ? "\r\033[K" : "", path, why);
+}
+
+/* A compressed file this scanner cannot read: its format's name, by magic. */
+static const char *other_compression(const unsigned char *head, size_t n)
+{
+	static const struct {
+		const char *name;
+		unsigned char magic[6];
+		size_t len;
+	} formats[] = {
+		{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
+		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
+		{ "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
+	};
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (n >= formats[i].len && !memcmp(head, formats[i].magic, formats[i].len))
+			return formats[i].name;
+	return NULL;
 }
 
 static void error(struct scan *sc, const char *path, const char *what)
@@ -383,6 +416,8 @@ static void scan_fd(struct scan *sc, int fd, const char *path)
 {
 	unsigned char head[8192];
 	struct scanner_stream *st = NULL;
+	const char *other;
+	char why[64];
 	size_t hn = 0;
 	ssize_t n;
 	int rc;
@@ -405,10 +440,14 @@ static void scan_fd(struct scan *sc, int fd, const char *path)
 		close(fd);
 		return;
 	}
+	if (!gz && (other = other_compression(head, hn))) {
+		snprintf(why, sizeof(why), "%s compressed (only gzip is read)", other);
+		skip(sc, path, why);
+		close(fd);
+		return;
+	}
 	if (!gz && looks_binary(head, hn)) {
-		/* not an error (exit status unchanged), but never silent */
-		sc->skipped++;
-		fprintf(stderr, "%sleakwatch: skipped binary file %s\n", sc->progress ? "\r\033[K" : "", path);
+		skip(sc, path, "binary");
 		close(fd);
 		return;
 	}
@@ -519,9 +558,7 @@ static void scan_path(struct scan *sc, const char *path, int depth)
 	if (S_ISDIR(st.st_mode))
 		scan_dir(sc, path, depth);
 	else if (S_ISREG(st.st_mode) && sc->max_size && (uint64_t)st.st_size > sc->max_size) {
-		sc->skipped++;
-		fprintf(stderr, "%sleakwatch: skipped %s: larger than --max-file-size\n", sc->progress ? "\r\033[K" : "",
-			path);
+		skip(sc, path, "larger than --max-file-size");
 	} else if (S_ISREG(st.st_mode) || (!depth && S_ISFIFO(st.st_mode)))
 		scan_file(sc, path);
 	else if (!depth && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
@@ -579,6 +616,26 @@ static int parse_since(const char *arg, uint64_t *since_us)
 	return -1;
 }
 
+/* "scanned 8 files (2.0 GiB) in 3.2 s, 8 findings, 1 skipped, 0 errors" */
+static void summary(const struct scan *sc, bool baseline, uint64_t elapsed_ms)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double size = (double)sc->bytes;
+	unsigned u = 0;
+
+	while (size >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		size /= 1024;
+		u++;
+	}
+	fprintf(stderr, "%sscanned %zu file%s (%.*f %s) in %.1f s, %zu finding%s, %zu skipped, %d error%s",
+		sc->progress ? "\r\033[K" : "", sc->files, sc->files == 1 ? "" : "s", u ? 1 : 0, size, units[u],
+		(double)elapsed_ms / 1000, sc->found, sc->found == 1 ? "" : "s", sc->skipped, sc->errors,
+		sc->errors == 1 ? "" : "s");
+	if (baseline)
+		fprintf(stderr, ", %zu in the baseline", sc->report.in_baseline);
+	fputc('\n', stderr);
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -593,6 +650,8 @@ int cmd_scan(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "max-file-size", required_argument, NULL, 'M' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -602,20 +661,22 @@ int cmd_scan(int argc, char **argv)
 	enum scan_format fmt;
 	uint64_t max_size = 0;
 	FILE *out = stdout;
-	bool config_given = false, journal = false;
-	uint64_t since_us = 0;
+	bool config_given = false, journal = false, quiet = false;
+	uint64_t since_us = 0, t0 = clock__monotonic_ms();
 	struct scan sc = { 0 };
 	struct lw_config cfg;
 	char err[512];
 	int c, rc = LW_EXIT_ERROR;
 
 	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
-	while ((c = getopt_long(argc, argv, "c:f:k:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:k:hvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_file = optarg; config_given = true; break;
 		case 'f': format = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': journal = true; break;
+		case 'v': sc.verbose = true; break;
+		case 'q': quiet = true; break;
 		case 'I': ignore_file = optarg; break;
 		case 'o': report_path = optarg; break;
 		case 'B': baseline = optarg; break;
@@ -710,12 +771,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		scan_path(&sc, argv[i], 0);
-	/* always on stderr: a cron job's mail and a CI log say what was covered */
-	fprintf(stderr, "%sscanned %zu files (%llu MiB), %zu findings, %zu skipped, %d errors", sc.progress ? "\r\033[K" : "",
-		sc.files, (unsigned long long)(sc.bytes >> 20), sc.found, sc.skipped, sc.errors);
-	if (baseline)
-		fprintf(stderr, ", %zu in the baseline", sc.report.in_baseline);
-	fputc('\n', stderr);
+	/* on stderr unless --quiet: a cron job's mail and a CI log say what was covered */
+	if (!quiet)
+		summary(&sc, baseline != NULL, clock__monotonic_ms() - t0);
+	else if (sc.progress)
+		fputs("\r\033[K", stderr);
 done:
 	if (scanreport__end(&sc.report, LW_VERSION))
 		sc.errors++;

@@ -238,6 +238,7 @@ static void set_leak_place(Leakwatch__V1__LeakEvent *le, const struct lw_leak *l
 	le->source = leak->source == LW_LEAK_CATCHUP ? LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_CATCHUP
 						     : LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_FILE;
 	le->path = S(leak->path ? leak->path : "");
+	le->previous_path = S(leak->previous_path ? leak->previous_path : "");
 	le->device = S(leak__device(leak->dev, dev));
 	le->inode = leak->ino;
 	le->offset = leak->offset;

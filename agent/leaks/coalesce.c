@@ -40,6 +40,7 @@ static void free_entry(void *p)
 	struct entry *e = p;
 
 	free(e->leak.path);
+	free(e->leak.previous_path);
 	free(e);
 }
 
@@ -113,7 +114,8 @@ void coalesce__add(struct coalesce *c, struct lw_leak *leak, uint64_t now_ms)
 		leak->count = leak->total = 1;
 		c->emit(c->ctx, leak);
 		free(leak->path);
-		leak->path = NULL;
+		free(leak->previous_path);
+		leak->path = leak->previous_path = NULL;
 		free(e);
 		return;
 	}

@@ -51,6 +51,7 @@ struct lw_leak {
 	char fingerprint[LW_FINGERPRINT_LEN + 1];
 
 	char *path;              /* owned */
+	char *previous_path;     /* owned: its name before a rename (logrotate), or NULL */
 	uint32_t dev;            /* kernel dev_t */
 	uint64_t ino;
 	uint64_t offset;         /* file offset of the first occurrence's first byte */

@@ -181,6 +181,27 @@ static bool relayed(const struct match_ctx *c, uint64_t at, struct lw_leak *leak
 	return relay__attribute(c->l->o.procs, leak, line, nl ? (size_t)(nl - line) : len);
 }
 
+/*
+ * logrotate renames a log while its writer keeps the descriptor and writes
+ * on: the finding names the file as it is called now. Returns the name it
+ * had (owned), or NULL when it has not changed.
+ */
+static char *follow_rename(struct file_entry *f)
+{
+	char *now, *was;
+
+	if (f->last_fd < 0 || !f->last_task.tgid || f->path[0] != '/')
+		return NULL;
+	now = filetab__path_from_proc(f->last_task.tgid, f->last_fd, f->key.ino);
+	if (!now || !strcmp(now, f->path)) {
+		free(now);
+		return NULL;
+	}
+	was = f->path;
+	f->path = now;
+	return was;
+}
+
 static int on_match(void *ctx, const struct lw_scan_match *m)
 {
 	struct match_ctx *c = ctx;
@@ -198,9 +219,13 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	secret__redact(m->secret, m->secret_len, leak.redacted);
 	leak.first_ns = leak.last_ns = c->now_ns;
 	leak.rule = m->rule;
+	if (!c->catchup)
+		leak.previous_path = follow_rename(f);
 	leak.path = strdup(f->path);
 	if (leak.path)
 		procinfo__scrub(l->o.procs, leak.path); /* a file's name can hold a key */
+	if (leak.previous_path)
+		procinfo__scrub(l->o.procs, leak.previous_path);
 	leak.source = c->catchup ? LW_LEAK_CATCHUP : LW_LEAK_FILE;
 	leak.dev = f->dev;
 	leak.ino = f->key.ino;
@@ -215,7 +240,7 @@ static int on_match(void *ctx, const struct lw_scan_match *m)
 	 * <id>-json.log) is the container's leak */
 	if (!relay__is_daemon(&leak.proc) || !relayed(c, offset, &leak))
 		leak.has_writer = procinfo__log_writer(l->o.procs, leak.path, &leak.proc, &leak.writer);
-	coalesce__add(l->coalesce, &leak, clock__monotonic_ms()); /* owns leak.path now */
+	coalesce__add(l->coalesce, &leak, clock__monotonic_ms()); /* owns its paths now */
 	return 0;
 }
 

@@ -65,6 +65,7 @@ static void file_text(const Leakwatch__V1__LeakEvent *l, const char *redacted, c
 		      struct alert_text *dt, struct alert_text *sm, struct alert_text *ds)
 {
 	alerttext__kv(dt->f, "path", l->path);
+	alerttext__kv(dt->f, "previous_path", l->previous_path);
 	alerttext__kv_u64(dt->f, "offset", l->offset);
 	alerttext__kv_u64(dt->f, "last_offset", l->last_offset ? l->last_offset : l->offset);
 	alerttext__kv(dt->f, "device", l->device);
@@ -84,6 +85,8 @@ static void file_text(const Leakwatch__V1__LeakEvent *l, const char *redacted, c
 	if (l->last_offset && l->last_offset != l->offset)
 		fprintf(ds->f, "; latest at %" PRIu64, l->last_offset);
 	fputc(')', ds->f);
+	if (SET(l->previous_path))
+		fprintf(ds->f, "; the file was %s before it was renamed (log rotation)", l->previous_path);
 }
 
 int alert__leak(const Leakwatch__V1__Event *ev, bool per_host, struct alert *a)

@@ -556,6 +556,7 @@ static const char *check_leak(const Leakwatch__V1__LeakEvent *l)
 	if (n < 16 || n > 64 || !is_hex(l->fingerprint))
 		return "leak.fingerprint not 16-64 hex digits";
 	STR(l->path, 4096, "leak.path");
+	STR(l->previous_path, 4096, "leak.previous_path");
 	STR(l->device, 32, "leak.device");
 	STR(l->syscall, 32, "leak.syscall");
 	if (l->journal) {

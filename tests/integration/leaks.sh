@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Credentials written to log files, caught by the running agent: write,
 # writev, pwrite, a token split across writes, a non-log file, a token
-# logged 10,000 times, and the raw token never echoed.
+# logged 10,000 times, a log renamed under its writer, and the raw token
+# never echoed.
 . "$(dirname "$0")/lib.sh"
 
 LOGS="$WORK/logs"
@@ -88,6 +89,22 @@ python3 -c 'import os, sys, time; fd = os.open(sys.argv[2], os.O_WRONLY | os.O_C
 	"$TOKEN" "$LOGS/argv.log"
 expect_json "a token in the writer's argv is blanked in its cmdline" "$WORK/agent.out" \
 	kind=leak file.path="$LOGS/argv.log" 'process.cmdline~****'
+
+# logrotate's rename: the writer keeps its descriptor and writes on into
+# the renamed file. The finding names the file as it is called now, and as
+# it was.
+python3 - "$LOGS/rotated.log" <<'PY'
+import os, sys, time
+path = sys.argv[1]
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+os.write(fd, b"INFO started\n")
+time.sleep(0.5)
+os.rename(path, path + ".1")
+os.write(fd, b"INFO auth token=" + os.environ["TOKEN"].encode() + b"\n")
+time.sleep(1)
+PY
+expect_json "after a logrotate rename, the finding names the current path and the previous one" "$WORK/agent.out" \
+	kind=leak file.path="$LOGS/rotated.log.1" file.previous_path="$LOGS/rotated.log"
 
 expect_json "health counts scanned bytes" "$WORK/agent.err" msg=health capture.enabled=true \
 	'capture.bytes_scanned!=0'

@@ -171,8 +171,18 @@ EOF
 else
 	fail "directory: the secrets inside app.log.2.gz, with their lines" "$(wc -l <"$WORK/out") findings"
 fi
-check "directory: the binary file is skipped, named on stderr" grep -q "skipped binary file $WORK/logs/old/binary-file" "$WORK/err"
-check "directory: the summary counts it" grep -q "^scanned 2 files .*, 2 findings, 1 skipped, 0 errors" "$WORK/err"
+check "directory: the summary counts the binary file as skipped, with size and time" \
+	grep -Eq "^scanned 2 files \([0-9.]+ (bytes|KiB|MiB)\) in [0-9]+\.[0-9] s, 2 findings, 1 skipped, 0 errors$" "$WORK/err"
+check "    without --verbose it is not named" bash -c '! grep -q "binary-file" "$1"' _ "$WORK/err"
+printf 'INFO nothing here\n' | xz >"$WORK/logs/old/app.log.3.xz"
+scan --format json --verbose "$WORK/logs"
+check "--verbose names each file skipped, and why" bash -c '
+	grep -qx "leakwatch: skipped $1/binary-file: binary" "$2" &&
+	grep -qx "leakwatch: skipped $1/app.log.3.xz: xz compressed (only gzip is read)" "$2" &&
+	grep -q ", 2 skipped, 0 errors$" "$2"' _ "$WORK/logs/old" "$WORK/err"
+scan --format json --quiet "$WORK/logs"
+check "--quiet: no summary line, the exit status still says found (1)" bash -c '[ "$1" -eq 1 ] && ! grep -q "^scanned" "$2"' _ "$RC" "$WORK/err"
+rm "$WORK/logs/old/app.log.3.xz"
 if no_secret_in_output; then pass "gz output: no secret"; else fail "gz output: no secret"; fi
 scan --format json "$WORK/app.log"
 fp2=$(python3 -c 'import json,sys;print(sorted(json.loads(l)["fingerprint"] for l in open(sys.argv[1])))' "$WORK/out")
@@ -352,8 +362,9 @@ check "--baseline: only what is new is reported, and the summary says how many w
 	"$WORK/repo" >"$WORK/out" 2>"$WORK/err"
 check "--exclude GLOB: those paths are left out" bash -c "[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q 'logs/a.log' '$WORK/out'"
 "$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --max-file-size 1MiB "$WORK/repo/logs" >"$WORK/out" 2>"$WORK/err"
-check "--max-file-size: a larger file is skipped, said, and counted" bash -c \
-	"grep -q 'skipped .*big.log: larger than --max-file-size' '$WORK/err' && grep -q ', 1 skipped' '$WORK/err'"
+check "--max-file-size: a larger file is skipped and counted" grep -q ', 1 skipped' "$WORK/err"
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --max-file-size 1MiB -v "$WORK/repo/logs" >"$WORK/out" 2>"$WORK/err"
+check "    and named with -v" grep -q 'skipped .*big.log: larger than --max-file-size' "$WORK/err"
 printf 'from a pipe %s\n' "$T1" | "$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json - >"$WORK/out" 2>"$WORK/err"
 RC=$?
 check "PATH -: standard input is scanned" bash -c "[ $RC -eq 1 ] && grep -q '\"path\":\"-\",\"line\":1' '$WORK/out'"
