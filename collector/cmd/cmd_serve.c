@@ -222,7 +222,10 @@ static int start_server(struct serve *s)
 	o->tls_key_pem = s->key;
 	o->max_connections = (unsigned)cfg->max_connections;
 	o->max_connections_per_ip = (unsigned)cfg->max_connections_per_ip;
+	o->reserve_connections = (unsigned)cfg->reserve_connections;
 	o->timeout_s = (unsigned)((cfg->connection_timeout_ms + 999) / 1000);
+	o->header_timeout_ms = cfg->header_timeout_ms;
+	o->min_body_rate = cfg->min_body_rate;
 	o->threads = (unsigned)cfg->threads;
 	if (!o->threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

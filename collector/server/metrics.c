@@ -19,6 +19,7 @@ static const char *const reject_names[REJECT__COUNT] = {
 	[REJECT_OVERLOADED] = "overloaded",
 	[REJECT_STORAGE] = "storage",
 	[REJECT_UNREDACTED] = "unredacted",
+	[REJECT_SLOW] = "slow",
 };
 
 #define LOAD(f) (out->f = __atomic_load_n(&m->f, __ATOMIC_RELAXED))

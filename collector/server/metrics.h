@@ -25,6 +25,7 @@ enum metrics_reject {
 	REJECT_OVERLOADED,      /* 503: too many bytes in flight */
 	REJECT_STORAGE,         /* 503: the database failed */
 	REJECT_UNREDACTED,      /* a leak's redacted form showed too much: redacted again, stored */
+	REJECT_SLOW,            /* a connection closed: headers too late, or a body too slow */
 	REJECT__COUNT,
 };
 

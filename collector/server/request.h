@@ -21,6 +21,7 @@
 struct server {
 	struct MHD_Daemon *d;
 	struct server_opts o;
+	struct connguard *guard;
 	pthread_mutex_t auth_lock; /* guards o.auth, the pointer; the set itself is immutable */
 	uint64_t inflight; /* bytes reserved by request bodies, atomically */
 	uint16_t port;
@@ -32,6 +33,7 @@ enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDI
 
 struct request {
 	enum route route;
+	struct guarded *conn; /* its connection, as the guard keeps it; may be NULL */
 	int status;          /* an error decided before the body, sent after it */
 	const char *message; /* its body */
 	const char *allow;   /* for 405 */

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "server/connguard.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
 
@@ -273,6 +275,15 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 	unsigned long long n = 0;
 
 	check_headers(s, c, r, url, method);
+	if (!r->status && r->route == ROUTE_EVENTS && connguard__in_reserve(r->conn)) {
+		/* the last slots are kept for /healthz and operators; an agent retries */
+		r->retry_after = RETRY_AFTER_BUSY;
+		refuse(s, r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry later", REJECT_OVERLOADED);
+		return answer_early(c, r);
+	}
+	connguard__headers(s->guard, r->conn,
+			   (len_hdr && strcmp(len_hdr, "0")) ||
+				   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING));
 	if (len_hdr) {
 		char *end;
 
@@ -314,6 +325,7 @@ static enum MHD_Result body(struct server *s, struct request *r, const char *dat
 	size_t max = s->o.limits.max_body;
 
 	r->seen += n;
+	connguard__body(s->guard, r->conn, n);
 	if (r->route == ROUTE_ACK)
 		r->discard = true; /* a body (say "{}") is allowed, and ignored */
 	if (r->route != ROUTE_EVENTS && !r->discard)
@@ -380,9 +392,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	if (!r) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
+		r->conn = ci ? ci->socket_context : NULL;
 		*con_cls = r;
 		metrics__add(s->o.metrics, requests, 1);
 		return begin(s, c, r, url, method);
@@ -395,6 +410,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return body(s, r, upload_data, n);
 	}
+	connguard__headers(s->guard, r->conn, false); /* all in: answering */
 	return finish(s, c, r);
 }
 
@@ -405,13 +421,57 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct request *r = *con_cls;
 
 	(void)c;
-	(void)why;
 	if (!r)
 		return;
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		connguard__answered(s->guard, r->conn);
 	drop_body(s, r);
 	auth__unref(r->auth);
 	free(r);
 	*con_cls = NULL;
+}
+
+/* Each connection, from accept to close, as the guard keeps it. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? connguard__opened(s->guard, ci->connect_fd) : NULL;
+	} else {
+		connguard__closed(s->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/*
+ * A fleet keeps thousands of mostly idle connections: the descriptor limit
+ * is raised to what `want` connections need, as far as the hard limit
+ * allows. Returns how many connections fit.
+ */
+static unsigned fit_descriptors(unsigned want)
+{
+	const rlim_t spare = 128; /* the database, the log, sinks' sockets */
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want + spare ? want + spare : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare) {
+		unsigned fit = rl.rlim_cur > 2 * spare ? (unsigned)(rl.rlim_cur - spare) : (unsigned)(rl.rlim_cur / 2);
+
+		log_warn("open files are limited to %llu: room for %u connections, not %u (raise LimitNOFILE)",
+			 (unsigned long long)rl.rlim_cur, fit, want);
+		return fit;
+	}
+	return want;
 }
 
 /* MHD's own messages (bad requests it refuses itself, TLS handshakes) */
@@ -431,7 +491,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
 {
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_ERROR_LOG;
+	struct connguard_opts guard = { .header_timeout_ms = o->header_timeout_ms,
+					.min_body_rate = o->min_body_rate,
+					.idle_ms = (uint64_t)o->timeout_s * 1000,
+					.reserve_from = o->max_connections };
+	unsigned limit;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	struct MHD_OptionItem opts[16];
@@ -445,6 +510,17 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		return -ENOMEM;
 	}
 	s->o = *o;
+	s->guard = connguard__new(&guard, o->metrics);
+	if (!s->guard || connguard__start(s->guard)) {
+		snprintf(err, errlen, "cannot start the connection guard");
+		connguard__free(s->guard);
+		free(s);
+		return -ENOMEM;
+	}
+	/* epoll where there is one: thousands of connections cost nothing idle */
+	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
+									   : MHD_USE_AUTO_INTERNAL_THREAD;
+	limit = fit_descriptors(o->max_connections + o->reserve_connections);
 	pthread_mutex_init(&s->auth_lock, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (o->listen.addr.family == AF_INET6) {
@@ -464,6 +540,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	if (o->tls_cert_pem) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
+			connguard__free(s->guard);
 			free(s);
 			return -ENOTSUP;
 		}
@@ -472,7 +549,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
 	}
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, limit, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT, NULL };
@@ -488,6 +565,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!s->d) {
 		char where[80];
@@ -495,6 +573,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		snprintf(err, errlen, "cannot listen on %s: %s",
 			 listen_addr__format(&o->listen, where, sizeof(where)),
 			 mhd_last[0] ? mhd_last : "libmicrohttpd failed to start");
+		connguard__free(s->guard);
 		free(s);
 		return -EIO;
 	}
@@ -525,6 +604,7 @@ void server__stop(struct server *s)
 		return;
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	connguard__free(s->guard);
 	auth__unref(s->o.auth);
 	pthread_mutex_destroy(&s->auth_lock);
 	free(s);

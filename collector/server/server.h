@@ -34,7 +34,10 @@ struct server_opts {
 	const char *tls_key_pem;
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
+	unsigned reserve_connections; /* beyond max: for /healthz, /metrics and operators only */
 	unsigned timeout_s;
+	uint64_t header_timeout_ms;   /* a request's headers must be in by then */
+	uint64_t min_body_rate;       /* bytes per second, once a body has had header_timeout */
 	unsigned threads;
 	struct ingest_limits limits;
 	uint64_t max_inflight;     /* request bytes held in memory at once */

@@ -19,9 +19,13 @@ void collector_config__defaults(struct collector_config *cfg)
 	cfg->log.level = LW_LOG_INFO;
 	cfg->log.format = LW_LOG_JSON;
 	listen_addr__parse(COLLECTOR_DEFAULT_LISTEN, &cfg->listen);
-	cfg->max_connections = 256;
+	/* a fleet keeps one mostly idle connection per node */
+	cfg->max_connections = 16384;
 	cfg->max_connections_per_ip = 32;
+	cfg->reserve_connections = 64;
 	cfg->connection_timeout_ms = 30 * 1000;
+	cfg->header_timeout_ms = 10 * 1000;
+	cfg->min_body_rate = 1024;
 	ingest__default_limits(&cfg->limits);
 	cfg->max_inflight = 256 << 20;
 	cfg->busy_timeout_ms = 5000;
@@ -92,6 +96,9 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 	DIFF(old->max_connections != fresh->max_connections, "server.max_connections");
 	DIFF(old->max_connections_per_ip != fresh->max_connections_per_ip, "server.max_connections_per_ip");
 	DIFF(old->connection_timeout_ms != fresh->connection_timeout_ms, "server.connection_timeout");
+	DIFF(old->reserve_connections != fresh->reserve_connections, "server.reserve_connections");
+	DIFF(old->header_timeout_ms != fresh->header_timeout_ms, "server.header_timeout");
+	DIFF(old->min_body_rate != fresh->min_body_rate, "server.min_body_rate");
 	DIFF(old->threads != fresh->threads, "server.threads");
 	DIFF(old->limits.max_body != fresh->limits.max_body, "limits.max_body");
 	DIFF(old->limits.max_inflated != fresh->limits.max_inflated, "limits.max_inflated");
@@ -314,7 +321,10 @@ static const struct yamlcfg_key server_keys[] = {
 	YAMLCFG_SECTION("tls", tls_keys, tls_check),
 	YAMLCFG_UINT("max_connections", max_connections, 1, 65536),
 	YAMLCFG_UINT("max_connections_per_ip", max_connections_per_ip, 1, 65536),
+	YAMLCFG_UINT("reserve_connections", reserve_connections, 0, 4096),
 	YAMLCFG_DURATION("connection_timeout", connection_timeout_ms, 1000, 3600 * 1000),
+	YAMLCFG_DURATION("header_timeout", header_timeout_ms, 0, 600 * 1000),
+	YAMLCFG_SIZE("min_body_rate", min_body_rate, 0, 1ULL << 30),
 	YAMLCFG_UINT("threads", threads, 0, 256),
 	{ 0 },
 };

@@ -39,7 +39,10 @@ struct collector_config {
 	char *tls_key_file;
 	uint64_t max_connections;
 	uint64_t max_connections_per_ip;
+	uint64_t reserve_connections; /* past max_connections: /healthz, /metrics, operators */
 	uint64_t connection_timeout_ms;
+	uint64_t header_timeout_ms;   /* a request's headers in by then, or closed */
+	uint64_t min_body_rate;       /* bytes a second, once a body has had header_timeout */
 	uint64_t threads;             /* 0: one per CPU, at most 16 */
 
 	struct ingest_limits limits;  /* limits.* */
