@@ -165,6 +165,29 @@ enum MHD_Result routes__events(struct server *s, struct MHD_Connection *c, struc
 	return respond(c, MHD_HTTP_OK, "application/x-protobuf", out, len, MHD_RESPMEM_MUST_FREE, r);
 }
 
+/* The findings as the query command prints them: a table, or JSON lines. Frees fs. */
+static enum MHD_Result findings_text(struct MHD_Connection *c, struct request *r, struct findings *fs, bool table)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f) {
+		if (table)
+			query__print_table(f, fs);
+		else
+			query__print_json_lines(f, fs);
+		fclose(f);
+	}
+	query__free(fs);
+	if (!f || !text) {
+		free(text);
+		return MHD_NO;
+	}
+	return respond(c, MHD_HTTP_OK, table ? "text/plain; charset=utf-8" : "application/x-ndjson", text, len,
+		       MHD_RESPMEM_MUST_FREE, r);
+}
+
 enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, struct request *r)
 {
 	const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
@@ -173,6 +196,8 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 	const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
 	const char *severity = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "severity");
 	const char *open = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "open");
+	const char *hide_closed = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "hide_closed");
+	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
 	struct query_filter f = { .limit = QUERY_DEFAULT_LIMIT };
 	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 5000 };
 	struct findings fs;
@@ -206,6 +231,12 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 	}
 	/* open=true: only what is still a problem (open listeners, unacknowledged leaks) */
 	f.open_only = open && (!strcmp(open, "true") || !strcmp(open, "1"));
+	f.hide_closed = hide_closed && (!strcmp(hide_closed, "true") || !strcmp(hide_closed, "1"));
+	/* table and lines: what `leakwatch-collector query --url` prints as it is */
+	if (format && *format && strcmp(format, "json") && strcmp(format, "table") && strcmp(format, "lines")) {
+		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "format: expected json, table or lines", r);
+	}
 	if (limit && *limit && query__parse_limit(limit, &f.limit)) {
 		metrics__reject(s->o.metrics, REJECT_BAD_REQUEST, 1);
 		return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);
@@ -222,6 +253,8 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "query failed", r);
 	}
 	store__close(ro);
+	if (format && (!strcmp(format, "table") || !strcmp(format, "lines")))
+		return findings_text(c, r, &fs, !strcmp(format, "table"));
 	doc = query__json_document(&fs);
 	query__free(&fs);
 	if (!doc)

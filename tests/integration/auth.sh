@@ -101,6 +101,41 @@ expect "an operator acknowledges" 200 "$(as alice POST "/v1/findings/$FP/ack")"
 expect "    recorded as acknowledged by the credential's name" alice \
 	"$(sqlite3 "$STATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP'")"
 
+# --- query and ack against a running collector, with an operator token ----------
+FP2=fedcba9876543210fedcba9876543210
+FP=$FP2 batch db-2 1 "$WORK/db2.pb.gz"
+expect "a second leak arrives, from db-2" 200 "$(as fleet POST /v1/events "$WORK/db2.pb.gz")"
+"$COLLECTOR" query --url "$URL" --token-file "$WORK/alice.token" --kind leak >"$WORK/rq.out" 2>"$WORK/rq.err"
+check "query --url --token-file: the running collector's table" bash -c \
+	'grep -q FINGERPRINT "$1" && grep -q "$2" "$1"' _ "$WORK/rq.out" "$FP2"
+LEAKWATCH_COLLECTOR_TOKEN=$(cat "$WORK/alice.token") "$COLLECTOR" query --url "$URL" --format json \
+	--host db-2 --kind leak >"$WORK/rq.json" 2>"$WORK/rq.err"
+check "    the token from LEAKWATCH_COLLECTOR_TOKEN; --format json and --host as offline" python3 - "$WORK/rq.json" "$FP2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1 and sys.argv[2] in json.dumps(rows[0]), rows
+PY
+"$COLLECTOR" query --url "$URL" --token-file "$WORK/fleet.token" >/dev/null 2>"$WORK/rq.err"
+rc=$?
+check "    with an ingest token: exit 2, and the 403 said" bash -c \
+	'[ "$1" -eq 2 ] && grep -q "HTTP 403: forbidden: credential fleet has the ingest role" "$2"' _ "$rc" "$WORK/rq.err"
+env -u LEAKWATCH_COLLECTOR_TOKEN "$COLLECTOR" query --url "$URL" >/dev/null 2>"$WORK/rq.err"
+rc=$?
+check "    with none: exit 2, naming where a token may come from" bash -c \
+	'[ "$1" -eq 2 ] && grep -q -- "--token-file FILE, or LEAKWATCH_COLLECTOR_TOKEN" "$2"' _ "$rc" "$WORK/rq.err"
+check "    no option takes the token itself" bash -c \
+	'! "$1" query --url "$2" --token "$(cat "$3")" >/dev/null 2>&1' _ "$COLLECTOR" "$URL" "$WORK/alice.token"
+"$COLLECTOR" ack --url "$URL" --token-file "$WORK/alice.token" "$FP2" >"$WORK/ra.out" 2>&1
+rc=$?
+check "ack --url: acknowledged through the API (exit 0)" bash -c \
+	'[ "$1" -eq 0 ] && grep -q "^$2 acknowledged: [0-9]* alert(s) resolved" "$3"' _ "$rc" "$FP2" "$WORK/ra.out"
+expect "    recorded as the operator credential's name" alice \
+	"$(sqlite3 "$STATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP2'")"
+"$COLLECTOR" ack --url "$URL" --token-file "$WORK/alice.token" 00000000000000000000000000000000 >/dev/null 2>&1
+expect "    an unknown fingerprint: exit 1" 1 "$?"
+"$COLLECTOR" ack --url "$URL" --token-file "$WORK/fleet.token" "$FP2" >/dev/null 2>"$WORK/ra.err"
+expect "    an ingest token cannot: exit 2" 2 "$?"
+
 # --- an ingest credential bound to hosts --------------------------------------
 expect "db-nodes reports for db-1" 200 "$(as db-nodes POST /v1/events "$WORK/db1.pb.gz")"
 expect "db-nodes reporting for web-3: 403" 403 "$(as db-nodes POST /v1/events "$WORK/web3.pb.gz")"
