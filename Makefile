@@ -234,7 +234,8 @@ COLLECTOR_LIB := $(BUILD)/libcollector.a
 # The commands (collector/cmd/) make the binary; the rest goes into a library the tests link.
 COLLECTOR_CMD_OBJS := $(filter $(BUILD)/collector/cmd/%,$(COLLECTOR_OBJS))
 COLLECTOR_LIB_OBJS := $(filter-out $(COLLECTOR_CMD_OBJS),$(COLLECTOR_OBJS))
-LDLIBS_COLLECTOR := -lmicrohttpd -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
+# gnutls: libmicrohttpd's TLS, whose session the collector asks for a client's certificate
+LDLIBS_COLLECTOR := -lmicrohttpd -lgnutls -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
 
 .PHONY: collector bench-collector fuzz fuzz-run
 all: collector

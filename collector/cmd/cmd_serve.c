@@ -42,7 +42,7 @@ struct serve {
 	struct store *store;
 	struct alerts *alerts;
 	struct server *srv;
-	char *cert, *key;
+	char *cert, *key, *client_ca;
 	const char *db_path, *token_path;
 	char dbbuf[4096], tokbuf[4096];
 };
@@ -122,7 +122,8 @@ static int check_exposure(const struct serve *s)
 	listen_addr__format(&s->cfg.listen, where, sizeof(where));
 	if (listen_addr__is_loopback(&s->cfg.listen))
 		return 0;
-	if (!s->insecure && !(s->cfg.tls_cert_file && (s->cfg.token_file || s->cfg.n_auth)))
+	if (!s->insecure &&
+	    !(s->cfg.tls_cert_file && (s->cfg.token_file || s->cfg.n_auth || s->cfg.tls_client_ca_file)))
 		return cmd__error("refusing to listen on %s, which is not a loopback address, without TLS and a "
 				  "token: set server.tls.cert_file, server.tls.key_file and server.auth, "
 				  "or pass --insecure", where);
@@ -157,7 +158,12 @@ static int read_tls(struct serve *s)
 		return 0;
 	s->cert = cmd__read_pem(s->cfg.tls_cert_file, err, sizeof(err));
 	s->key = s->cert ? cmd__read_pem(s->cfg.tls_key_file, err, sizeof(err)) : NULL;
-	return s->key ? 0 : cmd__error("server.tls: %s", err);
+	if (!s->key)
+		return cmd__error("server.tls: %s", err);
+	if (s->cfg.tls_client_ca_file &&
+	    !(s->client_ca = cmd__read_pem(s->cfg.tls_client_ca_file, err, sizeof(err))))
+		return cmd__error("server.tls.client_ca_file: %s", err);
+	return 0;
 }
 
 static int open_store(struct serve *s)
@@ -220,6 +226,8 @@ static int start_server(struct serve *s)
 	o->listen = cfg->listen;
 	o->tls_cert_pem = s->cert;
 	o->tls_key_pem = s->key;
+	o->tls_client_ca_pem = s->client_ca;
+	o->tls_client_required = s->cfg.tls_client_required;
 	o->max_connections = (unsigned)cfg->max_connections;
 	o->max_connections_per_ip = (unsigned)cfg->max_connections_per_ip;
 	o->reserve_connections = (unsigned)cfg->reserve_connections;
@@ -352,6 +360,7 @@ int cmd_serve(int argc, char **argv)
 	store__close(s.store);
 	cmd__free_secret(s.cert);
 	cmd__free_secret(s.key);
+	cmd__free_secret(s.client_ca);
 	collector_config__free(&s.cfg);
 	return rc;
 }

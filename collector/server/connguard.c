@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -44,6 +45,33 @@ struct connguard {
 	size_t count;
 	uint64_t slow_since_log, last_log_ms;
 };
+
+/*
+ * A fleet keeps thousands of mostly idle connections: the descriptor limit
+ * is raised to what `want` connections need, as far as the hard limit
+ * allows. Returns how many connections fit.
+ */
+unsigned connguard__fit_descriptors(unsigned want)
+{
+	const rlim_t spare = 128; /* the database, the log, sinks' sockets */
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want + spare ? want + spare : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare) {
+		unsigned fit = rl.rlim_cur > 2 * spare ? (unsigned)(rl.rlim_cur - spare) : (unsigned)(rl.rlim_cur / 2);
+
+		log_warn("open files are limited to %llu: room for %u connections, not %u (raise LimitNOFILE)",
+			 (unsigned long long)rl.rlim_cur, fit, want);
+		return fit;
+	}
+	return want;
+}
 
 struct connguard *connguard__new(const struct connguard_opts *o, struct metrics *m)
 {

@@ -51,6 +51,10 @@ void connguard__body(struct connguard *g, struct guarded *c, size_t n);
 /* The request was answered; the connection may be kept for the next one. */
 void connguard__answered(struct connguard *g, struct guarded *c);
 
+/* Raises the open-files limit to what `want` connections need, as far as
+ * the hard limit allows; returns how many fit (logged when fewer). */
+unsigned connguard__fit_descriptors(unsigned want);
+
 /* Live connections, and those in the reserve (for tests and logs). */
 size_t connguard__count(struct connguard *g);
 

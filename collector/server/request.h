@@ -48,6 +48,10 @@ struct request {
 	struct auth *auth;   /* the credential set it was checked against, held */
 	const struct auth_cred *cred; /* the credential it presented, in auth */
 	char forbidden[256]; /* a 403's body */
+	/* mTLS: the credential a verified client certificate stands for */
+	struct auth_cred cert_cred;
+	char cert_host[254];
+	char *cert_hosts[1];
 };
 
 enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, void *body, size_t len,

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "server/clientcert.h"
 #include "server/connguard.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"
@@ -176,12 +176,49 @@ void server__set_auth(struct server *s, struct auth *a)
 	auth__unref(old);
 }
 
+/*
+ * mTLS: a verified client certificate is an ingest credential for the one
+ * host it names. 1: r->cred is it; 0: no certificate, try a token; -1:
+ * refused (an invalid certificate, or none where one is required).
+ */
+static int certificate(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	const char *why;
+
+	if (!s->o.tls_client_ca_pem || r->route != ROUTE_EVENTS)
+		return 0;
+	switch (clientcert__identity(c, r->cert_host, sizeof(r->cert_host), &why)) {
+	case CLIENTCERT_VALID:
+		snprintf(r->cert_cred.name, sizeof(r->cert_cred.name), "cert:%.59s", r->cert_host);
+		r->cert_cred.roles = AUTH_INGEST;
+		r->cert_hosts[0] = r->cert_host;
+		r->cert_cred.hosts = r->cert_hosts;
+		r->cert_cred.n_hosts = 1;
+		r->cred = &r->cert_cred;
+		return 1;
+	case CLIENTCERT_INVALID:
+		snprintf(r->forbidden, sizeof(r->forbidden), "unauthorized: %s", why);
+		refuse(s, r, MHD_HTTP_UNAUTHORIZED, r->forbidden, REJECT_AUTH);
+		log_info("refused a client certificate: %s", why);
+		return -1;
+	default:
+		if (!s->o.tls_client_required)
+			return 0;
+		refuse(s, r, MHD_HTTP_UNAUTHORIZED, "unauthorized: a client certificate is required",
+		       REJECT_AUTH);
+		return -1;
+	}
+}
+
 /* The credential, and its role for the route: 401 without one, 403 for the wrong one. */
 static bool authorize(struct server *s, struct MHD_Connection *c, struct request *r)
 {
 	unsigned need = r->route == ROUTE_EVENTS ? AUTH_INGEST : AUTH_OPERATOR;
+	int cert;
 
 	r->auth = current_auth(s);
+	if ((cert = certificate(s, c, r)))
+		return cert > 0;
 	r->cred = auth__check(r->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 								   MHD_HTTP_HEADER_AUTHORIZATION));
 	if (!r->cred) {
@@ -447,33 +484,6 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	}
 }
 
-/*
- * A fleet keeps thousands of mostly idle connections: the descriptor limit
- * is raised to what `want` connections need, as far as the hard limit
- * allows. Returns how many connections fit.
- */
-static unsigned fit_descriptors(unsigned want)
-{
-	const rlim_t spare = 128; /* the database, the log, sinks' sockets */
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return want;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want + spare ? want + spare : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare) {
-		unsigned fit = rl.rlim_cur > 2 * spare ? (unsigned)(rl.rlim_cur - spare) : (unsigned)(rl.rlim_cur / 2);
-
-		log_warn("open files are limited to %llu: room for %u connections, not %u (raise LimitNOFILE)",
-			 (unsigned long long)rl.rlim_cur, fit, want);
-		return fit;
-	}
-	return want;
-}
-
 /* MHD's own messages (bad requests it refuses itself, TLS handshakes) */
 static __thread char mhd_last[256];
 
@@ -520,7 +530,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	/* epoll where there is one: thousands of connections cost nothing idle */
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
 									   : MHD_USE_AUTO_INTERNAL_THREAD;
-	limit = fit_descriptors(o->max_connections + o->reserve_connections);
+	limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
 	pthread_mutex_init(&s->auth_lock, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (o->listen.addr.family == AF_INET6) {
@@ -547,6 +557,9 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		flags |= MHD_USE_TLS;
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem };
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
+		/* asks every client for a certificate; clientcert.c verifies it */
+		if (o->tls_client_ca_pem)
+			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)o->tls_client_ca_pem };
 	}
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, limit, NULL };

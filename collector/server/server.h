@@ -32,6 +32,8 @@ struct server_opts {
 	struct listen_addr listen;
 	const char *tls_cert_pem;  /* PEM text; both set for HTTPS */
 	const char *tls_key_pem;
+	const char *tls_client_ca_pem; /* mTLS: client certificates it signed authenticate agents */
+	bool tls_client_required;      /* events need a client certificate, a token is not enough */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned reserve_connections; /* beyond max: for /healthz, /metrics and operators only */

@@ -45,6 +45,7 @@ void collector_config__free(struct collector_config *cfg)
 	auth_cred_cfg__free(cfg->auth, cfg->n_auth);
 	free(cfg->tls_cert_file);
 	free(cfg->tls_key_file);
+	free(cfg->tls_client_ca_file);
 	free(cfg->db_path);
 	alertcfg__free(&cfg->alerting);
 	memset(cfg, 0, sizeof(*cfg));
@@ -93,6 +94,8 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 		    listen_addr__format(&fresh->listen, b, sizeof(b))), "server.listen");
 	DIFF(str_changed(old->tls_cert_file, fresh->tls_cert_file), "server.tls.cert_file");
 	DIFF(str_changed(old->tls_key_file, fresh->tls_key_file), "server.tls.key_file");
+	DIFF(str_changed(old->tls_client_ca_file, fresh->tls_client_ca_file), "server.tls.client_ca_file");
+	DIFF(old->tls_client_required != fresh->tls_client_required, "server.tls.client_auth");
 	DIFF(old->max_connections != fresh->max_connections, "server.max_connections");
 	DIFF(old->max_connections_per_ip != fresh->max_connections_per_ip, "server.max_connections_per_ip");
 	DIFF(old->connection_timeout_ms != fresh->connection_timeout_ms, "server.connection_timeout");
@@ -197,12 +200,29 @@ static int tls_check(struct yamlcfg *c, yaml_node_t *n)
 	(void)n;
 	if (!CFG(c)->tls_cert_file != !CFG(c)->tls_key_file)
 		return yamlcfg__fail(c, "give both cert_file and key_file, or neither");
+	if (CFG(c)->tls_client_ca_file && !CFG(c)->tls_cert_file)
+		return yamlcfg__fail(c, "client_ca_file needs cert_file and key_file: client certificates are TLS");
+	if (CFG(c)->tls_client_required && !CFG(c)->tls_client_ca_file)
+		return yamlcfg__fail(c, "client_auth: required needs client_ca_file");
+	return 0;
+}
+
+static int tls_client_auth(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const char *const names[] = { "optional", "required" };
+	unsigned i;
+
+	if (yamlcfg__word(c, n, names, 2, &i))
+		return -EINVAL;
+	CFG(c)->tls_client_required = i == 1;
 	return 0;
 }
 
 static const struct yamlcfg_key tls_keys[] = {
 	YAMLCFG_PATH("cert_file", tls_cert_file),
 	YAMLCFG_PATH("key_file", tls_key_file),
+	YAMLCFG_PATH("client_ca_file", tls_client_ca_file),
+	{ "client_auth", tls_client_auth },
 	{ 0 },
 };
 

@@ -37,6 +37,8 @@ struct collector_config {
 	size_t n_auth;
 	char *tls_cert_file;          /* server.tls.*: both or neither */
 	char *tls_key_file;
+	char *tls_client_ca_file;     /* mTLS: agents may present a certificate it signed */
+	bool tls_client_required;     /* client_auth: required (events need a certificate) */
 	uint64_t max_connections;
 	uint64_t max_connections_per_ip;
 	uint64_t reserve_connections; /* past max_connections: /healthz, /metrics, operators */

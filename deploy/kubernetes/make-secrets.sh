@@ -2,7 +2,11 @@
 # Writes the contents of leakwatch's Secrets into
 # deploy/kubernetes/install/secrets/ (git-ignored), where
 # install/kustomization.yaml's secretGenerator reads them:
-#   token             the agents' ingest token: it can only send events
+#   token             the agents' ingest token: it can only send events. One
+#                     per cluster is simple, and a compromised node can then
+#                     forge other nodes' events but never read or silence
+#                     anything; a client certificate per node (--node-cert)
+#                     binds each agent to its own host name instead
 #   ingest.sha256     its SHA-256, which is all the collector is given
 #   operator.token    the operators' token, to read findings and acknowledge
 #                     leaks; it stays here and never goes into the cluster
@@ -18,28 +22,41 @@
 # every fingerprint, and a new CA would need every agent to get it first.
 # Keep secrets/ somewhere safe (a vault), as you would any credential.
 #
-#   make-secrets.sh [--dir DIR] [--namespace NS] [--no-tls] [--renew-tls]
+#   nodes/HOST.crt, nodes/HOST.key  with --node-cert HOST: a client
+#                     certificate for one agent (mTLS, server.tls.client_ca_file
+#                     set to ca.crt): its events may claim host HOST only
+#
+#   make-secrets.sh [--dir DIR] [--namespace NS] [--no-tls] [--renew-tls] [--node-cert HOST]...
 #     --dir DIR        write here instead of install/secrets/
 #     --namespace NS   the namespace the collector's Service is in (leakwatch)
 #     --no-tls         token and key only: cert-manager issues the certificate
 #                      (see components/cert-manager)
 #     --renew-tls      issue a new collector certificate from the same CA
+#     --node-cert HOST an agent's client certificate for HOST (repeatable)
 set -eu
 
 dir=$(cd "$(dirname "$0")" && pwd)/install/secrets
 ns=leakwatch
 tls=1
 renew=0
+nodes=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--node-cert)
+		case $2 in *[!A-Za-z0-9.-]* | "") echo "make-secrets.sh: --node-cert: a host name, not \"$2\"" >&2; exit 2 ;; esac
+		nodes="$nodes $2"; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
 	--namespace) ns=$2; shift 2 ;;
 	--no-tls) tls=0; shift ;;
 	--renew-tls) renew=1; shift ;;
-	*) sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,35s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 command -v openssl >/dev/null || { echo "make-secrets.sh: needs openssl" >&2; exit 1; }
+if [ "$tls" = 0 ] && [ -n "$nodes" ]; then
+	echo "make-secrets.sh: --node-cert signs with this script's CA, which --no-tls leaves out" >&2
+	exit 2
+fi
 
 umask 077
 mkdir -p "$dir"
@@ -100,12 +117,31 @@ fi
 
 if [ -e tls.crt ] && [ -e tls.key ] && [ "$renew" = 0 ]; then
 	echo "kept    $dir/tls.crt"
-	exit 0
+else
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key.tmp 2>/dev/null
+	openssl req -new -key tls.key.tmp -subj "/CN=$svc.$ns.svc" -out tls.csr
+	openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAserial ca.srl -CAcreateserial \
+		-days 730 -sha256 -extfile "$ext" -extensions server -out tls.crt.tmp 2>/dev/null
+	mv tls.key.tmp tls.key
+	mv tls.crt.tmp tls.crt
+	echo "created $dir/tls.crt for $svc.$ns.svc (valid 2 years; renew with --renew-tls)"
 fi
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key.tmp 2>/dev/null
-openssl req -new -key tls.key.tmp -subj "/CN=$svc.$ns.svc" -out tls.csr
-openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAserial ca.srl -CAcreateserial \
-	-days 730 -sha256 -extfile "$ext" -extensions server -out tls.crt.tmp 2>/dev/null
-mv tls.key.tmp tls.key
-mv tls.crt.tmp tls.crt
-echo "created $dir/tls.crt for $svc.$ns.svc (valid 2 years; renew with --renew-tls)"
+
+# an agent's client certificate: its host name as DNS subjectAltName and CN,
+# for TLS client use only
+[ -z "$nodes" ] || mkdir -p nodes
+for host in $nodes; do
+	cat >>"$ext" <<EXT
+[node_$host]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:$host
+authorityKeyIdentifier = keyid
+EXT
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "nodes/$host.key" 2>/dev/null
+	openssl req -new -key "nodes/$host.key" -subj "/CN=$host" -out tls.csr
+	openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAserial ca.srl -CAcreateserial \
+		-days 730 -sha256 -extfile "$ext" -extensions "node_$host" -out "nodes/$host.crt" 2>/dev/null
+	echo "created $dir/nodes/$host.crt and .key (valid 2 years): collector.client_cert and client_key on $host"
+done

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `leakwatch scan`'s reading of one file or stream: plain text or gzip
+ * (inflate-bomb guarded), binary and other compressed files skipped, in
+ * blocks through the scanner, each finding located by line and column and
+ * handed to the report. cmd_scan.c walks the paths and owns the options.
+ */
+#ifndef LW_SCANFILE_H
+#define LW_SCANFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd/scanreport.h"
+#include "core/config.h"
+#include "leaks/secret.h"
+
+struct scanner;
+
+struct block {
+	char *buf;
+	size_t len;
+	uint64_t off;     /* stream offset of buf[0] */
+	uint64_t line;    /* 1-based line number at buf[0] */
+	uint64_t line_at; /* stream offset where that line starts */
+};
+
+/* One run of scan: its options, the blocks held, and the tallies. */
+struct scan {
+	struct scanner *sc;
+	const struct lw_config *cfg; /* rules.disable, watch.exclude, the ignore file */
+	struct scan_report report;   /* the format, the output, the baseline */
+	const char *const *exclude;  /* --exclude globs */
+	size_t n_exclude;
+	uint64_t max_size;           /* --max-file-size; 0: none */
+	struct lw_fpkey key;
+	bool json, progress;
+	bool verbose;                /* --verbose: name each file skipped */
+	const char *path;
+	struct block blk[2]; /* [0] previous, [1] current */
+	uint64_t cursor_off, cursor_line, cursor_line_at;
+	size_t found;
+	size_t files, skipped;
+	uint64_t bytes;
+	int errors;
+};
+
+/* The two blocks; -ENOMEM. */
+int scanfile__init(struct scan *sc);
+void scanfile__fini(struct scan *sc);
+
+/* Scans the file at path, or what fd reads (closed here; "-" for stdin). */
+void scanfile__path(struct scan *sc, const char *path);
+void scanfile__fd(struct scan *sc, int fd, const char *path);
+
+/* Not an error (the exit status stands), and never silent: counted in the
+ * summary, and named with --verbose. */
+void scanfile__skip(struct scan *sc, const char *path, const char *why);
+/* "leakwatch: error: PATH: WHAT", counted: exit status 2. */
+void scanfile__error(struct scan *sc, const char *path, const char *what);
+
+#endif
