@@ -175,6 +175,12 @@ $(BUILD)/bench/scanner_bench: bench/scanner_bench.c $(AGENT_LIB) $(LW_LIB) | $(B
 bench-scanner: $(BUILD)/bench/scanner_bench
 	$(Q)BUILD=$(BUILD) bench/scanner.sh
 
+# scan's start-up: compiling the rules, against the cached database.
+.PHONY: bench-startup
+bench: bench-startup
+bench-startup: $(BUILD)/leakwatch
+	$(Q)BUILD=$(BUILD) bench/startup.sh
+
 # The write-path benchmark: an empty program on the agent's tracepoints for
 # the baseline, and a writer that times write(2).
 .PHONY: bench-writepath
@@ -286,9 +292,9 @@ agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 RULES_OBJS = $(call agent_objs,detect/rules detect/rules_dev detect/rules_ai detect/rules_cloud detect/rules_shape \
 	detect/validate detect/placeholder)
 # the secret engine, whole: what a real scanner needs
-DETECT_OBJS = $(call agent_objs,detect/scanner detect/decide detect/extract detect/blocks detect/kubedata \
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/hscache detect/decide detect/extract detect/blocks detect/kubedata \
 	detect/uricred detect/unescape) $(RULES_OBJS)
-LDLIBS_DETECT := -lhs -lz -lm
+LDLIBS_DETECT := -lhs -lcrypto -lz -lm
 # who a process is: /proc, cgroups, the node's pod records
 PROCINFO_OBJS = $(call agent_objs,attrib/procinfo attrib/pods attrib/container attrib/cmdline attrib/procfs \
 	attrib/hostfs)
@@ -315,6 +321,8 @@ TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
 TEST_LINK_test_ruledoc = $(call agent_objs,detect/ruledoc) $(RULES_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
+TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
 CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/probecfg core/statusd core/metrics leaks/watch) \

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <hs/hs.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "detect/decide.h"
 #include "detect/extract.h"
+#include "detect/hscache.h"
 #include "detect/rules.h"
 
 /* Always kept: no built-in match starts further behind its first report,
@@ -316,12 +318,14 @@ void scanner__free(struct scanner *s)
 	free(s);
 }
 
-static int compile(struct scanner *s, char *err, size_t errlen)
+static int compile(struct scanner *s, const char *cache_dir, char *err, size_t errlen)
 {
 	size_t n = N_ESCAPE, k = 0;
 	const char **exprs;
 	unsigned *flags, *ids;
 	hs_compile_error_t *cerr = NULL;
+	struct hscache_key key;
+	bool cached;
 	int rc = 0;
 
 	for (size_t i = 0; i < s->nrules; i++)
@@ -348,8 +352,13 @@ static int compile(struct scanner *s, char *err, size_t errlen)
 		exprs[k] = escape_res[j];
 		ids[k] = (unsigned)k;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, NULL,
-			     &s->db, &cerr) != HS_SUCCESS) {
+	if (cache_dir) {
+		hscache__key(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, &key);
+		s->db = hscache__load(cache_dir, &key);
+	}
+	cached = s->db != NULL;
+	if (!s->db && hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE,
+				       NULL, &s->db, &cerr) != HS_SUCCESS) {
 		const char *msg = cerr && cerr->message ? cerr->message : "does not compile";
 		int e = cerr ? cerr->expression : -1;
 
@@ -364,6 +373,8 @@ static int compile(struct scanner *s, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto out;
 	}
+	if (cache_dir && !cached)
+		hscache__store(cache_dir, &key, s->db);
 	if (hs_alloc_scratch(s->db, &s->scratch) != HS_SUCCESS ||
 	    hs_open_stream(s->db, 0, &s->streams_wk.dec_hs) != HS_SUCCESS ||
 	    hs_open_stream(s->db, 0, &s->block_wk.dec_hs) != HS_SUCCESS) {
@@ -379,6 +390,12 @@ out:
 
 int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct scanner **out, char *err,
 		 size_t errlen)
+{
+	return scanner__new_cached(user_rules, n_user, NULL, out, err, errlen);
+}
+
+int scanner__new_cached(const struct lw_user_rule *user_rules, size_t n_user, const char *cache_dir,
+			struct scanner **out, char *err, size_t errlen)
 {
 	struct scanner *s = calloc(1, sizeof(*s));
 	int rc;
@@ -423,7 +440,7 @@ int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct sc
 		if (rc)
 			goto fail;
 	}
-	rc = compile(s, err, errlen);
+	rc = compile(s, cache_dir, err, errlen);
 	if (rc)
 		goto fail;
 	rc = scanner__stream_open(s, &s->block);

@@ -35,6 +35,10 @@ struct scanner_stream;
 /* Compiles the database; err names a user rule that does not compile. */
 int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct scanner **out, char *err,
 		 size_t errlen);
+/* The same, with the compiled database kept in cache_dir (hscache.h) and
+ * read back from there when nothing that goes into it has changed. */
+int scanner__new_cached(const struct lw_user_rule *user_rules, size_t n_user, const char *cache_dir,
+			struct scanner **out, char *err, size_t errlen);
 void scanner__free(struct scanner *s);
 size_t scanner__rule_count(const struct scanner *s);
 /* Built-in rule table, for docs and tests. */

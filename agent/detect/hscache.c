@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detect/hscache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+#define MAX_DB (64u << 20)
+#define PREFIX "rules-"
+#define SUFFIX ".hsdb"
+
+void hscache__key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
+		  unsigned mode, struct hscache_key *out)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	hs_platform_info_t plat;
+	const char *version = hs_version();
+
+	memset(&plat, 0, sizeof(plat));
+	hs_populate_platform(&plat);
+	if (!md) {
+		memset(out, 0, sizeof(*out)); /* an all-zero key: never stored, so never found */
+		return;
+	}
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, version, strlen(version) + 1);
+	EVP_DigestUpdate(md, &plat, sizeof(plat));
+	EVP_DigestUpdate(md, &mode, sizeof(mode));
+	EVP_DigestUpdate(md, &n, sizeof(n));
+	for (unsigned i = 0; i < n; i++) {
+		unsigned f = flags ? flags[i] : 0;
+
+		EVP_DigestUpdate(md, exprs[i], strlen(exprs[i]) + 1);
+		EVP_DigestUpdate(md, &f, sizeof(f));
+		EVP_DigestUpdate(md, &ids[i], sizeof(ids[i]));
+	}
+	EVP_DigestFinal_ex(md, out->sha256, NULL);
+	EVP_MD_CTX_free(md);
+}
+
+static bool zero_key(const struct hscache_key *key)
+{
+	for (size_t i = 0; i < sizeof(key->sha256); i++)
+		if (key->sha256[i])
+			return false;
+	return true;
+}
+
+static void path_of(const char *dir, const struct hscache_key *key, char *out, size_t len)
+{
+	char hex[33];
+
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key->sha256[i]);
+	snprintf(out, len, "%s/" PREFIX "%s" SUFFIX, dir, hex);
+}
+
+/* The user's own, and nobody else may write it. */
+static bool own(const struct stat *st)
+{
+	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static bool own_dir(const char *dir)
+{
+	struct stat st;
+
+	return !lstat(dir, &st) && S_ISDIR(st.st_mode) && own(&st);
+}
+
+hs_database_t *hscache__load(const char *dir, const struct hscache_key *key)
+{
+	hs_database_t *db = NULL;
+	char path[4096], *bytes;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	if (!dir || zero_key(key) || !own_dir(dir))
+		return NULL;
+	path_of(dir, key, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !own(&st) || st.st_size <= 0 || st.st_size > MAX_DB ||
+	    !(bytes = malloc((size_t)st.st_size))) {
+		close(fd);
+		return NULL;
+	}
+	got = read(fd, bytes, (size_t)st.st_size);
+	close(fd);
+	if (got != st.st_size || hs_deserialize_database(bytes, (size_t)got, &db) != HS_SUCCESS)
+		db = NULL; /* torn, or another vectorscan's: compiled again and replaced */
+	free(bytes);
+	return db;
+}
+
+/* The directory, made if missing: each component the user's own. */
+static bool make_dir(const char *dir)
+{
+	char buf[4096];
+
+	if (own_dir(dir))
+		return true;
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return false;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return false;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return false;
+	return own_dir(dir);
+}
+
+/* Databases of other rule sets or versions: each stale after a change. */
+static void drop_others(const char *dir, const char *keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (strncmp(e->d_name, PREFIX, strlen(PREFIX)) || n < strlen(SUFFIX) ||
+		    strcmp(e->d_name + n - strlen(SUFFIX), SUFFIX))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (strcmp(path, keep))
+			unlink(path);
+	}
+	closedir(d);
+}
+
+void hscache__store(const char *dir, const struct hscache_key *key, const hs_database_t *db)
+{
+	char path[4096], tmp[4200], *bytes = NULL;
+	size_t len = 0;
+	int fd;
+
+	if (!dir || zero_key(key) || !make_dir(dir))
+		return;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	path_of(dir, key, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd >= 0) {
+		bool ok = write(fd, bytes, len) == (ssize_t)len;
+
+		ok = !close(fd) && ok;
+		/* rename: a reader sees the old file or the whole new one */
+		if (!ok || rename(tmp, path))
+			unlink(tmp);
+		else
+			drop_others(dir, path);
+	}
+	free(bytes);
+}
