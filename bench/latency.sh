@@ -3,7 +3,9 @@
 # collector's SQLite, p50 and p99: at idle, then while the host writes 50,000
 # log lines/s to a watched file. Agent and collector run with their defaults:
 # batching (a lone finding goes out after 20 ms, at most one partial batch a
-# second), leak coalescing (500 ms), durability (fsync per acknowledged batch).
+# second), a leak's first sighting sent at once, durability (fsync per
+# acknowledged batch). BENCH_COALESCE_DELAY=500ms holds first sightings as
+# 0.1.0 did, for a before-and-after in the same conditions.
 # Prints figures; never fails on speed. Needs root.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,10 +24,11 @@ printf 'state_dir: %s/c\nserver:\n  listen: 127.0.0.1:%s\n' "$work" "$port" >"$w
 for _ in $(seq 100); do grep -q '"listening"' "$work/c.err" && break; sleep 0.05; done
 printf 'state_dir: %s/a\ncollector:\n  url: http://127.0.0.1:%s\n  token_file: %s/c/token\n' \
 	"$work" "$port" "$work" >"$work/a.yaml"
+[ -z "${BENCH_COALESCE_DELAY:-}" ] || printf 'leaks:\n  coalesce_delay: %s\n' "$BENCH_COALESCE_DELAY" >>"$work/a.yaml"
 "$BUILD/leakwatch" run --config "$work/a.yaml" >/dev/null 2>"$work/a.err" & agent=$!; pids+=($agent)
 for _ in $(seq 100); do grep -q 'start-up inventory' "$work/a.err" && break; sleep 0.1; done
 
-echo "== end-to-end latency to the collector's database ($SAMPLES samples each)"
+echo "== end-to-end latency to the collector's database ($SAMPLES samples each${BENCH_COALESCE_DELAY:+, coalesce_delay $BENCH_COALESCE_DELAY})"
 echo "idle:"
 python3 bench/latency.py "$work/c/collector.db" "$work/logs" "$SAMPLES"
 

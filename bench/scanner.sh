@@ -22,15 +22,33 @@ done
 bytes=$(stat -c %s "$input")
 cat "$input" >/dev/null # page cache, for both tools
 
+gbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.2f", b / ns }'; }
 echo "== scanner: $((bytes >> 20)) MiB of log text, single thread"
 "$BENCH" "$input" 0
+
+# `leakwatch scan` end to end on the same file (start-up from a warm rules
+# cache), and over many files with one job and with one per CPU
+LW=$BUILD/leakwatch
+if [ -x "$LW" ]; then
+	head -c 32 /dev/urandom >"$work/key"
+	scan() { LEAKWATCH_CACHE_DIR="$work/cache" "$LW" scan --key "$work/key" --format json --quiet "$@" >/dev/null || true; }
+	scan "$input" -j 1 # warms the cache
+	t0=$(date +%s%N); scan "$input" -j 1; t1=$(date +%s%N)
+	echo "leakwatch scan --format json, the same file, end to end: $(gbps "$bytes" $((t1 - t0))) GB/s"
+	mkdir -p "$work/files"
+	for i in $(seq 16); do head -c $((bytes / 16)) "$input" >"$work/files/f$i.log"; done
+	cpus=$(nproc)
+	t0=$(date +%s%N); scan "$work/files" -j 1; t1=$(date +%s%N)
+	t2=$(date +%s%N); scan "$work/files" -j "$cpus"; t3=$(date +%s%N)
+	echo "leakwatch scan over 16 files: --jobs 1 $(gbps "$bytes" $((t1 - t0))) GB/s," \
+		"--jobs $cpus $(gbps "$bytes" $((t3 - t2))) GB/s ($(awk -v a=$((t1 - t0)) -v b=$((t3 - t2)) 'BEGIN { printf "%.2f", a / b }')x)"
+fi
 
 if ! command -v rg >/dev/null; then
 	echo "ripgrep: not installed (deploy/setup.sh installs it)"
 	exit 0
 fi
 "$BENCH" --regexes >"$work/regexes.txt"
-gbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.2f", b / ns }'; }
 rg_run() {
 	local t0 t1 n
 	t0=$(date +%s%N)

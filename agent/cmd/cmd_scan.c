@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "ignore.h"
 #include "cmd/scanfile.h"
+#include "cmd/scanjobs.h"
 #include "cmd/scanjournal.h"
 #include "cmd/scanreport.h"
 #include "glob.h"
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakwatch scan [--format text|json|csv|sarif] [--report-path FILE] [--baseline FILE]\n"
 		   "                      [--exclude GLOB]... [--max-file-size SIZE] [--key FILE] [--config FILE]\n"
-		   "                      [-v|--verbose] [-q|--quiet] PATH...\n"
+		   "                      [-v|--verbose] [-q|--quiet] [-j|--jobs N] PATH...\n"
 		   "       leakwatch scan --journal [--since WHEN] [--format json|text] [--key FILE] [DIR...]\n"
 		   "  scans files and directories (recursively; .gz rotated logs included) for credentials\n"
 		   "  --journal     scans systemd journals instead: this host's, or those in each DIR\n"
@@ -56,8 +57,30 @@ static void usage(FILE *f)
 		   "  --ignore FILE the findings to leave out (default: ignore_file, %s)\n"
 		   "  -v, --verbose name each file skipped (binary, compressed other than gzip, too large)\n"
 		   "  -q, --quiet   no summary line on standard error\n"
+		   "  -j, --jobs N  scan N files at once (default: one per CPU); the output is the same\n"
 		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",
 		LW_DEFAULT_STATE_DIR, LW_IGNORE_DEFAULT_FILE);
+}
+
+/* The default --jobs: one per CPU this process may run on, at most 256. */
+static unsigned cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+static int parse_jobs(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || *end || !*s || n < 1 || n > 256)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -66,6 +89,15 @@ static int by_name(const void *a, const void *b)
 }
 
 static void scan_path(struct scan *sc, const char *path, int depth);
+
+/* A file the walk found: scanned now, or listed for --jobs. */
+static void take(struct scan *sc, const char *path)
+{
+	if (!sc->defer)
+		scanfile__any(sc, path);
+	else if (scanjobs__add(sc->defer, path))
+		scanfile__error(sc, path, "out of memory listing it");
+}
 
 static void scan_dir(struct scan *sc, const char *path, int depth)
 {
@@ -124,7 +156,7 @@ static void scan_path(struct scan *sc, const char *path, int depth)
 	struct stat st;
 
 	if (!depth && !strcmp(path, "-")) {
-		scanfile__fd(sc, dup(STDIN_FILENO), "-"); /* standard input */
+		take(sc, path); /* standard input */
 		return;
 	}
 	if (excluded(sc, path))
@@ -144,7 +176,7 @@ static void scan_path(struct scan *sc, const char *path, int depth)
 	else if (S_ISREG(st.st_mode) && sc->max_size && (uint64_t)st.st_size > sc->max_size) {
 		scanfile__skip(sc, path, "larger than --max-file-size");
 	} else if (S_ISREG(st.st_mode) || (!depth && S_ISFIFO(st.st_mode)))
-		scanfile__path(sc, path);
+		take(sc, path);
 	else if (!depth && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
 		scanfile__error(sc, path, "a device, not a file: refused");
 	else if (!depth)
@@ -246,7 +278,7 @@ int cmd_scan(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "key", required_argument, NULL, 'k' },
-		{ "journal", no_argument, NULL, 'j' },
+		{ "journal", no_argument, NULL, 'L' },
 		{ "since", required_argument, NULL, 's' },
 		{ "disable-rule", required_argument, NULL, 'D' },
 		{ "ignore", required_argument, NULL, 'I' },
@@ -255,6 +287,7 @@ int cmd_scan(int argc, char **argv)
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "max-file-size", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -267,19 +300,27 @@ int cmd_scan(int argc, char **argv)
 	FILE *out = stdout;
 	bool config_given = false, journal = false, quiet = false;
 	uint64_t since_us = 0, t0 = clock__monotonic_ms();
+	struct scan_list list = { 0 };
+	unsigned jobs = cpus();
 	struct scan sc = { 0 };
 	struct lw_config cfg;
 	char err[512], cache[4096];
 	int c, rc = LW_EXIT_ERROR;
 
 	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
-	while ((c = getopt_long(argc, argv, "c:f:k:hvq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:k:hvqj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_file = optarg; config_given = true; break;
 		case 'f': format = optarg; break;
 		case 'k': key_file = optarg; break;
-		case 'j': journal = true; break;
+		case 'L': journal = true; break;
 		case 'v': sc.verbose = true; break;
+		case 'j':
+			if (parse_jobs(optarg, &jobs)) {
+				fprintf(stderr, "leakwatch: scan: --jobs: expected 1 to 256, not \"%s\"\n", optarg);
+				return LW_EXIT_ERROR;
+			}
+			break;
 		case 'q': quiet = true; break;
 		case 'I': ignore_file = optarg; break;
 		case 'o': report_path = optarg; break;
@@ -372,8 +413,16 @@ int cmd_scan(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
+	if (jobs > 1)
+		sc.defer = &list;
 	for (int i = optind; i < argc; i++)
 		scan_path(&sc, argv[i], 0);
+	sc.defer = NULL;
+	/* one file gains nothing from threads; a failure to start them, the serial scan */
+	if (list.n == 1 || (list.n && scanjobs__run(&sc, &list, jobs, &cfg, cache_dir(cache, sizeof(cache)))))
+		for (size_t i = 0; i < list.n; i++)
+			scanfile__any(&sc, list.paths[i]);
+	scanjobs__free(&list);
 	/* on stderr unless --quiet: a cron job's mail and a CI log say what was covered */
 	if (!quiet)
 		summary(&sc, baseline != NULL, clock__monotonic_ms() - t0);

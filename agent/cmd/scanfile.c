@@ -33,7 +33,8 @@ void scanfile__skip(struct scan *sc, const char *path, const char *why)
 {
 	sc->skipped++;
 	if (sc->verbose)
-		fprintf(stderr, "%sleakwatch: skipped %s: %s\n", sc->progress ? "\r\033[K" : "", path, why);
+		fprintf(sc->out ? sc->out->msg : stderr, "%sleakwatch: skipped %s: %s\n",
+			sc->progress ? "\r\033[K" : "", path, why);
 }
 
 /* A compressed file this scanner cannot read: its format's name, by magic. */
@@ -60,7 +61,7 @@ void scanfile__error(struct scan *sc, const char *path, const char *what)
 {
 	if (sc->progress)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "leakwatch: error: %s: %s\n", path, what);
+	fprintf(sc->out ? sc->out->msg : stderr, "leakwatch: error: %s: %s\n", path, what);
 	sc->errors++;
 }
 
@@ -122,6 +123,51 @@ static uint64_t first_break(const struct scan *sc, uint64_t start, uint64_t end,
 	return brk;
 }
 
+/* --jobs: a copy of the finding, for the main thread to report in order. */
+static void hold(struct scan *sc, const struct scan_finding *f)
+{
+	struct scan_out *o = sc->out;
+	struct scan_finding *c;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 16;
+		struct scan_finding *v = realloc(o->v, cap * sizeof(*v));
+
+		if (!v) {
+			o->failed = true;
+			return;
+		}
+		o->v = v;
+		o->cap = cap;
+	}
+	c = &o->v[o->n];
+	*c = *f;
+	c->path = strdup(f->path);
+	c->redacted = strdup(f->redacted);
+	c->fingerprint = strdup(f->fingerprint);
+	if (!c->path || !c->redacted || !c->fingerprint) {
+		free((char *)c->path);
+		free((char *)c->redacted);
+		free((char *)c->fingerprint);
+		o->failed = true;
+		return;
+	}
+	o->n++;
+}
+
+void scanfile__out_free(struct scan_out *out)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		free((char *)out->v[i].path);
+		explicit_bzero((char *)out->v[i].redacted, strlen(out->v[i].redacted));
+		free((char *)out->v[i].redacted);
+		free((char *)out->v[i].fingerprint);
+	}
+	free(out->v);
+	free(out->msgs);
+	memset(out, 0, sizeof(*out));
+}
+
 static int on_finding(void *ctx, const struct lw_scan_match *m)
 {
 	struct scan *sc = ctx;
@@ -146,12 +192,17 @@ static int on_finding(void *ctx, const struct lw_scan_match *m)
 	sc->found++;
 	if (sc->progress)
 		fputs("\r\033[K", stderr);
-	scanreport__finding(&sc->report, &(struct scan_finding){
+	struct scan_finding f = {
 		.path = sc->path, .line = line, .column = m->start - line_at + 1, .end_column = brk - line_at + 1,
 		.lines = lines, .rule = m->rule->id, .family = m->rule->family,
 		.severity = severity__name(m->rule->severity), .what = m->rule->description,
 		.redacted = red, .fingerprint = fp,
-	});
+	};
+
+	if (sc->out)
+		hold(sc, &f);
+	else
+		scanreport__finding(&sc->report, &f);
 	return 0;
 }
 
@@ -417,4 +468,12 @@ void scanfile__fini(struct scan *sc)
 	free(sc->blk[0].buf);
 	free(sc->blk[1].buf);
 	sc->blk[0].buf = sc->blk[1].buf = NULL;
+}
+
+void scanfile__any(struct scan *sc, const char *path)
+{
+	if (!strcmp(path, "-"))
+		scanfile__fd(sc, dup(STDIN_FILENO), "-"); /* standard input */
+	else
+		scanfile__path(sc, path);
 }

@@ -18,6 +18,22 @@
 
 struct scanner;
 
+/* With --jobs: the files the walk found, in order, scanned after it. */
+struct scan_list {
+	char **paths;
+	size_t n, cap;
+};
+
+/* With --jobs: one file's findings and stderr lines, held until its turn. */
+struct scan_out {
+	struct scan_finding *v; /* strings owned: path, redacted, fingerprint */
+	size_t n, cap;
+	char *msgs;             /* its skip and error lines */
+	size_t msgs_len;
+	FILE *msg;              /* writes msgs */
+	bool failed;            /* out of memory: said, and counted as an error */
+};
+
 struct block {
 	char *buf;
 	size_t len;
@@ -44,6 +60,8 @@ struct scan {
 	size_t files, skipped;
 	uint64_t bytes;
 	int errors;
+	struct scan_out *out;        /* --jobs: the file's output, held; NULL: straight to the report */
+	struct scan_list *defer;     /* --jobs: the walk lists files here instead of scanning them */
 };
 
 /* The two blocks; -ENOMEM. */
@@ -52,6 +70,10 @@ void scanfile__fini(struct scan *sc);
 
 /* Scans the file at path, or what fd reads (closed here; "-" for stdin). */
 void scanfile__path(struct scan *sc, const char *path);
+/* The same, "-" being standard input. */
+void scanfile__any(struct scan *sc, const char *path);
+/* Frees what out holds. */
+void scanfile__out_free(struct scan_out *out);
 void scanfile__fd(struct scan *sc, int fd, const char *path);
 
 /* Not an error (the exit status stands), and never silent: counted in the

@@ -35,7 +35,7 @@ void config__defaults(struct lw_config *cfg)
 	cfg->capture_max_bytes = 64 * 1024;
 	cfg->capture_ringbuf_bytes = 8 * 1024 * 1024;
 	cfg->watch.defaults = true;
-	cfg->coalesce_delay_ms = 500;
+	cfg->coalesce_delay_ms = 0; /* the first sighting at once; repeats wait for the window */
 	cfg->catchup_max_bytes = 64ULL << 20;
 	cfg->coalesce_window_ms = 10 * 60 * 1000;
 	cfg->max_streams = 4096;

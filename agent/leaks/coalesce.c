@@ -123,7 +123,7 @@ void coalesce__add(struct coalesce *c, struct lw_leak *leak, uint64_t now_ms)
 	e->leak.count = e->leak.total = 1;
 	e->leak.repeat = false;
 	e->due_ms = now_ms + c->delay_ms;
-	leak->path = NULL;
+	leak->path = leak->previous_path = NULL;
 	make_key(&k, e->leak.fingerprint, e->leak.dev, e->leak.ino);
 	if (htab__put(c->entries, &k, e)) {
 		c->emit(c->ctx, &e->leak);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One report per secret per file per window. A token logged on every
- * request becomes one event after `delay` carrying the count so far, then
- * at most one more per `window` with the count since, instead of a
- * million events.
+ * request becomes one event at once (or after `delay`, carrying the count
+ * so far), then at most one more per `window` with the count since,
+ * instead of a million events.
  */
 #ifndef LW_COALESCE_H
 #define LW_COALESCE_H

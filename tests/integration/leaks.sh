@@ -52,6 +52,17 @@ print(os.getpid(), start)
 PY
 }
 
+# hot_writer FILE: a token logged on each of 10,000 requests, as fast as it goes
+hot_writer() {
+	python3 - "$1" <<'PY'
+import os, sys
+tok = os.environ["TOKEN"].encode()
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+for i in range(10000):
+    os.write(fd, b"GET /api/v1/items?page=%d Authorization: token " % i + tok + b"\n")
+PY
+}
+
 for mode in write writev pwrite split; do
 	read -r pid offset < <(writer "$mode" "$LOGS/$mode.log")
 	expect_json "$mode: a token in a .log file is one leak event" "$WORK/agent.out" \
@@ -66,13 +77,7 @@ writer write "$LOGS/notes.txt" >/dev/null
 check "a token in a non-log file gives nothing" python3 "$JSONMATCH" "$WORK/agent.out" \
 	--absent --timeout 3 file.path="$LOGS/notes.txt"
 
-python3 - "$LOGS/hot.log" <<'PY'
-import os, sys
-tok = os.environ["TOKEN"].encode()
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-for i in range(10000):
-    os.write(fd, b"GET /api/v1/items?page=%d Authorization: token " % i + tok + b"\n")
-PY
+hot_writer "$LOGS/hot.log"
 expect_json "10,000 writes of one token are one event with the count" "$WORK/agent.out" \
 	kind=leak file.path="$LOGS/hot.log" count=10000 total=10000
 check "and only one" python3 "$JSONMATCH" "$WORK/agent.out" --count 1 --timeout 2 \
@@ -139,3 +144,23 @@ for walk in task helpers; do
 	check "walk $walk: no raw token in the output" bash -c '! grep -qF "$TOKEN" "$1" "$2"' _ \
 		"$WORK/agent.out" "$WORK/agent.err"
 done
+
+# The defaults: the first sighting is reported at once (no coalescing delay),
+# and a token logged on every request is still not a million events: its
+# repeats are counted into one `repeated` event per window (2 s here).
+cat >"$WORK/defaults.yaml" <<YAML
+state_dir: $WORK/state
+leaks:
+  coalesce_window: 2s
+YAML
+start_agent "$WORK/defaults.yaml" || exit 1
+hot_writer "$LOGS/hot2.log"
+# all 10,000 are written within a few ms: a delay that held the first
+# sighting would have counted them into it
+expect_json "defaults: the first sighting reported at once, count 1, not held to count the burst" "$WORK/agent.out" \
+	kind=leak file.path="$LOGS/hot2.log" event=found count=1 total=1
+expect_json "    the other 9,999 writes: one repeated event after the window, with their count" "$WORK/agent.out" \
+	kind=leak file.path="$LOGS/hot2.log" event=repeated count=9999 total=10000
+check "    and nothing else for that file" python3 "$JSONMATCH" "$WORK/agent.out" --count 2 --timeout 1 \
+	kind=leak file.path="$LOGS/hot2.log"
+stop_agent

@@ -368,3 +368,44 @@ check "    and named with -v" grep -q 'skipped .*big.log: larger than --max-file
 printf 'from a pipe %s\n' "$T1" | "$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json - >"$WORK/out" 2>"$WORK/err"
 RC=$?
 check "PATH -: standard input is scanned" bash -c "[ $RC -eq 1 ] && grep -q '\"path\":\"-\",\"line\":1' '$WORK/out'"
+
+# --- --jobs: files at once, the same output in the same order ---
+mkdir -p "$WORK/many"
+python3 - "$WORK/many" "$T1" "$T2" <<'PY'
+import os, sys
+d, t1, t2 = sys.argv[1], sys.argv[2], sys.argv[3]
+for i in range(40):
+    sub = os.path.join(d, "d%d" % (i % 5))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "app-%02d.log" % i), "w") as f:
+        for n in range(2000 + 300 * (i % 7)):  # files of different sizes finish out of order
+            f.write("INFO request %d ok\n" % n)
+            if n % 997 == 0:
+                f.write("token %s used\n" % (t1 if i % 2 else t2))
+with open(os.path.join(d, "d0", "binary"), "wb") as f:
+    f.write(b"\x00\x01\x02" * 1000)
+PY
+for j in 1 4; do
+	"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format json -v --jobs "$j" "$WORK/many" \
+		>"$WORK/jobs$j.out" 2>"$WORK/jobs$j.err"
+	echo $? >"$WORK/jobs$j.rc"
+done
+check "--jobs 4: the same findings as --jobs 1, in the same order" bash -c \
+	'[ -s "$1" ] && cmp -s "$1" "$2"' _ "$WORK/jobs1.out" "$WORK/jobs4.out"
+check "    the same exit status (1) and tallies, the skipped file named" bash -c '
+	[ "$(cat "$1/jobs1.rc")" = 1 ] && [ "$(cat "$1/jobs4.rc")" = 1 ] &&
+	[ "$(sed -n "s/ in [0-9.]* s//p" "$1/jobs1.err" | tail -1)" = "$(sed -n "s/ in [0-9.]* s//p" "$1/jobs4.err" | tail -1)" ] &&
+	grep -q "scanned 40 files .*, 1 skipped, 0 errors" "$1/jobs4.err" && grep -q "skipped .*/d0/binary: binary" "$1/jobs4.err"' \
+	_ "$WORK"
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --format sarif -j 3 "$WORK/many" >"$WORK/jobs.sarif" 2>/dev/null
+check "    a SARIF report from 3 jobs holds every finding" python3 - "$WORK/jobs.sarif" "$WORK/jobs1.out" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["runs"][0]["results"]
+assert len(results) == sum(1 for _ in open(sys.argv[2])), len(results)
+PY
+"$LEAKWATCH" scan --key "$WORK/state/fingerprint.key" --jobs 0 "$WORK/many" >/dev/null 2>"$WORK/err"
+RC=$?
+check "--jobs 0 is an error that says the range (exit 2)" bash -c \
+	'[ "$1" -eq 2 ] && grep -q -- "--jobs: expected 1 to 256" "$2"' _ "$RC" "$WORK/err"
+check "no raw token in any --jobs output" bash -c \
+	'! grep -qF -e "$1" -e "$2" "$3"/jobs1.* "$3"/jobs4.* "$3/jobs.sarif"' _ "$T1" "$T2" "$WORK"
