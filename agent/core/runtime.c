@@ -31,7 +31,9 @@ static void set_verdict(void *ctx, const struct lw_file_key *key, uint32_t gener
 }
 
 /* An encoded finding goes to stdout as JSON, and to the collector's spool. */
-static void publish(struct agent *a, int rc, struct lw_encoded *enc)
+/* finding: a first sighting or a listener's change, which the exporter
+ * sends without waiting out its flush interval */
+static void publish(struct agent *a, int rc, struct lw_encoded *enc, bool finding)
 {
 	if (rc) {
 		a->encode_errors++;
@@ -39,7 +41,7 @@ static void publish(struct agent *a, int rc, struct lw_encoded *enc)
 	}
 	/* spooled before printed: whatever was seen is also on disk */
 	if (enc->bytes)
-		delivery__append(a->delivery, enc->bytes, enc->len);
+		delivery__append(a->delivery, enc->bytes, enc->len, finding);
 	if (enc->json && (printf("%s\n", enc->json) < 0 || fflush(stdout)))
 		a->output_errors++;
 	encode__release(enc);
@@ -63,7 +65,7 @@ static void emit_leak(void *ctx, const struct lw_leak *leak)
 		return;
 	if (leak->rule && (unsigned)leak->rule->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LEAK][leak->rule->severity]++;
-	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc);
+	publish(a, encode__leak(&a->host, leak, outputs(a), &enc), &enc, !leak->repeat);
 }
 
 void runtime__journal_opts(struct agent *a, struct journal_opts *o)
@@ -133,7 +135,7 @@ void runtime__emit_listener(struct agent *a, const struct lw_listener *l)
 {
 	struct lw_encoded enc;
 
-	publish(a, encode__listener(&a->host, l, outputs(a), &enc), &enc);
+	publish(a, encode__listener(&a->host, l, outputs(a), &enc), &enc, true);
 	a->listeners_dirty = true;
 	if ((unsigned)l->severity < LW_SEVERITY_COUNT)
 		a->events[LW_MK_LISTENER][l->severity]++;
@@ -463,7 +465,7 @@ void runtime__report_health(struct agent *a, const char *msg)
 	if (a->delivery) {
 		struct lw_encoded enc;
 
-		publish(a, encode__health(&a->host, &h, LW_ENCODE_BYTES, &enc), &enc);
+		publish(a, encode__health(&a->host, &h, LW_ENCODE_BYTES, &enc), &enc, false);
 	}
 	n = snprintf(fields, sizeof(fields),
 		     "\"listeners\":%zu,\"events\":{\"listener_open\":%" PRIu64 ",\"listener_close\":%" PRIu64

@@ -62,10 +62,10 @@ void delivery__close(struct delivery *d)
 	free(d);
 }
 
-void delivery__append(struct delivery *d, const uint8_t *event, size_t len)
+void delivery__append(struct delivery *d, const uint8_t *event, size_t len, bool finding)
 {
 	if (d && !spool__append(d->spool, event, len))
-		exporter__notify(d->exporter);
+		exporter__notify(d->exporter, finding);
 }
 
 void delivery__tick(struct delivery *d, uint64_t now_ms)

@@ -26,8 +26,9 @@ int delivery__open(const struct delivery_opts *o, struct delivery **out);
 void delivery__close(struct delivery *d);
 
 /* Appends one encoded Event to the spool and wakes the exporter. A failed
- * append (disk full) is counted by the spool. */
-void delivery__append(struct delivery *d, const uint8_t *event, size_t len);
+ * append (disk full) is counted by the spool. finding: a first sighting or
+ * a listener's change, sent without waiting out the flush interval. */
+void delivery__append(struct delivery *d, const uint8_t *event, size_t len, bool finding);
 /* Periodic: fsync the spool at least every spool.sync_interval. */
 void delivery__tick(struct delivery *d, uint64_t now_ms);
 

@@ -28,7 +28,9 @@
  * A partial batch goes out this long after its first event, or a flush
  * interval after the last send, whichever is later: a lone exposure on a
  * quiet host does not wait a second, and there is still at most one
- * partial batch per interval.
+ * partial batch per interval. A batch with a finding in it (a first
+ * sighting, a listener's change) waits the linger only: on-call's news is
+ * not held behind the health line that went out just before.
  */
 #define QUIET_LINGER_MS 20
 
@@ -41,6 +43,7 @@ struct exporter {
 	pthread_cond_t wake;
 	bool stop;
 	bool notified;
+	bool finding;      /* a finding waits: no flush interval for its batch */
 	struct exporter_stats st;
 	CURL *curl;
 	uint64_t sequence;
@@ -286,6 +289,18 @@ static bool wait_ms(struct exporter *e, uint64_t ms, bool wake_on_notify)
 	return stop;
 }
 
+/* Was a finding appended since the last look? */
+static bool take_finding(struct exporter *e)
+{
+	bool f;
+
+	pthread_mutex_lock(&e->lock);
+	f = e->finding;
+	e->finding = false;
+	pthread_mutex_unlock(&e->lock);
+	return f;
+}
+
 static bool stopping(struct exporter *e)
 {
 	bool stop;
@@ -386,7 +401,7 @@ static void *run(void *arg)
 	/* After a stop, what is pending still gets one attempt per batch, so a
 	 * clean shutdown leaves nothing behind when the collector is up. */
 	for (;;) {
-		bool stop = stopping(e);
+		bool stop = stopping(e), finding;
 		uint64_t first_seen, due;
 
 		fill_batch(e, &b, &cursor);
@@ -399,13 +414,17 @@ static void *run(void *arg)
 		/* a partial batch waits for more: a short linger, but no sooner
 		 * than a flush interval after the last send */
 		first_seen = clock__monotonic_ms();
+		finding = take_finding(e);
 		due = first_seen + QUIET_LINGER_MS;
-		if (last_send && last_send + e->o.flush_ms > due)
+		if (!finding && last_send && last_send + e->o.flush_ms > due)
 			due = last_send + e->o.flush_ms;
 		while (!stop && b.events < e->o.batch_max && b.body.len < MAX_BATCH_BYTES &&
 		       clock__monotonic_ms() < due) {
 			stop = wait_ms(e, due - clock__monotonic_ms(), true);
 			fill_batch(e, &b, &cursor);
+			/* a finding joined the batch: the linger is all it waits */
+			if (!finding && (finding = take_finding(e)) && due > first_seen + QUIET_LINGER_MS)
+				due = first_seen + QUIET_LINGER_MS;
 		}
 		last_send = clock__monotonic_ms();
 		if (!deliver(e, &b))
@@ -505,11 +524,18 @@ static void wake(struct exporter *e, bool *flag)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void exporter__notify(struct exporter *e)
+void exporter__notify(struct exporter *e, bool finding)
 {
-	if (e)
-		wake(e, &e->notified);
+	if (!e)
+		return;
+	if (finding) {
+		pthread_mutex_lock(&e->lock);
+		e->finding = true;
+		pthread_mutex_unlock(&e->lock);
+	}
+	wake(e, &e->notified);
 }
+
 
 void exporter__stop(struct exporter *e)
 {

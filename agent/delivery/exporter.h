@@ -17,6 +17,7 @@
 #ifndef LW_EXPORTER_H
 #define LW_EXPORTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,8 +55,10 @@ struct exporter;
 
 /* Reads the token and starts the thread; err names what is wrong. */
 int exporter__start(const struct exporter_opts *opts, struct exporter **out, char *err, size_t errlen);
-/* Events were appended: a batch may be due. */
-void exporter__notify(struct exporter *e);
+/* Events were appended: a batch may be due. finding: one of them is news
+ * on-call waits for, and goes after the short linger even if a batch went
+ * out less than a flush interval ago. */
+void exporter__notify(struct exporter *e, bool finding);
 /* Stops after at most one more attempt; the rest waits in the spool. */
 void exporter__stop(struct exporter *e);
 void exporter__stats(struct exporter *e, struct exporter_stats *out);

@@ -87,14 +87,14 @@ static void spool_event(struct ctx *c, uint8_t n)
 	assert_int_equal(spool__append(c->spool, buf, leakwatch__v1__event__pack(&ev, buf)), 0);
 }
 
-static void start(struct ctx *c, uint64_t max_backoff_ms)
+static void start_flushing(struct ctx *c, uint64_t max_backoff_ms, uint64_t flush_ms)
 {
 	struct exporter_opts o = {
 		.url = c->url,
 		.token_file = c->token_file,
 		.agent_id = AGENT_ID,
 		.batch_max = 500,
-		.flush_ms = 50,
+		.flush_ms = flush_ms,
 		.timeout_ms = 5000,
 		.max_backoff_ms = max_backoff_ms,
 		.spool = c->spool,
@@ -102,6 +102,11 @@ static void start(struct ctx *c, uint64_t max_backoff_ms)
 	char err[256];
 
 	assert_int_equal(exporter__start(&o, &c->e, err, sizeof(err)), 0);
+}
+
+static void start(struct ctx *c, uint64_t max_backoff_ms)
+{
+	start_flushing(c, max_backoff_ms, 50);
 }
 
 /* A BatchAck as the collector answers it. */
@@ -297,7 +302,7 @@ static void test_a_refused_batch_is_dropped_counted_and_not_sent_again(void **st
 
 	/* the next batch is new: the next sequence, only the new event */
 	spool_event(c, 3);
-	exporter__notify(c->e);
+	exporter__notify(c->e, false);
 	assert_int_equal(httpd__wait(&c->srv, 2, 5000), 2);
 	b = batch_of(&c->srv.seen[1]);
 	assert_int_equal(b->sequence, 2);
@@ -306,6 +311,33 @@ static void test_a_refused_batch_is_dropped_counted_and_not_sent_again(void **st
 	leakwatch__v1__event_batch__free_unpacked(b, NULL);
 	assert_int_equal(stats_when(c, one_batch).batches, 1);
 	assert_int_equal(unacked(c), 0);
+}
+
+/* At most one partial batch per flush interval, but a finding (a first
+ * sighting, a listener's change) is not held behind the batch before it. */
+static void test_a_finding_does_not_wait_out_the_flush_interval(void **state)
+{
+	struct ctx *c = *state;
+	struct ack_body a1, a2;
+	struct httpd_step steps[] = { ack(&a1, 1, 1, 0), ack(&a2, 2, 2, 0) };
+	Leakwatch__V1__EventBatch *b;
+
+	httpd__script(&c->srv, steps, 2);
+	spool_event(c, 1);
+	start_flushing(c, 60000, 20000); /* an interval far longer than the waits below */
+	assert_int_equal(httpd__wait(&c->srv, 1, 5000), 1);
+	/* a health line: it waits for the interval */
+	spool_event(c, 2);
+	exporter__notify(c->e, false);
+	assert_int_equal(httpd__wait(&c->srv, 2, 1000), 1);
+	/* a finding: it goes at once, and takes what waited with it */
+	spool_event(c, 3);
+	exporter__notify(c->e, true);
+	assert_int_equal(httpd__wait(&c->srv, 2, 5000), 2);
+	b = batch_of(&c->srv.seen[1]);
+	assert_int_equal(b->n_events, 2);
+	assert_int_equal(b->events[1]->id.data[15], 3);
+	leakwatch__v1__event_batch__free_unpacked(b, NULL);
 }
 
 static bool blocked_twice(const struct exporter_stats *st)
@@ -424,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_credential_and_routing_refusals_keep_the_spool_until_accepted,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_batch_too_large_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_finding_does_not_wait_out_the_flush_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_collector_that_is_down_is_retried_until_it_is_up,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_stop_leaves_what_was_not_acknowledged_in_the_spool,
