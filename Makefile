@@ -347,7 +347,7 @@ TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
 	notify/sink.o notify/payload.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
-	storage/alertdb.o storage/store.o storage/schema.o server/metrics.o) $(LW_LIB)
+	storage/alertdb.o storage/store.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
 # The probes are pure: their modules, the registry, and lib/.
 TEST_LINK_test_probes = $(PROBE_OBJS) $(LW_LIB)
@@ -388,7 +388,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 FUZZERS := batch
-FUZZ_SRCS_batch := collector/server/ingest.c collector/storage/store.c collector/storage/schema.c lib/gz.c lib/addr.c lib/log.c lib/names.c \
+FUZZ_SRCS_batch := collector/server/ingest.c collector/storage/store.c collector/storage/storesql.c collector/storage/schema.c lib/gz.c lib/addr.c lib/log.c lib/names.c \
 	lib/clock.c lib/jsonw.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -lpthread

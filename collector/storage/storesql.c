@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "storage/storesql.h"
+
+/* the stored listener and the event are in two namespaces that had one inode */
+#define OTHER_NETNS                                                                           \
+	"(listeners.netns_cookie != 0 AND excluded.netns_cookie != 0"                             \
+	" AND listeners.netns_cookie != excluded.netns_cookie)"
+
+#define AUTH_KEEP(col)                                                                        \
+	" " col " = CASE WHEN excluded.auth_state IS NOT NULL THEN excluded." col                    \
+	" WHEN listeners.state = 'open' OR excluded.state = 'closed' THEN listeners." col " END"
+
+
+
+/* "col = the newer event's value": for columns that describe the latest state */
+#define LATEST(t, c) c " = CASE WHEN excluded.last_seen_ns >= " t ".last_seen_ns THEN excluded." c " ELSE " t "." c " END, "
+
+const char *const store_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_EVENT] =
+		"INSERT OR IGNORE INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
+		" agent_id, batch_sequence, severity, fingerprint, body)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	/* applied only when the event is at least as new as the state it replaces,
+	 * so a resent old "open" cannot reopen a listener closed since */
+	[ST_LISTENER] =
+		"INSERT INTO listeners (hostname, netns, protocol, address, port, state,"
+		" first_seen_ns, last_seen_ns, state_ns, updated_ns, last_event_id, machine_id,"
+		" severity, exposure, wildcard, expected, unexpected, source, reachable, reachable_total,"
+		" service, service_category, service_by, comm, pid, exe, uid, user,"
+		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
+		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert,"
+		" netns_cookie, netns_name, host_verified)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)"
+		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
+		" state = excluded.state, host_verified = excluded.host_verified,"
+		/* another namespace that got the inode of a deleted one: its own listener */
+		" first_seen_ns = CASE WHEN " OTHER_NETNS " THEN excluded.first_seen_ns"
+		"  ELSE min(first_seen_ns, excluded.first_seen_ns) END,"
+		" netns_name = CASE WHEN " OTHER_NETNS " THEN excluded.netns_name"
+		"  ELSE coalesce(excluded.netns_name, netns_name) END,"
+		" netns_cookie = CASE excluded.netns_cookie WHEN 0 THEN netns_cookie ELSE excluded.netns_cookie END,"
+		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		" state_ns = excluded.state_ns, updated_ns = excluded.updated_ns,"
+		" last_event_id = excluded.last_event_id, machine_id = excluded.machine_id,"
+		" severity = excluded.severity, exposure = excluded.exposure,"
+		" wildcard = excluded.wildcard, expected = excluded.expected,"
+		" unexpected = excluded.unexpected, source = excluded.source,"
+		" reachable = CASE excluded.reachable WHEN '' THEN reachable ELSE excluded.reachable END,"
+		" reachable_total = CASE excluded.reachable WHEN '' THEN reachable_total"
+		"  ELSE excluded.reachable_total END,"
+		/* who listens: the last known answer, since a close may come after
+		 * the process is gone and say less */
+		" service = coalesce(excluded.service, service),"
+		" service_category = coalesce(excluded.service_category, service_category),"
+		" service_by = coalesce(excluded.service_by, service_by),"
+		" comm = coalesce(excluded.comm, comm), pid = coalesce(excluded.pid, pid),"
+		" exe = coalesce(excluded.exe, exe), uid = coalesce(excluded.uid, uid),"
+		" user = coalesce(excluded.user, user),"
+		" container_id = coalesce(excluded.container_id, container_id),"
+		" container_runtime = coalesce(excluded.container_runtime, container_runtime),"
+		" pod_uid = coalesce(excluded.pod_uid, pod_uid),"
+		" pod_name = coalesce(excluded.pod_name, pod_name),"
+		" pod_namespace = coalesce(excluded.pod_namespace, pod_namespace),"
+		" container_name = coalesce(excluded.container_name, container_name),"
+		/* the probe's verdict: an event without one (an open reported before its
+		 * probe ended, a close) keeps the last, unless the listener reopened */
+		AUTH_KEEP("auth_state") "," AUTH_KEEP("auth_protocol") "," AUTH_KEEP("auth_evidence") ","
+		AUTH_KEEP("auth_probed_ns") "," AUTH_KEEP("auth_tls") "," AUTH_KEEP("auth_client_cert")
+		" WHERE excluded.state_ns >= listeners.state_ns"
+		/* the close of a namespace's listener cannot close another's */
+		" AND NOT (excluded.state = 'closed' AND " OTHER_NETNS ")",
+	/* an older event still widens the seen-window */
+	[ST_LISTENER_SEEN] =
+		"UPDATE listeners SET first_seen_ns = min(first_seen_ns, ?6),"
+		" last_seen_ns = max(last_seen_ns, ?6), updated_ns = max(updated_ns, ?7)"
+		" WHERE hostname = ?1 AND netns = ?2 AND protocol = ?3 AND address = ?4 AND port = ?5",
+	[ST_LEAK] =
+		"INSERT INTO leaks (fingerprint, rule, family, severity, redacted, first_seen_ns,"
+		" last_seen_ns, total_count, events, updated_ns)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)"
+		" ON CONFLICT (fingerprint) DO UPDATE SET"
+		" severity = max(severity, excluded.severity),"
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		" total_count = total_count + excluded.total_count, events = events + 1,"
+		" updated_ns = max(updated_ns, excluded.updated_ns)",
+	[ST_LOCATION] =
+		"INSERT INTO leak_locations (fingerprint, hostname, path, first_seen_ns, last_seen_ns,"
+		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
+		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name,"
+		" source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid,"
+		" writer_comm, host_verified)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+		" ON CONFLICT (fingerprint, hostname, path) DO UPDATE SET "
+		LATEST("leak_locations", "host_verified")
+		LATEST("leak_locations", "source") LATEST("leak_locations", "journal_unit")
+		LATEST("leak_locations", "journal_identifier") LATEST("leak_locations", "journal_cursor")
+		LATEST("leak_locations", "origin_comm") LATEST("leak_locations", "origin_pid")
+		LATEST("leak_locations", "writer_comm")
+		LATEST("leak_locations", "last_event_id") LATEST("leak_locations", "machine_id")
+		LATEST("leak_locations", "device") LATEST("leak_locations", "inode")
+		LATEST("leak_locations", "last_offset") LATEST("leak_locations", "comm")
+		LATEST("leak_locations", "pid") LATEST("leak_locations", "exe")
+		LATEST("leak_locations", "container_id") LATEST("leak_locations", "pod_uid")
+		LATEST("leak_locations", "pod_name") LATEST("leak_locations", "pod_namespace")
+		LATEST("leak_locations", "container_name")
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		" count = count + excluded.count, events = events + 1,"
+		" updated_ns = max(updated_ns, excluded.updated_ns)",
+	[ST_AGENT] =
+		"INSERT INTO agents (agent_id, hostname, machine_id, boot_id, agent_version, node_name,"
+		" first_seen_ns, health_ns, updated_ns, last_event_id, uptime_s, listeners_open,"
+		" bytes_scanned, events_listener, events_leak, export_batches, export_retries,"
+		" drops_total, programs, spool_bytes, spool_records, spool_oldest_age_s,"
+		" spool_dropped_full, spool_dropped_corrupt, spool_write_errors)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+		" ON CONFLICT (agent_id) DO UPDATE SET"
+		" hostname = excluded.hostname, machine_id = excluded.machine_id,"
+		" boot_id = excluded.boot_id, agent_version = excluded.agent_version,"
+		" node_name = excluded.node_name,"
+		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" health_ns = excluded.health_ns, updated_ns = excluded.updated_ns,"
+		" last_event_id = excluded.last_event_id, uptime_s = excluded.uptime_s,"
+		" listeners_open = excluded.listeners_open, bytes_scanned = excluded.bytes_scanned,"
+		" events_listener = excluded.events_listener, events_leak = excluded.events_leak,"
+		" export_batches = excluded.export_batches, export_retries = excluded.export_retries,"
+		" drops_total = excluded.drops_total, programs = excluded.programs,"
+		" spool_bytes = excluded.spool_bytes, spool_records = excluded.spool_records,"
+		" spool_oldest_age_s = excluded.spool_oldest_age_s,"
+		" spool_dropped_full = excluded.spool_dropped_full,"
+		" spool_dropped_corrupt = excluded.spool_dropped_corrupt,"
+		" spool_write_errors = excluded.spool_write_errors"
+		" WHERE excluded.health_ns >= agents.health_ns",
+	[ST_AGENT_SEEN] = ("UPDATE agents SET first_seen_ns = min(first_seen_ns, ?2),"
+			   " updated_ns = max(updated_ns, ?3) WHERE agent_id = ?1"),
+	[ST_DROPS_CLEAR] = "DELETE FROM agent_drops WHERE agent_id = ?1",
+	[ST_DROP] = "INSERT OR REPLACE INTO agent_drops (agent_id, reason, count) VALUES (?1, ?2, ?3)",
+};
+
+/* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows). */
+const char *const store_expire_sql[STORE_KIND_COUNT][3] = {
+	[STORE_LISTENER] = {
+		"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+		" WHERE kind = 'listener' AND received_ns < ?1 LIMIT ?2)",
+		/* open listeners are current state: they stay however old */
+		"DELETE FROM listeners WHERE rowid IN (SELECT rowid FROM listeners"
+		" WHERE state = 'closed' AND updated_ns < ?1 LIMIT ?2)",
+	},
+	[STORE_LEAK] = {
+		"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+		" WHERE kind = 'leak' AND received_ns < ?1 LIMIT ?2)",
+		"DELETE FROM leak_locations WHERE rowid IN (SELECT rowid FROM leak_locations"
+		" WHERE updated_ns < ?1 LIMIT ?2)",
+		/* a leak goes with its last location, so counts never restart half-way */
+		"DELETE FROM leaks WHERE fingerprint IN (SELECT fingerprint FROM leaks"
+		" WHERE updated_ns < ?1 AND NOT EXISTS (SELECT 1 FROM leak_locations l"
+		" WHERE l.fingerprint = leaks.fingerprint) LIMIT ?2)",
+	},
+	[STORE_HEALTH] = {
+		"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+		" WHERE kind = 'health' AND received_ns < ?1 LIMIT ?2)",
+		"DELETE FROM agent_drops WHERE agent_id IN (SELECT agent_id FROM agents"
+		" WHERE updated_ns < ?1 ORDER BY agent_id LIMIT ?2)",
+		"DELETE FROM agents WHERE agent_id IN (SELECT agent_id FROM agents"
+		" WHERE updated_ns < ?1 ORDER BY agent_id LIMIT ?2)",
+	},
+};

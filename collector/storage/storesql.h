@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SQL that store.c prepares once and runs for every batch: one upsert
+ * per kind of state, and retention's deletes. Kept apart from the code that
+ * binds and runs it, so the statements can be read (and, for another
+ * backend, written) in one place. Private to storage/.
+ */
+#ifndef COLLECTOR_STORESQL_H
+#define COLLECTOR_STORESQL_H
+
+#include "storage/store.h"
+
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_EVENT,
+	ST_LISTENER,
+	ST_LISTENER_SEEN,
+	ST_LEAK,
+	ST_LOCATION,
+	ST_AGENT,
+	ST_AGENT_SEEN,
+	ST_DROPS_CLEAR,
+	ST_DROP,
+	ST__COUNT,
+};
+
+extern const char *const store_sql[ST__COUNT];
+/* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows); NULL ends a kind's list. */
+extern const char *const store_expire_sql[STORE_KIND_COUNT][3];
+
+#endif
