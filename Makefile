@@ -347,7 +347,7 @@ TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
 	notify/sink.o notify/payload.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
-	storage/alertdb.o storage/store.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
+	storage/alertdb.o storage/alertdbsql.o storage/store.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
 # The probes are pure: their modules, the registry, and lib/.
 TEST_LINK_test_probes = $(PROBE_OBJS) $(LW_LIB)
