@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "alerting/compose.h"
+#include "alerting/engineint.h"
 #include "storage/alertdb.h"
 #include "clock.h"
 #include "notify/dispatch.h"
@@ -27,26 +28,7 @@
 #define EXPIRE_EVERY_NS (600ULL * 1000000000)
 #define KEEP_RESOLVED_NS (7ULL * 24 * 3600 * 1000000000) /* resolved alerts and dead rows */
 
-struct alerts {
-	/* read and swapped under the store's lock only (the hook and the
-	 * ticker's transactions); delivery threads have their own references */
-	struct cfgref *ref;
-	const struct alertcfg *cfg; /* ref's */
-	struct store *store;
-	struct metrics *metrics;
-	struct alertdb *db;
-	struct dispatch *dispatch;
-	uint64_t start_ns;
-	uint64_t next_resend_ns[ALERT_MAX_SINKS];
-	uint64_t next_expire_ns;
-	uint64_t next_slow_ns;
-	bool enqueued; /* this transaction queued a notification */
-	pthread_t ticker;
-	bool ticker_started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stopping;
-};
+
 
 /* --- announcing --- */
 
@@ -86,7 +68,7 @@ static int announce_listener(struct alerts *a, const struct alert_sink *s, const
 	return 0;
 }
 
-static int resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t now)
+int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t now)
 {
 	bool resolved;
 	int err = alertdb__resolve(a->db, key, at_ns, now, &resolved);
@@ -140,7 +122,7 @@ static int update_alert(struct alerts *a, const struct alert *al, uint64_t mask,
  * when bump, or update it when update and its severity or text changed), to
  * every sink the routes give.
  */
-static int raise_alert(struct alerts *a, const struct alert *al, uint64_t now, bool bump, bool update)
+int engine__raise(struct alerts *a, const struct alert *al, uint64_t now, bool bump, bool update)
 {
 	const struct alertcfg *cfg = a->cfg;
 	struct alert_facts f;
@@ -154,7 +136,7 @@ static int raise_alert(struct alerts *a, const struct alert *al, uint64_t now, b
 		return err;
 	if (state == ALERT_FIRING) {
 		if (!mask && al->kind == STORE_LISTENER)
-			return resolve(a, al->key, al->at_ns, now); /* e.g. now on the expected list */
+			return engine__resolve(a, al->key, al->at_ns, now); /* e.g. now on the expected list */
 		if (update && (err = update_alert(a, al, mask, now)))
 			return err;
 		if (!bump)
@@ -216,7 +198,7 @@ static int end_other_namespace(struct alerts *a, const Leakwatch__V1__ListenerEv
 		return 0;
 	log_info("alert %s: network namespace %" PRIu64 " is gone, %" PRIu64 " has its inode", key, was,
 		 l->netns_cookie);
-	return resolve(a, key, at_ns, now);
+	return engine__resolve(a, key, at_ns, now);
 }
 
 static bool ignored_listener(const struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t now)
@@ -251,14 +233,14 @@ static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_
 		char key[ALERTKEY_LEN];
 
 		alert__listener_key(ev, key);
-		return resolve(a, key, ev->time_unix_nano, now);
+		return engine__resolve(a, key, ev->time_unix_nano, now);
 	}
 	if (ignored_listener(a, ev, now)) {
 		char key[ALERTKEY_LEN];
 
 		/* accepted now: an alert raised before the entry was written ends */
 		alert__listener_key(ev, key);
-		return resolve(a, key, ev->time_unix_nano, now);
+		return engine__resolve(a, key, ev->time_unix_nano, now);
 	}
 	if ((err = alert__listener(ev, &al)))
 		return err;
@@ -270,7 +252,7 @@ static int on_listener(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_
 	 * the namespace's addresses changed), changes a firing alert: its
 	 * severity, text and routes. An open reported before its probe ended
 	 * (a restart's inventory) leaves it as it is. */
-	err = raise_alert(a, &al, now, true, rejudged(ev->listener));
+	err = engine__raise(a, &al, now, true, rejudged(ev->listener));
 	alert__free(&al);
 	return err;
 }
@@ -289,106 +271,9 @@ static int on_leak(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t no
 		return 0;
 	if ((err = alert__leak(ev, a->cfg->leak_per_host, &al)))
 		return err;
-	err = raise_alert(a, &al, now, true, false);
+	err = engine__raise(a, &al, now, true, false);
 	alert__free(&al);
 	return err;
-}
-
-static int agent_problem(struct alerts *a, enum agent_problem p, bool holds,
-			 const struct agent_status *st, uint64_t now)
-{
-	struct alert al;
-	int err;
-
-	if (!holds) {
-		char key[ALERTKEY_LEN];
-
-		alertkey__agent(key, st->agent_id, agent_problem__name(p));
-		return resolve(a, key, (int64_t)now, now);
-	}
-	if ((err = alert__agent(p, st, (int64_t)now, &al)))
-		return err;
-	err = raise_alert(a, &al, now, true, false);
-	alert__free(&al);
-	return err;
-}
-
-/* "ringbuf_full=12 spool_full=3": the non-zero loss counters */
-static void drop_reasons(const Leakwatch__V1__AgentHealth *h, char *buf, size_t len, uint64_t *total)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	*total = 0;
-	for (size_t i = 0; i < h->n_drops; i++) {
-		*total += h->drops[i]->value;
-		if (h->drops[i]->value && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s=%" PRIu64, n ? " " : "",
-					      h->drops[i]->key, h->drops[i]->value);
-	}
-}
-
-static int on_health(struct alerts *a, const char *agent_id, const Leakwatch__V1__Event *ev,
-		     uint64_t now)
-{
-	const struct alertcfg *cfg = a->cfg;
-	const Leakwatch__V1__AgentHealth *h = ev->health;
-	const Leakwatch__V1__SpoolState *sp = h->spool;
-	struct agent_status st = {
-		.agent_id = agent_id,
-		.host = ev->host->hostname,
-		.version = ev->host->agent_version,
-		.drop_reports = cfg->drop_reports,
-	};
-	struct agent_watch w;
-	char reasons[512];
-	uint64_t total, delta;
-	bool current, found, restarted, filling = false;
-	int err;
-
-	/* any heartbeat, however old, says the agent is back */
-	if ((err = agent_problem(a, AGENT_SILENT, false, &st, now)))
-		return err;
-	if ((err = alertdb__agent_current(a->db, agent_id, ev, &current)) || !current)
-		return err;
-	if ((err = alertdb__watch(a->db, agent_id, &w, &found)))
-		return err;
-
-	/* counters restart with the agent: then all of them are new */
-	drop_reasons(h, reasons, sizeof(reasons), &total);
-	restarted = !found || h->uptime_seconds < w.uptime_s || total < w.drops_total;
-	delta = restarted ? total : total - w.drops_total;
-	if (delta) {
-		w.drop_streak++;
-		w.streak_drops += delta;
-		w.clean_streak = 0;
-	} else {
-		w.clean_streak++;
-		w.drop_streak = 0;
-		w.streak_drops = 0;
-	}
-	st.drops_new = w.streak_drops;
-	st.drop_reasons = reasons;
-	if (w.drop_streak >= cfg->drop_reports)
-		err = agent_problem(a, AGENT_DROPS, true, &st, now);
-	else if (w.clean_streak >= cfg->drop_reports)
-		err = agent_problem(a, AGENT_DROPS, false, &st, now);
-
-	if (sp) {
-		filling = (cfg->spool_bytes && sp->bytes >= cfg->spool_bytes) ||
-			  (cfg->spool_age_ms && sp->oldest_age_seconds * 1000 >= cfg->spool_age_ms) ||
-			  (!restarted && sp->dropped_full > w.dropped_full);
-		st.spool_bytes = sp->bytes;
-		st.spool_records = sp->records;
-		st.spool_age_s = sp->oldest_age_seconds;
-		st.spool_dropped_full = sp->dropped_full;
-	}
-	err = err ?: agent_problem(a, AGENT_SPOOL, filling, &st, now);
-
-	w.drops_total = total;
-	w.uptime_s = h->uptime_seconds;
-	w.dropped_full = sp ? sp->dropped_full : 0;
-	return err ?: alertdb__set_watch(a->db, agent_id, &w);
 }
 
 /* The store hook: runs in the batch's transaction, with the store locked. */
@@ -403,7 +288,7 @@ static int on_event(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
 	case LEAKWATCH__V1__EVENT__KIND_LISTENER: return on_listener(a, ev, now);
 	case LEAKWATCH__V1__EVENT__KIND_LEAK: return on_leak(a, ev, now);
 	case LEAKWATCH__V1__EVENT__KIND_HEALTH:
-		return on_health(a, store__agent_id(b->agent_id, ev), ev, now);
+		return agenthealth__event(a, store__agent_id(b->agent_id, ev), ev, now);
 	default: return 0;
 	}
 }
@@ -431,7 +316,7 @@ static int silent_one(void *ctx, const struct silent_agent *sa)
 
 	if ((err = alert__agent(AGENT_SILENT, &st, (int64_t)t->now, &al)))
 		return err;
-	err = raise_alert(t->a, &al, t->now, false, false);
+	err = engine__raise(t->a, &al, t->now, false, false);
 	alert__free(&al);
 	return err;
 }
