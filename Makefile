@@ -289,8 +289,8 @@ TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
 # $(call agent_objs,leaks/filetab detect/scanner)
 agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 # the rule table and the checks its entries call
-RULES_OBJS = $(call agent_objs,detect/rules detect/rules_dev detect/rules_ai detect/rules_cloud detect/rules_shape \
-	detect/validate detect/placeholder)
+RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/rules_cloud rules/rules_shape \
+	rules/validate rules/placeholder)
 # the secret engine, whole: what a real scanner needs
 DETECT_OBJS = $(call agent_objs,detect/scanner detect/hscache detect/decide detect/extract detect/blocks detect/kubedata \
 	detect/uricred detect/unescape) $(RULES_OBJS)
@@ -313,12 +313,12 @@ TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/find
 	listeners/exposure listeners/service listeners/natmap network/natrules network/ifcache network/ifaddr \
 	network/netns network/nl attrib/procfs \
 	attrib/hostfs) $(PROBE_OBJS) $(LW_LIB)
-TEST_LINK_test_validate = $(call agent_objs,detect/validate detect/placeholder) $(LW_LIB)
+TEST_LINK_test_validate = $(call agent_objs,rules/validate rules/placeholder) $(LW_LIB)
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
-TEST_LINK_test_placeholder = $(call agent_objs,detect/placeholder detect/validate) $(LW_LIB)
+TEST_LINK_test_placeholder = $(call agent_objs,rules/placeholder rules/validate) $(LW_LIB)
 TEST_LDLIBS_test_placeholder := -lm $(LDLIBS_LIB)
 TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
-TEST_LINK_test_ruledoc = $(call agent_objs,detect/ruledoc) $(RULES_OBJS) $(LW_LIB)
+TEST_LINK_test_ruledoc = $(call agent_objs,rules/ruledoc) $(RULES_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "detect/rules.h"
+#include "rules/rules.h"
 #include "detect/scanner.h"
 
 #define CHUNK 4096

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "detect/ruledoc.h"
+#include "rules/ruledoc.h"
 
 static void usage(FILE *f)
 {

@@ -14,7 +14,7 @@
 #include "core/statusd.h"
 #include "core/cfgparts.h"
 #include "leakwatch/events.h"
-#include "detect/rules.h"
+#include "rules/rules.h"
 #include "detect/scanner.h"
 #include "names.h"
 #include "ignore.h"

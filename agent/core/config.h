@@ -16,7 +16,7 @@
 #include "listeners/listener.h"
 #include "listeners/verify.h"
 
-struct lw_user_rule; /* detect/rules.h */
+struct lw_user_rule; /* rules/rules.h */
 
 #define LW_DEFAULT_CONFIG "/etc/leakwatch/leakwatch.yaml"
 #define LW_DEFAULT_STATE_DIR "/var/lib/leakwatch"

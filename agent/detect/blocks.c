@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 static bool b64c(unsigned char c)
 {

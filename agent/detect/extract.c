@@ -10,9 +10,9 @@
 
 #include "detect/blocks.h"
 #include "detect/kubedata.h"
-#include "detect/placeholder.h"
+#include "rules/placeholder.h"
 #include "detect/uricred.h"
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 /* No secret is longer; extending past this is a blob, not a token. Below
  * the stream tail, so that a stream decides as one buffer would. */

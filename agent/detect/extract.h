@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detect/rules.h"
+#include "rules/rules.h"
 
 /* Bytes of context searched for a rule's keywords around its match. */
 #define LW_KW_BACK 160

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "detect/placeholder.h"
-#include "detect/validate.h"
+#include "rules/placeholder.h"
+#include "rules/validate.h"
 
 struct span {
 	size_t s, e;

@@ -23,7 +23,7 @@
 #include "detect/decide.h"
 #include "detect/extract.h"
 #include "detect/hscache.h"
-#include "detect/rules.h"
+#include "rules/rules.h"
 
 /* Always kept: no built-in match starts further behind its first report,
  * and no rule looks further back than this (keywords, service accounts). */

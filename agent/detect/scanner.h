@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detect/rules.h"
+#include "rules/rules.h"
 
 struct lw_scan_match {
 	const struct lw_rule_info *rule;

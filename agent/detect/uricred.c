@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 static bool scheme_in(const char *sch, size_t n, const char *const *list)
 {

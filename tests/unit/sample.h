@@ -35,7 +35,7 @@
 #include <zlib.h>
 
 #include "b64.h"
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 #define SAMPLE_MAX 16384
 

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/placeholder.h"
+#include "rules/placeholder.h"
 #include "sample.h"
 
 static const struct {

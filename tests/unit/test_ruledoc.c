@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/ruledoc.h"
-#include "detect/rules.h"
+#include "rules/ruledoc.h"
+#include "rules/rules.h"
 
 static char *render(int (*fn)(FILE *))
 {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/rules.h"
+#include "rules/rules.h"
 #include "detect/scanner.h"
 #include "leaks/secret.h"
 #include "sample.h"

@@ -19,10 +19,10 @@
 
 #include "b64.h"
 #include "core/config.h"
-#include "detect/rules.h"
+#include "rules/rules.h"
 #include "detect/scanner.h"
 #include "leaks/secret.h"
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 #define B62 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #define B64URL B62 "-_"

@@ -16,7 +16,7 @@
 #include <zlib.h>
 
 #include "b64.h"
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 

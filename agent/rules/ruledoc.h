@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "detect/rules.h"
+#include "rules/rules.h"
 
 /* "40 chars [A-Za-z0-9]; CRC32 ...; entropy >= 3.0": what r checks, in words. */
 void ruledoc__validated(const struct lw_rule *r, char *out, size_t outlen);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/ruledoc.h"
+#include "rules/ruledoc.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/placeholder.h"
+#include "rules/placeholder.h"
 
 #include <stdint.h>
 #include <string.h>

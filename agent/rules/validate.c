@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/validate.h"
+#include "rules/validate.h"
 
 #include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
 
-#include "detect/placeholder.h"
+#include "rules/placeholder.h"
 
 void validate__crc_base62(uint32_t crc, char out[6])
 {

@@ -2,8 +2,8 @@
 /* Built-in rules, part two: AI providers, payments and messaging. */
 #include <string.h>
 
-#include "detect/rules_table.h"
-#include "detect/validate.h"
+#include "rules/rules_table.h"
+#include "rules/validate.h"
 
 static bool openai(const char *s, size_t n)
 {

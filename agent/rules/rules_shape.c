@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "detect/placeholder.h"
-#include "detect/rules_table.h"
-#include "detect/validate.h"
+#include "rules/placeholder.h"
+#include "rules/rules_table.h"
+#include "rules/validate.h"
 
 static bool digits(const char *s, size_t k)
 {

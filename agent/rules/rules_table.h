@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "detect/rules.h"
+#include "rules/rules.h"
 
 /*
  * Between a key and its value: "key" = value, key: value, "key":"value",

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/rules.h"
+#include "rules/rules.h"
 
 #include <errno.h>
 #include <hs/hs.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/rules_table.h"
+#include "rules/rules_table.h"
 
 
 /* The order of the parts is the order of the table. */

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "detect/rules_table.h"
-#include "detect/validate.h"
+#include "rules/rules_table.h"
+#include "rules/validate.h"
 
 static bool crc4(const char *s, size_t n)
 {

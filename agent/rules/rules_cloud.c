@@ -5,8 +5,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "detect/rules_table.h"
-#include "detect/validate.h"
+#include "rules/rules_table.h"
+#include "rules/validate.h"
 
 /* ABSK + base64 of "BedrockAPIKey-<id>-at-<account>:<secret>" */
 static bool bedrock_long(const char *s, size_t n)
