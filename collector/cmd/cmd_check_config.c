@@ -5,7 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "log.h"
-#include "server/token.h"
+#include "access/token.h"
 
 /*
  * `check-config FILE`: loads a configuration as serve and a SIGHUP reload

@@ -24,7 +24,7 @@
 #include "privdir.h"
 #include "server/metrics.h"
 #include "server/server.h"
-#include "server/token.h"
+#include "access/token.h"
 #include "settings/credentials.h"
 #include "settings/reload.h"
 #include "storage/retention.h"

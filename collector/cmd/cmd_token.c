@@ -14,8 +14,8 @@
 
 #include "cmd/cmd.h"
 #include "privdir.h"
-#include "server/auth.h"
-#include "server/token.h"
+#include "access/auth.h"
+#include "access/token.h"
 
 static int write_digest(const char *path, const uint8_t d[TOKEN_DIGEST_LEN], bool force)
 {

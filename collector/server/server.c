@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
-#include "server/clientcert.h"
+#include "access/clientcert.h"
 #include "server/connguard.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "log.h"

@@ -23,8 +23,8 @@
 #include "server/ingest.h"
 #include "server/metrics.h"
 #include "storage/store.h"
-#include "server/auth.h"
-#include "server/token.h"
+#include "access/auth.h"
+#include "access/token.h"
 
 struct server;
 

@@ -12,7 +12,7 @@
 
 #include "addr.h"
 #include "alerting/alertcfg.h"
-#include "server/auth.h"
+#include "access/auth.h"
 #include "server/ingest.h"
 #include "log.h"
 #include "storage/store.h"

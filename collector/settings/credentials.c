@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "server/token.h"
+#include "access/token.h"
 
 int credentials__load(const struct collector_config *cfg, bool at_start, struct auth **out, char *token_path,
 		      size_t token_path_len, bool *created, char *err, size_t errlen)

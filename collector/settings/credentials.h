@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "server/auth.h"
+#include "access/auth.h"
 #include "settings/config.h"
 
 /*

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "settings/config.h"
-#include "server/token.h"
+#include "access/token.h"
 
 static char err[512];
 

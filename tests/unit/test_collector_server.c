@@ -22,9 +22,9 @@
 #include "collector_fixtures.h"
 #include "gz.h"
 #include "server/metrics.h"
-#include "server/auth.h"
+#include "access/auth.h"
 #include "server/server.h"
-#include "server/token.h"
+#include "access/token.h"
 #include "storage/store.h"
 #include "tmpdir.h"
 

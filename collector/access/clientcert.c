@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "server/clientcert.h"
+#include "access/clientcert.h"
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>

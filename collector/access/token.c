@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "server/token.h"
+#include "access/token.h"
 
 #include <errno.h>
 #include <fcntl.h>

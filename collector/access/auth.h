@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/token.h"
+#include "access/token.h"
 
 enum auth_role {
 	AUTH_INGEST = 1u << 0,
