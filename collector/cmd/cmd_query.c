@@ -10,7 +10,7 @@
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
 #include "names.h"
-#include "storage/query.h"
+#include "query/query.h"
 #include "storage/store.h"
 
 struct query_args {

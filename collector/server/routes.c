@@ -21,7 +21,7 @@
 #include "render.h"
 #include "server/promtext.h"
 #include "storage/ack.h"
-#include "storage/query.h"
+#include "query/query.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "0.0.0-dev"

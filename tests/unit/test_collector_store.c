@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "server/ingest.h"
-#include "storage/query.h"
+#include "query/query.h"
 #include "storage/retention.h"
 #include "storage/store.h"
 #include "collector_fixtures.h"

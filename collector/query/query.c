@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "storage/query.h"
+#include "query/query.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,7 +17,7 @@
 #include "names.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "render.h"
-#include "storage/queryrow.h"
+#include "query/queryrow.h"
 #include "yamlcfg.h"
 
 /* --- all together --- */

@@ -8,7 +8,7 @@
 #include "names.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "render.h"
-#include "storage/queryrow.h"
+#include "query/queryrow.h"
 
 #define MAX_LOCATIONS 100
 

@@ -17,7 +17,7 @@
 
 #include "clock.h"
 #include "jsonw.h"
-#include "storage/query.h"
+#include "query/query.h"
 
 /* --- column readers --- */
 
