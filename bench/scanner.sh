@@ -48,7 +48,12 @@ if ! command -v rg >/dev/null; then
 	echo "ripgrep: not installed (deploy/setup.sh installs it)"
 	exit 0
 fi
-"$BENCH" --regexes >"$work/regexes.txt"
+# ripgrep reads line by line and refuses a newline in a pattern: a class's
+# \n says nothing within a line, and the multi-line patterns (a Kubernetes
+# Secret's data: block) are left out, and counted
+"$BENCH" --regexes | sed 's/\\r\\n/\\r/g' >"$work/all.txt"
+grep -v '\\n' "$work/all.txt" >"$work/regexes.txt" || true
+multiline=$(($(wc -l <"$work/all.txt") - $(wc -l <"$work/regexes.txt")))
 rg_run() {
 	local t0 t1 n
 	t0=$(date +%s%N)
@@ -57,6 +62,6 @@ rg_run() {
 	echo "$((t1 - t0)) ${n:-0}"
 }
 read -r ns lines < <(rg_run -f "$work/regexes.txt")
-echo "ripgrep -j1, the same $(wc -l <"$work/regexes.txt") regexes: $(gbps "$bytes" "$ns") GB/s ($(awk -v ns="$ns" 'BEGIN { printf "%.3f", ns / 1e9 }') s wall, $lines matching lines)"
+echo "ripgrep -j1, the same $(wc -l <"$work/regexes.txt") regexes ($multiline multi-line ones left out): $(gbps "$bytes" "$ns") GB/s ($(awk -v ns="$ns" 'BEGIN { printf "%.3f", ns / 1e9 }') s wall, $lines matching lines)"
 read -r ns lines < <(rg_run -F -e AKIA)
 echo "ripgrep -j1, one literal (AKIA), for scale: $(gbps "$bytes" "$ns") GB/s"
