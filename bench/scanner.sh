@@ -35,6 +35,16 @@ if [ -x "$LW" ]; then
 	scan "$input" -j 1 # warms the cache
 	t0=$(date +%s%N); scan "$input" -j 1; t1=$(date +%s%N)
 	echo "leakwatch scan --format json, the same file, end to end: $(gbps "$bytes" $((t1 - t0))) GB/s"
+	# ordinary log lines with nothing to find: what a retro-scan of a fleet's logs mostly reads
+	python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2]) // 70):
+        f.write("2026-11-29T10:00:00Z INFO GET /api/v1/items/%08d 200 12ms user=alice\n" % i)' \
+		"$work/plain.log" "$bytes"
+	plain=$(stat -c %s "$work/plain.log")
+	t0=$(date +%s%N); scan "$work/plain.log" -j 1; t1=$(date +%s%N)
+	echo "leakwatch scan --format json, $((plain >> 20)) MiB of plain log lines (nothing to find), end to end: $(gbps "$plain" $((t1 - t0))) GB/s"
+	rm -f "$work/plain.log"
 	mkdir -p "$work/files"
 	for i in $(seq 16); do head -c $((bytes / 16)) "$input" >"$work/files/f$i.log"; done
 	cpus=$(nproc)
