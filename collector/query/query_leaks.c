@@ -36,9 +36,12 @@ static const char hosts_sql[] =
 	" ORDER BY last_seen_ns DESC LIMIT ?3"
 static const char locations_sql[] = LOCATIONS_SQL(
 	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm,"
-	" host_verified");
-/* a database of schema version 2 or older, never opened by a collector that migrates */
-static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0");
+	" host_verified, container_image, previous_path");
+/* databases never opened by a collector that migrates: schema 3 to 6, and 2 or older */
+static const char locations_v6_sql[] = LOCATIONS_SQL(
+	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm,"
+	" host_verified, NULL, NULL");
+static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL");
 
 /* A journal location names its entry; a relayed line its origin and writer. */
 static void location_source(struct jsonw *w, sqlite3_stmt *st)
@@ -103,6 +106,7 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 	}
 
 	if (sqlite3_prepare_v2(db, locations_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, locations_v6_sql, -1, &st, NULL) != SQLITE_OK &&
 	    sqlite3_prepare_v2(db, locations_v2_sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
@@ -119,6 +123,7 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		jsonw__begin_object(w);
 		jsonw__kv_str(w, "host", text(st, 0));
 		jsonw__kv_str(w, "path", text(st, 1));
+		kv_opt(w, "previous_path", st, 28);
 		jsonw__kv_bool(w, "host_verified", sqlite3_column_int(st, 26));
 		location_source(w, st);
 		jsonw__kv_u64(w, "count", u64(st, 4));
@@ -142,6 +147,7 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 			kv_opt(w, "pod_name", st, 15);
 			kv_opt(w, "pod_namespace", st, 16);
 			kv_opt(w, "container_name", st, 17);
+			kv_opt(w, "image", st, 27);
 			jsonw__end_object(w);
 		} else {
 			jsonw__null(w);

@@ -22,9 +22,12 @@
 	" AND severity >= ?4 AND NOT (?5 AND state != 'open')"                                      \
 	" ORDER BY severity DESC, state = 'open' DESC, last_seen_ns DESC LIMIT ?3"
 static const char listeners_sql[] = LISTENERS_SQL(
-	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert, host_verified");
-/* a database of schema version 3 or older, never opened by a collector that migrates */
-static const char listeners_v3_sql[] = LISTENERS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, 0");
+	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert, host_verified,"
+	" container_image");
+/* databases never opened by a collector that migrates: schema 4 to 6, and 3 or older */
+static const char listeners_v6_sql[] = LISTENERS_SQL(
+	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert, host_verified, NULL");
+static const char listeners_v3_sql[] = LISTENERS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL");
 
 static void format_address(sqlite3_stmt *st, int i, char buf[LW_ADDR_STRLEN])
 {
@@ -103,6 +106,7 @@ static void who_json(struct jsonw *w, sqlite3_stmt *st)
 		kv_opt(w, "pod_name", st, 30);
 		kv_opt(w, "pod_namespace", st, 31);
 		kv_opt(w, "container_name", st, 32);
+		kv_opt(w, "image", st, 40);
 		jsonw__end_object(w);
 	} else {
 		jsonw__null(w);
@@ -115,6 +119,7 @@ int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct find
 	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(db, listeners_sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, listeners_v6_sql, -1, &st, NULL) != SQLITE_OK &&
 	    sqlite3_prepare_v2(db, listeners_v3_sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_filter(st, f);

@@ -199,6 +199,11 @@ static const char *const migrations[] = {
 	/* 6: the host name was checked against the sending credential's hosts */
 	"ALTER TABLE listeners ADD COLUMN host_verified INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE leak_locations ADD COLUMN host_verified INTEGER NOT NULL DEFAULT 0;",
+
+	/* 7: the container's image, and a log's name before logrotate renamed it */
+	"ALTER TABLE listeners ADD COLUMN container_image TEXT;"
+	"ALTER TABLE leak_locations ADD COLUMN container_image TEXT;"
+	"ALTER TABLE leak_locations ADD COLUMN previous_path TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

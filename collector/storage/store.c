@@ -265,6 +265,7 @@ static int put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_
 		bind_opt(st, 30, c->pod_name);
 		bind_opt(st, 31, c->pod_namespace);
 		bind_opt(st, 32, c->container_name);
+		bind_opt(st, 42, c->image);
 	}
 	if (l->auth && auth_state__wire_name(l->auth->state)) {
 		const Leakwatch__V1__Auth *a = l->auth;
@@ -344,6 +345,7 @@ static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t re
 	} else {
 		bind_text(st, 3, l->path);
 		bind_text(st, 21, l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_CATCHUP ? "catchup" : "file");
+		bind_opt(st, 30, l->previous_path);
 	}
 	if (l->origin) {
 		bind_opt(st, 25, l->origin->comm);
@@ -372,6 +374,7 @@ static int put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t re
 		bind_opt(st, 18, c->pod_name);
 		bind_opt(st, 19, c->pod_namespace);
 		bind_opt(st, 20, c->container_name);
+		bind_opt(st, 29, c->image);
 	}
 	return run(st);
 }

@@ -32,10 +32,10 @@ const char *const store_sql[ST__COUNT] = {
 		" service, service_category, service_by, comm, pid, exe, uid, user,"
 		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
 		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert,"
-		" netns_cookie, netns_name, host_verified)"
+		" netns_cookie, netns_name, host_verified, container_image)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)"
+		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)"
 		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
 		" state = excluded.state, host_verified = excluded.host_verified,"
 		/* another namespace that got the inode of a deleted one: its own listener */
@@ -67,6 +67,7 @@ const char *const store_sql[ST__COUNT] = {
 		" pod_name = coalesce(excluded.pod_name, pod_name),"
 		" pod_namespace = coalesce(excluded.pod_namespace, pod_namespace),"
 		" container_name = coalesce(excluded.container_name, container_name),"
+		" container_image = coalesce(excluded.container_image, container_image),"
 		/* the probe's verdict: an event without one (an open reported before its
 		 * probe ended, a close) keeps the last, unless the listener reopened */
 		AUTH_KEEP("auth_state") "," AUTH_KEEP("auth_protocol") "," AUTH_KEEP("auth_evidence") ","
@@ -94,9 +95,9 @@ const char *const store_sql[ST__COUNT] = {
 		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
 		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name,"
 		" source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid,"
-		" writer_comm, host_verified)"
+		" writer_comm, host_verified, container_image, previous_path)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
 		" ON CONFLICT (fingerprint, hostname, path) DO UPDATE SET "
 		LATEST("leak_locations", "host_verified")
 		LATEST("leak_locations", "source") LATEST("leak_locations", "journal_unit")
@@ -110,6 +111,7 @@ const char *const store_sql[ST__COUNT] = {
 		LATEST("leak_locations", "container_id") LATEST("leak_locations", "pod_uid")
 		LATEST("leak_locations", "pod_name") LATEST("leak_locations", "pod_namespace")
 		LATEST("leak_locations", "container_name")
+		LATEST("leak_locations", "container_image") LATEST("leak_locations", "previous_path")
 		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
 		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
 		" count = count + excluded.count, events = events + 1,"

@@ -853,7 +853,7 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 6);
+	assert_int_equal(STORE_SCHEMA_VERSION, 7);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
 				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
@@ -904,6 +904,9 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE listeners DROP COLUMN netns_name;"
 				      " ALTER TABLE listeners DROP COLUMN host_verified;"
 				      " ALTER TABLE leak_locations DROP COLUMN host_verified;"
+				      " ALTER TABLE listeners DROP COLUMN container_image;"
+				      " ALTER TABLE leak_locations DROP COLUMN container_image;"
+				      " ALTER TABLE leak_locations DROP COLUMN previous_path;"
 				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
 				      " PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),

@@ -385,6 +385,39 @@ static bool has(const struct findings *fs, enum store_kind k, const char *needle
 	return false;
 }
 
+/* The container's image and a rotated log's former name are kept, and read back. */
+static void test_image_and_previous_path(void **state)
+{
+	Leakwatch__V1__Container ctr = LEAKWATCH__V1__CONTAINER__INIT;
+	struct ctx *c = *state;
+	struct fx e[2];
+	Leakwatch__V1__Event *evs[2];
+	struct query_filter f = { .limit = 10 };
+	struct findings fs;
+	char buf[256];
+
+	ctr.id = S("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	ctr.pod_name = S("cache-0");
+	ctr.image = S("docker.io/library/redis:7.2");
+	evs[0] = fx_listener(&e[0], 1, c->t0, "db-1", 6379, true);
+	evs[1] = fx_leak(&e[1], 2, c->t0 + SEC, "db-1", FP1, "/var/log/app.log.1", 1);
+	evs[0]->container = &ctr;
+	evs[1]->container = &ctr;
+	e[1].k.previous_path = S("/var/log/app.log");
+	put(c, evs, 2, 0);
+	assert_string_equal(text(c, "SELECT container_image FROM listeners", buf, sizeof(buf)),
+			    "docker.io/library/redis:7.2");
+	assert_string_equal(text(c, "SELECT container_image || ' ' || previous_path FROM leak_locations", buf,
+				 sizeof(buf)),
+			    "docker.io/library/redis:7.2 /var/log/app.log");
+	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
+	assert_true(has(&fs, STORE_LISTENER, "\"image\":\"docker.io/library/redis:7.2\""));
+	assert_true(has(&fs, STORE_LEAK, "\"previous_path\":\"/var/log/app.log\""));
+	assert_true(has(&fs, STORE_LEAK, "\"image\":\"docker.io/library/redis:7.2\""));
+	query__free(&fs);
+}
+
+
 static void test_query(void **state)
 {
 	struct ctx *c = *state;
@@ -554,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listener_open_then_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_across_hosts_and_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_leak_location, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_and_previous_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_keeps_the_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_events_not_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
