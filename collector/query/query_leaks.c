@@ -139,19 +139,8 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		jsonw__kv_u64(w, "pid", u64(st, 11));
 		kv_opt(w, "exe", st, 12);
 		jsonw__end_object(w);
-		jsonw__key(w, "container");
-		if (text(st, 13) || text(st, 14)) {
-			jsonw__begin_object(w);
-			kv_opt(w, "id", st, 13);
-			kv_opt(w, "pod_uid", st, 14);
-			kv_opt(w, "pod_name", st, 15);
-			kv_opt(w, "pod_namespace", st, 16);
-			kv_opt(w, "container_name", st, 17);
-			kv_opt(w, "image", st, 27);
-			jsonw__end_object(w);
-		} else {
-			jsonw__null(w);
-		}
+		kv_container(w, st, &(struct container_cols){ .id = 13, .runtime = -1, .pod_uid = 14, .pod_name = 15,
+							      .pod_namespace = 16, .name = 17, .image = 27 });
 		kv_id(w, "last_event_id", st, 6);
 		jsonw__end_object(w);
 	}

@@ -97,20 +97,8 @@ static void who_json(struct jsonw *w, sqlite3_stmt *st)
 	jsonw__kv_u64(w, "uid", u64(st, 25));
 	kv_opt(w, "user", st, 26);
 	jsonw__end_object(w);
-	jsonw__key(w, "container");
-	if (text(st, 27) || text(st, 29)) {
-		jsonw__begin_object(w);
-		kv_opt(w, "id", st, 27);
-		kv_opt(w, "runtime", st, 28);
-		kv_opt(w, "pod_uid", st, 29);
-		kv_opt(w, "pod_name", st, 30);
-		kv_opt(w, "pod_namespace", st, 31);
-		kv_opt(w, "container_name", st, 32);
-		kv_opt(w, "image", st, 40);
-		jsonw__end_object(w);
-	} else {
-		jsonw__null(w);
-	}
+	kv_container(w, st, &(struct container_cols){ .id = 27, .runtime = 28, .pod_uid = 29, .pod_name = 30,
+						      .pod_namespace = 31, .name = 32, .image = 40 });
 }
 
 int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct findings *fs)

@@ -2,7 +2,7 @@
 /*
  * What the readers of findings share (query_listeners.c, query_leaks.c,
  * query_agents.c), and the reader of each kind, for query.c to put
- * together. Private to storage/.
+ * together. Private to query/.
  */
 #ifndef COLLECTOR_QUERYROW_H
 #define COLLECTOR_QUERYROW_H
@@ -61,6 +61,31 @@ static inline void kv_id(struct jsonw *w, const char *key, sqlite3_stmt *st, int
 static inline void kv_opt(struct jsonw *w, const char *key, sqlite3_stmt *st, int i)
 {
 	jsonw__kv_str(w, key, text(st, i)); /* NULL column: null */
+}
+
+/* Where a reader's row holds a container's columns; -1: not in this row. */
+struct container_cols {
+	int id, runtime, pod_uid, pod_name, pod_namespace, name, image;
+};
+
+/* "container": {...} from its columns, or null when the row names none. */
+static inline void kv_container(struct jsonw *w, sqlite3_stmt *st, const struct container_cols *c)
+{
+	jsonw__key(w, "container");
+	if (!text(st, c->id) && !text(st, c->pod_uid)) {
+		jsonw__null(w);
+		return;
+	}
+	jsonw__begin_object(w);
+	kv_opt(w, "id", st, c->id);
+	if (c->runtime >= 0)
+		kv_opt(w, "runtime", st, c->runtime);
+	kv_opt(w, "pod_uid", st, c->pod_uid);
+	kv_opt(w, "pod_name", st, c->pod_name);
+	kv_opt(w, "pod_namespace", st, c->pod_namespace);
+	kv_opt(w, "container_name", st, c->name);
+	kv_opt(w, "image", st, c->image);
+	jsonw__end_object(w);
 }
 
 static inline char *xstrdup(const char *s)
