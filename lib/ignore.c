@@ -295,8 +295,8 @@ static bool in_force(struct ignore_entry *e, uint64_t now_s)
 
 	if (!e->expires_s || now_s <= e->expires_s)
 		return true;
-	if (!e->expiry_said) {
-		e->expiry_said = true;
+	/* scan --jobs asks from several threads: one of them says it */
+	if (!__atomic_exchange_n(&e->expiry_said, true, __ATOMIC_RELAXED)) {
 		describe(e, what, sizeof(what));
 		log_warn("ignore entry expired (%s): %s no longer silenced", e->reason, what);
 	}

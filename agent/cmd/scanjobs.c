@@ -180,6 +180,8 @@ int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, con
 		scanner__free(ws[j].sc.sc);
 		scanfile__fini(&ws[j].sc);
 	}
+	for (unsigned j = 0; j < jobs; j++)
+		explicit_bzero(&ws[j].sc.key, sizeof(ws[j].sc.key)); /* each copy held the fingerprint key */
 	pthread_mutex_destroy(&r.lock);
 	pthread_cond_destroy(&r.ready);
 	free(r.outs);

@@ -399,37 +399,47 @@ static void *run(void *arg)
 	struct batch b = { 0 };
 
 	/* After a stop, what is pending still gets one attempt per batch, so a
-	 * clean shutdown leaves nothing behind when the collector is up. */
-	for (;;) {
-		bool stop = stopping(e), finding;
-		uint64_t first_seen, due;
+	 * clean shutdown leaves nothing behind when the collector is up.
+	 * finding: a finding was appended before the last fill, so it is in
+	 * this batch, or in the next one when this one filled up. */
+	bool finding = false;
 
+	for (;;) {
+		bool stop = stopping(e), full;
+		uint64_t first_seen, due, now;
+
+		finding |= take_finding(e); /* before the fill that takes its record */
 		fill_batch(e, &b, &cursor);
 		if (!b.events) {
+			finding = false; /* whatever was flagged went out already */
 			if (stop)
 				break;
 			wait_ms(e, e->o.flush_ms, true);
 			continue;
 		}
 		/* a partial batch waits for more: a short linger, but no sooner
-		 * than a flush interval after the last send */
+		 * than a flush interval after the last send, unless it holds a finding */
 		first_seen = clock__monotonic_ms();
-		finding = take_finding(e);
 		due = first_seen + QUIET_LINGER_MS;
 		if (!finding && last_send && last_send + e->o.flush_ms > due)
 			due = last_send + e->o.flush_ms;
-		while (!stop && b.events < e->o.batch_max && b.body.len < MAX_BATCH_BYTES &&
-		       clock__monotonic_ms() < due) {
-			stop = wait_ms(e, due - clock__monotonic_ms(), true);
+		for (;;) {
+			full = b.events >= e->o.batch_max || b.body.len >= MAX_BATCH_BYTES;
+			now = clock__monotonic_ms();
+			if (stop || full || now >= due)
+				break;
+			stop = wait_ms(e, due - now, true);
+			finding |= take_finding(e);
 			fill_batch(e, &b, &cursor);
-			/* a finding joined the batch: the linger is all it waits */
-			if (!finding && (finding = take_finding(e)) && due > first_seen + QUIET_LINGER_MS)
+			if (finding && due > first_seen + QUIET_LINGER_MS)
 				due = first_seen + QUIET_LINGER_MS;
 		}
 		last_send = clock__monotonic_ms();
 		if (!deliver(e, &b))
 			break;
 		cursor = b.end;
+		if (!full)
+			finding = false; /* this batch took every record flagged so far */
 	}
 	free(b.body.p);
 	return NULL;

@@ -54,13 +54,13 @@ static bool zero_key(const struct hscache_key *key)
 	return true;
 }
 
-static void path_of(const char *dir, const struct hscache_key *key, char *out, size_t len)
+static void name_of(const struct hscache_key *key, char *out, size_t len)
 {
 	char hex[33];
 
 	for (int i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key->sha256[i]);
-	snprintf(out, len, "%s/" PREFIX "%s" SUFFIX, dir, hex);
+	snprintf(out, len, PREFIX "%s" SUFFIX, hex);
 }
 
 /* The user's own, and nobody else may write it. */
@@ -76,34 +76,51 @@ static bool own_dir(const char *dir)
 	return !lstat(dir, &st) && S_ISDIR(st.st_mode) && own(&st);
 }
 
+/* The folder, opened without following a link, if it is the user's own: -1 otherwise. */
+static int open_own_dir(const char *dir)
+{
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && (fstat(fd, &st) || !own(&st))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 hs_database_t *hscache__load(const char *dir, const struct hscache_key *key)
 {
 	hs_database_t *db = NULL;
-	char path[4096], *bytes;
+	char name[64], *bytes;
 	struct stat st;
 	ssize_t got;
-	int fd;
+	int dfd, fd;
 
-	if (!dir || zero_key(key) || !own_dir(dir))
+	if (!dir || zero_key(key) || (dfd = open_own_dir(dir)) < 0)
 		return NULL;
-	path_of(dir, key, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	name_of(key, name, sizeof(name));
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !own(&st) || st.st_size <= 0 || st.st_size > MAX_DB ||
-	    !(bytes = malloc((size_t)st.st_size))) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !own(&st) || st.st_size <= (off_t)sizeof(key->sha256) ||
+	    st.st_size > MAX_DB || !(bytes = malloc((size_t)st.st_size))) {
 		close(fd);
 		return NULL;
 	}
 	got = read(fd, bytes, (size_t)st.st_size);
 	close(fd);
-	if (got != st.st_size || hs_deserialize_database(bytes, (size_t)got, &db) != HS_SUCCESS)
+	/* the key first: a file renamed over another's name is not this database */
+	if (got == st.st_size && !memcmp(bytes, key->sha256, sizeof(key->sha256)) &&
+	    hs_deserialize_database(bytes + sizeof(key->sha256), (size_t)got - sizeof(key->sha256), &db) !=
+		    HS_SUCCESS)
 		db = NULL; /* torn, or another vectorscan's: compiled again and replaced */
 	free(bytes);
 	return db;
 }
 
-/* The directory, made if missing: each component the user's own. */
+/* The directory, made 0700 where missing; the last component must be the user's own. */
 static bool make_dir(const char *dir)
 {
 	char buf[4096];
@@ -149,7 +166,7 @@ static void drop_others(const char *dir, const char *keep)
 
 void hscache__store(const char *dir, const struct hscache_key *key, const hs_database_t *db)
 {
-	char path[4096], tmp[4200], *bytes = NULL;
+	char path[4096], tmp[4200], name[64], *bytes = NULL;
 	size_t len = 0;
 	int fd;
 
@@ -157,11 +174,13 @@ void hscache__store(const char *dir, const struct hscache_key *key, const hs_dat
 		return;
 	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
 		return;
-	path_of(dir, key, path, sizeof(path));
+	name_of(key, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd >= 0) {
-		bool ok = write(fd, bytes, len) == (ssize_t)len;
+		bool ok = write(fd, key->sha256, sizeof(key->sha256)) == (ssize_t)sizeof(key->sha256) &&
+			  write(fd, bytes, len) == (ssize_t)len;
 
 		ok = !close(fd) && ok;
 		/* rename: a reader sees the old file or the whole new one */

@@ -219,7 +219,7 @@ bool auth__host_allowed(const struct auth_cred *c, const char *hostname)
 	if (!c->n_hosts)
 		return true;
 	for (size_t i = 0; hostname && i < c->n_hosts; i++)
-		if (!fnmatch(c->hosts[i], hostname, 0))
+		if (!fnmatch(c->hosts[i], hostname, FNM_CASEFOLD)) /* host names have no case */
 			return true;
 	return false;
 }

@@ -34,8 +34,24 @@ static bool plain_name(const char *s)
 	return true;
 }
 
+/* Does it carry an extended key usage extension at all? */
+static bool has_key_purposes(gnutls_x509_crt_t crt)
+{
+	char oid[128];
+	size_t n = sizeof(oid);
+
+	return gnutls_x509_crt_get_key_purpose_oid(crt, 0, oid, &n, NULL) != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+}
+
+/*
+ * The first DNS subjectAltName. The CN only when the certificate has no
+ * subjectAltName at all: one with only IP or URI names (a mesh's SPIFFE
+ * id) names no host, and a SAN that cannot be read is no name either.
+ */
 static bool name_of(gnutls_x509_crt_t crt, char *out, size_t len)
 {
+	bool any_san = false;
+
 	for (unsigned i = 0; i < 64; i++) {
 		size_t n = len;
 		unsigned critical;
@@ -43,11 +59,16 @@ static bool name_of(gnutls_x509_crt_t crt, char *out, size_t len)
 
 		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
+		if (type < 0)
+			return false; /* too long for a host name, or malformed */
+		any_san = true;
 		if (type == GNUTLS_SAN_DNSNAME && n < len) {
 			out[n] = '\0';
 			return plain_name(out);
 		}
 	}
+	if (any_san)
+		return false;
 	size_t n = len;
 
 	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, out, &n) < 0)
@@ -79,7 +100,20 @@ enum clientcert clientcert__identity(struct MHD_Connection *c, char *identity, s
 	}
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return CLIENTCERT_NONE;
-	named = gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) >= 0 && name_of(crt, identity, len);
+	if (gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		*why = "client certificate unreadable";
+		return CLIENTCERT_INVALID;
+	}
+	/* GnuTLS lets a certificate with no extended key usage pass for any
+	 * purpose (RFC 5280 reads it so): an agent's must say TLS client */
+	if (!has_key_purposes(crt) ||
+	    !gnutls_x509_crt_check_key_purpose(crt, GNUTLS_KP_TLS_WWW_CLIENT, GNUTLS_KP_FLAG_DISALLOW_ANY)) {
+		gnutls_x509_crt_deinit(crt);
+		*why = "client certificate not for TLS client authentication";
+		return CLIENTCERT_INVALID;
+	}
+	named = name_of(crt, identity, len);
 	gnutls_x509_crt_deinit(crt);
 	if (!named) {
 		*why = "client certificate names no host (a DNS subjectAltName or a CN)";

@@ -174,7 +174,8 @@ size_t connguard__count(struct connguard *g)
 
 static bool too_slow(const struct connguard *g, const struct guarded *c, uint64_t now)
 {
-	uint64_t t = g->o.header_timeout_ms, elapsed = now - c->since_ms;
+	/* a phase stamped just after `now` was read has lasted no time at all */
+	uint64_t t = g->o.header_timeout_ms, elapsed = now > c->since_ms ? now - c->since_ms : 0;
 
 	switch (c->phase) {
 	case PHASE_HEADERS:
@@ -204,9 +205,10 @@ static bool cut(struct guarded *c)
 
 static void sweep(struct connguard *g)
 {
-	uint64_t now = clock__monotonic_ms(), cut_now = 0;
+	uint64_t now, cut_now = 0;
 
 	pthread_mutex_lock(&g->lock);
+	now = clock__monotonic_ms(); /* under the lock: no phase starts after it */
 	for (struct guarded *c = g->head; c; c = c->next) {
 		if (c->closed_by_us || !too_slow(g, c, now))
 			continue;

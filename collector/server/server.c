@@ -504,8 +504,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	unsigned int flags = MHD_USE_ERROR_LOG;
 	struct connguard_opts guard = { .header_timeout_ms = o->header_timeout_ms,
 					.min_body_rate = o->min_body_rate,
-					.idle_ms = (uint64_t)o->timeout_s * 1000,
-					.reserve_from = o->max_connections };
+					.idle_ms = (uint64_t)o->timeout_s * 1000 };
 	unsigned limit;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
@@ -520,6 +519,9 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		return -ENOMEM;
 	}
 	s->o = *o;
+	limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
+	/* the reserve is the top of what fits, when fewer fit than asked */
+	guard.reserve_from = limit > o->reserve_connections ? limit - o->reserve_connections : limit / 2;
 	s->guard = connguard__new(&guard, o->metrics);
 	if (!s->guard || connguard__start(s->guard)) {
 		snprintf(err, errlen, "cannot start the connection guard");
@@ -530,7 +532,6 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	/* epoll where there is one: thousands of connections cost nothing idle */
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
 									   : MHD_USE_AUTO_INTERNAL_THREAD;
-	limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
 	pthread_mutex_init(&s->auth_lock, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (o->listen.addr.family == AF_INET6) {

@@ -41,7 +41,7 @@ cert() {
 	local name=$1 ca=$2 profile=$3 san=$4 start=${5:-} end=${6:-}
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$name" \
 		-keyout "$PKI/$name.key" -out "$PKI/$name.csr" 2>/dev/null
-	printf '[ext]\nextendedKeyUsage = %s\n%s\n' "$profile" "${san:+subjectAltName = $san}" >"$PKI/$name.ext"
+	printf '[ext]\n%s\n%s\n' "${profile:+extendedKeyUsage = $profile}" "${san:+subjectAltName = $san}" >"$PKI/$name.ext"
 	local validity=(-days 2)
 	[ -n "$start" ] && validity=(-startdate "$start" -enddate "$end")
 	openssl ca -batch -config "$PKI/ca.cnf" -cert "$PKI/$ca.crt" -keyfile "$PKI/$ca.key" -notext \
@@ -56,10 +56,12 @@ cert cn-only ca clientAuth ""
 cert expired ca clientAuth DNS:node-a 20200101000000Z 20200102000000Z
 cert stranger other-ca clientAuth DNS:node-a
 cert server-only ca serverAuth DNS:node-a
-for c in collector node-a cn-only expired stranger server-only; do
+cert no-eku ca "" DNS:node-a
+cert spiffe ca clientAuth URI:spiffe://cluster.local/ns/leakwatch/sa/agent
+for c in collector node-a cn-only expired stranger server-only no-eku spiffe; do
 	[ -s "$PKI/$c.crt" ] || { fail "the test PKI: $c.crt"; exit 1; }
 done
-pass "a test CA, the collector's certificate and six client certificates"
+pass "a test CA, the collector's certificate and eight client certificates"
 
 ( umask 077; "$COLLECTOR" token create --role operator --name alice --config /dev/null \
 	--digest-file "$WORK/alice.sha256" >"$WORK/alice.token" 2>/dev/null )
@@ -127,6 +129,13 @@ check "    saying so" grep -q 'client certificate expired' "$WORK/last.body"
 expect "a certificate from another CA: 401" 401 "$(post stranger "$WORK/a.pb.gz" fleet)"
 check "    saying so" grep -q 'not signed by server.tls.client_ca_file' "$WORK/last.body"
 expect "a certificate made for servers, not clients: 401" 401 "$(post server-only "$WORK/a.pb.gz")"
+expect "one that names no purpose at all: 401 (GnuTLS would let it pass for any)" 401 "$(post no-eku "$WORK/a.pb.gz")"
+check "    saying it is not for TLS clients" grep -q 'not for TLS client authentication' "$WORK/last.body"
+expect "one whose only subjectAltName is a URI (a mesh's SPIFFE id): 401, its CN does not stand in" 401 \
+	"$(post spiffe "$WORK/a.pb.gz")"
+check "    saying it names no host" grep -q 'names no host' "$WORK/last.body"
+batch NODE-A "$WORK/upper.pb.gz"
+expect "host names match without regard to case (NODE-A from node-a's certificate)" 200 "$(post node-a "$WORK/upper.pb.gz")"
 expect "no certificate, an ingest token: still 200 (optional)" 200 "$(post none "$WORK/b.pb.gz" fleet)"
 expect "    stored, its host resting on the token" 1 "$(stored optional node-b)"
 

@@ -58,11 +58,14 @@ static void test_round_trip_and_misses(void **state)
 	unsigned changed[] = { 0, 1 }; /* one flag differs: another database */
 	(void)state;
 
+	char key_file[512];
+
 	hscache__key(exprs, flags, ids, 2, MODE, &key);
 	hscache__key(exprs, changed, ids, 2, MODE, &other);
 	assert_memory_not_equal(key.sha256, other.sha256, sizeof(key.sha256));
 	assert_null(hscache__load(dir, &key)); /* nothing yet */
 	hscache__store(dir, &key, db);
+	snprintf(key_file, sizeof(key_file), "%s", only_file());
 	back = hscache__load(dir, &key);
 	assert_non_null(back);
 	hs_free_database(back);
@@ -74,6 +77,10 @@ static void test_round_trip_and_misses(void **state)
 	back = hscache__load(dir, &other);
 	assert_non_null(back);
 	hs_free_database(back);
+	/* another set's database under this set's name is not this set's */
+	assert_int_equal(rename(only_file(), key_file), 0);
+	assert_null(hscache__load(dir, &key));
+	assert_int_equal(unlink(key_file), 0);
 	hs_free_database(db);
 }
 
