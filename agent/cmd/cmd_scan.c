@@ -161,9 +161,7 @@ static void scan_path(struct scan *sc, const char *path, int depth)
 	}
 	if (excluded(sc, path))
 		return;
-	if (sc->progress)
-		fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB", sc->files,
-			(unsigned long long)(sc->bytes >> 20));
+	scanfile__progress(sc, sc->files, sc->bytes, sc->found);
 	/* inside a tree, symlinks are not followed: no loops, no escaping it */
 	if ((depth ? lstat(path, &st) : stat(path, &st)) != 0) {
 		scanfile__error(sc, path, strerror(errno));
@@ -398,6 +396,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	sc.progress = isatty(STDERR_FILENO);
+	sc.started_ms = t0;
 	if (load_key(&sc, key_file, &cfg))
 		goto out;
 	if (scanner__new_cached(cfg.user_rules, cfg.n_user_rules, cache_dir(cache, sizeof(cache)), &sc.sc, err,

@@ -29,6 +29,16 @@ _Static_assert(BLOCK > LW_SCAN_TAIL_MAX, "a finding must fall within the two blo
 
 
 
+void scanfile__progress(const struct scan *sc, size_t files, uint64_t bytes, size_t found)
+{
+	uint64_t ms;
+
+	if (!sc->progress || (ms = clock__monotonic_ms() - sc->started_ms) < 2000)
+		return;
+	fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB, %.0f MiB/s, %zu findings", files,
+		(unsigned long long)(bytes >> 20), (double)(bytes >> 20) * 1000 / (double)ms, found);
+}
+
 void scanfile__skip(struct scan *sc, const char *path, const char *why)
 {
 	sc->skipped++;

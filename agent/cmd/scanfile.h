@@ -51,7 +51,8 @@ struct scan {
 	size_t n_exclude;
 	uint64_t max_size;           /* --max-file-size; 0: none */
 	struct lw_fpkey key;
-	bool json, progress;
+	bool json, progress;         /* stderr is a terminal: a progress line, once a scan takes 2 s */
+	uint64_t started_ms;
 	bool verbose;                /* --verbose: name each file skipped */
 	const char *path;
 	struct block blk[2]; /* [0] previous, [1] current */
@@ -79,6 +80,9 @@ void scanfile__fd(struct scan *sc, int fd, const char *path);
 /* Not an error (the exit status stands), and never silent: counted in the
  * summary, and named with --verbose. */
 void scanfile__skip(struct scan *sc, const char *path, const char *why);
+/* The progress line on a terminal, for a scan that has taken 2 s already:
+ * files, bytes, rate and findings so far. */
+void scanfile__progress(const struct scan *sc, size_t files, uint64_t bytes, size_t found);
 /* "leakwatch: error: PATH: WHAT", counted: exit status 2. */
 void scanfile__error(struct scan *sc, const char *path, const char *what);
 

@@ -42,6 +42,7 @@ struct run {
 	struct scan_out *outs;
 	bool *done;
 	size_t next;                /* the next file a worker takes */
+	uint64_t bytes;             /* read so far by every worker, for the progress line */
 	pthread_mutex_t lock;
 	pthread_cond_t ready;       /* a file is done */
 };
@@ -66,6 +67,8 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (i >= r->list->n)
 			break;
+		uint64_t before = w->sc.bytes;
+
 		w->sc.out = &r->outs[i];
 		w->sc.out->msg = open_memstream(&w->sc.out->msgs, &w->sc.out->msgs_len);
 		if (w->sc.out->msg) {
@@ -76,6 +79,7 @@ static void *work(void *arg)
 		}
 		w->sc.out->msg = NULL;
 		w->sc.out = NULL;
+		__atomic_add_fetch(&r->bytes, w->sc.bytes - before, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&r->lock);
 		r->done[i] = true;
 		pthread_cond_broadcast(&r->ready);
@@ -111,9 +115,11 @@ static int worker_init(struct worker *w, struct run *r, const struct scan *sc, c
 	return 0;
 }
 
-/* File i's turn: its messages, then its findings, into sc's report. */
-static void emit(struct scan *sc, struct scan_out *o)
+/* File i's turn: its messages, then its findings, into sc's report. Returns how many. */
+static size_t emit(struct scan *sc, struct scan_out *o)
 {
+	size_t n = o->n;
+
 	if (o->msgs_len)
 		fwrite(o->msgs, 1, o->msgs_len, stderr);
 	for (size_t i = 0; i < o->n; i++)
@@ -123,6 +129,7 @@ static void emit(struct scan *sc, struct scan_out *o)
 		sc->errors++;
 	}
 	scanfile__out_free(o);
+	return n;
 }
 
 int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, const struct lw_config *cfg,
@@ -131,6 +138,7 @@ int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, con
 	struct run r = { .list = l };
 	struct worker *ws;
 	unsigned started = 0;
+	size_t found = 0;
 
 	if (!l->n)
 		return 0;
@@ -164,7 +172,8 @@ int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, con
 			while (!r.done[i])
 				pthread_cond_wait(&r.ready, &r.lock);
 			pthread_mutex_unlock(&r.lock);
-			emit(sc, &r.outs[i]);
+			found += emit(sc, &r.outs[i]);
+			scanfile__progress(sc, i + 1, __atomic_load_n(&r.bytes, __ATOMIC_RELAXED), found);
 		}
 	}
 	for (unsigned j = 0; j < jobs; j++) {
