@@ -354,6 +354,8 @@ static bool deliver(struct exporter *e, struct batch *b)
 		if (out == SENT) {
 			if (ack->sequence != e->sequence)
 				log_warn("export: ack for batch %" PRIu64 ", sent %" PRIu64, ack->sequence, e->sequence);
+			/* the spool first: what the counters say delivered is gone from it */
+			spool__ack(e->o.spool, &b->end);
 			pthread_mutex_lock(&e->lock);
 			e->st.batches++;
 			e->st.events += ack->accepted + ack->duplicates;
@@ -365,6 +367,7 @@ static bool deliver(struct exporter *e, struct batch *b)
 			break;
 		}
 		if (out == DROP) {
+			spool__ack(e->o.spool, &b->end);
 			pthread_mutex_lock(&e->lock);
 			e->st.rejected += b->events;
 			pthread_mutex_unlock(&e->lock);
@@ -383,7 +386,6 @@ static bool deliver(struct exporter *e, struct batch *b)
 		if (out == BLOCKED)
 			reread_token(e);
 	}
-	spool__ack(e->o.spool, &b->end);
 	e->sequence++;
 	done = true;
 keep:

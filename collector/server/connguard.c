@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -197,8 +198,14 @@ static bool cut(struct guarded *c)
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 
+	int unread = 0;
+
 	if (c->peer_len && (getpeername(c->fd, (struct sockaddr *)&peer, &len) || len != c->peer_len ||
 			    memcmp(&peer, &c->peer, len)))
+		return false;
+	/* bytes the client sent and the server has not read: the server is
+	 * behind (a worker waiting on the database), not the client */
+	if (!ioctl(c->fd, FIONREAD, &unread) && unread > 0)
 		return false;
 	return shutdown(c->fd, SHUT_RDWR) == 0;
 }
@@ -212,9 +219,10 @@ static void sweep(struct connguard *g)
 	for (struct guarded *c = g->head; c; c = c->next) {
 		if (c->closed_by_us || !too_slow(g, c, now))
 			continue;
-		c->closed_by_us = true;
-		if (cut(c))
+		if (cut(c)) {
+			c->closed_by_us = true;
 			cut_now++;
+		}
 	}
 	g->slow_since_log += cut_now;
 	if (g->slow_since_log && now - g->last_log_ms >= LOG_EVERY_MS) {

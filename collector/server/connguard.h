@@ -9,7 +9,9 @@
  *     connection opened, or after the idle timeout plus header_timeout
  *     since the last answer on a kept-alive connection;
  *   - a minimum body rate, judged once the body has had header_timeout.
- * Each one closed is counted as rejected{reason="slow"}.
+ * Each one closed is counted as rejected{reason="slow"}. A connection with
+ * bytes waiting unread is left alone: then the server is behind (a worker
+ * waiting on the database), not the client.
  *
  * It also marks the connections beyond `reserve_from` as the reserve: the
  * server answers /healthz, /metrics and operators' queries on them, and
