@@ -217,6 +217,13 @@ bench: bench-latency
 bench-latency: $(BUILD)/leakwatch $(BUILD)/leakwatch-collector
 	$(Q)BUILD=$(BUILD) bench/latency.sh
 
+# The collector's pages as the README shows them: tests/integration/ui.sh
+# (a real agent, redis and a leak; headless Chromium) keeps its screenshots.
+.PHONY: screenshots
+screenshots: $(BUILD)/leakwatch $(BUILD)/leakwatch-collector
+	$(Q)mkdir -p docs/screenshots
+	$(Q)BUILD=$(BUILD) UI_SHOTS=$(CURDIR)/docs/screenshots bash tests/integration/ui.sh
+
 # Probe time per protocol on loopback, and the agent's CPU for 200 probes.
 .PHONY: bench-probes
 bench: bench-probes

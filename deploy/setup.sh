@@ -2,8 +2,9 @@
 # Install the Debian packages that leakwatch needs to build, run and test.
 # Idempotent: prints nothing and touches nothing when every package is present.
 # `all` also installs the npm packages of tests/k8s (the offline Kubernetes
-# schema checks) and tests/sarif (the SARIF validator), each pinned by its
-# package-lock.json.
+# schema checks), tests/sarif (the SARIF validator) and tests/ui (the
+# DevTools client that drives Debian's headless Chromium over the collector's
+# pages), each pinned by its package-lock.json.
 #
 #   build        what `make` needs
 #   run          build, and what `make run` needs
@@ -21,7 +22,7 @@ BUILD="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 RUN="iproute2 procps ca-certificates"
 TEST="libcmocka-dev python3 redis-server memcached postgresql mariadb-server clickhouse-server
       etcd-server sqlite3 curl ripgrep prometheus-alertmanager systemd hyperfine openssl libclang-rt-dev
-      rsyslog liburing-dev nftables iptables prometheus"
+      rsyslog liburing-dev nftables iptables prometheus chromium"
 # The libraries of BUILD (and the unit tests') that a cross build links.
 CROSS_LIBS="libbpf-dev libelf-dev zlib1g-dev libvectorscan-dev libprotobuf-c-dev
             libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
@@ -73,12 +74,13 @@ if [ "${1:-all}" = all ] && ! { command -v node && command -v npm; } >/dev/null 
   missing="$missing nodejs npm"
 fi
 
-# npm_ci: the node_modules of tests/k8s (the offline Kubernetes checks) and
-# tests/sarif (Microsoft's SARIF validator), exactly as locked; again when a
-# lock changed since the last install.
+# npm_ci: the node_modules of tests/k8s (the offline Kubernetes checks),
+# tests/sarif (Microsoft's SARIF validator) and tests/ui (puppeteer-core,
+# with Debian's chromium), exactly as locked; again when a lock changed since
+# the last install.
 npm_ci() {
   [ "${1:-all}" = all ] || return 0
-  for sub in k8s sarif; do
+  for sub in k8s sarif ui; do
     dir=$(cd "$(dirname "$0")/../tests/$sub" && pwd)
     cmp -s "$dir/package-lock.json" "$dir/node_modules/.leakwatch-lock" 2>/dev/null && continue
     echo "leakwatch setup: npm ci in tests/$sub" >&2

@@ -214,6 +214,14 @@ const struct auth_cred *auth__check(const struct auth *a, const char *authorizat
 	return match;
 }
 
+const struct auth_cred *auth__by_name(const struct auth *a, const char *name)
+{
+	for (size_t i = 0; a && name && i < a->n; i++)
+		if (!strcmp(a->v[i].name, name))
+			return &a->v[i];
+	return NULL;
+}
+
 bool auth__host_allowed(const struct auth_cred *c, const char *hostname)
 {
 	if (!c->n_hosts)

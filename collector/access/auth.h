@@ -63,6 +63,8 @@ size_t auth__count(const struct auth *a);
 
 /* The credential an Authorization header ("Bearer <token>") presents, or NULL. */
 const struct auth_cred *auth__check(const struct auth *a, const char *authorization);
+/* The credential of that name, or NULL (names are unique in a set). */
+const struct auth_cred *auth__by_name(const struct auth *a, const char *name);
 /* May this credential report for hostname? */
 bool auth__host_allowed(const struct auth_cred *c, const char *hostname);
 /* A digest file's text: 64 hex digits, optionally "sha256:" before, and a newline after. */

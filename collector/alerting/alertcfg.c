@@ -60,6 +60,7 @@ static void wipe(char *s)
 
 void alertcfg__free(struct alertcfg *a)
 {
+	free(a->public_url);
 	for (size_t i = 0; i < a->n_sinks; i++) {
 		free(a->sinks[i].name);
 		free(a->sinks[i].url);

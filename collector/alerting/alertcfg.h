@@ -66,6 +66,7 @@ struct alertcfg {
 	uint64_t spool_bytes;     /* a spool this large is filling (0: off) */
 	uint64_t spool_age_ms;    /* or this old (0: off) */
 	bool leak_per_host;       /* leak_alerts: host, one alert per fingerprint and host */
+	char *public_url;         /* server.public_url, no trailing "/": alerts link to the pages; NULL: no links */
 	char *ignore_file;        /* NULL: /etc/leakwatch/ignore.yaml if it exists */
 	struct lw_ignore *ignore; /* accepted findings: no alert */
 };

@@ -41,6 +41,7 @@ struct serve {
 	struct server_opts so;
 	struct store *store;
 	struct alerts *alerts;
+	struct cfgref *alerting;  /* the alerting configuration as started: the pages read it */
 	struct server *srv;
 	char *cert, *key, *client_ca;
 	const char *db_path, *token_path;
@@ -189,7 +190,8 @@ static int start_alerting(struct serve *s)
 	if (alertcfg__enabled(cfgref__cfg(alerting)) &&
 	    alerts__start(alerting, s->store, &s->metrics, &s->alerts, err, sizeof(err)))
 		rc = cmd__error("%s", err);
-	cfgref__put(alerting);
+	/* kept until the server starts: the pages take its runbooks and timings */
+	s->alerting = alerting;
 	return rc;
 }
 
@@ -246,6 +248,10 @@ static int start_server(struct serve *s)
 	o->db_path = s->db_path;
 	o->metrics = &s->metrics;
 	o->alerts = s->alerts;
+	o->session_ttl_ms = cfg->session_ttl_ms;
+	/* the pages call an agent silent when alerting would: no heartbeat for stale_after */
+	o->silent_ms = cfgref__cfg(s->alerting)->stale_ms ?: 5 * 60 * 1000;
+	o->runbook = cfgref__cfg(s->alerting)->runbook;
 	if (server__start(o, &s->srv, err, sizeof(err))) {
 		auth__unref(o->auth);
 		o->auth = NULL;
@@ -355,6 +361,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	server__stop(s.srv);
 	alerts__stop(s.alerts);
+	cfgref__put(s.alerting);
 	if (rc == EXIT_OK)
 		log_totals(&s);
 	store__close(s.store);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "notify/payload.h"
+#include "notify/pagelink.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -189,6 +190,7 @@ static bool am_alert(struct jsonw *w, const struct alertcfg *cfg, const struct a
 		     const char *labels, bool resolved, int64_t ends_ns, uint64_t now_ns)
 {
 	uint64_t life = 4 * cfg->resend_ms * 1000000ULL;
+	char link[PAGELINK_MAX];
 	int64_t starts = v->starts_ns > 0 && (uint64_t)v->starts_ns < now_ns ? v->starts_ns : (int64_t)now_ns;
 	char *desc = description(v);
 
@@ -205,7 +207,12 @@ static bool am_alert(struct jsonw *w, const struct alertcfg *cfg, const struct a
 	if (runbook(cfg, v->kind))
 		jsonw__kv_str(w, "runbook_url", runbook(cfg, v->kind));
 	jsonw__kv_str(w, "dedup_key", v->key);
+	if (pagelink__alert(cfg->public_url, v, link))
+		jsonw__kv_str(w, "finding_url", link);
 	jsonw__end_object(w);
+	/* Alertmanager links an alert to where it came from by this field */
+	if (link[0])
+		jsonw__kv_str(w, "generatorURL", link);
 	kv_time(w, "startsAt", starts);
 	/* firing: a lifetime that the next resend extends, as Prometheus does,
 	 * so an alert the collector stops sending expires rather than sticks */
@@ -360,6 +367,7 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 			 const struct notification *n, uint64_t now_ns)
 {
 	const struct alert_view *v = n->n ? &n->alerts[0] : NULL;
+	char link[PAGELINK_MAX];
 	const char *rb;
 	struct jsonw w;
 	bool ok;
@@ -386,13 +394,25 @@ char *payload__pagerduty(const struct alertcfg *cfg, const struct alert_sink *s,
 	}
 	jsonw__end_object(&w);
 	rb = runbook(cfg, n->action == OUTBOX_GROUP ? STORE_LISTENER : v->kind);
-	if (rb) {
+	if (n->action == OUTBOX_GROUP)
+		pagelink__host(cfg->public_url, group_host(n), link);
+	else
+		pagelink__alert(cfg->public_url, v, link);
+	if (rb || link[0]) {
 		jsonw__key(&w, "links");
 		jsonw__begin_array(&w);
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "href", rb);
-		jsonw__kv_str(&w, "text", "Runbook");
-		jsonw__end_object(&w);
+		if (link[0]) {
+			jsonw__begin_object(&w);
+			jsonw__kv_str(&w, "href", link);
+			jsonw__kv_str(&w, "text", "Finding in leakwatch");
+			jsonw__end_object(&w);
+		}
+		if (rb) {
+			jsonw__begin_object(&w);
+			jsonw__kv_str(&w, "href", rb);
+			jsonw__kv_str(&w, "text", "Runbook");
+			jsonw__end_object(&w);
+		}
 		jsonw__end_array(&w);
 	}
 	jsonw__end_object(&w);
@@ -424,7 +444,7 @@ static char *slack_text(const struct alertcfg *cfg, const struct notification *n
 {
 	const struct alert_view *v = n->n ? &n->alerts[0] : NULL;
 	bool res = resolving(n->action);
-	char when[LW_RFC3339_LEN], *buf = NULL, *summary = NULL, *desc = NULL;
+	char when[LW_RFC3339_LEN], *buf = NULL, *summary = NULL, *desc = NULL, link[PAGELINK_MAX];
 	const char *rb;
 	size_t len = 0;
 	int sev;
@@ -468,6 +488,9 @@ static char *slack_text(const struct alertcfg *cfg, const struct notification *n
 			slack_str(f, desc);
 		fputc('\n', f);
 	}
+	if (grouped(n->action) ? pagelink__host(cfg->public_url, group_host(n), link)
+			       : pagelink__alert(cfg->public_url, v, link))
+		fprintf(f, "<%s|Open in leakwatch>\n", link);
 	if (rb && !res)
 		fprintf(f, "<%s|Runbook>\n", rb);
 	fprintf(f, "`%s`", n->dedup_key);
@@ -522,7 +545,7 @@ char *payload__slack(const struct alertcfg *cfg, const struct notification *n, u
 
 static bool webhook_alert(struct jsonw *w, const struct alertcfg *cfg, const struct alert_view *v)
 {
-	char *desc = description(v);
+	char *desc = description(v), link[PAGELINK_MAX];
 
 	if (!desc)
 		return false;
@@ -537,6 +560,7 @@ static bool webhook_alert(struct jsonw *w, const struct alertcfg *cfg, const str
 	jsonw__kv_str(w, "summary", v->summary);
 	jsonw__kv_str(w, "description", desc);
 	jsonw__kv_str(w, "runbook_url", runbook(cfg, v->kind));
+	jsonw__kv_str(w, "url", pagelink__alert(cfg->public_url, v, link) ? link : NULL);
 	kv_object(w, "details", v->details);
 	jsonw__kv_u64(w, "count", v->count);
 	if (v->kind == STORE_LEAK)

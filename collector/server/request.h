@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "server/server.h"
+#include "ui/ui.h"
 
 #define RETRY_AFTER_BUSY "1"
 #define RETRY_AFTER_STORAGE "5"
@@ -22,12 +23,13 @@ struct server {
 	struct MHD_Daemon *d;
 	struct server_opts o;
 	struct connguard *guard;
+	struct ui ui;        /* the pages under /ui */
 	pthread_mutex_t auth_lock; /* guards o.auth, the pointer; the set itself is immutable */
 	uint64_t inflight; /* bytes reserved by request bodies, atomically */
 	uint16_t port;
 };
 
-enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK };
+enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK, ROUTE_UI };
 
 #define MAX_FINDING_ID 128 /* longer than any fingerprint: refused with 400, not 404 */
 
@@ -45,6 +47,8 @@ struct request {
 	uint64_t seen;       /* body bytes that arrived, kept or not */
 	uint64_t reserved;   /* held against max_inflight */
 	char finding[MAX_FINDING_ID + 1]; /* {id} of /v1/findings/{id}/ack */
+	char *ui_path;       /* /ui/...: the path, and the method */
+	char ui_method[8];
 	struct auth *auth;   /* the credential set it was checked against, held */
 	const struct auth_cred *cred; /* the credential it presented, in auth */
 	char forbidden[256]; /* a 403's body */
@@ -63,5 +67,8 @@ enum MHD_Result routes__events(struct server *s, struct MHD_Connection *c, struc
 enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, struct request *r);
 enum MHD_Result routes__ack(struct server *s, struct MHD_Connection *c, struct request *r);
 enum MHD_Result routes__metrics(struct server *s, struct MHD_Connection *c, struct request *r);
+/* Anything under /ui (uiroute.c). */
+enum MHD_Result routes__ui(struct server *s, struct MHD_Connection *c, struct request *r);
+struct auth *server__current_auth(struct server *s);
 
 #endif

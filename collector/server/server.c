@@ -120,6 +120,8 @@ static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
 		return ROUTE_EVENTS;
 	if (!strcmp(url, "/v1/findings"))
 		return ROUTE_FINDINGS;
+	if (!strcmp(url, "/ui") || !strncmp(url, "/ui/", 4))
+		return ROUTE_UI;
 	if (strncmp(url, prefix, sizeof(prefix) - 1))
 		return ROUTE_NONE;
 	url += sizeof(prefix) - 1;
@@ -155,7 +157,7 @@ static bool protobuf_type(const char *t)
 	return false;
 }
 
-static struct auth *current_auth(struct server *s)
+struct auth *server__current_auth(struct server *s)
 {
 	struct auth *a;
 
@@ -216,7 +218,7 @@ static bool authorize(struct server *s, struct MHD_Connection *c, struct request
 	unsigned need = r->route == ROUTE_EVENTS ? AUTH_INGEST : AUTH_OPERATOR;
 	int cert;
 
-	r->auth = current_auth(s);
+	r->auth = server__current_auth(s);
 	if ((cert = certificate(s, c, r)))
 		return cert > 0;
 	r->cred = auth__check(r->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -255,6 +257,19 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 			return;
 		}
 		break;
+	case ROUTE_UI:
+		if (!is_get(method) && strcmp(method, MHD_HTTP_METHOD_POST)) {
+			r->allow = "GET, HEAD, POST";
+			refuse(s, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", REJECT_BAD_REQUEST);
+			return;
+		}
+		/* the pages decide for themselves: a session cookie, or a token */
+		snprintf(r->ui_method, sizeof(r->ui_method), "%s", method);
+		r->ui_path = strdup(url);
+		r->auth = server__current_auth(s);
+		if (!r->ui_path)
+			refuse(s, r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", REJECT_OVERLOADED);
+		return;
 	case ROUTE_EVENTS:
 	case ROUTE_ACK:
 		if (strcmp(method, MHD_HTTP_METHOD_POST)) {
@@ -338,6 +353,10 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 			return MHD_YES; /* body() drops it; finish() answers */
 		}
 	}
+	if (!r->status && r->route == ROUTE_UI && n > UI_MAX_FORM) {
+		refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "form too large", REJECT_TOO_LARGE);
+		return answer_early(c, r);
+	}
 	if (r->status || r->route != ROUTE_EVENTS || !n)
 		return MHD_YES;
 	if (!reserve(s, r, n)) {
@@ -356,6 +375,28 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 	return MHD_YES;
 }
 
+/* A piece of a page's form: small, kept whole with a NUL after it. */
+static enum MHD_Result form_body(struct server *s, struct request *r, const char *data, size_t n)
+{
+	if (r->len + n > UI_MAX_FORM) {
+		drop_body(s, r);
+		refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "form too large", REJECT_TOO_LARGE);
+		return MHD_YES;
+	}
+	if (!r->body) {
+		if (!(r->body = malloc(UI_MAX_FORM + 1))) {
+			refuse(s, r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", REJECT_OVERLOADED);
+			r->discard = true;
+			return MHD_YES;
+		}
+		r->cap = UI_MAX_FORM + 1;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return MHD_YES;
+}
+
 /* A piece of the body. */
 static enum MHD_Result body(struct server *s, struct request *r, const char *data, size_t n)
 {
@@ -365,6 +406,8 @@ static enum MHD_Result body(struct server *s, struct request *r, const char *dat
 	connguard__body(s->guard, r->conn, n);
 	if (r->route == ROUTE_ACK)
 		r->discard = true; /* a body (say "{}") is allowed, and ignored */
+	if (r->route == ROUTE_UI && !r->discard)
+		return form_body(s, r, data, n);
 	if (r->route != ROUTE_EVENTS && !r->discard)
 		refuse(s, r, MHD_HTTP_BAD_REQUEST, "unexpected request body", REJECT_BAD_REQUEST);
 	if (!r->discard && r->len + n > max) {
@@ -415,6 +458,8 @@ static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct
 		return routes__events(s, c, r);
 	case ROUTE_ACK:
 		return routes__ack(s, c, r);
+	case ROUTE_UI:
+		return routes__ui(s, c, r);
 	default:
 		return respond_text(c, MHD_HTTP_NOT_FOUND, "not found", r);
 	}
@@ -464,6 +509,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		connguard__answered(s->guard, r->conn);
 	drop_body(s, r);
 	auth__unref(r->auth);
+	free(r->ui_path);
 	free(r);
 	*con_cls = NULL;
 }
@@ -533,6 +579,19 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
 									   : MHD_USE_AUTO_INTERNAL_THREAD;
 	pthread_mutex_init(&s->auth_lock, NULL);
+	s->ui.db_path = o->db_path;
+	s->ui.store = o->store;
+	s->ui.metrics = o->metrics;
+	s->ui.tls = o->tls_cert_pem != NULL;
+	s->ui.session_ttl_ms = o->session_ttl_ms;
+	s->ui.silent_ms = o->silent_ms;
+	if (ui__init(&s->ui)) {
+		snprintf(err, errlen, "cannot make the pages' session key: no randomness");
+		connguard__free(s->guard);
+		free(s);
+		return -EIO;
+	}
+	ui__set_runbooks(&s->ui, o->runbook);
 	memset(&ss, 0, sizeof(ss));
 	if (o->listen.addr.family == AF_INET6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
@@ -552,6 +611,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
 			connguard__free(s->guard);
+			ui__fini(&s->ui);
 			free(s);
 			return -ENOTSUP;
 		}
@@ -588,6 +648,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 			 listen_addr__format(&o->listen, where, sizeof(where)),
 			 mhd_last[0] ? mhd_last : "libmicrohttpd failed to start");
 		connguard__free(s->guard);
+		ui__fini(&s->ui);
 		free(s);
 		return -EIO;
 	}
@@ -612,6 +673,11 @@ void server__set_alerts(struct server *s, struct alerts *a)
 	__atomic_store_n(&s->o.alerts, a, __ATOMIC_RELEASE);
 }
 
+void server__set_runbooks(struct server *s, char *const *runbook)
+{
+	ui__set_runbooks(&s->ui, runbook);
+}
+
 void server__stop(struct server *s)
 {
 	if (!s)
@@ -621,5 +687,6 @@ void server__stop(struct server *s)
 	connguard__free(s->guard);
 	auth__unref(s->o.auth);
 	pthread_mutex_destroy(&s->auth_lock);
+	ui__fini(&s->ui);
 	free(s);
 }

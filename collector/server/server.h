@@ -7,6 +7,7 @@
  *                      (an operator credential)
  *   GET  /healthz      "ok"
  *   GET  /metrics      Prometheus text (promtext.h); no token: totals only
+ *   /ui/...            the pages (ui/ui.h): an operator's session or token
  * Every refusal is a 4xx (or 503 when the collector itself is short) and a
  * counter; nothing from a refused batch is stored. No token, or an unknown
  * one, is 401; a credential of the wrong role, or an ingest credential
@@ -49,6 +50,9 @@ struct server_opts {
 	struct metrics *metrics;
 	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
 				    * (server__set_alerts once a reload starts alerting) */
+	uint64_t session_ttl_ms;   /* a page's sign-in lasts this long (0: 12 h) */
+	uint64_t silent_ms;        /* /ui/hosts: an agent this long without a heartbeat is silent */
+	char *const *runbook;      /* STORE_KIND_COUNT runbook links for the pages, or NULL */
 	bool print_events;         /* each newly stored event as a line on stdout */
 	bool print_text;           /* that line for a person (stdout is a terminal), else JSON */
 };
@@ -63,6 +67,8 @@ void server__metrics(const struct server *s, struct metrics *out);
 void server__set_alerts(struct server *s, struct alerts *a);
 /* SIGHUP: new credentials; requests under way finish with the old ones. */
 void server__set_auth(struct server *s, struct auth *a);
+/* SIGHUP: the runbook links the pages show (STORE_KIND_COUNT of them). */
+void server__set_runbooks(struct server *s, char *const *runbook);
 void server__stop(struct server *s);
 
 #endif

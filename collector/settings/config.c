@@ -26,6 +26,7 @@ void collector_config__defaults(struct collector_config *cfg)
 	cfg->connection_timeout_ms = 30 * 1000;
 	cfg->header_timeout_ms = 10 * 1000;
 	cfg->min_body_rate = 1024;
+	cfg->session_ttl_ms = 12 * 3600 * 1000;
 	ingest__default_limits(&cfg->limits);
 	cfg->max_inflight = 256 << 20;
 	cfg->busy_timeout_ms = 5000;
@@ -334,7 +335,28 @@ static const struct yamlcfg_key auth_keys[] = {
 	{ 0 },
 };
 
+/* server.public_url: where people reach the pages, for the links in alerts */
+static int server_public_url(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+	size_t len;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	len = strlen(s);
+	if ((strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) || len > 512 ||
+	    strpbrk(s, " \t\r\n\"'<>\\?#") || len <= (size_t)(s[4] == 's' ? 8 : 7))
+		return yamlcfg__fail(c, "expected an http(s) URL such as https://leakwatch.example.com, "
+					"without a query, of at most 512 characters");
+	while (len && s[len - 1] == '/')
+		len--;
+	free(CFG(c)->alerting.public_url);
+	return (CFG(c)->alerting.public_url = strndup(s, len)) ? 0 : yamlcfg__fail(c, "out of memory");
+}
+
 static const struct yamlcfg_key server_keys[] = {
+	{ "public_url", server_public_url },
+	YAMLCFG_DURATION("session_ttl", session_ttl_ms, 5 * 60 * 1000, 30 * DAY_MS),
 	{ "listen", server_listen },
 	YAMLCFG_PATH("token_file", token_file),
 	YAMLCFG_SECTION("auth", auth_keys, NULL),

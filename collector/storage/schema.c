@@ -204,6 +204,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE listeners ADD COLUMN container_image TEXT;"
 	"ALTER TABLE leak_locations ADD COLUMN container_image TEXT;"
 	"ALTER TABLE leak_locations ADD COLUMN previous_path TEXT;",
+
+	/* 8: the pages' lists and histories, each an index walk however large the fleet */
+	"CREATE INDEX listeners_open_rank ON listeners(severity DESC, hostname, port) WHERE state = 'open';"
+	"CREATE INDEX leaks_open_rank ON leaks(severity DESC, last_seen_ns DESC) WHERE acked_ns IS NULL;"
+	"CREATE INDEX events_listener_host ON events(hostname, received_ns) WHERE kind = 'listener';"
+	"CREATE INDEX events_fingerprint ON events(fingerprint, received_ns) WHERE fingerprint IS NOT NULL;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -17,7 +17,7 @@ struct sqlite3;
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 enum store_kind { STORE_LISTENER, STORE_LEAK, STORE_HEALTH, STORE_KIND_COUNT };
 

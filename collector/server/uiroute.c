@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The pages under /ui: the request as ui/ wants it, and its answer with
+ * the security headers. What the pages show and who may see them is ui/'s.
+ */
+#include "server/request.h"
+
+#include <string.h>
+
+#include "clock.h"
+
+static const char *query_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+enum MHD_Result routes__ui(struct server *s, struct MHD_Connection *c, struct request *r)
+{
+	struct ui_request rq = {
+		.method = r->ui_method,
+		.path = r->ui_path,
+		.cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, UI_COOKIE),
+		.authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION),
+		.sec_fetch_site = header(c, "Sec-Fetch-Site"),
+		.origin = header(c, MHD_HTTP_HEADER_ORIGIN),
+		.host = header(c, MHD_HTTP_HEADER_HOST),
+		.arg = query_arg,
+		.arg_ctx = c,
+		.body = r->body ? (const char *)r->body : "",
+		.len = r->len,
+		.auth = r->auth,
+		.alerts = __atomic_load_n(&s->o.alerts, __ATOMIC_ACQUIRE),
+		.now_ns = clock__realtime_ns(),
+	};
+	struct ui_response out;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	ui__handle(&s->ui, &rq, &out);
+	resp = MHD_create_response_from_buffer(out.len, out.body,
+					       out.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+	if (!resp) {
+		ui__response_free(&out);
+		return MHD_NO;
+	}
+	for (size_t i = 0; ui__headers[i]; i += 2)
+		MHD_add_response_header(resp, ui__headers[i], ui__headers[i + 1]);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, out.type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, out.cacheable ? "max-age=300" : "no-store");
+	if (out.location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, out.location);
+	if (out.set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, out.set_cookie);
+	if (out.retry_after)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, out.retry_after);
+	ret = MHD_queue_response(c, out.status, resp);
+	MHD_destroy_response(resp);
+	ui__response_free(&out);
+	return ret;
+}

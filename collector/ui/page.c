@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ui/page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "names.h"
+#include "ui/html.h"
+
+void page__begin(struct page *p, const char *title)
+{
+	FILE *f = p->f;
+
+	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	      "<meta name=\"referrer\" content=\"no-referrer\"><title>", f);
+	html__text(f, title);
+	fputs(" \xe2\x80\x94 leakwatch</title>"
+	      "<link rel=\"stylesheet\" href=\"/ui/style.css\">"
+	      "<script src=\"/ui/app.js\" defer></script></head><body>\n"
+	      "<header><a class=\"brand\" href=\"/ui/\">leakwatch</a><nav>"
+	      "<a href=\"/ui/\">Open problems</a><a href=\"/ui/hosts\">Hosts</a></nav>", f);
+	if (p->who) {
+		fputs("<span class=\"who\">", f);
+		html__text(f, p->who);
+		fputs("</span>", f);
+		if (p->csrf[0]) {
+			fputs("<form method=\"post\" action=\"/ui/logout\" class=\"inline\">"
+			      "<input type=\"hidden\" name=\"csrf\" value=\"", f);
+			html__text(f, p->csrf);
+			fputs("\"><button type=\"submit\">Sign out</button></form>", f);
+		}
+	}
+	fputs("</header>\n<main>\n", f);
+}
+
+void page__finish(struct page *p, unsigned status, struct ui_response *out)
+{
+	fputs("</main>\n<footer>leakwatch collector \xc2\xb7 times in UTC</footer>\n</body></html>\n", p->f);
+	if (fclose(p->f) || !p->buf) {
+		free(p->buf);
+		out->status = 503;
+		out->type = "text/plain; charset=utf-8";
+		out->body = (char *)"out of memory";
+		out->len = strlen(out->body);
+		out->body_static = true;
+		p->f = NULL;
+		p->buf = NULL;
+		return;
+	}
+	out->status = status;
+	out->type = "text/html; charset=utf-8";
+	out->body = p->buf;
+	out->len = p->len;
+	p->f = NULL;
+	p->buf = NULL;
+}
+
+void page__severity(FILE *f, int severity)
+{
+	const char *name = severity__wire_name(severity);
+
+	fputs("<span class=\"sev sev-", f);
+	html__text(f, name);
+	fputs("\">", f);
+	html__text(f, name);
+	fputs("</span>", f);
+}
+
+void page__when(FILE *f, uint64_t ns, uint64_t now_ns)
+{
+	if (!ns) {
+		fputs("\xe2\x80\x94", f);
+		return;
+	}
+	fputs("<time title=\"", f);
+	html__time(f, ns);
+	fputs("\">", f);
+	html__age(f, ns, now_ns);
+	fputs("</time>", f);
+}
+
+void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *proto, const char *addr,
+			 unsigned port)
+{
+	fputs("/ui/listener/", f);
+	html__url_part(f, host);
+	fprintf(f, "/%llu/", (unsigned long long)netns);
+	html__url_part(f, proto);
+	fputc('/', f);
+	html__url_part(f, addr);
+	fprintf(f, "/%u", port);
+}
+
+void page__address(char *out, size_t len, const void *blob, int n)
+{
+	char buf[LW_ADDR_STRLEN];
+	const char *s = blob && n > 0 ? addr__format_bytes(blob, (size_t)n, buf) : NULL;
+
+	snprintf(out, len, "%s", s ? s : "?");
+}
+
+const char *page__arg(const struct page *p, const char *name)
+{
+	const char *v = p->rq->arg ? p->rq->arg(p->rq->arg_ctx, name) : NULL;
+
+	return v && *v ? v : NULL;
+}
+
+void page__message(struct page *p, unsigned status, const char *title, const char *text,
+		   struct ui_response *out)
+{
+	page__begin(p, title);
+	fputs("<h1>", p->f);
+	html__text(p->f, title);
+	fputs("</h1><p>", p->f);
+	html__text(p->f, text);
+	fputs("</p>", p->f);
+	page__finish(p, status, out);
+}

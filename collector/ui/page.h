@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What every page shares: the frame (head, navigation, sign-out form), the
+ * cells that recur (severity, time, a listener's link), and one page being
+ * written. Private to ui/.
+ */
+#ifndef COLLECTOR_PAGE_H
+#define COLLECTOR_PAGE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "storage/store.h"
+#include "ui/session.h"
+#include "ui/ui.h"
+
+#define PAGE_ROWS 50 /* rows of a list on one page */
+#define LW_ADDR_TEXT 48
+
+struct page {
+	FILE *f;
+	char *buf;
+	size_t len;
+	const char *who;        /* the operator's credential name */
+	char csrf[SESSION_CSRF_LEN + 1]; /* "" when signed in by a bearer token */
+	uint64_t now_ns;
+	const struct ui_request *rq;
+	struct ui *ui;
+	sqlite3 *db;            /* read-only */
+	char *runbook[STORE_KIND_COUNT]; /* copies for this request; NULL: none */
+};
+
+/* The frame up to the page's own content. */
+void page__begin(struct page *p, const char *title);
+/* Closes the frame, and the page into out as 200 text/html (or status). */
+void page__finish(struct page *p, unsigned status, struct ui_response *out);
+
+void page__severity(FILE *f, int severity);
+/* <time> with the exact UTC time as its title, and the age as its text */
+void page__when(FILE *f, uint64_t ns, uint64_t now_ns);
+/* The href of a listener's page. */
+void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *proto, const char *addr,
+			 unsigned port);
+/* An address of 4 or 16 bytes as text ("::" for a wildcard). */
+void page__address(char *out, size_t len, const void *blob, int n);
+/* A query argument, or NULL when absent or empty. */
+const char *page__arg(const struct page *p, const char *name);
+/* A whole page of one message: 404s, 403s and the like. */
+void page__message(struct page *p, unsigned status, const char *title, const char *text,
+		   struct ui_response *out);
+
+/* The pages (page_*.c). */
+void page__overview(struct page *p, struct ui_response *out);
+void page__listener(struct page *p, const char *id, struct ui_response *out);
+void page__leak(struct page *p, const char *fingerprint, struct ui_response *out);
+void page__hosts(struct page *p, struct ui_response *out);
+/* The sign-in form; status 401 and a line saying why when why is set. */
+void page__login(struct page *p, unsigned status, const char *why, const char *next, struct ui_response *out);
+
+#endif

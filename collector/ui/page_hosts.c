@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+/* GET /ui/hosts: the agents, an agent gone silent first. */
+#include "ui/page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/html.h"
+#include "ui/uisql.h"
+
+#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+
+static unsigned page_number(const char *s)
+{
+	char *end;
+	unsigned long v = s ? strtoul(s, &end, 10) : 0;
+
+	return s && *s >= '0' && *s <= '9' && !*end && v >= 1 && v <= 100000 ? (unsigned)v : 1;
+}
+
+static void spool_cell(FILE *f, sqlite3_stmt *st)
+{
+	int64_t records = sqlite3_column_int64(st, GC_SPOOL_RECORDS);
+
+	if (sqlite3_column_type(st, GC_SPOOL_BYTES) == SQLITE_NULL) {
+		fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
+		return;
+	}
+	if (!records) {
+		fputs("empty", f);
+	} else {
+		html__bytes(f, (uint64_t)sqlite3_column_int64(st, GC_SPOOL_BYTES));
+		fprintf(f, ", %lld batch%s, oldest %llds", (long long)records, records == 1 ? "" : "es",
+			(long long)sqlite3_column_int64(st, GC_SPOOL_AGE));
+	}
+	if (sqlite3_column_int64(st, GC_SPOOL_FULL) > 0)
+		fprintf(f, " <span class=\"open-door\">%lld dropped: spool full</span>",
+			(long long)sqlite3_column_int64(st, GC_SPOOL_FULL));
+}
+
+void page__hosts(struct page *p, struct ui_response *out)
+{
+	FILE *f;
+	uint64_t cutoff = p->now_ns > p->ui->silent_ms * 1000000ULL ? p->now_ns - p->ui->silent_ms * 1000000ULL : 0;
+	unsigned page = page_number(page__arg(p, "page"));
+	int64_t total = 0, silent = 0, pages;
+	sqlite3_stmt *st;
+	int rc;
+
+	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(p->db, UISQL_COUNT_AGENTS, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (int64_t)cutoff);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			total = sqlite3_column_int64(st, 0);
+			silent = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(p->db, UISQL_AGENTS, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)cutoff);
+	sqlite3_bind_int(st, 2, PAGE_ROWS);
+	sqlite3_bind_int64(st, 3, (int64_t)(page - 1) * PAGE_ROWS);
+	page__begin(p, "Hosts");
+	f = p->f;
+	fprintf(f, "<h1>Hosts</h1>\n<p>%lld agent%s; <strong>%lld silent</strong> (no heartbeat for %llu s).</p>\n",
+		(long long)total, total == 1 ? "" : "s", (long long)silent,
+		(unsigned long long)(p->ui->silent_ms / 1000));
+	fputs("<table class=\"findings\"><thead><tr><th>Host</th><th>Last heartbeat</th><th>Agent</th>"
+	      "<th>Open listeners</th><th>Drops</th><th>Spool</th><th>Programs</th></tr></thead><tbody>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool is_silent = sqlite3_column_int(st, GC_SILENT);
+		int64_t drops = sqlite3_column_int64(st, GC_DROPS);
+
+		fputs(is_silent ? "<tr class=\"silent\"><td>" : "<tr><td>", f);
+		fputs("<a href=\"/ui/?host=", f);
+		html__url_part(f, COL(st, GC_HOST));
+		fputs("&amp;severity=info\">", f);
+		html__text(f, COL(st, GC_HOST));
+		fputs("</a>", f);
+		if (is_silent)
+			fputs(" <span class=\"open-door\">silent</span>", f);
+		fputs("</td><td>", f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, GC_HEALTH), p->now_ns);
+		fputs("</td><td>", f);
+		html__text(f, COL(st, GC_VERSION));
+		fputs(" <span class=\"muted\">", f);
+		html__text_n(f, COL(st, GC_AGENT), 8);
+		fputs("</span></td><td>", f);
+		fprintf(f, "%lld</td><td>", (long long)sqlite3_column_int64(st, GC_LISTENERS));
+		if (drops) {
+			fprintf(f, "<span class=\"open-door\">%lld</span>", (long long)drops);
+			if (COL(st, GC_DROP_REASONS)) {
+				fputs(" <span class=\"muted\">(", f);
+				html__text(f, COL(st, GC_DROP_REASONS));
+				fputs(")</span>", f);
+			}
+		} else {
+			fputs("0", f);
+		}
+		fputs("</td><td>", f);
+		spool_cell(f, st);
+		fputs("</td><td class=\"programs\">", f);
+		html__text(f, COL(st, GC_PROGRAMS));
+		fputs("</td></tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	if (!total)
+		fputs("<tr><td colspan=\"7\" class=\"empty\">No agent has reported yet.</td></tr>\n", f);
+	fputs("</tbody></table>\n", f);
+	pages = (total + PAGE_ROWS - 1) / PAGE_ROWS;
+	if (pages > 1) {
+		fputs("<nav class=\"pager\">", f);
+		if (page > 1)
+			fprintf(f, "<a rel=\"prev\" href=\"/ui/hosts?page=%u\">\xe2\x86\x90 previous</a>", page - 1);
+		fprintf(f, "<span>page %u of %lld</span>", page, (long long)pages);
+		if (page < pages)
+			fprintf(f, "<a rel=\"next\" href=\"/ui/hosts?page=%u\">next \xe2\x86\x92</a>", page + 1);
+		fputs("</nav>\n", f);
+	}
+	page__finish(p, rc == SQLITE_DONE ? 200 : 503, out);
+}

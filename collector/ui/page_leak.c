@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/* GET /ui/leak/<fingerprint>: one leak, where it was seen, its history, and the acknowledge form. */
+#include "ui/page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakwatch/v1/leakwatch.pb-c.h"
+#include "names.h"
+#include "storage/ack.h"
+#include "ui/html.h"
+#include "ui/uisql.h"
+
+#define HISTORY_SHOWN 100
+
+#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+
+static void summary(struct page *p, sqlite3_stmt *st)
+{
+	FILE *f = p->f;
+	int64_t hosts = sqlite3_column_int64(st, KC_HOSTS), files = sqlite3_column_int64(st, KC_FILES);
+
+	fputs("<table class=\"details\"><tbody>\n<tr><th>Severity</th><td>", f);
+	page__severity(f, sqlite3_column_int(st, KC_SEVERITY));
+	fputs("</td></tr>\n<tr><th>Rule</th><td>", f);
+	html__text(f, COL(st, KC_RULE));
+	fputs(" <span class=\"muted\">(", f);
+	html__text(f, COL(st, KC_FAMILY));
+	fputs(")</span></td></tr>\n<tr><th>Redacted</th><td><code class=\"redacted\">", f);
+	html__text(f, COL(st, KC_REDACTED));
+	fputs("</code></td></tr>\n<tr><th>Fingerprint</th><td><code>", f);
+	html__text(f, COL(st, KC_FINGERPRINT));
+	fprintf(f, "</code></td></tr>\n<tr><th>Seen</th><td>%lld time%s in %lld event%s, on %lld host%s, in %lld file%s",
+		(long long)sqlite3_column_int64(st, KC_COUNT), sqlite3_column_int64(st, KC_COUNT) == 1 ? "" : "s",
+		(long long)sqlite3_column_int64(st, KC_EVENTS), sqlite3_column_int64(st, KC_EVENTS) == 1 ? "" : "s",
+		(long long)hosts, hosts == 1 ? "" : "s", (long long)files, files == 1 ? "" : "s");
+	fputs("</td></tr>\n<tr><th>First seen</th><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_FIRST_SEEN), p->now_ns);
+	fputs("</td></tr>\n<tr><th>Last seen</th><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_LAST_SEEN), p->now_ns);
+	fputs("</td></tr>\n<tr><th>Acknowledged</th><td>", f);
+	if (sqlite3_column_type(st, KC_ACKED) == SQLITE_NULL) {
+		fputs("<span class=\"open-door\">not yet</span>", f);
+	} else {
+		fputs("by ", f);
+		html__text(f, COL(st, KC_ACKED_BY) ? COL(st, KC_ACKED_BY) : "?");
+		fputc(' ', f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, KC_ACKED), p->now_ns);
+	}
+	fputs("</td></tr>\n</tbody></table>\n", f);
+}
+
+static void ack_form(struct page *p, const char *fp)
+{
+	FILE *f = p->f;
+
+	fputs("<form method=\"post\" class=\"ack\" action=\"/ui/leak/", f);
+	html__url_part(f, fp);
+	fputs("/ack\"><input type=\"hidden\" name=\"csrf\" value=\"", f);
+	html__text(f, p->csrf);
+	fputs("\"><p>Acknowledge once the credential is rotated: every alert for this fingerprint "
+	      "resolves, and later sightings stay quiet.</p>"
+	      "<button type=\"submit\" id=\"acknowledge\">Acknowledge as ", f);
+	html__text(f, p->who);
+	fputs("</button></form>\n", f);
+}
+
+static void locations(struct page *p, const char *fp)
+{
+	FILE *f = p->f;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(p->db, UISQL_LEAK_LOCATIONS, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	fputs("<h2>Where it was seen</h2>\n<table class=\"findings\"><thead><tr><th>Host</th><th>Where</th>"
+	      "<th>Process</th><th>Pod</th><th>Count</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>\n", f);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *source = COL(st, XC_SOURCE);
+
+		fputs("<tr><td><a href=\"/ui/?host=", f);
+		html__url_part(f, COL(st, XC_HOST));
+		fputs("\">", f);
+		html__text(f, COL(st, XC_HOST));
+		fputs("</a></td><td class=\"path\">", f);
+		if (source && !strcmp(source, "journal")) {
+			fputs("journal, unit ", f);
+			html__text(f, COL(st, XC_UNIT) ? COL(st, XC_UNIT) : "?");
+		} else {
+			html__text(f, COL(st, XC_PATH));
+			if (COL(st, XC_PREVIOUS_PATH)) {
+				fputs(" <span class=\"muted\">(was ", f);
+				html__text(f, COL(st, XC_PREVIOUS_PATH));
+				fputs(")</span>", f);
+			}
+		}
+		fputs("</td><td>", f);
+		html__text(f, COL(st, XC_ORIGIN_COMM) ? COL(st, XC_ORIGIN_COMM) : COL(st, XC_COMM) ? COL(st, XC_COMM) : "?");
+		if (COL(st, XC_ORIGIN_COMM) && COL(st, XC_WRITER_COMM)) {
+			fputs(" <span class=\"muted\">via ", f);
+			html__text(f, COL(st, XC_WRITER_COMM));
+			fputs("</span>", f);
+		}
+		if (sqlite3_column_type(st, XC_PID) != SQLITE_NULL)
+			fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)sqlite3_column_int64(st, XC_PID));
+		if (COL(st, XC_EXE)) {
+			fputs("<br><span class=\"muted\">", f);
+			html__text(f, COL(st, XC_EXE));
+			fputs("</span>", f);
+		}
+		fputs("</td><td>", f);
+		if (COL(st, XC_POD)) {
+			html__text(f, COL(st, XC_NAMESPACE));
+			fputc('/', f);
+			html__text(f, COL(st, XC_POD));
+			if (COL(st, XC_IMAGE)) {
+				fputs("<br><span class=\"muted\">", f);
+				html__text(f, COL(st, XC_IMAGE));
+				fputs("</span>", f);
+			}
+		} else {
+			fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
+		}
+		fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, XC_COUNT));
+		page__when(f, (uint64_t)sqlite3_column_int64(st, XC_FIRST_SEEN), p->now_ns);
+		fputs("</td><td>", f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, XC_LAST_SEEN), p->now_ns);
+		fputs("</td></tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	fputs("</tbody></table>\n", f);
+}
+
+static void alerts(struct page *p, const char *fp)
+{
+	FILE *f = p->f;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(p->db, UISQL_ALERTS_BY_FINGERPRINT, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	fputs("<h2>Alerts</h2>\n<ul class=\"plain alerts\">", f);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		n++;
+		fputs("<li><span class=\"status status-", f);
+		html__text(f, COL(st, AC_STATUS));
+		fputs("\">", f);
+		html__text(f, COL(st, AC_STATUS));
+		fputs("</span> since ", f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, sqlite3_column_type(st, AC_ENDS) == SQLITE_NULL ? AC_STARTS : AC_ENDS),
+			   p->now_ns);
+		fprintf(f, ", %lld sighting%s", (long long)sqlite3_column_int64(st, AC_COUNT),
+			sqlite3_column_int64(st, AC_COUNT) == 1 ? "" : "s");
+		fputs(" <span class=\"muted\">", f);
+		html__text(f, COL(st, AC_KEY));
+		fputs("</span></li>", f);
+	}
+	if (!n)
+		fputs("<li class=\"muted\">none: no route sent this leak anywhere</li>", f);
+	fputs("</ul>\n", f);
+	sqlite3_finalize(st);
+}
+
+static void history(struct page *p, const char *fp)
+{
+	FILE *f = p->f;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(p->db, UISQL_LEAK_EVENTS, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, HISTORY_SHOWN);
+	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>Host</th><th>Where</th>"
+	      "<th>Process</th><th>Sightings</th></tr></thead><tbody>\n", f);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(
+			NULL, (size_t)sqlite3_column_bytes(st, EC_BODY), sqlite3_column_blob(st, EC_BODY));
+		const Leakwatch__V1__LeakEvent *l = ev ? ev->leak : NULL;
+
+		if (!l) {
+			if (ev)
+				leakwatch__v1__event__free_unpacked(ev, NULL);
+			continue;
+		}
+		n++;
+		fputs("<tr><td>", f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
+		fputs("</td><td>", f);
+		html__text(f, COL(st, EC_HOST));
+		fputs("</td><td class=\"path\">", f);
+		if (l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL && l->journal) {
+			fputs("journal, unit ", f);
+			html__text(f, l->journal->unit);
+		} else {
+			html__text(f, l->path);
+		}
+		fputs("</td><td>", f);
+		if (ev->process) {
+			html__text(f, ev->process->comm);
+			fprintf(f, " (%u)", ev->process->pid);
+		}
+		fprintf(f, "</td><td>%llu%s</td></tr>\n", (unsigned long long)(l->count ? l->count : 1),
+			l->repeat ? " (repeat)" : "");
+		leakwatch__v1__event__free_unpacked(ev, NULL);
+	}
+	sqlite3_finalize(st);
+	if (!n)
+		fputs("<tr><td colspan=\"5\" class=\"empty\">No events kept (retention may have removed them).</td></tr>\n", f);
+	fputs("</tbody></table>\n", f);
+}
+
+void page__leak(struct page *p, const char *fp, struct ui_response *out)
+{
+	sqlite3_stmt *st;
+	const char *rb;
+	bool acked;
+	int rc;
+
+	if (!ack__valid_fingerprint(fp)) {
+		page__message(p, 404, "No such leak", "A leak's page is /ui/leak/<fingerprint>, 16 to 64 hex digits.", out);
+		return;
+	}
+	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(p->db, UISQL_LEAK, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
+		return;
+	}
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+		page__message(p, rc == SQLITE_DONE ? 404 : 503, "No such leak",
+			      "The collector has no leak with this fingerprint.", out);
+		return;
+	}
+	page__begin(p, "Leak");
+	fputs("<h1>", p->f);
+	html__text(p->f, COL(st, KC_RULE));
+	fputs(" leaked</h1>\n", p->f);
+	summary(p, st);
+	acked = sqlite3_column_type(st, KC_ACKED) != SQLITE_NULL;
+	sqlite3_finalize(st);
+	if (!acked && p->csrf[0])
+		ack_form(p, fp);
+	else if (!acked)
+		fputs("<p class=\"muted\">Sign in through the form to acknowledge from this page, or use "
+		      "POST /v1/findings/&lt;fingerprint&gt;/ack.</p>\n", p->f);
+	if ((rb = p->runbook[STORE_LEAK])) {
+		fputs("<p class=\"links\"><a href=\"", p->f);
+		html__text(p->f, rb);
+		fputs("\">Runbook</a></p>\n", p->f);
+	}
+	alerts(p, fp);
+	locations(p, fp);
+	history(p, fp);
+	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	page__finish(p, 200, out);
+}

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: Apache-2.0
+/* GET /ui/: what is open now, the most severe first. */
+#include "ui/page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "ui/html.h"
+#include "ui/uisql.h"
+
+struct filters {
+	const char *host, *ns;
+	const char *kind;       /* NULL: both */
+	int min_severity;       /* wire value */
+	const char *severity;   /* as given, for the links; NULL: the default */
+	unsigned exposures_page, leaks_page; /* from 1 */
+};
+
+#define DEFAULT_SEVERITY "low" /* info-level listeners (loopback and the like) are not problems */
+
+static unsigned page_number(const char *s)
+{
+	char *end;
+	unsigned long v = s ? strtoul(s, &end, 10) : 0;
+
+	return s && *s >= '0' && *s <= '9' && !*end && v >= 1 && v <= 100000 ? (unsigned)v : 1;
+}
+
+/* -1 with what is wrong in *why */
+static int read_filters(const struct page *p, struct filters *f, const char **why)
+{
+	enum lw_severity sev;
+
+	memset(f, 0, sizeof(*f));
+	f->host = page__arg(p, "host");
+	f->ns = page__arg(p, "namespace");
+	f->kind = page__arg(p, "kind");
+	f->severity = page__arg(p, "severity");
+	if (f->kind && !strcmp(f->kind, "all"))
+		f->kind = NULL;
+	if (f->kind && strcmp(f->kind, "listener") && strcmp(f->kind, "leak")) {
+		*why = "kind: expected all, listener or leak";
+		return -1;
+	}
+	if (severity__parse(f->severity ? f->severity : DEFAULT_SEVERITY, &sev)) {
+		*why = "severity: expected info, low, medium, high or critical";
+		return -1;
+	}
+	f->min_severity = severity__wire(sev);
+	f->exposures_page = page_number(page__arg(p, "exposures_page"));
+	f->leaks_page = page_number(page__arg(p, "leaks_page"));
+	return 0;
+}
+
+/* "/ui/?host=...&...", the filters as they are, with one page number changed */
+static void filter_href(FILE *f, const struct filters *x, const char *page_key, unsigned page)
+{
+	char sep = '?';
+
+	fputs("/ui/", f);
+#define ARG(name, v)                                                                               \
+	if (v) {                                                                                   \
+		fprintf(f, "%c%s=", sep, name);                                                    \
+		html__url_part(f, v);                                                              \
+		sep = '&';                                                                         \
+	}
+	ARG("host", x->host);
+	ARG("namespace", x->ns);
+	ARG("kind", x->kind);
+	ARG("severity", x->severity);
+#undef ARG
+	if (page_key && page > 1)
+		fprintf(f, "%c%s=%u", sep, page_key, page);
+}
+
+static void select_option(FILE *f, const char *value, const char *label, bool selected)
+{
+	fputs("<option value=\"", f);
+	html__text(f, value);
+	fputs(selected ? "\" selected>" : "\">", f);
+	html__text(f, label);
+	fputs("</option>", f);
+}
+
+static void filter_form(FILE *f, const struct filters *x)
+{
+	static const char *const sevs[] = { "info", "low", "medium", "high", "critical" };
+	const char *sev = x->severity ? x->severity : DEFAULT_SEVERITY;
+
+	fputs("<form method=\"get\" action=\"/ui/\" class=\"filters\" id=\"filters\">"
+	      "<label>Host <input name=\"host\" value=\"", f);
+	html__text(f, x->host);
+	fputs("\" placeholder=\"any\"></label><label>Namespace <input name=\"namespace\" value=\"", f);
+	html__text(f, x->ns);
+	fputs("\" placeholder=\"any\"></label><label>Kind <select name=\"kind\">", f);
+	select_option(f, "all", "exposures and leaks", !x->kind);
+	select_option(f, "listener", "exposures", x->kind && !strcmp(x->kind, "listener"));
+	select_option(f, "leak", "leaks", x->kind && !strcmp(x->kind, "leak"));
+	fputs("</select></label><label>Severity at least <select name=\"severity\">", f);
+	for (size_t i = 0; i < sizeof(sevs) / sizeof(sevs[0]); i++)
+		select_option(f, sevs[i], sevs[i], !strcmp(sev, sevs[i]));
+	fputs("</select></label><button type=\"submit\">Filter</button>"
+	      "<a href=\"/ui/\">Clear</a></form>\n", f);
+}
+
+static void bind_filters(sqlite3_stmt *st, const struct filters *x)
+{
+	if (x->host)
+		sqlite3_bind_text(st, 1, x->host, -1, SQLITE_STATIC);
+	if (x->ns)
+		sqlite3_bind_text(st, 2, x->ns, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, x->min_severity);
+}
+
+static int64_t count_of(sqlite3 *db, const char *sql, const struct filters *x)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_filters(st, x);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void pager(FILE *f, const struct filters *x, const char *key, unsigned page, int64_t total)
+{
+	int64_t pages = (total + PAGE_ROWS - 1) / PAGE_ROWS;
+
+	if (pages <= 1)
+		return;
+	fputs("<nav class=\"pager\">", f);
+	if (page > 1) {
+		fputs("<a rel=\"prev\" href=\"", f);
+		filter_href(f, x, key, page - 1);
+		fputs("\">\xe2\x86\x90 previous</a>", f);
+	}
+	fprintf(f, "<span>page %u of %lld</span>", page, (long long)pages);
+	if (page < pages) {
+		fputs("<a rel=\"next\" href=\"", f);
+		filter_href(f, x, key, page + 1);
+		fputs("\">next \xe2\x86\x92</a>", f);
+	}
+	fputs("</nav>\n", f);
+}
+
+/* The probe's answer, in words an on-call engineer acts on. */
+static void auth_cell(FILE *f, const char *state)
+{
+	if (!state)
+		fputs("<span class=\"muted\">not probed</span>", f);
+	else if (!strcmp(state, "none"))
+		fputs("<span class=\"open-door\">answers without credentials</span>", f);
+	else if (!strcmp(state, "required"))
+		fputs("asks for credentials", f);
+	else if (!strcmp(state, "tls"))
+		fputs("TLS before anything", f);
+	else
+		html__text(f, state);
+}
+
+static void process_cell(FILE *f, const char *comm, int64_t pid)
+{
+	html__text(f, comm ? comm : "?");
+	if (pid > 0)
+		fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)pid);
+}
+
+static void pod_cell(FILE *f, const char *ns, const char *pod)
+{
+	if (!pod) {
+		fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
+		return;
+	}
+	html__text(f, ns);
+	fputc('/', f);
+	html__text(f, pod);
+}
+
+#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+
+static int exposures(struct page *p, const struct filters *x)
+{
+	FILE *f = p->f;
+	sqlite3_stmt *st;
+	int64_t total = count_of(p->db, UISQL_COUNT_OPEN_LISTENERS, x);
+	int rc, rows = 0;
+
+	if (total < 0 || sqlite3_prepare_v2(p->db, UISQL_OPEN_LISTENERS, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_filters(st, x);
+	sqlite3_bind_int(st, 4, PAGE_ROWS);
+	sqlite3_bind_int64(st, 5, (int64_t)(x->exposures_page - 1) * PAGE_ROWS);
+	fprintf(f, "<section id=\"exposures\"><h2>Exposures <span class=\"count\">%lld open</span></h2>\n",
+		(long long)total);
+	fputs("<table class=\"findings\"><thead><tr><th>Severity</th><th>Host</th><th>Address</th>"
+	      "<th>Service</th><th>Auth</th><th>Process</th><th>Pod</th><th>Open since</th></tr></thead><tbody>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char addr[LW_ADDR_TEXT];
+		const char *proto = COL(st, LC_PROTO), *host = COL(st, LC_HOST);
+		unsigned port = (unsigned)sqlite3_column_int(st, LC_PORT);
+
+		page__address(addr, sizeof(addr), sqlite3_column_blob(st, LC_ADDRESS),
+			      sqlite3_column_bytes(st, LC_ADDRESS));
+		rows++;
+		fputs("<tr><td>", f);
+		page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
+		fputs("</td><td><a href=\"", f);
+		filter_href(f, &(struct filters){ .host = host, .severity = x->severity }, NULL, 0);
+		fputs("\">", f);
+		html__text(f, host);
+		fputs("</a></td><td><a class=\"endpoint\" href=\"", f);
+		page__listener_href(f, host, (uint64_t)sqlite3_column_int64(st, LC_NETNS), proto, addr, port);
+		fputs("\">", f);
+		html__text(f, proto);
+		fputc(' ', f);
+		if (strchr(addr, ':'))
+			fputc('[', f);
+		html__text(f, addr);
+		if (strchr(addr, ':'))
+			fputc(']', f);
+		fprintf(f, ":%u</a> <span class=\"muted\">", port);
+		html__text(f, COL(st, LC_EXPOSURE));
+		fputs("</span></td><td>", f);
+		html__text(f, COL(st, LC_SERVICE) ? COL(st, LC_SERVICE) : "unknown");
+		fputs("</td><td>", f);
+		auth_cell(f, COL(st, LC_AUTH));
+		fputs("</td><td>", f);
+		process_cell(f, COL(st, LC_COMM), sqlite3_column_int64(st, LC_PID));
+		fputs("</td><td>", f);
+		pod_cell(f, COL(st, LC_NAMESPACE), COL(st, LC_POD));
+		fputs("</td><td>", f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, LC_FIRST_SEEN), p->now_ns);
+		fputs("</td></tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	if (!rows)
+		fputs("<tr><td colspan=\"8\" class=\"empty\">No open exposure matches.</td></tr>\n", f);
+	fputs("</tbody></table>\n", f);
+	pager(f, x, "exposures_page", x->exposures_page, total);
+	fputs("</section>\n", f);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int leaks(struct page *p, const struct filters *x)
+{
+	FILE *f = p->f;
+	sqlite3_stmt *st;
+	int64_t total = count_of(p->db, UISQL_COUNT_OPEN_LEAKS, x);
+	int rc, rows = 0;
+
+	if (total < 0 || sqlite3_prepare_v2(p->db, UISQL_OPEN_LEAKS, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_filters(st, x);
+	sqlite3_bind_int(st, 4, PAGE_ROWS);
+	sqlite3_bind_int64(st, 5, (int64_t)(x->leaks_page - 1) * PAGE_ROWS);
+	fprintf(f, "<section id=\"leaks\"><h2>Leaks <span class=\"count\">%lld unacknowledged</span></h2>\n",
+		(long long)total);
+	fputs("<table class=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Redacted</th>"
+	      "<th>Fingerprint</th><th>Where</th><th>Count</th><th>First seen</th><th>Last seen</th></tr>"
+	      "</thead><tbody>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *fp = COL(st, KC_FINGERPRINT);
+		int64_t hosts = sqlite3_column_int64(st, KC_HOSTS), files = sqlite3_column_int64(st, KC_FILES);
+
+		rows++;
+		fputs("<tr><td>", f);
+		page__severity(f, sqlite3_column_int(st, KC_SEVERITY));
+		fputs("</td><td>", f);
+		html__text(f, COL(st, KC_RULE));
+		fputs("</td><td><code class=\"redacted\">", f);
+		html__text(f, COL(st, KC_REDACTED));
+		fputs("</code></td><td><a class=\"fingerprint\" href=\"/ui/leak/", f);
+		html__url_part(f, fp);
+		fputs("\">", f);
+		html__text_n(f, fp, 16);
+		fputs("</a></td><td>", f);
+		html__text(f, COL(st, KC_TOP_HOST));
+		fputs(":", f);
+		html__text(f, COL(st, KC_TOP_PATH));
+		if (hosts > 1 || files > 1)
+			fprintf(f, " <span class=\"muted\">(%lld host%s, %lld file%s)</span>", (long long)hosts,
+				hosts == 1 ? "" : "s", (long long)files, files == 1 ? "" : "s");
+		fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, KC_COUNT));
+		page__when(f, (uint64_t)sqlite3_column_int64(st, KC_FIRST_SEEN), p->now_ns);
+		fputs("</td><td>", f);
+		page__when(f, (uint64_t)sqlite3_column_int64(st, KC_LAST_SEEN), p->now_ns);
+		fputs("</td></tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	if (!rows)
+		fputs("<tr><td colspan=\"8\" class=\"empty\">No unacknowledged leak matches.</td></tr>\n", f);
+	fputs("</tbody></table>\n", f);
+	pager(f, x, "leaks_page", x->leaks_page, total);
+	fputs("</section>\n", f);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void page__overview(struct page *p, struct ui_response *out)
+{
+	struct filters x;
+	const char *why;
+	int err = 0;
+
+	if (read_filters(p, &x, &why)) {
+		page__message(p, 400, "Bad filter", why, out);
+		return;
+	}
+	page__begin(p, "Open problems");
+	fputs("<h1>Open problems</h1>\n", p->f);
+	filter_form(p->f, &x);
+	/* one snapshot for the counts and both lists */
+	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+	if (!x.kind || !strcmp(x.kind, "listener"))
+		err |= exposures(p, &x);
+	if (!x.kind || !strcmp(x.kind, "leak"))
+		err |= leaks(p, &x);
+	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	if (err) {
+		fputs("<p class=\"error\">The database could not be read completely; "
+		      "the lists above may be short. The collector's log says why.</p>", p->f);
+	}
+	page__finish(p, err ? 503 : 200, out);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Browser sessions for the pages. An operator signs in once with a token;
+ * the session cookie then stands for that credential until it expires.
+ * The cookie is signed, not stored: "<name hex>.<expiry s>.<mac hex>",
+ * where the MAC (HMAC-SHA256 under a key made at start) covers the name,
+ * the expiry and the credential's digest. So a session ends when it
+ * expires, when the collector restarts, and at once when its token is
+ * removed or rotated (a SIGHUP without that digest), with nothing to
+ * clean up. A form's CSRF token is a MAC of the session cookie, so it is
+ * valid for that session only.
+ */
+#ifndef COLLECTOR_SESSION_H
+#define COLLECTOR_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access/auth.h"
+
+#define SESSION_KEY_LEN 32
+#define SESSION_COOKIE_MAX (2 * AUTH_NAME_MAX + 24 + 2 * 32 + 4)
+#define SESSION_CSRF_LEN 64 /* hex digits */
+
+struct session_key {
+	uint8_t k[SESSION_KEY_LEN];
+};
+
+/* A fresh random key. 0 or -EIO. */
+int session__new_key(struct session_key *key);
+/* The cookie value for cred, valid until expires_s (Unix seconds). */
+int session__issue(const struct session_key *key, const struct auth_cred *cred, uint64_t expires_s,
+		   char out[SESSION_COOKIE_MAX]);
+/* The credential in a that the cookie stands for, or NULL: malformed,
+ * forged, expired at now_s, or its credential gone or changed. */
+const struct auth_cred *session__verify(const struct session_key *key, const struct auth *a,
+					const char *cookie, uint64_t now_s);
+/* The CSRF token of a session cookie. */
+void session__csrf(const struct session_key *key, const char *cookie, char out[SESSION_CSRF_LEN + 1]);
+/* Does a form's token belong to that cookie? Constant time. */
+bool session__csrf_ok(const struct session_key *key, const char *cookie, const char *token);
+
+#endif

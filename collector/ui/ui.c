@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ui/ui.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alerting/engine.h"
+#include "log.h"
+#include "server/metrics.h"
+#include "storage/ack.h"
+#include "ui/assets.h"
+#include "ui/form.h"
+#include "ui/html.h"
+#include "ui/page.h"
+
+const char *const ui__headers[] = {
+	"Content-Security-Policy",
+	"default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Content-Type-Options", "nosniff",
+	"X-Frame-Options", "DENY",
+	"Referrer-Policy", "no-referrer",
+	"Cross-Origin-Opener-Policy", "same-origin",
+	"Cross-Origin-Resource-Policy", "same-origin",
+	NULL,
+};
+
+int ui__init(struct ui *ui)
+{
+	memset(ui->runbook, 0, sizeof(ui->runbook));
+	pthread_mutex_init(&ui->lock, NULL);
+	if (!ui->session_ttl_ms)
+		ui->session_ttl_ms = UI_SESSION_TTL_MS;
+	if (!ui->silent_ms)
+		ui->silent_ms = 5 * 60 * 1000;
+	return session__new_key(&ui->key);
+}
+
+void ui__fini(struct ui *ui)
+{
+	for (int k = 0; k < STORE_KIND_COUNT; k++)
+		free(ui->runbook[k]);
+	pthread_mutex_destroy(&ui->lock);
+	explicit_bzero(&ui->key, sizeof(ui->key));
+}
+
+void ui__set_runbooks(struct ui *ui, char *const runbook[STORE_KIND_COUNT])
+{
+	char *fresh[STORE_KIND_COUNT] = { 0 };
+
+	for (int k = 0; k < STORE_KIND_COUNT; k++) {
+		const char *u = runbook ? runbook[k] : NULL;
+
+		/* a link the page offers must not be javascript: or data: */
+		if (u && (!strncasecmp(u, "https://", 8) || !strncasecmp(u, "http://", 7)))
+			fresh[k] = strdup(u);
+	}
+	pthread_mutex_lock(&ui->lock);
+	for (int k = 0; k < STORE_KIND_COUNT; k++) {
+		free(ui->runbook[k]);
+		ui->runbook[k] = fresh[k];
+	}
+	pthread_mutex_unlock(&ui->lock);
+}
+
+void ui__response_free(struct ui_response *r)
+{
+	if (!r->body_static)
+		free(r->body);
+	r->body = NULL;
+}
+
+/* --- answers without a page --- */
+
+static void plain(struct ui_response *out, unsigned status, const char *text)
+{
+	out->status = status;
+	out->type = "text/plain; charset=utf-8";
+	out->body = (char *)text;
+	out->len = strlen(text);
+	out->body_static = true;
+}
+
+static void redirect(struct ui_response *out, const char *location)
+{
+	plain(out, 303, "see other");
+	snprintf(out->location, sizeof(out->location), "%s", location);
+}
+
+/* --- who asks --- */
+
+struct caller {
+	const struct auth_cred *cred;
+	bool by_cookie;
+};
+
+enum who { WHO_NOBODY, WHO_OPERATOR, WHO_UNKNOWN_TOKEN, WHO_WRONG_ROLE };
+
+static enum who identify(struct ui *ui, const struct ui_request *rq, struct caller *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (rq->authorization) {
+		c->cred = auth__check(rq->auth, rq->authorization);
+		if (!c->cred)
+			return WHO_UNKNOWN_TOKEN;
+		return c->cred->roles & AUTH_OPERATOR ? WHO_OPERATOR : WHO_WRONG_ROLE;
+	}
+	if (rq->cookie && (c->cred = session__verify(&ui->key, rq->auth, rq->cookie, rq->now_ns / 1000000000ULL))) {
+		c->by_cookie = true;
+		return WHO_OPERATOR;
+	}
+	return WHO_NOBODY;
+}
+
+/*
+ * A POST from another site is refused whatever it carries. Browsers say
+ * where a request comes from in Sec-Fetch-Site; older ones only in Origin,
+ * which is "null" under Referrer-Policy: no-referrer (ours) and then says
+ * nothing. A client that sends neither is no browser, and needs its token
+ * or the session's CSRF token anyway.
+ */
+static bool same_site(const struct ui_request *rq)
+{
+	const char *o = rq->origin;
+
+	if (rq->sec_fetch_site)
+		return !strcmp(rq->sec_fetch_site, "same-origin") || !strcmp(rq->sec_fetch_site, "none");
+	if (!o || !strcmp(o, "null"))
+		return true;
+	if (!strncmp(o, "https://", 8))
+		o += 8;
+	else if (!strncmp(o, "http://", 7))
+		o += 7;
+	else
+		return false;
+	return rq->host && !strcasecmp(o, rq->host);
+}
+
+/* Where to go after signing in: one of our pages, never another site. */
+static const char *safe_next(const char *next)
+{
+	if (!next || strncmp(next, "/ui/", 4) || strstr(next, "//") || strchr(next, '\\') ||
+	    strpbrk(next, "\r\n"))
+		return "/ui/";
+	return next;
+}
+
+static void session_cookie(struct ui *ui, struct ui_response *out, const char *value, uint64_t max_age_s)
+{
+	snprintf(out->set_cookie, sizeof(out->set_cookie),
+		 UI_COOKIE "=%s; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=%llu%s", value,
+		 (unsigned long long)max_age_s, ui->tls ? "; Secure" : "");
+}
+
+static void begin_page(struct ui *ui, const struct ui_request *rq, struct page *p, const struct caller *c)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = open_memstream(&p->buf, &p->len);
+	p->rq = rq;
+	p->ui = ui;
+	p->now_ns = rq->now_ns;
+	p->who = c && c->cred ? c->cred->name : NULL;
+	if (c && c->by_cookie)
+		session__csrf(&ui->key, rq->cookie, p->csrf);
+	pthread_mutex_lock(&ui->lock);
+	for (int k = 0; k < STORE_KIND_COUNT; k++)
+		p->runbook[k] = ui->runbook[k] ? strdup(ui->runbook[k]) : NULL;
+	pthread_mutex_unlock(&ui->lock);
+}
+
+static void end_page(struct page *p)
+{
+	if (p->f)
+		fclose(p->f);
+	free(p->buf);
+	for (int k = 0; k < STORE_KIND_COUNT; k++)
+		free(p->runbook[k]);
+}
+
+/* --- sign in and out --- */
+
+static void login(struct ui *ui, const struct ui_request *rq, struct ui_response *out)
+{
+	char token[TOKEN_MAX_LEN + 1], next[512], header[TOKEN_MAX_LEN + 16], cookie[SESSION_COOKIE_MAX];
+	const struct auth_cred *cred;
+	struct page p;
+
+	if (!strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD")) {
+		const char *n = rq->arg ? rq->arg(rq->arg_ctx, "next") : NULL;
+
+		begin_page(ui, rq, &p, NULL);
+		page__login(&p, 200, NULL, safe_next(n), out);
+		end_page(&p);
+		return;
+	}
+	if (!same_site(rq)) {
+		metrics__reject(ui->metrics, REJECT_FORBIDDEN, 1);
+		plain(out, 403, "forbidden: a cross-site request");
+		return;
+	}
+	if (form__get(rq->body, rq->len, "next", next, sizeof(next)))
+		snprintf(next, sizeof(next), "/ui/");
+	if (form__get(rq->body, rq->len, "token", token, sizeof(token)) || !token[0]) {
+		begin_page(ui, rq, &p, NULL);
+		page__login(&p, 400, "Enter an operator token.", safe_next(next), out);
+		end_page(&p);
+		return;
+	}
+	/* a token pasted with the newline of its file */
+	for (size_t n = strlen(token); n && strchr(" \t\r\n", token[n - 1]); n--)
+		token[n - 1] = '\0';
+	snprintf(header, sizeof(header), "Bearer %s", token + strspn(token, " \t\r\n"));
+	cred = auth__check(rq->auth, header);
+	explicit_bzero(token, sizeof(token));
+	explicit_bzero(header, sizeof(header));
+	if (!cred || !(cred->roles & AUTH_OPERATOR)) {
+		metrics__reject(ui->metrics, cred ? REJECT_FORBIDDEN : REJECT_AUTH, 1);
+		if (cred)
+			log_info("refused %s credential %s at the sign-in form", auth_role__name(cred->roles), cred->name);
+		begin_page(ui, rq, &p, NULL);
+		page__login(&p, cred ? 403 : 401,
+			    cred ? "This token has the ingest role: it may only send events. The pages need an operator token."
+				 : "Unknown token.",
+			    safe_next(next), out);
+		end_page(&p);
+		return;
+	}
+	if (session__issue(&ui->key, cred, rq->now_ns / 1000000000ULL + ui->session_ttl_ms / 1000, cookie)) {
+		plain(out, 500, "the session could not be made");
+		return;
+	}
+	log_info("operator %s signed in to the pages", cred->name);
+	redirect(out, safe_next(next));
+	session_cookie(ui, out, cookie, ui->session_ttl_ms / 1000);
+}
+
+/* A form POSTed with a session must carry its CSRF token; a bearer token needs none. */
+static bool form_allowed(struct ui *ui, const struct ui_request *rq, const struct caller *c)
+{
+	char csrf[SESSION_CSRF_LEN + 2];
+
+	if (!same_site(rq))
+		return false;
+	if (!c->by_cookie)
+		return true;
+	return !form__get(rq->body, rq->len, "csrf", csrf, sizeof(csrf)) && session__csrf_ok(&ui->key, rq->cookie, csrf);
+}
+
+/* --- acknowledge --- */
+
+static void acknowledge(struct ui *ui, const struct ui_request *rq, const struct caller *c, const char *fp,
+			struct ui_response *out)
+{
+	struct ack_result res;
+	char location[256];
+	int err;
+
+	if (!ack__valid_fingerprint(fp)) {
+		plain(out, 404, "no such leak");
+		return;
+	}
+	err = ack__leak(ui->store, fp, c->cred->name, rq->now_ns, &res);
+	if (err) {
+		out->retry_after = "5";
+		plain(out, 503, "storage unavailable, retry later");
+		return;
+	}
+	if (!res.found) {
+		plain(out, 404, "no leak with this fingerprint");
+		return;
+	}
+	log_info("operator %s acknowledged leak %.16s from the pages; %u alert(s) resolved", c->cred->name, fp,
+		 (unsigned)res.resolved);
+	if (res.resolved && rq->alerts)
+		alerts__kick(rq->alerts);
+	snprintf(location, sizeof(location), "/ui/leak/%s", fp);
+	redirect(out, location);
+}
+
+/* --- the pages --- */
+
+static void page(struct ui *ui, const struct ui_request *rq, const struct caller *c, struct ui_response *out)
+{
+	static const char listener[] = "/ui/listener/", leak[] = "/ui/leak/";
+	struct store_opts so = { .path = ui->db_path, .read_only = true, .busy_timeout_ms = 5000 };
+	const char *path = rq->path;
+	struct store *ro = NULL;
+	char err[256];
+	struct page p;
+
+	begin_page(ui, rq, &p, c);
+	if (!p.f) {
+		plain(out, 503, "out of memory");
+		return;
+	}
+	metrics__add(ui->metrics, queries, 1);
+	if (store__open(&so, &ro, err, sizeof(err))) {
+		log_error("pages: %s", err);
+		out->retry_after = "5";
+		page__message(&p, 503, "Storage unavailable", "The database could not be opened; retry later.", out);
+	} else {
+		p.db = store__db(ro);
+		if (!strcmp(path, "/ui/"))
+			page__overview(&p, out);
+		else if (!strcmp(path, "/ui/hosts"))
+			page__hosts(&p, out);
+		else if (!strncmp(path, listener, sizeof(listener) - 1))
+			page__listener(&p, path + sizeof(listener) - 1, out);
+		else if (!strncmp(path, leak, sizeof(leak) - 1) && !strchr(path + sizeof(leak) - 1, '/'))
+			page__leak(&p, path + sizeof(leak) - 1, out);
+		else
+			page__message(&p, 404, "Not found", "There is no such page.", out);
+		store__close(ro);
+	}
+	end_page(&p);
+}
+
+static bool is_get(const char *m)
+{
+	return !strcmp(m, "GET") || !strcmp(m, "HEAD");
+}
+
+/* "/ui/leak/<fp>/ack" -> fp, or NULL */
+static const char *ack_target(const char *path, char fp[80])
+{
+	static const char prefix[] = "/ui/leak/", suffix[] = "/ack";
+	size_t n;
+
+	if (strncmp(path, prefix, sizeof(prefix) - 1))
+		return NULL;
+	path += sizeof(prefix) - 1;
+	n = strlen(path);
+	if (n <= sizeof(suffix) - 1 || strcmp(path + n - (sizeof(suffix) - 1), suffix))
+		return NULL;
+	n -= sizeof(suffix) - 1;
+	if (n >= 80 || memchr(path, '/', n))
+		return NULL;
+	memcpy(fp, path, n);
+	fp[n] = '\0';
+	return fp;
+}
+
+void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *out)
+{
+	struct caller c;
+	char fp[80], next[600];
+	enum who who;
+	const char *target;
+
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(rq->path, "/ui")) {
+		redirect(out, "/ui/");
+		return;
+	}
+	if (assets__serve(rq->path, out))
+		return;
+	if (!strcmp(rq->path, "/ui/login")) {
+		if (!is_get(rq->method) && strcmp(rq->method, "POST")) {
+			plain(out, 405, "method not allowed");
+			return;
+		}
+		login(ui, rq, out);
+		return;
+	}
+	who = identify(ui, rq, &c);
+	if (who == WHO_UNKNOWN_TOKEN) {
+		metrics__reject(ui->metrics, REJECT_AUTH, 1);
+		plain(out, 401, "unauthorized");
+		return;
+	}
+	if (who == WHO_WRONG_ROLE) {
+		metrics__reject(ui->metrics, REJECT_FORBIDDEN, 1);
+		log_info("refused %s credential %s on %s", auth_role__name(c.cred->roles), c.cred->name, "/ui/");
+		plain(out, 403, "forbidden: the pages need an operator credential");
+		return;
+	}
+	if (who == WHO_NOBODY) {
+		/* a page asks to sign in first; anything else is refused */
+		if (!is_get(rq->method)) {
+			metrics__reject(ui->metrics, REJECT_AUTH, 1);
+			plain(out, 401, "unauthorized: sign in at /ui/login");
+			return;
+		}
+		FILE *m = fmemopen(next, sizeof(next), "w");
+
+		if (!m) {
+			plain(out, 503, "out of memory");
+			return;
+		}
+		fputs("/ui/login?next=", m);
+		html__url_part(m, safe_next(rq->path));
+		if (fclose(m) || !memchr(next, '\0', sizeof(next)))
+			snprintf(next, sizeof(next), "/ui/login");
+		if (rq->cookie)
+			session_cookie(ui, out, "", 0); /* expired or forged: forget it */
+		redirect(out, next);
+		return;
+	}
+	target = ack_target(rq->path, fp);
+	if (!strcmp(rq->path, "/ui/logout") || target) {
+		if (strcmp(rq->method, "POST")) {
+			plain(out, 405, "method not allowed");
+			return;
+		}
+		if (!form_allowed(ui, rq, &c)) {
+			metrics__reject(ui->metrics, REJECT_FORBIDDEN, 1);
+			log_info("refused a form from %s without its CSRF token or from another site", c.cred->name);
+			plain(out, 403, "forbidden: the form's CSRF token is missing or wrong, or it came from another site");
+			return;
+		}
+		if (target) {
+			acknowledge(ui, rq, &c, target, out);
+			return;
+		}
+		redirect(out, "/ui/login");
+		session_cookie(ui, out, "", 0);
+		return;
+	}
+	if (!is_get(rq->method)) {
+		plain(out, 405, "method not allowed");
+		return;
+	}
+	page(ui, rq, &c, out);
+}
