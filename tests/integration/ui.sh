@@ -9,7 +9,7 @@
 # alert resolves. No script from a finding runs. Access: no session, no
 # finding; an ingest token, 403; a form without its CSRF token, or from
 # another site, 403. No raw token is on any page. Screenshots go to
-# $UI_SHOTS (default: the test's own directory, removed at exit).
+# $UI_SHOTS (default: build/ui-screenshots, kept after the run).
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v chromium >/dev/null || [ ! -d "$LW_ROOT/tests/ui/node_modules/puppeteer-core" ]; then
@@ -21,7 +21,7 @@ CPORT=$(free_port)
 RPORT=$(free_port)
 RLOG=$WORK/received.jsonl
 CSTATE=$WORK/collector
-SHOTS=${UI_SHOTS:-$WORK/shots}
+SHOTS=${UI_SHOTS:-$BUILD/ui-screenshots}
 mkdir -p "$CSTATE" "$WORK/logs" "$WORK/bin" "$SHOTS"
 chmod 755 "$WORK" "$WORK/logs" "$WORK/bin"
 
@@ -208,4 +208,4 @@ done
 check "no raw token in the browser's output or the collector's log" sh -c \
 	"! grep -qF '$SECRET' '$BROWSER_OUT' '$WORK/collector.err' '$WORK/collector.out'"
 check "no operator token in the collector's log" sh -c "! grep -qF '$OP' '$WORK/collector.err'"
-ls "$SHOTS"/*.png >/dev/null 2>&1 && echo "    screenshots: $(ls "$SHOTS" | tr '\n' ' ')"
+ls "$SHOTS"/*.png >/dev/null 2>&1 && echo "    screenshots in $SHOTS: $(cd "$SHOTS" && ls -- *.png | tr '\n' ' ')"

@@ -599,6 +599,52 @@ static void test_payload_slack(void **state)
 	free(body);
 }
 
+/* With server.public_url, every sink's payload links to the finding's page. */
+static void test_payload_links(void **state)
+{
+	struct alertcfg c = cfg_with_runbook();
+	struct alert_sink s = { .name = S("pd"), .type = SINK_PAGERDUTY, .routing_key = S("K") };
+	struct alert_view v = view(), l = view();
+	struct notification n = { .action = OUTBOX_TRIGGER, .id = 1, .dedup_key = v.key, .alerts = &v,
+				  .n = 1, .total = 1, .at_ns = v.starts_ns };
+	struct notification nl = n;
+	char *body;
+	(void)state;
+
+	/* no public_url: no link anywhere */
+	body = payload__webhook(&c, &n, fx_now());
+	assert_non_null(strstr(body, "\"url\":null"));
+	free(body);
+	body = payload__alertmanager(&c, &n, 1, fx_now());
+	assert_null(strstr(body, "generatorURL"));
+	free(body);
+
+	c.public_url = S("https://lw.example.com");
+	body = payload__webhook(&c, &n, fx_now());
+	assert_non_null(strstr(body, "\"url\":\"https://lw.example.com/ui/leak/" FP "\""));
+	free(body);
+	body = payload__alertmanager(&c, &n, 1, fx_now());
+	assert_non_null(strstr(body, "\"generatorURL\":\"https://lw.example.com/ui/leak/" FP "\""));
+	assert_non_null(strstr(body, "\"finding_url\":\"https://lw.example.com/ui/leak/" FP "\""));
+	free(body);
+	body = payload__pagerduty(&c, &s, &n, fx_now());
+	assert_non_null(strstr(body, "\"links\":[{\"href\":\"https://lw.example.com/ui/leak/" FP "\","
+				     "\"text\":\"Finding in leakwatch\"},{\"href\":\"https://wiki.example.com/leak\""));
+	free(body);
+	body = payload__slack(&c, &n, fx_now());
+	assert_non_null(strstr(body, "<https://lw.example.com/ui/leak/" FP "|Open in leakwatch>"));
+	free(body);
+
+	/* a listener: its page by the fields of its dedup key, the host encoded */
+	l.key = S("leakwatch/listener/db 7/4026531840/tcp/203.0.113.5/6379");
+	l.kind = STORE_LISTENER;
+	nl.alerts = &l;
+	nl.dedup_key = l.key;
+	body = payload__webhook(&c, &nl, fx_now());
+	assert_non_null(strstr(body, "\"url\":\"https://lw.example.com/ui/listener/db%207/4026531840/tcp/203.0.113.5/6379\""));
+	free(body);
+}
+
 static void test_payload_webhook(void **state)
 {
 	struct alertcfg c = cfg_with_runbook();
@@ -784,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_payload_leak_hosts),
 		cmocka_unit_test(test_payload_slack),
 		cmocka_unit_test(test_payload_webhook),
+		cmocka_unit_test(test_payload_links),
 		cmocka_unit_test(test_payload_alertmanager),
 		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_classify),
