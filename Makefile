@@ -49,7 +49,8 @@ COLLECTOR_CPPFLAGS := -Icollector
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd -lsystemd -lpthread
+LDLIBS_AGENT := -lbpf -lelf -lz -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd \
+		-lsystemd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

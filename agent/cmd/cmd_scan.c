@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * `leakwatch scan PATH...`: looks for credentials in files at rest (old
- * logs, rotated .gz logs, directories of them) with the agent's own engine,
+ * logs, rotated logs compressed with gzip, zstd, xz or bzip2, directories of them) with the agent's own engine,
  * so that a retro-scan finds what the agent would have found and gives the
  * same fingerprints. One line per finding; the secret itself is never
  * printed, only its rule, redacted form and keyed fingerprint.
@@ -19,10 +19,10 @@
 #include "cmd/cmd.h"
 #include "clock.h"
 #include "ignore.h"
-#include "cmd/scanfile.h"
-#include "cmd/scanjobs.h"
-#include "cmd/scanjournal.h"
-#include "cmd/scanreport.h"
+#include "scan/scanfile.h"
+#include "scan/scanjobs.h"
+#include "scan/scanjournal.h"
+#include "scan/scanreport.h"
 #include "glob.h"
 #include "version.h"
 #include "yamlcfg.h"
@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		   "                      [--exclude GLOB]... [--max-file-size SIZE] [--key FILE] [--config FILE]\n"
 		   "                      [-v|--verbose] [-q|--quiet] [-j|--jobs N] PATH...\n"
 		   "       leakwatch scan --journal [--since WHEN] [--format json|text] [--key FILE] [DIR...]\n"
-		   "  scans files and directories (recursively; .gz rotated logs included) for credentials\n"
+		   "  scans files and directories (recursively; rotated logs compressed with gzip, zstd, xz or\n"
+		   "  bzip2 included) for credentials\n"
 		   "  --journal     scans systemd journals instead: this host's, or those in each DIR\n"
 		   "  --since WHEN  journal entries since a time (2026-11-29, \"2026-11-29 10:00:00\", UTC)\n"
 		   "                or for a duration back from now (24h)\n"
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 		   "  --max-file-size SIZE  skip larger files (counted as skipped)\n"
 		   "  --disable-rule ID  do not report this rule's findings (repeatable; rules.disable too)\n"
 		   "  --ignore FILE the findings to leave out (default: ignore_file, %s)\n"
-		   "  -v, --verbose name each file skipped (binary, compressed other than gzip, too large)\n"
+		   "  -v, --verbose name each file skipped (binary, lz4, too large)\n"
 		   "  -q, --quiet   no summary line on standard error\n"
 		   "  -j, --jobs N  scan N files at once (default: one per CPU); the output is the same\n"
 		   "exit status: 0 nothing found, 1 credentials found, 2 error\n",

@@ -174,15 +174,15 @@ fi
 check "directory: the summary counts the binary file as skipped, with size and time" \
 	grep -Eq "^scanned 2 files \([0-9.]+ (bytes|KiB|MiB)\) in [0-9]+\.[0-9] s, 2 findings, 1 skipped, 0 errors$" "$WORK/err"
 check "    without --verbose it is not named" bash -c '! grep -q "binary-file" "$1"' _ "$WORK/err"
-printf 'INFO nothing here\n' | xz >"$WORK/logs/old/app.log.3.xz"
+printf 'INFO nothing here\n' | lz4 -q >"$WORK/logs/old/app.log.3.lz4"
 scan --format json --verbose "$WORK/logs"
 check "--verbose names each file skipped, and why" bash -c '
 	grep -qx "leakwatch: skipped $1/binary-file: binary" "$2" &&
-	grep -qx "leakwatch: skipped $1/app.log.3.xz: xz compressed (only gzip is read)" "$2" &&
+	grep -qx "leakwatch: skipped $1/app.log.3.lz4: lz4 compressed (not read)" "$2" &&
 	grep -q ", 2 skipped, 0 errors$" "$2"' _ "$WORK/logs/old" "$WORK/err"
 scan --format json --quiet "$WORK/logs"
 check "--quiet: no summary line, the exit status still says found (1)" bash -c '[ "$1" -eq 1 ] && ! grep -q "^scanned" "$2"' _ "$RC" "$WORK/err"
-rm "$WORK/logs/old/app.log.3.xz"
+rm "$WORK/logs/old/app.log.3.lz4"
 if no_secret_in_output; then pass "gz output: no secret"; else fail "gz output: no secret"; fi
 scan --format json "$WORK/app.log"
 fp2=$(python3 -c 'import json,sys;print(sorted(json.loads(l)["fingerprint"] for l in open(sys.argv[1])))' "$WORK/out")
@@ -194,8 +194,51 @@ head -c 300M /dev/zero | gzip -1 >"$WORK/bomb/a.log.1.gz"
 cp "$WORK/app.log" "$WORK/bomb/b.log"
 scan --format json "$WORK/bomb"
 check "gzip bomb: exit 2" test "$RC" -eq 2
-check "gzip bomb: reported on stderr" grep -q "a.log.1.gz: gzip inflates more than" "$WORK/err"
+check "gzip bomb: reported on stderr" grep -q "a.log.1.gz: gzip data inflates more than" "$WORK/err"
 check "gzip bomb: the next file still scanned" test "$(grep -c b.log "$WORK/out")" -eq 3
+
+# --- rotated logs as logrotate's compresscmd makes them: zstd, xz, bzip2 ---
+# each with two members (a log compressed, then appended to), the secret in
+# the second, so the lines count across the join
+mkdir -p "$WORK/packed"
+rotated_part() { for i in $(seq "$1"); do echo "2026-11-28T00:00:00Z INFO [api] request $i served"; done; }
+ext_of() { case $1 in zstd) echo zst ;; bzip2) echo bz2 ;; *) echo "$1" ;; esac; }
+for fmt in zstd xz bzip2; do
+	{
+		rotated_part 1500 | $fmt -q -c
+		{ rotated_part 500; echo "2026-11-28T00:00:02Z INFO [api] token ${SECRET[0]} refreshed"; } | $fmt -q -c
+	} >"$WORK/packed/app.log.1.$(ext_of $fmt)"
+done
+scan --format json "$WORK/packed"
+check "zstd, xz and bzip2 rotated logs: exit 1" test "$RC" -eq 1
+check "    each one's secret, at its line across the two members" python3 - "$WORK/out" <<'EOF'
+import json, sys
+rows = sorted((r["path"].rsplit(".", 1)[1], r["line"], r["rule"]) for r in map(json.loads, open(sys.argv[1])))
+assert rows == [("bz2", 2001, "github-pat"), ("xz", 2001, "github-pat"), ("zst", 2001, "github-pat")], rows
+EOF
+if no_secret_in_output; then pass "zstd, xz, bzip2 output: no secret"; else fail "zstd, xz, bzip2 output: no secret"; fi
+for fmt in zstd xz bzip2; do
+	ext=$(ext_of $fmt)
+	size=$(stat -c %s "$WORK/packed/app.log.1.$ext")
+	head -c $((size - 30)) "$WORK/packed/app.log.1.$ext" >"$WORK/packed/cut.log.1.$ext"
+	scan --format json "$WORK/packed/cut.log.1.$ext"
+	check "a truncated .$ext: exit 2, naming it, after scanning what came out" bash -c \
+		'[ "$1" -eq 2 ] && grep -q "cut.log.1.$2: truncated $3 data; scanned what inflated" "$4"' _ "$RC" "$ext" "$fmt" "$WORK/err"
+	rm "$WORK/packed/cut.log.1.$ext"
+done
+printf 'BZh9' | cat - <(head -c 3000 /dev/urandom) >"$WORK/packed/garbage.log.bz2"
+scan "$WORK/packed/garbage.log.bz2"
+check "bzip2 magic then garbage: exit 2, corrupt" bash -c \
+	'[ "$1" -eq 2 ] && grep -q "garbage.log.bz2: corrupt bzip2 data" "$2"' _ "$RC" "$WORK/err"
+printf 'INFO plain text\n' >"$WORK/packed/plain.log.1.xz"
+scan "$WORK/packed/plain.log.1.xz"
+check "a .xz that is not xz: exit 2, naming it" bash -c \
+	'[ "$1" -eq 2 ] && grep -q "plain.log.1.xz: named .xz but not xz data" "$2"' _ "$RC" "$WORK/err"
+head -c 300M /dev/zero | zstd -q -1 -c >"$WORK/packed/bomb.log.1.zst"
+scan "$WORK/packed/bomb.log.1.zst"
+check "a zstd bomb: exit 2, the same limit as gzip's" bash -c \
+	'[ "$1" -eq 2 ] && grep -q "bomb.log.1.zst: zstd data inflates more than 200 times its size" "$2"' _ "$RC" "$WORK/err"
+rm -rf "$WORK/packed"
 
 # --- NUL runs, devices, FIFOs, a .gz that is not gzip ---
 python3 - "$WORK/nul" "${SECRET[0]}" <<'EOF'

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cmd/scanreport.h"
+#include "scan/scanreport.h"
 
 #include <errno.h>
 #include <stdlib.h>

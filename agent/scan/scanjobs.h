@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "cmd/scanfile.h"
+#include "scan/scanfile.h"
 
 /* Appends a copy of path; -ENOMEM. */
 int scanjobs__add(struct scan_list *l, const char *path);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cmd/scanfile.h"
+#include "scan/scanfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,21 +8,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "clock.h"
 #include "detect/scanner.h"
 #include "ignore.h"
 #include "log.h"
 #include "names.h"
+#include "scan/unpack.h"
 
 /* Read and inflate in blocks this large; a finding always lies within the
  * last two blocks, since the scanner's tail is smaller than one. */
 #define BLOCK (1 << 20)
-/* A .gz that inflates past this ratio (and past the floor) is treated as a
- * bomb: logs compress 5-20:1, zeros 1000:1. */
-#define GZ_MAX_RATIO 200
-#define GZ_FLOOR (64ULL << 20)
+/* A compressed file that inflates past this ratio (and past the floor) is
+ * treated as a bomb: logs compress 5-20:1 (xz and zstd -19 up to 50:1),
+ * zeros 1000:1 and more. */
+#define PACKED_MAX_RATIO 200
+#define PACKED_FLOOR (64ULL << 20)
 
 _Static_assert(BLOCK > LW_SCAN_TAIL_MAX, "a finding must fall within the two blocks held");
 
@@ -47,24 +48,33 @@ void scanfile__skip(struct scan *sc, const char *path, const char *why)
 			sc->progress ? "\r\033[K" : "", path, why);
 }
 
-/* A compressed file this scanner cannot read: its format's name, by magic. */
-static const char *other_compression(const unsigned char *head, size_t n)
+/* A compressed file this scanner cannot read: lz4 (logrotate can be told to
+ * use it, rarely is, and liblz4's frame API adds little over skipping it). */
+static bool lz4_frame(const unsigned char *head, size_t n)
+{
+	static const unsigned char magic[] = { 0x04, 0x22, 0x4d, 0x18 };
+
+	return n >= sizeof(magic) && !memcmp(head, magic, sizeof(magic));
+}
+
+/* The format a rotated log's name promises, or UNPACK_NONE. */
+static enum unpack_format named_format(const char *path)
 {
 	static const struct {
-		const char *name;
-		unsigned char magic[6];
-		size_t len;
-	} formats[] = {
-		{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
-		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
-		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
-		{ "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
+		const char *suffix;
+		enum unpack_format f;
+	} names[] = {
+		{ ".gz", UNPACK_GZIP }, { ".zst", UNPACK_ZSTD }, { ".xz", UNPACK_XZ }, { ".bz2", UNPACK_BZIP2 },
 	};
+	size_t n = strlen(path);
 
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (n >= formats[i].len && !memcmp(head, formats[i].magic, formats[i].len))
-			return formats[i].name;
-	return NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t m = strlen(names[i].suffix);
+
+		if (n >= m && !strcmp(path + n - m, names[i].suffix))
+			return names[i].f;
+	}
+	return UNPACK_NONE;
 }
 
 void scanfile__error(struct scan *sc, const char *path, const char *what)
@@ -313,23 +323,31 @@ static int scan_plain(struct scan *sc, int fd, struct scanner_stream *st, const 
 	}
 }
 
-/* gzip, including concatenated members (what logrotate and `cat a.gz b.gz` make). */
-static int scan_gzip(struct scan *sc, int fd, struct scanner_stream *st, const unsigned char *head, size_t hn)
+/*
+ * A compressed file, whatever its format (unpack.h), across concatenated
+ * members. Truncated or corrupt data ends the scan of it, after what came
+ * out was scanned; so does inflating past the bomb limit.
+ */
+static int scan_packed(struct scan *sc, int fd, struct scanner_stream *st, enum unpack_format f,
+		       const unsigned char *head, size_t hn)
 {
-	unsigned char in[64 * 1024];
+	uint8_t in[64 * 1024];
+	const uint8_t *p = in;
+	size_t avail = hn;
 	struct block *cur = &sc->blk[1];
 	uint64_t in_total = hn, out_total = 0;
 	bool eof = false, between = false; /* between members: the input may end here */
-	z_stream z = { 0 };
-	int zrc, rc = 0;
+	struct unpack *u;
+	int rc;
 
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return -ENOMEM;
+	if ((rc = unpack__open(f, &u)))
+		return rc;
 	memcpy(in, head, hn);
-	z.next_in = in;
-	z.avail_in = (uInt)hn;
 	for (;;) {
-		if (z.avail_in == 0 && !eof) {
+		size_t room, before;
+		bool at_end = false;
+
+		if (!avail && !eof) {
 			ssize_t n = read(fd, in, sizeof(in));
 
 			if (n < 0 && errno == EINTR)
@@ -340,32 +358,25 @@ static int scan_gzip(struct scan *sc, int fd, struct scanner_stream *st, const u
 			}
 			eof = n == 0;
 			in_total += (uint64_t)n;
-			z.next_in = in;
-			z.avail_in = (uInt)n;
+			p = in;
+			avail = (size_t)n;
 		}
-		if (z.avail_in == 0 && eof) {
-			if (!between)
-				rc = -EPIPE; /* truncated: what came out is scanned */
-			break;
-		}
-		z.next_out = (Bytef *)cur->buf + cur->len;
-		z.avail_out = (uInt)(BLOCK - cur->len);
-		zrc = inflate(&z, Z_NO_FLUSH);
-		cur->len = BLOCK - z.avail_out;
-		out_total += z.total_out;
-		z.total_out = 0;
-		if (zrc == Z_STREAM_END) {
-			between = true;
-			inflateReset(&z);
-		} else if (zrc == Z_OK || zrc == Z_BUF_ERROR) {
-			between = false;
-		} else {
+		room = BLOCK - cur->len;
+		before = avail;
+		rc = unpack__step(u, &p, &avail, (uint8_t *)cur->buf + cur->len, &room, &at_end);
+		cur->len += room;
+		out_total += room;
+		if (rc) {
 			/* padding after the last member is common; garbage inside one is not */
-			if (!between)
-				rc = -EINVAL;
+			if (between && rc == -EINVAL)
+				rc = 0;
 			break;
 		}
-		if (out_total > GZ_FLOOR && out_total / (in_total ? in_total : 1) > GZ_MAX_RATIO) {
+		if (at_end)
+			between = true;
+		else if (room || avail != before)
+			between = false;
+		if (out_total > PACKED_FLOOR && out_total / (in_total ? in_total : 1) > PACKED_MAX_RATIO) {
 			rc = -EFBIG;
 			break;
 		}
@@ -375,19 +386,18 @@ static int scan_gzip(struct scan *sc, int fd, struct scanner_stream *st, const u
 				break;
 			}
 			next_block(sc);
+			continue;
+		}
+		if (eof && !avail && (at_end || !room)) {
+			if (!between)
+				rc = -EPIPE; /* truncated: what came out is scanned */
+			break;
 		}
 	}
 	if (cur->len && feed(sc, st) && !rc)
 		rc = -ENOMEM;
-	inflateEnd(&z);
+	unpack__close(u);
 	return rc;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
 }
 
 void scanfile__path(struct scan *sc, const char *path)
@@ -401,17 +411,34 @@ void scanfile__path(struct scan *sc, const char *path)
 	scanfile__fd(sc, fd, path);
 }
 
+static void report_packed_error(struct scan *sc, const char *path, enum unpack_format f, int rc)
+{
+	char msg[160];
+
+	if (!rc)
+		return;
+	if (rc == -EFBIG)
+		snprintf(msg, sizeof(msg), "%s data inflates more than %d times its size (a bomb?); scanned the first %llu MiB",
+			 unpack__name(f), PACKED_MAX_RATIO, (unsigned long long)(PACKED_FLOOR >> 20));
+	else if (rc == -EINVAL)
+		snprintf(msg, sizeof(msg), "corrupt %s data; scanned what inflated before it", unpack__name(f));
+	else if (rc == -EPIPE)
+		snprintf(msg, sizeof(msg), "truncated %s data; scanned what inflated", unpack__name(f));
+	else
+		snprintf(msg, sizeof(msg), "%s", strerror(-rc));
+	scanfile__error(sc, path, msg);
+}
+
 /* One file's bytes, from fd, which this closes (standard input: "-"). */
 void scanfile__fd(struct scan *sc, int fd, const char *path)
 {
 	unsigned char head[8192];
 	struct scanner_stream *st = NULL;
-	const char *other;
-	char why[64];
+	enum unpack_format packed, named;
+	char why[96];
 	size_t hn = 0;
 	ssize_t n;
 	int rc;
-	bool gz;
 
 	while (hn < sizeof(head) && (n = read(fd, head + hn, sizeof(head) - hn)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -423,20 +450,21 @@ void scanfile__fd(struct scan *sc, int fd, const char *path)
 		}
 		hn += (size_t)n;
 	}
-	gz = hn >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-	if (!gz && ends_with(path, ".gz") && hn) {
-		/* a rotated log that is not gzip: damaged, never silently text */
-		scanfile__error(sc, path, "named .gz but not gzip data");
+	packed = unpack__detect(head, hn);
+	named = named_format(path);
+	if (named && packed != named && hn) {
+		/* a rotated log that is not what its name says: damaged, never silently text */
+		snprintf(why, sizeof(why), "named %s but not %s data", strrchr(path, '.'), unpack__name(named));
+		scanfile__error(sc, path, why);
 		close(fd);
 		return;
 	}
-	if (!gz && (other = other_compression(head, hn))) {
-		snprintf(why, sizeof(why), "%s compressed (only gzip is read)", other);
-		scanfile__skip(sc, path, why);
+	if (!packed && lz4_frame(head, hn)) {
+		scanfile__skip(sc, path, "lz4 compressed (not read)");
 		close(fd);
 		return;
 	}
-	if (!gz && looks_binary(head, hn)) {
+	if (!packed && looks_binary(head, hn)) {
 		scanfile__skip(sc, path, "binary");
 		close(fd);
 		return;
@@ -446,24 +474,12 @@ void scanfile__fd(struct scan *sc, int fd, const char *path)
 	reset_blocks(sc);
 	rc = scanner__stream_open(sc->sc, &st);
 	if (!rc)
-		rc = gz ? scan_gzip(sc, fd, st, head, hn) : scan_plain(sc, fd, st, head, hn);
+		rc = packed ? scan_packed(sc, fd, st, packed, head, hn) : scan_plain(sc, fd, st, head, hn);
 	if (st && scanner__stream_flush(st, on_finding, sc) < 0 && !rc)
 		rc = -ENOMEM;
 	scanner__stream_close(st);
 	close(fd);
-	if (rc == -EFBIG) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "gzip inflates more than %d times its size (a bomb?); scanned the first %llu MiB",
-			 GZ_MAX_RATIO, (unsigned long long)(GZ_FLOOR >> 20));
-		scanfile__error(sc, path, msg);
-	} else if (rc == -EINVAL) {
-		scanfile__error(sc, path, "corrupt gzip data; scanned what inflated before it");
-	} else if (rc == -EPIPE) {
-		scanfile__error(sc, path, "truncated gzip data; scanned what inflated");
-	} else if (rc) {
-		scanfile__error(sc, path, strerror(-rc));
-	}
+	report_packed_error(sc, path, packed, rc);
 }
 
 int scanfile__init(struct scan *sc)

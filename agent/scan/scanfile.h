@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cmd/scanreport.h"
+#include "scan/scanreport.h"
 #include "core/config.h"
 #include "leaks/secret.h"
 

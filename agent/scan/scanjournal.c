@@ -5,7 +5,7 @@
  * the fingerprints the agent gives. Each finding names the unit, the syslog
  * identifier and the entry's cursor (journalctl --cursor shows the entry).
  */
-#include "cmd/scanjournal.h"
+#include "scan/scanjournal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cmd/scanjobs.h"
+#include "scan/scanjobs.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scan/unpack.h"
+
+#include <bzlib.h>
+#include <errno.h>
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+struct unpack {
+	enum unpack_format f;
+	union {
+		z_stream z;
+		ZSTD_DStream *zs;
+		lzma_stream x;
+		bz_stream b;
+	};
+};
+
+enum unpack_format unpack__detect(const unsigned char *head, size_t n)
+{
+	static const struct {
+		enum unpack_format f;
+		unsigned char magic[6];
+		size_t len;
+	} magics[] = {
+		{ UNPACK_GZIP, { 0x1f, 0x8b }, 2 },
+		{ UNPACK_ZSTD, { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+		{ UNPACK_XZ, { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
+		{ UNPACK_BZIP2, { 'B', 'Z', 'h' }, 3 },
+	};
+
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (n >= magics[i].len && !memcmp(head, magics[i].magic, magics[i].len))
+			return magics[i].f;
+	return UNPACK_NONE;
+}
+
+const char *unpack__name(enum unpack_format f)
+{
+	switch (f) {
+	case UNPACK_GZIP: return "gzip";
+	case UNPACK_ZSTD: return "zstd";
+	case UNPACK_XZ: return "xz";
+	case UNPACK_BZIP2: return "bzip2";
+	default: return "none";
+	}
+}
+
+static int bz_init(struct unpack *u)
+{
+	memset(&u->b, 0, sizeof(u->b));
+	return BZ2_bzDecompressInit(&u->b, 0, 0) == BZ_OK ? 0 : -ENOMEM;
+}
+
+int unpack__open(enum unpack_format f, struct unpack **out)
+{
+	struct unpack *u = calloc(1, sizeof(*u));
+	int rc = 0;
+
+	*out = NULL;
+	if (!u)
+		return -ENOMEM;
+	u->f = f;
+	switch (f) {
+	case UNPACK_GZIP:
+		rc = inflateInit2(&u->z, 16 + MAX_WBITS) == Z_OK ? 0 : -ENOMEM;
+		break;
+	case UNPACK_ZSTD:
+		rc = (u->zs = ZSTD_createDStream()) && !ZSTD_isError(ZSTD_initDStream(u->zs)) ? 0 : -ENOMEM;
+		break;
+	case UNPACK_XZ:
+		u->x = (lzma_stream)LZMA_STREAM_INIT;
+		/* CONCATENATED: several streams one after another, as xz writes with -T or cat */
+		rc = lzma_stream_decoder(&u->x, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
+		break;
+	case UNPACK_BZIP2:
+		rc = bz_init(u);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	if (rc) {
+		free(u);
+		return rc;
+	}
+	*out = u;
+	return 0;
+}
+
+static int step_gzip(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
+		     bool *at_end)
+{
+	int zrc;
+
+	u->z.next_in = (Bytef *)*in;
+	u->z.avail_in = (uInt)*in_len;
+	u->z.next_out = out;
+	u->z.avail_out = (uInt)*out_len;
+	zrc = inflate(&u->z, Z_NO_FLUSH);
+	*in = u->z.next_in;
+	*in_len = u->z.avail_in;
+	*out_len -= u->z.avail_out;
+	if (zrc == Z_STREAM_END) {
+		inflateReset(&u->z); /* the next member, if any */
+		*at_end = true;
+		return 0;
+	}
+	*at_end = false;
+	return zrc == Z_OK || zrc == Z_BUF_ERROR ? 0 : zrc == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
+}
+
+static int step_zstd(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
+		     bool *at_end)
+{
+	ZSTD_inBuffer ib = { *in, *in_len, 0 };
+	ZSTD_outBuffer ob = { out, *out_len, 0 };
+	size_t r = ZSTD_decompressStream(u->zs, &ob, &ib);
+
+	*in += ib.pos;
+	*in_len -= ib.pos;
+	*out_len = ob.pos;
+	if (ZSTD_isError(r))
+		return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : -EINVAL;
+	*at_end = r == 0; /* a frame is complete and flushed */
+	return 0;
+}
+
+static int step_xz(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
+		   bool *at_end)
+{
+	lzma_ret r;
+
+	u->x.next_in = *in;
+	u->x.avail_in = *in_len;
+	u->x.next_out = out;
+	u->x.avail_out = *out_len;
+	/* LZMA_FINISH once the caller has no more input: it says the file ended */
+	r = lzma_code(&u->x, *in_len ? LZMA_RUN : LZMA_FINISH);
+	*in = u->x.next_in;
+	*in_len = u->x.avail_in;
+	*out_len -= u->x.avail_out;
+	*at_end = r == LZMA_STREAM_END;
+	if (r == LZMA_OK || r == LZMA_STREAM_END || r == LZMA_BUF_ERROR)
+		return 0;
+	return r == LZMA_MEM_ERROR || r == LZMA_MEMLIMIT_ERROR ? -ENOMEM : -EINVAL;
+}
+
+static int step_bzip2(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
+		      bool *at_end)
+{
+	int r;
+
+	u->b.next_in = (char *)*in;
+	u->b.avail_in = (unsigned)*in_len;
+	u->b.next_out = (char *)out;
+	u->b.avail_out = (unsigned)*out_len;
+	r = BZ2_bzDecompress(&u->b);
+	*in = (const uint8_t *)u->b.next_in;
+	*in_len = u->b.avail_in;
+	*out_len -= u->b.avail_out;
+	*at_end = false;
+	if (r == BZ_STREAM_END) {
+		/* bzip2 -c a b > ab: streams one after another; start the next */
+		BZ2_bzDecompressEnd(&u->b);
+		*at_end = true;
+		return bz_init(u);
+	}
+	return r == BZ_OK ? 0 : r == BZ_MEM_ERROR ? -ENOMEM : -EINVAL;
+}
+
+int unpack__step(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
+		 bool *at_end)
+{
+	switch (u->f) {
+	case UNPACK_GZIP: return step_gzip(u, in, in_len, out, out_len, at_end);
+	case UNPACK_ZSTD: return step_zstd(u, in, in_len, out, out_len, at_end);
+	case UNPACK_XZ: return step_xz(u, in, in_len, out, out_len, at_end);
+	case UNPACK_BZIP2: return step_bzip2(u, in, in_len, out, out_len, at_end);
+	default: return -EINVAL;
+	}
+}
+
+void unpack__close(struct unpack *u)
+{
+	if (!u)
+		return;
+	switch (u->f) {
+	case UNPACK_GZIP: inflateEnd(&u->z); break;
+	case UNPACK_ZSTD: ZSTD_freeDStream(u->zs); break;
+	case UNPACK_XZ: lzma_end(&u->x); break;
+	case UNPACK_BZIP2: BZ2_bzDecompressEnd(&u->b); break;
+	default: break;
+	}
+	free(u);
+}

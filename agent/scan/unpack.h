@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Streaming decompression of the formats logrotate writes: gzip (zlib),
+ * zstd (libzstd), xz (liblzma) and bzip2 (libbz2), each by its magic
+ * bytes, each across concatenated members (`cat a.gz b.gz`, several xz
+ * streams, zstd frames). One interface, so the scan and its bomb limits
+ * are the same whatever the format.
+ */
+#ifndef LW_UNPACK_H
+#define LW_UNPACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum unpack_format { UNPACK_NONE, UNPACK_GZIP, UNPACK_ZSTD, UNPACK_XZ, UNPACK_BZIP2 };
+
+/* The format the first bytes of a file announce, or UNPACK_NONE. */
+enum unpack_format unpack__detect(const unsigned char *head, size_t n);
+/* "gzip", "zstd", "xz", "bzip2" */
+const char *unpack__name(enum unpack_format f);
+
+struct unpack;
+
+/* A decoder for f. -ENOMEM, or -EINVAL for UNPACK_NONE. */
+int unpack__open(enum unpack_format f, struct unpack **out);
+/*
+ * Decodes from *in (advanced past what it used) into out (up to *out_len,
+ * set to what it wrote). *at_end says that a member just ended, so the
+ * input may stop here without being truncated. 0, or -EINVAL when the
+ * data is corrupt, -ENOMEM.
+ */
+int unpack__step(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
+		 bool *at_end);
+void unpack__close(struct unpack *u);
+
+#endif
