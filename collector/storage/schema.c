@@ -207,7 +207,10 @@ static const char *const migrations[] = {
 
 	/* 8: the pages' lists and histories, each an index walk however large the fleet */
 	"CREATE INDEX listeners_open_rank ON listeners(severity DESC, hostname, port) WHERE state = 'open';"
+	"CREATE INDEX listeners_open_namespace ON listeners(pod_namespace, severity DESC, hostname, port)"
+	"  WHERE state = 'open' AND pod_namespace IS NOT NULL;"
 	"CREATE INDEX leaks_open_rank ON leaks(severity DESC, last_seen_ns DESC) WHERE acked_ns IS NULL;"
+	"CREATE INDEX leak_locations_namespace ON leak_locations(pod_namespace) WHERE pod_namespace IS NOT NULL;"
 	"CREATE INDEX events_listener_host ON events(hostname, received_ns) WHERE kind = 'listener';"
 	"CREATE INDEX events_fingerprint ON events(fingerprint, received_ns) WHERE fingerprint IS NOT NULL;",
 };

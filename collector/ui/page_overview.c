@@ -113,14 +113,30 @@ static void bind_filters(sqlite3_stmt *st, const struct filters *x)
 	sqlite3_bind_int(st, 3, x->min_severity);
 }
 
-static int64_t count_of(sqlite3 *db, const char *sql, const struct filters *x)
+/* The list's or count's statement, with the parts for the filters given (uisql.h). */
+static sqlite3_stmt *prepare(sqlite3 *db, const struct filters *x, const char *base, const char *host,
+			     const char *ns, const char *order)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
+	char *sql;
+
+	if (asprintf(&sql, "%s%s%s%s", base, x->host ? host : "", x->ns ? ns : "", order ? order : "") < 0)
+		return NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		st = NULL;
+	free(sql);
+	if (st)
+		bind_filters(st, x);
+	return st;
+}
+
+static int64_t count_of(sqlite3 *db, const struct filters *x, const char *base, const char *host, const char *ns)
+{
+	sqlite3_stmt *st = prepare(db, x, base, host, ns, NULL);
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!st)
 		return -1;
-	bind_filters(st, x);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -187,12 +203,12 @@ static int exposures(struct page *p, const struct filters *x)
 {
 	FILE *f = p->f;
 	sqlite3_stmt *st;
-	int64_t total = count_of(p->db, UISQL_COUNT_OPEN_LISTENERS, x);
+	int64_t total = count_of(p->db, x, UISQL_COUNT_OPEN_LISTENERS, UISQL_LISTENERS_HOST, UISQL_LISTENERS_NAMESPACE);
 	int rc, rows = 0;
 
-	if (total < 0 || sqlite3_prepare_v2(p->db, UISQL_OPEN_LISTENERS, -1, &st, NULL) != SQLITE_OK)
+	if (total < 0 || !(st = prepare(p->db, x, UISQL_OPEN_LISTENERS, UISQL_LISTENERS_HOST,
+					UISQL_LISTENERS_NAMESPACE, UISQL_LISTENERS_ORDER)))
 		return -1;
-	bind_filters(st, x);
 	sqlite3_bind_int(st, 4, PAGE_ROWS);
 	sqlite3_bind_int64(st, 5, (int64_t)(x->exposures_page - 1) * PAGE_ROWS);
 	fprintf(f, "<section id=\"exposures\"><h2>Exposures <span class=\"count\">%lld open</span></h2>\n",
@@ -250,12 +266,12 @@ static int leaks(struct page *p, const struct filters *x)
 {
 	FILE *f = p->f;
 	sqlite3_stmt *st;
-	int64_t total = count_of(p->db, UISQL_COUNT_OPEN_LEAKS, x);
+	int64_t total = count_of(p->db, x, UISQL_COUNT_OPEN_LEAKS, UISQL_LEAKS_HOST, UISQL_LEAKS_NAMESPACE);
 	int rc, rows = 0;
 
-	if (total < 0 || sqlite3_prepare_v2(p->db, UISQL_OPEN_LEAKS, -1, &st, NULL) != SQLITE_OK)
+	if (total < 0 || !(st = prepare(p->db, x, UISQL_OPEN_LEAKS, UISQL_LEAKS_HOST, UISQL_LEAKS_NAMESPACE,
+					UISQL_LEAKS_ORDER)))
 		return -1;
-	bind_filters(st, x);
 	sqlite3_bind_int(st, 4, PAGE_ROWS);
 	sqlite3_bind_int64(st, 5, (int64_t)(x->leaks_page - 1) * PAGE_ROWS);
 	fprintf(f, "<section id=\"leaks\"><h2>Leaks <span class=\"count\">%lld unacknowledged</span></h2>\n",

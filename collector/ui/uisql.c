@@ -7,24 +7,18 @@
 	"wildcard, expected, source, reachable, service_by, auth_protocol, auth_evidence, "         \
 	"auth_probed_ns, user, container_image, netns_name, last_seen_ns, host_verified"
 
-#define OPEN_LISTENERS_WHERE                                                                       \
-	" FROM listeners WHERE state = 'open' AND (?1 IS NULL OR hostname = ?1)"                   \
-	" AND (?2 IS NULL OR pod_namespace = ?2) AND severity >= ?3"
+#define OPEN_LISTENERS_WHERE " FROM listeners WHERE state = 'open' AND severity >= ?3"
 
-const char UISQL_OPEN_LISTENERS[] =
-	"SELECT " LISTENER_COLS OPEN_LISTENERS_WHERE
-	" ORDER BY severity DESC, hostname, port LIMIT ?4 OFFSET ?5";
+const char UISQL_OPEN_LISTENERS[] = "SELECT " LISTENER_COLS OPEN_LISTENERS_WHERE;
 const char UISQL_COUNT_OPEN_LISTENERS[] = "SELECT COUNT(*)" OPEN_LISTENERS_WHERE;
+const char UISQL_LISTENERS_HOST[] = " AND hostname = ?1";
+const char UISQL_LISTENERS_NAMESPACE[] = " AND pod_namespace = ?2";
+const char UISQL_LISTENERS_ORDER[] = " ORDER BY severity DESC, hostname, port LIMIT ?4 OFFSET ?5";
 const char UISQL_LISTENER[] =
 	"SELECT " LISTENER_COLS " FROM listeners"
 	" WHERE hostname = ?1 AND netns = ?2 AND protocol = ?3 AND address = ?4 AND port = ?5";
 
-#define OPEN_LEAKS_WHERE                                                                           \
-	" FROM leaks l WHERE acked_ns IS NULL AND severity >= ?3"                                  \
-	" AND (?1 IS NULL OR EXISTS (SELECT 1 FROM leak_locations x"                               \
-	"      WHERE x.fingerprint = l.fingerprint AND x.hostname = ?1))"                          \
-	" AND (?2 IS NULL OR EXISTS (SELECT 1 FROM leak_locations x"                               \
-	"      WHERE x.fingerprint = l.fingerprint AND x.pod_namespace = ?2))"
+#define OPEN_LEAKS_WHERE " FROM leaks l WHERE acked_ns IS NULL AND severity >= ?3"
 
 #define LEAK_COLS                                                                                  \
 	"l.fingerprint, l.rule, l.family, l.severity, l.redacted, l.first_seen_ns, l.last_seen_ns, " \
@@ -37,10 +31,14 @@ const char UISQL_LISTENER[] =
 	"  ORDER BY last_seen_ns DESC LIMIT 1), "                                                  \
 	"l.events, l.acked_ns, l.acked_by"
 
-const char UISQL_OPEN_LEAKS[] =
-	"SELECT " LEAK_COLS OPEN_LEAKS_WHERE
-	" ORDER BY severity DESC, last_seen_ns DESC LIMIT ?4 OFFSET ?5";
+const char UISQL_OPEN_LEAKS[] = "SELECT " LEAK_COLS OPEN_LEAKS_WHERE;
 const char UISQL_COUNT_OPEN_LEAKS[] = "SELECT COUNT(*)" OPEN_LEAKS_WHERE;
+/* from the locations' side, so that their indexes choose the few leaks */
+const char UISQL_LEAKS_HOST[] =
+	" AND l.fingerprint IN (SELECT fingerprint FROM leak_locations WHERE hostname = ?1)";
+const char UISQL_LEAKS_NAMESPACE[] =
+	" AND l.fingerprint IN (SELECT fingerprint FROM leak_locations WHERE pod_namespace = ?2)";
+const char UISQL_LEAKS_ORDER[] = " ORDER BY severity DESC, last_seen_ns DESC LIMIT ?4 OFFSET ?5";
 const char UISQL_LEAK[] = "SELECT " LEAK_COLS " FROM leaks l WHERE l.fingerprint = ?1";
 const char UISQL_LEAK_LOCATIONS[] =
 	"SELECT hostname, path, previous_path, first_seen_ns, last_seen_ns, count, comm, pid, exe, "

@@ -2,16 +2,25 @@
 /*
  * The SQL behind the pages, in one place, and the columns each returns.
  * Every list is bounded (LIMIT/OFFSET) and walks an index: the open
- * listeners by severity and host (listeners_open_rank), unacknowledged
- * leaks by severity and time (leaks_open_rank), a host's listener events
+ * listeners by severity and host (listeners_open_rank), or in a namespace
+ * (listeners_open_namespace); unacknowledged leaks by severity and time
+ * (leaks_open_rank), those of a host or namespace through their locations
+ * (leak_locations_host, leak_locations_namespace); a host's listener events
  * and a fingerprint's events (schema version 8).
  */
 #ifndef COLLECTOR_UISQL_H
 #define COLLECTOR_UISQL_H
 
-/* ?1 host or NULL, ?2 namespace or NULL, ?3 minimum severity, ?4 limit, ?5 offset */
+/*
+ * The lists are put together from parts, so that a filter is a plain
+ * equality an index can serve (an "?1 IS NULL OR" form cannot): the
+ * query, then the host part when ?1 (host) is given, the namespace part
+ * when ?2 (namespace) is, then the order for a list (not for a count).
+ * ?3 minimum severity, ?4 limit, ?5 offset.
+ */
 extern const char UISQL_OPEN_LISTENERS[];
-extern const char UISQL_COUNT_OPEN_LISTENERS[]; /* ?1..?3 */
+extern const char UISQL_COUNT_OPEN_LISTENERS[];
+extern const char UISQL_LISTENERS_HOST[], UISQL_LISTENERS_NAMESPACE[], UISQL_LISTENERS_ORDER[];
 enum uisql_listener_col {
 	LC_HOST, LC_NETNS, LC_PROTO, LC_ADDRESS, LC_PORT, LC_SEVERITY, LC_EXPOSURE, LC_SERVICE,
 	LC_AUTH, LC_COMM, LC_PID, LC_EXE, LC_NAMESPACE, LC_POD, LC_CONTAINER, LC_FIRST_SEEN,
@@ -22,9 +31,10 @@ enum uisql_listener_col {
 /* one listener: ?1 host, ?2 netns, ?3 protocol, ?4 address (blob), ?5 port */
 extern const char UISQL_LISTENER[];
 
-/* ?1 host or NULL, ?2 namespace or NULL, ?3 minimum severity, ?4 limit, ?5 offset */
+/* the same parts for unacknowledged leaks */
 extern const char UISQL_OPEN_LEAKS[];
-extern const char UISQL_COUNT_OPEN_LEAKS[]; /* ?1..?3 */
+extern const char UISQL_COUNT_OPEN_LEAKS[];
+extern const char UISQL_LEAKS_HOST[], UISQL_LEAKS_NAMESPACE[], UISQL_LEAKS_ORDER[];
 enum uisql_leak_col {
 	KC_FINGERPRINT, KC_RULE, KC_FAMILY, KC_SEVERITY, KC_REDACTED, KC_FIRST_SEEN, KC_LAST_SEEN,
 	KC_COUNT, KC_HOSTS, KC_FILES, KC_TOP_HOST, KC_TOP_PATH, KC_EVENTS, KC_ACKED, KC_ACKED_BY,

@@ -867,6 +867,10 @@ static void test_schema(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name IN"
 				  " ('netns_cookie', 'netns_name', 'host_verified')"), 3);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'host_verified'"), 1);
+	/* 8: what the pages walk */
+	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
+				  " ('listeners_open_rank', 'listeners_open_namespace', 'leaks_open_rank',"
+				  " 'leak_locations_namespace', 'events_listener_host', 'events_fingerprint')"), 6);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -884,7 +888,10 @@ static void test_migrates_from_v1(void **state)
 	store__close(s);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
+				      "DROP INDEX listeners_open_rank; DROP INDEX listeners_open_namespace;"
+				      " DROP INDEX leaks_open_rank; DROP INDEX leak_locations_namespace;"
+				      " DROP INDEX events_listener_host; DROP INDEX events_fingerprint;"
+				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
 				      " DROP TABLE outbox; DROP TABLE agent_watch;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
 				      " ALTER TABLE leak_locations DROP COLUMN source;"
