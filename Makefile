@@ -353,10 +353,16 @@ TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesc
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
-	notify/sink.o notify/payload.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
+	notify/sink.o notify/payload.o notify/pagelink.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
 	storage/alertdb.o storage/alertdbsql.o storage/store.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
+# The pages (collector/ui) without a server: the collector's library and a real store
+TEST_SIDE_test_ui := COLLECTOR
+# The links in alerts to the pages: one module, no store
+TEST_SIDE_test_pagelink := COLLECTOR
+TEST_LINK_test_pagelink := $(BUILD)/collector/notify/pagelink.o $(LW_LIB)
+TEST_LDLIBS_test_pagelink := $(LDLIBS_LIB)
 # The probes are pure: their modules, the registry, and lib/.
 TEST_LINK_test_probes = $(PROBE_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_probes := $(LDLIBS_LIB)

@@ -182,18 +182,28 @@ static void end_page(struct page *p)
 
 /* --- sign in and out --- */
 
+static void login_page(struct ui *ui, const struct ui_request *rq, unsigned status, const char *why,
+		       const char *next, struct ui_response *out)
+{
+	struct page p;
+
+	begin_page(ui, rq, &p, NULL);
+	if (!p.f)
+		plain(out, 503, "out of memory");
+	else
+		page__login(&p, status, why, next, out);
+	end_page(&p);
+}
+
 static void login(struct ui *ui, const struct ui_request *rq, struct ui_response *out)
 {
 	char token[TOKEN_MAX_LEN + 1], next[512], header[TOKEN_MAX_LEN + 16], cookie[SESSION_COOKIE_MAX];
 	const struct auth_cred *cred;
-	struct page p;
 
 	if (!strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD")) {
 		const char *n = rq->arg ? rq->arg(rq->arg_ctx, "next") : NULL;
 
-		begin_page(ui, rq, &p, NULL);
-		page__login(&p, 200, NULL, safe_next(n), out);
-		end_page(&p);
+		login_page(ui, rq, 200, NULL, safe_next(n), out);
 		return;
 	}
 	if (!same_site(rq)) {
@@ -204,9 +214,8 @@ static void login(struct ui *ui, const struct ui_request *rq, struct ui_response
 	if (form__get(rq->body, rq->len, "next", next, sizeof(next)))
 		snprintf(next, sizeof(next), "/ui/");
 	if (form__get(rq->body, rq->len, "token", token, sizeof(token)) || !token[0]) {
-		begin_page(ui, rq, &p, NULL);
-		page__login(&p, 400, "Enter an operator token.", safe_next(next), out);
-		end_page(&p);
+		explicit_bzero(token, sizeof(token)); /* a value that failed to decode may be half there */
+		login_page(ui, rq, 400, "Enter an operator token.", safe_next(next), out);
 		return;
 	}
 	/* a token pasted with the newline of its file */
@@ -220,12 +229,10 @@ static void login(struct ui *ui, const struct ui_request *rq, struct ui_response
 		metrics__reject(ui->metrics, cred ? REJECT_FORBIDDEN : REJECT_AUTH, 1);
 		if (cred)
 			log_info("refused %s credential %s at the sign-in form", auth_role__name(cred->roles), cred->name);
-		begin_page(ui, rq, &p, NULL);
-		page__login(&p, cred ? 403 : 401,
-			    cred ? "This token has the ingest role: it may only send events. The pages need an operator token."
-				 : "Unknown token.",
-			    safe_next(next), out);
-		end_page(&p);
+		login_page(ui, rq, cred ? 403 : 401,
+			   cred ? "This token has the ingest role: it may only send events. The pages need an operator token."
+				: "Unknown token.",
+			   safe_next(next), out);
 		return;
 	}
 	if (session__issue(&ui->key, cred, rq->now_ns / 1000000000ULL + ui->session_ttl_ms / 1000, cookie)) {
@@ -392,7 +399,8 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 		}
 		fputs("/ui/login?next=", m);
 		html__url_part(m, safe_next(rq->path));
-		if (fclose(m) || !memchr(next, '\0', sizeof(next)))
+		/* a full buffer may hold a cut address: glibc puts the NUL in place of its last byte */
+		if (fclose(m) || strnlen(next, sizeof(next)) >= sizeof(next) - 1)
 			snprintf(next, sizeof(next), "/ui/login");
 		if (rq->cookie)
 			session_cookie(ui, out, "", 0); /* expired or forged: forget it */
