@@ -353,7 +353,8 @@ TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesc
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
-	notify/sink.o notify/payload.o notify/pagelink.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
+	notify/sink.o notify/payload.o notify/payload_am.o notify/payload_pd.o notify/payload_slack.o notify/payload_webhook.o \
+	notify/pagelink.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
 	storage/alertdb.o storage/alertdbsql.o storage/store.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
