@@ -58,6 +58,13 @@ struct request {
 	char *cert_hosts[1];
 };
 
+/* libmicrohttpd's callbacks for a request (request.c); cls is the server. */
+enum MHD_Result request__on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				    const char *version, const char *upload_data, size_t *upload_data_size,
+				    void **con_cls);
+void request__on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			   enum MHD_RequestTerminationCode why);
+
 enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, void *body, size_t len,
 			enum MHD_ResponseMemoryMode mode, const struct request *r);
 enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *msg,
