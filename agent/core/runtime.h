@@ -107,6 +107,12 @@ void runtime__journal_opts(struct agent *a, struct journal_opts *o);
 void runtime__delivery_opts(const struct agent *a, char *dir, size_t dirlen, struct delivery_opts *o);
 
 /* The health line on stderr, and a health event for the collector. */
+/* An encoded event to stdout as JSON and to the collector's spool. finding:
+ * a first sighting or a listener's change, which the exporter sends without
+ * waiting out its flush interval. rc: the encoder's; an error is counted. */
+void runtime__publish(struct agent *a, int rc, struct lw_encoded *enc, bool finding);
+
+/* selfreport.c */
 void runtime__report_health(struct agent *a, const char *msg);
 /*
  * After the start-up inventory: listeners saved as open by the previous run
