@@ -356,7 +356,7 @@ TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/disp
 	notify/sink.o notify/payload.o notify/payload_am.o notify/payload_pd.o notify/payload_slack.o notify/payload_webhook.o \
 	notify/pagelink.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
-	storage/alertdb.o storage/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
+	storage/alertdb.o storage/alertgroups.o storage/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
 # The pages (collector/ui) without a server: the collector's library and a real store
 TEST_SIDE_test_ui := COLLECTOR
