@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The alert engine's insides, shared by engine.c (events, the ticker,
- * lifecycle) and agenthealth.c (an agent's own problems). Private to
+ * The alert engine's insides, shared by engine.c (announcing, the ticker,
+ * lifecycle), engineevents.c (what each event does) and agenthealth.c (an
+ * agent's own problems). Private to
  * alerting/.
  */
 #ifndef COLLECTOR_ENGINEINT_H
@@ -46,6 +47,9 @@ int engine__raise(struct alerts *a, const struct alert *al, uint64_t now, bool b
 /* Resolves the alert under key, as of at_ns. */
 int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t now);
 
+/* The store hook: what a newly stored event does to the alerts (engineevents.c). */
+int engine__on_event(void *ctx, struct sqlite3 *db, const struct ingest_batch *b, const struct ingest_event *e,
+		     uint64_t now);
 /* A health event: the agent is back, drops, a filling spool (agenthealth.c). */
 int agenthealth__event(struct alerts *a, const char *agent_id, const Leakwatch__V1__Event *ev, uint64_t now);
 
