@@ -333,7 +333,7 @@ TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
-CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/probecfg core/statusd core/metrics leaks/watch) \
+CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/cfgrules core/probecfg core/statusd core/metrics leaks/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
