@@ -271,7 +271,19 @@ static void summary(const struct scan *sc, bool baseline, uint64_t elapsed_ms)
 	fputc('\n', stderr);
 }
 
-int cmd_scan(int argc, char **argv)
+/* What the command line asked for. */
+struct scan_args {
+	const char *config_file, *format, *key_file, *ignore_file, *report_path, *baseline;
+	bool config_given, journal, quiet, verbose;
+	const char *off[64], *exclude[64];
+	size_t n_off, n_exclude;
+	enum scan_format fmt;
+	uint64_t max_size, since_us;
+	unsigned jobs;
+};
+
+/* 0 to scan, 1 when --help was answered, -1 after saying what is wrong */
+static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -291,144 +303,169 @@ int cmd_scan(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *config_file = LW_DEFAULT_CONFIG, *format = "text", *key_file = NULL;
-	const char *off[64], *ignore_file = NULL, *report_path = NULL, *baseline = NULL, *exclude[64];
-	size_t n_off = 0, n_exclude = 0;
-	enum scan_format fmt;
-	uint64_t max_size = 0;
-	FILE *out = stdout;
-	bool config_given = false, journal = false, quiet = false;
-	uint64_t since_us = 0, t0 = clock__monotonic_ms();
-	struct scan_list list = { 0 };
-	unsigned jobs = cpus();
-	struct scan sc = { 0 };
-	struct lw_config cfg;
-	char err[512], cache[4096];
-	int c, rc = LW_EXIT_ERROR;
+	int c;
 
-	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	*a = (struct scan_args){ .config_file = LW_DEFAULT_CONFIG, .format = "text", .jobs = cpus() };
 	while ((c = getopt_long(argc, argv, "c:f:k:hvqj:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config_file = optarg; config_given = true; break;
-		case 'f': format = optarg; break;
-		case 'k': key_file = optarg; break;
-		case 'L': journal = true; break;
-		case 'v': sc.verbose = true; break;
+		case 'c': a->config_file = optarg; a->config_given = true; break;
+		case 'f': a->format = optarg; break;
+		case 'k': a->key_file = optarg; break;
+		case 'L': a->journal = true; break;
+		case 'v': a->verbose = true; break;
 		case 'j':
-			if (parse_jobs(optarg, &jobs)) {
+			if (parse_jobs(optarg, &a->jobs)) {
 				fprintf(stderr, "leakwatch: scan: --jobs: expected 1 to 256, not \"%s\"\n", optarg);
-				return LW_EXIT_ERROR;
+				return -1;
 			}
 			break;
-		case 'q': quiet = true; break;
-		case 'I': ignore_file = optarg; break;
-		case 'o': report_path = optarg; break;
-		case 'B': baseline = optarg; break;
+		case 'q': a->quiet = true; break;
+		case 'I': a->ignore_file = optarg; break;
+		case 'o': a->report_path = optarg; break;
+		case 'B': a->baseline = optarg; break;
 		case 'x':
-			if (n_exclude == sizeof(exclude) / sizeof(exclude[0]) || glob__check(optarg)) {
+			if (a->n_exclude == sizeof(a->exclude) / sizeof(a->exclude[0]) || glob__check(optarg)) {
 				fprintf(stderr, "leakwatch: scan: --exclude \"%s\": %s\n", optarg,
 					glob__check(optarg) ?: "at most 64");
-				return LW_EXIT_ERROR;
+				return -1;
 			}
-			exclude[n_exclude++] = optarg;
+			a->exclude[a->n_exclude++] = optarg;
 			break;
 		case 'M':
-			if (parse_size(optarg, &max_size)) {
+			if (parse_size(optarg, &a->max_size)) {
 				fprintf(stderr, "leakwatch: scan: --max-file-size: expected a size such as 100MiB, not \"%s\"\n",
 					optarg);
-				return LW_EXIT_ERROR;
+				return -1;
 			}
 			break;
 		case 'D':
-			if (n_off == sizeof(off) / sizeof(off[0])) {
+			if (a->n_off == sizeof(a->off) / sizeof(a->off[0])) {
 				fprintf(stderr, "leakwatch: scan: at most 64 --disable-rule\n");
-				return LW_EXIT_ERROR;
+				return -1;
 			}
-			off[n_off++] = optarg;
+			a->off[a->n_off++] = optarg;
 			break;
 		case 's':
-			if (parse_since(optarg, &since_us))
-				return LW_EXIT_ERROR;
+			if (parse_since(optarg, &a->since_us))
+				return -1;
 			break;
-		case 'h': usage(stdout); return LW_EXIT_OK;
-		default: usage(stderr); return LW_EXIT_ERROR;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
 		}
 	}
-	if (scan_format__parse(format, &fmt)) {
-		fprintf(stderr, "leakwatch: scan: --format: expected text, json, csv or sarif, not \"%s\"\n", format);
-		return LW_EXIT_ERROR;
+	if (scan_format__parse(a->format, &a->fmt)) {
+		fprintf(stderr, "leakwatch: scan: --format: expected text, json, csv or sarif, not \"%s\"\n", a->format);
+		return -1;
 	}
-	if (journal && fmt != SCAN_TEXT && fmt != SCAN_JSON) {
+	if (a->journal && a->fmt != SCAN_TEXT && a->fmt != SCAN_JSON) {
 		fprintf(stderr, "leakwatch: scan: --journal reports as text or json\n");
-		return LW_EXIT_ERROR;
+		return -1;
 	}
-	if ((optind == argc && !journal) || (since_us && !journal)) {
+	if ((optind == argc && !a->journal) || (a->since_us && !a->journal)) {
 		usage(stderr);
-		return LW_EXIT_ERROR;
+		return -1;
 	}
-	if (cmd__load_config(&cfg, config_file, config_given))
-		return LW_EXIT_ERROR;
-	for (size_t i = 0; i < n_off; i++) {
-		if (config__disable_rule(&cfg, off[i])) {
+	return 0;
+}
+
+/* The configuration, with the command line's disabled rules and ignore file. */
+static int load_config(const struct scan_args *a, struct lw_config *cfg)
+{
+	char err[512];
+
+	if (cmd__load_config(cfg, a->config_file, a->config_given))
+		return -1;
+	for (size_t i = 0; i < a->n_off; i++) {
+		if (config__disable_rule(cfg, a->off[i])) {
 			fprintf(stderr, "leakwatch: scan: --disable-rule: no rule \"%s\" (leakwatch rules lists them)\n",
-				off[i]);
-			config__free(&cfg);
-			return LW_EXIT_ERROR;
+				a->off[i]);
+			config__free(cfg);
+			return -1;
 		}
 	}
-	if (ignore_file && config__load_ignore(&cfg, ignore_file, err, sizeof(err))) {
+	if (a->ignore_file && config__load_ignore(cfg, a->ignore_file, err, sizeof(err))) {
 		fprintf(stderr, "leakwatch: scan: %s\n", err);
-		config__free(&cfg);
-		return LW_EXIT_ERROR;
+		config__free(cfg);
+		return -1;
 	}
+	return 0;
+}
+
+/* The paths given: gathered, then scanned by jobs (or here, for one file). */
+static int scan_files(struct scan *sc, const struct scan_args *a, char **paths, int n, struct lw_config *cfg)
+{
+	struct scan_list list = { 0 };
+	char cache[4096];
+
+	if (scanfile__init(sc)) {
+		log_error("out of memory");
+		return -1;
+	}
+	if (a->jobs > 1)
+		sc->defer = &list;
+	for (int i = 0; i < n; i++)
+		scan_path(sc, paths[i], 0);
+	sc->defer = NULL;
+	/* one file gains nothing from threads; a failure to start them, the serial scan */
+	if (list.n == 1 || (list.n && scanjobs__run(sc, &list, a->jobs, cfg, cache_dir(cache, sizeof(cache)))))
+		for (size_t i = 0; i < list.n; i++)
+			scanfile__any(sc, list.paths[i]);
+	scanjobs__free(&list);
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args a;
+	FILE *out = stdout;
+	uint64_t t0 = clock__monotonic_ms();
+	struct scan sc = { 0 };
+	struct lw_config cfg;
+	char err[512], cache[4096];
+	int rc = LW_EXIT_ERROR;
+
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc > 0 ? LW_EXIT_OK : LW_EXIT_ERROR;
+	rc = LW_EXIT_ERROR;
+	if (load_config(&a, &cfg))
+		return LW_EXIT_ERROR;
 	sc.cfg = &cfg;
-	sc.json = fmt == SCAN_JSON;
-	sc.exclude = exclude;
-	sc.n_exclude = n_exclude;
-	sc.max_size = max_size;
-	if (report_path && !(out = fopen(report_path, "we"))) {
-		fprintf(stderr, "leakwatch: scan: --report-path %s: %s\n", report_path, strerror(errno));
+	sc.verbose = a.verbose;
+	sc.json = a.fmt == SCAN_JSON;
+	sc.exclude = a.exclude;
+	sc.n_exclude = a.n_exclude;
+	sc.max_size = a.max_size;
+	if (a.report_path && !(out = fopen(a.report_path, "we"))) {
+		fprintf(stderr, "leakwatch: scan: --report-path %s: %s\n", a.report_path, strerror(errno));
 		config__free(&cfg);
 		return LW_EXIT_ERROR;
 	}
-	scanreport__begin(&sc.report, fmt, out);
-	if (baseline && scanreport__load_baseline(&sc.report, baseline, err, sizeof(err))) {
+	scanreport__begin(&sc.report, a.fmt, out);
+	if (a.baseline && scanreport__load_baseline(&sc.report, a.baseline, err, sizeof(err))) {
 		fprintf(stderr, "leakwatch: scan: --baseline %s\n", err);
 		goto out;
 	}
 	sc.progress = isatty(STDERR_FILENO);
 	sc.started_ms = t0;
-	if (load_key(&sc, key_file, &cfg))
+	if (load_key(&sc, a.key_file, &cfg))
 		goto out;
 	if (scanner__new_cached(cfg.user_rules, cfg.n_user_rules, cache_dir(cache, sizeof(cache)), &sc.sc, err,
 				sizeof(err))) {
 		log_error("scanner: %s", err);
 		goto out;
 	}
-	if (journal) {
-		scan_journal(&sc, &cfg, argv + optind, (size_t)(argc - optind), since_us);
-		goto done;
+	if (a.journal) {
+		scan_journal(&sc, &cfg, argv + optind, (size_t)(argc - optind), a.since_us);
+	} else {
+		if (scan_files(&sc, &a, argv + optind, argc - optind, &cfg))
+			goto out;
+		/* on stderr unless --quiet: a cron job's mail and a CI log say what was covered */
+		if (!a.quiet)
+			summary(&sc, a.baseline != NULL, clock__monotonic_ms() - t0);
+		else if (sc.progress)
+			fputs("\r\033[K", stderr);
 	}
-	if (scanfile__init(&sc)) {
-		log_error("out of memory");
-		goto out;
-	}
-	if (jobs > 1)
-		sc.defer = &list;
-	for (int i = optind; i < argc; i++)
-		scan_path(&sc, argv[i], 0);
-	sc.defer = NULL;
-	/* one file gains nothing from threads; a failure to start them, the serial scan */
-	if (list.n == 1 || (list.n && scanjobs__run(&sc, &list, jobs, &cfg, cache_dir(cache, sizeof(cache)))))
-		for (size_t i = 0; i < list.n; i++)
-			scanfile__any(&sc, list.paths[i]);
-	scanjobs__free(&list);
-	/* on stderr unless --quiet: a cron job's mail and a CI log say what was covered */
-	if (!quiet)
-		summary(&sc, baseline != NULL, clock__monotonic_ms() - t0);
-	else if (sc.progress)
-		fputs("\r\033[K", stderr);
-done:
 	if (scanreport__end(&sc.report, LW_VERSION))
 		sc.errors++;
 	sc.report.out = NULL;

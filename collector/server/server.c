@@ -71,6 +71,59 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", mhd_last);
 }
 
+/* The pages' part of the server: their session key, store and runbooks. */
+static int start_pages(struct server *s, const struct server_opts *o)
+{
+	s->ui.db_path = o->db_path;
+	s->ui.store = o->store;
+	s->ui.metrics = o->metrics;
+	s->ui.tls = o->tls_cert_pem != NULL;
+	s->ui.session_ttl_ms = o->session_ttl_ms;
+	s->ui.silent_ms = o->silent_ms;
+	if (ui__init(&s->ui))
+		return -EIO;
+	ui__set_runbooks(&s->ui, o->runbook);
+	return 0;
+}
+
+static void sockaddr_of(const struct listen_addr *l, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (l->addr.family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(l->port);
+		memcpy(&a->sin6_addr, l->addr.b, 16);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(l->port);
+		memcpy(&a->sin_addr, l->addr.b, 4);
+	}
+}
+
+/* The daemon's address and limits as MHD options, ended; returns how many. */
+static int limits_options(const struct server_opts *o, unsigned limit, struct sockaddr_storage *ss,
+			  struct MHD_OptionItem *opts)
+{
+	int n = 0;
+
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, ss };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, limit, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT, NULL };
+	/* no SO_REUSEPORT: a second collector on this address must fail, not
+	 * silently split the fleet's traffic between two databases (MHD's
+	 * default, SO_REUSEADDR, still allows a restart over TIME_WAIT) */
+	if (o->threads > 1)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return n;
+}
+
 int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
 {
 	unsigned int flags = MHD_USE_ERROR_LOG;
@@ -105,34 +158,15 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
 									   : MHD_USE_AUTO_INTERNAL_THREAD;
 	pthread_mutex_init(&s->auth_lock, NULL);
-	s->ui.db_path = o->db_path;
-	s->ui.store = o->store;
-	s->ui.metrics = o->metrics;
-	s->ui.tls = o->tls_cert_pem != NULL;
-	s->ui.session_ttl_ms = o->session_ttl_ms;
-	s->ui.silent_ms = o->silent_ms;
-	if (ui__init(&s->ui)) {
+	if (start_pages(s, o)) {
 		snprintf(err, errlen, "cannot make the pages' session key: no randomness");
 		connguard__free(s->guard);
 		free(s);
 		return -EIO;
 	}
-	ui__set_runbooks(&s->ui, o->runbook);
-	memset(&ss, 0, sizeof(ss));
-	if (o->listen.addr.family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(o->listen.port);
-		memcpy(&a->sin6_addr, o->listen.addr.b, 16);
+	sockaddr_of(&o->listen, &ss);
+	if (o->listen.addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(o->listen.port);
-		memcpy(&a->sin_addr, o->listen.addr.b, 4);
-	}
 	if (o->tls_cert_pem) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
@@ -148,17 +182,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		if (o->tls_client_ca_pem)
 			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)o->tls_client_ca_pem };
 	}
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, limit, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT, NULL };
-	/* no SO_REUSEPORT: a second collector on this address must fail, not
-	 * silently split the fleet's traffic between two databases (MHD's
-	 * default, SO_REUSEADDR, still allows a restart over TIME_WAIT) */
-	if (o->threads > 1)
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	n += limits_options(o, limit, &ss, opts + n);
 
 	mhd_last[0] = '\0';
 	/* the logger first, so MHD sends even its option errors there */

@@ -38,6 +38,44 @@ static void spool_cell(FILE *f, sqlite3_stmt *st)
 			(long long)sqlite3_column_int64(st, GC_SPOOL_FULL));
 }
 
+static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
+{
+	bool is_silent = sqlite3_column_int(st, GC_SILENT);
+	int64_t drops = sqlite3_column_int64(st, GC_DROPS);
+
+	fputs(is_silent ? "<tr class=\"silent\"><td>" : "<tr><td>", f);
+	fputs("<a href=\"/ui/?host=", f);
+	html__url_part(f, COL(st, GC_HOST));
+	fputs("&amp;severity=info\">", f);
+	html__text(f, COL(st, GC_HOST));
+	fputs("</a>", f);
+	if (is_silent)
+		fputs(" <span class=\"open-door\">silent</span>", f);
+	fputs("</td><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, GC_HEALTH), now_ns);
+	fputs("</td><td>", f);
+	html__text(f, COL(st, GC_VERSION));
+	fputs(" <span class=\"muted\">", f);
+	html__text_n(f, COL(st, GC_AGENT), 8);
+	fputs("</span></td><td>", f);
+	fprintf(f, "%lld</td><td>", (long long)sqlite3_column_int64(st, GC_LISTENERS));
+	if (drops) {
+		fprintf(f, "<span class=\"open-door\">%lld</span>", (long long)drops);
+		if (COL(st, GC_DROP_REASONS)) {
+			fputs(" <span class=\"muted\">(", f);
+			html__text(f, COL(st, GC_DROP_REASONS));
+			fputs(")</span>", f);
+		}
+	} else {
+		fputs("0", f);
+	}
+	fputs("</td><td>", f);
+	spool_cell(f, st);
+	fputs("</td><td class=\"programs\">", f);
+	html__text(f, COL(st, GC_PROGRAMS));
+	fputs("</td></tr>\n", f);
+}
+
 void page__hosts(struct page *p, struct ui_response *out)
 {
 	FILE *f;
@@ -72,40 +110,7 @@ void page__hosts(struct page *p, struct ui_response *out)
 	fputs("<table class=\"findings\"><thead><tr><th>Host</th><th>Last heartbeat</th><th>Agent</th>"
 	      "<th>Open listeners</th><th>Drops</th><th>Spool</th><th>Programs</th></tr></thead><tbody>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool is_silent = sqlite3_column_int(st, GC_SILENT);
-		int64_t drops = sqlite3_column_int64(st, GC_DROPS);
-
-		fputs(is_silent ? "<tr class=\"silent\"><td>" : "<tr><td>", f);
-		fputs("<a href=\"/ui/?host=", f);
-		html__url_part(f, COL(st, GC_HOST));
-		fputs("&amp;severity=info\">", f);
-		html__text(f, COL(st, GC_HOST));
-		fputs("</a>", f);
-		if (is_silent)
-			fputs(" <span class=\"open-door\">silent</span>", f);
-		fputs("</td><td>", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, GC_HEALTH), p->now_ns);
-		fputs("</td><td>", f);
-		html__text(f, COL(st, GC_VERSION));
-		fputs(" <span class=\"muted\">", f);
-		html__text_n(f, COL(st, GC_AGENT), 8);
-		fputs("</span></td><td>", f);
-		fprintf(f, "%lld</td><td>", (long long)sqlite3_column_int64(st, GC_LISTENERS));
-		if (drops) {
-			fprintf(f, "<span class=\"open-door\">%lld</span>", (long long)drops);
-			if (COL(st, GC_DROP_REASONS)) {
-				fputs(" <span class=\"muted\">(", f);
-				html__text(f, COL(st, GC_DROP_REASONS));
-				fputs(")</span>", f);
-			}
-		} else {
-			fputs("0", f);
-		}
-		fputs("</td><td>", f);
-		spool_cell(f, st);
-		fputs("</td><td class=\"programs\">", f);
-		html__text(f, COL(st, GC_PROGRAMS));
-		fputs("</td></tr>\n", f);
+		host_row(f, st, p->now_ns);
 	}
 	sqlite3_finalize(st);
 	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);

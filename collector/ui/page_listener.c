@@ -119,12 +119,12 @@ static void reachable_list(FILE *f, const char *items)
 	fputs("</ul>", f);
 }
 
-static void details(struct page *p, sqlite3_stmt *st, const struct listener_id *id)
+/* What it is and how exposed: severity, state, addresses, service, auth. */
+static void details_exposure(struct page *p, sqlite3_stmt *st)
 {
 	FILE *f = p->f;
 	const char *auth = COL(st, LC_AUTH);
 
-	fputs("<table class=\"details\"><tbody>\n", f);
 	row(f, "Severity");
 	page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
 	fputs("</td></tr>\n", f);
@@ -172,6 +172,13 @@ static void details(struct page *p, sqlite3_stmt *st, const struct listener_id *
 		page__when(f, (uint64_t)sqlite3_column_int64(st, LC_AUTH_PROBED), p->now_ns);
 	}
 	fputs("</td></tr>\n", f);
+}
+
+/* Who listens: process, executable, pod, image, namespace, when. */
+static void details_owner(struct page *p, sqlite3_stmt *st, const struct listener_id *id)
+{
+	FILE *f = p->f;
+
 	row(f, "Process");
 	html__text(f, COL(st, LC_COMM) ? COL(st, LC_COMM) : "?");
 	if (sqlite3_column_type(st, LC_PID) != SQLITE_NULL)
@@ -209,7 +216,14 @@ static void details(struct page *p, sqlite3_stmt *st, const struct listener_id *
 	fputs("</td></tr>\n", f);
 	row_text(f, "Reported by", sqlite3_column_int(st, LC_HOST_VERIFIED) ? "a credential bound to this host"
 									 : "an agent's own word for its host");
-	fputs("</tbody></table>\n", f);
+}
+
+static void details(struct page *p, sqlite3_stmt *st, const struct listener_id *id)
+{
+	fputs("<table class=\"details\"><tbody>\n", p->f);
+	details_exposure(p, st);
+	details_owner(p, st, id);
+	fputs("</tbody></table>\n", p->f);
 }
 
 static void alert_state(struct page *p, const struct listener_id *id)

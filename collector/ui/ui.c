@@ -325,6 +325,28 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 	end_page(&p);
 }
 
+/* Sign out, or acknowledge the leak `target`: POSTs with the CSRF token. */
+static void post_form(struct ui *ui, const struct ui_request *rq, const struct caller *c, const char *target,
+		      struct ui_response *out)
+{
+	if (strcmp(rq->method, "POST")) {
+		plain(out, 405, "method not allowed");
+		return;
+	}
+	if (!form_allowed(ui, rq, c)) {
+		metrics__reject(ui->metrics, REJECT_FORBIDDEN, 1);
+		log_info("refused a form from %s without its CSRF token or from another site", c->cred->name);
+		plain(out, 403, "forbidden: the form's CSRF token is missing or wrong, or it came from another site");
+		return;
+	}
+	if (target) {
+		acknowledge(ui, rq, c, target, out);
+		return;
+	}
+	redirect(out, "/ui/login");
+	session_cookie(ui, out, "", 0);
+}
+
 static bool is_get(const char *m)
 {
 	return !strcmp(m, "GET") || !strcmp(m, "HEAD");
@@ -409,22 +431,7 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 	}
 	target = ack_target(rq->path, fp);
 	if (!strcmp(rq->path, "/ui/logout") || target) {
-		if (strcmp(rq->method, "POST")) {
-			plain(out, 405, "method not allowed");
-			return;
-		}
-		if (!form_allowed(ui, rq, &c)) {
-			metrics__reject(ui->metrics, REJECT_FORBIDDEN, 1);
-			log_info("refused a form from %s without its CSRF token or from another site", c.cred->name);
-			plain(out, 403, "forbidden: the form's CSRF token is missing or wrong, or it came from another site");
-			return;
-		}
-		if (target) {
-			acknowledge(ui, rq, &c, target, out);
-			return;
-		}
-		redirect(out, "/ui/login");
-		session_cookie(ui, out, "", 0);
+		post_form(ui, rq, &c, target, out);
 		return;
 	}
 	if (!is_get(rq->method)) {
