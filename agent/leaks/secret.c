@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "leaks/secret.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/hmac.h>
@@ -11,13 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+#include "hex.h"
 
 /* 64+ hex characters (a trailing newline allowed) decode; anything else is raw key material. */
 static void parse_key(const uint8_t *buf, size_t n, struct lw_fpkey *out)
@@ -28,12 +21,12 @@ static void parse_key(const uint8_t *buf, size_t n, struct lw_fpkey *out)
 	while (hex && (buf[hex - 1] == '\n' || buf[hex - 1] == '\r' || buf[hex - 1] == ' '))
 		hex--;
 	for (size_t i = 0; i < hex; i++)
-		if (hexval(buf[i]) < 0)
+		if (hex__digit(buf[i]) < 0)
 			all_hex = false;
 	if (all_hex && hex % 2 == 0 && hex / 2 >= LW_FP_KEY_MIN) {
 		out->len = hex / 2 > LW_FP_KEY_MAX ? LW_FP_KEY_MAX : hex / 2;
 		for (size_t i = 0; i < out->len; i++)
-			out->key[i] = (uint8_t)(hexval(buf[2 * i]) << 4 | hexval(buf[2 * i + 1]));
+			out->key[i] = (uint8_t)(hex__digit(buf[2 * i]) << 4 | hex__digit(buf[2 * i + 1]));
 		return;
 	}
 	out->len = n > LW_FP_KEY_MAX ? LW_FP_KEY_MAX : n;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "log.h"
 
 struct auth {
@@ -56,17 +57,6 @@ int auth_role__parse(const char *s, unsigned *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int auth__parse_digest(const char *text, uint8_t out[TOKEN_DIGEST_LEN])
 {
 	size_t n;
@@ -76,14 +66,7 @@ int auth__parse_digest(const char *text, uint8_t out[TOKEN_DIGEST_LEN])
 	n = strcspn(text, " \t\r\n");
 	if (n != 2 * TOKEN_DIGEST_LEN || text[n + strspn(text + n, " \t\r\n")])
 		return -EINVAL;
-	for (size_t i = 0; i < TOKEN_DIGEST_LEN; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return hex__decode(text, TOKEN_DIGEST_LEN, out) ? -EINVAL : 0;
 }
 
 static int read_digest(const char *path, uint8_t out[TOKEN_DIGEST_LEN], char *err, size_t errlen)

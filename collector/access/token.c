@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "log.h"
 
 void token__digest(const char *token, size_t len, uint8_t digest[TOKEN_DIGEST_LEN])
@@ -106,16 +107,11 @@ int token__load(const char *path, uint8_t digest[TOKEN_DIGEST_LEN], char *err, s
 
 int token__generate(char text[TOKEN_TEXT_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t raw[TOKEN_TEXT_LEN / 2];
 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return -EIO;
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		text[2 * i] = hex[raw[i] >> 4];
-		text[2 * i + 1] = hex[raw[i] & 15];
-	}
-	text[TOKEN_TEXT_LEN] = '\0';
+	hex__encode(raw, sizeof(raw), text);
 	explicit_bzero(raw, sizeof(raw));
 	return 0;
 }

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hex.h"
+
 void html__text_n(FILE *f, const char *s, size_t n)
 {
 	if (!s)
@@ -99,24 +101,13 @@ void html__bytes(FILE *f, uint64_t n)
 		fprintf(f, "%.1f %s", v, units[u]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int html__url_decode(char *s, bool form)
 {
 	char *out = s;
 
 	for (; *s; s++) {
 		if (*s == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			int hi = hex__digit(s[1]), lo = hi < 0 ? -1 : hex__digit(s[2]);
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;

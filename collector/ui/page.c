@@ -101,6 +101,14 @@ void page__address(char *out, size_t len, const void *blob, int n)
 	snprintf(out, len, "%s", s ? s : "?");
 }
 
+unsigned page__number(const char *s)
+{
+	char *end;
+	unsigned long v = s ? strtoul(s, &end, 10) : 0;
+
+	return s && *s >= '0' && *s <= '9' && !*end && v >= 1 && v <= 100000 ? (unsigned)v : 1;
+}
+
 const char *page__arg(const struct page *p, const char *name)
 {
 	const char *v = p->rq->arg ? p->rq->arg(p->rq->arg_ctx, name) : NULL;

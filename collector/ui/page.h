@@ -46,6 +46,8 @@ void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *
 			 unsigned port);
 /* An address of 4 or 16 bytes as text ("::" for a wildcard). */
 void page__address(char *out, size_t len, const void *blob, int n);
+/* A page number from the URL: 1 to 100,000, else 1. */
+unsigned page__number(const char *s);
 /* A query argument, or NULL when absent or empty. */
 const char *page__arg(const struct page *p, const char *name);
 /* A whole page of one message: 404s, 403s and the like. */

@@ -10,14 +10,6 @@
 
 #define COL(st, i) ((const char *)sqlite3_column_text(st, i))
 
-static unsigned page_number(const char *s)
-{
-	char *end;
-	unsigned long v = s ? strtoul(s, &end, 10) : 0;
-
-	return s && *s >= '0' && *s <= '9' && !*end && v >= 1 && v <= 100000 ? (unsigned)v : 1;
-}
-
 static void spool_cell(FILE *f, sqlite3_stmt *st)
 {
 	int64_t records = sqlite3_column_int64(st, GC_SPOOL_RECORDS);
@@ -80,7 +72,7 @@ void page__hosts(struct page *p, struct ui_response *out)
 {
 	FILE *f;
 	uint64_t cutoff = p->now_ns > p->ui->silent_ms * 1000000ULL ? p->now_ns - p->ui->silent_ms * 1000000ULL : 0;
-	unsigned page = page_number(page__arg(p, "page"));
+	unsigned page = page__number(page__arg(p, "page"));
 	int64_t total = 0, silent = 0, pages;
 	sqlite3_stmt *st;
 	int rc;

@@ -19,14 +19,6 @@ struct filters {
 
 #define DEFAULT_SEVERITY "low" /* info-level listeners (loopback and the like) are not problems */
 
-static unsigned page_number(const char *s)
-{
-	char *end;
-	unsigned long v = s ? strtoul(s, &end, 10) : 0;
-
-	return s && *s >= '0' && *s <= '9' && !*end && v >= 1 && v <= 100000 ? (unsigned)v : 1;
-}
-
 /* -1 with what is wrong in *why */
 static int read_filters(const struct page *p, struct filters *f, const char **why)
 {
@@ -48,8 +40,8 @@ static int read_filters(const struct page *p, struct filters *f, const char **wh
 		return -1;
 	}
 	f->min_severity = severity__wire(sev);
-	f->exposures_page = page_number(page__arg(p, "exposures_page"));
-	f->leaks_page = page_number(page__arg(p, "leaks_page"));
+	f->exposures_page = page__number(page__arg(p, "exposures_page"));
+	f->leaks_page = page__number(page__arg(p, "leaks_page"));
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "hex.h"
+
 #define MAC_LEN 32
 
 int session__new_key(struct session_key *key)
@@ -28,17 +30,6 @@ int session__new_key(struct session_key *key)
 		got += (size_t)n;
 	}
 	return 0;
-}
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* MAC over "session\0<name>\0<expiry>\0<digest>": the domain word keeps it
@@ -68,24 +59,20 @@ int session__issue(const struct session_key *key, const struct auth_cred *cred, 
 	char name[2 * AUTH_NAME_MAX + 1], machex[2 * MAC_LEN + 1];
 
 	session_mac(key, cred, expires_s, mac);
-	hex((const uint8_t *)cred->name, strlen(cred->name), name);
-	hex(mac, sizeof(mac), machex);
+	hex__encode((const uint8_t *)cred->name, strlen(cred->name), name);
+	hex__encode(mac, sizeof(mac), machex);
 	if (snprintf(out, SESSION_COOKIE_MAX, "%s.%" PRIu64 ".%s", name, expires_s, machex) >= SESSION_COOKIE_MAX)
 		return -EINVAL;
 	return 0;
 }
 
+/* n lowercase digits, the one spelling a cookie has, into n / 2 bytes */
 static int unhex(const char *s, size_t n, uint8_t *out)
 {
-	for (size_t i = 0; i < n; i += 2) {
-		unsigned v;
-
-		if (sscanf(s + i, "%2x", &v) != 1 || !strchr("0123456789abcdef", s[i]) ||
-		    !strchr("0123456789abcdef", s[i + 1]))
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return -EINVAL;
-		out[i / 2] = (uint8_t)v;
-	}
-	return 0;
+	return hex__decode(s, n / 2, out) ? -EINVAL : 0;
 }
 
 const struct auth_cred *session__verify(const struct session_key *key, const struct auth *a,
@@ -134,7 +121,7 @@ void session__csrf(const struct session_key *key, const char *cookie, char out[S
 	memcpy(msg + 5, cookie, clen);
 	HMAC(EVP_sha256(), key->k, sizeof(key->k), msg, 5 + clen, mac, &maclen);
 	free(msg);
-	hex(mac, sizeof(mac), out);
+	hex__encode(mac, sizeof(mac), out);
 }
 
 bool session__csrf_ok(const struct session_key *key, const char *cookie, const char *token)
