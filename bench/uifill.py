@@ -442,22 +442,26 @@ def main():
     host_of = {h["hostname"]: h for h in hosts}
     seq = {}
 
-    def ev_row(kind, t, h, severity, fp, body):
+    def ev_row(kind, t, h, severity, fp, body, subject=None):
         seq[h["hostname"]] = seq.get(h["hostname"], 0) + 1
         return (event_id(t), kind, t, t + rng.randrange(2, 400) * 1_000_000, h["hostname"], h["machine_id"],
-                h["machine_id"], seq[h["hostname"]], severity, fp, body)
+                h["machine_id"], seq[h["hostname"]], severity, fp, body, subject)
+
+    def subject(l):
+        """the listener's subject, as the collector stores it (store__listener_subject)"""
+        return f'{l["netns"]}/{l["protocol"]}/{ipaddress.ip_address(l["address"])}/{l["port"]}'
 
     def events():
         for l in listeners:
             h = host_of[l["hostname"]]
             yield ev_row("listener", l["first"], h, l["severity"], None,
-                         listener_body(l, h, 1, pbbatch.SOURCE[l["source"]], l["first"]))
+                         listener_body(l, h, 1, pbbatch.SOURCE[l["source"]], l["first"]), subject(l))
             if l["auth"]:
                 yield ev_row("listener", l["auth_probed_ns"], h, l["severity"], None,
-                             listener_body(l, h, 3, pbbatch.SOURCE["probe"], l["auth_probed_ns"]))
+                             listener_body(l, h, 3, pbbatch.SOURCE["probe"], l["auth_probed_ns"]), subject(l))
             if l["state"] == "closed":
                 yield ev_row("listener", l["last"], h, l["severity"], None,
-                             listener_body(l, h, 2, pbbatch.SOURCE["kernel"], l["last"]))
+                             listener_body(l, h, 2, pbbatch.SOURCE["kernel"], l["last"]), subject(l))
         for k in leaks:
             for x in k["locs"]:
                 times = sorted([x["first"], x["last"]] + [rng.randrange(x["first"], x["last"] + 1)
@@ -473,7 +477,7 @@ def main():
                                              "uptime_seconds": 3600, "listeners_open": 5}})
             yield ev_row("health", h["health_ns"], h, 0, None, body)
     db.executemany("INSERT INTO events (id, kind, time_ns, received_ns, hostname, machine_id, agent_id,"
-                   " batch_sequence, severity, fingerprint, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)", events())
+                   " batch_sequence, severity, fingerprint, body, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events())
 
     # the alerts of what pages: public listeners, severe unacknowledged leaks
     def alerts():

@@ -250,8 +250,10 @@ static int start_server(struct serve *s)
 	o->alerts = s->alerts;
 	o->session_ttl_ms = cfg->session_ttl_ms;
 	/* the pages call an agent silent when alerting would: no heartbeat for stale_after */
-	o->silent_ms = cfgref__cfg(s->alerting)->stale_ms ?: 5 * 60 * 1000;
+	o->silent_ms = cfgref__cfg(s->alerting)->stale_ms;
 	o->runbook = cfgref__cfg(s->alerting)->runbook;
+	o->public_https = cfgref__cfg(s->alerting)->public_url &&
+			  !strncmp(cfgref__cfg(s->alerting)->public_url, "https://", 8);
 	if (server__start(o, &s->srv, err, sizeof(err))) {
 		auth__unref(o->auth);
 		o->auth = NULL;

@@ -314,6 +314,11 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 
 		errno = 0;
 		n = strtoull(len_hdr, &end, 10);
+		if (r->route == ROUTE_UI && (errno || *end || *len_hdr == '-' || n > UI_MAX_FORM)) {
+			/* a page's form is small: anything larger is not read at all */
+			refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "form too large", REJECT_TOO_LARGE);
+			return answer_early(c, r);
+		}
 		if (errno || *end || *len_hdr == '-' || n > s->o.limits.max_body) {
 			bool refused = r->status != 0, bad = errno || *end || *len_hdr == '-';
 			const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -325,10 +330,6 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 				return answer_early(c, r);
 			return MHD_YES; /* body() drops it; finish() answers */
 		}
-	}
-	if (!r->status && r->route == ROUTE_UI && n > UI_MAX_FORM) {
-		refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "form too large", REJECT_TOO_LARGE);
-		return answer_early(c, r);
 	}
 	if (r->status || r->route != ROUTE_EVENTS || !n)
 		return MHD_YES;
@@ -352,9 +353,10 @@ static enum MHD_Result begin(struct server *s, struct MHD_Connection *c, struct 
 static enum MHD_Result form_body(struct server *s, struct request *r, const char *data, size_t n)
 {
 	if (r->len + n > UI_MAX_FORM) {
+		/* a chunked body past the limit: the connection is closed, not read on */
 		drop_body(s, r);
-		refuse(s, r, MHD_HTTP_CONTENT_TOO_LARGE, "form too large", REJECT_TOO_LARGE);
-		return MHD_YES;
+		metrics__reject(s->o.metrics, REJECT_TOO_LARGE, 1);
+		return MHD_NO;
 	}
 	if (!r->body) {
 		if (!(r->body = malloc(UI_MAX_FORM + 1))) {

@@ -77,12 +77,11 @@ static int start_pages(struct server *s, const struct server_opts *o)
 	s->ui.db_path = o->db_path;
 	s->ui.store = o->store;
 	s->ui.metrics = o->metrics;
-	s->ui.tls = o->tls_cert_pem != NULL;
 	s->ui.session_ttl_ms = o->session_ttl_ms;
-	s->ui.silent_ms = o->silent_ms;
+	s->ui.tls = o->tls_cert_pem != NULL || o->public_https;
 	if (ui__init(&s->ui))
 		return -EIO;
-	ui__set_runbooks(&s->ui, o->runbook);
+	ui__configure(&s->ui, o->runbook, o->silent_ms);
 	return 0;
 }
 
@@ -223,9 +222,9 @@ void server__set_alerts(struct server *s, struct alerts *a)
 	__atomic_store_n(&s->o.alerts, a, __ATOMIC_RELEASE);
 }
 
-void server__set_runbooks(struct server *s, char *const *runbook)
+void server__configure_pages(struct server *s, char *const *runbook, uint64_t silent_ms)
 {
-	ui__set_runbooks(&s->ui, runbook);
+	ui__configure(&s->ui, runbook, silent_ms);
 }
 
 void server__stop(struct server *s)

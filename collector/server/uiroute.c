@@ -5,6 +5,8 @@
  */
 #include "server/request.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -14,6 +16,55 @@ static const char *query_arg(void *ctx, const char *name)
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Percent-encodes s, keeping what a path or query may hold as it is. */
+static void encode(FILE *f, const char *s, bool path)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~:", c) || (path && c == '/'))
+			fputc(c, f);
+		else
+			fprintf(f, "%%%02X", c);
+	}
+}
+
+static enum MHD_Result query_pair(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	FILE *f = cls;
+
+	(void)kind;
+	fputc('&', f);
+	encode(f, key, false);
+	if (value) {
+		fputc('=', f);
+		encode(f, value, false);
+	}
+	return MHD_YES;
+}
+
+/* The request's path and query, encoded again (MHD gives them decoded). */
+static char *target_of(struct MHD_Connection *c, const char *path)
+{
+	char *buf = NULL, *q;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	encode(f, path, true);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_pair, f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	/* the first pair's '&' is the query's '?' */
+	if ((q = strchr(buf, '&')))
+		*q = '?';
+	return buf;
+}
+
 static const char *header(struct MHD_Connection *c, const char *name)
 {
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
@@ -21,9 +72,11 @@ static const char *header(struct MHD_Connection *c, const char *name)
 
 enum MHD_Result routes__ui(struct server *s, struct MHD_Connection *c, struct request *r)
 {
+	char *target = target_of(c, r->ui_path);
 	struct ui_request rq = {
 		.method = r->ui_method,
 		.path = r->ui_path,
+		.target = target,
 		.cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, UI_COOKIE),
 		.authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION),
 		.sec_fetch_site = header(c, "Sec-Fetch-Site"),
@@ -42,6 +95,7 @@ enum MHD_Result routes__ui(struct server *s, struct MHD_Connection *c, struct re
 	enum MHD_Result ret;
 
 	ui__handle(&s->ui, &rq, &out);
+	free(target);
 	resp = MHD_create_response_from_buffer(out.len, out.body,
 					       out.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
 	if (!resp) {
@@ -58,6 +112,8 @@ enum MHD_Result routes__ui(struct server *s, struct MHD_Connection *c, struct re
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, out.set_cookie);
 	if (out.retry_after)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, out.retry_after);
+	if (out.allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, out.allow);
 	ret = MHD_queue_response(c, out.status, resp);
 	MHD_destroy_response(resp);
 	ui__response_free(&out);

@@ -104,6 +104,7 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 	DIFF(old->header_timeout_ms != fresh->header_timeout_ms, "server.header_timeout");
 	DIFF(old->min_body_rate != fresh->min_body_rate, "server.min_body_rate");
 	DIFF(old->threads != fresh->threads, "server.threads");
+	DIFF(old->session_ttl_ms != fresh->session_ttl_ms, "server.session_ttl");
 	DIFF(old->limits.max_body != fresh->limits.max_body, "limits.max_body");
 	DIFF(old->limits.max_inflated != fresh->limits.max_inflated, "limits.max_inflated");
 	DIFF(old->limits.max_ratio != fresh->limits.max_ratio, "limits.max_ratio");
@@ -335,6 +336,23 @@ static const struct yamlcfg_key auth_keys[] = {
 	{ 0 },
 };
 
+/* http(s)://host[:port][/path]: printable, and nothing a link in Slack's
+ * <url|text> or an attribute would take for syntax */
+static bool public_url_ok(const char *s, size_t len)
+{
+	size_t scheme = !strncmp(s, "https://", 8) ? 8 : !strncmp(s, "http://", 7) ? 7 : 0;
+
+	if (!scheme || len > 512 || !s[scheme] || s[scheme] == '/' || s[scheme] == ':')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x21 || ch >= 0x7f || strchr("\"'<>\\?#|@`{}^", ch))
+			return false;
+	}
+	return true;
+}
+
 /* server.public_url: where people reach the pages, for the links in alerts */
 static int server_public_url(struct yamlcfg *c, yaml_node_t *n)
 {
@@ -344,10 +362,9 @@ static int server_public_url(struct yamlcfg *c, yaml_node_t *n)
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
 	len = strlen(s);
-	if ((strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) || len > 512 ||
-	    strpbrk(s, " \t\r\n\"'<>\\?#") || len <= (size_t)(s[4] == 's' ? 8 : 7))
+	if (!public_url_ok(s, len))
 		return yamlcfg__fail(c, "expected an http(s) URL such as https://leakwatch.example.com, "
-					"without a query, of at most 512 characters");
+					"with a host, without user, query or fragment, of at most 512 characters");
 	while (len && s[len - 1] == '/')
 		len--;
 	free(CFG(c)->alerting.public_url);

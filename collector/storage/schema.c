@@ -205,13 +205,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE leak_locations ADD COLUMN container_image TEXT;"
 	"ALTER TABLE leak_locations ADD COLUMN previous_path TEXT;",
 
-	/* 8: the pages' lists and histories, each an index walk however large the fleet */
+	/* 8: the pages' lists and histories, each an index walk however large the fleet;
+	 * a listener's events by the listener, as its page shows them */
 	"CREATE INDEX listeners_open_rank ON listeners(severity DESC, hostname, port) WHERE state = 'open';"
 	"CREATE INDEX listeners_open_namespace ON listeners(pod_namespace, severity DESC, hostname, port)"
 	"  WHERE state = 'open' AND pod_namespace IS NOT NULL;"
 	"CREATE INDEX leaks_open_rank ON leaks(severity DESC, last_seen_ns DESC) WHERE acked_ns IS NULL;"
 	"CREATE INDEX leak_locations_namespace ON leak_locations(pod_namespace) WHERE pod_namespace IS NOT NULL;"
-	"CREATE INDEX events_listener_host ON events(hostname, received_ns) WHERE kind = 'listener';"
+	"ALTER TABLE events ADD COLUMN subject TEXT;"   /* a listener's "<netns>/<proto>/<address>/<port>" */
+	"CREATE INDEX events_listener ON events(hostname, subject, received_ns) WHERE kind = 'listener';"
 	"CREATE INDEX events_fingerprint ON events(fingerprint, received_ns) WHERE fingerprint IS NOT NULL;",
 };
 

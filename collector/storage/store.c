@@ -176,6 +176,7 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 {
 	const Leakwatch__V1__Event *ev = e->ev;
 	sqlite3_stmt *st = s->st[ST_EVENT];
+	char subject[STORE_SUBJECT_LEN];
 	int err;
 
 	sqlite3_bind_blob(st, 1, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
@@ -190,6 +191,8 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LEAK)
 		store_bind_text(st, 10, ev->leak->fingerprint);
 	sqlite3_bind_blob(st, 11, e->raw, (int)e->raw_len, SQLITE_STATIC);
+	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LISTENER && store__listener_subject(ev->listener, subject))
+		store_bind_text(st, 12, subject);
 	err = store_run(st);
 	if (err)
 		return err;
@@ -207,6 +210,23 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	if (!err && s->hook)
 		err = s->hook(s->hook_ctx, s->db, b, e, received_ns);
 	return err;
+}
+
+const char *store__listener_subject(const Leakwatch__V1__ListenerEvent *l, char out[STORE_SUBJECT_LEN])
+{
+	char ip[LW_ADDR_STRLEN];
+
+	if (!l || !addr__format_bytes(l->address.data, l->address.len, ip))
+		return NULL;
+	return store__subject(out, l->netns, l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp", ip,
+			      l->port);
+}
+
+const char *store__subject(char out[STORE_SUBJECT_LEN], uint64_t netns, const char *proto, const char *ip,
+			   unsigned port)
+{
+	snprintf(out, STORE_SUBJECT_LEN, "%llu/%s/%s/%u", (unsigned long long)netns, proto, ip, port);
+	return out;
 }
 
 const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev)

@@ -21,8 +21,8 @@ const char *const store_sql[ST__COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EVENT] =
 		"INSERT OR IGNORE INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
-		" agent_id, batch_sequence, severity, fingerprint, body)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" agent_id, batch_sequence, severity, fingerprint, body, subject)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	/* applied only when the event is at least as new as the state it replaces,
 	 * so a resent old "open" cannot reopen a listener closed since */
 	[ST_LISTENER] =

@@ -31,6 +31,7 @@ struct page {
 	struct ui *ui;
 	sqlite3 *db;            /* read-only */
 	char *runbook[STORE_KIND_COUNT]; /* copies for this request; NULL: none */
+	uint64_t silent_ms;     /* the hosts page's silence, as configured now */
 };
 
 /* The frame up to the page's own content. */

@@ -44,7 +44,7 @@ static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
 	if (is_silent)
 		fputs(" <span class=\"open-door\">silent</span>", f);
 	fputs("</td><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, GC_HEALTH), now_ns);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, GC_HEARD), now_ns);
 	fputs("</td><td>", f);
 	html__text(f, COL(st, GC_VERSION));
 	fputs(" <span class=\"muted\">", f);
@@ -71,7 +71,7 @@ static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
 void page__hosts(struct page *p, struct ui_response *out)
 {
 	FILE *f;
-	uint64_t cutoff = p->now_ns > p->ui->silent_ms * 1000000ULL ? p->now_ns - p->ui->silent_ms * 1000000ULL : 0;
+	uint64_t cutoff = p->now_ns > p->silent_ms * 1000000ULL ? p->now_ns - p->silent_ms * 1000000ULL : 0;
 	unsigned page = page__number(page__arg(p, "page"));
 	int64_t total = 0, silent = 0, pages;
 	sqlite3_stmt *st;
@@ -98,8 +98,8 @@ void page__hosts(struct page *p, struct ui_response *out)
 	f = p->f;
 	fprintf(f, "<h1>Hosts</h1>\n<p>%lld agent%s; <strong>%lld silent</strong> (no heartbeat for %llu s).</p>\n",
 		(long long)total, total == 1 ? "" : "s", (long long)silent,
-		(unsigned long long)(p->ui->silent_ms / 1000));
-	fputs("<table class=\"findings\"><thead><tr><th>Host</th><th>Last heartbeat</th><th>Agent</th>"
+		(unsigned long long)(p->silent_ms / 1000));
+	fputs("<table class=\"findings\"><thead><tr><th>Host</th><th>Last heard from</th><th>Agent</th>"
 	      "<th>Open listeners</th><th>Drops</th><th>Spool</th><th>Programs</th></tr></thead><tbody>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		host_row(f, st, p->now_ns);

@@ -12,7 +12,6 @@
 #include "ui/html.h"
 #include "ui/uisql.h"
 
-#define HISTORY_SCAN 2000  /* the host's latest listener events looked through */
 #define HISTORY_SHOWN 100
 
 struct listener_id {
@@ -69,7 +68,11 @@ static int parse_id(const char *id, struct listener_id *out)
 		return -1;
 	if (strcmp(out->proto, "tcp") && strcmp(out->proto, "udp"))
 		return -1;
-	return addr__parse(out->addr_text, &out->addr) ? -1 : 0;
+	if (addr__parse(out->addr_text, &out->addr))
+		return -1;
+	/* as ingest and the alert key write it: "0:0::1" finds "::1"'s alert and events */
+	addr__format(&out->addr, out->addr_text);
+	return 0;
 }
 
 #define COL(st, i) ((const char *)sqlite3_column_text(st, i))
@@ -275,13 +278,16 @@ static const char *action_name(int a)
 static void history(struct page *p, const struct listener_id *id)
 {
 	FILE *f = p->f;
+	char subject[STORE_SUBJECT_LEN];
 	sqlite3_stmt *st;
 	int shown = 0;
 
-	if (sqlite3_prepare_v2(p->db, UISQL_HOST_LISTENER_EVENTS, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(p->db, UISQL_LISTENER_EVENTS, -1, &st, NULL) != SQLITE_OK)
 		return;
+	store__subject(subject, id->netns, id->proto, id->addr_text, id->port);
 	sqlite3_bind_text(st, 1, id->host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, HISTORY_SCAN);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, HISTORY_SHOWN);
 	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>What</th><th>Why</th>"
 	      "<th>Severity</th><th>Exposure</th><th>Without credentials</th><th>Process</th></tr></thead><tbody>\n", f);
 	while (shown < HISTORY_SHOWN && sqlite3_step(st) == SQLITE_ROW) {
@@ -315,7 +321,7 @@ static void history(struct page *p, const struct listener_id *id)
 	}
 	sqlite3_finalize(st);
 	if (!shown)
-		fputs("<tr><td colspan=\"7\" class=\"empty\">No events kept (retention may have removed them).</td></tr>\n", f);
+		fputs("<tr><td colspan=\"7\" class=\"empty\">No events kept (retention removes them after retention.listener).</td></tr>\n", f);
 	fputs("</tbody></table>\n", f);
 }
 

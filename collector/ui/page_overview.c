@@ -45,25 +45,43 @@ static int read_filters(const struct page *p, struct filters *f, const char **wh
 	return 0;
 }
 
-/* "/ui/?host=...&...", the filters as they are, with one page number changed */
+/* "/ui/?host=...&...", the filters and both lists' pages as they are, with
+ * one page number changed (page_key NULL: none) */
 static void filter_href(FILE *f, const struct filters *x, const char *page_key, unsigned page)
 {
-	char sep = '?';
+	unsigned exposures = x->exposures_page, leaks = x->leaks_page;
+	const char *sep = "?"; /* then "&amp;": it is written into an attribute */
 
 	fputs("/ui/", f);
 #define ARG(name, v)                                                                               \
 	if (v) {                                                                                   \
-		fprintf(f, "%c%s=", sep, name);                                                    \
+		fprintf(f, "%s%s=", sep, name);                                                    \
 		html__url_part(f, v);                                                              \
-		sep = '&';                                                                         \
+		sep = "&amp;";                                                                         \
 	}
 	ARG("host", x->host);
 	ARG("namespace", x->ns);
 	ARG("kind", x->kind);
 	ARG("severity", x->severity);
 #undef ARG
-	if (page_key && page > 1)
-		fprintf(f, "%c%s=%u", sep, page_key, page);
+	if (page_key && !strcmp(page_key, "exposures_page"))
+		exposures = page;
+	else if (page_key)
+		leaks = page;
+	if (exposures > 1) {
+		fprintf(f, "%sexposures_page=%u", sep, exposures);
+		sep = "&amp;";
+	}
+	if (leaks > 1)
+		fprintf(f, "%sleaks_page=%u", sep, leaks);
+}
+
+/* A page past the last shows the last. */
+static unsigned clamp_page(unsigned page, int64_t total)
+{
+	int64_t pages = (total + PAGE_ROWS - 1) / PAGE_ROWS;
+
+	return pages < 1 ? 1 : (int64_t)page > pages ? (unsigned)pages : page;
 }
 
 static void select_option(FILE *f, const char *value, const char *label, bool selected)
@@ -191,7 +209,7 @@ static void pod_cell(FILE *f, const char *ns, const char *pod)
 
 #define COL(st, i) ((const char *)sqlite3_column_text(st, i))
 
-static int exposures(struct page *p, const struct filters *x)
+static int exposures(struct page *p, struct filters *x)
 {
 	FILE *f = p->f;
 	sqlite3_stmt *st;
@@ -201,6 +219,7 @@ static int exposures(struct page *p, const struct filters *x)
 	if (total < 0 || !(st = prepare(p->db, x, UISQL_OPEN_LISTENERS, UISQL_LISTENERS_HOST,
 					UISQL_LISTENERS_NAMESPACE, UISQL_LISTENERS_ORDER)))
 		return -1;
+	x->exposures_page = clamp_page(x->exposures_page, total);
 	sqlite3_bind_int(st, 4, PAGE_ROWS);
 	sqlite3_bind_int64(st, 5, (int64_t)(x->exposures_page - 1) * PAGE_ROWS);
 	fprintf(f, "<section id=\"exposures\"><h2>Exposures <span class=\"count\">%lld open</span></h2>\n",
@@ -218,7 +237,7 @@ static int exposures(struct page *p, const struct filters *x)
 		fputs("<tr><td>", f);
 		page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
 		fputs("</td><td><a href=\"", f);
-		filter_href(f, &(struct filters){ .host = host, .severity = x->severity }, NULL, 0);
+		filter_href(f, &(struct filters){ .host = host, .kind = x->kind, .severity = x->severity }, NULL, 0);
 		fputs("\">", f);
 		html__text(f, host);
 		fputs("</a></td><td><a class=\"endpoint\" href=\"", f);
@@ -254,7 +273,7 @@ static int exposures(struct page *p, const struct filters *x)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int leaks(struct page *p, const struct filters *x)
+static int leaks(struct page *p, struct filters *x)
 {
 	FILE *f = p->f;
 	sqlite3_stmt *st;
@@ -264,6 +283,7 @@ static int leaks(struct page *p, const struct filters *x)
 	if (total < 0 || !(st = prepare(p->db, x, UISQL_OPEN_LEAKS, UISQL_LEAKS_HOST, UISQL_LEAKS_NAMESPACE,
 					UISQL_LEAKS_ORDER)))
 		return -1;
+	x->leaks_page = clamp_page(x->leaks_page, total);
 	sqlite3_bind_int(st, 4, PAGE_ROWS);
 	sqlite3_bind_int64(st, 5, (int64_t)(x->leaks_page - 1) * PAGE_ROWS);
 	fprintf(f, "<section id=\"leaks\"><h2>Leaks <span class=\"count\">%lld unacknowledged</span></h2>\n",

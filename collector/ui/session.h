@@ -2,9 +2,10 @@
 /*
  * Browser sessions for the pages. An operator signs in once with a token;
  * the session cookie then stands for that credential until it expires.
- * The cookie is signed, not stored: "<name hex>.<expiry s>.<mac hex>",
- * where the MAC (HMAC-SHA256 under a key made at start) covers the name,
- * the expiry and the credential's digest. So a session ends when it
+ * The cookie is signed, not stored: "<name hex>.<expiry s>.<nonce hex><mac
+ * hex>", where the MAC (HMAC-SHA256 under a key made at start) covers the
+ * name, the expiry, a random nonce (two sign-ins are two sessions) and the
+ * credential's digest. So a session ends when it
  * expires, when the collector restarts, and at once when its token is
  * removed or rotated (a SIGHUP without that digest), with nothing to
  * clean up. A form's CSRF token is a MAC of the session cookie, so it is
@@ -16,11 +17,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 
 #include "access/auth.h"
 
 #define SESSION_KEY_LEN 32
-#define SESSION_COOKIE_MAX (2 * AUTH_NAME_MAX + 24 + 2 * 32 + 4)
+#define SESSION_NONCE_LEN 8
+#define SESSION_COOKIE_MAX (2 * AUTH_NAME_MAX + 24 + 2 * SESSION_NONCE_LEN + 2 * 32 + 4)
 #define SESSION_CSRF_LEN 64 /* hex digits */
 
 struct session_key {
@@ -36,6 +39,24 @@ int session__issue(const struct session_key *key, const struct auth_cred *cred, 
  * forged, expired at now_s, or its credential gone or changed. */
 const struct auth_cred *session__verify(const struct session_key *key, const struct auth *a,
 					const char *cookie, uint64_t now_s);
+/*
+ * Sessions ended by signing out, until they would have expired: a copy of
+ * the cookie is refused from then on. In memory, like the key; past
+ * SESSION_MAX_REVOKED at once, the one closest to its expiry is forgotten.
+ */
+#define SESSION_MAX_REVOKED 4096
+struct session_revoked {
+	pthread_mutex_t lock;
+	size_t n;
+	struct {
+		char mac[33]; /* the first half of the cookie's MAC, in hex */
+		uint64_t expires_s;
+	} v[SESSION_MAX_REVOKED];
+};
+
+void session__revoke(struct session_revoked *r, const char *cookie, uint64_t now_s);
+bool session__revoked(struct session_revoked *r, const char *cookie);
+
 /* The CSRF token of a session cookie. */
 void session__csrf(const struct session_key *key, const char *cookie, char out[SESSION_CSRF_LEN + 1]);
 /* Does a form's token belong to that cookie? Constant time. */

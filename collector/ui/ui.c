@@ -32,6 +32,8 @@ int ui__init(struct ui *ui)
 {
 	memset(ui->runbook, 0, sizeof(ui->runbook));
 	pthread_mutex_init(&ui->lock, NULL);
+	pthread_mutex_init(&ui->revoked.lock, NULL);
+	ui->revoked.n = 0;
 	if (!ui->session_ttl_ms)
 		ui->session_ttl_ms = UI_SESSION_TTL_MS;
 	if (!ui->silent_ms)
@@ -44,10 +46,11 @@ void ui__fini(struct ui *ui)
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		free(ui->runbook[k]);
 	pthread_mutex_destroy(&ui->lock);
+	pthread_mutex_destroy(&ui->revoked.lock);
 	explicit_bzero(&ui->key, sizeof(ui->key));
 }
 
-void ui__set_runbooks(struct ui *ui, char *const runbook[STORE_KIND_COUNT])
+void ui__configure(struct ui *ui, char *const runbook[STORE_KIND_COUNT], uint64_t silent_ms)
 {
 	char *fresh[STORE_KIND_COUNT] = { 0 };
 
@@ -63,6 +66,7 @@ void ui__set_runbooks(struct ui *ui, char *const runbook[STORE_KIND_COUNT])
 		free(ui->runbook[k]);
 		ui->runbook[k] = fresh[k];
 	}
+	ui->silent_ms = silent_ms ? silent_ms : 5 * 60 * 1000;
 	pthread_mutex_unlock(&ui->lock);
 }
 
@@ -82,6 +86,12 @@ static void plain(struct ui_response *out, unsigned status, const char *text)
 	out->body = (char *)text;
 	out->len = strlen(text);
 	out->body_static = true;
+}
+
+static void not_allowed(struct ui_response *out, const char *allow)
+{
+	plain(out, 405, "method not allowed");
+	out->allow = allow;
 }
 
 static void redirect(struct ui_response *out, const char *location)
@@ -108,7 +118,8 @@ static enum who identify(struct ui *ui, const struct ui_request *rq, struct call
 			return WHO_UNKNOWN_TOKEN;
 		return c->cred->roles & AUTH_OPERATOR ? WHO_OPERATOR : WHO_WRONG_ROLE;
 	}
-	if (rq->cookie && (c->cred = session__verify(&ui->key, rq->auth, rq->cookie, rq->now_ns / 1000000000ULL))) {
+	if (rq->cookie && (c->cred = session__verify(&ui->key, rq->auth, rq->cookie, rq->now_ns / 1000000000ULL)) &&
+	    !session__revoked(&ui->revoked, rq->cookie)) {
 		c->by_cookie = true;
 		return WHO_OPERATOR;
 	}
@@ -168,6 +179,7 @@ static void begin_page(struct ui *ui, const struct ui_request *rq, struct page *
 	pthread_mutex_lock(&ui->lock);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		p->runbook[k] = ui->runbook[k] ? strdup(ui->runbook[k]) : NULL;
+	p->silent_ms = ui->silent_ms;
 	pthread_mutex_unlock(&ui->lock);
 }
 
@@ -300,6 +312,7 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 
 	begin_page(ui, rq, &p, c);
 	if (!p.f) {
+		end_page(&p);
 		plain(out, 503, "out of memory");
 		return;
 	}
@@ -330,7 +343,7 @@ static void post_form(struct ui *ui, const struct ui_request *rq, const struct c
 		      struct ui_response *out)
 {
 	if (strcmp(rq->method, "POST")) {
-		plain(out, 405, "method not allowed");
+		not_allowed(out, "POST");
 		return;
 	}
 	if (!form_allowed(ui, rq, c)) {
@@ -343,6 +356,8 @@ static void post_form(struct ui *ui, const struct ui_request *rq, const struct c
 		acknowledge(ui, rq, c, target, out);
 		return;
 	}
+	if (c->by_cookie) /* a copy of the cookie ends with it */
+		session__revoke(&ui->revoked, rq->cookie, rq->now_ns / 1000000000ULL);
 	redirect(out, "/ui/login");
 	session_cookie(ui, out, "", 0);
 }
@@ -384,11 +399,14 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 		redirect(out, "/ui/");
 		return;
 	}
-	if (assets__serve(rq->path, out))
+	if (assets__serve(rq->path, out)) {
+		if (!is_get(rq->method))
+			not_allowed(out, "GET, HEAD");
 		return;
+	}
 	if (!strcmp(rq->path, "/ui/login")) {
 		if (!is_get(rq->method) && strcmp(rq->method, "POST")) {
-			plain(out, 405, "method not allowed");
+			not_allowed(out, "GET, HEAD, POST");
 			return;
 		}
 		login(ui, rq, out);
@@ -420,7 +438,7 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 			return;
 		}
 		fputs("/ui/login?next=", m);
-		html__url_part(m, safe_next(rq->path));
+		html__url_part(m, safe_next(rq->target ? rq->target : rq->path));
 		/* a full buffer may hold a cut address: glibc puts the NUL in place of its last byte */
 		if (fclose(m) || strnlen(next, sizeof(next)) >= sizeof(next) - 1)
 			snprintf(next, sizeof(next), "/ui/login");
@@ -435,7 +453,7 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 		return;
 	}
 	if (!is_get(rq->method)) {
-		plain(out, 405, "method not allowed");
+		not_allowed(out, "GET, HEAD");
 		return;
 	}
 	page(ui, rq, &c, out);

@@ -46,14 +46,16 @@ struct ui {
 	const char *db_path;    /* opened read-only for each page */
 	struct store *store;    /* written by acknowledge */
 	struct metrics *metrics;
-	bool tls;               /* cookies are Secure */
+	bool tls;               /* cookies are Secure: TLS here, or an https public_url */
 	uint64_t session_ttl_ms;
-	uint64_t silent_ms;     /* an agent this long without a heartbeat is silent */
+	uint64_t silent_ms;     /* an agent not heard from this long is silent; under lock */
+	struct session_revoked revoked; /* sessions signed out of */
 };
 
 struct ui_request {
 	const char *method;
 	const char *path;       /* decoded, from "/ui" on */
+	const char *target;     /* the path and query, percent-encoded: where to return after sign-in */
 	const char *cookie;     /* the session cookie's value, or NULL */
 	const char *authorization;
 	const char *sec_fetch_site, *origin, *host; /* cross-site checks on POST */
@@ -76,14 +78,16 @@ struct ui_response {
 	char set_cookie[SESSION_COOKIE_MAX + 160];
 	bool cacheable;         /* the style sheet and script */
 	const char *retry_after;
+	const char *allow;      /* the methods, with 405 */
 };
 
 /* A new session key and no runbooks. 0, or -EIO when no randomness. */
 int ui__init(struct ui *ui);
 void ui__fini(struct ui *ui);
-/* The runbook links the pages show (alerting.runbooks): copied; only
- * http(s) URLs are kept. */
-void ui__set_runbooks(struct ui *ui, char *const runbook[STORE_KIND_COUNT]);
+/* What alerting's configuration says, at start and on SIGHUP: the runbook
+ * links the pages show (copied; only http(s) URLs are kept), and when an
+ * agent counts as silent (alerting.heartbeat_timeout; 0: five minutes). */
+void ui__configure(struct ui *ui, char *const runbook[STORE_KIND_COUNT], uint64_t silent_ms);
 /* Answers one request under /ui; out is filled, its body to be freed with ui__response_free. */
 void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *out);
 void ui__response_free(struct ui_response *r);

@@ -45,9 +45,9 @@ const char UISQL_LEAK_LOCATIONS[] =
 	"pod_namespace, pod_name, container_name, container_image, source, journal_unit, origin_comm, "
 	"writer_comm FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
 
-const char UISQL_HOST_LISTENER_EVENTS[] =
+const char UISQL_LISTENER_EVENTS[] =
 	"SELECT time_ns, received_ns, hostname, body FROM events"
-	" WHERE kind = 'listener' AND hostname = ?1 ORDER BY received_ns DESC LIMIT ?2";
+	" WHERE kind = 'listener' AND hostname = ?1 AND subject = ?2 ORDER BY received_ns DESC LIMIT ?3";
 const char UISQL_LEAK_EVENTS[] =
 	"SELECT time_ns, received_ns, hostname, body FROM events"
 	" WHERE fingerprint = ?1 ORDER BY received_ns DESC LIMIT ?2";
@@ -58,12 +58,14 @@ const char UISQL_ALERTS_BY_FINGERPRINT[] =
 	"SELECT key, status, hostname, starts_ns, ends_ns, count FROM alerts WHERE fingerprint = ?1"
 	" ORDER BY starts_ns DESC LIMIT 100";
 
+/* silence by the collector's clock (updated_ns: any event of the agent),
+ * as the alert engine judges it, never the agent's own */
 const char UISQL_AGENTS[] =
-	"SELECT hostname, agent_id, agent_version, health_ns, uptime_s, listeners_open, drops_total, "
+	"SELECT hostname, agent_id, agent_version, updated_ns, uptime_s, listeners_open, drops_total, "
 	"spool_bytes, spool_records, spool_oldest_age_s, spool_dropped_full, programs, first_seen_ns, "
-	"health_ns < ?1, "
+	"updated_ns < ?1, "
 	"(SELECT group_concat(reason || ' ' || count, ', ') FROM agent_drops d"
 	"  WHERE d.agent_id = a.agent_id AND count > 0) "
-	"FROM agents a ORDER BY health_ns < ?1 DESC, CASE WHEN health_ns < ?1 THEN health_ns END, hostname"
+	"FROM agents a ORDER BY updated_ns < ?1 DESC, CASE WHEN updated_ns < ?1 THEN updated_ns END, hostname"
 	" LIMIT ?2 OFFSET ?3";
-const char UISQL_COUNT_AGENTS[] = "SELECT COUNT(*), COALESCE(SUM(health_ns < ?1), 0) FROM agents";
+const char UISQL_COUNT_AGENTS[] = "SELECT COUNT(*), COALESCE(SUM(updated_ns < ?1), 0) FROM agents";

@@ -5,8 +5,9 @@
  * listeners by severity and host (listeners_open_rank), or in a namespace
  * (listeners_open_namespace); unacknowledged leaks by severity and time
  * (leaks_open_rank), those of a host or namespace through their locations
- * (leak_locations_host, leak_locations_namespace); a host's listener events
- * and a fingerprint's events (schema version 8).
+ * (leak_locations_host, leak_locations_namespace); a listener's events by
+ * its subject (events_listener) and a fingerprint's (events_fingerprint);
+ * all of schema version 8.
  */
 #ifndef COLLECTOR_UISQL_H
 #define COLLECTOR_UISQL_H
@@ -49,8 +50,9 @@ enum uisql_location_col {
 	XC_WRITER_COMM,
 };
 
-/* events, newest first: ?1 host (listener events) or fingerprint (leak events), ?2 limit */
-extern const char UISQL_HOST_LISTENER_EVENTS[];
+/* events, newest first: a listener's (?1 host, ?2 its subject, store.h; ?3 limit),
+ * a leak's (?1 fingerprint, ?2 limit) */
+extern const char UISQL_LISTENER_EVENTS[];
 extern const char UISQL_LEAK_EVENTS[];
 enum uisql_event_col { EC_TIME, EC_RECEIVED, EC_HOST, EC_BODY };
 
@@ -63,7 +65,7 @@ enum uisql_alert_col { AC_KEY, AC_STATUS, AC_HOST, AC_STARTS, AC_ENDS, AC_COUNT 
 extern const char UISQL_AGENTS[];
 extern const char UISQL_COUNT_AGENTS[];     /* ?1 cutoff: all, and how many are silent */
 enum uisql_agent_col {
-	GC_HOST, GC_AGENT, GC_VERSION, GC_HEALTH, GC_UPTIME, GC_LISTENERS, GC_DROPS, GC_SPOOL_BYTES,
+	GC_HOST, GC_AGENT, GC_VERSION, GC_HEARD, GC_UPTIME, GC_LISTENERS, GC_DROPS, GC_SPOOL_BYTES,
 	GC_SPOOL_RECORDS, GC_SPOOL_AGE, GC_SPOOL_FULL, GC_PROGRAMS, GC_FIRST_SEEN, GC_SILENT,
 	GC_DROP_REASONS,
 };

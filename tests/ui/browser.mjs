@@ -152,7 +152,7 @@ try {
 
   // The hosts page.
   await page.goto(`${base}/ui/hosts`);
-  await expectText(page, 'the hosts page lists the agent and its heartbeat', 'main', ['Last heartbeat', 'ago', '0 silent']);
+  await expectText(page, 'the hosts page lists the agent and its heartbeat', 'main', ['Last heard from', 'ago', '0 silent']);
   await page.screenshot({ path: `${cfg.shots}/hosts.png`, fullPage: true });
 
   // Without JavaScript the pages still work: the filter form submits by its button.

@@ -69,6 +69,7 @@ static void test_full_config(void **state)
 		"  tls:\n    cert_file: /etc/lwc/cert.pem\n    key_file: /etc/lwc/key.pem\n"
 		"  max_connections: 100\n  max_connections_per_ip: 10\n"
 		"  connection_timeout: 10s\n  threads: 4\n"
+		"  public_url: https://leakwatch.example.com/lw/\n  session_ttl: 1h\n"
 		"limits:\n  max_body: 1MiB\n  max_inflated: 8MiB\n  max_ratio: 50\n"
 		"  max_events: 500\n  max_event_size: 32KiB\n  max_decoded: 64MiB\n  max_inflight: 16MiB\n"
 		"storage:\n  path: /data/c.db\n  busy_timeout: 2s\n  synchronous: normal\n"
@@ -95,6 +96,9 @@ static void test_full_config(void **state)
 	assert_int_equal(cfg.retention_ms[STORE_LISTENER], 14ULL * 86400 * 1000);
 	assert_int_equal(cfg.retention_ms[STORE_LEAK], 0);
 	assert_int_equal(cfg.retention_batch_rows, 200);
+	/* the trailing "/" goes: links are public_url + "/ui/..." */
+	assert_string_equal(cfg.alerting.public_url, "https://leakwatch.example.com/lw");
+	assert_int_equal(cfg.session_ttl_ms, 3600 * 1000);
 	collector_config__free(&cfg);
 }
 
@@ -117,6 +121,14 @@ static void test_errors_name_the_key(void **state)
 	assert_rejected("storage:\n  synchronous: sometimes\n", "storage.synchronous: expected full or normal");
 	assert_rejected("retention:\n  leak: 3 weeks\n", "retention.leak");
 	assert_rejected("retention:\n  interval: 0\n", "retention.interval");
+	/* public_url: a host, and nothing a link in a message would take for syntax */
+	assert_rejected("server:\n  public_url: leakwatch.example.com\n", "server.public_url: expected an http(s) URL");
+	assert_rejected("server:\n  public_url: https:///\n", "server.public_url");
+	assert_rejected("server:\n  public_url: https://a@lw.example.com\n", "server.public_url");
+	assert_rejected("server:\n  public_url: \"https://lw.example.com/?x=1\"\n", "server.public_url");
+	assert_rejected("server:\n  public_url: \"https://lw.example.com/a|b\"\n", "server.public_url");
+	assert_rejected("server:\n  public_url: javascript:alert(1)\n", "server.public_url");
+	assert_rejected("server:\n  session_ttl: 1s\n", "server.session_ttl");
 	assert_rejected("log:\n  level: loud\n", "log.level");
 	assert_rejected("state_dir: relative/dir\n", "state_dir: must be an absolute path");
 	assert_rejected("server: [1, 2]\n", "server: expected a mapping");

@@ -870,7 +870,8 @@ static void test_schema(void **state)
 	/* 8: what the pages walk */
 	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
 				  " ('listeners_open_rank', 'listeners_open_namespace', 'leaks_open_rank',"
-				  " 'leak_locations_namespace', 'events_listener_host', 'events_fingerprint')"), 6);
+				  " 'leak_locations_namespace', 'events_listener', 'events_fingerprint')"), 6);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'subject'"), 1);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -890,7 +891,8 @@ static void test_migrates_from_v1(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP INDEX listeners_open_rank; DROP INDEX listeners_open_namespace;"
 				      " DROP INDEX leaks_open_rank; DROP INDEX leak_locations_namespace;"
-				      " DROP INDEX events_listener_host; DROP INDEX events_fingerprint;"
+				      " DROP INDEX events_listener; DROP INDEX events_fingerprint;"
+				      " ALTER TABLE events DROP COLUMN subject;"
 				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
 				      " DROP TABLE outbox; DROP TABLE agent_watch;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"

@@ -314,13 +314,24 @@ static void test_session_issue_and_verify(void **state)
 	const struct auth_cred *c;
 
 	alice_cookie(s, cookie);
-	/* "<name hex>.<expiry>.<mac hex>" */
+	/* "<name hex>.<expiry>.<nonce hex><mac hex>" */
 	assert_memory_equal(cookie, "616c696365.1700003600.", 22);
-	assert_int_equal(strlen(cookie), 22 + 64);
+	assert_int_equal(strlen(cookie), 22 + 16 + 64);
 	c = session__verify(&s->key, s->a, cookie, NOW_S);
 	assert_non_null(c);
 	assert_string_equal(c->name, "alice");
 	assert_ptr_equal(c, auth__by_name(s->a, "alice"));
+	/* two sign-ins, two sessions: the nonce tells them apart */
+	{
+		char again[SESSION_COOKIE_MAX];
+
+		alice_cookie(s, again);
+		assert_string_not_equal(cookie, again);
+		assert_non_null(session__verify(&s->key, s->a, again, NOW_S));
+		/* the nonce is under the MAC */
+		again[22] = again[22] == '0' ? '1' : '0';
+		assert_null(session__verify(&s->key, s->a, again, NOW_S));
+	}
 }
 
 static void test_session_expires(void **state)
@@ -416,6 +427,9 @@ static void test_session_malformed(void **state)
 	assert_null(session__verify(&s->key, s->a, "..", NOW_S));
 	/* no name */
 	snprintf(t, sizeof(t), ".1700003600.%s", mac);
+	assert_null(session__verify(&s->key, s->a, t, NOW_S));
+	/* the expiry in another spelling: one cookie per session */
+	snprintf(t, sizeof(t), "%.*s.0%s", (int)(strchr(cookie, '.') - cookie), cookie, strchr(cookie, '.') + 1);
 	assert_null(session__verify(&s->key, s->a, t, NOW_S));
 	/* an odd number of hex digits in the name */
 	snprintf(t, sizeof(t), "616c69636.1700003600.%s", mac);
@@ -711,6 +725,13 @@ static void test_ui_assets_need_no_sign_in(void **state)
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.type, "text/javascript; charset=utf-8");
 	ui__response_free(&r);
+
+	/* read, never written to */
+	rq.method = "POST";
+	handle(c, &rq, &r);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.allow, "GET, HEAD");
+	ui__response_free(&r);
 }
 
 static void test_ui_login_refuses_ingest_and_unknown_tokens(void **state)
@@ -991,6 +1012,45 @@ static void test_ui_logout(void **state)
 	assert_non_null(strstr(r.set_cookie, UI_COOKIE "=;"));
 	assert_non_null(strstr(r.set_cookie, "Max-Age=0"));
 	ui__response_free(&r);
+
+	/* signing out ends the session itself, not only the browser's copy */
+	rq = request(c, "GET", "/ui/hosts");
+	rq.cookie = cookie;
+	handle(c, &rq, &r);
+	assert_int_equal(r.status, 303);
+	assert_non_null(strstr(r.location, "/ui/login?next="));
+	ui__response_free(&r);
+	/* and another session of the same operator goes on */
+	sign_in(c, OPERATOR_TOKEN, cookie);
+	rq.cookie = cookie;
+	handle(c, &rq, &r);
+	assert_int_equal(r.status, 200);
+	ui__response_free(&r);
+}
+
+/* A session signed out of stays refused until it would have expired; the
+ * list forgets what has expired, and when full the one closest to expiry. */
+static void test_session_revoked_list(void **state)
+{
+	static struct session_revoked r; /* large: not on the stack */
+	char a[SESSION_COOKIE_MAX], b[SESSION_COOKIE_MAX];
+	(void)state;
+
+	pthread_mutex_init(&r.lock, NULL);
+	r.n = 0;
+	/* name, expiry, then a 16-digit nonce and a 64-digit MAC */
+	snprintf(a, sizeof(a), "616c696365.2000.%016d1%063d", 0, 0);
+	snprintf(b, sizeof(b), "616c696365.3000.%016d2%063d", 0, 0);
+	session__revoke(&r, a, 1000);
+	assert_true(session__revoked(&r, a));
+	assert_false(session__revoked(&r, b));
+	session__revoke(&r, b, 2500); /* a has expired by now: it goes */
+	assert_int_equal(r.n, 1);
+	assert_true(session__revoked(&r, b));
+	assert_false(session__revoked(&r, "not a cookie"));
+	session__revoke(&r, "616c696365.0100.x", 50); /* not our shape: ignored */
+	assert_int_equal(r.n, 1);
+	pthread_mutex_destroy(&r.lock);
 }
 
 /* What agents send is shown escaped: a host, a path and a process may be named to inject markup. */
@@ -1144,6 +1204,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_needs_the_operator_role, sess_setup, sess_teardown),
 		cmocka_unit_test_setup_teardown(test_session_malformed, sess_setup, sess_teardown),
 		cmocka_unit_test_setup_teardown(test_csrf, sess_setup, sess_teardown),
+		cmocka_unit_test(test_session_revoked_list),
 		cmocka_unit_test_setup_teardown(test_ui_anonymous_is_sent_to_sign_in, ui_setup, ui_teardown),
 		cmocka_unit_test_setup_teardown(test_ui_sign_in_redirect_is_never_cut, ui_setup, ui_teardown),
 		cmocka_unit_test_setup_teardown(test_ui_bearer_tokens, ui_setup, ui_teardown),
