@@ -442,33 +442,39 @@ def main():
     host_of = {h["hostname"]: h for h in hosts}
     seq = {}
 
-    def ev_row(kind, t, h, severity, fp, body, subject=None):
-        seq[h["hostname"]] = seq.get(h["hostname"], 0) + 1
-        return (event_id(t), kind, t, t + rng.randrange(2, 400) * 1_000_000, h["hostname"], h["machine_id"],
-                h["machine_id"], seq[h["hostname"]], severity, fp, body, subject)
+    rowids = {}  # what each listener's and location's row keeps as its history
+    next_rowid = [0]
 
-    def subject(l):
-        """the listener's subject, as the collector stores it (store__listener_subject)"""
-        return f'{l["netns"]}/{l["protocol"]}/{ipaddress.ip_address(l["address"])}/{l["port"]}'
+    def ev_row(kind, t, h, severity, fp, body, owner=None):
+        seq[h["hostname"]] = seq.get(h["hostname"], 0) + 1
+        next_rowid[0] += 1
+        if owner is not None:
+            rowids.setdefault(owner, []).append(next_rowid[0])
+        return (next_rowid[0], event_id(t), kind, t, t + rng.randrange(2, 400) * 1_000_000, h["hostname"],
+                h["machine_id"], h["machine_id"], seq[h["hostname"]], severity, fp, body)
+
+    def listener_key(l):
+        return ("l", l["hostname"], l["netns"], l["protocol"], l["address"], l["port"])
 
     def events():
         for l in listeners:
             h = host_of[l["hostname"]]
             yield ev_row("listener", l["first"], h, l["severity"], None,
-                         listener_body(l, h, 1, pbbatch.SOURCE[l["source"]], l["first"]), subject(l))
+                         listener_body(l, h, 1, pbbatch.SOURCE[l["source"]], l["first"]), listener_key(l))
             if l["auth"]:
                 yield ev_row("listener", l["auth_probed_ns"], h, l["severity"], None,
-                             listener_body(l, h, 3, pbbatch.SOURCE["probe"], l["auth_probed_ns"]), subject(l))
+                             listener_body(l, h, 3, pbbatch.SOURCE["probe"], l["auth_probed_ns"]), listener_key(l))
             if l["state"] == "closed":
                 yield ev_row("listener", l["last"], h, l["severity"], None,
-                             listener_body(l, h, 2, pbbatch.SOURCE["kernel"], l["last"]), subject(l))
+                             listener_body(l, h, 2, pbbatch.SOURCE["kernel"], l["last"]), listener_key(l))
         for k in leaks:
             for x in k["locs"]:
                 times = sorted([x["first"], x["last"]] + [rng.randrange(x["first"], x["last"] + 1)
                                                           for _ in range(x["events"] - 2)])[:x["events"]]
                 for j, t in enumerate(times):
                     c = x["count"] - (x["events"] - 1) if j == 0 else 1
-                    yield ev_row("leak", t, x["host"], k["severity"], k["fp"], leak_body(k, x, t, c))
+                    yield ev_row("leak", t, x["host"], k["severity"], k["fp"], leak_body(k, x, t, c),
+                                 ("k", k["fp"], x["host"]["hostname"], x["path"]))
         for h in hosts:
             body = pbbatch.event({"id": event_id(h["health_ns"]).hex(), "time": h["health_ns"],
                                   "host": {"hostname": h["hostname"], "machine_id": h["machine_id"],
@@ -476,8 +482,17 @@ def main():
                                   "health": {"programs": ["lw_listen", "lw_close", "lw_write"],
                                              "uptime_seconds": 3600, "listeners_open": 5}})
             yield ev_row("health", h["health_ns"], h, 0, None, body)
-    db.executemany("INSERT INTO events (id, kind, time_ns, received_ns, hostname, machine_id, agent_id,"
-                   " batch_sequence, severity, fingerprint, body, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events())
+    db.executemany("INSERT INTO events (rowid, id, kind, time_ns, received_ns, hostname, machine_id, agent_id,"
+                   " batch_sequence, severity, fingerprint, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events())
+
+    # each row's history as the collector keeps it: its latest 16 event rowids, newest first
+    def history(ids):
+        return " ".join(f"{i:016x}" for i in sorted(ids, reverse=True)[:16])
+    db.executemany("UPDATE listeners SET history = ? WHERE hostname = ? AND netns = ? AND protocol = ?"
+                   " AND address = ? AND port = ?",
+                   ((history(ids), *key[1:]) for key, ids in rowids.items() if key[0] == "l"))
+    db.executemany("UPDATE leak_locations SET history = ? WHERE fingerprint = ? AND hostname = ? AND path = ?",
+                   ((history(ids), *key[1:]) for key, ids in rowids.items() if key[0] == "k"))
 
     # the alerts of what pages: public listeners, severe unacknowledged leaks
     def alerts():

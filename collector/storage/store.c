@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "hex.h"
 #include "names.h"
 #include "storage/schema.h"
 #include "storage/storeint.h"
@@ -176,7 +177,6 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 {
 	const Leakwatch__V1__Event *ev = e->ev;
 	sqlite3_stmt *st = s->st[ST_EVENT];
-	char subject[STORE_SUBJECT_LEN];
 	int err;
 
 	sqlite3_bind_blob(st, 1, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
@@ -191,8 +191,6 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LEAK)
 		store_bind_text(st, 10, ev->leak->fingerprint);
 	sqlite3_bind_blob(st, 11, e->raw, (int)e->raw_len, SQLITE_STATIC);
-	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LISTENER && store__listener_subject(ev->listener, subject))
-		store_bind_text(st, 12, subject);
 	err = store_run(st);
 	if (err)
 		return err;
@@ -200,8 +198,12 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	if (!*is_new)
 		return 0; /* a resend: derived state already counts it, and alerts too */
 	switch (ev->kind_case) {
-	case LEAKWATCH__V1__EVENT__KIND_LISTENER: err = store_put_listener(s, ev, received_ns, b->host_verified); break;
-	case LEAKWATCH__V1__EVENT__KIND_LEAK: err = store_put_leak(s, ev, received_ns, b->host_verified); break;
+	case LEAKWATCH__V1__EVENT__KIND_LISTENER:
+		err = store_put_listener(s, ev, received_ns, b->host_verified, sqlite3_last_insert_rowid(s->db));
+		break;
+	case LEAKWATCH__V1__EVENT__KIND_LEAK:
+		err = store_put_leak(s, ev, received_ns, b->host_verified, sqlite3_last_insert_rowid(s->db));
+		break;
 	case LEAKWATCH__V1__EVENT__KIND_HEALTH: err = store_put_health(s, b->agent_id, ev, received_ns); break;
 	default: return -EINVAL;
 	}
@@ -212,21 +214,25 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	return err;
 }
 
-const char *store__listener_subject(const Leakwatch__V1__ListenerEvent *l, char out[STORE_SUBJECT_LEN])
+bool store__history_next(const char **cur, int64_t *rowid)
 {
-	char ip[LW_ADDR_STRLEN];
+	const char *p = *cur;
+	uint64_t v = 0;
 
-	if (!l || !addr__format_bytes(l->address.data, l->address.len, ip))
-		return NULL;
-	return store__subject(out, l->netns, l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp", ip,
-			      l->port);
-}
+	if (!p)
+		return false;
+	while (*p == ' ')
+		p++;
+	for (int i = 0; i < 16; i++) {
+		int d = hex__digit((unsigned char)p[i]);
 
-const char *store__subject(char out[STORE_SUBJECT_LEN], uint64_t netns, const char *proto, const char *ip,
-			   unsigned port)
-{
-	snprintf(out, STORE_SUBJECT_LEN, "%llu/%s/%s/%u", (unsigned long long)netns, proto, ip, port);
-	return out;
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*cur = p + 16;
+	*rowid = (int64_t)v;
+	return true;
 }
 
 const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev)

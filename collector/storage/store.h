@@ -78,13 +78,14 @@ void store__locked(struct store *s, void (*fn)(void *arg), void *arg);
 /* The agent an event is from: the batch's id, else its machine id or host. */
 const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Event *ev);
 
-/* A listener's events are stored with this subject, so that its page finds
- * them by index: "<netns>/<proto>/<address>/<port>", the address as
- * addr__format writes it. NULL when the event has no valid address. */
-#define STORE_SUBJECT_LEN 96
-const char *store__listener_subject(const Leakwatch__V1__ListenerEvent *l, char out[STORE_SUBJECT_LEN]);
-const char *store__subject(char out[STORE_SUBJECT_LEN], uint64_t netns, const char *proto, const char *ip,
-			   unsigned port);
+/*
+ * A listener's and a leak location's `history` column: the rowids of their
+ * latest events (at most STORE_HISTORY_MAX), newest first. Each call gives
+ * the next; false at the end or at text of another shape.
+ */
+#define STORE_HISTORY_MAX 16
+#define STORE_HISTORY_TEXT_MAX_S "271" /* 16 ids of 16 hex digits and their spaces */
+bool store__history_next(const char **cur, int64_t *rowid);
 
 /* The connection, for the read-only queries of query.c. */
 struct sqlite3 *store__db(struct store *s);

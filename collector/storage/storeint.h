@@ -58,8 +58,11 @@ static inline int store_run(sqlite3_stmt *st)
 }
 
 /* The state an event updates, in the batch's transaction (storestate.c). */
-int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified);
-int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified);
+/* event_rowid: the event's row, for the history of what it updates */
+int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
+		       int64_t event_rowid);
+int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
+		   int64_t event_rowid);
 int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1__Event *ev, uint64_t received_ns);
 
 #endif

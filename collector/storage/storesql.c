@@ -21,8 +21,8 @@ const char *const store_sql[ST__COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EVENT] =
 		"INSERT OR IGNORE INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
-		" agent_id, batch_sequence, severity, fingerprint, body, subject)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		" agent_id, batch_sequence, severity, fingerprint, body)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	/* applied only when the event is at least as new as the state it replaces,
 	 * so a resent old "open" cannot reopen a listener closed since */
 	[ST_LISTENER] =
@@ -32,12 +32,13 @@ const char *const store_sql[ST__COUNT] = {
 		" service, service_category, service_by, comm, pid, exe, uid, user,"
 		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
 		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert,"
-		" netns_cookie, netns_name, host_verified, container_image)"
+		" netns_cookie, netns_name, host_verified, container_image, history)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)"
+		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, " HISTORY_PUSH("?43", "NULL") ")"
 		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
 		" state = excluded.state, host_verified = excluded.host_verified,"
+		" history = " HISTORY_PUSH("?43", "listeners.history") ","
 		/* another namespace that got the inode of a deleted one: its own listener */
 		" first_seen_ns = CASE WHEN " OTHER_NETNS " THEN excluded.first_seen_ns"
 		"  ELSE min(first_seen_ns, excluded.first_seen_ns) END,"
@@ -78,7 +79,8 @@ const char *const store_sql[ST__COUNT] = {
 	/* an older event still widens the seen-window */
 	[ST_LISTENER_SEEN] =
 		"UPDATE listeners SET first_seen_ns = min(first_seen_ns, ?6),"
-		" last_seen_ns = max(last_seen_ns, ?6), updated_ns = max(updated_ns, ?7)"
+		" last_seen_ns = max(last_seen_ns, ?6), updated_ns = max(updated_ns, ?7),"
+		" history = " HISTORY_PUSH("?8", "history")
 		" WHERE hostname = ?1 AND netns = ?2 AND protocol = ?3 AND address = ?4 AND port = ?5",
 	[ST_LEAK] =
 		"INSERT INTO leaks (fingerprint, rule, family, severity, redacted, first_seen_ns,"
@@ -95,10 +97,11 @@ const char *const store_sql[ST__COUNT] = {
 		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
 		" comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace, container_name,"
 		" source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid,"
-		" writer_comm, host_verified, container_image, previous_path)"
+		" writer_comm, host_verified, container_image, previous_path, history)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, " HISTORY_PUSH("?31", "NULL") ")"
 		" ON CONFLICT (fingerprint, hostname, path) DO UPDATE SET "
+		" history = " HISTORY_PUSH("?31", "leak_locations.history") ","
 		LATEST("leak_locations", "host_verified")
 		LATEST("leak_locations", "source") LATEST("leak_locations", "journal_unit")
 		LATEST("leak_locations", "journal_identifier") LATEST("leak_locations", "journal_cursor")

@@ -26,6 +26,16 @@ enum stmt {
 	ST__COUNT,
 };
 
+/*
+ * A history: the rowids of the latest events of a listener or a leak's
+ * location, newest first, each as 16 hex digits and a space, at most
+ * STORE_HISTORY_MAX of them. The fixed width lets SQL drop the oldest by
+ * cutting the text; store.h's store__history_next reads it back.
+ */
+#define HISTORY_PUSH(rowid, old)                                                                   \
+	"substr(printf('%016x', " rowid ") || coalesce(' ' || " old ", ''), 1, "                    \
+	STORE_HISTORY_TEXT_MAX_S ")"
+
 extern const char *const store_sql[ST__COUNT];
 /* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows); NULL ends a kind's list. */
 extern const char *const store_expire_sql[STORE_KIND_COUNT][3];

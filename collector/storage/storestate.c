@@ -38,7 +38,8 @@ static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
 	return out;
 }
 
-int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified)
+int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
+		       int64_t event_rowid)
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
 	const Leakwatch__V1__Process *p = ev->process;
@@ -103,6 +104,8 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 	sqlite3_bind_int64(st, 39, (int64_t)l->netns_cookie);
 	store_bind_opt(st, 40, l->netns_name);
 	sqlite3_bind_int(st, 41, host_verified);
+	/* the event heads the listener's history, whichever statement takes it */
+	sqlite3_bind_int64(st, 43, event_rowid);
 	err = store_run(st);
 	free(reach);
 	if (err || sqlite3_changes(s->db))
@@ -117,10 +120,12 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 	sqlite3_bind_int(st, 5, (int)l->port);
 	sqlite3_bind_int64(st, 6, ev->time_unix_nano);
 	store_bind_u64(st, 7, received_ns);
+	sqlite3_bind_int64(st, 8, event_rowid);
 	return store_run(st);
 }
 
-int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified)
+int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
+		   int64_t event_rowid)
 {
 	const Leakwatch__V1__LeakEvent *l = ev->leak;
 	const Leakwatch__V1__Process *p = ev->process;
@@ -198,6 +203,7 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 		store_bind_opt(st, 20, c->container_name);
 		store_bind_opt(st, 29, c->image);
 	}
+	sqlite3_bind_int64(st, 31, event_rowid);
 	return store_run(st);
 }
 

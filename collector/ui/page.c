@@ -6,7 +6,9 @@
 
 #include "addr.h"
 #include "names.h"
+#include "storage/store.h"
 #include "ui/html.h"
+#include "ui/uisql.h"
 
 void page__begin(struct page *p, const char *title)
 {
@@ -126,4 +128,47 @@ void page__message(struct page *p, unsigned status, const char *title, const cha
 	html__text(p->f, text);
 	fputs("</p>", p->f);
 	page__finish(p, status, out);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+size_t page__history(struct page *p, const char *const *histories, size_t n, size_t max,
+		     void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	int64_t *ids = calloc(n * STORE_HISTORY_MAX + 1, sizeof(*ids));
+	size_t k = 0, shown = 0;
+	sqlite3_stmt *st;
+
+	if (!ids)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *cur = histories[i];
+		int64_t id;
+
+		for (size_t j = 0; j < STORE_HISTORY_MAX && store__history_next(&cur, &id); j++)
+			ids[k++] = id;
+	}
+	qsort(ids, k, sizeof(*ids), newest_first);
+	if (sqlite3_prepare_v2(p->db, UISQL_EVENT, -1, &st, NULL) != SQLITE_OK) {
+		free(ids);
+		return 0;
+	}
+	for (size_t i = 0; i < k && shown < max; i++) {
+		if (i && ids[i] == ids[i - 1])
+			continue;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			fn(p, st, ctx);
+			shown++;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	free(ids);
+	return shown;
 }

@@ -55,6 +55,15 @@ const char *page__arg(const struct page *p, const char *name);
 void page__message(struct page *p, unsigned status, const char *title, const char *text,
 		   struct ui_response *out);
 
+/*
+ * A finding's history: the events whose rowids its rows keep (store.h),
+ * newest first, at most max, each given to fn with UISQL_EVENT's columns.
+ * histories: the column's text of each row (NULL allowed). How many were
+ * shown; an event that retention removed is skipped.
+ */
+size_t page__history(struct page *p, const char *const *histories, size_t n, size_t max,
+		     void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx);
+
 /* The pages (page_*.c). */
 void page__overview(struct page *p, struct ui_response *out);
 void page__listener(struct page *p, const char *id, struct ui_response *out);

@@ -162,33 +162,21 @@ static void alerts(struct page *p, const char *fp)
 	sqlite3_finalize(st);
 }
 
-static void history(struct page *p, const char *fp)
+static void history_row(struct page *p, sqlite3_stmt *st, void *ctx)
 {
+	const char *fp = ctx;
 	FILE *f = p->f;
-	sqlite3_stmt *st;
-	int n = 0;
+	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)sqlite3_column_bytes(st, EC_BODY),
+								  sqlite3_column_blob(st, EC_BODY));
+	const Leakwatch__V1__LeakEvent *l = ev ? ev->leak : NULL;
 
-	if (sqlite3_prepare_v2(p->db, UISQL_LEAK_EVENTS, -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, HISTORY_SHOWN);
-	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>Host</th><th>Where</th>"
-	      "<th>Process</th><th>Sightings</th></tr></thead><tbody>\n", f);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(
-			NULL, (size_t)sqlite3_column_bytes(st, EC_BODY), sqlite3_column_blob(st, EC_BODY));
-		const Leakwatch__V1__LeakEvent *l = ev ? ev->leak : NULL;
-
-		if (!l) {
-			if (ev)
-				leakwatch__v1__event__free_unpacked(ev, NULL);
-			continue;
-		}
-		n++;
-		fputs("<tr><td>", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
-		fputs("</td><td>", f);
-		html__text(f, COL(st, EC_HOST));
+	fputs("<tr><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
+	fputs("</td><td>", f);
+	html__text(f, COL(st, EC_HOST));
+	if (!l || !l->fingerprint || strcmp(l->fingerprint, fp)) {
+		fputs("</td><td colspan=\"3\" class=\"muted\">an event that could not be read</td></tr>\n", f);
+	} else {
 		fputs("</td><td class=\"path\">", f);
 		if (l->source == LEAKWATCH__V1__LEAK_EVENT__SOURCE__SOURCE_JOURNAL && l->journal) {
 			fputs("journal, unit ", f);
@@ -203,12 +191,34 @@ static void history(struct page *p, const char *fp)
 		}
 		fprintf(f, "</td><td>%llu%s</td></tr>\n", (unsigned long long)(l->count ? l->count : 1),
 			l->repeat ? " (repeat)" : "");
-		leakwatch__v1__event__free_unpacked(ev, NULL);
 	}
+	if (ev)
+		leakwatch__v1__event__free_unpacked(ev, NULL);
+}
+
+/* The latest events across the leak's locations (each row keeps its own history). */
+static void history(struct page *p, const char *fp)
+{
+	FILE *f = p->f;
+	char *ids[200];
+	size_t n = 0;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(p->db, UISQL_LEAK_HISTORIES, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
+		if (COL(st, 0) && (ids[n] = strdup(COL(st, 0))))
+			n++;
 	sqlite3_finalize(st);
-	if (!n)
-		fputs("<tr><td colspan=\"5\" class=\"empty\">No events kept (retention may have removed them).</td></tr>\n", f);
+	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>Host</th><th>Where</th>"
+	      "<th>Process</th><th>Sightings</th></tr></thead><tbody>\n", f);
+	if (!page__history(p, (const char *const *)ids, n, HISTORY_SHOWN, history_row, (void *)fp))
+		fputs("<tr><td colspan=\"5\" class=\"empty\">No events kept (retention removes them after "
+		      "retention.leak).</td></tr>\n", f);
 	fputs("</tbody></table>\n", f);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
 }
 
 void page__leak(struct page *p, const char *fp, struct ui_response *out)

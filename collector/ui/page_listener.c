@@ -275,53 +275,51 @@ static const char *action_name(int a)
 	}
 }
 
-static void history(struct page *p, const struct listener_id *id)
+static void history_row(struct page *p, sqlite3_stmt *st, void *ctx)
+{
+	const struct listener_id *id = ctx;
+	FILE *f = p->f;
+	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)sqlite3_column_bytes(st, EC_BODY),
+								  sqlite3_column_blob(st, EC_BODY));
+	const Leakwatch__V1__ListenerEvent *l = ev ? ev->listener : NULL;
+
+	fputs("<tr><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
+	fputs("</td>", f);
+	if (!same_listener(l, id)) {
+		/* a history names its own events; anything else is said, not shown as one */
+		fputs("<td colspan=\"6\" class=\"muted\">an event that could not be read</td></tr>\n", f);
+	} else {
+		fputs("<td>", f);
+		html__text(f, action_name(l->action));
+		fputs("</td><td>", f);
+		html__text(f, listener_source__wire_name(l->source));
+		fputs("</td><td>", f);
+		page__severity(f, l->severity);
+		fputs("</td><td>", f);
+		html__text(f, addr_class__wire_name(l->exposure));
+		fputs("</td><td>", f);
+		html__text(f, l->auth ? auth_state__wire_name(l->auth->state) : "");
+		fputs("</td><td>", f);
+		if (ev->process) {
+			html__text(f, ev->process->comm);
+			fprintf(f, " (%u)", ev->process->pid);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	if (ev)
+		leakwatch__v1__event__free_unpacked(ev, NULL);
+}
+
+static void history(struct page *p, const struct listener_id *id, const char *ids)
 {
 	FILE *f = p->f;
-	char subject[STORE_SUBJECT_LEN];
-	sqlite3_stmt *st;
-	int shown = 0;
 
-	if (sqlite3_prepare_v2(p->db, UISQL_LISTENER_EVENTS, -1, &st, NULL) != SQLITE_OK)
-		return;
-	store__subject(subject, id->netns, id->proto, id->addr_text, id->port);
-	sqlite3_bind_text(st, 1, id->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, HISTORY_SHOWN);
 	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>What</th><th>Why</th>"
 	      "<th>Severity</th><th>Exposure</th><th>Without credentials</th><th>Process</th></tr></thead><tbody>\n", f);
-	while (shown < HISTORY_SHOWN && sqlite3_step(st) == SQLITE_ROW) {
-		Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(
-			NULL, (size_t)sqlite3_column_bytes(st, EC_BODY), sqlite3_column_blob(st, EC_BODY));
-		const Leakwatch__V1__ListenerEvent *l = ev ? ev->listener : NULL;
-
-		if (same_listener(l, id)) {
-			shown++;
-			fputs("<tr><td>", f);
-			page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
-			fputs("</td><td>", f);
-			html__text(f, action_name(l->action));
-			fputs("</td><td>", f);
-			html__text(f, listener_source__wire_name(l->source));
-			fputs("</td><td>", f);
-			page__severity(f, l->severity);
-			fputs("</td><td>", f);
-			html__text(f, addr_class__wire_name(l->exposure));
-			fputs("</td><td>", f);
-			html__text(f, l->auth ? auth_state__wire_name(l->auth->state) : "");
-			fputs("</td><td>", f);
-			if (ev->process) {
-				html__text(f, ev->process->comm);
-				fprintf(f, " (%u)", ev->process->pid);
-			}
-			fputs("</td></tr>\n", f);
-		}
-		if (ev)
-			leakwatch__v1__event__free_unpacked(ev, NULL);
-	}
-	sqlite3_finalize(st);
-	if (!shown)
-		fputs("<tr><td colspan=\"7\" class=\"empty\">No events kept (retention removes them after retention.listener).</td></tr>\n", f);
+	if (!page__history(p, &ids, 1, HISTORY_SHOWN, history_row, (void *)id))
+		fputs("<tr><td colspan=\"7\" class=\"empty\">No events kept (retention removes them after "
+		      "retention.listener).</td></tr>\n", f);
 	fputs("</tbody></table>\n", f);
 }
 
@@ -330,6 +328,7 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 	struct listener_id id;
 	sqlite3_stmt *st;
 	const char *rb;
+	char *ids;
 	int rc;
 
 	if (parse_id(idtext, &id)) {
@@ -372,6 +371,7 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 	fputs("</h1>\n", p->f);
 	alert_state(p, &id);
 	details(p, st, &id);
+	ids = strdup(COL(st, LC_HISTORY) ? COL(st, LC_HISTORY) : "");
 	sqlite3_finalize(st);
 	fputs("<p class=\"links\"><a href=\"/ui/?host=", p->f);
 	html__url_part(p->f, id.host);
@@ -384,7 +384,8 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 		fputs("\">Runbook</a>", p->f);
 	}
 	fputs("</p>\n", p->f);
-	history(p, &id);
+	history(p, &id, ids);
+	free(ids);
 	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
 	page__finish(p, 200, out);
 }

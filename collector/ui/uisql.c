@@ -5,7 +5,7 @@
 	"hostname, netns, protocol, address, port, severity, exposure, service, auth_state, comm, "  \
 	"pid, exe, pod_namespace, pod_name, container_name, first_seen_ns, state, state_ns, "       \
 	"wildcard, expected, source, reachable, service_by, auth_protocol, auth_evidence, "         \
-	"auth_probed_ns, user, container_image, netns_name, last_seen_ns, host_verified"
+	"auth_probed_ns, user, container_image, netns_name, last_seen_ns, host_verified, history"
 
 #define OPEN_LISTENERS_WHERE " FROM listeners WHERE state = 'open' AND severity >= ?3"
 
@@ -43,14 +43,11 @@ const char UISQL_LEAK[] = "SELECT " LEAK_COLS " FROM leaks l WHERE l.fingerprint
 const char UISQL_LEAK_LOCATIONS[] =
 	"SELECT hostname, path, previous_path, first_seen_ns, last_seen_ns, count, comm, pid, exe, "
 	"pod_namespace, pod_name, container_name, container_image, source, journal_unit, origin_comm, "
-	"writer_comm FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
+	"writer_comm, history FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
 
-const char UISQL_LISTENER_EVENTS[] =
-	"SELECT time_ns, received_ns, hostname, body FROM events"
-	" WHERE kind = 'listener' AND hostname = ?1 AND subject = ?2 ORDER BY received_ns DESC LIMIT ?3";
-const char UISQL_LEAK_EVENTS[] =
-	"SELECT time_ns, received_ns, hostname, body FROM events"
-	" WHERE fingerprint = ?1 ORDER BY received_ns DESC LIMIT ?2";
+const char UISQL_EVENT[] = "SELECT time_ns, received_ns, hostname, body FROM events WHERE rowid = ?1";
+const char UISQL_LEAK_HISTORIES[] =
+	"SELECT history FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
 
 const char UISQL_ALERT_BY_KEY[] =
 	"SELECT key, status, hostname, starts_ns, ends_ns, count FROM alerts WHERE key = ?1";

@@ -5,9 +5,8 @@
  * listeners by severity and host (listeners_open_rank), or in a namespace
  * (listeners_open_namespace); unacknowledged leaks by severity and time
  * (leaks_open_rank), those of a host or namespace through their locations
- * (leak_locations_host, leak_locations_namespace); a listener's events by
- * its subject (events_listener) and a fingerprint's (events_fingerprint);
- * all of schema version 8.
+ * (leak_locations_host, leak_locations_namespace), all of schema version 8;
+ * a finding's history by the rowids its row keeps (store.h).
  */
 #ifndef COLLECTOR_UISQL_H
 #define COLLECTOR_UISQL_H
@@ -27,7 +26,7 @@ enum uisql_listener_col {
 	LC_AUTH, LC_COMM, LC_PID, LC_EXE, LC_NAMESPACE, LC_POD, LC_CONTAINER, LC_FIRST_SEEN,
 	LC_STATE, LC_STATE_NS, LC_WILDCARD, LC_EXPECTED, LC_SOURCE, LC_REACHABLE, LC_SERVICE_BY,
 	LC_AUTH_PROTOCOL, LC_AUTH_EVIDENCE, LC_AUTH_PROBED, LC_USER, LC_IMAGE, LC_NETNS_NAME,
-	LC_LAST_SEEN, LC_HOST_VERIFIED,
+	LC_LAST_SEEN, LC_HOST_VERIFIED, LC_HISTORY,
 };
 /* one listener: ?1 host, ?2 netns, ?3 protocol, ?4 address (blob), ?5 port */
 extern const char UISQL_LISTENER[];
@@ -47,13 +46,13 @@ extern const char UISQL_LEAK_LOCATIONS[];
 enum uisql_location_col {
 	XC_HOST, XC_PATH, XC_PREVIOUS_PATH, XC_FIRST_SEEN, XC_LAST_SEEN, XC_COUNT, XC_COMM, XC_PID,
 	XC_EXE, XC_NAMESPACE, XC_POD, XC_CONTAINER, XC_IMAGE, XC_SOURCE, XC_UNIT, XC_ORIGIN_COMM,
-	XC_WRITER_COMM,
+	XC_WRITER_COMM, XC_HISTORY,
 };
 
-/* events, newest first: a listener's (?1 host, ?2 its subject, store.h; ?3 limit),
- * a leak's (?1 fingerprint, ?2 limit) */
-extern const char UISQL_LISTENER_EVENTS[];
-extern const char UISQL_LEAK_EVENTS[];
+/* one event of a history (store.h): ?1 its rowid */
+extern const char UISQL_EVENT[];
+/* the histories of every location of a leak: ?1 fingerprint */
+extern const char UISQL_LEAK_HISTORIES[];
 enum uisql_event_col { EC_TIME, EC_RECEIVED, EC_HOST, EC_BODY };
 
 /* alerts of a finding: ?1 key (listener) or fingerprint (leak) */

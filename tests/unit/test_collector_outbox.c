@@ -870,8 +870,9 @@ static void test_schema(void **state)
 	/* 8: what the pages walk */
 	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
 				  " ('listeners_open_rank', 'listeners_open_namespace', 'leaks_open_rank',"
-				  " 'leak_locations_namespace', 'events_listener', 'events_fingerprint')"), 6);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'subject'"), 1);
+				  " 'leak_locations_namespace')"), 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name = 'history'"), 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'history'"), 1);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -891,8 +892,8 @@ static void test_migrates_from_v1(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP INDEX listeners_open_rank; DROP INDEX listeners_open_namespace;"
 				      " DROP INDEX leaks_open_rank; DROP INDEX leak_locations_namespace;"
-				      " DROP INDEX events_listener; DROP INDEX events_fingerprint;"
-				      " ALTER TABLE events DROP COLUMN subject;"
+				      " ALTER TABLE listeners DROP COLUMN history;"
+				      " ALTER TABLE leak_locations DROP COLUMN history;"
 				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
 				      " DROP TABLE outbox; DROP TABLE agent_watch;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"

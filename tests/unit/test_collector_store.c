@@ -191,6 +191,44 @@ static void test_listener_open_then_close(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM listeners WHERE state = 'open'"), 2);
 }
 
+/* A listener's row keeps its latest events' rowids, newest first, whichever
+ * way each event came (a late, older one too); at most STORE_HISTORY_MAX. */
+static void test_listener_history(void **state)
+{
+	struct ctx *c = *state;
+	struct fx f;
+	Leakwatch__V1__Event *ev;
+	char buf[1024];
+	const char *cur;
+	int64_t id, prev = INT64_MAX;
+	size_t n = 0;
+
+	for (int i = 0; i < STORE_HISTORY_MAX + 4; i++) {
+		/* the 3rd is older than the state: it takes the other statement */
+		ev = fx_listener(&f, 10 + i, c->t0 + (i == 2 ? -100 : i) * SEC, "db-1", 6379, i % 2 == 0);
+		put(c, &ev, 1, 0);
+	}
+	cur = text(c, "SELECT history FROM listeners", buf, sizeof(buf));
+	while (store__history_next(&cur, &id)) {
+		assert_true(id < prev);
+		prev = id;
+		n++;
+	}
+	assert_int_equal(n, STORE_HISTORY_MAX);
+	/* the newest is the last event stored */
+	assert_int_equal(prev + STORE_HISTORY_MAX - 1, count(c, "SELECT max(rowid) FROM events"));
+	/* the rowids are the listener's events */
+	cur = buf;
+	assert_true(store__history_next(&cur, &id));
+	snprintf(buf, sizeof(buf), "SELECT kind = 'listener' FROM events WHERE rowid = %lld", (long long)id);
+	assert_int_equal(count(c, buf), 1);
+	/* text of another shape ends the walk */
+	cur = "0000000000000001 zz";
+	assert_true(store__history_next(&cur, &id));
+	assert_int_equal(id, 1);
+	assert_false(store__history_next(&cur, &id));
+}
+
 static void test_leak_across_hosts_and_files(void **state)
 {
 	struct ctx *c = *state;
@@ -585,6 +623,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_batch_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_within_one_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_open_then_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_across_hosts_and_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_leak_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_image_and_previous_path, setup, teardown),
