@@ -410,7 +410,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 FUZZERS := batch
-FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c lib/gz.c lib/addr.c lib/log.c lib/names.c \
+FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c lib/gz.c lib/addr.c lib/hex.c lib/log.c lib/names.c \
 	lib/clock.c lib/jsonw.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -lpthread
