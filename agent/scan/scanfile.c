@@ -259,9 +259,9 @@ static bool looks_binary(const unsigned char *b, size_t n)
 		const char *magic;
 		size_t len;
 	} kinds[] = {
+		/* the compressed formats scan reads are told by unpack__detect first */
 		{ "\x7f" "ELF", 4 }, { "\x89PNG", 4 }, { "\xff\xd8\xff", 3 }, { "PK\x03\x04", 4 },
-		{ "\xfd" "7zXZ", 5 }, { "\x28\xb5\x2f\xfd", 4 }, { "BZh", 3 }, { "%PDF", 4 },
-		{ "SQLite format 3", 15 },
+		{ "%PDF", 4 }, { "SQLite format 3", 15 },
 	};
 	size_t odd = 0, text = 0;
 
@@ -323,6 +323,26 @@ static int scan_plain(struct scan *sc, int fd, struct scanner_stream *st, const 
 	}
 }
 
+/* Are these n bytes, and the rest of fd, all zero (padding)? */
+static bool only_zeros(int fd, const uint8_t *b, size_t n)
+{
+	uint8_t buf[64 * 1024];
+	ssize_t got;
+
+	for (;;) {
+		for (size_t i = 0; i < n; i++)
+			if (b[i])
+				return false;
+		do
+			got = read(fd, buf, sizeof(buf));
+		while (got < 0 && errno == EINTR);
+		if (got <= 0)
+			return got == 0;
+		b = buf;
+		n = (size_t)got;
+	}
+}
+
 /*
  * A compressed file, whatever its format (unpack.h), across concatenated
  * members. Truncated or corrupt data ends the scan of it, after what came
@@ -345,6 +365,7 @@ static int scan_packed(struct scan *sc, int fd, struct scanner_stream *st, enum 
 	memcpy(in, head, hn);
 	for (;;) {
 		size_t room, before;
+		const uint8_t *rest;
 		bool at_end = false;
 
 		if (!avail && !eof) {
@@ -363,13 +384,15 @@ static int scan_packed(struct scan *sc, int fd, struct scanner_stream *st, enum 
 		}
 		room = BLOCK - cur->len;
 		before = avail;
+		rest = p;
 		rc = unpack__step(u, &p, &avail, (uint8_t *)cur->buf + cur->len, &room, &at_end);
 		cur->len += room;
 		out_total += room;
 		if (rc) {
-			/* padding after the last member is common; garbage inside one is not */
+			/* after the last member, zeros are padding; anything else (a
+			 * damaged next member) is said, never skipped in silence */
 			if (between && rc == -EINVAL)
-				rc = 0;
+				rc = only_zeros(fd, rest, before) ? 0 : -EBADMSG;
 			break;
 		}
 		if (at_end)
@@ -394,7 +417,7 @@ static int scan_packed(struct scan *sc, int fd, struct scanner_stream *st, enum 
 			break;
 		}
 	}
-	if (cur->len && feed(sc, st) && !rc)
+	if (cur->len && rc != -ENOMEM && feed(sc, st) && !rc)
 		rc = -ENOMEM;
 	unpack__close(u);
 	return rc;
@@ -417,6 +440,10 @@ static void report_packed_error(struct scan *sc, const char *path, enum unpack_f
 
 	if (!rc)
 		return;
+	if (!f) {
+		scanfile__error(sc, path, strerror(-rc));
+		return;
+	}
 	if (rc == -EFBIG)
 		snprintf(msg, sizeof(msg), "%s data inflates more than %d times its size (a bomb?); scanned the first %llu MiB",
 			 unpack__name(f), PACKED_MAX_RATIO, (unsigned long long)(PACKED_FLOOR >> 20));
@@ -424,6 +451,12 @@ static void report_packed_error(struct scan *sc, const char *path, enum unpack_f
 		snprintf(msg, sizeof(msg), "corrupt %s data; scanned what inflated before it", unpack__name(f));
 	else if (rc == -EPIPE)
 		snprintf(msg, sizeof(msg), "truncated %s data; scanned what inflated", unpack__name(f));
+	else if (rc == -EBADMSG)
+		snprintf(msg, sizeof(msg), "what follows a complete %s member is not %s data (damaged?); "
+			 "scanned what came before it", unpack__name(f), unpack__name(f));
+	else if (rc == -E2BIG)
+		snprintf(msg, sizeof(msg), "%s data that needs more than 1 GiB of memory to decode; not scanned",
+			 unpack__name(f));
 	else
 		snprintf(msg, sizeof(msg), "%s", strerror(-rc));
 	scanfile__error(sc, path, msg);
@@ -453,11 +486,18 @@ void scanfile__fd(struct scan *sc, int fd, const char *path)
 	packed = unpack__detect(head, hn);
 	named = named_format(path);
 	if (named && packed != named && hn) {
-		/* a rotated log that is not what its name says: damaged, never silently text */
-		snprintf(why, sizeof(why), "named %s but not %s data", strrchr(path, '.'), unpack__name(named));
+		/* a rotated log that is not what its name says: said; never read as
+		 * text, but another format is decoded as what it is */
+		if (packed)
+			snprintf(why, sizeof(why), "named %s but %s data; scanned as %s", strrchr(path, '.'),
+				 unpack__name(packed), unpack__name(packed));
+		else
+			snprintf(why, sizeof(why), "named %s but not %s data", strrchr(path, '.'), unpack__name(named));
 		scanfile__error(sc, path, why);
-		close(fd);
-		return;
+		if (!packed) {
+			close(fd);
+			return;
+		}
 	}
 	if (!packed && lz4_frame(head, hn)) {
 		scanfile__skip(sc, path, "lz4 compressed (not read)");

@@ -10,6 +10,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#define UNPACK_XZ_MEMLIMIT (1ULL << 30) /* xz -9 needs 65 MiB; a stream asking for more is not a log */
+
 struct unpack {
 	enum unpack_format f;
 	union {
@@ -33,9 +35,22 @@ enum unpack_format unpack__detect(const unsigned char *head, size_t n)
 		{ UNPACK_BZIP2, { 'B', 'Z', 'h' }, 3 },
 	};
 
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if (n >= magics[i].len && !memcmp(head, magics[i].magic, magics[i].len))
-			return magics[i].f;
+	static const unsigned char bz_block[] = { 0x31, 0x41, 0x59, 0x26, 0x53, 0x59 },
+				   bz_end[] = { 0x17, 0x72, 0x45, 0x38, 0x50, 0x90 };
+
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
+		if (n < magics[i].len || memcmp(head, magics[i].magic, magics[i].len))
+			continue;
+		/* "BZh" starts text too: a block size digit and a block's or the end's magic follow */
+		if (magics[i].f == UNPACK_BZIP2 &&
+		    (n < 10 || head[3] < '1' || head[3] > '9' ||
+		     (memcmp(head + 4, bz_block, 6) && memcmp(head + 4, bz_end, 6))))
+			continue;
+		return magics[i].f;
+	}
+	/* a zstd skippable frame first (pzstd writes one): 0x184D2A5? */
+	if (n >= 4 && (head[0] & 0xf0) == 0x50 && head[1] == 0x2a && head[2] == 0x4d && head[3] == 0x18)
+		return UNPACK_ZSTD;
 	return UNPACK_NONE;
 }
 
@@ -70,12 +85,18 @@ int unpack__open(enum unpack_format f, struct unpack **out)
 		rc = inflateInit2(&u->z, 16 + MAX_WBITS) == Z_OK ? 0 : -ENOMEM;
 		break;
 	case UNPACK_ZSTD:
-		rc = (u->zs = ZSTD_createDStream()) && !ZSTD_isError(ZSTD_initDStream(u->zs)) ? 0 : -ENOMEM;
+		/* --long=31 from a pipe keeps its window in the frame: allow the largest */
+		rc = (u->zs = ZSTD_createDStream()) && !ZSTD_isError(ZSTD_initDStream(u->zs)) &&
+				     !ZSTD_isError(ZSTD_DCtx_setParameter(u->zs, ZSTD_d_windowLogMax, 31))
+			     ? 0
+			     : -ENOMEM;
+		if (rc)
+			ZSTD_freeDStream(u->zs);
 		break;
 	case UNPACK_XZ:
 		u->x = (lzma_stream)LZMA_STREAM_INIT;
 		/* CONCATENATED: several streams one after another, as xz writes with -T or cat */
-		rc = lzma_stream_decoder(&u->x, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
+		rc = lzma_stream_decoder(&u->x, UNPACK_XZ_MEMLIMIT, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
 		break;
 	case UNPACK_BZIP2:
 		rc = bz_init(u);
@@ -146,7 +167,7 @@ static int step_xz(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t
 	*at_end = r == LZMA_STREAM_END;
 	if (r == LZMA_OK || r == LZMA_STREAM_END || r == LZMA_BUF_ERROR)
 		return 0;
-	return r == LZMA_MEM_ERROR || r == LZMA_MEMLIMIT_ERROR ? -ENOMEM : -EINVAL;
+	return r == LZMA_MEMLIMIT_ERROR ? -E2BIG : r == LZMA_MEM_ERROR ? -ENOMEM : -EINVAL;
 }
 
 static int step_bzip2(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,

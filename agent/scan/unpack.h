@@ -28,7 +28,8 @@ int unpack__open(enum unpack_format f, struct unpack **out);
  * Decodes from *in (advanced past what it used) into out (up to *out_len,
  * set to what it wrote). *at_end says that a member just ended, so the
  * input may stop here without being truncated. 0, or -EINVAL when the
- * data is corrupt, -ENOMEM.
+ * data is corrupt, -E2BIG when it needs more memory than a log would
+ * (xz past 1 GiB), -ENOMEM.
  */
 int unpack__step(struct unpack *u, const uint8_t **in, size_t *in_len, uint8_t *out, size_t *out_len,
 		 bool *at_end);

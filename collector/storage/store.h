@@ -84,7 +84,8 @@ const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Eve
  * the next; false at the end or at text of another shape.
  */
 #define STORE_HISTORY_MAX 16
-#define STORE_HISTORY_TEXT_MAX_S "271" /* 16 ids of 16 hex digits and their spaces */
+#define STORE_HISTORY_TEXT_MAX 271 /* 16 ids of 16 hex digits and their spaces; a literal, for SQL */
+_Static_assert(STORE_HISTORY_TEXT_MAX == STORE_HISTORY_MAX * 17 - 1, "a history's text holds its ids exactly");
 bool store__history_next(const char **cur, int64_t *rowid);
 
 /* The connection, for the read-only queries of query.c. */

@@ -38,7 +38,9 @@ const char *const store_sql[ST__COUNT] = {
 		" ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, " HISTORY_PUSH("?43", "NULL") ")"
 		" ON CONFLICT (hostname, netns, protocol, address, port) DO UPDATE SET"
 		" state = excluded.state, host_verified = excluded.host_verified,"
-		" history = " HISTORY_PUSH("?43", "listeners.history") ","
+		/* another namespace's listener starts a history of its own */
+		" history = CASE WHEN " OTHER_NETNS " THEN " HISTORY_PUSH("?43", "NULL")
+		"  ELSE " HISTORY_PUSH("?43", "listeners.history") " END,"
 		/* another namespace that got the inode of a deleted one: its own listener */
 		" first_seen_ns = CASE WHEN " OTHER_NETNS " THEN excluded.first_seen_ns"
 		"  ELSE min(first_seen_ns, excluded.first_seen_ns) END,"

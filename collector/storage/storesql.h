@@ -32,9 +32,11 @@ enum stmt {
  * STORE_HISTORY_MAX of them. The fixed width lets SQL drop the oldest by
  * cutting the text; store.h's store__history_next reads it back.
  */
+#define HISTORY_TEXT(n) #n
+#define HISTORY_TEXT_OF(n) HISTORY_TEXT(n)
 #define HISTORY_PUSH(rowid, old)                                                                   \
 	"substr(printf('%016x', " rowid ") || coalesce(' ' || " old ", ''), 1, "                    \
-	STORE_HISTORY_TEXT_MAX_S ")"
+	HISTORY_TEXT_OF(STORE_HISTORY_TEXT_MAX) ")"
 
 extern const char *const store_sql[ST__COUNT];
 /* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows); NULL ends a kind's list. */

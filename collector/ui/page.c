@@ -137,8 +137,8 @@ static int newest_first(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-size_t page__history(struct page *p, const char *const *histories, size_t n, size_t max,
-		     void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx)
+size_t page__history(struct page *p, const struct history_owner *owner, const char *const *histories, size_t n,
+		     size_t max, void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx)
 {
 	int64_t *ids = calloc(n * STORE_HISTORY_MAX + 1, sizeof(*ids));
 	size_t k = 0, shown = 0;
@@ -162,11 +162,17 @@ size_t page__history(struct page *p, const char *const *histories, size_t n, siz
 		if (i && ids[i] == ids[i - 1])
 			continue;
 		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_text(st, 2, owner->kind, -1, SQLITE_STATIC);
+		if (owner->host)
+			sqlite3_bind_text(st, 3, owner->host, -1, SQLITE_STATIC);
+		if (owner->fingerprint)
+			sqlite3_bind_text(st, 4, owner->fingerprint, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			fn(p, st, ctx);
 			shown++;
 		}
 		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 	}
 	sqlite3_finalize(st);
 	free(ids);

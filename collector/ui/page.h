@@ -56,13 +56,19 @@ void page__message(struct page *p, unsigned status, const char *title, const cha
 		   struct ui_response *out);
 
 /*
- * A finding's history: the events whose rowids its rows keep (store.h),
- * newest first, at most max, each given to fn with UISQL_EVENT's columns.
+ * A finding's history: the events whose rowids its rows keep (store.h) and
+ * that are still its own, newest first, at most max, each given to fn with
+ * UISQL_EVENT's columns.
  * histories: the column's text of each row (NULL allowed). How many were
  * shown; an event that retention removed is skipped.
  */
-size_t page__history(struct page *p, const char *const *histories, size_t n, size_t max,
-		     void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx);
+struct history_owner {
+	const char *kind;        /* "listener" or "leak" */
+	const char *host;        /* a listener's host, or NULL */
+	const char *fingerprint; /* a leak's, or NULL */
+};
+size_t page__history(struct page *p, const struct history_owner *owner, const char *const *histories, size_t n,
+		     size_t max, void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx);
 
 /* The pages (page_*.c). */
 void page__overview(struct page *p, struct ui_response *out);

@@ -213,7 +213,9 @@ static void history(struct page *p, const char *fp)
 	sqlite3_finalize(st);
 	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>Host</th><th>Where</th>"
 	      "<th>Process</th><th>Sightings</th></tr></thead><tbody>\n", f);
-	if (!page__history(p, (const char *const *)ids, n, HISTORY_SHOWN, history_row, (void *)fp))
+	struct history_owner owner = { .kind = "leak", .fingerprint = fp };
+
+	if (!page__history(p, &owner, (const char *const *)ids, n, HISTORY_SHOWN, history_row, (void *)fp))
 		fputs("<tr><td colspan=\"5\" class=\"empty\">No events kept (retention removes them after "
 		      "retention.leak).</td></tr>\n", f);
 	fputs("</tbody></table>\n", f);

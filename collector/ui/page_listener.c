@@ -317,7 +317,9 @@ static void history(struct page *p, const struct listener_id *id, const char *id
 
 	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>What</th><th>Why</th>"
 	      "<th>Severity</th><th>Exposure</th><th>Without credentials</th><th>Process</th></tr></thead><tbody>\n", f);
-	if (!page__history(p, &ids, 1, HISTORY_SHOWN, history_row, (void *)id))
+	struct history_owner owner = { .kind = "listener", .host = id->host };
+
+	if (!page__history(p, &owner, &ids, 1, HISTORY_SHOWN, history_row, (void *)id))
 		fputs("<tr><td colspan=\"7\" class=\"empty\">No events kept (retention removes them after "
 		      "retention.listener).</td></tr>\n", f);
 	fputs("</tbody></table>\n", f);

@@ -45,7 +45,9 @@ const char UISQL_LEAK_LOCATIONS[] =
 	"pod_namespace, pod_name, container_name, container_image, source, journal_unit, origin_comm, "
 	"writer_comm, history FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
 
-const char UISQL_EVENT[] = "SELECT time_ns, received_ns, hostname, body FROM events WHERE rowid = ?1";
+/* the owner too: a rowid that retention freed can be another finding's now */
+const char UISQL_EVENT[] = "SELECT time_ns, received_ns, hostname, body FROM events WHERE rowid = ?1"
+			   " AND kind = ?2 AND (?3 IS NULL OR hostname = ?3) AND (?4 IS NULL OR fingerprint = ?4)";
 const char UISQL_LEAK_HISTORIES[] =
 	"SELECT history FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
 

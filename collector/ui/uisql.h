@@ -49,7 +49,8 @@ enum uisql_location_col {
 	XC_WRITER_COMM, XC_HISTORY,
 };
 
-/* one event of a history (store.h): ?1 its rowid */
+/* one event of a history (store.h): ?1 its rowid, if it is still of ?2
+ * kind, ?3 host (or NULL) and ?4 fingerprint (or NULL) */
 extern const char UISQL_EVENT[];
 /* the histories of every location of a leak: ?1 fingerprint */
 extern const char UISQL_LEAK_HISTORIES[];

@@ -226,7 +226,8 @@ for fmt in zstd xz bzip2; do
 		'[ "$1" -eq 2 ] && grep -q "cut.log.1.$2: truncated $3 data; scanned what inflated" "$4"' _ "$RC" "$ext" "$fmt" "$WORK/err"
 	rm "$WORK/packed/cut.log.1.$ext"
 done
-printf 'BZh9' | cat - <(head -c 3000 /dev/urandom) >"$WORK/packed/garbage.log.bz2"
+# a bzip2 header and a block's magic, then garbage
+printf 'BZh91AY&SY' | cat - <(head -c 3000 /dev/urandom) >"$WORK/packed/garbage.log.bz2"
 scan "$WORK/packed/garbage.log.bz2"
 check "bzip2 magic then garbage: exit 2, corrupt" bash -c \
 	'[ "$1" -eq 2 ] && grep -q "garbage.log.bz2: corrupt bzip2 data" "$2"' _ "$RC" "$WORK/err"
@@ -234,6 +235,27 @@ printf 'INFO plain text\n' >"$WORK/packed/plain.log.1.xz"
 scan "$WORK/packed/plain.log.1.xz"
 check "a .xz that is not xz: exit 2, naming it" bash -c \
 	'[ "$1" -eq 2 ] && grep -q "plain.log.1.xz: named .xz but not xz data" "$2"' _ "$RC" "$WORK/err"
+# what follows a member: zeros are padding; anything else is said, not skipped
+{ rotated_part 10 | gzip -c; printf 'garbage!'; { echo "token ${SECRET[0]}"; } | gzip -c; } >"$WORK/packed/mixed.log.1.gz"
+scan --format json "$WORK/packed/mixed.log.1.gz"
+check "garbage between gzip members: exit 2, said" bash -c \
+	'[ "$1" -eq 2 ] && grep -q "mixed.log.1.gz: what follows a complete gzip member is not gzip data" "$2"' _ "$RC" "$WORK/err"
+{ echo "token ${SECRET[0]}" | gzip -c; head -c 512 /dev/zero; } >"$WORK/packed/padded.log.1.gz"
+scan --format json "$WORK/packed/padded.log.1.gz"
+check "zeros after the last member are padding: exit 1, the secret found" test "$RC" -eq 1
+# pzstd starts with a skippable frame; --long=31 from a pipe keeps a 2 GiB window in the frame
+{ printf '\x50\x2a\x4d\x18\x04\x00\x00\x00abcd'; echo "token ${SECRET[0]}" | zstd -q -c; } >"$WORK/packed/pz.log.1.zst"
+echo "token ${SECRET[0]}" | zstd -q --long=31 -c >"$WORK/packed/long.log.1.zst"
+scan --format json "$WORK/packed/pz.log.1.zst" "$WORK/packed/long.log.1.zst"
+check "zstd with a skippable frame first, and with --long=31: both read" \
+	bash -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 2 ]' _ "$RC" "$WORK/out"
+# "BZh" starts text too; xz named .gz is read as xz, and the name is said
+{ echo "BZh is how this log line starts"; echo "token ${SECRET[0]}"; } >"$WORK/packed/bzh.log"
+echo "token ${SECRET[0]}" | xz -c >"$WORK/packed/wrong.log.1.gz"
+scan --format json "$WORK/packed/bzh.log" "$WORK/packed/wrong.log.1.gz"
+check "text that starts with BZh is text; xz named .gz is scanned and named (exit 2)" bash -c \
+	'[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 2 ] && grep -q "wrong.log.1.gz: named .gz but xz data; scanned as xz" "$3"' \
+	_ "$RC" "$WORK/out" "$WORK/err"
 head -c 300M /dev/zero | zstd -q -1 -c >"$WORK/packed/bomb.log.1.zst"
 scan "$WORK/packed/bomb.log.1.zst"
 check "a zstd bomb: exit 2, the same limit as gzip's" bash -c \

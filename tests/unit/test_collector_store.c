@@ -204,10 +204,13 @@ static void test_listener_history(void **state)
 	size_t n = 0;
 
 	for (int i = 0; i < STORE_HISTORY_MAX + 4; i++) {
-		/* the 3rd is older than the state: it takes the other statement */
-		ev = fx_listener(&f, 10 + i, c->t0 + (i == 2 ? -100 : i) * SEC, "db-1", 6379, i % 2 == 0);
+		/* one among the kept is older than the state: it takes the other statement */
+		ev = fx_listener(&f, 10 + i, c->t0 + (i == 10 ? -100 : i) * SEC, "db-1", 6379, i % 2 == 0);
 		put(c, &ev, 1, 0);
 	}
+	/* and is in the history all the same */
+	assert_int_equal(count(c, "SELECT instr((SELECT history FROM listeners),"
+				  " printf('%016x', (SELECT rowid FROM events ORDER BY time_ns LIMIT 1))) > 0"), 1);
 	cur = text(c, "SELECT history FROM listeners", buf, sizeof(buf));
 	while (store__history_next(&cur, &id)) {
 		assert_true(id < prev);
