@@ -64,7 +64,7 @@ PROTO_OBJ := $(PROTO_C:.c=.o)
 
 # lib/: what both binaries use (log, JSON, YAML, addresses, clocks, gzip, hash
 # tables, rendering) and the compiled wire contract. No BPF, no vectorscan.
-LIB_SRCS := $(wildcard lib/*.c)
+LIB_SRCS := $(wildcard lib/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(PROTO_OBJ)
 LW_LIB := $(BUILD)/liblw.a
 LDLIBS_LIB := -lyaml -lz -lprotobuf-c -lpthread
@@ -410,12 +410,12 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 FUZZERS := batch
-FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c lib/gz.c lib/addr.c lib/hex.c lib/log.c lib/names.c \
-	lib/clock.c lib/jsonw.c $(PROTO_C)
+FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
+	lib/os/clock.c lib/wire/jsonw.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -lpthread
 FUZZERS += spool
-FUZZ_SRCS_spool := agent/delivery/spool.c lib/clock.c lib/log.c lib/jsonw.c
+FUZZ_SRCS_spool := agent/delivery/spool.c lib/os/clock.c lib/os/log.c lib/wire/jsonw.c
 FUZZ_CPPFLAGS_spool := $(AGENT_CPPFLAGS)
 FUZZ_LIBS_spool := -lz -lpthread
 
@@ -589,4 +589,4 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*.d $(BUILD)/agent/*/*.d $(BUILD)/agent/probes/*/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*/*.d $(BUILD)/agent/*/*.d $(BUILD)/agent/probes/*/*.d $(BUILD)/tests/*.d)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gz.h"
+#include "wire/gz.h"
 #include "attrib/host.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "place.h"
+#include "config/place.h"
 
 #define LW_CONTAINER_ID_LEN 64
 #define LW_POD_UID_LEN 36

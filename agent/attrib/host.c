@@ -7,7 +7,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "attrib/hostfs.h"
 #include "attrib/procfs.h"
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "attrib/hostfs.h"
-#include "htab.h"
+#include "data/htab.h"
 #include "attrib/procfs.h"
 
 #define CACHE_TTL_MS (60 * 1000)

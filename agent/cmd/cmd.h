@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "core/config.h"
-#include "version.h"
+#include "os/version.h"
 
 /* Exit codes shared by every command. */
 #define LW_EXIT_OK 0

@@ -9,7 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/config.h"
-#include "log.h"
+#include "os/log.h"
 #include "detect/scanner.h"
 
 int cmd_check_config(int argc, char **argv)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "clock.h"
+#include "os/clock.h"
 #include "listeners/natmap.h"
 #include "listeners/verify.h"
 #include "core/config.h"
@@ -21,7 +21,7 @@
 #include "attrib/hostfs.h"
 #include "network/ifcache.h"
 #include "listeners/inventory.h"
-#include "log.h"
+#include "os/log.h"
 #include "listeners/report.h"
 #include "attrib/procinfo.h"
 #include "detect/scanner.h"

@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "clock.h"
+#include "os/clock.h"
 #include "attrib/hostfs.h"
 #include "listeners/inventory.h"
 #include "listeners/natmap.h"
 #include "network/addrwatch.h"
-#include "log.h"
-#include "privdir.h"
+#include "os/log.h"
+#include "os/privdir.h"
 #include "core/probing.h"
 #include "core/reload.h"
 #include "core/runtime.h"

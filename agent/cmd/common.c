@@ -2,7 +2,7 @@
 /* What every subcommand does the same way. */
 #include "cmd/cmd.h"
 
-#include "log.h"
+#include "os/log.h"
 
 int cmd__load_config(struct lw_config *cfg, const char *file, bool must_exist)
 {

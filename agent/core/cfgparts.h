@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 struct lw_config;
 

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "glob.h"
+#include "config/glob.h"
 #include "core/probecfg.h"
 #include "core/statusd.h"
 #include "core/cfgparts.h"
 #include "leakwatch/events.h"
-#include "names.h"
-#include "ignore.h"
-#include "yamlcfg.h"
+#include "wire/names.h"
+#include "config/ignore.h"
+#include "config/yamlcfg.h"
 
 #define CFG(c) ((struct lw_config *)(c)->target)
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "log.h"
+#include "net/addr.h"
+#include "os/log.h"
 #include "leaks/watch.h"
 #include "listeners/listener.h"
 #include "listeners/verify.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
-#include "version.h"
+#include "wire/names.h"
+#include "os/version.h"
 
 struct out {
 	char *buf;

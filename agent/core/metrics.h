@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "delivery/encode.h"
 #include "leakwatch/severity.h"
 

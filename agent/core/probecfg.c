@@ -12,7 +12,7 @@
 
 #include "core/probecfg.h"
 #include "probes/probe.h"
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 #define CFG(c) ((struct lw_config *)(c)->target)
 

@@ -4,7 +4,7 @@
 #define LW_PROBECFG_H
 
 #include "core/config.h"
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 extern const struct yamlcfg_key probecfg_keys[];
 void probecfg__defaults(struct lw_config *cfg);

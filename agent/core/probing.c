@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-#include "clock.h"
-#include "log.h"
+#include "os/clock.h"
+#include "os/log.h"
 
 #define DUE_EVERY_MS 1000
 

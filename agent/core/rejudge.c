@@ -7,10 +7,10 @@
  */
 #include "core/runtime.h"
 
-#include "clock.h"
+#include "os/clock.h"
 #include "core/probing.h"
 #include "listeners/natmap.h"
-#include "log.h"
+#include "os/log.h"
 #include "network/addrwatch.h"
 
 /* A listener's verdict now; reported, as from `source`, if it changed. True then. */

@@ -9,9 +9,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "clock.h"
-#include "ignore.h"
-#include "jsonw.h"
+#include "os/clock.h"
+#include "config/ignore.h"
+#include "wire/jsonw.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
 #include "listeners/natmap.h"
@@ -21,7 +21,7 @@
 #include "core/reload.h"
 #include "leaks/offsets.h"
 #include "leakwatch/events.h"
-#include "log.h"
+#include "os/log.h"
 
 static void set_verdict(void *ctx, const struct lw_file_key *key, uint32_t generation, int state)
 {

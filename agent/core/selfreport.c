@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "delivery/encode.h"
-#include "jsonw.h"
-#include "log.h"
+#include "wire/jsonw.h"
+#include "os/log.h"
 
 static void gather_health(struct agent *a, struct lw_health *h, struct leaks_stats *ls,
 			  struct exporter_stats *ex, struct journal_stats *js)

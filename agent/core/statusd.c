@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "clock.h"
+#include "os/clock.h"
 
 /* The main loop polls every 200 ms; silence for this long means it is stuck. */
 #define LIVENESS_MS 30000

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "os/log.h"
 
 struct delivery {
 	struct spool *spool;

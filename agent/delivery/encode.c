@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "names.h"
-#include "render.h"
-#include "version.h"
+#include "wire/names.h"
+#include "wire/render.h"
+#include "os/version.h"
 
 /* protobuf-c wants char *; these strings are only read while packing. */
 #define S(x) ((char *)(x))

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "gz.h"
+#include "os/clock.h"
+#include "wire/gz.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "log.h"
-#include "retry.h"
-#include "version.h"
+#include "os/log.h"
+#include "net/retry.h"
+#include "os/version.h"
 
 #define MAX_RESPONSE (64 * 1024)
 #define MAX_BATCH_BYTES (3 * 1024 * 1024) /* under the collector's 4 MiB body limit */

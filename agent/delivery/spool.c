@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "clock.h"
-#include "log.h"
+#include "os/clock.h"
+#include "os/log.h"
 
 #define REC_MAGIC 0x3152574cu /* "LWR1" little-endian */
 #define SEG_SUFFIX ".seg"

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
-#include "clock.h"
-#include "glob.h"
+#include "os/clock.h"
+#include "config/glob.h"
 #include "journal/jcursor.h"
 #include "journal/jentry.h"
-#include "log.h"
+#include "os/log.h"
 
 #define BUDGET_NS (20 * 1000 * 1000ULL) /* of scanning per poll: the ring buffers wait meanwhile */
 #define CHECKPOINT_MS 1000

@@ -15,7 +15,7 @@
 
 #include "listen.skel.h"
 #include "write.skel.h"
-#include "log.h"
+#include "os/log.h"
 
 #define MAX_PROGS 32
 

@@ -17,7 +17,7 @@
 
 #include "attrib/hostfs.h"
 #include "leaks/offsets.h"
-#include "log.h"
+#include "os/log.h"
 
 /* The kernel's dev_t (12 bits of major above 20 of minor) against stat's. */
 static bool same_file(const struct stat *st, uint32_t dev, uint64_t ino)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "htab.h"
+#include "os/clock.h"
+#include "data/htab.h"
 
 struct key {
 	char fingerprint[LW_FINGERPRINT_LEN];

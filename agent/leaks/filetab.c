@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
-#include "htab.h"
+#include "data/htab.h"
 
 /* A stream idle this long is closed; its file keeps its verdict. */
 #define STREAM_IDLE_MS (60 * 1000)

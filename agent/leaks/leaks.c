@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "leaks/coalesce.h"
 #include "leaks/filetab.h"
 #include "leaks/offsets.h"
-#include "log.h"
+#include "os/log.h"
 #include "leaks/readback.h"
 #include "leaks/relay.h"
 #include "leaks/watch.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "htab.h"
+#include "data/htab.h"
 
 /* At most this many files are remembered; later ones are not caught up. */
 #define MAX_RECORDS 100000

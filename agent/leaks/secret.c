@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hex.h"
+#include "data/hex.h"
 
 /* 64+ hex characters (a trailing newline allowed) decode; anything else is raw key material. */
 static void parse_key(const uint8_t *buf, size_t n, struct lw_fpkey *out)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "htab.h"
+#include "data/htab.h"
 
 #define MAX_ENTRIES 1024 /* past this, only the total grows */
 

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "glob.h"
+#include "config/glob.h"
 
 const char *const watch_default_paths[] = {
 	"/var/log/**",

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "place.h"
+#include "net/addr.h"
+#include "config/place.h"
 #include "leakwatch/severity.h"
 #include "attrib/container.h"
 #include "network/ifaddr.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "listeners/service.h"
 
 #define MAGIC "leakwatch-listeners 2"

@@ -3,10 +3,10 @@
 
 #include <string.h>
 
-#include "clock.h"
-#include "ignore.h"
+#include "os/clock.h"
+#include "config/ignore.h"
 #include "listeners/natmap.h"
-#include "log.h"
+#include "os/log.h"
 
 /* What the probe's verdict says of identity, then the severity of it all. */
 static void settle(struct lw_listener *l)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "listeners/exposure.h"
 #include "network/ifcache.h"
 #include "attrib/procinfo.h"

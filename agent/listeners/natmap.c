@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
-#include "log.h"
+#include "os/log.h"
 #include "network/ifcache.h"
 #include "network/natrules.h"
 #include "network/netns.h"

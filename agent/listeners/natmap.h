@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "listeners/exposure.h"
 
 struct natmap;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "leakwatch/events.h"
-#include "names.h"
+#include "wire/names.h"
 
 static const char *proto_name(uint8_t p)
 {

@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "htab.h"
-#include "log.h"
+#include "os/clock.h"
+#include "data/htab.h"
+#include "os/log.h"
 #include "probes/pool.h"
 
 /* The endpoint a probe is for, as the pool's job key. */

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
+#include "os/clock.h"
+#include "os/log.h"
 #include "network/netns.h"
 
 #define RETRY_MS 30000  /* a namespace that could not be opened: tried again after this */

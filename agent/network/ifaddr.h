@@ -6,7 +6,7 @@
 #include <net/if.h>
 #include <stddef.h>
 
-#include "addr.h"
+#include "net/addr.h"
 
 struct lw_ifaddr {
 	struct lw_addr addr;

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "network/netns.h"
 
 struct entry {

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 
 #define LW_NFT_NAME_LEN 64
 

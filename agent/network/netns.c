@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
-#include "log.h"
+#include "os/log.h"
 #include "attrib/procfs.h"
 
 uint32_t netns__ino_of(const char *path)

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "probes/probe.h"
 
 #define LW_POOL_KEY 32

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "network/netns.h"
 
 #define MAX_CONNECTIONS 5 /* the first, a switch to TLS (or back), one per further HTTP request */

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "probes/probe.h"
 
 #define LW_PROBE_REPLY_MAX (64 * 1024)

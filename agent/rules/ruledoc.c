@@ -5,8 +5,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "jsonw.h"
-#include "names.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
 
 static void add(char *out, size_t outlen, const char *fmt, ...)
 {

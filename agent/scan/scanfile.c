@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "detect/scanner.h"
-#include "ignore.h"
-#include "log.h"
-#include "names.h"
+#include "config/ignore.h"
+#include "os/log.h"
+#include "wire/names.h"
 #include "scan/unpack.h"
 
 /* Read and inflate in blocks this large; a finding always lies within the

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "detect/scanner.h"
-#include "log.h"
+#include "os/log.h"
 
 int scanjobs__add(struct scan_list *l, const char *path)
 {

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "core/config.h"
-#include "ignore.h"
+#include "config/ignore.h"
 #include "journal/jentry.h"
-#include "jsonw.h"
-#include "names.h"
-#include "yamlcfg.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
+#include "config/yamlcfg.h"
 
 static void print(const struct scanjournal_opts *o, struct jsonw *w, const struct jentry *e,
 		  const struct jentry_finding *f, const char *cursor, uint64_t realtime_us)

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "jsonw.h"
+#include "wire/jsonw.h"
 
 enum scan_format { SCAN_TEXT, SCAN_JSON, SCAN_CSV, SCAN_SARIF };
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hex.h"
-#include "log.h"
+#include "data/hex.h"
+#include "os/log.h"
 
 struct auth {
 	int refs;

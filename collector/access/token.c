@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hex.h"
-#include "log.h"
+#include "data/hex.h"
+#include "os/log.h"
 
 void token__digest(const char *token, size_t len, uint8_t digest[TOKEN_DIGEST_LEN])
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ignore.h"
-#include "names.h"
+#include "config/ignore.h"
+#include "wire/names.h"
 
 #define ACFG(c) ((struct alertcfg *)(c)->target)
 #define MIN_MS 1000ULL

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "storage/store.h"
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 #define ALERT_MAX_SINKS 32   /* a bit each in a route's sink mask */
 #define ALERT_MAX_ROUTES 256

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "clock.h"
+#include "net/addr.h"
+#include "os/clock.h"
 #include "alerting/alerttext.h"
-#include "names.h"
+#include "wire/names.h"
 
 #define MAX_REACHABLE_SHOWN 8
 

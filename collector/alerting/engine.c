@@ -14,9 +14,9 @@
 #include "alerting/compose.h"
 #include "alerting/engineint.h"
 #include "storage/alertdb.h"
-#include "clock.h"
+#include "os/clock.h"
 #include "notify/dispatch.h"
-#include "log.h"
+#include "os/log.h"
 #include "alerting/route.h"
 
 #define NS_PER_MS 1000000ULL

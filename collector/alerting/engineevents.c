@@ -16,8 +16,8 @@
 
 #include "alerting/compose.h"
 #include "alerting/route.h"
-#include "ignore.h"
-#include "log.h"
+#include "config/ignore.h"
+#include "os/log.h"
 
 static bool rejudged(const Leakwatch__V1__ListenerEvent *l)
 {

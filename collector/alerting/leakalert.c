@@ -11,7 +11,7 @@
 
 #include "alerting/alerttext.h"
 #include "alerting/compose.h"
-#include "names.h"
+#include "wire/names.h"
 
 #define SET(s) alerttext__set(s)
 

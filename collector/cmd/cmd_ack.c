@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
 #include "storage/ack.h"

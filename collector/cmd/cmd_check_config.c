@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "log.h"
+#include "os/log.h"
 #include "access/token.h"
 
 /*

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
-#include "names.h"
+#include "wire/names.h"
 #include "query/query.h"
 #include "storage/store.h"
 

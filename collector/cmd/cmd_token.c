@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "privdir.h"
+#include "os/privdir.h"
 #include "access/auth.h"
 #include "access/token.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "os/log.h"
 
 #define MAX_PEM (1 << 20)
 

@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include "notify/alertview.h"
-#include "clock.h"
-#include "log.h"
+#include "os/clock.h"
+#include "os/log.h"
 #include "notify/payload.h"
 #include "notify/sink.h"
-#include "retry.h"
+#include "net/retry.h"
 
 #define AM_BATCH 32          /* outbox rows per Alertmanager POST */
 #define IDLE_WAIT_MS 1000    /* a wait never longer: the CLI may have queued rows */

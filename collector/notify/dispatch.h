@@ -3,7 +3,7 @@
  * Delivery: one thread per sink works that sink's outbox rows in order.
  * It reads the rows and the alerts they name under the store's lock, POSTs
  * without it, and records the outcome under it again: delivered rows are
- * deleted, failed ones retried by lib/retry's policy (exponential backoff
+ * deleted, failed ones retried by lib/net/retry's policy (exponential backoff
  * with jitter, never sooner than the sink's Retry-After), and rows a sink
  * refuses, or that stay undelivered past
  * give_up_after, are kept as dead and counted.

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "alerting/compose.h"
-#include "clock.h"
-#include "jsonw.h"
-#include "names.h"
+#include "os/clock.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
 
 size_t payload__utf8_cut(const char *s, size_t max)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "wire/jsonw.h"
 #include "notify/pagelink.h"
 
 #define MIN_AM_LIFETIME_NS (60ULL * 1000000000)

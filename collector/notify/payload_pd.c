@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "alerting/compose.h"
-#include "jsonw.h"
-#include "names.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
 #include "notify/pagelink.h"
 
 static void pd_summary(struct jsonw *w, const char *s)

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "jsonw.h"
-#include "names.h"
+#include "os/clock.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
 #include "notify/pagelink.h"
 
 /* Slack's mrkdwn treats &, < and > as markup */

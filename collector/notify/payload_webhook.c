@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
-#include "names.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
 #include "notify/pagelink.h"
 
 static bool webhook_alert(struct jsonw *w, const struct alertcfg *cfg, const struct alert_view *v)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "jsonw.h"
+#include "wire/jsonw.h"
 #include "notify/payload.h"
 
 /* The runbook link for a kind, or NULL. */

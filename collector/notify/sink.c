@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "retry.h"
+#include "net/retry.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "0.0.0-dev"

@@ -11,14 +11,14 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "addr.h"
-#include "clock.h"
-#include "jsonw.h"
-#include "names.h"
+#include "net/addr.h"
+#include "os/clock.h"
+#include "wire/jsonw.h"
+#include "wire/names.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "render.h"
+#include "wire/render.h"
 #include "query/queryrow.h"
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 /* --- all together --- */
 

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "names.h"
+#include "net/addr.h"
+#include "wire/names.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "render.h"
+#include "wire/render.h"
 #include "query/queryrow.h"
 
 /* --- listeners --- */

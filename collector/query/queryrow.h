@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "jsonw.h"
+#include "os/clock.h"
+#include "wire/jsonw.h"
 #include "query/query.h"
 
 /* --- column readers --- */

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "clock.h"
-#include "log.h"
+#include "os/clock.h"
+#include "os/log.h"
 
 #define SWEEP_MS 250
 #define LOG_EVERY_MS 10000

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gz.h"
+#include "wire/gz.h"
 
 
 void ingest__default_limits(struct ingest_limits *l)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
+#include "wire/names.h"
 
 struct family {
 	const char *name;

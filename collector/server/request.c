@@ -17,7 +17,7 @@
 
 #include "access/clientcert.h"
 #include "server/connguard.h"
-#include "log.h"
+#include "os/log.h"
 
 #define FIRST_CHUNK (64 * 1024)  /* buffer for a body of unknown length */
 

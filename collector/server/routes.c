@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "jsonw.h"
-#include "log.h"
-#include "names.h"
-#include "render.h"
+#include "os/clock.h"
+#include "wire/jsonw.h"
+#include "os/log.h"
+#include "wire/names.h"
+#include "wire/render.h"
 #include "server/promtext.h"
 #include "storage/ack.h"
 #include "query/query.h"

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "server/connguard.h"
-#include "log.h"
+#include "os/log.h"
 
 #define MEMORY_LIMIT (64 * 1024) /* per connection: headers and MHD's buffers */
 

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 #define CFG(c) ((struct collector_config *)(c)->target)
 #define DAY_MS (24ULL * 3600 * 1000)

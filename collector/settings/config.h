@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "alerting/alertcfg.h"
 #include "access/auth.h"
 #include "server/ingest.h"
-#include "log.h"
+#include "os/log.h"
 #include "storage/store.h"
 
 #define COLLECTOR_DEFAULT_CONFIG "/etc/leakwatch/collector.yaml"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "os/log.h"
 #include "access/token.h"
 
 int credentials__load(const struct collector_config *cfg, bool at_start, struct auth **out, char *token_path,

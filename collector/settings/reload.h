@@ -18,7 +18,7 @@
 
 #include "alerting/engine.h"
 #include "settings/config.h"
-#include "log.h"
+#include "os/log.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "storage/store.h"

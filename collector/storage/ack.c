@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "server/ingest.h"
-#include "log.h"
+#include "os/log.h"
 
 bool ack__valid_fingerprint(const char *s)
 {

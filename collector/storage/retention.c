@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "storage/retention.h"
 
-#include "log.h"
+#include "os/log.h"
 
 /* a pass stops here and resumes at the next tick rather than run on */
 #define MAX_ROUNDS 1000

@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
-#include "hex.h"
-#include "names.h"
+#include "net/addr.h"
+#include "os/log.h"
+#include "data/hex.h"
+#include "wire/names.h"
 #include "storage/schema.h"
 #include "storage/storeint.h"
 #include "storage/storesql.h"

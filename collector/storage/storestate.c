@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "names.h"
+#include "net/addr.h"
+#include "wire/names.h"
 
 /* "addr|class|interface ..." for the findings output; at most 16 entries */
 static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)

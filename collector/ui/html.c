@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hex.h"
+#include "data/hex.h"
 
 void html__text_n(FILE *f, const char *s, size_t n)
 {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "names.h"
+#include "net/addr.h"
+#include "wire/names.h"
 #include "storage/store.h"
 #include "ui/html.h"
 #include "ui/uisql.h"

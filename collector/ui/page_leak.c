@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "names.h"
+#include "wire/names.h"
 #include "storage/ack.h"
 #include "ui/html.h"
 #include "ui/uisql.h"

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "alerting/alertkey.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "names.h"
+#include "wire/names.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
+#include "wire/names.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "hex.h"
+#include "data/hex.h"
 
 #define MAC_LEN 32
 

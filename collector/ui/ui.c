@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "alerting/engine.h"
-#include "log.h"
+#include "os/log.h"
 #include "server/metrics.h"
 #include "storage/ack.h"
 #include "ui/assets.h"

@@ -14,7 +14,7 @@
 
 #include "server/ingest.h"
 #include "storage/store.h"
-#include "log.h"
+#include "os/log.h"
 
 /* a fixed "now", so that a crashing input replays the same way */
 #define NOW_NS 1795000000000000000ULL

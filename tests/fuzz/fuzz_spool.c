@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "os/log.h"
 #include "delivery/spool.h"
 
 static char dir[64];

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "server/ingest.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "addr.h"
+#include "net/addr.h"
 
 static struct lw_addr A(const char *s)
 {

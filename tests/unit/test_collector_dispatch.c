@@ -20,7 +20,7 @@
 
 #include "alerting/cfgref.h"
 #include "alerting/compose.h"
-#include "clock.h"
+#include "os/clock.h"
 #include "httpd_fixture.h"
 #include "tmpdir.h"
 #include "notify/dispatch.h"

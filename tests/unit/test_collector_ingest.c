@@ -16,7 +16,7 @@
 #include "server/ingest.h"
 #include "collector_fixtures.h"
 #include "delivery/encode.h"
-#include "gz.h"
+#include "wire/gz.h"
 #include "leakwatch/events.h"
 
 static struct ingest_limits lim;

@@ -20,7 +20,7 @@
 #include <strings.h>
 
 #include "collector_fixtures.h"
-#include "gz.h"
+#include "wire/gz.h"
 #include "server/metrics.h"
 #include "access/auth.h"
 #include "server/server.h"

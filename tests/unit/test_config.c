@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 static char err[512];
 

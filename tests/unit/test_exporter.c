@@ -22,7 +22,7 @@
 
 #include "delivery/exporter.h"
 #include "delivery/spool.h"
-#include "gz.h"
+#include "wire/gz.h"
 #include "httpd_fixture.h"
 #include "tmpdir.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gz.h"
+#include "wire/gz.h"
 
 static void test_round_trip(void **state)
 {

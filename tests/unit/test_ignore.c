@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ignore.h"
+#include "config/ignore.h"
 
 #define FP "0123456789abcdef0123456789abcdef"
 #define NOW 1800000000ULL /* 2027-01-15 */

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "wire/jsonw.h"
 
 static struct jsonw w;
 

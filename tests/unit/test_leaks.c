@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "os/clock.h"
 #include "leaks/leaks.h"
 #include "tokens.h"
 #include "tree.h"

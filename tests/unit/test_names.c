@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "names.h"
+#include "wire/names.h"
 
 static void test_severity_names_in_order(void **state)
 {

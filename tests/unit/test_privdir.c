@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "privdir.h"
+#include "os/privdir.h"
 #include "tmpdir.h"
 
 static unsigned mode_of(const char *path)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "collector_fixtures.h"
-#include "render.h"
+#include "wire/render.h"
 
 #define T0 (1700000000LL * 1000000000LL) /* 22:13:20 UTC */
 

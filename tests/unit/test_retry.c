@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "retry.h"
+#include "net/retry.h"
 
 static uint64_t next_draw;
 

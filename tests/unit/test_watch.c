@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "glob.h"
+#include "config/glob.h"
 #include "leaks/watch.h"
 
 static void test_glob(void **state)

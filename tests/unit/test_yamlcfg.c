@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 struct item {
 	char *name;

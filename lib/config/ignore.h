@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "place.h"
+#include "net/addr.h"
+#include "config/place.h"
 
 #define LW_IGNORE_DEFAULT_FILE "/etc/leakwatch/ignore.yaml"
 

@@ -6,7 +6,7 @@
  *   01:24:45 db-1 warn     health   agent dropped 12 events: ringbuf_full 12
  * A health event without drops is not a line at all (NULL).
  */
-#include "render.h"
+#include "wire/render.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "names.h"
+#include "net/addr.h"
+#include "wire/names.h"
 
 static const char *set(const char *s)
 {

@@ -15,7 +15,7 @@
 #include <yaml.h>
 
 #include "leakwatch/severity.h"
-#include "log.h"
+#include "os/log.h"
 
 /* Nesting beyond this is refused before a document is built. */
 #define YAMLCFG_MAX_DEPTH 64

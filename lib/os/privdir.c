@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "privdir.h"
+#include "os/privdir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "os/log.h"
 
 int privdir__ensure(const char *path, const char *what, char *err, unsigned errlen)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "clock.h"
+#include "os/clock.h"
 
 #include <stdio.h>
 #include <time.h>

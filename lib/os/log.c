@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "log.h"
+#include "os/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
-#include "jsonw.h"
+#include "os/clock.h"
+#include "wire/jsonw.h"
 
 static enum lw_log_level min_level = LW_LOG_INFO;
 static enum lw_log_format log_format = LW_LOG_TEXT;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "retry.h"
+#include "net/retry.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "clock.h"
+#include "os/clock.h"
 
 #define HEADER "Retry-After:"
 

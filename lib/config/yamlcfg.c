@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "names.h"
+#include "wire/names.h"
 
 /* "server: unknown key" in the agent's file: it is the collector's. */
 static void name_foreign(const struct yamlcfg_schema *s, char *err, size_t errlen)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The scalar readers of yamlcfg.h: strings, booleans, numbers, durations,
  * sizes and words, each failing with the key's path and the form expected. */
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 #include <errno.h>
 #include <inttypes.h>

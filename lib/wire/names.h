@@ -8,7 +8,7 @@
 #ifndef LW_NAMES_H
 #define LW_NAMES_H
 
-#include "addr.h"
+#include "net/addr.h"
 #include "leakwatch/severity.h"
 
 /* "unknown" for a value outside the list. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ignore.h"
+#include "config/ignore.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "glob.h"
-#include "log.h"
-#include "place.h"
-#include "yamlcfg.h"
+#include "config/glob.h"
+#include "os/log.h"
+#include "config/place.h"
+#include "config/yamlcfg.h"
 
 #define MAX_ENTRIES 10000
 

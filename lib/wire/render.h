@@ -7,7 +7,7 @@
 #ifndef LW_RENDER_H
 #define LW_RENDER_H
 
-#include "jsonw.h"
+#include "wire/jsonw.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 
 void render__event(struct jsonw *w, const Leakwatch__V1__Event *ev);

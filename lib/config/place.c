@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "place.h"
+#include "config/place.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "yamlcfg.h"
+#include "config/yamlcfg.h"
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "addr.h"
+#include "net/addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "render.h"
+#include "wire/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "clock.h"
-#include "names.h"
+#include "net/addr.h"
+#include "os/clock.h"
+#include "wire/names.h"
 
 static const char *or_null(const char *s)
 {

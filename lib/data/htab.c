@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "htab.h"
+#include "data/htab.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gz.h"
+#include "wire/gz.h"
 
 #include <errno.h>
 #include <stdlib.h>

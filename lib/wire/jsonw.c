@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "jsonw.h"
+#include "wire/jsonw.h"
 
 #include <inttypes.h>
 #include <math.h>

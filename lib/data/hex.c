@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "hex.h"
+#include "data/hex.h"
 
 int hex__digit(int c)
 {
