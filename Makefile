@@ -294,7 +294,7 @@ TEST_SIDE_test_yamlcfg := LIB
 TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/spool.o) $(LW_LIB)
 TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
 # The agent's modules by name, for the tests that link a few:
-# $(call agent_objs,leaks/filetab detect/scanner)
+# $(call agent_objs,logfiles/filetab detect/scanner)
 agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 # the rule table and the checks its entries call
 RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/rules_cloud rules/rules_shape \
@@ -315,7 +315,7 @@ TEST_LINK_test_pods = $(call agent_objs,attrib/pods attrib/hostfs attrib/procfs)
 TEST_LINK_test_exposure = $(call agent_objs,listeners/exposure listeners/service attrib/hostfs) $(LW_LIB)
 TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
 TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
-TEST_LINK_test_watch = $(call agent_objs,leaks/watch) $(LW_LIB)
+TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
 TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
 	listeners/exposure listeners/service listeners/natmap network/natrules network/ifcache network/ifaddr \
@@ -333,7 +333,7 @@ TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
-CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/cfgrules core/probecfg core/statusd core/metrics leaks/watch) \
+CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/cfgrules core/probecfg core/statusd core/metrics logfiles/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
@@ -343,12 +343,12 @@ TEST_LINK_test_jcursor = $(call agent_objs,journal/jcursor) $(LW_LIB)
 TEST_LDLIBS_test_jcursor := $(LDLIBS_LIB)
 TEST_LINK_test_lastopen = $(call agent_objs,listeners/lastopen listeners/socktab listeners/service) $(LW_LIB)
 TEST_LDLIBS_test_lastopen := $(LDLIBS_LIB)
-TEST_LINK_test_filetab = $(call agent_objs,leaks/filetab attrib/hostfs) $(DETECT_OBJS) $(LW_LIB)
+TEST_LINK_test_filetab = $(call agent_objs,logfiles/filetab attrib/hostfs) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
-TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks leaks/filetab leaks/coalesce leaks/watch leaks/secret \
-	leaks/relay leaks/readback leaks/uncaptured leaks/finding leaks/offsets) \
+TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coalesce logfiles/watch leaks/secret \
+	leaks/relay logfiles/readback logfiles/uncaptured leaks/finding logfiles/offsets) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback

@@ -12,7 +12,7 @@
 
 #include "net/addr.h"
 #include "os/log.h"
-#include "leaks/watch.h"
+#include "logfiles/watch.h"
 #include "listeners/listener.h"
 #include "listeners/verify.h"
 

@@ -19,7 +19,7 @@
 #include "network/netns.h"
 #include "core/probing.h"
 #include "core/reload.h"
-#include "leaks/offsets.h"
+#include "logfiles/offsets.h"
 #include "leakwatch/events.h"
 #include "os/log.h"
 

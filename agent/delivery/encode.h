@@ -8,7 +8,7 @@
 
 #include "attrib/host.h"
 #include "leaks/finding.h"
-#include "leaks/uncaptured.h"
+#include "logfiles/uncaptured.h"
 #include "listeners/listener.h"
 #include "delivery/spool.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
-#include "leaks/offsets.h"
+#include "logfiles/offsets.h"
 #include "os/log.h"
 
 /* The kernel's dev_t (12 bits of major above 20 of minor) against stat's. */

@@ -10,12 +10,12 @@
 
 #include "os/clock.h"
 #include "leaks/coalesce.h"
-#include "leaks/filetab.h"
-#include "leaks/offsets.h"
+#include "logfiles/filetab.h"
+#include "logfiles/offsets.h"
 #include "os/log.h"
-#include "leaks/readback.h"
+#include "logfiles/readback.h"
 #include "leaks/relay.h"
-#include "leaks/watch.h"
+#include "logfiles/watch.h"
 
 #define COALESCE_MAX 65536
 #define SWEEP_EVERY_MS 5000

@@ -13,11 +13,11 @@
 
 #include "attrib/procinfo.h"
 #include "leaks/finding.h"
-#include "leaks/uncaptured.h"
+#include "logfiles/uncaptured.h"
 #include "leakwatch/events.h"
 #include "detect/scanner.h"
 #include "leaks/secret.h"
-#include "leaks/watch.h"
+#include "logfiles/watch.h"
 
 /* Tells the kernel a verdict (LW_VERDICT_*), or forgets the file (-1). */
 typedef void (*leaks_verdict_fn)(void *ctx, const struct lw_file_key *key, uint32_t generation,

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "attrib/hostfs.h"
-#include "leaks/filetab.h"
+#include "logfiles/filetab.h"
 #include "tokens.h"
 #include "tree.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "leaks/offsets.h"
+#include "logfiles/offsets.h"
 #include "tmpdir.h"
 
 static void test_saved_and_loaded_with_odd_paths(void **state)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "config/glob.h"
-#include "leaks/watch.h"
+#include "logfiles/watch.h"
 
 static void test_glob(void **state)
 {

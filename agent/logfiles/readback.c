@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "leaks/readback.h"
+#include "logfiles/readback.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "leaks/filetab.h"
+#include "logfiles/filetab.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "leaks/uncaptured.h"
+#include "logfiles/uncaptured.h"
 
 #include <stdio.h>
 #include <stdlib.h>

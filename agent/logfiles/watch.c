@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "leaks/watch.h"
+#include "logfiles/watch.h"
 
 #include <string.h>
 

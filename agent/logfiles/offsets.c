@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "leaks/offsets.h"
+#include "logfiles/offsets.h"
 
 #include <errno.h>
 #include <fcntl.h>
