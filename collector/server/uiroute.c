@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/url.h"
 #include "os/clock.h"
 
 static const char *query_arg(void *ctx, const char *name)
@@ -16,30 +17,22 @@ static const char *query_arg(void *ctx, const char *name)
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* Percent-encodes s, keeping what a path or query may hold as it is. */
-static void encode(FILE *f, const char *s, bool path)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~:", c) || (path && c == '/'))
-			fputc(c, f);
-		else
-			fprintf(f, "%%%02X", c);
-	}
-}
+struct query {
+	FILE *f;
+	char sep; /* '?' before the first pair, '&' after */
+};
 
 static enum MHD_Result query_pair(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	FILE *f = cls;
+	struct query *q = cls;
 
 	(void)kind;
-	fputc('&', f);
-	encode(f, key, false);
+	fputc(q->sep, q->f);
+	q->sep = '&';
+	url__encode(q->f, key, false);
 	if (value) {
-		fputc('=', f);
-		encode(f, value, false);
+		fputc('=', q->f);
+		url__encode(q->f, value, false);
 	}
 	return MHD_YES;
 }
@@ -47,21 +40,18 @@ static enum MHD_Result query_pair(void *cls, enum MHD_ValueKind kind, const char
 /* The request's path and query, encoded again (MHD gives them decoded). */
 static char *target_of(struct MHD_Connection *c, const char *path)
 {
-	char *buf = NULL, *q;
+	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct query q = { .f = open_memstream(&buf, &len), .sep = '?' };
 
-	if (!f)
+	if (!q.f)
 		return NULL;
-	encode(f, path, true);
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_pair, f);
-	if (fclose(f)) {
+	url__encode(q.f, path, true);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_pair, &q);
+	if (fclose(q.f)) {
 		free(buf);
 		return NULL;
 	}
-	/* the first pair's '&' is the query's '?' */
-	if ((q = strchr(buf, '&')))
-		*q = '?';
 	return buf;
 }
 

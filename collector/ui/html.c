@@ -33,21 +33,6 @@ void html__text(FILE *f, const char *s)
 		html__text_n(f, s, strlen(s));
 }
 
-void html__url_part(FILE *f, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '.' || c == '_' || c == '~' || c == ':')
-			fputc(c, f);
-		else
-			fprintf(f, "%%%c%c", hex[c >> 4], hex[c & 15]);
-	}
-}
-
 void html__time(FILE *f, uint64_t ns)
 {
 	time_t t = (time_t)(ns / 1000000000ULL);

@@ -4,7 +4,7 @@
  * host names, paths, command lines and rule ids come from agents, and a
  * process may name itself "<script>". Text and attribute values are escaped
  * the same way (& < > " '), so a value is safe in either place. URLs built
- * from values percent-encode them first (html__url_part), then escape.
+ * from values percent-encode them (net/url.h), which leaves nothing to escape.
  */
 #ifndef COLLECTOR_HTML_H
 #define COLLECTOR_HTML_H
@@ -18,9 +18,6 @@
 void html__text(FILE *f, const char *s);
 /* The same for n bytes of s. */
 void html__text_n(FILE *f, const char *s, size_t n);
-/* s percent-encoded for a path segment or a query value (RFC 3986
- * unreserved characters kept), then safe in an attribute as it is. */
-void html__url_part(FILE *f, const char *s);
 /* "2026-12-04 05:12:09 UTC", or "—" for 0 */
 void html__time(FILE *f, uint64_t ns);
 /* "3 min ago", "2 d ago", "in the future" against now_ns; "—" for 0 */

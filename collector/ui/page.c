@@ -7,6 +7,7 @@
 #include "net/addr.h"
 #include "wire/names.h"
 #include "storage/store.h"
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 
@@ -87,11 +88,11 @@ void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *
 			 unsigned port)
 {
 	fputs("/ui/listener/", f);
-	html__url_part(f, host);
+	url__encode(f, host, false);
 	fprintf(f, "/%llu/", (unsigned long long)netns);
-	html__url_part(f, proto);
+	url__encode(f, proto, false);
 	fputc('/', f);
-	html__url_part(f, addr);
+	url__encode(f, addr, false);
 	fprintf(f, "/%u", port);
 }
 

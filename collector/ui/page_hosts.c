@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 
@@ -37,7 +38,7 @@ static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
 
 	fputs(is_silent ? "<tr class=\"silent\"><td>" : "<tr><td>", f);
 	fputs("<a href=\"/ui/?host=", f);
-	html__url_part(f, COL(st, GC_HOST));
+	url__encode(f, COL(st, GC_HOST), false);
 	fputs("&amp;severity=info\">", f);
 	html__text(f, COL(st, GC_HOST));
 	fputs("</a>", f);

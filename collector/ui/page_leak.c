@@ -8,6 +8,7 @@
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "wire/names.h"
 #include "storage/ack.h"
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 
@@ -55,7 +56,7 @@ static void ack_form(struct page *p, const char *fp)
 	FILE *f = p->f;
 
 	fputs("<form method=\"post\" class=\"ack\" action=\"/ui/leak/", f);
-	html__url_part(f, fp);
+	url__encode(f, fp, false);
 	fputs("/ack\"><input type=\"hidden\" name=\"csrf\" value=\"", f);
 	html__text(f, p->csrf);
 	fputs("\"><p>Acknowledge once the credential is rotated: every alert for this fingerprint "
@@ -79,7 +80,7 @@ static void locations(struct page *p, const char *fp)
 		const char *source = COL(st, XC_SOURCE);
 
 		fputs("<tr><td><a href=\"/ui/?host=", f);
-		html__url_part(f, COL(st, XC_HOST));
+		url__encode(f, COL(st, XC_HOST), false);
 		fputs("\">", f);
 		html__text(f, COL(st, XC_HOST));
 		fputs("</a></td><td class=\"path\">", f);

@@ -9,6 +9,7 @@
 #include "alerting/alertkey.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "wire/names.h"
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 
@@ -376,7 +377,7 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 	ids = strdup(COL(st, LC_HISTORY) ? COL(st, LC_HISTORY) : "");
 	sqlite3_finalize(st);
 	fputs("<p class=\"links\"><a href=\"/ui/?host=", p->f);
-	html__url_part(p->f, id.host);
+	url__encode(p->f, id.host, false);
 	fputs("&amp;severity=info\">Everything open on ", p->f);
 	html__text(p->f, id.host);
 	fputs("</a>", p->f);

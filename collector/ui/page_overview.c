@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wire/names.h"
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
 
@@ -56,7 +57,7 @@ static void filter_href(FILE *f, const struct filters *x, const char *page_key, 
 #define ARG(name, v)                                                                               \
 	if (v) {                                                                                   \
 		fprintf(f, "%s%s=", sep, name);                                                    \
-		html__url_part(f, v);                                                              \
+		url__encode(f, v, false);                                                              \
 		sep = "&amp;";                                                                         \
 	}
 	ARG("host", x->host);
@@ -303,7 +304,7 @@ static int leaks(struct page *p, struct filters *x)
 		fputs("</td><td><code class=\"redacted\">", f);
 		html__text(f, COL(st, KC_REDACTED));
 		fputs("</code></td><td><a class=\"fingerprint\" href=\"/ui/leak/", f);
-		html__url_part(f, fp);
+		url__encode(f, fp, false);
 		fputs("\">", f);
 		html__text_n(f, fp, 16);
 		fputs("</a></td><td>", f);

@@ -13,6 +13,7 @@
 #include "storage/ack.h"
 #include "ui/assets.h"
 #include "ui/form.h"
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/page.h"
 
@@ -438,7 +439,7 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 			return;
 		}
 		fputs("/ui/login?next=", m);
-		html__url_part(m, safe_next(rq->target ? rq->target : rq->path));
+		url__encode(m, safe_next(rq->target ? rq->target : rq->path), false);
 		/* a full buffer may hold a cut address: glibc puts the NUL in place of its last byte */
 		if (fclose(m) || strnlen(next, sizeof(next)) >= sizeof(next) - 1)
 			snprintf(next, sizeof(next), "/ui/login");

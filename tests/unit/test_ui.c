@@ -25,6 +25,7 @@
 #include "storage/store.h"
 #include "tmpdir.h"
 #include "ui/form.h"
+#include "net/url.h"
 #include "ui/html.h"
 #include "ui/session.h"
 #include "ui/ui.h"
@@ -79,16 +80,16 @@ static void test_html_text_escapes(void **state)
 static void test_html_url_part(void **state)
 {
 	(void)state;
-	assert_writes(html__url_part(f, "a/b&c<d e"), "a%2Fb%26c%3Cd%20e");
+	assert_writes(url__encode(f, "a/b&c<d e", false), "a%2Fb%26c%3Cd%20e");
 	/* '+' and '%' too, or a form or a path would read them back otherwise */
-	assert_writes(html__url_part(f, "1+1=2%"), "1%2B1%3D2%25");
-	assert_writes(html__url_part(f, "\"'>?#"), "%22%27%3E%3F%23");
+	assert_writes(url__encode(f, "1+1=2%", false), "1%2B1%3D2%25");
+	assert_writes(url__encode(f, "\"'>?#", false), "%22%27%3E%3F%23");
 	/* non-ASCII bytes one by one, in upper-case hex */
-	assert_writes(html__url_part(f, "caf\xc3\xa9"), "caf%C3%A9");
+	assert_writes(url__encode(f, "caf\xc3\xa9", false), "caf%C3%A9");
 	/* unreserved characters and ':' (IPv6 addresses) as they are */
-	assert_writes(html__url_part(f, "AZaz09-._~:"), "AZaz09-._~:");
-	assert_writes(html__url_part(f, "2001:db8::1"), "2001:db8::1");
-	assert_writes(html__url_part(f, NULL), "");
+	assert_writes(url__encode(f, "AZaz09-._~:", false), "AZaz09-._~:");
+	assert_writes(url__encode(f, "2001:db8::1", false), "2001:db8::1");
+	assert_writes(url__encode(f, NULL, false), "");
 }
 
 static void test_html_url_decode(void **state)
@@ -622,7 +623,7 @@ static void test_ui_sign_in_redirect_is_never_cut(void **state)
 			f = fmemopen(full, sizeof(full), "w");
 			assert_non_null(f);
 			fputs("/ui/login?next=", f);
-			html__url_part(f, path);
+			url__encode(f, path, false);
 			assert_int_equal(fclose(f), 0);
 
 			handle(c, &rq, &r);
