@@ -190,7 +190,7 @@ static int start_alerting(struct serve *s)
 	if (alertcfg__enabled(cfgref__cfg(alerting)) &&
 	    alerts__start(alerting, s->store, &s->metrics, &s->alerts, err, sizeof(err)))
 		rc = cmd__error("%s", err);
-	/* kept until the server starts: the pages take its runbooks and timings */
+	/* kept until the server starts, which hands the pages a reference of their own */
 	s->alerting = alerting;
 	return rc;
 }
@@ -250,10 +250,7 @@ static int start_server(struct serve *s)
 	o->alerts = s->alerts;
 	o->session_ttl_ms = cfg->session_ttl_ms;
 	/* the pages call an agent silent when alerting would: no heartbeat for stale_after */
-	o->silent_ms = cfgref__cfg(s->alerting)->stale_ms;
-	o->runbook = cfgref__cfg(s->alerting)->runbook;
-	o->public_https = cfgref__cfg(s->alerting)->public_url &&
-			  !strncmp(cfgref__cfg(s->alerting)->public_url, "https://", 8);
+	o->alerting = s->alerting;
 	if (server__start(o, &s->srv, err, sizeof(err))) {
 		auth__unref(o->auth);
 		o->auth = NULL;

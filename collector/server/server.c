@@ -71,17 +71,17 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", mhd_last);
 }
 
-/* The pages' part of the server: their session key, store and runbooks. */
+/* The pages' part of the server: their session key, store and alerting's configuration. */
 static int start_pages(struct server *s, const struct server_opts *o)
 {
 	s->ui.db_path = o->db_path;
 	s->ui.store = o->store;
 	s->ui.metrics = o->metrics;
 	s->ui.session_ttl_ms = o->session_ttl_ms;
-	s->ui.tls = o->tls_cert_pem != NULL || o->public_https;
+	s->ui.tls = o->tls_cert_pem != NULL;
 	if (ui__init(&s->ui))
 		return -EIO;
-	ui__configure(&s->ui, o->runbook, o->silent_ms);
+	ui__configure(&s->ui, o->alerting);
 	return 0;
 }
 
@@ -222,9 +222,9 @@ void server__set_alerts(struct server *s, struct alerts *a)
 	__atomic_store_n(&s->o.alerts, a, __ATOMIC_RELEASE);
 }
 
-void server__configure_pages(struct server *s, char *const *runbook, uint64_t silent_ms)
+void server__configure_pages(struct server *s, struct cfgref *alerting)
 {
-	ui__configure(&s->ui, runbook, silent_ms);
+	ui__configure(&s->ui, alerting);
 }
 
 void server__stop(struct server *s)

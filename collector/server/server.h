@@ -51,9 +51,7 @@ struct server_opts {
 	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
 				    * (server__set_alerts once a reload starts alerting) */
 	uint64_t session_ttl_ms;   /* a page's sign-in lasts this long (0: 12 h) */
-	uint64_t silent_ms;        /* /ui/hosts: an agent not heard from this long is silent (0: 5 min) */
-	bool public_https;         /* server.public_url is https: a TLS proxy in front, cookies Secure */
-	char *const *runbook;      /* STORE_KIND_COUNT runbook links for the pages, or NULL */
+	struct cfgref *alerting;   /* the pages' view of alerting's configuration (ui__configure) */
 	bool print_events;         /* each newly stored event as a line on stdout */
 	bool print_text;           /* that line for a person (stdout is a terminal), else JSON */
 };
@@ -68,9 +66,8 @@ void server__metrics(const struct server *s, struct metrics *out);
 void server__set_alerts(struct server *s, struct alerts *a);
 /* SIGHUP: new credentials; requests under way finish with the old ones. */
 void server__set_auth(struct server *s, struct auth *a);
-/* SIGHUP: the runbook links the pages show (STORE_KIND_COUNT of them), and
- * when an agent counts as silent there. */
-void server__configure_pages(struct server *s, char *const *runbook, uint64_t silent_ms);
+/* SIGHUP: alerting's new configuration, for the pages (ui__configure). */
+void server__configure_pages(struct server *s, struct cfgref *alerting);
 void server__stop(struct server *s);
 
 #endif

@@ -73,7 +73,7 @@ int reload__run(struct reload *r)
 		}
 		server__set_alerts(r->server, *r->alerts);
 	}
-	server__configure_pages(r->server, cfgref__cfg(ref)->runbook, cfgref__cfg(ref)->stale_ms);
+	server__configure_pages(r->server, ref);
 	cfgref__put(ref);
 	log_info("credentials: %zu in force", auth__count(auth));
 	server__set_auth(r->server, auth);

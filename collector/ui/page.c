@@ -104,6 +104,11 @@ void page__address(char *out, size_t len, const void *blob, int n)
 	snprintf(out, len, "%s", s ? s : "?");
 }
 
+const char *page__runbook(const struct page *p, enum store_kind k)
+{
+	return p->alerting ? p->alerting->runbook[k] : NULL;
+}
+
 unsigned page__number(const char *s)
 {
 	char *end;

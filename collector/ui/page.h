@@ -30,8 +30,8 @@ struct page {
 	const struct ui_request *rq;
 	struct ui *ui;
 	sqlite3 *db;            /* read-only */
-	char *runbook[STORE_KIND_COUNT]; /* copies for this request; NULL: none */
-	uint64_t silent_ms;     /* the hosts page's silence, as configured now */
+	struct cfgref *alerting_ref; /* held while the page renders; may be NULL */
+	const struct alertcfg *alerting; /* its configuration, or NULL */
 };
 
 /* The frame up to the page's own content. */
@@ -47,6 +47,8 @@ void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *
 			 unsigned port);
 /* An address of 4 or 16 bytes as text ("::" for a wildcard). */
 void page__address(char *out, size_t len, const void *blob, int n);
+/* The runbook link for a kind of finding, or NULL (alerting.runbooks). */
+const char *page__runbook(const struct page *p, enum store_kind k);
 /* A page number from the URL: 1 to 100,000, else 1. */
 unsigned page__number(const char *s);
 /* A query argument, or NULL when absent or empty. */

@@ -72,7 +72,9 @@ static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
 void page__hosts(struct page *p, struct ui_response *out)
 {
 	FILE *f;
-	uint64_t cutoff = p->now_ns > p->silent_ms * 1000000ULL ? p->now_ns - p->silent_ms * 1000000ULL : 0;
+	/* as the alert engine judges silence: heartbeat_timeout, or five minutes when it is off */
+	uint64_t silent_ms = p->alerting && p->alerting->stale_ms ? p->alerting->stale_ms : 5 * 60 * 1000;
+	uint64_t cutoff = p->now_ns > silent_ms * 1000000ULL ? p->now_ns - silent_ms * 1000000ULL : 0;
 	unsigned page = page__number(page__arg(p, "page"));
 	int64_t total = 0, silent = 0, pages;
 	sqlite3_stmt *st;
@@ -99,7 +101,7 @@ void page__hosts(struct page *p, struct ui_response *out)
 	f = p->f;
 	fprintf(f, "<h1>Hosts</h1>\n<p>%lld agent%s; <strong>%lld silent</strong> (no heartbeat for %llu s).</p>\n",
 		(long long)total, total == 1 ? "" : "s", (long long)silent,
-		(unsigned long long)(p->silent_ms / 1000));
+		(unsigned long long)(silent_ms / 1000));
 	fputs("<table class=\"findings\"><thead><tr><th>Host</th><th>Last heard from</th><th>Agent</th>"
 	      "<th>Open listeners</th><th>Drops</th><th>Spool</th><th>Programs</th></tr></thead><tbody>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

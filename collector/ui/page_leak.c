@@ -261,7 +261,7 @@ void page__leak(struct page *p, const char *fp, struct ui_response *out)
 	else if (!acked)
 		fputs("<p class=\"muted\">Sign in through the form to acknowledge from this page, or use "
 		      "POST /v1/findings/&lt;fingerprint&gt;/ack.</p>\n", p->f);
-	if ((rb = p->runbook[STORE_LEAK])) {
+	if ((rb = page__runbook(p, STORE_LEAK))) {
 		fputs("<p class=\"links\"><a href=\"", p->f);
 		html__text(p->f, rb);
 		fputs("\">Runbook</a></p>\n", p->f);

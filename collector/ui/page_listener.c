@@ -381,7 +381,7 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 	fputs("&amp;severity=info\">Everything open on ", p->f);
 	html__text(p->f, id.host);
 	fputs("</a>", p->f);
-	if ((rb = p->runbook[STORE_LISTENER])) {
+	if ((rb = page__runbook(p, STORE_LISTENER))) {
 		fputs(" \xc2\xb7 <a href=\"", p->f);
 		html__text(p->f, rb);
 		fputs("\">Runbook</a>", p->f);

@@ -31,44 +31,24 @@ const char *const ui__headers[] = {
 
 int ui__init(struct ui *ui)
 {
-	memset(ui->runbook, 0, sizeof(ui->runbook));
-	pthread_mutex_init(&ui->lock, NULL);
+	cfgref_slot__init(&ui->alerting, NULL);
 	pthread_mutex_init(&ui->revoked.lock, NULL);
 	ui->revoked.n = 0;
 	if (!ui->session_ttl_ms)
 		ui->session_ttl_ms = UI_SESSION_TTL_MS;
-	if (!ui->silent_ms)
-		ui->silent_ms = 5 * 60 * 1000;
 	return session__new_key(&ui->key);
 }
 
 void ui__fini(struct ui *ui)
 {
-	for (int k = 0; k < STORE_KIND_COUNT; k++)
-		free(ui->runbook[k]);
-	pthread_mutex_destroy(&ui->lock);
+	cfgref_slot__fini(&ui->alerting);
 	pthread_mutex_destroy(&ui->revoked.lock);
 	explicit_bzero(&ui->key, sizeof(ui->key));
 }
 
-void ui__configure(struct ui *ui, char *const runbook[STORE_KIND_COUNT], uint64_t silent_ms)
+void ui__configure(struct ui *ui, struct cfgref *ref)
 {
-	char *fresh[STORE_KIND_COUNT] = { 0 };
-
-	for (int k = 0; k < STORE_KIND_COUNT; k++) {
-		const char *u = runbook ? runbook[k] : NULL;
-
-		/* a link the page offers must not be javascript: or data: */
-		if (u && (!strncasecmp(u, "https://", 8) || !strncasecmp(u, "http://", 7)))
-			fresh[k] = strdup(u);
-	}
-	pthread_mutex_lock(&ui->lock);
-	for (int k = 0; k < STORE_KIND_COUNT; k++) {
-		free(ui->runbook[k]);
-		ui->runbook[k] = fresh[k];
-	}
-	ui->silent_ms = silent_ms ? silent_ms : 5 * 60 * 1000;
-	pthread_mutex_unlock(&ui->lock);
+	cfgref_slot__swap(&ui->alerting, ref ? cfgref__get(ref) : NULL);
 }
 
 void ui__response_free(struct ui_response *r)
@@ -160,11 +140,22 @@ static const char *safe_next(const char *next)
 	return next;
 }
 
+/* Secure when served over TLS here, or behind a TLS proxy that public_url names */
+static bool secure_cookies(struct ui *ui)
+{
+	struct cfgref *ref = cfgref_slot__acquire(&ui->alerting);
+	const char *pub = ref ? cfgref__cfg(ref)->public_url : NULL;
+	bool secure = ui->tls || (pub && !strncmp(pub, "https://", 8));
+
+	cfgref__put(ref);
+	return secure;
+}
+
 static void session_cookie(struct ui *ui, struct ui_response *out, const char *value, uint64_t max_age_s)
 {
 	snprintf(out->set_cookie, sizeof(out->set_cookie),
 		 UI_COOKIE "=%s; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=%llu%s", value,
-		 (unsigned long long)max_age_s, ui->tls ? "; Secure" : "");
+		 (unsigned long long)max_age_s, secure_cookies(ui) ? "; Secure" : "");
 }
 
 static void begin_page(struct ui *ui, const struct ui_request *rq, struct page *p, const struct caller *c)
@@ -177,11 +168,8 @@ static void begin_page(struct ui *ui, const struct ui_request *rq, struct page *
 	p->who = c && c->cred ? c->cred->name : NULL;
 	if (c && c->by_cookie)
 		session__csrf(&ui->key, rq->cookie, p->csrf);
-	pthread_mutex_lock(&ui->lock);
-	for (int k = 0; k < STORE_KIND_COUNT; k++)
-		p->runbook[k] = ui->runbook[k] ? strdup(ui->runbook[k]) : NULL;
-	p->silent_ms = ui->silent_ms;
-	pthread_mutex_unlock(&ui->lock);
+	p->alerting_ref = cfgref_slot__acquire(&ui->alerting);
+	p->alerting = p->alerting_ref ? cfgref__cfg(p->alerting_ref) : NULL;
 }
 
 static void end_page(struct page *p)
@@ -189,8 +177,7 @@ static void end_page(struct page *p)
 	if (p->f)
 		fclose(p->f);
 	free(p->buf);
-	for (int k = 0; k < STORE_KIND_COUNT; k++)
-		free(p->runbook[k]);
+	cfgref__put(p->alerting_ref);
 }
 
 /* --- sign in and out --- */

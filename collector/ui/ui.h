@@ -28,6 +28,7 @@
 #include <pthread.h>
 
 #include "access/auth.h"
+#include "alerting/cfgref.h"
 #include "storage/store.h"
 #include "ui/session.h"
 
@@ -41,14 +42,14 @@ struct metrics;
 
 struct ui {
 	struct session_key key;
-	pthread_mutex_t lock;   /* guards runbook: a reload replaces them */
-	char *runbook[STORE_KIND_COUNT];
+	/* alerting's configuration as it stands (runbooks, heartbeat_timeout,
+	 * public_url): a page holds a reference while it renders */
+	struct cfgref_slot alerting;
 	const char *db_path;    /* opened read-only for each page */
 	struct store *store;    /* written by acknowledge */
 	struct metrics *metrics;
-	bool tls;               /* cookies are Secure: TLS here, or an https public_url */
+	bool tls;               /* served over TLS here: cookies are Secure */
 	uint64_t session_ttl_ms;
-	uint64_t silent_ms;     /* an agent not heard from this long is silent; under lock */
 	struct session_revoked revoked; /* sessions signed out of */
 };
 
@@ -84,10 +85,11 @@ struct ui_response {
 /* A new session key and no runbooks. 0, or -EIO when no randomness. */
 int ui__init(struct ui *ui);
 void ui__fini(struct ui *ui);
-/* What alerting's configuration says, at start and on SIGHUP: the runbook
- * links the pages show (copied; only http(s) URLs are kept), and when an
- * agent counts as silent (alerting.heartbeat_timeout; 0: five minutes). */
-void ui__configure(struct ui *ui, char *const runbook[STORE_KIND_COUNT], uint64_t silent_ms);
+/* Alerting's configuration, at start and on SIGHUP: the pages' runbook
+ * links, when an agent counts as silent (heartbeat_timeout; 0: five
+ * minutes), and whether an https public_url makes cookies Secure. The
+ * slot takes its own reference; ref may be NULL. */
+void ui__configure(struct ui *ui, struct cfgref *ref);
 /* Answers one request under /ui; out is filled, its body to be freed with ui__response_free. */
 void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *out);
 void ui__response_free(struct ui_response *r);
