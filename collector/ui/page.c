@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/addr.h"
 #include "wire/names.h"
 #include "storage/store.h"
 #include "net/url.h"
@@ -71,6 +70,13 @@ void page__severity(FILE *f, int severity)
 	fputs("</span>", f);
 }
 
+void page__process(FILE *f, const char *comm, int64_t pid)
+{
+	html__text(f, comm ? comm : "?");
+	if (pid > 0)
+		fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)pid);
+}
+
 void page__when(FILE *f, uint64_t ns, uint64_t now_ns)
 {
 	if (!ns) {
@@ -94,14 +100,6 @@ void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *
 	fputc('/', f);
 	url__encode(f, addr, false);
 	fprintf(f, "/%u", port);
-}
-
-void page__address(char *out, size_t len, const void *blob, int n)
-{
-	char buf[LW_ADDR_STRLEN];
-	const char *s = blob && n > 0 ? addr__format_bytes(blob, (size_t)n, buf) : NULL;
-
-	snprintf(out, len, "%s", s ? s : "?");
 }
 
 const char *page__runbook(const struct page *p, enum store_kind k)

@@ -18,7 +18,6 @@
 #include "ui/ui.h"
 
 #define PAGE_ROWS 50 /* rows of a list on one page */
-#define LW_ADDR_TEXT 48
 
 struct page {
 	FILE *f;
@@ -40,13 +39,13 @@ void page__begin(struct page *p, const char *title);
 void page__finish(struct page *p, unsigned status, struct ui_response *out);
 
 void page__severity(FILE *f, int severity);
+/* "comm (pid)": a process as a cell shows it ("?" without a name) */
+void page__process(FILE *f, const char *comm, int64_t pid);
 /* <time> with the exact UTC time as its title, and the age as its text */
 void page__when(FILE *f, uint64_t ns, uint64_t now_ns);
 /* The href of a listener's page. */
 void page__listener_href(FILE *f, const char *host, uint64_t netns, const char *proto, const char *addr,
 			 unsigned port);
-/* An address of 4 or 16 bytes as text ("::" for a wildcard). */
-void page__address(char *out, size_t len, const void *blob, int n);
 /* The runbook link for a kind of finding, or NULL (alerting.runbooks). */
 const char *page__runbook(const struct page *p, enum store_kind k);
 /* A page number from the URL: 1 to 100,000, else 1. */

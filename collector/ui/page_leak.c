@@ -186,10 +186,8 @@ static void history_row(struct page *p, sqlite3_stmt *st, void *ctx)
 			html__text(f, l->path);
 		}
 		fputs("</td><td>", f);
-		if (ev->process) {
-			html__text(f, ev->process->comm);
-			fprintf(f, " (%u)", ev->process->pid);
-		}
+		if (ev->process)
+			page__process(f, ev->process->comm, ev->process->pid);
 		fprintf(f, "</td><td>%llu%s</td></tr>\n", (unsigned long long)(l->count ? l->count : 1),
 			l->repeat ? " (repeat)" : "");
 	}

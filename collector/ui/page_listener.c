@@ -302,10 +302,8 @@ static void history_row(struct page *p, sqlite3_stmt *st, void *ctx)
 		fputs("</td><td>", f);
 		html__text(f, l->auth ? auth_state__wire_name(l->auth->state) : "");
 		fputs("</td><td>", f);
-		if (ev->process) {
-			html__text(f, ev->process->comm);
-			fprintf(f, " (%u)", ev->process->pid);
-		}
+		if (ev->process)
+			page__process(f, ev->process->comm, ev->process->pid);
 		fputs("</td></tr>\n", f);
 	}
 	if (ev)

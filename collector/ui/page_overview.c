@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wire/names.h"
+#include "net/addr.h"
 #include "net/url.h"
 #include "ui/html.h"
 #include "ui/uisql.h"
@@ -190,13 +191,6 @@ static void auth_cell(FILE *f, const char *state)
 		html__text(f, state);
 }
 
-static void process_cell(FILE *f, const char *comm, int64_t pid)
-{
-	html__text(f, comm ? comm : "?");
-	if (pid > 0)
-		fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)pid);
-}
-
 static void pod_cell(FILE *f, const char *ns, const char *pod)
 {
 	if (!pod) {
@@ -210,121 +204,129 @@ static void pod_cell(FILE *f, const char *ns, const char *pod)
 
 #define COL(st, i) ((const char *)sqlite3_column_text(st, i))
 
-static int exposures(struct page *p, struct filters *x)
+static void exposure_row(struct page *p, sqlite3_stmt *st, const struct filters *x)
 {
 	FILE *f = p->f;
-	sqlite3_stmt *st;
-	int64_t total = count_of(p->db, x, UISQL_COUNT_OPEN_LISTENERS, UISQL_LISTENERS_HOST, UISQL_LISTENERS_NAMESPACE);
-	int rc, rows = 0;
+	char buf[LW_ADDR_STRLEN];
+	const char *proto = COL(st, LC_PROTO), *host = COL(st, LC_HOST);
+	const char *addr = addr__format_bytes(sqlite3_column_blob(st, LC_ADDRESS),
+					      (size_t)sqlite3_column_bytes(st, LC_ADDRESS), buf) ?: "?";
+	unsigned port = (unsigned)sqlite3_column_int(st, LC_PORT);
 
-	if (total < 0 || !(st = prepare(p->db, x, UISQL_OPEN_LISTENERS, UISQL_LISTENERS_HOST,
-					UISQL_LISTENERS_NAMESPACE, UISQL_LISTENERS_ORDER)))
-		return -1;
-	x->exposures_page = clamp_page(x->exposures_page, total);
-	sqlite3_bind_int(st, 4, PAGE_ROWS);
-	sqlite3_bind_int64(st, 5, (int64_t)(x->exposures_page - 1) * PAGE_ROWS);
-	fprintf(f, "<section id=\"exposures\"><h2>Exposures <span class=\"count\">%lld open</span></h2>\n",
-		(long long)total);
-	fputs("<table class=\"findings\"><thead><tr><th>Severity</th><th>Host</th><th>Address</th>"
-	      "<th>Service</th><th>Auth</th><th>Process</th><th>Pod</th><th>Open since</th></tr></thead><tbody>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char addr[LW_ADDR_TEXT];
-		const char *proto = COL(st, LC_PROTO), *host = COL(st, LC_HOST);
-		unsigned port = (unsigned)sqlite3_column_int(st, LC_PORT);
-
-		page__address(addr, sizeof(addr), sqlite3_column_blob(st, LC_ADDRESS),
-			      sqlite3_column_bytes(st, LC_ADDRESS));
-		rows++;
-		fputs("<tr><td>", f);
-		page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
-		fputs("</td><td><a href=\"", f);
-		filter_href(f, &(struct filters){ .host = host, .kind = x->kind, .severity = x->severity }, NULL, 0);
-		fputs("\">", f);
-		html__text(f, host);
-		fputs("</a></td><td><a class=\"endpoint\" href=\"", f);
-		page__listener_href(f, host, (uint64_t)sqlite3_column_int64(st, LC_NETNS), proto, addr, port);
-		fputs("\">", f);
-		html__text(f, proto);
-		fputc(' ', f);
-		if (strchr(addr, ':'))
-			fputc('[', f);
-		html__text(f, addr);
-		if (strchr(addr, ':'))
-			fputc(']', f);
-		fprintf(f, ":%u</a> <span class=\"muted\">", port);
-		html__text(f, COL(st, LC_EXPOSURE));
-		fputs("</span></td><td>", f);
-		html__text(f, COL(st, LC_SERVICE) ? COL(st, LC_SERVICE) : "unknown");
-		fputs("</td><td>", f);
-		auth_cell(f, COL(st, LC_AUTH));
-		fputs("</td><td>", f);
-		process_cell(f, COL(st, LC_COMM), sqlite3_column_int64(st, LC_PID));
-		fputs("</td><td>", f);
-		pod_cell(f, COL(st, LC_NAMESPACE), COL(st, LC_POD));
-		fputs("</td><td>", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, LC_FIRST_SEEN), p->now_ns);
-		fputs("</td></tr>\n", f);
-	}
-	sqlite3_finalize(st);
-	if (!rows)
-		fputs("<tr><td colspan=\"8\" class=\"empty\">No open exposure matches.</td></tr>\n", f);
-	fputs("</tbody></table>\n", f);
-	pager(f, x, "exposures_page", x->exposures_page, total);
-	fputs("</section>\n", f);
-	return rc == SQLITE_DONE ? 0 : -1;
+	fputs("<tr><td>", f);
+	page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
+	fputs("</td><td><a href=\"", f);
+	filter_href(f, &(struct filters){ .host = host, .kind = x->kind, .severity = x->severity }, NULL, 0);
+	fputs("\">", f);
+	html__text(f, host);
+	fputs("</a></td><td><a class=\"endpoint\" href=\"", f);
+	page__listener_href(f, host, (uint64_t)sqlite3_column_int64(st, LC_NETNS), proto, addr, port);
+	fputs("\">", f);
+	html__text(f, proto);
+	fputc(' ', f);
+	if (strchr(addr, ':'))
+		fputc('[', f);
+	html__text(f, addr);
+	if (strchr(addr, ':'))
+		fputc(']', f);
+	fprintf(f, ":%u</a> <span class=\"muted\">", port);
+	html__text(f, COL(st, LC_EXPOSURE));
+	fputs("</span></td><td>", f);
+	html__text(f, COL(st, LC_SERVICE) ? COL(st, LC_SERVICE) : "unknown");
+	fputs("</td><td>", f);
+	auth_cell(f, COL(st, LC_AUTH));
+	fputs("</td><td>", f);
+	page__process(f, COL(st, LC_COMM), sqlite3_column_int64(st, LC_PID));
+	fputs("</td><td>", f);
+	pod_cell(f, COL(st, LC_NAMESPACE), COL(st, LC_POD));
+	fputs("</td><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, LC_FIRST_SEEN), p->now_ns);
+	fputs("</td></tr>\n", f);
 }
 
-static int leaks(struct page *p, struct filters *x)
+static void leak_row(struct page *p, sqlite3_stmt *st, const struct filters *x)
+{
+	FILE *f = p->f;
+	const char *fp = COL(st, KC_FINGERPRINT);
+	int64_t hosts = sqlite3_column_int64(st, KC_HOSTS), files = sqlite3_column_int64(st, KC_FILES);
+
+	(void)x;
+	fputs("<tr><td>", f);
+	page__severity(f, sqlite3_column_int(st, KC_SEVERITY));
+	fputs("</td><td>", f);
+	html__text(f, COL(st, KC_RULE));
+	fputs("</td><td><code class=\"redacted\">", f);
+	html__text(f, COL(st, KC_REDACTED));
+	fputs("</code></td><td><a class=\"fingerprint\" href=\"/ui/leak/", f);
+	url__encode(f, fp, false);
+	fputs("\">", f);
+	html__text_n(f, fp, 16);
+	fputs("</a></td><td>", f);
+	html__text(f, COL(st, KC_TOP_HOST));
+	fputs(":", f);
+	html__text(f, COL(st, KC_TOP_PATH));
+	if (hosts > 1 || files > 1)
+		fprintf(f, " <span class=\"muted\">(%lld host%s, %lld file%s)</span>", (long long)hosts,
+			hosts == 1 ? "" : "s", (long long)files, files == 1 ? "" : "s");
+	fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, KC_COUNT));
+	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_FIRST_SEEN), p->now_ns);
+	fputs("</td><td>", f);
+	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_LAST_SEEN), p->now_ns);
+	fputs("</td></tr>\n", f);
+}
+
+/* One of the two lists: its SQL parts (uisql.h), its words and its rows. */
+struct list {
+	const char *id, *title, *state; /* "exposures", "Exposures", "open" */
+	const char *head, *empty;       /* the header row's cells; the row when nothing matches */
+	const char *count, *select, *host, *ns, *order;
+	void (*row)(struct page *p, sqlite3_stmt *st, const struct filters *x);
+};
+
+static const struct list exposure_list = {
+	"exposures", "Exposures", "open",
+	"<th>Severity</th><th>Host</th><th>Address</th><th>Service</th><th>Auth</th><th>Process</th>"
+	"<th>Pod</th><th>Open since</th>",
+	"No open exposure matches.",
+	UISQL_COUNT_OPEN_LISTENERS, UISQL_OPEN_LISTENERS, UISQL_LISTENERS_HOST, UISQL_LISTENERS_NAMESPACE,
+	UISQL_LISTENERS_ORDER, exposure_row,
+};
+
+static const struct list leak_list = {
+	"leaks", "Leaks", "unacknowledged",
+	"<th>Severity</th><th>Rule</th><th>Redacted</th><th>Fingerprint</th><th>Where</th><th>Count</th>"
+	"<th>First seen</th><th>Last seen</th>",
+	"No unacknowledged leak matches.",
+	UISQL_COUNT_OPEN_LEAKS, UISQL_OPEN_LEAKS, UISQL_LEAKS_HOST, UISQL_LEAKS_NAMESPACE, UISQL_LEAKS_ORDER,
+	leak_row,
+};
+
+/* A list's section: its count, one page of rows (*page clamped to the last), its pager. */
+static int list_section(struct page *p, struct filters *x, const struct list *l, unsigned *page,
+			const char *page_key)
 {
 	FILE *f = p->f;
 	sqlite3_stmt *st;
-	int64_t total = count_of(p->db, x, UISQL_COUNT_OPEN_LEAKS, UISQL_LEAKS_HOST, UISQL_LEAKS_NAMESPACE);
+	int64_t total = count_of(p->db, x, l->count, l->host, l->ns);
 	int rc, rows = 0;
 
-	if (total < 0 || !(st = prepare(p->db, x, UISQL_OPEN_LEAKS, UISQL_LEAKS_HOST, UISQL_LEAKS_NAMESPACE,
-					UISQL_LEAKS_ORDER)))
+	if (total < 0 || !(st = prepare(p->db, x, l->select, l->host, l->ns, l->order)))
 		return -1;
-	x->leaks_page = clamp_page(x->leaks_page, total);
+	*page = clamp_page(*page, total);
 	sqlite3_bind_int(st, 4, PAGE_ROWS);
-	sqlite3_bind_int64(st, 5, (int64_t)(x->leaks_page - 1) * PAGE_ROWS);
-	fprintf(f, "<section id=\"leaks\"><h2>Leaks <span class=\"count\">%lld unacknowledged</span></h2>\n",
-		(long long)total);
-	fputs("<table class=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Redacted</th>"
-	      "<th>Fingerprint</th><th>Where</th><th>Count</th><th>First seen</th><th>Last seen</th></tr>"
-	      "</thead><tbody>\n", f);
+	sqlite3_bind_int64(st, 5, (int64_t)(*page - 1) * PAGE_ROWS);
+	fprintf(f, "<section id=\"%s\"><h2>%s <span class=\"count\">%lld %s</span></h2>\n", l->id, l->title,
+		(long long)total, l->state);
+	fprintf(f, "<table class=\"findings\"><thead><tr>%s</tr></thead><tbody>\n", l->head);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *fp = COL(st, KC_FINGERPRINT);
-		int64_t hosts = sqlite3_column_int64(st, KC_HOSTS), files = sqlite3_column_int64(st, KC_FILES);
-
 		rows++;
-		fputs("<tr><td>", f);
-		page__severity(f, sqlite3_column_int(st, KC_SEVERITY));
-		fputs("</td><td>", f);
-		html__text(f, COL(st, KC_RULE));
-		fputs("</td><td><code class=\"redacted\">", f);
-		html__text(f, COL(st, KC_REDACTED));
-		fputs("</code></td><td><a class=\"fingerprint\" href=\"/ui/leak/", f);
-		url__encode(f, fp, false);
-		fputs("\">", f);
-		html__text_n(f, fp, 16);
-		fputs("</a></td><td>", f);
-		html__text(f, COL(st, KC_TOP_HOST));
-		fputs(":", f);
-		html__text(f, COL(st, KC_TOP_PATH));
-		if (hosts > 1 || files > 1)
-			fprintf(f, " <span class=\"muted\">(%lld host%s, %lld file%s)</span>", (long long)hosts,
-				hosts == 1 ? "" : "s", (long long)files, files == 1 ? "" : "s");
-		fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, KC_COUNT));
-		page__when(f, (uint64_t)sqlite3_column_int64(st, KC_FIRST_SEEN), p->now_ns);
-		fputs("</td><td>", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, KC_LAST_SEEN), p->now_ns);
-		fputs("</td></tr>\n", f);
+		l->row(p, st, x);
 	}
 	sqlite3_finalize(st);
 	if (!rows)
-		fputs("<tr><td colspan=\"8\" class=\"empty\">No unacknowledged leak matches.</td></tr>\n", f);
+		fprintf(f, "<tr><td colspan=\"8\" class=\"empty\">%s</td></tr>\n", l->empty);
 	fputs("</tbody></table>\n", f);
-	pager(f, x, "leaks_page", x->leaks_page, total);
+	pager(f, x, page_key, *page, total);
 	fputs("</section>\n", f);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -345,9 +347,9 @@ void page__overview(struct page *p, struct ui_response *out)
 	/* one snapshot for the counts and both lists */
 	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
 	if (!x.kind || !strcmp(x.kind, "listener"))
-		err |= exposures(p, &x);
+		err |= list_section(p, &x, &exposure_list, &x.exposures_page, "exposures_page");
 	if (!x.kind || !strcmp(x.kind, "leak"))
-		err |= leaks(p, &x);
+		err |= list_section(p, &x, &leak_list, &x.leaks_page, "leaks_page");
 	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
 	if (err) {
 		fputs("<p class=\"error\">The database could not be read completely; "
