@@ -280,11 +280,23 @@ static ssize_t conn_recv(struct conn *c, uint8_t *b, size_t n)
 	}
 }
 
+/*
+ * Under TLS 1.3 a server that wanted a certificate and got none says so only
+ * after the client's handshake is done: in an alert, which the request's
+ * reply then is, or, when it closed before the request reached it, behind
+ * a reset that may arrive first and discard it. Either way the server asked
+ * for a certificate and said nothing else: the certificate was required.
+ */
+static bool refused_without_cert(const struct conn *c, ssize_t r)
+{
+	return c->cert_requested && !c->spoke && (r == -ECONNRESET || r == -EPIPE || r == 0);
+}
+
 /* A read that ended the exchange: a verdict, unless the probe may still judge what came. */
 static bool read_ended(struct conn *c, ssize_t r, struct probe_io *io, unsigned timeout_ms,
 		       const char **why)
 {
-	if (r == -EPROTO && c->ssl) {
+	if (c->ssl && (r == -EPROTO || refused_without_cert(c, r))) {
 		tls_failed(c, io->auth, "TLS");
 		return true;
 	}
@@ -325,7 +337,8 @@ static enum probe_next exchange(struct conn *c, const struct lw_probe *p, struct
 			if (++*sends > MAX_SENDS)
 				return fail(io->auth, LW_AUTH_UNKNOWN, "too many requests");
 			c->deadline_ms = now_ms() + timeout_ms;
-			if ((r = conn_send(c, io->out, io->out_len)) == -EPROTO && c->ssl)
+			r = conn_send(c, io->out, io->out_len);
+			if (c->ssl && r && (r == -EPROTO || refused_without_cert(c, r)))
 				return tls_failed(c, io->auth, "TLS");
 			if (r)
 				return fail(io->auth, LW_AUTH_UNKNOWN, "send: %s", strerror((int)-r));
