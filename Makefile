@@ -312,13 +312,13 @@ TEST_LINK_test_cmdline = $(call agent_objs,attrib/cmdline) $(LW_LIB)
 TEST_LINK_test_coalesce = $(call agent_objs,leaks/coalesce) $(LW_LIB)
 TEST_LINK_test_container = $(call agent_objs,attrib/container attrib/procfs attrib/hostfs) $(LW_LIB)
 TEST_LINK_test_pods = $(call agent_objs,attrib/pods attrib/hostfs attrib/procfs) $(LW_LIB)
-TEST_LINK_test_exposure = $(call agent_objs,listeners/exposure listeners/service attrib/hostfs) $(LW_LIB)
+TEST_LINK_test_exposure = $(call agent_objs,exposure/exposure listeners/service attrib/hostfs) $(LW_LIB)
 TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
 TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
 TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
-	listeners/exposure listeners/service listeners/natmap network/natrules network/ifcache network/ifaddr \
+	exposure/exposure listeners/service exposure/natmap network/natrules network/ifcache network/ifaddr \
 	network/netns network/nl attrib/procfs \
 	attrib/hostfs) $(PROBE_OBJS) $(LW_LIB)
 TEST_LINK_test_validate = $(call agent_objs,rules/validate rules/placeholder) $(LW_LIB)
@@ -333,7 +333,7 @@ TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
-CONFIG_OBJS = $(call agent_objs,core/config core/cfgjournal core/cfgrules core/probecfg core/statusd core/metrics logfiles/watch) \
+CONFIG_OBJS = $(call agent_objs,settings/config settings/cfgjournal settings/cfgrules settings/probecfg core/statusd core/metrics logfiles/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
@@ -353,16 +353,16 @@ TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coal
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
-	notify/sink.o notify/payload.o notify/payload_am.o notify/payload_pd.o notify/payload_slack.o notify/payload_webhook.o \
-	notify/pagelink.o notify/alertview.o alerting/cfgref.o alerting/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
+	notify/sink.o payload/payload.o payload/payload_am.o payload/payload_pd.o payload/payload_slack.o payload/payload_webhook.o \
+	payload/pagelink.o notify/alertview.o routing/cfgref.o routing/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
-	storage/alertdb.o storage/alertgroups.o storage/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
+	alertdb/alertdb.o alertdb/alertgroups.o alertdb/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
 # The pages (collector/ui) without a server: the collector's library and a real store
 TEST_SIDE_test_ui := COLLECTOR
 # The links in alerts to the pages: one module, no store
 TEST_SIDE_test_pagelink := COLLECTOR
-TEST_LINK_test_pagelink := $(BUILD)/collector/notify/pagelink.o $(LW_LIB)
+TEST_LINK_test_pagelink := $(BUILD)/collector/payload/pagelink.o $(LW_LIB)
 TEST_LDLIBS_test_pagelink := $(LDLIBS_LIB)
 # The probes are pure: their modules, the registry, and lib/.
 TEST_LINK_test_probes = $(PROBE_OBJS) $(LW_LIB)

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
+#include "settings/config.h"
 #include "os/version.h"
 
 /* Exit codes shared by every command. */

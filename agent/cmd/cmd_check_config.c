@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/config.h"
+#include "settings/config.h"
 #include "os/log.h"
 #include "detect/scanner.h"
 

@@ -13,9 +13,9 @@
 
 #include "cmd/cmd.h"
 #include "os/clock.h"
-#include "listeners/natmap.h"
+#include "exposure/natmap.h"
 #include "listeners/verify.h"
-#include "core/config.h"
+#include "settings/config.h"
 #include "delivery/encode.h"
 #include "attrib/host.h"
 #include "attrib/hostfs.h"

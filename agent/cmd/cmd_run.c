@@ -18,7 +18,7 @@
 #include "os/clock.h"
 #include "attrib/hostfs.h"
 #include "listeners/inventory.h"
-#include "listeners/natmap.h"
+#include "exposure/natmap.h"
 #include "network/addrwatch.h"
 #include "os/log.h"
 #include "os/privdir.h"

@@ -26,7 +26,7 @@
 #include "config/glob.h"
 #include "os/version.h"
 #include "config/yamlcfg.h"
-#include "core/config.h"
+#include "settings/config.h"
 #include "wire/jsonw.h"
 #include "os/log.h"
 #include "wire/names.h"

@@ -9,7 +9,7 @@
 
 #include "os/clock.h"
 #include "core/probing.h"
-#include "listeners/natmap.h"
+#include "exposure/natmap.h"
 #include "os/log.h"
 #include "network/addrwatch.h"
 

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
+#include "settings/config.h"
 
 struct scanner;
 struct reload;

@@ -14,7 +14,7 @@
 #include "wire/jsonw.h"
 #include "delivery/encode.h"
 #include "listeners/lastopen.h"
-#include "listeners/natmap.h"
+#include "exposure/natmap.h"
 #include "network/addrwatch.h"
 #include "network/netns.h"
 #include "core/probing.h"

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "settings/config.h"
 #include "delivery/delivery.h"
 #include "attrib/host.h"
 #include "network/ifcache.h"

@@ -5,7 +5,7 @@
 
 #include "os/clock.h"
 #include "config/ignore.h"
-#include "listeners/natmap.h"
+#include "exposure/natmap.h"
 #include "os/log.h"
 
 /* What the probe's verdict says of identity, then the severity of it all. */

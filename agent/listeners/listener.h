@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "net/addr.h"
-#include "listeners/exposure.h"
+#include "exposure/exposure.h"
 #include "network/ifcache.h"
 #include "attrib/procinfo.h"
 #include "listeners/service.h"

@@ -206,6 +206,22 @@ bool http__refused(struct probe_io *io, const struct http_reply *r, const char *
 	return true;
 }
 
+enum probe_next http__list_verdict(struct probe_io *io, const struct http_reply *r, long n,
+				   const char *protocol, bool recognised, const char *request,
+				   const char *noun, const char *server)
+{
+	const char *sep = server && server[0] ? ", " : "";
+
+	if (!server)
+		server = "";
+	if (r->status == 200 && n >= 0)
+		return probe__verdict(io, LW_AUTH_NONE, protocol, "%s -> 200 (%ld %s)%s%s", request, n,
+				      noun, sep, server);
+	return probe__verdict(io, LW_AUTH_UNKNOWN,
+			      recognised ? protocol : r->status == 200 ? NULL : "http", "%s -> %d",
+			      request, r->status);
+}
+
 bool http__body_has(const struct http_reply *r, const char *s)
 {
 	return find(r->body, r->body_len, s) != NULL;

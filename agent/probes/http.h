@@ -49,6 +49,17 @@ bool http__header(const struct http_reply *r, const char *name, char *out, size_
 bool http__refused(struct probe_io *io, const struct http_reply *r, const char *protocol,
 		   const char *request, enum probe_next *next);
 
+/*
+ * The verdict of a request that lists what the service holds (models,
+ * collections, databases): a 200 with the list, n >= 0 items, is open
+ * access, named protocol; anything else is unknown, named protocol when
+ * the service was recognised anyway, else "http" (or nothing on a 200 of
+ * another shape). server, when set, is the Server header to add.
+ */
+enum probe_next http__list_verdict(struct probe_io *io, const struct http_reply *r, long n,
+				   const char *protocol, bool recognised, const char *request,
+				   const char *noun, const char *server);
+
 /* Does the body contain s (a plain substring test, for a JSON key or a banner)? */
 bool http__body_has(const struct http_reply *r, const char *s);
 

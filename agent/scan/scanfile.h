@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "scan/scanreport.h"
-#include "core/config.h"
+#include "settings/config.h"
 #include "leaks/secret.h"
 
 struct scanner;

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "os/clock.h"
-#include "core/config.h"
+#include "settings/config.h"
 #include "config/ignore.h"
 #include "journal/jentry.h"
 #include "wire/jsonw.h"

@@ -107,6 +107,21 @@ int alert__begin(struct alert *a, enum store_kind kind, int severity, const Leak
 	return a->host ? 0 : -ENOMEM;
 }
 
+int alert__text_begin(struct alert *a, const char *kind, struct alert_text *labels,
+		      struct alert_text *details, struct alert_text *summary,
+		      struct alert_text *description)
+{
+	if (alerttext__open4(labels, details, summary, description)) {
+		alert__free(a);
+		return -ENOMEM;
+	}
+	alerttext__kv(labels->f, "alertname", a->alertname);
+	alerttext__kv(labels->f, "severity", severity__wire_name(a->severity));
+	alerttext__kv(labels->f, "host", a->host);
+	alerttext__kv(labels->f, "kind", kind);
+	return 0;
+}
+
 int alert__end(struct alert *a, struct alert_text *labels, struct alert_text *details, struct alert_text *summary,
 		  struct alert_text *description)
 {
@@ -233,17 +248,14 @@ void alert__listener_key(const Leakwatch__V1__Event *ev, char key[ALERTKEY_LEN])
 			   l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp", ip, l->port);
 }
 
-/* The labels routing and Alertmanager see: stable across updates of the text. */
-static void listener_labels(FILE *f, const struct alert *a, const Leakwatch__V1__Event *ev, const char *what,
-			    const char *proto, const char *ip)
+/* The labels routing and Alertmanager see, after those of every alert:
+ * stable across updates of the text. */
+static void listener_labels(FILE *f, const Leakwatch__V1__Event *ev, const char *what, const char *proto,
+			    const char *ip)
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
 	char num[24];
 
-	alerttext__kv(f, "alertname", a->alertname);
-	alerttext__kv(f, "severity", severity__wire_name(a->severity));
-	alerttext__kv(f, "host", a->host);
-	alerttext__kv(f, "kind", "listener");
 	alerttext__kv(f, "service", what);
 	alerttext__kv(f, "protocol", proto);
 	alerttext__kv(f, "address", ip);
@@ -359,11 +371,9 @@ int alert__listener(const Leakwatch__V1__Event *ev, struct alert *a)
 	format_ip(&l->address, ip);
 	snprintf(endpoint, sizeof(endpoint), l->address.len == 16 ? "[%s]:%u" : "%s:%u", ip, l->port);
 	alertkey__listener(a->key, a->host, l->netns, proto, ip, l->port);
-	if (alerttext__open4(&lb, &dt, &sm, &ds)) {
-		alert__free(a);
+	if (alert__text_begin(a, "listener", &lb, &dt, &sm, &ds))
 		return -ENOMEM;
-	}
-	listener_labels(lb.f, a, ev, what, proto, ip);
+	listener_labels(lb.f, ev, what, proto, ip);
 	listener_details(dt.f, a, ev, proto, ip);
 	if (auth_of(l) && !strcmp(auth_of(l), "none"))
 		fprintf(sm.f, "%s on %s answers without credentials on %s: %s/%s", what ? what : "A listener",
@@ -461,14 +471,8 @@ int alert__agent(enum agent_problem p, const struct agent_status *st, int64_t at
 		return -ENOMEM;
 	}
 	alertkey__agent(a->key, a->agent_id, problem_names[p]);
-	if (alerttext__open4(&lb, &dt, &sm, &ds)) {
-		alert__free(a);
+	if (alert__text_begin(a, "health", &lb, &dt, &sm, &ds))
 		return -ENOMEM;
-	}
-	alerttext__kv(lb.f, "alertname", a->alertname);
-	alerttext__kv(lb.f, "severity", severity__wire_name(a->severity));
-	alerttext__kv(lb.f, "host", a->host);
-	alerttext__kv(lb.f, "kind", "health");
 	alerttext__kv(lb.f, "agent_id", a->agent_id);
 	alerttext__kv(dt.f, "host", a->host);
 	alerttext__kv(dt.f, "agent_id", a->agent_id);

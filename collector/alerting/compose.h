@@ -16,7 +16,7 @@
 
 #include "alerting/alertkey.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
-#include "alerting/route.h"
+#include "routing/route.h"
 #include "storage/store.h"
 
 enum agent_problem { AGENT_SILENT, AGENT_DROPS, AGENT_SPOOL, AGENT_PROBLEM_COUNT };
@@ -73,6 +73,11 @@ struct alert_text;
  * texts moved into the alert (each returns 0, or -ENOMEM with *a freed by
  * alert__end). */
 int alert__begin(struct alert *a, enum store_kind kind, int severity, const Leakwatch__V1__Event *ev);
+/* Opens the four texts and writes the labels every alert has: alertname,
+ * severity, host and kind. */
+int alert__text_begin(struct alert *a, const char *kind, struct alert_text *labels,
+		      struct alert_text *details, struct alert_text *summary,
+		      struct alert_text *description);
 int alert__end(struct alert *a, struct alert_text *labels, struct alert_text *details,
 	       struct alert_text *summary, struct alert_text *description);
 const char *agent_problem__name(enum agent_problem p);

@@ -13,11 +13,11 @@
 
 #include "alerting/compose.h"
 #include "alerting/engineint.h"
-#include "storage/alertdb.h"
+#include "alertdb/alertdb.h"
 #include "os/clock.h"
 #include "notify/dispatch.h"
 #include "os/log.h"
-#include "alerting/route.h"
+#include "routing/route.h"
 
 #define NS_PER_MS 1000000ULL
 #define TICK_MS 500

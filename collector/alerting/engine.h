@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#include "alerting/cfgref.h"
+#include "routing/cfgref.h"
 #include "server/metrics.h"
 #include "storage/store.h"
 

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "alerting/compose.h"
-#include "alerting/route.h"
+#include "routing/route.h"
 #include "config/ignore.h"
 #include "os/log.h"
 

@@ -12,13 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "alerting/alertcfg.h"
-#include "alerting/cfgref.h"
+#include "routing/alertcfg.h"
+#include "routing/cfgref.h"
 #include "alerting/compose.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "notify/dispatch.h"
 #include "server/metrics.h"
-#include "storage/alertdb.h"
+#include "alertdb/alertdb.h"
 #include "storage/store.h"
 
 struct alerts {

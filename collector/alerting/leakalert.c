@@ -104,15 +104,8 @@ int alert__leak(const Leakwatch__V1__Event *ev, bool per_host, struct alert *a)
 	if (l->first_seen_unix_nano > 0)
 		a->at_ns = l->first_seen_unix_nano;
 	alertkey__leak(a->key, a->fingerprint, per_host ? a->host : NULL);
-	if (alerttext__open4(&lb, &dt, &sm, &ds)) {
-		alert__free(a);
+	if (alert__text_begin(a, "leak", &lb, &dt, &sm, &ds))
 		return -ENOMEM;
-	}
-
-	alerttext__kv(lb.f, "alertname", a->alertname);
-	alerttext__kv(lb.f, "severity", severity__wire_name(a->severity));
-	alerttext__kv(lb.f, "host", a->host);
-	alerttext__kv(lb.f, "kind", "leak");
 	alerttext__kv(lb.f, "rule", a->rule);
 	alerttext__kv(lb.f, "fingerprint", a->fingerprint);
 	alerttext__labels_pod(lb.f, ev->container);

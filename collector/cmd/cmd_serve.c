@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alerting/cfgref.h"
+#include "routing/cfgref.h"
 #include "alerting/engine.h"
 #include "os/clock.h"
 #include "cmd/cmd.h"

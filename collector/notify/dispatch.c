@@ -13,7 +13,7 @@
 #include "notify/alertview.h"
 #include "os/clock.h"
 #include "os/log.h"
-#include "notify/payload.h"
+#include "payload/payload.h"
 #include "notify/sink.h"
 #include "net/retry.h"
 

@@ -16,8 +16,8 @@
 #ifndef COLLECTOR_DISPATCH_H
 #define COLLECTOR_DISPATCH_H
 
-#include "storage/alertdb.h"
-#include "alerting/cfgref.h"
+#include "alertdb/alertdb.h"
+#include "routing/cfgref.h"
 #include "server/metrics.h"
 #include "storage/store.h"
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alerting/alertcfg.h"
+#include "routing/alertcfg.h"
 #include "alerting/alertkey.h"
 
 struct sqlite3;

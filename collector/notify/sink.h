@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "alerting/alertcfg.h"
+#include "routing/alertcfg.h"
 
 struct sink_http;
 

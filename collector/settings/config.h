@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "net/addr.h"
-#include "alerting/alertcfg.h"
+#include "routing/alertcfg.h"
 #include "access/auth.h"
 #include "server/ingest.h"
 #include "os/log.h"

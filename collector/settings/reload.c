@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alerting/cfgref.h"
+#include "routing/cfgref.h"
 #include "settings/credentials.h"
 
 static int rejected(struct reload *r, const char *why)

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "storage/alertdb.h"
+#include "alertdb/alertdb.h"
 #include "storage/store.h"
 
 #define ACK_MAX_BY 128

@@ -7,7 +7,7 @@
 #include "wire/names.h"
 #include "storage/store.h"
 #include "net/url.h"
-#include "ui/html.h"
+#include "web/html.h"
 #include "ui/uisql.h"
 
 void page__begin(struct page *p, const char *title)

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "storage/store.h"
-#include "ui/session.h"
+#include "web/session.h"
 #include "ui/ui.h"
 
 #define PAGE_ROWS 50 /* rows of a list on one page */

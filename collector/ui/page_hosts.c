@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "net/url.h"
-#include "ui/html.h"
+#include "web/html.h"
 #include "ui/uisql.h"
 
 #define COL(st, i) ((const char *)sqlite3_column_text(st, i))

@@ -9,7 +9,7 @@
 #include "wire/names.h"
 #include "storage/ack.h"
 #include "net/url.h"
-#include "ui/html.h"
+#include "web/html.h"
 #include "ui/uisql.h"
 
 #define HISTORY_SHOWN 100

@@ -10,7 +10,7 @@
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "wire/names.h"
 #include "net/url.h"
-#include "ui/html.h"
+#include "web/html.h"
 #include "ui/uisql.h"
 
 #define HISTORY_SHOWN 100

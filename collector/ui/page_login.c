@@ -2,7 +2,7 @@
 /* GET /ui/login: the sign-in form. */
 #include "ui/page.h"
 
-#include "ui/html.h"
+#include "web/html.h"
 
 void page__login(struct page *p, unsigned status, const char *why, const char *next, struct ui_response *out)
 {

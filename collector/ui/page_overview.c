@@ -8,7 +8,7 @@
 #include "wire/names.h"
 #include "net/addr.h"
 #include "net/url.h"
-#include "ui/html.h"
+#include "web/html.h"
 #include "ui/uisql.h"
 
 struct filters {

@@ -12,9 +12,9 @@
 #include "server/metrics.h"
 #include "storage/ack.h"
 #include "ui/assets.h"
-#include "ui/form.h"
+#include "web/form.h"
 #include "net/url.h"
-#include "ui/html.h"
+#include "web/html.h"
 #include "ui/page.h"
 
 const char *const ui__headers[] = {

@@ -28,9 +28,9 @@
 #include <pthread.h>
 
 #include "access/auth.h"
-#include "alerting/cfgref.h"
+#include "routing/cfgref.h"
 #include "storage/store.h"
-#include "ui/session.h"
+#include "web/session.h"
 
 struct alerts;
 struct store;

@@ -20,8 +20,8 @@
 #include "alerting/alertkey.h"
 #include "settings/config.h"
 #include "notify/outbox.h"
-#include "notify/payload.h"
-#include "alerting/route.h"
+#include "payload/payload.h"
+#include "routing/route.h"
 #include "notify/sink.h"
 #include "collector_fixtures.h"
 

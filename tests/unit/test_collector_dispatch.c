@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alerting/cfgref.h"
+#include "routing/cfgref.h"
 #include "alerting/compose.h"
 #include "os/clock.h"
 #include "httpd_fixture.h"
@@ -26,7 +26,7 @@
 #include "notify/dispatch.h"
 #include "notify/outbox.h"
 #include "server/metrics.h"
-#include "storage/alertdb.h"
+#include "alertdb/alertdb.h"
 #include "storage/store.h"
 
 #define SEC 1000000000ULL

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "storage/ack.h"
-#include "storage/alertdb.h"
+#include "alertdb/alertdb.h"
 #include "alerting/engine.h"
-#include "alerting/cfgref.h"
+#include "routing/cfgref.h"
 #include "settings/config.h"
 #include "server/ingest.h"
 #include "notify/outbox.h"

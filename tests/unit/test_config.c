@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "settings/config.h"
 #include "config/yamlcfg.h"
 
 static char err[512];

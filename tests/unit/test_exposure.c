@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "listeners/exposure.h"
+#include "exposure/exposure.h"
 #include "probes/probe.h"
 
 static struct lw_addr A(const char *s)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The links alerts carry to the collector's pages (notify/pagelink): a
+ * The links alerts carry to the collector's pages (payload/pagelink): a
  * listener's page from its dedup key, a leak's from its fingerprint, the
  * hosts page for an agent, and the host's open problems when the key no
  * longer holds the listener's fields. Values from agents are
@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "notify/pagelink.h"
+#include "payload/pagelink.h"
 
 #define BASE "https://lw.example"
 

@@ -18,7 +18,7 @@
 #include <zlib.h>
 
 #include "b64.h"
-#include "core/config.h"
+#include "settings/config.h"
 #include "rules/rules.h"
 #include "detect/scanner.h"
 #include "leaks/secret.h"

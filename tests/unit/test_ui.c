@@ -24,10 +24,10 @@
 #include "server/metrics.h"
 #include "storage/store.h"
 #include "tmpdir.h"
-#include "ui/form.h"
+#include "web/form.h"
 #include "net/url.h"
-#include "ui/html.h"
-#include "ui/session.h"
+#include "web/html.h"
+#include "web/session.h"
 #include "ui/ui.h"
 
 #define NOW_S 1700000000ULL /* 2023-11-14 22:13:20 UTC */

@@ -7,6 +7,8 @@
  * provider is configured; 401 or 403 mean one is. Only the number of
  * collections is kept. Chroma logs each request at its default level.
  */
+#include <stdio.h>
+
 #include "probes/http.h"
 #include "probes/json.h"
 
@@ -19,6 +21,7 @@ static enum probe_next step(struct probe_io *io)
 	const char *path = io->step >= 2 ? V1 : V2;
 	struct http_reply r;
 	enum probe_next next;
+	char request[64];
 	long n;
 
 	if (io->step == 0 || io->step == 2) {
@@ -32,9 +35,8 @@ static enum probe_next step(struct probe_io *io)
 	if (http__refused(io, &r, NULL, path, &next))
 		return next;
 	n = json__array_len(r.body, r.body_len, NULL);
-	if (r.status == 200 && n >= 0)
-		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET %s -> 200 (%ld collections)", path, n);
-	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET %s -> %d", path, r.status);
+	snprintf(request, sizeof(request), "GET %s", path);
+	return http__list_verdict(io, &r, n, NAME, false, request, "collections", NULL);
 }
 
 const struct lw_probe lw_probe_chroma = {

@@ -34,11 +34,7 @@ static enum probe_next step(struct probe_io *io)
 	if (http__refused(io, &r, couch || http__body_has(&r, "\"unauthorized\"") ? NAME : NULL, REQUEST, &next))
 		return next;
 	n = json__array_len(r.body, r.body_len, NULL);
-	if (r.status == 200 && n >= 0)
-		return probe__verdict(io, LW_AUTH_NONE, NAME, REQUEST " -> 200 (%ld databases)%s%s", n,
-				      server[0] ? ", " : "", server);
-	return probe__verdict(io, LW_AUTH_UNKNOWN, couch ? NAME : r.status == 200 ? NULL : "http",
-			      REQUEST " -> %d", r.status);
+	return http__list_verdict(io, &r, n, NAME, couch, REQUEST, "databases", server);
 }
 
 const struct lw_probe lw_probe_couchdb = {

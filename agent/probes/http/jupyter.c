@@ -29,11 +29,7 @@ static enum probe_next step(struct probe_io *io)
 	if (http__refused(io, &r, http__body_has(&r, "\"message\"") ? NAME : NULL, "GET /api/kernels", &next))
 		return next;
 	n = json__array_len(r.body, r.body_len, NULL);
-	if (r.status == 200 && n >= 0)
-		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET /api/kernels -> 200 (%ld kernels)%s%s", n,
-				      server[0] ? ", " : "", server);
-	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET /api/kernels -> %d",
-			      r.status);
+	return http__list_verdict(io, &r, n, NAME, false, "GET /api/kernels", "kernels", server);
 }
 
 const struct lw_probe lw_probe_jupyter = {

@@ -27,9 +27,7 @@ static enum probe_next step(struct probe_io *io)
 	if (http__refused(io, &r, NULL, "GET /api/tags", &next))
 		return next;
 	n = json__array_len(r.body, r.body_len, "models");
-	if (r.status == 200 && n >= 0)
-		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET /api/tags -> 200 (%ld models)", n);
-	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET /api/tags -> %d", r.status);
+	return http__list_verdict(io, &r, n, NAME, false, "GET /api/tags", "models", NULL);
 }
 
 const struct lw_probe lw_probe_ollama = {

@@ -28,10 +28,7 @@ static enum probe_next step(struct probe_io *io)
 		return next;
 	if (json__key(r.body, r.body_len, "result", &res, &len))
 		n = json__array_len(res, len, "collections");
-	if (r.status == 200 && n >= 0)
-		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET /collections -> 200 (%ld collections)", n);
-	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET /collections -> %d",
-			      r.status);
+	return http__list_verdict(io, &r, n, NAME, false, "GET /collections", "collections", NULL);
 }
 
 const struct lw_probe lw_probe_qdrant = {

@@ -26,9 +26,7 @@ static enum probe_next step(struct probe_io *io)
 	if (http__refused(io, &r, http__body_has(&r, "anonymous access") ? NAME : NULL, "GET /v1/schema", &next))
 		return next;
 	n = json__array_len(r.body, r.body_len, "classes");
-	if (r.status == 200 && n >= 0)
-		return probe__verdict(io, LW_AUTH_NONE, NAME, "GET /v1/schema -> 200 (%ld classes)", n);
-	return probe__verdict(io, LW_AUTH_UNKNOWN, r.status == 200 ? NULL : "http", "GET /v1/schema -> %d", r.status);
+	return http__list_verdict(io, &r, n, NAME, false, "GET /v1/schema", "classes", NULL);
 }
 
 const struct lw_probe lw_probe_weaviate = {

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "alertdb/alertdb.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alertdb/alertdbint.h"
+#include "alertdb/alertdbsql.h"
+
+
+
+int alertdb__open(sqlite3 *db, struct alertdb **out)
+{
+	struct alertdb *d = calloc(1, sizeof(*d));
+	int err;
+
+	*out = NULL;
+	if (!d)
+		return -ENOMEM;
+	d->db = db;
+	for (int i = 0; i < Q__COUNT; i++) {
+		if (sqlite3_prepare_v3(db, alertdb_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
+			alertdb__close(d);
+			return -EIO;
+		}
+	}
+	if ((err = outbox__open(db, &d->outbox))) {
+		alertdb__close(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
+void alertdb__close(struct alertdb *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(d->st[i]);
+	outbox__close(d->outbox);
+	free(d);
+}
+
+struct outbox *alertdb__outbox(struct alertdb *d)
+{
+	return d->outbox;
+}
+
+/* --- alerts --- */
+
+int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)
+{
+	sqlite3_stmt *st = adb_q(d, Q_STATE);
+	int rc;
+
+	adb_text(st, 1, key);
+	rc = sqlite3_step(st);
+	*out = ALERT_ABSENT;
+	if (rc == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		*out = s && !strcmp(s, "firing") ? ALERT_FIRING : ALERT_RESOLVED;
+	}
+	return adb_finish(st, rc);
+}
+
+int alertdb__firing_netns_cookie(struct alertdb *d, const char *key, uint64_t *cookie)
+{
+	sqlite3_stmt *st = adb_q(d, Q_FIRING_DETAILS);
+	int rc;
+
+	*cookie = 0;
+	adb_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *cur = (const char *)sqlite3_column_text(st, 0), *name, *value;
+		size_t nlen, vlen;
+
+		while (cur && alert__kv_next(&cur, &name, &nlen, &value, &vlen)) {
+			if (nlen == 12 && !strncmp(name, "netns_cookie", 12)) {
+				*cookie = strtoull(value, NULL, 10);
+				break;
+			}
+		}
+	}
+	return adb_finish(st, rc);
+}
+
+int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns)
+{
+	sqlite3_stmt *st = adb_q(d, Q_FIRE);
+	int err;
+
+	adb_text(st, 1, a->key);
+	adb_text(st, 2, store_kind__name(a->kind));
+	sqlite3_bind_int(st, 3, a->severity);
+	adb_text(st, 4, a->alertname);
+	adb_text(st, 5, a->host);
+	adb_text(st, 6, a->namespace);
+	adb_text(st, 7, a->pod);
+	adb_text(st, 8, a->service);
+	adb_text(st, 9, a->rule);
+	adb_text(st, 10, a->fingerprint);
+	adb_text(st, 11, a->agent_id);
+	adb_text(st, 12, a->labels);
+	adb_text(st, 13, a->details);
+	adb_text(st, 14, a->summary);
+	adb_text(st, 15, a->description);
+	adb_i64(st, 16, (int64_t)a->count);
+	adb_i64(st, 17, a->at_ns);
+	adb_i64(st, 18, (int64_t)now_ns);
+	if ((err = adb_exec(st)))
+		return err;
+	st = adb_q(d, Q_UNROUTE);
+	adb_text(st, 1, a->key);
+	return adb_exec(st);
+}
+
+int alertdb__update(struct alertdb *d, const struct alert *a, uint64_t now_ns, bool *changed)
+{
+	sqlite3_stmt *st = adb_q(d, Q_UPDATE);
+	int err;
+
+	adb_text(st, 1, a->key);
+	sqlite3_bind_int(st, 2, a->severity);
+	adb_text(st, 3, a->labels);
+	adb_text(st, 4, a->details);
+	adb_text(st, 5, a->summary);
+	adb_text(st, 6, a->description);
+	adb_i64(st, 7, a->at_ns);
+	adb_i64(st, 8, (int64_t)now_ns);
+	err = adb_exec(st);
+	*changed = !err && sqlite3_changes(d->db) > 0;
+	return err;
+}
+
+int alertdb__routed(struct alertdb *d, const char *key, const char *sink, bool *routed)
+{
+	sqlite3_stmt *st = adb_q(d, Q_ROUTED);
+	int rc;
+
+	adb_text(st, 1, key);
+	adb_text(st, 2, sink);
+	rc = sqlite3_step(st);
+	*routed = rc == SQLITE_ROW;
+	return adb_finish(st, rc);
+}
+
+int alertdb__unroute(struct alertdb *d, const char *key, const char *sink)
+{
+	sqlite3_stmt *st = adb_q(d, Q_UNROUTE_SINK);
+
+	adb_text(st, 1, key);
+	adb_text(st, 2, sink);
+	return adb_exec(st);
+}
+
+int alertdb__route(struct alertdb *d, const char *key, const char *sink, int64_t group_row)
+{
+	sqlite3_stmt *st = adb_q(d, Q_ROUTE);
+
+	adb_text(st, 1, key);
+	adb_text(st, 2, sink);
+	if (group_row)
+		adb_i64(st, 3, group_row);
+	return adb_exec(st);
+}
+
+int alertdb__bump(struct alertdb *d, const char *key, uint64_t count, int64_t at_ns, uint64_t now_ns)
+{
+	sqlite3_stmt *st = adb_q(d, Q_BUMP);
+
+	adb_text(st, 1, key);
+	adb_i64(st, 2, (int64_t)count);
+	adb_i64(st, 3, at_ns);
+	adb_i64(st, 4, (int64_t)now_ns);
+	return adb_exec(st);
+}
+
+struct routed {
+	char sink[ALERT_SINK_NAME_MAX + 1];
+	int64_t group_row;
+	char group_key[ALERTKEY_LEN];
+};
+
+static int group_firing(struct alertdb *d, const char *sink, const char *group_key, bool *any)
+{
+	sqlite3_stmt *st = adb_q(d, Q_GROUP_FIRING);
+	int rc;
+
+	adb_text(st, 1, sink);
+	adb_text(st, 2, group_key);
+	rc = sqlite3_step(st);
+	*any = rc == SQLITE_ROW;
+	return adb_finish(st, rc);
+}
+
+static int row_held(struct alertdb *d, int64_t id, bool *held)
+{
+	sqlite3_stmt *st = adb_q(d, Q_ROW_STATE);
+	int rc;
+
+	adb_i64(st, 1, id);
+	rc = sqlite3_step(st);
+	*held = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0) ?: "", "held");
+	return adb_finish(st, rc);
+}
+
+int alertdb__resolve(struct alertdb *d, const char *key, int64_t at_ns, uint64_t now_ns, bool *resolved)
+{
+	struct routed to[ALERT_MAX_SINKS];
+	sqlite3_stmt *st = adb_q(d, Q_RESOLVE);
+	size_t n = 0;
+	int rc, err;
+
+	*resolved = false;
+	adb_text(st, 1, key);
+	adb_i64(st, 2, at_ns);
+	adb_i64(st, 3, (int64_t)now_ns);
+	if ((err = adb_exec(st)))
+		return err;
+	if (!sqlite3_changes(d->db))
+		return 0;
+	*resolved = true;
+
+	st = adb_q(d, Q_SINKS_OF);
+	adb_text(st, 1, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < ALERT_MAX_SINKS) {
+		snprintf(to[n].sink, sizeof(to[n].sink), "%s", sqlite3_column_text(st, 0));
+		to[n].group_row = sqlite3_column_int64(st, 1);
+		snprintf(to[n].group_key, sizeof(to[n].group_key), "%s", sqlite3_column_text(st, 2));
+		n++;
+	}
+	if ((err = adb_finish(st, rc)))
+		return err;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		bool other = false, held = false;
+
+		if (to[i].group_key[0]) {
+			/* announced in a group: its end is the end of the last one in it */
+			err = group_firing(d, to[i].sink, to[i].group_key, &other);
+			if (!err && !other)
+				err = outbox__enqueue(d->outbox, to[i].sink, OUTBOX_GROUP_RESOLVE,
+						      to[i].group_key, at_ns, now_ns, false, 0, NULL);
+			continue;
+		}
+		if (to[i].group_row && (err = row_held(d, to[i].group_row, &held)))
+			break;
+		if (held)
+			continue; /* never announced: the group goes without it */
+		err = outbox__enqueue(d->outbox, to[i].sink, OUTBOX_RESOLVE, key, at_ns, now_ns, false, 0,
+				      NULL);
+	}
+	return err;
+}
+
+/* --- leaks --- */
+
+int alertdb__leak_acked(struct alertdb *d, const char *fingerprint, bool *acked)
+{
+	sqlite3_stmt *st = adb_q(d, Q_LEAK_ACKED);
+	int rc;
+
+	adb_text(st, 1, fingerprint);
+	rc = sqlite3_step(st);
+	*acked = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	return adb_finish(st, rc);
+}
+
+int alertdb__ack(struct alertdb *d, const char *fingerprint, const char *by, uint64_t now_ns,
+		 struct ack_result *r)
+{
+	sqlite3_stmt *st = adb_q(d, Q_LEAK_ACKED);
+	int rc, err;
+
+	memset(r, 0, sizeof(*r));
+	adb_text(st, 1, fingerprint);
+	rc = sqlite3_step(st);
+	r->found = rc == SQLITE_ROW;
+	r->already = r->found && sqlite3_column_int(st, 0);
+	if ((err = adb_finish(st, rc)) || !r->found)
+		return err;
+	if (!r->already) {
+		st = adb_q(d, Q_LEAK_ACK);
+		adb_text(st, 1, fingerprint);
+		adb_i64(st, 2, (int64_t)now_ns);
+		adb_text(st, 3, by && *by ? by : NULL);
+		if ((err = adb_exec(st)))
+			return err;
+	}
+	/* one alert per host; resolving takes them out of the next round */
+	for (;;) {
+		char keys[MAX_BATCH][ALERTKEY_LEN];
+		size_t n = 0;
+
+		st = adb_q(d, Q_LEAK_ALERTS);
+		adb_text(st, 1, fingerprint);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BATCH)
+			snprintf(keys[n++], ALERTKEY_LEN, "%s", sqlite3_column_text(st, 0));
+		if ((err = adb_finish(st, rc)))
+			return err;
+		if (!n)
+			return 0;
+		for (size_t i = 0; i < n; i++) {
+			bool resolved;
+
+			if ((err = alertdb__resolve(d, keys[i], (int64_t)now_ns, now_ns, &resolved)))
+				return err;
+			if (!resolved)
+				return -EIO; /* it was firing a moment ago: do not loop */
+			r->resolved++;
+		}
+	}
+}
+
+/* --- is this event the current state? --- */
+
+int alertdb__listener_current(struct alertdb *d, const Leakwatch__V1__Event *ev, bool *current)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+	sqlite3_stmt *st = adb_q(d, Q_LISTENER_CUR);
+	int rc;
+
+	adb_text(st, 1, ev->host->hostname);
+	adb_i64(st, 2, l->netns);
+	adb_text(st, 3, l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp");
+	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)l->port);
+	sqlite3_bind_blob(st, 6, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*current = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	return adb_finish(st, rc);
+}
+
+int alertdb__agent_current(struct alertdb *d, const char *agent_id, const Leakwatch__V1__Event *ev,
+			   bool *current)
+{
+	sqlite3_stmt *st = adb_q(d, Q_AGENT_CUR);
+	int rc;
+
+	adb_text(st, 1, agent_id);
+	sqlite3_bind_blob(st, 2, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*current = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	return adb_finish(st, rc);
+}
+
+/* --- agents --- */
+
+int alertdb__watch(struct alertdb *d, const char *agent_id, struct agent_watch *w, bool *found)
+{
+	sqlite3_stmt *st = adb_q(d, Q_WATCH_GET);
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	adb_text(st, 1, agent_id);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found) {
+		w->drops_total = (uint64_t)sqlite3_column_int64(st, 0);
+		w->uptime_s = (uint64_t)sqlite3_column_int64(st, 1);
+		w->dropped_full = (uint64_t)sqlite3_column_int64(st, 2);
+		w->drop_streak = (uint64_t)sqlite3_column_int64(st, 3);
+		w->clean_streak = (uint64_t)sqlite3_column_int64(st, 4);
+		w->streak_drops = (uint64_t)sqlite3_column_int64(st, 5);
+	}
+	return adb_finish(st, rc);
+}
+
+int alertdb__set_watch(struct alertdb *d, const char *agent_id, const struct agent_watch *w)
+{
+	sqlite3_stmt *st = adb_q(d, Q_WATCH_PUT);
+
+	adb_text(st, 1, agent_id);
+	adb_i64(st, 2, (int64_t)w->drops_total);
+	adb_i64(st, 3, (int64_t)w->uptime_s);
+	adb_i64(st, 4, (int64_t)w->dropped_full);
+	adb_i64(st, 5, (int64_t)w->drop_streak);
+	adb_i64(st, 6, (int64_t)w->clean_streak);
+	adb_i64(st, 7, (int64_t)w->streak_drops);
+	return adb_exec(st);
+}
+
+int alertdb__silent(struct alertdb *d, uint64_t cutoff_ns,
+		    int (*fn)(void *ctx, const struct silent_agent *a), void *ctx)
+{
+	sqlite3_stmt *st = adb_q(d, Q_SILENT);
+	int rc = SQLITE_DONE, err = 0;
+
+	adb_i64(st, 1, (int64_t)cutoff_ns);
+	/* fn writes other tables only; reading agents meanwhile is safe */
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct silent_agent a = {
+			.agent_id = (const char *)sqlite3_column_text(st, 0),
+			.host = (const char *)sqlite3_column_text(st, 1),
+			.version = (const char *)sqlite3_column_text(st, 2),
+			.updated_ns = (uint64_t)sqlite3_column_int64(st, 3),
+		};
+
+		err = fn(ctx, &a);
+	}
+	if (err) {
+		adb_finish(st, SQLITE_DONE);
+		return err;
+	}
+	return adb_finish(st, rc);
+}
+
+int alertdb__resolve_orphans(struct alertdb *d, uint64_t now_ns, unsigned *n)
+{
+	char keys[MAX_BATCH][ALERTKEY_LEN];
+	sqlite3_stmt *st = adb_q(d, Q_ORPHANS);
+	size_t k = 0;
+	int rc, err;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < MAX_BATCH)
+		snprintf(keys[k++], ALERTKEY_LEN, "%s", sqlite3_column_text(st, 0));
+	if ((err = adb_finish(st, rc)))
+		return err;
+	for (size_t i = 0; i < k; i++) {
+		bool resolved;
+
+		if ((err = alertdb__resolve(d, keys[i], (int64_t)now_ns, now_ns, &resolved)))
+			return err;
+		*n += resolved;
+	}
+	return 0;
+}
+
+int alertdb__sink_has_firing(struct alertdb *d, const char *sink, bool *any)
+{
+	sqlite3_stmt *st = adb_q(d, Q_SINK_FIRING);
+	int rc;
+
+	adb_text(st, 1, sink);
+	rc = sqlite3_step(st);
+	*any = rc == SQLITE_ROW;
+	return adb_finish(st, rc);
+}
+
+int alertdb__expire(struct alertdb *d, uint64_t cutoff_ns)
+{
+	static const int order[] = { Q_EXPIRE_SINKS, Q_EXPIRE_ALERTS, Q_EXPIRE_GROUPS };
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++) {
+		sqlite3_stmt *st = adb_q(d, order[i]);
+
+		adb_i64(st, 1, (int64_t)cutoff_ns);
+		err = adb_exec(st);
+	}
+	return err ?: adb_exec(adb_q(d, Q_EXPIRE_WATCH));
+}
