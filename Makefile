@@ -45,7 +45,7 @@ CFLAGS ?= -O2 -g
 CPPFLAGS += -Iinclude -Ilib -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE -DLW_VERSION='"$(VERSION)"'
 # Each binary sees its own modules by folder ("detect/scanner.h"), and lib/ by name.
 AGENT_CPPFLAGS := -Iagent
-COLLECTOR_CPPFLAGS := -Icollector
+COLLECTOR_CPPFLAGS := -Icollector -I/usr/include/postgresql
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
@@ -249,7 +249,7 @@ COLLECTOR_LIB := $(BUILD)/libcollector.a
 COLLECTOR_CMD_OBJS := $(filter $(BUILD)/collector/cmd/%,$(COLLECTOR_OBJS))
 COLLECTOR_LIB_OBJS := $(filter-out $(COLLECTOR_CMD_OBJS),$(COLLECTOR_OBJS))
 # gnutls: libmicrohttpd's TLS, whose session the collector asks for a client's certificate
-LDLIBS_COLLECTOR := -lmicrohttpd -lgnutls -lsqlite3 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
+LDLIBS_COLLECTOR := -lmicrohttpd -lgnutls -lsqlite3 -l:libpq.so.5 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
 
 .PHONY: collector bench-collector fuzz fuzz-run
 all: collector
@@ -356,8 +356,9 @@ TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/disp
 	notify/sink.o payload/payload.o payload/payload_am.o payload/payload_pd.o payload/payload_slack.o payload/payload_webhook.o \
 	payload/pagelink.o notify/alertview.o routing/cfgref.o routing/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
-	alertdb/alertdb.o alertdb/alertgroups.o alertdb/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o server/metrics.o) $(LW_LIB)
-TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -lcrypto $(LDLIBS_LIB)
+	alertdb/alertdb.o alertdb/alertgroups.o alertdb/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o storage/schema_pg.o storage/lease.o server/metrics.o \
+	db/db.o db/db_sqlite.o db/db_pg.o) $(LW_LIB)
+TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -l:libpq.so.5 -lcrypto $(LDLIBS_LIB)
 # The pages (collector/ui) without a server: the collector's library and a real store
 TEST_SIDE_test_ui := COLLECTOR
 # The links in alerts to the pages: one module, no store
@@ -410,10 +411,10 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 FUZZERS := batch
-FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
+FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c collector/storage/schema_pg.c collector/storage/lease.c collector/db/db.c collector/db/db_sqlite.c collector/db/db_pg.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
 	lib/os/clock.c lib/wire/jsonw.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
-FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -lpthread
+FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -l:libpq.so.5 -lpthread
 FUZZERS += spool
 FUZZ_SRCS_spool := agent/delivery/spool.c lib/os/clock.c lib/os/log.c lib/wire/jsonw.c
 FUZZ_CPPFLAGS_spool := $(AGENT_CPPFLAGS)

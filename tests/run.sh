@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole suite: cmocka unit tests, then the integration scenarios
-# against the real kernel (root), the arm64 boot and the Debian package.
+# against the real kernel (root), the arm64 boot and the Debian package,
+# then the collector's suites again with PostgreSQL as its database.
 # Ends with the line CI reads:
 #   N passed, N failed
 # `--unit` runs the unit tests alone; TEST_WRAPPER runs each through a
@@ -59,7 +60,36 @@ integration() {
 		counts "$s" "$out" "$rc" '^[0-9]+ passed' ', [0-9]+ failed$'
 	done
 }
-[ "${1:-}" = --unit ] || integration
+# The collector's suites a second time, on PostgreSQL (storage.driver:
+# postgres): one server for them all, each suite's state directory a
+# database of its own (tests/integration/pg_collector.sh).
+PG_SUITES="collector collector_ops alerts alerts_e2e alerts_resend auth delivery monitoring mtls
+	   restart slowclients ui"
+postgres_suites() {
+	local dir port dsn s out rc
+	echo "== the collector's suites on PostgreSQL"
+	. tests/integration/lib_postgres.sh
+	dir=$(mktemp -d /tmp/lwpg.XXXXXX)
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	if ! dsn=$(pg_start "$dir" "$port"); then
+		failed=$((failed + 1)); failures+=("PostgreSQL for the collector's suites (did not start)")
+		rm -rf "$dir"
+		return
+	fi
+	for s in $PG_SUITES; do
+		echo "-- tests/integration/$s.sh on PostgreSQL"
+		out=$(LW_STORAGE=postgres LW_PG_DSN="$dsn" timeout 900 bash "tests/integration/$s.sh" 2>&1)
+		rc=$?
+		printf '%s\n' "$out"
+		counts "$s.sh (postgres)" "$out" "$rc" '^[0-9]+ passed' ', [0-9]+ failed$'
+	done
+	pg_stop "$dir" immediate
+	rm -rf "$dir"
+}
+if [ "${1:-}" != --unit ]; then
+	integration
+	[ "$(id -u)" -eq 0 ] && postgres_suites
+fi
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failing suites:"

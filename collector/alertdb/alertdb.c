@@ -2,17 +2,15 @@
 #include "alertdb/alertdb.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alertdb/alertdbint.h"
 #include "alertdb/alertdbsql.h"
+#include "db/db.h"
 
-
-
-int alertdb__open(sqlite3 *db, struct alertdb **out)
+int alertdb__open(struct db *db, struct alertdb **out)
 {
 	struct alertdb *d = calloc(1, sizeof(*d));
 	int err;
@@ -22,10 +20,15 @@ int alertdb__open(sqlite3 *db, struct alertdb **out)
 		return -ENOMEM;
 	d->db = db;
 	for (int i = 0; i < Q__COUNT; i++) {
-		if (sqlite3_prepare_v3(db, alertdb_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
+		if (db__prepare(db, alertdb_sql[i], &d->st[i]) != DB_OK) {
 			alertdb__close(d);
 			return -EIO;
 		}
+	}
+	if (db__driver(db) == DB_POSTGRES &&
+	    db__prepare(db, "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))", &d->key_lock) != DB_OK) {
+		alertdb__close(d);
+		return -EIO;
 	}
 	if ((err = outbox__open(db, &d->outbox))) {
 		alertdb__close(d);
@@ -40,7 +43,8 @@ void alertdb__close(struct alertdb *d)
 	if (!d)
 		return;
 	for (int i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(d->st[i]);
+		db__finalize(d->st[i]);
+	db__finalize(d->key_lock);
 	outbox__close(d->outbox);
 	free(d);
 }
@@ -52,16 +56,26 @@ struct outbox *alertdb__outbox(struct alertdb *d)
 
 /* --- alerts --- */
 
+int alertdb__lock_key(struct alertdb *d, const char *key)
+{
+	if (!d->key_lock)
+		return 0;
+	adb_text(d->key_lock, 1, key);
+	return adb_exec(d->key_lock);
+}
+
 int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)
 {
-	sqlite3_stmt *st = adb_q(d, Q_STATE);
-	int rc;
+	struct db_stmt *st = adb_q(d, Q_STATE);
+	int rc, err;
 
+	if ((err = alertdb__lock_key(d, key)))
+		return err;
 	adb_text(st, 1, key);
-	rc = sqlite3_step(st);
+	rc = db__step(st);
 	*out = ALERT_ABSENT;
-	if (rc == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
+	if (rc == DB_ROW) {
+		const char *s = (const char *)db__column_text(st, 0);
 
 		*out = s && !strcmp(s, "firing") ? ALERT_FIRING : ALERT_RESOLVED;
 	}
@@ -70,14 +84,14 @@ int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)
 
 int alertdb__firing_netns_cookie(struct alertdb *d, const char *key, uint64_t *cookie)
 {
-	sqlite3_stmt *st = adb_q(d, Q_FIRING_DETAILS);
+	struct db_stmt *st = adb_q(d, Q_FIRING_DETAILS);
 	int rc;
 
 	*cookie = 0;
 	adb_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *cur = (const char *)sqlite3_column_text(st, 0), *name, *value;
+	rc = db__step(st);
+	if (rc == DB_ROW) {
+		const char *cur = (const char *)db__column_text(st, 0), *name, *value;
 		size_t nlen, vlen;
 
 		while (cur && alert__kv_next(&cur, &name, &nlen, &value, &vlen)) {
@@ -92,12 +106,14 @@ int alertdb__firing_netns_cookie(struct alertdb *d, const char *key, uint64_t *c
 
 int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns)
 {
-	sqlite3_stmt *st = adb_q(d, Q_FIRE);
+	struct db_stmt *st = adb_q(d, Q_FIRE);
 	int err;
 
+	if ((err = alertdb__lock_key(d, a->key)))
+		return err;
 	adb_text(st, 1, a->key);
 	adb_text(st, 2, store_kind__name(a->kind));
-	sqlite3_bind_int(st, 3, a->severity);
+	db__bind_int(st, 3, a->severity);
 	adb_text(st, 4, a->alertname);
 	adb_text(st, 5, a->host);
 	adb_text(st, 6, a->namespace);
@@ -122,11 +138,13 @@ int alertdb__fire(struct alertdb *d, const struct alert *a, uint64_t now_ns)
 
 int alertdb__update(struct alertdb *d, const struct alert *a, uint64_t now_ns, bool *changed)
 {
-	sqlite3_stmt *st = adb_q(d, Q_UPDATE);
+	struct db_stmt *st = adb_q(d, Q_UPDATE);
 	int err;
 
+	if ((err = alertdb__lock_key(d, a->key)))
+		return err;
 	adb_text(st, 1, a->key);
-	sqlite3_bind_int(st, 2, a->severity);
+	db__bind_int(st, 2, a->severity);
 	adb_text(st, 3, a->labels);
 	adb_text(st, 4, a->details);
 	adb_text(st, 5, a->summary);
@@ -134,25 +152,25 @@ int alertdb__update(struct alertdb *d, const struct alert *a, uint64_t now_ns, b
 	adb_i64(st, 7, a->at_ns);
 	adb_i64(st, 8, (int64_t)now_ns);
 	err = adb_exec(st);
-	*changed = !err && sqlite3_changes(d->db) > 0;
+	*changed = !err && db__changes(d->db) > 0;
 	return err;
 }
 
 int alertdb__routed(struct alertdb *d, const char *key, const char *sink, bool *routed)
 {
-	sqlite3_stmt *st = adb_q(d, Q_ROUTED);
+	struct db_stmt *st = adb_q(d, Q_ROUTED);
 	int rc;
 
 	adb_text(st, 1, key);
 	adb_text(st, 2, sink);
-	rc = sqlite3_step(st);
-	*routed = rc == SQLITE_ROW;
+	rc = db__step(st);
+	*routed = rc == DB_ROW;
 	return adb_finish(st, rc);
 }
 
 int alertdb__unroute(struct alertdb *d, const char *key, const char *sink)
 {
-	sqlite3_stmt *st = adb_q(d, Q_UNROUTE_SINK);
+	struct db_stmt *st = adb_q(d, Q_UNROUTE_SINK);
 
 	adb_text(st, 1, key);
 	adb_text(st, 2, sink);
@@ -161,7 +179,7 @@ int alertdb__unroute(struct alertdb *d, const char *key, const char *sink)
 
 int alertdb__route(struct alertdb *d, const char *key, const char *sink, int64_t group_row)
 {
-	sqlite3_stmt *st = adb_q(d, Q_ROUTE);
+	struct db_stmt *st = adb_q(d, Q_ROUTE);
 
 	adb_text(st, 1, key);
 	adb_text(st, 2, sink);
@@ -172,8 +190,11 @@ int alertdb__route(struct alertdb *d, const char *key, const char *sink, int64_t
 
 int alertdb__bump(struct alertdb *d, const char *key, uint64_t count, int64_t at_ns, uint64_t now_ns)
 {
-	sqlite3_stmt *st = adb_q(d, Q_BUMP);
+	struct db_stmt *st = adb_q(d, Q_BUMP);
+	int err;
 
+	if ((err = alertdb__lock_key(d, key)))
+		return err;
 	adb_text(st, 1, key);
 	adb_i64(st, 2, (int64_t)count);
 	adb_i64(st, 3, at_ns);
@@ -189,50 +210,52 @@ struct routed {
 
 static int group_firing(struct alertdb *d, const char *sink, const char *group_key, bool *any)
 {
-	sqlite3_stmt *st = adb_q(d, Q_GROUP_FIRING);
+	struct db_stmt *st = adb_q(d, Q_GROUP_FIRING);
 	int rc;
 
 	adb_text(st, 1, sink);
 	adb_text(st, 2, group_key);
-	rc = sqlite3_step(st);
-	*any = rc == SQLITE_ROW;
+	rc = db__step(st);
+	*any = rc == DB_ROW;
 	return adb_finish(st, rc);
 }
 
 static int row_held(struct alertdb *d, int64_t id, bool *held)
 {
-	sqlite3_stmt *st = adb_q(d, Q_ROW_STATE);
+	struct db_stmt *st = adb_q(d, Q_ROW_STATE);
 	int rc;
 
 	adb_i64(st, 1, id);
-	rc = sqlite3_step(st);
-	*held = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0) ?: "", "held");
+	rc = db__step(st);
+	*held = rc == DB_ROW && !strcmp((const char *)db__column_text(st, 0) ?: "", "held");
 	return adb_finish(st, rc);
 }
 
 int alertdb__resolve(struct alertdb *d, const char *key, int64_t at_ns, uint64_t now_ns, bool *resolved)
 {
 	struct routed to[ALERT_MAX_SINKS];
-	sqlite3_stmt *st = adb_q(d, Q_RESOLVE);
+	struct db_stmt *st = adb_q(d, Q_RESOLVE);
 	size_t n = 0;
 	int rc, err;
 
+	if ((err = alertdb__lock_key(d, key)))
+		return err;
 	*resolved = false;
 	adb_text(st, 1, key);
 	adb_i64(st, 2, at_ns);
 	adb_i64(st, 3, (int64_t)now_ns);
 	if ((err = adb_exec(st)))
 		return err;
-	if (!sqlite3_changes(d->db))
+	if (!db__changes(d->db))
 		return 0;
 	*resolved = true;
 
 	st = adb_q(d, Q_SINKS_OF);
 	adb_text(st, 1, key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < ALERT_MAX_SINKS) {
-		snprintf(to[n].sink, sizeof(to[n].sink), "%s", sqlite3_column_text(st, 0));
-		to[n].group_row = sqlite3_column_int64(st, 1);
-		snprintf(to[n].group_key, sizeof(to[n].group_key), "%s", sqlite3_column_text(st, 2));
+	while ((rc = db__step(st)) == DB_ROW && n < ALERT_MAX_SINKS) {
+		snprintf(to[n].sink, sizeof(to[n].sink), "%s", db__column_text(st, 0));
+		to[n].group_row = db__column_int64(st, 1);
+		snprintf(to[n].group_key, sizeof(to[n].group_key), "%s", db__column_text(st, 2));
 		n++;
 	}
 	if ((err = adb_finish(st, rc)))
@@ -263,26 +286,26 @@ int alertdb__resolve(struct alertdb *d, const char *key, int64_t at_ns, uint64_t
 
 int alertdb__leak_acked(struct alertdb *d, const char *fingerprint, bool *acked)
 {
-	sqlite3_stmt *st = adb_q(d, Q_LEAK_ACKED);
+	struct db_stmt *st = adb_q(d, Q_LEAK_ACKED);
 	int rc;
 
 	adb_text(st, 1, fingerprint);
-	rc = sqlite3_step(st);
-	*acked = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	rc = db__step(st);
+	*acked = rc == DB_ROW && db__column_int(st, 0);
 	return adb_finish(st, rc);
 }
 
 int alertdb__ack(struct alertdb *d, const char *fingerprint, const char *by, uint64_t now_ns,
 		 struct ack_result *r)
 {
-	sqlite3_stmt *st = adb_q(d, Q_LEAK_ACKED);
+	struct db_stmt *st = adb_q(d, Q_LEAK_ACKED);
 	int rc, err;
 
 	memset(r, 0, sizeof(*r));
 	adb_text(st, 1, fingerprint);
-	rc = sqlite3_step(st);
-	r->found = rc == SQLITE_ROW;
-	r->already = r->found && sqlite3_column_int(st, 0);
+	rc = db__step(st);
+	r->found = rc == DB_ROW;
+	r->already = r->found && db__column_int(st, 0);
 	if ((err = adb_finish(st, rc)) || !r->found)
 		return err;
 	if (!r->already) {
@@ -300,8 +323,8 @@ int alertdb__ack(struct alertdb *d, const char *fingerprint, const char *by, uin
 
 		st = adb_q(d, Q_LEAK_ALERTS);
 		adb_text(st, 1, fingerprint);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BATCH)
-			snprintf(keys[n++], ALERTKEY_LEN, "%s", sqlite3_column_text(st, 0));
+		while ((rc = db__step(st)) == DB_ROW && n < MAX_BATCH)
+			snprintf(keys[n++], ALERTKEY_LEN, "%s", db__column_text(st, 0));
 		if ((err = adb_finish(st, rc)))
 			return err;
 		if (!n)
@@ -323,30 +346,30 @@ int alertdb__ack(struct alertdb *d, const char *fingerprint, const char *by, uin
 int alertdb__listener_current(struct alertdb *d, const Leakwatch__V1__Event *ev, bool *current)
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
-	sqlite3_stmt *st = adb_q(d, Q_LISTENER_CUR);
+	struct db_stmt *st = adb_q(d, Q_LISTENER_CUR);
 	int rc;
 
 	adb_text(st, 1, ev->host->hostname);
 	adb_i64(st, 2, l->netns);
 	adb_text(st, 3, l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp");
-	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, (int)l->port);
-	sqlite3_bind_blob(st, 6, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	*current = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
+	db__bind_int(st, 5, (int)l->port);
+	db__bind_blob(st, 6, ev->id.data, (int)ev->id.len);
+	rc = db__step(st);
+	*current = rc == DB_ROW && db__column_int(st, 0);
 	return adb_finish(st, rc);
 }
 
 int alertdb__agent_current(struct alertdb *d, const char *agent_id, const Leakwatch__V1__Event *ev,
 			   bool *current)
 {
-	sqlite3_stmt *st = adb_q(d, Q_AGENT_CUR);
+	struct db_stmt *st = adb_q(d, Q_AGENT_CUR);
 	int rc;
 
 	adb_text(st, 1, agent_id);
-	sqlite3_bind_blob(st, 2, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	*current = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	db__bind_blob(st, 2, ev->id.data, (int)ev->id.len);
+	rc = db__step(st);
+	*current = rc == DB_ROW && db__column_int(st, 0);
 	return adb_finish(st, rc);
 }
 
@@ -354,27 +377,29 @@ int alertdb__agent_current(struct alertdb *d, const char *agent_id, const Leakwa
 
 int alertdb__watch(struct alertdb *d, const char *agent_id, struct agent_watch *w, bool *found)
 {
-	sqlite3_stmt *st = adb_q(d, Q_WATCH_GET);
-	int rc;
+	struct db_stmt *st = adb_q(d, Q_WATCH_GET);
+	int rc, err;
 
+	if ((err = alertdb__lock_key(d, agent_id)))
+		return err;
 	memset(w, 0, sizeof(*w));
 	adb_text(st, 1, agent_id);
-	rc = sqlite3_step(st);
-	*found = rc == SQLITE_ROW;
+	rc = db__step(st);
+	*found = rc == DB_ROW;
 	if (*found) {
-		w->drops_total = (uint64_t)sqlite3_column_int64(st, 0);
-		w->uptime_s = (uint64_t)sqlite3_column_int64(st, 1);
-		w->dropped_full = (uint64_t)sqlite3_column_int64(st, 2);
-		w->drop_streak = (uint64_t)sqlite3_column_int64(st, 3);
-		w->clean_streak = (uint64_t)sqlite3_column_int64(st, 4);
-		w->streak_drops = (uint64_t)sqlite3_column_int64(st, 5);
+		w->drops_total = (uint64_t)db__column_int64(st, 0);
+		w->uptime_s = (uint64_t)db__column_int64(st, 1);
+		w->dropped_full = (uint64_t)db__column_int64(st, 2);
+		w->drop_streak = (uint64_t)db__column_int64(st, 3);
+		w->clean_streak = (uint64_t)db__column_int64(st, 4);
+		w->streak_drops = (uint64_t)db__column_int64(st, 5);
 	}
 	return adb_finish(st, rc);
 }
 
 int alertdb__set_watch(struct alertdb *d, const char *agent_id, const struct agent_watch *w)
 {
-	sqlite3_stmt *st = adb_q(d, Q_WATCH_PUT);
+	struct db_stmt *st = adb_q(d, Q_WATCH_PUT);
 
 	adb_text(st, 1, agent_id);
 	adb_i64(st, 2, (int64_t)w->drops_total);
@@ -389,23 +414,23 @@ int alertdb__set_watch(struct alertdb *d, const char *agent_id, const struct age
 int alertdb__silent(struct alertdb *d, uint64_t cutoff_ns,
 		    int (*fn)(void *ctx, const struct silent_agent *a), void *ctx)
 {
-	sqlite3_stmt *st = adb_q(d, Q_SILENT);
-	int rc = SQLITE_DONE, err = 0;
+	struct db_stmt *st = adb_q(d, Q_SILENT);
+	int rc = DB_DONE, err = 0;
 
 	adb_i64(st, 1, (int64_t)cutoff_ns);
 	/* fn writes other tables only; reading agents meanwhile is safe */
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!err && (rc = db__step(st)) == DB_ROW) {
 		struct silent_agent a = {
-			.agent_id = (const char *)sqlite3_column_text(st, 0),
-			.host = (const char *)sqlite3_column_text(st, 1),
-			.version = (const char *)sqlite3_column_text(st, 2),
-			.updated_ns = (uint64_t)sqlite3_column_int64(st, 3),
+			.agent_id = (const char *)db__column_text(st, 0),
+			.host = (const char *)db__column_text(st, 1),
+			.version = (const char *)db__column_text(st, 2),
+			.updated_ns = (uint64_t)db__column_int64(st, 3),
 		};
 
 		err = fn(ctx, &a);
 	}
 	if (err) {
-		adb_finish(st, SQLITE_DONE);
+		adb_finish(st, DB_DONE);
 		return err;
 	}
 	return adb_finish(st, rc);
@@ -414,13 +439,13 @@ int alertdb__silent(struct alertdb *d, uint64_t cutoff_ns,
 int alertdb__resolve_orphans(struct alertdb *d, uint64_t now_ns, unsigned *n)
 {
 	char keys[MAX_BATCH][ALERTKEY_LEN];
-	sqlite3_stmt *st = adb_q(d, Q_ORPHANS);
+	struct db_stmt *st = adb_q(d, Q_ORPHANS);
 	size_t k = 0;
 	int rc, err;
 
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < MAX_BATCH)
-		snprintf(keys[k++], ALERTKEY_LEN, "%s", sqlite3_column_text(st, 0));
+	while ((rc = db__step(st)) == DB_ROW && k < MAX_BATCH)
+		snprintf(keys[k++], ALERTKEY_LEN, "%s", db__column_text(st, 0));
 	if ((err = adb_finish(st, rc)))
 		return err;
 	for (size_t i = 0; i < k; i++) {
@@ -435,12 +460,12 @@ int alertdb__resolve_orphans(struct alertdb *d, uint64_t now_ns, unsigned *n)
 
 int alertdb__sink_has_firing(struct alertdb *d, const char *sink, bool *any)
 {
-	sqlite3_stmt *st = adb_q(d, Q_SINK_FIRING);
+	struct db_stmt *st = adb_q(d, Q_SINK_FIRING);
 	int rc;
 
 	adb_text(st, 1, sink);
-	rc = sqlite3_step(st);
-	*any = rc == SQLITE_ROW;
+	rc = db__step(st);
+	*any = rc == DB_ROW;
 	return adb_finish(st, rc);
 }
 
@@ -450,7 +475,7 @@ int alertdb__expire(struct alertdb *d, uint64_t cutoff_ns)
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++) {
-		sqlite3_stmt *st = adb_q(d, order[i]);
+		struct db_stmt *st = adb_q(d, order[i]);
 
 		adb_i64(st, 1, (int64_t)cutoff_ns);
 		err = adb_exec(st);

@@ -17,12 +17,12 @@
 #include "alerting/compose.h"
 #include "notify/outbox.h"
 
-struct sqlite3;
+struct db;
 struct alertdb;
 
 enum alert_state { ALERT_ABSENT, ALERT_FIRING, ALERT_RESOLVED };
 
-int alertdb__open(struct sqlite3 *db, struct alertdb **out);
+int alertdb__open(struct db *db, struct alertdb **out);
 void alertdb__close(struct alertdb *d);
 struct outbox *alertdb__outbox(struct alertdb *d);
 

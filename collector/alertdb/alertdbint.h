@@ -7,50 +7,60 @@
 #define COLLECTOR_ALERTDBINT_H
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "alertdb/alertdb.h"
 #include "alertdb/alertdbsql.h"
+#include "db/db.h"
 
 #define MAX_BATCH 64 /* rows handled per statement round, so nothing grows unbounded */
 
 struct alertdb {
-	sqlite3 *db;
-	sqlite3_stmt *st[Q__COUNT];
+	struct db *db;
+	struct db_stmt *st[Q__COUNT];
+	struct db_stmt *key_lock; /* PostgreSQL only: see alertdb__lock_key */
 	struct outbox *outbox;
 };
 
+/*
+ * Two collectors on one PostgreSQL that each take an event about the same
+ * problem must not both find it new and both page: a problem's key is
+ * locked until the transaction ends (an advisory lock), so the second
+ * waits and then finds it firing. SQLite's write transaction already
+ * holds the whole database.
+ */
+int alertdb__lock_key(struct alertdb *d, const char *key);
+
 /* --- statement helpers: every statement is reset and cleared after use --- */
 
-static inline sqlite3_stmt *adb_q(struct alertdb *d, int i)
+static inline struct db_stmt *adb_q(struct alertdb *d, int i)
 {
 	return d->st[i];
 }
 
-static inline void adb_text(sqlite3_stmt *st, int i, const char *s)
+static inline void adb_text(struct db_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		db__bind_text(st, i, s, -1);
 	else
-		sqlite3_bind_null(st, i);
+		db__bind_null(st, i);
 }
 
-static inline void adb_i64(sqlite3_stmt *st, int i, int64_t v)
+static inline void adb_i64(struct db_stmt *st, int i, int64_t v)
 {
-	sqlite3_bind_int64(st, i, v);
+	db__bind_int64(st, i, v);
 }
 
-static inline int adb_finish(sqlite3_stmt *st, int rc)
+static inline int adb_finish(struct db_stmt *st, int rc)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+	db__reset(st);
+	db__clear_bindings(st);
+	return rc == DB_DONE || rc == DB_ROW ? 0 : -EIO;
 }
 
-static inline int adb_exec(sqlite3_stmt *st)
+static inline int adb_exec(struct db_stmt *st)
 {
-	return adb_finish(st, sqlite3_step(st));
+	return adb_finish(st, db__step(st));
 }
 
 #endif

@@ -19,11 +19,11 @@ const char *const alertdb_sql[Q__COUNT] = {
 		" starts_ns = excluded.starts_ns, last_ns = excluded.last_ns, ends_ns = NULL,"
 		" updated_ns = excluded.updated_ns, prev_labels = NULL",
 	[Q_UNROUTE] = "DELETE FROM alert_sinks WHERE key = ?1",
-	[Q_ROUTE] = "INSERT OR REPLACE INTO alert_sinks (key, sink, group_row, group_key)"
-		    " VALUES (?1, ?2, ?3, NULL)",
-	[Q_BUMP] = "UPDATE alerts SET count = count + ?2, last_ns = max(last_ns, ?3), updated_ns = ?4"
+	[Q_ROUTE] = "INSERT INTO alert_sinks (key, sink, group_row, group_key) VALUES (?1, ?2, ?3, NULL)"
+		    " ON CONFLICT (key, sink) DO UPDATE SET group_row = excluded.group_row, group_key = NULL",
+	[Q_BUMP] = "UPDATE alerts SET count = count + ?2, last_ns = greatest(last_ns, ?3), updated_ns = ?4"
 		   " WHERE key = ?1",
-	[Q_RESOLVE] = "UPDATE alerts SET status = 'resolved', ends_ns = max(?2, starts_ns), updated_ns = ?3"
+	[Q_RESOLVE] = "UPDATE alerts SET status = 'resolved', ends_ns = greatest(?2, starts_ns), updated_ns = ?3"
 		      " WHERE key = ?1 AND status = 'firing'",
 	[Q_SINKS_OF] = "SELECT sink, coalesce(group_row, 0), coalesce(group_key, '') FROM alert_sinks"
 		       " WHERE key = ?1",
@@ -32,12 +32,13 @@ const char *const alertdb_sql[Q__COUNT] = {
 	[Q_ROW_STATE] = "SELECT state FROM outbox WHERE id = ?1",
 	[Q_GROUP_GET] = "SELECT window_end_ns, coalesce(held, 0) FROM alert_groups"
 			" WHERE sink = ?1 AND hostname = ?2",
-	[Q_GROUP_PUT] = "INSERT OR REPLACE INTO alert_groups (sink, hostname, window_end_ns, held)"
-			" VALUES (?1, ?2, ?3, nullif(?4, 0))",
+	[Q_GROUP_PUT] = "INSERT INTO alert_groups (sink, hostname, window_end_ns, held)"
+			" VALUES (?1, ?2, ?3, nullif(?4, 0)) ON CONFLICT (sink, hostname) DO UPDATE"
+			" SET window_end_ns = excluded.window_end_ns, held = excluded.held",
 	[Q_GROUPS_DUE] = "SELECT id, ref, sink FROM outbox WHERE state = 'held' AND due_ns <= ?1"
 			 " ORDER BY id LIMIT 64",
 	/* every member, closed ones too: grouping may delay a notice, never swallow it */
-	[Q_GROUP_COUNT] = "SELECT count(*), coalesce(sum(a.status = 'firing'), 0), min(s.key),"
+	[Q_GROUP_COUNT] = "SELECT count(*), coalesce(sum(CASE WHEN a.status = 'firing' THEN 1 ELSE 0 END), 0), min(s.key),"
 			  " coalesce(max(a.ends_ns), 0)"
 			  " FROM alert_sinks s JOIN alerts a ON a.key = s.key WHERE s.group_row = ?1",
 	[Q_GROUP_SINGLE] = "UPDATE outbox SET state = 'pending', action = 'trigger', ref = ?2, due_ns = ?3"
@@ -57,9 +58,12 @@ const char *const alertdb_sql[Q__COUNT] = {
 	[Q_AGENT_CUR] = "SELECT last_event_id = ?2 FROM agents WHERE agent_id = ?1",
 	[Q_WATCH_GET] = "SELECT drops_total, uptime_s, dropped_full, drop_streak, clean_streak,"
 			" streak_drops FROM agent_watch WHERE agent_id = ?1",
-	[Q_WATCH_PUT] = "INSERT OR REPLACE INTO agent_watch (agent_id, drops_total, uptime_s,"
+	[Q_WATCH_PUT] = "INSERT INTO agent_watch (agent_id, drops_total, uptime_s,"
 			" dropped_full, drop_streak, clean_streak, streak_drops)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (agent_id) DO UPDATE"
+			" SET drops_total = excluded.drops_total, uptime_s = excluded.uptime_s,"
+			" dropped_full = excluded.dropped_full, drop_streak = excluded.drop_streak,"
+			" clean_streak = excluded.clean_streak, streak_drops = excluded.streak_drops",
 	[Q_SILENT] = "SELECT agent_id, hostname, agent_version, updated_ns FROM agents"
 		     " WHERE updated_ns < ?1 ORDER BY updated_ns LIMIT 1000",
 	[Q_ORPHANS] = "SELECT key FROM alerts a WHERE status = 'firing' AND ("
@@ -80,7 +84,7 @@ const char *const alertdb_sql[Q__COUNT] = {
 	 * announced with are kept, so that Alertmanager can be told they ended */
 	[Q_UPDATE] = "UPDATE alerts SET prev_labels = CASE WHEN labels != ?3 THEN labels ELSE prev_labels END,"
 		     " severity = ?2, labels = ?3, details = ?4, summary = ?5, description = ?6,"
-		     " last_ns = max(last_ns, ?7), updated_ns = ?8"
+		     " last_ns = greatest(last_ns, ?7), updated_ns = ?8"
 		     " WHERE key = ?1 AND status = 'firing' AND (severity != ?2 OR summary != ?5)",
 	[Q_ROUTED] = "SELECT 1 FROM alert_sinks WHERE key = ?1 AND sink = ?2",
 	[Q_UNROUTE_SINK] = "DELETE FROM alert_sinks WHERE key = ?1 AND sink = ?2",

@@ -13,24 +13,24 @@
 int alertdb__group(struct alertdb *d, const char *sink, const char *host, uint64_t *window_end_ns,
 		   int64_t *held)
 {
-	sqlite3_stmt *st = adb_q(d, Q_GROUP_GET);
+	struct db_stmt *st = adb_q(d, Q_GROUP_GET);
 	int rc, err;
 
 	adb_text(st, 1, sink);
 	adb_text(st, 2, host);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*window_end_ns = (uint64_t)sqlite3_column_int64(st, 0);
-		*held = sqlite3_column_int64(st, 1);
+	rc = db__step(st);
+	if (rc == DB_ROW) {
+		*window_end_ns = (uint64_t)db__column_int64(st, 0);
+		*held = db__column_int64(st, 1);
 	}
 	err = adb_finish(st, rc);
-	return err ? err : rc == SQLITE_ROW ? 0 : -ENOENT;
+	return err ? err : rc == DB_ROW ? 0 : -ENOENT;
 }
 
 int alertdb__set_group(struct alertdb *d, const char *sink, const char *host, uint64_t window_end_ns,
 		       int64_t held)
 {
-	sqlite3_stmt *st = adb_q(d, Q_GROUP_PUT);
+	struct db_stmt *st = adb_q(d, Q_GROUP_PUT);
 
 	adb_text(st, 1, sink);
 	adb_text(st, 2, host);
@@ -41,7 +41,7 @@ int alertdb__set_group(struct alertdb *d, const char *sink, const char *host, ui
 
 static int by_id(struct alertdb *d, int which, int64_t id)
 {
-	sqlite3_stmt *st = adb_q(d, which);
+	struct db_stmt *st = adb_q(d, which);
 
 	adb_i64(st, 1, id);
 	return adb_exec(st);
@@ -61,18 +61,18 @@ struct group_members {
 
 static int group_members(struct alertdb *d, int64_t id, struct group_members *m)
 {
-	sqlite3_stmt *st = adb_q(d, Q_GROUP_COUNT);
+	struct db_stmt *st = adb_q(d, Q_GROUP_COUNT);
 	int rc;
 
 	memset(m, 0, sizeof(*m));
 	adb_i64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		m->total = sqlite3_column_int64(st, 0);
-		m->firing = sqlite3_column_int64(st, 1);
+	rc = db__step(st);
+	if (rc == DB_ROW) {
+		m->total = db__column_int64(st, 0);
+		m->firing = db__column_int64(st, 1);
 		snprintf(m->first, sizeof(m->first), "%s",
-			 sqlite3_column_text(st, 2) ?: (const unsigned char *)"");
-		m->last_end_ns = sqlite3_column_int64(st, 3);
+			 db__column_text(st, 2) ?: (const unsigned char *)"");
+		m->last_end_ns = db__column_int64(st, 3);
 	}
 	return adb_finish(st, rc);
 }
@@ -88,7 +88,7 @@ static int flush_one(struct alertdb *d, const struct held_group *g, uint64_t now
 		     bool *sent)
 {
 	struct group_members m;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int err;
 
 	if ((err = group_members(d, g->id, &m)))
@@ -133,16 +133,16 @@ static int flush_one(struct alertdb *d, const struct held_group *g, uint64_t now
 int alertdb__flush_groups(struct alertdb *d, uint64_t now_ns, uint64_t window_ns, unsigned *sent)
 {
 	struct held_group due[MAX_BATCH];
-	sqlite3_stmt *st = adb_q(d, Q_GROUPS_DUE);
+	struct db_stmt *st = adb_q(d, Q_GROUPS_DUE);
 	size_t n = 0;
 	int rc, err;
 
 	*sent = 0;
 	adb_i64(st, 1, (int64_t)now_ns);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BATCH) {
-		due[n].id = sqlite3_column_int64(st, 0);
-		snprintf(due[n].ref, sizeof(due[n].ref), "%s", sqlite3_column_text(st, 1));
-		snprintf(due[n].sink, sizeof(due[n].sink), "%s", sqlite3_column_text(st, 2));
+	while ((rc = db__step(st)) == DB_ROW && n < MAX_BATCH) {
+		due[n].id = db__column_int64(st, 0);
+		snprintf(due[n].ref, sizeof(due[n].ref), "%s", db__column_text(st, 1));
+		snprintf(due[n].sink, sizeof(due[n].sink), "%s", db__column_text(st, 2));
 		n++;
 	}
 	if ((err = adb_finish(st, rc)))

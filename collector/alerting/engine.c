@@ -23,6 +23,8 @@
 #define TICK_MS 500
 #define SLOW_TICK_NS (2ULL * 1000000000) /* silent agents, orphans */
 #define EXPIRE_EVERY_NS (600ULL * 1000000000)
+/* the ticker's lease: another collector's ticker takes over this long after this one stops */
+#define TICKER_LEASE_NS (10ULL * 1000000000)
 #define KEEP_RESOLVED_NS (7ULL * 24 * 3600 * 1000000000) /* resolved alerts and dead rows */
 
 
@@ -195,7 +197,7 @@ static int silent_one(void *ctx, const struct silent_agent *sa)
 	return err;
 }
 
-static int tick(struct sqlite3 *db, void *arg)
+static int tick(struct db *db, void *arg)
 {
 	struct tick *t = arg;
 	struct alerts *a = t->a;
@@ -203,10 +205,15 @@ static int tick(struct sqlite3 *db, void *arg)
 	struct outbox *o = alertdb__outbox(a->db);
 	uint64_t now = t->now, depth = 0;
 	unsigned n = 0;
+	bool held;
 	int err;
 
-	(void)db;
 	a->enqueued = false; /* only ever touched under the store's lock */
+	/* with several collectors on one database, one of them does this */
+	if ((err = store__lease(a->store, db, "ticker", now, TICKER_LEASE_NS, &held)))
+		return err;
+	if (!held)
+		return 0;
 	if ((err = alertdb__flush_groups(a->db, now, cfg->group_window_ms * NS_PER_MS, &n)))
 		return err;
 	a->enqueued |= n > 0;
@@ -294,7 +301,7 @@ struct setup {
 	unsigned orphans;
 };
 
-static int open_db(struct sqlite3 *db, void *arg)
+static int open_db(struct db *db, void *arg)
 {
 	struct setup *s = arg;
 	int err = alertdb__open(db, &s->a->db);
@@ -302,7 +309,7 @@ static int open_db(struct sqlite3 *db, void *arg)
 	return err ?: outbox__orphans(alertdb__outbox(s->a->db), s->a->cfg, &s->orphans);
 }
 
-static int hook(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
+static int hook(void *ctx, struct db *db, const struct ingest_batch *b,
 		const struct ingest_event *e, uint64_t now)
 {
 	struct alerts *a = ctx;
@@ -406,7 +413,7 @@ struct orphans {
 	unsigned n;
 };
 
-static int mark_orphans(struct sqlite3 *db, void *arg)
+static int mark_orphans(struct db *db, void *arg)
 {
 	struct orphans *o = arg;
 
@@ -456,7 +463,7 @@ void alerts__kick(struct alerts *a)
 		dispatch__kick(a->dispatch);
 }
 
-static int close_db(struct sqlite3 *db, void *arg)
+static int close_db(struct db *db, void *arg)
 {
 	struct alerts *a = arg;
 

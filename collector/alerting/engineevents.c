@@ -123,7 +123,7 @@ static int on_leak(struct alerts *a, const Leakwatch__V1__Event *ev, uint64_t no
 	return err;
 }
 
-int engine__on_event(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
+int engine__on_event(void *ctx, struct db *db, const struct ingest_batch *b,
 		    const struct ingest_event *e, uint64_t now)
 {
 	struct alerts *a = ctx;

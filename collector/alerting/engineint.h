@@ -48,7 +48,7 @@ int engine__raise(struct alerts *a, const struct alert *al, uint64_t now, bool b
 int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t now);
 
 /* The store hook: what a newly stored event does to the alerts (engineevents.c). */
-int engine__on_event(void *ctx, struct sqlite3 *db, const struct ingest_batch *b, const struct ingest_event *e,
+int engine__on_event(void *ctx, struct db *db, const struct ingest_batch *b, const struct ingest_event *e,
 		     uint64_t now);
 /* A health event: the agent is back, drops, a filling spool (agenthealth.c). */
 int agenthealth__event(struct alerts *a, const char *agent_id, const Leakwatch__V1__Event *ev, uint64_t now);

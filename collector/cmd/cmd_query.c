@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `query` and `events`: what the database holds, as findings or as the stored events. */
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include "os/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
+#include "db/db.h"
 #include "wire/names.h"
 #include "query/query.h"
 #include "storage/store.h"
@@ -109,7 +109,7 @@ static int print_findings(struct store *store, const char *path, const struct qu
 	struct findings fs;
 
 	if (query__findings(store__db(store), &q->f, &fs))
-		return cmd__error("query %s: %s", path, sqlite3_errmsg(store__db(store)));
+		return cmd__error("query %s: %s", path, db__errmsg(store__db(store)));
 	if (q->json)
 		query__print_json_lines(stdout, &fs);
 	else
@@ -187,7 +187,7 @@ int cmd_query(int argc, char **argv, bool events)
 	if (!events)
 		rc = print_findings(store, so.path, &q);
 	else if (query__print_events(store__db(store), &q.f, stdout) < 0)
-		rc = cmd__error("events %s: %s", so.path, sqlite3_errmsg(store__db(store)));
+		rc = cmd__error("events %s: %s", so.path, db__errmsg(store__db(store)));
 	store__close(store);
 	return rc;
 }

@@ -44,7 +44,9 @@ struct serve {
 	struct cfgref *alerting;  /* the alerting configuration as started: the pages read it */
 	struct server *srv;
 	char *cert, *key, *client_ca;
-	const char *db_path, *token_path;
+	struct store_opts where;   /* the database: the driver, SQLite's path, PostgreSQL's DSN */
+	char *dsn;                 /* a copy: cfg is replaced on reload */
+	const char *token_path;
 	char dbbuf[4096], tokbuf[4096];
 };
 
@@ -169,11 +171,16 @@ static int read_tls(struct serve *s)
 
 static int open_store(struct serve *s)
 {
-	struct store_opts o = { .busy_timeout_ms = s->cfg.busy_timeout_ms, .sync_full = s->cfg.sync_full };
+	struct store_opts o;
 	char err[512];
 
-	s->db_path = collector_config__db_path(&s->cfg, s->dbbuf, sizeof(s->dbbuf));
-	o.path = s->db_path;
+	collector_config__store_where(&s->cfg, &s->where, s->dbbuf, sizeof(s->dbbuf));
+	if (s->where.dsn && !(s->dsn = strdup(s->where.dsn)))
+		return cmd__error("storage: out of memory");
+	s->where.dsn = s->dsn;
+	o = s->where;
+	o.busy_timeout_ms = s->cfg.busy_timeout_ms;
+	o.sync_full = s->cfg.sync_full;
 	return store__open(&o, &s->store, err, sizeof(err)) ? cmd__error("storage: %s", err) : 0;
 }
 
@@ -245,7 +252,7 @@ static int start_server(struct serve *s)
 	o->limits = cfg->limits;
 	o->max_inflight = cfg->max_inflight;
 	o->store = s->store;
-	o->db_path = s->db_path;
+	o->db_where = s->where;
 	o->metrics = &s->metrics;
 	o->alerts = s->alerts;
 	o->session_ttl_ms = cfg->session_ttl_ms;
@@ -259,7 +266,8 @@ static int start_server(struct serve *s)
 	/* a copy: cfg keeps what the file says (port 0), for reloads to compare */
 	bound = cfg->listen;
 	bound.port = server__port(s->srv);
-	log_listening(listen_addr__format(&bound, where, sizeof(where)), s->cert != NULL, s->db_path,
+	log_listening(listen_addr__format(&bound, where, sizeof(where)), s->cert != NULL,
+		      s->where.driver == DB_POSTGRES ? "postgres" : s->where.path,
 		      s->token_path);
 	return 0;
 }
@@ -367,6 +375,7 @@ int cmd_serve(int argc, char **argv)
 	cmd__free_secret(s.cert);
 	cmd__free_secret(s.key);
 	cmd__free_secret(s.client_ca);
+	cmd__free_secret(s.dsn);
 	collector_config__free(&s.cfg);
 	return rc;
 }

@@ -74,25 +74,27 @@ int cmd__open_offline(const char *cmd, const char *db, const char *config_file, 
 		      struct store **out)
 {
 	struct collector_config cfg;
-	const char *path;
 	char err[512];
+	int rc = EXIT_OK;
 
 	if (db && config_file)
 		return cmd__error("%s: give --db or --config, not both", cmd);
 	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
 	if (cmd__load_config(&cfg, config_file))
 		return EXIT_ERROR;
-	/* a copy: storage.path goes with cfg */
-	path = collector_config__db_path(&cfg, dbbuf, dblen);
-	if (path != dbbuf)
-		snprintf(dbbuf, dblen, "%s", path);
-	so->path = db ? db : dbbuf;
+	/* the path is copied to dbbuf; the DSN is used before cfg goes */
+	collector_config__store_where(&cfg, so, dbbuf, dblen);
+	if (db) {
+		so->driver = DB_SQLITE;
+		so->path = db;
+	}
 	if (config_timeout && cfg.busy_timeout_ms > so->busy_timeout_ms)
 		so->busy_timeout_ms = cfg.busy_timeout_ms;
+	if (so->driver == DB_SQLITE && access(so->path, mode))
+		rc = cmd__error("database %s: %s", so->path, strerror(errno));
+	else if (store__open(so, out, err, sizeof(err)))
+		rc = cmd__error("%s", err);
+	so->dsn = NULL;
 	collector_config__free(&cfg);
-	if (access(so->path, mode))
-		return cmd__error("database %s: %s", so->path, strerror(errno));
-	if (store__open(so, out, err, sizeof(err)))
-		return cmd__error("%s", err);
-	return EXIT_OK;
+	return rc;
 }

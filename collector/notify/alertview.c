@@ -2,9 +2,10 @@
 #include "notify/alertview.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "db/db.h"
 
 #define COLUMNS                                                                                    \
 	"a.key, a.kind, a.status, a.severity, a.alertname, a.hostname, a.labels, a.details,"       \
@@ -13,28 +14,28 @@
 	" CASE a.kind WHEN 'leak' THEN (SELECT count(DISTINCT l.hostname) FROM leak_locations l"    \
 	"  WHERE l.fingerprint = a.fingerprint) ELSE 0 END"
 
-static char *col(sqlite3_stmt *st, int i)
+static char *col(struct db_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = (const char *)db__column_text(st, i);
 
 	return strdup(s ? s : "");
 }
 
-static int read_row(sqlite3_stmt *st, struct alert_view *v)
+static int read_row(struct db_stmt *st, struct alert_view *v)
 {
-	const char *kind = (const char *)sqlite3_column_text(st, 1);
-	const char *status = (const char *)sqlite3_column_text(st, 2);
+	const char *kind = (const char *)db__column_text(st, 1);
+	const char *status = (const char *)db__column_text(st, 2);
 
 	memset(v, 0, sizeof(*v));
 	if (store_kind__parse(kind ? kind : "", &v->kind))
 		v->kind = STORE_HEALTH;
 	v->firing = status && !strcmp(status, "firing");
-	v->severity = sqlite3_column_int(st, 3);
-	v->count = (uint64_t)sqlite3_column_int64(st, 11);
-	v->starts_ns = sqlite3_column_int64(st, 12);
-	v->last_ns = sqlite3_column_int64(st, 13);
-	v->ends_ns = sqlite3_column_int64(st, 14);
-	v->hosts = (uint64_t)sqlite3_column_int64(st, 18);
+	v->severity = db__column_int(st, 3);
+	v->count = (uint64_t)db__column_int64(st, 11);
+	v->starts_ns = db__column_int64(st, 12);
+	v->last_ns = db__column_int64(st, 13);
+	v->ends_ns = db__column_int64(st, 14);
+	v->hosts = (uint64_t)db__column_int64(st, 18);
 	v->key = col(st, 0);
 	v->alertname = col(st, 4);
 	v->host = col(st, 5);
@@ -42,15 +43,15 @@ static int read_row(sqlite3_stmt *st, struct alert_view *v)
 	v->details = col(st, 7);
 	v->summary = col(st, 8);
 	v->description = col(st, 9);
-	if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+	if (db__column_type(st, 10) != DB_NULL)
 		v->fingerprint = col(st, 10);
-	if (sqlite3_column_type(st, 16) != SQLITE_NULL && !(v->prev_labels = col(st, 16))) {
+	if (db__column_type(st, 16) != DB_NULL && !(v->prev_labels = col(st, 16))) {
 		alertview__free(v);
 		return -ENOMEM;
 	}
-	v->updated_ns = sqlite3_column_int64(st, 17);
+	v->updated_ns = db__column_int64(st, 17);
 	if (!v->key || !v->alertname || !v->host || !v->labels || !v->details || !v->summary ||
-	    !v->description || (sqlite3_column_type(st, 10) != SQLITE_NULL && !v->fingerprint)) {
+	    !v->description || (db__column_type(st, 10) != DB_NULL && !v->fingerprint)) {
 		alertview__free(v);
 		return -ENOMEM;
 	}
@@ -79,96 +80,90 @@ void alertview__free_all(struct alert_views *vs)
 	memset(vs, 0, sizeof(*vs));
 }
 
-int alertview__load(sqlite3 *db, const char *key, struct alert_view *out)
+int alertview__load(struct db *db, const char *key, struct alert_view *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, err;
 
-	if (sqlite3_prepare_v2(db, "SELECT " COLUMNS " FROM alerts a WHERE a.key = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (db__prepare(db, "SELECT " COLUMNS " FROM alerts a WHERE a.key = ?1", &st) !=
+	    DB_OK)
 		return -EIO;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db__bind_text(st, 1, key, -1);
+	rc = db__step(st);
+	if (rc == DB_ROW)
 		err = read_row(st, out);
 	else
-		err = rc == SQLITE_DONE ? -ENOENT : -EIO;
-	sqlite3_finalize(st);
+		err = rc == DB_DONE ? -ENOENT : -EIO;
+	db__finalize(st);
 	return err;
 }
 
 /* Runs a prepared list query into out; st is finalized. */
-static int load_list(sqlite3_stmt *st, size_t max, struct alert_views *out)
+static int load_list(struct db_stmt *st, size_t max, struct alert_views *out)
 {
-	int rc = SQLITE_DONE, err = 0;
+	int rc = DB_DONE, err = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->v = calloc(max ? max : 1, sizeof(*out->v));
 	if (!out->v) {
-		sqlite3_finalize(st);
+		db__finalize(st);
 		return -ENOMEM;
 	}
-	while (!err && out->n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out->total = (size_t)sqlite3_column_int64(st, 15);
+	while (!err && out->n < max && (rc = db__step(st)) == DB_ROW) {
+		out->total = (size_t)db__column_int64(st, 15);
 		err = read_row(st, &out->v[out->n]);
 		if (!err)
 			out->n++;
 	}
-	if (!err && out->n < max && rc != SQLITE_DONE)
+	if (!err && out->n < max && rc != DB_DONE)
 		err = -EIO;
-	sqlite3_finalize(st);
+	db__finalize(st);
 	if (err)
 		alertview__free_all(out);
 	return err;
 }
 
-int alertview__group(sqlite3 *db, int64_t row, size_t max, struct alert_views *out)
+int alertview__group(struct db *db, int64_t row, size_t max, struct alert_views *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
+	if (db__prepare(db, "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
 			       " WHERE s.group_row = ?1 AND s.group_key IS NOT NULL"
-			       " ORDER BY a.severity DESC, a.starts_ns, a.key LIMIT ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+			       " ORDER BY a.severity DESC, a.starts_ns, a.key LIMIT ?2", &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, row);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	db__bind_int64(st, 1, row);
+	db__bind_int64(st, 2, (int64_t)max);
 	return load_list(st, max, out);
 }
 
-int alertview__group_key(sqlite3 *db, const char *sink, const char *group_key, size_t max,
+int alertview__group_key(struct db *db, const char *sink, const char *group_key, size_t max,
 			 struct alert_views *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
+	if (db__prepare(db, "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
 			       " WHERE s.sink = ?1 AND s.group_key = ?2"
-			       " ORDER BY a.ends_ns DESC, a.key LIMIT ?3",
-			       -1, &st, NULL) != SQLITE_OK)
+			       " ORDER BY a.ends_ns DESC, a.key LIMIT ?3", &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_text(st, 1, sink, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, group_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	db__bind_text(st, 1, sink, -1);
+	db__bind_text(st, 2, group_key, -1);
+	db__bind_int64(st, 3, (int64_t)max);
 	return load_list(st, max, out);
 }
 
-int alertview__firing(sqlite3 *db, const char *sink, const char *after_key, size_t max,
+int alertview__firing(struct db *db, const char *sink, const char *after_key, size_t max,
 		      struct alert_views *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	/* by key, so that a page starts where the last one ended whatever
 	 * changed in between; count(*) OVER () is what is left from here */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
+	if (db__prepare(db, "SELECT " COLUMNS " FROM alert_sinks s JOIN alerts a ON a.key = s.key"
 			       " WHERE s.sink = ?1 AND a.status = 'firing' AND a.key > ?3"
-			       " ORDER BY a.key LIMIT ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+			       " ORDER BY a.key LIMIT ?2", &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_text(st, 1, sink, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	sqlite3_bind_text(st, 3, after_key ? after_key : "", -1, SQLITE_STATIC);
+	db__bind_text(st, 1, sink, -1);
+	db__bind_int64(st, 2, (int64_t)max);
+	db__bind_text(st, 3, after_key ? after_key : "", -1);
 	return load_list(st, max, out);
 }

@@ -13,7 +13,7 @@
 
 #include "storage/store.h"
 
-struct sqlite3;
+struct db;
 
 #define ALERTVIEW_MAX_LISTED 20     /* members named in a group notification */
 #define ALERTVIEW_MAX_RESEND 2000   /* alerts in one page of an Alertmanager resend */
@@ -46,18 +46,18 @@ struct alert_views {
 };
 
 /* -ENOENT when there is no such alert. */
-int alertview__load(struct sqlite3 *db, const char *key, struct alert_view *out);
+int alertview__load(struct db *db, const char *key, struct alert_view *out);
 /* The alerts announced in group notification `row` (at most max). */
-int alertview__group(struct sqlite3 *db, int64_t row, size_t max, struct alert_views *out);
+int alertview__group(struct db *db, int64_t row, size_t max, struct alert_views *out);
 /* The alerts of a sink that were announced under group_key (for its end). */
-int alertview__group_key(struct sqlite3 *db, const char *sink, const char *group_key, size_t max,
+int alertview__group_key(struct db *db, const char *sink, const char *group_key, size_t max,
 			 struct alert_views *out);
 /*
  * One page of the alerts firing that went to sink: at most max, by key,
  * after after_key ("" for the first page). out->total counts those left
  * from after_key on, this page included: more than n means another page.
  */
-int alertview__firing(struct sqlite3 *db, const char *sink, const char *after_key, size_t max,
+int alertview__firing(struct db *db, const char *sink, const char *after_key, size_t max,
 		      struct alert_views *out);
 
 void alertview__free(struct alert_view *v);

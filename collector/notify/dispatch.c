@@ -14,12 +14,14 @@
 #include "os/clock.h"
 #include "os/log.h"
 #include "payload/payload.h"
+#include "storage/lease.h"
 #include "notify/sink.h"
 #include "net/retry.h"
 
 #define AM_BATCH 32          /* outbox rows per Alertmanager POST */
 #define IDLE_WAIT_MS 1000    /* a wait never longer: the CLI may have queued rows */
 #define ERROR_WAIT_MS 1000
+#define SINK_LEASE_SLACK_MS 5000 /* beyond twice the sink's timeout */
 #define NS_PER_MS 1000000ULL
 
 struct worker {
@@ -73,7 +75,7 @@ static void free_round(struct round *r)
 }
 
 /* A notification for row i, or none (n == 0) when there is nothing to send. */
-static int load_note(struct round *r, struct sqlite3 *db, size_t i)
+static int load_note(struct round *r, struct db *db, size_t i)
 {
 	const struct outbox_row *row = &r->rows[i];
 	const struct alert_sink *s = r->sink;
@@ -139,13 +141,22 @@ static int load_note(struct round *r, struct sqlite3 *db, size_t i)
 	return err;
 }
 
-static int take(struct sqlite3 *db, void *arg)
+static int take(struct db *db, void *arg)
 {
 	struct round *r = arg;
 	struct dispatch *d = r->w->d;
 	size_t max = r->sink->type == SINK_ALERTMANAGER ? AM_BATCH : 1;
+	char lease[LEASE_NAME_MAX];
+	bool held;
 	int err;
 
+	/* one collector sends a sink's rows, in order; it renews its lease each
+	 * round, and it outlasts a send with its retries' worst timeout */
+	snprintf(lease, sizeof(lease), "sink/%s", r->sink->name);
+	err = store__lease(d->store, db, lease, r->now_ns,
+			   (2 * r->cfg->timeout_ms + SINK_LEASE_SLACK_MS) * NS_PER_MS, &held);
+	if (err || !held)
+		return err;
 	err = outbox__peek(alertdb__outbox(d->db), r->sink->name, r->now_ns, r->rows, max, &r->n,
 			   &r->next_due_ns);
 	for (size_t i = 0; i < r->n && !err; i++) {
@@ -184,7 +195,7 @@ static int next_resend_page(struct round *r, struct outbox *o, size_t i)
 			       r->now_ns, false, 0, NULL);
 }
 
-static int record(struct sqlite3 *db, void *arg)
+static int record(struct db *db, void *arg)
 {
 	struct round *r = arg;
 	struct dispatch *d = r->w->d;

@@ -2,10 +2,11 @@
 #include "notify/outbox.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "db/db.h"
 
 enum {
 	Q_ENQUEUE,
@@ -47,8 +48,8 @@ static const char *const action_names[OUTBOX_ACTION_COUNT] = {
 };
 
 struct outbox {
-	sqlite3 *db;
-	sqlite3_stmt *st[Q__COUNT];
+	struct db *db;
+	struct db_stmt *st[Q__COUNT];
 };
 
 const char *outbox_action__name(enum outbox_action a)
@@ -67,7 +68,7 @@ int outbox_action__parse(const char *s, enum outbox_action *out)
 	return -EINVAL;
 }
 
-int outbox__open(sqlite3 *db, struct outbox **out)
+int outbox__open(struct db *db, struct outbox **out)
 {
 	struct outbox *o = calloc(1, sizeof(*o));
 
@@ -76,7 +77,7 @@ int outbox__open(sqlite3 *db, struct outbox **out)
 		return -ENOMEM;
 	o->db = db;
 	for (int i = 0; i < Q__COUNT; i++) {
-		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &o->st[i], NULL) != SQLITE_OK) {
+		if (db__prepare(db, sql[i], &o->st[i]) != DB_OK) {
 			outbox__close(o);
 			return -EIO;
 		}
@@ -90,51 +91,51 @@ void outbox__close(struct outbox *o)
 	if (!o)
 		return;
 	for (int i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(o->st[i]);
+		db__finalize(o->st[i]);
 	free(o);
 }
 
-static int done(sqlite3_stmt *st, int rc)
+static int done(struct db_stmt *st, int rc)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+	db__reset(st);
+	db__clear_bindings(st);
+	return rc == DB_DONE || rc == DB_ROW ? 0 : -EIO;
 }
 
 int outbox__enqueue(struct outbox *o, const char *sink, enum outbox_action action, const char *ref,
 		    int64_t at_ns, uint64_t now_ns, bool held, uint64_t due_ns, int64_t *id)
 {
-	sqlite3_stmt *st = o->st[Q_ENQUEUE];
+	struct db_stmt *st = o->st[Q_ENQUEUE];
 	int err;
 
-	sqlite3_bind_text(st, 1, sink, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, outbox_action__name(action), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ref ? ref : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, at_ns);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)now_ns);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)(held ? due_ns : now_ns));
-	sqlite3_bind_text(st, 7, held ? "held" : "pending", -1, SQLITE_STATIC);
-	err = done(st, sqlite3_step(st));
+	db__bind_text(st, 1, sink, -1);
+	db__bind_text(st, 2, outbox_action__name(action), -1);
+	db__bind_text(st, 3, ref ? ref : "", -1);
+	db__bind_int64(st, 4, at_ns);
+	db__bind_int64(st, 5, (int64_t)now_ns);
+	db__bind_int64(st, 6, (int64_t)(held ? due_ns : now_ns));
+	db__bind_text(st, 7, held ? "held" : "pending", -1);
+	err = done(st, db__step(st));
 	if (!err && id)
-		*id = sqlite3_last_insert_rowid(o->db);
+		*id = db__last_insert_rowid(o->db);
 	return err;
 }
 
 int outbox__peek(struct outbox *o, const char *sink, uint64_t now_ns, struct outbox_row *rows,
 		 size_t max, size_t *n, uint64_t *next_due_ns)
 {
-	sqlite3_stmt *st = o->st[Q_PEEK];
+	struct db_stmt *st = o->st[Q_PEEK];
 	int rc;
 
 	*n = 0;
 	*next_due_ns = 0;
-	sqlite3_bind_text(st, 1, sink, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db__bind_text(st, 1, sink, -1);
+	db__bind_int64(st, 2, (int64_t)max);
+	while ((rc = db__step(st)) == DB_ROW) {
 		struct outbox_row *r = &rows[*n];
-		const char *action = (const char *)sqlite3_column_text(st, 1);
-		const char *ref = (const char *)sqlite3_column_text(st, 2);
-		uint64_t due = (uint64_t)sqlite3_column_int64(st, 5);
+		const char *action = (const char *)db__column_text(st, 1);
+		const char *ref = (const char *)db__column_text(st, 2);
+		uint64_t due = (uint64_t)db__column_int64(st, 5);
 
 		if (due > now_ns) {
 			if (!*n)
@@ -142,14 +143,14 @@ int outbox__peek(struct outbox *o, const char *sink, uint64_t now_ns, struct out
 			break;
 		}
 		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(st, 0);
+		r->id = db__column_int64(st, 0);
 		if (outbox_action__parse(action, &r->action))
 			r->action = OUTBOX_ACTION_COUNT; /* from a newer build: the caller drops it */
 		snprintf(r->ref, sizeof(r->ref), "%s", ref ? ref : "");
-		r->at_ns = sqlite3_column_int64(st, 3);
-		r->created_ns = (uint64_t)sqlite3_column_int64(st, 4);
+		r->at_ns = db__column_int64(st, 3);
+		r->created_ns = (uint64_t)db__column_int64(st, 4);
 		r->due_ns = due;
-		r->attempts = (unsigned)sqlite3_column_int(st, 6);
+		r->attempts = (unsigned)db__column_int(st, 6);
 		(*n)++;
 	}
 	return done(st, rc);
@@ -157,10 +158,10 @@ int outbox__peek(struct outbox *o, const char *sink, uint64_t now_ns, struct out
 
 static int by_id(struct outbox *o, int q, int64_t id)
 {
-	sqlite3_stmt *st = o->st[q];
+	struct db_stmt *st = o->st[q];
 
-	sqlite3_bind_int64(st, 1, id);
-	return done(st, sqlite3_step(st));
+	db__bind_int64(st, 1, id);
+	return done(st, db__step(st));
 }
 
 int outbox__done(struct outbox *o, int64_t id)
@@ -170,50 +171,50 @@ int outbox__done(struct outbox *o, int64_t id)
 
 int outbox__retry(struct outbox *o, int64_t id, uint64_t due_ns, const char *error)
 {
-	sqlite3_stmt *st = o->st[Q_RETRY];
+	struct db_stmt *st = o->st[Q_RETRY];
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)due_ns);
-	sqlite3_bind_text(st, 3, error ? error : "", -1, SQLITE_STATIC);
-	return done(st, sqlite3_step(st));
+	db__bind_int64(st, 1, id);
+	db__bind_int64(st, 2, (int64_t)due_ns);
+	db__bind_text(st, 3, error ? error : "", -1);
+	return done(st, db__step(st));
 }
 
 int outbox__dead(struct outbox *o, int64_t id, const char *error)
 {
-	sqlite3_stmt *st = o->st[Q_DEAD];
+	struct db_stmt *st = o->st[Q_DEAD];
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, error ? error : "", -1, SQLITE_STATIC);
-	return done(st, sqlite3_step(st));
+	db__bind_int64(st, 1, id);
+	db__bind_text(st, 2, error ? error : "", -1);
+	return done(st, db__step(st));
 }
 
 int outbox__depth(struct outbox *o, uint64_t *n)
 {
-	sqlite3_stmt *st = o->st[Q_DEPTH];
-	int rc = sqlite3_step(st);
+	struct db_stmt *st = o->st[Q_DEPTH];
+	int rc = db__step(st);
 
-	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	*n = rc == DB_ROW ? (uint64_t)db__column_int64(st, 0) : 0;
 	return done(st, rc);
 }
 
 int outbox__drop_resends(struct outbox *o, const char *sink)
 {
-	sqlite3_stmt *st = o->st[Q_DROP_RESENDS];
+	struct db_stmt *st = o->st[Q_DROP_RESENDS];
 
-	sqlite3_bind_text(st, 1, sink, -1, SQLITE_STATIC);
-	return done(st, sqlite3_step(st));
+	db__bind_text(st, 1, sink, -1);
+	return done(st, db__step(st));
 }
 
 int outbox__orphans(struct outbox *o, const struct alertcfg *cfg, unsigned *n)
 {
 	char gone[ALERT_MAX_SINKS][ALERT_SINK_NAME_MAX + 1];
-	sqlite3_stmt *st = o->st[Q_SINKS];
+	struct db_stmt *st = o->st[Q_SINKS];
 	size_t n_gone = 0;
 	int rc, err;
 
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sink = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = db__step(st)) == DB_ROW) {
+		const char *sink = (const char *)db__column_text(st, 0);
 
 		if (sink && alertcfg__sink_index(cfg, sink) < 0 && n_gone < ALERT_MAX_SINKS)
 			snprintf(gone[n_gone++], sizeof(gone[0]), "%s", sink);
@@ -222,18 +223,18 @@ int outbox__orphans(struct outbox *o, const struct alertcfg *cfg, unsigned *n)
 		return err;
 	for (size_t i = 0; i < n_gone; i++) {
 		st = o->st[Q_ORPHAN];
-		sqlite3_bind_text(st, 1, gone[i], -1, SQLITE_STATIC);
-		if ((err = done(st, sqlite3_step(st))))
+		db__bind_text(st, 1, gone[i], -1);
+		if ((err = done(st, db__step(st))))
 			return err;
-		*n += (unsigned)sqlite3_changes(o->db);
+		*n += (unsigned)db__changes(o->db);
 	}
 	return 0;
 }
 
 int outbox__expire(struct outbox *o, uint64_t cutoff_ns)
 {
-	sqlite3_stmt *st = o->st[Q_EXPIRE];
+	struct db_stmt *st = o->st[Q_EXPIRE];
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)cutoff_ns);
-	return done(st, sqlite3_step(st));
+	db__bind_int64(st, 1, (int64_t)cutoff_ns);
+	return done(st, db__step(st));
 }

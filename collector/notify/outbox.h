@@ -19,7 +19,7 @@
 #include "routing/alertcfg.h"
 #include "alerting/alertkey.h"
 
-struct sqlite3;
+struct db;
 struct outbox;
 
 enum outbox_action {
@@ -42,7 +42,7 @@ struct outbox_row {
 	unsigned attempts;
 };
 
-int outbox__open(struct sqlite3 *db, struct outbox **out);
+int outbox__open(struct db *db, struct outbox **out);
 void outbox__close(struct outbox *o);
 
 /* A pending row, due now; held (a group waiting for its window) until due_ns. */

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "wire/render.h"
 #include "query/queryrow.h"
 #include "config/yamlcfg.h"
+#include "db/db.h"
 
 /* --- all together --- */
 
@@ -35,9 +35,9 @@ static int by_urgency(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
-int query__findings(sqlite3 *db, const struct query_filter *f, struct findings *out)
+int query__findings(struct db *db, const struct query_filter *f, struct findings *out)
 {
-	static int (*const load[STORE_KIND_COUNT])(sqlite3 *, const struct query_filter *,
+	static int (*const load[STORE_KIND_COUNT])(struct db *, const struct query_filter *,
 						    struct findings *) = {
 		[STORE_LISTENER] = query_rows__listeners,
 		[STORE_LEAK] = query_rows__leaks,
@@ -55,12 +55,12 @@ int query__findings(sqlite3 *db, const struct query_filter *f, struct findings *
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		any |= q.kinds[k];
 	/* one consistent snapshot across the three tables */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (db__exec(db, "BEGIN") != DB_OK)
 		return -EIO;
 	for (int k = 0; k < STORE_KIND_COUNT && !err; k++)
 		if (!any || q.kinds[k])
 			err = load[k](db, &q, out);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	db__exec(db, "COMMIT");
 	if (err) {
 		query__free(out);
 		return err;
@@ -286,14 +286,14 @@ int query__parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns)
 	return -EINVAL;
 }
 
-int query__print_events(sqlite3 *db, const struct query_filter *f, FILE *out)
+int query__print_events(struct db *db, const struct query_filter *f, FILE *out)
 {
 	static const char *const sql =
-		"SELECT body FROM events WHERE time_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"
+		"SELECT body FROM events WHERE time_ns >= ?1 AND (hostname = ?2 OR ?2 IS NULL)"
 		" AND (?3 OR kind IN (?4, ?5, ?6)) ORDER BY time_ns, id LIMIT ?7";
 	const char *kinds[STORE_KIND_COUNT] = { "", "", "" };
 	bool any = false;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int n = 0, rc;
 
 	for (int k = 0; k < STORE_KIND_COUNT; k++) {
@@ -301,18 +301,18 @@ int query__print_events(sqlite3 *db, const struct query_filter *f, FILE *out)
 		if (f->kinds[k])
 			kinds[k] = store_kind__name((enum store_kind)k);
 	}
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, sql, &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->since_ns);
+	db__bind_int64(st, 1, (int64_t)f->since_ns);
 	if (f->host)
-		sqlite3_bind_text(st, 2, f->host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, !any);
+		db__bind_text(st, 2, f->host, -1);
+	db__bind_int(st, 3, !any);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
-		sqlite3_bind_text(st, 4 + k, kinds[k], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, f->limit ? (sqlite3_int64)f->limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *body = sqlite3_column_blob(st, 0);
-		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		db__bind_text(st, 4 + k, kinds[k], -1);
+	db__bind_int64(st, 7, f->limit ? (int64_t)f->limit : -1);
+	while ((rc = db__step(st)) == DB_ROW) {
+		const void *body = db__column_blob(st, 0);
+		size_t len = (size_t)db__column_bytes(st, 0);
 		Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, len, body);
 		char *json = ev ? render__event_string(ev) : NULL;
 
@@ -324,11 +324,11 @@ int query__print_events(sqlite3 *db, const struct query_filter *f, FILE *out)
 		if (ev)
 			leakwatch__v1__event__free_unpacked(ev, NULL);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? n : -EIO;
+	db__finalize(st);
+	return rc == DB_DONE ? n : -EIO;
 }
 
-int query__open_counts(sqlite3 *db,
+int query__open_counts(struct db *db,
 		       void (*fn)(void *ctx, enum store_kind k, int severity, const char *label, uint64_t n),
 		       void *ctx)
 {
@@ -342,15 +342,15 @@ int query__open_counts(sqlite3 *db,
 	};
 
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 		int rc;
 
-		if (sqlite3_prepare_v2(db, q[i].sql, -1, &st, NULL) != SQLITE_OK)
+		if (db__prepare(db, q[i].sql, &st) != DB_OK)
 			return -EIO;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			fn(ctx, q[i].kind, sqlite3_column_int(st, 0), text(st, 1) ?: "unknown", u64(st, 2));
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
+		while ((rc = db__step(st)) == DB_ROW)
+			fn(ctx, q[i].kind, db__column_int(st, 0), text(st, 1) ?: "unknown", u64(st, 2));
+		db__finalize(st);
+		if (rc != DB_DONE)
 			return -EIO;
 	}
 	return 0;

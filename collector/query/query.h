@@ -43,7 +43,7 @@ struct findings {
 	size_t n;
 };
 
-int query__findings(struct sqlite3 *db, const struct query_filter *f, struct findings *out);
+int query__findings(struct db *db, const struct query_filter *f, struct findings *out);
 void query__free(struct findings *fs);
 
 /* {"findings":[...],"count":N}; malloc'd, NULL when out of memory. */
@@ -72,10 +72,10 @@ int query__parse_limit(const char *s, unsigned *out);
  * address, and fn(ctx, STORE_LEAK, severity, rule, n) for unacknowledged
  * leaks. 0 or -EIO.
  */
-int query__open_counts(struct sqlite3 *db,
+int query__open_counts(struct db *db,
 		       void (*fn)(void *ctx, enum store_kind k, int severity, const char *label, uint64_t n),
 		       void *ctx);
 
-int query__print_events(struct sqlite3 *db, const struct query_filter *f, FILE *out);
+int query__print_events(struct db *db, const struct query_filter *f, FILE *out);
 
 #endif

@@ -17,36 +17,35 @@ static const char agents_sql[] =
 	" health_ns, last_event_id, uptime_s, listeners_open, bytes_scanned, events_listener,"
 	" events_leak, export_batches, export_retries, drops_total, programs, spool_bytes,"
 	" spool_records, spool_oldest_age_s, spool_dropped_full, spool_dropped_corrupt,"
-	" spool_write_errors FROM agents WHERE health_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"
+	" spool_write_errors FROM agents WHERE health_ns >= ?1 AND (hostname = ?2 OR ?2 IS NULL)"
 	" ORDER BY health_ns DESC LIMIT ?3";
 
-static int agent_drops(sqlite3 *db, const char *agent_id, struct jsonw *w)
+static int agent_drops(struct db *db, const char *agent_id, struct jsonw *w)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT reason, count FROM agent_drops WHERE agent_id = ?1 ORDER BY reason",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, "SELECT reason, count FROM agent_drops WHERE agent_id = ?1 ORDER BY reason", &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+	db__bind_text(st, 1, agent_id, -1);
 	jsonw__key(w, "drops");
 	jsonw__begin_object(w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db__step(st)) == DB_ROW)
 		jsonw__kv_u64(w, text(st, 0) ?: "", u64(st, 1));
 	jsonw__end_object(w);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	db__finalize(st);
+	return rc == DB_DONE ? 0 : -EIO;
 }
 
-int query_rows__agents(sqlite3 *db, const struct query_filter *f, struct findings *fs)
+int query_rows__agents(struct db *db, const struct query_filter *f, struct findings *fs)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(db, agents_sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, agents_sql, &st) != DB_OK)
 		return -EIO;
 	bind_filter(st, f);
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!err && (rc = db__step(st)) == DB_ROW) {
 		struct finding fd = { .kind = STORE_HEALTH, .active = true };
 		uint64_t drops = u64(st, 16), lost = u64(st, 21) + u64(st, 22) + u64(st, 23);
 		const char *programs = text(st, 17);
@@ -107,8 +106,8 @@ int query_rows__agents(sqlite3 *db, const struct query_filter *f, struct finding
 				    u64(st, 9), drops, u64(st, 19), lost);
 		err = add(fs, &fd, &w);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = -EIO;
-	sqlite3_finalize(st);
+	db__finalize(st);
 	return err;
 }

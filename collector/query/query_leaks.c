@@ -16,13 +16,13 @@
 
 #define LEAKS_SQL(acked, unacked)                                                                  \
 	"SELECT fingerprint, rule, family, severity, redacted, first_seen_ns, last_seen_ns,"       \
-	" total_count, events, " acked " FROM leaks WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR"   \
-	" fingerprint IN (SELECT fingerprint FROM leak_locations WHERE hostname = ?2))"            \
-	" AND severity >= ?4 AND (NOT ?6 OR " unacked ")"                                         \
+	" total_count, events, " acked " FROM leaks WHERE last_seen_ns >= ?1 AND ("                \
+	" fingerprint IN (SELECT fingerprint FROM leak_locations WHERE hostname = ?2) OR ?2 IS NULL)" \
+	" AND severity >= ?4 AND (?6 = 0 OR " unacked ")"                                         \
 	" ORDER BY severity DESC, last_seen_ns DESC LIMIT ?3"
 static const char leaks_sql[] = LEAKS_SQL("acked_ns, acked_by", "acked_ns IS NULL");
 /* a database of schema version 1, never opened by a collector that migrates */
-static const char leaks_v1_sql[] = LEAKS_SQL("NULL, NULL", "1");
+static const char leaks_v1_sql[] = LEAKS_SQL("NULL, NULL", "1 = 1");
 
 static const char hosts_sql[] =
 	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
@@ -32,7 +32,7 @@ static const char hosts_sql[] =
 	"SELECT hostname, path, first_seen_ns, last_seen_ns, count, events, last_event_id, device,"  \
 	" inode, last_offset, comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace,"       \
 	" container_name, count(*) OVER (), " v3 " FROM leak_locations"                              \
-	" WHERE fingerprint = ?1 AND (?2 IS NULL OR hostname = ?2)"                                  \
+	" WHERE fingerprint = ?1 AND (hostname = ?2 OR ?2 IS NULL)"                                  \
 	" ORDER BY last_seen_ns DESC LIMIT ?3"
 static const char locations_sql[] = LOCATIONS_SQL(
 	"source, journal_unit, journal_identifier, journal_cursor, origin_comm, origin_pid, writer_comm,"
@@ -44,7 +44,7 @@ static const char locations_v6_sql[] = LOCATIONS_SQL(
 static const char locations_v2_sql[] = LOCATIONS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL");
 
 /* A journal location names its entry; a relayed line its origin and writer. */
-static void location_source(struct jsonw *w, sqlite3_stmt *st)
+static void location_source(struct jsonw *w, struct db_stmt *st)
 {
 	bool journal = text(st, 19) && !strcmp(text(st, 19), "journal");
 	bool catchup = text(st, 19) && !strcmp(text(st, 19), "catchup");
@@ -74,27 +74,27 @@ static void location_source(struct jsonw *w, sqlite3_stmt *st)
 }
 
 /* Writes "hosts" and "locations"; sets the table's host column and first path. */
-static int leak_locations(sqlite3 *db, const struct query_filter *f, const char *fp,
+static int leak_locations(struct db *db, const struct query_filter *f, const char *fp,
 			  struct jsonw *w, struct finding *fd, char **first_place, uint64_t *n_files)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t n_hosts = 0;
 	char *one_host = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, hosts_sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, hosts_sql, &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	db__bind_text(st, 1, fp, -1);
 	jsonw__key(w, "hosts");
 	jsonw__begin_array(w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db__step(st)) == DB_ROW) {
 		if (!n_hosts++)
 			one_host = xstrdup(text(st, 0));
 		jsonw__string(w, text(st, 0));
 	}
 	jsonw__end_array(w);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db__finalize(st);
+	if (rc != DB_DONE) {
 		free(one_host);
 		return -EIO;
 	}
@@ -105,18 +105,18 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		fd->host = xasprintf("%zu hosts", n_hosts);
 	}
 
-	if (sqlite3_prepare_v2(db, locations_sql, -1, &st, NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v2(db, locations_v6_sql, -1, &st, NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v2(db, locations_v2_sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, locations_sql, &st) != DB_OK &&
+	    db__prepare(db, locations_v6_sql, &st) != DB_OK &&
+	    db__prepare(db, locations_v2_sql, &st) != DB_OK)
 		return -EIO;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	db__bind_text(st, 1, fp, -1);
 	if (f->host)
-		sqlite3_bind_text(st, 2, f->host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, MAX_LOCATIONS);
+		db__bind_text(st, 2, f->host, -1);
+	db__bind_int(st, 3, MAX_LOCATIONS);
 	*n_files = 0;
 	jsonw__key(w, "locations");
 	jsonw__begin_array(w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db__step(st)) == DB_ROW) {
 		if (!*first_place)
 			*first_place = xasprintf("%s:%s", text(st, 0) ?: "", text(st, 1) ?: "");
 		*n_files = u64(st, 18);
@@ -124,7 +124,7 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		jsonw__kv_str(w, "host", text(st, 0));
 		jsonw__kv_str(w, "path", text(st, 1));
 		kv_opt(w, "previous_path", st, 28);
-		jsonw__kv_bool(w, "host_verified", sqlite3_column_int(st, 26));
+		jsonw__kv_bool(w, "host_verified", db__column_int(st, 26));
 		location_source(w, st);
 		jsonw__kv_u64(w, "count", u64(st, 4));
 		jsonw__kv_u64(w, "events", u64(st, 5));
@@ -145,27 +145,27 @@ static int leak_locations(sqlite3 *db, const struct query_filter *f, const char 
 		jsonw__end_object(w);
 	}
 	jsonw__end_array(w);
-	sqlite3_finalize(st);
+	db__finalize(st);
 	jsonw__kv_u64(w, "locations_total", *n_files);
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return rc == DB_DONE ? 0 : -EIO;
 }
 
-int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings *fs)
+int query_rows__leaks(struct db *db, const struct query_filter *f, struct findings *fs)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(db, leaks_sql, -1, &st, NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v2(db, leaks_v1_sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, leaks_sql, &st) != DB_OK &&
+	    db__prepare(db, leaks_v1_sql, &st) != DB_OK)
 		return -EIO;
 	bind_filter(st, f);
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!err && (rc = db__step(st)) == DB_ROW) {
 		struct finding fd = { .kind = STORE_LEAK, .active = true };
 		char *place = NULL;
 		uint64_t n_files = 0;
 		struct jsonw w;
 
-		fd.severity = sqlite3_column_int(st, 3);
+		fd.severity = db__column_int(st, 3);
 		fd.last_seen_ns = u64(st, 6);
 		jsonw__init(&w);
 		jsonw__begin_object(&w);
@@ -180,7 +180,7 @@ int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings
 		kv_time(&w, "first_seen", u64(st, 5));
 		kv_time(&w, "last_seen", u64(st, 6));
 		jsonw__key(&w, "acknowledged");
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		if (db__column_type(st, 9) != DB_NULL) {
 			jsonw__begin_object(&w);
 			kv_time(&w, "at", u64(st, 9));
 			kv_opt(&w, "by", st, 10);
@@ -201,12 +201,12 @@ int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings
 				    text(st, 4) ?: "", u64(st, 7), u64(st, 7) == 1 ? "" : "s", n_files,
 				    n_files == 1 ? "" : "s",
 				    place ? ": " : "", place ?: "",
-				    sqlite3_column_type(st, 9) != SQLITE_NULL ? " (acknowledged)" : "");
+				    db__column_type(st, 9) != DB_NULL ? " (acknowledged)" : "");
 		free(place);
 		err = add(fs, &fd, &w);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = -EIO;
-	sqlite3_finalize(st);
+	db__finalize(st);
 	return err;
 }

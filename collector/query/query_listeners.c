@@ -16,10 +16,10 @@
 	"SELECT hostname, netns, protocol, address, port, state, first_seen_ns, last_seen_ns,"      \
 	" state_ns, last_event_id, machine_id, severity, exposure, wildcard, expected, unexpected," \
 	" source, reachable, reachable_total, service, service_category, service_by, comm, pid, exe," \
-	" uid, user, container_id, container_runtime, pod_uid, pod_name, pod_namespace,"            \
+	" uid, \"user\", container_id, container_runtime, pod_uid, pod_name, pod_namespace,"            \
 	" container_name, " v4                                                                       \
-	" FROM listeners WHERE last_seen_ns >= ?1 AND (?2 IS NULL OR hostname = ?2)"                \
-	" AND severity >= ?4 AND NOT (?5 AND state != 'open')"                                      \
+	" FROM listeners WHERE last_seen_ns >= ?1 AND (hostname = ?2 OR ?2 IS NULL)"                \
+	" AND severity >= ?4 AND NOT (?5 <> 0 AND state != 'open')"                                      \
 	" ORDER BY severity DESC, state = 'open' DESC, last_seen_ns DESC LIMIT ?3"
 static const char listeners_sql[] = LISTENERS_SQL(
 	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert, host_verified,"
@@ -29,10 +29,10 @@ static const char listeners_v6_sql[] = LISTENERS_SQL(
 	"auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert, host_verified, NULL");
 static const char listeners_v3_sql[] = LISTENERS_SQL("NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL");
 
-static void format_address(sqlite3_stmt *st, int i, char buf[LW_ADDR_STRLEN])
+static void format_address(struct db_stmt *st, int i, char buf[LW_ADDR_STRLEN])
 {
-	const void *b = sqlite3_column_blob(st, i);
-	int n = sqlite3_column_bytes(st, i);
+	const void *b = db__column_blob(st, i);
+	int n = db__column_bytes(st, i);
 	struct lw_addr a;
 
 	if (!b || (n != 4 && n != 16)) {
@@ -69,7 +69,7 @@ static void reachable_json(struct jsonw *w, const char *s)
 }
 
 /* "auth" from the columns from i on: state, protocol, evidence, probed_at, tls, client_cert */
-static void auth_json(struct jsonw *w, sqlite3_stmt *st, int i)
+static void auth_json(struct jsonw *w, struct db_stmt *st, int i)
 {
 	jsonw__key(w, "auth");
 	if (!text(st, i)) {
@@ -81,13 +81,13 @@ static void auth_json(struct jsonw *w, sqlite3_stmt *st, int i)
 	kv_opt(w, "protocol", st, i + 1);
 	kv_opt(w, "evidence", st, i + 2);
 	kv_time(w, "probed_at", u64(st, i + 3));
-	jsonw__kv_bool(w, "tls", sqlite3_column_int(st, i + 4));
+	jsonw__kv_bool(w, "tls", db__column_int(st, i + 4));
 	kv_opt(w, "client_cert", st, i + 5);
 	jsonw__end_object(w);
 }
 
 /* Who listens: the process, and the container and pod where there is one. */
-static void who_json(struct jsonw *w, sqlite3_stmt *st)
+static void who_json(struct jsonw *w, struct db_stmt *st)
 {
 	jsonw__key(w, "process");
 	jsonw__begin_object(w);
@@ -101,25 +101,25 @@ static void who_json(struct jsonw *w, sqlite3_stmt *st)
 						      .pod_namespace = 31, .name = 32, .image = 40 });
 }
 
-int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct findings *fs)
+int query_rows__listeners(struct db *db, const struct query_filter *f, struct findings *fs)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(db, listeners_sql, -1, &st, NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v2(db, listeners_v6_sql, -1, &st, NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v2(db, listeners_v3_sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, listeners_sql, &st) != DB_OK &&
+	    db__prepare(db, listeners_v6_sql, &st) != DB_OK &&
+	    db__prepare(db, listeners_v3_sql, &st) != DB_OK)
 		return -EIO;
 	bind_filter(st, f);
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!err && (rc = db__step(st)) == DB_ROW) {
 		struct finding fd = { .kind = STORE_LISTENER };
 		char addr[LW_ADDR_STRLEN];
 		const char *proto = text(st, 2), *state = text(st, 5), *svc = text(st, 19);
 		struct jsonw w;
-		bool v6 = sqlite3_column_bytes(st, 3) == 16;
+		bool v6 = db__column_bytes(st, 3) == 16;
 
 		format_address(st, 3, addr);
-		fd.severity = sqlite3_column_int(st, 11);
+		fd.severity = db__column_int(st, 11);
 		fd.active = state && !strcmp(state, "open");
 		fd.last_seen_ns = u64(st, 7);
 		jsonw__init(&w);
@@ -134,9 +134,9 @@ int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct find
 		jsonw__kv_u64(&w, "port", u64(st, 4));
 		jsonw__kv_u64(&w, "netns", u64(st, 1));
 		jsonw__kv_str(&w, "exposure", text(st, 12));
-		jsonw__kv_bool(&w, "wildcard", sqlite3_column_int(st, 13));
-		jsonw__kv_bool(&w, "expected", sqlite3_column_int(st, 14));
-		jsonw__kv_bool(&w, "unexpected", sqlite3_column_int(st, 15));
+		jsonw__kv_bool(&w, "wildcard", db__column_int(st, 13));
+		jsonw__kv_bool(&w, "expected", db__column_int(st, 14));
+		jsonw__kv_bool(&w, "unexpected", db__column_int(st, 15));
 		jsonw__kv_str(&w, "source", text(st, 16));
 		reachable_json(&w, text(st, 17));
 		jsonw__kv_u64(&w, "reachable_total", u64(st, 18));
@@ -153,7 +153,7 @@ int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct find
 		who_json(&w, st);
 		auth_json(&w, st, 33);
 		/* the host name was checked against the sending credential's hosts */
-		jsonw__kv_bool(&w, "host_verified", sqlite3_column_int(st, 39));
+		jsonw__kv_bool(&w, "host_verified", db__column_int(st, 39));
 		kv_time(&w, "first_seen", u64(st, 6));
 		kv_time(&w, "last_seen", u64(st, 7));
 		kv_time(&w, "state_since", u64(st, 8));
@@ -166,12 +166,12 @@ int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct find
 				    v6 ? "[" : "", addr, v6 ? "]" : "", u64(st, 4), state ?: "?",
 				    text(st, 12) ?: "?", svc ? ", " : "", svc ?: "",
 				    svc && text(st, 21) && !strcmp(text(st, 21), "port") ? "?" : "", text(st, 22) ?: "?",
-				    u64(st, 23), sqlite3_column_int(st, 15) ? ", unexpected" : "",
+				    u64(st, 23), db__column_int(st, 15) ? ", unexpected" : "",
 				    text(st, 33) ? ", auth " : "", text(st, 33) ?: "");
 		err = add(fs, &fd, &w);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = -EIO;
-	sqlite3_finalize(st);
+	db__finalize(st);
 	return err;
 }

@@ -9,26 +9,26 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "os/clock.h"
 #include "wire/jsonw.h"
 #include "query/query.h"
 
 /* --- column readers --- */
 
-static inline const char *text(sqlite3_stmt *st, int i)
+static inline const char *text(struct db_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return (const char *)db__column_text(st, i);
 }
 
-static inline uint64_t u64(sqlite3_stmt *st, int i)
+static inline uint64_t u64(struct db_stmt *st, int i)
 {
-	return (uint64_t)sqlite3_column_int64(st, i);
+	return (uint64_t)db__column_int64(st, i);
 }
 
 static inline void kv_time(struct jsonw *w, const char *key, uint64_t ns)
@@ -39,10 +39,10 @@ static inline void kv_time(struct jsonw *w, const char *key, uint64_t ns)
 }
 
 /* A 16-byte id as a UUID string; other lengths as plain hex. */
-static inline void kv_id(struct jsonw *w, const char *key, sqlite3_stmt *st, int i)
+static inline void kv_id(struct jsonw *w, const char *key, struct db_stmt *st, int i)
 {
-	const uint8_t *b = sqlite3_column_blob(st, i);
-	int n = sqlite3_column_bytes(st, i);
+	const uint8_t *b = db__column_blob(st, i);
+	int n = db__column_bytes(st, i);
 	char out[40];
 	size_t len = 0;
 
@@ -58,7 +58,7 @@ static inline void kv_id(struct jsonw *w, const char *key, sqlite3_stmt *st, int
 	jsonw__kv_str(w, key, out);
 }
 
-static inline void kv_opt(struct jsonw *w, const char *key, sqlite3_stmt *st, int i)
+static inline void kv_opt(struct jsonw *w, const char *key, struct db_stmt *st, int i)
 {
 	jsonw__kv_str(w, key, text(st, i)); /* NULL column: null */
 }
@@ -69,7 +69,7 @@ struct container_cols {
 };
 
 /* "container": {...} from its columns, or null when the row names none. */
-static inline void kv_container(struct jsonw *w, sqlite3_stmt *st, const struct container_cols *c)
+static inline void kv_container(struct jsonw *w, struct db_stmt *st, const struct container_cols *c)
 {
 	jsonw__key(w, "container");
 	if (!text(st, c->id) && !text(st, c->pod_uid)) {
@@ -134,22 +134,22 @@ static inline int add(struct findings *fs, struct finding *f, struct jsonw *w)
 	return 0;
 }
 
-static inline void bind_filter(sqlite3_stmt *st, const struct query_filter *f)
+static inline void bind_filter(struct db_stmt *st, const struct query_filter *f)
 {
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->since_ns);
+	db__bind_int64(st, 1, (int64_t)f->since_ns);
 	if (f->host)
-		sqlite3_bind_text(st, 2, f->host, -1, SQLITE_STATIC);
+		db__bind_text(st, 2, f->host, -1);
 	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int(st, 3, (int)f->limit);
+		db__bind_null(st, 2);
+	db__bind_int(st, 3, (int)f->limit);
 	/* the readers' own conditions: severity, closed listeners, acknowledged leaks */
-	sqlite3_bind_int(st, 4, f->min_severity);
-	sqlite3_bind_int(st, 5, f->hide_closed || f->open_only);
-	sqlite3_bind_int(st, 6, f->open_only);
+	db__bind_int(st, 4, f->min_severity);
+	db__bind_int(st, 5, f->hide_closed || f->open_only);
+	db__bind_int(st, 6, f->open_only);
 }
 
-int query_rows__listeners(sqlite3 *db, const struct query_filter *f, struct findings *fs);
-int query_rows__leaks(sqlite3 *db, const struct query_filter *f, struct findings *fs);
-int query_rows__agents(sqlite3 *db, const struct query_filter *f, struct findings *fs);
+int query_rows__listeners(struct db *db, const struct query_filter *f, struct findings *fs);
+int query_rows__leaks(struct db *db, const struct query_filter *f, struct findings *fs);
+int query_rows__agents(struct db *db, const struct query_filter *f, struct findings *fs);
 
 #endif

@@ -108,6 +108,8 @@ static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
 
 	if (!strcmp(url, "/healthz"))
 		return ROUTE_HEALTHZ;
+	if (!strcmp(url, "/livez"))
+		return ROUTE_LIVEZ;
 	if (!strcmp(url, "/metrics"))
 		return ROUTE_METRICS;
 	if (!strcmp(url, "/v1/events"))
@@ -222,6 +224,7 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 		refuse(s, r, MHD_HTTP_NOT_FOUND, "not found", REJECT_BAD_REQUEST);
 		return;
 	case ROUTE_HEALTHZ:
+	case ROUTE_LIVEZ:
 	case ROUTE_METRICS:
 	case ROUTE_FINDINGS:
 		if (!is_get(method)) {
@@ -254,7 +257,7 @@ static void check_headers(struct server *s, struct MHD_Connection *c, struct req
 	}
 	/* no token, so that a scraper needs no secret: /metrics holds counters
 	 * summed over all agents, without hosts, sinks or findings (promtext.h) */
-	if (r->route == ROUTE_HEALTHZ || r->route == ROUTE_METRICS)
+	if (r->route == ROUTE_HEALTHZ || r->route == ROUTE_LIVEZ || r->route == ROUTE_METRICS)
 		return;
 	if (!authorize(s, c, r))
 		return;
@@ -424,6 +427,14 @@ static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, struct
 		return respond_text(c, (unsigned)r->status, r->message, r);
 	switch (r->route) {
 	case ROUTE_HEALTHZ:
+		/* ready: it can store what agents send; a load balancer sends them elsewhere */
+		if (!store__reachable(s->o.store)) {
+			r->retry_after = RETRY_AFTER_STORAGE;
+			return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", r);
+		}
+		return respond_text(c, MHD_HTTP_OK, "ok", r);
+	case ROUTE_LIVEZ:
+		/* alive, whatever the database: a restart would not bring it back */
 		return respond_text(c, MHD_HTTP_OK, "ok", r);
 	case ROUTE_METRICS:
 		return routes__metrics(s, c, r);

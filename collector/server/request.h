@@ -29,7 +29,7 @@ struct server {
 	uint16_t port;
 };
 
-enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK, ROUTE_UI };
+enum route { ROUTE_NONE, ROUTE_HEALTHZ, ROUTE_LIVEZ, ROUTE_METRICS, ROUTE_EVENTS, ROUTE_FINDINGS, ROUTE_ACK, ROUTE_UI };
 
 #define MAX_FINDING_ID 128 /* longer than any fingerprint: refused with 400, not 404 */
 

@@ -8,12 +8,12 @@
 #include "server/request.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "os/clock.h"
 #include "wire/jsonw.h"
 #include "os/log.h"
@@ -199,7 +199,7 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 	const char *hide_closed = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "hide_closed");
 	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
 	struct query_filter f = { .limit = QUERY_DEFAULT_LIMIT };
-	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 5000 };
+	struct store_opts so = s->o.db_where;
 	struct findings fs;
 	struct store *ro;
 	const char *bad;
@@ -242,6 +242,8 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 		return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);
 	}
 
+	so.read_only = true;
+	so.busy_timeout_ms = 5000;
 	if (store__open(&so, &ro, err, sizeof(err))) {
 		log_error("findings: %s", err);
 		r->retry_after = RETRY_AFTER_STORAGE;
@@ -314,7 +316,7 @@ enum MHD_Result routes__ack(struct server *s, struct MHD_Connection *c, struct r
 /* The gauges of what is open now, from the database; "" when it cannot be read. */
 static char *open_gauges(struct server *s)
 {
-	struct store_opts so = { .path = s->o.db_path, .read_only = true, .busy_timeout_ms = 2000 };
+	struct store_opts so = s->o.db_where;
 	struct promtext_gauges g;
 	struct store *ro;
 	char err[256];
@@ -322,9 +324,11 @@ static char *open_gauges(struct server *s)
 
 	if (promtext__gauges_begin(&g))
 		return NULL;
+	so.read_only = true;
+	so.busy_timeout_ms = 2000;
 	if (!store__open(&so, &ro, err, sizeof(err))) {
 		if (query__open_counts(store__db(ro), promtext__gauge, &g))
-			log_warn("metrics: the open findings could not be counted: %s", sqlite3_errmsg(store__db(ro)));
+			log_warn("metrics: the open findings could not be counted: %s", db__errmsg(store__db(ro)));
 		store__close(ro);
 	}
 	text = promtext__gauges_end(&g);

@@ -74,7 +74,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* The pages' part of the server: their session key, store and alerting's configuration. */
 static int start_pages(struct server *s, const struct server_opts *o)
 {
-	s->ui.db_path = o->db_path;
+	s->ui.db_where = o->db_where;
 	s->ui.store = o->store;
 	s->ui.metrics = o->metrics;
 	s->ui.session_ttl_ms = o->session_ttl_ms;

@@ -46,7 +46,7 @@ struct server_opts {
 	uint64_t max_inflight;     /* request bytes held in memory at once */
 	struct auth *auth;         /* taken over by a server that starts (server__set_auth swaps it) */
 	struct store *store;       /* written by POST /v1/events */
-	const char *db_path;       /* opened read-only by GET /v1/findings */
+	struct store_opts db_where; /* opened read-only by GET /v1/findings and the pages */
 	struct metrics *metrics;
 	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
 				    * (server__set_alerts once a reload starts alerting) */

@@ -48,6 +48,10 @@ void collector_config__free(struct collector_config *cfg)
 	free(cfg->tls_key_file);
 	free(cfg->tls_client_ca_file);
 	free(cfg->db_path);
+	if (cfg->db_dsn) {
+		explicit_bzero(cfg->db_dsn, strlen(cfg->db_dsn));
+		free(cfg->db_dsn);
+	}
 	alertcfg__free(&cfg->alerting);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -60,6 +64,19 @@ const char *collector_config__state_dir(const struct collector_config *cfg)
 const char *collector_config__db_path(const struct collector_config *cfg, char *buf, size_t len)
 {
 	return yamlcfg__path_or(cfg->db_path, collector_config__state_dir(cfg), "collector.db", buf, len);
+}
+
+void collector_config__store_where(const struct collector_config *cfg, struct store_opts *so, char *buf,
+				   size_t len)
+{
+	const char *path = collector_config__db_path(cfg, buf, len);
+
+	/* a copy in buf: the caller may keep it past cfg */
+	if (path != buf)
+		snprintf(buf, len, "%s", path);
+	so->driver = cfg->db_driver;
+	so->path = buf;
+	so->dsn = cfg->db_dsn;
 }
 
 const char *collector_config__token_path(const struct collector_config *cfg, char *buf, size_t len)
@@ -112,7 +129,9 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 	DIFF(old->limits.max_event_bytes != fresh->limits.max_event_bytes, "limits.max_event_size");
 	DIFF(old->limits.max_decoded != fresh->limits.max_decoded, "limits.max_decoded");
 	DIFF(old->max_inflight != fresh->max_inflight, "limits.max_inflight");
+	DIFF(old->db_driver != fresh->db_driver, "storage.driver");
 	DIFF(str_changed(old->db_path, fresh->db_path), "storage.path");
+	DIFF(str_changed(old->db_dsn, fresh->db_dsn), "storage.dsn");
 	DIFF(old->busy_timeout_ms != fresh->busy_timeout_ms, "storage.busy_timeout");
 	DIFF(old->sync_full != fresh->sync_full, "storage.synchronous");
 #undef DIFF
@@ -418,8 +437,83 @@ static int storage_synchronous(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
+static int storage_driver(struct yamlcfg *c, yaml_node_t *n)
+{
+	static const char *const names[] = { "sqlite", "postgres" };
+	unsigned i;
+
+	if (yamlcfg__word(c, n, names, 2, &i))
+		return -EINVAL;
+	CFG(c)->db_driver = i == 0 ? DB_SQLITE : DB_POSTGRES;
+	return 0;
+}
+
+#define MAX_DSN 4096
+
+static int set_dsn(struct yamlcfg *c, const char *dsn, size_t len, const char *where)
+{
+	struct collector_config *cfg = CFG(c);
+
+	if (cfg->db_dsn)
+		return yamlcfg__fail(c, "give storage.dsn or storage.dsn_file, not both");
+	/* never echoed: a DSN may hold the password */
+	if (!len || len > MAX_DSN || memchr(dsn, '\n', len))
+		return yamlcfg__fail(c, "%s: expected one line of 1 to %d characters", where, MAX_DSN);
+	cfg->db_dsn = strndup(dsn, len);
+	return cfg->db_dsn ? 0 : yamlcfg__fail(c, "out of memory");
+}
+
+static int storage_dsn(struct yamlcfg *c, yaml_node_t *n)
+{
+	const char *s;
+
+	if (yamlcfg__str(c, n, &s))
+		return -EINVAL;
+	return set_dsn(c, s, strlen(s), "the DSN");
+}
+
+/* The DSN from a private file (a Kubernetes Secret), its first line. */
+static int storage_dsn_file(struct yamlcfg *c, yaml_node_t *n)
+{
+	char buf[MAX_DSN + 2];
+	const char *path;
+	FILE *f;
+	int err;
+
+	if (yamlcfg__str(c, n, &path))
+		return -EINVAL;
+	if (path[0] != '/')
+		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", path);
+	f = fopen(path, "r");
+	if (!f)
+		return yamlcfg__fail(c, "cannot read %s: %s", path, strerror(errno));
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	err = set_dsn(c, buf, strcspn(buf, "\r\n"), path);
+	explicit_bzero(buf, sizeof(buf));
+	return err;
+}
+
+static int storage_check(struct yamlcfg *c, yaml_node_t *n)
+{
+	const struct collector_config *cfg = CFG(c);
+
+	(void)n;
+	if (cfg->db_driver == DB_POSTGRES && !cfg->db_dsn)
+		return yamlcfg__fail(c, "driver postgres needs dsn or dsn_file");
+	if (cfg->db_driver == DB_POSTGRES && cfg->db_path)
+		return yamlcfg__fail(c, "path is for driver sqlite; postgres takes dsn or dsn_file");
+	if (cfg->db_driver == DB_SQLITE && cfg->db_dsn)
+		return yamlcfg__fail(c, "dsn and dsn_file are for driver postgres");
+	return 0;
+}
+
 static const struct yamlcfg_key storage_keys[] = {
+	{ "driver", storage_driver },
 	YAMLCFG_PATH("path", db_path),
+	{ "dsn", storage_dsn },
+	{ "dsn_file", storage_dsn_file },
 	YAMLCFG_DURATION("busy_timeout", busy_timeout_ms, 0, 600 * 1000),
 	{ "synchronous", storage_synchronous },
 	{ 0 },
@@ -439,7 +533,7 @@ static const struct yamlcfg_key top_keys[] = {
 	YAMLCFG_PATH("state_dir", state_dir),
 	YAMLCFG_SECTION("server", server_keys, NULL),
 	YAMLCFG_SECTION("limits", limits_keys, limits_check),
-	YAMLCFG_SECTION("storage", storage_keys, NULL),
+	YAMLCFG_SECTION("storage", storage_keys, storage_check),
 	YAMLCFG_SECTION("retention", retention_keys, NULL),
 	YAMLCFG_SECTION_IN("alerting", alerting, alertcfg_keys, alertcfg__check),
 	{ 0 },

@@ -51,7 +51,9 @@ struct collector_config {
 	struct ingest_limits limits;  /* limits.* */
 	uint64_t max_inflight;        /* limits.max_inflight: bodies held at once */
 
+	enum db_driver db_driver;     /* storage.driver: sqlite (the default) or postgres */
 	char *db_path;                /* NULL: <state_dir>/collector.db */
+	char *db_dsn;                 /* postgres: storage.dsn, or storage.dsn_file's line; a secret */
 	uint64_t busy_timeout_ms;
 	bool sync_full;               /* storage.synchronous: full */
 
@@ -82,6 +84,10 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 
 const char *collector_config__state_dir(const struct collector_config *cfg);
 const char *collector_config__db_path(const struct collector_config *cfg, char *buf, size_t len);
+/* Where the database is, for store__open: the driver, SQLite's path (in
+ * buf) or PostgreSQL's DSN (owned by cfg). */
+void collector_config__store_where(const struct collector_config *cfg, struct store_opts *so, char *buf,
+				   size_t len);
 const char *collector_config__token_path(const struct collector_config *cfg, char *buf, size_t len);
 
 /* "127.0.0.1:4520", "[::1]:4520"; -EINVAL if not an address and port. */

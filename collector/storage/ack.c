@@ -21,7 +21,7 @@ struct ack_tx {
 	struct ack_result *r;
 };
 
-static int run(struct sqlite3 *db, void *arg)
+static int run(struct db *db, void *arg)
 {
 	struct ack_tx *t = arg;
 	struct alertdb *d;

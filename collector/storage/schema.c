@@ -2,9 +2,9 @@
 #include "storage/schema.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 
+#include "db/db.h"
 #include "storage/store.h"
 
 /*
@@ -216,54 +216,69 @@ static const char *const migrations[] = {
 	 * cost every insert a random page write (ingest fell to 40%) */
 	"ALTER TABLE listeners ADD COLUMN history TEXT;"
 	"ALTER TABLE leak_locations ADD COLUMN history TEXT;",
+
+	/* 9: work one collector at a time does, when several share a database (lease.h) */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL, until_ns INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-int schema__version(sqlite3 *db, int *v)
+static int sqlite_version(struct db *db, int *v)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, "PRAGMA user_version", &st) != DB_OK)
 		return -EIO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -EIO;
+	rc = db__step(st);
+	if (rc == DB_ROW)
+		*v = db__column_int(st, 0);
+	db__finalize(st);
+	return rc == DB_ROW ? 0 : -EIO;
 }
 
-int schema__migrate(sqlite3 *db, char *err, size_t errlen)
+static int sqlite_migrate(struct db *db, char *err, size_t errlen)
 {
 	char sql[64];
 	int v = 0;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
+	if (db__begin(db) != DB_OK) {
+		snprintf(err, errlen, "cannot lock the database: %s", db__errmsg(db));
 		return -EIO;
 	}
-	if (schema__version(db, &v))
+	if (sqlite_version(db, &v))
 		goto failed;
 	if (v > STORE_SCHEMA_VERSION) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		db__exec(db, "ROLLBACK");
 		snprintf(err, errlen, "schema version %d is newer than this collector's (%d)", v,
 			 STORE_SCHEMA_VERSION);
 		return -EIO;
 	}
 	for (; v < STORE_SCHEMA_VERSION; v++) {
-		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+		if (db__exec(db, migrations[v]) != DB_OK)
 			goto failed;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		if (db__exec(db, sql) != DB_OK)
 			goto failed;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (db__exec(db, "COMMIT") != DB_OK)
 		goto failed;
 	return 0;
 failed:
-	snprintf(err, errlen, "migrating to schema version %d: %s", v + 1, sqlite3_errmsg(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	snprintf(err, errlen, "migrating to schema version %d: %s", v + 1, db__errmsg(db));
+	db__exec(db, "ROLLBACK");
 	return -EIO;
+}
+
+int schema__version(struct db *db, int *v)
+{
+	return db__driver(db) == DB_POSTGRES ? schema_pg__version(db, v) : sqlite_version(db, v);
+}
+
+int schema__migrate(struct db *db, char *err, size_t errlen)
+{
+	return db__driver(db) == DB_POSTGRES ? schema_pg__migrate(db, err, errlen) : sqlite_migrate(db, err, errlen);
 }

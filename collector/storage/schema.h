@@ -10,11 +10,16 @@
 
 #include <stddef.h>
 
-struct sqlite3;
+struct db;
 
-/* PRAGMA user_version. 0 or -EIO. */
-int schema__version(struct sqlite3 *db, int *v);
+/* The version the database is at (SQLite's PRAGMA user_version, PostgreSQL's
+ * lw_schema_version; 0 for an empty database). 0 or -EIO. */
+int schema__version(struct db *db, int *v);
 /* Brings the schema up to date, all in one transaction; err says why not. */
-int schema__migrate(struct sqlite3 *db, char *err, size_t errlen);
+int schema__migrate(struct db *db, char *err, size_t errlen);
+
+/* PostgreSQL's (schema_pg.c), which schema__version and schema__migrate call */
+int schema_pg__version(struct db *db, int *v);
+int schema_pg__migrate(struct db *db, char *err, size_t errlen);
 
 #endif

@@ -2,25 +2,26 @@
 #include "storage/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "net/addr.h"
+#include "os/clock.h"
 #include "os/log.h"
 #include "data/hex.h"
+#include "db/db.h"
 #include "wire/names.h"
 #include "storage/schema.h"
 #include "storage/storeint.h"
 #include "storage/storesql.h"
 
+
+/* Retention's lease: renewed at each run, so the others wait while its
+ * holder runs; when the holder stops, another takes over within this. */
+#define RETENTION_LEASE_NS (600ULL * 1000000000)
 
 static const char *const kind_names[STORE_KIND_COUNT] = { "listener", "leak", "health" };
 
@@ -51,82 +52,60 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EIO;
 }
 
-/* The database holds host names, paths and redacted findings: owner only. */
-static int create_private(const char *path, char *err, size_t errlen)
+static int prepare_all(struct store *s, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
-	close(fd);
+	for (int i = 0; i < ST__COUNT; i++)
+		if (db__prepare(s->db, store_sql[i], &s->st[i]) != DB_OK)
+			return fail(err, errlen, "preparing statement %d: %s", i, db__errmsg(s->db));
+	for (int k = 0; k < STORE_KIND_COUNT; k++)
+		for (int i = 0; i < 3 && store_expire_sql[k][i]; i++)
+			if (db__prepare(s->db, store_expire_sql[k][i], &s->expire[k][i]) != DB_OK)
+				return fail(err, errlen, "preparing retention: %s", db__errmsg(s->db));
 	return 0;
 }
 
 int store__open(const struct store_opts *o, struct store **out, char *err, size_t errlen)
 {
+	struct db_open dbo = {
+		.driver = o->driver,
+		.path = o->path,
+		.dsn = o->dsn,
+		.read_only = o->read_only,
+		.sync_full = o->sync_full,
+		.busy_timeout_ms = o->busy_timeout_ms,
+	};
+	const char *name = o->driver == DB_POSTGRES ? "the PostgreSQL database" : o->path;
 	struct store *s;
-	int flags, v = 0, rc;
+	int v = 0;
 
 	*out = NULL;
-	if (!o->read_only && strcmp(o->path, ":memory:") && access(o->path, F_OK) &&
-	    create_private(o->path, err, errlen))
-		return -EIO;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return fail(err, errlen, "out of memory");
 	pthread_mutex_init(&s->lock, NULL);
 	s->read_only = o->read_only;
-	/* our own mutex serialises use of the connection */
-	flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-	rc = sqlite3_open_v2(o->path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		fail(err, errlen, "cannot open %s: %s", o->path,
-		     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	lease__holder_id(s->holder);
+	if (db__open(&dbo, &s->db, err, errlen))
 		goto failed;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, (int)(o->busy_timeout_ms > 600000 ? 600000 : o->busy_timeout_ms));
 	if (o->read_only) {
 		if (schema__version(s->db, &v)) {
-			fail(err, errlen, "cannot read %s: %s", o->path, sqlite3_errmsg(s->db));
+			fail(err, errlen, "cannot read %s: %s", name, db__errmsg(s->db));
 			goto failed;
 		}
 		if (v == 0) {
-			fail(err, errlen, "%s is not a leakwatch-collector database", o->path);
+			fail(err, errlen, "%s is not a leakwatch-collector database", name);
 			goto failed;
 		}
 		if (v > STORE_SCHEMA_VERSION) {
-			fail(err, errlen, "%s has schema version %d, newer than this build's (%d)",
-			     o->path, v, STORE_SCHEMA_VERSION);
+			fail(err, errlen, "%s has schema version %d, newer than this build's (%d)", name, v,
+			     STORE_SCHEMA_VERSION);
 			goto failed;
 		}
 		*out = s;
 		return 0;
 	}
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, o->sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-			 NULL, NULL, NULL) != SQLITE_OK) {
-		fail(err, errlen, "cannot set up %s: %s", o->path, sqlite3_errmsg(s->db));
+	if (schema__migrate(s->db, err, errlen) || prepare_all(s, err, errlen))
 		goto failed;
-	}
-	if (schema__migrate(s->db, err, errlen))
-		goto failed;
-	for (int i = 0; i < ST__COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				       NULL) != SQLITE_OK) {
-			fail(err, errlen, "preparing statement %d: %s", i, sqlite3_errmsg(s->db));
-			goto failed;
-		}
-	}
-	for (int k = 0; k < STORE_KIND_COUNT; k++) {
-		for (int i = 0; i < 3 && store_expire_sql[k][i]; i++) {
-			if (sqlite3_prepare_v3(s->db, store_expire_sql[k][i], -1, SQLITE_PREPARE_PERSISTENT,
-					       &s->expire[k][i], NULL) != SQLITE_OK) {
-				fail(err, errlen, "preparing retention: %s", sqlite3_errmsg(s->db));
-				goto failed;
-			}
-		}
-	}
 	*out = s;
 	return 0;
 failed:
@@ -138,17 +117,54 @@ void store__close(struct store *s)
 {
 	if (!s)
 		return;
+	/* what this collector did one at a time passes to another at once */
+	if (!s->read_only && s->db && s->st[0] && !db__begin(s->db)) {
+		if (lease__release_all(s->db, s->holder) || db__commit(s->db))
+			db__rollback(s->db);
+	}
 	for (int i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(s->st[i]);
+		db__finalize(s->st[i]);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		for (int i = 0; i < 3; i++)
-			sqlite3_finalize(s->expire[k][i]);
-	sqlite3_close(s->db);
+			db__finalize(s->expire[k][i]);
+	db__close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
-struct sqlite3 *store__db(struct store *s)
+static void note_reach(struct store *s)
+{
+	__atomic_store_n(&s->unreachable, db__lost(s->db), __ATOMIC_RELAXED);
+}
+
+bool store__reachable(struct store *s)
+{
+	if (!pthread_mutex_trylock(&s->lock)) {
+		/* a transaction of nothing: PostgreSQL's begin reconnects */
+		if (!db__begin(s->db))
+			db__rollback(s->db);
+		note_reach(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return !__atomic_load_n(&s->unreachable, __ATOMIC_RELAXED);
+}
+
+const char *store__holder(struct store *s)
+{
+	return s->holder;
+}
+
+int store__lease(struct store *s, struct db *db, const char *name, uint64_t now_ns, uint64_t ttl_ns,
+		 bool *held)
+{
+	if (db__driver(db) == DB_SQLITE) {
+		*held = true;
+		return 0;
+	}
+	return lease__take(db, name, s->holder, now_ns, ttl_ns, held);
+}
+
+struct db *store__db(struct store *s)
 {
 	return s->db;
 }
@@ -176,33 +192,39 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 		     uint64_t received_ns, bool *is_new)
 {
 	const Leakwatch__V1__Event *ev = e->ev;
-	sqlite3_stmt *st = s->st[ST_EVENT];
-	int err;
+	struct db_stmt *st = s->st[ST_EVENT];
+	int64_t rowid = 0;
+	int err, rc;
 
-	sqlite3_bind_blob(st, 1, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	db__bind_blob(st, 1, ev->id.data, (int)ev->id.len);
 	store_bind_text(st, 2, event_kind(ev));
-	sqlite3_bind_int64(st, 3, ev->time_unix_nano);
+	db__bind_int64(st, 3, ev->time_unix_nano);
 	store_bind_u64(st, 4, received_ns);
 	store_bind_text(st, 5, ev->host->hostname);
 	store_bind_text(st, 6, ev->host->machine_id);
 	store_bind_text(st, 7, b->agent_id);
 	store_bind_u64(st, 8, b->sequence);
-	sqlite3_bind_int(st, 9, event_severity(ev));
+	db__bind_int(st, 9, event_severity(ev));
 	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LEAK)
 		store_bind_text(st, 10, ev->leak->fingerprint);
-	sqlite3_bind_blob(st, 11, e->raw, (int)e->raw_len, SQLITE_STATIC);
-	err = store_run(st);
-	if (err)
-		return err;
-	*is_new = sqlite3_changes(s->db) > 0;
+	db__bind_blob(st, 11, e->raw, (int)e->raw_len);
+	/* a row comes back only when the event is new (its rowid, for histories) */
+	rc = db__step(st);
+	if (rc == DB_ROW)
+		rowid = db__column_int64(st, 0);
+	db__reset(st);
+	db__clear_bindings(st);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return -EIO;
+	*is_new = rc == DB_ROW;
 	if (!*is_new)
 		return 0; /* a resend: derived state already counts it, and alerts too */
 	switch (ev->kind_case) {
 	case LEAKWATCH__V1__EVENT__KIND_LISTENER:
-		err = store_put_listener(s, ev, received_ns, b->host_verified, sqlite3_last_insert_rowid(s->db));
+		err = store_put_listener(s, ev, received_ns, b->host_verified, rowid);
 		break;
 	case LEAKWATCH__V1__EVENT__KIND_LEAK:
-		err = store_put_leak(s, ev, received_ns, b->host_verified, sqlite3_last_insert_rowid(s->db));
+		err = store_put_leak(s, ev, received_ns, b->host_verified, rowid);
 		break;
 	case LEAKWATCH__V1__EVENT__KIND_HEALTH: err = store_put_health(s, b->agent_id, ev, received_ns); break;
 	default: return -EINVAL;
@@ -267,36 +289,29 @@ int store__tx(struct store *s, store_tx_fn fn, void *arg)
 	if (s->read_only)
 		return -EROFS;
 	pthread_mutex_lock(&s->lock);
-	if (store_run(s->st[ST_BEGIN])) {
+	if (db__begin(s->db)) {
 		err = -EIO;
 		goto out;
 	}
 	err = fn(s->db, arg);
 	if (!err)
-		err = store_run(s->st[ST_COMMIT]);
+		err = db__commit(s->db) ? -EIO : 0;
 	if (err)
-		store_run(s->st[ST_ROLLBACK]);
+		db__rollback(s->db);
 out:
+	note_reach(s);
 	pthread_mutex_unlock(&s->lock);
 	return err;
 }
 
-int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,
-		       struct store_result *res)
+/* One attempt at a batch's transaction; the caller holds the lock. */
+static int write_once(struct store *s, struct ingest_batch *b, uint64_t received_ns, struct store_result *res)
 {
 	int err = 0;
 
-	memset(res, 0, sizeof(*res));
-	res->rejected = (uint32_t)b->n_invalid;
-	if (s->read_only)
-		return -EROFS;
-	if (b->n_invalid == b->n_events)
-		return 0; /* nothing to write */
-	pthread_mutex_lock(&s->lock);
-	if (store_run(s->st[ST_BEGIN])) {
-		err = -EIO;
-		goto out;
-	}
+	res->accepted = res->duplicates = 0;
+	if (db__begin(s->db))
+		return -EIO;
 	for (size_t i = 0; i < b->n_events && !err; i++) {
 		const struct ingest_event *e = &b->events[i];
 		bool is_new = false;
@@ -311,16 +326,44 @@ int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t receive
 		b->events[i].stored = is_new;
 	}
 	if (!err)
-		err = store_run(s->st[ST_COMMIT]);
+		err = db__commit(s->db) ? -EIO : 0;
 	if (err) {
 		for (size_t i = 0; i < b->n_events; i++)
 			b->events[i].stored = false;
-		log_error("store: batch from agent %s not stored: %s", b->agent_id, sqlite3_errmsg(s->db));
-		store_run(s->st[ST_ROLLBACK]);
 		res->accepted = res->duplicates = 0;
+		db__rollback(s->db);
+	}
+	return err;
+}
+
+/* two collectors' batches that lock the same rows in another order: one
+ * of them is chosen to fail (a deadlock), and simply runs again */
+#define WRITE_ATTEMPTS 5
+
+int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t received_ns,
+		       struct store_result *res)
+{
+	int err = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->rejected = (uint32_t)b->n_invalid;
+	if (s->read_only)
+		return -EROFS;
+	if (b->n_invalid == b->n_events)
+		return 0; /* nothing to write */
+	pthread_mutex_lock(&s->lock);
+	for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+		err = write_once(s, b, received_ns, res);
+		if (!err || err == -ENOMEM || !db__retryable(s->db))
+			break;
+		log_debug("store: batch from agent %s met another writer (%s); attempt %d", b->agent_id,
+			  db__errmsg(s->db), attempt + 1);
+	}
+	if (err) {
+		log_error("store: batch from agent %s not stored: %s", b->agent_id, db__errmsg(s->db));
 		err = err == -ENOMEM ? -ENOMEM : -EIO;
 	}
-out:
+	note_reach(s);
 	pthread_mutex_unlock(&s->lock);
 	return err;
 }
@@ -328,6 +371,7 @@ out:
 int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, unsigned max_rows,
 		  unsigned *deleted)
 {
+	bool held = false;
 	int err = 0;
 
 	*deleted = 0;
@@ -336,24 +380,26 @@ int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, uns
 	if (kind < 0 || kind >= STORE_KIND_COUNT)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (store_run(s->st[ST_BEGIN])) {
+	if (db__begin(s->db)) {
 		err = -EIO;
 		goto out;
 	}
-	for (int i = 0; i < 3 && s->expire[kind][i] && !err; i++) {
-		sqlite3_stmt *st = s->expire[kind][i];
+	/* one collector at a time deletes; the others find nothing to do */
+	err = store__lease(s, s->db, "retention", clock__realtime_ns(), RETENTION_LEASE_NS, &held);
+	for (int i = 0; i < 3 && s->expire[kind][i] && !err && held; i++) {
+		struct db_stmt *st = s->expire[kind][i];
 
 		store_bind_u64(st, 1, cutoff_ns);
-		sqlite3_bind_int(st, 2, (int)max_rows);
+		db__bind_int(st, 2, (int)max_rows);
 		err = store_run(st);
 		if (!err)
-			*deleted += (unsigned)sqlite3_changes(s->db);
+			*deleted += (unsigned)db__changes(s->db);
 	}
 	if (!err)
-		err = store_run(s->st[ST_COMMIT]);
+		err = db__commit(s->db) ? -EIO : 0;
 	if (err) {
-		log_error("store: retention of %s failed: %s", store_kind__name(kind), sqlite3_errmsg(s->db));
-		store_run(s->st[ST_ROLLBACK]);
+		log_error("store: retention of %s failed: %s", store_kind__name(kind), db__errmsg(s->db));
+		db__rollback(s->db);
 		*deleted = 0;
 	}
 out:

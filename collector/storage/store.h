@@ -11,18 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/db.h"
 #include "server/ingest.h"
 
-struct sqlite3;
+struct db;
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 enum store_kind { STORE_LISTENER, STORE_LEAK, STORE_HEALTH, STORE_KIND_COUNT };
 
 struct store_opts {
-	const char *path;
+	enum db_driver driver; /* DB_SQLITE (the zero value) or DB_POSTGRES */
+	const char *path;      /* sqlite */
+	const char *dsn;       /* postgres: libpq's connection string or URI */
 	bool read_only;      /* query: never creates, migrates or writes */
 	uint64_t busy_timeout_ms;
 	bool sync_full;      /* fsync every commit: an ack means on disk */
@@ -61,13 +64,13 @@ int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, uns
  * read and write the database (never through store__tx). An error rolls the
  * whole batch back, and the agent sends it again.
  */
-typedef int (*store_hook_fn)(void *ctx, struct sqlite3 *db, const struct ingest_batch *b,
+typedef int (*store_hook_fn)(void *ctx, struct db *db, const struct ingest_batch *b,
 			     const struct ingest_event *e, uint64_t received_ns);
 void store__set_hook(struct store *s, store_hook_fn fn, void *ctx);
 
 /* Runs fn in one write transaction under the store's lock: committed when fn
  * returns 0, rolled back otherwise. Returns fn's error, or -EIO. */
-typedef int (*store_tx_fn)(struct sqlite3 *db, void *arg);
+typedef int (*store_tx_fn)(struct db *db, void *arg);
 int store__tx(struct store *s, store_tx_fn fn, void *arg);
 
 /* Runs fn under the store's lock, outside any transaction: the way to
@@ -88,8 +91,26 @@ const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Eve
 _Static_assert(STORE_HISTORY_TEXT_MAX == STORE_HISTORY_MAX * 17 - 1, "a history's text holds its ids exactly");
 bool store__history_next(const char **cur, int64_t *rowid);
 
+/*
+ * Whether the database answers, for /healthz: asked now when the store is
+ * free (a lost PostgreSQL connection is opened again), else the outcome of
+ * its last use, since a writer holds it. A database's outage is not the
+ * collector's: the agents keep their spool, and it recovers by itself.
+ */
+bool store__reachable(struct store *s);
+
+/* This collector as a lease's holder (lease.h). */
+const char *store__holder(struct store *s);
+/*
+ * lease__take for this collector, inside a transaction of the store's
+ * (db is its connection). On SQLite it always holds: one collector owns
+ * one file, and a restarted one must not wait for its predecessor's lease.
+ */
+int store__lease(struct store *s, struct db *db, const char *name, uint64_t now_ns, uint64_t ttl_ns,
+		 bool *held);
+
 /* The connection, for the read-only queries of query.c. */
-struct sqlite3 *store__db(struct store *s);
+struct db *store__db(struct store *s);
 
 const char *store_kind__name(enum store_kind k);
 int store_kind__parse(const char *s, enum store_kind *out);

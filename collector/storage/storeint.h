@@ -9,52 +9,55 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db/db.h"
+#include "storage/lease.h"
 #include "storage/store.h"
 #include "storage/storesql.h"
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	pthread_mutex_t lock;
 	bool read_only;
-	sqlite3_stmt *st[ST__COUNT];
-	sqlite3_stmt *expire[STORE_KIND_COUNT][3];
+	struct db_stmt *st[ST__COUNT];
+	struct db_stmt *expire[STORE_KIND_COUNT][3];
 	store_hook_fn hook;
 	void *hook_ctx;
+	char holder[LEASE_HOLDER_MAX]; /* this process, as a lease's holder */
+	bool unreachable; /* atomically: the last use found the database gone */
 };
 
 /* --- binding helpers: every statement is reset and cleared after use --- */
 
-static inline void store_bind_text(sqlite3_stmt *st, int i, const char *s)
+static inline void store_bind_text(struct db_stmt *st, int i, const char *s)
 {
-	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+	db__bind_text(st, i, s ? s : "", -1);
 }
 
 /* NULL for an empty string: optional columns stay NULL when unknown */
-static inline void store_bind_opt(sqlite3_stmt *st, int i, const char *s)
+static inline void store_bind_opt(struct db_stmt *st, int i, const char *s)
 {
 	if (s && *s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		db__bind_text(st, i, s, -1);
 	else
-		sqlite3_bind_null(st, i);
+		db__bind_null(st, i);
 }
 
-static inline void store_bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+static inline void store_bind_u64(struct db_stmt *st, int i, uint64_t v)
 {
 	/* stored bit-for-bit; readers cast back to uint64_t */
-	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+	db__bind_int64(st, i, (int64_t)v);
 }
 
-static inline int store_run(sqlite3_stmt *st)
+static inline int store_run(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db__step(st);
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+	db__reset(st);
+	db__clear_bindings(st);
+	return rc == DB_DONE || rc == DB_ROW ? 0 : -EIO;
 }
 
 /* The state an event updates, in the batch's transaction (storestate.c). */

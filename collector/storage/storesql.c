@@ -16,20 +16,18 @@
 #define LATEST(t, c) c " = CASE WHEN excluded.last_seen_ns >= " t ".last_seen_ns THEN excluded." c " ELSE " t "." c " END, "
 
 const char *const store_sql[ST__COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EVENT] =
-		"INSERT OR IGNORE INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
+		"INSERT INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
 		" agent_id, batch_sequence, severity, fingerprint, body)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+		" ON CONFLICT (id) DO NOTHING RETURNING rowid",
 	/* applied only when the event is at least as new as the state it replaces,
 	 * so a resent old "open" cannot reopen a listener closed since */
 	[ST_LISTENER] =
 		"INSERT INTO listeners (hostname, netns, protocol, address, port, state,"
 		" first_seen_ns, last_seen_ns, state_ns, updated_ns, last_event_id, machine_id,"
 		" severity, exposure, wildcard, expected, unexpected, source, reachable, reachable_total,"
-		" service, service_category, service_by, comm, pid, exe, uid, user,"
+		" service, service_category, service_by, comm, pid, exe, uid, \"user\","
 		" container_id, container_runtime, pod_uid, pod_name, pod_namespace, container_name,"
 		" auth_state, auth_protocol, auth_evidence, auth_probed_ns, auth_tls, auth_client_cert,"
 		" netns_cookie, netns_name, host_verified, container_image, history)"
@@ -43,34 +41,34 @@ const char *const store_sql[ST__COUNT] = {
 		"  ELSE " HISTORY_PUSH("?43", "listeners.history") " END,"
 		/* another namespace that got the inode of a deleted one: its own listener */
 		" first_seen_ns = CASE WHEN " OTHER_NETNS " THEN excluded.first_seen_ns"
-		"  ELSE min(first_seen_ns, excluded.first_seen_ns) END,"
+		"  ELSE least(listeners.first_seen_ns, excluded.first_seen_ns) END,"
 		" netns_name = CASE WHEN " OTHER_NETNS " THEN excluded.netns_name"
-		"  ELSE coalesce(excluded.netns_name, netns_name) END,"
-		" netns_cookie = CASE excluded.netns_cookie WHEN 0 THEN netns_cookie ELSE excluded.netns_cookie END,"
-		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
+		"  ELSE coalesce(excluded.netns_name, listeners.netns_name) END,"
+		" netns_cookie = CASE excluded.netns_cookie WHEN 0 THEN listeners.netns_cookie ELSE excluded.netns_cookie END,"
+		" last_seen_ns = greatest(listeners.last_seen_ns, excluded.last_seen_ns),"
 		" state_ns = excluded.state_ns, updated_ns = excluded.updated_ns,"
 		" last_event_id = excluded.last_event_id, machine_id = excluded.machine_id,"
 		" severity = excluded.severity, exposure = excluded.exposure,"
 		" wildcard = excluded.wildcard, expected = excluded.expected,"
 		" unexpected = excluded.unexpected, source = excluded.source,"
-		" reachable = CASE excluded.reachable WHEN '' THEN reachable ELSE excluded.reachable END,"
-		" reachable_total = CASE excluded.reachable WHEN '' THEN reachable_total"
+		" reachable = CASE excluded.reachable WHEN '' THEN listeners.reachable ELSE excluded.reachable END,"
+		" reachable_total = CASE excluded.reachable WHEN '' THEN listeners.reachable_total"
 		"  ELSE excluded.reachable_total END,"
 		/* who listens: the last known answer, since a close may come after
 		 * the process is gone and say less */
-		" service = coalesce(excluded.service, service),"
-		" service_category = coalesce(excluded.service_category, service_category),"
-		" service_by = coalesce(excluded.service_by, service_by),"
-		" comm = coalesce(excluded.comm, comm), pid = coalesce(excluded.pid, pid),"
-		" exe = coalesce(excluded.exe, exe), uid = coalesce(excluded.uid, uid),"
-		" user = coalesce(excluded.user, user),"
-		" container_id = coalesce(excluded.container_id, container_id),"
-		" container_runtime = coalesce(excluded.container_runtime, container_runtime),"
-		" pod_uid = coalesce(excluded.pod_uid, pod_uid),"
-		" pod_name = coalesce(excluded.pod_name, pod_name),"
-		" pod_namespace = coalesce(excluded.pod_namespace, pod_namespace),"
-		" container_name = coalesce(excluded.container_name, container_name),"
-		" container_image = coalesce(excluded.container_image, container_image),"
+		" service = coalesce(excluded.service, listeners.service),"
+		" service_category = coalesce(excluded.service_category, listeners.service_category),"
+		" service_by = coalesce(excluded.service_by, listeners.service_by),"
+		" comm = coalesce(excluded.comm, listeners.comm), pid = coalesce(excluded.pid, listeners.pid),"
+		" exe = coalesce(excluded.exe, listeners.exe), uid = coalesce(excluded.uid, listeners.uid),"
+		" \"user\" = coalesce(excluded.\"user\", listeners.\"user\"),"
+		" container_id = coalesce(excluded.container_id, listeners.container_id),"
+		" container_runtime = coalesce(excluded.container_runtime, listeners.container_runtime),"
+		" pod_uid = coalesce(excluded.pod_uid, listeners.pod_uid),"
+		" pod_name = coalesce(excluded.pod_name, listeners.pod_name),"
+		" pod_namespace = coalesce(excluded.pod_namespace, listeners.pod_namespace),"
+		" container_name = coalesce(excluded.container_name, listeners.container_name),"
+		" container_image = coalesce(excluded.container_image, listeners.container_image),"
 		/* the probe's verdict: an event without one (an open reported before its
 		 * probe ended, a close) keeps the last, unless the listener reopened */
 		AUTH_KEEP("auth_state") "," AUTH_KEEP("auth_protocol") "," AUTH_KEEP("auth_evidence") ","
@@ -80,8 +78,8 @@ const char *const store_sql[ST__COUNT] = {
 		" AND NOT (excluded.state = 'closed' AND " OTHER_NETNS ")",
 	/* an older event still widens the seen-window */
 	[ST_LISTENER_SEEN] =
-		"UPDATE listeners SET first_seen_ns = min(first_seen_ns, ?6),"
-		" last_seen_ns = max(last_seen_ns, ?6), updated_ns = max(updated_ns, ?7),"
+		"UPDATE listeners SET first_seen_ns = least(first_seen_ns, ?6),"
+		" last_seen_ns = greatest(last_seen_ns, ?6), updated_ns = greatest(updated_ns, ?7),"
 		" history = " HISTORY_PUSH("?8", "history")
 		" WHERE hostname = ?1 AND netns = ?2 AND protocol = ?3 AND address = ?4 AND port = ?5",
 	[ST_LEAK] =
@@ -89,11 +87,11 @@ const char *const store_sql[ST__COUNT] = {
 		" last_seen_ns, total_count, events, updated_ns)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)"
 		" ON CONFLICT (fingerprint) DO UPDATE SET"
-		" severity = max(severity, excluded.severity),"
-		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
-		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
-		" total_count = total_count + excluded.total_count, events = events + 1,"
-		" updated_ns = max(updated_ns, excluded.updated_ns)",
+		" severity = greatest(leaks.severity, excluded.severity),"
+		" first_seen_ns = least(leaks.first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = greatest(leaks.last_seen_ns, excluded.last_seen_ns),"
+		" total_count = leaks.total_count + excluded.total_count, events = leaks.events + 1,"
+		" updated_ns = greatest(leaks.updated_ns, excluded.updated_ns)",
 	[ST_LOCATION] =
 		"INSERT INTO leak_locations (fingerprint, hostname, path, first_seen_ns, last_seen_ns,"
 		" count, events, updated_ns, last_event_id, machine_id, device, inode, last_offset,"
@@ -117,10 +115,10 @@ const char *const store_sql[ST__COUNT] = {
 		LATEST("leak_locations", "pod_name") LATEST("leak_locations", "pod_namespace")
 		LATEST("leak_locations", "container_name")
 		LATEST("leak_locations", "container_image") LATEST("leak_locations", "previous_path")
-		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
-		" last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),"
-		" count = count + excluded.count, events = events + 1,"
-		" updated_ns = max(updated_ns, excluded.updated_ns)",
+		" first_seen_ns = least(leak_locations.first_seen_ns, excluded.first_seen_ns),"
+		" last_seen_ns = greatest(leak_locations.last_seen_ns, excluded.last_seen_ns),"
+		" count = leak_locations.count + excluded.count, events = leak_locations.events + 1,"
+		" updated_ns = greatest(leak_locations.updated_ns, excluded.updated_ns)",
 	[ST_AGENT] =
 		"INSERT INTO agents (agent_id, hostname, machine_id, boot_id, agent_version, node_name,"
 		" first_seen_ns, health_ns, updated_ns, last_event_id, uptime_s, listeners_open,"
@@ -133,7 +131,7 @@ const char *const store_sql[ST__COUNT] = {
 		" hostname = excluded.hostname, machine_id = excluded.machine_id,"
 		" boot_id = excluded.boot_id, agent_version = excluded.agent_version,"
 		" node_name = excluded.node_name,"
-		" first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),"
+		" first_seen_ns = least(agents.first_seen_ns, excluded.first_seen_ns),"
 		" health_ns = excluded.health_ns, updated_ns = excluded.updated_ns,"
 		" last_event_id = excluded.last_event_id, uptime_s = excluded.uptime_s,"
 		" listeners_open = excluded.listeners_open, bytes_scanned = excluded.bytes_scanned,"
@@ -146,10 +144,11 @@ const char *const store_sql[ST__COUNT] = {
 		" spool_dropped_corrupt = excluded.spool_dropped_corrupt,"
 		" spool_write_errors = excluded.spool_write_errors"
 		" WHERE excluded.health_ns >= agents.health_ns",
-	[ST_AGENT_SEEN] = ("UPDATE agents SET first_seen_ns = min(first_seen_ns, ?2),"
-			   " updated_ns = max(updated_ns, ?3) WHERE agent_id = ?1"),
+	[ST_AGENT_SEEN] = ("UPDATE agents SET first_seen_ns = least(first_seen_ns, ?2),"
+			   " updated_ns = greatest(updated_ns, ?3) WHERE agent_id = ?1"),
 	[ST_DROPS_CLEAR] = "DELETE FROM agent_drops WHERE agent_id = ?1",
-	[ST_DROP] = "INSERT OR REPLACE INTO agent_drops (agent_id, reason, count) VALUES (?1, ?2, ?3)",
+	[ST_DROP] = "INSERT INTO agent_drops (agent_id, reason, count) VALUES (?1, ?2, ?3)"
+		    " ON CONFLICT (agent_id, reason) DO UPDATE SET count = excluded.count",
 };
 
 /* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows). */

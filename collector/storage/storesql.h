@@ -11,9 +11,6 @@
 #include "storage/store.h"
 
 enum stmt {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
 	ST_EVENT,
 	ST_LISTENER,
 	ST_LISTENER_SEEN,
@@ -35,7 +32,7 @@ enum stmt {
 #define HISTORY_TEXT(n) #n
 #define HISTORY_TEXT_OF(n) HISTORY_TEXT(n)
 #define HISTORY_PUSH(rowid, old)                                                                   \
-	"substr(printf('%016x', " rowid ") || coalesce(' ' || " old ", ''), 1, "                    \
+	"substr(lw_hex16(" rowid ") || coalesce(' ' || " old ", ''), 1, "                    \
 	HISTORY_TEXT_OF(STORE_HISTORY_TEXT_MAX) ")"
 
 extern const char *const store_sql[ST__COUNT];

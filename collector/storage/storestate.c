@@ -45,30 +45,30 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 	const Leakwatch__V1__Process *p = ev->process;
 	const Leakwatch__V1__Container *c = ev->container;
 	const char *proto = l->protocol == LEAKWATCH__V1__PROTOCOL__PROTOCOL_UDP ? "udp" : "tcp";
-	sqlite3_stmt *st = s->st[ST_LISTENER];
+	struct db_stmt *st = s->st[ST_LISTENER];
 	char *reach = reachable_text(l);
 	int err;
 
 	if (!reach)
 		return -ENOMEM;
 	store_bind_text(st, 1, ev->host->hostname);
-	sqlite3_bind_int64(st, 2, l->netns);
+	db__bind_int64(st, 2, l->netns);
 	store_bind_text(st, 3, proto);
-	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, (int)l->port);
+	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
+	db__bind_int(st, 5, (int)l->port);
 	store_bind_text(st, 6, l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE ? "closed" : "open");
-	sqlite3_bind_int64(st, 7, ev->time_unix_nano);
+	db__bind_int64(st, 7, ev->time_unix_nano);
 	store_bind_u64(st, 8, received_ns);
-	sqlite3_bind_blob(st, 9, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	db__bind_blob(st, 9, ev->id.data, (int)ev->id.len);
 	store_bind_text(st, 10, ev->host->machine_id);
-	sqlite3_bind_int(st, 11, (int)l->severity);
+	db__bind_int(st, 11, (int)l->severity);
 	store_bind_text(st, 12, addr_class__wire_name(l->exposure));
-	sqlite3_bind_int(st, 13, !!l->wildcard);
-	sqlite3_bind_int(st, 14, !!l->expected);
-	sqlite3_bind_int(st, 15, !!l->unexpected);
+	db__bind_int(st, 13, !!l->wildcard);
+	db__bind_int(st, 14, !!l->expected);
+	db__bind_int(st, 15, !!l->unexpected);
 	store_bind_text(st, 16, listener_source__wire_name(l->source));
 	store_bind_text(st, 17, reach);
-	sqlite3_bind_int64(st, 18, l->reachable_total);
+	db__bind_int64(st, 18, l->reachable_total);
 	if (l->service) {
 		store_bind_opt(st, 19, l->service->name);
 		store_bind_opt(st, 20, l->service->category);
@@ -76,9 +76,9 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 	}
 	if (p && (p->pid || (p->comm && *p->comm))) {
 		store_bind_opt(st, 22, p->comm);
-		sqlite3_bind_int64(st, 23, p->pid);
+		db__bind_int64(st, 23, p->pid);
 		store_bind_opt(st, 24, p->exe);
-		sqlite3_bind_int64(st, 25, p->uid);
+		db__bind_int64(st, 25, p->uid);
 		store_bind_opt(st, 26, p->user);
 	}
 	if (c) {
@@ -96,31 +96,31 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 		store_bind_text(st, 33, auth_state__wire_name(a->state));
 		store_bind_opt(st, 34, a->protocol);
 		store_bind_opt(st, 35, a->evidence);
-		sqlite3_bind_int64(st, 36, a->probed_at_unix_nano);
-		sqlite3_bind_int(st, 37, !!a->tls);
+		db__bind_int64(st, 36, a->probed_at_unix_nano);
+		db__bind_int(st, 37, !!a->tls);
 		if (a->tls)
 			store_bind_opt(st, 38, client_cert__wire_name(a->client_cert));
 	}
-	sqlite3_bind_int64(st, 39, (int64_t)l->netns_cookie);
+	db__bind_int64(st, 39, (int64_t)l->netns_cookie);
 	store_bind_opt(st, 40, l->netns_name);
-	sqlite3_bind_int(st, 41, host_verified);
+	db__bind_int(st, 41, host_verified);
 	/* the event heads the listener's history, whichever statement takes it */
-	sqlite3_bind_int64(st, 43, event_rowid);
+	db__bind_int64(st, 43, event_rowid);
 	err = store_run(st);
 	free(reach);
-	if (err || sqlite3_changes(s->db))
+	if (err || db__changes(s->db))
 		return err;
 
 	/* an older event than the state we hold */
 	st = s->st[ST_LISTENER_SEEN];
 	store_bind_text(st, 1, ev->host->hostname);
-	sqlite3_bind_int64(st, 2, l->netns);
+	db__bind_int64(st, 2, l->netns);
 	store_bind_text(st, 3, proto);
-	sqlite3_bind_blob(st, 4, l->address.data, (int)l->address.len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, (int)l->port);
-	sqlite3_bind_int64(st, 6, ev->time_unix_nano);
+	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
+	db__bind_int(st, 5, (int)l->port);
+	db__bind_int64(st, 6, ev->time_unix_nano);
 	store_bind_u64(st, 7, received_ns);
-	sqlite3_bind_int64(st, 8, event_rowid);
+	db__bind_int64(st, 8, event_rowid);
 	return store_run(st);
 }
 
@@ -133,8 +133,8 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 	int64_t first = l->first_seen_unix_nano ? l->first_seen_unix_nano : ev->time_unix_nano;
 	int64_t last = l->last_seen_unix_nano ? l->last_seen_unix_nano : ev->time_unix_nano;
 	uint64_t count = l->count ? l->count : 1; /* an event is at least one sighting */
-	sqlite3_stmt *st = s->st[ST_LEAK];
-	char *where;
+	struct db_stmt *st = s->st[ST_LEAK];
+	char *where = NULL;
 	int err;
 
 	if (last < first)
@@ -142,10 +142,10 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 	store_bind_text(st, 1, l->fingerprint);
 	store_bind_text(st, 2, l->rule);
 	store_bind_text(st, 3, l->family);
-	sqlite3_bind_int(st, 4, (int)l->severity);
+	db__bind_int(st, 4, (int)l->severity);
 	store_bind_text(st, 5, l->redacted);
-	sqlite3_bind_int64(st, 6, first);
-	sqlite3_bind_int64(st, 7, last);
+	db__bind_int64(st, 6, first);
+	db__bind_int64(st, 7, last);
 	store_bind_u64(st, 8, count);
 	store_bind_u64(st, 9, received_ns);
 	err = store_run(st);
@@ -162,7 +162,7 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 		where = leak__journal_place(j ? j->unit : NULL, j ? j->syslog_identifier : NULL);
 		if (!where)
 			return -ENOMEM;
-		sqlite3_bind_text(st, 3, where, -1, free);
+		db__bind_text(st, 3, where, -1); /* freed once run */
 		store_bind_text(st, 21, "journal");
 		if (j) {
 			store_bind_opt(st, 22, j->unit);
@@ -176,25 +176,25 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 	}
 	if (l->origin) {
 		store_bind_opt(st, 25, l->origin->comm);
-		sqlite3_bind_int64(st, 26, l->origin->pid);
+		db__bind_int64(st, 26, l->origin->pid);
 	}
 	if (l->writer)
 		store_bind_opt(st, 27, l->writer->comm);
-	sqlite3_bind_int64(st, 4, first);
-	sqlite3_bind_int64(st, 5, last);
+	db__bind_int64(st, 4, first);
+	db__bind_int64(st, 5, last);
 	store_bind_u64(st, 6, count);
 	store_bind_u64(st, 7, received_ns);
-	sqlite3_bind_blob(st, 8, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	db__bind_blob(st, 8, ev->id.data, (int)ev->id.len);
 	store_bind_text(st, 9, ev->host->machine_id);
 	store_bind_opt(st, 10, l->device);
 	store_bind_u64(st, 11, l->inode);
 	store_bind_u64(st, 12, l->last_offset);
 	if (p) {
 		store_bind_opt(st, 13, p->comm);
-		sqlite3_bind_int64(st, 14, p->pid);
+		db__bind_int64(st, 14, p->pid);
 		store_bind_opt(st, 15, p->exe);
 	}
-	sqlite3_bind_int(st, 28, host_verified);
+	db__bind_int(st, 28, host_verified);
 	if (c) {
 		store_bind_opt(st, 16, c->id);
 		store_bind_opt(st, 17, c->pod_uid);
@@ -203,8 +203,10 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 		store_bind_opt(st, 20, c->container_name);
 		store_bind_opt(st, 29, c->image);
 	}
-	sqlite3_bind_int64(st, 31, event_rowid);
-	return store_run(st);
+	db__bind_int64(st, 31, event_rowid);
+	err = store_run(st);
+	free(where);
+	return err;
 }
 
 int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1__Event *ev,
@@ -213,7 +215,7 @@ int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1_
 	const Leakwatch__V1__AgentHealth *h = ev->health;
 	const Leakwatch__V1__SpoolState *sp = h->spool;
 	const Leakwatch__V1__Host *host = ev->host;
-	sqlite3_stmt *st = s->st[ST_AGENT];
+	struct db_stmt *st = s->st[ST_AGENT];
 	uint64_t drops = 0;
 	size_t plen = 1;
 	char *programs;
@@ -240,9 +242,9 @@ int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1_
 	store_bind_text(st, 4, host->boot_id);
 	store_bind_text(st, 5, host->agent_version);
 	store_bind_text(st, 6, host->node_name);
-	sqlite3_bind_int64(st, 7, ev->time_unix_nano);
+	db__bind_int64(st, 7, ev->time_unix_nano);
 	store_bind_u64(st, 8, received_ns);
-	sqlite3_bind_blob(st, 9, ev->id.data, (int)ev->id.len, SQLITE_STATIC);
+	db__bind_blob(st, 9, ev->id.data, (int)ev->id.len);
 	store_bind_u64(st, 10, h->uptime_seconds);
 	store_bind_u64(st, 11, h->listeners_open);
 	store_bind_u64(st, 12, h->bytes_scanned);
@@ -264,10 +266,10 @@ int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1_
 	free(programs);
 	if (err)
 		return err;
-	if (!sqlite3_changes(s->db)) {
+	if (!db__changes(s->db)) {
 		st = s->st[ST_AGENT_SEEN];
 		store_bind_text(st, 1, agent_id);
-		sqlite3_bind_int64(st, 2, ev->time_unix_nano);
+		db__bind_int64(st, 2, ev->time_unix_nano);
 		store_bind_u64(st, 3, received_ns);
 		return store_run(st);
 	}

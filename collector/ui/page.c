@@ -142,11 +142,11 @@ static int newest_first(const void *a, const void *b)
 }
 
 size_t page__history(struct page *p, const struct history_owner *owner, const char *const *histories, size_t n,
-		     size_t max, void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx)
+		     size_t max, void (*fn)(struct page *p, struct db_stmt *st, void *ctx), void *ctx)
 {
 	int64_t *ids = calloc(n * STORE_HISTORY_MAX + 1, sizeof(*ids));
 	size_t k = 0, shown = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (!ids)
 		return 0;
@@ -158,27 +158,27 @@ size_t page__history(struct page *p, const struct history_owner *owner, const ch
 			ids[k++] = id;
 	}
 	qsort(ids, k, sizeof(*ids), newest_first);
-	if (sqlite3_prepare_v2(p->db, UISQL_EVENT, -1, &st, NULL) != SQLITE_OK) {
+	if (db__prepare(p->db, UISQL_EVENT, &st) != DB_OK) {
 		free(ids);
 		return 0;
 	}
 	for (size_t i = 0; i < k && shown < max; i++) {
 		if (i && ids[i] == ids[i - 1])
 			continue;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		sqlite3_bind_text(st, 2, owner->kind, -1, SQLITE_STATIC);
+		db__bind_int64(st, 1, ids[i]);
+		db__bind_text(st, 2, owner->kind, -1);
 		if (owner->host)
-			sqlite3_bind_text(st, 3, owner->host, -1, SQLITE_STATIC);
+			db__bind_text(st, 3, owner->host, -1);
 		if (owner->fingerprint)
-			sqlite3_bind_text(st, 4, owner->fingerprint, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+			db__bind_text(st, 4, owner->fingerprint, -1);
+		if (db__step(st) == DB_ROW) {
 			fn(p, st, ctx);
 			shown++;
 		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		db__reset(st);
+		db__clear_bindings(st);
 	}
-	sqlite3_finalize(st);
+	db__finalize(st);
 	free(ids);
 	return shown;
 }

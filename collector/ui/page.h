@@ -7,12 +7,12 @@
 #ifndef COLLECTOR_PAGE_H
 #define COLLECTOR_PAGE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "db/db.h"
 #include "storage/store.h"
 #include "web/session.h"
 #include "ui/ui.h"
@@ -28,7 +28,7 @@ struct page {
 	uint64_t now_ns;
 	const struct ui_request *rq;
 	struct ui *ui;
-	sqlite3 *db;            /* read-only */
+	struct db *db;            /* read-only */
 	struct cfgref *alerting_ref; /* held while the page renders; may be NULL */
 	const struct alertcfg *alerting; /* its configuration, or NULL */
 };
@@ -69,7 +69,7 @@ struct history_owner {
 	const char *fingerprint; /* a leak's, or NULL */
 };
 size_t page__history(struct page *p, const struct history_owner *owner, const char *const *histories, size_t n,
-		     size_t max, void (*fn)(struct page *p, sqlite3_stmt *st, void *ctx), void *ctx);
+		     size_t max, void (*fn)(struct page *p, struct db_stmt *st, void *ctx), void *ctx);
 
 /* The pages (page_*.c). */
 void page__overview(struct page *p, struct ui_response *out);

@@ -9,32 +9,32 @@
 #include "web/html.h"
 #include "ui/uisql.h"
 
-#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+#define COL(st, i) ((const char *)db__column_text(st, i))
 
-static void spool_cell(FILE *f, sqlite3_stmt *st)
+static void spool_cell(FILE *f, struct db_stmt *st)
 {
-	int64_t records = sqlite3_column_int64(st, GC_SPOOL_RECORDS);
+	int64_t records = db__column_int64(st, GC_SPOOL_RECORDS);
 
-	if (sqlite3_column_type(st, GC_SPOOL_BYTES) == SQLITE_NULL) {
+	if (db__column_type(st, GC_SPOOL_BYTES) == DB_NULL) {
 		fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
 		return;
 	}
 	if (!records) {
 		fputs("empty", f);
 	} else {
-		html__bytes(f, (uint64_t)sqlite3_column_int64(st, GC_SPOOL_BYTES));
+		html__bytes(f, (uint64_t)db__column_int64(st, GC_SPOOL_BYTES));
 		fprintf(f, ", %lld batch%s, oldest %llds", (long long)records, records == 1 ? "" : "es",
-			(long long)sqlite3_column_int64(st, GC_SPOOL_AGE));
+			(long long)db__column_int64(st, GC_SPOOL_AGE));
 	}
-	if (sqlite3_column_int64(st, GC_SPOOL_FULL) > 0)
+	if (db__column_int64(st, GC_SPOOL_FULL) > 0)
 		fprintf(f, " <span class=\"open-door\">%lld dropped: spool full</span>",
-			(long long)sqlite3_column_int64(st, GC_SPOOL_FULL));
+			(long long)db__column_int64(st, GC_SPOOL_FULL));
 }
 
-static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
+static void host_row(FILE *f, struct db_stmt *st, uint64_t now_ns)
 {
-	bool is_silent = sqlite3_column_int(st, GC_SILENT);
-	int64_t drops = sqlite3_column_int64(st, GC_DROPS);
+	bool is_silent = db__column_int(st, GC_SILENT);
+	int64_t drops = db__column_int64(st, GC_DROPS);
 
 	fputs(is_silent ? "<tr class=\"silent\"><td>" : "<tr><td>", f);
 	fputs("<a href=\"/ui/?host=", f);
@@ -45,13 +45,13 @@ static void host_row(FILE *f, sqlite3_stmt *st, uint64_t now_ns)
 	if (is_silent)
 		fputs(" <span class=\"open-door\">silent</span>", f);
 	fputs("</td><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, GC_HEARD), now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, GC_HEARD), now_ns);
 	fputs("</td><td>", f);
 	html__text(f, COL(st, GC_VERSION));
 	fputs(" <span class=\"muted\">", f);
 	html__text_n(f, COL(st, GC_AGENT), 8);
 	fputs("</span></td><td>", f);
-	fprintf(f, "%lld</td><td>", (long long)sqlite3_column_int64(st, GC_LISTENERS));
+	fprintf(f, "%lld</td><td>", (long long)db__column_int64(st, GC_LISTENERS));
 	if (drops) {
 		fprintf(f, "<span class=\"open-door\">%lld</span>", (long long)drops);
 		if (COL(st, GC_DROP_REASONS)) {
@@ -77,26 +77,26 @@ void page__hosts(struct page *p, struct ui_response *out)
 	uint64_t cutoff = p->now_ns > silent_ms * 1000000ULL ? p->now_ns - silent_ms * 1000000ULL : 0;
 	unsigned page = page__number(page__arg(p, "page"));
 	int64_t total = 0, silent = 0, pages;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(p->db, UISQL_COUNT_AGENTS, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (int64_t)cutoff);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			total = sqlite3_column_int64(st, 0);
-			silent = sqlite3_column_int64(st, 1);
+	db__exec(p->db, "BEGIN");
+	if (db__prepare(p->db, UISQL_COUNT_AGENTS, &st) == DB_OK) {
+		db__bind_int64(st, 1, (int64_t)cutoff);
+		if (db__step(st) == DB_ROW) {
+			total = db__column_int64(st, 0);
+			silent = db__column_int64(st, 1);
 		}
-		sqlite3_finalize(st);
+		db__finalize(st);
 	}
-	if (sqlite3_prepare_v2(p->db, UISQL_AGENTS, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	if (db__prepare(p->db, UISQL_AGENTS, &st) != DB_OK) {
+		db__exec(p->db, "COMMIT");
 		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
 		return;
 	}
-	sqlite3_bind_int64(st, 1, (int64_t)cutoff);
-	sqlite3_bind_int(st, 2, PAGE_ROWS);
-	sqlite3_bind_int64(st, 3, (int64_t)(page - 1) * PAGE_ROWS);
+	db__bind_int64(st, 1, (int64_t)cutoff);
+	db__bind_int(st, 2, PAGE_ROWS);
+	db__bind_int64(st, 3, (int64_t)(page - 1) * PAGE_ROWS);
 	page__begin(p, "Hosts");
 	f = p->f;
 	fprintf(f, "<h1>Hosts</h1>\n<p>%lld agent%s; <strong>%lld silent</strong> (no heartbeat for %llu s).</p>\n",
@@ -104,11 +104,11 @@ void page__hosts(struct page *p, struct ui_response *out)
 		(unsigned long long)(silent_ms / 1000));
 	fputs("<table class=\"findings\"><thead><tr><th>Host</th><th>Last heard from</th><th>Agent</th>"
 	      "<th>Open listeners</th><th>Drops</th><th>Spool</th><th>Programs</th></tr></thead><tbody>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db__step(st)) == DB_ROW) {
 		host_row(f, st, p->now_ns);
 	}
-	sqlite3_finalize(st);
-	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	db__finalize(st);
+	db__exec(p->db, "COMMIT");
 	if (!total)
 		fputs("<tr><td colspan=\"7\" class=\"empty\">No agent has reported yet.</td></tr>\n", f);
 	fputs("</tbody></table>\n", f);
@@ -122,5 +122,5 @@ void page__hosts(struct page *p, struct ui_response *out)
 			fprintf(f, "<a rel=\"next\" href=\"/ui/hosts?page=%u\">next \xe2\x86\x92</a>", page + 1);
 		fputs("</nav>\n", f);
 	}
-	page__finish(p, rc == SQLITE_DONE ? 200 : 503, out);
+	page__finish(p, rc == DB_DONE ? 200 : 503, out);
 }

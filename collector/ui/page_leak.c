@@ -14,15 +14,15 @@
 
 #define HISTORY_SHOWN 100
 
-#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+#define COL(st, i) ((const char *)db__column_text(st, i))
 
-static void summary(struct page *p, sqlite3_stmt *st)
+static void summary(struct page *p, struct db_stmt *st)
 {
 	FILE *f = p->f;
-	int64_t hosts = sqlite3_column_int64(st, KC_HOSTS), files = sqlite3_column_int64(st, KC_FILES);
+	int64_t hosts = db__column_int64(st, KC_HOSTS), files = db__column_int64(st, KC_FILES);
 
 	fputs("<table class=\"details\"><tbody>\n<tr><th>Severity</th><td>", f);
-	page__severity(f, sqlite3_column_int(st, KC_SEVERITY));
+	page__severity(f, db__column_int(st, KC_SEVERITY));
 	fputs("</td></tr>\n<tr><th>Rule</th><td>", f);
 	html__text(f, COL(st, KC_RULE));
 	fputs(" <span class=\"muted\">(", f);
@@ -32,21 +32,21 @@ static void summary(struct page *p, sqlite3_stmt *st)
 	fputs("</code></td></tr>\n<tr><th>Fingerprint</th><td><code>", f);
 	html__text(f, COL(st, KC_FINGERPRINT));
 	fprintf(f, "</code></td></tr>\n<tr><th>Seen</th><td>%lld time%s in %lld event%s, on %lld host%s, in %lld file%s",
-		(long long)sqlite3_column_int64(st, KC_COUNT), sqlite3_column_int64(st, KC_COUNT) == 1 ? "" : "s",
-		(long long)sqlite3_column_int64(st, KC_EVENTS), sqlite3_column_int64(st, KC_EVENTS) == 1 ? "" : "s",
+		(long long)db__column_int64(st, KC_COUNT), db__column_int64(st, KC_COUNT) == 1 ? "" : "s",
+		(long long)db__column_int64(st, KC_EVENTS), db__column_int64(st, KC_EVENTS) == 1 ? "" : "s",
 		(long long)hosts, hosts == 1 ? "" : "s", (long long)files, files == 1 ? "" : "s");
 	fputs("</td></tr>\n<tr><th>First seen</th><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_FIRST_SEEN), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, KC_FIRST_SEEN), p->now_ns);
 	fputs("</td></tr>\n<tr><th>Last seen</th><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_LAST_SEEN), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, KC_LAST_SEEN), p->now_ns);
 	fputs("</td></tr>\n<tr><th>Acknowledged</th><td>", f);
-	if (sqlite3_column_type(st, KC_ACKED) == SQLITE_NULL) {
+	if (db__column_type(st, KC_ACKED) == DB_NULL) {
 		fputs("<span class=\"open-door\">not yet</span>", f);
 	} else {
 		fputs("by ", f);
 		html__text(f, COL(st, KC_ACKED_BY) ? COL(st, KC_ACKED_BY) : "?");
 		fputc(' ', f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, KC_ACKED), p->now_ns);
+		page__when(f, (uint64_t)db__column_int64(st, KC_ACKED), p->now_ns);
 	}
 	fputs("</td></tr>\n</tbody></table>\n", f);
 }
@@ -69,14 +69,14 @@ static void ack_form(struct page *p, const char *fp)
 static void locations(struct page *p, const char *fp)
 {
 	FILE *f = p->f;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	if (sqlite3_prepare_v2(p->db, UISQL_LEAK_LOCATIONS, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(p->db, UISQL_LEAK_LOCATIONS, &st) != DB_OK)
 		return;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	db__bind_text(st, 1, fp, -1);
 	fputs("<h2>Where it was seen</h2>\n<table class=\"findings\"><thead><tr><th>Host</th><th>Where</th>"
 	      "<th>Process</th><th>Pod</th><th>Count</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>\n", f);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db__step(st) == DB_ROW) {
 		const char *source = COL(st, XC_SOURCE);
 
 		fputs("<tr><td><a href=\"/ui/?host=", f);
@@ -102,8 +102,8 @@ static void locations(struct page *p, const char *fp)
 			html__text(f, COL(st, XC_WRITER_COMM));
 			fputs("</span>", f);
 		}
-		if (sqlite3_column_type(st, XC_PID) != SQLITE_NULL)
-			fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)sqlite3_column_int64(st, XC_PID));
+		if (db__column_type(st, XC_PID) != DB_NULL)
+			fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)db__column_int64(st, XC_PID));
 		if (COL(st, XC_EXE)) {
 			fputs("<br><span class=\"muted\">", f);
 			html__text(f, COL(st, XC_EXE));
@@ -122,37 +122,37 @@ static void locations(struct page *p, const char *fp)
 		} else {
 			fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
 		}
-		fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, XC_COUNT));
-		page__when(f, (uint64_t)sqlite3_column_int64(st, XC_FIRST_SEEN), p->now_ns);
+		fprintf(f, "</td><td>%lld</td><td>", (long long)db__column_int64(st, XC_COUNT));
+		page__when(f, (uint64_t)db__column_int64(st, XC_FIRST_SEEN), p->now_ns);
 		fputs("</td><td>", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, XC_LAST_SEEN), p->now_ns);
+		page__when(f, (uint64_t)db__column_int64(st, XC_LAST_SEEN), p->now_ns);
 		fputs("</td></tr>\n", f);
 	}
-	sqlite3_finalize(st);
+	db__finalize(st);
 	fputs("</tbody></table>\n", f);
 }
 
 static void alerts(struct page *p, const char *fp)
 {
 	FILE *f = p->f;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int n = 0;
 
-	if (sqlite3_prepare_v2(p->db, UISQL_ALERTS_BY_FINGERPRINT, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(p->db, UISQL_ALERTS_BY_FINGERPRINT, &st) != DB_OK)
 		return;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	db__bind_text(st, 1, fp, -1);
 	fputs("<h2>Alerts</h2>\n<ul class=\"plain alerts\">", f);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db__step(st) == DB_ROW) {
 		n++;
 		fputs("<li><span class=\"status status-", f);
 		html__text(f, COL(st, AC_STATUS));
 		fputs("\">", f);
 		html__text(f, COL(st, AC_STATUS));
 		fputs("</span> since ", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, sqlite3_column_type(st, AC_ENDS) == SQLITE_NULL ? AC_STARTS : AC_ENDS),
+		page__when(f, (uint64_t)db__column_int64(st, db__column_type(st, AC_ENDS) == DB_NULL ? AC_STARTS : AC_ENDS),
 			   p->now_ns);
-		fprintf(f, ", %lld sighting%s", (long long)sqlite3_column_int64(st, AC_COUNT),
-			sqlite3_column_int64(st, AC_COUNT) == 1 ? "" : "s");
+		fprintf(f, ", %lld sighting%s", (long long)db__column_int64(st, AC_COUNT),
+			db__column_int64(st, AC_COUNT) == 1 ? "" : "s");
 		fputs(" <span class=\"muted\">", f);
 		html__text(f, COL(st, AC_KEY));
 		fputs("</span></li>", f);
@@ -160,19 +160,19 @@ static void alerts(struct page *p, const char *fp)
 	if (!n)
 		fputs("<li class=\"muted\">none: no route sent this leak anywhere</li>", f);
 	fputs("</ul>\n", f);
-	sqlite3_finalize(st);
+	db__finalize(st);
 }
 
-static void history_row(struct page *p, sqlite3_stmt *st, void *ctx)
+static void history_row(struct page *p, struct db_stmt *st, void *ctx)
 {
 	const char *fp = ctx;
 	FILE *f = p->f;
-	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)sqlite3_column_bytes(st, EC_BODY),
-								  sqlite3_column_blob(st, EC_BODY));
+	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)db__column_bytes(st, EC_BODY),
+								  db__column_blob(st, EC_BODY));
 	const Leakwatch__V1__LeakEvent *l = ev ? ev->leak : NULL;
 
 	fputs("<tr><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, EC_TIME), p->now_ns);
 	fputs("</td><td>", f);
 	html__text(f, COL(st, EC_HOST));
 	if (!l || !l->fingerprint || strcmp(l->fingerprint, fp)) {
@@ -201,15 +201,15 @@ static void history(struct page *p, const char *fp)
 	FILE *f = p->f;
 	char *ids[200];
 	size_t n = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	if (sqlite3_prepare_v2(p->db, UISQL_LEAK_HISTORIES, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(p->db, UISQL_LEAK_HISTORIES, &st) != DB_OK)
 		return;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-	while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
+	db__bind_text(st, 1, fp, -1);
+	while (n < sizeof(ids) / sizeof(ids[0]) && db__step(st) == DB_ROW)
 		if (COL(st, 0) && (ids[n] = strdup(COL(st, 0))))
 			n++;
-	sqlite3_finalize(st);
+	db__finalize(st);
 	fputs("<h2>History</h2>\n<table class=\"history\"><thead><tr><th>When</th><th>Host</th><th>Where</th>"
 	      "<th>Process</th><th>Sightings</th></tr></thead><tbody>\n", f);
 	struct history_owner owner = { .kind = "leak", .fingerprint = fp };
@@ -224,7 +224,7 @@ static void history(struct page *p, const char *fp)
 
 void page__leak(struct page *p, const char *fp, struct ui_response *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *rb;
 	bool acked;
 	int rc;
@@ -233,17 +233,17 @@ void page__leak(struct page *p, const char *fp, struct ui_response *out)
 		page__message(p, 404, "No such leak", "A leak's page is /ui/leak/<fingerprint>, 16 to 64 hex digits.", out);
 		return;
 	}
-	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(p->db, UISQL_LEAK, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	db__exec(p->db, "BEGIN");
+	if (db__prepare(p->db, UISQL_LEAK, &st) != DB_OK) {
+		db__exec(p->db, "COMMIT");
 		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
 		return;
 	}
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
-		page__message(p, rc == SQLITE_DONE ? 404 : 503, "No such leak",
+	db__bind_text(st, 1, fp, -1);
+	if ((rc = db__step(st)) != DB_ROW) {
+		db__finalize(st);
+		db__exec(p->db, "COMMIT");
+		page__message(p, rc == DB_DONE ? 404 : 503, "No such leak",
 			      "The collector has no leak with this fingerprint.", out);
 		return;
 	}
@@ -252,8 +252,8 @@ void page__leak(struct page *p, const char *fp, struct ui_response *out)
 	html__text(p->f, COL(st, KC_RULE));
 	fputs(" leaked</h1>\n", p->f);
 	summary(p, st);
-	acked = sqlite3_column_type(st, KC_ACKED) != SQLITE_NULL;
-	sqlite3_finalize(st);
+	acked = db__column_type(st, KC_ACKED) != DB_NULL;
+	db__finalize(st);
 	if (!acked && p->csrf[0])
 		ack_form(p, fp);
 	else if (!acked)
@@ -267,6 +267,6 @@ void page__leak(struct page *p, const char *fp, struct ui_response *out)
 	alerts(p, fp);
 	locations(p, fp);
 	history(p, fp);
-	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	db__exec(p->db, "COMMIT");
 	page__finish(p, 200, out);
 }

@@ -76,7 +76,7 @@ static int parse_id(const char *id, struct listener_id *out)
 	return 0;
 }
 
-#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+#define COL(st, i) ((const char *)db__column_text(st, i))
 
 static void row(FILE *f, const char *name)
 {
@@ -124,24 +124,24 @@ static void reachable_list(FILE *f, const char *items)
 }
 
 /* What it is and how exposed: severity, state, addresses, service, auth. */
-static void details_exposure(struct page *p, sqlite3_stmt *st)
+static void details_exposure(struct page *p, struct db_stmt *st)
 {
 	FILE *f = p->f;
 	const char *auth = COL(st, LC_AUTH);
 
 	row(f, "Severity");
-	page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
+	page__severity(f, db__column_int(st, LC_SEVERITY));
 	fputs("</td></tr>\n", f);
 	row(f, "State");
 	html__text(f, COL(st, LC_STATE));
 	fputs(" since ", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, LC_STATE_NS), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, LC_STATE_NS), p->now_ns);
 	fputs("</td></tr>\n", f);
 	row(f, "Exposure");
 	html__text(f, COL(st, LC_EXPOSURE));
-	if (sqlite3_column_int(st, LC_WILDCARD))
+	if (db__column_int(st, LC_WILDCARD))
 		fputs(" (bound to every address)", f);
-	if (sqlite3_column_int(st, LC_EXPECTED))
+	if (db__column_int(st, LC_EXPECTED))
 		fputs(" \xc2\xb7 on the expected list", f);
 	fputs("</td></tr>\n", f);
 	if (COL(st, LC_REACHABLE) && *COL(st, LC_REACHABLE)) {
@@ -173,20 +173,20 @@ static void details_exposure(struct page *p, sqlite3_stmt *st)
 			fputs(")</span>", f);
 		}
 		fputs(" probed ", f);
-		page__when(f, (uint64_t)sqlite3_column_int64(st, LC_AUTH_PROBED), p->now_ns);
+		page__when(f, (uint64_t)db__column_int64(st, LC_AUTH_PROBED), p->now_ns);
 	}
 	fputs("</td></tr>\n", f);
 }
 
 /* Who listens: process, executable, pod, image, namespace, when. */
-static void details_owner(struct page *p, sqlite3_stmt *st, const struct listener_id *id)
+static void details_owner(struct page *p, struct db_stmt *st, const struct listener_id *id)
 {
 	FILE *f = p->f;
 
 	row(f, "Process");
 	html__text(f, COL(st, LC_COMM) ? COL(st, LC_COMM) : "?");
-	if (sqlite3_column_type(st, LC_PID) != SQLITE_NULL)
-		fprintf(f, " (pid %lld)", (long long)sqlite3_column_int64(st, LC_PID));
+	if (db__column_type(st, LC_PID) != DB_NULL)
+		fprintf(f, " (pid %lld)", (long long)db__column_int64(st, LC_PID));
 	if (COL(st, LC_USER)) {
 		fputs(" as ", f);
 		html__text(f, COL(st, LC_USER));
@@ -214,15 +214,15 @@ static void details_owner(struct page *p, sqlite3_stmt *st, const struct listene
 	}
 	fputs("</td></tr>\n", f);
 	row(f, "First seen");
-	page__when(f, (uint64_t)sqlite3_column_int64(st, LC_FIRST_SEEN), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, LC_FIRST_SEEN), p->now_ns);
 	fputs(" \xc2\xb7 last event ", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, LC_LAST_SEEN), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, LC_LAST_SEEN), p->now_ns);
 	fputs("</td></tr>\n", f);
-	row_text(f, "Reported by", sqlite3_column_int(st, LC_HOST_VERIFIED) ? "a credential bound to this host"
+	row_text(f, "Reported by", db__column_int(st, LC_HOST_VERIFIED) ? "a credential bound to this host"
 									 : "an agent's own word for its host");
 }
 
-static void details(struct page *p, sqlite3_stmt *st, const struct listener_id *id)
+static void details(struct page *p, struct db_stmt *st, const struct listener_id *id)
 {
 	fputs("<table class=\"details\"><tbody>\n", p->f);
 	details_exposure(p, st);
@@ -233,23 +233,23 @@ static void details(struct page *p, sqlite3_stmt *st, const struct listener_id *
 static void alert_state(struct page *p, const struct listener_id *id)
 {
 	char key[ALERTKEY_LEN];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	alertkey__listener(key, id->host, id->netns, id->proto, id->addr_text, id->port);
-	if (sqlite3_prepare_v2(p->db, UISQL_ALERT_BY_KEY, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(p->db, UISQL_ALERT_BY_KEY, &st) != DB_OK)
 		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db__bind_text(st, 1, key, -1);
 	fputs("<p class=\"alert-state\">Alert: ", p->f);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db__step(st) == DB_ROW) {
 		html__text(p->f, COL(st, AC_STATUS));
 		fputs(" since ", p->f);
-		page__when(p->f, (uint64_t)sqlite3_column_int64(st, sqlite3_column_type(st, AC_ENDS) == SQLITE_NULL ? AC_STARTS : AC_ENDS),
+		page__when(p->f, (uint64_t)db__column_int64(st, db__column_type(st, AC_ENDS) == DB_NULL ? AC_STARTS : AC_ENDS),
 			   p->now_ns);
 	} else {
 		fputs("none (nothing routed it, or it was never a problem)", p->f);
 	}
 	fputs("</p>\n", p->f);
-	sqlite3_finalize(st);
+	db__finalize(st);
 }
 
 static bool same_listener(const Leakwatch__V1__ListenerEvent *l, const struct listener_id *id)
@@ -276,16 +276,16 @@ static const char *action_name(int a)
 	}
 }
 
-static void history_row(struct page *p, sqlite3_stmt *st, void *ctx)
+static void history_row(struct page *p, struct db_stmt *st, void *ctx)
 {
 	const struct listener_id *id = ctx;
 	FILE *f = p->f;
-	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)sqlite3_column_bytes(st, EC_BODY),
-								  sqlite3_column_blob(st, EC_BODY));
+	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)db__column_bytes(st, EC_BODY),
+								  db__column_blob(st, EC_BODY));
 	const Leakwatch__V1__ListenerEvent *l = ev ? ev->listener : NULL;
 
 	fputs("<tr><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, EC_TIME), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, EC_TIME), p->now_ns);
 	fputs("</td>", f);
 	if (!same_listener(l, id)) {
 		/* a history names its own events; anything else is said, not shown as one */
@@ -327,7 +327,7 @@ static void history(struct page *p, const struct listener_id *id, const char *id
 void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 {
 	struct listener_id id;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *rb;
 	char *ids;
 	int rc;
@@ -337,21 +337,21 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 			      "A listener's page is /ui/listener/<host>/<netns>/<tcp|udp>/<address>/<port>.", out);
 		return;
 	}
-	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(p->db, UISQL_LISTENER, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	db__exec(p->db, "BEGIN");
+	if (db__prepare(p->db, UISQL_LISTENER, &st) != DB_OK) {
+		db__exec(p->db, "COMMIT");
 		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
 		return;
 	}
-	sqlite3_bind_text(st, 1, id.host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)id.netns);
-	sqlite3_bind_text(st, 3, id.proto, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, id.addr.b, id.addr.family == 2 ? 4 : 16, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, (int)id.port);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
-		page__message(p, rc == SQLITE_DONE ? 404 : 503, "No such listener",
+	db__bind_text(st, 1, id.host, -1);
+	db__bind_int64(st, 2, (int64_t)id.netns);
+	db__bind_text(st, 3, id.proto, -1);
+	db__bind_blob(st, 4, id.addr.b, id.addr.family == 2 ? 4 : 16);
+	db__bind_int(st, 5, (int)id.port);
+	if ((rc = db__step(st)) != DB_ROW) {
+		db__finalize(st);
+		db__exec(p->db, "COMMIT");
+		page__message(p, rc == DB_DONE ? 404 : 503, "No such listener",
 			      "The collector has no listener at that address (retention may have removed a closed one).",
 			      out);
 		return;
@@ -373,7 +373,7 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 	alert_state(p, &id);
 	details(p, st, &id);
 	ids = strdup(COL(st, LC_HISTORY) ? COL(st, LC_HISTORY) : "");
-	sqlite3_finalize(st);
+	db__finalize(st);
 	fputs("<p class=\"links\"><a href=\"/ui/?host=", p->f);
 	url__encode(p->f, id.host, false);
 	fputs("&amp;severity=info\">Everything open on ", p->f);
@@ -387,6 +387,6 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 	fputs("</p>\n", p->f);
 	history(p, &id, ids);
 	free(ids);
-	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	db__exec(p->db, "COMMIT");
 	page__finish(p, 200, out);
 }

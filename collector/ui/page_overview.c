@@ -116,25 +116,25 @@ static void filter_form(FILE *f, const struct filters *x)
 	      "<a href=\"/ui/\">Clear</a></form>\n", f);
 }
 
-static void bind_filters(sqlite3_stmt *st, const struct filters *x)
+static void bind_filters(struct db_stmt *st, const struct filters *x)
 {
 	if (x->host)
-		sqlite3_bind_text(st, 1, x->host, -1, SQLITE_STATIC);
+		db__bind_text(st, 1, x->host, -1);
 	if (x->ns)
-		sqlite3_bind_text(st, 2, x->ns, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, x->min_severity);
+		db__bind_text(st, 2, x->ns, -1);
+	db__bind_int(st, 3, x->min_severity);
 }
 
 /* The list's or count's statement, with the parts for the filters given (uisql.h). */
-static sqlite3_stmt *prepare(sqlite3 *db, const struct filters *x, const char *base, const char *host,
+static struct db_stmt *prepare(struct db *db, const struct filters *x, const char *base, const char *host,
 			     const char *ns, const char *order)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char *sql;
 
 	if (asprintf(&sql, "%s%s%s%s", base, x->host ? host : "", x->ns ? ns : "", order ? order : "") < 0)
 		return NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, sql, &st) != DB_OK)
 		st = NULL;
 	free(sql);
 	if (st)
@@ -142,16 +142,16 @@ static sqlite3_stmt *prepare(sqlite3 *db, const struct filters *x, const char *b
 	return st;
 }
 
-static int64_t count_of(sqlite3 *db, const struct filters *x, const char *base, const char *host, const char *ns)
+static int64_t count_of(struct db *db, const struct filters *x, const char *base, const char *host, const char *ns)
 {
-	sqlite3_stmt *st = prepare(db, x, base, host, ns, NULL);
+	struct db_stmt *st = prepare(db, x, base, host, ns, NULL);
 	int64_t n = -1;
 
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (db__step(st) == DB_ROW)
+		n = db__column_int64(st, 0);
+	db__finalize(st);
 	return n;
 }
 
@@ -202,25 +202,25 @@ static void pod_cell(FILE *f, const char *ns, const char *pod)
 	html__text(f, pod);
 }
 
-#define COL(st, i) ((const char *)sqlite3_column_text(st, i))
+#define COL(st, i) ((const char *)db__column_text(st, i))
 
-static void exposure_row(struct page *p, sqlite3_stmt *st, const struct filters *x)
+static void exposure_row(struct page *p, struct db_stmt *st, const struct filters *x)
 {
 	FILE *f = p->f;
 	char buf[LW_ADDR_STRLEN];
 	const char *proto = COL(st, LC_PROTO), *host = COL(st, LC_HOST);
-	const char *addr = addr__format_bytes(sqlite3_column_blob(st, LC_ADDRESS),
-					      (size_t)sqlite3_column_bytes(st, LC_ADDRESS), buf) ?: "?";
-	unsigned port = (unsigned)sqlite3_column_int(st, LC_PORT);
+	const char *addr = addr__format_bytes(db__column_blob(st, LC_ADDRESS),
+					      (size_t)db__column_bytes(st, LC_ADDRESS), buf) ?: "?";
+	unsigned port = (unsigned)db__column_int(st, LC_PORT);
 
 	fputs("<tr><td>", f);
-	page__severity(f, sqlite3_column_int(st, LC_SEVERITY));
+	page__severity(f, db__column_int(st, LC_SEVERITY));
 	fputs("</td><td><a href=\"", f);
 	filter_href(f, &(struct filters){ .host = host, .kind = x->kind, .severity = x->severity }, NULL, 0);
 	fputs("\">", f);
 	html__text(f, host);
 	fputs("</a></td><td><a class=\"endpoint\" href=\"", f);
-	page__listener_href(f, host, (uint64_t)sqlite3_column_int64(st, LC_NETNS), proto, addr, port);
+	page__listener_href(f, host, (uint64_t)db__column_int64(st, LC_NETNS), proto, addr, port);
 	fputs("\">", f);
 	html__text(f, proto);
 	fputc(' ', f);
@@ -236,23 +236,23 @@ static void exposure_row(struct page *p, sqlite3_stmt *st, const struct filters 
 	fputs("</td><td>", f);
 	auth_cell(f, COL(st, LC_AUTH));
 	fputs("</td><td>", f);
-	page__process(f, COL(st, LC_COMM), sqlite3_column_int64(st, LC_PID));
+	page__process(f, COL(st, LC_COMM), db__column_int64(st, LC_PID));
 	fputs("</td><td>", f);
 	pod_cell(f, COL(st, LC_NAMESPACE), COL(st, LC_POD));
 	fputs("</td><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, LC_FIRST_SEEN), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, LC_FIRST_SEEN), p->now_ns);
 	fputs("</td></tr>\n", f);
 }
 
-static void leak_row(struct page *p, sqlite3_stmt *st, const struct filters *x)
+static void leak_row(struct page *p, struct db_stmt *st, const struct filters *x)
 {
 	FILE *f = p->f;
 	const char *fp = COL(st, KC_FINGERPRINT);
-	int64_t hosts = sqlite3_column_int64(st, KC_HOSTS), files = sqlite3_column_int64(st, KC_FILES);
+	int64_t hosts = db__column_int64(st, KC_HOSTS), files = db__column_int64(st, KC_FILES);
 
 	(void)x;
 	fputs("<tr><td>", f);
-	page__severity(f, sqlite3_column_int(st, KC_SEVERITY));
+	page__severity(f, db__column_int(st, KC_SEVERITY));
 	fputs("</td><td>", f);
 	html__text(f, COL(st, KC_RULE));
 	fputs("</td><td><code class=\"redacted\">", f);
@@ -268,10 +268,10 @@ static void leak_row(struct page *p, sqlite3_stmt *st, const struct filters *x)
 	if (hosts > 1 || files > 1)
 		fprintf(f, " <span class=\"muted\">(%lld host%s, %lld file%s)</span>", (long long)hosts,
 			hosts == 1 ? "" : "s", (long long)files, files == 1 ? "" : "s");
-	fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, KC_COUNT));
-	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_FIRST_SEEN), p->now_ns);
+	fprintf(f, "</td><td>%lld</td><td>", (long long)db__column_int64(st, KC_COUNT));
+	page__when(f, (uint64_t)db__column_int64(st, KC_FIRST_SEEN), p->now_ns);
 	fputs("</td><td>", f);
-	page__when(f, (uint64_t)sqlite3_column_int64(st, KC_LAST_SEEN), p->now_ns);
+	page__when(f, (uint64_t)db__column_int64(st, KC_LAST_SEEN), p->now_ns);
 	fputs("</td></tr>\n", f);
 }
 
@@ -280,7 +280,7 @@ struct list {
 	const char *id, *title, *state; /* "exposures", "Exposures", "open" */
 	const char *head, *empty;       /* the header row's cells; the row when nothing matches */
 	const char *count, *select, *host, *ns, *order;
-	void (*row)(struct page *p, sqlite3_stmt *st, const struct filters *x);
+	void (*row)(struct page *p, struct db_stmt *st, const struct filters *x);
 };
 
 static const struct list exposure_list = {
@@ -306,29 +306,29 @@ static int list_section(struct page *p, struct filters *x, const struct list *l,
 			const char *page_key)
 {
 	FILE *f = p->f;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t total = count_of(p->db, x, l->count, l->host, l->ns);
 	int rc, rows = 0;
 
 	if (total < 0 || !(st = prepare(p->db, x, l->select, l->host, l->ns, l->order)))
 		return -1;
 	*page = clamp_page(*page, total);
-	sqlite3_bind_int(st, 4, PAGE_ROWS);
-	sqlite3_bind_int64(st, 5, (int64_t)(*page - 1) * PAGE_ROWS);
+	db__bind_int(st, 4, PAGE_ROWS);
+	db__bind_int64(st, 5, (int64_t)(*page - 1) * PAGE_ROWS);
 	fprintf(f, "<section id=\"%s\"><h2>%s <span class=\"count\">%lld %s</span></h2>\n", l->id, l->title,
 		(long long)total, l->state);
 	fprintf(f, "<table class=\"findings\"><thead><tr>%s</tr></thead><tbody>\n", l->head);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db__step(st)) == DB_ROW) {
 		rows++;
 		l->row(p, st, x);
 	}
-	sqlite3_finalize(st);
+	db__finalize(st);
 	if (!rows)
 		fprintf(f, "<tr><td colspan=\"8\" class=\"empty\">%s</td></tr>\n", l->empty);
 	fputs("</tbody></table>\n", f);
 	pager(f, x, page_key, *page, total);
 	fputs("</section>\n", f);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 void page__overview(struct page *p, struct ui_response *out)
@@ -345,12 +345,12 @@ void page__overview(struct page *p, struct ui_response *out)
 	fputs("<h1>Open problems</h1>\n", p->f);
 	filter_form(p->f, &x);
 	/* one snapshot for the counts and both lists */
-	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+	db__exec(p->db, "BEGIN");
 	if (!x.kind || !strcmp(x.kind, "listener"))
 		err |= list_section(p, &x, &exposure_list, &x.exposures_page, "exposures_page");
 	if (!x.kind || !strcmp(x.kind, "leak"))
 		err |= list_section(p, &x, &leak_list, &x.leaks_page, "leaks_page");
-	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	db__exec(p->db, "COMMIT");
 	if (err) {
 		fputs("<p class=\"error\">The database could not be read completely; "
 		      "the lists above may be short. The collector's log says why.</p>", p->f);

@@ -292,7 +292,7 @@ static void acknowledge(struct ui *ui, const struct ui_request *rq, const struct
 static void page(struct ui *ui, const struct ui_request *rq, const struct caller *c, struct ui_response *out)
 {
 	static const char listener[] = "/ui/listener/", leak[] = "/ui/leak/";
-	struct store_opts so = { .path = ui->db_path, .read_only = true, .busy_timeout_ms = 5000 };
+	struct store_opts so = ui->db_where;
 	const char *path = rq->path;
 	struct store *ro = NULL;
 	char err[256];
@@ -305,6 +305,8 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 		return;
 	}
 	metrics__add(ui->metrics, queries, 1);
+	so.read_only = true;
+	so.busy_timeout_ms = 5000;
 	if (store__open(&so, &ro, err, sizeof(err))) {
 		log_error("pages: %s", err);
 		out->retry_after = "5";

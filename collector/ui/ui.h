@@ -45,7 +45,7 @@ struct ui {
 	/* alerting's configuration as it stands (runbooks, heartbeat_timeout,
 	 * public_url): a page holds a reference while it renders */
 	struct cfgref_slot alerting;
-	const char *db_path;    /* opened read-only for each page */
+	struct store_opts db_where; /* opened read-only for each page */
 	struct store *store;    /* written by acknowledge */
 	struct metrics *metrics;
 	bool tls;               /* served over TLS here: cookies are Secure */

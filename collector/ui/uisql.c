@@ -5,7 +5,7 @@
 	"hostname, netns, protocol, address, port, severity, exposure, service, auth_state, comm, "  \
 	"pid, exe, pod_namespace, pod_name, container_name, first_seen_ns, state, state_ns, "       \
 	"wildcard, expected, source, reachable, service_by, auth_protocol, auth_evidence, "         \
-	"auth_probed_ns, user, container_image, netns_name, last_seen_ns, host_verified, history"
+	"auth_probed_ns, \"user\", container_image, netns_name, last_seen_ns, host_verified, history"
 
 #define OPEN_LISTENERS_WHERE " FROM listeners WHERE state = 'open' AND severity >= ?3"
 
@@ -47,7 +47,7 @@ const char UISQL_LEAK_LOCATIONS[] =
 
 /* the owner too: a rowid that retention freed can be another finding's now */
 const char UISQL_EVENT[] = "SELECT time_ns, received_ns, hostname, body FROM events WHERE rowid = ?1"
-			   " AND kind = ?2 AND (?3 IS NULL OR hostname = ?3) AND (?4 IS NULL OR fingerprint = ?4)";
+			   " AND kind = ?2 AND (hostname = ?3 OR ?3 IS NULL) AND (fingerprint = ?4 OR ?4 IS NULL)";
 const char UISQL_LEAK_HISTORIES[] =
 	"SELECT history FROM leak_locations WHERE fingerprint = ?1 ORDER BY last_seen_ns DESC LIMIT 200";
 

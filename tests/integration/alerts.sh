@@ -238,11 +238,11 @@ PY
 	code=$(post "$WORK/dup.json")
 	[ "$code" = 200 ] || fail "dedup batch $b" "HTTP $code"
 done
-expect "1,000 sightings stored" 1000 "$(sqlite3 "$DB" "SELECT total_count FROM leaks WHERE fingerprint = '$FP_B'")"
+expect "1,000 sightings stored" 1000 "$(dbq "$DB" "SELECT total_count FROM leaks WHERE fingerprint = '$FP_B'")"
 wait_requests "1,000 sightings of one leak: one PagerDuty trigger" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B'"
 stays "    and no more" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B'"
 expect "    one webhook request" 1 "$(requests /hook "b['dedup_key'] == 'leakwatch/leak/$FP_B'" | wc -l)"
-expect "    the alert counts them all" 1000 "$(sqlite3 "$DB" "SELECT count FROM alerts WHERE key = 'leakwatch/leak/$FP_B'")"
+expect "    the alert counts them all" 1000 "$(dbq "$DB" "SELECT count FROM alerts WHERE key = 'leakwatch/leak/$FP_B'")"
 # the same credential on two more hosts: the same problem, one alert, not three
 python3 - "$FP_B" >"$WORK/fleet.json" <<'PY'
 import json, sys
@@ -254,7 +254,7 @@ PY
 expect "the same leak on web-8 and web-9" 200 "$(post "$WORK/fleet.json")"
 stays "    still one PagerDuty trigger for the credential" /pd 1 "b['dedup_key'] == 'leakwatch/leak/$FP_B'"
 expect "    one alert, counting every sighting" "1 1002" \
-	"$(sqlite3 "$DB" "SELECT count(*), max(count) FROM alerts WHERE fingerprint = '$FP_B'" | tr '|' ' ')"
+	"$(dbq "$DB" "SELECT count(*), max(count) FROM alerts WHERE fingerprint = '$FP_B'" | tr '|' ' ')"
 
 # --- a storm of new listeners from one host is grouped ---------------------
 
@@ -424,7 +424,7 @@ stays "    and nothing after it" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP
 expect "    every attempt the same notification (one idempotency key)" 1 \
 	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_C'" |
 		python3 -c 'import json, sys; print(len({json.loads(l)["headers"]["idempotency-key"] for l in sys.stdin}))')"
-expect "    the outbox is empty" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")"
+expect "    the outbox is empty" 0 "$(dbq "$DB" "SELECT count(*) FROM outbox")"
 
 # killed between the failures: the page survives, and is delivered once
 script /flaky '[503, 503, 503]'
@@ -433,13 +433,13 @@ expect "another leak" 200 "$(post "$WORK/f2.json")"
 wait_requests "the first attempt fails (503)" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/$FP_D'"
 kill -9 "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null; COLLECTOR_PID=
 expect "after kill -9 the notification is still in the outbox" 1 \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE ref = 'leakwatch/leak/$FP_D' AND state = 'pending'")"
+	"$(dbq "$DB" "SELECT count(*) FROM outbox WHERE ref = 'leakwatch/leak/$FP_D' AND state = 'pending'")"
 start_collector "$WORK/flaky.yaml" || exit 1
 wait_requests "after the restart: 503, 503, then 202" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_D'"
 expect "    exactly one delivery" "503 503 503 202" \
 	"$(requests /flaky "b['dedup_key'] == 'leakwatch/leak/$FP_D'" | python3 -c 'import json,sys; print(*[json.loads(l)["status"] for l in sys.stdin])')"
 stays "    and nothing after it" /flaky 4 "b['dedup_key'] == 'leakwatch/leak/$FP_D'"
-expect "    the outbox is empty" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")"
+expect "    the outbox is empty" 0 "$(dbq "$DB" "SELECT count(*) FROM outbox")"
 
 # a sink that refuses (400) is not retried forever: dropped, logged, counted
 script /flaky '[400]'
@@ -448,7 +448,7 @@ expect "a leak the sink refuses" 200 "$(post "$WORK/f3.json")"
 wait_requests "a 400 is not retried" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/12121212121212121212121212121212'"
 stays "    at all" /flaky 1 "b['dedup_key'] == 'leakwatch/leak/12121212121212121212121212121212'"
 check "    it is logged" grep -q 'dropped: HTTP 400' "$WORK/collector.err"
-expect "    and kept as dead in the outbox" "dead|HTTP 400" "$(sqlite3 "$DB" "SELECT state, last_error FROM outbox")"
+expect "    and kept as dead in the outbox" "dead|HTTP 400" "$(dbq "$DB" "SELECT state, last_error FROM outbox")"
 stop_collector
 
 # --- configuration errors: one line naming the key, exit 2 --------------------

@@ -156,7 +156,7 @@ PY
 else
 	fail "an open ClickHouse is a critical alert in Alertmanager" "$out"
 fi
-CH_KEY=$(sqlite3 "$DB" "SELECT key FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=8123%netns=$NETNS%'")
+CH_KEY=$(dbq "$DB" "SELECT key FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=8123%netns=$NETNS%'")
 expect "    and pages: the pager's route wants critical" 1 "$(pd_count trigger "$CH_KEY" 1)"
 CH_SECRET="Ch13$(head -c 15 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 ch_users "$CH_SECRET" # the next probe, a minute after the first, finds it locked
@@ -197,7 +197,7 @@ else
 	fail "stopping redis resolves it" "$out"
 fi
 check "    the collector holds it resolved, with an end" test \
-	"$(sqlite3 "$DB" "SELECT status, ends_ns > starts_ns FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=6379%netns=$NETNS%'")" = "resolved|1"
+	"$(dbq "$DB" "SELECT status, CASE WHEN ends_ns > starts_ns THEN 1 ELSE 0 END FROM alerts WHERE kind = 'listener' AND labels LIKE '%port=6379%netns=$NETNS%'")" = "resolved|1"
 
 # --- a token written 1,000 times into a log pages once ------------------------
 TOKEN=$(gh_token)
@@ -230,7 +230,7 @@ for _ in range(300):
     time.sleep(0.1)
 sys.exit(f"holds {row}")
 PY
-echo "    from $(sqlite3 "$DB" "SELECT events FROM leaks WHERE fingerprint = '$FP'") event(s) the agent sent"
+echo "    from $(dbq "$DB" "SELECT events FROM leaks WHERE fingerprint = '$FP'") event(s) the agent sent"
 LEAK_KEY="leakwatch/leak/$FP"
 sleep 2
 got=$(pd_count trigger "$LEAK_KEY" 1)
@@ -295,10 +295,10 @@ else
 	fail "the alert is updated in Alertmanager: severity high" "$out"
 fi
 check "    the collector holds it firing, high, with the critical labels kept as ended" test \
-	"$(sqlite3 "$DB" "SELECT status, severity, prev_labels LIKE '%severity=critical%' FROM alerts WHERE key = '$CH_KEY'")" = "firing|4|1"
+	"$(dbq "$DB" "SELECT status, severity, CASE WHEN prev_labels LIKE '%severity=critical%' THEN 1 ELSE 0 END FROM alerts WHERE key = '$CH_KEY'")" = "firing|4|1"
 expect "    the page is resolved: the pager's route wants critical only" 1 "$(pd_count resolve "$CH_KEY" 1)"
 check "    the listener's auth in the collector: required" test \
-	"$(sqlite3 "$DB" "SELECT auth_state FROM listeners WHERE port = 8123 AND netns = $NETNS")" = required
+	"$(dbq "$DB" "SELECT auth_state FROM listeners WHERE port = 8123 AND netns = $NETNS")" = required
 check "the ClickHouse password is in no output" bash -c '! grep -rqF "$1" "$2"' _ "$CH_SECRET" "$WORK"
 
 # --- the raw token is nowhere ---------------------------------------------------
@@ -306,7 +306,7 @@ check "the raw token is in no PagerDuty request" bash -c '! grep -qF "$TOKEN" "$
 check "    its redacted form is" grep -q 'ghp_\.\.\.' "$RLOG"
 check "the raw token is not in Alertmanager's alerts" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/am-alerts.json"
 check "the raw token is not in the collector's log" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/collector.err"
-sqlite3 "$DB" .dump >"$WORK/dump.sql"
+dbdump "$DB" >"$WORK/dump.sql"
 check "the raw token is not in the collector's database" bash -c '! grep -qF "$TOKEN" "$1"' _ "$WORK/dump.sql"
 stop_agent
 stop_collector

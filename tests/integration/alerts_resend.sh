@@ -102,4 +102,4 @@ while [ "$SECONDS" -lt "$end" ]; do
 done
 expect "all 30 listener alerts and 5,000 leak alerts stay active across 5 intervals" "5000 30" "$worst"
 check "the collector still holds them firing" bash -c \
-	"[ \"\$(sqlite3 '$CSTATE/collector.db' \"SELECT count(*) FROM alerts WHERE status = 'firing'\")\" = 5030 ]"
+	"[ \"\$(dbq '$CSTATE/collector.db' \"SELECT count(*) FROM alerts WHERE status = 'firing'\")\" = 5030 ]"

@@ -96,10 +96,10 @@ check "each credential on each endpoint: 200, 401 or 403 as its role says" test 
 as fleet GET /v1/findings >/dev/null
 check "    a 403 names the credential and the role it lacks" grep -q 'credential fleet has the ingest role; this needs operator' "$WORK/last.body"
 check "    the ingest token's ack changed nothing" bash -c \
-	"[ \"\$(sqlite3 '$STATE/collector.db' \"SELECT acked_ns IS NULL FROM leaks WHERE fingerprint = '$FP'\")\" = 1 ]"
+	"[ \"\$(dbq '$STATE/collector.db' \"SELECT CASE WHEN acked_ns IS NULL THEN 1 ELSE 0 END FROM leaks WHERE fingerprint = '$FP'\")\" = 1 ]"
 expect "an operator acknowledges" 200 "$(as alice POST "/v1/findings/$FP/ack")"
 expect "    recorded as acknowledged by the credential's name" alice \
-	"$(sqlite3 "$STATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP'")"
+	"$(dbq "$STATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP'")"
 
 # --- query and ack against a running collector, with an operator token ----------
 FP2=fedcba9876543210fedcba9876543210
@@ -130,7 +130,7 @@ rc=$?
 check "ack --url: acknowledged through the API (exit 0)" bash -c \
 	'[ "$1" -eq 0 ] && grep -q "^$2 acknowledged: [0-9]* alert(s) resolved" "$3"' _ "$rc" "$FP2" "$WORK/ra.out"
 expect "    recorded as the operator credential's name" alice \
-	"$(sqlite3 "$STATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP2'")"
+	"$(dbq "$STATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP2'")"
 "$COLLECTOR" ack --url "$URL" --token-file "$WORK/alice.token" 00000000000000000000000000000000 >/dev/null 2>&1
 expect "    an unknown fingerprint: exit 1" 1 "$?"
 "$COLLECTOR" ack --url "$URL" --token-file "$WORK/fleet.token" "$FP2" >/dev/null 2>"$WORK/ra.err"
@@ -139,7 +139,7 @@ expect "    an ingest token cannot: exit 2" 2 "$?"
 # --- an ingest credential bound to hosts --------------------------------------
 expect "db-nodes reports for db-1" 200 "$(as db-nodes POST /v1/events "$WORK/db1.pb.gz")"
 expect "db-nodes reporting for web-3: 403" 403 "$(as db-nodes POST /v1/events "$WORK/web3.pb.gz")"
-expect "    nothing of it stored" 0 "$(sqlite3 "$STATE/collector.db" "SELECT count(*) FROM events WHERE hostname = 'web-3'")"
+expect "    nothing of it stored" 0 "$(dbq "$STATE/collector.db" "SELECT count(*) FROM events WHERE hostname = 'web-3'")"
 check "    counted as host_mismatch" bash -c \
 	"curl -s '$URL/metrics' | grep -q 'leakwatch_collector_rejected_total{reason=\"host_mismatch\"} 1'"
 

@@ -19,7 +19,7 @@ post() {
 		-H "Content-Encoding: ${CE:-gzip}" "$@" --data-binary @"$file" "$URL/v1/events"
 }
 
-sql() { sqlite3 "$DB" "$1"; }
+sql() { dbq "$DB" "$1"; }
 events() { sql "SELECT count(*) FROM events"; }
 ack() { python3 "$PB" ack <"$WORK/resp"; }
 healthz() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/healthz"; }
@@ -306,7 +306,7 @@ check "unknown fields: memory returns to within 32 MiB of idle" test $((after - 
 
 stop_collector
 expect "SIGTERM: exit 0" 0 "$?"
-check "integrity of the database after it all" bash -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check')\" = ok ]"
+check "integrity of the database after it all" dbcheck "$DB"
 
 # --- retention, enforced by the running server ---
 
@@ -332,8 +332,8 @@ EOF
 batch "$WORK/closed.json" "$WORK/closed.gz"
 expect "retention: batch stored" 200 "$(post "$WORK/closed.gz")"
 sleep 4
-expect "retention: listener events gone, the leak kept" "leak" "$(sql "SELECT group_concat(kind) FROM events")"
-expect "retention: the closed listener gone, the open one kept" 80 "$(sql "SELECT group_concat(port) FROM listeners")"
+expect "retention: listener events gone, the leak kept" "leak" "$(sql "SELECT kind FROM events ORDER BY kind")"
+expect "retention: the closed listener gone, the open one kept" 80 "$(sql "SELECT port FROM listeners ORDER BY port")"
 stop_collector
 
 # --- configuration errors: one line naming the key, exit 2 ---

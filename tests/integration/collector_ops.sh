@@ -282,7 +282,7 @@ case "$(grep 'removed by the reload:' "$WORK/collector.err")" in
 *) fail "the removed sink's queue is logged, by name" "$(tail -5 "$WORK/collector.err")" ;;
 esac
 expect "its notification is kept, marked dead" "dead|sink no longer configured" \
-	"$(sqlite3 "$DB" "SELECT state || '|' || last_error FROM outbox WHERE sink = 'old' AND ref LIKE '%$FP_E%'")"
+	"$(dbq "$DB" "SELECT state || '|' || last_error FROM outbox WHERE sink = 'old' AND ref LIKE '%$FP_E%'")"
 expect "and counted as dropped" 1 "$(metric leakwatch_collector_notifications_dropped_total)"
 n_old=$(received /old $FP_E)
 sleep 1.5

@@ -162,8 +162,8 @@ cat "$WORK/agent.before-crash" >>"$WORK/agent.out"
 ids_arrive "after kill -9 and a restart, the spooled 2,000 arrive exactly once" \
 	'e["kind"] == "listener" and e["protocol"] == "udp" and 46000 <= e["port"] < 47000'
 check "and the first 10,000 were not stored twice" bash -c \
-	"[ \"\$(sqlite3 '$DB' 'SELECT count(*) FROM events WHERE kind = \"listener\"')\" = \
-	   \"\$(sqlite3 '$DB' 'SELECT count(DISTINCT id) FROM events WHERE kind = \"listener\"')\" ]"
+	"[ \"\$(dbq '$DB' \"SELECT count(*) FROM events WHERE kind = 'listener'\")\" = \
+	   \"\$(dbq '$DB' \"SELECT count(DISTINCT id) FROM events WHERE kind = 'listener'\")\" ]"
 
 # --- damaged spool: a flipped bit and a torn tail ---------------------------
 stop_collector

@@ -8,6 +8,47 @@ BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$LW_ROOT/$BUILD" ;; esac
 LEAKWATCH="$BUILD/leakwatch"
 COLLECTOR="$BUILD/leakwatch-collector"
+# LW_STORAGE=postgres (tests/run.sh's second pass over the collector's
+# suites): the collector runs on PostgreSQL (LW_PG_DSN), through a wrapper
+# that gives each suite's state directory a database of its own.
+if [ "${LW_STORAGE:-sqlite}" = postgres ]; then
+	. "$LW_ROOT/tests/integration/lib_postgres.sh"
+	export LW_REAL_COLLECTOR=$COLLECTOR
+	COLLECTOR="$LW_ROOT/tests/integration/pg_collector.sh"
+fi
+
+# dbdump FILE: the whole database as SQL text; dbcheck FILE: its integrity
+dbdump() {
+	if [ "${LW_STORAGE:-sqlite}" = postgres ]; then
+		pg_dump -d "$LW_PG_DSN dbname=$(pg_db_for "$1")"
+	else
+		sqlite3 "$1" .dump
+	fi
+}
+dbcheck() {
+	if [ "${LW_STORAGE:-sqlite}" = postgres ]; then
+		# pg_amcheck takes a database's name; the server from the DSN
+		PGHOST=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$LW_PG_DSN") \
+		PGPORT=$(sed -n 's/.*port=\([^ ]*\).*/\1/p' <<<"$LW_PG_DSN") PGUSER=postgres \
+			"$PG_BIN/pg_amcheck" --install-missing --heapallindexed "$(pg_db_for "$1")"
+	else
+		[ "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok ]
+	fi
+}
+
+# dbq FILE SQL: a query on the collector's database, whichever holds it;
+# rows as SQLite's shell prints them (a|b). FILE is the SQLite file, which
+# also names the PostgreSQL database that stands for it.
+dbq() {
+	if [ "${LW_STORAGE:-sqlite}" = postgres ]; then
+		pg_sql "$LW_PG_DSN" "$(pg_db_for "$1")" "$2"
+	else
+		sqlite3 "$1" "$2"
+	fi
+}
+# for checks that run them in `bash -c`
+export -f dbq
+[ "${LW_STORAGE:-sqlite}" = postgres ] && export -f pg_sql pg_db_for && export LW_PG_DSN
 JSONMATCH="$LW_ROOT/tests/integration/jsonmatch.py"
 WORK=$(mktemp -d /tmp/lwtest.XXXXXX)
 PASSED=0

@@ -105,7 +105,7 @@ post() {
 		-H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: gzip' \
 		--data-binary @"$2" "$URL/v1/events"
 }
-stored() { sqlite3 "$WORK/$1/collector.db" "SELECT count(*) FROM events WHERE hostname = '$2'"; }
+stored() { dbq "$WORK/$1/collector.db" "SELECT count(*) FROM events WHERE hostname = '$2'"; }
 expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got $3, want $2"; fi; }
 
 # --- client_auth: optional --------------------------------------------------------

@@ -36,7 +36,7 @@ time.sleep(600)' "$2" "$3"
 }
 # state PROTO PORT: the collector's state of that listener
 state() {
-	sqlite3 "$DB" "SELECT state FROM listeners WHERE netns = $NS AND protocol = '$1' AND port = $2"
+	dbq "$DB" "SELECT state FROM listeners WHERE netns = $NS AND protocol = '$1' AND port = $2"
 }
 wait_state() { # NAME PROTO PORT WANT
 	local got

@@ -6,7 +6,9 @@ usage: sinkrecv.py PORT LOGFILE
 
 Each POST is recorded as one JSON line {path, status, headers, body} and
 answered 202, or with the next status queued for its path by
-POST /_script/<path> [codes...] (scripting requests are not recorded)."""
+POST /_script/<path> [codes...] (scripting requests are not recorded).
+Status 0 holds the request unanswered for a minute: a sink that took it and
+hangs, as one does when its sender dies mid-request."""
 import http.server
 import json
 import sys
@@ -32,6 +34,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     f.write(json.dumps({"path": self.path, "status": code,
                                         "headers": {k.lower(): v for k, v in self.headers.items()},
                                         "body": body.decode("utf-8", "replace")}) + "\n")
+        if code == 0:
+            threading.Event().wait(60)
+            self.close_connection = True
+            return
         self.send_response(code)
         self.send_header("Content-Length", "0")
         self.end_headers()

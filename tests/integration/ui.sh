@@ -112,7 +112,7 @@ PY
 check "the collector has the exposed redis, the odd listener and the leak" until_findings \
 	"any(x['kind'] == 'listener' and x.get('port') == 6379 and x.get('state') == 'open' for x in f) and \
 any(x['kind'] == 'listener' and x.get('port') == 27017 for x in f) and any(x['kind'] == 'leak' for x in f)"
-FP=$(sqlite3 "$CSTATE/collector.db" "SELECT fingerprint FROM leaks LIMIT 1")
+FP=$(dbq "$CSTATE/collector.db" "SELECT fingerprint FROM leaks LIMIT 1")
 
 # the webhook's alert for the leak, with its link
 LEAK_LINK=$(python3 - "$RLOG" <<'PY'
@@ -160,7 +160,7 @@ expect "the session reads the overview" 200 "$(code -b "$WORK/jar" "$URL/ui/")"
 expect "a cross-site POST without the CSRF token is refused" 403 \
 	"$(code -b "$WORK/jar" -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example' -X POST "$URL/ui/leak/$FP/ack")"
 expect "a same-site POST without the CSRF token is refused" 403 "$(code -b "$WORK/jar" -X POST "$URL/ui/leak/$FP/ack")"
-expect "    the leak is still unacknowledged" "" "$(sqlite3 "$CSTATE/collector.db" "SELECT acked_ns FROM leaks WHERE fingerprint = '$FP'")"
+expect "    the leak is still unacknowledged" "" "$(dbq "$CSTATE/collector.db" "SELECT acked_ns FROM leaks WHERE fingerprint = '$FP'")"
 HDRS=$(curl -s -D - -o /dev/null -b "$WORK/jar" "$URL/ui/")
 for h in "content-security-policy: default-src 'none'; style-src 'self'; script-src 'self'" \
 	"frame-ancestors 'none'" "x-content-type-options: nosniff" "referrer-policy: no-referrer" "cache-control: no-store"; do
@@ -186,7 +186,7 @@ expect "the browser run finished" 0 "$rc"
 
 # acknowledged through the form: the collector marked it, and the alert resolved
 expect "the form acknowledged the leak as alice" alice \
-	"$(sqlite3 "$CSTATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP'")"
+	"$(dbq "$CSTATE/collector.db" "SELECT acked_by FROM leaks WHERE fingerprint = '$FP'")"
 check "its alert resolves: the webhook gets it resolved" python3 - "$RLOG" "$FP" <<'PY'
 import json, sys, time
 for _ in range(200):

@@ -105,7 +105,7 @@ struct raise {
 };
 
 /* What the engine does for an alert routed to "hook": its row, and an outbox entry. */
-static int raise_in_tx(struct sqlite3 *db, void *arg)
+static int raise_in_tx(struct db *db, void *arg)
 {
 	struct raise *r = arg;
 	struct alertdb *adb = r->c->db;
@@ -153,7 +153,7 @@ struct depth {
 	uint64_t n;
 };
 
-static int depth_in_tx(struct sqlite3 *db, void *arg)
+static int depth_in_tx(struct db *db, void *arg)
 {
 	struct depth *q = arg;
 

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "notify/outbox.h"
 #include "storage/store.h"
 #include "collector_fixtures.h"
+#include "db/db.h"
 
 #define FP1 "0123456789abcdef0123456789abcdef"
 #define FP2 "fedcba9876543210fedcba9876543210"
@@ -162,21 +162,21 @@ struct q {
 	char text[256];
 };
 
-static int run_q(struct sqlite3 *db, void *arg)
+static int run_q(struct db *db, void *arg)
 {
 	struct q *q = arg;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	q->v = -1;
 	q->text[0] = '\0';
-	if (sqlite3_prepare_v2(db, q->sql, -1, &st, NULL) != SQLITE_OK)
+	if (db__prepare(db, q->sql, &st) != DB_OK)
 		return -EIO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		q->v = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_text(st, 0))
-			snprintf(q->text, sizeof(q->text), "%s", sqlite3_column_text(st, 0));
+	if (db__step(st) == DB_ROW) {
+		q->v = db__column_int64(st, 0);
+		if (db__column_text(st, 0))
+			snprintf(q->text, sizeof(q->text), "%s", db__column_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	db__finalize(st);
 	return 0;
 }
 
@@ -563,7 +563,7 @@ struct orphans {
 	unsigned n;
 };
 
-static int resolve_orphans(struct sqlite3 *db, void *arg)
+static int resolve_orphans(struct db *db, void *arg)
 {
 	struct orphans *o = arg;
 	struct alertdb *d;
@@ -600,7 +600,7 @@ struct flush {
 	unsigned sent;
 };
 
-static int flush(struct sqlite3 *db, void *arg)
+static int flush(struct db *db, void *arg)
 {
 	struct flush *f = arg;
 	struct alertdb *d;
@@ -772,7 +772,7 @@ struct ob {
 	uint64_t now;
 };
 
-static int queue_ops(struct sqlite3 *db, void *arg)
+static int queue_ops(struct db *db, void *arg)
 {
 	struct ob *t = arg;
 	struct outbox_row r[8];
@@ -828,10 +828,10 @@ static void test_outbox_queue(void **state)
 	assert_int_equal(count(t.c, "SELECT count(*) FROM outbox"), 0);
 }
 
-static int drop_outbox(struct sqlite3 *db, void *arg)
+static int drop_outbox(struct db *db, void *arg)
 {
 	(void)arg;
-	return sqlite3_exec(db, "ALTER TABLE outbox RENAME TO outbox_gone", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+	return db__exec(db, "ALTER TABLE outbox RENAME TO outbox_gone") == DB_OK ? 0 : -EIO;
 }
 
 /* The notifications and the events that cause them commit together, or neither does. */
@@ -853,7 +853,7 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 8);
+	assert_int_equal(STORE_SCHEMA_VERSION, 9);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
 				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
@@ -873,6 +873,8 @@ static void test_schema(void **state)
 				  " 'leak_locations_namespace')"), 4);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name = 'history'"), 1);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'history'"), 1);
+	/* 9: leases */
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leases')"), 3);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -882,20 +884,19 @@ static void test_migrates_from_v1(void **state)
 	struct store_opts o = { .busy_timeout_ms = 1000 };
 	char path[160], err[256];
 	struct store *s;
-	sqlite3 *db;
+	struct db *db;
 
 	snprintf(path, sizeof(path), "%s/v1.db", c->dir);
 	o.path = path;
 	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
 	store__close(s);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP INDEX listeners_open_rank; DROP INDEX listeners_open_namespace;"
+	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
+	assert_int_equal(db__exec(db, "DROP INDEX listeners_open_rank; DROP INDEX listeners_open_namespace;"
 				      " DROP INDEX leaks_open_rank; DROP INDEX leak_locations_namespace;"
 				      " ALTER TABLE listeners DROP COLUMN history;"
 				      " ALTER TABLE leak_locations DROP COLUMN history;"
 				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
-				      " DROP TABLE outbox; DROP TABLE agent_watch;"
+				      " DROP TABLE outbox; DROP TABLE agent_watch; DROP TABLE leases;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
 				      " ALTER TABLE leak_locations DROP COLUMN source;"
 				      " ALTER TABLE leak_locations DROP COLUMN journal_unit;"
@@ -918,26 +919,25 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE leak_locations DROP COLUMN container_image;"
 				      " ALTER TABLE leak_locations DROP COLUMN previous_path;"
 				      " INSERT INTO leaks VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
-				      " PRAGMA user_version = 1;",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+				      " PRAGMA user_version = 1;"),
+			 DB_OK);
+	db__close(db);
 	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
 	{
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 
-		assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+		assert_int_equal(db__prepare(db, "SELECT (SELECT user_version FROM pragma_user_version),"
 							" total_count, acked_ns IS NULL, (SELECT count(*) FROM outbox)"
-							" FROM leaks", -1, &st, NULL), SQLITE_OK);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), STORE_SCHEMA_VERSION);
-		assert_int_equal(sqlite3_column_int(st, 1), 3);
-		assert_int_equal(sqlite3_column_int(st, 2), 1);
-		assert_int_equal(sqlite3_column_int(st, 3), 0);
-		sqlite3_finalize(st);
+							" FROM leaks", &st), DB_OK);
+		assert_int_equal(db__step(st), DB_ROW);
+		assert_int_equal(db__column_int(st, 0), STORE_SCHEMA_VERSION);
+		assert_int_equal(db__column_int(st, 1), 3);
+		assert_int_equal(db__column_int(st, 2), 1);
+		assert_int_equal(db__column_int(st, 3), 0);
+		db__finalize(st);
 	}
-	sqlite3_close(db);
+	db__close(db);
 	store__close(s);
 }
 

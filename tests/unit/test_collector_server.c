@@ -122,7 +122,7 @@ static int start(void **state, uint64_t max_inflight)
 	if (!(o.auth = credentials(c)))
 		return -1;
 	o.store = c->store;
-	o.db_path = c->db;
+	o.db_where.path = c->db;
 	o.metrics = &c->m;
 	if (server__start(&o, &c->srv, err, sizeof(err))) {
 		fprintf(stderr, "server: %s\n", err);

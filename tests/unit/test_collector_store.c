@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,11 @@
 
 #include "server/ingest.h"
 #include "query/query.h"
+#include "storage/lease.h"
 #include "storage/retention.h"
 #include "storage/store.h"
 #include "collector_fixtures.h"
+#include "db/db.h"
 
 #define FP1 "0123456789abcdef0123456789abcdef"
 #define FP2 "fedcba9876543210fedcba9876543210"
@@ -86,25 +87,25 @@ static struct store_result put(struct ctx *c, Leakwatch__V1__Event **evs, size_t
 
 static int64_t count(struct ctx *c, const char *sql)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(store__db(c->s), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	assert_int_equal(db__prepare(store__db(c->s), sql, &st), DB_OK);
+	if (db__step(st) == DB_ROW)
+		v = db__column_int64(st, 0);
+	db__finalize(st);
 	return v;
 }
 
 static const char *text(struct ctx *c, const char *sql, char *buf, size_t len)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	buf[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(store__db(c->s), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	assert_int_equal(db__prepare(store__db(c->s), sql, &st), DB_OK);
+	if (db__step(st) == DB_ROW && db__column_text(st, 0))
+		snprintf(buf, len, "%s", (const char *)db__column_text(st, 0));
+	db__finalize(st);
 	return buf;
 }
 
@@ -388,7 +389,7 @@ static void test_schema_version_and_reopen(void **state)
 	store__close(s2);
 
 	/* a database from a newer collector is refused, not downgraded */
-	assert_int_equal(sqlite3_exec(store__db(c->s), "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db__exec(store__db(c->s), "PRAGMA user_version = 99"), DB_OK);
 	o.read_only = false;
 	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "newer"));
@@ -396,7 +397,7 @@ static void test_schema_version_and_reopen(void **state)
 		char restore[64];
 
 		snprintf(restore, sizeof(restore), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-		sqlite3_exec(store__db(c->s), restore, NULL, NULL, NULL);
+		db__exec(store__db(c->s), restore);
 	}
 
 	/* not a database */
@@ -591,8 +592,7 @@ static void test_query_filters_and_table(void **state)
 	/* --open: an acknowledged leak is no longer a problem */
 	f.min_severity = 0;
 	f.open_only = true;
-	assert_int_equal(sqlite3_exec(store__db(c->s), "UPDATE leaks SET acked_ns = 1 WHERE fingerprint = '" FP1 "'",
-				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db__exec(store__db(c->s), "UPDATE leaks SET acked_ns = 1 WHERE fingerprint = '" FP1 "'"), DB_OK);
 	assert_int_equal(query__findings(store__db(c->s), &f, &fs), 0);
 	assert_int_equal(fs.n, 2); /* the open listener and the unacknowledged leak */
 	for (size_t i = 0; i < fs.n; i++)
@@ -620,6 +620,67 @@ static void test_parse_since(void **state)
 	assert_int_equal(query__parse_since("", now, &v), -EINVAL);
 }
 
+/* --- leases: work one collector at a time does --- */
+
+struct lease_try {
+	const char *holder;
+	uint64_t now_s;
+	bool held;
+};
+
+static int try_lease(struct db *db, void *arg)
+{
+	struct lease_try *t = arg;
+
+	return lease__take(db, "sink/pager", t->holder, t->now_s * SEC, 10 * SEC, &t->held);
+}
+
+static bool holds(struct store *s, const char *holder, uint64_t now_s)
+{
+	struct lease_try t = { .holder = holder, .now_s = now_s };
+
+	assert_int_equal(store__tx(s, try_lease, &t), 0);
+	return t.held;
+}
+
+static int release(struct db *db, void *arg)
+{
+	return lease__release_all(db, arg);
+}
+
+/* Two collectors on one database: one holds a lease until it lapses. */
+static void test_leases(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts o = { .path = c->path, .busy_timeout_ms = 1000 };
+	struct store *other;
+	char err[256];
+
+	assert_int_equal(store__open(&o, &other, err, sizeof(err)), 0);
+	assert_string_not_equal(store__holder(c->s), store__holder(other));
+	assert_true(holds(c->s, "a", 100));
+	assert_false(holds(other, "b", 105));  /* a holds it until 110 */
+	assert_true(holds(c->s, "a", 108));    /* renewed until 118 */
+	assert_false(holds(other, "b", 117));
+	assert_true(holds(other, "b", 119));   /* a stopped renewing: b takes over */
+	assert_false(holds(c->s, "a", 120));
+	assert_int_equal(store__tx(other, release, "b"), 0);
+	assert_true(holds(c->s, "a", 121));    /* given up: taken at once */
+	/* a store's own leases go when it closes */
+	assert_true(holds(other, store__holder(other), 200));
+	assert_false(holds(c->s, "a", 201));
+	store__close(other);
+	assert_true(holds(c->s, "a", 202));
+	assert_true(store__reachable(c->s));
+	/* on SQLite the collector holds its leases whoever else is named */
+	{
+		struct lease_try t = { 0 };
+
+		assert_int_equal(store__lease(c->s, store__db(c->s), "sink/pager", 203 * SEC, SEC, &t.held), 0);
+		assert_true(t.held);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_filters_and_table, setup, teardown),
 		cmocka_unit_test(test_parse_since),
+		cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -520,7 +520,7 @@ static int ui_setup(void **state)
 		return -1;
 	}
 	c->a = credentials(c->dir, true, OPERATOR_TOKEN);
-	c->ui.db_path = c->db;
+	c->ui.db_where.path = c->db;
 	c->ui.store = c->store;
 	c->ui.metrics = &c->m;
 	if (ui__init(&c->ui))

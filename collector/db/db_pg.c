@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The PostgreSQL driver: db.h's SQLite-shaped calls over libpq.
+ *
+ * A statement keeps its SQL (with SQLite's ?N rewritten to $N) and its
+ * bound values; the first step sends both with PQexecParams and later
+ * steps walk the rows. No server-side prepared statement is kept, so a
+ * connection that broke (PostgreSQL restarted, a failover) is simply
+ * opened again at the next transaction, with nothing to prepare again.
+ *
+ * Integers go as int8, blobs as binary bytea, text untyped (PostgreSQL
+ * takes its type from where it is used), and rows come back as text.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/dbint.h"
+
+/* the type oids of pg_type.h, which is not part of libpq's headers */
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+
+struct pg_db {
+	struct db base;
+	PGconn *conn;
+	bool read_only;
+	bool retryable;
+	int64_t changes;
+	char err[512];
+};
+
+struct pg_param {
+	const char *value;
+	char *owned;   /* a copy, when the caller's text was not NUL-terminated */
+	char num[24];  /* an integer's decimal digits */
+	int len;
+	int format;    /* 0 text, 1 binary */
+	Oid type;
+};
+
+struct pg_stmt {
+	struct db_stmt base;
+	struct pg_db *db;
+	char *sql;
+	int nparams;
+	struct pg_param *params;
+	PGresult *res;
+	int row, nrows;
+	unsigned char **blobs; /* bytea columns of the current row, decoded on demand */
+	size_t *blob_lens;
+	int ncols;
+};
+
+#define PGDB(d) ((struct pg_db *)(d))
+#define PGST(s) ((struct pg_stmt *)(s))
+
+static void set_error(struct pg_db *d, const char *msg, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	size_t n;
+
+	/* the first line, without its "ERROR:  ": a log line is one line, and
+	 * the rest (the statement's text, a caret) says nothing to an operator */
+	if (msg && !strncmp(msg, "ERROR:  ", 8))
+		msg += 8;
+	snprintf(d->err, sizeof(d->err), "%s", msg && *msg ? msg : "PostgreSQL failed");
+	d->err[strcspn(d->err, "\n")] = '\0';
+	n = strlen(d->err);
+	while (n && d->err[n - 1] == ' ')
+		d->err[--n] = '\0';
+	/* serialization failure and deadlock: the transaction may run again */
+	d->retryable = state && (!strcmp(state, "40001") || !strcmp(state, "40P01"));
+}
+
+static void note_changes(struct pg_db *d, PGresult *res)
+{
+	const char *tuples = PQcmdTuples(res);
+
+	if (strncmp(PQcmdStatus(res), "SELECT", 6) && tuples && *tuples)
+		d->changes = strtoll(tuples, NULL, 10);
+}
+
+/* A broken connection is opened again, here at a transaction's start only,
+ * so that a transaction never spans two connections. */
+static bool connected(struct pg_db *d)
+{
+	if (PQstatus(d->conn) == CONNECTION_OK)
+		return true;
+	PQreset(d->conn);
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		set_error(d, PQerrorMessage(d->conn), NULL);
+		return false;
+	}
+	if (d->read_only) {
+		PGresult *r = PQexec(d->conn, "SET default_transaction_read_only = on");
+
+		PQclear(r);
+	}
+	return true;
+}
+
+static void p_close(struct db *db)
+{
+	PQfinish(PGDB(db)->conn);
+	free(db);
+}
+
+static int p_exec(struct db *db, const char *sql)
+{
+	struct pg_db *d = PGDB(db);
+	PGresult *res = PQexec(d->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = DB_OK;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		note_changes(d, res);
+	else {
+		set_error(d, PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : PQerrorMessage(d->conn),
+			  res);
+		rc = DB_ERROR;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int p_begin(struct db *db)
+{
+	return connected(PGDB(db)) ? p_exec(db, "BEGIN") : DB_ERROR;
+}
+
+static int64_t p_changes(struct db *db)
+{
+	return PGDB(db)->changes;
+}
+
+/* the outbox's id: its identity column's sequence, in this session */
+static int64_t p_last_insert_rowid(struct db *db)
+{
+	PGresult *res = PQexec(PGDB(db)->conn, "SELECT lastval()");
+	int64_t v = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return v;
+}
+
+static const char *p_errmsg(struct db *db)
+{
+	return PGDB(db)->err;
+}
+
+static bool p_retryable(struct db *db)
+{
+	return PGDB(db)->retryable;
+}
+
+static bool p_lost(struct db *db)
+{
+	return PQstatus(PGDB(db)->conn) != CONNECTION_OK;
+}
+
+static const struct db_ops pg_ops;
+
+/*
+ * SQLite's parameters in PostgreSQL's spelling: ?N becomes $N, and a bare
+ * ? the next number after the largest so far, as SQLite numbers it. Quoted
+ * strings and identifiers are copied as they are. *nparams is the largest.
+ */
+static char *translate(const char *sql, int *nparams)
+{
+	size_t n = strlen(sql);
+	char *out = malloc(n * 2 + 1), *o = out; /* "?" becomes at most "$NNN" */
+	int max = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = sql; *p;) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+
+			*o++ = *p++;
+			while (*p && *p != q)
+				*o++ = *p++;
+			if (*p)
+				*o++ = *p++;
+		} else if (*p == '?') {
+			char *end;
+			long k = strtol(p + 1, &end, 10);
+
+			if (end == p + 1)
+				k = max + 1;
+			if (k > max)
+				max = (int)k;
+			o += sprintf(o, "$%ld", k);
+			p = end;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	*nparams = max;
+	return out;
+}
+
+static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+	struct pg_stmt *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return DB_ERROR;
+	s->base.ops = &pg_ops;
+	s->db = PGDB(db);
+	s->sql = translate(sql, &s->nparams);
+	s->params = calloc((size_t)s->nparams + 1, sizeof(*s->params));
+	if (!s->sql || !s->params) {
+		free(s->sql);
+		free(s->params);
+		free(s);
+		snprintf(PGDB(db)->err, sizeof(PGDB(db)->err), "out of memory");
+		return DB_ERROR;
+	}
+	*out = &s->base;
+	return DB_OK;
+}
+
+static void forget_row(struct pg_stmt *s)
+{
+	for (int i = 0; s->blobs && i < s->ncols; i++) {
+		PQfreemem(s->blobs[i]);
+		s->blobs[i] = NULL;
+	}
+}
+
+static void p_reset(struct db_stmt *st)
+{
+	struct pg_stmt *s = PGST(st);
+
+	forget_row(s);
+	free(s->blobs);
+	free(s->blob_lens);
+	s->blobs = NULL;
+	s->blob_lens = NULL;
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = s->nrows = s->ncols = 0;
+}
+
+static void p_clear_bindings(struct db_stmt *st)
+{
+	struct pg_stmt *s = PGST(st);
+
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->params[i].owned);
+		memset(&s->params[i], 0, sizeof(s->params[i]));
+	}
+}
+
+static void p_finalize(struct db_stmt *st)
+{
+	struct pg_stmt *s = PGST(st);
+
+	p_reset(st);
+	p_clear_bindings(st);
+	free(s->params);
+	free(s->sql);
+	free(s);
+}
+
+/* the parameter i (1-based), cleared of what it held; NULL when out of range */
+static struct pg_param *param(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PGST(st);
+	struct pg_param *p;
+
+	if (i < 1 || i > s->nparams)
+		return NULL;
+	p = &s->params[i - 1];
+	free(p->owned);
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void p_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	struct pg_param *p = param(st, i);
+
+	if (!p)
+		return;
+	snprintf(p->num, sizeof(p->num), "%" PRId64, v);
+	p->value = p->num;
+	p->type = OID_INT8;
+}
+
+static void p_bind_text(struct db_stmt *st, int i, const char *s, int len)
+{
+	struct pg_param *p = param(st, i);
+
+	if (!p || !s)
+		return;
+	if (len >= 0 && memchr(s, '\0', (size_t)len) == NULL) {
+		/* text parameters travel NUL-terminated */
+		p->owned = strndup(s, (size_t)len);
+		p->value = p->owned;
+	} else {
+		p->value = s;
+	}
+}
+
+static void p_bind_blob(struct db_stmt *st, int i, const void *v, int len)
+{
+	struct pg_param *p = param(st, i);
+
+	if (!p)
+		return;
+	p->value = v ? v : "";
+	p->len = len;
+	p->format = 1;
+	p->type = OID_BYTEA;
+}
+
+static void p_bind_null(struct db_stmt *st, int i)
+{
+	param(st, i);
+}
+
+static int run(struct pg_stmt *s)
+{
+	const char *values[s->nparams + 1];
+	int lens[s->nparams + 1], formats[s->nparams + 1];
+	Oid types[s->nparams + 1];
+	ExecStatusType status;
+
+	for (int i = 0; i < s->nparams; i++) {
+		values[i] = s->params[i].value;
+		lens[i] = s->params[i].len;
+		formats[i] = s->params[i].format;
+		types[i] = s->params[i].type;
+	}
+	s->res = PQexecParams(s->db->conn, s->sql, s->nparams, types, values, lens, formats, 0);
+	status = PQresultStatus(s->res);
+	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+		set_error(s->db, PQresultErrorMessage(s->res)[0] ? PQresultErrorMessage(s->res) :
+								 PQerrorMessage(s->db->conn), s->res);
+		PQclear(s->res);
+		s->res = NULL;
+		return DB_ERROR;
+	}
+	note_changes(s->db, s->res);
+	s->nrows = PQntuples(s->res);
+	s->ncols = PQnfields(s->res);
+	s->row = -1;
+	if (s->ncols > 0) {
+		s->blobs = calloc((size_t)s->ncols, sizeof(*s->blobs));
+		s->blob_lens = calloc((size_t)s->ncols, sizeof(*s->blob_lens));
+		if (!s->blobs || !s->blob_lens)
+			return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+static int p_step(struct db_stmt *st)
+{
+	struct pg_stmt *s = PGST(st);
+
+	if (!s->res && run(s) != DB_OK)
+		return DB_ERROR;
+	forget_row(s);
+	if (s->row + 1 >= s->nrows) {
+		s->row = s->nrows;
+		return DB_DONE;
+	}
+	s->row++;
+	return DB_ROW;
+}
+
+static bool has_value(struct pg_stmt *s, int i)
+{
+	return s->res && s->row >= 0 && s->row < s->nrows && i >= 0 && i < s->ncols &&
+	       !PQgetisnull(s->res, s->row, i);
+}
+
+static int p_column_type(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PGST(st);
+
+	if (!has_value(s, i))
+		return DB_NULL;
+	switch (PQftype(s->res, i)) {
+	case OID_BOOL:
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+	case OID_OID:
+	case OID_NUMERIC: return DB_INTEGER;
+	case OID_FLOAT4:
+	case OID_FLOAT8: return DB_FLOAT;
+	case OID_BYTEA: return DB_BLOB;
+	default: return DB_TEXT;
+	}
+}
+
+static int64_t p_column_int64(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PGST(st);
+	const char *v;
+
+	if (!has_value(s, i))
+		return 0;
+	v = PQgetvalue(s->res, s->row, i);
+	if (PQftype(s->res, i) == OID_BOOL)
+		return v[0] == 't';
+	return strtoll(v, NULL, 10);
+}
+
+/* a bytea column's bytes, decoded once per row */
+static const unsigned char *bytea(struct pg_stmt *s, int i, size_t *len)
+{
+	if (!s->blobs[i]) {
+		s->blobs[i] = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, i),
+					      &s->blob_lens[i]);
+		if (!s->blobs[i])
+			return NULL;
+	}
+	*len = s->blob_lens[i];
+	return s->blobs[i];
+}
+
+static const unsigned char *p_column_text(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PGST(st);
+
+	if (!has_value(s, i))
+		return NULL;
+	/* a bytea's text is its bytes, as SQLite gives a blob's (callers read
+	 * it with column_bytes; PQunescapeBytea ends it with a NUL) */
+	if (PQftype(s->res, i) == OID_BYTEA) {
+		size_t len;
+
+		return bytea(s, i, &len);
+	}
+	return (const unsigned char *)PQgetvalue(s->res, s->row, i);
+}
+
+static const void *p_column_blob(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PGST(st);
+	size_t len;
+
+	if (!has_value(s, i))
+		return NULL;
+	if (PQftype(s->res, i) == OID_BYTEA)
+		return bytea(s, i, &len);
+	return PQgetvalue(s->res, s->row, i);
+}
+
+static int p_column_bytes(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PGST(st);
+	size_t len = 0;
+
+	if (!has_value(s, i))
+		return 0;
+	if (PQftype(s->res, i) == OID_BYTEA)
+		return bytea(s, i, &len) ? (int)len : 0;
+	return PQgetlength(s->res, s->row, i);
+}
+
+static const struct db_ops pg_ops = {
+	.close = p_close,
+	.exec = p_exec,
+	.begin = p_begin,
+	.changes = p_changes,
+	.last_insert_rowid = p_last_insert_rowid,
+	.errmsg = p_errmsg,
+	.retryable = p_retryable,
+	.lost = p_lost,
+	.prepare = p_prepare,
+	.finalize = p_finalize,
+	.bind_int64 = p_bind_int64,
+	.bind_text = p_bind_text,
+	.bind_blob = p_bind_blob,
+	.bind_null = p_bind_null,
+	.step = p_step,
+	.reset = p_reset,
+	.clear_bindings = p_clear_bindings,
+	.column_type = p_column_type,
+	.column_int64 = p_column_int64,
+	.column_text = p_column_text,
+	.column_blob = p_column_blob,
+	.column_bytes = p_column_bytes,
+};
+
+/* Keys the collector sets unless the DSN does: a name in pg_stat_activity,
+ * and a bound on how long a dead server can hold a (re)connect. */
+static PGconn *connect_dsn(const char *dsn)
+{
+	const char *keys[] = { "application_name", "connect_timeout", "dbname", NULL };
+	const char *values[] = { "leakwatch-collector", "10", dsn, NULL };
+
+	/* expand_dbname: the DSN's own keys, processed last, win over these */
+	return PQconnectdbParams(keys, values, 1);
+}
+
+int db_pg__open(const struct db_open *o, struct db **out, char *err, size_t errlen)
+{
+	struct pg_db *d;
+
+	if (!o->dsn || !*o->dsn) {
+		snprintf(err, errlen, "storage.dsn or storage.dsn_file is required with driver postgres");
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->base.ops = &pg_ops;
+	d->base.driver = DB_POSTGRES;
+	d->read_only = o->read_only;
+	d->conn = connect_dsn(o->dsn);
+	if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+		/* libpq's message names host, port and user, never the password */
+		snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
+			 d->conn ? PQerrorMessage(d->conn) : "out of memory");
+		err[strcspn(err, "\n")] = '\0';
+		p_close(&d->base);
+		return -EIO;
+	}
+	if (o->read_only && p_exec(&d->base, "SET default_transaction_read_only = on") != DB_OK) {
+		snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", d->err);
+		p_close(&d->base);
+		return -EIO;
+	}
+	*out = &d->base;
+	return 0;
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The SQLite driver: a thin skin over sqlite3, plus the functions the
+ * shared SQL uses that SQLite lacks (greatest, least, lw_hex16).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/dbint.h"
+
+struct sqlite_db {
+	struct db base;
+	sqlite3 *conn;
+};
+
+struct sqlite_stmt {
+	struct db_stmt base;
+	sqlite3_stmt *st;
+};
+
+#define CONN(d) (((struct sqlite_db *)(d))->conn)
+#define STMT(s) (((struct sqlite_stmt *)(s))->st)
+
+/*
+ * PostgreSQL's greatest() and least(), over integers (all the shared SQL
+ * compares): NULL arguments are ignored, and the result is NULL only when
+ * all are (SQLite's max(a, b) is NULL if any is).
+ */
+static void extreme(sqlite3_context *ctx, int argc, sqlite3_value **argv, bool greatest)
+{
+	sqlite3_value *best = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		sqlite3_int64 v = sqlite3_value_int64(argv[i]);
+
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			continue;
+		if (!best || (greatest ? v > sqlite3_value_int64(best) : v < sqlite3_value_int64(best)))
+			best = argv[i];
+	}
+	if (best)
+		sqlite3_result_value(ctx, best);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static void fn_greatest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	extreme(ctx, argc, argv, true);
+}
+
+static void fn_least(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	extreme(ctx, argc, argv, false);
+}
+
+/* a rowid as 16 hex digits: the fixed width of a history's ids (store.h) */
+static void fn_hex16(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char s[17];
+
+	(void)argc;
+	snprintf(s, sizeof(s), "%016" PRIx64, (uint64_t)sqlite3_value_int64(argv[0]));
+	sqlite3_result_text(ctx, s, 16, SQLITE_TRANSIENT);
+}
+
+static int add_functions(sqlite3 *c)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+
+	return sqlite3_create_function(c, "greatest", -1, flags, NULL, fn_greatest, NULL, NULL) ||
+	       sqlite3_create_function(c, "least", -1, flags, NULL, fn_least, NULL, NULL) ||
+	       sqlite3_create_function(c, "lw_hex16", 1, flags, NULL, fn_hex16, NULL, NULL);
+}
+
+static void s_close(struct db *d)
+{
+	sqlite3_close(CONN(d));
+	free(d);
+}
+
+static int s_exec(struct db *d, const char *sql)
+{
+	return sqlite3_exec(CONN(d), sql, NULL, NULL, NULL) == SQLITE_OK ? DB_OK : DB_ERROR;
+}
+
+/* the write lock at once, so that two writers never deadlock upgrading */
+static int s_begin(struct db *d)
+{
+	return s_exec(d, "BEGIN IMMEDIATE");
+}
+
+static int64_t s_changes(struct db *d)
+{
+	return sqlite3_changes(CONN(d));
+}
+
+static int64_t s_last_insert_rowid(struct db *d)
+{
+	return sqlite3_last_insert_rowid(CONN(d));
+}
+
+static const char *s_errmsg(struct db *d)
+{
+	return sqlite3_errmsg(CONN(d));
+}
+
+/* SQLite's busy: it already waited busy_timeout for the other writer */
+static bool s_retryable(struct db *d)
+{
+	(void)d;
+	return false;
+}
+
+static bool s_lost(struct db *d)
+{
+	(void)d;
+	return false;
+}
+
+static const struct db_ops sqlite_ops;
+
+static int s_prepare(struct db *d, const char *sql, struct db_stmt **out)
+{
+	struct sqlite_stmt *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return DB_ERROR;
+	s->base.ops = &sqlite_ops;
+	if (sqlite3_prepare_v3(CONN(d), sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
+		free(s);
+		return DB_ERROR;
+	}
+	*out = &s->base;
+	return DB_OK;
+}
+
+static void s_finalize(struct db_stmt *st)
+{
+	sqlite3_finalize(STMT(st));
+	free(st);
+}
+
+static void s_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(STMT(st), i, v);
+}
+
+static void s_bind_text(struct db_stmt *st, int i, const char *s, int len)
+{
+	sqlite3_bind_text(STMT(st), i, s, len, SQLITE_STATIC);
+}
+
+static void s_bind_blob(struct db_stmt *st, int i, const void *p, int len)
+{
+	sqlite3_bind_blob(STMT(st), i, p, len, SQLITE_STATIC);
+}
+
+static void s_bind_null(struct db_stmt *st, int i)
+{
+	sqlite3_bind_null(STMT(st), i);
+}
+
+static int s_step(struct db_stmt *st)
+{
+	int rc = sqlite3_step(STMT(st));
+
+	return rc == SQLITE_ROW ? DB_ROW : rc == SQLITE_DONE ? DB_DONE : DB_ERROR;
+}
+
+static void s_reset(struct db_stmt *st)
+{
+	sqlite3_reset(STMT(st));
+}
+
+static void s_clear_bindings(struct db_stmt *st)
+{
+	sqlite3_clear_bindings(STMT(st));
+}
+
+static int s_column_type(struct db_stmt *st, int i)
+{
+	return sqlite3_column_type(STMT(st), i); /* the same numbers as enum db_type */
+}
+
+static int64_t s_column_int64(struct db_stmt *st, int i)
+{
+	return sqlite3_column_int64(STMT(st), i);
+}
+
+static const unsigned char *s_column_text(struct db_stmt *st, int i)
+{
+	return sqlite3_column_text(STMT(st), i);
+}
+
+static const void *s_column_blob(struct db_stmt *st, int i)
+{
+	return sqlite3_column_blob(STMT(st), i);
+}
+
+static int s_column_bytes(struct db_stmt *st, int i)
+{
+	return sqlite3_column_bytes(STMT(st), i);
+}
+
+static const struct db_ops sqlite_ops = {
+	.close = s_close,
+	.exec = s_exec,
+	.begin = s_begin,
+	.changes = s_changes,
+	.last_insert_rowid = s_last_insert_rowid,
+	.errmsg = s_errmsg,
+	.retryable = s_retryable,
+	.lost = s_lost,
+	.prepare = s_prepare,
+	.finalize = s_finalize,
+	.bind_int64 = s_bind_int64,
+	.bind_text = s_bind_text,
+	.bind_blob = s_bind_blob,
+	.bind_null = s_bind_null,
+	.step = s_step,
+	.reset = s_reset,
+	.clear_bindings = s_clear_bindings,
+	.column_type = s_column_type,
+	.column_int64 = s_column_int64,
+	.column_text = s_column_text,
+	.column_blob = s_column_blob,
+	.column_bytes = s_column_bytes,
+};
+
+_Static_assert(SQLITE_INTEGER == DB_INTEGER && SQLITE_FLOAT == DB_FLOAT && SQLITE_TEXT == DB_TEXT &&
+		       SQLITE_BLOB == DB_BLOB && SQLITE_NULL == DB_NULL,
+	       "db_type has SQLite's numbers");
+
+/* The database holds host names, paths and redacted findings: owner only. */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static int set_up(sqlite3 *c, const struct db_open *o)
+{
+	sqlite3_extended_result_codes(c, 1);
+	sqlite3_busy_timeout(c, (int)(o->busy_timeout_ms > 600000 ? 600000 : o->busy_timeout_ms));
+	if (add_functions(c))
+		return -EIO;
+	if (o->read_only)
+		return 0;
+	if (sqlite3_exec(c, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c, o->sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
+			 NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	return 0;
+}
+
+int db_sqlite__open(const struct db_open *o, struct db **out, char *err, size_t errlen)
+{
+	/* our callers' mutex serialises use of the connection */
+	int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+	struct sqlite_db *d;
+	int rc;
+
+	if (!o->read_only && strcmp(o->path, ":memory:") && access(o->path, F_OK) &&
+	    create_private(o->path, err, errlen))
+		return -EIO;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->base.ops = &sqlite_ops;
+	d->base.driver = DB_SQLITE;
+	rc = sqlite3_open_v2(o->path, &d->conn, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", o->path,
+			 d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
+		goto failed;
+	}
+	if (set_up(d->conn, o)) {
+		snprintf(err, errlen, "cannot set up %s: %s", o->path, sqlite3_errmsg(d->conn));
+		goto failed;
+	}
+	*out = &d->base;
+	return 0;
+failed:
+	s_close(&d->base);
+	return -EIO;
+}

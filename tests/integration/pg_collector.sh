@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# leakwatch-collector on PostgreSQL, standing in for the binary when a
+# collector suite runs on it (LW_STORAGE=postgres, tests/run.sh). Each
+# folder where the suite's SQLite file would be gets a database of its own,
+# so that suites stay apart as their state directories do: `serve` and the
+# offline commands get their configuration with `storage` pointed at it,
+# and `--db FILE` becomes that configuration.
+set -u
+. "$(dirname "$0")/lib_postgres.sh"
+real=${LW_REAL_COLLECTOR:?}
+dsn=${LW_PG_DSN:?}
+args=() config= db=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--config) config=$2; shift 2 ;;
+	--config=*) config=${1#--config=}; shift ;;
+	--db) db=$2; shift 2 ;;
+	--db=*) db=${1#--db=}; shift ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+# a configuration that cannot be read: the collector says so itself
+[ -z "$config" ] || [ -r "$config" ] || exec "$real" "${args[@]}" --config "$config"
+case "${args[0]:-}" in
+serve | query | ack) ;;
+*) exec "$real" "${args[@]}" ${config:+--config "$config"} ${db:+--db "$db"} ;;
+esac
+
+# where SQLite's file would be: --db, storage.path, or state_dir's collector.db
+if [ -n "$db" ]; then
+	file=$db
+else
+	file=$(sed -n 's/^  path: *//p' "${config:-/dev/null}" 2>/dev/null | head -1)
+	state=$(sed -n 's/^state_dir: *//p' "${config:-/dev/null}" 2>/dev/null | head -1)
+	[ -n "$file" ] || file=${state:-/var/lib/leakwatch-collector}/collector.db
+fi
+name=$(pg_db_for "$file")
+pg_ensure_db "$dsn" "$name" || { echo "leakwatch-collector: error: cannot create database $name" >&2; exit 2; }
+
+out=$(mktemp /tmp/lwpgconf.XXXXXX.yaml)
+trap 'rm -f "$out"' EXIT
+{
+	if [ -n "$config" ]; then
+		# storage's own keys stay, but for path
+		awk -v d="$dsn dbname=$name" '
+			/^storage:/ { print; print "  driver: postgres"; print "  dsn: \"" d "\""; inside = 1; seen = 1; next }
+			/^[^ #]/ { inside = 0 }
+			inside && /^  path:/ { next }
+			{ print }
+			END { if (!seen) { print "storage:"; print "  driver: postgres"; print "  dsn: \"" d "\"" } }' "$config"
+	else
+		printf 'storage:\n  driver: postgres\n  dsn: "%s dbname=%s"\n' "$dsn" "$name"
+	fi
+} >"$out"
+# serve runs until signalled: exec, so that the suite's kill reaches it (the
+# temporary file is small and /tmp is cleaned with the suite's run)
+trap - EXIT
+exec "$real" "${args[@]}" --config "$out"
