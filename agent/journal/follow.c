@@ -262,6 +262,8 @@ static void scan_entry(struct journal *j)
 	}
 	if (!e->n_findings)
 		return;
+	/* a failure leaves fields blank: the finding is reported all the same */
+	jentry__attribute(j->sd, e);
 	jentry__finish(e, j->o.procs);
 	report(j, e);
 }

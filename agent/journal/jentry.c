@@ -53,12 +53,34 @@ static uint32_t number(const char *v, size_t n)
 	return (uint32_t)strtoul(buf, NULL, 10);
 }
 
+/* The length of "NAME=" when the item d is that field, else 0. */
+static size_t named(const char *d, size_t dl, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return dl >= n && !memcmp(d, prefix, n) ? n : 0;
+}
+
+/* The trusted fields that decide whether an entry is scanned at all. */
+static void decisive(struct jentry *e, const char *d, size_t dl)
+{
+	size_t n;
+
+	if ((n = named(d, dl, "_PID="))) {
+		e->pid = number(d + n, dl - n);
+		e->has_pid = e->pid != 0;
+	} else if ((n = named(d, dl, "_SYSTEMD_UNIT="))) {
+		keep(e->unit, sizeof(e->unit), d + n, dl - n);
+	} else if ((n = named(d, dl, "_SYSTEMD_USER_UNIT="))) {
+		if (!e->unit[0])
+			keep(e->unit, sizeof(e->unit), d + n, dl - n);
+	}
+}
+
+/* The trusted fields that say who wrote an entry with findings. */
 static void trusted(struct jentry *e, const char *name, size_t nl, const char *v, size_t vl)
 {
-	if (is(name, nl, "_PID")) {
-		e->pid = number(v, vl);
-		e->has_pid = e->pid != 0;
-	} else if (is(name, nl, "_UID")) {
+	if (is(name, nl, "_UID")) {
 		e->uid = number(v, vl);
 		e->has_uid = true;
 	} else if (is(name, nl, "_COMM")) {
@@ -67,11 +89,6 @@ static void trusted(struct jentry *e, const char *name, size_t nl, const char *v
 		keep(e->exe, sizeof(e->exe), v, vl);
 	} else if (is(name, nl, "_CMDLINE")) {
 		keep(e->cmdline, sizeof(e->cmdline), v, vl);
-	} else if (is(name, nl, "_SYSTEMD_UNIT")) {
-		keep(e->unit, sizeof(e->unit), v, vl);
-	} else if (is(name, nl, "_SYSTEMD_USER_UNIT")) {
-		if (!e->unit[0])
-			keep(e->unit, sizeof(e->unit), v, vl);
 	} else if (is(name, nl, "_SYSTEMD_CGROUP")) {
 		keep(e->cgroup, sizeof(e->cgroup), v, vl);
 	} else if (is(name, nl, "_HOSTNAME")) {
@@ -128,28 +145,56 @@ int jentry__read(sd_journal *j, size_t max_bytes, struct jentry *e)
 	size_t dl;
 	int r;
 
-	/* everything but the buffers, which are reused */
-	memset(e, 0, offsetof(struct jentry, buf));
+	/* not the findings, whose count says how many are set, nor the
+	 * attribution, which jentry__attribute sets whole */
+	e->has_pid = false;
+	e->pid = 0;
+	e->unit[0] = e->identifier[0] = '\0';
+	e->bytes = 0;
+	e->n_findings = e->dropped = e->skipped = 0;
 	e->len = 0;
 	e->n_fields = 0;
 	sd_journal_restart_data(j);
 	while ((r = sd_journal_enumerate_available_data(j, &d, &dl)) > 0) {
-		const char *name = d, *eq = memchr(name, '=', dl);
+		const char *name = d, *eq;
 		size_t nl, vl;
 
+		/* most of an entry's fields are journald's: no search for '=' */
+		if (dl && name[0] == '_') {
+			decisive(e, name, dl);
+			continue;
+		}
+		eq = memchr(name, '=', dl);
 		if (!eq || eq == name)
 			continue;
 		nl = (size_t)(eq - name);
 		vl = dl - nl - 1;
-		if (name[0] == '_') {
-			trusted(e, name, nl, eq + 1, vl);
-			continue;
-		}
 		if (is(name, nl, "SYSLOG_IDENTIFIER"))
 			keep(e->identifier, sizeof(e->identifier), eq + 1, vl);
 		r = add_field(e, name, nl, eq + 1, vl < max_bytes ? vl : max_bytes);
 		if (r)
 			return r;
+	}
+	return r < 0 ? r : 0;
+}
+
+int jentry__attribute(sd_journal *j, struct jentry *e)
+{
+	const void *d;
+	size_t dl;
+	int r;
+
+	e->has_uid = false;
+	e->uid = 0;
+	e->comm[0] = e->exe[0] = e->cmdline[0] = '\0';
+	e->cgroup[0] = e->hostname[0] = e->boot_id[0] = '\0';
+	sd_journal_restart_data(j);
+	while ((r = sd_journal_enumerate_available_data(j, &d, &dl)) > 0) {
+		const char *name = d, *eq;
+
+		if (!dl || name[0] != '_' || !(eq = memchr(name, '=', dl)))
+			continue;
+		trusted(e, name, (size_t)(eq - name), eq + 1, dl - (size_t)(eq - name) - 1);
 	}
 	return r < 0 ? r : 0;
 }

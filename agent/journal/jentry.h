@@ -9,7 +9,10 @@
  * only each finding's rule, redacted form and fingerprint.
  *
  * The user fields are joined, one per line, and scanned in one call: an
- * entry has a dozen of them, and one scan costs less than twelve.
+ * entry has a dozen of them, and one scan costs less than twelve. Of the
+ * trusted fields, only those that decide whether an entry is scanned are
+ * read with it; the rest are read again from the entry when it has a
+ * finding (jentry__attribute).
  */
 #ifndef LW_JENTRY_H
 #define LW_JENTRY_H
@@ -43,23 +46,26 @@ struct jentry_field {
 };
 
 struct jentry {
-	/* trusted fields, as read; jentry__finish scrubs them for a report */
-	bool has_pid, has_uid;
+	/* what decides whether the entry is scanned, read with it */
+	bool has_pid;
 	uint32_t pid;                /* _PID */
-	uint32_t uid;                /* _UID */
-	char comm[16];               /* _COMM */
-	char exe[256];               /* _EXE */
-	char cmdline[1024];          /* _CMDLINE; credentials blanked once finished */
 	char unit[256];              /* _SYSTEMD_UNIT, else _SYSTEMD_USER_UNIT */
-	char cgroup[256];            /* _SYSTEMD_CGROUP */
-	char hostname[128];          /* _HOSTNAME */
-	char boot_id[40];            /* _BOOT_ID */
 	char identifier[128];        /* SYSLOG_IDENTIFIER */
 	uint64_t bytes;              /* bytes of user fields read */
 	size_t n_findings;           /* distinct secrets, at most JENTRY_MAX_FINDINGS */
 	size_t dropped;              /* distinct secrets past that */
 	size_t skipped;              /* fields past JENTRY_BYTES_MAX */
 	struct jentry_finding findings[JENTRY_MAX_FINDINGS];
+
+	/* who wrote it: read by jentry__attribute, scrubbed by jentry__finish */
+	bool has_uid;
+	uint32_t uid;                /* _UID */
+	char comm[16];               /* _COMM */
+	char exe[256];               /* _EXE */
+	char cmdline[1024];          /* _CMDLINE; credentials blanked once finished */
+	char cgroup[256];            /* _SYSTEMD_CGROUP */
+	char hostname[128];          /* _HOSTNAME */
+	char boot_id[40];            /* _BOOT_ID */
 
 	/* the user fields, joined by newlines (private) */
 	char *buf;
@@ -71,12 +77,19 @@ struct jentry {
 void jentry__init(struct jentry *e);
 void jentry__release(struct jentry *e);
 /*
- * Reads the entry the journal is positioned on: the trusted fields, and the
- * first max_bytes bytes of each user field. 0 or -errno.
+ * Reads the entry the journal is positioned on: the first max_bytes bytes
+ * of each user field, and of the trusted fields only _PID and the unit,
+ * which decide whether it is scanned. 0 or -errno.
  */
 int jentry__read(sd_journal *j, size_t max_bytes, struct jentry *e);
 /* Scans what was read: one finding per distinct secret, in the first field it appears in. */
 void jentry__scan(struct jentry *e, struct scanner *sc, const struct lw_fpkey *key);
+/*
+ * The trusted fields of the same entry (the journal still positioned on it):
+ * read only for an entry with findings, which is rare, so that the others
+ * cost no copies of fields nobody reads. 0 or -errno.
+ */
+int jentry__attribute(sd_journal *j, struct jentry *e);
 /* Before a report: blanks credentials in the command line and scrubs host-taken text. */
 void jentry__finish(struct jentry *e, struct procinfo *pi);
 

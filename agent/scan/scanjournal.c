@@ -82,6 +82,7 @@ static int walk(const struct scanjournal_opts *o, sd_journal *sd, size_t *found)
 		jentry__scan(&e, o->scanner, o->key);
 		if (!e.n_findings)
 			continue;
+		jentry__attribute(sd, &e);
 		jentry__finish(&e, o->procs);
 		sd_journal_get_realtime_usec(sd, &realtime_us);
 		sd_journal_get_cursor(sd, &cursor);
