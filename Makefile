@@ -77,7 +77,9 @@ PROBE_NAMES := $(sort $(basename $(notdir $(PROBE_SRCS))))
 PROBE_REGISTRY := $(BUILD)/agent/probes/registry.c
 
 AGENT_SRCS := $(wildcard agent/*/*.c) $(PROBE_SRCS)
-AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS)) $(PROBE_REGISTRY:.c=.o)
+# The built-in rules' vectorscan database, made by the build (agent/detect/gen/builtin_db.mk).
+HSDB_OBJ := $(BUILD)/agent/detect/builtin_db.o
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS)) $(PROBE_REGISTRY:.c=.o) $(HSDB_OBJ)
 # Everything but main() goes into a library the unit tests link against.
 AGENT_LIB := $(BUILD)/libleakwatch.a
 AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/cmd/main.o,$(AGENT_OBJS))
@@ -300,9 +302,12 @@ agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/rules_cloud rules/rules_shape \
 	rules/validate rules/placeholder)
 # the secret engine, whole: what a real scanner needs
-DETECT_OBJS = $(call agent_objs,detect/scanner detect/hscache detect/decide detect/extract detect/blocks detect/kubedata \
-	detect/uricred detect/unescape) $(RULES_OBJS)
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/extract detect/blocks \
+	detect/kubedata detect/uricred detect/unescape detect/builtin_db) $(RULES_OBJS)
 LDLIBS_DETECT := -lhs -lcrypto -lz -lm
+
+include agent/detect/gen/builtin_db.mk
+
 # who a process is: /proc, cgroups, the node's pod records
 PROCINFO_OBJS = $(call agent_objs,attrib/procinfo attrib/pods attrib/container attrib/cmdline attrib/procfs \
 	attrib/hostfs)
@@ -331,6 +336,8 @@ TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
+TEST_LINK_test_hsdb = $(DETECT_OBJS) $(LW_LIB)
+TEST_LDLIBS_test_hsdb := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
 CONFIG_OBJS = $(call agent_objs,settings/config settings/cfgjournal settings/cfgrules settings/probecfg core/statusd core/metrics logfiles/watch) \
@@ -590,4 +597,5 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*/*.d $(BUILD)/agent/*/*.d $(BUILD)/agent/probes/*/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/lib/*/*.d $(BUILD)/agent/*/*.d $(BUILD)/agent/probes/*/*.d $(BUILD)/tests/*.d \
+	$(BUILD)/agent/detect/gen/*.d)

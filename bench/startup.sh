@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `leakwatch scan` start-up on an empty file: compiling every rule, against
-# reading the compiled database back from the cache (agent/detect/hscache.h),
-# in the same run. Prints figures; never fails on speed.
+# `leakwatch scan` start-up on an empty file, in one run: the rules compiled
+# each time (the baseline), a first start as it was before the database was
+# built in (compiled, then kept in a new cache), a start from a warm cache,
+# and starts with the database built into the binary (agent/detect/hsdb.h):
+# with no cache at all, and as a first start with an empty cache folder.
+# LEAKWATCH_BUILTIN_DB=off passes over the built-in database. Prints
+# figures; never fails on speed.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -13,18 +17,36 @@ trap 'rm -rf "$work"' EXIT
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 scan=("$LW" scan --key "$work/key" --quiet "$work/empty.log")
-LEAKWATCH_CACHE_DIR="$work/cache" "${scan[@]}" # fills the cache
+LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR="$work/cache" "${scan[@]}" # fills the cache
+
+# A start that used the built-in database left the cache alone.
+LEAKWATCH_CACHE_DIR="$work/probe" "${scan[@]}"
+if [ -e "$work/probe" ]; then
+	echo "note: this build has no built-in database (a cross build?): its starts compile"
+fi
+
+names=("compiled each run" "first start, before: compiled and cached" "from the cache"
+	"built in, no cache" "first start, now: built in")
+cmds=("env LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR= ${scan[*]}"
+	"env LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR=$work/first ${scan[*]}"
+	"env LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR=$work/cache ${scan[*]}"
+	"env LEAKWATCH_CACHE_DIR= ${scan[*]}"
+	"env LEAKWATCH_CACHE_DIR=$work/first ${scan[*]}")
+# each run of the first-start commands finds the cache folder gone
+prepares=(true "rm -rf $work/first" true true "rm -rf $work/first")
 
 echo "== leakwatch scan start-up, empty file"
 if command -v hyperfine >/dev/null; then
-	hyperfine -N --warmup 3 --runs 30 --style basic \
-		--command-name "compiled each run" "env LEAKWATCH_CACHE_DIR= ${scan[*]}" \
-		--command-name "from the cache" "env LEAKWATCH_CACHE_DIR=$work/cache ${scan[*]}"
+	args=()
+	for i in "${!cmds[@]}"; do
+		args+=(--prepare "${prepares[$i]}" --command-name "${names[$i]}" "${cmds[$i]}")
+	done
+	hyperfine -N --warmup 3 --runs 30 --style basic "${args[@]}"
 else
-	for mode in "" "$work/cache"; do
+	for i in "${!cmds[@]}"; do
 		t0=$(date +%s%N)
-		for _ in $(seq 20); do LEAKWATCH_CACHE_DIR=$mode "${scan[@]}"; done
+		for _ in $(seq 20); do ${prepares[$i]}; ${cmds[$i]}; done
 		t1=$(date +%s%N)
-		echo "${mode:+from the cache}${mode:-compiled each run}: $(((t1 - t0) / 20000000)) ms"
+		echo "${names[$i]}: $(((t1 - t0) / 20000000)) ms"
 	done
 fi

@@ -36,12 +36,14 @@ CROSS_LIBS="libbpf-dev libelf-dev zlib1g-dev libvectorscan-dev libprotobuf-c-dev
 ARM64_TEST="qemu-user qemu-system-arm cpio"
 DEB="dpkg-dev fakeroot lintian mandoc debootstrap bash-completion"
 
-# cross ARCH: the packages for cross-building to ARCH, none on an ARCH machine
+# cross ARCH: the packages for cross-building to ARCH, none on an ARCH machine;
+# qemu-user runs the build's generator of the built-in rules database
+# (agent/detect/gen/), without which the binary compiles them at start-up
 cross() {
   [ "$(dpkg --print-architecture)" = "$1" ] && return 0
   case $1 in
-    arm64) printf 'gcc-aarch64-linux-gnu libc6-dev:arm64' ;;
-    amd64) printf 'gcc-x86-64-linux-gnu libc6-dev:amd64' ;;
+    arm64) printf 'gcc-aarch64-linux-gnu libc6-dev:arm64 qemu-user' ;;
+    amd64) printf 'gcc-x86-64-linux-gnu libc6-dev:amd64 qemu-user' ;;
   esac
   for p in $CROSS_LIBS; do printf ' %s:%s' "$p" "$1"; done
 }

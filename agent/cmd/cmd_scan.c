@@ -232,23 +232,28 @@ static int parse_since(const char *arg, uint64_t *since_us)
 }
 
 /*
- * Where the compiled rules are kept between runs (hscache.h): most of a
- * scan's start-up is compiling them. LEAKWATCH_CACHE_DIR names the folder
+ * Where the compiled rules come from (detect/hsdb.h). Most of a scan's
+ * start-up is compiling them: the built-in rules' database is in the binary,
+ * and any other is kept between runs. LEAKWATCH_CACHE_DIR names the folder
  * (empty: none), else $XDG_CACHE_HOME/leakwatch or ~/.cache/leakwatch.
+ * LEAKWATCH_BUILTIN_DB=off passes over the one in the binary (the start-up
+ * benchmark's baseline).
  */
-static const char *cache_dir(char *buf, size_t len)
+static void scanner_opts(struct scanner_opts *o, char *buf, size_t len)
 {
 	const char *env = getenv("LEAKWATCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *builtin = getenv("LEAKWATCH_BUILTIN_DB");
 
+	o->no_builtin_db = builtin && !strcmp(builtin, "off");
+	o->cache_dir = buf;
 	if (env)
-		return *env ? env : NULL;
-	if (xdg && *xdg == '/')
+		o->cache_dir = *env ? env : NULL;
+	else if (xdg && *xdg == '/')
 		snprintf(buf, len, "%s/leakwatch", xdg);
 	else if (home && *home == '/')
 		snprintf(buf, len, "%s/.cache/leakwatch", home);
 	else
-		return NULL;
-	return buf;
+		o->cache_dir = NULL;
 }
 
 /* "scanned 8 files (2.0 GiB) in 3.2 s, 8 findings, 1 skipped, 0 errors" */
@@ -395,6 +400,7 @@ static int load_config(const struct scan_args *a, struct lw_config *cfg)
 static int scan_files(struct scan *sc, const struct scan_args *a, char **paths, int n, struct lw_config *cfg)
 {
 	struct scan_list list = { 0 };
+	struct scanner_opts so;
 	char cache[4096];
 
 	if (scanfile__init(sc)) {
@@ -406,8 +412,9 @@ static int scan_files(struct scan *sc, const struct scan_args *a, char **paths, 
 	for (int i = 0; i < n; i++)
 		scan_path(sc, paths[i], 0);
 	sc->defer = NULL;
+	scanner_opts(&so, cache, sizeof(cache));
 	/* one file gains nothing from threads; a failure to start them, the serial scan */
-	if (list.n == 1 || (list.n && scanjobs__run(sc, &list, a->jobs, cfg, cache_dir(cache, sizeof(cache)))))
+	if (list.n == 1 || (list.n && scanjobs__run(sc, &list, a->jobs, cfg, &so)))
 		for (size_t i = 0; i < list.n; i++)
 			scanfile__any(sc, list.paths[i]);
 	scanjobs__free(&list);
@@ -421,6 +428,7 @@ int cmd_scan(int argc, char **argv)
 	uint64_t t0 = clock__monotonic_ms();
 	struct scan sc = { 0 };
 	struct lw_config cfg;
+	struct scanner_opts so;
 	char err[512], cache[4096];
 	int rc = LW_EXIT_ERROR;
 
@@ -450,8 +458,8 @@ int cmd_scan(int argc, char **argv)
 	sc.started_ms = t0;
 	if (load_key(&sc, a.key_file, &cfg))
 		goto out;
-	if (scanner__new_cached(cfg.user_rules, cfg.n_user_rules, cache_dir(cache, sizeof(cache)), &sc.sc, err,
-				sizeof(err))) {
+	scanner_opts(&so, cache, sizeof(cache));
+	if (scanner__new_opts(cfg.user_rules, cfg.n_user_rules, &so, &sc.sc, err, sizeof(err))) {
 		log_error("scanner: %s", err);
 		goto out;
 	}

@@ -17,22 +17,24 @@
 #define PREFIX "rules-"
 #define SUFFIX ".hsdb"
 
-void hscache__key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
-		  unsigned mode, struct hscache_key *out)
+static bool zero_key(const struct hscache_key *key)
+{
+	for (size_t i = 0; i < sizeof(key->sha256); i++)
+		if (key->sha256[i])
+			return false;
+	return true;
+}
+
+void hscache__inputs(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
+		     unsigned mode, struct hscache_key *out)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	hs_platform_info_t plat;
-	const char *version = hs_version();
 
-	memset(&plat, 0, sizeof(plat));
-	hs_populate_platform(&plat);
 	if (!md) {
-		memset(out, 0, sizeof(*out)); /* an all-zero key: never stored, so never found */
+		memset(out, 0, sizeof(*out)); /* an all-zero key: never stored, never matched */
 		return;
 	}
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, version, strlen(version) + 1);
-	EVP_DigestUpdate(md, &plat, sizeof(plat));
 	EVP_DigestUpdate(md, &mode, sizeof(mode));
 	EVP_DigestUpdate(md, &n, sizeof(n));
 	for (unsigned i = 0; i < n; i++) {
@@ -46,12 +48,28 @@ void hscache__key(const char *const *exprs, const unsigned *flags, const unsigne
 	EVP_MD_CTX_free(md);
 }
 
-static bool zero_key(const struct hscache_key *key)
+void hscache__key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
+		  unsigned mode, struct hscache_key *out)
 {
-	for (size_t i = 0; i < sizeof(key->sha256); i++)
-		if (key->sha256[i])
-			return false;
-	return true;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	hs_platform_info_t plat;
+	const char *version = hs_version();
+	struct hscache_key inputs;
+
+	memset(&plat, 0, sizeof(plat));
+	hs_populate_platform(&plat);
+	hscache__inputs(exprs, flags, ids, n, mode, &inputs);
+	if (!md || zero_key(&inputs)) {
+		memset(out, 0, sizeof(*out));
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, version, strlen(version) + 1);
+	EVP_DigestUpdate(md, &plat, sizeof(plat));
+	EVP_DigestUpdate(md, inputs.sha256, sizeof(inputs.sha256));
+	EVP_DigestFinal_ex(md, out->sha256, NULL);
+	EVP_MD_CTX_free(md);
 }
 
 static void name_of(const struct hscache_key *key, char *out, size_t len)

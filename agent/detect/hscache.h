@@ -21,6 +21,11 @@ struct hscache_key {
 	unsigned char sha256[32];
 };
 
+/* The rule set alone (mode, every expression with its flags and id), for
+ * any CPU and vectorscan: what a built-in database is checked against. */
+void hscache__inputs(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
+		     unsigned mode, struct hscache_key *out);
+/* The rule set on this CPU and vectorscan: the cache's key. */
 void hscache__key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
 		  unsigned mode, struct hscache_key *out);
 /* The database for key from dir, or NULL. */

@@ -22,7 +22,7 @@
 
 #include "detect/decide.h"
 #include "detect/extract.h"
-#include "detect/hscache.h"
+#include "detect/hsdb.h"
 #include "rules/rules.h"
 
 /* Always kept: no built-in match starts further behind its first report,
@@ -311,81 +311,132 @@ void scanner__free(struct scanner *s)
 	for (size_t i = 0; i < s->nrules; i++)
 		extract__free(&s->rules[i]);
 	hs_free_scratch(s->scratch);
-	hs_free_database(s->db);
+	hsdb__free(s->db, s->db_src);
 	free(s->rules);
 	free(s->pat_rule);
 	free(s->alt);
 	free(s);
 }
 
-static int compile(struct scanner *s, const char *cache_dir, char *err, size_t errlen)
+/*
+ * Every rule's expressions in table order, then the escapes: the ids are the
+ * positions, and pat_rule (n entries) maps each back to its rule. The
+ * generator of the built-in database calls this too, so that what the build
+ * compiles is what a scanner would.
+ */
+static int patterns_build(const struct lw_rt_rule *rules, size_t nrules, size_t nbuiltin, struct hsdb_patterns *p,
+			  uint32_t **pat_rule, size_t *n_rule_pats)
 {
 	size_t n = N_ESCAPE, k = 0;
-	const char **exprs;
-	unsigned *flags, *ids;
-	hs_compile_error_t *cerr = NULL;
-	struct hscache_key key;
-	bool cached;
-	int rc = 0;
 
-	for (size_t i = 0; i < s->nrules; i++)
-		for (int j = 0; j < LW_RULE_MAX_RE && s->rules[i].r.re[j]; j++)
+	for (size_t i = 0; i < nrules; i++)
+		for (int j = 0; j < LW_RULE_MAX_RE && rules[i].r.re[j]; j++)
 			n++;
-	exprs = calloc(n, sizeof(*exprs));
-	flags = calloc(n, sizeof(*flags));
-	ids = calloc(n, sizeof(*ids));
-	s->pat_rule = calloc(n, sizeof(*s->pat_rule));
-	if (!exprs || !flags || !ids || !s->pat_rule) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < s->nrules; i++) {
-		for (int j = 0; j < LW_RULE_MAX_RE && s->rules[i].r.re[j]; j++) {
-			exprs[k] = s->rules[i].r.re[j];
-			flags[k] = i < s->nbuiltin ? rules__hs_flags(&s->rules[i].r) : rules__user_hs_flags();
-			ids[k] = (unsigned)k;
-			s->pat_rule[k++] = (uint32_t)i;
+	p->exprs = calloc(n, sizeof(*p->exprs));
+	p->flags = calloc(n, sizeof(*p->flags));
+	p->ids = calloc(n, sizeof(*p->ids));
+	*pat_rule = calloc(n, sizeof(**pat_rule));
+	if (!p->exprs || !p->flags || !p->ids || !*pat_rule)
+		return -ENOMEM;
+	for (size_t i = 0; i < nrules; i++) {
+		for (int j = 0; j < LW_RULE_MAX_RE && rules[i].r.re[j]; j++) {
+			p->exprs[k] = rules[i].r.re[j];
+			p->flags[k] = i < nbuiltin ? rules__hs_flags(&rules[i].r) : rules__user_hs_flags();
+			p->ids[k] = (unsigned)k;
+			(*pat_rule)[k++] = (uint32_t)i;
 		}
 	}
-	s->n_rule_pats = k;
+	*n_rule_pats = k;
 	for (size_t j = 0; j < N_ESCAPE; j++, k++) {
-		exprs[k] = escape_res[j];
-		ids[k] = (unsigned)k;
+		p->exprs[k] = escape_res[j];
+		p->ids[k] = (unsigned)k;
 	}
-	if (cache_dir) {
-		hscache__key(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, &key);
-		s->db = hscache__load(cache_dir, &key);
-	}
-	cached = s->db != NULL;
-	if (!s->db && hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE,
-				       NULL, &s->db, &cerr) != HS_SUCCESS) {
-		const char *msg = cerr && cerr->message ? cerr->message : "does not compile";
-		int e = cerr ? cerr->expression : -1;
+	p->n = (unsigned)n;
+	return 0;
+}
 
-		if (e >= 0 && (size_t)e < s->n_rule_pats && s->pat_rule[e] >= s->nbuiltin)
-			snprintf(err, errlen, "rules[%zu].regex (%s): %s", s->pat_rule[e] - s->nbuiltin,
-				 s->rules[s->pat_rule[e]].r.info.id, msg);
-		else if (e >= 0 && (size_t)e < s->n_rule_pats)
-			snprintf(err, errlen, "built-in rule %s: %s", s->rules[s->pat_rule[e]].r.info.id, msg);
-		else
-			snprintf(err, errlen, "vectorscan: %s", msg);
-		hs_free_compile_error(cerr);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (cache_dir && !cached)
-		hscache__store(cache_dir, &key, s->db);
+static void patterns_free(struct hsdb_patterns *p)
+{
+	free(p->exprs);
+	free(p->flags);
+	free(p->ids);
+}
+
+/* Names the rule whose expression vectorscan refused: the operator's by its index. */
+static void compile_error(const struct scanner *s, const uint32_t *pat_rule, hs_compile_error_t *cerr, char *err,
+			  size_t errlen)
+{
+	const char *msg = cerr && cerr->message ? cerr->message : "does not compile";
+	int e = cerr ? cerr->expression : -1;
+
+	if (e >= 0 && (size_t)e < s->n_rule_pats && pat_rule[e] >= s->nbuiltin)
+		snprintf(err, errlen, "rules[%zu].regex (%s): %s", pat_rule[e] - s->nbuiltin,
+			 s->rules[pat_rule[e]].r.info.id, msg);
+	else if (e >= 0 && (size_t)e < s->n_rule_pats)
+		snprintf(err, errlen, "built-in rule %s: %s", s->rules[pat_rule[e]].r.info.id, msg);
+	else
+		snprintf(err, errlen, "vectorscan: %s", msg);
+}
+
+static int compile(struct scanner *s, const struct scanner_opts *o, char *err, size_t errlen)
+{
+	struct hsdb_opts ho = {
+		.cache_dir = o->cache_dir,
+		.no_builtin = o->no_builtin_db,
+		.blob = o->builtin_blob,
+		.blob_len = o->builtin_blob_len,
+	};
+	struct hsdb_patterns p = { 0 };
+	hs_compile_error_t *cerr = NULL;
+	int rc;
+
+	rc = patterns_build(s->rules, s->nrules, s->nbuiltin, &p, &s->pat_rule, &s->n_rule_pats);
+	if (!rc)
+		rc = hsdb__open(&p, &ho, &s->db, &s->db_src, &cerr);
+	if (rc == -EINVAL)
+		compile_error(s, s->pat_rule, cerr, err, errlen);
+	hs_free_compile_error(cerr);
+	patterns_free(&p);
+	if (rc)
+		return rc;
 	if (hs_alloc_scratch(s->db, &s->scratch) != HS_SUCCESS ||
 	    hs_open_stream(s->db, 0, &s->streams_wk.dec_hs) != HS_SUCCESS ||
 	    hs_open_stream(s->db, 0, &s->block_wk.dec_hs) != HS_SUCCESS) {
 		snprintf(err, errlen, "vectorscan: cannot allocate scratch space");
-		rc = -ENOMEM;
+		return -ENOMEM;
 	}
-out:
-	free(exprs);
-	free(flags);
-	free(ids);
+	return 0;
+}
+
+int scanner__builtin_patterns(struct hsdb_patterns *p)
+{
+	size_t n = rules__count(), n_rule_pats;
+	struct lw_rt_rule *rules = calloc(n ? n : 1, sizeof(*rules));
+	uint32_t *pat_rule = NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (!rules)
+		return -ENOMEM;
+	/* the expressions and flags are the table's, as extract__builtin copies them */
+	for (size_t i = 0; i < n; i++)
+		rules[i].r = *rules__get(i);
+	rc = patterns_build(rules, n, n, p, &pat_rule, &n_rule_pats);
+	if (rc)
+		patterns_free(p);
+	free(pat_rule);
+	free(rules);
 	return rc;
+}
+
+void scanner__patterns_free(struct hsdb_patterns *p)
+{
+	patterns_free(p);
+}
+
+enum hsdb_source scanner__db_source(const struct scanner *s)
+{
+	return s->db_src;
 }
 
 int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct scanner **out, char *err,
@@ -396,6 +447,14 @@ int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct sc
 
 int scanner__new_cached(const struct lw_user_rule *user_rules, size_t n_user, const char *cache_dir,
 			struct scanner **out, char *err, size_t errlen)
+{
+	struct scanner_opts o = { .cache_dir = cache_dir };
+
+	return scanner__new_opts(user_rules, n_user, &o, out, err, errlen);
+}
+
+int scanner__new_opts(const struct lw_user_rule *user_rules, size_t n_user, const struct scanner_opts *o,
+		      struct scanner **out, char *err, size_t errlen)
 {
 	struct scanner *s = calloc(1, sizeof(*s));
 	int rc;
@@ -440,7 +499,7 @@ int scanner__new_cached(const struct lw_user_rule *user_rules, size_t n_user, co
 		if (rc)
 			goto fail;
 	}
-	rc = compile(s, cache_dir, err, errlen);
+	rc = compile(s, o, err, errlen);
 	if (rc)
 		goto fail;
 	rc = scanner__stream_open(s, &s->block);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/hsdb.h"
 #include "rules/rules.h"
 
 struct lw_scan_match {
@@ -32,13 +33,37 @@ typedef int (*scanner_match_fn)(void *ctx, const struct lw_scan_match *m);
 struct scanner;
 struct scanner_stream;
 
-/* Compiles the database; err names a user rule that does not compile. */
+/* The built-in database where it fits (no user rules), else compiles one;
+ * err names a user rule that does not compile. */
 int scanner__new(const struct lw_user_rule *user_rules, size_t n_user, struct scanner **out, char *err,
 		 size_t errlen);
-/* The same, with the compiled database kept in cache_dir (hscache.h) and
- * read back from there when nothing that goes into it has changed. */
+/* The same, and where the built-in database does not fit, the compiled one
+ * kept in cache_dir (hscache.h) and read back from there when nothing that
+ * goes into it has changed. */
 int scanner__new_cached(const struct lw_user_rule *user_rules, size_t n_user, const char *cache_dir,
 			struct scanner **out, char *err, size_t errlen);
+
+struct scanner_opts {
+	const char *cache_dir; /* hscache.h; NULL: none */
+	/* compile (or read the cache) even where the database built into the
+	 * binary fits: for the start-up benchmark and tests */
+	bool no_builtin_db;
+	/* another serialised built-in database in its place (tests); NULL: the binary's */
+	const void *builtin_blob;
+	size_t builtin_blob_len;
+};
+/*
+ * The same, with the database from where hsdb.h says: built into the binary
+ * when there are no operator rules, else the cache, else compiled.
+ */
+int scanner__new_opts(const struct lw_user_rule *user_rules, size_t n_user, const struct scanner_opts *o,
+		      struct scanner **out, char *err, size_t errlen);
+/* Where s's database came from. */
+enum hsdb_source scanner__db_source(const struct scanner *s);
+/* The built-in rules' patterns, as a scanner without operator rules
+ * compiles them: what the build embeds (agent/detect/gen/builtin_db.c). */
+int scanner__builtin_patterns(struct hsdb_patterns *p);
+void scanner__patterns_free(struct hsdb_patterns *p);
 void scanner__free(struct scanner *s);
 size_t scanner__rule_count(const struct scanner *s);
 /* Built-in rule table, for docs and tests. */

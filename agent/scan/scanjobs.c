@@ -90,7 +90,7 @@ static void *work(void *arg)
 
 /* A worker: sc's settings, its own scanner and blocks, tallies from zero. */
 static int worker_init(struct worker *w, struct run *r, const struct scan *sc, const struct lw_config *cfg,
-		       const char *cache_dir)
+		       const struct scanner_opts *opts)
 {
 	char err[512];
 
@@ -103,7 +103,7 @@ static int worker_init(struct worker *w, struct run *r, const struct scan *sc, c
 	w->sc.bytes = 0;
 	w->sc.errors = 0;
 	w->sc.report.in_baseline = 0;
-	if (scanner__new_cached(cfg->user_rules, cfg->n_user_rules, cache_dir, &w->sc.sc, err, sizeof(err))) {
+	if (scanner__new_opts(cfg->user_rules, cfg->n_user_rules, opts, &w->sc.sc, err, sizeof(err))) {
 		log_error("scanner: %s", err);
 		return -EINVAL;
 	}
@@ -133,7 +133,7 @@ static size_t emit(struct scan *sc, struct scan_out *o)
 }
 
 int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, const struct lw_config *cfg,
-		  const char *cache_dir)
+		  const struct scanner_opts *opts)
 {
 	struct run r = { .list = l };
 	struct worker *ws;
@@ -156,7 +156,7 @@ int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, con
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_cond_init(&r.ready, NULL);
 	for (unsigned j = 0; j < jobs; j++) {
-		if (worker_init(&ws[j], &r, sc, cfg, cache_dir))
+		if (worker_init(&ws[j], &r, sc, cfg, opts))
 			break;
 		if (pthread_create(&ws[j].thread, NULL, work, &ws[j])) {
 			scanner__free(ws[j].sc.sc);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "detect/scanner.h"
 #include "scan/scanfile.h"
 
 /* Appends a copy of path; -ENOMEM. */
@@ -19,10 +20,10 @@ void scanjobs__free(struct scan_list *l);
 
 /*
  * Scans l on `jobs` threads. Each worker makes its scanner from the same
- * rules (and cache_dir) as sc's; sc's report gets every finding, and its
+ * rules (and options) as sc's; sc's report gets every finding, and its
  * tallies the sums. 0, or -errno when no worker could start.
  */
 int scanjobs__run(struct scan *sc, const struct scan_list *l, unsigned jobs, const struct lw_config *cfg,
-		  const char *cache_dir);
+		  const struct scanner_opts *opts);
 
 #endif
