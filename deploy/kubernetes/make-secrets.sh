@@ -26,16 +26,35 @@
 #                     certificate for one agent (mTLS, server.tls.client_ca_file
 #                     set to ca.crt): its events may claim host HOST only
 #
+# With --postgres HOST[:PORT], for overlays/postgres, into its secrets/:
+#   postgres.password the password of the database role leakwatch (32 random
+#                     bytes as hex), for CREATE ROLE; kept like the others
+#   dsn               the collector's libpq connection string: that role and
+#                     password, database leakwatch on HOST, sslmode=verify-full
+#                     against the ca.crt beside it; written afresh by each
+#                     run with --postgres, so edit it (Patroni's several
+#                     hosts, say) after the last such run
+#   ca.crt            with --postgres-ca FILE: FILE, the CA that signed the
+#                     server's certificate; else put it there yourself
+#
 #   make-secrets.sh [--dir DIR] [--namespace NS] [--no-tls] [--renew-tls] [--node-cert HOST]...
-#     --dir DIR        write here instead of install/secrets/
+#                   [--postgres HOST[:PORT] [--postgres-ca FILE]]
+#     --dir DIR        write here instead of install/secrets/ (and
+#                      overlays/postgres/secrets/)
 #     --namespace NS   the namespace the collector's Service is in (leakwatch)
 #     --no-tls         token and key only: cert-manager issues the certificate
 #                      (see components/cert-manager)
 #     --renew-tls      issue a new collector certificate from the same CA
 #     --node-cert HOST an agent's client certificate for HOST (repeatable)
+#     --postgres HOST[:PORT]  the PostgreSQL server the collectors use (5432)
+#     --postgres-ca FILE      its CA certificate, copied into place
 set -eu
 
-dir=$(cd "$(dirname "$0")" && pwd)/install/secrets
+root=$(cd "$(dirname "$0")" && pwd)
+dir=$root/install/secrets
+pgdir=$root/overlays/postgres/secrets
+pg=
+pgca=
 ns=leakwatch
 tls=1
 renew=0
@@ -45,11 +64,18 @@ while [ $# -gt 0 ]; do
 	--node-cert)
 		case $2 in *[!A-Za-z0-9.-]* | "") echo "make-secrets.sh: --node-cert: a host name, not \"$2\"" >&2; exit 2 ;; esac
 		nodes="$nodes $2"; shift 2 ;;
-	--dir) dir=$2; shift 2 ;;
+	--dir) dir=$2; pgdir=$2; shift 2 ;;
+	--postgres)
+		# a name the server's certificate can carry (verify-full checks it)
+		case $2 in *[!A-Za-z0-9.:-]* | "" | :* | *:*:* | *: | *:*[!0-9]*) echo "make-secrets.sh: --postgres: HOST or HOST:PORT, not \"$2\"" >&2; exit 2 ;; esac
+		pg=$2; shift 2 ;;
+	--postgres-ca)
+		[ -f "$2" ] || { echo "make-secrets.sh: --postgres-ca: no file $2" >&2; exit 2; }
+		pgca=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
 	--namespace) ns=$2; shift 2 ;;
 	--no-tls) tls=0; shift ;;
 	--renew-tls) renew=1; shift ;;
-	*) sed -n '2,35s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,50s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 command -v openssl >/dev/null || { echo "make-secrets.sh: needs openssl" >&2; exit 1; }
@@ -57,20 +83,27 @@ if [ "$tls" = 0 ] && [ -n "$nodes" ]; then
 	echo "make-secrets.sh: --node-cert signs with this script's CA, which --no-tls leaves out" >&2
 	exit 2
 fi
+if [ -n "$pgca" ] && [ -z "$pg" ]; then
+	echo "make-secrets.sh: --postgres-ca goes with --postgres" >&2
+	exit 2
+fi
 
 umask 077
 mkdir -p "$dir"
+[ -z "$pg" ] || mkdir -p "$pgdir"
+pgdir=$(cd "$pgdir" 2>/dev/null && pwd || echo "$pgdir")
 cd "$dir"
+dir=$(pwd)
 
-# random NAME: 32 random bytes as 64 hex digits, once
+# random NAME: 32 random bytes as 64 hex digits, once, in the current directory
 random() {
 	if [ -e "$1" ]; then
-		echo "kept    $dir/$1"
+		echo "kept    $(pwd)/$1"
 		return
 	fi
 	openssl rand -hex 32 >"$1.tmp"
 	mv "$1.tmp" "$1"
-	echo "created $dir/$1"
+	echo "created $(pwd)/$1"
 }
 random token
 random fingerprint.key
@@ -84,6 +117,29 @@ digest() {
 }
 digest token ingest.sha256
 digest operator.token operator.sha256
+
+# The collectors' PostgreSQL DSN, in libpq's keyword form: verify-full
+# checks the server's certificate against ca.crt and its name against HOST,
+# so neither a stolen address nor another certificate gets the password.
+# The path of ca.crt is where overlays/postgres mounts it in the pod. The
+# password is hex: nothing in it needs quoting in a DSN or in SQL.
+if [ -n "$pg" ]; then
+	(
+		cd "$pgdir"
+		random postgres.password
+		case $pg in *:*) host=${pg%:*} port=${pg##*:} ;; *) host=$pg port=5432 ;; esac
+		printf 'host=%s port=%s dbname=leakwatch user=leakwatch password=%s sslmode=verify-full sslrootcert=/etc/leakwatch/postgres/ca.crt connect_timeout=10 application_name=leakwatch-collector\n' \
+			"$host" "$port" "$(cat postgres.password)" >dsn.tmp
+		mv dsn.tmp dsn
+		echo "wrote   $pgdir/dsn for $host:$port, database and role leakwatch"
+		if [ -n "$pgca" ]; then
+			cp "$pgca" ca.crt.tmp && mv ca.crt.tmp ca.crt
+			echo "copied  $pgdir/ca.crt"
+		elif [ ! -e ca.crt ]; then
+			echo "missing $pgdir/ca.crt: the CA of the PostgreSQL server's certificate (--postgres-ca FILE)"
+		fi
+	)
+fi
 
 [ "$tls" = 1 ] || exit 0
 

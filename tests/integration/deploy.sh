@@ -68,14 +68,44 @@ check "make-secrets.sh --renew-tls: new certificate, same CA, token and key" bas
 	cmp -s "$1/token" "$2/token" && cmp -s "$1/fingerprint.key" "$2/fingerprint.key" &&
 	openssl verify -CAfile "$1/ca.crt" "$1/tls.crt" >/dev/null' _ "$SECRETS" "$WORK/secrets.before"
 
+# --postgres: overlays/postgres's DSN and the server's CA, in a folder of
+# their own (any certificate stands in for the server's CA)
+PGSECRETS=$WORK/pg-secrets
+if "$K8S/make-secrets.sh" --dir "$PGSECRETS" --no-tls --postgres db.example.internal \
+	--postgres-ca "$SECRETS/ca.crt" >"$WORK/ms-pg.out" 2>&1; then
+	pass "make-secrets.sh --postgres runs"
+else
+	fail "make-secrets.sh --postgres runs" "$(tail -3 "$WORK/ms-pg.out")"
+fi
+check "make-secrets.sh --postgres: a random role password, and a verify-full DSN holding it, mode 600" bash -c '
+	for f in postgres.password dsn ca.crt; do
+		[ "$(stat -c %a "$1/$f" 2>/dev/null)" = 600 ] || { echo "$f missing or not mode 600"; exit 1; }
+	done
+	grep -Eqx "[0-9a-f]{64}" "$1/postgres.password" || { echo "postgres.password is not 64 hex digits"; exit 1; }
+	want="host=db.example.internal port=5432 dbname=leakwatch user=leakwatch password=$(cat "$1/postgres.password")"
+	want="$want sslmode=verify-full sslrootcert=/etc/leakwatch/postgres/ca.crt"
+	grep -q "^$want " "$1/dsn" || { echo "dsn is not: $want ..."; exit 1; }
+	cmp -s "$1/ca.crt" "$2/ca.crt" || { echo "ca.crt is not --postgres-ca'"'"'s file"; exit 1; }
+	! cmp -s "$1/postgres.password" "$1/token"' _ "$PGSECRETS" "$SECRETS"
+cp "$PGSECRETS/postgres.password" "$WORK/pg.password"
+"$K8S/make-secrets.sh" --dir "$PGSECRETS" --no-tls --postgres db2.example.internal:6432 >/dev/null 2>&1
+check "make-secrets.sh --postgres again: the same password, the DSN for the new address" bash -c '
+	cmp -s "$1/postgres.password" "$2" &&
+	grep -q "^host=db2.example.internal port=6432 .*password=$(cat "$2") " "$1/dsn"' _ "$PGSECRETS" "$WORK/pg.password"
+check "make-secrets.sh --postgres refuses what a certificate cannot name" bash -c '
+	for a in "db example" "db:x" "::1"; do
+		"$1" --dir "$2" --no-tls --postgres "$a" >/dev/null 2>&1; [ $? = 2 ] || { echo "accepted $a"; exit 1; }
+	done' _ "$K8S/make-secrets.sh" "$WORK/pg-refused"
+
 if git -C "$LW_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-	check "git ignores deploy/kubernetes/install/secrets/* (but its .gitignore) and tests/k8s/node_modules" bash -c '
+	check "git ignores install/secrets/* and overlays/postgres/secrets/* (but their .gitignore) and tests/k8s/node_modules" bash -c '
 		cd "$1" || exit 1
-		s=deploy/kubernetes/install/secrets
-		for f in $s/token $s/fingerprint.key $s/ca.key $s/tls.key tests/k8s/node_modules/x; do
+		s=deploy/kubernetes/install/secrets p=deploy/kubernetes/overlays/postgres/secrets
+		for f in $s/token $s/fingerprint.key $s/ca.key $s/tls.key $p/dsn $p/postgres.password $p/ca.crt \
+			tests/k8s/node_modules/x; do
 			git check-ignore -q "$f" || { echo "$f is not ignored"; exit 1; }
 		done
-		! git check-ignore -q $s/.gitignore' _ "$LW_ROOT"
+		! git check-ignore -q $s/.gitignore && ! git check-ignore -q $p/.gitignore' _ "$LW_ROOT"
 fi
 
 # ---- manifests --------------------------------------------------------------
@@ -186,6 +216,49 @@ assert re.search(r"kind: Certificate\n(.*\n)*?  secretName: leakwatch-collector-
 assert t.count("secretName: leakwatch-collector-tls\n") >= 3, "the pods do not mount leakwatch-collector-tls by that name"
 assert "leakwatch-collector-tls-" not in t, "a generated TLS Secret is still there"
 PY
+
+	# overlays/postgres: install/ with several collectors on one PostgreSQL
+	# database, the DSN from make-secrets.sh --postgres
+	find "$R/k8s/overlays/postgres/secrets" -type f ! -name .gitignore -delete
+	if kubectl kustomize "$R/k8s/overlays/postgres" >/dev/null 2>&1; then
+		fail "overlays/postgres refuses to render without the DSN and the server's CA" "it rendered"
+	else
+		pass "overlays/postgres refuses to render without the DSN and the server's CA"
+	fi
+	cp "$PGSECRETS/dsn" "$PGSECRETS/ca.crt" "$R/k8s/overlays/postgres/secrets/"
+	render "kubectl kustomize deploy/kubernetes/overlays/postgres, after make-secrets.sh --postgres" \
+		"$R/k8s/overlays/postgres" "$R/pg.yaml"
+	rendered "postgres" "$R/pg.yaml" --expect PodDisruptionBudget,NetworkPolicy
+	# postgres.mjs: the overlay's own checks, against the install rendering
+	node "$CHECKS/postgres.mjs" "$R/pg.yaml" "$R/install.yaml" >"$R/pg.checks" 2>&1
+	rc=$?
+	relay <"$R/pg.checks"
+	grep -q '^all checks passed$' "$R/pg.checks" && [ "$rc" = 0 ] || fail "postgres: checks complete" "$(tail -2 "$R/pg.checks")"
+	# pgmutant NAME EXPECTED-FAIL-TEXT COMMAND: the overlay changed by COMMAND
+	# (run in a copy of deploy/kubernetes) must fail postgres.mjs with that text
+	pgmutant() {
+		local name=$1 want=$2 cmd=$3 m=$WORK/pgmutant
+		rm -rf "$m" && mkdir -p "$m" && cp -r "$R/k8s" "$m/" && (cd "$m/k8s" && eval "$cmd")
+		kubectl kustomize "$m/k8s/overlays/postgres" >"$m/pg.yaml" 2>"$m/err" ||
+			{ fail "postgres checks catch $name" "no rendering: $(tail -1 "$m/err")"; return; }
+		if node "$CHECKS/postgres.mjs" "$m/pg.yaml" "$R/install.yaml" >"$m/out" 2>&1; then
+			fail "postgres checks catch $name" "they passed"
+		elif grep -q "^FAIL.*$want" "$m/out"; then
+			pass "postgres checks catch $name"
+		else
+			fail "postgres checks catch $name" "$(grep '^FAIL' "$m/out" | head -2)"
+		fi
+	}
+	pgmutant "liveness left on /healthz" "livenessProbe on /healthz" \
+		"sed -i '/^          livenessProbe:\$/,/failureThreshold: 3\$/d' overlays/postgres/collector-deployment.yaml"
+	pgmutant "the SQLite claim left in" "PersistentVolumeClaim/leakwatch-collector-data rendered" \
+		"sed -i '/collector-pvc-delete.yaml/d' overlays/postgres/kustomization.yaml"
+	pgmutant "Recreate left in" "strategy Recreate" \
+		"sed -i '/^  strategy:\$/,/maxSurge: 1\$/d' overlays/postgres/collector-deployment.yaml"
+	pgmutant "a configuration drifted from the base's" "differs from base/collector-configmap.yaml" \
+		"sed -i 's/format: json\$/format: text/' overlays/postgres/collector-configmap.yaml"
+	pgmutant "a DSN without verify-full" "sslmode require" \
+		"sed -i 's/sslmode=verify-full/sslmode=require/' overlays/postgres/secrets/dsn"
 
 	# The checks must catch what they claim to.
 	# rmutant NAME EXPECTED-FAIL-TEXT COMMAND: the manifests changed by
