@@ -336,6 +336,8 @@ else no "collector starts on its ConfigMap, TLS and token" "$(tail -2 "$W/collec
 code=$("${CURL[@]}" "$URL/healthz")
 [ "$code" = 200 ] && ok "collector /healthz over TLS, certificate verified for the Service's name" ||
 	no "collector /healthz over TLS, certificate verified for the Service's name" "HTTP $code"
+code=$("${CURL[@]}" "$URL/livez")
+[ "$code" = 200 ] && ok "collector /livez over TLS (the liveness probe's)" || no "collector /livez over TLS (the liveness probe's)" "HTTP $code"
 code=$("${CURL[@]}" "$URL/v1/findings")
 [ "$code" = 401 ] && ok "collector refuses a query without the token" || no "collector refuses a query without the token" "HTTP $code"
 code=$("${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$URL/v1/findings")

@@ -477,8 +477,8 @@ check("collector config: listens on all pod addresses at the Service's port, TLS
 	return out;
 });
 
-check("collector: probes /healthz over HTTPS on its port", () => [
-	probeOk(coll.livenessProbe, coll, "/healthz", "HTTPS") && `liveness: ${probeOk(coll.livenessProbe, coll, "/healthz", "HTTPS")}`,
+check("collector: liveness /livez and readiness /healthz over HTTPS on its port", () => [
+	probeOk(coll.livenessProbe, coll, "/livez", "HTTPS") && `liveness: ${probeOk(coll.livenessProbe, coll, "/livez", "HTTPS")}`,
 	probeOk(coll.readinessProbe, coll, "/healthz", "HTTPS") && `readiness: ${probeOk(coll.readinessProbe, coll, "/healthz", "HTTPS")}`,
 ]);
 
