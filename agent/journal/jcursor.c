@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/tmpfile.h"
+
 int jcursor__load(const char *path, char out[JCURSOR_MAX])
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -45,11 +47,7 @@ int jcursor__save(const char *path, const char *cursor)
 		err = errno ? -errno : -EIO;
 	if (close(fd) && !err)
 		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return tmpfile__finish(tmp, path, err);
 }
 
 static bool hex(const char *s, size_t n, uint64_t *out)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "net/addr.h"
+#include "os/tmpfile.h"
 #include "listeners/service.h"
 
 #define MAGIC "leakwatch-listeners 2"
@@ -82,11 +83,7 @@ int lastopen__save(const char *path, const char *boot_id, uint64_t now_ns, struc
 	 * closes reported, and the agent's loop must not wait on the disk */
 	if (fclose(s.f))
 		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return tmpfile__finish(tmp, path, err);
 }
 
 static int number(const char *s, unsigned long max, unsigned long *out)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "data/htab.h"
+#include "os/tmpfile.h"
 
 /* At most this many files are remembered; later ones are not caught up. */
 #define MAX_RECORDS 100000
@@ -191,11 +192,8 @@ int offsets__save(struct offsets *o, const char *file)
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
-	if (!err && rename(tmp, file))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	else
+	err = tmpfile__finish(tmp, file, err);
+	if (!err)
 		o->dirty = false;
 	return err;
 }

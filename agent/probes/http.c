@@ -206,6 +206,16 @@ bool http__refused(struct probe_io *io, const struct http_reply *r, const char *
 	return true;
 }
 
+bool http__get_reply(struct probe_io *io, const char *path, struct http_reply *r, enum probe_next *next)
+{
+	if (io->step == 0) {
+		io->step = 1;
+		*next = http__get(io, path);
+		return false;
+	}
+	return !http__await(io, r, next);
+}
+
 enum probe_next http__list_verdict(struct probe_io *io, const struct http_reply *r, long n,
 				   const char *protocol, bool recognised, const char *request,
 				   const char *noun, const char *server)

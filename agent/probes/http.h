@@ -38,6 +38,12 @@ bool http__await(struct probe_io *io, struct http_reply *r, enum probe_next *nex
  * close`): step is where the probe goes on, on the new connection. */
 enum probe_next http__again(struct probe_io *io, int step);
 
+/*
+ * The usual single request: GET path at step 0, then its reply. true once
+ * the reply is in r; false with *next to return until then (or the end).
+ */
+bool http__get_reply(struct probe_io *io, const char *path, struct http_reply *r, enum probe_next *next);
+
 /* A header's value (first occurrence, case-insensitive name), cut to len; false if absent. */
 bool http__header(const struct http_reply *r, const char *name, char *out, size_t len);
 

@@ -127,20 +127,9 @@ static int secret_file_at(struct yamlcfg *c, yaml_node_t *n)
 	char buf[MAX_SECRET + 2], **out = c->member;
 	const char *path;
 	size_t len;
-	FILE *f;
 
-	if (yamlcfg__str(c, n, &path))
+	if (yamlcfg__first_line(c, n, buf, sizeof(buf), &len, &path))
 		return -EINVAL;
-	if (path[0] != '/')
-		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", path);
-	f = fopen(path, "r");
-	if (!f)
-		return yamlcfg__fail(c, "cannot read %s: %s", path, strerror(errno));
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	len = strcspn(buf, "\r\n");
-	buf[len] = '\0';
 	if (!len || len > MAX_SECRET || strpbrk(buf, " \t")) {
 		explicit_bzero(buf, sizeof(buf));
 		return yamlcfg__fail(c, "%s: expected one line of 1 to %d characters, without spaces",

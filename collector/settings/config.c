@@ -477,20 +477,12 @@ static int storage_dsn_file(struct yamlcfg *c, yaml_node_t *n)
 {
 	char buf[MAX_DSN + 2];
 	const char *path;
-	FILE *f;
+	size_t len;
 	int err;
 
-	if (yamlcfg__str(c, n, &path))
+	if (yamlcfg__first_line(c, n, buf, sizeof(buf), &len, &path))
 		return -EINVAL;
-	if (path[0] != '/')
-		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", path);
-	f = fopen(path, "r");
-	if (!f)
-		return yamlcfg__fail(c, "cannot read %s: %s", path, strerror(errno));
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	err = set_dsn(c, buf, strcspn(buf, "\r\n"), path);
+	err = set_dsn(c, buf, len, path);
 	explicit_bzero(buf, sizeof(buf));
 	return err;
 }

@@ -77,6 +77,26 @@ int yamlcfg__abspath(struct yamlcfg *c, yaml_node_t *n, char **out)
 	return 0;
 }
 
+int yamlcfg__first_line(struct yamlcfg *c, yaml_node_t *n, char *buf, size_t size, size_t *len,
+			const char **path)
+{
+	FILE *f;
+
+	if (yamlcfg__str(c, n, path))
+		return -EINVAL;
+	if ((*path)[0] != '/')
+		return yamlcfg__fail(c, "must be an absolute path, got \"%s\"", *path);
+	f = fopen(*path, "r");
+	if (!f)
+		return yamlcfg__fail(c, "cannot read %s: %s", *path, strerror(errno));
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	*len = strcspn(buf, "\r\n");
+	buf[*len] = '\0';
+	return 0;
+}
+
 /* log.level and log.format, into the struct lw_log_settings c->target is */
 static int log_setting(struct yamlcfg *c, yaml_node_t *n, bool format)
 {

@@ -145,6 +145,14 @@ int yamlcfg__load(const struct yamlcfg_schema *s, void *cfg, const char *file, c
 
 /* An absolute path, copied into *out (the caller frees it). */
 int yamlcfg__abspath(struct yamlcfg *c, yaml_node_t *n, char **out);
+/*
+ * The first line of the file at the absolute path the node names (a token,
+ * a key, a DSN: kept out of the YAML, in a private file), without its line
+ * end, in buf; *len its length and *path the file's name, for messages.
+ * The caller checks the line, and wipes buf when it holds a secret.
+ */
+int yamlcfg__first_line(struct yamlcfg *c, yaml_node_t *n, char *buf, size_t size, size_t *len,
+			const char **path);
 /* A severity name: a rule's severity, a route's min_severity. */
 int yamlcfg__severity(struct yamlcfg *c, yaml_node_t *n, enum lw_severity *out);
 

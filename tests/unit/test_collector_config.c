@@ -283,6 +283,48 @@ static void test_token(void **state)
 	rmdir(dir);
 }
 
+/* storage.driver postgres: a DSN, from the file or the key, never echoed. */
+static void test_storage_postgres(void **state)
+{
+	struct collector_config cfg;
+	struct store_opts so = { 0 };
+	char buf[256], path[] = "/tmp/lwc-dsn.XXXXXX";
+	const char *dsn = "host=db port=5432 user=lw password=s3cret-Pa55 dbname=lw";
+	int fd;
+	FILE *f;
+
+	(void)state;
+	assert_rejected("storage:\n  driver: postgres\n", "storage: driver postgres needs dsn or dsn_file");
+	assert_rejected("storage:\n  driver: mysql\n", "storage.driver");
+	assert_rejected("storage:\n  driver: postgres\n  path: /var/lib/x.db\n  dsn: \"host=db\"\n",
+			"path is for driver sqlite");
+	assert_rejected("storage:\n  dsn: \"host=db password=s3cret-Pa55\"\n", "dsn and dsn_file are for driver postgres");
+	assert_null(strstr(err, "s3cret"));
+	assert_rejected("storage:\n  driver: postgres\n  dsn_file: relative/dsn\n", "must be an absolute path");
+	assert_rejected("storage:\n  driver: postgres\n  dsn_file: /nonexistent/dsn\n", "cannot read /nonexistent/dsn");
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "%s\n", dsn);
+	fclose(f);
+	snprintf(buf, sizeof(buf), "storage:\n  driver: postgres\n  dsn_file: %s\n", path);
+	collector_config__defaults(&cfg);
+	assert_int_equal(collector_config__load_string(&cfg, buf, err, sizeof(err)), 0);
+	assert_int_equal(cfg.db_driver, DB_POSTGRES);
+	assert_string_equal(cfg.db_dsn, dsn);
+	collector_config__store_where(&cfg, &so, buf, sizeof(buf));
+	assert_int_equal(so.driver, DB_POSTGRES);
+	assert_string_equal(so.dsn, dsn);
+	collector_config__free(&cfg);
+
+	/* both at once is a mistake, whichever comes first */
+	snprintf(buf, sizeof(buf), "storage:\n  driver: postgres\n  dsn: \"host=a\"\n  dsn_file: %s\n", path);
+	assert_rejected(buf, "give storage.dsn or storage.dsn_file, not both");
+	assert_null(strstr(err, "s3cret"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_key),
 		cmocka_unit_test(test_failed_load_leaves_config),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_storage_postgres),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_token),

@@ -37,11 +37,7 @@ static enum probe_next step(struct probe_io *io)
 	enum probe_next next;
 	int code;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/?query=SELECT%201");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/?query=SELECT%201", &r, &next))
 		return next;
 	if (r.status == 200 && r.body_len >= 1 && r.body[0] == '1' &&
 	    (r.body_len == 1 || r.body[1] == '\n' || r.body[1] == '\r'))

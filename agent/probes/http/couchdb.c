@@ -24,11 +24,7 @@ static enum probe_next step(struct probe_io *io)
 	bool couch;
 	long n;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/_all_dbs");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/_all_dbs", &r, &next))
 		return next;
 	couch = http__header(&r, "Server", server, sizeof(server)) && strstr(server, "CouchDB");
 	if (http__refused(io, &r, couch || http__body_has(&r, "\"unauthorized\"") ? NAME : NULL, REQUEST, &next))

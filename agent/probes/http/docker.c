@@ -17,11 +17,7 @@ static enum probe_next step(struct probe_io *io)
 	enum probe_next next;
 	char version[32] = "?", api[16] = "?";
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/version");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/version", &r, &next))
 		return next;
 	if (http__refused(io, &r, NULL, "GET /version", &next))
 		return next;

@@ -19,11 +19,7 @@ static enum probe_next step(struct probe_io *io)
 	char server[48] = "";
 	long n;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/api/kernels");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/api/kernels", &r, &next))
 		return next;
 	http__header(&r, "Server", server, sizeof(server));
 	if (http__refused(io, &r, http__body_has(&r, "\"message\"") ? NAME : NULL, "GET /api/kernels", &next))

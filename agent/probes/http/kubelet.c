@@ -19,11 +19,7 @@ static enum probe_next step(struct probe_io *io)
 	enum probe_next next;
 	bool kube;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/pods");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/pods", &r, &next))
 		return next;
 	kube = http__body_has(&r, "\"PodList\"");
 	if (http__refused(io, &r, NULL, "GET /pods", &next))

@@ -18,11 +18,7 @@ static enum probe_next step(struct probe_io *io)
 	enum probe_next next;
 	long n;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/api/tags");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/api/tags", &r, &next))
 		return next;
 	if (http__refused(io, &r, NULL, "GET /api/tags", &next))
 		return next;

@@ -18,11 +18,7 @@ static enum probe_next step(struct probe_io *io)
 	size_t len;
 	long n = -1;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/collections");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/collections", &r, &next))
 		return next;
 	if (http__refused(io, &r, http__body_has(&r, "API key") ? NAME : NULL, "GET /collections", &next))
 		return next;

@@ -17,11 +17,7 @@ static enum probe_next step(struct probe_io *io)
 	enum probe_next next;
 	long n;
 
-	if (io->step == 0) {
-		io->step = 1;
-		return http__get(io, "/v1/schema");
-	}
-	if (http__await(io, &r, &next))
+	if (!http__get_reply(io, "/v1/schema", &r, &next))
 		return next;
 	if (http__refused(io, &r, http__body_has(&r, "anonymous access") ? NAME : NULL, "GET /v1/schema", &next))
 		return next;
