@@ -3,7 +3,9 @@
 # of 500 realistic listener and leak events (70/30), every id distinct, all
 # encoded and gzip'd before the clock starts, POSTed over keep-alive
 # connections. Prints events/s and batches/s per setting. Figures only.
-#   BENCH_BATCHES (default 400), BENCH_EVENTS (default 500)
+# Then the same on PostgreSQL (a server of its own, fsync on): one collector,
+# and two collectors on one database, each with its own client.
+#   BENCH_BATCHES (default 400), BENCH_EVENTS (default 500), BENCH_PG=0 skips it
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -49,3 +51,60 @@ run full 1
 run full 4
 run normal 1
 run normal 4
+
+[ "${BENCH_PG:-1}" = 0 ] && exit 0
+. tests/integration/lib_postgres.sh
+pgdir=$(mktemp -d /tmp/lwpg.XXXXXX)
+pgport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; pg_stop "$pgdir" immediate; rm -rf "$work" "$pgdir"' EXIT
+dsn=$(pg_start "$pgdir" "$pgport") || exit 1
+# the suite's server runs with fsync off; a benchmark measures it on
+pg_stop "$pgdir"
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
+	-o "-p $pgport -k $pgdir -c listen_addresses='' -c max_connections=200" start >/dev/null
+
+# start_pg NAME DB: a collector on the database; its address in $addr
+start_pg() {
+	mkdir -p "$work/$1"
+	printf 'state_dir: %s\nserver:\n  listen: 127.0.0.1:0\n  token_file: %s/token\nstorage:\n  driver: postgres\n  dsn: "%s dbname=%s"\n' \
+		"$work/$1" "$work" "$dsn" "$2" >"$work/$1.yaml"
+	"$COLLECTOR" serve --config "$work/$1.yaml" 2>"$work/$1.err" &
+	pid="$pid $!"
+	addr=
+	for _ in $(seq 200); do
+		addr=$(grep -o '"address":"[^"]*' "$work/$1.err" | head -1 | sed 's/.*"address":"//')
+		[ -n "$addr" ] && return 0
+		sleep 0.05
+	done
+	cat "$work/$1.err" >&2
+	exit 1
+}
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/token"
+chmod 600 "$work/token"
+for conns in 1 4; do
+	pg_ensure_db "$dsn" "bench$conns"
+	pid=
+	start_pg one$conns "bench$conns"
+	echo "postgres, one collector, $conns connection(s):"
+	"$CLIENT" "http://$addr/v1/events" "$work/token" "$BATCHES" "$conns" "$EVENTS" || true
+	kill -TERM $pid
+	wait $pid || true
+done
+pg_ensure_db "$dsn" bench_two
+pid=
+start_pg a bench_two
+a=$addr
+start_pg b bench_two
+echo "postgres, two collectors on one database, 2 connections each (half the batches each, at once):"
+"$CLIENT" "http://$a/v1/events" "$work/token" $((BATCHES / 2)) 2 "$EVENTS" >"$work/ra" 2>&1 &
+ca=$!
+"$CLIENT" "http://$addr/v1/events" "$work/token" $((BATCHES / 2)) 2 "$EVENTS" >"$work/rb" 2>&1 &
+cb=$!
+wait $ca $cb || true
+sed 's/^/  a: /' "$work/ra"
+sed 's/^/  b: /' "$work/rb"
+kill -TERM $pid
+wait $pid || true
+pid=
+echo "  database: $(pg_sql "$dsn" bench_two 'SELECT count(*) FROM events') events, \
+$(pg_sql "$dsn" bench_two 'SELECT count(*) FROM listeners') listeners, $(pg_sql "$dsn" bench_two 'SELECT count(*) FROM leaks') leaks"

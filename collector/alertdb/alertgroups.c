@@ -14,8 +14,13 @@ int alertdb__group(struct alertdb *d, const char *sink, const char *host, uint64
 		   int64_t *held)
 {
 	struct db_stmt *st = adb_q(d, Q_GROUP_GET);
+	char key[512];
 	int rc, err;
 
+	/* two collectors with new listeners of one host: one window between them */
+	snprintf(key, sizeof(key), "group/%s/%s", sink, host);
+	if ((err = alertdb__lock_key(d, key)))
+		return err;
 	adb_text(st, 1, sink);
 	adb_text(st, 2, host);
 	rc = db__step(st);

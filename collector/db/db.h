@@ -52,6 +52,9 @@ int db__exec(struct db *db, const char *sql);
 int db__begin(struct db *db);
 int db__commit(struct db *db);
 int db__rollback(struct db *db);
+/* Whether the database answers now (PostgreSQL: a broken connection is
+ * opened again first). SQLite's file always does. DB_OK or DB_ERROR. */
+int db__ping(struct db *db);
 /* Rows the last INSERT, UPDATE or DELETE changed. */
 int64_t db__changes(struct db *db);
 /* The rowid of the last row inserted with a generated id (the outbox's). */

@@ -11,6 +11,7 @@
  * Integers go as int8, blobs as binary bytea, text untyped (PostgreSQL
  * takes its type from where it is used), and rows come back as text.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -24,6 +25,7 @@
 #define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
+#define OID_TEXT 25
 #define OID_INT2 21
 #define OID_INT4 23
 #define OID_OID 26
@@ -55,6 +57,7 @@ struct pg_stmt {
 	char *sql;
 	int nparams;
 	struct pg_param *params;
+	unsigned char *used; /* per parameter: the SQL names it */
 	PGresult *res;
 	int row, nrows;
 	unsigned char **blobs; /* bytea columns of the current row, decoded on demand */
@@ -136,7 +139,50 @@ static int p_exec(struct db *db, const char *sql)
 
 static int p_begin(struct db *db)
 {
-	return connected(PGDB(db)) ? p_exec(db, "BEGIN") : DB_ERROR;
+	struct pg_db *d = PGDB(db);
+
+	if (!connected(d))
+		return DB_ERROR;
+	if (p_exec(db, "BEGIN") == DB_OK)
+		return DB_OK;
+	/* a server restarted or failed over since the last use: libpq learns
+	 * the connection is gone only now; once more, on a new one */
+	if (PQstatus(d->conn) == CONNECTION_OK || !connected(d))
+		return DB_ERROR;
+	return p_exec(db, "BEGIN");
+}
+
+/* PostgreSQL answers COMMIT to a transaction a failed statement aborted
+ * with ROLLBACK, and a success status: that is an error here. */
+static int p_commit(struct db *db)
+{
+	struct pg_db *d = PGDB(db);
+	PGresult *res;
+	int rc;
+
+	if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+		snprintf(d->err, sizeof(d->err), "the transaction was aborted by an earlier error");
+		p_exec(db, "ROLLBACK");
+		return DB_ERROR;
+	}
+	res = PQexec(d->conn, "COMMIT");
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "COMMIT") ? DB_OK : DB_ERROR;
+	if (rc != DB_OK)
+		set_error(d, PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : "COMMIT was rolled back",
+			  res);
+	PQclear(res);
+	return rc;
+}
+
+static int p_ping(struct db *db)
+{
+	struct pg_db *d = PGDB(db);
+
+	if (!connected(d))
+		return DB_ERROR;
+	if (p_exec(db, "SELECT 1") == DB_OK)
+		return DB_OK;
+	return PQstatus(d->conn) != CONNECTION_OK && connected(d) ? p_exec(db, "SELECT 1") : DB_ERROR;
 }
 
 static int64_t p_changes(struct db *db)
@@ -178,14 +224,20 @@ static const struct db_ops pg_ops;
  * ? the next number after the largest so far, as SQLite numbers it. Quoted
  * strings and identifiers are copied as they are. *nparams is the largest.
  */
-static char *translate(const char *sql, int *nparams)
+static char *translate(const char *sql, int *nparams, unsigned char **used)
 {
 	size_t n = strlen(sql);
-	char *out = malloc(n * 2 + 1), *o = out; /* "?" becomes at most "$NNN" */
+	/* "?" becomes "$" and at most 5 digits (SQLite's limit is 32766) */
+	char *out = malloc(n * 6 + 1), *o = out;
 	int max = 0;
 
-	if (!out)
+	*used = calloc(n + 1, 1); /* never more parameters than characters */
+	if (!out || !*used) {
+		free(out);
+		free(*used);
+		*used = NULL;
 		return NULL;
+	}
 	for (const char *p = sql; *p;) {
 		if (*p == '\'' || *p == '"') {
 			char q = *p;
@@ -199,10 +251,13 @@ static char *translate(const char *sql, int *nparams)
 			char *end;
 			long k = strtol(p + 1, &end, 10);
 
-			if (end == p + 1)
-				k = max + 1;
+			if (end == p + 1 || !isdigit((unsigned char)p[1]))
+				k = max + 1, end = (char *)p + 1;
+			if (k > (long)n)
+				k = (long)n; /* nonsense SQL: PostgreSQL will say so */
 			if (k > max)
 				max = (int)k;
+			(*used)[k - 1] = 1;
 			o += sprintf(o, "$%ld", k);
 			p = end;
 		} else {
@@ -223,11 +278,12 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
 		return DB_ERROR;
 	s->base.ops = &pg_ops;
 	s->db = PGDB(db);
-	s->sql = translate(sql, &s->nparams);
+	s->sql = translate(sql, &s->nparams, &s->used);
 	s->params = calloc((size_t)s->nparams + 1, sizeof(*s->params));
 	if (!s->sql || !s->params) {
 		free(s->sql);
 		free(s->params);
+		free(s->used);
 		free(s);
 		snprintf(PGDB(db)->err, sizeof(PGDB(db)->err), "out of memory");
 		return DB_ERROR;
@@ -239,7 +295,7 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
 static void forget_row(struct pg_stmt *s)
 {
 	for (int i = 0; s->blobs && i < s->ncols; i++) {
-		PQfreemem(s->blobs[i]);
+		free(s->blobs[i]);
 		s->blobs[i] = NULL;
 	}
 }
@@ -275,6 +331,7 @@ static void p_finalize(struct db_stmt *st)
 	p_reset(st);
 	p_clear_bindings(st);
 	free(s->params);
+	free(s->used);
 	free(s->sql);
 	free(s);
 }
@@ -323,9 +380,9 @@ static void p_bind_blob(struct db_stmt *st, int i, const void *v, int len)
 {
 	struct pg_param *p = param(st, i);
 
-	if (!p)
-		return;
-	p->value = v ? v : "";
+	if (!p || !v)
+		return; /* NULL, as SQLite binds a NULL pointer */
+	p->value = v;
 	p->len = len;
 	p->format = 1;
 	p->type = OID_BYTEA;
@@ -347,7 +404,8 @@ static int run(struct pg_stmt *s)
 		values[i] = s->params[i].value;
 		lens[i] = s->params[i].len;
 		formats[i] = s->params[i].format;
-		types[i] = s->params[i].type;
+		/* a number the SQL skips (?3 without ?1): PostgreSQL wants a type */
+		types[i] = s->params[i].type || s->used[i] ? s->params[i].type : OID_TEXT;
 	}
 	s->res = PQexecParams(s->db->conn, s->sql, s->nparams, types, values, lens, formats, 0);
 	status = PQresultStatus(s->res);
@@ -365,8 +423,11 @@ static int run(struct pg_stmt *s)
 	if (s->ncols > 0) {
 		s->blobs = calloc((size_t)s->ncols, sizeof(*s->blobs));
 		s->blob_lens = calloc((size_t)s->ncols, sizeof(*s->blob_lens));
-		if (!s->blobs || !s->blob_lens)
+		if (!s->blobs || !s->blob_lens) {
+			snprintf(s->db->err, sizeof(s->db->err), "out of memory");
+			p_reset(&s->base);
 			return DB_ERROR;
+		}
 	}
 	return DB_OK;
 }
@@ -429,10 +490,19 @@ static int64_t p_column_int64(struct db_stmt *st, int i)
 static const unsigned char *bytea(struct pg_stmt *s, int i, size_t *len)
 {
 	if (!s->blobs[i]) {
-		s->blobs[i] = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, i),
-					      &s->blob_lens[i]);
+		size_t n = 0;
+		unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, i), &n);
+
+		/* a copy ended with a NUL, so that column_text can hand it out */
+		s->blobs[i] = raw ? malloc(n + 1) : NULL;
+		if (s->blobs[i]) {
+			memcpy(s->blobs[i], raw, n);
+			s->blobs[i][n] = '\0';
+		}
+		PQfreemem(raw);
 		if (!s->blobs[i])
 			return NULL;
+		s->blob_lens[i] = n;
 	}
 	*len = s->blob_lens[i];
 	return s->blobs[i];
@@ -444,8 +514,7 @@ static const unsigned char *p_column_text(struct db_stmt *st, int i)
 
 	if (!has_value(s, i))
 		return NULL;
-	/* a bytea's text is its bytes, as SQLite gives a blob's (callers read
-	 * it with column_bytes; PQunescapeBytea ends it with a NUL) */
+	/* a bytea's text is its bytes, as SQLite gives a blob's, NUL-ended */
 	if (PQftype(s->res, i) == OID_BYTEA) {
 		size_t len;
 
@@ -482,6 +551,8 @@ static const struct db_ops pg_ops = {
 	.close = p_close,
 	.exec = p_exec,
 	.begin = p_begin,
+	.commit = p_commit,
+	.ping = p_ping,
 	.changes = p_changes,
 	.last_insert_rowid = p_last_insert_rowid,
 	.errmsg = p_errmsg,
@@ -516,12 +587,23 @@ static PGconn *connect_dsn(const char *dsn)
 
 int db_pg__open(const struct db_open *o, struct db **out, char *err, size_t errlen)
 {
+	PQconninfoOption *opts;
+	char *why = NULL;
 	struct pg_db *d;
 
 	if (!o->dsn || !*o->dsn) {
 		snprintf(err, errlen, "storage.dsn or storage.dsn_file is required with driver postgres");
 		return -EINVAL;
 	}
+	/* libpq's parse errors quote the string, password and all: checked
+	 * first, and said in words of our own */
+	opts = PQconninfoParse(o->dsn, &why);
+	PQfreemem(why);
+	if (!opts) {
+		snprintf(err, errlen, "the storage DSN is not a libpq connection string or URI");
+		return -EINVAL;
+	}
+	PQconninfoFree(opts);
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		snprintf(err, errlen, "out of memory");

@@ -96,6 +96,17 @@ static int s_begin(struct db *d)
 	return s_exec(d, "BEGIN IMMEDIATE");
 }
 
+static int s_commit(struct db *d)
+{
+	return s_exec(d, "COMMIT");
+}
+
+static int s_ping(struct db *d)
+{
+	(void)d;
+	return DB_OK;
+}
+
 static int64_t s_changes(struct db *d)
 {
 	return sqlite3_changes(CONN(d));
@@ -214,6 +225,8 @@ static const struct db_ops sqlite_ops = {
 	.close = s_close,
 	.exec = s_exec,
 	.begin = s_begin,
+	.commit = s_commit,
+	.ping = s_ping,
 	.changes = s_changes,
 	.last_insert_rowid = s_last_insert_rowid,
 	.errmsg = s_errmsg,

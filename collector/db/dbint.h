@@ -12,6 +12,8 @@ struct db_ops {
 	void (*close)(struct db *db);
 	int (*exec)(struct db *db, const char *sql);
 	int (*begin)(struct db *db);
+	int (*commit)(struct db *db);
+	int (*ping)(struct db *db);
 	int64_t (*changes)(struct db *db);
 	int64_t (*last_insert_rowid)(struct db *db);
 	const char *(*errmsg)(struct db *db);

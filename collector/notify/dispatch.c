@@ -206,9 +206,19 @@ static int record(struct db *db, void *arg)
 		.max_ms = cfg->max_backoff_ms,
 		.max_retry_after_ms = RETRY_AFTER_MAX_MS,
 	};
-	int err = 0;
+	char lease[LEASE_NAME_MAX];
+	bool held;
+	int err;
 
-	(void)db;
+	/* a send that outlasted the lease: another collector may have these
+	 * rows too; they are recorded all the same, which stops it at once if
+	 * it has not sent them yet, and its sink's dedup key absorbs it if it has */
+	snprintf(lease, sizeof(lease), "sink/%s", r->sink->name);
+	err = store__lease(d->store, db, lease, clock__realtime_ns(),
+			   (2 * cfg->timeout_ms + SINK_LEASE_SLACK_MS) * NS_PER_MS, &held);
+	if (!err && !held)
+		log_warn("alert sink %s: its lease ran out during a send; another collector may send it again",
+			 r->sink->name);
 	for (size_t i = 0; i < r->n && !err; i++) {
 		const struct outbox_row *row = &r->rows[i];
 		uint64_t wait_ms, age_ms;

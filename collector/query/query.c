@@ -290,7 +290,7 @@ int query__print_events(struct db *db, const struct query_filter *f, FILE *out)
 {
 	static const char *const sql =
 		"SELECT body FROM events WHERE time_ns >= ?1 AND (hostname = ?2 OR ?2 IS NULL)"
-		" AND (?3 OR kind IN (?4, ?5, ?6)) ORDER BY time_ns, id LIMIT ?7";
+		" AND (?3 <> 0 OR kind IN (?4, ?5, ?6)) ORDER BY time_ns, id LIMIT ?7";
 	const char *kinds[STORE_KIND_COUNT] = { "", "", "" };
 	bool any = false;
 	struct db_stmt *st;
@@ -309,7 +309,8 @@ int query__print_events(struct db *db, const struct query_filter *f, FILE *out)
 	db__bind_int(st, 3, !any);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		db__bind_text(st, 4 + k, kinds[k], -1);
-	db__bind_int64(st, 7, f->limit ? (int64_t)f->limit : -1);
+	/* no limit: the largest, since PostgreSQL refuses SQLite's -1 */
+	db__bind_int64(st, 7, f->limit ? (int64_t)f->limit : INT64_MAX);
 	while ((rc = db__step(st)) == DB_ROW) {
 		const void *body = db__column_blob(st, 0);
 		size_t len = (size_t)db__column_bytes(st, 0);

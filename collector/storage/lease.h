@@ -17,7 +17,7 @@
 struct db;
 
 #define LEASE_NAME_MAX 96
-#define LEASE_HOLDER_MAX 80
+#define LEASE_HOLDER_MAX 96
 
 /* This process's name as a holder: host, pid and a random part. */
 void lease__holder_id(char out[LEASE_HOLDER_MAX]);

@@ -140,10 +140,8 @@ static void note_reach(struct store *s)
 bool store__reachable(struct store *s)
 {
 	if (!pthread_mutex_trylock(&s->lock)) {
-		/* a transaction of nothing: PostgreSQL's begin reconnects */
-		if (!db__begin(s->db))
-			db__rollback(s->db);
-		note_reach(s);
+		/* PostgreSQL's ping opens a broken connection again; SQLite's file answers */
+		__atomic_store_n(&s->unreachable, db__ping(s->db) != DB_OK, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&s->lock);
 	}
 	return !__atomic_load_n(&s->unreachable, __ATOMIC_RELAXED);

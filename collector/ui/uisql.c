@@ -67,4 +67,4 @@ const char UISQL_AGENTS[] =
 	"  WHERE d.agent_id = a.agent_id AND count > 0) "
 	"FROM agents a ORDER BY updated_ns < ?1 DESC, CASE WHEN updated_ns < ?1 THEN updated_ns END, hostname"
 	" LIMIT ?2 OFFSET ?3";
-const char UISQL_COUNT_AGENTS[] = "SELECT COUNT(*), COALESCE(SUM(updated_ns < ?1), 0) FROM agents";
+const char UISQL_COUNT_AGENTS[] = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN updated_ns < ?1 THEN 1 ELSE 0 END), 0) FROM agents";

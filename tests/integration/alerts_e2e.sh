@@ -217,19 +217,13 @@ for l in open(sys.argv[1]):
     e = json.loads(l)
     if e.get("kind") == "leak":
         print(e["fingerprint"]); break' "$WORK/agent.out")
-check "the collector stores all 1,000 sightings" python3 - "$DB" "$FP" <<'PY'
-import sqlite3, sys, time
-for _ in range(300):
-    try:
-        row = sqlite3.connect(sys.argv[1]).execute("SELECT total_count FROM leaks WHERE fingerprint = ?",
-                                                   (sys.argv[2],)).fetchone()
-    except sqlite3.OperationalError:
-        row = None
-    if row and row[0] >= 1000:
-        sys.exit(0)
-    time.sleep(0.1)
-sys.exit(f"holds {row}")
-PY
+check "the collector stores all 1,000 sightings" bash -c '
+	for _ in $(seq 300); do
+		n=$(dbq "$1" "SELECT total_count FROM leaks WHERE fingerprint = '"'"'$2'"'"'" 2>/dev/null)
+		[ "${n:-0}" -ge 1000 ] && exit 0
+		sleep 0.1
+	done
+	echo "holds ${n:-nothing}"; exit 1' _ "$DB" "$FP"
 echo "    from $(dbq "$DB" "SELECT events FROM leaks WHERE fingerprint = '$FP'") event(s) the agent sent"
 LEAK_KEY="leakwatch/leak/$FP"
 sleep 2

@@ -173,22 +173,24 @@ p, state = sys.argv[1:3]
 s = open(p).read().replace("    operator:", f"      - {{name: fleet-2, digest_file: {state}/auth/ingest-fleet-2.sha256}}\n    operator:")
 open(p, "w").write(s)
 PY
-kill -HUP "$COLLECTOR_PID"
+collector_hup
 expect_json "SIGHUP: the new credential is in force" "$WORK/collector.err" 'msg~credentials: 4 in force'
 cp "$WORK/fleet-2.token" "$WORK/agent.token.new" && mv "$WORK/agent.token.new" "$WORK/agent.token"
 sleep 1
 sed -i '/name: fleet, digest_file/d' "$WORK/collector.yaml"
-kill -HUP "$COLLECTOR_PID"
+collector_hup
 expect_json "SIGHUP: the old one removed" "$WORK/collector.err" 'msg~credentials: 3 in force'
 expect "the old token is refused at once" 401 "$(as fleet POST /v1/events "$WORK/db1.pb.gz")"
 sleep 5
+if [ "${LW_STORAGE:-sqlite}" = postgres ]; then ids_sql="SELECT encode(id, 'hex') FROM events"
+else ids_sql="SELECT lower(hex(id)) FROM events"; fi
+dbq "$STATE/collector.db" "$ids_sql" >"$WORK/stored-ids"
 check "every listener the agent reported was stored: none lost across the rotation" python3 - \
-	"$WORK/agent.out" "$STATE/collector.db" <<'PY'
-import json, sqlite3, sys
+	"$WORK/agent.out" "$WORK/stored-ids" <<'PY'
+import json, sys
 sent = {json.loads(l)["id"] for l in open(sys.argv[1])
         if '"kind":"listener"' in l and 42100 <= json.loads(l).get("port", 0) < 42160}
-db = sqlite3.connect(sys.argv[2])
-stored = {r[0] for r in db.execute("SELECT lower(hex(id)) FROM events")}
+stored = {l.strip() for l in open(sys.argv[2])}
 want = {i.replace("-", "") for i in sent}
 assert len(sent) >= 50, len(sent)
 missing = want - stored

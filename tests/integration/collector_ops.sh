@@ -72,7 +72,7 @@ log_count() { grep -c "$1" "$WORK/collector.err"; }
 hup() {
 	local before
 	before=$(log_count "$1")
-	kill -HUP "$COLLECTOR_PID"
+	collector_hup
 	for _ in $(seq 100); do
 		[ "$(log_count "$1")" -gt "$before" ] && return 0
 		sleep 0.05

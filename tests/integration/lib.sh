@@ -210,6 +210,13 @@ start_collector() {
 	return 1
 }
 
+# collector_hup: SIGHUP to the collector, to read its configuration again
+# (on PostgreSQL the wrapper's copy of it is written again first)
+collector_hup() {
+	[ "${LW_STORAGE:-sqlite}" = postgres ] && "$LW_ROOT/tests/integration/pg_collector.sh" --refresh "$COLLECTOR_PID"
+	kill -HUP "$COLLECTOR_PID"
+}
+
 stop_collector() {
 	local rc
 	[ -n "$COLLECTOR_PID" ] || return 0

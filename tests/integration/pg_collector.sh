@@ -5,10 +5,33 @@
 # so that suites stay apart as their state directories do: `serve` and the
 # offline commands get their configuration with `storage` pointed at it,
 # and `--db FILE` becomes that configuration.
+#   pg_collector.sh --refresh PID   writes the copy that collector PID reads
+#                                   again from its original, before a SIGHUP
 set -u
 . "$(dirname "$0")/lib_postgres.sh"
 real=${LW_REAL_COLLECTOR:?}
 dsn=${LW_PG_DSN:?}
+
+# copy ORIGINAL DATABASE: the configuration with storage pointed at it
+copy() {
+	echo "# a copy of $1 on PostgreSQL"
+	echo "# database: $2"
+	awk -v d="$dsn dbname=$2" '
+		/^storage:/ { print; print "  driver: postgres"; print "  dsn: \"" d "\""; inside = 1; seen = 1; next }
+		/^[^ #]/ { inside = 0 }
+		inside && /^  (path|driver|dsn|dsn_file):/ { next }
+		{ print }
+		END { if (!seen) { print "storage:"; print "  driver: postgres"; print "  dsn: \"" d "\"" } }' "$1"
+}
+
+if [ "${1:-}" = --refresh ]; then
+	out=$(tr '\0' '\n' <"/proc/$2/cmdline" | sed -n '/^--config$/{n;p}' | tail -1)
+	orig=$(sed -n '1s/^# a copy of \(.*\) on PostgreSQL$/\1/p' "$out")
+	name=$(sed -n '2s/^# database: //p' "$out")
+	[ -n "$orig" ] || exit 0 # started without a configuration of its own
+	copy "$orig" "$name" >"$out.new" && mv "$out.new" "$out"
+	exit
+fi
 args=() config= db=
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -39,19 +62,11 @@ pg_ensure_db "$dsn" "$name" || { echo "leakwatch-collector: error: cannot create
 
 out=$(mktemp /tmp/lwpgconf.XXXXXX.yaml)
 trap 'rm -f "$out"' EXIT
-{
-	if [ -n "$config" ]; then
-		# storage's own keys stay, but for path
-		awk -v d="$dsn dbname=$name" '
-			/^storage:/ { print; print "  driver: postgres"; print "  dsn: \"" d "\""; inside = 1; seen = 1; next }
-			/^[^ #]/ { inside = 0 }
-			inside && /^  path:/ { next }
-			{ print }
-			END { if (!seen) { print "storage:"; print "  driver: postgres"; print "  dsn: \"" d "\"" } }' "$config"
-	else
-		printf 'storage:\n  driver: postgres\n  dsn: "%s dbname=%s"\n' "$dsn" "$name"
-	fi
-} >"$out"
+if [ -n "$config" ]; then
+	copy "$config" "$name" >"$out"
+else
+	printf 'storage:\n  driver: postgres\n  dsn: "%s dbname=%s"\n' "$dsn" "$name" >"$out"
+fi
 # serve runs until signalled: exec, so that the suite's kill reaches it (the
 # temporary file is small and /tmp is cleaned with the suite's run)
 trap - EXIT
