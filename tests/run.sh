@@ -62,7 +62,7 @@ integration() {
 }
 # The collector's suites a second time, on PostgreSQL (storage.driver:
 # postgres): one server for them all, each suite's state directory a
-# database of its own (tests/integration/pg_collector.sh).
+# database of its own (tests/helpers/pg_collector.sh).
 PG_SUITES="collector collector_ops alerts alerts_e2e alerts_resend auth delivery monitoring mtls restart slowclients ui"
 postgres_suites() {
 	local dir port dsn s out rc

@@ -250,7 +250,7 @@ PY
 		fi
 	}
 	pgmutant "liveness left on /healthz" "livenessProbe on /healthz" \
-		"sed -i '/^          livenessProbe:\$/,/failureThreshold: 3\$/d' overlays/postgres/collector-deployment.yaml"
+		"sed -i 's|path: /livez|path: /healthz|' overlays/postgres/collector-deployment.yaml"
 	pgmutant "the SQLite claim left in" "PersistentVolumeClaim/leakwatch-collector-data rendered" \
 		"sed -i '/collector-pvc-delete.yaml/d' overlays/postgres/kustomization.yaml"
 	pgmutant "Recreate left in" "strategy Recreate" \

@@ -14,7 +14,7 @@ COLLECTOR="$BUILD/leakwatch-collector"
 if [ "${LW_STORAGE:-sqlite}" = postgres ]; then
 	. "$LW_ROOT/tests/integration/lib_postgres.sh"
 	export LW_REAL_COLLECTOR=$COLLECTOR
-	COLLECTOR="$LW_ROOT/tests/integration/pg_collector.sh"
+	COLLECTOR="$LW_ROOT/tests/helpers/pg_collector.sh"
 fi
 
 # dbdump FILE: the whole database as SQL text; dbcheck FILE: its integrity
@@ -213,7 +213,7 @@ start_collector() {
 # collector_hup: SIGHUP to the collector, to read its configuration again
 # (on PostgreSQL the wrapper's copy of it is written again first)
 collector_hup() {
-	[ "${LW_STORAGE:-sqlite}" = postgres ] && "$LW_ROOT/tests/integration/pg_collector.sh" --refresh "$COLLECTOR_PID"
+	[ "${LW_STORAGE:-sqlite}" = postgres ] && "$LW_ROOT/tests/helpers/pg_collector.sh" --refresh "$COLLECTOR_PID"
 	kill -HUP "$COLLECTOR_PID"
 }
 

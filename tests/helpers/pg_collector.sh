@@ -8,7 +8,7 @@
 #   pg_collector.sh --refresh PID   writes the copy that collector PID reads
 #                                   again from its original, before a SIGHUP
 set -u
-. "$(dirname "$0")/lib_postgres.sh"
+. "$(dirname "$0")/../integration/lib_postgres.sh"
 real=${LW_REAL_COLLECTOR:?}
 dsn=${LW_PG_DSN:?}
 
@@ -45,7 +45,7 @@ done
 # a configuration that cannot be read: the collector says so itself
 [ -z "$config" ] || [ -r "$config" ] || exec "$real" "${args[@]}" --config "$config"
 case "${args[0]:-}" in
-serve | query | ack) ;;
+serve | query | events | ack) ;;
 *) exec "$real" "${args[@]}" ${config:+--config "$config"} ${db:+--db "$db"} ;;
 esac
 
