@@ -54,8 +54,10 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 static int prepare_all(struct store *s, char *err, size_t errlen)
 {
+	s->event_no_returning = db__driver(s->db) == DB_SQLITE;
 	for (int i = 0; i < ST__COUNT; i++)
-		if (db__prepare(s->db, store_sql[i], &s->st[i]) != DB_OK)
+		if (db__prepare(s->db, i == ST_EVENT && s->event_no_returning ? store_event_sql_sqlite : store_sql[i],
+				&s->st[i]) != DB_OK)
 			return fail(err, errlen, "preparing statement %d: %s", i, db__errmsg(s->db));
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		for (int i = 0; i < 3 && store_expire_sql[k][i]; i++)
@@ -206,10 +208,13 @@ static int put_event(struct store *s, const struct ingest_batch *b, const struct
 	if (ev->kind_case == LEAKWATCH__V1__EVENT__KIND_LEAK)
 		store_bind_text(st, 10, ev->leak->fingerprint);
 	db__bind_blob(st, 11, e->raw, (int)e->raw_len);
-	/* a row comes back only when the event is new (its rowid, for histories) */
+	/* a row comes back only when the event is new (its rowid, for histories);
+	 * SQLite's RETURNING costs more than asking after the insert */
 	rc = db__step(st);
 	if (rc == DB_ROW)
 		rowid = db__column_int64(st, 0);
+	else if (rc == DB_DONE && s->event_no_returning && db__changes(s->db) > 0)
+		rc = DB_ROW, rowid = db__last_insert_rowid(s->db);
 	db__reset(st);
 	db__clear_bindings(st);
 	if (rc != DB_ROW && rc != DB_DONE)

@@ -27,6 +27,7 @@ struct store {
 	void *hook_ctx;
 	char holder[LEASE_HOLDER_MAX]; /* this process, as a lease's holder */
 	bool unreachable; /* atomically: the last use found the database gone */
+	bool event_no_returning; /* SQLite: store_event_sql_sqlite */
 };
 
 /* --- binding helpers: every statement is reset and cleared after use --- */

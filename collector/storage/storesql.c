@@ -15,12 +15,18 @@
 /* "col = the newer event's value": for columns that describe the latest state */
 #define LATEST(t, c) c " = CASE WHEN excluded.last_seen_ns >= " t ".last_seen_ns THEN excluded." c " ELSE " t "." c " END, "
 
+#define EVENT_INSERT                                                                             \
+	"INSERT INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"                \
+	" agent_id, batch_sequence, severity, fingerprint, body)"                                  \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING"
+
+/* the same without RETURNING: SQLite's costs more than reading changes() and
+ * last_insert_rowid() after it */
+const char store_event_sql_sqlite[] = EVENT_INSERT;
+
 const char *const store_sql[ST__COUNT] = {
 	[ST_EVENT] =
-		"INSERT INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"
-		" agent_id, batch_sequence, severity, fingerprint, body)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-		" ON CONFLICT (id) DO NOTHING RETURNING rowid",
+		EVENT_INSERT " RETURNING rowid",
 	/* applied only when the event is at least as new as the state it replaces,
 	 * so a resent old "open" cannot reopen a listener closed since */
 	[ST_LISTENER] =

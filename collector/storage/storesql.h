@@ -36,6 +36,7 @@ enum stmt {
 	HISTORY_TEXT_OF(STORE_HISTORY_TEXT_MAX) ")"
 
 extern const char *const store_sql[ST__COUNT];
+extern const char store_event_sql_sqlite[];
 /* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows); NULL ends a kind's list. */
 extern const char *const store_expire_sql[STORE_KIND_COUNT][3];
 
