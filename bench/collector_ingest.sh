@@ -58,13 +58,9 @@ fi
 [ "${BENCH_PG:-1}" = 0 ] && exit 0
 . tests/integration/lib_postgres.sh
 pgdir=$(mktemp -d /tmp/lwpg.XXXXXX)
-pgport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pgport=$(pg_free_port)
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; pg_stop "$pgdir" immediate; rm -rf "$work" "$pgdir"' EXIT
-dsn=$(pg_start "$pgdir" "$pgport") || exit 1
-# the suite's server runs with fsync off; a benchmark measures it on
-pg_stop "$pgdir"
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
-	-o "-p $pgport -k $pgdir -c listen_addresses='' -c max_connections=200" start >/dev/null
+dsn=$(PG_FSYNC=on pg_start "$pgdir" "$pgport") || exit 1
 
 # start_pg NAME DB: a collector on the database; its address in $addr
 start_pg() {

@@ -69,7 +69,7 @@ postgres_suites() {
 	echo "== the collector's suites on PostgreSQL"
 	. tests/integration/lib_postgres.sh
 	dir=$(mktemp -d /tmp/lwpg.XXXXXX)
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(pg_free_port)
 	if ! dsn=$(pg_start "$dir" "$port"); then
 		failed=$((failed + 1)); failures+=("PostgreSQL for the collector's suites (did not start)")
 		rm -rf "$dir"

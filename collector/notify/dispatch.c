@@ -141,20 +141,29 @@ static int load_note(struct round *r, struct db *db, size_t i)
 	return err;
 }
 
+/*
+ * Takes or renews the round's sink's lease: one collector sends a sink's
+ * rows, in order. It is renewed each round, and outlasts a send with its
+ * retries' worst timeout.
+ */
+static int sink_lease(struct db *db, const struct round *r, uint64_t now_ns, bool *held)
+{
+	char name[LEASE_NAME_MAX];
+
+	snprintf(name, sizeof(name), "sink/%s", r->sink->name);
+	return store__lease(r->w->d->store, db, name, now_ns,
+			    (2 * r->cfg->timeout_ms + SINK_LEASE_SLACK_MS) * NS_PER_MS, held);
+}
+
 static int take(struct db *db, void *arg)
 {
 	struct round *r = arg;
 	struct dispatch *d = r->w->d;
 	size_t max = r->sink->type == SINK_ALERTMANAGER ? AM_BATCH : 1;
-	char lease[LEASE_NAME_MAX];
 	bool held;
 	int err;
 
-	/* one collector sends a sink's rows, in order; it renews its lease each
-	 * round, and it outlasts a send with its retries' worst timeout */
-	snprintf(lease, sizeof(lease), "sink/%s", r->sink->name);
-	err = store__lease(d->store, db, lease, r->now_ns,
-			   (2 * r->cfg->timeout_ms + SINK_LEASE_SLACK_MS) * NS_PER_MS, &held);
+	err = sink_lease(db, r, r->now_ns, &held);
 	if (err || !held)
 		return err;
 	err = outbox__peek(alertdb__outbox(d->db), r->sink->name, r->now_ns, r->rows, max, &r->n,
@@ -206,16 +215,13 @@ static int record(struct db *db, void *arg)
 		.max_ms = cfg->max_backoff_ms,
 		.max_retry_after_ms = RETRY_AFTER_MAX_MS,
 	};
-	char lease[LEASE_NAME_MAX];
 	bool held;
 	int err;
 
 	/* a send that outlasted the lease: another collector may have these
 	 * rows too; they are recorded all the same, which stops it at once if
 	 * it has not sent them yet, and its sink's dedup key absorbs it if it has */
-	snprintf(lease, sizeof(lease), "sink/%s", r->sink->name);
-	err = store__lease(d->store, db, lease, clock__realtime_ns(),
-			   (2 * cfg->timeout_ms + SINK_LEASE_SLACK_MS) * NS_PER_MS, &held);
+	err = sink_lease(db, r, clock__realtime_ns(), &held);
 	if (!err && !held)
 		log_warn("alert sink %s: its lease ran out during a send; another collector may send it again",
 			 r->sink->name);

@@ -31,19 +31,7 @@ DB=$CSTATE/collector.db
 mkdir -p "$WORK/logs" "$WORK/am"
 
 # --- a real Alertmanager: loopback, no cluster, a receiver that drops --------
-cat >"$WORK/am.yml" <<'YAML'
-route:
-  receiver: blackhole
-  group_by: [alertname, host]
-receivers:
-  - name: blackhole
-YAML
-bg alertmanager "$AM_BIN" --config.file="$WORK/am.yml" --storage.path="$WORK/am" \
-	--web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address=
-for _ in $(seq 100); do
-	curl -sf "http://127.0.0.1:$AM_PORT/-/ready" >/dev/null && break
-	sleep 0.1
-done
+start_alertmanager "$AM_PORT"
 check "Alertmanager is up on loopback" curl -sf "http://127.0.0.1:$AM_PORT/-/ready"
 
 # --- a PagerDuty stand-in that records what it gets ------------------------

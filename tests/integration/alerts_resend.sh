@@ -10,20 +10,7 @@ AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
 [ -x "$AM_BIN" ] || { fail "prometheus-alertmanager" "$AM_BIN is missing (deploy/setup.sh installs it)"; exit 1; }
 AM_PORT=$(free_port)
 CSTATE=$WORK/collector
-mkdir -p "$WORK/am"
-cat >"$WORK/am.yml" <<'YAML'
-route:
-  receiver: blackhole
-  group_by: [alertname, host]
-receivers:
-  - name: blackhole
-YAML
-bg alertmanager "$AM_BIN" --config.file="$WORK/am.yml" --storage.path="$WORK/am" \
-	--web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address=
-for _ in $(seq 100); do
-	curl -sf "http://127.0.0.1:$AM_PORT/-/ready" >/dev/null && break
-	sleep 0.1
-done
+start_alertmanager "$AM_PORT"
 check "Alertmanager is up on loopback" curl -sf "http://127.0.0.1:$AM_PORT/-/ready"
 
 # endsAt is four intervals ahead, and at least 60 s: at 15 s, five intervals

@@ -134,15 +134,7 @@ RPORT=$(free_port)
 AM_PORT=$(free_port)
 RLOG="$WORK/receiver.jsonl"
 start_sink_receiver "$RPORT" "$RLOG" || exit 1
-cat >"$WORK/am.yml" <<'YAML'
-route:
-  receiver: blackhole
-receivers:
-  - name: blackhole
-YAML
-bg alertmanager "$AM_BIN" --config.file="$WORK/am.yml" --storage.path="$WORK/am" \
-	--web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address=
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$AM_PORT/-/ready" >/dev/null && break; sleep 0.1; done
+start_alertmanager "$AM_PORT"
 ALERTING="alerting:
   timeout: 2s
   sinks:

@@ -113,25 +113,9 @@ def client_run(args, token, client, stats, lock):
 
 
 def ack_of(raw):
-    """BatchAck: 1 sequence, 2 accepted, 3 duplicates, 4 rejected (varints)."""
-    out, names, i = {}, {1: "sequence", 2: "accepted", 3: "duplicates", 4: "rejected"}, 0
-    while i < len(raw):
-        k, i = read_varint(raw, i)
-        v, i = read_varint(raw, i)
-        if k & 7 == 0 and k >> 3 in names:
-            out[names[k >> 3]] = v
-    return out
-
-
-def read_varint(b, i):
-    n = shift = 0
-    while True:
-        c = b[i]
-        i += 1
-        n |= (c & 0x7F) << shift
-        shift += 7
-        if not c & 0x80:
-            return n, i
+    """BatchAck: 1 sequence, 2 accepted, 3 duplicates, 4 rejected."""
+    f = pbbatch.decode_varints(raw)
+    return {"accepted": f.get(2, 0), "duplicates": f.get(3, 0), "rejected": f.get(4, 0)}
 
 
 def main():

@@ -173,6 +173,20 @@ bg() {
 	on_exit "kill -9 $BG_PID"
 }
 
+# start_alertmanager PORT: a real Alertmanager on loopback in the background,
+# no cluster, a receiver that drops; returns once it is ready (or after 10 s)
+start_alertmanager() {
+	mkdir -p "$WORK/am"
+	printf 'route:\n  receiver: blackhole\n  group_by: [alertname, host]\nreceivers:\n  - name: blackhole\n' \
+		>"$WORK/am.yml"
+	bg alertmanager "${AM_BIN:-/usr/bin/prometheus-alertmanager}" --config.file="$WORK/am.yml" \
+		--storage.path="$WORK/am" --web.listen-address="127.0.0.1:$1" --cluster.listen-address=
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$1/-/ready" >/dev/null && return 0
+		sleep 0.1
+	done
+}
+
 # start_sink_receiver PORT LOG: sinkrecv.py in the background, once it
 # answers; then `script PATH '[503, 503]'` queues statuses for PATH
 start_sink_receiver() {

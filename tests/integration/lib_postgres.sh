@@ -5,6 +5,11 @@
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 
+# pg_free_port: a loopback TCP port nobody listens on right now, for a server
+pg_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # pg_start DIR PORT: a fresh server in DIR; the DSN on stdout
 pg_start() {
 	local dir=$1 port=$2
@@ -15,10 +20,12 @@ pg_start() {
 	echo "host=$dir port=$port user=postgres"
 }
 
-# pg_ctl_start DIR PORT: starts (again) the server initdb made in DIR
+# pg_ctl_start DIR PORT: starts (again) the server initdb made in DIR; fsync
+# is off for tests, PG_FSYNC=on for a benchmark
 pg_ctl_start() {
 	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 30 \
-		-o "-p $2 -k $1 -c listen_addresses='' -c max_connections=200 -c fsync=off" start >/dev/null ||
+		-o "-p $2 -k $1 -c listen_addresses='' -c max_connections=200 -c fsync=${PG_FSYNC:-off}" \
+		start >/dev/null ||
 		{ tail -5 "$1/server.log" >&2; return 1; }
 }
 
