@@ -49,7 +49,7 @@ COLLECTOR_CPPFLAGS := -Icollector -I/usr/include/postgresql
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd \
+LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd \
 		-lsystemd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -321,6 +321,8 @@ TEST_LINK_test_exposure = $(call agent_objs,exposure/exposure listeners/service 
 TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
 TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
+TEST_LINK_test_unpack = $(call agent_objs,scan/unpack) $(LW_LIB)
+TEST_LDLIBS_test_unpack := -ldeflate -lzstd -llzma -lbz2 $(LDLIBS_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
 TEST_LINK_test_encode = $(call agent_objs,delivery/encode attrib/host leaks/finding listeners/listener \
 	exposure/exposure listeners/service exposure/natmap network/natrules network/ifcache network/ifaddr \

@@ -52,6 +52,36 @@ with open(sys.argv[1], "w") as f:
 	t2=$(date +%s%N); scan "$work/files" -j "$cpus"; t3=$(date +%s%N)
 	echo "leakwatch scan over 16 files: --jobs 1 $(gbps "$bytes" $((t1 - t0))) GB/s," \
 		"--jobs $cpus $(gbps "$bytes" $((t3 - t2))) GB/s ($(awk -v a=$((t1 - t0)) -v b=$((t3 - t2)) 'BEGIN { printf "%.2f", a / b }')x)"
+
+	# rotated logs as logrotate leaves them: 48 MiB of the same text in each
+	# format, end to end in MB/s of log text. gzip twice: one member (read
+	# whole, libdeflate) and the same text as two members (streamed, zlib)
+	head -c $((48 << 20)) "$input" >"$work/rot.log"
+	rot=$(stat -c %s "$work/rot.log")
+	mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.0f", b / ns * 1000 }'; }
+	gzip -c "$work/rot.log" >"$work/rot.log.gz"
+	half=$((rot / 2))
+	{ head -c "$half" "$work/rot.log" | gzip -c; tail -c +$((half + 1)) "$work/rot.log" | gzip -c; } >"$work/rot2.log.gz"
+	zstd -q -c "$work/rot.log" >"$work/rot.log.zst"
+	xz -T0 -c "$work/rot.log" >"$work/rot.log.xz"
+	bzip2 -c "$work/rot.log" >"$work/rot.log.bz2"
+	# the median of 3 runs, in ns
+	median3() {
+		local t=() t0 t1
+		for _ in 1 2 3; do
+			t0=$(date +%s%N); scan "$1" -j 1; t1=$(date +%s%N)
+			t+=($((t1 - t0)))
+		done
+		printf '%s\n' "${t[@]}" | sort -n | sed -n 2p
+	}
+	line="leakwatch scan of $((rot >> 20)) MiB of log text, MB/s (median of 3): plain $(mbps "$rot" "$(median3 "$work/rot.log")")"
+	for f in rot.log.gz rot2.log.gz rot.log.zst rot.log.xz rot.log.bz2; do
+		case $f in rot.log.gz) name="gzip (whole)" ;; rot2.log.gz) name="gzip (2 members, streamed)" ;;
+			*) name=${f##*.} ;; esac
+		line="$line, $name $(mbps "$rot" "$(median3 "$work/$f")")"
+	done
+	echo "$line"
+	rm -f "$work"/rot*
 fi
 
 if ! command -v rg >/dev/null; then

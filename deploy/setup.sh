@@ -19,7 +19,7 @@ set -eu
 BUILD="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
        libvectorscan-dev protobuf-c-compiler libprotobuf-c-dev libcurl4-openssl-dev
        libssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev libsystemd-dev
-       libzstd-dev liblzma-dev libbz2-dev libpq-dev"
+       libzstd-dev liblzma-dev libbz2-dev libdeflate-dev libpq-dev"
 RUN="iproute2 procps ca-certificates"
 TEST="libcmocka-dev python3 redis-server memcached postgresql mariadb-server clickhouse-server
       etcd-server sqlite3 curl ripgrep prometheus-alertmanager systemd hyperfine openssl libclang-rt-dev
@@ -29,7 +29,7 @@ TEST="libcmocka-dev python3 redis-server memcached postgresql mariadb-server cli
 # headers serve, and the collector links libpq.so.5 by name.
 CROSS_LIBS="libbpf-dev libelf-dev zlib1g-dev libvectorscan-dev libprotobuf-c-dev
             libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
-            libyaml-dev libsystemd-dev libzstd-dev liblzma-dev libbz2-dev libcmocka-dev
+            libyaml-dev libsystemd-dev libzstd-dev liblzma-dev libbz2-dev libdeflate-dev libcmocka-dev
             libpq5"
 # qemu-user runs the arm64 unit tests; qemu-system-arm boots Debian's arm64
 # kernel for the load-and-attach test; cpio packs its initramfs.

@@ -56,6 +56,11 @@ struct scan {
 	bool verbose;                /* --verbose: name each file skipped */
 	const char *path;
 	struct block blk[2]; /* [0] previous, [1] current */
+	/* what a whole gzip file inflates to (scan_gzip_whole), kept from file
+	 * to file: fresh memory's page faults cost more than the faster
+	 * inflate gains */
+	uint8_t *gz_out;
+	size_t gz_out_cap;
 	uint64_t cursor_off, cursor_line, cursor_line_at;
 	size_t found;
 	size_t files, skipped;

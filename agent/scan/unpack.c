@@ -3,6 +3,7 @@
 
 #include <bzlib.h>
 #include <errno.h>
+#include <libdeflate.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +218,17 @@ void unpack__close(struct unpack *u)
 	default: break;
 	}
 	free(u);
+}
+
+int unpack__gzip_member(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *used,
+			size_t *out_len)
+{
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	enum libdeflate_result r;
+
+	if (!d)
+		return -EAGAIN;
+	r = libdeflate_gzip_decompress_ex(d, in, in_len, out, out_cap, used, out_len);
+	libdeflate_free_decompressor(d);
+	return r == LIBDEFLATE_SUCCESS ? 0 : -EAGAIN;
 }
