@@ -53,6 +53,7 @@ struct round {
 	const struct alertcfg *cfg;    /* the snapshot this round holds a reference to */
 	const struct alert_sink *sink; /* in it */
 	uint64_t now_ns;
+	uint64_t answered_ns;          /* when the sink answered: a retry waits from then */
 	struct outbox_row rows[AM_BATCH];
 	size_t n;
 	uint64_t next_due_ns;
@@ -251,7 +252,9 @@ static int record(struct db *db, void *arg)
 			continue;
 		}
 		wait_ms = retry__wait_ms(&policy, row->attempts + 1, r->res.retry_after_ms);
-		err = outbox__retry(o, row->id, r->now_ns + wait_ms * NS_PER_MS, r->res.error);
+		/* from the answer, not the round's start: a Retry-After of 1 s is
+		 * 1 s after the sink said it, however long the round took before */
+		err = outbox__retry(o, row->id, r->answered_ns + wait_ms * NS_PER_MS, r->res.error);
 		if (!err && i == 0)
 			log_warn("alert sink %s: %s; attempt %u of notification %" PRId64 " failed, next in %" PRIu64 " ms",
 				 r->sink->name, r->res.error, row->attempts + 1, row->id, wait_ms);
@@ -302,6 +305,7 @@ static void one_round(struct round *r, uint64_t kicks)
 			return;
 		}
 		sink_http__post(w->http, r->sink, r->body, r->rows[0].id, &r->res);
+		r->answered_ns = clock__realtime_ns();
 		/* abandoned because this thread is stopping (shutdown, or its sink
 		 * removed by a reload): not the sink's failure, and the rows stay
 		 * as they were for the next collector or the reload's bookkeeping */
