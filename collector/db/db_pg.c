@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "db/dbint.h"
+#include "os/log.h"
 
 /* the type oids of pg_type.h, which is not part of libpq's headers */
 #define OID_BOOL 16
@@ -603,6 +604,21 @@ static const struct db_ops pg_ops = {
 	.column_bytes = p_column_bytes,
 };
 
+/* The server's notices ("relation … already exists, skipping" from a
+ * migration's IF NOT EXISTS) go to the log, not to stderr as libpq's own
+ * receiver sends them: a warning as a warning, the rest for debugging. */
+static void notice_to_log(void *arg, const PGresult *res)
+{
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)arg;
+	if (severity && !strcmp(severity, "WARNING"))
+		log_warn("postgres: %s", msg ? msg : "(a warning without text)");
+	else
+		log_debug("postgres: %s: %s", severity ? severity : "NOTICE", msg ? msg : "");
+}
+
 /* Keys the collector sets unless the DSN does: a name in pg_stat_activity,
  * and a bound on how long a dead server can hold a (re)connect. */
 static PGconn *connect_dsn(const char *dsn)
@@ -642,6 +658,8 @@ int db_pg__open(const struct db_open *o, struct db **out, char *err, size_t errl
 	d->base.driver = DB_POSTGRES;
 	d->read_only = o->read_only;
 	d->conn = connect_dsn(o->dsn);
+	if (d->conn)
+		PQsetNoticeReceiver(d->conn, notice_to_log, NULL); /* kept across PQreset */
 	if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
 		/* libpq's message names host, port and user, never the password */
 		snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
