@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole suite: cmocka unit tests, then the integration scenarios
 # against the real kernel (root), the arm64 boot and the Debian package,
-# then the collector's suites again with PostgreSQL as its database.
+# then the collector's unit tests and suites again with PostgreSQL as its
+# database.
 # Ends with the line CI reads:
 #   N passed, N failed
 # `--unit` runs the unit tests alone; TEST_WRAPPER runs each through a
@@ -60,9 +61,12 @@ integration() {
 		counts "$s" "$out" "$rc" '^[0-9]+ passed' ', [0-9]+ failed$'
 	done
 }
-# The collector's suites a second time, on PostgreSQL (storage.driver:
-# postgres): one server for them all, each suite's state directory a
-# database of its own (tests/helpers/pg_collector.sh).
+# The collector's unit tests that open a store, and its suites, a second
+# time on PostgreSQL (storage.driver: postgres): one server for them all.
+# The unit tests empty its default database before each case
+# (tests/unit/collector_fixtures.h's fx_store_opts); each suite's state
+# directory is a database of its own (tests/helpers/pg_collector.sh).
+PG_UNIT_TESTS="test_collector_store test_collector_outbox test_collector_dispatch test_collector_server"
 PG_SUITES="collector collector_ops alerts alerts_e2e alerts_resend auth delivery monitoring mtls restart slowclients ui"
 postgres_suites() {
 	local dir port dsn s out rc
@@ -75,6 +79,13 @@ postgres_suites() {
 		rm -rf "$dir"
 		return
 	fi
+	for t in $PG_UNIT_TESTS; do
+		echo "-- $BUILD/tests/$t on PostgreSQL"
+		out=$(LW_STORAGE=postgres LW_PG_DSN="$dsn" timeout 300 "$BUILD/tests/$t" 2>&1)
+		rc=$?
+		printf '%s\n' "$out"
+		counts "$t (postgres)" "$out" "$rc" '\[  PASSED  \] [0-9]+' '\[  FAILED  \] [0-9]+'
+	done
 	for s in $PG_SUITES; do
 		echo "-- tests/integration/$s.sh on PostgreSQL"
 		out=$(LW_STORAGE=postgres LW_PG_DSN="$dsn" timeout 900 bash "tests/integration/$s.sh" 2>&1)

@@ -11,12 +11,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "os/clock.h"
 #include "server/ingest.h"
+#include "storage/store.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 
 #define S(x) ((char *)(x))
 #define SEC 1000000000LL
+
+/*
+ * The backend the collector's unit tests run on: SQLite in a test's own
+ * folder, or, with LW_STORAGE=postgres and LW_PG_DSN set (tests/run.sh's
+ * pass on PostgreSQL), the database that DSN names.
+ */
+static inline const char *fx_pg_dsn(void)
+{
+	const char *storage = getenv("LW_STORAGE"), *dsn = getenv("LW_PG_DSN");
+
+	return storage && !strcmp(storage, "postgres") && dsn && *dsn ? dsn : NULL;
+}
+
+/*
+ * Points o at the test's backend: the SQLite file at path, or the
+ * PostgreSQL database, emptied first so that each test starts from nothing
+ * as one in a fresh folder does. -1 if it cannot be emptied.
+ */
+static inline int fx_store_opts(struct store_opts *o, const char *path)
+{
+	const char *dsn = fx_pg_dsn();
+	struct db *db;
+	char err[256];
+	int rc;
+
+	o->path = path;
+	if (!dsn)
+		return 0;
+	o->driver = DB_POSTGRES;
+	o->dsn = dsn;
+	if (db__open(&(struct db_open){ .driver = DB_POSTGRES, .dsn = dsn }, &db, err, sizeof(err)))
+		return -1;
+	rc = db__exec(db, "SET client_min_messages = warning") || db__exec(db, "DROP SCHEMA public CASCADE") || db__exec(db, "CREATE SCHEMA public") ? -1 : 0;
+	db__close(db);
+	return rc;
+}
 
 /* Everything one event points to. */
 struct fx {

@@ -21,6 +21,7 @@
 #include "routing/cfgref.h"
 #include "alerting/compose.h"
 #include "os/clock.h"
+#include "collector_fixtures.h"
 #include "httpd_fixture.h"
 #include "tmpdir.h"
 #include "notify/dispatch.h"
@@ -29,7 +30,6 @@
 #include "alertdb/alertdb.h"
 #include "storage/store.h"
 
-#define SEC 1000000000ULL
 
 struct ctx {
 	char dir[64];
@@ -51,8 +51,7 @@ static int setup(void **state)
 	if (tmpdir__make(c->dir, sizeof(c->dir), "lwc-dispatch"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/collector.db", c->dir);
-	o.path = path;
-	if (store__open(&o, &c->store, err, sizeof(err)) || alertdb__open(store__db(c->store), &c->db) ||
+	if (fx_store_opts(&o, path) || store__open(&o, &c->store, err, sizeof(err)) || alertdb__open(store__db(c->store), &c->db) ||
 	    httpd__start(&c->sink, 0)) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;

@@ -72,8 +72,8 @@ static int start(void **state, const char *extra)
 		fprintf(stderr, "config: %s\n", err);
 		return -1;
 	}
-	o.path = c->path;
-	if (cfgref__new(&c->cfg.alerting, &c->ref) || store__open(&o, &c->s, err, sizeof(err)) ||
+	if (fx_store_opts(&o, c->path) || cfgref__new(&c->cfg.alerting, &c->ref) ||
+	    store__open(&o, &c->s, err, sizeof(err)) ||
 	    alerts__start(c->ref, c->s, &c->m, &c->a, err, sizeof(err))) {
 		fprintf(stderr, "start: %s\n", err);
 		return -1;
@@ -848,33 +848,45 @@ static void test_same_transaction(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
 }
 
+/* How many of the named columns table has, on either backend. */
+static int64_t columns(struct ctx *c, const char *table, const char *names)
+{
+	return fx_pg_dsn() ? count(c, "SELECT count(*) FROM information_schema.columns WHERE table_schema ="
+				      " current_schema() AND table_name = '%s' AND column_name IN (%s)", table, names)
+			   : count(c, "SELECT count(*) FROM pragma_table_info('%s') WHERE name IN (%s)", table, names);
+}
+
+/* How many of the named tables, or indexes, there are. */
+static int64_t relations(struct ctx *c, const char *type, const char *names)
+{
+	return fx_pg_dsn() ? count(c, "SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+				      " AND relkind = '%s' AND relname IN (%s)", strcmp(type, "index") ? "r" : "i", names)
+			   : count(c, "SELECT count(*) FROM sqlite_master WHERE type = '%s' AND name IN (%s)", type, names);
+}
+
 static void test_schema(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(count(c, fx_pg_dsn() ? "SELECT max(version) FROM lw_schema_version" : "PRAGMA user_version"),
+			 STORE_SCHEMA_VERSION);
 	assert_int_equal(STORE_SCHEMA_VERSION, 9);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
-				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
-				  " 'origin_pid', 'writer_comm')"), 7);
-	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE name IN"
-				  " ('alerts', 'alert_sinks', 'alert_groups', 'outbox', 'agent_watch')"), 5);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name IN"
-				  " ('auth_state', 'auth_protocol', 'auth_evidence', 'auth_probed_ns', 'auth_tls',"
-				  " 'auth_client_cert')"), 6);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'prev_labels'"), 1);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name IN"
-				  " ('netns_cookie', 'netns_name', 'host_verified')"), 3);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'host_verified'"), 1);
+	assert_int_equal(columns(c, "leaks", "'acked_ns', 'acked_by'"), 2);
+	assert_int_equal(columns(c, "leak_locations", "'source', 'journal_unit', 'journal_identifier', 'journal_cursor',"
+						       " 'origin_comm', 'origin_pid', 'writer_comm'"), 7);
+	assert_int_equal(relations(c, "table", "'alerts', 'alert_sinks', 'alert_groups', 'outbox', 'agent_watch'"), 5);
+	assert_int_equal(columns(c, "listeners", "'auth_state', 'auth_protocol', 'auth_evidence', 'auth_probed_ns',"
+						  " 'auth_tls', 'auth_client_cert'"), 6);
+	assert_int_equal(columns(c, "alerts", "'prev_labels'"), 1);
+	assert_int_equal(columns(c, "listeners", "'netns_cookie', 'netns_name', 'host_verified'"), 3);
+	assert_int_equal(columns(c, "leak_locations", "'host_verified'"), 1);
 	/* 8: what the pages walk */
-	assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
-				  " ('listeners_open_rank', 'listeners_open_namespace', 'leaks_open_rank',"
-				  " 'leak_locations_namespace')"), 4);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('listeners') WHERE name = 'history'"), 1);
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'history'"), 1);
+	assert_int_equal(relations(c, "index", "'listeners_open_rank', 'listeners_open_namespace', 'leaks_open_rank',"
+					       " 'leak_locations_namespace'"), 4);
+	assert_int_equal(columns(c, "listeners", "'history'"), 1);
+	assert_int_equal(columns(c, "leak_locations", "'history'"), 1);
 	/* 9: leases */
-	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leases')"), 3);
+	assert_int_equal(columns(c, "leases", "'name', 'holder', 'until_ns'"), 3);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */

@@ -109,8 +109,7 @@ static int start(void **state, uint64_t max_inflight)
 	if (tmpdir__make(c->dir, sizeof(c->dir), "lwc-server"))
 		return -1;
 	snprintf(c->db, sizeof(c->db), "%s/collector.db", c->dir);
-	so.path = c->db;
-	if (store__open(&so, &c->store, err, sizeof(err)))
+	if (fx_store_opts(&so, c->db) || store__open(&so, &c->store, err, sizeof(err)))
 		return -1;
 	if (listen_addr__parse("127.0.0.1:0", &o.listen))
 		return -1;
@@ -123,6 +122,8 @@ static int start(void **state, uint64_t max_inflight)
 		return -1;
 	o.store = c->store;
 	o.db_where.path = c->db;
+	o.db_where.driver = so.driver;
+	o.db_where.dsn = so.dsn;
 	o.metrics = &c->m;
 	if (server__start(&o, &c->srv, err, sizeof(err))) {
 		fprintf(stderr, "server: %s\n", err);
