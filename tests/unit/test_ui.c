@@ -514,13 +514,12 @@ static int ui_setup(void **state)
 		return -1;
 	/* opened for writing once, so the schema exists for the pages' read-only opens */
 	snprintf(c->db, sizeof(c->db), "%s/collector.db", c->dir);
-	so.path = c->db;
-	if (store__open(&so, &c->store, err, sizeof(err))) {
+	if (fx_store_opts(&so, c->db) || store__open(&so, &c->store, err, sizeof(err))) {
 		fprintf(stderr, "store: %s\n", err);
 		return -1;
 	}
 	c->a = credentials(c->dir, true, OPERATOR_TOKEN);
-	c->ui.db_where.path = c->db;
+	c->ui.db_where = so;
 	c->ui.store = c->store;
 	c->ui.metrics = &c->m;
 	if (ui__init(&c->ui))
