@@ -15,7 +15,7 @@ The events are the same for the same seed: listener opens and closes on a few
 hosts, and leak sightings of a few fingerprints in a few files, so that the
 state two collectors compute can be compared with what one computes.
 Prints one JSON line: events sent, acknowledged as new and as duplicates,
-batches retried, and batches per collector."""
+batches retried and the events in them, and batches per collector."""
 import argparse
 import gzip
 import hashlib
@@ -86,7 +86,9 @@ def client_run(args, token, client, stats, lock):
         spec = {"agent_id": f"{args.agent}-{client}", "sequence": seq,
                 "events": [make_event(args.seed, i) for i in batch]}
         body = gzip.compress(pbbatch.encode_batch(spec))
+        tries = 0
         while True:
+            tries += 1
             url = urls[turn % len(urls)]
             turn += 1
             try:
@@ -101,6 +103,11 @@ def client_run(args, token, client, stats, lock):
                     stats["duplicates"] += ack.get("duplicates", 0)
                     stats["rejected"] += ack.get("rejected", 0)
                     stats["by_url"][url] = stats["by_url"].get(url, 0) + 1
+                    if tries > 1:
+                        # an earlier try may have been stored, its answer
+                        # lost with a killed collector: then this one says
+                        # "duplicate" for events that are new to the fleet
+                        stats["retried_events"] += len(batch)
                 break
             with lock:
                 stats["retries"] += 1
@@ -132,7 +139,7 @@ def main():
     args = p.parse_args()
     args.deadline_at = time.monotonic() + args.deadline
     token = open(args.token).read().strip()
-    stats = {"sent": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "retries": 0,
+    stats = {"sent": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "retries": 0, "retried_events": 0,
              "lost_batches": 0, "by_url": {}, "refusals": {}}
     lock = threading.Lock()
     threads = [threading.Thread(target=client_run, args=(args, token, c, stats, lock))
