@@ -301,9 +301,9 @@ agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 # the rule table and the checks its entries call
 RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/rules_cloud rules/rules_shape \
 	rules/validate rules/placeholder)
-# the secret engine, whole: what a real scanner needs
-DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/extract detect/blocks \
-	detect/kubedata detect/uricred detect/unescape detect/builtin_db) $(RULES_OBJS)
+# the secret engine, whole: what a real scanner needs, and the extractors it calls
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/builtin_db \
+	extract/extract extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
 LDLIBS_DETECT := -lhs -lcrypto -lz -lm
 
 include agent/detect/gen/builtin_db.mk
