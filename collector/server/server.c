@@ -123,6 +123,19 @@ static int limits_options(const struct server_opts *o, unsigned limit, struct so
 	return n;
 }
 
+/* TLS as MHD options: the certificate, its key, and a CA to ask every
+ * client for a certificate (clientcert.c verifies it); returns how many. */
+static int tls_options(const struct server_opts *o, struct MHD_OptionItem *opts)
+{
+	int n = 0;
+
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
+	if (o->tls_client_ca_pem)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)o->tls_client_ca_pem };
+	return n;
+}
+
 int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
 {
 	unsigned int flags = MHD_USE_ERROR_LOG;
@@ -134,7 +147,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	const union MHD_DaemonInfo *info;
 	struct MHD_OptionItem opts[16];
 	struct server *s;
-	int n = 0;
+	int n = 0, rc;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -149,9 +162,8 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	s->guard = connguard__new(&guard, o->metrics);
 	if (!s->guard || connguard__start(s->guard)) {
 		snprintf(err, errlen, "cannot start the connection guard");
-		connguard__free(s->guard);
-		free(s);
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto fail_guard;
 	}
 	/* epoll where there is one: thousands of connections cost nothing idle */
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
@@ -159,9 +171,8 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	pthread_mutex_init(&s->auth_lock, NULL);
 	if (start_pages(s, o)) {
 		snprintf(err, errlen, "cannot make the pages' session key: no randomness");
-		connguard__free(s->guard);
-		free(s);
-		return -EIO;
+		rc = -EIO;
+		goto fail_guard;
 	}
 	sockaddr_of(&o->listen, &ss);
 	if (o->listen.addr.family == AF_INET6)
@@ -169,17 +180,11 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	if (o->tls_cert_pem) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
-			connguard__free(s->guard);
-			ui__fini(&s->ui);
-			free(s);
-			return -ENOTSUP;
+			rc = -ENOTSUP;
+			goto fail_pages;
 		}
 		flags |= MHD_USE_TLS;
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem };
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
-		/* asks every client for a certificate; clientcert.c verifies it */
-		if (o->tls_client_ca_pem)
-			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)o->tls_client_ca_pem };
+		n = tls_options(o, opts);
 	}
 	n += limits_options(o, limit, &ss, opts + n);
 
@@ -196,15 +201,20 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		snprintf(err, errlen, "cannot listen on %s: %s",
 			 listen_addr__format(&o->listen, where, sizeof(where)),
 			 mhd_last[0] ? mhd_last : "libmicrohttpd failed to start");
-		connguard__free(s->guard);
-		ui__fini(&s->ui);
-		free(s);
-		return -EIO;
+		rc = -EIO;
+		goto fail_pages;
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : o->listen.port;
 	*out = s;
 	return 0;
+
+fail_pages:
+	ui__fini(&s->ui);
+fail_guard:
+	connguard__free(s->guard);
+	free(s);
+	return rc;
 }
 
 uint16_t server__port(const struct server *s)
