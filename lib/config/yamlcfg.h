@@ -192,6 +192,10 @@ int yamlcfg__size(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max,
 /* One of count words: its index. Fails with "expected a, b or c". */
 int yamlcfg__word(struct yamlcfg *c, yaml_node_t *n, const char *const *words, size_t count,
 		  unsigned *index);
+/* A listener's port, 1 to 65535, and its protocol, "tcp" or "udp"
+ * (IPPROTO_TCP or IPPROTO_UDP): the keys of entries that name listeners. */
+int yamlcfg__port(struct yamlcfg *c, yaml_node_t *n, uint16_t *out);
+int yamlcfg__protocol(struct yamlcfg *c, yaml_node_t *n, uint8_t *out);
 
 /* Pure parsers behind the readers, shared with command-line flags. */
 int parse_duration_ms(const char *s, uint64_t *out);
