@@ -175,6 +175,8 @@ int yamlcfg__walk_seq(struct yamlcfg *c, yaml_node_t *seq, yamlcfg_fn fn);
  */
 void *yamlcfg__append(struct yamlcfg *c, void **items, size_t *n, size_t size, size_t max,
 		      const char *what);
+/* A copy of s at the end of the string list *list of *n; fails when out of memory. */
+int yamlcfg__append_str(struct yamlcfg *c, char ***list, size_t *n, const char *s);
 
 /* A configured path, or name under dir when none was given. */
 const char *yamlcfg__path_or(const char *path, const char *dir, const char *name, char *buf, size_t len);
