@@ -136,12 +136,24 @@ static int tls_options(const struct server_opts *o, struct MHD_OptionItem *opts)
 	return n;
 }
 
-int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
+/* The connection guard, and in *limit the connections the descriptors
+ * allow; -1 when it cannot start. */
+static int start_guard(struct server *s, const struct server_opts *o, unsigned *limit)
 {
-	unsigned int flags = MHD_USE_ERROR_LOG;
 	struct connguard_opts guard = { .header_timeout_ms = o->header_timeout_ms,
 					.min_body_rate = o->min_body_rate,
 					.idle_ms = (uint64_t)o->timeout_s * 1000 };
+
+	*limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
+	/* the reserve is the top of what fits, when fewer fit than asked */
+	guard.reserve_from = *limit > o->reserve_connections ? *limit - o->reserve_connections : *limit / 2;
+	s->guard = connguard__new(&guard, o->metrics);
+	return s->guard && !connguard__start(s->guard) ? 0 : -1;
+}
+
+int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
+{
+	unsigned int flags = MHD_USE_ERROR_LOG;
 	unsigned limit;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
@@ -156,11 +168,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		return -ENOMEM;
 	}
 	s->o = *o;
-	limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
-	/* the reserve is the top of what fits, when fewer fit than asked */
-	guard.reserve_from = limit > o->reserve_connections ? limit - o->reserve_connections : limit / 2;
-	s->guard = connguard__new(&guard, o->metrics);
-	if (!s->guard || connguard__start(s->guard)) {
+	if (start_guard(s, o, &limit)) {
 		snprintf(err, errlen, "cannot start the connection guard");
 		rc = -ENOMEM;
 		goto fail_guard;
