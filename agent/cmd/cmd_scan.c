@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "data/grow.h"
 #include "os/clock.h"
 #include "config/ignore.h"
 #include "scan/scanfile.h"
@@ -120,13 +121,8 @@ static void scan_dir(struct scan *sc, const char *path, int depth)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == cap) {
-			char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*names));
-
-			if (!grown)
-				break;
-			names = grown;
-		}
+		if (grow__reserve((void **)&names, &cap, n + 1, sizeof(*names), 64))
+			break;
 		if (asprintf(&names[n], "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", de->d_name) < 0)
 			break;
 		n++;
