@@ -167,10 +167,7 @@ int query_rows__leaks(struct db *db, const struct query_filter *f, struct findin
 
 		fd.severity = db__column_int(st, 3);
 		fd.last_seen_ns = u64(st, 6);
-		jsonw__init(&w);
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "kind", "leak");
-		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
+		begin_finding(&w, "leak", fd.severity);
 		jsonw__kv_str(&w, "fingerprint", text(st, 0));
 		jsonw__kv_str(&w, "rule", text(st, 1));
 		jsonw__kv_str(&w, "family", text(st, 2));
