@@ -287,6 +287,7 @@ test_cppflags = $($(call test_side,$(1))_CPPFLAGS) $(TEST_CPPFLAGS_$(1))
 TEST_CPPFLAGS_test_ruledoc := -DLW_SRCDIR=\"$(CURDIR)\"
 # lib/ alone
 TEST_SIDE_test_addr := LIB
+TEST_SIDE_test_grow := LIB
 TEST_SIDE_test_gz := LIB
 TEST_SIDE_test_jsonw := LIB
 TEST_SIDE_test_names := LIB
