@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/addr.h"
 #include "server/connguard.h"
 #include "os/log.h"
 
@@ -83,24 +84,6 @@ static int start_pages(struct server *s, const struct server_opts *o)
 		return -EIO;
 	ui__configure(&s->ui, o->alerting);
 	return 0;
-}
-
-static void sockaddr_of(const struct listen_addr *l, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (l->addr.family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(l->port);
-		memcpy(&a->sin6_addr, l->addr.b, 16);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(l->port);
-		memcpy(&a->sin_addr, l->addr.b, 4);
-	}
 }
 
 /* The daemon's address and limits as MHD options, ended; returns how many. */
@@ -182,7 +165,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		rc = -EIO;
 		goto fail_guard;
 	}
-	sockaddr_of(&o->listen, &ss);
+	addr__sockaddr(&o->listen.addr, o->listen.port, &ss);
 	if (o->listen.addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (o->tls_cert_pem) {
