@@ -54,6 +54,7 @@ int query_rows__agents(struct db *db, const struct query_filter *f, struct findi
 		/* lost records mean findings that never arrived: worth a look */
 		fd.severity = drops || lost ? 2 : 1;
 		fd.last_seen_ns = u64(st, 7);
+		/* this kind's fields: the other readers list theirs alike */
 		begin_finding(&w, "health", fd.severity);
 		jsonw__kv_str(&w, "agent_id", text(st, 0));
 		jsonw__kv_str(&w, "host", text(st, 1));

@@ -28,6 +28,7 @@ static const char hosts_sql[] =
 	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
 	" GROUP BY hostname ORDER BY hostname";
 
+/* one statement per schema a database may still have, as query_listeners.c has for its own columns */
 #define LOCATIONS_SQL(v3)                                                                          \
 	"SELECT hostname, path, first_seen_ns, last_seen_ns, count, events, last_event_id, device,"  \
 	" inode, last_offset, comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace,"       \
