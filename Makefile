@@ -287,6 +287,7 @@ test_cppflags = $($(call test_side,$(1))_CPPFLAGS) $(TEST_CPPFLAGS_$(1))
 TEST_CPPFLAGS_test_ruledoc := -DLW_SRCDIR=\"$(CURDIR)\"
 # lib/ alone
 TEST_SIDE_test_addr := LIB
+TEST_SIDE_test_grow := LIB
 TEST_SIDE_test_gz := LIB
 TEST_SIDE_test_jsonw := LIB
 TEST_SIDE_test_names := LIB
@@ -301,9 +302,9 @@ agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 # the rule table and the checks its entries call
 RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/rules_cloud rules/rules_shape \
 	rules/validate rules/placeholder)
-# the secret engine, whole: what a real scanner needs
-DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/extract detect/blocks \
-	detect/kubedata detect/uricred detect/unescape detect/builtin_db) $(RULES_OBJS)
+# the secret engine, whole: what a real scanner needs, and the extractors it calls
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/builtin_db \
+	extract/extract extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
 LDLIBS_DETECT := -lhs -lcrypto -lz -lm
 
 include agent/detect/gen/builtin_db.mk
@@ -421,11 +422,11 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-Wno-missing-field-initializers
 FUZZERS := batch
 FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c collector/storage/schema_pg.c collector/storage/lease.c collector/db/db.c collector/db/db_sqlite.c collector/db/db_pg.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
-	lib/os/clock.c lib/wire/jsonw.c $(PROTO_C)
+	lib/os/clock.c lib/wire/jsonw.c lib/data/grow.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -l:libpq.so.5 -lpthread
 FUZZERS += spool
-FUZZ_SRCS_spool := agent/delivery/spool.c lib/os/clock.c lib/os/log.c lib/wire/jsonw.c
+FUZZ_SRCS_spool := agent/delivery/spool.c lib/os/clock.c lib/os/log.c lib/wire/jsonw.c lib/data/grow.c
 FUZZ_CPPFLAGS_spool := $(AGENT_CPPFLAGS)
 FUZZ_LIBS_spool := -lz -lpthread
 

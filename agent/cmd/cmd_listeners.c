@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "data/grow.h"
 #include "os/clock.h"
 #include "exposure/natmap.h"
 #include "listeners/verify.h"
@@ -41,15 +42,8 @@ static int collect(struct lw_listener *l, void *ctx)
 	/* SO_REUSEPORT workers: one row per endpoint */
 	if (socktab__add(au->seen, l) != 1)
 		return 0;
-	if (au->n == au->cap) {
-		size_t cap = au->cap ? au->cap * 2 : 64;
-		struct lw_listener *grown = realloc(au->found, cap * sizeof(*grown));
-
-		if (!grown)
-			return au->err = -1;
-		au->found = grown;
-		au->cap = cap;
-	}
+	if (grow__reserve((void **)&au->found, &au->cap, au->n + 1, sizeof(*au->found), 64))
+		return au->err = -1;
 	au->found[au->n++] = *l;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "data/grow.h"
 #include "os/clock.h"
 #include "config/ignore.h"
 #include "scan/scanfile.h"
@@ -120,13 +121,8 @@ static void scan_dir(struct scan *sc, const char *path, int depth)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == cap) {
-			char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*names));
-
-			if (!grown)
-				break;
-			names = grown;
-		}
+		if (grow__reserve((void **)&names, &cap, n + 1, sizeof(*names), 64))
+			break;
 		if (asprintf(&names[n], "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", de->d_name) < 0)
 			break;
 		n++;
@@ -287,6 +283,24 @@ struct scan_args {
 	unsigned jobs;
 };
 
+/* What the options say together, once all are read: 0, or -1 after saying what is wrong. */
+static int check_args(int argc, struct scan_args *a)
+{
+	if (scan_format__parse(a->format, &a->fmt)) {
+		fprintf(stderr, "leakwatch: scan: --format: expected text, json, csv or sarif, not \"%s\"\n", a->format);
+		return -1;
+	}
+	if (a->journal && a->fmt != SCAN_TEXT && a->fmt != SCAN_JSON) {
+		fprintf(stderr, "leakwatch: scan: --journal reports as text or json\n");
+		return -1;
+	}
+	if ((optind == argc && !a->journal) || (a->since_us && !a->journal)) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 to scan, 1 when --help was answered, -1 after saying what is wrong */
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
@@ -358,19 +372,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		default: usage(stderr); return -1;
 		}
 	}
-	if (scan_format__parse(a->format, &a->fmt)) {
-		fprintf(stderr, "leakwatch: scan: --format: expected text, json, csv or sarif, not \"%s\"\n", a->format);
-		return -1;
-	}
-	if (a->journal && a->fmt != SCAN_TEXT && a->fmt != SCAN_JSON) {
-		fprintf(stderr, "leakwatch: scan: --journal reports as text or json\n");
-		return -1;
-	}
-	if ((optind == argc && !a->journal) || (a->since_us && !a->journal)) {
-		usage(stderr);
-		return -1;
-	}
-	return 0;
+	return check_args(argc, a);
 }
 
 /* The configuration, with the command line's disabled rules and ignore file. */

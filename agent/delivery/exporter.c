@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data/grow.h"
 #include "os/clock.h"
 #include "wire/gz.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
@@ -61,19 +62,9 @@ static void put(struct bytes *b, const void *data, size_t n)
 {
 	if (b->failed)
 		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		uint8_t *grown;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		grown = realloc(b->p, cap);
-		if (!grown) {
-			b->failed = true;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
+	if (grow__reserve((void **)&b->p, &b->cap, b->len + n, 1, 4096)) {
+		b->failed = true;
+		return;
 	}
 	memcpy(b->p + b->len, data, n);
 	b->len += n;

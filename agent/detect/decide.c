@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Deciding a window of tail + feed: extract.c decides each candidate
+ * Deciding a window of tail + feed: extract/extract.c decides each candidate
  * (found, rejected, or open: its extent reaches past the bytes seen so far,
  * and it is asked again after the next feed). Lines holding JSON or URL
  * escapes are decoded into a copy and scanned again, with offsets mapped
@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "detect/unescape.h"
+#include "extract/unescape.h"
 
 /* The bytes a decision sees: part of the tail, and the feed. */
 struct window {

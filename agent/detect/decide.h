@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "detect/extract.h"
+#include "extract/extract.h"
 #include "detect/scanner.h"
 
 /* Per stream: candidates waiting for bytes (more than this and everything is

@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "detect/decide.h"
-#include "detect/extract.h"
 #include "detect/hsdb.h"
+#include "extract/extract.h"
 #include "rules/rules.h"
 
 /* Always kept: no built-in match starts further behind its first report,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
+#include "data/grow.h"
 #include "os/log.h"
 #include "network/ifcache.h"
 #include "network/natrules.h"
@@ -152,16 +153,9 @@ static int read_namespace(const struct lw_netns *ns, struct ifcache *ifc, const 
 		p.to_port = dn[i].to_port ? dn[i].to_port : dn[i].dport;
 		memcpy(p.table, dn[i].table, sizeof(p.table));
 		memcpy(p.chain, dn[i].chain, sizeof(p.chain));
-		if (*n == *cap) {
-			size_t grown_cap = *cap ? *cap * 2 : 16;
-			struct published_rule *grown = realloc(*v, grown_cap * sizeof(*grown));
-
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			*v = grown;
-			*cap = grown_cap;
+		if (grow__reserve((void **)v, cap, *n + 1, sizeof(**v), 16)) {
+			err = -ENOMEM;
+			break;
 		}
 		(*v)[(*n)++] = p;
 	}

@@ -35,6 +35,7 @@ static void fill(struct lw_listener *l, const struct lw_netns *ns, const struct 
 {
 	uint32_t pid = sockowners__pid(owners, s->ino);
 
+	/* the socket's own facts, copied field by field */
 	memset(l, 0, sizeof(*l));
 	l->ts_ns = clock__realtime_ns();
 	l->open = true;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data/grow.h"
 #include "net/addr.h"
 #include "os/tmpfile.h"
 #include "listeners/service.h"
@@ -145,15 +146,8 @@ static int parse_line(char *line, struct lw_listener *l)
 
 static int push(struct lastopen *lo, const struct lw_listener *l, size_t *cap)
 {
-	if (lo->n == *cap) {
-		size_t grown_cap = *cap ? *cap * 2 : 32;
-		struct lw_listener *grown = realloc(lo->l, grown_cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		lo->l = grown;
-		*cap = grown_cap;
-	}
+	if (grow__reserve((void **)&lo->l, cap, lo->n + 1, sizeof(*lo->l), 32))
+		return -ENOMEM;
 	lo->l[lo->n++] = *l;
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/grow.h"
+
 struct endpoint {
 	struct lw_listener opened; /* the finding reported when it opened */
 	uint64_t *inodes;
@@ -81,15 +83,8 @@ int socktab__add(struct socktab *t, const struct lw_listener *l)
 				return 0;
 		return push_inode(ep, l->sock_ino) ?: 0;
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		struct endpoint *grown = realloc(t->eps, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		t->eps = grown;
-		t->cap = cap;
-	}
+	if (grow__reserve((void **)&t->eps, &t->cap, t->n + 1, sizeof(*t->eps), 32))
+		return -ENOMEM;
 	ep = &t->eps[t->n];
 	memset(ep, 0, sizeof(*ep));
 	ep->opened = *l;

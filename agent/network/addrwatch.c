@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "data/grow.h"
 #include "os/clock.h"
 #include "os/log.h"
 #include "network/netns.h"
@@ -105,15 +106,8 @@ int addrwatch__watch(struct addrwatch *w, uint32_t ino, uint32_t pid_hint)
 	if (e && (e->fd >= 0 || now < e->retry_at_ms))
 		return 0;
 	if (!e) {
-		if (w->n == w->cap) {
-			size_t cap = w->cap ? w->cap * 2 : 16;
-			struct watched *grown = realloc(w->ns, cap * sizeof(*grown));
-
-			if (!grown)
-				return -ENOMEM;
-			w->ns = grown;
-			w->cap = cap;
-		}
+		if (grow__reserve((void **)&w->ns, &w->cap, w->n + 1, sizeof(*w->ns), 16))
+			return -ENOMEM;
 		e = &w->ns[w->n++];
 		*e = (struct watched){ .ino = ino, .fd = -1 };
 	}

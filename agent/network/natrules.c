@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "data/grow.h"
 #include "network/nl.h"
 
 /*
@@ -351,16 +352,9 @@ static int collect_rule(const struct nlmsghdr *h, void *ctx)
 
 	if (!natrules__parse(h, h->nlmsg_len, &d))
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		struct lw_dnat *grown = realloc(c->v, cap * sizeof(*grown));
-
-		if (!grown) {
-			c->err = -ENOMEM;
-			return 1;
-		}
-		c->v = grown;
-		c->cap = cap;
+	if (grow__reserve((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v), 8)) {
+		c->err = -ENOMEM;
+		return 1;
 	}
 	c->v[c->n++] = d;
 	return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "attrib/hostfs.h"
+#include "data/grow.h"
 #include "os/log.h"
 #include "attrib/procfs.h"
 
@@ -32,15 +33,8 @@ static int add_unique(struct lw_netns **list, size_t *n, size_t *cap, const char
 	for (size_t i = 0; i < *n; i++)
 		if ((*list)[i].ino == ino)
 			return 0;
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct lw_netns *l = realloc(*list, ncap * sizeof(**list));
-
-		if (!l)
-			return -ENOMEM;
-		*list = l;
-		*cap = ncap;
-	}
+	if (grow__reserve((void **)list, cap, *n + 1, sizeof(**list), 16))
+		return -ENOMEM;
 	(*list)[*n].ino = ino;
 	snprintf((*list)[*n].path, LW_NETNS_PATH_LEN, "%s", path);
 	(*n)++;

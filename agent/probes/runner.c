@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/addr.h"
 #include "os/clock.h"
 #include "network/netns.h"
 
@@ -141,26 +142,6 @@ static int tls_handshake(struct conn *c)
 	return 0;
 }
 
-static void sockaddr_of(const struct probe_target *t, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (t->addr.family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(t->port);
-		memcpy(&s6->sin6_addr, t->addr.b, 16);
-		*len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(t->port);
-		memcpy(&s4->sin_addr, t->addr.b, 4);
-		*len = sizeof(*s4);
-	}
-}
-
 static void conn_close(struct conn *c)
 {
 	if (c->ssl) {
@@ -191,7 +172,7 @@ static int conn_open(struct conn *c, const struct probe_target *t, bool tls, str
 		     strerror(-c->fd));
 		return -1;
 	}
-	sockaddr_of(t, &ss, &len);
+	len = addr__sockaddr(&t->addr, t->port, &ss);
 	if (connect(c->fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
 		err = -errno;
 	else if (!c->udp && !(err = wait_fd(c->fd, POLLOUT, c->deadline_ms)) &&

@@ -210,7 +210,7 @@ static const struct lw_rule table[] = {
 	  .shape = "eyJhbGciOi********" },
 
 	/* credentials inside URIs and headers */
-	/* One pattern for every scheme: the scheme decides the rule (extract.c),
+	/* One pattern for every scheme: the scheme decides the rule (extract/extract.c),
 	 * which keeps URL-heavy logs (access logs, referrers) cheap to scan. */
 	{ .info = { "database-uri-password", "db-uri", "Password in a database or broker URI", LW_SEV_HIGH },
 	  .re = { "://[^\\s:@/]*:[^\\s/]+@" }, .ex = LW_EX_URI, .min_len = 3,
@@ -283,7 +283,7 @@ static const struct lw_rule table[] = {
 
 	/* generic assignments: the last resort, behind an entropy floor. The
 	 * pattern is the key's last word; "= value" after it (and "--password
-	 * value") is parsed in extract.c, with a quick look in the match
+	 * value") is parsed in extract/extract.c, with a quick look in the match
 	 * callback so that the words alone cost nothing. */
 	{ .info = { "generic-password", "password-assign", "Password assigned in text, config or JSON", LW_SEV_MEDIUM },
 	  .re = { "pass(?:word|wd|phrase)?|pwd" }, .caseless = true, .ex = LW_EX_ASSIGN, .alphabet = VALUE_CHARS,

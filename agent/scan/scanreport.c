@@ -160,6 +160,7 @@ static void csv_row(FILE *out, const struct scan_finding *f)
 	csv_field(out, f->fingerprint, true);
 }
 
+/* a field list, as render.c writes its own: alike in shape, other fields */
 static void json_line(struct scan_report *r, const struct scan_finding *f)
 {
 	struct jsonw *w = &r->w;

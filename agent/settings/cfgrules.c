@@ -180,18 +180,10 @@ static int rules_disable_one(struct yamlcfg *c, yaml_node_t *n)
 {
 	struct lw_config *cfg = CFG(c);
 	const char *id;
-	char **v;
 
 	if (yamlcfg__str(c, n, &id))
 		return -EINVAL;
-	v = realloc(cfg->disabled_rules, (cfg->n_disabled_rules + 1) * sizeof(*v));
-	if (!v)
-		return yamlcfg__fail(c, "out of memory");
-	cfg->disabled_rules = v;
-	if (!(v[cfg->n_disabled_rules] = strdup(id)))
-		return yamlcfg__fail(c, "out of memory");
-	cfg->n_disabled_rules++;
-	return 0;
+	return yamlcfg__append_str(c, &cfg->disabled_rules, &cfg->n_disabled_rules, id);
 }
 
 static int rules_disable(struct yamlcfg *c, yaml_node_t *n)

@@ -169,23 +169,12 @@ static int expected_process(struct yamlcfg *c, yaml_node_t *n)
 
 static int expected_port(struct yamlcfg *c, yaml_node_t *n)
 {
-	uint64_t v;
-
-	if (yamlcfg__uint(c, n, 1, 65535, &v))
-		return -EINVAL;
-	current_expected(c)->port = (uint16_t)v;
-	return 0;
+	return yamlcfg__port(c, n, &current_expected(c)->port);
 }
 
 static int expected_protocol(struct yamlcfg *c, yaml_node_t *n)
 {
-	static const char *const names[] = { "tcp", "udp" };
-	unsigned i;
-
-	if (yamlcfg__word(c, n, names, 2, &i))
-		return -EINVAL;
-	current_expected(c)->protocol = i ? IPPROTO_UDP : IPPROTO_TCP;
-	return 0;
+	return yamlcfg__protocol(c, n, &current_expected(c)->protocol);
 }
 
 static int expected_address(struct yamlcfg *c, yaml_node_t *n)

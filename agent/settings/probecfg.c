@@ -42,7 +42,6 @@ static int probe_protocol(struct yamlcfg *c, yaml_node_t *n)
 {
 	struct lw_config *cfg = CFG(c);
 	const char *s;
-	char **v;
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
@@ -56,14 +55,7 @@ static int probe_protocol(struct yamlcfg *c, yaml_node_t *n)
 						lw_probes[i]->name);
 		return yamlcfg__fail(c, "unknown protocol \"%s\" (expected one of %s)", s, names);
 	}
-	v = realloc(cfg->probe_protocols, (cfg->n_probe_protocols + 1) * sizeof(*v));
-	if (!v)
-		return yamlcfg__fail(c, "out of memory");
-	cfg->probe_protocols = v;
-	if (!(v[cfg->n_probe_protocols] = strdup(s)))
-		return yamlcfg__fail(c, "out of memory");
-	cfg->n_probe_protocols++;
-	return 0;
+	return yamlcfg__append_str(c, &cfg->probe_protocols, &cfg->n_probe_protocols, s);
 }
 
 static int probe_protocols(struct yamlcfg *c, yaml_node_t *n)

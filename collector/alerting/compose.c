@@ -53,6 +53,7 @@ void alert__free(struct alert *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* the facts routes match on, copied field by field */
 void alert__facts(const struct alert *a, struct alert_facts *f)
 {
 	f->kind = a->kind;
@@ -394,6 +395,13 @@ static const int agent_severity[AGENT_PROBLEM_COUNT] = {
 	[AGENT_SPOOL] = LEAKWATCH__V1__SEVERITY__SEVERITY_MEDIUM,
 };
 
+/* the description's Where line, the same for every agent problem */
+static void agent_where(FILE *ds, const struct agent_status *st)
+{
+	fprintf(ds, "Where: host %s, agent %s, version %s.\n", st->host, st->agent_id,
+		alerttext__set(st->version) ? st->version : "unknown");
+}
+
 static void agent_text(enum agent_problem p, const struct agent_status *st, FILE *sm, FILE *ds, FILE *dt)
 {
 	char when[LW_RFC3339_LEN];
@@ -404,8 +412,7 @@ static void agent_text(enum agent_problem p, const struct agent_status *st, FILE
 		fprintf(ds, "What: no heartbeat from agent %s for more than %" PRIu64 " s; the last arrived "
 			    "at %s.\n",
 			st->agent_id, st->silent_ms / 1000, clock__rfc3339(st->last_heartbeat_ns, when));
-		fprintf(ds, "Where: host %s, agent %s, version %s.\n", st->host, st->agent_id,
-			alerttext__set(st->version) ? st->version : "unknown");
+		agent_where(ds, st);
 		fputs("Why: while it is silent, listeners opened and credentials logged on this host go "
 		      "unseen.\n", ds);
 		fputs("What to do: check the leakwatch service or pod on the host (systemctl status "
@@ -418,8 +425,7 @@ static void agent_text(enum agent_problem p, const struct agent_status *st, FILE
 		fprintf(ds, "What: %" PRIu64 " record(s) lost over the last %" PRIu64 " heartbeats, each "
 			    "reporting new losses (totals: %s).\n",
 			st->drops_new, st->drop_reports, alerttext__set(st->drop_reasons) ? st->drop_reasons : "none");
-		fprintf(ds, "Where: host %s, agent %s, version %s.\n", st->host, st->agent_id,
-			alerttext__set(st->version) ? st->version : "unknown");
+		agent_where(ds, st);
 		fputs("Why: a lost record is a listener or a leaked credential that may never be "
 		      "reported.\n", ds);
 		fputs("What to do: ringbuf_full: raise agent.ringbuf_size or watch fewer paths; "
@@ -438,8 +444,7 @@ static void agent_text(enum agent_problem p, const struct agent_status *st, FILE
 			fprintf(ds, "; %" PRIu64 " record(s) already dropped because it was full",
 				st->spool_dropped_full);
 		fputs(".\n", ds);
-		fprintf(ds, "Where: host %s, agent %s, version %s.\n", st->host, st->agent_id,
-			alerttext__set(st->version) ? st->version : "unknown");
+		agent_where(ds, st);
 		fputs("Why: events wait on the host instead of reaching the collector, and a full "
 		      "spool drops the oldest.\n", ds);
 		fputs("What to do: check the agent's route and credentials to the collector "

@@ -147,19 +147,25 @@ static int p_exec(struct db *db, const char *sql)
 	return rc;
 }
 
-static int p_begin(struct db *db)
+/* sql, which opens a use of the connection (BEGIN, a ping) */
+static int exec_first(struct db *db, const char *sql)
 {
 	struct pg_db *d = PGDB(db);
 
 	if (!connected(d))
 		return DB_ERROR;
-	if (p_exec(db, "BEGIN") == DB_OK)
+	if (p_exec(db, sql) == DB_OK)
 		return DB_OK;
 	/* a server restarted or failed over since the last use: libpq learns
 	 * the connection is gone only now; once more, on a new one */
 	if (PQstatus(d->conn) == CONNECTION_OK || !connected(d))
 		return DB_ERROR;
-	return p_exec(db, "BEGIN");
+	return p_exec(db, sql);
+}
+
+static int p_begin(struct db *db)
+{
+	return exec_first(db, "BEGIN");
 }
 
 /* PostgreSQL answers COMMIT to a transaction a failed statement aborted
@@ -186,13 +192,7 @@ static int p_commit(struct db *db)
 
 static int p_ping(struct db *db)
 {
-	struct pg_db *d = PGDB(db);
-
-	if (!connected(d))
-		return DB_ERROR;
-	if (p_exec(db, "SELECT 1") == DB_OK)
-		return DB_OK;
-	return PQstatus(d->conn) != CONNECTION_OK && connected(d) ? p_exec(db, "SELECT 1") : DB_ERROR;
+	return exec_first(db, "SELECT 1");
 }
 
 static int64_t p_changes(struct db *db)

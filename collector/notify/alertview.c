@@ -123,6 +123,8 @@ static int load_list(struct db_stmt *st, size_t max, struct alert_views *out)
 	return err;
 }
 
+/* The lists below share their join and load_list; their rows, order and
+ * parameters differ, so each keeps its own statement. */
 int alertview__group(struct db *db, int64_t row, size_t max, struct alert_views *out)
 {
 	struct db_stmt *st;

@@ -54,10 +54,8 @@ int query_rows__agents(struct db *db, const struct query_filter *f, struct findi
 		/* lost records mean findings that never arrived: worth a look */
 		fd.severity = drops || lost ? 2 : 1;
 		fd.last_seen_ns = u64(st, 7);
-		jsonw__init(&w);
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "kind", "health");
-		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
+		/* this kind's fields: the other readers list theirs alike */
+		begin_finding(&w, "health", fd.severity);
 		jsonw__kv_str(&w, "agent_id", text(st, 0));
 		jsonw__kv_str(&w, "host", text(st, 1));
 		jsonw__kv_str(&w, "machine_id", text(st, 2));

@@ -28,6 +28,7 @@ static const char hosts_sql[] =
 	"SELECT hostname, count(*) FROM leak_locations WHERE fingerprint = ?1"
 	" GROUP BY hostname ORDER BY hostname";
 
+/* one statement per schema a database may still have, as query_listeners.c has for its own columns */
 #define LOCATIONS_SQL(v3)                                                                          \
 	"SELECT hostname, path, first_seen_ns, last_seen_ns, count, events, last_event_id, device,"  \
 	" inode, last_offset, comm, pid, exe, container_id, pod_uid, pod_name, pod_namespace,"       \
@@ -167,10 +168,7 @@ int query_rows__leaks(struct db *db, const struct query_filter *f, struct findin
 
 		fd.severity = db__column_int(st, 3);
 		fd.last_seen_ns = u64(st, 6);
-		jsonw__init(&w);
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "kind", "leak");
-		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
+		begin_finding(&w, "leak", fd.severity);
 		jsonw__kv_str(&w, "fingerprint", text(st, 0));
 		jsonw__kv_str(&w, "rule", text(st, 1));
 		jsonw__kv_str(&w, "family", text(st, 2));

@@ -122,10 +122,7 @@ int query_rows__listeners(struct db *db, const struct query_filter *f, struct fi
 		fd.severity = db__column_int(st, 11);
 		fd.active = state && !strcmp(state, "open");
 		fd.last_seen_ns = u64(st, 7);
-		jsonw__init(&w);
-		jsonw__begin_object(&w);
-		jsonw__kv_str(&w, "kind", "listener");
-		jsonw__kv_str(&w, "severity", severity__wire_name(fd.severity));
+		begin_finding(&w, "listener", fd.severity);
 		jsonw__kv_str(&w, "host", text(st, 0));
 		jsonw__kv_str(&w, "machine_id", text(st, 10));
 		jsonw__kv_str(&w, "state", state);

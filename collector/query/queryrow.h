@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "os/clock.h"
 #include "wire/jsonw.h"
+#include "wire/names.h"
 #include "query/query.h"
 
 /* --- column readers --- */
@@ -61,6 +62,15 @@ static inline void kv_id(struct jsonw *w, const char *key, struct db_stmt *st, i
 static inline void kv_opt(struct jsonw *w, const char *key, struct db_stmt *st, int i)
 {
 	jsonw__kv_str(w, key, text(st, i)); /* NULL column: null */
+}
+
+/* A finding's object opened in w, with its kind and severity. */
+static inline void begin_finding(struct jsonw *w, const char *kind, int severity)
+{
+	jsonw__init(w);
+	jsonw__begin_object(w);
+	jsonw__kv_str(w, "kind", kind);
+	jsonw__kv_str(w, "severity", severity__wire_name(severity));
 }
 
 /* Where a reader's row holds a container's columns; -1: not in this row. */

@@ -35,6 +35,7 @@ static const struct family ingest[] = {
 	F("queries_total", "counter", queries, "GET /v1/findings requests."),
 };
 
+/* a table as ingest[] is, apart so the labelled rejected_total stands between them */
 static const struct family rest[] = {
 	F("retention_deleted_rows_total", "counter", retention_deleted,
 	  "Rows deleted by retention: events and the findings derived from them."),

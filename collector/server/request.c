@@ -17,6 +17,7 @@
 
 #include "access/clientcert.h"
 #include "server/connguard.h"
+#include "net/url.h"
 #include "os/log.h"
 
 #define FIRST_CHUNK (64 * 1024)  /* buffer for a body of unknown length */
@@ -103,9 +104,6 @@ static void refuse(struct server *s, struct request *r, int status, const char *
 
 static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
 {
-	static const char prefix[] = "/v1/findings/", suffix[] = "/ack";
-	size_t n;
-
 	if (!strcmp(url, "/healthz"))
 		return ROUTE_HEALTHZ;
 	if (!strcmp(url, "/livez"))
@@ -118,17 +116,8 @@ static enum route route_of(const char *url, char finding[MAX_FINDING_ID + 1])
 		return ROUTE_FINDINGS;
 	if (!strcmp(url, "/ui") || !strncmp(url, "/ui/", 4))
 		return ROUTE_UI;
-	if (strncmp(url, prefix, sizeof(prefix) - 1))
+	if (!url__segment_between(url, "/v1/findings/", "/ack", finding, MAX_FINDING_ID + 1))
 		return ROUTE_NONE;
-	url += sizeof(prefix) - 1;
-	n = strlen(url);
-	if (n <= sizeof(suffix) - 1 || strcmp(url + n - (sizeof(suffix) - 1), suffix))
-		return ROUTE_NONE;
-	n -= sizeof(suffix) - 1;
-	if (n > MAX_FINDING_ID || memchr(url, '/', n))
-		return ROUTE_NONE;
-	memcpy(finding, url, n);
-	finding[n] = '\0';
 	return ROUTE_ACK;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/addr.h"
 #include "server/connguard.h"
 #include "os/log.h"
 
@@ -85,24 +86,6 @@ static int start_pages(struct server *s, const struct server_opts *o)
 	return 0;
 }
 
-static void sockaddr_of(const struct listen_addr *l, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (l->addr.family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(l->port);
-		memcpy(&a->sin6_addr, l->addr.b, 16);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(l->port);
-		memcpy(&a->sin_addr, l->addr.b, 4);
-	}
-}
-
 /* The daemon's address and limits as MHD options, ended; returns how many. */
 static int limits_options(const struct server_opts *o, unsigned limit, struct sockaddr_storage *ss,
 			  struct MHD_OptionItem *opts)
@@ -123,18 +106,43 @@ static int limits_options(const struct server_opts *o, unsigned limit, struct so
 	return n;
 }
 
-int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
+/* TLS as MHD options: the certificate, its key, and a CA to ask every
+ * client for a certificate (clientcert.c verifies it); returns how many. */
+static int tls_options(const struct server_opts *o, struct MHD_OptionItem *opts)
 {
-	unsigned int flags = MHD_USE_ERROR_LOG;
+	int n = 0;
+
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
+	if (o->tls_client_ca_pem)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)o->tls_client_ca_pem };
+	return n;
+}
+
+/* The connection guard, and in *limit the connections the descriptors
+ * allow; -1 when it cannot start. */
+static int start_guard(struct server *s, const struct server_opts *o, unsigned *limit)
+{
 	struct connguard_opts guard = { .header_timeout_ms = o->header_timeout_ms,
 					.min_body_rate = o->min_body_rate,
 					.idle_ms = (uint64_t)o->timeout_s * 1000 };
+
+	*limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
+	/* the reserve is the top of what fits, when fewer fit than asked */
+	guard.reserve_from = *limit > o->reserve_connections ? *limit - o->reserve_connections : *limit / 2;
+	s->guard = connguard__new(&guard, o->metrics);
+	return s->guard && !connguard__start(s->guard) ? 0 : -1;
+}
+
+int server__start(const struct server_opts *o, struct server **out, char *err, size_t errlen)
+{
+	unsigned int flags = MHD_USE_ERROR_LOG;
 	unsigned limit;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	struct MHD_OptionItem opts[16];
 	struct server *s;
-	int n = 0;
+	int n = 0, rc;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -143,15 +151,10 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		return -ENOMEM;
 	}
 	s->o = *o;
-	limit = connguard__fit_descriptors(o->max_connections + o->reserve_connections);
-	/* the reserve is the top of what fits, when fewer fit than asked */
-	guard.reserve_from = limit > o->reserve_connections ? limit - o->reserve_connections : limit / 2;
-	s->guard = connguard__new(&guard, o->metrics);
-	if (!s->guard || connguard__start(s->guard)) {
+	if (start_guard(s, o, &limit)) {
 		snprintf(err, errlen, "cannot start the connection guard");
-		connguard__free(s->guard);
-		free(s);
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto fail_guard;
 	}
 	/* epoll where there is one: thousands of connections cost nothing idle */
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
@@ -159,27 +162,20 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	pthread_mutex_init(&s->auth_lock, NULL);
 	if (start_pages(s, o)) {
 		snprintf(err, errlen, "cannot make the pages' session key: no randomness");
-		connguard__free(s->guard);
-		free(s);
-		return -EIO;
+		rc = -EIO;
+		goto fail_guard;
 	}
-	sockaddr_of(&o->listen, &ss);
+	addr__sockaddr(&o->listen.addr, o->listen.port, &ss);
 	if (o->listen.addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (o->tls_cert_pem) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
-			connguard__free(s->guard);
-			ui__fini(&s->ui);
-			free(s);
-			return -ENOTSUP;
+			rc = -ENOTSUP;
+			goto fail_pages;
 		}
 		flags |= MHD_USE_TLS;
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem };
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem };
-		/* asks every client for a certificate; clientcert.c verifies it */
-		if (o->tls_client_ca_pem)
-			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)o->tls_client_ca_pem };
+		n = tls_options(o, opts);
 	}
 	n += limits_options(o, limit, &ss, opts + n);
 
@@ -196,15 +192,20 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		snprintf(err, errlen, "cannot listen on %s: %s",
 			 listen_addr__format(&o->listen, where, sizeof(where)),
 			 mhd_last[0] ? mhd_last : "libmicrohttpd failed to start");
-		connguard__free(s->guard);
-		ui__fini(&s->ui);
-		free(s);
-		return -EIO;
+		rc = -EIO;
+		goto fail_pages;
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : o->listen.port;
 	*out = s;
 	return 0;
+
+fail_pages:
+	ui__fini(&s->ui);
+fail_guard:
+	connguard__free(s->guard);
+	free(s);
+	return rc;
 }
 
 uint16_t server__port(const struct server *s)

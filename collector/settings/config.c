@@ -270,7 +270,6 @@ static int cred_host(struct yamlcfg *c, yaml_node_t *n)
 {
 	struct auth_cred_cfg *cred = c->target;
 	const char *s;
-	char **v;
 
 	if (yamlcfg__str(c, n, &s))
 		return -EINVAL;
@@ -278,13 +277,7 @@ static int cred_host(struct yamlcfg *c, yaml_node_t *n)
 		return yamlcfg__fail(c, "expected a hostname or glob of 1 to 255 characters");
 	if (cred->n_hosts >= AUTH_MAX_HOSTS)
 		return yamlcfg__fail(c, "at most %d hosts", AUTH_MAX_HOSTS);
-	if (!(v = realloc(cred->hosts, (cred->n_hosts + 1) * sizeof(*v))))
-		return yamlcfg__fail(c, "out of memory");
-	cred->hosts = v;
-	if (!(v[cred->n_hosts] = strdup(s)))
-		return yamlcfg__fail(c, "out of memory");
-	cred->n_hosts++;
-	return 0;
+	return yamlcfg__append_str(c, &cred->hosts, &cred->n_hosts, s);
 }
 
 static int cred_hosts(struct yamlcfg *c, yaml_node_t *n)

@@ -134,6 +134,25 @@ void page__message(struct page *p, unsigned status, const char *title, const cha
 	page__finish(p, status, out);
 }
 
+void page__aside(FILE *f, const char *before, const char *text, const char *after)
+{
+	if (!text)
+		return;
+	fputs(before, f);
+	html__text(f, text);
+	fputs(after, f);
+}
+
+int page__read(struct page *p, const char *sql, struct db_stmt **st, struct ui_response *out)
+{
+	db__exec(p->db, "BEGIN");
+	if (db__prepare(p->db, sql, st) == DB_OK)
+		return 0;
+	db__exec(p->db, "COMMIT");
+	page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
+	return -1;
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -141,8 +160,22 @@ static int newest_first(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* One row of a history: its time, then fn's cells for the event. */
+static void history_row(struct page *p, struct db_stmt *st, history_fn *fn, void *ctx)
+{
+	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)db__column_bytes(st, EC_BODY),
+								  db__column_blob(st, EC_BODY));
+
+	fputs("<tr><td>", p->f);
+	page__when(p->f, (uint64_t)db__column_int64(st, EC_TIME), p->now_ns);
+	fputs("</td>", p->f);
+	fn(p, st, ev, ctx);
+	if (ev)
+		leakwatch__v1__event__free_unpacked(ev, NULL);
+}
+
 size_t page__history(struct page *p, const struct history_owner *owner, const char *const *histories, size_t n,
-		     size_t max, void (*fn)(struct page *p, struct db_stmt *st, void *ctx), void *ctx)
+		     size_t max, history_fn *fn, void *ctx)
 {
 	int64_t *ids = calloc(n * STORE_HISTORY_MAX + 1, sizeof(*ids));
 	size_t k = 0, shown = 0;
@@ -172,7 +205,7 @@ size_t page__history(struct page *p, const struct history_owner *owner, const ch
 		if (owner->fingerprint)
 			db__bind_text(st, 4, owner->fingerprint, -1);
 		if (db__step(st) == DB_ROW) {
-			fn(p, st, ctx);
+			history_row(p, st, fn, ctx);
 			shown++;
 		}
 		db__reset(st);

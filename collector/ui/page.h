@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "db/db.h"
+#include "leakwatch/v1/leakwatch.pb-c.h"
 #include "storage/store.h"
 #include "web/session.h"
 #include "ui/ui.h"
@@ -52,14 +53,22 @@ const char *page__runbook(const struct page *p, enum store_kind k);
 unsigned page__number(const char *s);
 /* A query argument, or NULL when absent or empty. */
 const char *page__arg(const struct page *p, const char *name);
+/* text, escaped, between before and after; nothing when text is NULL */
+void page__aside(FILE *f, const char *before, const char *text, const char *after);
+
+/* A finding's page opens a read transaction, its snapshot, with the
+ * finding's statement; -1 after answering 503 when the database cannot. */
+int page__read(struct page *p, const char *sql, struct db_stmt **st, struct ui_response *out);
+
 /* A whole page of one message: 404s, 403s and the like. */
 void page__message(struct page *p, unsigned status, const char *title, const char *text,
 		   struct ui_response *out);
 
 /*
  * A finding's history: the events whose rowids its rows keep (store.h) and
- * that are still its own, newest first, at most max, each given to fn with
- * UISQL_EVENT's columns.
+ * that are still its own, newest first, at most max, each a table row
+ * opened with its time's cell and ended by fn, which is given UISQL_EVENT's
+ * columns and the event decoded (NULL when it could not be).
  * histories: the column's text of each row (NULL allowed). How many were
  * shown; an event that retention removed is skipped.
  */
@@ -68,8 +77,9 @@ struct history_owner {
 	const char *host;        /* a listener's host, or NULL */
 	const char *fingerprint; /* a leak's, or NULL */
 };
+typedef void history_fn(struct page *p, struct db_stmt *st, const Leakwatch__V1__Event *ev, void *ctx);
 size_t page__history(struct page *p, const struct history_owner *owner, const char *const *histories, size_t n,
-		     size_t max, void (*fn)(struct page *p, struct db_stmt *st, void *ctx), void *ctx);
+		     size_t max, history_fn *fn, void *ctx);
 
 /* The pages (page_*.c). */
 void page__overview(struct page *p, struct ui_response *out);

@@ -54,11 +54,7 @@ static void host_row(FILE *f, struct db_stmt *st, uint64_t now_ns)
 	fprintf(f, "%lld</td><td>", (long long)db__column_int64(st, GC_LISTENERS));
 	if (drops) {
 		fprintf(f, "<span class=\"open-door\">%lld</span>", (long long)drops);
-		if (COL(st, GC_DROP_REASONS)) {
-			fputs(" <span class=\"muted\">(", f);
-			html__text(f, COL(st, GC_DROP_REASONS));
-			fputs(")</span>", f);
-		}
+		page__aside(f, " <span class=\"muted\">(", COL(st, GC_DROP_REASONS), ")</span>");
 	} else {
 		fputs("0", f);
 	}

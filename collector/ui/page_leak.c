@@ -16,6 +16,8 @@
 
 #define COL(st, i) ((const char *)db__column_text(st, i))
 
+/* The leak's columns as a details table; page_overview.c's leak_row shows
+ * some of the same columns as one row of a list: alike, other markup. */
 static void summary(struct page *p, struct db_stmt *st)
 {
 	FILE *f = p->f;
@@ -89,11 +91,7 @@ static void locations(struct page *p, const char *fp)
 			html__text(f, COL(st, XC_UNIT) ? COL(st, XC_UNIT) : "?");
 		} else {
 			html__text(f, COL(st, XC_PATH));
-			if (COL(st, XC_PREVIOUS_PATH)) {
-				fputs(" <span class=\"muted\">(was ", f);
-				html__text(f, COL(st, XC_PREVIOUS_PATH));
-				fputs(")</span>", f);
-			}
+			page__aside(f, " <span class=\"muted\">(was ", COL(st, XC_PREVIOUS_PATH), ")</span>");
 		}
 		fputs("</td><td>", f);
 		html__text(f, COL(st, XC_ORIGIN_COMM) ? COL(st, XC_ORIGIN_COMM) : COL(st, XC_COMM) ? COL(st, XC_COMM) : "?");
@@ -104,21 +102,13 @@ static void locations(struct page *p, const char *fp)
 		}
 		if (db__column_type(st, XC_PID) != DB_NULL)
 			fprintf(f, " <span class=\"muted\">(%lld)</span>", (long long)db__column_int64(st, XC_PID));
-		if (COL(st, XC_EXE)) {
-			fputs("<br><span class=\"muted\">", f);
-			html__text(f, COL(st, XC_EXE));
-			fputs("</span>", f);
-		}
+		page__aside(f, "<br><span class=\"muted\">", COL(st, XC_EXE), "</span>");
 		fputs("</td><td>", f);
 		if (COL(st, XC_POD)) {
 			html__text(f, COL(st, XC_NAMESPACE));
 			fputc('/', f);
 			html__text(f, COL(st, XC_POD));
-			if (COL(st, XC_IMAGE)) {
-				fputs("<br><span class=\"muted\">", f);
-				html__text(f, COL(st, XC_IMAGE));
-				fputs("</span>", f);
-			}
+			page__aside(f, "<br><span class=\"muted\">", COL(st, XC_IMAGE), "</span>");
 		} else {
 			fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
 		}
@@ -163,17 +153,13 @@ static void alerts(struct page *p, const char *fp)
 	db__finalize(st);
 }
 
-static void history_row(struct page *p, struct db_stmt *st, void *ctx)
+static void history_row(struct page *p, struct db_stmt *st, const Leakwatch__V1__Event *ev, void *ctx)
 {
 	const char *fp = ctx;
 	FILE *f = p->f;
-	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)db__column_bytes(st, EC_BODY),
-								  db__column_blob(st, EC_BODY));
 	const Leakwatch__V1__LeakEvent *l = ev ? ev->leak : NULL;
 
-	fputs("<tr><td>", f);
-	page__when(f, (uint64_t)db__column_int64(st, EC_TIME), p->now_ns);
-	fputs("</td><td>", f);
+	fputs("<td>", f);
 	html__text(f, COL(st, EC_HOST));
 	if (!l || !l->fingerprint || strcmp(l->fingerprint, fp)) {
 		fputs("</td><td colspan=\"3\" class=\"muted\">an event that could not be read</td></tr>\n", f);
@@ -191,8 +177,6 @@ static void history_row(struct page *p, struct db_stmt *st, void *ctx)
 		fprintf(f, "</td><td>%llu%s</td></tr>\n", (unsigned long long)(l->count ? l->count : 1),
 			l->repeat ? " (repeat)" : "");
 	}
-	if (ev)
-		leakwatch__v1__event__free_unpacked(ev, NULL);
 }
 
 /* The latest events across the leak's locations (each row keeps its own history). */
@@ -233,12 +217,8 @@ void page__leak(struct page *p, const char *fp, struct ui_response *out)
 		page__message(p, 404, "No such leak", "A leak's page is /ui/leak/<fingerprint>, 16 to 64 hex digits.", out);
 		return;
 	}
-	db__exec(p->db, "BEGIN");
-	if (db__prepare(p->db, UISQL_LEAK, &st) != DB_OK) {
-		db__exec(p->db, "COMMIT");
-		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
+	if (page__read(p, UISQL_LEAK, &st, out))
 		return;
-	}
 	db__bind_text(st, 1, fp, -1);
 	if ((rc = db__step(st)) != DB_ROW) {
 		db__finalize(st);

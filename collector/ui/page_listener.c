@@ -151,11 +151,7 @@ static void details_exposure(struct page *p, struct db_stmt *st)
 	}
 	row(f, "Service");
 	html__text(f, COL(st, LC_SERVICE) ? COL(st, LC_SERVICE) : "unknown");
-	if (COL(st, LC_SERVICE_BY)) {
-		fputs(" <span class=\"muted\">(by ", f);
-		html__text(f, COL(st, LC_SERVICE_BY));
-		fputs(")</span>", f);
-	}
+	page__aside(f, " <span class=\"muted\">(by ", COL(st, LC_SERVICE_BY), ")</span>");
 	fputs("</td></tr>\n", f);
 	row(f, "Without credentials");
 	if (!auth)
@@ -187,10 +183,7 @@ static void details_owner(struct page *p, struct db_stmt *st, const struct liste
 	html__text(f, COL(st, LC_COMM) ? COL(st, LC_COMM) : "?");
 	if (db__column_type(st, LC_PID) != DB_NULL)
 		fprintf(f, " (pid %lld)", (long long)db__column_int64(st, LC_PID));
-	if (COL(st, LC_USER)) {
-		fputs(" as ", f);
-		html__text(f, COL(st, LC_USER));
-	}
+	page__aside(f, " as ", COL(st, LC_USER), "");
 	fputs("</td></tr>\n", f);
 	row_text(f, "Executable", COL(st, LC_EXE));
 	if (COL(st, LC_POD)) {
@@ -198,20 +191,13 @@ static void details_owner(struct page *p, struct db_stmt *st, const struct liste
 		html__text(f, COL(st, LC_NAMESPACE));
 		fputc('/', f);
 		html__text(f, COL(st, LC_POD));
-		if (COL(st, LC_CONTAINER)) {
-			fputs(", container ", f);
-			html__text(f, COL(st, LC_CONTAINER));
-		}
+		page__aside(f, ", container ", COL(st, LC_CONTAINER), "");
 		fputs("</td></tr>\n", f);
 	}
 	row_text(f, "Image", COL(st, LC_IMAGE));
 	row(f, "Network namespace");
 	fprintf(f, "%llu", (unsigned long long)id->netns);
-	if (COL(st, LC_NETNS_NAME)) {
-		fputs(" (", f);
-		html__text(f, COL(st, LC_NETNS_NAME));
-		fputc(')', f);
-	}
+	page__aside(f, " (", COL(st, LC_NETNS_NAME), ")");
 	fputs("</td></tr>\n", f);
 	row(f, "First seen");
 	page__when(f, (uint64_t)db__column_int64(st, LC_FIRST_SEEN), p->now_ns);
@@ -276,17 +262,13 @@ static const char *action_name(int a)
 	}
 }
 
-static void history_row(struct page *p, struct db_stmt *st, void *ctx)
+static void history_row(struct page *p, struct db_stmt *st, const Leakwatch__V1__Event *ev, void *ctx)
 {
 	const struct listener_id *id = ctx;
 	FILE *f = p->f;
-	Leakwatch__V1__Event *ev = leakwatch__v1__event__unpack(NULL, (size_t)db__column_bytes(st, EC_BODY),
-								  db__column_blob(st, EC_BODY));
 	const Leakwatch__V1__ListenerEvent *l = ev ? ev->listener : NULL;
 
-	fputs("<tr><td>", f);
-	page__when(f, (uint64_t)db__column_int64(st, EC_TIME), p->now_ns);
-	fputs("</td>", f);
+	(void)st;
 	if (!same_listener(l, id)) {
 		/* a history names its own events; anything else is said, not shown as one */
 		fputs("<td colspan=\"6\" class=\"muted\">an event that could not be read</td></tr>\n", f);
@@ -306,8 +288,6 @@ static void history_row(struct page *p, struct db_stmt *st, void *ctx)
 			page__process(f, ev->process->comm, ev->process->pid);
 		fputs("</td></tr>\n", f);
 	}
-	if (ev)
-		leakwatch__v1__event__free_unpacked(ev, NULL);
 }
 
 static void history(struct page *p, const struct listener_id *id, const char *ids)
@@ -337,12 +317,8 @@ void page__listener(struct page *p, const char *idtext, struct ui_response *out)
 			      "A listener's page is /ui/listener/<host>/<netns>/<tcp|udp>/<address>/<port>.", out);
 		return;
 	}
-	db__exec(p->db, "BEGIN");
-	if (db__prepare(p->db, UISQL_LISTENER, &st) != DB_OK) {
-		db__exec(p->db, "COMMIT");
-		page__message(p, 503, "Storage unavailable", "The database could not be read; retry later.", out);
+	if (page__read(p, UISQL_LISTENER, &st, out))
 		return;
-	}
 	db__bind_text(st, 1, id.host, -1);
 	db__bind_int64(st, 2, (int64_t)id.netns);
 	db__bind_text(st, 3, id.proto, -1);

@@ -360,21 +360,7 @@ static bool is_get(const char *m)
 /* "/ui/leak/<fp>/ack" -> fp, or NULL */
 static const char *ack_target(const char *path, char fp[80])
 {
-	static const char prefix[] = "/ui/leak/", suffix[] = "/ack";
-	size_t n;
-
-	if (strncmp(path, prefix, sizeof(prefix) - 1))
-		return NULL;
-	path += sizeof(prefix) - 1;
-	n = strlen(path);
-	if (n <= sizeof(suffix) - 1 || strcmp(path + n - (sizeof(suffix) - 1), suffix))
-		return NULL;
-	n -= sizeof(suffix) - 1;
-	if (n >= 80 || memchr(path, '/', n))
-		return NULL;
-	memcpy(fp, path, n);
-	fp[n] = '\0';
-	return fp;
+	return url__segment_between(path, "/ui/leak/", "/ack", fp, 80);
 }
 
 void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *out)

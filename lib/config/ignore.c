@@ -94,13 +94,19 @@ static int entry_path(struct yamlcfg *c, yaml_node_t *n)
 	return 0;
 }
 
+/* a copy of a string of 1 to max characters; else fails saying expected */
+static int bounded_strdup(struct yamlcfg *c, yaml_node_t *n, char **out, size_t max, const char *expected)
+{
+	if (yamlcfg__strdup(c, n, out))
+		return -EINVAL;
+	if (!**out || strlen(*out) > max)
+		return yamlcfg__fail(c, "%s", expected);
+	return 0;
+}
+
 static int entry_reason(struct yamlcfg *c, yaml_node_t *n)
 {
-	if (yamlcfg__strdup(c, n, &ENTRY(c)->reason))
-		return -EINVAL;
-	if (!*ENTRY(c)->reason || strlen(ENTRY(c)->reason) > 512)
-		return yamlcfg__fail(c, "expected 1 to 512 characters");
-	return 0;
+	return bounded_strdup(c, n, &ENTRY(c)->reason, 512, "expected 1 to 512 characters");
 }
 
 /* "2027-01-31" (the end of that day, UTC) or "2027-01-31T12:00:00Z" */
@@ -124,32 +130,17 @@ static int entry_expires(struct yamlcfg *c, yaml_node_t *n)
 
 static int entry_process(struct yamlcfg *c, yaml_node_t *n)
 {
-	if (yamlcfg__strdup(c, n, &ENTRY(c)->process))
-		return -EINVAL;
-	if (!*ENTRY(c)->process || strlen(ENTRY(c)->process) > 4096)
-		return yamlcfg__fail(c, "expected an executable's name or path");
-	return 0;
+	return bounded_strdup(c, n, &ENTRY(c)->process, 4096, "expected an executable's name or path");
 }
 
 static int entry_port(struct yamlcfg *c, yaml_node_t *n)
 {
-	uint64_t v;
-
-	if (yamlcfg__uint(c, n, 1, 65535, &v))
-		return -EINVAL;
-	ENTRY(c)->port = (uint16_t)v;
-	return 0;
+	return yamlcfg__port(c, n, &ENTRY(c)->port);
 }
 
 static int entry_protocol(struct yamlcfg *c, yaml_node_t *n)
 {
-	static const char *const names[] = { "tcp", "udp" };
-	unsigned p;
-
-	if (yamlcfg__word(c, n, names, 2, &p))
-		return -EINVAL;
-	ENTRY(c)->protocol = p ? IPPROTO_UDP : IPPROTO_TCP;
-	return 0;
+	return yamlcfg__protocol(c, n, &ENTRY(c)->protocol);
 }
 
 static int entry_address(struct yamlcfg *c, yaml_node_t *n)

@@ -473,3 +473,17 @@ void *yamlcfg__append(struct yamlcfg *c, void **items, size_t *n, size_t size, s
 	memset(grown + *n * size, 0, size);
 	return grown + (*n)++ * size;
 }
+
+int yamlcfg__append_str(struct yamlcfg *c, char ***list, size_t *n, const char *s)
+{
+	char *copy = strdup(s);
+	char **grown = copy ? realloc(*list, (*n + 1) * sizeof(**list)) : NULL;
+
+	if (!grown) {
+		free(copy);
+		return yamlcfg__fail(c, "out of memory");
+	}
+	*list = grown;
+	grown[(*n)++] = copy;
+	return 0;
+}

@@ -175,6 +175,8 @@ int yamlcfg__walk_seq(struct yamlcfg *c, yaml_node_t *seq, yamlcfg_fn fn);
  */
 void *yamlcfg__append(struct yamlcfg *c, void **items, size_t *n, size_t size, size_t max,
 		      const char *what);
+/* A copy of s at the end of the string list *list of *n; fails when out of memory. */
+int yamlcfg__append_str(struct yamlcfg *c, char ***list, size_t *n, const char *s);
 
 /* A configured path, or name under dir when none was given. */
 const char *yamlcfg__path_or(const char *path, const char *dir, const char *name, char *buf, size_t len);
@@ -192,6 +194,10 @@ int yamlcfg__size(struct yamlcfg *c, yaml_node_t *n, uint64_t min, uint64_t max,
 /* One of count words: its index. Fails with "expected a, b or c". */
 int yamlcfg__word(struct yamlcfg *c, yaml_node_t *n, const char *const *words, size_t count,
 		  unsigned *index);
+/* A listener's port, 1 to 65535, and its protocol, "tcp" or "udp"
+ * (IPPROTO_TCP or IPPROTO_UDP): the keys of entries that name listeners. */
+int yamlcfg__port(struct yamlcfg *c, yaml_node_t *n, uint16_t *out);
+int yamlcfg__protocol(struct yamlcfg *c, yaml_node_t *n, uint8_t *out);
 
 /* Pure parsers behind the readers, shared with command-line flags. */
 int parse_duration_ms(const char *s, uint64_t *out);

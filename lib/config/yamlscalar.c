@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,4 +194,25 @@ int yamlcfg__word(struct yamlcfg *c, yaml_node_t *n, const char *const *words, s
 		len += (size_t)snprintf(expected + len, sizeof(expected) - len, "%s%s",
 					i == 0 ? "" : i + 1 == count ? " or " : ", ", words[i]);
 	return yamlcfg__fail(c, "expected %s, got \"%s\"", expected, s);
+}
+
+int yamlcfg__port(struct yamlcfg *c, yaml_node_t *n, uint16_t *out)
+{
+	uint64_t v;
+
+	if (yamlcfg__uint(c, n, 1, 65535, &v))
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int yamlcfg__protocol(struct yamlcfg *c, yaml_node_t *n, uint8_t *out)
+{
+	static const char *const names[] = { "tcp", "udp" };
+	unsigned i;
+
+	if (yamlcfg__word(c, n, names, 2, &i))
+		return -EINVAL;
+	*out = i ? IPPROTO_UDP : IPPROTO_TCP;
+	return 0;
 }

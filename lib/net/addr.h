@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /*
  * Ordered from least to most reachable: a wildcard's exposure is the max.
@@ -48,6 +49,8 @@ struct lw_class_rule {
 void addr__from_bytes(struct lw_addr *a, int family, const void *bytes);
 /* Turns an IPv4-mapped IPv6 address into the IPv4 address it carries. */
 void addr__unmap(struct lw_addr *a);
+/* a and port as a socket address in *ss; its length */
+socklen_t addr__sockaddr(const struct lw_addr *a, uint16_t port, struct sockaddr_storage *ss);
 bool addr__is_wildcard(const struct lw_addr *a);
 bool addr__equal(const struct lw_addr *a, const struct lw_addr *b);
 int addr__parse(const char *s, struct lw_addr *out);

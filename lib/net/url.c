@@ -26,3 +26,22 @@ void url__encode(FILE *f, const char *s, bool keep_slash)
 	if (s)
 		url__encode_n(f, s, strlen(s), keep_slash);
 }
+
+const char *url__segment_between(const char *path, const char *prefix, const char *suffix, char *out,
+				 size_t size)
+{
+	size_t np = strlen(prefix), ns = strlen(suffix), n;
+
+	if (strncmp(path, prefix, np))
+		return NULL;
+	path += np;
+	n = strlen(path);
+	if (n <= ns || strcmp(path + n - ns, suffix))
+		return NULL;
+	n -= ns;
+	if (n >= size || memchr(path, '/', n))
+		return NULL;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	return out;
+}

@@ -16,4 +16,10 @@
 void url__encode_n(FILE *f, const char *s, size_t n, bool keep_slash);
 void url__encode(FILE *f, const char *s, bool keep_slash);
 
+/* The one segment X of a path prefix X suffix ("/ui/leak/" X "/ack"),
+ * copied NUL-ended into out of size bytes; NULL when path has another
+ * form, X is empty or holds a '/', or X does not fit. */
+const char *url__segment_between(const char *path, const char *prefix, const char *suffix, char *out,
+				 size_t size);
+
 #endif

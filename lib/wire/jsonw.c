@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/grow.h"
+
 void jsonw__init(struct jsonw *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -36,19 +38,9 @@ static void put(struct jsonw *w, const char *s, size_t n)
 {
 	if (w->failed)
 		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		char *buf;
-
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		buf = realloc(w->buf, cap);
-		if (!buf) {
-			w->failed = true;
-			return;
-		}
-		w->buf = buf;
-		w->cap = cap;
+	if (grow__reserve((void **)&w->buf, &w->cap, w->len + n + 1, 1, 256)) {
+		w->failed = true;
+		return;
 	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;

@@ -9,6 +9,9 @@
 #include "os/clock.h"
 #include "wire/names.h"
 
+/* The functions below write the wire messages' fields (leakwatch.proto), one
+ * message each: alike in shape, not in what they write. */
+
 static const char *or_null(const char *s)
 {
 	return s && *s ? s : NULL;
@@ -45,14 +48,21 @@ static void kv_id(struct jsonw *w, const ProtobufCBinaryData *id)
 	jsonw__kv_str(w, "id", s);
 }
 
+/* key: an object, opened, when there is one (true); null when not (false) */
+static bool object_or_null(struct jsonw *w, const char *key, bool present)
+{
+	jsonw__key(w, key);
+	if (!present)
+		jsonw__null(w);
+	else
+		jsonw__begin_object(w);
+	return present;
+}
+
 static void host(struct jsonw *w, const Leakwatch__V1__Host *h)
 {
-	jsonw__key(w, "host");
-	if (!h) {
-		jsonw__null(w);
+	if (!object_or_null(w, "host", h))
 		return;
-	}
-	jsonw__begin_object(w);
 	jsonw__kv_str(w, "hostname", or_null(h->hostname));
 	jsonw__kv_str(w, "machine_id", or_null(h->machine_id));
 	jsonw__kv_str(w, "boot_id", or_null(h->boot_id));
@@ -63,12 +73,8 @@ static void host(struct jsonw *w, const Leakwatch__V1__Host *h)
 
 static void process_as(struct jsonw *w, const char *key, const Leakwatch__V1__Process *p)
 {
-	jsonw__key(w, key);
-	if (!p) {
-		jsonw__null(w);
+	if (!object_or_null(w, key, p))
 		return;
-	}
-	jsonw__begin_object(w);
 	jsonw__kv_u64(w, "pid", p->pid);
 	jsonw__kv_u64(w, "tid", p->tid);
 	jsonw__kv_str(w, "comm", p->comm ? p->comm : "");
@@ -86,12 +92,8 @@ static void process(struct jsonw *w, const Leakwatch__V1__Process *p)
 
 static void container(struct jsonw *w, const Leakwatch__V1__Container *c)
 {
-	jsonw__key(w, "container");
-	if (!c) {
-		jsonw__null(w);
+	if (!object_or_null(w, "container", c))
 		return;
-	}
-	jsonw__begin_object(w);
 	jsonw__kv_str(w, "id", or_null(c->id));
 	jsonw__kv_str(w, "runtime", or_null(c->runtime));
 	jsonw__kv_str(w, "pod_uid", or_null(c->pod_uid));
@@ -107,12 +109,8 @@ static void container(struct jsonw *w, const Leakwatch__V1__Container *c)
 /* "auth": what the agent's probe found, or null when it did not probe */
 static void auth(struct jsonw *w, const Leakwatch__V1__Auth *a)
 {
-	jsonw__key(w, "auth");
-	if (!a || a->state == LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED) {
-		jsonw__null(w);
+	if (!object_or_null(w, "auth", a && a->state != LEAKWATCH__V1__AUTH__STATE__STATE_UNSPECIFIED))
 		return;
-	}
-	jsonw__begin_object(w);
 	jsonw__kv_str(w, "state", auth_state__wire_name(a->state));
 	jsonw__kv_str(w, "protocol", or_null(a->protocol));
 	jsonw__kv_str(w, "evidence", or_null(a->evidence));
@@ -206,12 +204,8 @@ static void journal(struct jsonw *w, const Leakwatch__V1__LeakEvent *l)
 	const Leakwatch__V1__JournalEntry *j = l->journal;
 
 	jsonw__kv_str(w, "source", "journal");
-	jsonw__key(w, "journal");
-	if (!j) {
-		jsonw__null(w);
+	if (!object_or_null(w, "journal", j))
 		return;
-	}
-	jsonw__begin_object(w);
 	jsonw__kv_str(w, "unit", or_null(j->unit));
 	jsonw__kv_str(w, "identifier", or_null(j->syslog_identifier));
 	jsonw__kv_str(w, "field", or_null(j->field));
@@ -306,12 +300,8 @@ static void health(struct jsonw *w, const Leakwatch__V1__AgentHealth *h)
 		}
 		jsonw__end_array(w);
 	}
-	jsonw__key(w, "spool");
-	if (!sp) {
-		jsonw__null(w);
+	if (!object_or_null(w, "spool", sp))
 		return;
-	}
-	jsonw__begin_object(w);
 	jsonw__kv_u64(w, "bytes", sp->bytes);
 	jsonw__kv_u64(w, "records", sp->records);
 	jsonw__kv_u64(w, "oldest_age_seconds", sp->oldest_age_seconds);

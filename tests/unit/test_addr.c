@@ -376,6 +376,24 @@ static void test_format_bytes(void **state)
 	assert_null(addr__format_bytes(v6, 5, buf));
 }
 
+static void test_sockaddr_of_both_families(void **state)
+{
+	struct sockaddr_storage ss;
+	struct lw_addr a;
+	(void)state;
+
+	assert_int_equal(addr__parse("192.0.2.7", &a), 0);
+	assert_int_equal(addr__sockaddr(&a, 6379, &ss), sizeof(struct sockaddr_in));
+	assert_int_equal(((struct sockaddr_in *)&ss)->sin_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 6379);
+	assert_memory_equal(&((struct sockaddr_in *)&ss)->sin_addr, a.b, 4);
+	assert_int_equal(addr__parse("2001:db8::1", &a), 0);
+	assert_int_equal(addr__sockaddr(&a, 443, &ss), sizeof(struct sockaddr_in6));
+	assert_int_equal(((struct sockaddr_in6 *)&ss)->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 443);
+	assert_memory_equal(&((struct sockaddr_in6 *)&ss)->sin6_addr, a.b, 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_classify_operator_rules),
 		cmocka_unit_test(test_classify_rule_order_does_not_matter),
 		cmocka_unit_test(test_format_bytes),
+		cmocka_unit_test(test_sockaddr_of_both_families),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);

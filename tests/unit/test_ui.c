@@ -92,6 +92,23 @@ static void test_html_url_part(void **state)
 	assert_writes(url__encode(f, NULL, false), "");
 }
 
+static void test_url_segment_between(void **state)
+{
+	char out[8];
+	(void)state;
+
+	assert_string_equal(url__segment_between("/ui/leak/abc/ack", "/ui/leak/", "/ack", out, sizeof(out)), "abc");
+	assert_string_equal(out, "abc");
+	/* seven characters fit in eight bytes, eight do not */
+	assert_non_null(url__segment_between("/ui/leak/abcdefg/ack", "/ui/leak/", "/ack", out, sizeof(out)));
+	assert_null(url__segment_between("/ui/leak/abcdefgh/ack", "/ui/leak/", "/ack", out, sizeof(out)));
+	assert_null(url__segment_between("/ui/leak//ack", "/ui/leak/", "/ack", out, sizeof(out)));
+	assert_null(url__segment_between("/ui/leak/a/b/ack", "/ui/leak/", "/ack", out, sizeof(out)));
+	assert_null(url__segment_between("/ui/leak/abc", "/ui/leak/", "/ack", out, sizeof(out)));
+	assert_null(url__segment_between("/ui/leak/ack", "/ui/leak/", "/ack", out, sizeof(out)));
+	assert_null(url__segment_between("/ui/lea/abc/ack", "/ui/leak/", "/ack", out, sizeof(out)));
+}
+
 static void test_html_url_decode(void **state)
 {
 	char s[64];
@@ -1191,6 +1208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_text_escapes),
 		cmocka_unit_test(test_html_url_part),
+		cmocka_unit_test(test_url_segment_between),
 		cmocka_unit_test(test_html_url_decode),
 		cmocka_unit_test(test_html_time_age_bytes),
 		cmocka_unit_test(test_form_fields),

@@ -12,6 +12,7 @@
 
 #define NAME "jupyter"
 
+/* the list probes' shape (http.h); what tells this service from others is its own */
 static enum probe_next step(struct probe_io *io)
 {
 	struct http_reply r;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/kubedata.h"
+#include "extract/kubedata.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/blocks.h"
+#include "extract/blocks.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #ifndef LW_KUBEDATA_H
 #define LW_KUBEDATA_H
 
-#include "detect/extract.h"
+#include "extract/extract.h"
 
 /*
  * from and to: the "data:" line (YAML) or "data": { (JSON). Finds the first

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/extract.h"
+#include "extract/extract.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect/blocks.h"
-#include "detect/kubedata.h"
+#include "extract/blocks.h"
+#include "extract/kubedata.h"
+#include "extract/uricred.h"
 #include "rules/placeholder.h"
-#include "detect/uricred.h"
 #include "rules/validate.h"
 
 /* No secret is longer; extending past this is a blob, not a token. Below

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "detect/extract.h"
+#include "extract/extract.h"
 
 /*
  * from and to: a match that ends at the '@' and starts no later than "://".

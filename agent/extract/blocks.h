@@ -7,7 +7,7 @@
 #ifndef LW_BLOCKS_H
 #define LW_BLOCKS_H
 
-#include "detect/extract.h"
+#include "extract/extract.h"
 
 /* A PEM block or service-account JSON is looked for this far. */
 #define LW_PEM_MAX (12 * 1024)

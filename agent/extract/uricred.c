@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/uricred.h"
+#include "extract/uricred.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detect/unescape.h"
+#include "extract/unescape.h"
 
 static int hex(unsigned char c)
 {
