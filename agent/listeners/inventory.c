@@ -13,8 +13,8 @@
 #include "os/clock.h"
 #include "os/log.h"
 #include "network/netns.h"
-#include "network/sockdiag.h"
-#include "network/sockowners.h"
+#include "sockets/sockdiag.h"
+#include "sockets/sockowners.h"
 
 /* Its listening sockets, and its cookie, read off the socket that asked. */
 static int namespace_sockets(const struct lw_netns *ns, struct lw_sock **socks, size_t *n, uint64_t *cookie)

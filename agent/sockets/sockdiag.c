@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "network/sockdiag.h"
+#include "sockets/sockdiag.h"
 
 #include <errno.h>
 #include <linux/inet_diag.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "network/sockowners.h"
+#include "sockets/sockowners.h"
 
 #include <dirent.h>
 #include <errno.h>
