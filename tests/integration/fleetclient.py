@@ -15,7 +15,8 @@ The events are the same for the same seed: listener opens and closes on a few
 hosts, and leak sightings of a few fingerprints in a few files, so that the
 state two collectors compute can be compared with what one computes.
 Prints one JSON line: events sent, acknowledged as new and as duplicates,
-batches retried and the events in them, and batches per collector."""
+batches retried, the events of those an earlier try may have stored, and
+batches per collector."""
 import argparse
 import gzip
 import hashlib
@@ -86,15 +87,18 @@ def client_run(args, token, client, stats, lock):
         spec = {"agent_id": f"{args.agent}-{client}", "sequence": seq,
                 "events": [make_event(args.seed, i) for i in batch]}
         body = gzip.compress(pbbatch.encode_batch(spec))
-        tries = 0
+        maybe_stored = False
         while True:
-            tries += 1
             url = urls[turn % len(urls)]
             turn += 1
             try:
                 status, raw = post(url, token, body, 30)
             except (urllib.error.URLError, OSError) as e:
                 status, raw = getattr(e, "code", 0), b""
+                # a connection that was never made stored nothing; one cut
+                # off before the answer may have been stored
+                why = getattr(e, "reason", e)
+                maybe_stored |= status == 0 and not isinstance(why, ConnectionRefusedError)
             if status == 200:
                 ack = ack_of(raw)
                 with lock:
@@ -103,7 +107,7 @@ def client_run(args, token, client, stats, lock):
                     stats["duplicates"] += ack.get("duplicates", 0)
                     stats["rejected"] += ack.get("rejected", 0)
                     stats["by_url"][url] = stats["by_url"].get(url, 0) + 1
-                    if tries > 1:
+                    if maybe_stored:
                         # an earlier try may have been stored, its answer
                         # lost with a killed collector: then this one says
                         # "duplicate" for events that are new to the fleet
