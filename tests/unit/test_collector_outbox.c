@@ -26,6 +26,7 @@
 #include "server/ingest.h"
 #include "notify/outbox.h"
 #include "storage/store.h"
+#include "server/metrics.h"
 #include "collector_fixtures.h"
 #include "db/db.h"
 
@@ -848,6 +849,50 @@ static void test_same_transaction(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
 }
 
+static int exec_sql(struct db *db, void *arg)
+{
+	return db__exec(db, arg) == DB_OK ? 0 : -EIO;
+}
+
+/*
+ * The alerts a batch fires are counted once it commits: a batch rolled
+ * back (a deadlock, then run again; here an alert the database refuses)
+ * counts nothing, and counts once when it goes through.
+ */
+static void test_metrics_count_what_commits(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e1, e2, e3;
+	Leakwatch__V1__Event *evs[2] = {
+		listener(c, &e1, c->t0, "db-1", 27017, true),
+		listener(c, &e2, c->t0, "bad", 27017, true),
+	};
+
+	assert_int_equal(store__tx(c->s, exec_sql,
+				   "CREATE TRIGGER refuse BEFORE INSERT ON alerts WHEN NEW.hostname = 'bad'"
+				   " BEGIN SELECT RAISE(ABORT, 'refused'); END"), 0);
+	assert_int_equal(put(c, evs, 2), -EIO);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
+	assert_int_equal(c->m.alerts_fired, 0);
+
+	assert_int_equal(store__tx(c->s, exec_sql, "DROP TRIGGER refuse"), 0);
+	assert_int_equal(put(c, evs, 2), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 2);
+	assert_int_equal(c->m.alerts_fired, 2);
+
+	/* seen again: deduplicated, once, as committed */
+	evs[0] = listener(c, &e3, c->t0 + SEC, "db-1", 27017, true);
+	assert_int_equal(store__tx(c->s, exec_sql,
+				   "CREATE TRIGGER refuse BEFORE UPDATE ON alerts"
+				   " BEGIN SELECT RAISE(ABORT, 'refused'); END"), 0);
+	assert_int_equal(put(c, evs, 1), -EIO);
+	assert_int_equal(c->m.alerts_deduplicated, 0);
+	assert_int_equal(store__tx(c->s, exec_sql, "DROP TRIGGER refuse"), 0);
+	assert_int_equal(put(c, evs, 1), 0);
+	assert_int_equal(c->m.alerts_deduplicated, 1);
+	assert_int_equal(c->m.alerts_fired, 2);
+}
+
 static void test_schema(void **state)
 {
 	struct ctx *c = *state;
@@ -963,6 +1008,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_count_what_commits, setup, teardown),
 	};
 	log__setup(LW_LOG_ERROR, LW_LOG_TEXT);
 	return cmocka_run_group_tests(tests, NULL, NULL);
