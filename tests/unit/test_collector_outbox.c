@@ -25,6 +25,7 @@
 #include "settings/config.h"
 #include "server/ingest.h"
 #include "notify/outbox.h"
+#include "storage/sharedkey.h"
 #include "storage/store.h"
 #include "server/metrics.h"
 #include "collector_fixtures.h"
@@ -898,7 +899,7 @@ static void test_schema(void **state)
 	struct ctx *c = *state;
 
 	assert_int_equal(count(c, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 9);
+	assert_int_equal(STORE_SCHEMA_VERSION, 10);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leaks') WHERE name IN ('acked_ns', 'acked_by')"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name IN"
 				  " ('source', 'journal_unit', 'journal_identifier', 'journal_cursor', 'origin_comm',"
@@ -920,6 +921,73 @@ static void test_schema(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leak_locations') WHERE name = 'history'"), 1);
 	/* 9: leases */
 	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('leases')"), 3);
+	/* 10: keys the collectors on one database share */
+	assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('shared_keys')"), 3);
+}
+
+/* A version-9 database with rows: migrated, the rows kept, and a session
+ * key made once, which every collector on the database then reads. */
+static void test_migrates_from_v9_and_shares_a_key(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts o = { .busy_timeout_ms = 1000 };
+	uint8_t k1[32], k2[32], k3[32], zero[32] = { 0 };
+	char path[160], err[256];
+	struct store *s, *s2;
+	struct db *db;
+
+	snprintf(path, sizeof(path), "%s/v9.db", c->dir);
+	o.path = path;
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	store__close(s);
+	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
+	assert_int_equal(db__exec(db, "DROP TABLE shared_keys;"
+				      " INSERT INTO leaks (fingerprint, rule, family, severity, redacted, first_seen_ns,"
+				      "  last_seen_ns, total_count, events, updated_ns)"
+				      "  VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
+				      " INSERT INTO leases VALUES ('ticker', 'old', 1);"
+				      " PRAGMA user_version = 9;"),
+			 DB_OK);
+	db__close(db);
+
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), 0);
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k1, sizeof(k1)), 0);
+	assert_memory_not_equal(k1, zero, sizeof(k1));
+	/* another collector, and the same one again: the key the first made */
+	assert_int_equal(sharedkey__get(s2, SHAREDKEY_SESSION, k2, sizeof(k2)), 0);
+	assert_memory_equal(k1, k2, sizeof(k1));
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k2, sizeof(k2)), 0);
+	assert_memory_equal(k1, k2, sizeof(k1));
+	/* another name is another key; a length that is not the row's is an error */
+	assert_int_equal(sharedkey__get(s, "other", k3, sizeof(k3)), 0);
+	assert_memory_not_equal(k1, k3, sizeof(k1));
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k3, 16), -EIO);
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k3, 8), -EINVAL);
+	store__close(s2);
+	store__close(s);
+
+	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
+	{
+		struct db_stmt *st;
+
+		assert_int_equal(db__prepare(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+						 " (SELECT total_count FROM leaks), (SELECT count(*) FROM leases),"
+						 " (SELECT count(*) FROM shared_keys)", &st), DB_OK);
+		assert_int_equal(db__step(st), DB_ROW);
+		assert_int_equal(db__column_int(st, 0), STORE_SCHEMA_VERSION);
+		assert_int_equal(db__column_int(st, 1), 3);
+		assert_int_equal(db__column_int(st, 2), 1);
+		assert_int_equal(db__column_int(st, 3), 2);
+		db__finalize(st);
+	}
+	/* rotation: the row deleted, the next start makes a new key */
+	assert_int_equal(db__exec(db, "DELETE FROM shared_keys WHERE name = '" SHAREDKEY_SESSION "'"), DB_OK);
+	db__close(db);
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k2, sizeof(k2)), 0);
+	assert_memory_not_equal(k1, k2, sizeof(k1));
+	store__close(s);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -941,7 +1009,7 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE listeners DROP COLUMN history;"
 				      " ALTER TABLE leak_locations DROP COLUMN history;"
 				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
-				      " DROP TABLE outbox; DROP TABLE agent_watch; DROP TABLE leases;"
+				      " DROP TABLE outbox; DROP TABLE agent_watch; DROP TABLE leases; DROP TABLE shared_keys;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
 				      " ALTER TABLE leak_locations DROP COLUMN source;"
 				      " ALTER TABLE leak_locations DROP COLUMN journal_unit;"
@@ -1008,6 +1076,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_from_v9_and_shares_a_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_count_what_commits, setup, teardown),
 	};
 	log__setup(LW_LOG_ERROR, LW_LOG_TEXT);
