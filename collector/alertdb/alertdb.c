@@ -10,6 +10,8 @@
 #include "alertdb/alertdbsql.h"
 #include "db/db.h"
 
+static void forget_locked(struct alertdb *d);
+
 int alertdb__open(struct db *db, struct alertdb **out)
 {
 	struct alertdb *d = calloc(1, sizeof(*d));
@@ -45,6 +47,7 @@ void alertdb__close(struct alertdb *d)
 	for (int i = 0; i < Q__COUNT; i++)
 		db__finalize(d->st[i]);
 	db__finalize(d->key_lock);
+	forget_locked(d);
 	outbox__close(d->outbox);
 	free(d);
 }
@@ -56,12 +59,49 @@ struct outbox *alertdb__outbox(struct alertdb *d)
 
 /* --- alerts --- */
 
+static void forget_locked(struct alertdb *d)
+{
+	for (size_t i = 0; i < LOCKED_SLOTS && d->n_locked; i++) {
+		if (d->locked[i]) {
+			free(d->locked[i]);
+			d->locked[i] = NULL;
+			d->n_locked--;
+		}
+	}
+}
+
+/* FNV-1a; a collision costs a probe, never a skipped lock (keys are compared whole) */
+static size_t locked_slot(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)(h % LOCKED_SLOTS);
+}
+
 int alertdb__lock_key(struct alertdb *d, const char *key)
 {
+	size_t i;
+	int err;
+
 	if (!d->key_lock)
 		return 0;
+	/* advisory locks last until the transaction ends: so does what is remembered of them */
+	if (d->locked_serial != db__tx_serial(d->db)) {
+		forget_locked(d);
+		d->locked_serial = db__tx_serial(d->db);
+	}
+	for (i = locked_slot(key); d->locked[i]; i = (i + 1) % LOCKED_SLOTS)
+		if (!strcmp(d->locked[i], key))
+			return 0;
 	adb_text(d->key_lock, 1, key);
-	return adb_exec(d->key_lock);
+	if ((err = adb_exec(d->key_lock)))
+		return err;
+	/* i is the free slot the probe ended on; the set stays at most half full */
+	if (d->n_locked < LOCKED_SLOTS / 2 && (d->locked[i] = strdup(key)))
+		d->n_locked++;
+	return 0;
 }
 
 int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)

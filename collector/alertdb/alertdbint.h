@@ -14,12 +14,19 @@
 #include "db/db.h"
 
 #define MAX_BATCH 64 /* rows handled per statement round, so nothing grows unbounded */
+/* keys remembered as locked in one transaction; past half of it, keys are locked again each time */
+#define LOCKED_SLOTS 1024
 
 struct alertdb {
 	struct db *db;
 	struct db_stmt *st[Q__COUNT];
 	struct db_stmt *key_lock; /* PostgreSQL only: see alertdb__lock_key */
 	struct outbox *outbox;
+	/* the keys this transaction locked (an open-addressed set, malloc'd
+	 * copies), valid while the connection's db__tx_serial is locked_serial */
+	char *locked[LOCKED_SLOTS];
+	size_t n_locked;
+	uint64_t locked_serial;
 };
 
 /*
@@ -27,7 +34,8 @@ struct alertdb {
  * problem must not both find it new and both page: a problem's key is
  * locked until the transaction ends (an advisory lock), so the second
  * waits and then finds it firing. SQLite's write transaction already
- * holds the whole database.
+ * holds the whole database. A key this transaction already locked is not
+ * asked for again: a batch's events often share their host's keys.
  */
 int alertdb__lock_key(struct alertdb *d, const char *key);
 

@@ -73,7 +73,7 @@ int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t n
 	int err = alertdb__resolve(a->db, key, at_ns, now, &resolved);
 
 	if (!err && resolved) {
-		metrics__add(a->metrics, alerts_resolved, 1);
+		a->pending.resolved++;
 		a->enqueued = true;
 		log_info("alert resolved: %s", key);
 	}
@@ -140,7 +140,7 @@ int engine__raise(struct alerts *a, const struct alert *al, uint64_t now, bool b
 			return err;
 		if (!bump)
 			return 0;
-		metrics__add(a->metrics, alerts_deduplicated, 1);
+		a->pending.deduplicated++;
 		return alertdb__bump(a->db, al->key, al->count, al->at_ns, now);
 	}
 	if (!mask)
@@ -162,7 +162,7 @@ int engine__raise(struct alerts *a, const struct alert *al, uint64_t now, bool b
 		err = err ?: alertdb__route(a->db, al->key, s->name, group_row);
 	}
 	if (!err) {
-		metrics__add(a->metrics, alerts_fired, 1);
+		a->pending.fired++;
 		a->enqueued = true;
 		log_info("alert firing: %s", al->key);
 	}
@@ -226,12 +226,12 @@ static int tick(struct db *db, void *arg)
 			return err;
 		if ((err = alertdb__resolve_orphans(a->db, now, &n)))
 			return err;
-		metrics__add(a->metrics, alerts_resolved, n);
+		a->pending.resolved += n;
 		a->enqueued |= n > 0;
 		/* an alert routed to a sink since removed still resolves there: no one delivers it */
 		if ((err = outbox__orphans(o, cfg, &n)))
 			return err;
-		metrics__add(a->metrics, notifications_dropped, n);
+		a->pending.dropped += n;
 		if (n)
 			log_warn("alerting: %u notification(s) for sinks no longer configured; kept as dead", n);
 	}
@@ -309,6 +309,20 @@ static int open_db(struct db *db, void *arg)
 	return err ?: outbox__orphans(alertdb__outbox(s->a->db), s->a->cfg, &s->orphans);
 }
 
+/* Every transaction of the store's ends here, under its lock (store_end_fn). */
+static void tx_end(void *ctx, bool committed)
+{
+	struct alerts *a = ctx;
+
+	if (committed) {
+		metrics__add(a->metrics, alerts_fired, a->pending.fired);
+		metrics__add(a->metrics, alerts_resolved, a->pending.resolved);
+		metrics__add(a->metrics, alerts_deduplicated, a->pending.deduplicated);
+		metrics__add(a->metrics, notifications_dropped, a->pending.dropped);
+	}
+	memset(&a->pending, 0, sizeof(a->pending));
+}
+
 static int hook(void *ctx, struct db *db, const struct ingest_batch *b,
 		const struct ingest_event *e, uint64_t now)
 {
@@ -370,7 +384,7 @@ int alerts__start(struct cfgref *ref, struct store *store, struct metrics *metri
 		goto failed;
 	}
 	a->ticker_started = true;
-	store__set_hook(store, hook, a);
+	store__set_hook(store, hook, tx_end, a);
 	log_info("alerting: %zu route(s) to %zu sink(s)", cfg->n_routes, cfg->n_sinks);
 	*out = a;
 	return 0;
@@ -442,9 +456,11 @@ int alerts__reload(struct alerts *a, struct cfgref *ref)
 
 	/* now, rather than at the ticker's next pass, so the log says it with the reload */
 	err = store__tx(a->store, mark_orphans, &o);
-	if (err)
+	if (err) {
 		log_warn("alerting: cannot mark the notifications of removed sinks yet (%s); trying again shortly",
 			 strerror(-err));
+		o.n = 0; /* rolled back: the ticker marks them */
+	}
 	metrics__add(a->metrics, notifications_dropped, o.n);
 	if (*gone)
 		log_warn("alerting: sink(s) %s removed by the reload: %u undelivered notification(s) for "
@@ -477,7 +493,7 @@ void alerts__stop(struct alerts *a)
 {
 	if (!a)
 		return;
-	store__set_hook(a->store, NULL, NULL);
+	store__set_hook(a->store, NULL, NULL, NULL);
 	pthread_mutex_lock(&a->lock);
 	a->stopping = true;
 	pthread_cond_broadcast(&a->cond);

@@ -35,6 +35,11 @@ struct alerts {
 	uint64_t next_expire_ns;
 	uint64_t next_slow_ns;
 	bool enqueued; /* this transaction queued a notification */
+	/* what this transaction did, reported to metrics when it commits
+	 * (store_end_fn): a batch rolled back and run again counts once */
+	struct {
+		uint64_t fired, resolved, deduplicated, dropped;
+	} pending;
 	pthread_t ticker;
 	bool ticker_started;
 	pthread_mutex_t lock;

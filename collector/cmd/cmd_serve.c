@@ -27,7 +27,9 @@
 #include "access/token.h"
 #include "settings/credentials.h"
 #include "settings/reload.h"
+#include "web/session.h"
 #include "storage/retention.h"
+#include "storage/sharedkey.h"
 #include "storage/store.h"
 
 static volatile sig_atomic_t stopping, reload_requested;
@@ -47,6 +49,7 @@ struct serve {
 	struct store_opts where;   /* the database: the driver, SQLite's path, PostgreSQL's DSN */
 	char *dsn;                 /* a copy: cfg is replaced on reload */
 	const char *token_path;
+	struct session_key session_key; /* the pages' */
 	char dbbuf[4096], tokbuf[4096];
 };
 
@@ -184,6 +187,29 @@ static int open_store(struct serve *s)
 	return store__open(&o, &s->store, err, sizeof(err)) ? cmd__error("storage: %s", err) : 0;
 }
 
+/*
+ * The key the pages sign sessions with: server.session_key_file's when set
+ * (an operator's Secret wins), else the one the database keeps for every
+ * collector on it. Either way a cookie one replica issued is good on all.
+ */
+static int session_key(struct serve *s)
+{
+	char err[512];
+	int rc;
+
+	if (s->cfg.session_key_file) {
+		if (session__key_from_file(s->cfg.session_key_file, &s->session_key, err, sizeof(err)))
+			return cmd__error("server.session_key_file: %s", err);
+		log_info("pages: sessions signed with the key of server.session_key_file");
+		return 0;
+	}
+	rc = sharedkey__get(s->store, SHAREDKEY_SESSION, s->session_key.k, sizeof(s->session_key.k));
+	if (rc)
+		return cmd__error("storage: cannot read or make the pages' session key (%s)", strerror(-rc));
+	log_info("pages: sessions signed with the key the database shares among its collectors");
+	return 0;
+}
+
 /* Before the server: no batch is stored without its alerts decided. */
 static int start_alerting(struct serve *s)
 {
@@ -256,6 +282,7 @@ static int start_server(struct serve *s)
 	o->metrics = &s->metrics;
 	o->alerts = s->alerts;
 	o->session_ttl_ms = cfg->session_ttl_ms;
+	o->session_key = &s->session_key;
 	/* the pages call an agent silent when alerting would: no heartbeat for stale_after */
 	o->alerting = s->alerting;
 	if (server__start(o, &s->srv, err, sizeof(err))) {
@@ -362,7 +389,7 @@ int cmd_serve(int argc, char **argv)
 	metrics__set(&s.metrics, config_last_reload_ok, 1);
 	rc = EXIT_ERROR;
 	if (!check_exposure(&s) && !prepare_token(&s) && !read_tls(&s) && !open_store(&s) &&
-	    !start_alerting(&s) && !start_server(&s)) {
+	    !session_key(&s) && !start_alerting(&s) && !start_server(&s)) {
 		run(&s);
 		rc = EXIT_OK;
 	}
@@ -376,6 +403,7 @@ int cmd_serve(int argc, char **argv)
 	cmd__free_secret(s.key);
 	cmd__free_secret(s.client_ca);
 	cmd__free_secret(s.dsn);
+	explicit_bzero(&s.session_key, sizeof(s.session_key));
 	collector_config__free(&s.cfg);
 	return rc;
 }

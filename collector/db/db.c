@@ -25,10 +25,11 @@ void db__close(struct db *db)
 
 enum db_driver db__driver(const struct db *db) { return db->driver; }
 int db__exec(struct db *db, const char *sql) { return db->ops->exec(db, sql); }
-int db__begin(struct db *db) { return db->ops->begin(db); }
-int db__commit(struct db *db) { return db->ops->commit(db); }
+int db__begin(struct db *db) { db->tx_serial++; return db->ops->begin(db); }
+int db__commit(struct db *db) { db->tx_serial++; return db->ops->commit(db); }
 int db__ping(struct db *db) { return db->ops->ping(db); }
-int db__rollback(struct db *db) { return db->ops->exec(db, "ROLLBACK"); }
+int db__rollback(struct db *db) { db->tx_serial++; return db->ops->exec(db, "ROLLBACK"); }
+uint64_t db__tx_serial(const struct db *db) { return db->tx_serial; }
 int64_t db__changes(struct db *db) { return db->ops->changes(db); }
 int64_t db__last_insert_rowid(struct db *db) { return db->ops->last_insert_rowid(db); }
 const char *db__errmsg(struct db *db) { return db->ops->errmsg(db); }

@@ -52,6 +52,9 @@ int db__exec(struct db *db, const char *sql);
 int db__begin(struct db *db);
 int db__commit(struct db *db);
 int db__rollback(struct db *db);
+/* Changes at each db__begin, db__commit and db__rollback: what a caller
+ * remembers of one transaction (the locks it holds) is stale once it has. */
+uint64_t db__tx_serial(const struct db *db);
 /* Whether the database answers now (PostgreSQL: a broken connection is
  * opened again first). SQLite's file always does. DB_OK or DB_ERROR. */
 int db__ping(struct db *db);

@@ -39,6 +39,7 @@ struct db_ops {
 struct db {
 	const struct db_ops *ops;
 	enum db_driver driver;
+	uint64_t tx_serial; /* db__tx_serial */
 };
 
 struct db_stmt {

@@ -63,6 +63,8 @@ struct round {
 	size_t n_notes;  /* notifications with something to say */
 	char *body;
 	struct sink_result res;
+	/* counted once record's transaction commits: a failed one changed nothing */
+	uint64_t sent, dropped;
 };
 
 static void free_round(struct round *r)
@@ -185,7 +187,7 @@ static void failed(struct round *r, size_t i, const char *why)
 
 	if (outbox__dead(o, row->id, why))
 		return;
-	metrics__add(d->metrics, notifications_dropped, 1);
+	r->dropped++;
 	log_error("alert sink %s: %s notification %" PRId64 " for %s dropped: %s", r->sink->name,
 		  outbox_action__name(row->action), row->id, row->ref[0] ? row->ref : "firing alerts", why);
 }
@@ -219,6 +221,7 @@ static int record(struct db *db, void *arg)
 	bool held;
 	int err;
 
+	r->sent = r->dropped = 0;
 	/* a send that outlasted the lease: another collector may have these
 	 * rows too; they are recorded all the same, which stops it at once if
 	 * it has not sent them yet, and its sink's dedup key absorbs it if it has */
@@ -233,7 +236,7 @@ static int record(struct db *db, void *arg)
 		if (!r->body || r->res.outcome == SINK_DELIVERED) {
 			err = outbox__done(o, row->id);
 			if (!err && r->body && r->notes[i].n)
-				metrics__add(d->metrics, notifications_sent, 1);
+				r->sent++;
 			if (!err && r->body && row->action == OUTBOX_RESEND)
 				err = next_resend_page(r, o, i);
 			continue;
@@ -318,9 +321,13 @@ static void one_round(struct round *r, uint64_t kicks)
 				  r->n_notes, r->rows[0].id);
 	}
 	/* nothing to say (an end the sink does not want, an alert gone): the rows just go */
-	if ((err = store__tx(d->store, record, r)))
+	if ((err = store__tx(d->store, record, r))) {
 		log_error("alert sink %s: cannot update the outbox (%s); the notification may be sent again",
 			  w->name, strerror(-err));
+		return;
+	}
+	metrics__add(d->metrics, notifications_sent, r->sent);
+	metrics__add(d->metrics, notifications_dropped, r->dropped);
 }
 
 static void *work(void *arg)

@@ -72,7 +72,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", mhd_last);
 }
 
-/* The pages' part of the server: their session key, store and alerting's configuration. */
+/* The pages' part of the server: their session key (the one given, which
+ * the other collectors on the database share), store and alerting's configuration. */
 static int start_pages(struct server *s, const struct server_opts *o)
 {
 	s->ui.db_where = o->db_where;
@@ -82,6 +83,8 @@ static int start_pages(struct server *s, const struct server_opts *o)
 	s->ui.tls = o->tls_cert_pem != NULL;
 	if (ui__init(&s->ui))
 		return -EIO;
+	if (o->session_key)
+		s->ui.key = *o->session_key;
 	ui__configure(&s->ui, o->alerting);
 	return 0;
 }

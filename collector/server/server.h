@@ -51,6 +51,7 @@ struct server_opts {
 	struct alerts *alerts;     /* kicked when new notifications may wait; may be NULL
 				    * (server__set_alerts once a reload starts alerting) */
 	uint64_t session_ttl_ms;   /* a page's sign-in lasts this long (0: 12 h) */
+	const struct session_key *session_key; /* the pages' (copied); NULL: a random one */
 	struct cfgref *alerting;   /* the pages' view of alerting's configuration (ui__configure) */
 	bool print_events;         /* each newly stored event as a line on stdout */
 	bool print_text;           /* that line for a person (stdout is a terminal), else JSON */

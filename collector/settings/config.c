@@ -43,6 +43,7 @@ void collector_config__free(struct collector_config *cfg)
 {
 	free(cfg->state_dir);
 	free(cfg->token_file);
+	free(cfg->session_key_file);
 	auth_cred_cfg__free(cfg->auth, cfg->n_auth);
 	free(cfg->tls_cert_file);
 	free(cfg->tls_key_file);
@@ -122,6 +123,7 @@ size_t collector_config__restart_keys(const struct collector_config *old,
 	DIFF(old->min_body_rate != fresh->min_body_rate, "server.min_body_rate");
 	DIFF(old->threads != fresh->threads, "server.threads");
 	DIFF(old->session_ttl_ms != fresh->session_ttl_ms, "server.session_ttl");
+	DIFF(str_changed(old->session_key_file, fresh->session_key_file), "server.session_key_file");
 	DIFF(old->limits.max_body != fresh->limits.max_body, "limits.max_body");
 	DIFF(old->limits.max_inflated != fresh->limits.max_inflated, "limits.max_inflated");
 	DIFF(old->limits.max_ratio != fresh->limits.max_ratio, "limits.max_ratio");
@@ -386,6 +388,7 @@ static int server_public_url(struct yamlcfg *c, yaml_node_t *n)
 static const struct yamlcfg_key server_keys[] = {
 	{ "public_url", server_public_url },
 	YAMLCFG_DURATION("session_ttl", session_ttl_ms, 5 * 60 * 1000, 30 * DAY_MS),
+	YAMLCFG_PATH("session_key_file", session_key_file),
 	{ "listen", server_listen },
 	YAMLCFG_PATH("token_file", token_file),
 	YAMLCFG_SECTION("auth", auth_keys, NULL),

@@ -47,6 +47,7 @@ struct collector_config {
 	uint64_t min_body_rate;       /* bytes a second, once a body has had header_timeout */
 	uint64_t threads;             /* 0: one per CPU, at most 16 */
 	uint64_t session_ttl_ms;      /* server.session_ttl: a sign-in to the pages lasts this long */
+	char *session_key_file;       /* server.session_key_file; NULL: the database's shared key */
 
 	struct ingest_limits limits;  /* limits.* */
 	uint64_t max_inflight;        /* limits.max_inflight: bodies held at once */

@@ -221,6 +221,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE leases ("
 	"  name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL, until_ns INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+
+	/* 10: keys every collector on the database signs with (the pages'
+	 * sessions), made by the first one and read back by all (sharedkey.h) */
+	"CREATE TABLE shared_keys ("
+	"  name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL, created_ns INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

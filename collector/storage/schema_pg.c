@@ -149,6 +149,11 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE leases ("
 	"  name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL, until_ns BIGINT NOT NULL"
 	");",
+
+	/* 10: as SQLite's 10 */
+	"CREATE TABLE shared_keys ("
+	"  name TEXT PRIMARY KEY NOT NULL, value BYTEA NOT NULL, created_ns BIGINT NOT NULL"
+	");",
 };
 
 _Static_assert(PG_FIRST + sizeof(pg_migrations) / sizeof(pg_migrations[0]) - 1 == STORE_SCHEMA_VERSION,

@@ -270,10 +270,11 @@ const char *store__agent_id(const char *batch_agent_id, const Leakwatch__V1__Eve
 	return host->machine_id && *host->machine_id ? host->machine_id : host->hostname;
 }
 
-void store__set_hook(struct store *s, store_hook_fn fn, void *ctx)
+void store__set_hook(struct store *s, store_hook_fn fn, store_end_fn end, void *ctx)
 {
 	pthread_mutex_lock(&s->lock);
 	s->hook = fn;
+	s->hook_end = end;
 	s->hook_ctx = ctx;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -301,6 +302,8 @@ int store__tx(struct store *s, store_tx_fn fn, void *arg)
 		err = db__commit(s->db) ? -EIO : 0;
 	if (err)
 		db__rollback(s->db);
+	if (s->hook_end)
+		s->hook_end(s->hook_ctx, !err);
 out:
 	note_reach(s);
 	pthread_mutex_unlock(&s->lock);
@@ -357,6 +360,8 @@ int store__write_batch(struct store *s, struct ingest_batch *b, uint64_t receive
 	pthread_mutex_lock(&s->lock);
 	for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
 		err = write_once(s, b, received_ns, res);
+		if (s->hook_end)
+			s->hook_end(s->hook_ctx, !err);
 		if (!err || err == -ENOMEM || !db__retryable(s->db))
 			break;
 		log_debug("store: batch from agent %s met another writer (%s); attempt %d", b->agent_id,

@@ -18,7 +18,7 @@ struct db;
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 enum store_kind { STORE_LISTENER, STORE_LEAK, STORE_HEALTH, STORE_KIND_COUNT };
 
@@ -66,7 +66,15 @@ int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, uns
  */
 typedef int (*store_hook_fn)(void *ctx, struct db *db, const struct ingest_batch *b,
 			     const struct ingest_event *e, uint64_t received_ns);
-void store__set_hook(struct store *s, store_hook_fn fn, void *ctx);
+/*
+ * Called with the store's lock held once each transaction of the store's
+ * ends (a batch's attempt, store__tx), committed or not: what the hook or
+ * a store__tx callback counted is reported now, or forgotten when the
+ * transaction was rolled back (a batch that met a deadlock runs again, and
+ * its events are counted then). end may be NULL.
+ */
+typedef void (*store_end_fn)(void *ctx, bool committed);
+void store__set_hook(struct store *s, store_hook_fn fn, store_end_fn end, void *ctx);
 
 /* Runs fn in one write transaction under the store's lock: committed when fn
  * returns 0, rolled back otherwise. Returns fn's error, or -EIO. */

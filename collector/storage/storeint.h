@@ -24,6 +24,7 @@ struct store {
 	struct db_stmt *st[ST__COUNT];
 	struct db_stmt *expire[STORE_KIND_COUNT][3];
 	store_hook_fn hook;
+	store_end_fn hook_end;
 	void *hook_ctx;
 	char holder[LEASE_HOLDER_MAX]; /* this process, as a lease's holder */
 	bool unreachable; /* atomically: the last use found the database gone */

@@ -32,6 +32,41 @@ int session__new_key(struct session_key *key)
 	return 0;
 }
 
+int session__key_from_file(const char *path, struct session_key *key, char *err, size_t errlen)
+{
+	uint8_t buf[SESSION_KEY_FILE_MAX + 1];
+	unsigned mdlen = sizeof(key->k);
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	int rc = 0;
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	if (ferror(f)) {
+		rc = -EIO;
+		snprintf(err, errlen, "%s: cannot read it", path);
+	}
+	fclose(f);
+	/* a Secret's value, or an editor, may end it with a newline */
+	while (!rc && n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	if (!rc && (n < SESSION_KEY_FILE_MIN || n > SESSION_KEY_FILE_MAX)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: expected %d to %d bytes of key (e.g. openssl rand -base64 48)", path,
+			 SESSION_KEY_FILE_MIN, SESSION_KEY_FILE_MAX);
+	}
+	if (!rc && !EVP_Digest(buf, n, key->k, &mdlen, EVP_sha256(), NULL)) {
+		rc = -EIO;
+		snprintf(err, errlen, "%s: cannot hash it", path);
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
 /* MAC over "session\0<name>\0<expiry>\0<nonce><digest>": the domain word
  * keeps it apart from the CSRF MAC under the same key. */
 static void session_mac(const struct session_key *key, const struct auth_cred *cred, uint64_t expires_s,

@@ -3,10 +3,12 @@
  * Browser sessions for the pages. An operator signs in once with a token;
  * the session cookie then stands for that credential until it expires.
  * The cookie is signed, not stored: "<name hex>.<expiry s>.<nonce hex><mac
- * hex>", where the MAC (HMAC-SHA256 under a key made at start) covers the
+ * hex>", where the MAC (HMAC-SHA256 under the session key) covers the
  * name, the expiry, a random nonce (two sign-ins are two sessions) and the
- * credential's digest. So a session ends when it
- * expires, when the collector restarts, and at once when its token is
+ * credential's digest. The key is the one every collector on the database
+ * shares (storage/sharedkey.h), or a file's (server.session_key_file), so
+ * that a cookie one replica issued is good on the others. So a session
+ * ends when it expires, when the key changes, and at once when its token is
  * removed or rotated (a SIGHUP without that digest), with nothing to
  * clean up. A form's CSRF token is a MAC of the session cookie, so it is
  * valid for that session only.
@@ -32,6 +34,15 @@ struct session_key {
 
 /* A fresh random key. 0 or -EIO. */
 int session__new_key(struct session_key *key);
+/*
+ * The key from a file an operator keeps (a Kubernetes Secret): its
+ * content, trailing white space aside, at least SESSION_KEY_FILE_MIN bytes
+ * (`openssl rand -base64 48` writes 64), hashed with SHA-256 so that any
+ * text will do. 0, or -errno with err saying why (never the content).
+ */
+#define SESSION_KEY_FILE_MIN 32
+#define SESSION_KEY_FILE_MAX 4096
+int session__key_from_file(const char *path, struct session_key *key, char *err, size_t errlen);
 /* The cookie value for cred, valid until expires_s (Unix seconds). */
 int session__issue(const struct session_key *key, const struct auth_cred *cred, uint64_t expires_s,
 		   char out[SESSION_COOKIE_MAX]);

@@ -10,7 +10,9 @@
 #   once its lease runs out;
 # - PostgreSQL stopped for 30 s: the collectors answer 503 (healthz and
 #   ingest, with Retry-After), agents keep their events, and both recover
-#   without a restart.
+#   without a restart;
+# - the pages: a sign-in on one collector is good on the other (one session
+#   key, made once in the database), and a key file overrides it.
 # It starts a PostgreSQL of its own, once, since it stops it.
 . "$(dirname "$0")/lib.sh"
 . "$LW_ROOT/tests/integration/lib_postgres.sh"
@@ -77,8 +79,42 @@ launch a
 launch b
 ready a && ready b || { fail "two collectors start at once on one empty database"; exit 1; }
 pass "two collectors start at once on one empty database"
-expect "    the schema was made once, at the version of this build" 9 "$(q "SELECT version FROM lw_schema_version")"
+expect "    the schema was made once, at the version of this build" 10 "$(q "SELECT version FROM lw_schema_version")"
 expect "    both ready" "200 200" "$(health "$URL_a") $(health "$URL_b")"
+
+# --- the pages: one session across the collectors ---------------------------------
+ui_code() { curl -s -o "$WORK/ui.body" -w '%{http_code}' "$@"; }
+expect "signing in on collector a" 303 \
+	"$(ui_code -c "$WORK/jar.a" --data-urlencode "token@$WORK/token" "$URL_a/ui/login")"
+expect "    a's cookie reads collector b's pages" 200 "$(ui_code -b "$WORK/jar.a" "$URL_b/ui/")"
+CSRF=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$WORK/ui.body" | head -1 | sed 's/.*value="//; s/"//')
+check "    b's page carries the session's CSRF token" test -n "$CSRF"
+expect "    a takes the form b's page gave (sign out)" 303 \
+	"$(ui_code -b "$WORK/jar.a" --data-urlencode "csrf=$CSRF" "$URL_a/ui/logout")"
+expect "    a forged cookie is refused by both" "303 303" \
+	"$(ui_code -b 'leakwatch_session=616c696365.9999999999.00000000000000000000000000000000000000000000000000000000000000000000000000000000' "$URL_a/ui/") $(ui_code -b 'leakwatch_session=616c696365.9999999999.00000000000000000000000000000000000000000000000000000000000000000000000000000000' "$URL_b/ui/")"
+expect "    one key in the database, made by the first collector" 1 \
+	"$(q "SELECT count(*) FROM shared_keys WHERE name = 'ui_session' AND length(value) = 32")"
+KEYHEX=$(q "SELECT encode(value, 'hex') FROM shared_keys WHERE name = 'ui_session'")
+curl -s "$URL_a/metrics" >"$WORK/metrics.a"
+check "    the key is in no log and not in /metrics" sh -c \
+	"! grep -qi -e '$KEYHEX' '$WORK/a.err' '$WORK/b.err' '$WORK/metrics.a' '$WORK/ui.body'"
+check "    each log says where its key comes from" sh -c \
+	"grep -q 'the key the database shares' '$WORK/a.err' && grep -q 'the key the database shares' '$WORK/b.err'"
+# a key file (a Secret) wins over the database's
+head -c 48 /dev/urandom | base64 >"$WORK/session.key"
+chmod 600 "$WORK/session.key"
+collector_config c
+sed -i "s|^server:|server:\n  session_key_file: $WORK/session.key|" "$WORK/c.yaml"
+start_one c || fail "a collector with server.session_key_file starts"
+expect "a collector with its own key file refuses a's cookie" 303 "$(ui_code -b "$WORK/jar.a" "$URL_c/ui/")"
+expect "    and its sign-in is refused by a" "303 303" \
+	"$(ui_code -c "$WORK/jar.c" --data-urlencode "token@$WORK/token" "$URL_c/ui/login") $(ui_code -b "$WORK/jar.c" "$URL_a/ui/")"
+expect "    but read by itself" 200 "$(ui_code -b "$WORK/jar.c" "$URL_c/ui/")"
+check "    its log names the key file, not the key" sh -c \
+	"grep -q 'server.session_key_file' '$WORK/c.err' && ! grep -qF \"\$(cat '$WORK/session.key')\" '$WORK/c.err'"
+kill "$PID_c"
+wait "$PID_c" 2>/dev/null
 
 # --- 4 agents, 100,000 events, 10% twice, one collector killed mid-stream --------
 python3 "$FLEET" --urls "$URL_a,$URL_b" --token "$WORK/token" --clients 4 --events 100000 --dups 0.1 \

@@ -25,7 +25,9 @@
 #include "settings/config.h"
 #include "server/ingest.h"
 #include "notify/outbox.h"
+#include "storage/sharedkey.h"
 #include "storage/store.h"
+#include "server/metrics.h"
 #include "collector_fixtures.h"
 #include "db/db.h"
 
@@ -848,6 +850,70 @@ static void test_same_transaction(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
 }
 
+static int exec_sql(struct db *db, void *arg)
+{
+	return db__exec(db, arg) == DB_OK ? 0 : -EIO;
+}
+
+/* A trigger that refuses (BEFORE event ON alerts [WHEN cond]), on either backend. */
+static void refuse(struct ctx *c, const char *event, const char *cond)
+{
+	char sql[512];
+
+	if (fx_pg_dsn())
+		snprintf(sql, sizeof(sql),
+			 "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+			 " $$ BEGIN RAISE EXCEPTION 'refused'; END $$;"
+			 " CREATE TRIGGER refuse BEFORE %s ON alerts FOR EACH ROW %s%s%s EXECUTE FUNCTION refuse()",
+			 event, cond ? "WHEN (" : "", cond ? cond : "", cond ? ")" : "");
+	else
+		snprintf(sql, sizeof(sql),
+			 "CREATE TRIGGER refuse BEFORE %s ON alerts %s%s BEGIN SELECT RAISE(ABORT, 'refused'); END",
+			 event, cond ? "WHEN " : "", cond ? cond : "");
+	assert_int_equal(store__tx(c->s, exec_sql, sql), 0);
+}
+
+static void unrefuse(struct ctx *c)
+{
+	assert_int_equal(store__tx(c->s, exec_sql, fx_pg_dsn() ? "DROP TRIGGER refuse ON alerts" : "DROP TRIGGER refuse"),
+			 0);
+}
+
+/*
+ * The alerts a batch fires are counted once it commits: a batch rolled
+ * back (a deadlock, then run again; here an alert the database refuses)
+ * counts nothing, and counts once when it goes through.
+ */
+static void test_metrics_count_what_commits(void **state)
+{
+	struct ctx *c = *state;
+	struct fx e1, e2, e3;
+	Leakwatch__V1__Event *evs[2] = {
+		listener(c, &e1, c->t0, "db-1", 27017, true),
+		listener(c, &e2, c->t0, "bad", 27017, true),
+	};
+
+	refuse(c, "INSERT", "NEW.hostname = 'bad'");
+	assert_int_equal(put(c, evs, 2), -EIO);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
+	assert_int_equal(c->m.alerts_fired, 0);
+
+	unrefuse(c);
+	assert_int_equal(put(c, evs, 2), 0);
+	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 2);
+	assert_int_equal(c->m.alerts_fired, 2);
+
+	/* seen again: deduplicated, once, as committed */
+	evs[0] = listener(c, &e3, c->t0 + SEC, "db-1", 27017, true);
+	refuse(c, "UPDATE", NULL);
+	assert_int_equal(put(c, evs, 1), -EIO);
+	assert_int_equal(c->m.alerts_deduplicated, 0);
+	unrefuse(c);
+	assert_int_equal(put(c, evs, 1), 0);
+	assert_int_equal(c->m.alerts_deduplicated, 1);
+	assert_int_equal(c->m.alerts_fired, 2);
+}
+
 /* How many of the named columns table has, on either backend. */
 static int64_t columns(struct ctx *c, const char *table, const char *names)
 {
@@ -870,7 +936,7 @@ static void test_schema(void **state)
 
 	assert_int_equal(count(c, fx_pg_dsn() ? "SELECT max(version) FROM lw_schema_version" : "PRAGMA user_version"),
 			 STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 9);
+	assert_int_equal(STORE_SCHEMA_VERSION, 10);
 	assert_int_equal(columns(c, "leaks", "'acked_ns', 'acked_by'"), 2);
 	assert_int_equal(columns(c, "leak_locations", "'source', 'journal_unit', 'journal_identifier', 'journal_cursor',"
 						       " 'origin_comm', 'origin_pid', 'writer_comm'"), 7);
@@ -887,6 +953,73 @@ static void test_schema(void **state)
 	assert_int_equal(columns(c, "leak_locations", "'history'"), 1);
 	/* 9: leases */
 	assert_int_equal(columns(c, "leases", "'name', 'holder', 'until_ns'"), 3);
+	/* 10: keys the collectors on one database share */
+	assert_int_equal(columns(c, "shared_keys", "'name', 'value', 'created_ns'"), 3);
+}
+
+/* A version-9 database with rows: migrated, the rows kept, and a session
+ * key made once, which every collector on the database then reads. */
+static void test_migrates_from_v9_and_shares_a_key(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts o = { .busy_timeout_ms = 1000 };
+	uint8_t k1[32], k2[32], k3[32], zero[32] = { 0 };
+	char path[160], err[256];
+	struct store *s, *s2;
+	struct db *db;
+
+	snprintf(path, sizeof(path), "%s/v9.db", c->dir);
+	o.path = path;
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	store__close(s);
+	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
+	assert_int_equal(db__exec(db, "DROP TABLE shared_keys;"
+				      " INSERT INTO leaks (fingerprint, rule, family, severity, redacted, first_seen_ns,"
+				      "  last_seen_ns, total_count, events, updated_ns)"
+				      "  VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
+				      " INSERT INTO leases VALUES ('ticker', 'old', 1);"
+				      " PRAGMA user_version = 9;"),
+			 DB_OK);
+	db__close(db);
+
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), 0);
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k1, sizeof(k1)), 0);
+	assert_memory_not_equal(k1, zero, sizeof(k1));
+	/* another collector, and the same one again: the key the first made */
+	assert_int_equal(sharedkey__get(s2, SHAREDKEY_SESSION, k2, sizeof(k2)), 0);
+	assert_memory_equal(k1, k2, sizeof(k1));
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k2, sizeof(k2)), 0);
+	assert_memory_equal(k1, k2, sizeof(k1));
+	/* another name is another key; a length that is not the row's is an error */
+	assert_int_equal(sharedkey__get(s, "other", k3, sizeof(k3)), 0);
+	assert_memory_not_equal(k1, k3, sizeof(k1));
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k3, 16), -EIO);
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k3, 8), -EINVAL);
+	store__close(s2);
+	store__close(s);
+
+	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
+	{
+		struct db_stmt *st;
+
+		assert_int_equal(db__prepare(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+						 " (SELECT total_count FROM leaks), (SELECT count(*) FROM leases),"
+						 " (SELECT count(*) FROM shared_keys)", &st), DB_OK);
+		assert_int_equal(db__step(st), DB_ROW);
+		assert_int_equal(db__column_int(st, 0), STORE_SCHEMA_VERSION);
+		assert_int_equal(db__column_int(st, 1), 3);
+		assert_int_equal(db__column_int(st, 2), 1);
+		assert_int_equal(db__column_int(st, 3), 2);
+		db__finalize(st);
+	}
+	/* rotation: the row deleted, the next start makes a new key */
+	assert_int_equal(db__exec(db, "DELETE FROM shared_keys WHERE name = '" SHAREDKEY_SESSION "'"), DB_OK);
+	db__close(db);
+	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
+	assert_int_equal(sharedkey__get(s, SHAREDKEY_SESSION, k2, sizeof(k2)), 0);
+	assert_memory_not_equal(k1, k2, sizeof(k1));
+	store__close(s);
 }
 
 /* A database a version-1 collector wrote: migrated in place, its rows kept. */
@@ -908,7 +1041,7 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE listeners DROP COLUMN history;"
 				      " ALTER TABLE leak_locations DROP COLUMN history;"
 				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
-				      " DROP TABLE outbox; DROP TABLE agent_watch; DROP TABLE leases;"
+				      " DROP TABLE outbox; DROP TABLE agent_watch; DROP TABLE leases; DROP TABLE shared_keys;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
 				      " ALTER TABLE leak_locations DROP COLUMN source;"
 				      " ALTER TABLE leak_locations DROP COLUMN journal_unit;"
@@ -975,6 +1108,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_from_v9_and_shares_a_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_count_what_commits, setup, teardown),
 	};
 	log__setup(LW_LOG_ERROR, LW_LOG_TEXT);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -325,6 +325,50 @@ static void alice_cookie(struct sess *s, char cookie[SESSION_COOKIE_MAX])
 
 /* --- session --- */
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A key file: two collectors that read the same one accept each other's
+ * cookies; a trailing newline is not part of the key; a short file, or
+ * none, is refused with a reason that never holds the content. */
+static void test_session_key_file(void **state)
+{
+	struct sess *s = *state;
+	const struct auth_cred *alice = auth__by_name(s->a, "alice");
+	struct session_key a, b, other;
+	char path[128], cookie[SESSION_COOKIE_MAX], err[256];
+
+	snprintf(path, sizeof(path), "%s/session.key", s->dir);
+	write_file(path, "c2VjcmV0IGZvciB0aGUgdGVzdHMgb25seSwgbm90IGEgcmVhbCBrZXkgYXQgYWxs");
+	assert_int_equal(session__key_from_file(path, &a, err, sizeof(err)), 0);
+	write_file(path, "c2VjcmV0IGZvciB0aGUgdGVzdHMgb25seSwgbm90IGEgcmVhbCBrZXkgYXQgYWxs\n");
+	assert_int_equal(session__key_from_file(path, &b, err, sizeof(err)), 0);
+	assert_memory_equal(a.k, b.k, sizeof(a.k));
+	assert_int_equal(session__issue(&a, alice, NOW_S + 3600, cookie), 0);
+	assert_non_null(session__verify(&b, s->a, cookie, NOW_S));
+	assert_null(session__verify(&s->key, s->a, cookie, NOW_S));
+
+	write_file(path, "c2VjcmV0IGZvciB0aGUgdGVzdHMgb25seSwgbm90IGEgcmVhbCBrZXkgYXQgYWxt");
+	assert_int_equal(session__key_from_file(path, &other, err, sizeof(err)), 0);
+	assert_null(session__verify(&other, s->a, cookie, NOW_S));
+
+	write_file(path, "shortsecret-31-bytes-long------\n");
+	assert_int_equal(session__key_from_file(path, &other, err, sizeof(err)), -EINVAL);
+	assert_null(strstr(err, "shortsecret"));
+	assert_non_null(strstr(err, "32"));
+	write_file(path, "");
+	assert_int_equal(session__key_from_file(path, &other, err, sizeof(err)), -EINVAL);
+	snprintf(path, sizeof(path), "%s/absent.key", s->dir);
+	assert_int_equal(session__key_from_file(path, &other, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "absent.key"));
+}
+
 static void test_session_issue_and_verify(void **state)
 {
 	struct sess *s = *state;
@@ -1216,6 +1260,7 @@ int main(void)
 		cmocka_unit_test(test_form_names_match_whole),
 		cmocka_unit_test(test_form_refuses),
 		cmocka_unit_test_setup_teardown(test_session_issue_and_verify, sess_setup, sess_teardown),
+		cmocka_unit_test_setup_teardown(test_session_key_file, sess_setup, sess_teardown),
 		cmocka_unit_test_setup_teardown(test_session_expires, sess_setup, sess_teardown),
 		cmocka_unit_test_setup_teardown(test_session_tampered, sess_setup, sess_teardown),
 		cmocka_unit_test_setup_teardown(test_session_ends_with_its_credential, sess_setup, sess_teardown),
