@@ -227,6 +227,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE shared_keys ("
 	"  name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL, created_ns INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+
+	/* 11: sessions signed out of, until they would have expired, so that
+	 * every collector on the database refuses them (signout.h) */
+	"CREATE TABLE signed_out ("
+	"  mac TEXT PRIMARY KEY NOT NULL, expires_ns INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

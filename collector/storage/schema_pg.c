@@ -154,6 +154,11 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE shared_keys ("
 	"  name TEXT PRIMARY KEY NOT NULL, value BYTEA NOT NULL, created_ns BIGINT NOT NULL"
 	");",
+
+	/* 11: as SQLite's 11 */
+	"CREATE TABLE signed_out ("
+	"  mac TEXT PRIMARY KEY NOT NULL, expires_ns BIGINT NOT NULL"
+	");",
 };
 
 _Static_assert(PG_FIRST + sizeof(pg_migrations) / sizeof(pg_migrations[0]) - 1 == STORE_SCHEMA_VERSION,

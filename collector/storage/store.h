@@ -18,7 +18,7 @@ struct db;
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 enum store_kind { STORE_LISTENER, STORE_LEAK, STORE_HEALTH, STORE_KIND_COUNT };
 

@@ -16,6 +16,7 @@
 #include "net/url.h"
 #include "web/html.h"
 #include "ui/page.h"
+#include "ui/signout.h"
 
 const char *const ui__headers[] = {
 	"Content-Security-Policy",
@@ -90,6 +91,27 @@ struct caller {
 
 enum who { WHO_NOBODY, WHO_OPERATOR, WHO_UNKNOWN_TOKEN, WHO_WRONG_ROLE };
 
+/* Signed out of, on this collector (remembered) or on another one (the
+ * database's record, then remembered here too). A database that cannot
+ * say counts as signed out: the page could not be read anyway. */
+static bool signed_out(struct ui *ui, const struct ui_request *rq)
+{
+	uint64_t now_s = rq->now_ns / 1000000000ULL;
+	bool recorded = false;
+
+	if (session__revoked(&ui->revoked, rq->cookie))
+		return true;
+	if (!ui->store)
+		return false;
+	if (signout__recorded(ui->store, rq->cookie, &recorded)) {
+		log_warn("ui: cannot read the sessions signed out of; refusing the session for now");
+		return true;
+	}
+	if (recorded)
+		session__revoke(&ui->revoked, rq->cookie, now_s);
+	return recorded;
+}
+
 static enum who identify(struct ui *ui, const struct ui_request *rq, struct caller *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -100,7 +122,7 @@ static enum who identify(struct ui *ui, const struct ui_request *rq, struct call
 		return c->cred->roles & AUTH_OPERATOR ? WHO_OPERATOR : WHO_WRONG_ROLE;
 	}
 	if (rq->cookie && (c->cred = session__verify(&ui->key, rq->auth, rq->cookie, rq->now_ns / 1000000000ULL)) &&
-	    !session__revoked(&ui->revoked, rq->cookie)) {
+	    !signed_out(ui, rq)) {
 		c->by_cookie = true;
 		return WHO_OPERATOR;
 	}
@@ -346,8 +368,12 @@ static void post_form(struct ui *ui, const struct ui_request *rq, const struct c
 		acknowledge(ui, rq, c, target, out);
 		return;
 	}
-	if (c->by_cookie) /* a copy of the cookie ends with it */
+	if (c->by_cookie) { /* a copy of the cookie ends with it, on every collector */
 		session__revoke(&ui->revoked, rq->cookie, rq->now_ns / 1000000000ULL);
+		if (ui->store && signout__record(ui->store, rq->cookie, rq->now_ns / 1000000000ULL))
+			log_warn("ui: %s signed out here, but the database did not record it: other collectors"
+				 " accept the session until it expires", c->cred->name);
+	}
 	redirect(out, "/ui/login");
 	session_cookie(ui, out, "", 0);
 }

@@ -136,6 +136,17 @@ static int cookie_parts(const char *cookie, uint64_t *expires_s, const char **ma
 	return 0;
 }
 
+int session__id(const char *cookie, char out[SESSION_ID_LEN + 1], uint64_t *expires_s)
+{
+	const char *mac;
+
+	if (cookie_parts(cookie, expires_s, &mac))
+		return -1;
+	memcpy(out, mac, SESSION_ID_LEN);
+	out[SESSION_ID_LEN] = '\0';
+	return 0;
+}
+
 void session__revoke(struct session_revoked *r, const char *cookie, uint64_t now_s)
 {
 	uint64_t expires;

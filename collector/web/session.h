@@ -52,7 +52,8 @@ const struct auth_cred *session__verify(const struct session_key *key, const str
 					const char *cookie, uint64_t now_s);
 /*
  * Sessions ended by signing out, until they would have expired: a copy of
- * the cookie is refused from then on. In memory, like the key; past
+ * the cookie is refused from then on. In memory, in front of the database's
+ * record that every collector reads (ui/signout.h); past
  * SESSION_MAX_REVOKED at once, the one closest to its expiry is forgotten.
  */
 #define SESSION_MAX_REVOKED 4096
@@ -66,6 +67,13 @@ struct session_revoked {
 };
 
 void session__revoke(struct session_revoked *r, const char *cookie, uint64_t now_s);
+/*
+ * What names a session among others without being one: the first half of
+ * its cookie's MAC, in hex, and when it expires. -1 for what is not a
+ * session cookie.
+ */
+#define SESSION_ID_LEN 32
+int session__id(const char *cookie, char out[SESSION_ID_LEN + 1], uint64_t *expires_s);
 bool session__revoked(struct session_revoked *r, const char *cookie);
 
 /* The CSRF token of a session cookie. */

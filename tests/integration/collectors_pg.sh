@@ -79,7 +79,7 @@ launch a
 launch b
 ready a && ready b || { fail "two collectors start at once on one empty database"; exit 1; }
 pass "two collectors start at once on one empty database"
-expect "    the schema was made once, at the version of this build" 10 "$(q "SELECT version FROM lw_schema_version")"
+expect "    the schema was made once, at the version of this build" "$(awk '/define STORE_SCHEMA_VERSION/ { print $3 }' collector/storage/store.h)" "$(q "SELECT version FROM lw_schema_version")"
 expect "    both ready" "200 200" "$(health "$URL_a") $(health "$URL_b")"
 
 # --- the pages: one session across the collectors ---------------------------------
@@ -91,6 +91,10 @@ CSRF=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$WORK/ui.body" | head -1 | sed '
 check "    b's page carries the session's CSRF token" test -n "$CSRF"
 expect "    a takes the form b's page gave (sign out)" 303 \
 	"$(ui_code -b "$WORK/jar.a" --data-urlencode "csrf=$CSRF" "$URL_a/ui/logout")"
+expect "    signed out on a, the session is refused by both" "303 303" \
+	"$(ui_code -b "$WORK/jar.a" "$URL_a/ui/") $(ui_code -b "$WORK/jar.a" "$URL_b/ui/")"
+expect "    a new sign-in on a reads b's pages again" "303 200" \
+	"$(ui_code -c "$WORK/jar.a" --data-urlencode "token@$WORK/token" "$URL_a/ui/login") $(ui_code -b "$WORK/jar.a" "$URL_b/ui/")"
 expect "    a forged cookie is refused by both" "303 303" \
 	"$(ui_code -b 'leakwatch_session=616c696365.9999999999.00000000000000000000000000000000000000000000000000000000000000000000000000000000' "$URL_a/ui/") $(ui_code -b 'leakwatch_session=616c696365.9999999999.00000000000000000000000000000000000000000000000000000000000000000000000000000000' "$URL_b/ui/")"
 expect "    one key in the database, made by the first collector" 1 \

@@ -936,7 +936,7 @@ static void test_schema(void **state)
 
 	assert_int_equal(count(c, fx_pg_dsn() ? "SELECT max(version) FROM lw_schema_version" : "PRAGMA user_version"),
 			 STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 10);
+	assert_int_equal(STORE_SCHEMA_VERSION, 11);
 	assert_int_equal(columns(c, "leaks", "'acked_ns', 'acked_by'"), 2);
 	assert_int_equal(columns(c, "leak_locations", "'source', 'journal_unit', 'journal_identifier', 'journal_cursor',"
 						       " 'origin_comm', 'origin_pid', 'writer_comm'"), 7);
@@ -955,6 +955,8 @@ static void test_schema(void **state)
 	assert_int_equal(columns(c, "leases", "'name', 'holder', 'until_ns'"), 3);
 	/* 10: keys the collectors on one database share */
 	assert_int_equal(columns(c, "shared_keys", "'name', 'value', 'created_ns'"), 3);
+	/* 11: sessions signed out of, for every collector */
+	assert_int_equal(columns(c, "signed_out", "'mac', 'expires_ns'"), 2);
 }
 
 /* A version-9 database with rows: migrated, the rows kept, and a session
@@ -973,7 +975,7 @@ static void test_migrates_from_v9_and_shares_a_key(void **state)
 	assert_int_equal(store__open(&o, &s, err, sizeof(err)), 0);
 	store__close(s);
 	assert_int_equal(db__open(&(struct db_open){ .path = path }, &db, err, sizeof(err)), 0);
-	assert_int_equal(db__exec(db, "DROP TABLE shared_keys;"
+	assert_int_equal(db__exec(db, "DROP TABLE shared_keys; DROP TABLE signed_out;"
 				      " INSERT INTO leaks (fingerprint, rule, family, severity, redacted, first_seen_ns,"
 				      "  last_seen_ns, total_count, events, updated_ns)"
 				      "  VALUES ('" FP1 "', 'r', 'f', 5, 'x...y', 1, 2, 3, 1, 4);"
@@ -1042,6 +1044,7 @@ static void test_migrates_from_v1(void **state)
 				      " ALTER TABLE leak_locations DROP COLUMN history;"
 				      " DROP TABLE alerts; DROP TABLE alert_sinks; DROP TABLE alert_groups;"
 				      " DROP TABLE outbox; DROP TABLE agent_watch; DROP TABLE leases; DROP TABLE shared_keys;"
+				      " DROP TABLE signed_out;"
 				      " ALTER TABLE leaks DROP COLUMN acked_ns; ALTER TABLE leaks DROP COLUMN acked_by;"
 				      " ALTER TABLE leak_locations DROP COLUMN source;"
 				      " ALTER TABLE leak_locations DROP COLUMN journal_unit;"

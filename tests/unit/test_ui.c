@@ -1089,6 +1089,54 @@ static void test_ui_logout(void **state)
 	ui__response_free(&r);
 }
 
+/* Signing out on one collector ends the session on the others on the same
+ * database, which share its key. */
+static void test_ui_logout_on_every_collector(void **state)
+{
+	struct uictx *c = *state;
+	struct ui *other = calloc(1, sizeof(*other));
+	char cookie[SESSION_COOKIE_MAX], csrf[SESSION_CSRF_LEN + 1], body[128];
+	struct ui_request rq = request(c, "GET", "/ui/hosts");
+	struct ui_response r;
+
+	assert_non_null(other);
+	other->db_where = c->ui.db_where;
+	other->store = c->store;
+	other->metrics = &c->m;
+	assert_int_equal(ui__init(other), 0);
+	other->key = c->ui.key;
+	sign_in(c, OPERATOR_TOKEN, cookie);
+	rq.cookie = cookie;
+	ui__handle(other, &rq, &r);
+	assert_int_equal(r.status, 200); /* signed in here, a page there */
+	ui__response_free(&r);
+
+	rq = request(c, "POST", "/ui/logout");
+	rq.cookie = cookie;
+	rq.sec_fetch_site = "same-origin";
+	session__csrf(&c->ui.key, cookie, csrf);
+	snprintf(body, sizeof(body), "csrf=%s", csrf);
+	with_body(&rq, body);
+	handle(c, &rq, &r);
+	assert_int_equal(r.status, 303);
+	ui__response_free(&r);
+
+	rq = request(c, "GET", "/ui/hosts");
+	rq.cookie = cookie;
+	ui__handle(other, &rq, &r);
+	assert_int_equal(r.status, 303);
+	assert_non_null(strstr(r.location, "/ui/login?next="));
+	ui__response_free(&r);
+	/* another session of the same operator goes on there */
+	sign_in(c, OPERATOR_TOKEN, cookie);
+	rq.cookie = cookie;
+	ui__handle(other, &rq, &r);
+	assert_int_equal(r.status, 200);
+	ui__response_free(&r);
+	ui__fini(other);
+	free(other);
+}
+
 /* A session signed out of stays refused until it would have expired; the
  * list forgets what has expired, and when full the one closest to expiry. */
 static void test_session_revoked_list(void **state)
@@ -1281,6 +1329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ui_login_next_stays_here, ui_setup, ui_teardown),
 		cmocka_unit_test_setup_teardown(test_ui_login_form, ui_setup, ui_teardown),
 		cmocka_unit_test_setup_teardown(test_ui_logout, ui_setup, ui_teardown),
+		cmocka_unit_test_setup_teardown(test_ui_logout_on_every_collector, ui_setup, ui_teardown),
 		cmocka_unit_test_setup_teardown(test_ui_pages_escape_what_agents_send, ui_setup, ui_teardown),
 		cmocka_unit_test_setup_teardown(test_ui_ack_a_stored_leak, ui_setup, ui_teardown),
 	};
