@@ -62,6 +62,11 @@ struct pg_stmt {
 	int nparams;
 	struct pg_param *params;
 	unsigned char *used; /* per parameter: the SQL names it */
+	/* what libpq is given per parameter: a multi-row INSERT has thousands,
+	 * too many for the stack of the thread that runs it */
+	const char **values;
+	int *lens, *formats;
+	Oid *types;
 	unsigned runs;
 	bool prepared;       /* as `name`, on connection `generation` */
 	unsigned generation;
@@ -278,6 +283,18 @@ static char *translate(const char *sql, int *nparams, unsigned char **used)
 	return out;
 }
 
+static void free_stmt(struct pg_stmt *s)
+{
+	free(s->params);
+	free(s->used);
+	free(s->values);
+	free(s->lens);
+	free(s->formats);
+	free(s->types);
+	free(s->sql);
+	free(s);
+}
+
 static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
 	struct pg_stmt *s = calloc(1, sizeof(*s));
@@ -289,11 +306,12 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	s->db = PGDB(db);
 	s->sql = translate(sql, &s->nparams, &s->used);
 	s->params = calloc((size_t)s->nparams + 1, sizeof(*s->params));
-	if (!s->sql || !s->params) {
-		free(s->sql);
-		free(s->params);
-		free(s->used);
-		free(s);
+	s->values = calloc((size_t)s->nparams + 1, sizeof(*s->values));
+	s->lens = calloc((size_t)s->nparams + 1, sizeof(*s->lens));
+	s->formats = calloc((size_t)s->nparams + 1, sizeof(*s->formats));
+	s->types = calloc((size_t)s->nparams + 1, sizeof(*s->types));
+	if (!s->sql || !s->params || !s->values || !s->lens || !s->formats || !s->types) {
+		free_stmt(s);
 		snprintf(PGDB(db)->err, sizeof(PGDB(db)->err), "out of memory");
 		return DB_ERROR;
 	}
@@ -346,10 +364,7 @@ static void p_finalize(struct db_stmt *st)
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(PQexec(s->db->conn, sql));
 	}
-	free(s->params);
-	free(s->used);
-	free(s->sql);
-	free(s);
+	free_stmt(s);
 }
 
 /* the parameter i (1-based), cleared of what it held; NULL when out of range */
@@ -411,9 +426,9 @@ static void p_bind_null(struct db_stmt *st, int i)
 
 static int run(struct pg_stmt *s)
 {
-	const char *values[s->nparams + 1];
-	int lens[s->nparams + 1], formats[s->nparams + 1];
-	Oid types[s->nparams + 1];
+	const char **values = s->values;
+	int *lens = s->lens, *formats = s->formats;
+	Oid *types = s->types;
 	ExecStatusType status;
 
 	for (int i = 0; i < s->nparams; i++) {
