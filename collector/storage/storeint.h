@@ -28,6 +28,9 @@ struct store {
 	char holder[LEASE_HOLDER_MAX]; /* this process, as a lease's holder */
 	bool unreachable; /* atomically: the last use found the database gone */
 	bool event_no_returning; /* SQLite: store_event_sql_sqlite */
+	/* PostgreSQL: a batch's events STORE_EVENT_ROWS at a time, and the rest */
+	struct db_stmt *rows_full, *rows_tail;
+	int rows_tail_n;
 };
 
 /* --- binding helpers: every statement is reset and cleared after use --- */
