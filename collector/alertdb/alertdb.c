@@ -61,7 +61,8 @@ int alertdb__lock_key(struct alertdb *d, const char *key)
 	if (!d->key_lock)
 		return 0;
 	adb_text(d->key_lock, 1, key);
-	return adb_exec(d->key_lock);
+	/* answered with the statement that reads what it guards */
+	return adb_defer(d->key_lock);
 }
 
 int alertdb__state(struct alertdb *d, const char *key, enum alert_state *out)
@@ -199,7 +200,7 @@ int alertdb__bump(struct alertdb *d, const char *key, uint64_t count, int64_t at
 	adb_i64(st, 2, (int64_t)count);
 	adb_i64(st, 3, at_ns);
 	adb_i64(st, 4, (int64_t)now_ns);
-	return adb_exec(st);
+	return adb_defer(st);
 }
 
 struct routed {

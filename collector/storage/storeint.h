@@ -64,6 +64,16 @@ static inline int store_run(struct db_stmt *st)
 	return rc == DB_DONE || rc == DB_ROW ? 0 : -EIO;
 }
 
+/* For a statement whose outcome nothing reads: PostgreSQL sends it with
+ * the next statement that waits for an answer, in one round trip. */
+static inline int store_defer(struct db_stmt *st)
+{
+	int rc = db__defer(st);
+
+	db__clear_bindings(st);
+	return rc == DB_ERROR ? -EIO : 0;
+}
+
 /* The state an event updates, in the batch's transaction (storestate.c). */
 /* event_rowid: the event's row, for the history of what it updates */
 int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
