@@ -737,6 +737,60 @@ static int release(struct db *db, void *arg)
 	return lease__release_all(db, arg);
 }
 
+/*
+ * PostgreSQL: a deferred statement's failure is the error of the next
+ * statement that waits for an answer, with its SQLSTATE (a deadlock may
+ * run again), and the connection works afterwards. Run twice first, so
+ * that it is prepared and goes in the pipeline.
+ */
+static void test_deferred_failure(void **state)
+{
+	struct ctx *c = *state;
+	struct db *db = store__db(c->s);
+	struct db_stmt *fail, *read;
+
+	if (!c->pg)
+		skip(); /* SQLite runs a deferred statement at once */
+	assert_int_equal(db__exec(db, "CREATE FUNCTION lw_test_fail(x bigint) RETURNS bigint AS $$ BEGIN"
+				      " IF x = 1 THEN RAISE EXCEPTION 'deadlock in test' USING ERRCODE = '40P01';"
+				      " END IF; RETURN x; END $$ LANGUAGE plpgsql"), DB_OK);
+	assert_int_equal(db__prepare(db, "SELECT lw_test_fail(?1)", &fail), DB_OK);
+	assert_int_equal(db__prepare(db, "SELECT 42", &read), DB_OK);
+	for (int i = 0; i < 2; i++) {
+		db__bind_int64(fail, 1, 0);
+		assert_int_equal(db__defer(fail), DB_DONE);
+		db__clear_bindings(fail);
+	}
+	/* deferred and fine: answered with the read */
+	assert_int_equal(db__begin(db), DB_OK);
+	db__bind_int64(fail, 1, 0);
+	assert_int_equal(db__defer(fail), DB_DONE);
+	assert_int_equal(db__step(read), DB_ROW);
+	assert_int_equal(db__column_int64(read, 0), 42);
+	db__reset(read);
+	/* deferred and failing: the read fails with its error */
+	db__bind_int64(fail, 1, 1);
+	assert_int_equal(db__defer(fail), DB_DONE);
+	assert_int_equal(db__step(read), DB_ERROR);
+	assert_non_null(strstr(db__errmsg(db), "deadlock in test"));
+	assert_true(db__retryable(db));
+	db__reset(read);
+	assert_int_equal(db__rollback(db), DB_OK);
+	/* deferred last: commit fails with its error */
+	assert_int_equal(db__begin(db), DB_OK);
+	assert_int_equal(db__defer(fail), DB_DONE);
+	assert_int_equal(db__commit(db), DB_ERROR);
+	assert_true(db__retryable(db));
+	db__rollback(db);
+	/* and the connection goes on */
+	assert_int_equal(db__begin(db), DB_OK);
+	assert_int_equal(db__step(read), DB_ROW);
+	db__reset(read);
+	assert_int_equal(db__commit(db), DB_OK);
+	db__finalize(fail);
+	db__finalize(read);
+}
+
 /* Two collectors on one database: one holds a lease until it lapses. */
 static void test_leases(void **state)
 {
@@ -791,6 +845,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_filters_and_table, setup, teardown),
 		cmocka_unit_test(test_parse_since),
 		cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_failure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
