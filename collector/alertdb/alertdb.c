@@ -96,7 +96,8 @@ int alertdb__lock_key(struct alertdb *d, const char *key)
 		if (!strcmp(d->locked[i], key))
 			return 0;
 	adb_text(d->key_lock, 1, key);
-	if ((err = adb_exec(d->key_lock)))
+	/* answered with the statement that reads what it guards */
+	if ((err = adb_defer(d->key_lock)))
 		return err;
 	/* i is the free slot the probe ended on; the set stays at most half full */
 	if (d->n_locked < LOCKED_SLOTS / 2 && (d->locked[i] = strdup(key)))
@@ -239,7 +240,7 @@ int alertdb__bump(struct alertdb *d, const char *key, uint64_t count, int64_t at
 	adb_i64(st, 2, (int64_t)count);
 	adb_i64(st, 3, at_ns);
 	adb_i64(st, 4, (int64_t)now_ns);
-	return adb_exec(st);
+	return adb_defer(st);
 }
 
 struct routed {

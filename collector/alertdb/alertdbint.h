@@ -71,4 +71,13 @@ static inline int adb_exec(struct db_stmt *st)
 	return adb_finish(st, db__step(st));
 }
 
+/* a statement whose outcome nothing reads (db__defer) */
+static inline int adb_defer(struct db_stmt *st)
+{
+	int rc = db__defer(st);
+
+	db__clear_bindings(st);
+	return rc == DB_ERROR ? -EIO : 0;
+}
+
 #endif

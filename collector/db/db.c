@@ -49,6 +49,17 @@ void db__bind_text(struct db_stmt *st, int i, const char *s, int len) { st->ops-
 void db__bind_blob(struct db_stmt *st, int i, const void *p, int len) { st->ops->bind_blob(st, i, p, len); }
 void db__bind_null(struct db_stmt *st, int i) { st->ops->bind_null(st, i); }
 int db__step(struct db_stmt *st) { return st->ops->step(st); }
+
+int db__defer(struct db_stmt *st)
+{
+	int rc;
+
+	if (st->ops->defer)
+		return st->ops->defer(st);
+	rc = st->ops->step(st);
+	st->ops->reset(st);
+	return rc == DB_ERROR ? DB_ERROR : DB_DONE;
+}
 void db__reset(struct db_stmt *st) { st->ops->reset(st); }
 void db__clear_bindings(struct db_stmt *st) { st->ops->clear_bindings(st); }
 int db__column_type(struct db_stmt *st, int i) { return st->ops->column_type(st, i); }

@@ -79,6 +79,16 @@ void db__bind_blob(struct db_stmt *st, int i, const void *p, int len);
 void db__bind_null(struct db_stmt *st, int i);
 /* DB_ROW, DB_DONE, or DB_ERROR */
 int db__step(struct db_stmt *st);
+/*
+ * Runs a statement whose rows and changes nothing reads (an upsert, a
+ * lock), and resets it; its bindings stay until cleared, as after reset.
+ * DB_DONE, or DB_ERROR for a failure known at once. PostgreSQL, inside a
+ * transaction, may send it without waiting (pipeline mode) and read its
+ * answer with the next statement's, one round trip for both: then its
+ * failure is that statement's error, or commit's, and db__changes does not
+ * count it. SQLite runs it at once.
+ */
+int db__defer(struct db_stmt *st);
 void db__reset(struct db_stmt *st);
 void db__clear_bindings(struct db_stmt *st);
 int db__column_type(struct db_stmt *st, int i);

@@ -12,6 +12,11 @@
  *
  * Integers go as int8, blobs as binary bytea, text untyped (PostgreSQL
  * takes its type from where it is used), and rows come back as text.
+ *
+ * A deferred statement (db__defer) that is prepared, inside a transaction,
+ * is sent in pipeline mode without waiting; the next statement that waits
+ * joins the pipeline, then one sync reads every answer: one round trip for
+ * them all. Anything else (exec, commit) reads the answers first.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +48,7 @@ struct pg_db {
 	bool retryable;
 	unsigned generation; /* connections opened: a prepared statement is of one */
 	unsigned next_name;
+	int pending; /* deferred statements sent in pipeline mode, their answers unread */
 	int64_t changes;
 	char err[512];
 };
@@ -63,6 +69,11 @@ struct pg_stmt {
 	int nparams;
 	struct pg_param *params;
 	unsigned char *used; /* per parameter: the SQL names it */
+	/* what libpq is given per parameter: a multi-row INSERT has thousands,
+	 * too many for the stack of the thread that runs it */
+	const char **values;
+	int *lens, *formats;
+	Oid *types;
 	unsigned runs;
 	bool prepared;       /* as `name`, on connection `generation` */
 	unsigned generation;
@@ -103,6 +114,75 @@ static void note_changes(struct pg_db *d, PGresult *res)
 		d->changes = strtoll(tuples, NULL, 10);
 }
 
+/*
+ * Deferred statements (db__defer): sent in pipeline mode without waiting,
+ * their answers read with the next statement's, after one sync. The first
+ * failure is the error (a deadlock stays retryable); what the server
+ * skipped after it answers PGRES_PIPELINE_ABORTED. last: the answer of the
+ * statement sent last, when one was sent to be read (NULL: none).
+ */
+static int pipe_end(struct pg_db *d, PGresult **last)
+{
+	int n = d->pending + (last ? 1 : 0), rc = DB_OK;
+	PGresult *r;
+
+	d->pending = 0;
+	if (!PQpipelineSync(d->conn)) {
+		set_error(d, PQerrorMessage(d->conn), NULL);
+		PQexitPipelineMode(d->conn);
+		return DB_ERROR;
+	}
+	for (int i = 0; i < n; i++) {
+		ExecStatusType st;
+
+		r = PQgetResult(d->conn);
+		if (!r) { /* the connection is gone */
+			if (rc == DB_OK)
+				set_error(d, PQerrorMessage(d->conn), NULL);
+			rc = DB_ERROR;
+			break;
+		}
+		st = PQresultStatus(r);
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+			if (rc == DB_OK && st != PGRES_PIPELINE_ABORTED)
+				set_error(d, PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(d->conn),
+					  r);
+			else if (rc == DB_OK)
+				set_error(d, "a statement before this one failed", NULL);
+			rc = DB_ERROR;
+		}
+		if (last && i == n - 1 && rc == DB_OK)
+			*last = r;
+		else
+			PQclear(r);
+		while ((r = PQgetResult(d->conn)))
+			PQclear(r); /* the end of one statement's answers */
+	}
+	/* the sync's answer, then out of pipeline mode */
+	while ((r = PQgetResult(d->conn))) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	if (!PQexitPipelineMode(d->conn) && rc == DB_OK) {
+		set_error(d, PQerrorMessage(d->conn), NULL);
+		rc = DB_ERROR;
+	}
+	if (rc != DB_OK && last && *last) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	return rc;
+}
+
+/* Reads the answers of what was deferred, before anything else is sent. */
+static int settle(struct pg_db *d)
+{
+	return d->pending ? pipe_end(d, NULL) : DB_OK;
+}
+
 /* A broken connection is opened again, here at a transaction's start only,
  * so that a transaction never spans two connections. */
 static bool connected(struct pg_db *d)
@@ -111,6 +191,7 @@ static bool connected(struct pg_db *d)
 		return true;
 	PQreset(d->conn);
 	d->generation++; /* what was prepared went with the old connection */
+	d->pending = 0;  /* and what was sent on it */
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		set_error(d, PQerrorMessage(d->conn), NULL);
 		return false;
@@ -132,15 +213,17 @@ static void p_close(struct db *db)
 static int p_exec(struct db *db, const char *sql)
 {
 	struct pg_db *d = PGDB(db);
+	int rc = settle(d);
 	PGresult *res = PQexec(d->conn, sql);
 	ExecStatusType st = PQresultStatus(res);
-	int rc = DB_OK;
 
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		note_changes(d, res);
-	else {
-		set_error(d, PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : PQerrorMessage(d->conn),
-			  res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (rc == DB_OK)
+			note_changes(d, res);
+	} else {
+		if (rc == DB_OK) /* else a deferred statement's error stands */
+			set_error(d, PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : PQerrorMessage(d->conn),
+				  res);
 		rc = DB_ERROR;
 	}
 	PQclear(res);
@@ -176,6 +259,8 @@ static int p_commit(struct db *db)
 	PGresult *res;
 	int rc;
 
+	if (settle(d) != DB_OK)
+		return DB_ERROR; /* a deferred statement's error: the caller rolls back */
 	if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
 		snprintf(d->err, sizeof(d->err), "the transaction was aborted by an earlier error");
 		p_exec(db, "ROLLBACK");
@@ -203,9 +288,12 @@ static int64_t p_changes(struct db *db)
 /* the outbox's id: its identity column's sequence, in this session */
 static int64_t p_last_insert_rowid(struct db *db)
 {
-	PGresult *res = PQexec(PGDB(db)->conn, "SELECT lastval()");
+	PGresult *res;
 	int64_t v = 0;
 
+	if (settle(PGDB(db)) != DB_OK)
+		return 0;
+	res = PQexec(PGDB(db)->conn, "SELECT lastval()");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
@@ -228,6 +316,7 @@ static bool p_lost(struct db *db)
 }
 
 static const struct db_ops pg_ops;
+static int p_step(struct db_stmt *st);
 
 /*
  * SQLite's parameters in PostgreSQL's spelling: ?N becomes $N, and a bare
@@ -279,6 +368,18 @@ static char *translate(const char *sql, int *nparams, unsigned char **used)
 	return out;
 }
 
+static void free_stmt(struct pg_stmt *s)
+{
+	free(s->params);
+	free(s->used);
+	free(s->values);
+	free(s->lens);
+	free(s->formats);
+	free(s->types);
+	free(s->sql);
+	free(s);
+}
+
 static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
 	struct pg_stmt *s = calloc(1, sizeof(*s));
@@ -290,11 +391,12 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	s->db = PGDB(db);
 	s->sql = translate(sql, &s->nparams, &s->used);
 	s->params = calloc((size_t)s->nparams + 1, sizeof(*s->params));
-	if (!s->sql || !s->params) {
-		free(s->sql);
-		free(s->params);
-		free(s->used);
-		free(s);
+	s->values = calloc((size_t)s->nparams + 1, sizeof(*s->values));
+	s->lens = calloc((size_t)s->nparams + 1, sizeof(*s->lens));
+	s->formats = calloc((size_t)s->nparams + 1, sizeof(*s->formats));
+	s->types = calloc((size_t)s->nparams + 1, sizeof(*s->types));
+	if (!s->sql || !s->params || !s->values || !s->lens || !s->formats || !s->types) {
+		free_stmt(s);
 		snprintf(PGDB(db)->err, sizeof(PGDB(db)->err), "out of memory");
 		return DB_ERROR;
 	}
@@ -340,17 +442,15 @@ static void p_finalize(struct db_stmt *st)
 
 	p_reset(st);
 	p_clear_bindings(st);
-	if (s->prepared && s->generation == s->db->generation && PQstatus(s->db->conn) == CONNECTION_OK &&
+	if (s->prepared && s->generation == s->db->generation && !s->db->pending &&
+	    PQstatus(s->db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(s->db->conn) == PQTRANS_IDLE) {
 		char sql[40];
 
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(PQexec(s->db->conn, sql));
 	}
-	free(s->params);
-	free(s->used);
-	free(s->sql);
-	free(s);
+	free_stmt(s);
 }
 
 /* the parameter i (1-based), cleared of what it held; NULL when out of range */
@@ -410,43 +510,87 @@ static void p_bind_null(struct db_stmt *st, int i)
 	param(st, i);
 }
 
+static void fill_params(struct pg_stmt *s)
+{
+	for (int i = 0; i < s->nparams; i++) {
+		s->values[i] = s->params[i].value;
+		s->lens[i] = s->params[i].len;
+		s->formats[i] = s->params[i].format;
+		/* a number the SQL skips (?3 without ?1): PostgreSQL wants a type */
+		s->types[i] = s->params[i].type || s->used[i] ? s->params[i].type : OID_TEXT;
+	}
+}
+
+static bool is_prepared(const struct pg_stmt *s)
+{
+	return s->prepared && s->generation == s->db->generation;
+}
+
+/* Sends a statement in pipeline mode (a prepared one by its name). */
+static int pipe_send(struct pg_stmt *s)
+{
+	struct pg_db *d = s->db;
+	int ok;
+
+	if (!d->pending && !PQenterPipelineMode(d->conn)) {
+		set_error(d, PQerrorMessage(d->conn), NULL);
+		return DB_ERROR;
+	}
+	fill_params(s);
+	ok = is_prepared(s) ? PQsendQueryPrepared(d->conn, s->name, s->nparams, s->values, s->lens, s->formats, 0)
+			    : PQsendQueryParams(d->conn, s->sql, s->nparams, s->types, s->values, s->lens,
+						s->formats, 0);
+	if (!ok) {
+		set_error(d, PQerrorMessage(d->conn), NULL);
+		if (!d->pending)
+			PQexitPipelineMode(d->conn);
+		else
+			pipe_end(d, NULL);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
 static int run(struct pg_stmt *s)
 {
-	const char *values[s->nparams + 1];
-	int lens[s->nparams + 1], formats[s->nparams + 1];
-	Oid types[s->nparams + 1];
+	struct pg_db *d = s->db;
 	ExecStatusType status;
 
-	for (int i = 0; i < s->nparams; i++) {
-		values[i] = s->params[i].value;
-		lens[i] = s->params[i].len;
-		formats[i] = s->params[i].format;
-		/* a number the SQL skips (?3 without ?1): PostgreSQL wants a type */
-		types[i] = s->params[i].type || s->used[i] ? s->params[i].type : OID_TEXT;
+	/* what was deferred goes first; this one joins it, one round trip for
+	 * all, unless it is to be prepared now */
+	if (d->pending && s->runs && !is_prepared(s) && settle(d) != DB_OK)
+		return DB_ERROR;
+	if (d->pending) {
+		s->runs++;
+		if (pipe_send(s) != DB_OK || pipe_end(d, &s->res) != DB_OK)
+			return DB_ERROR;
+		goto answered;
 	}
-	if (s->runs++ && (!s->prepared || s->generation != s->db->generation)) {
+	fill_params(s);
+	if (s->runs++ && !is_prepared(s)) {
 		/* run before: worth preparing (a failure just leaves it unprepared) */
 		PGresult *p;
 
-		snprintf(s->name, sizeof(s->name), "lw_%u", s->db->next_name++);
-		p = PQprepare(s->db->conn, s->name, s->sql, s->nparams, types);
+		snprintf(s->name, sizeof(s->name), "lw_%u", d->next_name++);
+		p = PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
 		s->prepared = PQresultStatus(p) == PGRES_COMMAND_OK;
-		s->generation = s->db->generation;
+		s->generation = d->generation;
 		PQclear(p);
 	}
-	if (s->prepared && s->generation == s->db->generation)
-		s->res = PQexecPrepared(s->db->conn, s->name, s->nparams, values, lens, formats, 0);
+	if (is_prepared(s))
+		s->res = PQexecPrepared(d->conn, s->name, s->nparams, s->values, s->lens, s->formats, 0);
 	else
-		s->res = PQexecParams(s->db->conn, s->sql, s->nparams, types, values, lens, formats, 0);
+		s->res = PQexecParams(d->conn, s->sql, s->nparams, s->types, s->values, s->lens, s->formats, 0);
 	status = PQresultStatus(s->res);
 	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-		set_error(s->db, PQresultErrorMessage(s->res)[0] ? PQresultErrorMessage(s->res) :
-								 PQerrorMessage(s->db->conn), s->res);
+		set_error(d, PQresultErrorMessage(s->res)[0] ? PQresultErrorMessage(s->res) : PQerrorMessage(d->conn),
+			  s->res);
 		PQclear(s->res);
 		s->res = NULL;
 		return DB_ERROR;
 	}
-	note_changes(s->db, s->res);
+answered:
+	note_changes(d, s->res);
 	s->nrows = PQntuples(s->res);
 	s->ncols = PQnfields(s->res);
 	s->row = -1;
@@ -454,12 +598,36 @@ static int run(struct pg_stmt *s)
 		s->blobs = calloc((size_t)s->ncols, sizeof(*s->blobs));
 		s->blob_lens = calloc((size_t)s->ncols, sizeof(*s->blob_lens));
 		if (!s->blobs || !s->blob_lens) {
-			snprintf(s->db->err, sizeof(s->db->err), "out of memory");
+			snprintf(d->err, sizeof(d->err), "out of memory");
 			p_reset(&s->base);
 			return DB_ERROR;
 		}
 	}
 	return DB_OK;
+}
+
+/*
+ * Inside a transaction, a statement that runs prepared goes in pipeline
+ * mode, unanswered until the next statement that waits; any other runs
+ * now. Outside one, statements between two syncs would make a transaction
+ * of their own, so it runs now too.
+ */
+static int p_defer(struct db_stmt *st)
+{
+	struct pg_stmt *s = PGST(st);
+	struct pg_db *d = s->db;
+	int rc;
+
+	if (is_prepared(s) && (d->pending || PQtransactionStatus(d->conn) == PQTRANS_INTRANS)) {
+		s->runs++;
+		if (pipe_send(s) != DB_OK)
+			return DB_ERROR;
+		d->pending++;
+		return DB_DONE;
+	}
+	rc = p_step(st);
+	p_reset(st);
+	return rc == DB_ERROR ? DB_ERROR : DB_DONE;
 }
 
 static int p_step(struct db_stmt *st)
@@ -595,6 +763,7 @@ static const struct db_ops pg_ops = {
 	.bind_blob = p_bind_blob,
 	.bind_null = p_bind_null,
 	.step = p_step,
+	.defer = p_defer,
 	.reset = p_reset,
 	.clear_bindings = p_clear_bindings,
 	.column_type = p_column_type,

@@ -26,6 +26,7 @@ struct db_ops {
 	void (*bind_blob)(struct db_stmt *st, int i, const void *p, int len);
 	void (*bind_null)(struct db_stmt *st, int i);
 	int (*step)(struct db_stmt *st);
+	int (*defer)(struct db_stmt *st);
 	void (*reset)(struct db_stmt *st);
 	void (*clear_bindings)(struct db_stmt *st);
 	int (*column_type)(struct db_stmt *st, int i);

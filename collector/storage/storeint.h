@@ -29,6 +29,9 @@ struct store {
 	char holder[LEASE_HOLDER_MAX]; /* this process, as a lease's holder */
 	bool unreachable; /* atomically: the last use found the database gone */
 	bool event_no_returning; /* SQLite: store_event_sql_sqlite */
+	/* PostgreSQL: a batch's events STORE_EVENT_ROWS at a time, and the rest */
+	struct db_stmt *rows_full, *rows_tail;
+	int rows_tail_n;
 };
 
 /* --- binding helpers: every statement is reset and cleared after use --- */
@@ -60,6 +63,16 @@ static inline int store_run(struct db_stmt *st)
 	db__reset(st);
 	db__clear_bindings(st);
 	return rc == DB_DONE || rc == DB_ROW ? 0 : -EIO;
+}
+
+/* For a statement whose outcome nothing reads: PostgreSQL sends it with
+ * the next statement that waits for an answer, in one round trip. */
+static inline int store_defer(struct db_stmt *st)
+{
+	int rc = db__defer(st);
+
+	db__clear_bindings(st);
+	return rc == DB_ERROR ? -EIO : 0;
 }
 
 /* The state an event updates, in the batch's transaction (storestate.c). */

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "storage/storesql.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 /* the stored listener and the event are in two namespaces that had one inode */
 #define OTHER_NETNS                                                                           \
 	"(listeners.netns_cookie != 0 AND excluded.netns_cookie != 0"                             \
@@ -15,10 +18,11 @@
 /* "col = the newer event's value": for columns that describe the latest state */
 #define LATEST(t, c) c " = CASE WHEN excluded.last_seen_ns >= " t ".last_seen_ns THEN excluded." c " ELSE " t "." c " END, "
 
-#define EVENT_INSERT                                                                             \
+#define EVENT_COLUMNS                                                                            \
 	"INSERT INTO events (id, kind, time_ns, received_ns, hostname, machine_id,"                \
-	" agent_id, batch_sequence, severity, fingerprint, body)"                                  \
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING"
+	" agent_id, batch_sequence, severity, fingerprint, body) VALUES "
+#define EVENT_CONFLICT " ON CONFLICT (id) DO NOTHING"
+#define EVENT_INSERT EVENT_COLUMNS "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" EVENT_CONFLICT
 
 /* the same without RETURNING: SQLite's costs more than reading changes() and
  * last_insert_rowid() after it */
@@ -156,6 +160,29 @@ const char *const store_sql[ST__COUNT] = {
 	[ST_DROP] = "INSERT INTO agent_drops (agent_id, reason, count) VALUES (?1, ?2, ?3)"
 		    " ON CONFLICT (agent_id, reason) DO UPDATE SET count = excluded.count",
 };
+
+char *store_event_rows_sql(int n)
+{
+	/* per row: "(" and STORE_EVENT_PARAMS of "?NNNNN, " and ")," */
+	size_t cap = sizeof(EVENT_COLUMNS EVENT_CONFLICT " RETURNING id, rowid") +
+		     (size_t)n * (3 + STORE_EVENT_PARAMS * 8);
+	char *sql = n > 0 && n <= STORE_EVENT_ROWS ? malloc(cap) : NULL;
+	size_t len;
+
+	if (!sql)
+		return NULL;
+	len = (size_t)snprintf(sql, cap, "%s", EVENT_COLUMNS);
+	for (int r = 0; r < n; r++) {
+		if (r)
+			sql[len++] = ',';
+		sql[len++] = '(';
+		for (int c = 1; c <= STORE_EVENT_PARAMS; c++)
+			len += (size_t)snprintf(sql + len, cap - len, "?%d%s", r * STORE_EVENT_PARAMS + c,
+						c < STORE_EVENT_PARAMS ? ", " : ")");
+	}
+	snprintf(sql + len, cap - len, "%s", EVENT_CONFLICT " RETURNING id, rowid");
+	return sql;
+}
 
 /* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows). */
 const char *const store_expire_sql[STORE_KIND_COUNT][3] = {

@@ -37,6 +37,18 @@ enum stmt {
 
 extern const char *const store_sql[ST__COUNT];
 extern const char store_event_sql_sqlite[];
+
+/*
+ * PostgreSQL: n events (1..STORE_EVENT_ROWS) in one INSERT, a round trip
+ * for them all. Row r binds ?(r*STORE_EVENT_PARAMS + 1) onwards, in
+ * ST_EVENT's order; a row (id, rowid) comes back for each event that was
+ * not stored before. The ids must differ: a batch's repeats are left out.
+ * NULL without memory.
+ */
+#define STORE_EVENT_PARAMS 11
+/* 5,500 parameters, well under PostgreSQL's 65,535 per statement */
+#define STORE_EVENT_ROWS 500
+char *store_event_rows_sql(int n);
 /* Retention: per kind, each statement takes (?1 cutoff_ns, ?2 max rows); NULL ends a kind's list. */
 extern const char *const store_expire_sql[STORE_KIND_COUNT][3];
 

@@ -121,7 +121,7 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 	db__bind_int64(st, 6, ev->time_unix_nano);
 	store_bind_u64(st, 7, received_ns);
 	db__bind_int64(st, 8, event_rowid);
-	return store_run(st);
+	return store_defer(st);
 }
 
 int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
@@ -148,7 +148,7 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 	db__bind_int64(st, 7, last);
 	store_bind_u64(st, 8, count);
 	store_bind_u64(st, 9, received_ns);
-	err = store_run(st);
+	err = store_defer(st);
 	if (err)
 		return err;
 
@@ -204,7 +204,7 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 		store_bind_opt(st, 29, c->image);
 	}
 	db__bind_int64(st, 31, event_rowid);
-	err = store_run(st);
+	err = store_defer(st);
 	free(where);
 	return err;
 }
@@ -271,20 +271,20 @@ int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1_
 		store_bind_text(st, 1, agent_id);
 		db__bind_int64(st, 2, ev->time_unix_nano);
 		store_bind_u64(st, 3, received_ns);
-		return store_run(st);
+		return store_defer(st);
 	}
 
 	/* the newest report's drop counters replace the previous ones */
 	st = s->st[ST_DROPS_CLEAR];
 	store_bind_text(st, 1, agent_id);
-	if ((err = store_run(st)))
+	if ((err = store_defer(st)))
 		return err;
 	for (size_t i = 0; i < h->n_drops; i++) {
 		st = s->st[ST_DROP];
 		store_bind_text(st, 1, agent_id);
 		store_bind_text(st, 2, h->drops[i]->key);
 		store_bind_u64(st, 3, h->drops[i]->value);
-		if ((err = store_run(st)))
+		if ((err = store_defer(st)))
 			return err;
 	}
 	return 0;

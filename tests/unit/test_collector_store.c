@@ -153,6 +153,53 @@ static void test_duplicates_within_one_batch(void **state)
 	assert_int_equal(count(c, "SELECT total_count FROM leaks"), 2);
 }
 
+/*
+ * More events than PostgreSQL's store takes in one INSERT, ten of them
+ * stored before and the first 203 ids sent again further on (past the
+ * first INSERT's rows): each stored once, the first place of a repeat the
+ * one kept, counted as one insert each would count them, and rowids in the
+ * batch's order.
+ */
+static void test_large_batch_with_repeats(void **state)
+{
+	enum { N = 1303, IDS = 1100 };
+	struct ctx *c = *state;
+	struct fx *f = calloc(N, sizeof(*f));
+	Leakwatch__V1__Event **evs = calloc(N, sizeof(*evs));
+	struct store_result r;
+
+	assert_non_null(f);
+	assert_non_null(evs);
+	for (unsigned i = 0; i < 10; i++)
+		evs[i] = fx_leak(&f[i], i + 1, c->t0, "db-1", FP1, "/a.log", 1);
+	r = put(c, evs, 10, 0);
+	assert_int_equal(r.accepted, 10);
+	for (unsigned i = 0; i < N; i++)
+		evs[i] = fx_leak(&f[i], 1 + i % IDS, c->t0 + i, "db-1", FP1, "/a.log", 1);
+	r = put(c, evs, N, 0);
+	assert_int_equal(r.accepted, IDS - 10);
+	assert_int_equal(r.duplicates, 10 + N - IDS);
+	assert_int_equal(count(c, "SELECT count(*) FROM events"), IDS);
+	/* the ten stored before kept their time, and no repeat was stored */
+	assert_int_equal(count(c, "SELECT count(*) FROM events WHERE time_ns = (SELECT min(time_ns) FROM events)"), 10);
+	assert_int_equal(count(c, "SELECT max(time_ns) - min(time_ns) FROM events"), IDS - 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM events a JOIN events b"
+				  " ON a.time_ns < b.time_ns AND a.rowid > b.rowid"), 0);
+	assert_int_equal(count(c, "SELECT events FROM leaks"), IDS);
+	assert_int_equal(count(c, "SELECT total_count FROM leaks"), IDS);
+	assert_int_equal(count(c, "SELECT events FROM leak_locations"), IDS);
+	/* the location's history starts with the newest event's row */
+	assert_int_equal(count(c, "SELECT count(*) FROM leak_locations l JOIN events e"
+				  " ON substr(l.history, 1, 16) = lw_hex16(e.rowid)"
+				  " WHERE e.time_ns = (SELECT max(time_ns) FROM events)"), 1);
+	/* stored again whole: all duplicates */
+	r = put(c, evs, N, 0);
+	assert_int_equal(r.accepted, 0);
+	assert_int_equal(r.duplicates, N);
+	free(evs);
+	free(f);
+}
+
 static void test_listener_open_then_close(void **state)
 {
 	struct ctx *c = *state;
@@ -658,6 +705,60 @@ static int release(struct db *db, void *arg)
 	return lease__release_all(db, arg);
 }
 
+/*
+ * PostgreSQL: a deferred statement's failure is the error of the next
+ * statement that waits for an answer, with its SQLSTATE (a deadlock may
+ * run again), and the connection works afterwards. Run twice first, so
+ * that it is prepared and goes in the pipeline.
+ */
+static void test_deferred_failure(void **state)
+{
+	struct ctx *c = *state;
+	struct db *db = store__db(c->s);
+	struct db_stmt *fail, *read;
+
+	if (!fx_pg_dsn())
+		skip(); /* SQLite runs a deferred statement at once */
+	assert_int_equal(db__exec(db, "CREATE FUNCTION lw_test_fail(x bigint) RETURNS bigint AS $$ BEGIN"
+				      " IF x = 1 THEN RAISE EXCEPTION 'deadlock in test' USING ERRCODE = '40P01';"
+				      " END IF; RETURN x; END $$ LANGUAGE plpgsql"), DB_OK);
+	assert_int_equal(db__prepare(db, "SELECT lw_test_fail(?1)", &fail), DB_OK);
+	assert_int_equal(db__prepare(db, "SELECT 42", &read), DB_OK);
+	for (int i = 0; i < 2; i++) {
+		db__bind_int64(fail, 1, 0);
+		assert_int_equal(db__defer(fail), DB_DONE);
+		db__clear_bindings(fail);
+	}
+	/* deferred and fine: answered with the read */
+	assert_int_equal(db__begin(db), DB_OK);
+	db__bind_int64(fail, 1, 0);
+	assert_int_equal(db__defer(fail), DB_DONE);
+	assert_int_equal(db__step(read), DB_ROW);
+	assert_int_equal(db__column_int64(read, 0), 42);
+	db__reset(read);
+	/* deferred and failing: the read fails with its error */
+	db__bind_int64(fail, 1, 1);
+	assert_int_equal(db__defer(fail), DB_DONE);
+	assert_int_equal(db__step(read), DB_ERROR);
+	assert_non_null(strstr(db__errmsg(db), "deadlock in test"));
+	assert_true(db__retryable(db));
+	db__reset(read);
+	assert_int_equal(db__rollback(db), DB_OK);
+	/* deferred last: commit fails with its error */
+	assert_int_equal(db__begin(db), DB_OK);
+	assert_int_equal(db__defer(fail), DB_DONE);
+	assert_int_equal(db__commit(db), DB_ERROR);
+	assert_true(db__retryable(db));
+	db__rollback(db);
+	/* and the connection goes on */
+	assert_int_equal(db__begin(db), DB_OK);
+	assert_int_equal(db__step(read), DB_ROW);
+	db__reset(read);
+	assert_int_equal(db__commit(db), DB_OK);
+	db__finalize(fail);
+	db__finalize(read);
+}
+
 /* Two collectors on one database: one holds a lease until it lapses. */
 static void test_leases(void **state)
 {
@@ -714,6 +815,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_same_batch_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_within_one_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_batch_with_repeats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_open_then_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_across_hosts_and_files, setup, teardown),
@@ -728,6 +830,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_filters_and_table, setup, teardown),
 		cmocka_unit_test(test_parse_since),
 		cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_failure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
