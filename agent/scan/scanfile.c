@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +27,6 @@
 /* A gzip file inflating to at most this is inflated whole (scan_gzip_whole):
  * it costs this much memory twice over, for twice the speed */
 #define GZIP_WHOLE_MAX (64U << 20)
-#define HUGE_PAGE (2U << 20)
 
 _Static_assert(BLOCK > LW_SCAN_TAIL_MAX, "a finding must fall within the two blocks held");
 
@@ -369,62 +367,16 @@ static int scan_buffer(struct scan *sc, struct scanner_stream *st, const uint8_t
 	return cur->len && feed(sc, st) ? -ENOMEM : 0;
 }
 
-/*
- * A regular gzip file of one member (what logrotate writes) that inflates to
- * at most GZIP_WHOLE_MAX, read and inflated whole: twice as fast as
+/* A gzip file that unpack__gzip_file inflates whole: twice as fast as
  * streaming. -EAGAIN for any other, before anything is scanned or the file
- * offset moves, so scan_packed then reads it as it would have.
- */
-/* Room for n inflated bytes in sc->gz_out, in huge pages where the kernel
- * has them: 4 KiB pages fault 512 times as often, and the faults, not the
- * inflating, are then most of the cost. */
-static bool gz_room(struct scan *sc, size_t n)
-{
-	size_t cap = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-	void *m;
-
-	if (n <= sc->gz_out_cap)
-		return true;
-	if (sc->gz_out)
-		munmap(sc->gz_out, sc->gz_out_cap);
-	sc->gz_out = NULL;
-	sc->gz_out_cap = 0;
-	m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return false;
-	madvise(m, cap, MADV_HUGEPAGE); /* a hint; without it, 4 KiB pages */
-	sc->gz_out = m;
-	sc->gz_out_cap = cap;
-	return true;
-}
-
+ * offset moves, so scan_packed then reads it as it would have. */
 static int scan_gzip_whole(struct scan *sc, int fd, struct scanner_stream *st)
 {
-	size_t size, isize, used = 0, out_len = 0;
-	uint8_t trailer[4];
-	struct stat sb;
-	void *in;
-	int rc;
+	const uint8_t *out;
+	size_t len;
+	int rc = unpack__gzip_file(fd, GZIP_WHOLE_MAX, &sc->gz, &out, &len);
 
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size < 18 || sb.st_size > GZIP_WHOLE_MAX ||
-	    pread(fd, trailer, sizeof(trailer), sb.st_size - 4) != (ssize_t)sizeof(trailer))
-		return -EAGAIN;
-	size = (size_t)sb.st_size;
-	/* the trailer's ISIZE: the last member's length, modulo 2^32 */
-	isize = (size_t)trailer[0] | (size_t)trailer[1] << 8 | (size_t)trailer[2] << 16 | (size_t)trailer[3] << 24;
-	if (isize > GZIP_WHOLE_MAX || !gz_room(sc, isize ? isize : 1))
-		return -EAGAIN;
-	/* the page cache's own pages, mapped at once: no copy, few faults */
-	in = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	if (in == MAP_FAILED)
-		return -EAGAIN;
-	/* a member shorter than the file is followed by another (a cat of
-	 * several), whose length the trailer did not tell: streamed */
-	rc = unpack__gzip_member(in, size, sc->gz_out, isize, &used, &out_len);
-	munmap(in, size);
-	if (rc || out_len != isize || used != size)
-		return -EAGAIN;
-	return scan_buffer(sc, st, sc->gz_out, out_len);
+	return rc ? rc : scan_buffer(sc, st, out, len);
 }
 
 /*
@@ -610,8 +562,7 @@ void scanfile__fd(struct scan *sc, int fd, const char *path)
 
 int scanfile__init(struct scan *sc)
 {
-	sc->gz_out = NULL; /* a worker's copy of the walk's scan shares none */
-	sc->gz_out_cap = 0;
+	sc->gz = (struct unpack_buf){ 0 }; /* a worker's copy of the walk's scan shares none */
 	sc->blk[0].buf = malloc(BLOCK);
 	sc->blk[1].buf = malloc(BLOCK);
 	return sc->blk[0].buf && sc->blk[1].buf ? 0 : -ENOMEM;
@@ -622,10 +573,7 @@ void scanfile__fini(struct scan *sc)
 	free(sc->blk[0].buf);
 	free(sc->blk[1].buf);
 	sc->blk[0].buf = sc->blk[1].buf = NULL;
-	if (sc->gz_out)
-		munmap(sc->gz_out, sc->gz_out_cap);
-	sc->gz_out = NULL;
-	sc->gz_out_cap = 0;
+	unpack__buf_free(&sc->gz);
 }
 
 void scanfile__any(struct scan *sc, const char *path)

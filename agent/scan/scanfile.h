@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scan/unpack.h"
+
 #include "scan/scanreport.h"
 #include "settings/config.h"
 #include "leaks/secret.h"
@@ -56,11 +58,7 @@ struct scan {
 	bool verbose;                /* --verbose: name each file skipped */
 	const char *path;
 	struct block blk[2]; /* [0] previous, [1] current */
-	/* what a whole gzip file inflates to (scan_gzip_whole), kept from file
-	 * to file: fresh memory's page faults cost more than the faster
-	 * inflate gains */
-	uint8_t *gz_out;
-	size_t gz_out_cap;
+	struct unpack_buf gz; /* what a whole gzip file inflates to, kept from file to file */
 	uint64_t cursor_off, cursor_line, cursor_line_at;
 	size_t found;
 	size_t files, skipped;

@@ -7,6 +7,9 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -231,4 +234,64 @@ int unpack__gzip_member(const uint8_t *in, size_t in_len, uint8_t *out, size_t o
 	r = libdeflate_gzip_decompress_ex(d, in, in_len, out, out_cap, used, out_len);
 	libdeflate_free_decompressor(d);
 	return r == LIBDEFLATE_SUCCESS ? 0 : -EAGAIN;
+}
+
+#define HUGE_PAGE (2U << 20)
+
+void unpack__buf_free(struct unpack_buf *b)
+{
+	if (b->p)
+		munmap(b->p, b->cap);
+	b->p = NULL;
+	b->cap = 0;
+}
+
+/* Room for n bytes in b, in huge pages where the kernel has them: 4 KiB
+ * pages fault 512 times as often, and the faults, not the inflating, are
+ * then most of the cost. */
+static bool buf_room(struct unpack_buf *b, size_t n)
+{
+	size_t cap = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	void *m;
+
+	if (n <= b->cap)
+		return true;
+	unpack__buf_free(b);
+	m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return false;
+	madvise(m, cap, MADV_HUGEPAGE); /* a hint; without it, 4 KiB pages */
+	b->p = m;
+	b->cap = cap;
+	return true;
+}
+
+int unpack__gzip_file(int fd, size_t max_out, struct unpack_buf *b, const uint8_t **out, size_t *out_len)
+{
+	size_t size, isize, used = 0;
+	uint8_t trailer[4];
+	struct stat sb;
+	void *in;
+	int rc;
+
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size < 18 || (uint64_t)sb.st_size > max_out ||
+	    pread(fd, trailer, sizeof(trailer), sb.st_size - 4) != (ssize_t)sizeof(trailer))
+		return -EAGAIN;
+	size = (size_t)sb.st_size;
+	/* the trailer's ISIZE: the last member's length, modulo 2^32 */
+	isize = (size_t)trailer[0] | (size_t)trailer[1] << 8 | (size_t)trailer[2] << 16 | (size_t)trailer[3] << 24;
+	if (isize > max_out || !buf_room(b, isize ? isize : 1))
+		return -EAGAIN;
+	/* the page cache's own pages, mapped at once: no copy, few faults */
+	in = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (in == MAP_FAILED)
+		return -EAGAIN;
+	/* a member shorter than the file is followed by another (a cat of
+	 * several), whose length the trailer did not tell: streamed */
+	rc = unpack__gzip_member(in, size, b->p, isize, &used, out_len);
+	munmap(in, size);
+	if (rc || *out_len != isize || used != size)
+		return -EAGAIN;
+	*out = b->p;
+	return 0;
 }

@@ -48,4 +48,18 @@ void unpack__close(struct unpack *u);
 int unpack__gzip_member(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *used,
 			size_t *out_len);
 
+/* Memory kept from file to file for what whole gzip files inflate to. */
+struct unpack_buf {
+	uint8_t *p;
+	size_t cap;
+};
+void unpack__buf_free(struct unpack_buf *b);
+/*
+ * A regular gzip file of one member (what logrotate writes) that inflates
+ * to at most max_out, inflated whole into b: *out, *out_len. -EAGAIN for
+ * any other file (several members, damage, a trailer that does not add up,
+ * larger), without moving fd's offset: the caller streams it instead.
+ */
+int unpack__gzip_file(int fd, size_t max_out, struct unpack_buf *b, const uint8_t **out, size_t *out_len);
+
 #endif
