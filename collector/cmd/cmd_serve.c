@@ -29,7 +29,7 @@
 #include "settings/reload.h"
 #include "web/session.h"
 #include "storage/retention.h"
-#include "storage/sharedkey.h"
+#include "replicas/sharedkey.h"
 #include "storage/store.h"
 
 static volatile sig_atomic_t stopping, reload_requested;

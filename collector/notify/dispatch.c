@@ -14,7 +14,7 @@
 #include "os/clock.h"
 #include "os/log.h"
 #include "payload/payload.h"
-#include "storage/lease.h"
+#include "replicas/lease.h"
 #include "notify/sink.h"
 #include "net/retry.h"
 

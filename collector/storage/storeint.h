@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
-#include "storage/lease.h"
+#include "replicas/lease.h"
 #include "storage/store.h"
 #include "storage/storesql.h"
 

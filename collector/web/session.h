@@ -6,7 +6,7 @@
  * hex>", where the MAC (HMAC-SHA256 under the session key) covers the
  * name, the expiry, a random nonce (two sign-ins are two sessions) and the
  * credential's digest. The key is the one every collector on the database
- * shares (storage/sharedkey.h), or a file's (server.session_key_file), so
+ * shares (replicas/sharedkey.h), or a file's (server.session_key_file), so
  * that a cookie one replica issued is good on the others. So a session
  * ends when it expires, when the key changes, and at once when its token is
  * removed or rotated (a SIGHUP without that digest), with nothing to

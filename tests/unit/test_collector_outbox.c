@@ -25,7 +25,7 @@
 #include "settings/config.h"
 #include "server/ingest.h"
 #include "notify/outbox.h"
-#include "storage/sharedkey.h"
+#include "replicas/sharedkey.h"
 #include "storage/store.h"
 #include "server/metrics.h"
 #include "collector_fixtures.h"

@@ -18,7 +18,7 @@
 
 #include "server/ingest.h"
 #include "query/query.h"
-#include "storage/lease.h"
+#include "replicas/lease.h"
 #include "storage/retention.h"
 #include "storage/store.h"
 #include "collector_fixtures.h"

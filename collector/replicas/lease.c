@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "storage/lease.h"
+#include "replicas/lease.h"
 
 #include <errno.h>
 #include <inttypes.h>

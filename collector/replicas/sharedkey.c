@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "storage/sharedkey.h"
+#include "replicas/sharedkey.h"
 
 #include <errno.h>
 #include <string.h>
