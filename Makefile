@@ -211,7 +211,11 @@ bench-writepath: $(BUILD)/leakwatch $(BUILD)/bench/empty_loader $(BUILD)/bench/w
 # Agent CPU following the systemd journal at 10,000 entries/s, against file capture.
 .PHONY: bench-journal
 bench: bench-journal
-bench-journal: $(BUILD)/leakwatch
+$(BUILD)/bench/journal_floor: bench/journal_floor.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< -lsystemd -o $@
+
+bench-journal: $(BUILD)/leakwatch $(BUILD)/bench/journal_floor
 	$(Q)BUILD=$(BUILD) bench/journal.sh
 
 # End-to-end latency to the collector's database, idle and under log load.

@@ -6,7 +6,13 @@
 # round and the median (and range) of the agent's CPU (user + sys, in ns
 # from its threads' schedstat: clock ticks are too coarse for a few
 # seconds at 1 % of a core) per second and per MB of log text for both,
-# and journald's own. Prints figures; never fails on speed. Needs root.
+# their ratio, and journald's own, apart. Both ways carry the same bytes of
+# log text (the line and its newline), and only the agent's threads are
+# counted. The floor: journal_floor follows the same journal alongside the
+# agent and only reads it (sd_journal_next and every field), and a second
+# one only steps from entry to entry; their CPU is what libsystemd alone
+# costs, which no change in the agent can go below. Prints figures; never
+# fails on speed. Needs root.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -38,6 +44,10 @@ journal:
 YAML
 taskset -c 0 "$BUILD/leakwatch" run --config "$work/agent.yaml" >/dev/null 2>"$work/a.err" & agent=$!
 pids+=("$agent")
+# the floor, on the agent's CPU: reading every field, and stepping alone
+taskset -c 0 "$BUILD/bench/journal_floor" "$work/j/run/log/journal" & floor=$!
+taskset -c 0 "$BUILD/bench/journal_floor" "$work/j/run/log/journal" next & step=$!
+pids+=("$floor" "$step")
 for _ in $(seq 100); do grep -qs 'start-up inventory' "$work/a.err" && break; sleep 0.1; done
 
 # on-CPU ns of every thread of PID (schedstat's first field)
@@ -69,19 +79,22 @@ print(sent)
 PY
 }
 
-# measure SINK: the agent's and journald's CPU over one run; appends
-# "sink ms/s ms/MB us/line journald-ms/s" to $work/rounds
+# measure SINK: the agent's, journald's and the floors' CPU over one run;
+# appends "sink ms/s ms/MB us/line journald-ms/s floor-ms/MB step-ms/MB
+# agent/floor" to $work/rounds
 measure() {
-	local a0 j0 bytes a1 j1
-	a0=$(cpu_ns "$agent"); j0=$(cpu_ns "$JPID")
+	local a0 j0 f0 s0 bytes a1 j1 f1 s1
+	a0=$(cpu_ns "$agent"); j0=$(cpu_ns "$JPID"); f0=$(cpu_ns "$floor"); s0=$(cpu_ns "$step")
 	bytes=$(send "$1")
 	sleep 2 # what is queued is scanned
-	a1=$(cpu_ns "$agent"); j1=$(cpu_ns "$JPID")
-	awk -v a=$((a1 - a0)) -v j=$((j1 - j0)) -v s="$SECONDS_" -v b="$bytes" -v r="$RATE" -v what="$1" 'BEGIN {
-		ms = a / 1e6
-		printf "%s %.2f %.2f %.3f %.1f\n", what, ms / s, ms / (b / 1048576), ms * 1000 / (r * s), j / 1e6 / s }' \
+	a1=$(cpu_ns "$agent"); j1=$(cpu_ns "$JPID"); f1=$(cpu_ns "$floor"); s1=$(cpu_ns "$step")
+	awk -v a=$((a1 - a0)) -v j=$((j1 - j0)) -v f=$((f1 - f0)) -v st=$((s1 - s0)) -v s="$SECONDS_" -v b="$bytes" \
+		-v r="$RATE" -v what="$1" 'BEGIN {
+		ms = a / 1e6; mb = b / 1048576
+		printf "%s %.2f %.2f %.3f %.1f %.2f %.2f %.2f\n", what, ms / s, ms / mb, ms * 1000 / (r * s), j / 1e6 / s,
+			f / 1e6 / mb, st / 1e6 / mb, f > 0 ? a / f : 0 }' \
 		| tee -a "$work/rounds" | awk '{ printf "  round: %-8s agent %6.2f ms CPU/s, %5.2f ms per MB of log text, %.3f us per line", $1, $2, $3, $4
-			if ($1 == "journal") printf "; journald %.1f ms/s", $5
+			if ($1 == "journal") printf "; floor %.2f ms/MB (stepping %.2f); journald %.1f ms/s", $6, $7, $5
 			printf "\n" }'
 }
 
@@ -94,14 +107,31 @@ summary() {
 			printf "%s: median %.2f (%.2f-%.2f over %d rounds)\n", what, m, v[1], v[NR], NR }'
 }
 
+# median SINK COLUMN
+median() {
+	awk -v w="$1" '$1 == w' "$work/rounds" | sort -g -k"$2" | awk -v c="$2" '{ v[NR] = $c }
+		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 echo "== journal against file capture: $RATE lines/s for $SECONDS_ s, $ROUNDS rounds, agent on CPU 0, writer on CPU 1"
 : >"$work/rounds"
+# what the agent costs with nothing written: in both figures below alike
+i0=$(cpu_ns "$agent"); sleep "$SECONDS_"; i1=$(cpu_ns "$agent")
+IDLE_MS=$(awk -v a=$((i1 - i0)) -v s="$SECONDS_" 'BEGIN { printf "%.2f", a / 1e6 / s }')
 for _ in $(seq "$ROUNDS"); do
 	measure journal
 	measure file
 done
 summary journal 3 "journal  agent ms per MB of log text"
 summary file 3 "file     agent ms per MB of log text"
+summary journal 6 "journal  floor ms per MB (libsystemd reading every field, no scan)"
+summary journal 7 "journal  floor ms per MB (sd_journal_next alone)"
+# within a round the agent and the floor see the same load: steadier than either
+summary journal 8 "journal  agent / floor, per round"
+awk -v j="$(median journal 3)" -v f="$(median file 3)" -v fl="$(median journal 6)" -v i="$IDLE_MS" \
+	-v mbs="$(awk '$1 == "journal" && $3 > 0 { print $2 / $3; exit }' "$work/rounds")" 'BEGIN {
+	if (f > 0) printf "ratio journal/file per MB: %.2f (the floor alone: %.2f; the agent above the floor: %.2f ms per MB)\n", j / f, fl / f, j - fl
+	if (mbs > 0) printf "agent idle, in both figures alike: %.2f ms CPU/s, %.2f ms per MB at this rate\n", i, i / mbs }'
 summary journal 2 "journal  agent ms CPU per second"
 summary file 2 "file     agent ms CPU per second"
 summary journal 4 "journal  agent us per line"
@@ -109,7 +139,7 @@ summary journal 5 "journald itself ms CPU per second"
 # what journald keeps per entry: the line plus the fields it adds (_PID, _COMM, ...)
 jbytes=$(journalctl -D "$work/j/run/log/journal" -o export --no-pager 2>/dev/null | wc -c)
 jentries=$(journalctl -D "$work/j/run/log/journal" --no-pager -q 2>/dev/null | wc -l)
-JOURNAL_MS=$(awk '$1 == "journal"' "$work/rounds" | sort -g -k2 | awk '{ v[NR] = $2 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+JOURNAL_MS=$(median journal 2)
 awk -v b="$jbytes" -v n="$jentries" -v ms="$JOURNAL_MS" -v r="$RATE" 'BEGIN { if (n) printf "an entry is %.0f bytes of journal fields (export form): %.2f ms per MB of journal data (median)\n", b / n, ms / r * n / (b / 1048576) }'
 kill -TERM "$agent"
 while kill -0 "$agent" 2>/dev/null; do sleep 0.1; done

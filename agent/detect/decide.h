@@ -102,6 +102,7 @@ struct scanner_stream {
 	size_t nmarks;
 	struct done done[DONE_MAX]; /* decided candidates, so a late report is not decided twice */
 	size_t done_next;
+	bool fresh;       /* vectorscan's stream is as opened: no reset needed */
 };
 
 struct scanner {

@@ -176,12 +176,15 @@ static int feed_piece(struct scanner_stream *st, const char *data, size_t len, b
 	wk->scan_buf = data;
 	wk->scan_len = len;
 	wk->scan_off = st->end;
-	if (len)
+	if (len) {
+		st->fresh = false;
 		hrc = hs_scan_stream(st->hs, data, len, 0, st->s->scratch, scanner_on_match, wk);
+	}
 	if (hrc == HS_SUCCESS && final)
 		hrc = hs_reset_stream(st->hs, 0, st->s->scratch, scanner_on_match, wk);
 	if (hrc != HS_SUCCESS)
 		return -EIO;
+	st->fresh |= final;
 	st->end += len;
 	if (final)
 		st->hs_base = st->end;
@@ -231,6 +234,7 @@ int scanner__stream_open(struct scanner *s, struct scanner_stream **out)
 		free(st);
 		return -ENOMEM;
 	}
+	st->fresh = true;
 	*out = st;
 	return 0;
 }
@@ -245,12 +249,19 @@ void scanner__stream_close(struct scanner_stream *st)
 	free(st);
 }
 
+/* Per scanner__scan, which the journal calls per entry: what the last flush
+ * left as new is not cleared again. */
 static void stream_reset(struct scanner_stream *st)
 {
-	hs_reset_stream(st->hs, 0, NULL, NULL, NULL);
+	if (!st->fresh)
+		hs_reset_stream(st->hs, 0, NULL, NULL, NULL);
+	st->fresh = true;
+	/* the ring fills from 0 and wraps back to 0 only once full: nothing at
+	 * 0 and nothing at the end means nothing was decided */
+	if (st->done_next || st->done[DONE_MAX - 1].used)
+		memset(st->done, 0, sizeof(st->done));
 	st->end = st->hs_base = st->tail_off = 0;
 	st->tail_len = st->npend = st->nmarks = st->done_next = 0;
-	memset(st->done, 0, sizeof(st->done));
 }
 
 int scanner__scan(struct scanner *s, const char *buf, size_t len, scanner_match_fn fn, void *ctx)
