@@ -92,7 +92,7 @@ measure() {
 		-v r="$RATE" -v what="$1" 'BEGIN {
 		ms = a / 1e6; mb = b / 1048576
 		printf "%s %.2f %.2f %.3f %.1f %.2f %.2f %.2f\n", what, ms / s, ms / mb, ms * 1000 / (r * s), j / 1e6 / s,
-			f / 1e6 / mb, st / 1e6 / mb, f > 0 ? a / f : 0 }' \
+			f / 1e6 / mb, st / 1e6 / mb, (f > 0 ? a / f : 0) }' \
 		| tee -a "$work/rounds" | awk '{ printf "  round: %-8s agent %6.2f ms CPU/s, %5.2f ms per MB of log text, %.3f us per line", $1, $2, $3, $4
 			if ($1 == "journal") printf "; floor %.2f ms/MB (stepping %.2f); journald %.1f ms/s", $6, $7, $5
 			printf "\n" }'
