@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "wire/names.h"
 #include "storage/schema.h"
+#include "storage/rowlocks.h"
 #include "storage/storeint.h"
 #include "storage/storesql.h"
 
@@ -63,6 +64,8 @@ static int prepare_all(struct store *s, char *err, size_t errlen)
 		for (int i = 0; i < 3 && store_expire_sql[k][i]; i++)
 			if (db__prepare(s->db, store_expire_sql[k][i], &s->expire[k][i]) != DB_OK)
 				return fail(err, errlen, "preparing retention: %s", db__errmsg(s->db));
+	if (rowlocks__prepare(s->db, &s->row_lock))
+		return fail(err, errlen, "preparing the batches' row locks: %s", db__errmsg(s->db));
 	return 0;
 }
 
@@ -128,6 +131,7 @@ void store__close(struct store *s)
 		db__finalize(s->st[i]);
 	db__finalize(s->rows_full);
 	db__finalize(s->rows_tail);
+	db__finalize(s->row_lock);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		for (int i = 0; i < 3; i++)
 			db__finalize(s->expire[k][i]);
@@ -512,7 +516,8 @@ static int write_once(struct store *s, struct ingest_batch *b, struct batch_plan
 	res->accepted = res->duplicates = 0;
 	if (db__begin(s->db))
 		return -EIO;
-	if (plan)
+	err = rowlocks__take(s->row_lock, b);
+	if (plan && !err)
 		err = put_events(s, b, plan, received_ns, res);
 	for (size_t i = 0; i < b->n_events && !err && !plan; i++) {
 		const struct ingest_event *e = &b->events[i];

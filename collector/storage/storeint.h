@@ -32,6 +32,7 @@ struct store {
 	/* PostgreSQL: a batch's events STORE_EVENT_ROWS at a time, and the rest */
 	struct db_stmt *rows_full, *rows_tail;
 	int rows_tail_n;
+	struct db_stmt *row_lock; /* PostgreSQL: rowlocks.h */
 };
 
 /* --- binding helpers: every statement is reset and cleared after use --- */
