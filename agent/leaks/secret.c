@@ -6,11 +6,11 @@
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "data/hex.h"
+#include "os/random.h"
 
 /* 64+ hex characters (a trailing newline allowed) decode; anything else is raw key material. */
 static void parse_key(const uint8_t *buf, size_t n, struct lw_fpkey *out)
@@ -33,27 +33,10 @@ static void parse_key(const uint8_t *buf, size_t n, struct lw_fpkey *out)
 	memcpy(out->key, buf, out->len);
 }
 
-static int random_bytes(uint8_t *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = getrandom(buf + got, n - got, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 int secret__ephemeral_key(struct lw_fpkey *out)
 {
 	out->len = LW_FP_KEY_MIN;
-	return random_bytes(out->key, out->len);
+	return random__fill(out->key, out->len);
 }
 
 static int create_key(const char *path, char *err, size_t errlen)
@@ -62,7 +45,7 @@ static int create_key(const char *path, char *err, size_t errlen)
 	char hex[LW_FP_KEY_MIN * 2 + 2];
 	int fd, rc;
 
-	rc = random_bytes(raw, sizeof(raw));
+	rc = random__fill(raw, sizeof(raw));
 	if (rc) {
 		snprintf(err, errlen, "getrandom: %s", strerror(-rc));
 		return rc;

@@ -3,10 +3,10 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "db/db.h"
 #include "os/clock.h"
+#include "os/random.h"
 #include "storage/store.h"
 
 #define KEY_MAX 64
@@ -17,23 +17,6 @@ struct get {
 	size_t len;
 };
 
-static int fill_random(uint8_t *p, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = getrandom(p + got, len - got, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -EIO;
-		}
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 static int get_tx(struct db *db, void *arg)
 {
 	struct get *g = arg;
@@ -41,7 +24,7 @@ static int get_tx(struct db *db, void *arg)
 	struct db_stmt *st = NULL;
 	int rc, err = -EIO;
 
-	if (fill_random(fresh, g->len))
+	if (random__fill(fresh, g->len))
 		return -EIO;
 	/* another collector may have made it a moment ago: its key wins */
 	if (db__prepare(db,

@@ -9,27 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "data/hex.h"
+#include "os/random.h"
 
 #define MAC_LEN 32
 
 int session__new_key(struct session_key *key)
 {
-	size_t got = 0;
-
-	while (got < sizeof(key->k)) {
-		ssize_t n = getrandom(key->k + got, sizeof(key->k) - got, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -EIO;
-		}
-		got += (size_t)n;
-	}
-	return 0;
+	return random__fill(key->k, sizeof(key->k)) ? -EIO : 0;
 }
 
 int session__key_from_file(const char *path, struct session_key *key, char *err, size_t errlen)
@@ -95,7 +83,7 @@ int session__issue(const struct session_key *key, const struct auth_cred *cred, 
 	uint8_t mac[MAC_LEN], nonce[SESSION_NONCE_LEN];
 	char name[2 * AUTH_NAME_MAX + 1], machex[2 * MAC_LEN + 1], noncehex[2 * SESSION_NONCE_LEN + 1];
 
-	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+	if (random__fill(nonce, sizeof(nonce)))
 		return -EIO;
 	session_mac(key, cred, expires_s, nonce, mac);
 	hex__encode((const uint8_t *)cred->name, strlen(cred->name), name);
