@@ -76,6 +76,60 @@ static bool hold(struct ingest_alloc *a, size_t n)
 	return true;
 }
 
+void ingest__cache_init(struct ingest_chunk_cache *c)
+{
+	pthread_mutex_init(&c->lock, NULL);
+	c->free = NULL;
+	c->n = 0;
+}
+
+void ingest__cache_fini(struct ingest_chunk_cache *c)
+{
+	while (c->free) {
+		struct arena_chunk *k = c->free;
+
+		c->free = k->next;
+		munmap(k, k->size);
+	}
+	c->n = 0;
+	pthread_mutex_destroy(&c->lock);
+}
+
+/* A standard-size chunk a finished batch left; NULL when there is none. */
+static struct arena_chunk *cached_chunk(struct ingest_chunk_cache *cache)
+{
+	struct arena_chunk *c;
+
+	if (!cache)
+		return NULL;
+	pthread_mutex_lock(&cache->lock);
+	c = cache->free;
+	if (c) {
+		cache->free = c->next;
+		cache->n--;
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return c;
+}
+
+/* Keeps a standard-size chunk for the next batch; false when it is not kept. */
+static bool cache_chunk(struct ingest_chunk_cache *cache, struct arena_chunk *c)
+{
+	bool kept = false;
+
+	if (!cache || c->size != ARENA_CHUNK)
+		return false;
+	pthread_mutex_lock(&cache->lock);
+	if (cache->n < INGEST_CACHED_CHUNKS) {
+		c->next = cache->free;
+		cache->free = c;
+		cache->n++;
+		kept = true;
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return kept;
+}
+
 static void *arena_alloc(void *data, size_t size)
 {
 	struct ingest_alloc *a = data;
@@ -100,7 +154,9 @@ static void *arena_alloc(void *data, size_t size)
 		a->busy = true;
 		return NULL;
 	}
-	c = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	c = map == ARENA_CHUNK ? cached_chunk(a->cache) : NULL;
+	if (!c)
+		c = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED) {
 		if (a->inflight)
 			__atomic_fetch_sub(a->inflight, map, __ATOMIC_RELAXED);
@@ -132,7 +188,8 @@ static void arena_release(struct ingest_alloc *a)
 		a->chunks = c->next;
 		if (a->inflight)
 			__atomic_fetch_sub(a->inflight, c->size, __ATOMIC_RELAXED);
-		munmap(c, c->size);
+		if (!cache_chunk(a->cache, c))
+			munmap(c, c->size);
 	}
 	a->used = a->left = 0;
 	a->next = NULL;
@@ -330,6 +387,7 @@ enum ingest_status ingest__decode(const void *body, size_t len, enum ingest_enco
 	b->mem.limit = lim->max_decoded;
 	b->mem.inflight = lim->inflight;
 	b->mem.max_inflight = lim->max_inflight;
+	b->mem.cache = lim->cache;
 	b->pb_alloc.alloc = arena_alloc;
 	b->pb_alloc.free = arena_free;
 	b->pb_alloc.allocator_data = &b->mem;

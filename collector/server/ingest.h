@@ -7,6 +7,7 @@
 #ifndef COLLECTOR_INGEST_H
 #define COLLECTOR_INGEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,22 @@ enum ingest_status {
 	INGEST_NOMEM,           /* 503: the collector itself ran short */
 };
 
+/*
+ * Decode chunks that finished batches leave for the next. Mapping, faulting
+ * in and unmapping fresh pages for every batch cost a tenth of ingest (page
+ * faults, and the TLB shootdowns of munmap across the server's threads).
+ * Shared by those threads; it keeps at most INGEST_CACHED_CHUNKS.
+ */
+#define INGEST_CACHED_CHUNKS 16
+struct ingest_chunk_cache {
+	pthread_mutex_t lock;
+	struct arena_chunk *free;
+	unsigned n;
+};
+
+void ingest__cache_init(struct ingest_chunk_cache *c);
+void ingest__cache_fini(struct ingest_chunk_cache *c);
+
 struct ingest_limits {
 	size_t max_body;        /* bytes as received */
 	size_t max_inflated;    /* bytes after gunzip */
@@ -39,6 +56,7 @@ struct ingest_limits {
 	 * request memory (limits.max_inflight); NULL for none */
 	uint64_t *inflight;
 	uint64_t max_inflight;
+	struct ingest_chunk_cache *cache; /* optional: chunks to reuse */
 };
 
 #define INGEST_MAX_AGENT_ID 256
@@ -61,6 +79,7 @@ struct ingest_alloc {
 	bool busy;                 /* over the server's max_inflight: retry later */
 	uint64_t *inflight;
 	uint64_t max_inflight;
+	struct ingest_chunk_cache *cache;
 	struct arena_chunk *chunks;
 	uint8_t *next;
 	size_t left;

@@ -26,6 +26,7 @@ struct server {
 	struct ui ui;        /* the pages under /ui */
 	pthread_mutex_t auth_lock; /* guards o.auth, the pointer; the set itself is immutable */
 	uint64_t inflight; /* bytes reserved by request bodies, atomically */
+	struct ingest_chunk_cache chunks; /* decode memory batches pass on */
 	uint16_t port;
 };
 

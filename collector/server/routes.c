@@ -120,6 +120,7 @@ enum MHD_Result routes__events(struct server *s, struct MHD_Connection *c, struc
 	lim = s->o.limits;
 	lim.inflight = &s->inflight;
 	lim.max_inflight = s->o.max_inflight;
+	lim.cache = &s->chunks;
 	st = ingest__decode(r->body, r->len, r->enc, &lim, now, &b);
 	if (st != INGEST_OK)
 		return refuse_batch(s, c, r, st);

@@ -154,6 +154,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 		return -ENOMEM;
 	}
 	s->o = *o;
+	ingest__cache_init(&s->chunks);
 	if (start_guard(s, o, &limit)) {
 		snprintf(err, errlen, "cannot start the connection guard");
 		rc = -ENOMEM;
@@ -207,6 +208,7 @@ fail_pages:
 	ui__fini(&s->ui);
 fail_guard:
 	connguard__free(s->guard);
+	ingest__cache_fini(&s->chunks);
 	free(s);
 	return rc;
 }
@@ -241,5 +243,6 @@ void server__stop(struct server *s)
 	auth__unref(s->o.auth);
 	pthread_mutex_destroy(&s->auth_lock);
 	ui__fini(&s->ui);
+	ingest__cache_fini(&s->chunks);
 	free(s);
 }

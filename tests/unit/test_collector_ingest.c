@@ -278,6 +278,48 @@ static void test_unknown_fields_are_bounded(void **state)
 	free(body);
 }
 
+/* Chunks a batch leaves are decoded into by the next, which sees its own
+ * events, not the last batch's; the cache keeps a bounded number, and what
+ * it keeps is not held against the server's total. */
+static void test_decode_chunks_reused(void **state)
+{
+	struct ingest_limits l = lim;
+	struct ingest_chunk_cache cache;
+	struct ingest_batch *a, *b, *held[INGEST_CACHED_CHUNKS + 4];
+	uint64_t inflight = 0;
+	uint8_t *small;
+	size_t small_len;
+	(void)state;
+
+	ingest__cache_init(&cache);
+	l.cache = &cache;
+	l.inflight = &inflight;
+	l.max_inflight = 64 << 20;
+	small = unknown_fields_batch(10, &small_len);
+
+	assert_int_equal(ingest__decode(small, small_len, INGEST_IDENTITY, &l, fx_now(), &a), INGEST_OK);
+	ingest__free(a);
+	assert_int_equal(cache.n, 1);
+	assert_int_equal(inflight, 0);
+	assert_int_equal(ingest__decode(small, small_len, INGEST_IDENTITY, &l, fx_now(), &b), INGEST_OK);
+	assert_int_equal(cache.n, 0); /* the chunk taken again */
+	assert_true(inflight > 0);
+	assert_null(b->events[0].invalid);
+	ingest__free(b);
+
+	/* batches that together map more chunks than the bound leave only it behind */
+	for (int i = 0; i < INGEST_CACHED_CHUNKS + 4; i++) {
+		assert_int_equal(ingest__decode(small, small_len, INGEST_IDENTITY, &l, fx_now(), &held[i]), INGEST_OK);
+		assert_int_equal(held[i]->mem.used, 256 << 10); /* one chunk each */
+	}
+	for (int i = 0; i < INGEST_CACHED_CHUNKS + 4; i++)
+		ingest__free(held[i]);
+	assert_int_equal(cache.n, INGEST_CACHED_CHUNKS);
+	assert_int_equal(inflight, 0);
+	ingest__cache_fini(&cache);
+	free(small);
+}
+
 static void test_agent_id_checked(void **state)
 {
 	char long_id[400];
@@ -530,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_events),
 		cmocka_unit_test(test_decoded_memory_is_bounded),
 		cmocka_unit_test(test_unknown_fields_are_bounded),
+		cmocka_unit_test(test_decode_chunks_reused),
 		cmocka_unit_test(test_agent_id_checked),
 		cmocka_unit_test(test_invalid_events),
 		cmocka_unit_test(test_invalid_events_counted_not_fatal),
