@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "alerting/compose.h"
+#include "data/grow.h"
 #include "alerting/engineint.h"
 #include "alertdb/alertdb.h"
 #include "os/clock.h"
@@ -67,6 +68,20 @@ static int announce_listener(struct alerts *a, const struct alert_sink *s, const
 	return 0;
 }
 
+/* Logs "alert WHAT: KEY" when the transaction commits (tx_end), so that a
+ * batch rolled back and run again logs it once; at once if there is no
+ * memory to hold it. */
+static void log_on_commit(struct alerts *a, const char *what, const char *key)
+{
+	size_t n = strlen("alert : \n") + strlen(what) + strlen(key);
+
+	if (grow__reserve((void **)&a->pending.log, &a->pending.log_cap, a->pending.log_len + n + 1, 1, 4096)) {
+		log_info("alert %s: %s", what, key);
+		return;
+	}
+	a->pending.log_len += (size_t)snprintf(a->pending.log + a->pending.log_len, n + 1, "alert %s: %s\n", what, key);
+}
+
 int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t now)
 {
 	bool resolved;
@@ -75,7 +90,7 @@ int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t n
 	if (!err && resolved) {
 		a->pending.resolved++;
 		a->enqueued = true;
-		log_info("alert resolved: %s", key);
+		log_on_commit(a, "resolved", key);
 	}
 	return err;
 }
@@ -111,7 +126,7 @@ static int update_alert(struct alerts *a, const struct alert *al, uint64_t mask,
 	}
 	if (!err) {
 		a->enqueued = true;
-		log_info("alert updated: %s", al->key);
+		log_on_commit(a, "updated", al->key);
 	}
 	return err;
 }
@@ -164,7 +179,7 @@ int engine__raise(struct alerts *a, const struct alert *al, uint64_t now, bool b
 	if (!err) {
 		a->pending.fired++;
 		a->enqueued = true;
-		log_info("alert firing: %s", al->key);
+		log_on_commit(a, "firing", al->key);
 	}
 	return err;
 }
@@ -315,12 +330,17 @@ static void tx_end(void *ctx, bool committed)
 	struct alerts *a = ctx;
 
 	if (committed) {
+		for (char *line = a->pending.log, *end; line && line < a->pending.log + a->pending.log_len; line = end + 1) {
+			end = memchr(line, '\n', (size_t)(a->pending.log + a->pending.log_len - line));
+			log_info("%.*s", (int)(end - line), line);
+		}
 		metrics__add(a->metrics, alerts_fired, a->pending.fired);
 		metrics__add(a->metrics, alerts_resolved, a->pending.resolved);
 		metrics__add(a->metrics, alerts_deduplicated, a->pending.deduplicated);
 		metrics__add(a->metrics, notifications_dropped, a->pending.dropped);
 	}
-	memset(&a->pending, 0, sizeof(a->pending));
+	a->pending.fired = a->pending.resolved = a->pending.deduplicated = a->pending.dropped = 0;
+	a->pending.log_len = 0;
 }
 
 static int hook(void *ctx, struct db *db, const struct ingest_batch *b,
@@ -506,6 +526,7 @@ void alerts__stop(struct alerts *a)
 		store__tx(a->store, close_db, a);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
+	free(a->pending.log);
 	cfgref__put(a->ref);
 	free(a);
 	curl_global_cleanup(); /* pairs with the init in alerts__start */

@@ -36,9 +36,11 @@ struct alerts {
 	uint64_t next_slow_ns;
 	bool enqueued; /* this transaction queued a notification */
 	/* what this transaction did, reported to metrics when it commits
-	 * (store_end_fn): a batch rolled back and run again counts once */
+	 * (store_end_fn): a batch rolled back and run again counts, and logs, once */
 	struct {
 		uint64_t fired, resolved, deduplicated, dropped;
+		char *log;        /* "alert firing: KEY" lines, each ending in '\n' */
+		size_t log_len, log_cap;
 	} pending;
 	pthread_t ticker;
 	bool ticker_started;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -884,6 +885,41 @@ static void unrefuse(struct ctx *c)
  * back (a deadlock, then run again; here an alert the database refuses)
  * counts nothing, and counts once when it goes through.
  */
+/* The log, at info, goes to a file while it is captured: returns the
+ * saved stderr, for log_lines. */
+static int log_capture(const char *path)
+{
+	int saved = dup(STDERR_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(saved >= 0 && fd >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	log__setup(LW_LOG_INFO, LW_LOG_TEXT);
+	return saved;
+}
+
+/* Ends the capture; how many captured lines contain needle. */
+static int log_lines(int saved, const char *path, const char *needle)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f;
+
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	log__setup(LW_LOG_ERROR, LW_LOG_TEXT);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* A batch rolled back counts nothing and logs no alert; run again and
+ * committed, it counts and logs each alert once. */
 static void test_metrics_count_what_commits(void **state)
 {
 	struct ctx *c = *state;
@@ -892,14 +928,21 @@ static void test_metrics_count_what_commits(void **state)
 		listener(c, &e1, c->t0, "db-1", 27017, true),
 		listener(c, &e2, c->t0, "bad", 27017, true),
 	};
+	char log[160];
+	int saved;
 
+	snprintf(log, sizeof(log), "%s/log", c->dir);
 	refuse(c, "INSERT", "NEW.hostname = 'bad'");
+	saved = log_capture(log);
 	assert_int_equal(put(c, evs, 2), -EIO);
+	assert_int_equal(log_lines(saved, log, "alert firing"), 0);
 	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 0);
 	assert_int_equal(c->m.alerts_fired, 0);
 
 	unrefuse(c);
+	saved = log_capture(log);
 	assert_int_equal(put(c, evs, 2), 0);
+	assert_int_equal(log_lines(saved, log, "alert firing"), 2);
 	assert_int_equal(count(c, "SELECT count(*) FROM alerts"), 2);
 	assert_int_equal(c->m.alerts_fired, 2);
 
