@@ -308,7 +308,7 @@ RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/
 	rules/validate rules/placeholder)
 # the secret engine, whole: what a real scanner needs, and the extractors it calls
 DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/builtin_db \
-	extract/extract extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
+	extract/extract extract/rtrule extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
 LDLIBS_DETECT := -lhs -lcrypto -lz -lm
 
 include agent/detect/gen/builtin_db.mk
