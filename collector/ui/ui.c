@@ -10,7 +10,7 @@
 #include "alerting/engine.h"
 #include "os/log.h"
 #include "server/metrics.h"
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "ui/assets.h"
 #include "web/form.h"
 #include "net/url.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "alertdb/alertdb.h"
 #include "alerting/engine.h"
 #include "routing/cfgref.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 
 #include <errno.h>
 #include <string.h>
