@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "os/log.h"
 
 bool ack__valid_fingerprint(const char *s)

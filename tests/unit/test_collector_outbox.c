@@ -23,7 +23,7 @@
 #include "alerting/engine.h"
 #include "routing/cfgref.h"
 #include "settings/config.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "notify/outbox.h"
 #include "replicas/sharedkey.h"
 #include "storage/store.h"
