@@ -16,7 +16,7 @@
 #include "net/url.h"
 #include "web/html.h"
 #include "ui/page.h"
-#include "ui/signout.h"
+#include "replicas/signout.h"
 
 const char *const ui__headers[] = {
 	"Content-Security-Policy",
