@@ -266,6 +266,7 @@ int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1_
 	store_bind_u64(st, 17, drops);
 	store_bind_text(st, 18, programs);
 	if (sp) {
+		/* a column per counter, as the report's own above: alike in shape, other fields */
 		store_bind_u64(st, 19, sp->bytes);
 		store_bind_u64(st, 20, sp->records);
 		store_bind_u64(st, 21, sp->oldest_age_seconds);
