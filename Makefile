@@ -308,7 +308,7 @@ RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/
 	rules/validate rules/placeholder)
 # the secret engine, whole: what a real scanner needs, and the extractors it calls
 DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/builtin_db \
-	extract/extract extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
+	extract/extract extract/rtrule extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
 LDLIBS_DETECT := -lhs -lcrypto -lz -lm
 
 include agent/detect/gen/builtin_db.mk
@@ -370,7 +370,7 @@ TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/disp
 	notify/sink.o payload/payload.o payload/payload_am.o payload/payload_pd.o payload/payload_slack.o payload/payload_webhook.o \
 	payload/pagelink.o notify/alertview.o routing/cfgref.o routing/alertcfg.o alerting/compose.o alerting/alerttext.o alerting/leakalert.o \
 	alerting/alertkey.o \
-	alertdb/alertdb.o alertdb/alertgroups.o alertdb/alertdbsql.o storage/store.o storage/storestate.o storage/storesql.o storage/schema.o storage/schema_pg.o storage/rowlocks.o replicas/lease.o server/metrics.o \
+	alertdb/alertdb.o alertdb/alertgroups.o alertdb/alertdbsql.o storage/store.o storage/storebatch.o storage/storestate.o storage/storesql.o storage/schema.o storage/schema_pg.o storage/rowlocks.o replicas/lease.o server/metrics.o \
 	db/db.o db/db_sqlite.o db/db_pg.o db/db_pgstmt.o) $(LW_LIB)
 TEST_LDLIBS_test_collector_dispatch := -lcurl -lmicrohttpd -lsqlite3 -l:libpq.so.5 -lcrypto $(LDLIBS_LIB)
 # The pages (collector/ui) without a server: the collector's library and a real store
@@ -425,7 +425,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 FUZZERS := batch
-FUZZ_SRCS_batch := collector/server/ingest.c collector/server/eventcheck.c collector/storage/store.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c collector/storage/schema_pg.c collector/storage/rowlocks.c collector/replicas/lease.c collector/db/db.c collector/db/db_sqlite.c collector/db/db_pg.c collector/db/db_pgstmt.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
+FUZZ_SRCS_batch := collector/ingest/ingest.c collector/ingest/eventcheck.c collector/storage/store.c collector/storage/storebatch.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c collector/storage/schema_pg.c collector/storage/rowlocks.c collector/replicas/lease.c collector/db/db.c collector/db/db_sqlite.c collector/db/db_pg.c collector/db/db_pgstmt.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
 	lib/os/clock.c lib/wire/jsonw.c lib/data/grow.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -l:libpq.so.5 -lpthread

@@ -66,6 +66,7 @@ struct lw_extent {
 	size_t next;
 };
 
+/* A rule made ready to run (rtrule.c). */
 /* "A-Za-z0-9_-", or "^..." for the complement; NULL is the empty set. */
 void extract__alphabet(const char *spec, uint8_t map[32]);
 /* Makes a built-in rule ready to run. */

@@ -200,13 +200,10 @@ int alertdb__update(struct alertdb *d, const struct alert *a, uint64_t now_ns, b
 int alertdb__routed(struct alertdb *d, const char *key, const char *sink, bool *routed)
 {
 	struct db_stmt *st = adb_q(d, Q_ROUTED);
-	int rc;
 
 	adb_text(st, 1, key);
 	adb_text(st, 2, sink);
-	rc = db__step(st);
-	*routed = rc == DB_ROW;
-	return adb_finish(st, rc);
+	return adb_any(st, routed);
 }
 
 int alertdb__unroute(struct alertdb *d, const char *key, const char *sink)
@@ -252,13 +249,10 @@ struct routed {
 static int group_firing(struct alertdb *d, const char *sink, const char *group_key, bool *any)
 {
 	struct db_stmt *st = adb_q(d, Q_GROUP_FIRING);
-	int rc;
 
 	adb_text(st, 1, sink);
 	adb_text(st, 2, group_key);
-	rc = db__step(st);
-	*any = rc == DB_ROW;
-	return adb_finish(st, rc);
+	return adb_any(st, any);
 }
 
 static int row_held(struct alertdb *d, int64_t id, bool *held)
@@ -328,12 +322,9 @@ int alertdb__resolve(struct alertdb *d, const char *key, int64_t at_ns, uint64_t
 int alertdb__leak_acked(struct alertdb *d, const char *fingerprint, bool *acked)
 {
 	struct db_stmt *st = adb_q(d, Q_LEAK_ACKED);
-	int rc;
 
 	adb_text(st, 1, fingerprint);
-	rc = db__step(st);
-	*acked = rc == DB_ROW && db__column_int(st, 0);
-	return adb_finish(st, rc);
+	return adb_flag(st, acked);
 }
 
 int alertdb__ack(struct alertdb *d, const char *fingerprint, const char *by, uint64_t now_ns,
@@ -388,7 +379,6 @@ int alertdb__listener_current(struct alertdb *d, const Leakwatch__V1__Event *ev,
 {
 	const Leakwatch__V1__ListenerEvent *l = ev->listener;
 	struct db_stmt *st = adb_q(d, Q_LISTENER_CUR);
-	int rc;
 
 	adb_text(st, 1, ev->host->hostname);
 	adb_i64(st, 2, l->netns);
@@ -396,22 +386,17 @@ int alertdb__listener_current(struct alertdb *d, const Leakwatch__V1__Event *ev,
 	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
 	db__bind_int(st, 5, (int)l->port);
 	db__bind_blob(st, 6, ev->id.data, (int)ev->id.len);
-	rc = db__step(st);
-	*current = rc == DB_ROW && db__column_int(st, 0);
-	return adb_finish(st, rc);
+	return adb_flag(st, current);
 }
 
 int alertdb__agent_current(struct alertdb *d, const char *agent_id, const Leakwatch__V1__Event *ev,
 			   bool *current)
 {
 	struct db_stmt *st = adb_q(d, Q_AGENT_CUR);
-	int rc;
 
 	adb_text(st, 1, agent_id);
 	db__bind_blob(st, 2, ev->id.data, (int)ev->id.len);
-	rc = db__step(st);
-	*current = rc == DB_ROW && db__column_int(st, 0);
-	return adb_finish(st, rc);
+	return adb_flag(st, current);
 }
 
 /* --- agents --- */
@@ -502,12 +487,9 @@ int alertdb__resolve_orphans(struct alertdb *d, uint64_t now_ns, unsigned *n)
 int alertdb__sink_has_firing(struct alertdb *d, const char *sink, bool *any)
 {
 	struct db_stmt *st = adb_q(d, Q_SINK_FIRING);
-	int rc;
 
 	adb_text(st, 1, sink);
-	rc = db__step(st);
-	*any = rc == DB_ROW;
-	return adb_finish(st, rc);
+	return adb_any(st, any);
 }
 
 int alertdb__expire(struct alertdb *d, uint64_t cutoff_ns)

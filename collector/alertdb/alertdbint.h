@@ -7,6 +7,7 @@
 #define COLLECTOR_ALERTDBINT_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "alertdb/alertdb.h"
@@ -69,6 +70,24 @@ static inline int adb_finish(struct db_stmt *st, int rc)
 static inline int adb_exec(struct db_stmt *st)
 {
 	return adb_finish(st, db__step(st));
+}
+
+/* Runs a query for its one answer: *out is whether a row came back. */
+static inline int adb_any(struct db_stmt *st, bool *out)
+{
+	int rc = db__step(st);
+
+	*out = rc == DB_ROW;
+	return adb_finish(st, rc);
+}
+
+/* Runs a query for its one answer: *out is its row's first column, false without a row. */
+static inline int adb_flag(struct db_stmt *st, bool *out)
+{
+	int rc = db__step(st);
+
+	*out = rc == DB_ROW && db__column_int(st, 0);
+	return adb_finish(st, rc);
 }
 
 /* a statement whose outcome nothing reads (db__defer) */

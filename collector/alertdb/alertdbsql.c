@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "alertdb/alertdbsql.h"
 
+/* One string per statement: entries alike in shape are other queries on other tables. */
 const char *const alertdb_sql[Q__COUNT] = {
 	[Q_STATE] = "SELECT status FROM alerts WHERE key = ?1",
 	[Q_FIRING_DETAILS] = "SELECT details FROM alerts WHERE key = ?1 AND status = 'firing'",

@@ -9,7 +9,7 @@
 #include "os/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "storage/store.h"
 
 /* The count in {"alerts_resolved":N} (the collector's own answer). */

@@ -20,7 +20,7 @@
 #include "wire/names.h"
 #include "wire/render.h"
 #include "server/promtext.h"
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "query/query.h"
 
 #ifndef LW_VERSION

@@ -21,7 +21,7 @@
 
 #include "alerting/engine.h"
 #include "settings/config.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "server/metrics.h"
 #include "storage/store.h"
 #include "access/auth.h"

@@ -13,7 +13,7 @@
 #include "net/addr.h"
 #include "routing/alertcfg.h"
 #include "access/auth.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "os/log.h"
 #include "storage/store.h"
 

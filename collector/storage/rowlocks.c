@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "db/db.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 
 /* the two-key form, its first key "LW" (0x4c57): apart from alertdb's
  * one-key locks, whose key space PostgreSQL keeps separate */

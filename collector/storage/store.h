@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 
 struct db;
 struct store;

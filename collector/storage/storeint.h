@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the store's files share (store.c: opening, events, transactions,
- * retention; storestate.c: the state each event updates): the store
- * itself, and how a statement is bound and run. Private to storage/.
+ * What the store's files share (store.c: opening, transactions, retention;
+ * storebatch.c: a batch's events; storestate.c: the state each event
+ * updates): the store itself, and how a statement is bound and run.
+ * Private to storage/.
  */
 #ifndef COLLECTOR_STOREINT_H
 #define COLLECTOR_STOREINT_H
@@ -34,6 +35,12 @@ struct store {
 	int rows_tail_n;
 	struct db_stmt *row_lock; /* PostgreSQL: rowlocks.h */
 };
+
+/* After a use of the database, with the lock held: for store__reachable. */
+static inline void store_note_reach(struct store *s)
+{
+	__atomic_store_n(&s->unreachable, db__lost(s->db), __ATOMIC_RELAXED);
+}
 
 /* --- binding helpers: every statement is reset and cleared after use --- */
 

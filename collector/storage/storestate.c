@@ -38,6 +38,36 @@ static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
 	return out;
 }
 
+/* A listener's key, host, netns, protocol, address and port: parameters 1 to 5
+ * of both statements that update it. */
+static void bind_listener_key(struct db_stmt *st, const Leakwatch__V1__Event *ev, const char *proto)
+{
+	const Leakwatch__V1__ListenerEvent *l = ev->listener;
+
+	store_bind_text(st, 1, ev->host->hostname);
+	db__bind_int64(st, 2, l->netns);
+	store_bind_text(st, 3, proto);
+	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
+	db__bind_int(st, 5, (int)l->port);
+}
+
+/* A process's comm, pid and exe, from parameter at on. */
+static void bind_process(struct db_stmt *st, int at, const Leakwatch__V1__Process *p)
+{
+	store_bind_opt(st, at, p->comm);
+	db__bind_int64(st, at + 1, p->pid);
+	store_bind_opt(st, at + 2, p->exe);
+}
+
+/* A container's pod uid, pod name, namespace and container name, from parameter at on. */
+static void bind_pod(struct db_stmt *st, int at, const Leakwatch__V1__Container *c)
+{
+	store_bind_opt(st, at, c->pod_uid);
+	store_bind_opt(st, at + 1, c->pod_name);
+	store_bind_opt(st, at + 2, c->pod_namespace);
+	store_bind_opt(st, at + 3, c->container_name);
+}
+
 int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t received_ns, bool host_verified,
 		       int64_t event_rowid)
 {
@@ -51,11 +81,7 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 
 	if (!reach)
 		return -ENOMEM;
-	store_bind_text(st, 1, ev->host->hostname);
-	db__bind_int64(st, 2, l->netns);
-	store_bind_text(st, 3, proto);
-	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
-	db__bind_int(st, 5, (int)l->port);
+	bind_listener_key(st, ev, proto);
 	store_bind_text(st, 6, l->action == LEAKWATCH__V1__LISTENER_EVENT__ACTION__ACTION_CLOSE ? "closed" : "open");
 	db__bind_int64(st, 7, ev->time_unix_nano);
 	store_bind_u64(st, 8, received_ns);
@@ -75,19 +101,14 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 		store_bind_opt(st, 21, identified_by__wire_name(l->service->identified_by));
 	}
 	if (p && (p->pid || (p->comm && *p->comm))) {
-		store_bind_opt(st, 22, p->comm);
-		db__bind_int64(st, 23, p->pid);
-		store_bind_opt(st, 24, p->exe);
+		bind_process(st, 22, p);
 		db__bind_int64(st, 25, p->uid);
 		store_bind_opt(st, 26, p->user);
 	}
 	if (c) {
 		store_bind_opt(st, 27, c->id);
 		store_bind_opt(st, 28, c->runtime);
-		store_bind_opt(st, 29, c->pod_uid);
-		store_bind_opt(st, 30, c->pod_name);
-		store_bind_opt(st, 31, c->pod_namespace);
-		store_bind_opt(st, 32, c->container_name);
+		bind_pod(st, 29, c);
 		store_bind_opt(st, 42, c->image);
 	}
 	if (l->auth && auth_state__wire_name(l->auth->state)) {
@@ -113,11 +134,7 @@ int store_put_listener(struct store *s, const Leakwatch__V1__Event *ev, uint64_t
 
 	/* an older event than the state we hold */
 	st = s->st[ST_LISTENER_SEEN];
-	store_bind_text(st, 1, ev->host->hostname);
-	db__bind_int64(st, 2, l->netns);
-	store_bind_text(st, 3, proto);
-	db__bind_blob(st, 4, l->address.data, (int)l->address.len);
-	db__bind_int(st, 5, (int)l->port);
+	bind_listener_key(st, ev, proto);
 	db__bind_int64(st, 6, ev->time_unix_nano);
 	store_bind_u64(st, 7, received_ns);
 	db__bind_int64(st, 8, event_rowid);
@@ -189,18 +206,12 @@ int store_put_leak(struct store *s, const Leakwatch__V1__Event *ev, uint64_t rec
 	store_bind_opt(st, 10, l->device);
 	store_bind_u64(st, 11, l->inode);
 	store_bind_u64(st, 12, l->last_offset);
-	if (p) {
-		store_bind_opt(st, 13, p->comm);
-		db__bind_int64(st, 14, p->pid);
-		store_bind_opt(st, 15, p->exe);
-	}
+	if (p)
+		bind_process(st, 13, p);
 	db__bind_int(st, 28, host_verified);
 	if (c) {
 		store_bind_opt(st, 16, c->id);
-		store_bind_opt(st, 17, c->pod_uid);
-		store_bind_opt(st, 18, c->pod_name);
-		store_bind_opt(st, 19, c->pod_namespace);
-		store_bind_opt(st, 20, c->container_name);
+		bind_pod(st, 17, c);
 		store_bind_opt(st, 29, c->image);
 	}
 	db__bind_int64(st, 31, event_rowid);
@@ -255,6 +266,7 @@ int store_put_health(struct store *s, const char *agent_id, const Leakwatch__V1_
 	store_bind_u64(st, 17, drops);
 	store_bind_text(st, 18, programs);
 	if (sp) {
+		/* a column per counter, as the report's own above: alike in shape, other fields */
 		store_bind_u64(st, 19, sp->bytes);
 		store_bind_u64(st, 20, sp->records);
 		store_bind_u64(st, 21, sp->oldest_age_seconds);

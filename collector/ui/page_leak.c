@@ -7,7 +7,7 @@
 
 #include "leakwatch/v1/leakwatch.pb-c.h"
 #include "wire/names.h"
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "net/url.h"
 #include "web/html.h"
 #include "ui/uisql.h"

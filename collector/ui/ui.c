@@ -10,13 +10,13 @@
 #include "alerting/engine.h"
 #include "os/log.h"
 #include "server/metrics.h"
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "ui/assets.h"
 #include "web/form.h"
 #include "net/url.h"
 #include "web/html.h"
 #include "ui/page.h"
-#include "ui/signout.h"
+#include "replicas/signout.h"
 
 const char *const ui__headers[] = {
 	"Content-Security-Policy",

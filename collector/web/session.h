@@ -53,7 +53,7 @@ const struct auth_cred *session__verify(const struct session_key *key, const str
 /*
  * Sessions ended by signing out, until they would have expired: a copy of
  * the cookie is refused from then on. In memory, in front of the database's
- * record that every collector reads (ui/signout.h); past
+ * record that every collector reads (replicas/signout.h); past
  * SESSION_MAX_REVOKED at once, the one closest to its expiry is forgotten.
  */
 #define SESSION_MAX_REVOKED 4096

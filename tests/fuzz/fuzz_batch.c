@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "storage/store.h"
 #include "os/log.h"
 

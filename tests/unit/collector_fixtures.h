@@ -13,7 +13,7 @@
 
 #include "db/db.h"
 #include "os/clock.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "storage/store.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
 

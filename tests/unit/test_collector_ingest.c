@@ -13,7 +13,7 @@
 
 #include <netinet/in.h>
 
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "collector_fixtures.h"
 #include "delivery/encode.h"
 #include "wire/gz.h"

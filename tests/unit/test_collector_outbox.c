@@ -19,12 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 #include "alertdb/alertdb.h"
 #include "alerting/engine.h"
 #include "routing/cfgref.h"
 #include "settings/config.h"
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "notify/outbox.h"
 #include "replicas/sharedkey.h"
 #include "storage/store.h"

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "query/query.h"
 #include "replicas/lease.h"
 #include "storage/retention.h"

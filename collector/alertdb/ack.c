@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "storage/ack.h"
+#include "alertdb/ack.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 #include "os/log.h"
 
 bool ack__valid_fingerprint(const char *s)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ui/signout.h"
+#include "replicas/signout.h"
 
 #include <errno.h>
 

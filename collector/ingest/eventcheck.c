@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 
 #define ID_LEN 16
 /* Agents' clocks drift; a day ahead is a broken clock, not drift. */

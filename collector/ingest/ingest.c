@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "server/ingest.h"
+#include "ingest/ingest.h"
 
 #include <errno.h>
 #include <sys/mman.h>

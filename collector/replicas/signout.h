@@ -6,8 +6,8 @@
  * its MAC: it names the session, and cannot be turned back into a cookie)
  * until the session would have expired; expired rows go as new ones come.
  */
-#ifndef COLLECTOR_UI_SIGNOUT_H
-#define COLLECTOR_UI_SIGNOUT_H
+#ifndef COLLECTOR_SIGNOUT_H
+#define COLLECTOR_SIGNOUT_H
 
 #include <stdbool.h>
 #include <stdint.h>
