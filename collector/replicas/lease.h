@@ -2,7 +2,7 @@
 /*
  * Leases: work that one collector at a time must do when several share a
  * database (PostgreSQL): a sink's deliveries, so that each notification is
- * sent once and in order; the alert engine's ticker; retention. A lease is
+ * sent once and in order; the alert engine's ticker. A lease is
  * a row naming its holder and when it ends. The holder renews it each time
  * it works; a collector that died lets it run out, and another takes over
  * (at once when it is a new collector on the dead one's host).

@@ -17,9 +17,14 @@
 #include "storage/storeint.h"
 #include "storage/storesql.h"
 
-/* Retention's lease: renewed at each run, so the others wait while its
- * holder runs; when the holder stops, another takes over within this. */
-#define RETENTION_LEASE_NS (600ULL * 1000000000)
+/*
+ * Retention runs on one collector at a time: on PostgreSQL, the one whose
+ * transaction takes this advisory lock (one-key form, apart from rowlocks'
+ * two-key locks). The others find it taken and skip that round, and it ends
+ * with the transaction, so a collector that dies mid-pass holds nothing.
+ * SQLite has one writer at a time anyway.
+ */
+#define RETENTION_LOCK_SQL "SELECT pg_try_advisory_xact_lock(hashtextextended('leakwatch retention', 0))::int"
 
 static const char *const kind_names[STORE_KIND_COUNT] = { "listener", "leak", "health" };
 
@@ -63,6 +68,8 @@ static int prepare_all(struct store *s, char *err, size_t errlen)
 				return fail(err, errlen, "preparing retention: %s", db__errmsg(s->db));
 	if (rowlocks__prepare(s->db, &s->row_lock))
 		return fail(err, errlen, "preparing the batches' row locks: %s", db__errmsg(s->db));
+	if (db__driver(s->db) == DB_POSTGRES && db__prepare(s->db, RETENTION_LOCK_SQL, &s->retention_lock) != DB_OK)
+		return fail(err, errlen, "preparing retention's lock: %s", db__errmsg(s->db));
 	return 0;
 }
 
@@ -129,6 +136,7 @@ void store__close(struct store *s)
 	db__finalize(s->rows_full);
 	db__finalize(s->rows_tail);
 	db__finalize(s->row_lock);
+	db__finalize(s->retention_lock);
 	for (int k = 0; k < STORE_KIND_COUNT; k++)
 		for (int i = 0; i < 3; i++)
 			db__finalize(s->expire[k][i]);
@@ -238,6 +246,21 @@ out:
 	return err;
 }
 
+/* Whether this transaction may delete: see RETENTION_LOCK_SQL. */
+static int retention_turn(struct store *s, bool *mine)
+{
+	*mine = true;
+	if (!s->retention_lock)
+		return 0;
+	if (db__step(s->retention_lock) != DB_ROW) {
+		db__reset(s->retention_lock);
+		return -EIO;
+	}
+	*mine = db__column_int(s->retention_lock, 0) == 1;
+	db__reset(s->retention_lock);
+	return 0;
+}
+
 int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, unsigned max_rows,
 		  unsigned *deleted)
 {
@@ -254,8 +277,7 @@ int store__expire(struct store *s, enum store_kind kind, uint64_t cutoff_ns, uns
 		err = -EIO;
 		goto out;
 	}
-	/* one collector at a time deletes; the others find nothing to do */
-	err = store__lease(s, s->db, "retention", clock__realtime_ns(), RETENTION_LEASE_NS, &held);
+	err = retention_turn(s, &held);
 	for (int i = 0; i < 3 && s->expire[kind][i] && !err && held; i++) {
 		struct db_stmt *st = s->expire[kind][i];
 

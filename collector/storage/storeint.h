@@ -34,6 +34,7 @@ struct store {
 	struct db_stmt *rows_full, *rows_tail;
 	int rows_tail_n;
 	struct db_stmt *row_lock; /* PostgreSQL: rowlocks.h */
+	struct db_stmt *retention_lock; /* PostgreSQL: store__expire's advisory lock */
 };
 
 /* After a use of the database, with the lock held: for store__reachable. */
