@@ -67,7 +67,7 @@ integration() {
 # (tests/unit/collector_fixtures.h's fx_store_opts); each suite's state
 # directory is a database of its own (tests/helpers/pg_collector.sh).
 PG_UNIT_TESTS="test_collector_store test_collector_outbox test_collector_dispatch test_collector_server test_ui"
-PG_SUITES="collector collector_ops alerts alerts_e2e alerts_resend auth delivery monitoring mtls restart slowclients ui"
+PG_SUITES="collector collector_ops alerts alerts_e2e alerts_resend auth delivery journal monitoring mtls restart scrub slowclients ui"
 postgres_suites() {
 	local dir port dsn s out rc
 	echo "== the collector's suites on PostgreSQL"

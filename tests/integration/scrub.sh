@@ -150,6 +150,12 @@ raw_in "the agent's output" "$WORK/agent.out"
 raw_in "the agent's log" "$WORK/agent.err"
 raw_in "the agent's spool" "$WORK"/agent/spool/*
 raw_in "the collector's output and log" "$WORK/collector.out" "$WORK/collector.err"
-raw_in "the collector's database and WAL" "$CSTATE"/collector.db*
+if [ "${LW_STORAGE:-sqlite}" = postgres ]; then
+	dbdump "$CSTATE/collector.db" >"$WORK/collector.sql" 2>&1
+	check "the collector's database dumps" grep -q "COPY public.leaks" "$WORK/collector.sql"
+	raw_in "the collector's database" "$WORK/collector.sql"
+else
+	raw_in "the collector's database and WAL" "$CSTATE"/collector.db*
+fi
 raw_in "events, query and /v1/findings" "$WORK/events.json" "$WORK/query.txt" "$WORK/findings.json"
 raw_in "the alerts" "$RLOG"
