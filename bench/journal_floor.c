@@ -7,10 +7,15 @@
  * sd_journal_enumerate_available_data, and nothing is scanned. With `next`
  * it only steps from entry to entry. bench/journal.sh measures its CPU as
  * it measures the agent's: what libsystemd alone costs to read an entry.
+ * `journal_floor - ref` reads no journal: every 100 ms it does the same
+ * fixed work (hashing 64 KiB 8 times), so that its CPU time per second says
+ * how fast the CPU it shares with the agent ran in a round: on a host shared
+ * with other work, everything on that CPU slows alike, the agent too.
  * Runs until SIGTERM.
  */
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -36,8 +41,25 @@ int main(int argc, char **argv)
 	const void *d;
 	size_t dl;
 
+	if (argc > 2 && !strcmp(argv[2], "ref")) {
+		static unsigned char buf[64 * 1024];
+		uint64_t h = 1469598103934665603ULL;
+
+		signal(SIGTERM, on_term);
+		signal(SIGINT, on_term);
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (unsigned char)i;
+		while (!stop) {
+			for (int r = 0; r < 8; r++)
+				for (size_t i = 0; i < sizeof(buf); i++)
+					h = (h ^ buf[i]) * 1099511628211ULL;
+			sink += (size_t)h;
+			nanosleep(&wake, NULL);
+		}
+		return 0;
+	}
 	if (argc < 2 || sd_journal_open_directory(&j, argv[1], 0) < 0) {
-		fprintf(stderr, "usage: journal_floor DIR [next]\n");
+		fprintf(stderr, "usage: journal_floor DIR [next] | journal_floor - ref\n");
 		return 2;
 	}
 	signal(SIGTERM, on_term);
