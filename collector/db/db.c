@@ -28,6 +28,7 @@ int db__exec(struct db *db, const char *sql) { return db->ops->exec(db, sql); }
 int db__begin(struct db *db) { db->tx_serial++; return db->ops->begin(db); }
 int db__commit(struct db *db) { db->tx_serial++; return db->ops->commit(db); }
 int db__ping(struct db *db) { return db->ops->ping(db); }
+bool db__idle(struct db *db) { return db->ops->idle(db); }
 int db__rollback(struct db *db) { db->tx_serial++; return db->ops->exec(db, "ROLLBACK"); }
 uint64_t db__tx_serial(const struct db *db) { return db->tx_serial; }
 int64_t db__changes(struct db *db) { return db->ops->changes(db); }

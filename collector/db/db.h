@@ -58,6 +58,9 @@ uint64_t db__tx_serial(const struct db *db);
 /* Whether the database answers now (PostgreSQL: a broken connection is
  * opened again first). SQLite's file always does. DB_OK or DB_ERROR. */
 int db__ping(struct db *db);
+/* Whether no transaction is open and no statement is in progress on db: a
+ * connection that may serve another caller as if it were new. */
+bool db__idle(struct db *db);
 /* Rows the last INSERT, UPDATE or DELETE changed. */
 int64_t db__changes(struct db *db);
 /* The rowid of the last row inserted with a generated id (the outbox's). */

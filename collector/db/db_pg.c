@@ -221,6 +221,12 @@ static int p_ping(struct db *db)
 	return exec_first(db, "SELECT 1");
 }
 
+static bool p_idle(struct db *db)
+{
+	return !PGDB(db)->pending && PQstatus(PGDB(db)->conn) == CONNECTION_OK &&
+	       PQtransactionStatus(PGDB(db)->conn) == PQTRANS_IDLE;
+}
+
 static int64_t p_changes(struct db *db)
 {
 	return PGDB(db)->changes;
@@ -262,6 +268,7 @@ const struct db_ops db_pg__ops = {
 	.begin = p_begin,
 	.commit = p_commit,
 	.ping = p_ping,
+	.idle = p_idle,
 	.changes = p_changes,
 	.last_insert_rowid = p_last_insert_rowid,
 	.errmsg = p_errmsg,

@@ -107,6 +107,20 @@ static int s_ping(struct db *d)
 	return DB_OK;
 }
 
+/* A statement stepped and not reset holds a read transaction open: its
+ * connection would see the database as it was then. */
+static bool s_idle(struct db *d)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!sqlite3_get_autocommit(CONN(d)))
+		return false;
+	while ((st = sqlite3_next_stmt(CONN(d), st)))
+		if (sqlite3_stmt_busy(st))
+			return false;
+	return true;
+}
+
 static int64_t s_changes(struct db *d)
 {
 	return sqlite3_changes(CONN(d));
@@ -227,6 +241,7 @@ static const struct db_ops sqlite_ops = {
 	.begin = s_begin,
 	.commit = s_commit,
 	.ping = s_ping,
+	.idle = s_idle,
 	.changes = s_changes,
 	.last_insert_rowid = s_last_insert_rowid,
 	.errmsg = s_errmsg,

@@ -14,6 +14,7 @@ struct db_ops {
 	int (*begin)(struct db *db);
 	int (*commit)(struct db *db);
 	int (*ping)(struct db *db);
+	bool (*idle)(struct db *db);
 	int64_t (*changes)(struct db *db);
 	int64_t (*last_insert_rowid)(struct db *db);
 	const char *(*errmsg)(struct db *db);

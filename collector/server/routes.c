@@ -245,7 +245,7 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 
 	so.read_only = true;
 	so.busy_timeout_ms = 5000;
-	if (store__open(&so, &ro, err, sizeof(err))) {
+	if (store__reader_get(s->o.store, &so, &ro, err, sizeof(err))) {
 		log_error("findings: %s", err);
 		r->retry_after = RETRY_AFTER_STORAGE;
 		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "storage unavailable", r);
@@ -255,7 +255,7 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 		r->retry_after = RETRY_AFTER_STORAGE;
 		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "query failed", r);
 	}
-	store__close(ro);
+	store__reader_put(s->o.store, ro);
 	if (format && (!strcmp(format, "table") || !strcmp(format, "lines")))
 		return findings_text(c, r, &fs, !strcmp(format, "table"));
 	doc = query__json_document(&fs);
@@ -327,10 +327,10 @@ static char *open_gauges(struct server *s)
 		return NULL;
 	so.read_only = true;
 	so.busy_timeout_ms = 2000;
-	if (!store__open(&so, &ro, err, sizeof(err))) {
+	if (!store__reader_get(s->o.store, &so, &ro, err, sizeof(err))) {
 		if (query__open_counts(store__db(ro), promtext__gauge, &g))
 			log_warn("metrics: the open findings could not be counted: %s", db__errmsg(store__db(ro)));
-		store__close(ro);
+		store__reader_put(s->o.store, ro);
 	}
 	text = promtext__gauges_end(&g);
 	return text;

@@ -92,6 +92,7 @@ int store__open(const struct store_opts *o, struct store **out, char *err, size_
 	if (!s)
 		return fail(err, errlen, "out of memory");
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->readers_lock, NULL);
 	s->read_only = o->read_only;
 	lease__holder_id(s->holder);
 	if (db__open(&dbo, &s->db, err, errlen))
@@ -141,8 +142,60 @@ void store__close(struct store *s)
 		for (int i = 0; i < 3; i++)
 			db__finalize(s->expire[k][i]);
 	db__close(s->db);
+	for (unsigned i = 0; i < s->n_readers; i++)
+		store__close(s->readers[i]);
+	pthread_mutex_destroy(&s->readers_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+int store__reader_get(struct store *s, const struct store_opts *where, struct store **out, char *err,
+		      size_t errlen)
+{
+	struct store_opts ro = *where;
+
+	while (s) {
+		struct store *kept = NULL;
+
+		pthread_mutex_lock(&s->readers_lock);
+		if (s->n_readers)
+			kept = s->readers[--s->n_readers];
+		pthread_mutex_unlock(&s->readers_lock);
+		if (!kept)
+			break;
+		if (db__ping(kept->db) == DB_OK) {
+			*out = kept;
+			return 0;
+		}
+		store__close(kept);
+	}
+	ro.read_only = true;
+	return store__open(&ro, out, err, errlen);
+}
+
+unsigned store__idle_readers(struct store *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->readers_lock);
+	n = s->n_readers;
+	pthread_mutex_unlock(&s->readers_lock);
+	return n;
+}
+
+void store__reader_put(struct store *s, struct store *ro)
+{
+	if (!ro)
+		return;
+	if (s && db__idle(ro->db)) {
+		pthread_mutex_lock(&s->readers_lock);
+		if (s->n_readers < STORE_IDLE_READERS) {
+			s->readers[s->n_readers++] = ro;
+			ro = NULL;
+		}
+		pthread_mutex_unlock(&s->readers_lock);
+	}
+	store__close(ro);
 }
 
 bool store__reachable(struct store *s)

@@ -41,6 +41,23 @@ struct store_result {
 int store__open(const struct store_opts *o, struct store **out, char *err, size_t errlen);
 void store__close(struct store *s);
 
+/* read-only stores a writer keeps for the next requests */
+#define STORE_IDLE_READERS 4
+
+/*
+ * A read-only store for one request on the database that s writes: one a
+ * request gave back, checked first (on PostgreSQL a round trip, which
+ * opens a broken connection again), or one opened from where. Opening a
+ * PostgreSQL connection per request cost ~20 ms of a page's ~22. s may be
+ * NULL: then it is always opened. Give it back with store__reader_put.
+ */
+int store__reader_get(struct store *s, const struct store_opts *where, struct store **out, char *err,
+		      size_t errlen);
+/* Keeps ro for the next request when it is idle and s has room; closes it otherwise. */
+void store__reader_put(struct store *s, struct store *ro);
+/* How many s keeps now, at most STORE_IDLE_READERS. */
+unsigned store__idle_readers(struct store *s);
+
 /*
  * Stores every valid event of a batch in one transaction, marking the new
  * ones `stored`. received_ns is the collector's clock, which retention

@@ -35,6 +35,10 @@ struct store {
 	int rows_tail_n;
 	struct db_stmt *row_lock; /* PostgreSQL: rowlocks.h */
 	struct db_stmt *retention_lock; /* PostgreSQL: store__expire's advisory lock */
+	/* read-only stores on this database that requests gave back */
+	pthread_mutex_t readers_lock;
+	struct store *readers[STORE_IDLE_READERS];
+	unsigned n_readers;
 };
 
 /* After a use of the database, with the lock held: for store__reachable. */

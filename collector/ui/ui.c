@@ -329,7 +329,7 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 	metrics__add(ui->metrics, queries, 1);
 	so.read_only = true;
 	so.busy_timeout_ms = 5000;
-	if (store__open(&so, &ro, err, sizeof(err))) {
+	if (store__reader_get(ui->store, &so, &ro, err, sizeof(err))) {
 		log_error("pages: %s", err);
 		out->retry_after = "5";
 		page__message(&p, 503, "Storage unavailable", "The database could not be opened; retry later.", out);
@@ -345,7 +345,7 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 			page__leak(&p, path + sizeof(leak) - 1, out);
 		else
 			page__message(&p, 404, "Not found", "There is no such page.", out);
-		store__close(ro);
+		store__reader_put(ui->store, ro);
 	}
 	end_page(&p);
 }

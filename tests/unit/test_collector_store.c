@@ -825,6 +825,72 @@ static void test_leases(void **state)
 	}
 }
 
+/* How many events a reader sees, by one statement it then finishes. */
+static int64_t reader_events(struct store *ro)
+{
+	struct db_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(db__prepare(store__db(ro), "SELECT count(*) FROM events", &st), DB_OK);
+	if (db__step(st) == DB_ROW)
+		v = db__column_int64(st, 0);
+	db__finalize(st);
+	return v;
+}
+
+/* Readers for requests: one given back serves the next request, sees
+ * what was written since, and is kept only when nothing holds it in a
+ * statement or a transaction; the writer keeps a bounded number. */
+static void test_readers_kept(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts where = { .path = c->path, .busy_timeout_ms = 1000 };
+	struct store *ro, *again, *held[STORE_IDLE_READERS + 2];
+	struct db_stmt *st;
+	char err[256];
+	struct fx e[2];
+	Leakwatch__V1__Event *ev;
+
+	where.driver = fx_pg_dsn() ? DB_POSTGRES : DB_SQLITE;
+	where.dsn = fx_pg_dsn();
+	ev = fx_listener(&e[0], 1, c->t0, "db-1", 80, true);
+	put(c, &ev, 1, 0);
+	assert_int_equal(store__reader_get(c->s, &where, &ro, err, sizeof(err)), 0);
+	assert_int_equal(reader_events(ro), 1);
+	store__reader_put(c->s, ro);
+
+	/* the same reader again, and it sees the event written since */
+	ev = fx_listener(&e[1], 2, c->t0 + SEC, "db-1", 81, true);
+	put(c, &ev, 1, 0);
+	assert_int_equal(store__reader_get(c->s, &where, &again, err, sizeof(err)), 0);
+	assert_ptr_equal(again, ro);
+	assert_int_equal(reader_events(again), 2);
+
+	/* in the middle of a statement (SQLite steps rows as they are read;
+	 * libpq has them all at once) or a transaction: not idle, not kept */
+	assert_int_equal(db__prepare(store__db(again), "SELECT id FROM events", &st), DB_OK);
+	assert_int_equal(db__step(st), DB_ROW);
+	assert_true(db__idle(store__db(again)) == (fx_pg_dsn() != NULL));
+	db__finalize(st);
+	assert_true(db__idle(store__db(again)));
+	assert_int_equal(db__begin(store__db(again)), DB_OK);
+	assert_false(db__idle(store__db(again)));
+	store__reader_put(c->s, again);
+	assert_int_equal(store__idle_readers(c->s), 0);
+
+	/* many at once: all given back, the writer keeps its bound and closes the rest */
+	for (int i = 0; i < STORE_IDLE_READERS + 2; i++)
+		assert_int_equal(store__reader_get(c->s, &where, &held[i], err, sizeof(err)), 0);
+	for (int i = 0; i < STORE_IDLE_READERS + 2; i++)
+		store__reader_put(c->s, held[i]);
+	assert_int_equal(store__idle_readers(c->s), STORE_IDLE_READERS);
+
+	/* no writer: opened and closed each time */
+	assert_int_equal(store__reader_get(NULL, &where, &ro, err, sizeof(err)), 0);
+	assert_int_equal(reader_events(ro), 2);
+	store__reader_put(NULL, ro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_parse_since),
 		cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readers_kept, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
