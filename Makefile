@@ -326,6 +326,7 @@ TEST_LINK_test_exposure = $(call agent_objs,exposure/exposure listeners/service 
 TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
 TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
+TEST_LINK_test_lines = $(call agent_objs,scan/lines)
 TEST_LINK_test_unpack = $(call agent_objs,scan/unpack) $(LW_LIB)
 TEST_LDLIBS_test_unpack := -ldeflate -lzstd -llzma -lbz2 $(LDLIBS_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)

@@ -14,6 +14,7 @@
 #include "config/ignore.h"
 #include "os/log.h"
 #include "wire/names.h"
+#include "scan/lines.h"
 #include "scan/unpack.h"
 
 /* Read and inflate in blocks this large; a finding always lies within the
@@ -112,11 +113,7 @@ static void locate(struct scan *sc, uint64_t off, uint64_t *line, uint64_t *line
 		ln = b->line;
 		at = b->line_at;
 	}
-	for (const char *p = b->buf + (from - b->off), *end = b->buf + (off - b->off);
-	     (p = memchr(p, '\n', (size_t)(end - p)));) {
-		ln++;
-		at = b->off + (uint64_t)(++p - b->buf);
-	}
+	lines__advance(b->buf + (from - b->off), (size_t)(off - from), from, &ln, &at);
 	sc->cursor_off = off;
 	sc->cursor_line = ln;
 	sc->cursor_line_at = at;
@@ -236,10 +233,7 @@ static void next_block(struct scan *sc)
 	uint64_t line = cur->line, at = cur->line_at;
 	char *spare = prev->buf;
 
-	for (const char *p = cur->buf, *end = cur->buf + cur->len; (p = memchr(p, '\n', (size_t)(end - p)));) {
-		line++;
-		at = cur->off + (uint64_t)(++p - cur->buf);
-	}
+	lines__advance(cur->buf, cur->len, cur->off, &line, &at);
 	*prev = *cur;
 	cur->buf = spare;
 	cur->off = prev->off + prev->len;
