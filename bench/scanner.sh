@@ -47,11 +47,18 @@ with open(sys.argv[1], "w") as f:
 	rm -f "$work/plain.log"
 	mkdir -p "$work/files"
 	for i in $(seq 16); do head -c $((bytes / 16)) "$input" >"$work/files/f$i.log"; done
-	cpus=$(nproc)
-	t0=$(date +%s%N); scan "$work/files" -j 1; t1=$(date +%s%N)
-	t2=$(date +%s%N); scan "$work/files" -j "$cpus"; t3=$(date +%s%N)
-	echo "leakwatch scan over 16 files: --jobs 1 $(gbps "$bytes" $((t1 - t0))) GB/s," \
-		"--jobs $cpus $(gbps "$bytes" $((t3 - t2))) GB/s ($(awk -v a=$((t1 - t0)) -v b=$((t3 - t2)) 'BEGIN { printf "%.2f", a / b }')x)"
+	# rounds of one job and of one per CPU in turn; medians, and each
+	# round's ratio, since one pair of runs on a shared host decides nothing
+	cpus=$(nproc) one=() all=() ratios=()
+	for _ in $(seq "${BENCH_JOBS_ROUNDS:-5}"); do
+		t0=$(date +%s%N); scan "$work/files" -j 1; t1=$(date +%s%N)
+		t2=$(date +%s%N); scan "$work/files" -j "$cpus"; t3=$(date +%s%N)
+		one+=($((t1 - t0))) all+=($((t3 - t2)))
+		ratios+=("$(awk -v a=$((t1 - t0)) -v b=$((t3 - t2)) 'BEGIN { printf "%.2f", a / b }')")
+	done
+	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	echo "leakwatch scan over 16 files, median of ${#one[@]} rounds: --jobs 1 $(gbps "$bytes" "$(median "${one[@]}")") GB/s," \
+		"--jobs $cpus $(gbps "$bytes" "$(median "${all[@]}")") GB/s ($(median "${ratios[@]}")x; rounds ${ratios[*]})"
 
 	# rotated logs as logrotate leaves them: 48 MiB of the same text in each
 	# format, end to end in MB/s of log text. gzip twice: one member (read
