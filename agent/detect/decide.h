@@ -108,6 +108,7 @@ struct scanner_stream {
 struct scanner {
 	hs_database_t *db;
 	enum hsdb_source db_src; /* how it is freed (hsdb__free), and for the logs and tests */
+	bool db_borrowed;        /* another scanner's (scanner_opts.same_rules_as): not freed here */
 	hs_scratch_t *scratch; /* free again by the time a callback is called */
 	struct lw_rt_rule *rules;
 	size_t nrules, nbuiltin;

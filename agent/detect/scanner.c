@@ -322,7 +322,8 @@ void scanner__free(struct scanner *s)
 	for (size_t i = 0; i < s->nrules; i++)
 		extract__free(&s->rules[i]);
 	hs_free_scratch(s->scratch);
-	hsdb__free(s->db, s->db_src);
+	if (!s->db_borrowed)
+		hsdb__free(s->db, s->db_src);
 	free(s->rules);
 	free(s->pat_rule);
 	free(s->alt);
@@ -402,8 +403,14 @@ static int compile(struct scanner *s, const struct scanner_opts *o, char *err, s
 	int rc;
 
 	rc = patterns_build(s->rules, s->nrules, s->nbuiltin, &p, &s->pat_rule, &s->n_rule_pats);
-	if (!rc)
+	if (!rc && o->same_rules_as) {
+		/* its rules are these: the same ids, the same patterns */
+		s->db = o->same_rules_as->db;
+		s->db_src = o->same_rules_as->db_src;
+		s->db_borrowed = true;
+	} else if (!rc) {
 		rc = hsdb__open(&p, &ho, &s->db, &s->db_src, &cerr);
+	}
 	if (rc == -EINVAL)
 		compile_error(s, s->pat_rule, cerr, err, errlen);
 	hs_free_compile_error(cerr);

@@ -51,6 +51,10 @@ struct scanner_opts {
 	/* another serialised built-in database in its place (tests); NULL: the binary's */
 	const void *builtin_blob;
 	size_t builtin_blob_len;
+	/* a scanner made with the same rules, whose database (read-only) this
+	 * one uses rather than load its own: --jobs' workers. It must outlive
+	 * this one. NULL: its own */
+	const struct scanner *same_rules_as;
 };
 /*
  * The same, with the database from where hsdb.h says: built into the binary

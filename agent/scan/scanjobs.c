@@ -92,8 +92,11 @@ static void *work(void *arg)
 static int worker_init(struct worker *w, struct run *r, const struct scan *sc, const struct lw_config *cfg,
 		       const struct scanner_opts *opts)
 {
+	struct scanner_opts own = *opts;
 	char err[512];
 
+	/* the main thread's scanner has these rules: one database for all */
+	own.same_rules_as = sc->sc;
 	w->run = r;
 	w->sc = *sc;
 	w->sc.sc = NULL;
@@ -103,7 +106,7 @@ static int worker_init(struct worker *w, struct run *r, const struct scan *sc, c
 	w->sc.bytes = 0;
 	w->sc.errors = 0;
 	w->sc.report.in_baseline = 0;
-	if (scanner__new_opts(cfg->user_rules, cfg->n_user_rules, opts, &w->sc.sc, err, sizeof(err))) {
+	if (scanner__new_opts(cfg->user_rules, cfg->n_user_rules, &own, &w->sc.sc, err, sizeof(err))) {
 		log_error("scanner: %s", err);
 		return -EINVAL;
 	}

@@ -317,6 +317,11 @@ printf 'using acme_%s\n' "$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head
 RC=$?
 check "operator rule: found" test "$RC" -eq 1 -a "$(grep -c '"rule":"acme-internal","family":"custom","severity":"critical"' "$WORK/out")" -eq 1
 check "no key file: a one-line note" test "$(grep -c 'fingerprints use a one-off key' "$WORK/err")" -eq 1
+# --jobs' workers share the main scanner's database: the operator's rule too
+mkdir -p "$WORK/acme"
+for i in 1 2 3 4; do cp "$WORK/acme.log" "$WORK/acme/$i.log"; done
+"$LEAKWATCH" scan --config "$WORK/rules.yaml" --format json --jobs 2 "$WORK/acme" >"$WORK/out" 2>"$WORK/err"
+check "operator rule with --jobs 2: found in each file" test "$(grep -c '"rule":"acme-internal"' "$WORK/out")" -eq 4
 printf 'rules:\n  - id: broken\n    regex: "a(b"\n' >"$WORK/bad.yaml"
 "$LEAKWATCH" scan --config "$WORK/bad.yaml" "$WORK/app.log" >"$WORK/out" 2>"$WORK/err"
 RC=$?
