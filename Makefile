@@ -208,6 +208,17 @@ $(BUILD)/bench/writepath: bench/writepath.c | $(BUILD)/bench
 bench-writepath: $(BUILD)/leakwatch $(BUILD)/bench/empty_loader $(BUILD)/bench/writepath
 	$(Q)BUILD=$(BUILD) bench/writepath.sh
 
+# Where lw_write's time goes on an unwatched write, step by step, and how
+# older commits' programs compare in the same sitting (BENCH_REFS="REF...").
+# A diagnostic, not part of `make bench`.
+.PHONY: bench-writepath-steps
+$(BUILD)/bench/wpload: bench/wpload.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< -lbpf -lelf -lz -o $@
+
+bench-writepath-steps: $(BUILD)/bench/wpload $(BUILD)/bench/writepath $(BUILD)/bench/empty.bpf.o
+	$(Q)BUILD=$(BUILD) CLANG=$(CLANG) ARCH=$(ARCH) bench/writepath_steps.sh
+
 # Agent CPU following the systemd journal at 10,000 entries/s, against file capture.
 .PHONY: bench-journal
 bench: bench-journal

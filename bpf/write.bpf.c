@@ -29,6 +29,20 @@ const volatile __u64 wakeup_bytes = 256 * 1024;
 #define WAKEUP_NS (10 * 1000 * 1000ULL)
 __u64 last_wakeup_ns = 0; /* racy across CPUs: at worst one extra wake-up */
 
+/*
+ * bench/writepath_steps.sh builds this file with LW_BENCH_STOP=n to time
+ * the unwatched path up to each step; the agent's build has no stop.
+ */
+#ifdef LW_BENCH_STOP
+#define LW_STOP(n, ret)                  \
+	do {                             \
+		if (LW_BENCH_STOP == (n)) \
+			return ret;      \
+	} while (0)
+#else
+#define LW_STOP(n, ret) do { } while (0)
+#endif
+
 /* Bumped by the agent when verdicts are cleared, invalidating the cache. */
 __u32 verdict_epoch = 0;
 
@@ -142,6 +156,7 @@ static __always_inline struct file *current_fd_file(__s32 fd)
 
 		if (fd < 0 || (__u32)fd >= fdt->max_fds)
 			return NULL;
+		LW_STOP(1, NULL);
 		if (fd_walk == LW_FD_WALK_CAST) {
 			/* btf id 0: untyped memory, loaded directly (recent kernels) */
 			fds = bpf_rdonly_cast(fdt->fd, 0);
@@ -287,9 +302,14 @@ static __always_inline int lookup_file(struct file *file, __s32 fd, struct watch
 	__u32 idx;
 	int state = VERDICT_UNKNOWN;
 
-	if (!file || !regular_file(w, file))
+	if (!file)
 		return -1;
+	LW_STOP(2, -1);
+	if (!regular_file(w, file))
+		return -1;
+	LW_STOP(3, -1);
 	tag = vcache_tag(w->inode, w->key.ino, w->generation, verdict_epoch);
+	LW_STOP(4, tag == 4 ? 0 : -1); /* a tag the compiler cannot rule out */
 	idx = (__u32)(tag >> 32) & (VCACHE_SLOTS - 1);
 	cached = vcache[idx];
 	if ((cached & ~VCACHE_STATE_MASK) == tag && (cached & VCACHE_STATE_MASK))
@@ -324,6 +344,7 @@ static __always_inline int lookup_file(struct file *file, __s32 fd, struct watch
 
 static __always_inline int lookup_watched(__s32 fd, struct watched_file *w)
 {
+	LW_STOP(0, -1);
 	return lookup_file(current_fd_file(fd), fd, w);
 }
 
