@@ -158,8 +158,10 @@ int store__reader_get(struct store *s, const struct store_opts *where, struct st
 		struct store *kept = NULL;
 
 		pthread_mutex_lock(&s->readers_lock);
-		if (s->n_readers)
-			kept = s->readers[--s->n_readers];
+		if (s->n_readers) {
+			kept = s->readers[s->n_readers - 1];
+			__atomic_store_n(&s->n_readers, s->n_readers - 1, __ATOMIC_RELAXED);
+		}
 		pthread_mutex_unlock(&s->readers_lock);
 		if (!kept)
 			break;
@@ -175,12 +177,7 @@ int store__reader_get(struct store *s, const struct store_opts *where, struct st
 
 unsigned store__idle_readers(struct store *s)
 {
-	unsigned n;
-
-	pthread_mutex_lock(&s->readers_lock);
-	n = s->n_readers;
-	pthread_mutex_unlock(&s->readers_lock);
-	return n;
+	return __atomic_load_n(&s->n_readers, __ATOMIC_RELAXED);
 }
 
 void store__reader_put(struct store *s, struct store *ro)
@@ -190,7 +187,8 @@ void store__reader_put(struct store *s, struct store *ro)
 	if (s && db__idle(ro->db)) {
 		pthread_mutex_lock(&s->readers_lock);
 		if (s->n_readers < STORE_IDLE_READERS) {
-			s->readers[s->n_readers++] = ro;
+			s->readers[s->n_readers] = ro;
+			__atomic_store_n(&s->n_readers, s->n_readers + 1, __ATOMIC_RELAXED);
 			ro = NULL;
 		}
 		pthread_mutex_unlock(&s->readers_lock);

@@ -38,7 +38,7 @@ struct store {
 	/* read-only stores on this database that requests gave back */
 	pthread_mutex_t readers_lock;
 	struct store *readers[STORE_IDLE_READERS];
-	unsigned n_readers;
+	unsigned n_readers; /* changed under readers_lock; read atomically by store__idle_readers */
 };
 
 /* After a use of the database, with the lock held: for store__reachable. */
