@@ -73,13 +73,14 @@ static int announce_listener(struct alerts *a, const struct alert_sink *s, const
  * memory to hold it. */
 static void log_on_commit(struct alerts *a, const char *what, const char *key)
 {
-	size_t n = strlen("alert : \n") + strlen(what) + strlen(key);
+	size_t n = strlen("alert : ") + strlen(what) + strlen(key) + 1;
 
-	if (grow__reserve((void **)&a->pending.log, &a->pending.log_cap, a->pending.log_len + n + 1, 1, 4096)) {
+	if (grow__reserve((void **)&a->pending.log, &a->pending.log_cap, a->pending.log_len + n, 1, 4096)) {
 		log_info("alert %s: %s", what, key);
 		return;
 	}
-	a->pending.log_len += (size_t)snprintf(a->pending.log + a->pending.log_len, n + 1, "alert %s: %s\n", what, key);
+	snprintf(a->pending.log + a->pending.log_len, n, "alert %s: %s", what, key);
+	a->pending.log_len += n;
 }
 
 int engine__resolve(struct alerts *a, const char *key, int64_t at_ns, uint64_t now)
@@ -330,10 +331,8 @@ static void tx_end(void *ctx, bool committed)
 	struct alerts *a = ctx;
 
 	if (committed) {
-		for (char *line = a->pending.log, *end; line && line < a->pending.log + a->pending.log_len; line = end + 1) {
-			end = memchr(line, '\n', (size_t)(a->pending.log + a->pending.log_len - line));
-			log_info("%.*s", (int)(end - line), line);
-		}
+		for (size_t at = 0; at < a->pending.log_len; at += strlen(a->pending.log + at) + 1)
+			log_info("%s", a->pending.log + at);
 		metrics__add(a->metrics, alerts_fired, a->pending.fired);
 		metrics__add(a->metrics, alerts_resolved, a->pending.resolved);
 		metrics__add(a->metrics, alerts_deduplicated, a->pending.deduplicated);

@@ -39,7 +39,7 @@ struct alerts {
 	 * (store_end_fn): a batch rolled back and run again counts, and logs, once */
 	struct {
 		uint64_t fired, resolved, deduplicated, dropped;
-		char *log;        /* "alert firing: KEY" lines, each ending in '\n' */
+		char *log;        /* "alert firing: KEY" lines, each ending in its NUL */
 		size_t log_len, log_cap;
 	} pending;
 	pthread_t ticker;
