@@ -243,7 +243,6 @@ enum MHD_Result routes__findings(struct server *s, struct MHD_Connection *c, str
 		return respond_text(c, MHD_HTTP_BAD_REQUEST, "limit: expected 1..10000", r);
 	}
 
-	so.read_only = true;
 	so.busy_timeout_ms = 5000;
 	if (store__reader_get(s->o.store, &so, &ro, err, sizeof(err))) {
 		log_error("findings: %s", err);
@@ -325,7 +324,6 @@ static char *open_gauges(struct server *s)
 
 	if (promtext__gauges_begin(&g))
 		return NULL;
-	so.read_only = true;
 	so.busy_timeout_ms = 2000;
 	if (!store__reader_get(s->o.store, &so, &ro, err, sizeof(err))) {
 		if (query__open_counts(store__db(ro), promtext__gauge, &g))

@@ -327,7 +327,6 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 		return;
 	}
 	metrics__add(ui->metrics, queries, 1);
-	so.read_only = true;
 	so.busy_timeout_ms = 5000;
 	if (store__reader_get(ui->store, &so, &ro, err, sizeof(err))) {
 		log_error("pages: %s", err);
