@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * `wpload OBJ PROG`: loads one build of bpf/write.bpf.c (a step variant, or
- * an older commit's) or bench/empty.bpf.o, attaches PROG alone, and plays
- * the agent's part for the unwatched path: every file the programs report
- * is answered IGNORED, as the agent answers a file that is not a log. Runs
- * until SIGTERM. Without the agent's start-up, scans and other programs,
- * builds of several commits compare in one sitting (bench/writepath_steps.sh).
+ * `wpload OBJ PROG [watched]`: loads one build of bpf/write.bpf.c (a step
+ * variant, or an older commit's) or bench/empty.bpf.o, attaches PROG alone,
+ * and plays the agent's part in judging files: every file the programs
+ * report is answered IGNORED, as the agent answers a file that is not a
+ * log; with `watched`, a file named *.log is answered WATCHED, and the
+ * captured bytes are read from the ring buffer as the agent reads them
+ * (same ring size, same poll), then thrown away. Runs until SIGTERM.
+ * Without the agent's start-up, scans and other programs, builds of
+ * several commits compare in one sitting (bench/writepath_steps.sh).
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -17,8 +20,12 @@
 
 #include "leakwatch/events.h"
 
+#define AGENT_RINGBUF_BYTES (8 * 1024 * 1024) /* capture.ringbuf_size's default */
+#define AGENT_POLL_MS 100                    /* agent/cmd/cmd_run.c */
+
 static volatile sig_atomic_t stop;
 static struct bpf_map *verdicts;
+static int watch_logs;
 
 static void on_signal(int sig)
 {
@@ -54,10 +61,14 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct lw_file_event *e = data;
 	struct lw_verdict v = { .state = LW_VERDICT_IGNORED };
+	size_t name_len;
 
 	(void)ctx;
-	if (len < sizeof(__u32) || e->kind != LW_EVENT_FILE || len < offsetof(struct lw_file_event, fd))
+	if (len < sizeof(__u32) || e->kind != LW_EVENT_FILE || len < sizeof(*e))
 		return 0;
+	name_len = strnlen(e->names[0], sizeof(e->names[0]));
+	if (watch_logs && name_len > 4 && !strcmp(e->names[0] + name_len - 4, ".log"))
+		v.state = LW_VERDICT_WATCHED;
 	v.generation = e->generation;
 	bpf_map__update_elem(verdicts, &e->file, sizeof(e->file), &v, sizeof(v), BPF_ANY);
 	return 0;
@@ -72,10 +83,11 @@ int main(int argc, char **argv)
 	struct bpf_map *events, *progs;
 	int rc = 1;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: wpload OBJ PROG\n");
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "watched"))) {
+		fprintf(stderr, "usage: wpload OBJ PROG [watched]\n");
 		return 2;
 	}
+	watch_logs = argc == 4;
 	obj = bpf_object__open_file(argv[1], NULL);
 	if (!obj) {
 		perror(argv[1]);
@@ -84,6 +96,12 @@ int main(int argc, char **argv)
 	/* the walk the agent takes on this kernel (see agent/kernel/loader.c) */
 	set_rodata(obj, "fd_walk", LW_FD_WALK_CAST);
 	set_rodata(obj, "agent_tgid", (__u64)getpid());
+	/* as agent/kernel/loader.c */
+	set_rodata(obj, "wakeup_bytes", AGENT_RINGBUF_BYTES / 8);
+	set_rodata(obj, "wakeup_check_bytes", AGENT_RINGBUF_BYTES / 8 / (__u64)libbpf_num_possible_cpus());
+	events = bpf_object__find_map_by_name(obj, "events");
+	if (events)
+		bpf_map__set_max_entries(events, AGENT_RINGBUF_BYTES);
 	bpf_object__for_each_program(p, obj) {
 		const char *name = bpf_program__name(p);
 
@@ -107,7 +125,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wpload: cannot attach %s\n", argv[2]);
 		goto cleanup;
 	}
-	events = bpf_object__find_map_by_name(obj, "events");
 	if (events && verdicts)
 		rb = ring_buffer__new(bpf_map__fd(events), on_event, NULL, NULL);
 	signal(SIGTERM, on_signal);
@@ -115,9 +132,11 @@ int main(int argc, char **argv)
 	printf("attached\n");
 	fflush(stdout);
 	while (!stop) {
-		if (rb)
-			ring_buffer__poll(rb, 100);
-		else
+		if (rb) {
+			/* as loader__poll: captured bytes often wait without a wake-up */
+			ring_buffer__poll(rb, AGENT_POLL_MS);
+			ring_buffer__consume(rb);
+		} else
 			pause();
 	}
 	rc = 0;

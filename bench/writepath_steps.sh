@@ -6,6 +6,11 @@
 # bpf_stats over the same writer in interleaved rounds. Prints median
 # [interquartile range] (extremes) of ns per run. Prints figures; never
 # fails on speed. Needs root; run it under the shared lock as the others.
+#
+# Then the same for a watched .log file, where the bytes are copied: no
+# program, an empty one, the program stopped after each step of the
+# capture (5-8), and whole; with the writer's ns per write beside the run
+# time, as a wake-up of the reader costs the writer outside the program.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -56,32 +61,73 @@ print(p.get("run_cnt", 0), p.get("run_time_ns", 0))'
 
 cpus=$(nproc)
 wcpu=$((cpus - 1))
-file=$work/data.bin
-declare -A run
-for ((r = 0; r < ROUNDS; r++)); do
-	# rotate the order, so that no variant always follows another
-	n=${#variants[@]}
-	for ((i = 0; i < n; i++)); do
-		spec=${variants[(i + r) % n]}
-		label=${spec%%=*} rest=${spec#*=}
-		obj=${rest%:*} prog=${rest##*:}
-		taskset -c 0 "$LOAD" "$obj" "$prog" >"$work/out" 2>"$work/err" &
+declare -A run wall
+
+# One variant, once: loaded alone, the file judged by a first write, then
+# the program's run time per write over N writes (bpf_stats), and, for a
+# watched file, the writer's ns per write over N more with the stats off.
+# $1 label, $2 object ("-" for no program at all), $3 program, $4 mode
+# (unwatched or watched), $5 the file written.
+measure() {
+	local label=$1 obj=$2 prog=$3 mode=$4 file=$5 c0 t0 c1 t1
+	if [ "$obj" != - ]; then
+		taskset -c 0 "$LOAD" "$obj" "$prog" ${mode/unwatched/} >"$work/out" 2>"$work/err" &
 		lp=$!
 		for _ in $(seq 100); do grep -q attached "$work/out" && break; sleep 0.05; done
-		# the agent's part: the file is judged once, then only the fast path runs
-		taskset -c "$wcpu" "$WRITER" "$file" 2000 >/dev/null
-		sleep 0.2
+	fi
+	# the agent's part: the file is judged once, then only the fast path runs
+	taskset -c "$wcpu" "$WRITER" "$file" 2000 >/dev/null
+	sleep 0.2
+	if [ "$obj" != - ]; then
 		sysctl -qw kernel.bpf_stats_enabled=1
 		read -r c0 t0 < <(prog_stats "$prog")
 		taskset -c "$wcpu" "$WRITER" "$file" "$N" >/dev/null
 		read -r c1 t1 < <(prog_stats "$prog")
 		sysctl -qw kernel.bpf_stats_enabled=0
+		run[$mode.$label]+=" $(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", (c > 0 ? t / c : 0) }')"
+	fi
+	if [ "$mode" = watched ]; then
+		wall[$label]+=" $(taskset -c "$wcpu" "$WRITER" "$file" "$N")"
+	fi
+	if [ -n "$lp" ]; then
 		kill -TERM "$lp"
 		wait "$lp" || true
 		lp=
-		run[$label]+=" $(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", (c > 0 ? t / c : 0) }')"
+	fi
+}
+
+# $1 mode, $2 file, then the variants as label=object:program
+rounds() {
+	local mode=$1 file=$2 r i n spec label rest
+	shift 2
+	local -a vs=("$@")
+	n=${#vs[@]}
+	for ((r = 0; r < ROUNDS; r++)); do
+		# rotate the order, so that no variant always follows another
+		for ((i = 0; i < n; i++)); do
+			spec=${vs[(i + r) % n]}
+			label=${spec%%=*} rest=${spec#*=}
+			measure "$label" "${rest%:*}" "${rest##*:}" "$mode" "$file"
+		done
 	done
+}
+
+# The watched path: the same writer on a file the loader answers WATCHED.
+wsteps=("the verdict: watched, and the file's device" "the event's header: offset, task, comm, cgroup"
+	"the tail call and the copy into the per-CPU chunk" "the chunk into the ring buffer, never waking the reader")
+watched_variants=("none=-:-" "empty=$BUILD/bench/empty.bpf.o:bench_write")
+for n in 5 6 7 8; do
+	"$CLANG" "${BPF_CFLAGS[@]}" -DLW_BENCH_STOP=$n -Ivmlinux/$ARCH -Iinclude -Ibpf \
+		-c bpf/write.bpf.c -o "$work/stop$n.o"
+	watched_variants+=("stop$n=$work/stop$n.o:lw_write")
 done
+watched_variants+=("whole=$work/whole.o:lw_write")
+for ref in $REFS; do
+	watched_variants+=("$ref=$work/$ref/write.bpf.o:lw_write")
+done
+
+rounds unwatched "$work/data.bin" "${variants[@]}"
+rounds watched "$work/app.log" "${watched_variants[@]}"
 
 spread() {
 	echo "$1" | tr ' ' '\n' | grep . | sort -g | awk '
@@ -100,5 +146,21 @@ for spec in "${variants[@]}"; do
 	whole) what="lw_write as the agent loads it: the verdict cache too" ;;
 	*) what="lw_write at $label" ;;
 	esac
-	printf '%-8s %-48s %s\n' "$label" "$(spread "${run[$label]}")" "$what"
+	printf '%-8s %-48s %s\n' "$label" "$(spread "${run[unwatched.$label]}")" "$what"
+done
+echo
+echo "== watched write(2) of a 128-byte line: program run time (bpf_stats) and the writer's ns per write, median [IQR] (extremes) of $ROUNDS rounds of $N"
+printf '%-8s %-40s %-40s %s\n' "" "run time, ns" "write(2), ns" ""
+for spec in "${watched_variants[@]}"; do
+	label=${spec%%=*}
+	case $label in
+	none) what="no program" ;;
+	empty) what="an empty program on the same tracepoint" ;;
+	stop[5-8]) what="up to ${wsteps[${label#stop} - 5]}" ;;
+	whole) what="lw_write as the agent loads it: wake-ups too" ;;
+	*) what="lw_write at $label" ;;
+	esac
+	rt=-
+	[ "$label" = none ] || rt=$(spread "${run[watched.$label]}")
+	printf '%-8s %-40s %-40s %s\n' "$label" "$rt" "$(spread "${wall[$label]}")" "$what"
 done

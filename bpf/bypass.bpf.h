@@ -50,7 +50,7 @@ static __always_inline void report_span(struct watched_file *w, __s32 fd, __u8 v
 	e->len = len;
 	e->fd = fd;
 	e->pad2 = 0;
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, wakeup_flags(e->task.ts_ns, NULL, 0));
 }
 
 /* An explicit offset passed by pointer (splice, copy_file_range), or -1. */

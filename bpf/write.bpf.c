@@ -24,14 +24,21 @@ const volatile __u32 fd_walk = LW_FD_WALK_HELPERS;
  * always has. So captured bytes wake it only once wakeup_bytes are
  * waiting or WAKEUP_NS after the last wake-up; the agent's poll timeout
  * bounds how long a lone chunk can wait.
+ *
+ * Asking the ring how much is waiting reads the line the agent's consumer
+ * writes, so each CPU asks only after another wakeup_check_bytes of its
+ * own. The agent sets that to wakeup_bytes over the number of CPUs: at
+ * most twice wakeup_bytes can wait before some CPU looks.
  */
 const volatile __u64 wakeup_bytes = 256 * 1024;
+const volatile __u64 wakeup_check_bytes = 32 * 1024;
 #define WAKEUP_NS (10 * 1000 * 1000ULL)
 __u64 last_wakeup_ns = 0; /* racy across CPUs: at worst one extra wake-up */
 
 /*
  * bench/writepath_steps.sh builds this file with LW_BENCH_STOP=n to time
- * the unwatched path up to each step; the agent's build has no stop.
+ * the path up to each step: 0-4 on an unwatched write, 5-8 on a watched
+ * one. The agent's build has no stop.
  */
 #ifdef LW_BENCH_STOP
 #define LW_STOP(n, ret)                  \
@@ -82,6 +89,7 @@ struct capture_state {
  */
 struct chunk_scratch {
 	struct capture_state st;
+	__u64 unchecked; /* bytes this CPU queued since it last asked the ring (wakeup_flags) */
 	struct lw_write_event ev;
 	char spill[LW_CHUNK_MAX];
 };
@@ -352,6 +360,17 @@ static __always_inline __u64 write_offset(struct watched_file *w, __s64 pos, boo
 {
 	struct file *file = w->file;
 
+	if (bpf_rdonly_cast) {
+		/* typed loads, as in regular_file: no helper call per field */
+		struct file *f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		struct inode *i = bpf_rdonly_cast((void *)w->inode, bpf_core_type_id_kernel(struct inode));
+
+		if (append || (f->f_flags & O_APPEND))
+			return i->i_size;
+		if (pos >= 0)
+			return pos;
+		return f->f_pos;
+	}
 	if (append || (BPF_CORE_READ(file, f_flags) & O_APPEND))
 		return BPF_CORE_READ(file, f_inode, i_size);
 	if (pos >= 0)
@@ -359,16 +378,27 @@ static __always_inline __u64 write_offset(struct watched_file *w, __s64 pos, boo
 	return BPF_CORE_READ(file, f_pos);
 }
 
-static __always_inline __u64 wakeup_flags(void)
+/*
+ * now: the record's own time stamp (boot clock), which saves reading the
+ * clock again. unchecked: the CPU's count of bytes queued since it last
+ * asked the ring, or NULL to ask every time (rare records).
+ */
+static __always_inline __u64 wakeup_flags(__u64 now, __u64 *unchecked, __u64 len)
 {
-	__u64 now = bpf_ktime_get_ns();
-
-	if (now - last_wakeup_ns >= WAKEUP_NS ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
-		last_wakeup_ns = now;
-		return BPF_RB_FORCE_WAKEUP;
+	LW_STOP(8, BPF_RB_NO_WAKEUP);
+	if (now - last_wakeup_ns >= WAKEUP_NS)
+		goto wake;
+	if (unchecked) {
+		*unchecked += len;
+		if (*unchecked < wakeup_check_bytes)
+			return BPF_RB_NO_WAKEUP;
+		*unchecked = 0;
 	}
-	return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+wake:
+	last_wakeup_ns = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline void send_chunk(struct chunk_scratch *s)
@@ -377,9 +407,10 @@ static __always_inline void send_chunk(struct chunk_scratch *s)
 
 	if (fill > LW_CHUNK_MAX)
 		return;
+	LW_STOP(7, );
 	s->ev.len = fill;
 	if (bpf_ringbuf_output(&events, &s->ev, offsetof(struct lw_write_event, data) + fill,
-			       wakeup_flags()))
+			       wakeup_flags(s->ev.task.ts_ns, &s->unchecked, fill)))
 		lw_count_drop(LW_DROP_RINGBUF);
 	s->ev.seq++;
 	s->ev.offset += fill;
@@ -477,6 +508,32 @@ int lw_capture_step(struct trace_event_raw_sys_enter *ctx)
 }
 
 /*
+ * The writer's identity for a chunk's header: what lw_fill_task gives, by
+ * typed loads where the kernel took LW_FD_WALK_CAST (which probes for
+ * them), as the helper calls cost a watched write more than its copy.
+ */
+static __always_inline void fill_writer(struct lw_task *t)
+{
+	if (fd_walk == LW_FD_WALK_CAST) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		const struct cred *cred = task->cred;
+		/* comm is a char array, which typed loads read a byte at a time */
+		const char *raw = bpf_rdonly_cast(task, 0);
+
+		t->ts_ns = bpf_ktime_get_boot_ns();
+		t->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+		t->tgid = task->tgid;
+		t->pid = task->pid;
+		t->uid = cred->uid.val;
+		t->gid = cred->gid.val;
+		__builtin_memcpy(t->comm, raw + bpf_core_field_offset(struct task_struct, comm),
+				 sizeof(t->comm));
+		return;
+	}
+	lw_fill_task(t);
+}
+
+/*
  * Starts copying up to max_bytes of the written bytes: `buf, count` for
  * write and pwrite, else the iovec array. Small iovecs share a chunk.
  */
@@ -504,7 +561,8 @@ static __always_inline void capture(void *ctx, struct watched_file *w, __s32 fd,
 	s->ev.seq = 0;
 	s->ev.file = w->key;
 	s->ev.offset = offset;
-	lw_fill_task(&s->ev.task);
+	fill_writer(&s->ev.task);
+	LW_STOP(6, );
 	bpf_tail_call(ctx, &capture_progs, 0);
 	lw_count_drop(LW_DROP_READ); /* only if the agent did not install the step */
 }
@@ -517,6 +575,7 @@ int lw_write(struct trace_event_raw_sys_enter *ctx)
 
 	if (!ctx->args[2] || lookup_watched(fd, &w))
 		return 0;
+	LW_STOP(5, 0);
 	capture(ctx, &w, fd, LW_SYS_WRITE, write_offset(&w, -1, false), (const char *)ctx->args[1],
 		ctx->args[2], NULL, 0);
 	return 0;

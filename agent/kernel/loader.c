@@ -272,7 +272,7 @@ static void bypass__attach(struct loader *l)
 static struct lw_write *load_write(const struct loader *l, enum lw_fd_walk mode, bool bypass)
 {
 	struct lw_write *w = lw_write__open();
-	int err;
+	int err, ncpu;
 
 	if (!w)
 		return NULL;
@@ -281,6 +281,8 @@ static struct lw_write *load_write(const struct loader *l, enum lw_fd_walk mode,
 	w->rodata->fd_walk = mode;
 	/* an eighth of the ring: the agent is woken well before it fills */
 	w->rodata->wakeup_bytes = l->opts.capture_ringbuf_bytes / 8;
+	ncpu = libbpf_num_possible_cpus();
+	w->rodata->wakeup_check_bytes = w->rodata->wakeup_bytes / (uint64_t)(ncpu > 0 ? ncpu : 1);
 	bpf_map__set_max_entries(w->maps.events, (uint32_t)l->opts.capture_ringbuf_bytes);
 	bpf_program__set_autoattach(w->progs.lw_capture_step, false);
 	bypass__prepare(w, bypass);
