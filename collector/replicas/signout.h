@@ -12,13 +12,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct db;
 struct store;
 
 /* Records that the session of cookie ended. 0; -EINVAL for what is not a
  * session cookie; -EIO when the database fails. */
 int signout__record(struct store *s, const char *cookie, uint64_t now_s);
 /* Was the session of cookie signed out of, here or on another collector?
- * -EIO when the database cannot say (the caller refuses the session). */
-int signout__recorded(struct store *s, const char *cookie, bool *out);
+ * db: a read-only store's (store__reader_get). -EIO when the database
+ * cannot say (the caller refuses the session). */
+int signout__recorded(struct db *db, const char *cookie, bool *out);
 
 #endif

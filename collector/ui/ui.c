@@ -97,13 +97,24 @@ enum who { WHO_NOBODY, WHO_OPERATOR, WHO_UNKNOWN_TOKEN, WHO_WRONG_ROLE };
 static bool signed_out(struct ui *ui, const struct ui_request *rq)
 {
 	uint64_t now_s = rq->now_ns / 1000000000ULL;
+	struct store_opts so = ui->db_where;
 	bool recorded = false;
+	struct store *ro;
+	char err[256];
+	int rc;
 
 	if (session__revoked(&ui->revoked, rq->cookie))
 		return true;
 	if (!ui->store)
 		return false;
-	if (signout__recorded(ui->store, rq->cookie, &recorded)) {
+	so.busy_timeout_ms = 5000;
+	if (store__reader_get(ui->store, &so, &ro, err, sizeof(err))) {
+		log_warn("ui: %s; refusing the session for now", err);
+		return true;
+	}
+	rc = signout__recorded(store__db(ro), rq->cookie, &recorded);
+	store__reader_put(ui->store, ro);
+	if (rc) {
 		log_warn("ui: cannot read the sessions signed out of; refusing the session for now");
 		return true;
 	}
