@@ -208,8 +208,9 @@ $(BUILD)/bench/writepath: bench/writepath.c | $(BUILD)/bench
 bench-writepath: $(BUILD)/leakwatch $(BUILD)/bench/empty_loader $(BUILD)/bench/writepath
 	$(Q)BUILD=$(BUILD) bench/writepath.sh
 
-# Where lw_write's time goes on an unwatched write, step by step, and how
-# older commits' programs compare in the same sitting (BENCH_REFS="REF...").
+# Where lw_write's time goes on an unwatched and on a watched write, step by
+# step, and how older commits' programs compare in the same sitting
+# (BENCH_REFS="REF...").
 # A diagnostic, not part of `make bench`.
 .PHONY: bench-writepath-steps
 $(BUILD)/bench/wpload: bench/wpload.c | $(BUILD)/bench
