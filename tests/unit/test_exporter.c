@@ -368,7 +368,10 @@ static void test_credential_and_routing_refusals_keep_the_spool_until_accepted(v
 	spool_event(c, 2);
 	start(c, 300);
 	st = stats_when(c, blocked_twice);
-	assert_true(st.blocked_status == 401 || st.blocked_status == 403);
+	/* the attempts go on while this looks (150-300 ms apart): the status is
+	 * the one the last counted attempt got, whichever that was */
+	assert_in_range(st.blocked_attempts, 2, 5);
+	assert_int_equal(st.blocked_status, codes[st.blocked_attempts - 1]);
 	assert_true(st.blocked_since_ms > 0);
 	assert_int_equal(st.rejected, 0);
 	assert_int_equal(st.batches, 0);
