@@ -233,7 +233,12 @@ static void test_retry_after_as_an_http_date(void **state)
 	struct ctx *c = *state;
 	struct ack_body a;
 	char date[64];
-	time_t at = time(NULL) + 2;
+	/* In whole seconds, 3 to 4 s from now: the exporter's start and first
+	 * answer may take up to 3 s and the date is still a second or more
+	 * away when read. (2 s left as little as 1 s, which a start under
+	 * emulation can use up: the date read as past, the retry went after
+	 * the backoff's 250-500 ms alone.) */
+	time_t at = time(NULL) + 4;
 	struct tm tm;
 	struct httpd_step steps[2];
 
@@ -243,8 +248,8 @@ static void test_retry_after_as_an_http_date(void **state)
 	httpd__script(&c->srv, steps, 2);
 	spool_event(c, 1);
 	start(c, 60000);
-	assert_int_equal(httpd__wait(&c->srv, 2, 6000), 2);
-	/* one to two seconds away, as whole seconds go */
+	assert_int_equal(httpd__wait(&c->srv, 2, 15000), 2);
+	/* at least a second away, as whole seconds go */
 	assert_true(c->srv.seen[1].at_ms - c->srv.seen[0].at_ms >= 1000);
 	assert_int_equal(stats_when(c, one_batch).batches, 1);
 }
@@ -363,7 +368,10 @@ static void test_credential_and_routing_refusals_keep_the_spool_until_accepted(v
 	spool_event(c, 2);
 	start(c, 300);
 	st = stats_when(c, blocked_twice);
-	assert_true(st.blocked_status == 401 || st.blocked_status == 403);
+	/* the attempts go on while this looks (150-300 ms apart): the status is
+	 * the one the last counted attempt got, whichever that was */
+	assert_in_range(st.blocked_attempts, 2, 5);
+	assert_int_equal(st.blocked_status, codes[st.blocked_attempts - 1]);
 	assert_true(st.blocked_since_ms > 0);
 	assert_int_equal(st.rejected, 0);
 	assert_int_equal(st.batches, 0);
