@@ -223,6 +223,15 @@ static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__
 			log_warn("export: the collector's answer is not a BatchAck; resending");
 			return RETRY;
 		}
+		/* an empty body decodes as a BatchAck of batch 0, which no batch is:
+		 * a proxy or a wrong endpoint answering 200 must not drop the batch */
+		if ((*ack)->sequence != e->sequence) {
+			log_warn("export: the answer acknowledges batch %" PRIu64 ", not batch %" PRIu64 "; resending",
+				 (uint64_t)(*ack)->sequence, e->sequence);
+			leakwatch__v1__batch_ack__free_unpacked(*ack, NULL);
+			*ack = NULL;
+			return RETRY;
+		}
 		return SENT;
 	case RETRY:
 		free(resp.p);
@@ -343,8 +352,6 @@ static bool deliver(struct exporter *e, struct batch *b)
 		if (out != BLOCKED && out != RETRY)
 			note_blocked(e, 0);
 		if (out == SENT) {
-			if (ack->sequence != e->sequence)
-				log_warn("export: ack for batch %" PRIu64 ", sent %" PRIu64, ack->sequence, e->sequence);
 			/* the spool first: what the counters say delivered is gone from it */
 			spool__ack(e->o.spool, &b->end);
 			pthread_mutex_lock(&e->lock);

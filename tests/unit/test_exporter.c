@@ -288,6 +288,30 @@ static void test_an_unreadable_ack_sends_the_batch_again(void **state)
 	assert_int_equal(unacked(c), 0);
 }
 
+/* A 200 that does not name the batch sent (an empty body reads as batch 0;
+ * a proxy's cached answer names another) is not an acknowledgement. */
+static void test_an_ack_of_another_batch_sends_it_again(void **state)
+{
+	struct ctx *c = *state;
+	struct ack_body wrong, right;
+	struct httpd_step steps[] = { { 200, NULL, NULL, 0 }, ack(&wrong, 7, 1, 0), ack(&right, 1, 1, 0) };
+
+	httpd__script(&c->srv, steps, 3);
+	spool_event(c, 1);
+	start(c, 60000);
+	assert_int_equal(httpd__wait(&c->srv, 3, 8000), 3);
+	assert_int_equal(stats_when(c, one_batch).retries, 2);
+	assert_int_equal(unacked(c), 0);
+	/* the same batch each time */
+	for (int i = 1; i < 3; i++) {
+		Leakwatch__V1__EventBatch *b = batch_of(&c->srv.seen[i]);
+
+		assert_int_equal(b->sequence, 1);
+		assert_int_equal(b->n_events, 1);
+		leakwatch__v1__event_batch__free_unpacked(b, NULL);
+	}
+}
+
 static void test_a_refused_batch_is_dropped_counted_and_not_sent_again(void **state)
 {
 	struct ctx *c = *state;
@@ -459,6 +483,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_as_an_http_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_back_off_exponentially, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_unreadable_ack_sends_the_batch_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_ack_of_another_batch_sends_it_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_refused_batch_is_dropped_counted_and_not_sent_again,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credential_and_routing_refusals_keep_the_spool_until_accepted,
