@@ -5,7 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,10 +63,14 @@ static void fn_least(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* a rowid as 16 hex digits: the fixed width of a history's ids (store.h) */
 static void fn_hex16(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	char s[17];
+	static const char digits[] = "0123456789abcdef";
+	uint64_t v = (uint64_t)sqlite3_value_int64(argv[0]);
+	char s[16];
 
 	(void)argc;
-	snprintf(s, sizeof(s), "%016" PRIx64, (uint64_t)sqlite3_value_int64(argv[0]));
+	/* by hand: it runs for each event stored, where snprintf cost 1% of ingest */
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		s[i] = digits[v & 0xf];
 	sqlite3_result_text(ctx, s, 16, SQLITE_TRANSIENT);
 }
 
@@ -295,13 +299,26 @@ static int set_up(sqlite3 *c, const struct db_open *o)
 	return 0;
 }
 
+/*
+ * Before SQLite's first use: no memory statistics, which nothing reads and
+ * which take a global mutex at each of SQLite's allocations and frees (3%
+ * of a batch's ingest).
+ */
+static void configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_sqlite__open(const struct db_open *o, struct db **out, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	/* our callers' mutex serialises use of the connection */
 	int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
 	struct sqlite_db *d;
 	int rc;
 
+	pthread_once(&once, configure);
 	if (!o->read_only && strcmp(o->path, ":memory:") && access(o->path, F_OK) &&
 	    create_private(o->path, err, errlen))
 		return -EIO;
