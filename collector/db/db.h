@@ -29,6 +29,9 @@ enum db_result { DB_OK = 0, DB_ERROR = 1, DB_ROW = 100, DB_DONE = 101 };
 enum db_type { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
 enum db_driver { DB_SQLITE, DB_POSTGRES };
 
+/* The page size a new SQLite database is created with (db_sqlite.c says why). */
+#define DB_SQLITE_PAGE_SIZE 16384
+
 struct db;
 struct db_stmt;
 

@@ -284,6 +284,10 @@ static int create_private(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+#define PAGE_SIZE_TEXT TEXT_OF(DB_SQLITE_PAGE_SIZE)
+
 static int set_up(sqlite3 *c, const struct db_open *o)
 {
 	sqlite3_extended_result_codes(c, 1);
@@ -292,7 +296,15 @@ static int set_up(sqlite3 *c, const struct db_open *o)
 		return -EIO;
 	if (o->read_only)
 		return 0;
-	if (sqlite3_exec(c, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	/*
+	 * 16 KiB pages, which only a new database takes (an existing one keeps
+	 * its own; VACUUM outside WAL mode would change it). A batch's upserts
+	 * of listeners and leaks, whose rows carry their histories, then touch
+	 * and log fewer pages: +30% events/s over 4 KiB in bench-collector.
+	 * Before journal_mode, whose first write fixes the size.
+	 */
+	if (sqlite3_exec(c, "PRAGMA page_size = " PAGE_SIZE_TEXT, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(c, o->sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
 			 NULL, NULL) != SQLITE_OK)
 		return -EIO;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,8 +449,10 @@ static void test_schema_version_and_reopen(void **state)
 	o.driver = pg ? DB_POSTGRES : DB_SQLITE;
 	o.dsn = fx_pg_dsn();
 	assert_int_equal(count(c, version), STORE_SCHEMA_VERSION);
-	if (!pg)
+	if (!pg) {
 		assert_string_equal(text(c, "PRAGMA journal_mode", path, sizeof(path)), "wal");
+		assert_int_equal(count(c, "PRAGMA page_size"), DB_SQLITE_PAGE_SIZE);
+	}
 	/* a second open migrates nothing and works */
 	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), 0);
 	store__close(s2);
@@ -478,6 +481,36 @@ static void test_schema_version_and_reopen(void **state)
 	o.path = path;
 	o.read_only = true;
 	assert_int_equal(store__open(&o, &s2, err, sizeof(err)), -EIO);
+}
+
+/* A database made with another page size (4 KiB, SQLite's default) keeps it
+ * when the collector takes it over, and stores batches as before. */
+static void test_an_existing_page_size_is_kept(void **state)
+{
+	struct ctx *c = *state;
+	struct store_opts o = { .busy_timeout_ms = 1000 };
+	struct store *mine = c->s;
+	struct fx a;
+	Leakwatch__V1__Event *ev;
+	char path[160], err[256];
+	sqlite3 *raw;
+
+	if (fx_pg_dsn())
+		skip(); /* SQLite's page size */
+	snprintf(path, sizeof(path), "%s/older.db", c->dir);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t(x)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(fx_store_opts(&o, path), 0);
+	assert_int_equal(store__open(&o, &c->s, err, sizeof(err)), 0);
+	ev = fx_listener(&a, 1, c->t0, "db-1", 6379, true);
+	put(c, &ev, 1, 0);
+	assert_int_equal(count(c, "PRAGMA page_size"), 4096);
+	assert_int_equal(count(c, "SELECT count(*) FROM listeners"), 1);
+	store__close(c->s);
+	c->s = mine;
 }
 
 static void test_database_is_private(void **state)
@@ -906,6 +939,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_events_not_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_existing_page_size_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_is_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_filters_and_table, setup, teardown),
