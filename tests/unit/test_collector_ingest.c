@@ -559,6 +559,12 @@ static void test_utf8(void **state)
 	assert_false(ingest__utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
 	assert_false(ingest__utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
 	assert_false(ingest__utf8_valid("\xff", 1));
+	/* across and after the 8-byte ASCII steps */
+	assert_true(ingest__utf8_valid("0123456caf\xc3\xa9 and more ASCII", 32));
+	assert_true(ingest__utf8_valid("0123456\xc3\xa9", 9)); /* split by a step's edge */
+	assert_false(ingest__utf8_valid("0123456789abcdef\xff", 17));
+	assert_false(ingest__utf8_valid("0123456789abcdefg\xc3", 18));
+	assert_false(ingest__utf8_valid("01234567\xed\xa0\x80" "01234567", 19));
 }
 
 int main(void)
