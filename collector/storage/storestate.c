@@ -6,7 +6,6 @@
  */
 #include "storage/storeint.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,27 +13,41 @@
 #include "net/addr.h"
 #include "wire/names.h"
 
-/* "addr|class|interface ..." for the findings output; at most 16 entries */
+/* Appends s at out + *len; the caller sized out for it. */
+static void append(char *out, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(out + *len, s, n);
+	*len += n;
+}
+
+/* "addr|class|interface ..." for the findings output; at most 16 entries.
+ * Built by hand: with snprintf it was 3% of a batch's ingest. */
 static char *reachable_text(const Leakwatch__V1__ListenerEvent *l)
 {
 	size_t cap = 1, n = l->n_reachable < 16 ? l->n_reachable : 16, len = 0;
 	char *out;
 
 	for (size_t i = 0; i < n; i++)
-		cap += LW_ADDR_STRLEN + 16 + strlen(l->reachable[i]->interface ?: "") + 3;
+		cap += LW_ADDR_STRLEN + strlen(addr_class__wire_name(l->reachable[i]->class_)) +
+		       strlen(l->reachable[i]->interface ?: "") + 3;
 	out = malloc(cap);
 	if (!out)
 		return NULL;
-	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		const Leakwatch__V1__Reachable *r = l->reachable[i];
 		char ip[LW_ADDR_STRLEN];
 
-		len += (size_t)snprintf(out + len, cap - len, "%s%s|%s|%s", i ? " " : "",
-					addr__format_bytes(r->address.data, r->address.len, ip) ?: "?",
-					addr_class__wire_name(r->class_),
-					l->reachable[i]->interface ?: "");
+		if (i)
+			append(out, &len, " ");
+		append(out, &len, addr__format_bytes(r->address.data, r->address.len, ip) ?: "?");
+		append(out, &len, "|");
+		append(out, &len, addr_class__wire_name(r->class_));
+		append(out, &len, "|");
+		append(out, &len, r->interface ?: "");
 	}
+	out[len] = '\0';
 	return out;
 }
 

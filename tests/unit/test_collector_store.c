@@ -208,9 +208,23 @@ static void test_listener_open_then_close(void **state)
 	Leakwatch__V1__Event *ev;
 	char buf[64];
 
+	Leakwatch__V1__Reachable r4, r6, *reach[2] = { &r4, &r6 };
+	static const uint8_t v4[4] = { 203, 0, 113, 5 }, v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
 	ev = fx_listener(&a, 1, c->t0, "db-1", 6379, true);
+	leakwatch__v1__reachable__init(&r4);
+	leakwatch__v1__reachable__init(&r6);
+	r4.address = (ProtobufCBinaryData){ sizeof(v4), (uint8_t *)v4 };
+	r4.class_ = LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PUBLIC;
+	r4.interface = "eth0";
+	r6.address = (ProtobufCBinaryData){ sizeof(v6), (uint8_t *)v6 };
+	r6.class_ = LEAKWATCH__V1__ADDRESS_CLASS__ADDRESS_CLASS_PRIVATE;
+	a.l.reachable = reach;
+	a.l.n_reachable = a.l.reachable_total = 2;
 	put(c, &ev, 1, 0);
 	assert_string_equal(text(c, "SELECT state FROM listeners", buf, sizeof(buf)), "open");
+	assert_string_equal(text(c, "SELECT reachable FROM listeners", buf, sizeof(buf)),
+			    "203.0.113.5|public|eth0 2001:db8::1|private|");
 	ev = fx_listener(&b, 2, c->t0 + 10 * SEC, "db-1", 6379, false);
 	b.l.service = NULL; /* the process is gone: the close says less */
 	b.ev.process = NULL;
