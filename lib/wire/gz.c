@@ -48,6 +48,16 @@ int gz__inflate(const void *in, size_t len, size_t max_out, size_t max_ratio, ui
 
 	if (max_ratio && len * max_ratio < limit)
 		limit = len * max_ratio;
+	/* gzip's trailer says the size, modulo 2^32, of what inflates: one buffer
+	 * of that size, not a doubling from len * 4 with a copy at each step.
+	 * Only a hint: a lie costs a regrowth, or is held to limit as before. */
+	if (len >= 18) {
+		const uint8_t *t = (const uint8_t *)in + len - 4;
+		size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+
+		if (isize)
+			cap = isize + 1; /* + 1: the end is seen without another step */
+	}
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 15 + 16) != Z_OK)
 		return -ENOMEM;

@@ -62,12 +62,49 @@ static void test_garbage_and_truncation(void **state)
 	free(gz);
 }
 
+/* Sets the gzip trailer's ISIZE, the size the body claims to inflate to. */
+static void set_isize(uint8_t *gz, size_t gz_len, uint32_t isize)
+{
+	for (int i = 0; i < 4; i++)
+		gz[gz_len - 4 + i] = (uint8_t)(isize >> (8 * i));
+}
+
+/* The trailer's size sizes the first buffer; a lie in it is refused by
+ * zlib's length check or held to the limits, never trusted. */
+static void test_trailer_size_is_only_a_hint(void **state)
+{
+	size_t big = 1 << 20, gz_len, out_len;
+	uint8_t *text = malloc(big), *gz, *out = NULL;
+	(void)state;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < big; i++)
+		text[i] = (uint8_t)("0123456789abcdef ghij\n"[i % 22] ^ (i >> 12 & 1));
+	assert_int_equal(gz__compress(text, big, &gz, &gz_len), 0);
+	assert_int_equal(gz__inflate(gz, gz_len, 2 << 20, 0, &out, &out_len), 0);
+	assert_int_equal(out_len, big);
+	assert_memory_equal(out, text, big);
+	free(out);
+	out = NULL;
+
+	set_isize(gz, gz_len, 0xffffffffu); /* claims 4 GiB */
+	assert_int_equal(gz__inflate(gz, gz_len, 2 << 20, 0, &out, &out_len), -EINVAL);
+	set_isize(gz, gz_len, 1); /* claims a byte */
+	assert_int_equal(gz__inflate(gz, gz_len, 2 << 20, 0, &out, &out_len), -EINVAL);
+	/* a lie under the limit does not lift it */
+	assert_int_equal(gz__inflate(gz, gz_len, big / 2, 0, &out, &out_len), -EFBIG);
+	assert_null(out);
+	free(gz);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_bomb_is_refused),
 		cmocka_unit_test(test_garbage_and_truncation),
+		cmocka_unit_test(test_trailer_size_is_only_a_hint),
 	};
 
 	return cmocka_run_group_tests_name("gz", tests, NULL, NULL);
