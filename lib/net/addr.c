@@ -73,8 +73,28 @@ int addr__parse(const char *s, struct lw_addr *out)
 	return -EINVAL;
 }
 
+/* Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf, which
+ * was half of what the collector spent writing a listener's addresses. */
+static void format_ipv4(const uint8_t b[4], char *out)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (v >= 100)
+			*out++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*out++ = (char)('0' + v / 10 % 10);
+		*out++ = (char)('0' + v % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 const char *addr__format(const struct lw_addr *a, char buf[LW_ADDR_STRLEN])
 {
+	if (a->family == AF_INET) {
+		format_ipv4(a->b, buf);
+		return buf;
+	}
 	if (!inet_ntop(a->family, a->b, buf, LW_ADDR_STRLEN))
 		snprintf(buf, LW_ADDR_STRLEN, "?");
 	return buf;

@@ -394,10 +394,27 @@ static void test_sockaddr_of_both_families(void **state)
 	assert_memory_equal(&((struct sockaddr_in6 *)&ss)->sin6_addr, a.b, 16);
 }
 
+/* Every byte value, in every place of a dotted quad, as inet_ntop writes it. */
+static void test_ipv4_format_matches_inet_ntop(void **state)
+{
+	char mine[LW_ADDR_STRLEN], libc[INET_ADDRSTRLEN];
+	struct lw_addr a;
+	(void)state;
+
+	for (unsigned v = 0; v < 256; v++) {
+		const uint8_t b[4] = { (uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v ^ 0x5a), (uint8_t)(v * 7) };
+
+		addr__from_bytes(&a, AF_INET, b);
+		assert_non_null(inet_ntop(AF_INET, b, libc, sizeof(libc)));
+		assert_string_equal(addr__format(&a, mine), libc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_format),
+		cmocka_unit_test(test_ipv4_format_matches_inet_ntop),
 		cmocka_unit_test(test_from_bytes_equal_wildcard),
 		cmocka_unit_test(test_unmap),
 		cmocka_unit_test(test_cidr_parse_good),
