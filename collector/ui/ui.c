@@ -91,30 +91,53 @@ struct caller {
 
 enum who { WHO_NOBODY, WHO_OPERATOR, WHO_UNKNOWN_TOKEN, WHO_WRONG_ROLE };
 
+/* A request's read connection: taken at its first read, by the session
+ * check or the page, and given back once when the request ends; on
+ * PostgreSQL each take of a kept reader costs a round trip. */
+struct reader {
+	struct store *ro;
+};
+
+/* The request's reader, or NULL with err set. */
+static struct store *reader_take(struct ui *ui, struct reader *r, char *err, size_t errlen)
+{
+	struct store_opts so = ui->db_where;
+
+	if (r->ro)
+		return r->ro;
+	so.busy_timeout_ms = 5000;
+	if (store__reader_get(ui->store, &so, &r->ro, err, errlen))
+		r->ro = NULL;
+	return r->ro;
+}
+
+static void reader_give_back(struct ui *ui, struct reader *r)
+{
+	if (r->ro)
+		store__reader_put(ui->store, r->ro);
+	r->ro = NULL;
+}
+
 /* Signed out of, on this collector (remembered) or on another one (the
  * database's record, then remembered here too). A database that cannot
  * say counts as signed out: the page could not be read anyway. */
-static bool signed_out(struct ui *ui, const struct ui_request *rq)
+static bool signed_out(struct ui *ui, const struct ui_request *rq, struct reader *r)
 {
 	uint64_t now_s = rq->now_ns / 1000000000ULL;
-	struct store_opts so = ui->db_where;
 	bool recorded = false;
 	struct store *ro;
 	char err[256];
-	int rc;
 
 	if (session__revoked(&ui->revoked, rq->cookie))
 		return true;
 	if (!ui->store)
 		return false;
-	so.busy_timeout_ms = 5000;
-	if (store__reader_get(ui->store, &so, &ro, err, sizeof(err))) {
+	ro = reader_take(ui, r, err, sizeof(err));
+	if (!ro) {
 		log_warn("ui: %s; refusing the session for now", err);
 		return true;
 	}
-	rc = signout__recorded(store__db(ro), rq->cookie, &recorded);
-	store__reader_put(ui->store, ro);
-	if (rc) {
+	if (signout__recorded(store__db(ro), rq->cookie, &recorded)) {
 		log_warn("ui: cannot read the sessions signed out of; refusing the session for now");
 		return true;
 	}
@@ -123,7 +146,7 @@ static bool signed_out(struct ui *ui, const struct ui_request *rq)
 	return recorded;
 }
 
-static enum who identify(struct ui *ui, const struct ui_request *rq, struct caller *c)
+static enum who identify(struct ui *ui, const struct ui_request *rq, struct reader *r, struct caller *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (rq->authorization) {
@@ -133,7 +156,7 @@ static enum who identify(struct ui *ui, const struct ui_request *rq, struct call
 		return c->cred->roles & AUTH_OPERATOR ? WHO_OPERATOR : WHO_WRONG_ROLE;
 	}
 	if (rq->cookie && (c->cred = session__verify(&ui->key, rq->auth, rq->cookie, rq->now_ns / 1000000000ULL)) &&
-	    !signed_out(ui, rq)) {
+	    !signed_out(ui, rq, r)) {
 		c->by_cookie = true;
 		return WHO_OPERATOR;
 	}
@@ -322,12 +345,12 @@ static void acknowledge(struct ui *ui, const struct ui_request *rq, const struct
 
 /* --- the pages --- */
 
-static void page(struct ui *ui, const struct ui_request *rq, const struct caller *c, struct ui_response *out)
+static void page(struct ui *ui, const struct ui_request *rq, const struct caller *c, struct reader *r,
+		 struct ui_response *out)
 {
 	static const char listener[] = "/ui/listener/", leak[] = "/ui/leak/";
-	struct store_opts so = ui->db_where;
 	const char *path = rq->path;
-	struct store *ro = NULL;
+	struct store *ro;
 	char err[256];
 	struct page p;
 
@@ -338,8 +361,8 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 		return;
 	}
 	metrics__add(ui->metrics, queries, 1);
-	so.busy_timeout_ms = 5000;
-	if (store__reader_get(ui->store, &so, &ro, err, sizeof(err))) {
+	ro = reader_take(ui, r, err, sizeof(err));
+	if (!ro) {
 		log_error("pages: %s", err);
 		out->retry_after = "5";
 		page__message(&p, 503, "Storage unavailable", "The database could not be opened; retry later.", out);
@@ -355,7 +378,6 @@ static void page(struct ui *ui, const struct ui_request *rq, const struct caller
 			page__leak(&p, path + sizeof(leak) - 1, out);
 		else
 			page__message(&p, 404, "Not found", "There is no such page.", out);
-		store__reader_put(ui->store, ro);
 	}
 	end_page(&p);
 }
@@ -399,7 +421,7 @@ static const char *ack_target(const char *path, char fp[80])
 	return url__segment_between(path, "/ui/leak/", "/ack", fp, 80);
 }
 
-void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *out)
+static void handle(struct ui *ui, const struct ui_request *rq, struct reader *r, struct ui_response *out)
 {
 	struct caller c;
 	char fp[80], next[600];
@@ -424,7 +446,7 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 		login(ui, rq, out);
 		return;
 	}
-	who = identify(ui, rq, &c);
+	who = identify(ui, rq, r, &c);
 	if (who == WHO_UNKNOWN_TOKEN) {
 		metrics__reject(ui->metrics, REJECT_AUTH, 1);
 		plain(out, 401, "unauthorized");
@@ -468,5 +490,13 @@ void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *
 		not_allowed(out, "GET, HEAD");
 		return;
 	}
-	page(ui, rq, &c, out);
+	page(ui, rq, &c, r, out);
+}
+
+void ui__handle(struct ui *ui, const struct ui_request *rq, struct ui_response *out)
+{
+	struct reader r = { 0 };
+
+	handle(ui, rq, &r, out);
+	reader_give_back(ui, &r);
 }
