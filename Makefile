@@ -67,7 +67,7 @@ PROTO_OBJ := $(PROTO_C:.c=.o)
 LIB_SRCS := $(wildcard lib/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(PROTO_OBJ)
 LW_LIB := $(BUILD)/liblw.a
-LDLIBS_LIB := -lyaml -lz -lprotobuf-c -lpthread
+LDLIBS_LIB := -lyaml -lz -ldeflate -lprotobuf-c -lpthread
 
 # Protocol probes: each module agent/probes/<kind>/NAME.c defines
 # lw_probe_NAME, and the generated registry lists every one, so adding a
@@ -267,7 +267,7 @@ COLLECTOR_LIB := $(BUILD)/libcollector.a
 COLLECTOR_CMD_OBJS := $(filter $(BUILD)/collector/cmd/%,$(COLLECTOR_OBJS))
 COLLECTOR_LIB_OBJS := $(filter-out $(COLLECTOR_CMD_OBJS),$(COLLECTOR_OBJS))
 # gnutls: libmicrohttpd's TLS, whose session the collector asks for a client's certificate
-LDLIBS_COLLECTOR := -lmicrohttpd -lgnutls -lsqlite3 -l:libpq.so.5 -lprotobuf-c -lz -lyaml -lcrypto -lcurl -lpthread
+LDLIBS_COLLECTOR := -lmicrohttpd -lgnutls -lsqlite3 -l:libpq.so.5 -lprotobuf-c -lz -ldeflate -lyaml -lcrypto -lcurl -lpthread
 
 .PHONY: collector bench-collector fuzz fuzz-run
 all: collector
@@ -413,7 +413,7 @@ $(BUILD)/bench/collector_client: bench/collector_client.c \
 		$(addprefix $(BUILD)/agent/attrib/,host.o hostfs.o procfs.o) $(LW_LIB) | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(AGENT_CPPFLAGS) $(CFLAGS) $(CWARN) $(DEPFLAGS) $< $(filter %.o %.a,$^) \
-		-lcurl -lprotobuf-c -lz -lpthread -o $@
+		-lcurl -lprotobuf-c -lz -ldeflate -lpthread -o $@
 
 bench-collector: $(BUILD)/leakwatch-collector $(BUILD)/bench/collector_client
 	$(Q)BUILD=$(BUILD) bench/collector_ingest.sh
@@ -441,7 +441,7 @@ FUZZERS := batch
 FUZZ_SRCS_batch := collector/ingest/ingest.c collector/ingest/eventcheck.c collector/storage/store.c collector/storage/storebatch.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c collector/storage/schema_pg.c collector/storage/rowlocks.c collector/replicas/lease.c collector/db/db.c collector/db/db_sqlite.c collector/db/db_pg.c collector/db/db_pgstmt.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
 	lib/os/clock.c lib/wire/jsonw.c lib/data/grow.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
-FUZZ_LIBS_batch := -lprotobuf-c -lz -lsqlite3 -l:libpq.so.5 -lpthread
+FUZZ_LIBS_batch := -lprotobuf-c -lz -ldeflate -lsqlite3 -l:libpq.so.5 -lpthread
 FUZZERS += spool
 FUZZ_SRCS_spool := agent/delivery/spool.c lib/os/clock.c lib/os/log.c lib/wire/jsonw.c lib/data/grow.c
 FUZZ_CPPFLAGS_spool := $(AGENT_CPPFLAGS)

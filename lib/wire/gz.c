@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 int gz__compress(const void *in, size_t len, uint8_t **out, size_t *out_len)
@@ -38,26 +39,69 @@ int gz__compress(const void *in, size_t len, uint8_t **out, size_t *out_len)
 	return 0;
 }
 
+/* The size, modulo 2^32, that gzip's trailer says the body inflates to; 0
+ * when the body is too short to have one. Only a claim, checked at the end. */
+static size_t trailer_isize(const void *in, size_t len)
+{
+	const uint8_t *t = (const uint8_t *)in + len - 4;
+
+	if (len < 18)
+		return 0;
+	return (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+}
+
+/*
+ * One call of libdeflate into a buffer of exactly the claimed size: about
+ * twice zlib's speed on a batch. 1 when it cannot say (no memory, or more
+ * output than the claim, which only a body past 4 GiB has): zlib's
+ * streaming loop then decides, under the limits.
+ */
+static int inflate_claimed(const void *in, size_t len, size_t claimed, uint8_t **out, size_t *out_len)
+{
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	uint8_t *buf = malloc(claimed);
+	size_t used = 0, got = 0;
+	enum libdeflate_result r;
+
+	if (!d || !buf) {
+		libdeflate_free_decompressor(d);
+		free(buf);
+		return 1;
+	}
+	r = libdeflate_gzip_decompress_ex(d, in, len, buf, claimed, &used, &got);
+	libdeflate_free_decompressor(d);
+	if (r == LIBDEFLATE_SUCCESS && used == len) {
+		*out = buf;
+		*out_len = got;
+		return 0;
+	}
+	free(buf);
+	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
+		return 1;
+	/* bad data, a bad checksum or length, or bytes after the member */
+	return -EINVAL;
+}
+
 int gz__inflate(const void *in, size_t len, size_t max_out, size_t max_ratio, uint8_t **out,
 		size_t *out_len)
 {
-	size_t limit = max_out, cap = len * 4 + 1024, used = 0;
+	size_t limit = max_out, cap = len * 4 + 1024, used = 0, claimed = trailer_isize(in, len);
 	uint8_t *buf = NULL;
 	z_stream z;
 	int rc, err = 0;
 
 	if (max_ratio && len * max_ratio < limit)
 		limit = len * max_ratio;
-	/* gzip's trailer says the size, modulo 2^32, of what inflates: one buffer
-	 * of that size, not a doubling from len * 4 with a copy at each step.
-	 * Only a hint: a lie costs a regrowth, or is held to limit as before. */
-	if (len >= 18) {
-		const uint8_t *t = (const uint8_t *)in + len - 4;
-		size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-
-		if (isize)
-			cap = isize + 1; /* + 1: the end is seen without another step */
+	if (claimed && claimed <= limit) {
+		err = inflate_claimed(in, len, claimed, out, out_len);
+		if (err <= 0)
+			return err;
+		err = 0;
 	}
+	/* zlib's streaming: the claim is only a hint for the first buffer; a lie
+	 * costs a regrowth, or is held to limit. */
+	if (claimed)
+		cap = claimed + 1; /* + 1: the end is seen without another step */
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 15 + 16) != Z_OK)
 		return -ENOMEM;

@@ -62,6 +62,29 @@ static void test_garbage_and_truncation(void **state)
 	free(gz);
 }
 
+/* Bytes after the gzip member are no valid body, whichever inflater reads
+ * it: here the extra bytes repeat the trailer's size, so the claim is true. */
+static void test_bytes_after_the_member(void **state)
+{
+	const char text[] = "hello hello hello hello";
+	uint8_t *gz, *longer, *out = NULL;
+	size_t gz_len, out_len;
+	(void)state;
+
+	assert_int_equal(gz__compress(text, sizeof(text), &gz, &gz_len), 0);
+	longer = malloc(gz_len + 4);
+	assert_non_null(longer);
+	memcpy(longer, gz, gz_len);
+	memcpy(longer + gz_len, gz + gz_len - 4, 4);
+	assert_int_equal(gz__inflate(longer, gz_len + 4, 1 << 20, 0, &out, &out_len), -EINVAL);
+	longer[gz_len] = 0xff; /* a claim over the limit: zlib's loop reads it */
+	longer[gz_len + 3] = 0x7f;
+	assert_int_equal(gz__inflate(longer, gz_len + 4, 1 << 20, 0, &out, &out_len), -EINVAL);
+	assert_null(out);
+	free(longer);
+	free(gz);
+}
+
 /* Sets the gzip trailer's ISIZE, the size the body claims to inflate to. */
 static void set_isize(uint8_t *gz, size_t gz_len, uint32_t isize)
 {
@@ -104,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_bomb_is_refused),
 		cmocka_unit_test(test_garbage_and_truncation),
+		cmocka_unit_test(test_bytes_after_the_member),
 		cmocka_unit_test(test_trailer_size_is_only_a_hint),
 	};
 
