@@ -7,35 +7,31 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+/* Through libdeflate, at zlib's default level: the same gzip, made about
+ * three times as fast as by zlib's deflate (an agent compresses every
+ * batch it sends). */
 int gz__compress(const void *in, size_t len, uint8_t **out, size_t *out_len)
 {
-	z_stream z;
-	size_t cap;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+	size_t cap, got;
 	uint8_t *buf;
-	int rc;
 
-	memset(&z, 0, sizeof(z));
-	/* 15 window bits + 16: a gzip wrapper, as Content-Encoding: gzip wants */
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!c)
 		return -ENOMEM;
-	cap = deflateBound(&z, (uLong)len);
+	cap = libdeflate_gzip_compress_bound(c, len);
 	buf = malloc(cap);
 	if (!buf) {
-		deflateEnd(&z);
+		libdeflate_free_compressor(c);
 		return -ENOMEM;
 	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)len;
-	z.next_out = buf;
-	z.avail_out = (uInt)cap;
-	rc = deflate(&z, Z_FINISH);
-	deflateEnd(&z);
-	if (rc != Z_STREAM_END) {
+	got = libdeflate_gzip_compress(c, in, len, buf, cap);
+	libdeflate_free_compressor(c);
+	if (!got) {
 		free(buf);
 		return -EIO;
 	}
 	*out = buf;
-	*out_len = z.total_out;
+	*out_len = got;
 	return 0;
 }
 
