@@ -160,35 +160,48 @@ static int depth_in_tx(struct db *db, void *arg)
 	return outbox__depth(alertdb__outbox(q->c->db), &q->n);
 }
 
-/* Rows waiting in the outbox, once the sink's thread has settled (up to 5 s). */
-static uint64_t depth_when(struct ctx *c, uint64_t want)
+/* Reads a value every 10 ms until it is want, up to 5 s; the last read. */
+static uint64_t poll_for(uint64_t (*read)(struct ctx *, size_t), struct ctx *c, size_t arg, uint64_t want)
 {
-	struct depth q = { c, 0 };
-
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(store__tx(c->store, depth_in_tx, &q), 0);
-		if (q.n == want)
-			break;
-		usleep(10 * 1000);
-	}
-	return q.n;
-}
-
-/* A counter, once it reaches want (up to 5 s): the sink's thread adds to it
- * just after the outbox's commit, so the outbox can be seen empty first. */
-static uint64_t metric_when(struct ctx *c, size_t offset, uint64_t want)
-{
-	struct metrics m;
 	uint64_t v = 0;
 
 	for (int i = 0; i < 500; i++) {
-		metrics__snapshot(&c->m, &m);
-		v = *(uint64_t *)((char *)&m + offset);
+		v = read(c, arg);
 		if (v == want)
 			break;
 		usleep(10 * 1000);
 	}
 	return v;
+}
+
+static uint64_t depth_now(struct ctx *c, size_t unused)
+{
+	struct depth q = { c, 0 };
+
+	(void)unused;
+	assert_int_equal(store__tx(c->store, depth_in_tx, &q), 0);
+	return q.n;
+}
+
+/* Rows waiting in the outbox, once the sink's thread has settled. */
+static uint64_t depth_when(struct ctx *c, uint64_t want)
+{
+	return poll_for(depth_now, c, 0, want);
+}
+
+static uint64_t metric_now(struct ctx *c, size_t offset)
+{
+	struct metrics m;
+
+	metrics__snapshot(&c->m, &m);
+	return *(uint64_t *)((char *)&m + offset);
+}
+
+/* A counter, once it reaches want: the sink's thread adds to it just after
+ * the outbox's commit, so the outbox can be seen empty first. */
+static uint64_t metric_when(struct ctx *c, size_t offset, uint64_t want)
+{
+	return poll_for(metric_now, c, offset, want);
 }
 #define METRIC_IS(c, field, want) \
 	assert_int_equal(metric_when(c, offsetof(struct metrics, field), want), want)
