@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "wire/gz.h"
 
 static void test_round_trip(void **state)
@@ -116,9 +118,41 @@ static void test_trailer_size_is_only_a_hint(void **state)
 	assert_int_equal(gz__inflate(gz, gz_len, 2 << 20, 0, &out, &out_len), -EINVAL);
 	/* a lie under the limit does not lift it */
 	assert_int_equal(gz__inflate(gz, gz_len, big / 2, 0, &out, &out_len), -EFBIG);
+	set_isize(gz, gz_len, (uint32_t)big + 1); /* a byte more than it holds */
+	assert_int_equal(gz__inflate(gz, gz_len, 2 << 20, 0, &out, &out_len), -EINVAL);
 	assert_null(out);
 	free(gz);
 	free(text);
+}
+
+/* A header with FHCRC set is checked, as zlib checks it: libdeflate, which
+ * skips it unread, does not get such a body. */
+static void test_header_checksum_is_checked(void **state)
+{
+	const char text[] = "a header with its own checksum, long enough to be deflated";
+	uint8_t *gz, *with, *out = NULL;
+	size_t gz_len, out_len;
+	uLong crc;
+	(void)state;
+
+	assert_int_equal(gz__compress(text, sizeof(text), &gz, &gz_len), 0);
+	with = malloc(gz_len + 2);
+	assert_non_null(with);
+	memcpy(with, gz, 10);
+	with[3] |= 0x02;
+	crc = crc32(0, with, 10);
+	with[10] = (uint8_t)crc;
+	with[11] = (uint8_t)(crc >> 8);
+	memcpy(with + 12, gz + 10, gz_len - 10);
+	assert_int_equal(gz__inflate(with, gz_len + 2, 1 << 20, 0, &out, &out_len), 0);
+	assert_int_equal(out_len, sizeof(text));
+	free(out);
+	out = NULL;
+	with[10] ^= 0xff;
+	assert_int_equal(gz__inflate(with, gz_len + 2, 1 << 20, 0, &out, &out_len), -EINVAL);
+	assert_null(out);
+	free(with);
+	free(gz);
 }
 
 int main(void)
@@ -128,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_bomb_is_refused),
 		cmocka_unit_test(test_garbage_and_truncation),
 		cmocka_unit_test(test_bytes_after_the_member),
+		cmocka_unit_test(test_header_checksum_is_checked),
 		cmocka_unit_test(test_trailer_size_is_only_a_hint),
 	};
 
