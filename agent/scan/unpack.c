@@ -3,7 +3,6 @@
 
 #include <bzlib.h>
 #include <errno.h>
-#include <libdeflate.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,8 @@
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
+
+#include "wire/gz.h"
 
 #define UNPACK_XZ_MEMLIMIT (1ULL << 30) /* xz -9 needs 65 MiB; a stream asking for more is not a log */
 
@@ -226,14 +227,7 @@ void unpack__close(struct unpack *u)
 int unpack__gzip_member(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *used,
 			size_t *out_len)
 {
-	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	enum libdeflate_result r;
-
-	if (!d)
-		return -EAGAIN;
-	r = libdeflate_gzip_decompress_ex(d, in, in_len, out, out_cap, used, out_len);
-	libdeflate_free_decompressor(d);
-	return r == LIBDEFLATE_SUCCESS ? 0 : -EAGAIN;
+	return gz__inflate_member(in, in_len, out, out_cap, used, out_len) ? -EAGAIN : 0;
 }
 
 #define HUGE_PAGE (2U << 20)
@@ -278,8 +272,7 @@ int unpack__gzip_file(int fd, size_t max_out, struct unpack_buf *b, const uint8_
 	    pread(fd, trailer, sizeof(trailer), sb.st_size - 4) != (ssize_t)sizeof(trailer))
 		return -EAGAIN;
 	size = (size_t)sb.st_size;
-	/* the trailer's ISIZE: the last member's length, modulo 2^32 */
-	isize = (size_t)trailer[0] | (size_t)trailer[1] << 8 | (size_t)trailer[2] << 16 | (size_t)trailer[3] << 24;
+	isize = gz__isize(trailer); /* the last member's length, modulo 2^32 */
 	if (isize > max_out || !buf_room(b, isize ? isize : 1))
 		return -EAGAIN;
 	/* the page cache's own pages, mapped at once: no copy, few faults */

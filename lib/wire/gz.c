@@ -36,16 +36,31 @@ int gz__compress(const void *in, size_t len, uint8_t **out, size_t *out_len)
 	return 0;
 }
 
-/* The size, modulo 2^32, that gzip's trailer says the body inflates to; 0
- * when the body is too short to have one. Only a claim, checked at the end. */
+size_t gz__isize(const uint8_t trailer[4])
+{
+	return (size_t)trailer[0] | (size_t)trailer[1] << 8 | (size_t)trailer[2] << 16 | (size_t)trailer[3] << 24;
+}
+
+int gz__inflate_member(const void *in, size_t in_len, void *out, size_t out_cap, size_t *used, size_t *out_len)
+{
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	enum libdeflate_result r;
+
+	if (!d)
+		return -ENOMEM;
+	r = libdeflate_gzip_decompress_ex(d, in, in_len, out, out_cap, used, out_len);
+	libdeflate_free_decompressor(d);
+	switch (r) {
+	case LIBDEFLATE_SUCCESS: return 0;
+	case LIBDEFLATE_INSUFFICIENT_SPACE: return -ENOSPC;
+	default: return -EINVAL;
+	}
+}
+
+/* The trailer's claim, or 0 when the body is too short to have one. */
 static size_t trailer_isize(const void *in, size_t len)
 {
-	const uint8_t *t;
-
-	if (len < 18)
-		return 0;
-	t = (const uint8_t *)in + len - 4;
-	return (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+	return len < 18 ? 0 : gz__isize((const uint8_t *)in + len - 4);
 }
 
 /* FHCRC: a checksum of the header, which libdeflate skips unchecked */
@@ -63,25 +78,20 @@ static bool has_header_crc(const void *in, size_t len)
  */
 static int inflate_claimed(const void *in, size_t len, size_t claimed, uint8_t **out, size_t *out_len)
 {
-	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
 	uint8_t *buf = malloc(claimed);
 	size_t used = 0, got = 0;
-	enum libdeflate_result r;
+	int err;
 
-	if (!d || !buf) {
-		libdeflate_free_decompressor(d);
-		free(buf);
+	if (!buf)
 		return 1;
-	}
-	r = libdeflate_gzip_decompress_ex(d, in, len, buf, claimed, &used, &got);
-	libdeflate_free_decompressor(d);
-	if (r == LIBDEFLATE_SUCCESS && used == len) {
+	err = gz__inflate_member(in, len, buf, claimed, &used, &got);
+	if (!err && used == len) {
 		*out = buf;
 		*out_len = got;
 		return 0;
 	}
 	free(buf);
-	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
+	if (err == -ENOSPC || err == -ENOMEM)
 		return 1;
 	/* bad data, a bad checksum or length, or bytes after the member */
 	return -EINVAL;
