@@ -226,14 +226,23 @@ static int on_finding(void *ctx, const struct lw_scan_match *m)
 	return 0;
 }
 
-/* Rotates the current block to previous, counting its lines for the next. */
+/*
+ * Rotates the current block to previous, counting its lines for the next:
+ * from the last finding's line when it lies in this block, since the bytes
+ * before it were counted then (in a file dense with findings, that is most).
+ */
 static void next_block(struct scan *sc)
 {
 	struct block *prev = &sc->blk[0], *cur = &sc->blk[1];
-	uint64_t line = cur->line, at = cur->line_at;
+	uint64_t from = cur->off, line = cur->line, at = cur->line_at;
 	char *spare = prev->buf;
 
-	lines__advance(cur->buf, cur->len, cur->off, &line, &at);
+	if (sc->cursor_off >= cur->off && sc->cursor_off <= cur->off + cur->len) {
+		from = sc->cursor_off;
+		line = sc->cursor_line;
+		at = sc->cursor_line_at;
+	}
+	lines__advance(cur->buf + (from - cur->off), (size_t)(cur->off + cur->len - from), from, &line, &at);
 	*prev = *cur;
 	cur->buf = spare;
 	cur->off = prev->off + prev->len;
