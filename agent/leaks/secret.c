@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,16 +116,88 @@ int secret__load_key(const char *path, bool create, struct lw_fpkey *out, char *
 	return 0;
 }
 
+/*
+ * One HMAC context per thread, keyed once. HMAC()'s one-shot form looks the
+ * algorithm up (under a lock) and builds its contexts on every call: ~1 us,
+ * 8% of a retro-scan of text dense with findings. A keyed context restarts
+ * in ~0.2 us. Each thread that fingerprints (the agent's pipeline, a scan
+ * job) keeps its own until it exits, so no lock is taken per finding.
+ */
+struct keyed_mac {
+	EVP_MAC_CTX *ctx;
+	size_t len; /* 0 until keyed */
+	uint8_t key[LW_FP_KEY_MAX];
+};
+
+static pthread_key_t keyed_mac_slot;
+static pthread_once_t keyed_mac_once = PTHREAD_ONCE_INIT;
+static bool keyed_mac_usable;
+
+static void keyed_mac_free(void *p)
+{
+	struct keyed_mac *m = p;
+
+	EVP_MAC_CTX_free(m->ctx);
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+}
+
+static void keyed_mac_setup(void)
+{
+	keyed_mac_usable = pthread_key_create(&keyed_mac_slot, keyed_mac_free) == 0;
+}
+
+/* This thread's context, restarted under k; NULL sends the caller to HMAC(). */
+static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
+{
+	OSSL_PARAM sha256[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	struct keyed_mac *m;
+
+	pthread_once(&keyed_mac_once, keyed_mac_setup);
+	if (!keyed_mac_usable)
+		return NULL;
+	m = pthread_getspecific(keyed_mac_slot);
+	if (m && m->len == k->len && !memcmp(m->key, k->key, k->len))
+		return EVP_MAC_init(m->ctx, NULL, 0, NULL) ? m->ctx : NULL; /* the same key again */
+	if (!m) {
+		EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+
+		m = calloc(1, sizeof(*m));
+		if (m)
+			m->ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL; /* holds its own reference */
+		EVP_MAC_free(hmac);
+		if (m && (!m->ctx || pthread_setspecific(keyed_mac_slot, m))) {
+			keyed_mac_free(m);
+			return NULL;
+		}
+		if (!m)
+			return NULL;
+	}
+	m->len = 0;
+	if (!EVP_MAC_init(m->ctx, k->key, k->len, sha256))
+		return NULL;
+	memcpy(m->key, k->key, k->len);
+	m->len = k->len;
+	return m->ctx;
+}
+
 void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 			 char out[LW_FINGERPRINT_LEN + 1])
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	EVP_MAC_CTX *ctx = keyed_mac(k);
+	size_t got = 0;
 
-	HMAC(EVP_sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len);
-	for (int i = 0; i < LW_FINGERPRINT_LEN / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
-	out[LW_FINGERPRINT_LEN] = '\0';
+	if (!ctx || !EVP_MAC_update(ctx, (const unsigned char *)s, n) || !EVP_MAC_final(ctx, mac, &got, sizeof(mac)) ||
+	    got < LW_FINGERPRINT_LEN / 2) {
+		unsigned int len = 0;
+
+		HMAC(EVP_sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len);
+	}
+	hex__encode(mac, LW_FINGERPRINT_LEN / 2, out);
 }
 
 void secret__redact(const char *s, size_t n, char out[LW_REDACTED_MAX])
