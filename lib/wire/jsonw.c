@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "wire/jsonw.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,22 +136,33 @@ void jsonw__string(struct jsonw *w, const char *s)
 	jsonw__string_len(w, s, strlen(s));
 }
 
+/* Decimal digits by hand: snprintf was 2% of a retro-scan's JSON report,
+ * four numbers a finding. */
+static void put_decimal(struct jsonw *w, bool negative, uint64_t magnitude)
+{
+	char num[21];
+	size_t at = sizeof(num);
+
+	do {
+		num[--at] = (char)('0' + magnitude % 10);
+		magnitude /= 10;
+	} while (magnitude);
+	if (negative)
+		num[--at] = '-';
+	put(w, num + at, sizeof(num) - at);
+}
+
 void jsonw__u64(struct jsonw *w, uint64_t v)
 {
-	char num[24];
-
 	before_value(w);
-	snprintf(num, sizeof(num), "%" PRIu64, v);
-	puts_(w, num);
+	put_decimal(w, false, v);
 }
 
 void jsonw__i64(struct jsonw *w, int64_t v)
 {
-	char num[24];
-
 	before_value(w);
-	snprintf(num, sizeof(num), "%" PRId64, v);
-	puts_(w, num);
+	/* in unsigned arithmetic, so INT64_MIN has a magnitude */
+	put_decimal(w, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 void jsonw__double(struct jsonw *w, double v)

@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wire/jsonw.h"
@@ -102,6 +104,37 @@ static void test_array_of_objects(void **state)
 	assert_string_equal(jsonw__str(&w), "[{\"n\":0,\"s\":\"x\"},{\"n\":1,\"s\":\"x\"},{\"n\":2,\"s\":\"x\"}]");
 }
 
+/* integers at every width, and both ends of both types, as printf writes them */
+static void test_integers_as_printf_writes_them(void **state)
+{
+	const int64_t signed_values[] = { 0, 1, -1, 9, 10, -10, 99, 100, 12345, -999999, INT32_MAX, INT32_MIN,
+					  INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	const uint64_t unsigned_values[] = { 0, 1, 9, 10, 1000000, UINT32_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1,
+					     UINT64_MAX };
+	char want[32];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(signed_values) / sizeof(signed_values[0]); i++) {
+		jsonw__reset(&w);
+		jsonw__i64(&w, signed_values[i]);
+		snprintf(want, sizeof(want), "%" PRId64, signed_values[i]);
+		assert_string_equal(jsonw__str(&w), want);
+	}
+	for (size_t i = 0; i < sizeof(unsigned_values) / sizeof(unsigned_values[0]); i++) {
+		jsonw__reset(&w);
+		jsonw__u64(&w, unsigned_values[i]);
+		snprintf(want, sizeof(want), "%" PRIu64, unsigned_values[i]);
+		assert_string_equal(jsonw__str(&w), want);
+	}
+	/* and many in a row, each after its comma */
+	jsonw__reset(&w);
+	jsonw__begin_array(&w);
+	for (int64_t v = -1000; v <= 1000; v += 7)
+		jsonw__i64(&w, v);
+	jsonw__end_array(&w);
+	assert_non_null(strstr(jsonw__str(&w), ",-6,1,8,"));
+}
+
 static void test_doubles(void **state)
 {
 	(void)state;
@@ -169,6 +202,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nesting_and_commas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_array_of_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_integers_as_printf_writes_them, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doubles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_and_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_deep, setup, teardown),
