@@ -29,6 +29,8 @@ int cmd_check_config(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
 /* `token create`: a new named credential, its token printed once. */
 int cmd_token(int argc, char **argv);
+/* `compact`: the SQLite database rewritten offline with 16 KiB pages. */
+int cmd_compact(int argc, char **argv);
 
 /* "leakwatch-collector: error: ..." on stderr; returns EXIT_ERROR. */
 __attribute__((format(printf, 1, 2)))

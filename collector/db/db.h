@@ -75,6 +75,22 @@ bool db__retryable(struct db *db);
 /* The connection is gone (PostgreSQL): it is opened again at the next begin. */
 bool db__lost(struct db *db);
 
+/* What db__sqlite_compact did: page sizes, and the file with its WAL in bytes. */
+struct db_compact {
+	unsigned page_before, page_after;
+	uint64_t bytes_before, bytes_after;
+};
+
+/*
+ * Rewrites the SQLite database at path with page_size-byte pages, dropping
+ * free pages (VACUUM, which cannot change the page size in WAL mode: out of
+ * it and back). Offline only: -EBUSY while another connection (a running
+ * collector) has the file open. -ENOSPC when its file system has less free
+ * than twice the database: VACUUM builds the copy beside it, then writes it
+ * back through a journal. err says why on failure.
+ */
+int db__sqlite_compact(const char *path, unsigned page_size, struct db_compact *out, char *err, size_t errlen);
+
 int db__prepare(struct db *db, const char *sql, struct db_stmt **out);
 void db__finalize(struct db_stmt *st);
 void db__bind_int64(struct db_stmt *st, int i, int64_t v);

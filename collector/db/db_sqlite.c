@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "db/dbint.h"
@@ -356,4 +358,143 @@ int db_sqlite__open(const struct db_open *o, struct db **out, char *err, size_t 
 failed:
 	s_close(&d->base);
 	return -EIO;
+}
+
+/* --- compacting a database offline --- */
+
+/* The one value a pragma answers, as text; "" if none. */
+static int pragma_value(sqlite3 *c, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
+
+	out[0] = '\0';
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The database file and its WAL, in bytes. */
+static uint64_t file_bytes(const char *path)
+{
+	char wal[4096];
+	struct stat st;
+	uint64_t n = 0;
+
+	if (stat(path, &st) == 0)
+		n += (uint64_t)st.st_size;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &st) == 0)
+		n += (uint64_t)st.st_size;
+	return n;
+}
+
+/* A failure as an errno, and its reason in err. */
+static int compact_failed(sqlite3 *c, int rc, const char *path, const char *step, char *err, size_t errlen)
+{
+	int code = rc & 0xff;
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+		snprintf(err, errlen, "%s is in use: stop the collector that has it open first", path);
+		return -EBUSY;
+	}
+	snprintf(err, errlen, "%s: %s: %s", path, step, c ? sqlite3_errmsg(c) : sqlite3_errstr(rc));
+	return code == SQLITE_FULL ? -ENOSPC : -EIO;
+}
+
+int db__sqlite_compact(const char *path, unsigned page_size, struct db_compact *out, char *err, size_t errlen)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	char dir[4096], value[64], sql[64];
+	struct statvfs vfs;
+	struct stat st;
+	sqlite3 *c = NULL;
+	uint64_t free_bytes;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1))) {
+		snprintf(err, errlen, "a page size is a power of two from 512 to 65536, not %u", page_size);
+		return -EINVAL;
+	}
+	rc = stat(path, &st) ? errno : 0;
+	if (rc || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, rc ? strerror(rc) : "not a file");
+		return -ENOENT;
+	}
+	out->bytes_before = file_bytes(path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (statvfs(*dir ? dir : "/", &vfs) == 0 &&
+	    (free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize) < 2 * out->bytes_before) {
+		snprintf(err, errlen, "compacting %s needs %llu MiB free beside it, and %s has %llu MiB", path,
+			 (unsigned long long)(2 * out->bytes_before >> 20), *dir ? dir : "/",
+			 (unsigned long long)(free_bytes >> 20));
+		return -ENOSPC;
+	}
+	/* VACUUM's copy goes beside the database, not to a /tmp that may be
+	 * small or in memory; this command is the process's only SQLite user */
+	sqlite3_free(sqlite3_temp_directory);
+	sqlite3_temp_directory = sqlite3_mprintf("%s", *dir ? dir : "/");
+	pthread_once(&once, configure);
+	rc = sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = compact_failed(c, rc, path, "open", err, errlen);
+		sqlite3_close(c);
+		return rc;
+	}
+	sqlite3_extended_result_codes(c, 1);
+	/* the lock the first write takes is kept to the end: a collector that
+	 * starts meanwhile waits, rather than write between the steps */
+	if ((rc = sqlite3_exec(c, "PRAGMA locking_mode = EXCLUSIVE", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = pragma_value(c, "PRAGMA page_size", value, sizeof(value))) != SQLITE_OK) {
+		rc = compact_failed(c, rc, path, "read the page size", err, errlen);
+		goto done;
+	}
+	out->page_before = (unsigned)strtoul(value, NULL, 10);
+	/* out of WAL mode: refused while another connection has the file, and
+	 * said by the answer (the mode kept), not by an error */
+	if ((rc = pragma_value(c, "PRAGMA journal_mode = DELETE", value, sizeof(value))) != SQLITE_OK) {
+		rc = compact_failed(c, rc, path, "leave WAL mode", err, errlen);
+		goto done;
+	}
+	if (strcmp(value, "delete")) {
+		rc = compact_failed(c, SQLITE_BUSY, path, "leave WAL mode", err, errlen);
+		goto done;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA page_size = %u; VACUUM", page_size);
+	if ((rc = sqlite3_exec(c, sql, NULL, NULL, NULL)) != SQLITE_OK) {
+		rc = compact_failed(c, rc, path, "VACUUM", err, errlen);
+		goto done;
+	}
+	if ((rc = pragma_value(c, "PRAGMA quick_check", value, sizeof(value))) != SQLITE_OK || strcmp(value, "ok")) {
+		if (rc == SQLITE_OK)
+			snprintf(err, errlen, "%s: quick_check after VACUUM: %s", path, value);
+		rc = rc == SQLITE_OK ? -EIO : compact_failed(c, rc, path, "quick_check", err, errlen);
+		goto done;
+	}
+	(void)pragma_value(c, "PRAGMA page_size", value, sizeof(value));
+	out->page_after = (unsigned)strtoul(value, NULL, 10);
+	rc = 0;
+done:
+	/* back to WAL whatever happened (the collector would set it anyway) */
+	if (pragma_value(c, "PRAGMA journal_mode = WAL", value, sizeof(value)) == SQLITE_OK && strcmp(value, "wal") &&
+	    !rc) {
+		snprintf(err, errlen, "%s: could not return to WAL mode (%s)", path, value);
+		rc = -EIO;
+	}
+	sqlite3_close(c);
+	out->bytes_after = file_bytes(path);
+	return rc;
 }

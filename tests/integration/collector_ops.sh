@@ -347,3 +347,62 @@ esac
 expect "check-config on a missing file: exit 2" 2 "$rc"
 "$COLLECTOR" check-config 2>/dev/null; rc=$?
 expect "check-config without a file: exit 2" 2 "$rc"
+
+# --- compact: a 4 KiB database rewritten offline with 16 KiB pages ---------
+
+if [ "${LW_STORAGE:-sqlite}" = sqlite ]; then
+	CDIR=$WORK/compact
+	CDB=$CDIR/collector.db
+	mkdir -p -m 700 "$CDIR"
+	# as an earlier collector left it: SQLite's 4 KiB pages, in WAL mode
+	sqlite3 "$CDB" 'PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE older(x)' >/dev/null
+	chmod 600 "$CDB"
+	printf 'state_dir: %s\nserver:\n  listen: 127.0.0.1:0\n' "$CDIR" >"$WORK/compact.yaml"
+	compact() { "$COLLECTOR" compact "$@" >"$WORK/compact.out" 2>"$WORK/compact.err"; }
+	start_collector "$WORK/compact.yaml" || exit 1
+	TOKEN=$(cat "$CDIR/token")
+	for fp in $FP_A $FP_B $FP_C $FP_D $FP_E; do
+		leak "$WORK/c.json" "$fp"
+		post "$WORK/c.json" >/dev/null
+	done
+	compact --config "$WORK/compact.yaml"
+	expect "compact while serve has the database open: exit 2" 2 $?
+	check "    saying it is in use" grep -q "is in use: stop the collector" "$WORK/compact.err"
+	stop_collector
+	expect "    the database as it was: 4 KiB pages" 4096 "$(sqlite3 "$CDB" 'PRAGMA page_size')"
+	compact --config "$WORK/compact.yaml"
+	expect "compact once serve stopped: exit 0" 0 $?
+	check "    says what it did" grep -q "collector.db: 4096-byte pages -> 16384, .* MiB -> .* MiB, in" "$WORK/compact.out"
+	expect "    16 KiB pages, WAL mode, intact" "16384 wal ok" \
+		"$(sqlite3 "$CDB" 'PRAGMA page_size; PRAGMA journal_mode; PRAGMA integrity_check' | tr '\n' ' ' | sed 's/ $//')"
+	expect "    every leak kept" 5 "$(sqlite3 "$CDB" 'SELECT count(*) FROM leaks')"
+	expect "    still owner-only" 600 "$(stat -c %a "$CDB")"
+	start_collector "$WORK/compact.yaml" || exit 1
+	leak "$WORK/c.json" 99999999aaaaaaaa99999999aaaaaaaa
+	expect "    and serve stores into it again" 200 "$(post "$WORK/c.json")"
+	stop_collector
+	expect "    the sixth leak stored" 6 "$(sqlite3 "$CDB" 'SELECT count(*) FROM leaks')"
+
+	compact --db "$CDB" --page-size 1000
+	expect "compact --page-size 1000: exit 2" 2 $?
+	check "    naming the range" grep -q "a power of two from 512 to 65536" "$WORK/compact.err"
+	compact --db "$CDIR/missing.db"
+	expect "compact of a missing database: exit 2" 2 $?
+	compact --db "$CDB" --config "$WORK/compact.yaml"
+	expect "compact with --db and --config: exit 2" 2 $?
+
+	# no room: a file system with less free than twice the database
+	mkdir -p "$WORK/small"
+	bytes=$(stat -c %s "$CDB")
+	if mount -t tmpfs -o size=$((bytes * 3 / 2 / 1024 + 4))k tmpfs "$WORK/small"; then
+		on_exit "umount -l '$WORK/small'"
+		cp -p "$CDB" "$WORK/small/collector.db"
+		compact --db "$WORK/small/collector.db" --page-size 4096
+		expect "compact without room for the copy: exit 2" 2 $?
+		check "    saying how much it needs" grep -q "MiB free beside it, and $WORK/small has" "$WORK/compact.err"
+		check "    the database untouched" cmp -s "$CDB" "$WORK/small/collector.db"
+		umount -l "$WORK/small"
+	else
+		fail "compact without room: a small tmpfs to test it in" "mount failed"
+	fi
+fi

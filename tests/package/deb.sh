@@ -152,9 +152,11 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 		diff <(options_of agent/cmd/cmd_listeners.c | sed 's/^/--/') <(complete_words "leakwatch listeners --")
 	check "completion: every collector option is offered somewhere" bash -c '
 		for o in $(cat); do
-			for c in serve query events ack; do bash "$1/complete.sh" "$2" "leakwatch-collector $c --" | grep -qx -- "--$o" && continue 2; done
+			for c in serve query events ack check-config "token create" compact; do
+				bash "$1/complete.sh" "$2" "leakwatch-collector $c --" | grep -qx -- "--$o" && continue 2
+			done
 			echo "--$o never offered"; exit 1
-		done' _ "$WORK" "$LW_ROOT" < <(options_of collector/cmd/main.c)
+		done' _ "$WORK" "$LW_ROOT" < <(options_of collector/cmd/*.c)
 	check "completion: --format after listeners offers table and json" \
 		diff <(printf 'json\ntable\n') <(complete_words "leakwatch listeners --format ")
 else
