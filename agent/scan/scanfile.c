@@ -89,11 +89,33 @@ void scanfile__error(struct scan *sc, const char *path, const char *what)
 	sc->errors++;
 }
 
+/*
+ * The line at stream offset off of block b, and the offset where it starts,
+ * counted on from the last offset asked for where that lies in b before
+ * off (findings come mostly in order, and a block's end follows its last
+ * finding), else from b's start. That offset becomes the next to count from.
+ */
+static void lines_to(struct scan *sc, const struct block *b, uint64_t off, uint64_t *line, uint64_t *line_at)
+{
+	uint64_t from = b->off, ln = b->line, at = b->line_at;
+
+	if (sc->cursor_off >= b->off && sc->cursor_off <= off) {
+		from = sc->cursor_off;
+		ln = sc->cursor_line;
+		at = sc->cursor_line_at;
+	}
+	lines__advance(b->buf + (from - b->off), (size_t)(off - from), from, &ln, &at);
+	sc->cursor_off = off;
+	sc->cursor_line = ln;
+	sc->cursor_line_at = at;
+	*line = ln;
+	*line_at = at;
+}
+
 /* Line and column of a stream offset inside the two blocks held. */
 static void locate(struct scan *sc, uint64_t off, uint64_t *line, uint64_t *line_at)
 {
 	const struct block *b = NULL;
-	uint64_t from, ln, at;
 
 	for (int i = 1; i >= 0 && !b; i--)
 		if (sc->blk[i].buf && off >= sc->blk[i].off && off <= sc->blk[i].off + sc->blk[i].len)
@@ -103,22 +125,7 @@ static void locate(struct scan *sc, uint64_t off, uint64_t *line, uint64_t *line
 		*line_at = sc->blk[1].line_at;
 		return;
 	}
-	/* findings come mostly in order: count on from the last one */
-	if (sc->cursor_off >= b->off && sc->cursor_off <= off) {
-		from = sc->cursor_off;
-		ln = sc->cursor_line;
-		at = sc->cursor_line_at;
-	} else {
-		from = b->off;
-		ln = b->line;
-		at = b->line_at;
-	}
-	lines__advance(b->buf + (from - b->off), (size_t)(off - from), from, &ln, &at);
-	sc->cursor_off = off;
-	sc->cursor_line = ln;
-	sc->cursor_line_at = at;
-	*line = ln;
-	*line_at = at;
+	lines_to(sc, b, off, line, line_at);
 }
 
 /* The newline that ends the first line of a multi-line secret, if any. */
@@ -226,23 +233,14 @@ static int on_finding(void *ctx, const struct lw_scan_match *m)
 	return 0;
 }
 
-/*
- * Rotates the current block to previous, counting its lines for the next:
- * from the last finding's line when it lies in this block, since the bytes
- * before it were counted then (in a file dense with findings, that is most).
- */
+/* Rotates the current block to previous, counting its lines for the next. */
 static void next_block(struct scan *sc)
 {
 	struct block *prev = &sc->blk[0], *cur = &sc->blk[1];
-	uint64_t from = cur->off, line = cur->line, at = cur->line_at;
+	uint64_t line, at;
 	char *spare = prev->buf;
 
-	if (sc->cursor_off >= cur->off && sc->cursor_off <= cur->off + cur->len) {
-		from = sc->cursor_off;
-		line = sc->cursor_line;
-		at = sc->cursor_line_at;
-	}
-	lines__advance(cur->buf + (from - cur->off), (size_t)(cur->off + cur->len - from), from, &line, &at);
+	lines_to(sc, cur, cur->off + cur->len, &line, &at);
 	*prev = *cur;
 	cur->buf = spare;
 	cur->off = prev->off + prev->len;
