@@ -147,6 +147,22 @@ static void keyed_mac_setup(void)
 	keyed_mac_usable = pthread_key_create(&keyed_mac_slot, keyed_mac_free) == 0;
 }
 
+/* A context for this thread, kept in its slot; NULL if none can be made. */
+static struct keyed_mac *new_keyed_mac(void)
+{
+	struct keyed_mac *m = calloc(1, sizeof(*m));
+	EVP_MAC *hmac = m ? EVP_MAC_fetch(NULL, "HMAC", NULL) : NULL;
+
+	if (hmac)
+		m->ctx = EVP_MAC_CTX_new(hmac); /* holds its own reference */
+	EVP_MAC_free(hmac);
+	if (m && (!m->ctx || pthread_setspecific(keyed_mac_slot, m))) {
+		keyed_mac_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 /* This thread's context, restarted under k; NULL sends the caller to HMAC(). */
 static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
 {
@@ -162,20 +178,8 @@ static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
 	m = pthread_getspecific(keyed_mac_slot);
 	if (m && m->len == k->len && !memcmp(m->key, k->key, k->len))
 		return EVP_MAC_init(m->ctx, NULL, 0, NULL) ? m->ctx : NULL; /* the same key again */
-	if (!m) {
-		EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-
-		m = calloc(1, sizeof(*m));
-		if (m)
-			m->ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL; /* holds its own reference */
-		EVP_MAC_free(hmac);
-		if (m && (!m->ctx || pthread_setspecific(keyed_mac_slot, m))) {
-			keyed_mac_free(m);
-			return NULL;
-		}
-		if (!m)
-			return NULL;
-	}
+	if (!m && !(m = new_keyed_mac()))
+		return NULL;
 	m->len = 0;
 	if (!EVP_MAC_init(m->ctx, k->key, k->len, sha256))
 		return NULL;
