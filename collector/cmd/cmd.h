@@ -43,9 +43,16 @@ int cmd__load_config(struct collector_config *cfg, const char *file);
 char *cmd__read_pem(const char *path, char *err, size_t errlen);
 void cmd__free_secret(char *s);
 /*
- * query, events and ack: the database --db names, or the one under the
- * configuration's state_dir, opened as so says (mode: the access(2) it
- * needs). The configuration's busy timeout applies where it is longer than
+ * Where the offline commands find the database: the one --db names, or the
+ * configuration's (cfg, loaded from config_file or the default file; on
+ * EXIT_OK the caller frees it, and so's DSN points into it). EXIT_OK, or
+ * EXIT_ERROR after saying why.
+ */
+int cmd__locate_db(const char *cmd, const char *db, const char *config_file, struct collector_config *cfg,
+		   struct store_opts *so, char *dbbuf, size_t dblen);
+/*
+ * query, events and ack: the database cmd__locate_db finds, opened as so
+ * says (mode: the access(2) it needs). The configuration's busy timeout applies where it is longer than
  * so's, when config_timeout. EXIT_OK, or the exit status of the error.
  */
 int cmd__open_offline(const char *cmd, const char *db, const char *config_file, int mode,

@@ -48,21 +48,15 @@ int cmd_compact(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd__error("compact: unexpected argument \"%s\"", argv[optind]);
-	if (db && config_file)
-		return cmd__error("compact: give --db or --config, not both");
-	if (!db) {
-		if (cmd__load_config(&cfg, config_file))
-			return EXIT_ERROR;
-		collector_config__store_where(&cfg, &so, dbbuf, sizeof(dbbuf));
-		collector_config__free(&cfg);
-		if (so.driver != DB_SQLITE)
-			return cmd__error("compact: the database is PostgreSQL; its own VACUUM FULL does this there");
-		db = dbbuf;
-	}
+	if (cmd__locate_db("compact", db, config_file, &cfg, &so, dbbuf, sizeof(dbbuf)))
+		return EXIT_ERROR;
+	collector_config__free(&cfg);
+	if (so.driver != DB_SQLITE)
+		return cmd__error("compact: the database is PostgreSQL; its own VACUUM FULL does this there");
 	t0 = clock__monotonic_ms();
-	if (db__sqlite_compact(db, (unsigned)page_size, &done, err, sizeof(err)))
+	if (db__sqlite_compact(so.path, (unsigned)page_size, &done, err, sizeof(err)))
 		return cmd__error("compact: %s", err);
-	printf("%s: %u-byte pages -> %u, %.1f MiB -> %.1f MiB, in %.1f s\n", db, done.page_before, done.page_after,
+	printf("%s: %u-byte pages -> %u, %.1f MiB -> %.1f MiB, in %.1f s\n", so.path, done.page_before, done.page_after,
 	       mib(done.bytes_before), mib(done.bytes_after), (double)(clock__monotonic_ms() - t0) / 1000);
 	return EXIT_OK;
 }

@@ -69,25 +69,33 @@ void cmd__free_secret(char *s)
 	}
 }
 
+int cmd__locate_db(const char *cmd, const char *db, const char *config_file, struct collector_config *cfg,
+		   struct store_opts *so, char *dbbuf, size_t dblen)
+{
+	if (db && config_file)
+		return cmd__error("%s: give --db or --config, not both", cmd);
+	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
+	if (cmd__load_config(cfg, config_file))
+		return EXIT_ERROR;
+	/* the path is copied to dbbuf; the DSN stays cfg's */
+	collector_config__store_where(cfg, so, dbbuf, dblen);
+	if (db) {
+		so->driver = DB_SQLITE;
+		so->path = db;
+	}
+	return EXIT_OK;
+}
+
 int cmd__open_offline(const char *cmd, const char *db, const char *config_file, int mode,
 		      bool config_timeout, struct store_opts *so, char *dbbuf, size_t dblen,
 		      struct store **out)
 {
 	struct collector_config cfg;
 	char err[512];
-	int rc = EXIT_OK;
+	int rc;
 
-	if (db && config_file)
-		return cmd__error("%s: give --db or --config, not both", cmd);
-	log__setup(LW_LOG_WARN, LW_LOG_TEXT);
-	if (cmd__load_config(&cfg, config_file))
-		return EXIT_ERROR;
-	/* the path is copied to dbbuf; the DSN is used before cfg goes */
-	collector_config__store_where(&cfg, so, dbbuf, dblen);
-	if (db) {
-		so->driver = DB_SQLITE;
-		so->path = db;
-	}
+	if ((rc = cmd__locate_db(cmd, db, config_file, &cfg, so, dbbuf, dblen)))
+		return rc;
 	if (config_timeout && cfg.busy_timeout_ms > so->busy_timeout_ms)
 		so->busy_timeout_ms = cfg.busy_timeout_ms;
 	if (so->driver == DB_SQLITE && access(so->path, mode))
