@@ -481,14 +481,12 @@ fail:
 int loader__poll(struct loader *l, int timeout_ms)
 {
 	struct epoll_event ready[2];
-	int more;
 
 	if (epoll_wait(l->epfd, ready, 2, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/* captured bytes are often queued without a wake-up (write.bpf.c), so
 	 * every ring is read, not only those that signalled */
-	more = ring_buffer__consume(l->rb);
-	return more;
+	return ring_buffer__consume(l->rb);
 }
 
 int loader__drain(struct loader *l)
