@@ -191,7 +191,7 @@ static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
 void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 			 char out[LW_FINGERPRINT_LEN + 1])
 {
-	uint8_t mac[EVP_MAX_MD_SIZE];
+	uint8_t mac[EVP_MAX_MD_SIZE] = { 0 }; /* never stack bytes, should HMAC() fail too */
 	EVP_MAC_CTX *ctx = keyed_mac(k);
 	size_t got = 0;
 

@@ -445,9 +445,9 @@ int db__sqlite_compact(const char *path, unsigned page_size, struct db_compact *
 	}
 	/* VACUUM's copy goes beside the database, not to a /tmp that may be
 	 * small or in memory; this command is the process's only SQLite user */
+	pthread_once(&once, configure); /* before any call that starts SQLite up */
 	sqlite3_free(sqlite3_temp_directory);
 	sqlite3_temp_directory = sqlite3_mprintf("%s", *dir ? dir : "/");
-	pthread_once(&once, configure);
 	rc = sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
 		rc = compact_failed(c, rc, path, "open", err, errlen);
