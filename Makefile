@@ -49,7 +49,10 @@ COLLECTOR_CPPFLAGS := -Icollector -I/usr/include/postgresql
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lcurl -lmicrohttpd \
+# libcurl and libmicrohttpd are not here: the agent loads them when `run`
+# starts its exporter and metrics endpoint (lib/os/dynlib.h), so that the
+# one-shot commands do not map them and the twenty libraries behind them.
+LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c \
 		-lsystemd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -303,15 +306,17 @@ test_cppflags = $($(call test_side,$(1))_CPPFLAGS) $(TEST_CPPFLAGS_$(1))
 TEST_CPPFLAGS_test_ruledoc := -DLW_SRCDIR=\"$(CURDIR)\"
 # lib/ alone
 TEST_SIDE_test_addr := LIB
+TEST_SIDE_test_dynlib := LIB
 TEST_SIDE_test_grow := LIB
 TEST_SIDE_test_gz := LIB
 TEST_SIDE_test_jsonw := LIB
 TEST_SIDE_test_names := LIB
 TEST_SIDE_test_retry := LIB
 TEST_SIDE_test_yamlcfg := LIB
-# The exporter against a real HTTP server (libmicrohttpd) on loopback
-TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/spool.o) $(LW_LIB)
-TEST_LDLIBS_test_exporter := -lcurl -lmicrohttpd $(LDLIBS_LIB)
+# The exporter against a real HTTP server (libmicrohttpd) on loopback; it
+# loads libcurl itself, as the agent does
+TEST_LINK_test_exporter := $(addprefix $(BUILD)/agent/,delivery/exporter.o delivery/curlapi.o delivery/spool.o) $(LW_LIB)
+TEST_LDLIBS_test_exporter := -lmicrohttpd $(LDLIBS_LIB)
 # The agent's modules by name, for the tests that link a few:
 # $(call agent_objs,logfiles/filetab detect/scanner)
 agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
@@ -362,7 +367,7 @@ TEST_LINK_test_hsdb = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hsdb := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)
 PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$(AGENT_OBJS)))
-CONFIG_OBJS = $(call agent_objs,settings/config settings/cfgjournal settings/cfgrules settings/probecfg core/statusd core/metrics logfiles/watch) \
+CONFIG_OBJS = $(call agent_objs,settings/config settings/cfgjournal settings/cfgrules settings/probecfg core/statusd core/mhdapi core/metrics logfiles/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
 TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)

@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/mhdapi.h"
 #include "os/clock.h"
 
 /* The main loop polls every 200 ms; silence for this long means it is stuck. */
@@ -65,7 +65,7 @@ int statusd__parse_listen(const char *listen, void *ss, unsigned *len)
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, bool owned)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body,
+	struct MHD_Response *r = libmhd.create_response_from_buffer(strlen(body), body,
 								   owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
@@ -74,9 +74,9 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 			free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", type);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	libmhd.add_response_header(r, "Content-Type", type);
+	ret = libmhd.queue_response(c, status, r);
+	libmhd.destroy_response(r);
 	return ret;
 }
 
@@ -125,13 +125,15 @@ int statusd__start(const char *listen, struct statusd **out, char *err, size_t e
 		snprintf(err, errlen, "metrics.listen: expected host:port, got \"%s\"", listen);
 		return -EINVAL;
 	}
+	if (mhdapi__load(err, errlen))
+		return -ENOENT;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	s->heartbeat_ms = clock__monotonic_ms();
 	/* one internal thread: probes and scrapes are few and small */
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	s->daemon = libmhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 					     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				     0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
@@ -148,7 +150,7 @@ int statusd__start(const char *listen, struct statusd **out, char *err, size_t e
 
 unsigned statusd__port(const struct statusd *s)
 {
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *info = libmhd.get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 
 	return info ? info->port : 0;
 }
@@ -157,7 +159,7 @@ void statusd__stop(struct statusd *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
+	libmhd.stop_daemon(s->daemon);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

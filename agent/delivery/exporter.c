@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "delivery/exporter.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 
 #include "data/grow.h"
+#include "delivery/curlapi.h"
 #include "os/clock.h"
 #include "wire/gz.h"
 #include "leakwatch/v1/leakwatch.pb-c.h"
@@ -192,26 +192,26 @@ static enum outcome post(struct exporter *e, const struct bytes *gz, Leakwatch__
 	long status = 0;
 	CURLcode rc;
 
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/x-protobuf");
-	hdrs = curl_slist_append(hdrs, "Content-Encoding: gzip");
-	hdrs = curl_slist_append(hdrs, "User-Agent: leakwatch/" LW_VERSION);
+	hdrs = libcurl.slist_append(hdrs, "Content-Type: application/x-protobuf");
+	hdrs = libcurl.slist_append(hdrs, "Content-Encoding: gzip");
+	hdrs = libcurl.slist_append(hdrs, "User-Agent: leakwatch/" LW_VERSION);
 	if (e->auth[0])
-		hdrs = curl_slist_append(hdrs, e->auth);
-	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, gz->p);
-	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)gz->len);
-	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, retry_after_ms);
+		hdrs = libcurl.slist_append(hdrs, e->auth);
+	libcurl.easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdrs);
+	libcurl.easy_setopt(e->curl, CURLOPT_POSTFIELDS, gz->p);
+	libcurl.easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)gz->len);
+	libcurl.easy_setopt(e->curl, CURLOPT_WRITEDATA, &resp);
+	libcurl.easy_setopt(e->curl, CURLOPT_HEADERDATA, retry_after_ms);
 	*retry_after_ms = 0;
-	rc = curl_easy_perform(e->curl);
-	curl_slist_free_all(hdrs);
+	rc = libcurl.easy_perform(e->curl);
+	libcurl.slist_free_all(hdrs);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+		libcurl.easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
 	pthread_mutex_lock(&e->lock);
 	e->st.last_status = (int)status;
 	pthread_mutex_unlock(&e->lock);
 	if (rc != CURLE_OK) {
-		log_warn("export: %s", curl_easy_strerror(rc));
+		log_warn("export: %s", libcurl.easy_strerror(rc));
 		free(resp.p);
 		return RETRY;
 	}
@@ -470,11 +470,14 @@ static int read_token(const char *file, char *out, size_t len, char *err, size_t
 
 int exporter__start(const struct exporter_opts *opts, struct exporter **out, char *err, size_t errlen)
 {
-	struct exporter *e = calloc(1, sizeof(*e));
+	struct exporter *e;
 	char token[512];
 	size_t base_len;
-	int rc;
+	int rc = curlapi__load(err, errlen);
 
+	if (rc)
+		return rc;
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->o = *opts;
@@ -492,31 +495,32 @@ int exporter__start(const struct exporter_opts *opts, struct exporter **out, cha
 		snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", token);
 		memset(token, 0, sizeof(token));
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* before the thread: not thread-safe */
-	e->curl = curl_easy_init();
+	e->curl = libcurl.easy_init();
 	if (!e->curl) {
+		memset(e->auth, 0, sizeof(e->auth));
 		free(e);
 		snprintf(err, errlen, "libcurl initialisation failed");
 		return -ENOMEM;
 	}
-	curl_easy_setopt(e->curl, CURLOPT_URL, e->url);
-	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)opts->timeout_ms);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(opts->timeout_ms < 5000 ? opts->timeout_ms : 5000));
-	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(e->curl, CURLOPT_URL, e->url);
+	libcurl.easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)opts->timeout_ms);
+	libcurl.easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(opts->timeout_ms < 5000 ? opts->timeout_ms : 5000));
+	libcurl.easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_body);
+	libcurl.easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, on_header);
+	libcurl.easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (opts->ca_file)
-		curl_easy_setopt(e->curl, CURLOPT_CAINFO, opts->ca_file);
+		libcurl.easy_setopt(e->curl, CURLOPT_CAINFO, opts->ca_file);
 	if (opts->client_cert)
-		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, opts->client_cert);
+		libcurl.easy_setopt(e->curl, CURLOPT_SSLCERT, opts->client_cert);
 	if (opts->client_key)
-		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, opts->client_key);
+		libcurl.easy_setopt(e->curl, CURLOPT_SSLKEY, opts->client_key);
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->wake, NULL);
 	rc = pthread_create(&e->thread, NULL, run, e);
 	if (rc) {
-		curl_easy_cleanup(e->curl);
+		libcurl.easy_cleanup(e->curl);
+		memset(e->auth, 0, sizeof(e->auth));
 		free(e);
 		snprintf(err, errlen, "cannot start the export thread: %s", strerror(rc));
 		return -rc;
@@ -553,7 +557,7 @@ void exporter__stop(struct exporter *e)
 		return;
 	wake(e, &e->stop);
 	pthread_join(e->thread, NULL);
-	curl_easy_cleanup(e->curl);
+	libcurl.easy_cleanup(e->curl);
 	memset(e->auth, 0, sizeof(e->auth));
 	pthread_cond_destroy(&e->wake);
 	pthread_mutex_destroy(&e->lock);

@@ -22,6 +22,10 @@ for a in amd64 arm64; do
 	fi
 done
 
+# the sonames the agent loads when it needs them, from their modules
+loaded=$(sed -n 's/^#define SONAME "\(.*\)"$/\1/p' agent/*/*api.c | sort | xargs)
+check "the agent loads libraries when it needs them: $loaded" test "$(wc -w <<<"$loaded")" -ge 2
+
 for a in amd64 arm64; do
 	d=${DEB[$a]}
 	[ -s "$d" ] || continue
@@ -36,15 +40,19 @@ for a in amd64 arm64; do
 			file "$1/usr/bin/$b" | grep -q "ELF 64-bit LSB .*$2.*, stripped" || { file "$1/usr/bin/$b"; exit 1; }
 		done' _ "$x" "$machine"
 	# every library a binary needs comes from a package in Depends (libc6
-	# too: dpkg-shlibdeps computed them)
-	check "$a: Depends names the package of every library the binaries link" bash -c '
+	# too: dpkg-shlibdeps computed them), and so does every library the
+	# agent loads when it needs it (os/dynlib.h), which dpkg-shlibdeps
+	# cannot see: the collector links those, so they are there
+	check "$a: Depends names the package of every library the binaries link or load" bash -c '
 		deps=$(dpkg-deb -f "$1" Depends)
-		for lib in $(readelf -d "$2"/usr/bin/* | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u); do
+		for lib in $(readelf -d "$2"/usr/bin/* | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u) $4; do
 			# dpkg knows a library under one of the two names /usr-merge gives it
 			pkg=$(dpkg -S "/usr/lib/$3/$lib" "/lib/$3/$lib" 2>/dev/null | head -1 | cut -d: -f1)
 			[ -n "$pkg" ] || { echo "$lib: no package owns it"; exit 1; }
 			grep -Eq "(^|, )$pkg( |,|$)" <<<"$deps" || { echo "$lib is in $pkg, not in Depends: $deps"; exit 1; }
-		done' _ "$d" "$x" "$(dpkg-architecture -a$a -qDEB_HOST_MULTIARCH 2>/dev/null)"
+		done' _ "$d" "$x" "$(dpkg-architecture -a$a -qDEB_HOST_MULTIARCH 2>/dev/null)" "$loaded"
+	check "$a: leakwatch does not link the libraries it loads when run needs them ($loaded)" bash -c '
+		! readelf -d "$1/usr/bin/leakwatch" | grep -E "NEEDED.*\[($(tr " " "|" <<<"$2"))\]"' _ "$x" "$loaded"
 	check "$a: Depends on debconf and init-system-helpers (the maintainer scripts use them)" bash -c '
 		dpkg-deb -f "$1" Depends | grep -q "debconf (>= 0.5) | debconf-2.0" &&
 		dpkg-deb -f "$1" Depends | grep -q "init-system-helpers"' _ "$d"
