@@ -67,9 +67,9 @@ static int journal_fields(char *out, size_t len, const struct agent *a, const st
 	return snprintf(out, len,
 			",\"journal\":{\"enabled\":%s,\"entries\":%" PRIu64 ",\"bytes_scanned\":%" PRIu64
 			",\"findings\":%" PRIu64 ",\"catchup\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"gaps\":%" PRIu64
-			",\"findings_dropped\":%" PRIu64 ",\"fields_skipped\":%" PRIu64 "}",
+			",\"findings_dropped\":%" PRIu64 ",\"fields_skipped\":%" PRIu64 ",\"unreadable\":%" PRIu64 "}",
 			a->journal ? "true" : "false", js->entries, js->bytes, js->findings, js->catchup, js->filtered,
-			js->gaps, js->findings_dropped, js->fields_skipped);
+			js->gaps, js->findings_dropped, js->fields_skipped, js->unreadable);
 }
 
 /* ,"uncaptured":[{"pid":..,"comm":..,"path":..,"via":..,"count":..}]: who writes unseen */

@@ -109,6 +109,20 @@ static void seek_saved(struct journal *j, const struct jcursor_pos *saved)
 	free(cur);
 }
 
+/*
+ * On the last entry, taken as scanned. An empty journal is followed from its
+ * head instead: after a seek to the tail with no entry to stand on,
+ * libsystemd's next() answers with the last entry of the first file that
+ * appears, passing over every entry written into it before that.
+ */
+static void seek_end(struct journal *j)
+{
+	sd_journal_seek_tail(j->sd);
+	j->positioned = sd_journal_previous(j->sd) > 0;
+	if (!j->positioned)
+		sd_journal_seek_head(j->sd);
+}
+
 /* Where the last run stopped, within max_catchup; else the end. */
 static void position(struct journal *j)
 {
@@ -125,8 +139,7 @@ static void position(struct journal *j)
 		/* on the last entry, taken as scanned: its cursor is saved even
 		 * if nothing is written before the next restart */
 		j->saved[0] = '\0';
-		sd_journal_seek_tail(j->sd);
-		j->positioned = sd_journal_previous(j->sd) > 0;
+		seek_end(j);
 		return;
 	}
 	j->catching_up = true;
@@ -244,9 +257,15 @@ static void report(struct journal *j, const struct jentry *e)
 static void scan_entry(struct journal *j)
 {
 	struct jentry *e = &j->e;
+	int r = jentry__read(j->sd, j->o.max_bytes, e);
 
-	if (jentry__read(j->sd, j->o.max_bytes, e) < 0)
+	if (r < 0) {
+		/* counted and said, never passed over in silence */
+		if (!j->st.unreadable++)
+			log_warn("journal: an entry could not be read (%s); such entries are counted in the health line",
+				 strerror(-r));
 		return;
+	}
 	if ((e->has_pid && e->pid == j->self) || !unit_wanted(&j->o, e->unit)) {
 		j->st.filtered++;
 		return;
@@ -277,8 +296,7 @@ static void catchup_bound(struct journal *j)
 		return;
 	gap(j, "the backlog since the saved cursor exceeds journal.max_catchup", -1);
 	j->catching_up = false;
-	sd_journal_seek_tail(j->sd);
-	j->positioned = sd_journal_previous(j->sd) > 0;
+	seek_end(j);
 }
 
 int journal__poll(struct journal *j, bool *more)

@@ -44,6 +44,7 @@ struct journal_stats {
 	uint64_t gaps;               /* rotated or vacuumed past the cursor, or past max_catchup */
 	uint64_t findings_dropped;   /* distinct secrets past the per-entry bound */
 	uint64_t fields_skipped;     /* past the per-entry bound of bytes scanned */
+	uint64_t unreadable;         /* entries whose fields could not be read */
 	uint64_t save_errors;
 };
 

@@ -61,8 +61,8 @@ journal:
   exclude_units: [lw-i16-quiet*]
 YAML
 T1=$(gh_token); T2=$(gh_token); T3=$(gh_token); T4=$(gh_token); T5=$(gh_token); T6=$(gh_token)
-T7=$(gh_token); T8=$(gh_token); T9=$(gh_token)
-export T1 T2 T3 T4 T5 T6 T7 T8 T9
+T7=$(gh_token); T8=$(gh_token); T9=$(gh_token); T10=$(gh_token)
+export T1 T2 T3 T4 T5 T6 T7 T8 T9 T10
 
 start_agent "$WORK/agent.yaml" || exit 1
 expect_json "the agent follows the journal" "$WORK/agent.err" "msg~following the systemd journal in $JDIR"
@@ -76,6 +76,12 @@ expect_json "systemd-cat: found in the journal, with identifier, unit and pid" "
 	kind=leak source=journal journal.identifier=app journal.unit=lw-i16-app.service \
 	journal.field=MESSAGE process.pid="$CAT_PID" "redacted=$(redacted "$T1")" rule~github
 echo "    event: $(echo "$LAST_MATCH" | cut -c1-400)"
+# should it be missing: what journald wrote (the fields that place an entry,
+# never its text) and what the agent said of the journal
+[ -n "$LAST_MATCH" ] || {
+	journalctl -D "$JDIR" -o json --output-fields=SYSLOG_IDENTIFIER,_PID,_SYSTEMD_UNIT | cut -c1-400
+	grep -F '"journal' "$WORK/agent.err" | cut -c1-400
+} | sed 's/^/    /'
 check "a journal finding has a cursor and no file" python3 -c '
 import json, sys
 e = json.loads(sys.argv[1])
@@ -162,6 +168,28 @@ check "and what it skipped is not reported" python3 "$JSONMATCH" "$WORK/agent.ou
 	"redacted=$(redacted "$T9")"
 stop
 
+# --- a journal with no entry yet when the agent starts: its first entries
+# are read, none passed over (journald writes two of its own at its start)
+J2=$WORK/j2
+mkdir -p "$J2/run/log/journal"
+sed -e "s|$JDIR|$J2/run/log/journal|" -e "s|^state_dir: .*|state_dir: $WORK/state2|" -e '/max_catchup/d' \
+	"$WORK/agent.yaml" >"$WORK/agent2.yaml"
+start_agent "$WORK/agent2.yaml" || exit 1
+expect_json "an empty journal directory is followed" "$WORK/agent.err" \
+	"msg~following the systemd journal in $J2/run/log/journal"
+JPID1=$JPID
+journald_start "$J2" "$WORK/journald2.log" || exit 1
+on_exit "kill $JPID"
+J=$J2 native empty TOKEN "$T10" >/dev/null
+expect_json "the first entries of a journal empty at the start: the token" "$WORK/agent.out" kind=leak \
+	source=journal journal.identifier=empty "redacted=$(redacted "$T10")"
+n=$(journalctl -D "$J2/run/log/journal" -o json --output-fields=_PID | wc -l)
+expect_json "and every one of its $n entries was read" "$WORK/agent.err" msg=health "journal.entries=$n" \
+	journal.filtered=0 journal.unreadable=0
+stop
+journald_stop
+JPID=$JPID1
+
 # --- retro-scan ---------------------------------------------------------
 "$LEAKWATCH" scan --journal "$JDIR" --format json >"$WORK/scan.out" 2>"$WORK/scan.err"
 rc=$?
@@ -178,7 +206,7 @@ stop_collector
 "$COLLECTOR" events --config "$WORK/collector.yaml" >"$WORK/events.out" 2>&1
 expect_json "the collector's events show the journal entry" "$WORK/events.out" kind=leak source=journal \
 	journal.unit=lw-i16-app.service "redacted=$(redacted "$T1")"
-for f in agent.all scan.out scan.err scan2.out journald.log query.json events.out collector.out collector.err; do
-	check "no raw token in $f" bash -c 'for t in "$T1" "$T2" "$T3" "$T4" "$T5" "$T6" "$T7" "$T8" "$T9"; do
+for f in agent.all scan.out scan.err scan2.out journald.log journald2.log query.json events.out collector.out collector.err; do
+	check "no raw token in $f" bash -c 'for t in "$T1" "$T2" "$T3" "$T4" "$T5" "$T6" "$T7" "$T8" "$T9" "$T10"; do
 		! grep -qF "$t" "$1" || exit 1; done' _ "$WORK/$f"
 done
