@@ -49,11 +49,11 @@ COLLECTOR_CPPFLAGS := -Icollector -I/usr/include/postgresql
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-# libcurl and libmicrohttpd are not here: the agent loads them when `run`
-# starts its exporter and metrics endpoint (lib/os/dynlib.h), so that the
-# one-shot commands do not map them and the twenty libraries behind them.
-LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c \
-		-lsystemd -lpthread
+# libcurl, libmicrohttpd and libsystemd are not here: the agent loads them
+# when it starts its exporter, its metrics endpoint and its journal reader
+# (lib/os/dynlib.h), so that the other commands do not map them and the
+# thirty libraries behind them.
+LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -25,6 +25,7 @@
 #include "core/probing.h"
 #include "core/reload.h"
 #include "core/runtime.h"
+#include "journal/sdapi.h"
 
 #define POLL_MS 100 /* also bounds how long captured bytes wait in the ring (write.bpf.c) */
 #define STATUS_EVERY_MS 1000
@@ -94,10 +95,18 @@ static void start_journal(struct agent *a)
 {
 	const char *dir = a->cfg.journal_directory;
 	struct journal_opts o;
+	char why[320];
 	int err;
 
 	if (!a->cfg.journal_enabled || !a->leaks)
 		return;
+	if (sdapi__load(why, sizeof(why))) {
+		if (a->cfg.journal_enabled_set)
+			log_warn("journal.enabled is set, but %s; not followed", why);
+		else
+			log_info("no libsystemd on this host (%s): the journal is not followed", why);
+		return;
+	}
 	runtime__journal_opts(a, &o);
 	err = journal__open(&o, &a->journal);
 	if (err == -ENOENT && !a->cfg.journal_enabled_set) {

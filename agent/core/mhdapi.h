@@ -23,7 +23,8 @@ struct mhdapi {
 /* Set by mhdapi__load; valid for the life of the process after it. */
 extern struct mhdapi libmhd;
 
-/* Loads libmicrohttpd once, from any thread; later calls return the first's result. */
+/* Loads libmicrohttpd once, from any thread; later calls return the first's result.
+ * 0, or -ELIBACC with err saying why and which package to install. */
 int mhdapi__load(char *err, size_t errlen);
 
 #endif

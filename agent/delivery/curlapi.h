@@ -24,7 +24,8 @@ struct curlapi {
 /* Set by curlapi__load; valid for the life of the process after it. */
 extern struct curlapi libcurl;
 
-/* Loads libcurl once, from any thread; later calls return the first's result. */
+/* Loads libcurl once, from any thread; later calls return the first's result.
+ * 0, or -ELIBACC with err saying why and which package to install. */
 int curlapi__load(char *err, size_t errlen);
 
 #endif

@@ -16,6 +16,7 @@
 #include "config/glob.h"
 #include "journal/jcursor.h"
 #include "journal/jentry.h"
+#include "journal/sdapi.h"
 #include "os/log.h"
 
 #define BUDGET_NS (20 * 1000 * 1000ULL) /* of scanning per poll: the ring buffers wait meanwhile */
@@ -64,14 +65,14 @@ static int open_sd(const char *dir, sd_journal **sd)
 	if (dir) {
 		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 			return -ENOENT;
-		return sd_journal_open_directory(sd, dir, 0);
+		return libsystemd.journal_open_directory(sd, dir, 0);
 	}
 	if (!root || !*root)
 		root = "/";
 	if ((!hostfs__path(path, sizeof(path), "/var/log/journal") || stat(path, &st)) &&
 	    (!hostfs__path(path, sizeof(path), "/run/log/journal") || stat(path, &st)))
 		return -ENOENT;
-	return sd_journal_open_directory(sd, root, SD_JOURNAL_OS_ROOT);
+	return libsystemd.journal_open_directory(sd, root, SD_JOURNAL_OS_ROOT);
 }
 
 static void gap(struct journal *j, const char *why, int64_t entries)
@@ -89,9 +90,9 @@ static void seek_saved(struct journal *j, const struct jcursor_pos *saved)
 	struct jcursor_pos here;
 	char *cur = NULL;
 	int64_t n;
-	int r = sd_journal_next(j->sd);
+	int r = libsystemd.journal_next(j->sd);
 
-	if (r > 0 && sd_journal_test_cursor(j->sd, j->saved) > 0) {
+	if (r > 0 && libsystemd.journal_test_cursor(j->sd, j->saved) > 0) {
 		j->positioned = true;
 		return;
 	}
@@ -99,7 +100,7 @@ static void seek_saved(struct journal *j, const struct jcursor_pos *saved)
 		return; /* nothing after it yet: new entries follow */
 	/* the saved entry is gone: scan from the first one still kept */
 	j->pending_current = true;
-	if (sd_journal_get_cursor(j->sd, &cur) >= 0 && jcursor__parse(cur, &here)) {
+	if (libsystemd.journal_get_cursor(j->sd, &cur) >= 0 && jcursor__parse(cur, &here)) {
 		n = jcursor__between(saved, &here);
 		if (n != 0)
 			gap(j, "rotated or vacuumed past the saved cursor", n);
@@ -117,10 +118,10 @@ static void seek_saved(struct journal *j, const struct jcursor_pos *saved)
  */
 static void seek_end(struct journal *j)
 {
-	sd_journal_seek_tail(j->sd);
-	j->positioned = sd_journal_previous(j->sd) > 0;
+	libsystemd.journal_seek_tail(j->sd);
+	j->positioned = libsystemd.journal_previous(j->sd) > 0;
 	if (!j->positioned)
-		sd_journal_seek_head(j->sd);
+		libsystemd.journal_seek_head(j->sd);
 }
 
 /* Where the last run stopped, within max_catchup; else the end. */
@@ -135,7 +136,7 @@ static void position(struct journal *j)
 		log_warn("journal: %s is not a cursor; following from the end", j->state);
 	else if (err && err != -ENOENT)
 		log_warn("journal: cannot read %s: %s; following from the end", j->state, strerror(-err));
-	if (err || sd_journal_seek_cursor(j->sd, j->saved) < 0) {
+	if (err || libsystemd.journal_seek_cursor(j->sd, j->saved) < 0) {
 		/* on the last entry, taken as scanned: its cursor is saved even
 		 * if nothing is written before the next restart */
 		j->saved[0] = '\0';
@@ -148,7 +149,7 @@ static void position(struct journal *j)
 	jcursor__parse(j->saved, &saved);
 	if (limit_us && saved.has_realtime && saved.realtime_us < limit_us) {
 		gap(j, "stopped for longer than journal.max_catchup", -1);
-		sd_journal_seek_realtime_usec(j->sd, limit_us);
+		libsystemd.journal_seek_realtime_usec(j->sd, limit_us);
 		return;
 	}
 	seek_saved(j, &saved);
@@ -156,9 +157,12 @@ static void position(struct journal *j)
 
 int journal__open(const struct journal_opts *o, struct journal **out)
 {
+	char why[320];
 	struct journal *j;
 	int err;
 
+	if (sdapi__load(why, sizeof(why)))
+		return -ELIBACC; /* the caller says why: sdapi__load again */
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
@@ -172,9 +176,9 @@ int journal__open(const struct journal_opts *o, struct journal **out)
 		return err;
 	}
 	/* fields are scanned up to capture.max_bytes, as writes are */
-	sd_journal_set_data_threshold(j->sd, o->max_bytes + JENTRY_FIELD_LEN);
+	libsystemd.journal_set_data_threshold(j->sd, o->max_bytes + JENTRY_FIELD_LEN);
 	/* inotify from now on, so that rotated and new files are seen */
-	sd_journal_get_fd(j->sd);
+	libsystemd.journal_get_fd(j->sd);
 	position(j);
 	*out = j;
 	return 0;
@@ -224,9 +228,9 @@ static void report(struct journal *j, const struct jentry *e)
 	struct lw_leak leak;
 	char *cursor = NULL;
 
-	sd_journal_get_realtime_usec(j->sd, &realtime_us);
+	libsystemd.journal_get_realtime_usec(j->sd, &realtime_us);
 	ts = realtime_us ? realtime_us * 1000 : clock__realtime_ns();
-	sd_journal_get_cursor(j->sd, &cursor);
+	libsystemd.journal_get_cursor(j->sd, &cursor);
 	for (size_t i = 0; i < e->n_findings; i++) {
 		const struct jentry_finding *f = &e->findings[i];
 
@@ -306,10 +310,10 @@ int journal__poll(struct journal *j, bool *more)
 	int r;
 
 	*more = false;
-	sd_journal_process(j->sd);
+	libsystemd.journal_process(j->sd);
 	for (;;) {
 		if (!j->pending_current) {
-			r = sd_journal_next(j->sd);
+			r = libsystemd.journal_next(j->sd);
 			if (r < 0) {
 				log_warn("journal: reading the next entry failed: %s", strerror(-r));
 				return r;
@@ -359,7 +363,7 @@ void journal__tick(struct journal *j, uint64_t now_ms)
 	if (now_ms < j->next_cp_ms)
 		return;
 	j->next_cp_ms = now_ms + CHECKPOINT_MS;
-	if (j->positioned && !j->pending_current && sd_journal_get_cursor(j->sd, &cursor) >= 0) {
+	if (j->positioned && !j->pending_current && libsystemd.journal_get_cursor(j->sd, &cursor) >= 0) {
 		if (j->n_cp == CHECKPOINTS) {
 			free(j->cp[0].cursor);
 			memmove(j->cp, j->cp + 1, (CHECKPOINTS - 1) * sizeof(j->cp[0]));
@@ -397,12 +401,12 @@ void journal__close(struct journal *j)
 
 	if (!j)
 		return;
-	if (j->positioned && !j->pending_current && sd_journal_get_cursor(j->sd, &cursor) >= 0)
+	if (j->positioned && !j->pending_current && libsystemd.journal_get_cursor(j->sd, &cursor) >= 0)
 		save(j, cursor);
 	free(cursor);
 	for (size_t i = 0; i < j->n_cp; i++)
 		free(j->cp[i].cursor);
 	jentry__release(&j->e);
-	sd_journal_close(j->sd);
+	libsystemd.journal_close(j->sd);
 	free(j);
 }

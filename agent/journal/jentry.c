@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "attrib/cmdline.h"
+#include "journal/sdapi.h"
 
 struct scan_ctx {
 	struct jentry *e;
@@ -158,8 +159,8 @@ int jentry__read(sd_journal *j, size_t max_bytes, struct jentry *e)
 	e->n_findings = e->dropped = e->skipped = 0;
 	e->len = 0;
 	e->n_fields = 0;
-	sd_journal_restart_data(j);
-	while ((r = sd_journal_enumerate_available_data(j, &d, &dl)) > 0) {
+	libsystemd.journal_restart_data(j);
+	while ((r = libsystemd.journal_enumerate_available_data(j, &d, &dl)) > 0) {
 		const char *name = d, *eq;
 		size_t nl, vl;
 
@@ -192,8 +193,8 @@ int jentry__attribute(sd_journal *j, struct jentry *e)
 	e->uid = 0;
 	e->comm[0] = e->exe[0] = e->cmdline[0] = '\0';
 	e->cgroup[0] = e->hostname[0] = e->boot_id[0] = '\0';
-	sd_journal_restart_data(j);
-	while ((r = sd_journal_enumerate_available_data(j, &d, &dl)) > 0) {
+	libsystemd.journal_restart_data(j);
+	while ((r = libsystemd.journal_enumerate_available_data(j, &d, &dl)) > 0) {
 		const char *name = d, *eq;
 
 		if (!dl || name[0] != '_' || !(eq = memchr(name, '=', dl)))

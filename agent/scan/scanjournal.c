@@ -17,6 +17,7 @@
 #include "settings/config.h"
 #include "config/ignore.h"
 #include "journal/jentry.h"
+#include "journal/sdapi.h"
 #include "wire/jsonw.h"
 #include "wire/names.h"
 #include "config/yamlcfg.h"
@@ -73,7 +74,7 @@ static int walk(const struct scanjournal_opts *o, sd_journal *sd, size_t *found)
 
 	jentry__init(&e);
 	jsonw__init(&w);
-	while ((r = sd_journal_next(sd)) > 0) {
+	while ((r = libsystemd.journal_next(sd)) > 0) {
 		uint64_t realtime_us = 0;
 		char *cursor = NULL;
 
@@ -84,8 +85,8 @@ static int walk(const struct scanjournal_opts *o, sd_journal *sd, size_t *found)
 			continue;
 		jentry__attribute(sd, &e);
 		jentry__finish(&e, o->procs);
-		sd_journal_get_realtime_usec(sd, &realtime_us);
-		sd_journal_get_cursor(sd, &cursor);
+		libsystemd.journal_get_realtime_usec(sd, &realtime_us);
+		libsystemd.journal_get_cursor(sd, &cursor);
 		for (size_t i = 0; i < e.n_findings; i++) {
 			if (o->cfg && (config__rule_disabled(o->cfg, e.findings[i].rule->id) ||
 				       ignore__leak(o->cfg->ignore, e.findings[i].fingerprint, e.findings[i].rule->id,
@@ -104,21 +105,27 @@ static int walk(const struct scanjournal_opts *o, sd_journal *sd, size_t *found)
 int scanjournal__run(const struct scanjournal_opts *o, size_t *found)
 {
 	sd_journal *sd = NULL;
-	int err;
+	char why[320];
+	int err = sdapi__load(why, sizeof(why));
+
+	if (err) {
+		fprintf(stderr, "leakwatch: error: cannot read the journal: %s\n", why);
+		return err;
+	}
 
 	for (size_t i = 0; i < (o->n_dirs ? o->n_dirs : 1); i++) {
-		err = o->n_dirs ? sd_journal_open_directory(&sd, o->dirs[i], 0)
-				: sd_journal_open(&sd, SD_JOURNAL_LOCAL_ONLY);
+		err = o->n_dirs ? libsystemd.journal_open_directory(&sd, o->dirs[i], 0)
+				: libsystemd.journal_open(&sd, SD_JOURNAL_LOCAL_ONLY);
 		if (err < 0) {
 			fprintf(stderr, "leakwatch: error: %s: cannot open the journal: %s\n",
 				o->n_dirs ? o->dirs[i] : "the system journal", strerror(-err));
 			return err;
 		}
-		sd_journal_set_data_threshold(sd, o->max_bytes + JENTRY_FIELD_LEN);
-		err = o->since_us ? sd_journal_seek_realtime_usec(sd, o->since_us) : sd_journal_seek_head(sd);
+		libsystemd.journal_set_data_threshold(sd, o->max_bytes + JENTRY_FIELD_LEN);
+		err = o->since_us ? libsystemd.journal_seek_realtime_usec(sd, o->since_us) : libsystemd.journal_seek_head(sd);
 		if (!err)
 			err = walk(o, sd, found);
-		sd_journal_close(sd);
+		libsystemd.journal_close(sd);
 		if (err < 0) {
 			fprintf(stderr, "leakwatch: error: %s: reading the journal failed: %s\n",
 				o->n_dirs ? o->dirs[i] : "the system journal", strerror(-err));

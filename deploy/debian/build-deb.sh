@@ -3,7 +3,7 @@
 # OUTDIR/leakwatch_VERSION_ARCH.deb: stripped binaries, compressed man pages
 # and changelog, the copyright file, the maintainer scripts and debconf
 # templates beside this file, the conffiles, and Depends from
-# dpkg-shlibdeps. `make deb` runs it.
+# dpkg-shlibdeps and the libraries the agent loads itself. `make deb` runs it.
 #
 #   build-deb.sh ARCH ROOT OUTDIR      ARCH is Debian's (amd64, arm64)
 set -eu
@@ -56,6 +56,12 @@ printf 'Source: leakwatch\n\nPackage: leakwatch\nArchitecture: any\n' >"$tmp/deb
 shlibs=$(cd "$tmp" && DEB_HOST_ARCH=$arch dpkg-shlibdeps -O "$root"/usr/bin/* 2>"$tmp/err" |
 	sed -n 's/^shlibs:Depends=//p') || { cat "$tmp/err" >&2; exit 1; }
 [ -n "$shlibs" ] || { echo "build-deb.sh: dpkg-shlibdeps found no dependencies" >&2; cat "$tmp/err" >&2; exit 1; }
+# the libraries the agent loads when it needs them (lib/os/dynlib.h), which
+# dpkg-shlibdeps cannot see: their packages, where the binaries' links did
+# not already bring them in
+for pkg in $(sed -n 's/.*\.package = "\([^"]*\)".*/\1/p' "$top"/agent/*/*api.c | sort -u); do
+	echo "$shlibs" | grep -Eq "(^|, )$pkg( |,|$)" || shlibs="$shlibs, $pkg"
+done
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" -e "s/@SHLIBS@/$shlibs/" \
 	"$here/control" >"$ctl/control"

@@ -3,7 +3,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+
+/* one lock for every library: each is loaded once, at a daemon's start */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 int dynlib__load(const char *soname, const struct dynlib_sym *syms, size_t n, char *err, size_t errlen)
 {
@@ -32,4 +36,19 @@ int dynlib__load(const char *soname, const struct dynlib_sym *syms, size_t n, ch
 	for (size_t i = 0; i < n; i++)
 		*syms[i].fn = fn[i];
 	return 0;
+}
+
+int dynlib__use(struct dynlib *d, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&lock);
+	if (!d->tried) {
+		d->tried = true;
+		d->rc = dynlib__load(d->soname, d->syms, d->n, d->why, sizeof(d->why)) ? -ELIBACC : 0;
+		if (!d->rc && d->loaded)
+			d->loaded();
+	}
+	pthread_mutex_unlock(&lock);
+	if (d->rc)
+		snprintf(err, errlen, "%s (the %s package)", d->why, d->package);
+	return d->rc;
 }

@@ -13,12 +13,33 @@
 #ifndef LW_DYNLIB_H
 #define LW_DYNLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct dynlib_sym {
 	const char *name;
 	void **fn; /* where the address goes */
 };
+
+/* A library a module uses, loaded at its first dynlib__use. */
+struct dynlib {
+	const char *soname;
+	const char *package; /* Debian's, named when it is missing */
+	const struct dynlib_sym *syms;
+	size_t n;
+	void (*loaded)(void); /* once, right after loading, or NULL */
+	/* dynlib__use's, under its lock */
+	bool tried;
+	int rc;
+	char why[256];
+};
+
+/*
+ * Loads d the first time it is asked for, from any thread; later calls
+ * return the first's result. 0, or -ELIBACC with err saying why and which
+ * package to install.
+ */
+int dynlib__use(struct dynlib *d, char *err, size_t errlen);
 
 /*
  * Loads soname and resolves every symbol in syms[0..n). 0, or -ENOENT with

@@ -415,18 +415,20 @@ check "Dockerfile: every runtime package is a Debian 12 package, for amd64 and a
 # (libc6, whose libc, libm and the loader are in every Debian image, aside):
 # the amd64 binaries, and the arm64 ones the cross build made.
 A64=$LW_ROOT/${ARM64_BUILD:-build/arm64}
+# and the libraries the agent loads itself when it needs them (lib/os/dynlib.h)
+loaded=$(sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' "$LW_ROOT"/agent/*/*api.c | sort | xargs)
 for pair in "amd64:$LEAKWATCH:$COLLECTOR" "arm64:$A64/leakwatch:$A64/leakwatch-collector"; do
 	IFS=: read -r arch lw col <<<"$pair"
 	[ -x "$lw" ] || { fail "Dockerfile: $arch binaries to check" "no $lw (make ARCH=arm64)"; continue; }
-	check "Dockerfile: the runtime packages provide every library the $arch binaries need" bash -c '
+	check "Dockerfile: the runtime packages provide every library the $arch binaries link or load" bash -c '
 		dir=$(dpkg-architecture -a"$4" -qDEB_HOST_MULTIARCH 2>/dev/null)
-		for lib in $(readelf -d "$2" "$3" | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u); do
+		for lib in $(readelf -d "$2" "$3" | sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" | sort -u) $5; do
 			# the package of the file, under either name /usr-merge gives it
 			pkg=$(dpkg -S "/usr/lib/$dir/$lib" "/lib/$dir/$lib" 2>/dev/null | head -1 | cut -d: -f1)
 			[ -n "$pkg" ] || { echo "$lib: no $4 package has it"; exit 1; }
 			[ "$pkg" = libc6 ] && continue
 			grep -qx "$pkg" <<<"$1" || { echo "$lib is in $pkg, not installed by the runtime stage"; exit 1; }
-		done' _ "$runtime_pkgs" "$lw" "$col" "$arch"
+		done' _ "$runtime_pkgs" "$lw" "$col" "$arch" "$loaded"
 done
 # The build stage copies only some of the tree: every source make all
 # compiles must be in what it copies. (A dry run in a copy alone cannot

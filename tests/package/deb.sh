@@ -23,8 +23,8 @@ for a in amd64 arm64; do
 done
 
 # the sonames the agent loads when it needs them, from their modules
-loaded=$(sed -n 's/^#define SONAME "\(.*\)"$/\1/p' agent/*/*api.c | sort | xargs)
-check "the agent loads libraries when it needs them: $loaded" test "$(wc -w <<<"$loaded")" -ge 2
+loaded=$(sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' agent/*/*api.c | sort | xargs)
+check "the agent loads libraries when it needs them: $loaded" test "$(wc -w <<<"$loaded")" -ge 3
 
 for a in amd64 arm64; do
 	d=${DEB[$a]}
