@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The libraries the agent loads only when it needs them (lib/os/dynlib.h):
+# libcurl, libmicrohttpd and libsystemd. Each is hidden in turn, in a mount
+# namespace of this test's own (/dev/null bound over the file), and the
+# command that needs it says which package to install, while those that do
+# not go on working. The host's files are never touched.
+. "$(dirname "$0")/lib.sh"
+
+# the file a soname resolves to, as the dynamic loader finds it
+lib_path() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64|AArch64|aarch64/ { print $NF; exit }'; }
+# without SONAME CMD...: becomes CMD (exec), where SONAME cannot be loaded;
+# run in a subshell, or in the background, where $! is then CMD's pid
+without() {
+	local so=$1 path
+	shift
+	path=$(lib_path "$so")
+	[ -n "$path" ] || { echo "no $so on this host" >&2; exit 99; }
+	exec unshare -m bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$path" "$@"
+}
+export -f lib_path without
+
+T=$(gh_token)
+printf 'deploy log: token=%s\n' "$T" >"$WORK/leak.log"
+
+for so in libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0; do
+	check "$so is on this host, to be hidden" test -n "$(lib_path "$so")"
+done
+check "hidden, it cannot be loaded" bash -c '! (without "$1" python3 -c "import ctypes; ctypes.CDLL(\"libcurl.so.4\")") 2>/dev/null' \
+	_ libcurl.so.4
+
+# ---- the commands that never needed them -------------------------------------
+for so in libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0; do
+	(without "$so" "$LEAKWATCH" scan --format json "$WORK/leak.log") >"$WORK/scan.out" 2>"$WORK/scan.err"
+	expect "without $so, scan of a file finds the token (exit 1)" 1 "$?"
+	check "and reports it" grep -qF "\"redacted\":\"${T:0:4}...${T: -4}\"" "$WORK/scan.out"
+	check "without $so, rules lists the rules" bash -c '(without "$1" "$2" rules) | grep -q github' _ "$so" "$LEAKWATCH"
+done
+
+# ---- run: the exporter without libcurl ---------------------------------------
+cat >"$WORK/ship.yaml" <<YAML
+state_dir: $WORK/state-ship
+collector:
+  url: http://127.0.0.1:$(free_port)
+metrics:
+  enabled: false
+journal:
+  enabled: false
+YAML
+timeout 30 bash -c 'without "$1" "$2" run --config "$3"' _ libcurl.so.4 "$LEAKWATCH" "$WORK/ship.yaml" \
+	>"$WORK/ship.out" 2>"$WORK/ship.err"
+rc=$?
+check "without libcurl, run with a collector fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+expect_json "and names libcurl4" "$WORK/ship.err" level=error "msg~cannot load libcurl.so.4" "msg~the libcurl4 package"
+
+# ---- run: the metrics endpoint without libmicrohttpd -------------------------
+cat >"$WORK/metrics.yaml" <<YAML
+state_dir: $WORK/state-metrics
+metrics:
+  listen: 127.0.0.1:0
+journal:
+  enabled: false
+YAML
+timeout 30 bash -c 'without "$1" "$2" run --config "$3"' _ libmicrohttpd.so.12 "$LEAKWATCH" "$WORK/metrics.yaml" \
+	>"$WORK/metrics.out" 2>"$WORK/metrics.err"
+rc=$?
+check "without libmicrohttpd, run with metrics fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+expect_json "and names libmicrohttpd12" "$WORK/metrics.err" level=error "msg~cannot load libmicrohttpd.so.12" \
+	"msg~the libmicrohttpd12 package"
+
+# ---- run without libsystemd: on, without the journal -------------------------
+cat >"$WORK/nojournal.yaml" <<YAML
+state_dir: $WORK/state-nojournal
+metrics:
+  listen: 127.0.0.1:0
+YAML
+without libsystemd.so.0 "$LEAKWATCH" run --config "$WORK/nojournal.yaml" >"$WORK/agent.out" 2>"$WORK/agent.err" &
+AGENT_PID=$!
+on_exit "kill $AGENT_PID 2>/dev/null"
+expect_json "without libsystemd, run says the journal is not followed" "$WORK/agent.err" \
+	"msg~no libsystemd on this host" "msg~the libsystemd0 package" "msg~not followed"
+expect_json "and runs on" "$WORK/agent.err" "msg~start-up inventory"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+expect "and stops cleanly" 0 "$?"
+(without libsystemd.so.0 "$LEAKWATCH" scan --journal) >"$WORK/sj.out" 2>"$WORK/sj.err"
+rc=$?
+check "without libsystemd, scan --journal fails (exit $rc)" test "$rc" -ge 2
+check "and names libsystemd0" grep -q "cannot read the journal: cannot load libsystemd.so.0.*(the libsystemd0 package)" \
+	"$WORK/sj.err"
+
+for f in scan.out scan.err ship.err metrics.err agent.out agent.err sj.err; do
+	check "no raw token in $f" bash -c '! grep -qF "$1" "$2"' _ "$T" "$WORK/$f"
+done
