@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -406,14 +407,20 @@ static int compact_failed(sqlite3 *c, int rc, const char *path, const char *step
 		snprintf(err, errlen, "%s is in use: stop the collector that has it open first", path);
 		return -EBUSY;
 	}
+	/* SQLite's own words, "file is not a database", read as if a step of
+	 * compacting a database had failed rather than the wrong file given */
+	if (code == SQLITE_NOTADB) {
+		snprintf(err, errlen, "%s is not a SQLite database", path);
+		return -EINVAL;
+	}
 	snprintf(err, errlen, "%s: %s: %s", path, step, c ? sqlite3_errmsg(c) : sqlite3_errstr(rc));
 	return code == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
-int db__sqlite_compact(const char *path, unsigned page_size, struct db_compact *out, char *err, size_t errlen)
+int db__sqlite_compact(const char *given, unsigned page_size, struct db_compact *out, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	char dir[4096], value[64], sql[64];
+	char dir[4096], value[64], sql[64], path[PATH_MAX];
 	struct statvfs vfs;
 	struct stat st;
 	sqlite3 *c = NULL;
@@ -424,6 +431,12 @@ int db__sqlite_compact(const char *path, unsigned page_size, struct db_compact *
 	if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1))) {
 		snprintf(err, errlen, "a page size is a power of two from 512 to 65536, not %u", page_size);
 		return -EINVAL;
+	}
+	/* the file a symlink names: its filesystem is the one that needs the
+	 * room, the temp copy goes beside it, and the link stays a link */
+	if (!realpath(given, path)) {
+		snprintf(err, errlen, "%s: %s", given, strerror(errno));
+		return -ENOENT;
 	}
 	rc = stat(path, &st) ? errno : 0;
 	if (rc || !S_ISREG(st.st_mode)) {
@@ -436,8 +449,13 @@ int db__sqlite_compact(const char *path, unsigned page_size, struct db_compact *
 		*strrchr(dir, '/') = '\0';
 	else
 		snprintf(dir, sizeof(dir), ".");
-	if (statvfs(*dir ? dir : "/", &vfs) == 0 &&
-	    (free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize) < 2 * out->bytes_before) {
+	/* unchecked room could leave a half-written copy on a full disk */
+	if (statvfs(*dir ? dir : "/", &vfs)) {
+		snprintf(err, errlen, "compacting %s: cannot tell the free space of %s: %s", path, *dir ? dir : "/",
+			 strerror(errno));
+		return -EIO;
+	}
+	if ((free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize) < 2 * out->bytes_before) {
 		snprintf(err, errlen, "compacting %s needs %llu MiB free beside it, and %s has %llu MiB", path,
 			 (unsigned long long)(2 * out->bytes_before >> 20), *dir ? dir : "/",
 			 (unsigned long long)(free_bytes >> 20));

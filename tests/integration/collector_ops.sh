@@ -391,6 +391,22 @@ if [ "${LW_STORAGE:-sqlite}" = sqlite ]; then
 	compact --db "$CDB" --config "$WORK/compact.yaml"
 	expect "compact with --db and --config: exit 2" 2 $?
 
+	# through a symlink: the file it names is compacted, the link kept
+	mkdir -p "$WORK/real"
+	cp -p "$CDB" "$WORK/real/collector.db"
+	ln -s "$WORK/real/collector.db" "$WORK/link.db"
+	compact --db "$WORK/link.db" --page-size 4096
+	expect "compact through a symlink: exit 0" 0 $?
+	check "    the link still a link to the database" test "$(readlink "$WORK/link.db")" = "$WORK/real/collector.db"
+	expect "    the file it names compacted" 4096 "$(sqlite3 "$WORK/real/collector.db" 'PRAGMA page_size')"
+	expect "    every leak kept" 6 "$(sqlite3 "$WORK/real/collector.db" 'SELECT count(*) FROM leaks')"
+
+	# a file that is not a database
+	head -c 8192 /dev/urandom >"$WORK/not.db"
+	compact --db "$WORK/not.db"
+	expect "compact of a file that is not a database: exit 2" 2 $?
+	check "    saying so" grep -q "not.db is not a SQLite database" "$WORK/compact.err"
+
 	# no room: a file system with less free than twice the database
 	mkdir -p "$WORK/small"
 	bytes=$(stat -c %s "$CDB")
