@@ -485,7 +485,10 @@ int loader__poll(struct loader *l, int timeout_ms)
 	if (epoll_wait(l->epfd, ready, 2, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/* captured bytes are often queued without a wake-up (write.bpf.c), so
-	 * every ring is read, not only those that signalled */
+	 * every ring is read, not only those that signalled. A callback's error
+	 * would end this drain early and strand the rest until the next edge;
+	 * the one callback (runtime__on_record) always returns 0, so the only
+	 * negative here is not a record's (loader.h) */
 	return ring_buffer__consume(l->rb);
 }
 

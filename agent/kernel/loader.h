@@ -12,7 +12,10 @@
 
 #include "leakwatch/events.h"
 
-/* One ring buffer record; return non-zero to stop the current poll. */
+/* One ring buffer record; return 0. A negative return stops the drain of
+ * both rings, and the edge-triggered wake-up (loader.c) leaves what was not
+ * read until the next record arrives: the agent's runtime__on_record never
+ * fails. */
 typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 
 struct loader_opts {
