@@ -17,6 +17,7 @@
 #include "cmd/cmd.h"
 #include "os/clock.h"
 #include "attrib/hostfs.h"
+#include "leaks/secret.h"
 #include "listeners/inventory.h"
 #include "exposure/natmap.h"
 #include "network/addrwatch.h"
@@ -357,5 +358,6 @@ int cmd_run(int argc, char **argv)
 	if (!setup_signals() && !start(&a) && !loop(&a))
 		rc = LW_EXIT_OK;
 	stop(&a);
+	secret__thread_release(); /* the main thread's key copy: no destructor runs for it */
 	return rc;
 }

@@ -490,5 +490,6 @@ out:
 	scanfile__fini(&sc);
 	scanner__free(sc.sc);
 	config__free(&cfg);
+	secret__thread_release(); /* the main thread's key copy: no destructor runs for it */
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,7 @@ struct keyed_mac {
 static pthread_key_t keyed_mac_slot;
 static pthread_once_t keyed_mac_once = PTHREAD_ONCE_INIT;
 static bool keyed_mac_usable;
+static _Atomic uint64_t fallbacks;
 
 static void keyed_mac_free(void *p)
 {
@@ -199,9 +201,35 @@ void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 	    got < LW_FINGERPRINT_LEN / 2) {
 		unsigned int len = 0;
 
-		HMAC(EVP_sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len);
+		atomic_fetch_add_explicit(&fallbacks, 1, memory_order_relaxed);
+		/* OpenSSL cannot hash at all: a random fingerprint, not a constant.
+		 * It matches no other finding, so the secret is reported (again,
+		 * at worst) rather than merged into another secret's finding and
+		 * hidden; and it reveals nothing of the secret or the stack. */
+		if (!HMAC(EVP_sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len) ||
+		    len < LW_FINGERPRINT_LEN / 2) {
+			memset(mac, 0, sizeof(mac));
+			if (random__fill(mac, LW_FINGERPRINT_LEN / 2))
+				memcpy(mac, &(uint64_t){ atomic_load(&fallbacks) }, sizeof(uint64_t));
+		}
 	}
 	hex__encode(mac, LW_FINGERPRINT_LEN / 2, out);
+}
+
+uint64_t secret__fallbacks(void)
+{
+	return atomic_load_explicit(&fallbacks, memory_order_relaxed);
+}
+
+void secret__thread_release(void)
+{
+	struct keyed_mac *m;
+
+	pthread_once(&keyed_mac_once, keyed_mac_setup);
+	if (!keyed_mac_usable || !(m = pthread_getspecific(keyed_mac_slot)))
+		return;
+	pthread_setspecific(keyed_mac_slot, NULL);
+	keyed_mac_free(m);
 }
 
 void secret__redact(const char *s, size_t n, char out[LW_REDACTED_MAX])

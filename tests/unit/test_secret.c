@@ -60,6 +60,7 @@ static void test_rfc4231_vectors_and_rekeying(void **state)
 	aa.len = 130;
 	fp(&aa, CASE6_TEXT, out);
 	assert_string_not_equal(out, RFC_CASE6);
+	assert_int_equal(secret__fallbacks(), 0); /* not one by the one-shot HMAC() */
 }
 
 struct worker {
@@ -100,6 +101,25 @@ static void test_threads_under_different_keys(void **state)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].wrong, 0);
 	}
+	assert_int_equal(secret__fallbacks(), 0); /* every one by the keyed context */
+}
+
+/* the main thread's context released, and made afresh when next needed */
+static void test_thread_release(void **state)
+{
+	struct lw_fpkey jefe = key_of("Jefe", 4);
+	char out[LW_FINGERPRINT_LEN + 1];
+	(void)state;
+
+	secret__thread_release();
+	secret__thread_release(); /* twice, or with none held: nothing to do */
+	fp(&jefe, "what do ya want for nothing?", out);
+	assert_string_equal(out, RFC_CASE2);
+	secret__thread_release();
+	fp(&jefe, "what do ya want for nothing?", out);
+	assert_string_equal(out, RFC_CASE2);
+	assert_int_equal(secret__fallbacks(), 0);
+	secret__thread_release();
 }
 
 static void test_redacted_form(void **state)
@@ -121,6 +141,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc4231_vectors_and_rekeying),
 		cmocka_unit_test(test_threads_under_different_keys),
+		cmocka_unit_test(test_thread_release),
 		cmocka_unit_test(test_redacted_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
