@@ -479,3 +479,71 @@ check "--jobs 0 is an error that says the range (exit 2)" bash -c \
 	'[ "$1" -eq 2 ] && grep -q -- "--jobs: expected 1 to 256" "$2"' _ "$RC" "$WORK/err"
 check "no raw token in any --jobs output" bash -c \
 	'! grep -qF -e "$1" -e "$2" "$3"/jobs1.* "$3"/jobs4.* "$3/jobs.sarif"' _ "$T1" "$T2" "$WORK"
+
+# --- findings at block edges: a token that ends just before, straddles and
+# starts just after 256 KiB, 1 MiB and 2 MiB (scanfile.c reads in blocks and
+# keeps a tail smaller than one), plain, gzip, xz, and with -j 2 ---
+mkdir -p "$WORK/edge"
+python3 - "$WORK/edge" <<'EOF'
+import random, string, sys, zlib
+r = random.SystemRandom()
+A = string.ascii_letters + string.digits
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+def b62(n):
+    s = ""
+    for _ in range(6):
+        s = B62[n % 62] + s; n //= 62
+    return s
+d = sys.argv[1]
+want, secrets = [], []
+for edge in (256 << 10, 1 << 20, 2 << 20):
+    for case, start in (("end", edge - 40), ("straddle", edge - 20), ("start", edge), ("start1", edge + 1)):
+        body = "".join(r.choice(A) for _ in range(30))
+        tok = "ghp_" + body + b62(zlib.crc32(body.encode()))
+        c = r.randrange(20, 28)          # bytes before the token on its line
+        L = start - c                    # where its line starts
+        fill = "INFO ok\n" * (L // 8)
+        if L % 8:
+            fill = fill[:-8] + "INFO ok" + "." * (L % 8) + "\n"
+        line = fill.count("\n") + 1
+        text = fill + "x" * (c - 1) + " " + tok + "\n" + "INFO ok\n" * 200
+        assert text.index(tok) == start
+        name = "%d-%s" % (edge >> 10, case)
+        open("%s/%s.log" % (d, name), "w").write(text)
+        want.append("%s %d %d %d" % (name, line, c + 1, c + 41))
+        secrets.append(tok)
+open(d + "/want", "w").write("\n".join(want) + "\n")
+open(d + "/secrets", "w").write("\n".join(secrets) + "\n")
+EOF
+mkdir -p "$WORK/edge/gz" "$WORK/edge/xz"
+for f in "$WORK"/edge/*.log; do
+	gzip -1c "$f" >"$WORK/edge/gz/$(basename "$f").1.gz"
+	xz -0 -T1 -c "$f" >"$WORK/edge/xz/$(basename "$f").1.xz"
+done
+# edge_found WHAT N: every token N times, at exactly its line and columns, and none printed
+edge_found() {
+	check "block edges, $1: line, column, end_column exact" python3 - "$WORK/out" "$WORK/edge" "$2" <<'EOF'
+import json, os, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+want = {}
+for l in open(sys.argv[2] + "/want"):
+    name, line, col, end = l.split()
+    want[name] = (int(line), int(col), int(end))
+got = {}
+for r in rows:
+    if r["rule"] == "github-pat":
+        got.setdefault(os.path.basename(r["path"]).split(".")[0], []).append((r["line"], r["column"], r["end_column"]))
+bad = [n for n in want if got.get(n) != [want[n]] * int(sys.argv[3])]
+assert not bad, "wrong or missing: %s; got %s" % (bad, {n: got.get(n) for n in bad})
+EOF
+	check "    no token in the output" bash -c '! grep -qFf "$1/edge/secrets" "$1/out" "$1/err"' _ "$WORK"
+}
+scan --format json "$WORK"/edge/*.log
+edge_found plain 1
+scan --format json "$WORK"/edge/gz/*.gz
+edge_found gzip 1
+scan --format json "$WORK"/edge/xz/*.xz
+edge_found xz 1
+scan --format json -j 2 "$WORK"/edge/*.log "$WORK"/edge/gz/*.gz "$WORK"/edge/xz/*.xz
+check "block edges, -j 2: three findings per token" test "$(grep -c github-pat "$WORK/out")" -eq 36
+edge_found "-j 2" 3
