@@ -19,9 +19,9 @@ scan() {
 	RC=$?
 }
 
-# planted secrets, one per line in $WORK/secrets (never printed)
-python3 - "$WORK/secrets" <<'EOF'
-import random, string, sys, zlib
+# a fresh github-pat token, its checksum right: ghp() in $WORK/fake.py
+cat >"$WORK/fake.py" <<'EOF'
+import random, string, zlib
 r = random.SystemRandom()
 A = string.ascii_letters + string.digits
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -30,8 +30,16 @@ def b62(n):
     for _ in range(6):
         s = B62[n % 62] + s; n //= 62
     return s
-body = "".join(r.choice(A) for _ in range(30))
-ghp = "ghp_" + body + b62(zlib.crc32(body.encode()))
+def ghp():
+    body = "".join(r.choice(A) for _ in range(30))
+    return "ghp_" + body + b62(zlib.crc32(body.encode()))
+EOF
+
+# planted secrets, one per line in $WORK/secrets (never printed)
+PYTHONPATH=$WORK python3 - "$WORK/secrets" <<'EOF'
+import sys
+from fake import r, A, ghp
+ghp = ghp()
 akia = "AKIA" + "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
 aws = "".join(r.choice(A + "+/") for _ in range(40))
 pw = "".join(r.choice(A) for _ in range(18))
@@ -484,22 +492,14 @@ check "no raw token in any --jobs output" bash -c \
 # starts just after 256 KiB, 1 MiB and 2 MiB (scanfile.c reads in blocks and
 # keeps a tail smaller than one), plain, gzip, xz, and with -j 2 ---
 mkdir -p "$WORK/edge"
-python3 - "$WORK/edge" <<'EOF'
-import random, string, sys, zlib
-r = random.SystemRandom()
-A = string.ascii_letters + string.digits
-B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-def b62(n):
-    s = ""
-    for _ in range(6):
-        s = B62[n % 62] + s; n //= 62
-    return s
+PYTHONPATH=$WORK python3 - "$WORK/edge" <<'EOF'
+import sys
+from fake import r, ghp
 d = sys.argv[1]
 want, secrets = [], []
 for edge in (256 << 10, 1 << 20, 2 << 20):
     for case, start in (("end", edge - 40), ("straddle", edge - 20), ("start", edge), ("start1", edge + 1)):
-        body = "".join(r.choice(A) for _ in range(30))
-        tok = "ghp_" + body + b62(zlib.crc32(body.encode()))
+        tok = ghp()
         c = r.randrange(20, 28)          # bytes before the token on its line
         L = start - c                    # where its line starts
         fill = "INFO ok\n" * (L // 8)
