@@ -59,9 +59,11 @@ chmod 755 "$R/init"
 cp "$LEAKWATCH" "$R/usr/bin/leakwatch"
 cp "$(find "$kdir/root/lib/modules/$kver" -name dummy.ko)" "$R/lw/dummy.ko"
 # The agent's shared libraries, and theirs, from the :arm64 packages
-# (readelf reads a foreign ELF; ldd would run it).
+# (readelf reads a foreign ELF; ldd would run it). The libraries the agent
+# loads itself when it needs them (agent/*/*api.c) are not NEEDED entries,
+# so they are named from their modules.
 libs() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
-todo=$(libs "$LEAKWATCH")
+todo="$(libs "$LEAKWATCH") $(sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' "$LW_ROOT"/agent/*/*api.c)"
 seen=" "
 while [ -n "$todo" ]; do
 	next=

@@ -36,6 +36,17 @@ for so in libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0; do
 	check "without $so, rules lists the rules" bash -c '(without "$1" "$2" rules) | grep -q github' _ "$so" "$LEAKWATCH"
 done
 
+# run_fails_naming SONAME PACKAGE WHAT NAME: without SONAME, `run` with
+# $WORK/NAME.yaml exits with an error (not a timeout) that names PACKAGE
+run_fails_naming() {
+	local rc
+	timeout 30 bash -c 'without "$1" "$2" run --config "$3"' _ "$1" "$LEAKWATCH" "$WORK/$4.yaml" \
+		>"$WORK/$4.out" 2>"$WORK/$4.err"
+	rc=$?
+	check "without ${1%%.so*}, run $3 fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+	expect_json "and names $2" "$WORK/$4.err" level=error "msg~cannot load $1" "msg~the $2 package"
+}
+
 # ---- run: the exporter without libcurl ---------------------------------------
 cat >"$WORK/ship.yaml" <<YAML
 state_dir: $WORK/state-ship
@@ -46,11 +57,7 @@ metrics:
 journal:
   enabled: false
 YAML
-timeout 30 bash -c 'without "$1" "$2" run --config "$3"' _ libcurl.so.4 "$LEAKWATCH" "$WORK/ship.yaml" \
-	>"$WORK/ship.out" 2>"$WORK/ship.err"
-rc=$?
-check "without libcurl, run with a collector fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-expect_json "and names libcurl4" "$WORK/ship.err" level=error "msg~cannot load libcurl.so.4" "msg~the libcurl4 package"
+run_fails_naming libcurl.so.4 libcurl4 "with a collector" ship
 
 # ---- run: the metrics endpoint without libmicrohttpd -------------------------
 cat >"$WORK/metrics.yaml" <<YAML
@@ -60,12 +67,7 @@ metrics:
 journal:
   enabled: false
 YAML
-timeout 30 bash -c 'without "$1" "$2" run --config "$3"' _ libmicrohttpd.so.12 "$LEAKWATCH" "$WORK/metrics.yaml" \
-	>"$WORK/metrics.out" 2>"$WORK/metrics.err"
-rc=$?
-check "without libmicrohttpd, run with metrics fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-expect_json "and names libmicrohttpd12" "$WORK/metrics.err" level=error "msg~cannot load libmicrohttpd.so.12" \
-	"msg~the libmicrohttpd12 package"
+run_fails_naming libmicrohttpd.so.12 libmicrohttpd12 "with metrics" metrics
 
 # ---- run without libsystemd: on, without the journal -------------------------
 cat >"$WORK/nojournal.yaml" <<YAML
