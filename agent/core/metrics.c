@@ -121,6 +121,10 @@ char *metrics__render(const struct lw_metrics *m)
 	       m->config_reloads);
 	metric(&o, "leakwatch_config_reload_failures_total", "counter",
 	       "Configuration reloads rejected; the previous configuration stayed.", m->config_reload_failures);
+	metric(&o, "leakwatch_fingerprint_fallbacks_total", "counter",
+	       "Findings whose keyed fingerprint OpenSSL could not compute; each got a random one, so "
+	       "repeats of that secret were not merged.",
+	       m->fingerprint_fallbacks);
 	if (o.failed) {
 		free(o.buf);
 		return NULL;
