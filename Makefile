@@ -324,7 +324,7 @@ agent_objs = $(patsubst %,$(BUILD)/agent/%.o,$(1))
 RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/rules_cloud rules/rules_shape \
 	rules/validate rules/placeholder)
 # the secret engine, whole: what a real scanner needs, and the extractors it calls
-DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/decide detect/builtin_db \
+DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/sha256 detect/decide detect/builtin_db \
 	extract/extract extract/rtrule extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
 LDLIBS_DETECT := -lhs -lcrypto -lz -lm
 
@@ -363,6 +363,8 @@ TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
+TEST_LINK_test_sha256 = $(call agent_objs,detect/sha256) $(LW_LIB)
+TEST_LDLIBS_test_sha256 := -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_hsdb = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hsdb := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # the protocol probes, pure: their modules and the registry (no runner, no pool)

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,64 +11,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "detect/sha256.h"
+
 
 #define MAX_DB (64u << 20)
 #define PREFIX "rules-"
 #define SUFFIX ".hsdb"
 
-static bool zero_key(const struct hscache_key *key)
-{
-	for (size_t i = 0; i < sizeof(key->sha256); i++)
-		if (key->sha256[i])
-			return false;
-	return true;
-}
-
 void hscache__inputs(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
 		     unsigned mode, struct hscache_key *out)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct sha256 c;
 
-	if (!md) {
-		memset(out, 0, sizeof(*out)); /* an all-zero key: never stored, never matched */
-		return;
-	}
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, &mode, sizeof(mode));
-	EVP_DigestUpdate(md, &n, sizeof(n));
+	sha256__init(&c);
+	sha256__update(&c, &mode, sizeof(mode));
+	sha256__update(&c, &n, sizeof(n));
 	for (unsigned i = 0; i < n; i++) {
 		unsigned f = flags ? flags[i] : 0;
 
-		EVP_DigestUpdate(md, exprs[i], strlen(exprs[i]) + 1);
-		EVP_DigestUpdate(md, &f, sizeof(f));
-		EVP_DigestUpdate(md, &ids[i], sizeof(ids[i]));
+		sha256__update(&c, exprs[i], strlen(exprs[i]) + 1);
+		sha256__update(&c, &f, sizeof(f));
+		sha256__update(&c, &ids[i], sizeof(ids[i]));
 	}
-	EVP_DigestFinal_ex(md, out->sha256, NULL);
-	EVP_MD_CTX_free(md);
+	sha256__final(&c, out->sha256);
 }
 
 void hscache__key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
 		  unsigned mode, struct hscache_key *out)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	hs_platform_info_t plat;
 	const char *version = hs_version();
 	struct hscache_key inputs;
+	struct sha256 c;
 
 	memset(&plat, 0, sizeof(plat));
 	hs_populate_platform(&plat);
 	hscache__inputs(exprs, flags, ids, n, mode, &inputs);
-	if (!md || zero_key(&inputs)) {
-		memset(out, 0, sizeof(*out));
-		EVP_MD_CTX_free(md);
-		return;
-	}
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, version, strlen(version) + 1);
-	EVP_DigestUpdate(md, &plat, sizeof(plat));
-	EVP_DigestUpdate(md, inputs.sha256, sizeof(inputs.sha256));
-	EVP_DigestFinal_ex(md, out->sha256, NULL);
-	EVP_MD_CTX_free(md);
+	sha256__init(&c);
+	sha256__update(&c, version, strlen(version) + 1);
+	sha256__update(&c, &plat, sizeof(plat));
+	sha256__update(&c, inputs.sha256, sizeof(inputs.sha256));
+	sha256__final(&c, out->sha256);
 }
 
 static void name_of(const struct hscache_key *key, char *out, size_t len)
@@ -115,7 +97,7 @@ hs_database_t *hscache__load(const char *dir, const struct hscache_key *key)
 	ssize_t got;
 	int dfd, fd;
 
-	if (!dir || zero_key(key) || (dfd = open_own_dir(dir)) < 0)
+	if (!dir || (dfd = open_own_dir(dir)) < 0)
 		return NULL;
 	name_of(key, name, sizeof(name));
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -188,7 +170,7 @@ void hscache__store(const char *dir, const struct hscache_key *key, const hs_dat
 	size_t len = 0;
 	int fd;
 
-	if (!dir || zero_key(key) || !make_dir(dir))
+	if (!dir || !make_dir(dir))
 		return;
 	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
 		return;
