@@ -53,7 +53,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 # when it starts its exporter, its metrics endpoint and its journal reader
 # (lib/os/dynlib.h), so that the other commands do not map them and the
 # thirty libraries behind them.
-LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lssl -lcrypto -lhs -lm -lprotobuf-c -lpthread
+LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lhs -lm -lprotobuf-c -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -326,7 +326,7 @@ RULES_OBJS = $(call agent_objs,rules/rules rules/rules_dev rules/rules_ai rules/
 # the secret engine, whole: what a real scanner needs, and the extractors it calls
 DETECT_OBJS = $(call agent_objs,detect/scanner detect/hsdb detect/hscache detect/sha256 detect/decide detect/builtin_db \
 	extract/extract extract/rtrule extract/blocks extract/kubedata extract/uricred extract/unescape) $(RULES_OBJS)
-LDLIBS_DETECT := -lhs -lcrypto -lz -lm
+LDLIBS_DETECT := -lhs -lz -lm
 
 include agent/detect/gen/builtin_db.mk
 
@@ -344,7 +344,7 @@ TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
 TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
 TEST_LINK_test_lines = $(call agent_objs,scan/lines)
-TEST_LINK_test_secret = $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LINK_test_secret = $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
 TEST_LDLIBS_test_secret := -lcrypto $(LDLIBS_LIB)
 TEST_LINK_test_unpack = $(call agent_objs,scan/unpack) $(LW_LIB)
 TEST_LDLIBS_test_unpack := -ldeflate -lzstd -llzma -lbz2 $(LDLIBS_LIB)
@@ -357,7 +357,7 @@ TEST_LINK_test_validate = $(call agent_objs,rules/validate rules/placeholder) $(
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
 TEST_LINK_test_placeholder = $(call agent_objs,rules/placeholder rules/validate) $(LW_LIB)
 TEST_LDLIBS_test_placeholder := -lm $(LDLIBS_LIB)
-TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
 TEST_LINK_test_ruledoc = $(call agent_objs,rules/ruledoc) $(RULES_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
@@ -372,7 +372,7 @@ PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$
 CONFIG_OBJS = $(call agent_objs,settings/config settings/cfgjournal settings/cfgrules settings/probecfg core/statusd core/mhdapi core/metrics logfiles/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
-TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
+TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
 TEST_LINK_test_relay = $(call agent_objs,leaks/relay) $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_relay := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_jcursor = $(call agent_objs,journal/jcursor) $(LW_LIB)
@@ -383,7 +383,7 @@ TEST_LINK_test_filetab = $(call agent_objs,logfiles/filetab attrib/hostfs) $(DET
 TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
-TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coalesce logfiles/watch leaks/secret \
+TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coalesce logfiles/watch leaks/secret leaks/cryptoapi \
 	leaks/relay logfiles/readback logfiles/uncaptured leaks/finding logfiles/offsets) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)

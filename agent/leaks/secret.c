@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/core_names.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,6 +12,8 @@
 #include <unistd.h>
 
 #include "data/hex.h"
+#include "leaks/cryptoapi.h"
+#include "os/log.h"
 #include "os/random.h"
 
 /* 64+ hex characters (a trailing newline allowed) decode; anything else is raw key material. */
@@ -139,7 +139,7 @@ static void keyed_mac_free(void *p)
 {
 	struct keyed_mac *m = p;
 
-	EVP_MAC_CTX_free(m->ctx);
+	libcrypto.MAC_CTX_free(m->ctx);
 	explicit_bzero(m, sizeof(*m));
 	free(m);
 }
@@ -149,15 +149,29 @@ static void keyed_mac_setup(void)
 	keyed_mac_usable = pthread_key_create(&keyed_mac_slot, keyed_mac_free) == 0;
 }
 
+/* libcrypto, loaded by the first fingerprint; a host without it is told once. */
+static bool crypto_loaded(void)
+{
+	static atomic_bool told;
+	char err[320];
+
+	if (!cryptoapi__load(err, sizeof(err)))
+		return true;
+	if (!atomic_exchange(&told, true))
+		log_error("%s: fingerprints are random, and repeats of a secret are not merged", err);
+	return false;
+}
+
 /* A context for this thread, kept in its slot; NULL if none can be made. */
 static struct keyed_mac *new_keyed_mac(void)
 {
-	struct keyed_mac *m = calloc(1, sizeof(*m));
-	EVP_MAC *hmac = m ? EVP_MAC_fetch(NULL, "HMAC", NULL) : NULL;
+	struct keyed_mac *m = crypto_loaded() ? calloc(1, sizeof(*m)) : NULL;
+	EVP_MAC *hmac = m ? libcrypto.MAC_fetch(NULL, "HMAC", NULL) : NULL;
 
-	if (hmac)
-		m->ctx = EVP_MAC_CTX_new(hmac); /* holds its own reference */
-	EVP_MAC_free(hmac);
+	if (hmac) {
+		m->ctx = libcrypto.MAC_CTX_new(hmac); /* holds its own reference */
+		libcrypto.MAC_free(hmac);
+	}
 	if (m && (!m->ctx || pthread_setspecific(keyed_mac_slot, m))) {
 		keyed_mac_free(m);
 		return NULL;
@@ -168,9 +182,10 @@ static struct keyed_mac *new_keyed_mac(void)
 /* This thread's context, restarted under k; NULL sends the caller to HMAC(). */
 static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
 {
+	static char digest[] = "SHA256";
 	OSSL_PARAM sha256[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		OSSL_PARAM_construct_end(),
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, sizeof(digest) - 1),
+		OSSL_PARAM_END,
 	};
 	struct keyed_mac *m;
 
@@ -179,11 +194,11 @@ static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
 		return NULL;
 	m = pthread_getspecific(keyed_mac_slot);
 	if (m && m->len == k->len && !memcmp(m->key, k->key, k->len))
-		return EVP_MAC_init(m->ctx, NULL, 0, NULL) ? m->ctx : NULL; /* the same key again */
+		return libcrypto.MAC_init(m->ctx, NULL, 0, NULL) ? m->ctx : NULL; /* the same key again */
 	if (!m && !(m = new_keyed_mac()))
 		return NULL;
 	m->len = 0;
-	if (!EVP_MAC_init(m->ctx, k->key, k->len, sha256))
+	if (!libcrypto.MAC_init(m->ctx, k->key, k->len, sha256))
 		return NULL;
 	memcpy(m->key, k->key, k->len);
 	m->len = k->len;
@@ -197,8 +212,8 @@ void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 	EVP_MAC_CTX *ctx = keyed_mac(k);
 	size_t got = 0;
 
-	if (!ctx || !EVP_MAC_update(ctx, (const unsigned char *)s, n) || !EVP_MAC_final(ctx, mac, &got, sizeof(mac)) ||
-	    got < LW_FINGERPRINT_LEN / 2) {
+	if (!ctx || !libcrypto.MAC_update(ctx, (const unsigned char *)s, n) ||
+	    !libcrypto.MAC_final(ctx, mac, &got, sizeof(mac)) || got < LW_FINGERPRINT_LEN / 2) {
 		unsigned int len = 0;
 
 		atomic_fetch_add_explicit(&fallbacks, 1, memory_order_relaxed);
@@ -206,7 +221,8 @@ void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 		 * It matches no other finding, so the secret is reported (again,
 		 * at worst) rather than merged into another secret's finding and
 		 * hidden; and it reveals nothing of the secret or the stack. */
-		if (!HMAC(EVP_sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len) ||
+		if (!crypto_loaded() ||
+		    !libcrypto.HMAC(libcrypto.sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len) ||
 		    len < LW_FINGERPRINT_LEN / 2) {
 			memset(mac, 0, sizeof(mac));
 			if (random__fill(mac, LW_FINGERPRINT_LEN / 2))

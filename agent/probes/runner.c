@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,6 +15,7 @@
 #include "net/addr.h"
 #include "os/clock.h"
 #include "network/netns.h"
+#include "probes/sslapi.h"
 
 #define MAX_CONNECTIONS 5 /* the first, a switch to TLS (or back), one per further HTTP request */
 #define MAX_SENDS 6       /* requests in one probe, goodbyes aside */
@@ -37,7 +36,7 @@ static int cert_index = -1;
 /* The server asked for a client certificate: note it, offer none. */
 static int no_client_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 {
-	struct conn *c = SSL_get_ex_data(ssl, cert_index);
+	struct conn *c = libssl.get_ex_data(ssl, cert_index);
 
 	(void)x509;
 	(void)pkey;
@@ -46,19 +45,23 @@ static int no_client_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 	return 0;
 }
 
+static char tls_unavailable[320]; /* why, when libssl cannot be loaded */
+
 static void tls_init(void)
 {
-	tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (sslapi__load(tls_unavailable, sizeof(tls_unavailable)))
+		return;
+	tls_ctx = libssl.CTX_new(libssl.client_method());
 	if (!tls_ctx)
 		return;
-	cert_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	cert_index = libssl.get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, NULL, NULL, NULL, NULL);
 	/* the probe sends nothing secret and trusts nothing it reads: the
 	 * server's certificate is not checked, old protocol versions are
 	 * spoken, so that the question "does it answer" gets an answer */
-	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_security_level(tls_ctx, 0);
-	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_VERSION);
-	SSL_CTX_set_client_cert_cb(tls_ctx, no_client_cert);
+	libssl.CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+	libssl.CTX_set_security_level(tls_ctx, 0);
+	libssl.CTX_ctrl(tls_ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_VERSION, NULL);
+	libssl.CTX_set_client_cert_cb(tls_ctx, no_client_cert);
 }
 
 static uint64_t now_ms(void)
@@ -97,8 +100,8 @@ static enum probe_next fail(struct lw_auth *a, enum lw_auth_state st, const char
 
 static const char *tls_reason(void)
 {
-	unsigned long e = ERR_peek_last_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	unsigned long e = libssl.ERR_peek_last_error();
+	const char *r = e ? libssl.ERR_reason_error_string(e) : NULL;
 
 	return r ? r : "closed";
 }
@@ -113,17 +116,17 @@ static enum probe_next tls_failed(struct conn *c, struct lw_auth *a, const char 
 	} else {
 		fail(a, LW_AUTH_TLS, "%s: %s", when, tls_reason());
 	}
-	ERR_clear_error();
+	libssl.ERR_clear_error();
 	return PROBE_DONE;
 }
 
 static int tls_io_wait(struct conn *c, int rc)
 {
-	switch (SSL_get_error(c->ssl, rc)) {
+	switch (libssl.get_error(c->ssl, rc)) {
 	case SSL_ERROR_WANT_READ: return wait_fd(c->fd, POLLIN, c->deadline_ms);
 	case SSL_ERROR_WANT_WRITE: return wait_fd(c->fd, POLLOUT, c->deadline_ms);
 	case SSL_ERROR_ZERO_RETURN: return -ENODATA;
-	case SSL_ERROR_SYSCALL: return ERR_peek_last_error() ? -EPROTO : -ECONNRESET;
+	case SSL_ERROR_SYSCALL: return libssl.ERR_peek_last_error() ? -EPROTO : -ECONNRESET;
 	default: return -EPROTO;
 	}
 }
@@ -132,11 +135,15 @@ static int tls_handshake(struct conn *c)
 {
 	int rc, err;
 
-	if (pthread_once(&tls_once, tls_init) || !tls_ctx || !(c->ssl = SSL_new(tls_ctx)))
+	if (pthread_once(&tls_once, tls_init))
 		return -ENOMEM;
-	SSL_set_ex_data(c->ssl, cert_index, c);
-	SSL_set_fd(c->ssl, c->fd);
-	while ((rc = SSL_connect(c->ssl)) != 1)
+	if (tls_unavailable[0])
+		return -ELIBACC;
+	if (!tls_ctx || !(c->ssl = libssl.new(tls_ctx)))
+		return -ENOMEM;
+	libssl.set_ex_data(c->ssl, cert_index, c);
+	libssl.set_fd(c->ssl, c->fd);
+	while ((rc = libssl.connect(c->ssl)) != 1)
 		if ((err = tls_io_wait(c, rc)))
 			return err;
 	return 0;
@@ -145,8 +152,8 @@ static int tls_handshake(struct conn *c)
 static void conn_close(struct conn *c)
 {
 	if (c->ssl) {
-		SSL_shutdown(c->ssl); /* a close_notify if it can go now; never waited for */
-		SSL_free(c->ssl);
+		libssl.shutdown(c->ssl); /* a close_notify if it can go now; never waited for */
+		libssl.free(c->ssl);
 	}
 	if (c->fd >= 0)
 		close(c->fd);
@@ -187,14 +194,19 @@ static int conn_open(struct conn *c, const struct probe_target *t, bool tls, str
 		return -1;
 	}
 	if (tls && (err = tls_handshake(c))) {
+		if (err == -ELIBACC) {
+			fail(a, LW_AUTH_UNKNOWN, "TLS: %s", tls_unavailable);
+			conn_close(c);
+			return -1;
+		}
 		if (err == -ETIMEDOUT)
 			fail(a, LW_AUTH_UNKNOWN, "TLS handshake: no answer within %u ms", t->timeout_ms);
-		else if (c->ssl && !BIO_number_read(SSL_get_rbio(c->ssl)))
+		else if (c->ssl && !libssl.BIO_number_read(libssl.get_rbio(c->ssl)))
 			/* not a TLS server either: it closes on anyone */
 			fail(a, LW_AUTH_UNKNOWN, "closed without a reply, in the clear and to TLS");
 		else
 			tls_failed(c, a, "TLS handshake failed");
-		ERR_clear_error();
+		libssl.ERR_clear_error();
 		conn_close(c);
 		return -1;
 	}
@@ -208,7 +220,7 @@ static int conn_send(struct conn *c, const uint8_t *b, size_t n)
 		int err;
 
 		if (c->ssl) {
-			int rc = SSL_write(c->ssl, b, (int)n);
+			int rc = libssl.write(c->ssl, b, (int)n);
 
 			if (rc <= 0) {
 				if ((err = tls_io_wait(c, rc)))
@@ -240,7 +252,7 @@ static ssize_t conn_recv(struct conn *c, uint8_t *b, size_t n)
 		int err;
 
 		if (c->ssl) {
-			int rc = SSL_read(c->ssl, b, (int)n);
+			int rc = libssl.read(c->ssl, b, (int)n);
 
 			if (rc > 0)
 				return rc;

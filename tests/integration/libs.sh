@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The libraries the agent loads only when it needs them (lib/os/dynlib.h):
-# libcurl, libmicrohttpd and libsystemd. Each is hidden in turn, in a mount
+# libcurl, libmicrohttpd, libsystemd, libssl and libcrypto. Each is hidden in turn, in a mount
 # namespace of this test's own (/dev/null bound over the file), and the
 # command that needs it says which package to install, while those that do
 # not go on working. The host's files are never touched.
@@ -22,19 +22,36 @@ export -f lib_path without
 T=$(gh_token)
 printf 'deploy log: token=%s\n' "$T" >"$WORK/leak.log"
 
-for so in libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0; do
+LOADED="libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0 libssl.so.3 libcrypto.so.3"
+for so in $LOADED; do
 	check "$so is on this host, to be hidden" test -n "$(lib_path "$so")"
 done
 check "hidden, it cannot be loaded" bash -c '! (without "$1" python3 -c "import ctypes; ctypes.CDLL(\"libcurl.so.4\")") 2>/dev/null' \
 	_ libcurl.so.4
 
 # ---- the commands that never needed them -------------------------------------
-for so in libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0; do
+printf 'deploy log: nothing to see\n' >"$WORK/clean.log"
+LD_DEBUG=files "$LEAKWATCH" scan "$WORK/clean.log" >"$WORK/ld.out" 2>&1
+for so in $LOADED; do
+	check "a scan of a clean file never loads $so" bash -c '! grep -q "file=$1 " "$2"' _ "$so" "$WORK/ld.out"
+done
+for so in libcurl.so.4 libmicrohttpd.so.12 libsystemd.so.0 libssl.so.3; do
 	(without "$so" "$LEAKWATCH" scan --format json "$WORK/leak.log") >"$WORK/scan.out" 2>"$WORK/scan.err"
 	expect "without $so, scan of a file finds the token (exit 1)" 1 "$?"
 	check "and reports it" grep -qF "\"redacted\":\"${T:0:4}...${T: -4}\"" "$WORK/scan.out"
 	check "without $so, rules lists the rules" bash -c '(without "$1" "$2" rules) | grep -q github' _ "$so" "$LEAKWATCH"
 done
+
+# ---- fingerprints without libcrypto: random, and said so -----------------------
+(without libcrypto.so.3 "$LEAKWATCH" scan --format json "$WORK/clean.log") >"$WORK/clean.out" 2>"$WORK/clean.err"
+expect "without libcrypto.so.3, scan of a clean file passes (exit 0)" 0 "$?"
+check "and says nothing of it" bash -c '! grep -Ei "libcrypto|error:|fingerprints are random" "$1"' _ "$WORK/clean.err"
+(without libcrypto.so.3 "$LEAKWATCH" scan --format json "$WORK/leak.log") >"$WORK/nocrypto.out" 2>"$WORK/nocrypto.err"
+expect "without libcrypto.so.3, scan finds the token (exit 1)" 1 "$?"
+check "and reports it, with a fingerprint" \
+	grep -qE "\"redacted\":\"${T:0:4}\.\.\.${T: -4}\",\"fingerprint\":\"[0-9a-f]{32}\"" "$WORK/nocrypto.out"
+check "and says the fingerprint is random, naming libssl3" \
+	grep -q "cannot load libcrypto.so.3.*(the libssl3 package): fingerprints are random" "$WORK/nocrypto.err"
 
 # run_fails_naming SONAME PACKAGE WHAT NAME: without SONAME, `run` with
 # $WORK/NAME.yaml exits with an error (not a timeout) that names PACKAGE
@@ -90,6 +107,6 @@ check "without libsystemd, scan --journal fails (exit $rc)" test "$rc" -ge 2
 check "and names libsystemd0" grep -q "cannot read the journal: cannot load libsystemd.so.0.*(the libsystemd0 package)" \
 	"$WORK/sj.err"
 
-for f in scan.out scan.err ship.err metrics.err agent.out agent.err sj.err; do
+for f in scan.out scan.err nocrypto.out nocrypto.err ship.err metrics.err agent.out agent.err sj.err; do
 	check "no raw token in $f" bash -c '! grep -qF "$1" "$2"' _ "$T" "$WORK/$f"
 done
