@@ -259,3 +259,16 @@ PY
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# the file a soname resolves to, as the dynamic loader finds it
+lib_path() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64|AArch64|aarch64/ { print $NF; exit }'; }
+# without SONAME CMD...: becomes CMD (exec), where SONAME cannot be loaded;
+# run in a subshell, or in the background, where $! is then CMD's pid
+without() {
+	local so=$1 path
+	shift
+	path=$(lib_path "$so")
+	[ -n "$path" ] || { echo "no $so on this host" >&2; exit 99; }
+	exec unshare -m bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$path" "$@"
+}
+export -f lib_path without

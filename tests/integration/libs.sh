@@ -1,23 +1,11 @@
 #!/usr/bin/env bash
 # The libraries the agent loads only when it needs them (lib/os/dynlib.h):
-# libcurl, libmicrohttpd, libsystemd, libssl and libcrypto. Each is hidden in turn, in a mount
-# namespace of this test's own (/dev/null bound over the file), and the
-# command that needs it says which package to install, while those that do
-# not go on working. The host's files are never touched.
+# libcurl, libmicrohttpd, libsystemd, libssl and libcrypto. Each is hidden
+# in turn, in a mount namespace of this test's own (`without`, lib.sh), and
+# the command that needs it says which package to install, while those that
+# do not go on working. The host's files are never touched. (A TLS probe
+# without libssl: probes.sh.)
 . "$(dirname "$0")/lib.sh"
-
-# the file a soname resolves to, as the dynamic loader finds it
-lib_path() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64|AArch64|aarch64/ { print $NF; exit }'; }
-# without SONAME CMD...: becomes CMD (exec), where SONAME cannot be loaded;
-# run in a subshell, or in the background, where $! is then CMD's pid
-without() {
-	local so=$1 path
-	shift
-	path=$(lib_path "$so")
-	[ -n "$path" ] || { echo "no $so on this host" >&2; exit 99; }
-	exec unshare -m bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$path" "$@"
-}
-export -f lib_path without
 
 T=$(gh_token)
 printf 'deploy log: token=%s\n' "$T" >"$WORK/leak.log"

@@ -116,6 +116,12 @@ expect_auth "etcd without auth: none, critical" open tcp 2379 auth.state=none au
 expect_auth "etcd wanting client certificates: tls, certificate required" open tcp 2479 auth.state=tls \
 	auth.tls=true auth.client_cert=required severity=high "auth.evidence~=client certificate required"
 
+# without libssl (loaded at the first TLS probe): unknown, and why
+(without libssl.so.3 "$LEAKWATCH" listeners --config "$CFG" --format json) >"$WORK/nossl.json" 2>"$WORK/nossl.err"
+expect_auth "without libssl, the TLS listener: unknown, naming the package" nossl tcp 2479 auth.state=unknown \
+	"auth.evidence~=cannot load libssl.so.3" "auth.evidence~=the libssl3 package"
+expect_auth "without libssl, a plain one is still probed" nossl tcp 2379 auth.state=none auth.protocol=etcd
+
 "$LEAKWATCH" listeners --config "$CFG" --format json --no-probe >"$WORK/noprobe.json" 2>/dev/null
 check "--no-probe: no listener of the namespace carries auth" python3 -c '
 import json, sys
