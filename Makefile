@@ -49,8 +49,9 @@ COLLECTOR_CPPFLAGS := -Icollector -I/usr/include/postgresql
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-# libcurl, libmicrohttpd and libsystemd are not here: the agent loads them
-# when it starts its exporter, its metrics endpoint and its journal reader
+# libcurl, libmicrohttpd, libsystemd, libssl and libcrypto are not here: the
+# agent loads them when it starts its exporter, its metrics endpoint and its
+# journal reader, at its first TLS probe and its first fingerprint
 # (lib/os/dynlib.h), so that the other commands do not map them and the
 # thirty libraries behind them.
 LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lhs -lm -lprotobuf-c -lpthread
