@@ -346,7 +346,7 @@ TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
 TEST_LINK_test_lines = $(call agent_objs,scan/lines)
 TEST_LINK_test_secret = $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
-TEST_LDLIBS_test_secret := -lcrypto $(LDLIBS_LIB)
+TEST_LDLIBS_test_secret := $(LDLIBS_LIB)
 TEST_LINK_test_unpack = $(call agent_objs,scan/unpack) $(LW_LIB)
 TEST_LDLIBS_test_unpack := -ldeflate -lzstd -llzma -lbz2 $(LDLIBS_LIB)
 TEST_LINK_test_spool = $(call agent_objs,delivery/spool) $(LW_LIB)
@@ -361,7 +361,7 @@ TEST_LDLIBS_test_placeholder := -lm $(LDLIBS_LIB)
 TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
 TEST_LINK_test_ruledoc = $(call agent_objs,rules/ruledoc) $(RULES_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
-TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
+TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_hscache = $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_hscache := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_sha256 = $(call agent_objs,detect/sha256) $(LW_LIB)
@@ -387,7 +387,7 @@ TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coalesce logfiles/watch leaks/secret leaks/cryptoapi \
 	leaks/relay logfiles/readback logfiles/uncaptured leaks/finding logfiles/offsets) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
-TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) -lcrypto $(LDLIBS_LIB)
+TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 # Alert delivery: the outbox on a real store, a real sink on loopback
 TEST_LINK_test_collector_dispatch := $(addprefix $(BUILD)/collector/,notify/dispatch.o notify/outbox.o \
 	notify/sink.o payload/payload.o payload/payload_am.o payload/payload_pd.o payload/payload_slack.o payload/payload_webhook.o \

@@ -13,7 +13,6 @@
 
 #include "detect/sha256.h"
 
-
 #define MAX_DB (64u << 20)
 #define PREFIX "rules-"
 #define SUFFIX ".hsdb"

@@ -17,8 +17,10 @@
 #include <hs/hs.h>
 #include <stddef.h>
 
+#include "detect/sha256.h"
+
 struct hscache_key {
-	unsigned char sha256[32];
+	unsigned char sha256[LW_SHA256_LEN];
 };
 
 /* The rule set alone (mode, every expression with its flags and id), for

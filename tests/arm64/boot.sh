@@ -60,10 +60,10 @@ cp "$LEAKWATCH" "$R/usr/bin/leakwatch"
 cp "$(find "$kdir/root/lib/modules/$kver" -name dummy.ko)" "$R/lw/dummy.ko"
 # The agent's shared libraries, and theirs, from the :arm64 packages
 # (readelf reads a foreign ELF; ldd would run it). The libraries the agent
-# loads itself when it needs them (agent/*/*api.c) are not NEEDED entries,
-# so they are named from their modules.
+# loads itself when it needs them are not NEEDED entries, so they are named
+# from their modules (loaded_sonames).
 libs() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
-todo="$(libs "$LEAKWATCH") $(sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' "$LW_ROOT"/agent/*/*api.c)"
+todo="$(libs "$LEAKWATCH") $(loaded_sonames)"
 seen=" "
 while [ -n "$todo" ]; do
 	next=

@@ -416,7 +416,7 @@ check "Dockerfile: every runtime package is a Debian 12 package, for amd64 and a
 # the amd64 binaries, and the arm64 ones the cross build made.
 A64=$LW_ROOT/${ARM64_BUILD:-build/arm64}
 # and the libraries the agent loads itself when it needs them (lib/os/dynlib.h)
-loaded=$(sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' "$LW_ROOT"/agent/*/*api.c | sort | xargs)
+loaded=$(loaded_sonames | xargs)
 for pair in "amd64:$LEAKWATCH:$COLLECTOR" "arm64:$A64/leakwatch:$A64/leakwatch-collector"; do
 	IFS=: read -r arch lw col <<<"$pair"
 	[ -x "$lw" ] || { fail "Dockerfile: $arch binaries to check" "no $lw (make ARCH=arm64)"; continue; }

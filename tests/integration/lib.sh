@@ -260,6 +260,9 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# the sonames the agent loads itself when it needs them (lib/os/dynlib.h),
+# read from their modules, agent/*/*api.c: one per line, sorted
+loaded_sonames() { sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' "$LW_ROOT"/agent/*/*api.c | sort; }
 # the file a soname resolves to, as the dynamic loader finds it
 lib_path() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64|AArch64|aarch64/ { print $NF; exit }'; }
 # without SONAME CMD...: becomes CMD (exec), where SONAME cannot be loaded;

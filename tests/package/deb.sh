@@ -23,7 +23,7 @@ for a in amd64 arm64; do
 done
 
 # the sonames the agent loads when it needs them, from their modules
-loaded=$(sed -n 's/.*\.soname = "\([^"]*\)".*/\1/p' agent/*/*api.c | sort | xargs)
+loaded=$(loaded_sonames | xargs)
 check "the agent loads libraries when it needs them: $loaded" test "$(wc -w <<<"$loaded")" -ge 3
 
 for a in amd64 arm64; do
