@@ -3,67 +3,24 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
-/* Lower-cases the first cap bytes of s: placeholders sit near the start. */
-static size_t lower(const char *s, size_t n, char *out, size_t cap)
+/* Only the first LOOK bytes are searched for marks and alphabet runs:
+ * placeholders sit near the start, and a long value costs no more. */
+#define LOOK 512
+
+/* ASCII lower case; other bytes as they are (never the locale's) */
+static inline unsigned char fold(char c)
 {
-	if (n > cap)
-		n = cap;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-	}
-	return n;
+	return (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
 }
 
-static bool equals_ci(const char *s, size_t n, const char *word)
+/* s[0..n) equals lower (all lower case), ignoring the case of s */
+static bool equals_folded(const char *s, const char *lower, size_t n)
 {
-	return strlen(word) == n && !strncasecmp(s, word, n);
-}
-
-/* aaaaaaaa, abababab, 00000000 ... */
-static bool repetitive(const char *s, size_t n)
-{
-	unsigned char seen[256] = { 0 };
-	size_t run = 1, distinct = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!seen[(unsigned char)s[i]]++)
-			distinct++;
-		if (i && s[i] == s[i - 1]) {
-			if (++run >= 8)
-				return true;
-		} else {
-			run = 1;
-		}
-	}
-	return n >= 6 && distinct <= 2;
-}
-
-static bool alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/*
- * abcdef, aBcDeF, 123456, zyxwvu: six characters that follow each other in
- * the alphabet. A random token holds such a run once in ~10^7.
- */
-static bool alphabet_run(const char *low, size_t n)
-{
-	size_t up = 1, down = 1;
-
-	for (size_t i = 1; i < n; i++) {
-		bool ok = alnum(low[i]) && alnum(low[i - 1]);
-
-		up = ok && low[i] == low[i - 1] + 1 ? up + 1 : 1;
-		down = ok && low[i] == low[i - 1] - 1 ? down + 1 : 1;
-		if (up >= 6 || down >= 6)
-			return true;
-	}
-	return false;
+	for (size_t i = 0; i < n; i++)
+		if (fold(s[i]) != (unsigned char)lower[i])
+			return false;
+	return true;
 }
 
 /* Substrings that mark a stand-in, lower case. */
@@ -81,43 +38,91 @@ static const struct {
 };
 #define N_PARTS (sizeof(parts) / sizeof(parts[0]))
 
-/* parts by first byte: one pass over the value instead of a memmem per part */
+/*
+ * parts by first byte, and the pairs of bytes a part starts with: a value
+ * is read once, and a part is looked for only where its first two bytes
+ * are, so random bytes (most values) rarely branch off the pass
+ */
 static uint8_t bucket_first[256], bucket_next[N_PARTS];
+static uint64_t part_starts[65536 / 64];
 
 __attribute__((constructor)) static void init_buckets(void)
 {
 	memset(bucket_first, 0xff, sizeof(bucket_first));
 	for (size_t i = N_PARTS; i-- > 0;) {
 		unsigned char c = (unsigned char)parts[i].s[0];
+		unsigned pair = (unsigned)c << 8 | (unsigned char)parts[i].s[1];
 
 		bucket_next[i] = bucket_first[c];
 		bucket_first[c] = (uint8_t)i;
+		part_starts[pair / 64] |= 1ULL << (pair % 64);
 	}
 }
 
-static bool has_part(const char *low, size_t n)
+static inline bool part_may_start(unsigned char a, unsigned char b)
 {
-	for (size_t i = 0; i < n; i++)
-		for (uint8_t k = bucket_first[(unsigned char)low[i]]; k != 0xff; k = bucket_next[k])
-			if (parts[k].n <= n - i && !memcmp(low + i, parts[k].s, parts[k].n))
-				return true;
+	unsigned pair = (unsigned)a << 8 | b;
+
+	return part_starts[pair / 64] >> (pair % 64) & 1;
+}
+
+/* Does a mark start at s[i], within the first n bytes? */
+static bool part_at(const char *s, size_t i, size_t n)
+{
+	for (uint8_t k = bucket_first[fold(s[i])]; k != 0xff; k = bucket_next[k])
+		if (parts[k].n <= n - i && equals_folded(s + i, parts[k].s, parts[k].n))
+			return true;
 	return false;
+}
+
+static inline bool alnum(unsigned char c)
+{
+	return ((unsigned)c - 'a' < 26u) | ((unsigned)c - '0' < 10u);
 }
 
 /*
- * sk-proj-xxxxxxxx...: a run of x in one case (xXxXx is random), five long
- * in a short value, eight in a long one (where five happen by chance).
+ * The checks that look at every byte, in one pass (every candidate of
+ * every rule comes here), written so that a random value takes no branch
+ * it cannot predict:
+ * - a mark from parts[] in the first LOOK bytes, case ignored;
+ * - abcdef, aBcDeF, 123456, zyxwvu: six characters that follow each other
+ *   in the alphabet, in the first LOOK bytes (a random token holds such a
+ *   run once in ~10^7);
+ * - sk-proj-xxxxxxxx...: a run of x in one case (xXxXx is random), five
+ *   long in a short value, eight in a long one (where five happen by chance);
+ * - aaaaaaaa: a run of eight of one byte; abababab, 000000: six bytes or
+ *   more, of at most two kinds.
  */
-static bool x_mask(const char *s, size_t n)
+static bool stand_in_bytes(const char *s, size_t n)
 {
-	size_t run = 0;
+	size_t look = n < LOOK ? n : LOOK, xs_max = n < 64 ? 5 : 8;
+	unsigned char prev = (unsigned char)s[0], lprev = fold(s[0]), first = prev, second = prev;
+	size_t up = 1, down = 1, same = 1, kinds = 1, xs = lprev == 'x';
 
-	for (size_t i = 0; i < n; i++) {
-		run = (s[i] == 'x' || s[i] == 'X') && i && s[i] == s[i - 1] ? run + 1 : (s[i] == 'x' || s[i] == 'X');
-		if (run >= 8 || (run >= 5 && n < 64))
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)s[i], lo = fold(s[i]);
+		size_t eq = c == prev;
+
+		same = 1 + same * eq;
+		xs = (lo == 'x') * (1 + xs * eq); /* x after x, X after X */
+		if (kinds < 3 && c != first && c != second) {
+			second = c;
+			kinds++;
+		}
+		if (i < look) {
+			size_t ok = alnum(lo) & alnum(lprev);
+
+			up = 1 + up * (ok & (lo == lprev + 1));
+			down = 1 + down * (ok & (lo + 1 == lprev));
+			if (part_may_start(lprev, lo) && part_at(s, i - 1, look))
+				return true;
+		}
+		if ((same >= 8) | (xs >= xs_max) | (up >= 6) | (down >= 6))
 			return true;
+		prev = c;
+		lprev = lo;
 	}
-	return false;
+	return n >= 6 && kinds <= 2;
 }
 
 /* ****, xxxx, ----, ____: a mask of any length */
@@ -150,39 +155,49 @@ static bool variable(const char *s, size_t n)
 }
 
 /* test, dummy, fake: the whole value or its end (mytoken_test, key-dummy) */
-static bool stand_in_suffix(const char *low, size_t ln, size_t n)
+static bool stand_in_suffix(const char *s, size_t n)
 {
-	static const char *const ends[] = { "test", "dummy", "fake" };
+	static const struct {
+		const char *s;
+		size_t n;
+	} ends[] = { { "test", 4 }, { "dummy", 5 }, { "fake", 4 } };
 
-	if (ln < n)
-		return false; /* the end was cut off: only the start was looked at */
-	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		size_t k = strlen(ends[i]);
-
-		if (ln >= k && !memcmp(low + ln - k, ends[i], k))
+	if (n > LOOK)
+		return false; /* only the start of a long value is looked at */
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (n >= ends[i].n && equals_folded(s + n - ends[i].n, ends[i].s, ends[i].n))
 			return true;
-	}
+	return false;
+}
+
+/* a value that is one of these words, case ignored, stands in */
+static bool stand_in_word(const char *s, size_t n)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} words[] = {
+#define W(x) { x, sizeof(x) - 1 }
+		W("changeme"), W("change_me"), W("changeit"), W("null"), W("nil"), W("none"), W("undefined"),
+		W("true"), W("false"), W("yes"), W("no"), W("example"), W("password"), W("passwd"), W("pass"),
+		W("passphrase"), W("mypassword"), W("my_password"), W("mysecret"), W("secret"), W("token"),
+		W("redacted"), W("removed"), W("hidden"), W("masked"), W("filtered"), W("sample"), W("placeholder"),
+		W("todo"), W("tbd"), W("default"), W("empty"), W("unset"), W("notset"), W("n/a"), W("string"),
+		W("value"), W("your_api_key"), W("api_key"), W("apikey"), W("nan"), W("[]"), W("{}"), W("\"\""),
+		W("''"),
+#undef W
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].n == n && equals_folded(s, words[i].s, n))
+			return true;
 	return false;
 }
 
 bool placeholder__match(const char *s, size_t n)
 {
-	static const char *const words[] = {
-		"changeme", "change_me", "changeit", "null", "nil", "none", "undefined", "true", "false", "yes",
-		"no", "example", "password", "passwd", "pass", "passphrase", "mypassword", "my_password", "mysecret", "secret",
-		"token", "redacted", "removed", "hidden", "masked", "filtered", "sample", "placeholder", "todo",
-		"tbd", "default", "empty", "unset", "notset", "n/a", "string", "value", "your_api_key", "api_key",
-		"apikey", "nan", "[]", "{}", "\"\"", "''",
-	};
-	char low[512];
-	size_t ln;
-
 	if (n == 0)
 		return true;
-	for (size_t i = 0; n <= 16 && i < sizeof(words) / sizeof(words[0]); i++)
-		if (equals_ci(s, n, words[i]))
-			return true;
-	ln = lower(s, n, low, sizeof(low));
-	return has_part(low, ln) || x_mask(s, n) || mask(s, n) || wrapped(s, n) || variable(s, n) || repetitive(s, n) ||
-	       alphabet_run(low, ln) || stand_in_suffix(low, ln, n);
+	return stand_in_word(s, n) || mask(s, n) || wrapped(s, n) || variable(s, n) || stand_in_suffix(s, n) ||
+	       stand_in_bytes(s, n);
 }

@@ -119,6 +119,20 @@ static bool names_a_secret(const char *s, size_t n)
 	return false;
 }
 
+/* NUL, blanks, '?' and brackets: a test per byte of every generic value,
+ * so a bit in one of two masks (all are ASCII), with no branch to mispredict */
+static inline bool never_in_credential(char c)
+{
+#define BIT(ch) (1ULL << ((ch) & 63))
+	static const uint64_t below64 = BIT('\0') | BIT('\t') | BIT(' ') | BIT('(') | BIT(')') | BIT('<') | BIT('>') |
+					BIT('?');
+	static const uint64_t from64 = BIT('[') | BIT(']') | BIT('{') | BIT('}');
+#undef BIT
+	unsigned char u = (unsigned char)c;
+
+	return u < 128 && ((u & 64 ? from64 : below64) >> (u & 63) & 1);
+}
+
 /*
  * A generic value: mixes letters with digits or case, and is none of the
  * things that stand after "token:" or "password:" without being one: a
@@ -133,7 +147,7 @@ static bool generic_value(const char *s, size_t n)
 		return false;
 	/* characters no credential holds; brackets are code (Optional[str], Foo<Bar>, f(x)) */
 	for (size_t i = 0; i < n; i++)
-		if (!s[i] || strchr(" \t?{}[]()<>", s[i]))
+		if (never_in_credential(s[i]))
 			return false;
 	/* dates, versions, addresses, UUIDs, paths */
 	if (!(c & 3))

@@ -37,9 +37,12 @@ static void test_count_agrees_with_bytes(void **state)
 	for (size_t off = 0; off < 16; off++)
 		for (size_t n = 0; n < 300; n++)
 			assert_int_equal(lines__count(buf + off, n), slow_count(buf + off, n));
-	/* past 255 vectors, where each lane's byte counter is added up */
+	/* past 255 turns, where each lane's byte counter is added up: turns
+	 * of 64 bytes, then of 16, then bytes */
 	memset(buf, '\n', N);
 	assert_int_equal(lines__count(buf, N), N);
+	assert_int_equal(lines__count(buf + 5, 255 * 64 + 63), 255 * 64 + 63);
+	assert_int_equal(lines__count(buf + 1, 255 * 64 + 48 + 15), 255 * 64 + 48 + 15);
 	assert_int_equal(lines__count(buf + 3, 255 * 16 + 1), 255 * 16 + 1);
 	assert_int_equal(lines__count(buf, 255 * 16 * 3 + 15), 255 * 16 * 3 + 15);
 	memset(buf, 'x', N);
