@@ -49,11 +49,11 @@ COLLECTOR_CPPFLAGS := -Icollector -I/usr/include/postgresql
 DEPFLAGS = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-# libcurl, libmicrohttpd, libsystemd, libssl and libcrypto are not here: the
-# agent loads them when it starts its exporter, its metrics endpoint and its
-# journal reader, at its first TLS probe and its first fingerprint
-# (lib/os/dynlib.h), so that the other commands do not map them and the
-# thirty libraries behind them.
+# libcurl, libmicrohttpd, libsystemd and libssl are not here: the agent
+# loads them when it starts its exporter, its metrics endpoint and its
+# journal reader, and at its first TLS probe (lib/os/dynlib.h), so that the
+# other commands do not map them and the thirty libraries behind them.
+# Fingerprints are HMAC-SHA256 by agent/detect/sha256, without libcrypto.
 LDLIBS_AGENT := -lbpf -lelf -lz -ldeflate -lzstd -llzma -lbz2 -lyaml -lhs -lm -lprotobuf-c -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -345,7 +345,7 @@ TEST_LINK_test_service = $(call agent_objs,listeners/service) $(LW_LIB)
 TEST_LINK_test_socktab = $(call agent_objs,listeners/socktab) $(LW_LIB)
 TEST_LINK_test_watch = $(call agent_objs,logfiles/watch) $(LW_LIB)
 TEST_LINK_test_lines = $(call agent_objs,scan/lines)
-TEST_LINK_test_secret = $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
+TEST_LINK_test_secret = $(call agent_objs,leaks/secret detect/sha256) $(LW_LIB)
 TEST_LDLIBS_test_secret := $(LDLIBS_LIB)
 TEST_LINK_test_unpack = $(call agent_objs,scan/unpack) $(LW_LIB)
 TEST_LDLIBS_test_unpack := -ldeflate -lzstd -llzma -lbz2 $(LDLIBS_LIB)
@@ -358,7 +358,7 @@ TEST_LINK_test_validate = $(call agent_objs,rules/validate rules/placeholder) $(
 TEST_LDLIBS_test_validate := -lm $(LDLIBS_LIB)
 TEST_LINK_test_placeholder = $(call agent_objs,rules/placeholder rules/validate) $(LW_LIB)
 TEST_LDLIBS_test_placeholder := -lm $(LDLIBS_LIB)
-TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
+TEST_LINK_test_rules = $(DETECT_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
 TEST_LINK_test_ruledoc = $(call agent_objs,rules/ruledoc) $(RULES_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_ruledoc := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LDLIBS_test_rules := $(LDLIBS_DETECT) $(LDLIBS_LIB)
@@ -373,7 +373,7 @@ PROBE_OBJS = $(filter-out %/runner.o %/pool.o,$(filter $(BUILD)/agent/probes/%,$
 CONFIG_OBJS = $(call agent_objs,settings/config settings/cfgjournal settings/cfgrules settings/probecfg core/statusd core/mhdapi core/metrics logfiles/watch) \
 	$(DETECT_OBJS) $(PROBE_OBJS)
 TEST_LINK_test_config = $(CONFIG_OBJS) $(LW_LIB)
-TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret leaks/cryptoapi) $(LW_LIB)
+TEST_LINK_test_scanner = $(CONFIG_OBJS) $(call agent_objs,leaks/secret) $(LW_LIB)
 TEST_LINK_test_relay = $(call agent_objs,leaks/relay) $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_relay := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_jcursor = $(call agent_objs,journal/jcursor) $(LW_LIB)
@@ -384,7 +384,7 @@ TEST_LINK_test_filetab = $(call agent_objs,logfiles/filetab attrib/hostfs) $(DET
 TEST_LDLIBS_test_filetab := $(LDLIBS_DETECT) $(LDLIBS_LIB)
 TEST_LINK_test_procinfo = $(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_procinfo := $(LDLIBS_DETECT) $(LDLIBS_LIB)
-TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coalesce logfiles/watch leaks/secret leaks/cryptoapi \
+TEST_LINK_test_leaks = $(call agent_objs,leaks/leaks logfiles/filetab leaks/coalesce logfiles/watch leaks/secret \
 	leaks/relay logfiles/readback logfiles/uncaptured leaks/finding logfiles/offsets) \
 	$(PROCINFO_OBJS) $(DETECT_OBJS) $(LW_LIB)
 TEST_LDLIBS_test_leaks := $(LDLIBS_DETECT) $(LDLIBS_LIB)

@@ -3,7 +3,9 @@
 # each time (the baseline), a first start as it was before the database was
 # built in (compiled, then kept in a new cache), a start from a warm cache,
 # and starts with the database built into the binary (agent/detect/hsdb.h):
-# with no cache at all, and as a first start with an empty cache folder.
+# with no cache at all, and as a first start with an empty cache folder;
+# then a scan of a one-line file with one finding, which adds the first
+# fingerprint (and whatever it loads) to a start.
 # LEAKWATCH_BUILTIN_DB=off passes over the built-in database. Prints
 # figures; never fails on speed.
 set -eu
@@ -14,6 +16,9 @@ LW=$BUILD/leakwatch
 work=$(mktemp -d /tmp/lwstartup.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 : >"$work/empty.log"
+# a database URI with a random password: one finding (never printed)
+printf 'conn=postgres://app:%s@db.internal:5432/app\n' \
+	"$(head -c 96 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)" >"$work/one.log"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 scan=("$LW" scan --key "$work/key" --quiet "$work/empty.log")
@@ -26,22 +31,34 @@ if [ -e "$work/probe" ]; then
 fi
 
 names=("compiled each run" "first start, before: compiled and cached" "from the cache"
-	"built in, no cache" "first start, now: built in")
+	"built in, no cache" "first start, now: built in" "built in, one finding")
 cmds=("env LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR= ${scan[*]}"
 	"env LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR=$work/first ${scan[*]}"
 	"env LEAKWATCH_BUILTIN_DB=off LEAKWATCH_CACHE_DIR=$work/cache ${scan[*]}"
 	"env LEAKWATCH_CACHE_DIR= ${scan[*]}"
-	"env LEAKWATCH_CACHE_DIR=$work/first ${scan[*]}")
+	"env LEAKWATCH_CACHE_DIR=$work/first ${scan[*]}"
+	"env LEAKWATCH_CACHE_DIR= ${scan[*]/%empty.log/one.log}")
 # each run of the first-start commands finds the cache folder gone
-prepares=(true "rm -rf $work/first" true true "rm -rf $work/first")
+prepares=(true "rm -rf $work/first" true true "rm -rf $work/first" true)
 
-echo "== leakwatch scan start-up, empty file"
+# the finding's scan exits 1, which hyperfine is told to accept (-i): each
+# command is checked for its own exit code once here instead
+for i in "${!cmds[@]}"; do
+	want=0
+	[ "$i" = 5 ] && want=1
+	${prepares[$i]}
+	rc=0
+	${cmds[$i]} >/dev/null || rc=$?
+	[ "$rc" = "$want" ] || { echo "bench/startup.sh: '${names[$i]}' exited $rc, not $want" >&2; exit 1; }
+done
+
+echo "== leakwatch scan start-up, empty file (and one with one finding)"
 if command -v hyperfine >/dev/null; then
 	args=()
 	for i in "${!cmds[@]}"; do
 		args+=(--prepare "${prepares[$i]}" --command-name "${names[$i]}" "${cmds[$i]}")
 	done
-	hyperfine -N --warmup 3 --runs 30 --style basic "${args[@]}"
+	hyperfine -N -i --warmup 3 --runs 30 --style basic "${args[@]}"
 else
 	for i in "${!cmds[@]}"; do
 		t0=$(date +%s%N)

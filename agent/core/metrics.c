@@ -121,10 +121,6 @@ char *metrics__render(const struct lw_metrics *m)
 	       m->config_reloads);
 	metric(&o, "leakwatch_config_reload_failures_total", "counter",
 	       "Configuration reloads rejected; the previous configuration stayed.", m->config_reload_failures);
-	metric(&o, "leakwatch_fingerprint_fallbacks_total", "counter",
-	       "Fingerprints computed without the per-thread HMAC context: by one-shot HMAC, or at random "
-	       "(repeats not merged) when OpenSSL failed entirely.",
-	       m->fingerprint_fallbacks);
 	if (o.failed) {
 		free(o.buf);
 		return NULL;

@@ -33,7 +33,6 @@ struct lw_metrics {
 	uint64_t spool_oldest_age_s;
 	uint64_t config_reloads;
 	uint64_t config_reload_failures;
-	uint64_t fingerprint_fallbacks; /* made without the per-thread HMAC context (secret__fallbacks) */
 	uint64_t start_time_s;
 	/* the open listeners now, by exposure and severity */
 	uint64_t listeners[LW_CLASS_COUNT][LW_SEVERITY_COUNT];

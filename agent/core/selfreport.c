@@ -14,7 +14,6 @@
 
 #include "os/clock.h"
 #include "delivery/encode.h"
-#include "leaks/secret.h"
 #include "wire/jsonw.h"
 #include "os/log.h"
 
@@ -192,7 +191,6 @@ void runtime__publish_status(struct agent *a)
 	}
 	m.config_reloads = a->reloads;
 	m.config_reload_failures = a->reload_failures;
-	m.fingerprint_fallbacks = secret__fallbacks();
 	m.start_time_s = a->started_s;
 	socktab__each(a->socks, count_listener, &m);
 	statusd__publish(a->status, &m, a->ready);

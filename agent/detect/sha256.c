@@ -3,6 +3,14 @@
 
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#include <sys/auxv.h>
+#endif
+
 /* FIPS 180-4, 4.2.2: the first 32 bits of the fractional parts of the
  * cube roots of the first 64 primes */
 static const uint32_t K[64] = {
@@ -22,7 +30,7 @@ static inline uint32_t ror(uint32_t x, unsigned n)
 }
 
 /* 6.2.2: one 512-bit block into the hash value */
-static void compress(uint32_t h[8], const uint8_t *p)
+static void compress_portable(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t w[64], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
 
@@ -56,6 +64,96 @@ static void compress(uint32_t h[8], const uint8_t *p)
 	h[5] += f;
 	h[6] += g;
 	h[7] += k;
+}
+
+/*
+ * The same with the CPU's SHA-256 instructions, where it has them: x86's
+ * SHA extensions (AMD Zen, Intel since Ice Lake and Goldmont), arm64's
+ * SHA2. A fingerprint is four blocks, and a retro-scan of text dense with
+ * findings makes one per finding: ~5x fewer cycles than compress_portable.
+ * Both take the message four words at a time, m[] holding the last 16:
+ * W[t..t+3] = sigma1-part(sigma0-part(W[t-16..]) + W[t-7..t-4]), then two
+ * rounds at a time with the round constants added.
+ */
+#if defined(__x86_64__)
+__attribute__((target("sha,sse4.1,ssse3"))) static void compress_cpu(uint32_t h[8], const uint8_t *p)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	/* the instructions hold the state as ABEF and CDGH, A in the top lane */
+	__m128i cdab = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+	__m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8), cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+	__m128i abef0 = abef, cdgh0 = cdgh, m[4], feba, dchg;
+
+	for (int j = 0; j < 4; j++)
+		m[j] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * j)), bswap);
+	for (int i = 0; i < 16; i++) {
+		__m128i wk;
+
+		if (i >= 4)
+			m[i & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(m[i & 3], m[(i + 1) & 3]),
+								       _mm_alignr_epi8(m[(i + 3) & 3], m[(i + 2) & 3], 4)),
+							m[(i + 3) & 3]);
+		wk = _mm_add_epi32(m[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+		/* two rounds: the new ABEF, and the old one is the new CDGH */
+		cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+		abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+	}
+	feba = _mm_shuffle_epi32(_mm_add_epi32(abef, abef0), 0x1B);
+	dchg = _mm_shuffle_epi32(_mm_add_epi32(cdgh, cdgh0), 0xB1);
+	_mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(feba, dchg, 0xF0));
+	_mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static bool cpu_has_sha256(void)
+{
+	unsigned a, b, c, d;
+
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3) &&
+	       __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#elif defined(__aarch64__)
+__attribute__((target("+crypto"))) static void compress_cpu(uint32_t h[8], const uint8_t *p)
+{
+	uint32x4_t abcd = vld1q_u32(&h[0]), efgh = vld1q_u32(&h[4]), abcd0 = abcd, efgh0 = efgh, m[4];
+
+	for (int j = 0; j < 4; j++)
+		m[j] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16 * j)));
+	for (int i = 0; i < 16; i++) {
+		uint32x4_t wk, before = abcd;
+
+		if (i >= 4)
+			m[i & 3] = vsha256su1q_u32(vsha256su0q_u32(m[i & 3], m[(i + 1) & 3]), m[(i + 2) & 3],
+						   m[(i + 3) & 3]);
+		wk = vaddq_u32(m[i & 3], vld1q_u32(&K[4 * i]));
+		abcd = vsha256hq_u32(abcd, efgh, wk);
+		efgh = vsha256h2q_u32(efgh, before, wk);
+	}
+	vst1q_u32(&h[0], vaddq_u32(abcd, abcd0));
+	vst1q_u32(&h[4], vaddq_u32(efgh, efgh0));
+}
+
+static bool cpu_has_sha256(void)
+{
+	return getauxval(AT_HWCAP) & HWCAP_SHA2;
+}
+#endif
+
+static void (*compress)(uint32_t h[8], const uint8_t *p) = compress_portable;
+
+bool sha256__accelerated(bool allow)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	compress = allow && cpu_has_sha256() ? compress_cpu : compress_portable;
+#else
+	(void)allow;
+#endif
+	return compress != compress_portable;
+}
+
+__attribute__((constructor)) static void pick_compress(void)
+{
+	sha256__accelerated(true);
 }
 
 void sha256__init(struct sha256 *c)
@@ -116,4 +214,49 @@ void sha256__final(struct sha256 *c, uint8_t out[LW_SHA256_LEN])
 		out[4 * i + 3] = (uint8_t)c->h[i];
 	}
 	memset(c, 0, sizeof(*c));
+}
+
+/* One key block (the key, or its digest when longer) XORed with pad, compressed from the initial value. */
+static void keyed_state(const uint8_t *key, size_t len, uint8_t pad, uint32_t out[8])
+{
+	uint8_t block[64], digest[LW_SHA256_LEN];
+	struct sha256 c;
+
+	if (len > sizeof(block)) {
+		sha256__init(&c);
+		sha256__update(&c, key, len);
+		sha256__final(&c, digest);
+		key = digest;
+		len = sizeof(digest);
+	}
+	memset(block, pad, sizeof(block));
+	for (size_t i = 0; i < len; i++)
+		block[i] ^= key[i];
+	sha256__init(&c);
+	compress(c.h, block);
+	memcpy(out, c.h, sizeof(c.h));
+	explicit_bzero(block, sizeof(block));
+	explicit_bzero(digest, sizeof(digest));
+	explicit_bzero(&c, sizeof(c));
+}
+
+void hmac_sha256__key(struct hmac_sha256 *m, const void *key, size_t len)
+{
+	keyed_state(key, len, 0x36, m->inner);
+	keyed_state(key, len, 0x5c, m->outer);
+}
+
+void hmac_sha256__mac(const struct hmac_sha256 *m, const void *msg, size_t len, uint8_t out[LW_SHA256_LEN])
+{
+	uint8_t inner[LW_SHA256_LEN];
+	struct sha256 c = { .total = 64 }; /* the key block is behind each state */
+
+	memcpy(c.h, m->inner, sizeof(c.h));
+	sha256__update(&c, msg, len);
+	sha256__final(&c, inner);
+	c = (struct sha256){ .total = 64 };
+	memcpy(c.h, m->outer, sizeof(c.h));
+	sha256__update(&c, inner, sizeof(inner));
+	sha256__final(&c, out);
+	explicit_bzero(inner, sizeof(inner));
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +11,7 @@
 #include <unistd.h>
 
 #include "data/hex.h"
-#include "leaks/cryptoapi.h"
-#include "os/log.h"
+#include "detect/sha256.h"
 #include "os/random.h"
 
 /* 64+ hex characters (a trailing newline allowed) decode; anything else is raw key material. */
@@ -118,14 +116,13 @@ int secret__load_key(const char *path, bool create, struct lw_fpkey *out, char *
 }
 
 /*
- * One HMAC context per thread, keyed once. HMAC()'s one-shot form looks the
- * algorithm up (under a lock) and builds its contexts on every call: ~1 us,
- * 8% of a retro-scan of text dense with findings. A keyed context restarts
- * in ~0.2 us. Each thread that fingerprints (the agent's pipeline, a scan
- * job) keeps its own until it exits, so no lock is taken per finding.
+ * The key's HMAC states, per thread: keying costs two SHA-256 blocks, as
+ * much as a fingerprint itself, so each thread that fingerprints (the
+ * agent's pipeline, a scan job) keys once and keeps its states and a copy
+ * of the key until it exits, with no lock per finding.
  */
 struct keyed_mac {
-	EVP_MAC_CTX *ctx;
+	struct hmac_sha256 mac;
 	size_t len; /* 0 until keyed */
 	uint8_t key[LW_FP_KEY_MAX];
 };
@@ -133,15 +130,11 @@ struct keyed_mac {
 static pthread_key_t keyed_mac_slot;
 static pthread_once_t keyed_mac_once = PTHREAD_ONCE_INIT;
 static bool keyed_mac_usable;
-static _Atomic uint64_t fallbacks;
 
 static void keyed_mac_free(void *p)
 {
-	struct keyed_mac *m = p;
-
-	libcrypto.MAC_CTX_free(m->ctx);
-	explicit_bzero(m, sizeof(*m));
-	free(m);
+	explicit_bzero(p, sizeof(struct keyed_mac));
+	free(p);
 }
 
 static void keyed_mac_setup(void)
@@ -149,44 +142,10 @@ static void keyed_mac_setup(void)
 	keyed_mac_usable = pthread_key_create(&keyed_mac_slot, keyed_mac_free) == 0;
 }
 
-/* libcrypto, loaded by the first fingerprint; a host without it is told once. */
-static bool crypto_loaded(void)
+/* This thread's states under k, keyed now if the key is new to it; NULL
+ * when no slot can be had (the caller keys on its stack instead). */
+static const struct hmac_sha256 *keyed_mac(const struct lw_fpkey *k)
 {
-	static atomic_bool told;
-	char err[320];
-
-	if (!cryptoapi__load(err, sizeof(err)))
-		return true;
-	if (!atomic_exchange(&told, true))
-		log_error("%s: fingerprints are random, and repeats of a secret are not merged", err);
-	return false;
-}
-
-/* A context for this thread, kept in its slot; NULL if none can be made. */
-static struct keyed_mac *new_keyed_mac(void)
-{
-	struct keyed_mac *m = crypto_loaded() ? calloc(1, sizeof(*m)) : NULL;
-	EVP_MAC *hmac = m ? libcrypto.MAC_fetch(NULL, "HMAC", NULL) : NULL;
-
-	if (hmac) {
-		m->ctx = libcrypto.MAC_CTX_new(hmac); /* holds its own reference */
-		libcrypto.MAC_free(hmac);
-	}
-	if (m && (!m->ctx || pthread_setspecific(keyed_mac_slot, m))) {
-		keyed_mac_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* This thread's context, restarted under k; NULL sends the caller to HMAC(). */
-static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
-{
-	static char digest[] = "SHA256";
-	OSSL_PARAM sha256[] = {
-		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, sizeof(digest) - 1),
-		OSSL_PARAM_END,
-	};
 	struct keyed_mac *m;
 
 	pthread_once(&keyed_mac_once, keyed_mac_setup);
@@ -194,47 +153,33 @@ static EVP_MAC_CTX *keyed_mac(const struct lw_fpkey *k)
 		return NULL;
 	m = pthread_getspecific(keyed_mac_slot);
 	if (m && m->len == k->len && !memcmp(m->key, k->key, k->len))
-		return libcrypto.MAC_init(m->ctx, NULL, 0, NULL) ? m->ctx : NULL; /* the same key again */
-	if (!m && !(m = new_keyed_mac()))
+		return &m->mac;
+	if (!m && (!(m = calloc(1, sizeof(*m))) || pthread_setspecific(keyed_mac_slot, m))) {
+		free(m);
 		return NULL;
-	m->len = 0;
-	if (!libcrypto.MAC_init(m->ctx, k->key, k->len, sha256))
-		return NULL;
+	}
+	hmac_sha256__key(&m->mac, k->key, k->len);
 	memcpy(m->key, k->key, k->len);
 	m->len = k->len;
-	return m->ctx;
+	return &m->mac;
 }
 
 void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 			 char out[LW_FINGERPRINT_LEN + 1])
 {
-	uint8_t mac[EVP_MAX_MD_SIZE] = { 0 }; /* never stack bytes, should HMAC() fail too */
-	EVP_MAC_CTX *ctx = keyed_mac(k);
-	size_t got = 0;
+	const struct hmac_sha256 *mac = keyed_mac(k);
+	uint8_t digest[LW_SHA256_LEN];
+	struct hmac_sha256 once;
 
-	if (!ctx || !libcrypto.MAC_update(ctx, (const unsigned char *)s, n) ||
-	    !libcrypto.MAC_final(ctx, mac, &got, sizeof(mac)) || got < LW_FINGERPRINT_LEN / 2) {
-		unsigned int len = 0;
-
-		atomic_fetch_add_explicit(&fallbacks, 1, memory_order_relaxed);
-		/* OpenSSL cannot hash at all: a random fingerprint, not a constant.
-		 * It matches no other finding, so the secret is reported (again,
-		 * at worst) rather than merged into another secret's finding and
-		 * hidden; and it reveals nothing of the secret or the stack. */
-		if (!crypto_loaded() ||
-		    !libcrypto.HMAC(libcrypto.sha256(), k->key, (int)k->len, (const unsigned char *)s, n, mac, &len) ||
-		    len < LW_FINGERPRINT_LEN / 2) {
-			memset(mac, 0, sizeof(mac));
-			if (random__fill(mac, LW_FINGERPRINT_LEN / 2))
-				memcpy(mac, &(uint64_t){ atomic_load(&fallbacks) }, sizeof(uint64_t));
-		}
+	if (!mac) {
+		hmac_sha256__key(&once, k->key, k->len);
+		mac = &once;
 	}
-	hex__encode(mac, LW_FINGERPRINT_LEN / 2, out);
-}
-
-uint64_t secret__fallbacks(void)
-{
-	return atomic_load_explicit(&fallbacks, memory_order_relaxed);
+	hmac_sha256__mac(mac, s, n, digest);
+	if (mac == &once)
+		explicit_bzero(&once, sizeof(once));
+	hex__encode(digest, LW_FINGERPRINT_LEN / 2, out);
+	explicit_bzero(digest, sizeof(digest));
 }
 
 void secret__thread_release(void)

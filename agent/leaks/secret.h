@@ -34,10 +34,7 @@ int secret__ephemeral_key(struct lw_fpkey *out);
 
 void secret__fingerprint(const struct lw_fpkey *k, const char *s, size_t n,
 			 char out[LW_FINGERPRINT_LEN + 1]);
-/* Fingerprints made by one-shot HMAC() because this thread's keyed context
- * could not be used: 0 unless OpenSSL is failing. */
-uint64_t secret__fallbacks(void);
-/* Frees and wipes the calling thread's keyed context and its copy of the key.
+/* Frees and wipes the calling thread's keyed HMAC states and its copy of the key.
  * Other threads' go when they exit; the main thread's only by this call. */
 void secret__thread_release(void);
 /* "ghp_...9xYz": up to 4 leading and 4 trailing characters, fewer for short secrets. */

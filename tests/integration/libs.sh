@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The libraries the agent loads only when it needs them (lib/os/dynlib.h):
-# libcurl, libmicrohttpd, libsystemd, libssl and libcrypto. Each is hidden
-# in turn, in a mount namespace of this test's own (`without`, lib.sh), and
-# the command that needs it says which package to install, while those that
-# do not go on working. The host's files are never touched. (A TLS probe
-# without libssl: probes.sh.)
+# libcurl, libmicrohttpd, libsystemd and libssl. Each is hidden in turn, in
+# a mount namespace of this test's own (`without`, lib.sh), and the command
+# that needs it says which package to install, while those that do not go
+# on working. The host's files are never touched. Fingerprints need no
+# library: the same without libcrypto. (A TLS probe without libssl:
+# probes.sh.)
 . "$(dirname "$0")/lib.sh"
 
 T=$(gh_token)
@@ -24,23 +25,30 @@ for so in $LOADED; do
 	check "a scan of a clean file never loads $so" bash -c '! grep -q "file=$1 " "$2"' _ "$so" "$WORK/ld.out"
 done
 for so in $LOADED; do
-	[ "$so" = libcrypto.so.3 ] && continue # fingerprints need it: below
 	(without "$so" "$LEAKWATCH" scan --format json "$WORK/leak.log") >"$WORK/scan.out" 2>"$WORK/scan.err"
 	expect "without $so, scan of a file finds the token (exit 1)" 1 "$?"
 	check "and reports it" grep -qF "\"redacted\":\"${T:0:4}...${T: -4}\"" "$WORK/scan.out"
 	check "without $so, rules lists the rules" bash -c '(without "$1" "$2" rules) | grep -q github' _ "$so" "$LEAKWATCH"
 done
 
-# ---- fingerprints without libcrypto: random, and said so -----------------------
-(without libcrypto.so.3 "$LEAKWATCH" scan --format json "$WORK/clean.log") >"$WORK/clean.out" 2>"$WORK/clean.err"
-expect "without libcrypto.so.3, scan of a clean file passes (exit 0)" 0 "$?"
-check "and says nothing of it" bash -c '! grep -Ei "libcrypto|error:|fingerprints are random" "$1"' _ "$WORK/clean.err"
-(without libcrypto.so.3 "$LEAKWATCH" scan --format json "$WORK/leak.log") >"$WORK/nocrypto.out" 2>"$WORK/nocrypto.err"
+# ---- fingerprints without libcrypto: the same, HMAC-SHA256 under the key ------
+check "a scan of a clean file never loads libcrypto.so.3" bash -c '! grep -q "file=libcrypto.so.3 " "$1"' _ "$WORK/ld.out"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/fp.key"
+(without libcrypto.so.3 "$LEAKWATCH" scan --format json --key "$WORK/fp.key" "$WORK/leak.log") \
+	>"$WORK/nocrypto.out" 2>"$WORK/nocrypto.err"
 expect "without libcrypto.so.3, scan finds the token (exit 1)" 1 "$?"
-check "and reports it, with a fingerprint" \
-	grep -qE "\"redacted\":\"${T:0:4}\.\.\.${T: -4}\",\"fingerprint\":\"[0-9a-f]{32}\"" "$WORK/nocrypto.out"
-check "and says the fingerprint is random, naming libssl3" \
-	grep -q "cannot load libcrypto.so.3.*(the libssl3 package): fingerprints are random" "$WORK/nocrypto.err"
+check "and says nothing of libcrypto" bash -c '! grep -Ei "libcrypto|libssl|error:|level.:.error" "$1"' _ "$WORK/nocrypto.err"
+# the fingerprint is HMAC-SHA256(key, token), its first 128 bits, as
+# Python's hmac computes it (the token never printed)
+check "and its fingerprint is HMAC-SHA256 under the key" python3 - "$WORK/fp.key" "$WORK/nocrypto.out" "$T" <<'PY'
+import hmac, json, sys
+key = bytes.fromhex(open(sys.argv[1]).read().strip())
+found = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+fps = [f.get("fingerprint") for f in found if f.get("fingerprint")]
+assert fps == [hmac.new(key, sys.argv[3].encode(), "sha256").hexdigest()[:32]], "fingerprint differs"
+PY
+LD_DEBUG=files "$LEAKWATCH" scan --key "$WORK/fp.key" "$WORK/leak.log" >/dev/null 2>"$WORK/ld-leak.out"
+check "a scan that fingerprints loads no libcrypto" bash -c '! grep -q "file=libcrypto.so.3 " "$1"' _ "$WORK/ld-leak.out"
 
 # run_fails_naming SONAME PACKAGE WHAT NAME: without SONAME, `run` with
 # $WORK/NAME.yaml exits with an error (not a timeout) that names PACKAGE

@@ -46,7 +46,6 @@ check "drops by reason, ring buffer" test -n "$(metric 'leakwatch_dropped_total{
 check "drops by reason, spool and export" bash -c "grep -q 'reason=\"spool_full\"' '$WORK/metrics.txt' && grep -q 'reason=\"export_rejected\"' '$WORK/metrics.txt'"
 check "bytes scanned" test "$(metric leakwatch_scanned_bytes_total)" -gt 0
 check "programs attached" test "$(metric 'leakwatch_programs_attached{program="lw_write"}')" = 1
-check "fingerprint fallbacks, none" test "$(metric leakwatch_fingerprint_fallbacks_total)" = 0
 check "build info" grep -q '^leakwatch_build_info{version="' "$WORK/metrics.txt"
 check "spool gauges" bash -c "grep -q '^leakwatch_spool_bytes ' '$WORK/metrics.txt' && grep -q '^leakwatch_spool_oldest_age_seconds ' '$WORK/metrics.txt'"
 check "every metric has HELP and TYPE" python3 - "$WORK/metrics.txt" <<'PY'

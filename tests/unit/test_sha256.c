@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* detect/sha256 against FIPS 180-2's examples and against OpenSSL at every
- * length across the block and padding edges, fed whole and byte by byte. */
+ * length across the block and padding edges, fed whole and byte by byte;
+ * HMAC-SHA256 against OpenSSL's at key lengths across the block size. Each
+ * with the CPU's SHA-256 instructions (where this CPU has them) and
+ * without. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,8 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
 
 #include "detect/sha256.h"
 #include "data/hex.h"
@@ -25,7 +30,7 @@ static void digest_hex(const void *data, size_t len, char out[2 * LW_SHA256_LEN 
 	hex__encode(d, sizeof(d), out);
 }
 
-static void test_fips_examples(void **state)
+static void fips_examples(void)
 {
 	static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	char hex[2 * LW_SHA256_LEN + 1];
@@ -33,7 +38,6 @@ static void test_fips_examples(void **state)
 	struct sha256 c;
 	char *million;
 
-	(void)state;
 	digest_hex("abc", 3, hex);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	digest_hex("", 0, hex);
@@ -53,12 +57,11 @@ static void test_fips_examples(void **state)
 	free(million);
 }
 
-static void test_matches_openssl(void **state)
+static void matches_openssl(void)
 {
 	uint8_t buf[300], mine[LW_SHA256_LEN], theirs[LW_SHA256_LEN], bytewise[LW_SHA256_LEN];
 	unsigned int theirs_len = 0;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 131 + 7);
 	for (size_t len = 0; len <= sizeof(buf); len++) {
@@ -78,10 +81,55 @@ static void test_matches_openssl(void **state)
 	}
 }
 
+static void hmac_matches_openssl(void)
+{
+	uint8_t key[140], msg[200], mine[LW_SHA256_LEN], theirs[LW_SHA256_LEN];
+	struct hmac_sha256 m;
+	unsigned int len = 0;
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 37 + 1);
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 131 + 7);
+	/* keys shorter than, as long as and longer than a block (hashed first) */
+	for (size_t kn = 0; kn <= sizeof(key); kn += kn < 60 || kn > 130 ? 1 : 3) {
+		hmac_sha256__key(&m, key, kn);
+		for (size_t mn = 0; mn <= sizeof(msg); mn += mn < 130 ? 1 : 7) {
+			hmac_sha256__mac(&m, msg, mn, mine);
+			assert_non_null(HMAC(EVP_sha256(), key, (int)kn, msg, mn, theirs, &len));
+			assert_int_equal(len, LW_SHA256_LEN);
+			assert_memory_equal(mine, theirs, LW_SHA256_LEN);
+		}
+	}
+}
+
+/* each test with the CPU's instructions, if this CPU has them, then without */
+static void test_fips_both_ways(void **state)
+{
+	(void)state;
+	printf("sha256: this CPU's SHA-256 instructions: %s\n", sha256__accelerated(true) ? "used" : "none");
+	for (int accel = 1; accel >= 0; accel--) {
+		sha256__accelerated(accel);
+		fips_examples();
+	}
+	sha256__accelerated(true);
+}
+
+static void test_matches_openssl(void **state)
+{
+	(void)state;
+	for (int accel = 1; accel >= 0; accel--) {
+		sha256__accelerated(accel);
+		matches_openssl();
+		hmac_matches_openssl();
+	}
+	sha256__accelerated(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fips_examples),
+		cmocka_unit_test(test_fips_both_ways),
 		cmocka_unit_test(test_matches_openssl),
 	};
 
