@@ -407,6 +407,24 @@ if [ "${LW_STORAGE:-sqlite}" = sqlite ]; then
 	expect "compact of a file that is not a database: exit 2" 2 $?
 	check "    saying so" grep -q "not.db is not a SQLite database" "$WORK/compact.err"
 
+	# the free space unknown (statvfs fails, as on some FUSE and network
+	# file systems): compact refuses rather than guess
+	cat >"$WORK/nostatvfs.c" <<'C'
+#include <errno.h>
+#include <sys/statvfs.h>
+int statvfs(const char *path, struct statvfs *buf) { (void)path; (void)buf; errno = EIO; return -1; }
+int statvfs64(const char *path, struct statvfs *buf) { return statvfs(path, buf); }
+C
+	if gcc -shared -fPIC -o "$WORK/nostatvfs.so" "$WORK/nostatvfs.c"; then
+		cp -p "$CDB" "$WORK/nostatvfs.db"
+		LD_PRELOAD=$WORK/nostatvfs.so compact --db "$WORK/nostatvfs.db" --page-size 4096
+		expect "compact when the free space cannot be learnt: exit 2" 2 $?
+		check "    saying why" grep -q "cannot tell the free space of $WORK: Input/output error" "$WORK/compact.err"
+		check "    the database untouched" cmp -s "$CDB" "$WORK/nostatvfs.db"
+	else
+		fail "compact without statvfs: a shim to test it with" "gcc failed"
+	fi
+
 	# no room: a file system with less free than twice the database
 	mkdir -p "$WORK/small"
 	bytes=$(stat -c %s "$CDB")
