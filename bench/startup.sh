@@ -16,9 +16,9 @@ LW=$BUILD/leakwatch
 work=$(mktemp -d /tmp/lwstartup.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 : >"$work/empty.log"
-# a database URI with a random password: one finding (never printed)
-printf 'conn=postgres://app:%s@db.internal:5432/app\n' \
-	"$(head -c 96 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)" >"$work/one.log"
+# a database URI with a password: one finding (the same each run, so that
+# no random password happens to hold a word that marks a stand-in)
+printf 'conn=postgres://app:%s@db.internal:5432/app\n' 'h7Rq2Vx9Lm4Kt8Wz3Nb6' >"$work/one.log"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 scan=("$LW" scan --key "$work/key" --quiet "$work/empty.log")
@@ -62,7 +62,7 @@ if command -v hyperfine >/dev/null; then
 else
 	for i in "${!cmds[@]}"; do
 		t0=$(date +%s%N)
-		for _ in $(seq 20); do ${prepares[$i]}; ${cmds[$i]}; done
+		for _ in $(seq 20); do ${prepares[$i]}; ${cmds[$i]} || true; done
 		t1=$(date +%s%N)
 		echo "${names[$i]}: $(((t1 - t0) / 20000000)) ms"
 	done

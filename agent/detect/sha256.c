@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detect/sha256.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -139,16 +140,28 @@ static bool cpu_has_sha256(void)
 }
 #endif
 
-static void (*compress)(uint32_t h[8], const uint8_t *p) = compress_portable;
+typedef void compress_fn(uint32_t h[8], const uint8_t *p);
+
+/* atomic: sha256__accelerated may run while other threads hash */
+static compress_fn *_Atomic compress_impl = compress_portable;
+
+static inline void compress(uint32_t h[8], const uint8_t *p)
+{
+	atomic_load_explicit(&compress_impl, memory_order_relaxed)(h, p);
+}
 
 bool sha256__accelerated(bool allow)
 {
+	compress_fn *f = compress_portable;
+
 #if defined(__x86_64__) || defined(__aarch64__)
-	compress = allow && cpu_has_sha256() ? compress_cpu : compress_portable;
+	if (allow && cpu_has_sha256())
+		f = compress_cpu;
 #else
 	(void)allow;
 #endif
-	return compress != compress_portable;
+	atomic_store_explicit(&compress_impl, f, memory_order_relaxed);
+	return f != compress_portable;
 }
 
 __attribute__((constructor)) static void pick_compress(void)
@@ -213,7 +226,7 @@ void sha256__final(struct sha256 *c, uint8_t out[LW_SHA256_LEN])
 		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
 		out[4 * i + 3] = (uint8_t)c->h[i];
 	}
-	memset(c, 0, sizeof(*c));
+	explicit_bzero(c, sizeof(*c)); /* its block held the message */
 }
 
 /* One key block (the key, or its digest when longer) XORed with pad, compressed from the initial value. */

@@ -122,6 +122,28 @@ static void test_table(void **state)
 }
 
 /* Random tokens are never placeholders, in any alphabet a credential uses. */
+/* long values of two kinds of byte and no run of eight: past 255 of one
+ * byte too (a per-byte counter once wrapped there and saw a third kind) */
+static void test_long_two_kinds(void **state)
+{
+	char v[600];
+	size_t n = 0;
+	(void)state;
+
+	for (int i = 0; i < 257; i++, n += 2)
+		memcpy(v + n, "01", 2);
+	assert_true(placeholder__match(v, n));
+	n = 0;
+	while (n + 8 <= 300) {
+		memset(v + n, 'a', 7);
+		v[n + 7] = 'b';
+		n += 8;
+	}
+	assert_true(placeholder__match(v, n));
+	v[n / 2] = 'c'; /* a third kind */
+	assert_false(placeholder__match(v, n));
+}
+
 static void test_random_tokens(void **state)
 {
 	static const char *const alphabets[] = {
@@ -157,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_random_tokens),
+		cmocka_unit_test(test_long_two_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
