@@ -229,19 +229,12 @@ void sha256__final(struct sha256 *c, uint8_t out[LW_SHA256_LEN])
 	explicit_bzero(c, sizeof(*c)); /* its block held the message */
 }
 
-/* One key block (the key, or its digest when longer) XORed with pad, compressed from the initial value. */
+/* The state after one key block: the key XORed with pad, zero-padded. */
 static void keyed_state(const uint8_t *key, size_t len, uint8_t pad, uint32_t out[8])
 {
-	uint8_t block[64], digest[LW_SHA256_LEN];
+	uint8_t block[64];
 	struct sha256 c;
 
-	if (len > sizeof(block)) {
-		sha256__init(&c);
-		sha256__update(&c, key, len);
-		sha256__final(&c, digest);
-		key = digest;
-		len = sizeof(digest);
-	}
 	memset(block, pad, sizeof(block));
 	for (size_t i = 0; i < len; i++)
 		block[i] ^= key[i];
@@ -249,26 +242,42 @@ static void keyed_state(const uint8_t *key, size_t len, uint8_t pad, uint32_t ou
 	compress(c.h, block);
 	memcpy(out, c.h, sizeof(c.h));
 	explicit_bzero(block, sizeof(block));
-	explicit_bzero(digest, sizeof(digest));
 	explicit_bzero(&c, sizeof(c));
 }
 
 void hmac_sha256__key(struct hmac_sha256 *m, const void *key, size_t len)
 {
+	uint8_t digest[LW_SHA256_LEN];
+	struct sha256 c;
+
+	if (len > 64) { /* a key longer than a block is its digest (RFC 2104) */
+		sha256__init(&c);
+		sha256__update(&c, key, len);
+		sha256__final(&c, digest);
+		key = digest;
+		len = sizeof(digest);
+	}
 	keyed_state(key, len, 0x36, m->inner);
 	keyed_state(key, len, 0x5c, m->outer);
+	explicit_bzero(digest, sizeof(digest));
+}
+
+/* c hashes on from a keyed state, one block already behind it */
+static void resume(struct sha256 *c, const uint32_t state[8])
+{
+	*c = (struct sha256){ .total = 64 };
+	memcpy(c->h, state, sizeof(c->h));
 }
 
 void hmac_sha256__mac(const struct hmac_sha256 *m, const void *msg, size_t len, uint8_t out[LW_SHA256_LEN])
 {
 	uint8_t inner[LW_SHA256_LEN];
-	struct sha256 c = { .total = 64 }; /* the key block is behind each state */
+	struct sha256 c;
 
-	memcpy(c.h, m->inner, sizeof(c.h));
+	resume(&c, m->inner);
 	sha256__update(&c, msg, len);
 	sha256__final(&c, inner);
-	c = (struct sha256){ .total = 64 };
-	memcpy(c.h, m->outer, sizeof(c.h));
+	resume(&c, m->outer);
 	sha256__update(&c, inner, sizeof(inner));
 	sha256__final(&c, out);
 	explicit_bzero(inner, sizeof(inner));

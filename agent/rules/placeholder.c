@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 /* Only the first LOOK bytes are searched for marks and alphabet runs:
  * placeholders sit near the start, and a long value costs no more. */
@@ -14,27 +15,27 @@ static inline unsigned char fold(char c)
 	return (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
 }
 
-/* s[0..n) equals lower (all lower case), ignoring the case of s */
-static bool equals_folded(const char *s, const char *lower, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fold(s[i]) != (unsigned char)lower[i])
-			return false;
-	return true;
-}
-
-/* Substrings that mark a stand-in, lower case. */
-static const struct {
+/* A string and its length, for the tables below: all lower case. */
+struct literal {
 	const char *s;
 	size_t n;
-} parts[] = {
-#define P(x) { x, sizeof(x) - 1 }
-	P("your_"), P("your-"), P("yourapi"), P("yourkey"), P("yourtoken"), P("yoursecret"), P("yourpass"),
-	P("example"), P("placeholder"), P("redacted"), P("changeme"), P("change_me"), P("change-me"),
-	P("replace_me"), P("replaceme"), P("replace_with"), P("replace-with"), P("replacewith"), P("insert_"),
-	P("_here"), P("-here"), P("*****"), P("#####"), P("${"), P("{{"), P("}}"), P("$("), P("%("),
-	P("#{"), P("<%"), P("..."), P("\xe2\x80\xa6"), P("0123456789"), P("123456789"), P("qwerty"),
-#undef P
+};
+#define LIT(x) { x, sizeof(x) - 1 }
+
+/* s[0..n) is lit, case ignored (ASCII: the agent never sets a locale) */
+static bool is_literal(const char *s, size_t n, const struct literal *lit)
+{
+	return lit->n == n && !strncasecmp(s, lit->s, n);
+}
+
+/* Substrings that mark a stand-in. */
+static const struct literal parts[] = {
+	LIT("your_"), LIT("your-"), LIT("yourapi"), LIT("yourkey"), LIT("yourtoken"), LIT("yoursecret"),
+	LIT("yourpass"), LIT("example"), LIT("placeholder"), LIT("redacted"), LIT("changeme"), LIT("change_me"),
+	LIT("change-me"), LIT("replace_me"), LIT("replaceme"), LIT("replace_with"), LIT("replace-with"),
+	LIT("replacewith"), LIT("insert_"), LIT("_here"), LIT("-here"), LIT("*****"), LIT("#####"), LIT("${"),
+	LIT("{{"), LIT("}}"), LIT("$("), LIT("%("), LIT("#{"), LIT("<%"), LIT("..."), LIT("\xe2\x80\xa6"),
+	LIT("0123456789"), LIT("123456789"), LIT("qwerty"),
 };
 #define N_PARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -70,7 +71,7 @@ static inline bool part_may_start(unsigned char a, unsigned char b)
 static bool part_at(const char *s, size_t i, size_t n)
 {
 	for (uint8_t k = bucket_first[fold(s[i])]; k != 0xff; k = bucket_next[k])
-		if (parts[k].n <= n - i && equals_folded(s + i, parts[k].s, parts[k].n))
+		if (parts[k].n <= n - i && is_literal(s + i, parts[k].n, &parts[k]))
 			return true;
 	return false;
 }
@@ -157,15 +158,12 @@ static bool variable(const char *s, size_t n)
 /* test, dummy, fake: the whole value or its end (mytoken_test, key-dummy) */
 static bool stand_in_suffix(const char *s, size_t n)
 {
-	static const struct {
-		const char *s;
-		size_t n;
-	} ends[] = { { "test", 4 }, { "dummy", 5 }, { "fake", 4 } };
+	static const struct literal ends[] = { LIT("test"), LIT("dummy"), LIT("fake") };
 
 	if (n > LOOK)
 		return false; /* only the start of a long value is looked at */
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
-		if (n >= ends[i].n && equals_folded(s + n - ends[i].n, ends[i].s, ends[i].n))
+		if (n >= ends[i].n && is_literal(s + n - ends[i].n, ends[i].n, &ends[i]))
 			return true;
 	return false;
 }
@@ -173,23 +171,19 @@ static bool stand_in_suffix(const char *s, size_t n)
 /* a value that is one of these words, case ignored, stands in */
 static bool stand_in_word(const char *s, size_t n)
 {
-	static const struct {
-		const char *s;
-		size_t n;
-	} words[] = {
-#define W(x) { x, sizeof(x) - 1 }
-		W("changeme"), W("change_me"), W("changeit"), W("null"), W("nil"), W("none"), W("undefined"),
-		W("true"), W("false"), W("yes"), W("no"), W("example"), W("password"), W("passwd"), W("pass"),
-		W("passphrase"), W("mypassword"), W("my_password"), W("mysecret"), W("secret"), W("token"),
-		W("redacted"), W("removed"), W("hidden"), W("masked"), W("filtered"), W("sample"), W("placeholder"),
-		W("todo"), W("tbd"), W("default"), W("empty"), W("unset"), W("notset"), W("n/a"), W("string"),
-		W("value"), W("your_api_key"), W("api_key"), W("apikey"), W("nan"), W("[]"), W("{}"), W("\"\""),
-		W("''"),
-#undef W
+	static const struct literal words[] = {
+		LIT("changeme"), LIT("change_me"), LIT("changeit"), LIT("null"), LIT("nil"), LIT("none"),
+		LIT("undefined"), LIT("true"), LIT("false"), LIT("yes"), LIT("no"), LIT("example"),
+		LIT("password"), LIT("passwd"), LIT("pass"), LIT("passphrase"), LIT("mypassword"),
+		LIT("my_password"), LIT("mysecret"), LIT("secret"), LIT("token"), LIT("redacted"),
+		LIT("removed"), LIT("hidden"), LIT("masked"), LIT("filtered"), LIT("sample"),
+		LIT("placeholder"), LIT("todo"), LIT("tbd"), LIT("default"), LIT("empty"), LIT("unset"),
+		LIT("notset"), LIT("n/a"), LIT("string"), LIT("value"), LIT("your_api_key"), LIT("api_key"),
+		LIT("apikey"), LIT("nan"), LIT("[]"), LIT("{}"), LIT("\"\""), LIT("''"),
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (words[i].n == n && equals_folded(s, words[i].s, n))
+		if (is_literal(s, n, &words[i]))
 			return true;
 	return false;
 }
