@@ -11,12 +11,18 @@
 # program, an empty one, the program stopped after each step of the
 # capture (5-8), and whole; with the writer's ns per write beside the run
 # time, as a wake-up of the reader costs the writer outside the program.
+#   BENCH_ROUNDS (default 9), BENCH_WRITES (default 100000), BENCH_REFS;
+#   BENCH_STEPS=0 times only the empty program, the whole one and the refs,
+#   BENCH_WATCHED=0 skips the watched table: more rounds of a before and
+#   after in the same time
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ROUNDS=${BENCH_ROUNDS:-9}
 N=${BENCH_WRITES:-100000}
 REFS=${BENCH_REFS:-}
+STEPS=${BENCH_STEPS:-1}
+WATCHED=${BENCH_WATCHED:-1}
 WRITER=$BUILD/bench/writepath
 LOAD=$BUILD/bench/wpload
 CLANG=${CLANG:-clang}
@@ -37,6 +43,7 @@ variants=("empty=$BUILD/bench/empty.bpf.o:bench_write")
 steps=("args: before the descriptor walk" "task->files->fdt, bounds" "the file pointer"
 	"the inode's mode" "the cache tag (inode number, generation, epoch)")
 for n in 0 1 2 3 4; do
+	[ "$STEPS" = 0 ] && break
 	"$CLANG" "${BPF_CFLAGS[@]}" -DLW_BENCH_STOP=$n -Ivmlinux/$ARCH -Iinclude -Ibpf \
 		-c bpf/write.bpf.c -o "$work/stop$n.o"
 	variants+=("stop$n=$work/stop$n.o:lw_write")
@@ -117,6 +124,7 @@ wsteps=("the verdict: watched, and the file's device" "the event's header: offse
 	"the tail call and the copy into the per-CPU chunk" "the chunk into the ring buffer, never waking the reader")
 watched_variants=("none=-:-" "empty=$BUILD/bench/empty.bpf.o:bench_write")
 for n in 5 6 7 8; do
+	[ "$STEPS" = 0 ] && break
 	"$CLANG" "${BPF_CFLAGS[@]}" -DLW_BENCH_STOP=$n -Ivmlinux/$ARCH -Iinclude -Ibpf \
 		-c bpf/write.bpf.c -o "$work/stop$n.o"
 	watched_variants+=("stop$n=$work/stop$n.o:lw_write")
@@ -127,7 +135,7 @@ for ref in $REFS; do
 done
 
 rounds unwatched "$work/data.bin" "${variants[@]}"
-rounds watched "$work/app.log" "${watched_variants[@]}"
+[ "$WATCHED" = 0 ] || rounds watched "$work/app.log" "${watched_variants[@]}"
 
 spread() {
 	echo "$1" | tr ' ' '\n' | grep . | sort -g | awk '
@@ -148,6 +156,18 @@ for spec in "${variants[@]}"; do
 	esac
 	printf '%-8s %-48s %s\n' "$label" "$(spread "${run[unwatched.$label]}")" "$what"
 done
+# Paired by round, as the host drifts between rounds more than the refs differ.
+for ref in $REFS; do
+	python3 - "$ref" "${run[unwatched.whole]}" "${run[unwatched.$ref]}" <<'PY'
+import statistics, sys
+ref, whole, old = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+r = sorted(w / o for w, o in zip(whole, old) if o > 0)
+if r:
+    print(f"whole / {ref}, per round: median {statistics.median(r):.3f} [{r[len(r) // 4]:.3f}-{r[(3 * len(r)) // 4]:.3f}], "
+          f"whole faster in {sum(1 for x in r if x < 1)} of {len(r)}")
+PY
+done
+[ "$WATCHED" = 0 ] && exit 0
 echo
 echo "== watched write(2) of a 128-byte line: program run time (bpf_stats) and the writer's ns per write, median [IQR] (extremes) of $ROUNDS rounds of $N"
 printf '%-8s %-40s %-40s %s\n' "" "run time, ns" "write(2), ns" ""

@@ -77,6 +77,33 @@ writer write "$LOGS/notes.txt" >/dev/null
 check "a token in a non-log file gives nothing" python3 "$JSONMATCH" "$WORK/agent.out" \
 	--absent --timeout 3 file.path="$LOGS/notes.txt"
 
+# Named .log but not regular files: a FIFO (its reader gets the line) and a
+# directory (the write fails). The write path tells them from logs by the
+# inode's mode; neither is ever captured, whatever their name.
+python3 - "$LOGS" <<'PY'
+import os, sys
+logs, line = sys.argv[1], b"INFO token=" + os.environ["TOKEN"].encode() + b"\n"
+fifo, folder = os.path.join(logs, "nonreg-fifo.log"), os.path.join(logs, "nonreg-dir.log")
+os.mkfifo(fifo)
+r = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+w = os.open(fifo, os.O_WRONLY)
+for _ in range(3):
+    os.write(w, line)
+    assert os.read(r, 4096) == line
+os.mkdir(folder)
+d = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+for _ in range(3):
+    try:
+        os.write(d, line)
+    except OSError:
+        pass
+PY
+check "a FIFO or a directory named .log gives nothing" python3 "$JSONMATCH" "$WORK/agent.out" \
+	--absent --timeout 3 "file.path~$LOGS/nonreg-"
+writer write "$LOGS/after-nonreg.log" >/dev/null
+expect_json "    and a log written next is still caught" "$WORK/agent.out" \
+	kind=leak file.path="$LOGS/after-nonreg.log"
+
 hot_writer "$LOGS/hot.log"
 expect_json "10,000 writes of one token are one event with the count" "$WORK/agent.out" \
 	kind=leak file.path="$LOGS/hot.log" count=10000 total=10000
