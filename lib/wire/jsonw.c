@@ -33,14 +33,20 @@ void jsonw__free(struct jsonw *w)
 	jsonw__init(w);
 }
 
-static void put(struct jsonw *w, const char *s, size_t n)
+/* Out of line: most puts fit in what the buffer already has. */
+static bool make_room(struct jsonw *w, size_t n)
 {
-	if (w->failed)
-		return;
 	if (grow__reserve((void **)&w->buf, &w->cap, w->len + n + 1, 1, 256)) {
 		w->failed = true;
-		return;
+		return false;
 	}
+	return true;
+}
+
+static inline void put(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->failed || (w->len + n + 1 > w->cap && !make_room(w, n)))
+		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
 	w->buf[w->len] = '\0';
@@ -86,28 +92,41 @@ void jsonw__end_object(struct jsonw *w) { close_(w, '}'); }
 void jsonw__begin_array(struct jsonw *w) { open_(w, '['); }
 void jsonw__end_array(struct jsonw *w) { close_(w, ']'); }
 
-static void quoted(struct jsonw *w, const char *s, size_t n)
+/* Bytes a JSON string cannot hold as they are: controls, '"', '\\' and DEL.
+ * A table: every byte of every string passes here. */
+static const bool must_escape[256] = {
+	[0x00 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x7f] = true,
+};
+
+static void put_escaped(struct jsonw *w, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	switch (c) {
+	case '"': put(w, "\\\"", 2); break;
+	case '\\': put(w, "\\\\", 2); break;
+	case '\n': put(w, "\\n", 2); break;
+	case '\r': put(w, "\\r", 2); break;
+	case '\t': put(w, "\\t", 2); break;
+	default: put(w, esc, 6); break;
+	}
+}
+
+/* The runs between escapes go out whole, each with one put. */
+static void quoted(struct jsonw *w, const char *s, size_t n)
+{
 	size_t i, run = 0;
 
 	put(w, "\"", 1);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+		if (!must_escape[c])
 			continue;
 		put(w, s + run, i - run);
+		put_escaped(w, c);
 		run = i + 1;
-		switch (c) {
-		case '"': put(w, "\\\"", 2); break;
-		case '\\': put(w, "\\\\", 2); break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\t': put(w, "\\t", 2); break;
-		default: put(w, esc, 6); break;
-		}
 	}
 	put(w, s + run, n - run);
 	put(w, "\"", 1);
