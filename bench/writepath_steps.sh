@@ -157,15 +157,25 @@ for spec in "${variants[@]}"; do
 	printf '%-8s %-48s %s\n' "$label" "$(spread "${run[unwatched.$label]}")" "$what"
 done
 # Paired by round, as the host drifts between rounds more than the refs differ.
-for ref in $REFS; do
-	python3 - "$ref" "${run[unwatched.whole]}" "${run[unwatched.$ref]}" <<'PY'
+# stop2 is the least a program that finds the written file must do: the
+# floor of any verdict cache, to set against a target such as 1.35x the
+# empty program.
+ratio() {
+	python3 - "$@" <<'PY'
 import statistics, sys
-ref, whole, old = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
-r = sorted(w / o for w, o in zip(whole, old) if o > 0)
+label, num, den = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+r = sorted(a / b for a, b in zip(num, den) if b > 0)
 if r:
-    print(f"whole / {ref}, per round: median {statistics.median(r):.3f} [{r[len(r) // 4]:.3f}-{r[(3 * len(r)) // 4]:.3f}], "
-          f"whole faster in {sum(1 for x in r if x < 1)} of {len(r)}")
+    print(f"{label}, per round: median {statistics.median(r):.3f} [{r[len(r) // 4]:.3f}-{r[(3 * len(r)) // 4]:.3f}],"
+          f" below 1 in {sum(1 for x in r if x < 1)} of {len(r)}")
 PY
+}
+if [ "$STEPS" != 0 ]; then
+	ratio "stop2 (descriptor to file pointer, nothing else) / empty" "${run[unwatched.stop2]}" "${run[unwatched.empty]}"
+	ratio "whole / empty" "${run[unwatched.whole]}" "${run[unwatched.empty]}"
+fi
+for ref in $REFS; do
+	ratio "whole / $ref" "${run[unwatched.whole]}" "${run[unwatched.$ref]}"
 done
 [ "$WATCHED" = 0 ] && exit 0
 echo
