@@ -2,6 +2,7 @@
 #include "wire/jsonw.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ void jsonw__free(struct jsonw *w)
 /* Out of line: most puts fit in what the buffer already has. */
 static bool make_room(struct jsonw *w, size_t n)
 {
-	if (grow__reserve((void **)&w->buf, &w->cap, w->len + n + 1, 1, 256)) {
+	if (n > SIZE_MAX - w->len - 1 || grow__reserve((void **)&w->buf, &w->cap, w->len + n + 1, 1, 256)) {
 		w->failed = true;
 		return false;
 	}
@@ -45,7 +46,8 @@ static bool make_room(struct jsonw *w, size_t n)
 
 static inline void put(struct jsonw *w, const char *s, size_t n)
 {
-	if (w->failed || (w->len + n + 1 > w->cap && !make_room(w, n)))
+	/* len < cap once there is a buffer (its NUL): no sum to overflow */
+	if (w->failed || (n >= w->cap - w->len && !make_room(w, n)))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
