@@ -38,6 +38,28 @@ static bool filler(const char *p, size_t n)
 	return false;
 }
 
+/*
+ * The host after the '@' at `at`: a port, where it has one, is digits
+ * (RFC 3986). user:password@host:port is a template, never a leak. An
+ * IPv6 literal's colons are inside its brackets.
+ */
+static bool port_numeric(const struct lw_view *v, size_t at)
+{
+	const char *b = v->buf;
+	size_t i = at;
+
+	if (i < v->len && b[i] == '[')
+		while (i < v->len && b[i] != ']')
+			i++;
+	while (i < v->len && (isalnum((unsigned char)b[i]) || b[i] == '.' || b[i] == '-' || b[i] == '_' || b[i] == ']'))
+		i++;
+	if (i >= v->len || b[i] != ':')
+		return true;
+	for (i++; i < v->len && isdigit((unsigned char)b[i]);)
+		i++;
+	return i >= v->len || !isalpha((unsigned char)b[i]);
+}
+
 /* https://TOKEN@host: a user that is a token, not a name */
 static enum lw_verdict user_token(const struct lw_view *v, size_t user, size_t end, size_t to, size_t *s0,
 				  size_t *e0)
@@ -107,6 +129,8 @@ enum lw_verdict uricred__resolve(const struct lw_view *v, size_t from, size_t to
 		if (*e0 - *s0 < 6 || validate__entropy(b + *s0, *e0 - *s0) < 2.5)
 			return LW_REJECT;
 	}
+	if (!port_numeric(v, to))
+		return LW_REJECT;
 	/* postgres://postgres:postgres@localhost is a default, not a leak */
 	if (*e0 - *s0 == (size_t)(colon - b) - user && !memcmp(b + user, b + *s0, *e0 - *s0))
 		return LW_REJECT;

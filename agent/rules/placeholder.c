@@ -147,12 +147,44 @@ static bool wrapped(const char *s, size_t n)
 	return false;
 }
 
-/* $VAR, $env:VAR, %VAR%, %s */
+static inline bool name_byte(unsigned char c)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * Where a secret comes from, not the secret: env:VAR, file:/path, fd:N, the
+ * pass phrase sources of OpenSSL (openssl-passphrase-options(1)) and of
+ * the tools that took them up.
+ */
+static bool secret_source(const char *s, size_t n)
+{
+	static const struct literal env = LIT("env:"), file = LIT("file:"), fd = LIT("fd:");
+	size_t i;
+
+	if (n > env.n && is_literal(s, env.n, &env)) {
+		for (i = env.n; i < n && name_byte((unsigned char)s[i]);)
+			i++;
+		return i == n && !(s[env.n] >= '0' && s[env.n] <= '9');
+	}
+	if (n > file.n + 1 && is_literal(s, file.n, &file))
+		return s[file.n] == '/' || s[file.n] == '.' || s[file.n] == '~';
+	if (n > fd.n && is_literal(s, fd.n, &fd)) {
+		for (i = fd.n; i < n && s[i] >= '0' && s[i] <= '9';)
+			i++;
+		return i == n;
+	}
+	return false;
+}
+
+/* $VAR, $env:VAR, %VAR%, %s, env:VAR */
 static bool variable(const char *s, size_t n)
 {
 	if (s[0] == '$' && n > 1 && (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= 'a' && s[1] <= 'z')))
 		return true;
-	return s[0] == '%' && (n == 2 || s[n - 1] == '%');
+	if (s[0] == '%' && (n == 2 || s[n - 1] == '%'))
+		return true;
+	return secret_source(s, n);
 }
 
 /* test, dummy, fake: the whole value or its end (mytoken_test, key-dummy) */

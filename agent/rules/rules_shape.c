@@ -5,6 +5,7 @@
  * headers and command lines, configuration dumps, and the generic
  * "password = ..." assignments.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
@@ -46,13 +47,13 @@ static bool dated_or_versioned(const char *s, size_t n)
 	return false;
 }
 
-/* Words glued with separators: MyApp_Secret_Name, my-etcd-token-1 (each part letters, or a short number) */
+/* Words glued with separators: MyApp_Secret_Name, my-etcd-token-1, UID:GID:shell (each part letters, or a short number) */
 static bool glued_words(const char *s, size_t n)
 {
 	size_t seps = 0, letters = 0, digits = 0;
 
 	for (size_t i = 0; i <= n; i++) {
-		if (i == n || s[i] == '_' || s[i] == '-' || s[i] == '.') {
+		if (i == n || s[i] == '_' || s[i] == '-' || s[i] == '.' || s[i] == ':') {
 			if ((letters && digits) || digits > 4)
 				return false;
 			seps += i < n;
@@ -68,7 +69,34 @@ static bool glued_words(const char *s, size_t n)
 	return seps > 0;
 }
 
-/* Y2hhbmdlbWU=: padded base64 of a placeholder (a Secret manifest's "changeme") */
+static bool parses_ipv6(const char *s, size_t n)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr addr;
+
+	if (n == 0 || n >= sizeof(text))
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	return inet_pton(AF_INET6, text, &addr) == 1;
+}
+
+/* An IPv6 address, alone or after a word and a colon: systemd's
+ * Token=static:::1a:2b or Token=prefixstable:2002:da8:1:: */
+static bool ipv6_value(const char *s, size_t n)
+{
+	size_t word = 0;
+
+	while (word < n && isalpha((unsigned char)s[word]))
+		word++;
+	if (word && word < n && s[word] == ':' && parses_ipv6(s + word + 1, n - word - 1))
+		return true;
+	return parses_ipv6(s, n);
+}
+
+/* Y2hhbmdlbWU=: padded base64 of a placeholder (a Secret manifest's
+ * "changeme") or of prose ("not my real password"), which the value
+ * would not be taken for as it is */
 static bool encoded_placeholder(const char *s, size_t n)
 {
 	uint8_t buf[128];
@@ -77,7 +105,40 @@ static bool encoded_placeholder(const char *s, size_t n)
 	if (n % 4 || s[n - 1] != '=' || n / 4 * 3 > sizeof(buf))
 		return false;
 	len = validate__b64_decode(s, n, buf, sizeof(buf));
-	return len > 0 && validate__text(buf, (size_t)len) && placeholder__match((const char *)buf, (size_t)len);
+	return len > 0 && validate__text(buf, (size_t)len) &&
+	       (placeholder__match((const char *)buf, (size_t)len) || memchr(buf, ' ', (size_t)len));
+}
+
+static bool identifier(const char *s, size_t n)
+{
+	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_' || s[0] == '$'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
+			return false;
+	return true;
+}
+
+/* Code, not a value: exports.TOKEN, this.apiKey, os.environ. Identifiers
+ * joined by dots, the last a word (letters and '_'; a random tail has digits) */
+static bool member_access(const char *s, size_t n)
+{
+	const char *dot = memrchr(s, '.', n);
+	size_t from = 0;
+
+	if (!dot || n > 64)
+		return false;
+	for (size_t i = (size_t)(dot - s) + 1; i < n; i++)
+		if (!(isalpha((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		if (!identifier(s + from, i - from))
+			return false;
+		from = i + 1;
+	}
+	return true;
 }
 
 /* nutPassword, HMAccessoryProfile: letters that are words joined in camel case */
@@ -102,11 +163,11 @@ static bool camel_words(const char *s, size_t n)
 	return true;
 }
 
-/* The value names a secret instead of holding one: nutPassword, secret%3Dpassword, Ed25519PrivateKey */
+/* The value names a secret instead of holding one: nutPassword, secret%3Dpassword, Ed25519PrivateKey, scopeAuthKey */
 static bool names_a_secret(const char *s, size_t n)
 {
 	static const char *const words[] = { "password", "passwd", "secret", "token", "privatekey", "private_key",
-					     "apikey", "api_key" };
+					     "apikey", "api_key", "authkey", "auth_key", "accesskey", "access_key" };
 	char low[64];
 
 	if (n > sizeof(low))
@@ -155,6 +216,7 @@ static bool generic_value(const char *s, size_t n)
 	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-')
 		return false;
 	if (memmem(s, n, "://", 3) || memmem(s, n, "%20", 3) || dated_or_versioned(s, n) || glued_words(s, n) ||
+	    ipv6_value(s, n) || member_access(s, n) ||
 	    encoded_placeholder(s, n) || camel_words(s, n) || names_a_secret(s, n))
 		return false;
 	return alnum >= 2 || (n >= 12 && __builtin_popcount(c) >= 3);
@@ -175,7 +237,7 @@ static bool cli_secret(const char *s, size_t n)
 
 /* a variable's name that says it holds a secret: DB_PASSWORD, STRIPE_SECRET, API_KEY */
 #define ENV_SECRET_NAME "[A-Za-z0-9_.-]{0,40}(?:password|passwd|secret|token|api_?key)"
-#define GENERIC_CHECKS "mixed classes; no blanks, ?, brackets; not a date, version, path, identifier or word list"
+#define GENERIC_CHECKS "mixed classes; no blanks, ?, brackets; not a date, version, path, IPv6 address, identifier, code or word list"
 #define CLI_CHECKS "not an option; mixed characters, or 12+ random ones; not words"
 
 /* base64 of text: npm's _auth (user:password) and _password */

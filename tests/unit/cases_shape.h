@@ -77,6 +77,13 @@ static const struct rcase cases_shape[] = {
 	NM("url-credentials", "https://user:password@example.com/"),
 	NM("url-credentials", "git clone ssh://git@github.com/acme/app.git"),
 	NM("url-credentials", "ftp://anonymous:guest@ftp.example.com/pub"),
+	TP("url-credentials", "mirror https://sync:{[}{a:16}{]}@mirror.example.net:8443/debian"),
+	TP("url-credentials", "proxy http://proxy:{[}{a:16}{]}@[2001:db8::5]:3128 set"),
+	/* host:port spelled out: a template, in any language */
+	NM("url-credentials", "\\fIhttp://gebruiker:wachtwoord@server:poort/\\fR"),
+	NM("url-credentials", "https://deploy:{a:16}@host:port/repo"),
+	NM("database-uri-password", "DATABASE_URL=postgresql://app:{a:16}@hostname:port/dbname"),
+	TP("database-uri-password", "mongodb://svc:{[}{a:20}{]}@db1:27017,db2:27017/app?replicaSet=rs0"),
 	TP("http-bearer-token", "curl -H 'Authorization: Bearer {[}{a:40}{]}' https://api.example.com"),
 	TP("http-bearer-token", "curl -H Authorization:\\ Bearer\\ {[}{a:40}{]} https://api.example.com"),
 	TP("http-bearer-token", "headers=[('Authorization', 'Bearer {[}{a:40}{]}'), ('Accept', '*/*')]"),
@@ -172,6 +179,14 @@ static const struct rcase cases_shape[] = {
 	NM("generic-password", "password=MyApp_Secret_Name"),
 	NM("generic-password", "password: ********"),
 	NM("generic-password", "password=REPLACE_WITH_YOUR_PASSWORD"),
+	/* field lists that name a password's place: passwd(5), group(5) */
+	NM("generic-password", "account:password:UID:GID:GECOS:directory:shell"),
+	NM("generic-password", "group_name:password:GID:user_list"),
+	/* where the pass phrase comes from (openssl-passphrase-options(1)) */
+	NM("generic-password", "openssl pkeyutl -kdf scrypt -pkeyopt_passin pass:env:MYPASS"),
+	NM("generic-password", "--password file:/run/secrets/db_password"),
+	/* base64 of prose */
+	NM("generic-password", "password: 'bm90IG15IHJlYWwgcGFzc3dvcmQ=',"),
 	TP("generic-secret", "api_key = {[}{a:32}{]}"),
 	TP("generic-secret", "\"client_secret\": \"{[}{a:24}{]}\""),
 	TP("generic-secret", "SECRET_KEY='{[}{a:50}{]}'"),
@@ -182,4 +197,12 @@ static const struct rcase cases_shape[] = {
 	NM("generic-secret", "token: jjwt-jackson-0.11.2"),
 	NM("generic-secret", "api_key: what?"),
 	NM("generic-secret", "token={{ .Values.token }}"),
+	/* systemd.network(5): an IPv6 interface identifier, not a token */
+	NM("generic-secret", "[IPv6AcceptRA]\nToken=static:::1a:2b:3c:4d"),
+	NM("generic-secret", "Token=prefixstable:2002:da8:1::"),
+	NM("generic-secret", "token: fe80::5054:ff:fe12:3456"),
+	/* code: a member, a variable named for a key */
+	NM("generic-secret", "exports2.TOKEN = exports2.STRICT_TOKEN = exports2.HEX = 16"),
+	NM("generic-secret", "    this.scopeAuthKey = scopeAuthKey"),
+	TP("generic-secret", "access_key = {[}{a:20}.{d:3}{a:8}{]}"),
 };

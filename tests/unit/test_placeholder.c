@@ -32,6 +32,16 @@ static const struct {
 	{ "%s", true },
 	{ "<%= secret %>", true },
 	{ "#{password}", true },
+	/* where the secret comes from */
+	{ "env:MYPASS", true },
+	{ "ENV:db_password_2", true },
+	{ "file:/run/secrets/db", true },
+	{ "fd:3", true },
+	{ "env:", false },
+	{ "env:9LIVES", false },
+	{ "env:x-y", false },
+	{ "file:x", false },
+	{ "fd:3a", false },
 	/* brackets around a word */
 	{ "<token>", true },
 	{ "<your-api-key>", true },
