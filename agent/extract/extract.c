@@ -270,7 +270,8 @@ static bool harmless_key(const char *b, size_t len, size_t from)
 {
 	static const char *const words[] = {
 		"csrf", "xsrf", "authenticity", "pagetoken", "page_token", "page-token", "nextpage", "next_page",
-		"continuation", "cursor", "secretname", "secret_name", "secret-name", "secretref", "secretkeyref",
+		"continuation", "cursor", "nexttoken", "next_token", "next-token", "secretname", "secret_name",
+		"secret-name", "secretref", "secretkeyref",
 	};
 	char key[64];
 	size_t n = 0;
@@ -331,6 +332,7 @@ static bool left_ok(const struct lw_rt_rule *rr, const struct lw_view *v, size_t
 	case LW_LB_ALNUM: return !isalnum(c);
 	case LW_LB_DIGIT: return !isdigit(c);
 	case LW_LB_ALPHABET: return !in(rr->alpha, c);
+	case LW_LB_BASE64: return !isalnum(c) && c != '+' && c != '/';
 	default: return true;
 	}
 }

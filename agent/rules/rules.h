@@ -50,6 +50,7 @@ enum lw_left {
 	LW_LB_ALNUM, /* a letter or digit: the prefix is inside a longer word */
 	LW_LB_DIGIT,
 	LW_LB_ALPHABET, /* any byte of the rule's own alphabet */
+	LW_LB_BASE64,   /* a letter, digit, '+' or '/': the prefix is inside base64 text */
 };
 
 /* Overlapping findings: the highest priority wins, then the longest. */

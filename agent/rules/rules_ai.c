@@ -120,7 +120,7 @@ static const struct lw_rule table[] = {
 	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .shape = "whsec_********" },
 	{ .info = { "square-token", "square", "Square access token or OAuth secret", LW_SEV_HIGH },
 	  .re = { "sq0(?:atp|csp)-[0-9A-Za-z_-]{22,43}", "EAAA[A-Za-z0-9_-]{60}" }, .alphabet = B64URL, .min_len = 29,
-	  .max_len = 64, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = square,
+	  .max_len = 64, .left = LW_LB_BASE64, .prio = LW_PRIO_TOKEN, .min_entropy = 3.5, .check = square,
 	  .checks = "EAAA tokens are 64 characters", .shape = "sq0csp-********" },
 	{ .info = { "braintree-access-token", "braintree", "Braintree / PayPal access token", LW_SEV_HIGH },
 	  .re = { "access_token\\$production\\$[0-9a-z]{16}\\$[0-9a-f]{32}" }, .alphabet = "0-9a-z$_", .min_len = 73,
@@ -155,7 +155,7 @@ static const struct lw_rule table[] = {
 	  .prio = LW_PRIO_TOKEN, .min_entropy = 3.0, .keywords = "mailgun", .shape = "mailgun: key-********" },
 	{ .info = { "facebook-access-token", "facebook", "Facebook / Meta Graph API access token", LW_SEV_HIGH },
 	  .re = { "EAA[A-Za-z0-9]{100}" }, .alphabet = B62, .min_len = 103, .max_len = 512,
-	  .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .min_classes = 3, .shape = "EAAG********" },
+	  .left = LW_LB_BASE64, .prio = LW_PRIO_TOKEN, .min_entropy = 4.0, .min_classes = 3, .shape = "EAAG********" },
 };
 /* clang-format on */
 

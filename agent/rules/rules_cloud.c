@@ -80,7 +80,10 @@ static bool hex_tail(const char *s, size_t n)
 static const struct lw_rule table[] = {
 	/* AWS */
 	{ .info = { "aws-access-key-id", "aws-access-key-id", "AWS access key ID", LW_SEV_HIGH },
-	  .re = { "(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA|AIPA)[A-Z2-7]{16}" },
+	  /* the prefixes of credentials only: AIDA (a user), AROA (a role), AGPA,
+	   * ANPA, ANVA, APKA and AIPA name principals and resources, and are no
+	   * secret (IAM's "unique identifiers") */
+	  .re = { "(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" },
 	  /* no entropy floor: the prefix and the base32 body are the check, and
 	   * real ids (16 characters from 32) can fall under any floor */
 	  .alphabet = "A-Z0-9", .min_len = 20, .max_len = 20, .left = LW_LB_ALNUM, .prio = LW_PRIO_TOKEN,

@@ -104,6 +104,8 @@ static const struct rcase cases_ai[] = {
 	TP("square-token", "Authorization: Bearer {[}EAAA{w:60}{]}"),
 	TP("square-token", "application secret {[}sq0csp-{w:43}{]}"),
 	NM("square-token", "EAAA{w:40}"),
+	/* EAAA inside base64 (zero bytes and small numbers) */
+	NM("square-token", "n_(\"cUMBAIgNiQ0HFAgUrCetJ0cqSCrzAAFt9B/EAAA{a:60}=\")"),
 	NM("square-token", "sq0atp-{w:10}"),
 	NM("square-token", "sq0csp-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
 	TP("braintree-access-token", "gateway {[}access_token$production${l:16}${h:32}{]}"),
@@ -158,6 +160,7 @@ static const struct rcase cases_ai[] = {
 	TP("facebook-access-token", "FB_PAGE_TOKEN={[}EAAG{a:180}{]}"),
 	TP("facebook-access-token", "https://graph.facebook.com/v19.0/me?access_token={[}EAAB{a:200}{]}"),
 	TP("facebook-access-token", "{'access_token': '{[}EAAJ{a:150}{]}'}"),
+	NM("facebook-access-token", "var wasm = \"AORj7/G4AocEBANk9ocEBANc9dwcAB+EAAT{a:120}\";"),
 	NM("facebook-access-token", "EAAG{a:40}"),
 	NM("facebook-access-token", "EAAG{L:180}"),
 	NM("facebook-access-token", "XEAAG{a:180}"),

@@ -9,6 +9,9 @@
 
 static const struct rcase cases_cloud[] = {
 	TP("aws-access-key-id", "aws_access_key_id = {[}AKIA{Z:16}{]}"),
+	/* unique ids of a user and a role: no secret */
+	NM("aws-access-key-id", "self.requester_id = \"AIDA{Z:16}\""),
+	NM("aws-access-key-id", "\"RoleId\": \"AROA{Z:16}\","),
 	TP("aws-access-key-id", "Credential={[}ASIA{Z:16}{]}/20261129/us-east-1/s3/aws4_request"),
 	TP("aws-access-key-id", "{'AccessKeyId': '{[}ASIA{Z:16}{]}', 'Expiration': '2026-11-29T12:00:00Z'}"),
 	/* real-shaped ids under an entropy floor of 3 bits are still ids */

@@ -115,6 +115,10 @@ static const struct rcase cases_shape[] = {
 	TP("cli-password", "wget --http-password {[}{a:16}{]} https://dl.example.com/x.tgz"),
 	TP("cli-password", "docker login --username ci --password '{[}{a:20}{]}' registry.example.com"),
 	NM("cli-password", "docker login --username ci --password-stdin"),
+	NM("cli-password", "\xe2\x80\x98--http-password=PASSWORD\xe2\x80\x99"),
+	NM("cli-password", "  --proxy-password=PASSWORD    password for the proxy"),
+	NM("npmrc-auth", "  missing_auth = collections.defaultdict(list)"),
+	NM("npmrc-auth", "    encrypted_password = encrypted_password_b64"),
 	NM("cli-password", "mysql --password $DB_PASS"),
 	NM("cli-password", "wget --password=secret https://x"),
 
@@ -205,4 +209,13 @@ static const struct rcase cases_shape[] = {
 	NM("generic-secret", "exports2.TOKEN = exports2.STRICT_TOKEN = exports2.HEX = 16"),
 	NM("generic-secret", "    this.scopeAuthKey = scopeAuthKey"),
 	TP("generic-secret", "access_key = {[}{a:20}.{d:3}{a:8}{]}"),
+	/* names in code and API models, not values */
+	NM("generic-secret", "    ui = UserUtil('test', 'encryption_key', TEST_ENCRYPTION_KEY2)"),
+	NM("generic-secret", "      \"output_token\": \"LastEvaluatedBackupArn\","),
+	NM("generic-secret", "      \"input_token\": \"ExclusiveStartShardId\","),
+	NM("generic-secret", "  \"pattern\": \"^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]\\{12\\}:secret:[a-zA-Z0-9/_+=.@-]+$\""),
+	NM("generic-secret", "    mock.patch(\"verify_token\", autospec=True)"),
+	NM("generic-secret", "    \"NextToken\": \"{b:64}\","),
+	NM("generic-password", "        assert_python_ok('-c', 'pass', PYTHONPATH=cwd)"),
+	NM("generic-password", "    cquantize^.pub.finish_pass := finish_pass1;"),
 };

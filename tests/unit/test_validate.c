@@ -134,8 +134,13 @@ static void test_aws_key_id(void **state)
 		rnd(id + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
 		OK(validate__aws_key_id(id, 20));
 	}
-	memcpy(id, "AROA", 4);
+	memcpy(id, "ABIA", 4);
 	OK(validate__aws_key_id(id, 20));
+	/* a role's and a user's unique ids: not credentials */
+	memcpy(id, "AROA", 4);
+	NOT(validate__aws_key_id(id, 20));
+	memcpy(id, "AIDA", 4);
+	NOT(validate__aws_key_id(id, 20));
 	memcpy(id, "A3TX", 4);
 	OK(validate__aws_key_id(id, 20));
 	memcpy(id, "AKIB", 4);
