@@ -123,12 +123,14 @@ static bool regex_class(const char *s, size_t n)
 
 static bool identifier(const char *s, size_t n);
 
-/* A keyword argument after a key in a call: f('pass', PYTHONPATH=cwd) */
+/* A keyword argument after a key in a call: f('pass', PYTHONPATH=cwd);
+ * not base64's padding (c2VjcmV0MTI==) */
 static bool keyword_argument(const char *s, size_t n)
 {
 	const char *eq = memchr(s, '=', n);
+	size_t at = eq ? (size_t)(eq - s) : 0;
 
-	return eq && eq > s && (size_t)(eq - s) + 1 < n && identifier(s, (size_t)(eq - s));
+	return at > 0 && at + 1 < n && s[at + 1] != '=' && identifier(s, at);
 }
 
 static bool identifier(const char *s, size_t n)

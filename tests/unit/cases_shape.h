@@ -217,5 +217,6 @@ static const struct rcase cases_shape[] = {
 	NM("generic-secret", "    mock.patch(\"verify_token\", autospec=True)"),
 	NM("generic-secret", "    \"NextToken\": \"{b:64}\","),
 	NM("generic-password", "        assert_python_ok('-c', 'pass', PYTHONPATH=cwd)"),
+	TP("generic-password", "password: {[}{a:14}=={]}"),
 	NM("generic-password", "    cquantize^.pub.finish_pass := finish_pass1;"),
 };
