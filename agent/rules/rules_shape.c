@@ -188,31 +188,39 @@ static bool long_words(const char *s, size_t n)
 }
 
 /*
- * Words in camel case; the last may be short if it is capitalised and
- * follows two plain words (ExclusiveStartShardId, LastEvaluatedKey): that
- * shape takes hardly more random strings than long_words alone (4.9%
- * against 4.6% of 12 random letters).
+ * Words in camel case, where one short word may lead in small letters
+ * (tkBraceClose, a Hungarian prefix) or end capitalised (LastEvaluatedKey,
+ * ExclusiveStartShardId) around two plain words or more. Random letters
+ * take that shape hardly more often than long_words alone: 5.1% against
+ * 4.6% of 12, 2.1% against 2.0% of 16 (400,000 strings each).
  */
 static bool camel_words(const char *s, size_t n)
 {
-	size_t tail = n, i = 0, words = 0;
+	size_t lead = 0, end = n, i, words = 0;
 
 	if (long_words(s, n))
 		return true;
-	while (tail > 0 && islower((unsigned char)s[tail - 1]))
-		tail--;
-	if (n - tail < 1 || n - tail > 2 || tail < 1 || !isupper((unsigned char)s[tail - 1]))
+	while (lead < n && islower((unsigned char)s[lead]))
+		lead++;
+	if (lead > 2)
+		lead = 0; /* a plain word of its own */
+	while (end > 0 && islower((unsigned char)s[end - 1]))
+		end--;
+	if (n - end >= 1 && n - end <= 2 && end >= 1 && isupper((unsigned char)s[end - 1]))
+		end--;
+	else
+		end = n;
+	if (!lead && end == n)
 		return false;
-	tail--;
-	/* before it: words of at most one capital and three small letters or more */
-	while (i < tail) {
+	/* between them: words of at most one capital and three small letters or more */
+	for (i = lead; i < end;) {
 		size_t up = 0, low = 0;
 
-		for (; i < tail && isupper((unsigned char)s[i]); i++)
+		for (; i < end && isupper((unsigned char)s[i]); i++)
 			up++;
-		for (; i < tail && islower((unsigned char)s[i]); i++)
+		for (; i < end && islower((unsigned char)s[i]); i++)
 			low++;
-		if ((i < tail && !isupper((unsigned char)s[i])) || up > 1 || low < 3)
+		if ((i < end && !isupper((unsigned char)s[i])) || up > 1 || low < 3)
 			return false;
 		words++;
 	}

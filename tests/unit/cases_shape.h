@@ -213,6 +213,7 @@ static const struct rcase cases_shape[] = {
 	NM("generic-secret", "    ui = UserUtil('test', 'encryption_key', TEST_ENCRYPTION_KEY2)"),
 	NM("generic-secret", "      \"output_token\": \"LastEvaluatedBackupArn\","),
 	NM("generic-secret", "      \"input_token\": \"ExclusiveStartShardId\","),
+	NM("generic-secret", "        if CurToken = tkSquaredBraceOpen then"),
 	NM("generic-secret", "  \"pattern\": \"^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]\\{12\\}:secret:[a-zA-Z0-9/_+=.@-]+$\""),
 	NM("generic-secret", "    mock.patch(\"verify_token\", autospec=True)"),
 	NM("generic-secret", "    \"NextToken\": \"{b:64}\","),
