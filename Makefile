@@ -449,7 +449,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefine
 	-Wno-missing-field-initializers
 FUZZERS := batch
 FUZZ_SRCS_batch := collector/ingest/ingest.c collector/ingest/eventcheck.c collector/storage/store.c collector/storage/storebatch.c collector/storage/storestate.c collector/storage/storesql.c collector/storage/schema.c collector/storage/schema_pg.c collector/storage/rowlocks.c collector/replicas/lease.c collector/db/db.c collector/db/db_sqlite.c collector/db/db_pg.c collector/db/db_pgstmt.c lib/wire/gz.c lib/net/addr.c lib/data/hex.c lib/os/log.c lib/wire/names.c \
-	lib/os/clock.c lib/wire/jsonw.c lib/data/grow.c $(PROTO_C)
+	lib/os/clock.c lib/wire/jsonw.c lib/wire/utf8.c lib/data/grow.c $(PROTO_C)
 FUZZ_CPPFLAGS_batch := $(COLLECTOR_CPPFLAGS)
 FUZZ_LIBS_batch := -lprotobuf-c -lz -ldeflate -lsqlite3 -l:libpq.so.5 -lpthread
 FUZZERS += spool

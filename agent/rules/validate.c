@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "rules/placeholder.h"
+#include "wire/utf8.h"
 
 void validate__crc_base62(uint32_t crc, char out[6])
 {
@@ -344,7 +345,9 @@ bool validate__text(const uint8_t *b, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') || b[i] == 0x7f)
 			return false;
-	return n > 0;
+	/* random bytes with the high bit are all but never valid UTF-8:
+	 * base64 of a hash or of a word list decodes to such bytes */
+	return n > 0 && utf8__valid((const char *)b, n);
 }
 
 static uint32_t bech32_polymod(uint32_t chk, unsigned v)

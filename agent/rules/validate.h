@@ -65,7 +65,7 @@ bool validate__is_example(const char *s, size_t n);
 bool validate__hex(const char *s, size_t n);
 /* The base64 b64 decodes to text that starts with prefix. */
 bool validate__b64_starts(const char *b64, size_t n, const char *prefix);
-/* Printable text, tabs and line breaks allowed (UTF-8 passes). */
+/* Printable text in UTF-8, tabs and line breaks allowed. */
 bool validate__text(const uint8_t *b, size_t n);
 /*
  * Bech32 (BIP 173): human-readable part, '1', data and a 6-character

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ingest/ingest.h"
 #include "os/log.h"
+#include "wire/utf8.h"
 
 bool ack__valid_fingerprint(const char *s)
 {
@@ -44,7 +44,7 @@ int ack__leak(struct store *s, const char *fingerprint, const char *by, uint64_t
 	memset(r, 0, sizeof(*r));
 	if (!ack__valid_fingerprint(fingerprint))
 		return -EINVAL;
-	if (by && (strlen(by) > ACK_MAX_BY || !ingest__utf8_valid(by, strlen(by))))
+	if (by && (strlen(by) > ACK_MAX_BY || !utf8__valid(by, strlen(by))))
 		return -EINVAL;
 	for (const char *p = by; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ingest/ingest.h"
+#include "wire/utf8.h"
 
 #define ID_LEN 16
 /* Agents' clocks drift; a day ahead is a broken clock, not drift. */
@@ -19,53 +20,6 @@
 #define MAX_DROPS 64
 #define MAX_PROGRAMS 64
 #define MAX_LEAK_COUNT (1ULL << 40)
-
-bool ingest__utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str, *end;
-
-	if (!len)
-		return true;
-	end = s + len;
-	while (s < end) {
-		unsigned char c = *s;
-		size_t need;
-		uint32_t cp, min;
-		uint64_t word;
-
-		/* ASCII 8 bytes at a time: nearly every string an agent sends is */
-		if (end - s >= 8) {
-			memcpy(&word, s, sizeof(word));
-			if (!(word & 0x8080808080808080ULL)) {
-				s += 8;
-				continue;
-			}
-		}
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			need = 1, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if ((size_t)(end - s) <= need)
-			return false;
-		for (size_t i = 1; i <= need; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += need + 1;
-	}
-	return true;
-}
 
 enum { STR_OK, STR_LONG, STR_UTF8 };
 
@@ -78,7 +32,7 @@ static int check_str(const char *s, size_t max)
 	n = strnlen(s, max + 1);
 	if (n > max)
 		return STR_LONG;
-	return ingest__utf8_valid(s, n) ? STR_OK : STR_UTF8;
+	return utf8__valid(s, n) ? STR_OK : STR_UTF8;
 }
 
 /* Returns from the validator with "<name> too long" or "<name> not UTF-8". */

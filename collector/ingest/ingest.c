@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "wire/gz.h"
+#include "wire/utf8.h"
 
 
 void ingest__default_limits(struct ingest_limits *l)
@@ -359,7 +360,7 @@ static enum ingest_status walk_batch(const uint8_t *p, size_t len, size_t max_ev
 	*n_events = n;
 	if (!b)
 		return INGEST_OK;
-	if (agent_len > INGEST_MAX_AGENT_ID || !ingest__utf8_valid((const char *)agent, agent_len) ||
+	if (agent_len > INGEST_MAX_AGENT_ID || !utf8__valid((const char *)agent, agent_len) ||
 	    (agent && memchr(agent, 0, agent_len)))
 		return INGEST_BAD_BATCH;
 	if (agent)

@@ -122,7 +122,4 @@ const char *ingest__validate(const Leakwatch__V1__Event *ev, uint64_t now_ns);
 int ingest__http_status(enum ingest_status s);
 const char *ingest__status_text(enum ingest_status s);
 
-/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-bool ingest__utf8_valid(const char *s, size_t len);
-
 #endif

@@ -119,6 +119,8 @@ static const struct rcase cases_shape[] = {
 	NM("cli-password", "  --proxy-password=PASSWORD    password for the proxy"),
 	NM("npmrc-auth", "  missing_auth = collections.defaultdict(list)"),
 	NM("npmrc-auth", "    encrypted_password = encrypted_password_b64"),
+	/* a "data" map of a JSON that is no Secret: a hex digest is not base64 of text */
+	NM("kubernetes-secret-data", "\{\n  \"data\": \{\n    \"contents_checksum\": \"{h:64}\",\n"),
 	NM("cli-password", "mysql --password $DB_PASS"),
 	NM("cli-password", "wget --password=secret https://x"),
 

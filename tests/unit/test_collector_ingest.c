@@ -18,6 +18,7 @@
 #include "delivery/encode.h"
 #include "wire/gz.h"
 #include "leakwatch/events.h"
+#include "wire/utf8.h"
 
 static struct ingest_limits lim;
 
@@ -551,20 +552,20 @@ static void test_encoding_header(void **state)
 static void test_utf8(void **state)
 {
 	(void)state;
-	assert_true(ingest__utf8_valid("plain", 5));
-	assert_true(ingest__utf8_valid("caf\xc3\xa9", 5));
-	assert_true(ingest__utf8_valid("\xf0\x9f\x94\x91", 4)); /* a key emoji */
-	assert_false(ingest__utf8_valid("\xc3", 1));             /* truncated */
-	assert_false(ingest__utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
-	assert_false(ingest__utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
-	assert_false(ingest__utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
-	assert_false(ingest__utf8_valid("\xff", 1));
+	assert_true(utf8__valid("plain", 5));
+	assert_true(utf8__valid("caf\xc3\xa9", 5));
+	assert_true(utf8__valid("\xf0\x9f\x94\x91", 4)); /* a key emoji */
+	assert_false(utf8__valid("\xc3", 1));             /* truncated */
+	assert_false(utf8__valid("\xed\xa0\x80", 3));     /* a surrogate */
+	assert_false(utf8__valid("\xe0\x80\xaf", 3));     /* overlong */
+	assert_false(utf8__valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_false(utf8__valid("\xff", 1));
 	/* across and after the 8-byte ASCII steps */
-	assert_true(ingest__utf8_valid("0123456caf\xc3\xa9 and more ASCII", 32));
-	assert_true(ingest__utf8_valid("0123456\xc3\xa9", 9)); /* split by a step's edge */
-	assert_false(ingest__utf8_valid("0123456789abcdef\xff", 17));
-	assert_false(ingest__utf8_valid("0123456789abcdefg\xc3", 18));
-	assert_false(ingest__utf8_valid("01234567\xed\xa0\x80" "01234567", 19));
+	assert_true(utf8__valid("0123456caf\xc3\xa9 and more ASCII", 32));
+	assert_true(utf8__valid("0123456\xc3\xa9", 9)); /* split by a step's edge */
+	assert_false(utf8__valid("0123456789abcdef\xff", 17));
+	assert_false(utf8__valid("0123456789abcdefg\xc3", 18));
+	assert_false(utf8__valid("01234567\xed\xa0\x80" "01234567", 19));
 }
 
 int main(void)

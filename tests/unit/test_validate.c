@@ -158,6 +158,28 @@ static void test_aws_key_id(void **state)
 	NOT(validate__aws_key_id(id, 21));
 }
 
+static void test_text(void **state)
+{
+	static const struct {
+		const char *s;
+		bool text;
+	} cases[] = {
+		{ "hunter2-db", true },
+		{ "caf\xc3\xa9 \xf0\x9f\x94\x91\tline\r\n", true },
+		{ "", false },
+		{ "nul\x01", false },
+		{ "del\x7f", false },
+		/* base64 of a SHA-256 in hex, decoded: bytes with the high bit, not UTF-8 */
+		{ "\xdd\xae\xb7k\x9e\xfb\xebG", false },
+		{ "\xc3", false },         /* truncated */
+		{ "\xed\xa0\x80", false }, /* a surrogate */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(validate__text((const uint8_t *)cases[i].s, strlen(cases[i].s)), cases[i].text);
+}
+
 static void test_b64_decode(void **state)
 {
 	uint8_t out[32];
@@ -325,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_entropy),
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_aws_key_id),
+		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_b64_decode),
 		cmocka_unit_test(test_jwt),
 		cmocka_unit_test(test_basic_auth),
