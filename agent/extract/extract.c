@@ -304,6 +304,9 @@ static enum lw_verdict assign(const struct lw_rt_rule *rr, const struct lw_view 
 	/* /etc/security/passwd: a path, not a key */
 	if (key_start > 0 && b[key_start - 1] == '/')
 		return LW_REJECT;
+	/* AWS::IAM::AccessKey, ring::aead::SecretKey: a type's name, not a key */
+	if (key_start >= 2 && b[key_start - 1] == ':' && b[key_start - 2] == ':')
+		return LW_REJECT;
 	/* "PASS: test/name.exp": a test's result, not a key */
 	if (to - from == 4 && !memcmp(b + from, "PASS", 4) && to < v->len && b[to] == ':' &&
 	    (from == 0 || !isalnum((unsigned char)b[from - 1])) && (from == 0 || b[from - 1] != '_'))

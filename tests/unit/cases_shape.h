@@ -216,6 +216,9 @@ static const struct rcase cases_shape[] = {
 	NM("generic-secret", "      \"output_token\": \"LastEvaluatedBackupArn\","),
 	NM("generic-secret", "      \"input_token\": \"ExclusiveStartShardId\","),
 	NM("generic-secret", "        if CurToken = tkSquaredBraceOpen then"),
+	/* a CloudFormation type's name as a key: region data, not a key */
+	NM("generic-secret", "    \"AWS::ApiGateway::ApiKey\": \"{h:16}\","),
+	NM("generic-secret", "    \"AWS::IAM::AccessKey\": \"{h:16}\","),
 	NM("generic-secret", "  \"pattern\": \"^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]\\{12\\}:secret:[a-zA-Z0-9/_+=.@-]+$\""),
 	NM("generic-secret", "    mock.patch(\"verify_token\", autospec=True)"),
 	NM("generic-secret", "    \"NextToken\": \"{b:64}\","),
