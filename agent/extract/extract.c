@@ -270,8 +270,8 @@ static bool harmless_key(const char *b, size_t len, size_t from)
 {
 	static const char *const words[] = {
 		"csrf", "xsrf", "authenticity", "pagetoken", "page_token", "page-token", "nextpage", "next_page",
-		"continuation", "cursor", "nexttoken", "next_token", "next-token", "secretname", "secret_name",
-		"secret-name", "secretref", "secretkeyref",
+		"continuation", "cursor", "nexttoken", "next_token", "next-token", "forwardtoken", "backwardtoken",
+		"secretname", "secret_name", "secret-name", "secretref", "secretkeyref",
 	};
 	char key[64];
 	size_t n = 0;

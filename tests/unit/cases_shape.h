@@ -222,6 +222,7 @@ static const struct rcase cases_shape[] = {
 	NM("generic-secret", "  \"pattern\": \"^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]\\{12\\}:secret:[a-zA-Z0-9/_+=.@-]+$\""),
 	NM("generic-secret", "    mock.patch(\"verify_token\", autospec=True)"),
 	NM("generic-secret", "    \"NextToken\": \"{b:64}\","),
+	NM("generic-secret", "    \"nextBackwardToken\": \"b/{d:56}\","),
 	NM("generic-password", "        assert_python_ok('-c', 'pass', PYTHONPATH=cwd)"),
 	TP("generic-password", "password: {[}{a:14}=={]}"),
 	NM("generic-password", "    cquantize^.pub.finish_pass := finish_pass1;"),
