@@ -39,25 +39,24 @@ static bool filler(const char *p, size_t n)
 }
 
 /*
- * The host after the '@' at `at`: a port, where it has one, is digits
- * (RFC 3986). user:password@host:port is a template, never a leak. An
- * IPv6 literal's colons are inside its brackets.
+ * user:password@host:port/, the host and the port spelled as words: a
+ * template, never a leak (a port is digits, RFC 3986). A real host in a
+ * log has a dot or a numeric port; "db.internal:connection refused" and
+ * "host:5432" are not templates.
  */
-static bool port_numeric(const struct lw_view *v, size_t at)
+static bool host_port_template(const struct lw_view *v, size_t at)
 {
 	const char *b = v->buf;
-	size_t i = at;
+	size_t i = at, port;
 
-	if (i < v->len && b[i] == '[')
-		while (i < v->len && b[i] != ']')
-			i++;
-	while (i < v->len && (isalnum((unsigned char)b[i]) || b[i] == '.' || b[i] == '-' || b[i] == '_' || b[i] == ']'))
+	while (i < v->len && (isalnum((unsigned char)b[i]) || b[i] == '-' || b[i] == '_'))
 		i++;
-	if (i >= v->len || b[i] != ':')
-		return true;
-	for (i++; i < v->len && isdigit((unsigned char)b[i]);)
+	if (i == at || i >= v->len || b[i] != ':')
+		return false;
+	for (port = ++i; i < v->len && isalpha((unsigned char)b[i]);)
 		i++;
-	return i >= v->len || !isalpha((unsigned char)b[i]);
+	return i > port && i < v->len && (b[i] == '/' || isspace((unsigned char)b[i]) || b[i] == '"' ||
+					   b[i] == '\'' || b[i] == '\\');
 }
 
 /* https://TOKEN@host: a user that is a token, not a name */
@@ -129,7 +128,7 @@ enum lw_verdict uricred__resolve(const struct lw_view *v, size_t from, size_t to
 		if (*e0 - *s0 < 6 || validate__entropy(b + *s0, *e0 - *s0) < 2.5)
 			return LW_REJECT;
 	}
-	if (!port_numeric(v, to))
+	if (host_port_template(v, to))
 		return LW_REJECT;
 	/* postgres://postgres:postgres@localhost is a default, not a leak */
 	if (*e0 - *s0 == (size_t)(colon - b) - user && !memcmp(b + user, b + *s0, *e0 - *s0))

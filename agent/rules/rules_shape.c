@@ -50,21 +50,24 @@ static bool dated_or_versioned(const char *s, size_t n)
 /*
  * Words glued with separators: MyApp_Secret_Name, my-etcd-token-1,
  * UID:GID:shell, TEST_ENCRYPTION_KEY1. Each part is letters, a short
- * number, or letters that end in one or two digits.
+ * number, or capitals that end in one or two digits (a constant's name:
+ * Welcome1_Admin is a password).
  */
 static bool glued_words(const char *s, size_t n)
 {
 	size_t seps = 0, letters = 0, digits = 0;
-	bool letter_after_digit = false;
+	bool letter_after_digit = false, lower = false;
 
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || s[i] == '_' || s[i] == '-' || s[i] == '.' || s[i] == ':') {
-			if (letter_after_digit || digits > (letters ? 2 : 4))
+			if (letter_after_digit || digits > (!letters ? 4 : lower ? 0 : 2))
 				return false;
 			seps += i < n;
 			letters = digits = 0;
+			letter_after_digit = lower = false;
 		} else if (isalpha((unsigned char)s[i])) {
 			letter_after_digit |= digits > 0;
+			lower |= islower((unsigned char)s[i]) != 0;
 			letters++;
 		} else if (isdigit((unsigned char)s[i])) {
 			digits++;
@@ -100,9 +103,23 @@ static bool ipv6_value(const char *s, size_t n)
 	return parses_ipv6(s, n);
 }
 
+/* Words and blanks only: "not my real password" (a connection string or
+ * a pass phrase with digits and signs is no prose) */
+static bool prose(const uint8_t *b, size_t n)
+{
+	bool blank = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == ' ')
+			blank = true;
+		else if (!isalpha(b[i]))
+			return false;
+	}
+	return blank;
+}
+
 /* Y2hhbmdlbWU=: padded base64 of a placeholder (a Secret manifest's
- * "changeme") or of prose ("not my real password"), which the value
- * would not be taken for as it is */
+ * "changeme") or of prose, which the value would not be taken for as it is */
 static bool encoded_placeholder(const char *s, size_t n)
 {
 	uint8_t buf[128];
@@ -112,25 +129,35 @@ static bool encoded_placeholder(const char *s, size_t n)
 		return false;
 	len = validate__b64_decode(s, n, buf, sizeof(buf));
 	return len > 0 && validate__text(buf, (size_t)len) &&
-	       (placeholder__match((const char *)buf, (size_t)len) || memchr(buf, ' ', (size_t)len));
+	       (placeholder__match((const char *)buf, (size_t)len) || prose(buf, (size_t)len));
 }
 
-/* A character class of a regular expression: [a-zA-Z0-9/_+=.@-] */
+/* A character class of a regular expression: [a-zA-Z0-9/_+=.@-]; two of
+ * its ranges, as one (Delta-zulu7) happens in a password */
 static bool regex_class(const char *s, size_t n)
 {
-	return memmem(s, n, "a-z", 3) || memmem(s, n, "A-Z", 3) || memmem(s, n, "0-9", 3);
+	return (memmem(s, n, "a-z", 3) != NULL) + (memmem(s, n, "A-Z", 3) != NULL) + (memmem(s, n, "0-9", 3) != NULL) >= 2;
 }
 
 static bool identifier(const char *s, size_t n);
 
-/* A keyword argument after a key in a call: f('pass', PYTHONPATH=cwd);
- * not base64's padding (c2VjcmV0MTI==) */
+/* A keyword argument after a key in a call: f('pass', PYTHONPATH=cwd),
+ * autospec=True, exitcode=0: a name without digits, then a name or a number
+ * (Abc123=xyz789 and base64's padding are values) */
 static bool keyword_argument(const char *s, size_t n)
 {
 	const char *eq = memchr(s, '=', n);
 	size_t at = eq ? (size_t)(eq - s) : 0;
 
-	return at > 0 && at + 1 < n && s[at + 1] != '=' && identifier(s, at);
+	if (at == 0 || at + 1 >= n || !identifier(s, at))
+		return false;
+	for (size_t i = 0; i < at; i++)
+		if (isdigit((unsigned char)s[i]))
+			return false;
+	for (size_t i = at + 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
 }
 
 static bool identifier(const char *s, size_t n)
@@ -143,18 +170,24 @@ static bool identifier(const char *s, size_t n)
 	return true;
 }
 
-/* Code, not a value: exports.TOKEN, this.apiKey, os.environ. Identifiers
- * joined by dots, the last a word (letters and '_'; a random tail has digits) */
+/* Code, not a value: exports.TOKEN, os.environ, self.token. Identifiers
+ * joined by dots, the first in small letters, the last a word in one case
+ * (Summer2024.Admin is a password; a random tail has digits) */
 static bool member_access(const char *s, size_t n)
 {
 	const char *dot = memrchr(s, '.', n);
-	size_t from = 0;
+	size_t from = 0, upper = 0, lower = 0;
 
-	if (!dot || n > 64)
+	if (!dot || n > 64 || !(islower((unsigned char)s[0]) || s[0] == '_' || s[0] == '$'))
 		return false;
-	for (size_t i = (size_t)(dot - s) + 1; i < n; i++)
+	for (size_t i = (size_t)(dot - s) + 1; i < n; i++) {
 		if (!(isalpha((unsigned char)s[i]) || s[i] == '_'))
 			return false;
+		upper += isupper((unsigned char)s[i]) != 0;
+		lower += islower((unsigned char)s[i]) != 0;
+	}
+	if (upper && lower)
+		return false;
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != '.')
 			continue;
@@ -188,32 +221,24 @@ static bool long_words(const char *s, size_t n)
 }
 
 /*
- * Words in camel case, where one short word may lead in small letters
- * (tkBraceClose, a Hungarian prefix) or end capitalised (LastEvaluatedKey,
- * ExclusiveStartShardId) around two plain words or more. Random letters
- * take that shape hardly more often than long_words alone: 5.1% against
- * 4.6% of 12, 2.1% against 2.0% of 16 (400,000 strings each).
+ * Words in camel case, where one short word may end it capitalised
+ * (LastEvaluatedKey, ExclusiveStartShardId) after two plain words or
+ * more. Random letters take that shape hardly more often than long_words
+ * alone: 4.9% against 4.6% of 12, 2.0% against 1.9% of 16.
  */
 static bool camel_words(const char *s, size_t n)
 {
-	size_t lead = 0, end = n, i, words = 0;
+	size_t end = n, i, words = 0;
 
 	if (long_words(s, n))
 		return true;
-	while (lead < n && islower((unsigned char)s[lead]))
-		lead++;
-	if (lead > 2)
-		lead = 0; /* a plain word of its own */
 	while (end > 0 && islower((unsigned char)s[end - 1]))
 		end--;
-	if (n - end >= 1 && n - end <= 2 && end >= 1 && isupper((unsigned char)s[end - 1]))
-		end--;
-	else
-		end = n;
-	if (!lead && end == n)
+	if (n - end < 1 || n - end > 2 || end < 1 || !isupper((unsigned char)s[end - 1]))
 		return false;
-	/* between them: words of at most one capital and three small letters or more */
-	for (i = lead; i < end;) {
+	end--;
+	/* before it: words of at most one capital and three small letters or more */
+	for (i = 0; i < end;) {
 		size_t up = 0, low = 0;
 
 		for (; i < end && isupper((unsigned char)s[i]); i++)
@@ -292,12 +317,23 @@ static bool bearer_value(const char *s, size_t n)
 	return !glued_words(s, n) && !names_a_secret(s, n);
 }
 
-/* A password on a command line: not another option, mixed or long and random enough to be chosen,
- * not a name for one (--password=PASSWORD, in a manual) */
+/* --password=PASSWORD, ‘--ftp-password=PASSWORD’: a manual's name for the
+ * value, in capitals (the quote after it is no part of a password) */
+static bool metavariable(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isupper((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && (unsigned char)s[i] < 0x80)
+			return false;
+	return names_a_secret(s, n);
+}
+
+/* A password on a command line: not another option or a template ({password, <pass), mixed or long
+ * and random enough to be chosen. */
 static bool cli_secret(const char *s, size_t n)
 {
-	return s[0] != '-' && (validate__class_count(s, n) >= 2 || (n >= 12 && validate__entropy(s, n) >= 3.3)) &&
-	       !glued_words(s, n) && !names_a_secret(s, n);
+	return s[0] != '-' && s[0] != '{' && s[0] != '<' && s[0] != '[' &&
+	       (validate__class_count(s, n) >= 2 || (n >= 12 && validate__entropy(s, n) >= 3.3)) &&
+	       !glued_words(s, n) && !metavariable(s, n);
 }
 
 /* a variable's name that says it holds a secret: DB_PASSWORD, STRIPE_SECRET, API_KEY */
@@ -418,8 +454,8 @@ static const struct lw_rule table[] = {
 	  .max_len = 512, .prio = LW_PRIO_SHAPE, .min_entropy = 3.0,
 	  .shape = "//registry.npmjs.org/:_authToken=********" },
 	{ .info = { "npmrc-auth", "npmrc", "Base64 credentials in an .npmrc (_auth=, _password=)", LW_SEV_HIGH },
-	  /* a key of its own (//registry/:_auth=), not the end of one (missing_auth =) */
-	  .re = { "(?:^|[\\s:;'\"])_(?:auth|password)[ \\t]{0,4}=[ \\t]{0,4}" }, .ex = LW_EX_TAIL, .alphabet = B64, .pad = true,
+	  /* a key of its own (//registry/:_auth=, npm_config__auth=), not the end of one (missing_auth =) */
+	  .re = { "(?:^|[\\s:;'\"]|npm_config_)_(?:auth|password)[ \\t]{0,4}=[ \\t]{0,4}" }, .ex = LW_EX_TAIL, .alphabet = B64, .pad = true,
 	  .min_len = 8, .max_len = 1024, .prio = LW_PRIO_SHAPE, .check = b64_text, .checks = "decodes to text",
 	  .shape = "//registry.example.com/:_auth=********" },
 
