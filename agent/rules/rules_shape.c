@@ -5,11 +5,11 @@
  * headers and command lines, configuration dumps, and the generic
  * "password = ..." assignments.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "net/addr.h"
 #include "rules/placeholder.h"
 #include "rules/rules_table.h"
 #include "rules/validate.h"
@@ -80,14 +80,14 @@ static bool glued_words(const char *s, size_t n)
 
 static bool parses_ipv6(const char *s, size_t n)
 {
-	char text[INET6_ADDRSTRLEN];
-	struct in6_addr addr;
+	char text[LW_ADDR_STRLEN];
+	struct lw_addr addr;
 
 	if (n == 0 || n >= sizeof(text))
 		return false;
 	memcpy(text, s, n);
 	text[n] = '\0';
-	return inet_pton(AF_INET6, text, &addr) == 1;
+	return addr__parse(text, &addr) == 0 && addr.family == AF_INET6;
 }
 
 /* An IPv6 address, alone or after a word and a colon: systemd's
@@ -139,7 +139,15 @@ static bool regex_class(const char *s, size_t n)
 	return (memmem(s, n, "a-z", 3) != NULL) + (memmem(s, n, "A-Z", 3) != NULL) + (memmem(s, n, "0-9", 3) != NULL) >= 2;
 }
 
-static bool identifier(const char *s, size_t n);
+static bool identifier(const char *s, size_t n)
+{
+	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_' || s[0] == '$'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
+			return false;
+	return true;
+}
 
 /* A keyword argument after a key in a call: f('pass', PYTHONPATH=cwd),
  * autospec=True, exitcode=0: a name without digits, then a name or a number
@@ -156,16 +164,6 @@ static bool keyword_argument(const char *s, size_t n)
 			return false;
 	for (size_t i = at + 1; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.')
-			return false;
-	return true;
-}
-
-static bool identifier(const char *s, size_t n)
-{
-	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_' || s[0] == '$'))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
 			return false;
 	return true;
 }
